@@ -1,0 +1,295 @@
+/**
+ * The wire contract shared by the server and every client (SDK, web app, tests, benchmarks).
+ * This file imports nothing: it is plain constants and types, so the browser bundle can take it whole.
+ */
+
+// ---------------------------------------------------------------------------------------------------------
+// Paths
+// ---------------------------------------------------------------------------------------------------------
+
+/** WebSocket base path. The stock y-websocket client appends `/${roomId}` (code doc) to this URL. */
+export const SYNC_PATH = '/sync';
+/** Suffix after the room id that selects the review doc: `/sync/:roomId/review`. */
+export const REVIEW_SUFFIX = 'review';
+
+export const apiPaths = {
+  rooms: '/api/rooms',
+  room: (roomId: string) => `/api/rooms/${encodeURIComponent(roomId)}`,
+  join: (roomId: string) => `/api/rooms/${encodeURIComponent(roomId)}/join`,
+  invites: (roomId: string) => `/api/rooms/${encodeURIComponent(roomId)}/invites`,
+  invite: (roomId: string, role: Role) => `/api/rooms/${encodeURIComponent(roomId)}/invites/${role}`,
+  policy: (roomId: string) => `/api/rooms/${encodeURIComponent(roomId)}/policy`,
+  runs: (roomId: string) => `/api/rooms/${encodeURIComponent(roomId)}/runs`,
+  run: (roomId: string, runId: string) =>
+    `/api/rooms/${encodeURIComponent(roomId)}/runs/${encodeURIComponent(runId)}`,
+  suggestion: (roomId: string, id: string) =>
+    `/api/rooms/${encodeURIComponent(roomId)}/suggestions/${encodeURIComponent(id)}`,
+  blame: (roomId: string, file: string) =>
+    `/api/rooms/${encodeURIComponent(roomId)}/blame?file=${encodeURIComponent(file)}`,
+  health: '/healthz',
+} as const;
+
+/** Room ids are URL-safe so they can sit in a path segment without escaping. */
+export const ROOM_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+// ---------------------------------------------------------------------------------------------------------
+// Roles and tokens
+// ---------------------------------------------------------------------------------------------------------
+
+export const roles = ['owner', 'editor', 'viewer'] as const;
+export type Role = (typeof roles)[number];
+
+/** Who may do what by default; a room policy can narrow accept and interrupt (classrooms). */
+export type Permission = 'write' | 'prompt' | 'accept' | 'interrupt' | 'manage';
+
+export interface RoomPolicy {
+  /** Roles allowed to accept or reject suggestions. */
+  accept: Role[];
+  /** Roles allowed to interrupt or steer anyone's run. */
+  interrupt: Role[];
+}
+
+export const defaultPolicy: RoomPolicy = { accept: ['owner', 'editor'], interrupt: ['owner', 'editor'] };
+
+/** Payload of a personal token (signed by the server; opaque to clients except for display). */
+export interface TokenClaims {
+  /** user id */
+  sub: string;
+  room: string;
+  role: Role;
+  name: string;
+  /** expiry, seconds since the epoch */
+  exp: number;
+}
+
+export interface PublicUser {
+  id: string;
+  name: string;
+  role: Role;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// y-websocket message types (the first varint of every frame)
+// ---------------------------------------------------------------------------------------------------------
+
+export const messageType = {
+  sync: 0,
+  awareness: 1,
+  auth: 2,
+  queryAwareness: 3,
+} as const;
+export type MessageType = (typeof messageType)[keyof typeof messageType];
+
+// ---------------------------------------------------------------------------------------------------------
+// Errors: one stable code each, mapped to an HTTP status before the upgrade and a close code after it.
+// Close codes 4400-4499 mean "do not retry".
+// ---------------------------------------------------------------------------------------------------------
+
+export const errorCodes = {
+  bad_request: { status: 400, close: 4400 },
+  unauthorized: { status: 401, close: 4401 },
+  forbidden: { status: 403, close: 4403 },
+  not_found: { status: 404, close: 4404 },
+  conflict: { status: 409, close: 4409 },
+  stale: { status: 409, close: 4409 },
+  too_large: { status: 413, close: 4413 },
+  rate_limited: { status: 429, close: 4429 },
+  identity_mismatch: { status: 403, close: 4430 },
+  malformed_frame: { status: 400, close: 4400 },
+  slow_reader: { status: 503, close: 4408 },
+  server_busy: { status: 503, close: 4503 },
+  agent_not_configured: { status: 503, close: 4503 },
+  storage_failed: { status: 507, close: 4507 },
+  internal: { status: 500, close: 1011 },
+} as const;
+export type ErrorCode = keyof typeof errorCodes;
+
+/** Body of every error response. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string };
+}
+
+/** 1001: the server is going away (restart); clients should reconnect. */
+export const CLOSE_GOING_AWAY = 1001;
+/** 1009: frame larger than the configured limit (set by the WebSocket layer itself). */
+export const CLOSE_TOO_BIG = 1009;
+
+// ---------------------------------------------------------------------------------------------------------
+// Code doc: `files: Y.Map<path, Y.Text>`
+// ---------------------------------------------------------------------------------------------------------
+
+export const CODE_FILES_KEY = 'files';
+
+/** Relative file paths: no leading slash, no `..` or `.` segments, no backslashes or control characters. */
+export const MAX_PATH_LENGTH = 512;
+export function isValidFilePath(path: string): boolean {
+  if (path.length === 0 || path.length > MAX_PATH_LENGTH) return false;
+  if (path.startsWith('/') || path.endsWith('/') || path.includes('\\') || path.includes('//')) return false;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+  if (/[\u0000-\u001f\u007f]/.test(path)) return false;
+  return path.split('/').every((seg) => seg !== '.' && seg !== '..' && seg.length > 0);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Review doc: written by the server only. `runs` and `suggestions` are Y.Map<id, Y.Map>.
+// ---------------------------------------------------------------------------------------------------------
+
+export const REVIEW_RUNS_KEY = 'runs';
+export const REVIEW_SUGGESTIONS_KEY = 'suggestions';
+
+export const runStatuses = ['queued', 'streaming', 'interrupted', 'completed', 'failed'] as const;
+export type RunStatus = (typeof runStatuses)[number];
+
+export const suggestionStates = [
+  'streaming',
+  'proposed',
+  'stale',
+  'accepted',
+  'rejected',
+  'interrupted',
+  'superseded',
+] as const;
+export type SuggestionState = (typeof suggestionStates)[number];
+
+/** States in which a suggestion can still be accepted. */
+export const acceptableStates: readonly SuggestionState[] = ['proposed', 'interrupted'];
+
+export interface RunMetrics {
+  ttftMs: number | null;
+  tokens: number;
+  tokensPerSecond: number | null;
+  /** ms from the interrupt command to the moment no suggestion changes any more */
+  interruptToQuiescenceMs: number | null;
+}
+
+export interface Steer {
+  by: string;
+  text: string;
+  at: number;
+  mode: 'now' | 'queue';
+}
+
+/** Plain view of one run (the fields of its Y.Map in the review doc, and the REST answer). */
+export interface RunView {
+  id: string;
+  prompt: string;
+  file: string | null;
+  requestedBy: string;
+  requestedByName: string;
+  model: string;
+  status: RunStatus;
+  steers: Steer[];
+  interruptedBy: string | null;
+  error: string | null;
+  /** hunks the model wrote that could not be anchored, with why */
+  unanchored: { file: string; reason: string }[];
+  /** the model's prose outside edits (explanations) */
+  message: string;
+  metrics: RunMetrics;
+  createdAt: number;
+  endedAt: number | null;
+}
+
+/** Plain view of one suggestion (the fields of its Y.Map; `proposed` is a Y.Text in the doc). */
+export interface SuggestionView {
+  id: string;
+  runId: string;
+  file: string;
+  /** base64 of an encoded Y.RelativePosition into the file's Y.Text (assoc 0); null for a new file */
+  start: string | null;
+  /** base64 of an encoded Y.RelativePosition (assoc -1); null for a new file */
+  end: string | null;
+  baseText: string;
+  proposed: string;
+  state: SuggestionState;
+  proposedBy: { agent: 'spark'; model: string };
+  requestedBy: string;
+  decidedBy: string | null;
+  decidedAt: number | null;
+  interruptedBy: string | null;
+  /** true when the suggestion creates a file that does not exist yet */
+  newFile: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// REST bodies
+// ---------------------------------------------------------------------------------------------------------
+
+export interface CreateRoomRequest {
+  name?: string;
+}
+export interface CreateRoomResponse {
+  roomId: string;
+  name: string;
+  invites: Record<Role, string>;
+}
+export interface JoinRequest {
+  invite: string;
+  name: string;
+}
+export interface JoinResponse {
+  token: string;
+  user: PublicUser;
+  room: { id: string; name: string };
+}
+export interface RoomInfo {
+  id: string;
+  name: string;
+  members: (PublicUser & { lastSeenAt: number })[];
+  files: string[];
+  policy: RoomPolicy;
+  agent: { configured: boolean; model: string | null };
+}
+
+export interface CreateRunRequest {
+  prompt: string;
+  file?: string;
+  selection?: { from: number; to: number };
+}
+export interface CreateRunResponse {
+  runId: string;
+}
+export interface SteerRequest {
+  text: string;
+  mode: 'now' | 'queue';
+}
+
+export type BlameKind = 'human' | 'ai' | 'mixed';
+export interface BlameRange {
+  from: number;
+  to: number;
+  kind: BlameKind;
+  userId?: string;
+  runId?: string;
+  suggestionId?: string;
+  requestedBy?: string;
+  acceptedBy?: string;
+}
+export interface BlameResponse {
+  file: string;
+  length: number;
+  ranges: BlameRange[];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Awareness: the server stamps `user` on every state it relays.
+// ---------------------------------------------------------------------------------------------------------
+
+export interface AwarenessUser {
+  id: string;
+  name: string;
+  role: Role | 'agent';
+  color: string;
+  /** for the agent: the run it writes and who asked */
+  runId?: string;
+  askedBy?: string;
+}
+
+/** Deterministic colour for a user id, so every client paints a person the same. */
+export function colorFor(id: string): string {
+  let h = 0;
+  for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) >>> 0;
+  return `hsl(${h % 360} 70% 45%)`;
+}
+
+export const SPARK_COLOR = '#f59e0b';

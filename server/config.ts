@@ -1,0 +1,137 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+/** Limits enforced by the server; every one is configurable (DESIGN.md section 6). */
+export interface Limits {
+  /** largest WebSocket frame accepted, bytes (larger frames close the socket with 1009) */
+  maxFrameBytes: number;
+  /** largest encoded document state, bytes; an update that would grow a doc past it is refused */
+  maxDocBytes: number;
+  /** bytes queued on one socket before the reader counts as slow and is disconnected */
+  maxSendBufferBytes: number;
+  /** awareness updates per socket per second before the socket is closed */
+  maxAwarenessPerSecond: number;
+  /** rooms loading from storage at once; further joins wait their turn */
+  maxConcurrentLoads: number;
+  /** prompts one person may send per minute */
+  promptsPerMinute: number;
+  /** agent runs streaming at once across the server */
+  maxConcurrentRuns: number;
+  /** update-log bytes since the last snapshot that trigger a compaction */
+  compactAfterBytes: number;
+  /** lifetime of a personal token, seconds */
+  tokenTtlSeconds: number;
+}
+
+export const defaultLimits: Limits = {
+  maxFrameBytes: 8 * 1024 * 1024,
+  maxDocBytes: 32 * 1024 * 1024,
+  maxSendBufferBytes: 16 * 1024 * 1024,
+  maxAwarenessPerSecond: 60,
+  maxConcurrentLoads: 8,
+  promptsPerMinute: 10,
+  maxConcurrentRuns: 8,
+  compactAfterBytes: 1024 * 1024,
+  tokenTtlSeconds: 7 * 24 * 3600,
+};
+
+export type SparkApi = 'responses' | 'responses-ws' | 'chat';
+
+export interface AgentConfig {
+  api: SparkApi;
+  baseURL: string | null;
+  apiKey: string | null;
+  model: string;
+  maxOutputTokens: number;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  secret: string;
+  adminToken: string | null;
+  logLevel: string;
+  limits: Limits;
+  agent: AgentConfig;
+}
+
+const intFrom = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
+
+const envSchema = z.object({
+  PORT: intFrom(8787).pipe(z.number().max(65535)),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  SPARKROOM_DATA: z.string().min(1).default('./data'),
+  SPARKROOM_SECRET: z.string().min(16, 'SPARKROOM_SECRET must be at least 16 characters').optional(),
+  SPARKROOM_ADMIN_TOKEN: z.string().min(1).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SPARKROOM_MAX_FRAME_BYTES: intFrom(defaultLimits.maxFrameBytes),
+  SPARKROOM_MAX_DOC_BYTES: intFrom(defaultLimits.maxDocBytes),
+  SPARKROOM_MAX_SEND_BUFFER_BYTES: intFrom(defaultLimits.maxSendBufferBytes),
+  SPARKROOM_MAX_AWARENESS_PER_SECOND: intFrom(defaultLimits.maxAwarenessPerSecond),
+  SPARKROOM_MAX_CONCURRENT_LOADS: intFrom(defaultLimits.maxConcurrentLoads),
+  SPARKROOM_PROMPTS_PER_MINUTE: intFrom(defaultLimits.promptsPerMinute),
+  SPARKROOM_MAX_CONCURRENT_RUNS: intFrom(defaultLimits.maxConcurrentRuns),
+  SPARKROOM_COMPACT_AFTER_BYTES: intFrom(defaultLimits.compactAfterBytes),
+  SPARKROOM_TOKEN_TTL_SECONDS: intFrom(defaultLimits.tokenTtlSeconds),
+  SPARK_API: z.enum(['responses', 'responses-ws', 'chat']).default('responses'),
+  SPARK_BASE_URL: z.url().optional(),
+  SPARK_API_KEY: z.string().min(1).optional(),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  SPARK_MODEL: z.string().min(1).default('gpt-5.3-codex-spark'),
+  SPARK_MAX_OUTPUT_TOKENS: intFrom(4096),
+});
+
+/**
+ * Reads the whole configuration from an environment map. This is the only place that looks at
+ * `process.env` (main.ts passes it in); everything else receives a Config.
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  const dataDir = resolve(e.SPARKROOM_DATA);
+  const apiKey = e.SPARK_API_KEY ?? e.OPENAI_API_KEY ?? null;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir,
+    secret: e.SPARKROOM_SECRET ?? loadOrCreateSecret(dataDir),
+    adminToken: e.SPARKROOM_ADMIN_TOKEN ?? null,
+    logLevel: e.LOG_LEVEL,
+    limits: {
+      maxFrameBytes: e.SPARKROOM_MAX_FRAME_BYTES,
+      maxDocBytes: e.SPARKROOM_MAX_DOC_BYTES,
+      maxSendBufferBytes: e.SPARKROOM_MAX_SEND_BUFFER_BYTES,
+      maxAwarenessPerSecond: e.SPARKROOM_MAX_AWARENESS_PER_SECOND,
+      maxConcurrentLoads: Math.max(1, e.SPARKROOM_MAX_CONCURRENT_LOADS),
+      promptsPerMinute: e.SPARKROOM_PROMPTS_PER_MINUTE,
+      maxConcurrentRuns: Math.max(1, e.SPARKROOM_MAX_CONCURRENT_RUNS),
+      compactAfterBytes: e.SPARKROOM_COMPACT_AFTER_BYTES,
+      tokenTtlSeconds: Math.max(60, e.SPARKROOM_TOKEN_TTL_SECONDS),
+    },
+    agent: {
+      api: e.SPARK_API,
+      // A local OpenAI-compatible server (llama.cpp, Ollama) needs no key; the hosted API needs one.
+      baseURL: e.SPARK_BASE_URL ?? (apiKey ? 'https://api.openai.com/v1' : null),
+      apiKey,
+      model: e.SPARK_MODEL,
+      maxOutputTokens: Math.max(1, e.SPARK_MAX_OUTPUT_TOKENS),
+    },
+  };
+}
+
+/** The signing key survives restarts (tokens stay valid) without the user having to set one. */
+function loadOrCreateSecret(dataDir: string): string {
+  mkdirSync(dataDir, { recursive: true });
+  const file = join(dataDir, 'secret.key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}

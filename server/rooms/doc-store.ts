@@ -1,0 +1,33 @@
+/**
+ * The storage port for Yjs documents. A document is a snapshot plus an append-only log of updates.
+ * Implementations: MemoryDocStore (tests, benchmarks of the core) and SqliteDocStore (persistence/).
+ * Both run the same contract suite (test/persistence/doc-store.contract.ts).
+ */
+export interface StoredDoc {
+  /** the snapshot (if any) followed by every logged update since, in append order */
+  updates: Uint8Array[];
+  /** sequence number of the last stored update; 0 for an empty document */
+  lastSeq: number;
+  /** bytes in the log since the last snapshot (drives compaction) */
+  logBytes: number;
+}
+
+export interface AppendResult {
+  lastSeq: number;
+  logBytes: number;
+}
+
+export interface DocStore {
+  /** Reads a document. An unknown name is an empty document, not an error. */
+  load(docName: string): Promise<StoredDoc>;
+  /**
+   * Appends updates atomically, in order: either all are durable when the promise resolves, or it rejects
+   * and none are. Callers broadcast only after it resolves.
+   */
+  append(docName: string, updates: Uint8Array[]): Promise<AppendResult>;
+  /**
+   * Replaces the snapshot and every logged update with seq <= throughSeq by `snapshot` (the merged state
+   * of exactly those). Updates appended after throughSeq are kept.
+   */
+  compact(docName: string, snapshot: Uint8Array, throughSeq: number): Promise<void>;
+}
