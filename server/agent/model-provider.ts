@@ -1,0 +1,42 @@
+/**
+ * The model provider port: one streaming turn is an event stream (DESIGN.md model 6, after vercel/ai
+ * stream parts). Errors and the finish are events rather than exceptions, so the run loop has one place
+ * to decide what a turn's end means, and cancellation always goes through an AbortSignal.
+ */
+
+/** One message of the conversation sent to the model. */
+export interface ModelMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+/** One turn asked of the model. */
+export interface ModelRequest {
+  model: string;
+  /** system / developer instructions */
+  instructions: string;
+  /** conversation so far (user prompts, earlier assistant output) */
+  messages: ModelMessage[];
+  maxOutputTokens: number;
+  /** e.g. room id: lets the WebSocket provider keep one warm connection per room */
+  sessionKey?: string;
+}
+
+/** What a turn reports, in order: `start`, any `text-delta`s, then `usage` + `finish`, or a final `error`. */
+export type AgentEvent =
+  /** upstream accepted the request (headers / response.created) */
+  | { type: 'start' }
+  | { type: 'text-delta'; text: string }
+  | { type: 'usage'; inputTokens: number | null; outputTokens: number }
+  | { type: 'finish'; reason: 'stop' | 'length' | 'other' }
+  | { type: 'error'; message: string; code?: string; status?: number };
+
+/** A streaming model backend (OpenAI Responses over SSE or WebSocket, or Chat Completions). */
+export interface ModelProvider {
+  readonly api: 'responses' | 'responses-ws' | 'chat';
+  readonly model: string;
+  /** Streams one turn. Never throws: failures are a final {type:'error'} event. Aborting `signal` stops
+   *  the upstream request at once (closes the HTTP stream / cancels the WS response) and ends the iterable. */
+  stream(request: ModelRequest, signal: AbortSignal): AsyncIterable<AgentEvent>;
+  close(): Promise<void>;
+}
