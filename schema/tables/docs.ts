@@ -1,0 +1,24 @@
+import { blob, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+// The document aggregate: a Yjs document is a snapshot plus an append-only log of updates since it.
+// doc_name is the room's doc name (code or review doc), not a foreign key: docs outlive nothing and are
+// written on the hot path, where a foreign-key check per row would only cost time.
+
+export const docUpdates = sqliteTable(
+  'doc_updates',
+  {
+    docName: text('doc_name').notNull(),
+    // Increases per document across compactions and restarts; never reused.
+    seq: integer('seq').notNull(),
+    data: blob('data', { mode: 'buffer' }).notNull(),
+  },
+  // The primary key serves every query: the log of one doc in order, its max(seq), the delete on compaction.
+  (t) => [primaryKey({ columns: [t.docName, t.seq] })],
+);
+
+export const docSnapshots = sqliteTable('doc_snapshots', {
+  docName: text('doc_name').primaryKey(),
+  data: blob('data', { mode: 'buffer' }).notNull(),
+  // The last log seq merged into this snapshot; the next update gets a larger seq even if the log is empty.
+  throughSeq: integer('through_seq').notNull(),
+});

@@ -1,0 +1,143 @@
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { type Role, type RoomPolicy, roles } from '../../schema/protocol.ts';
+import { clientBindings } from '../../schema/tables/client-bindings.ts';
+import { invites, members, rooms } from '../../schema/tables/rooms.ts';
+import type { InviteRecord, MemberRecord, RoomRecord, RoomStore } from '../auth/room-store.ts';
+import { AppError } from '../errors.ts';
+import type { Database } from './database.ts';
+
+/**
+ * The room store on SQLite through drizzle's query builder: these calls happen on joins and admin actions,
+ * not per keystroke, so typed queries are worth more here than the last microsecond.
+ */
+export class SqliteRoomStore implements RoomStore {
+  readonly #db: BetterSQLite3Database;
+
+  constructor(database: Pick<Database, 'db'>) {
+    this.#db = database.db;
+  }
+
+  async createRoom(room: RoomRecord, roomInvites: InviteRecord[]): Promise<void> {
+    for (const invite of roomInvites) checkInviteOf(room.id, invite);
+    this.#db.transaction((tx) => {
+      const inserted = tx.insert(rooms).values(room).onConflictDoNothing().run();
+      if (inserted.changes === 0) throw new AppError('conflict', `room ${room.id} already exists`);
+      // The partial unique index invites_live_role turns a second live invite for a role into an error,
+      // which rolls back the room too.
+      if (roomInvites.length > 0) tx.insert(invites).values(roomInvites).run();
+    });
+  }
+
+  async getRoom(roomId: string): Promise<RoomRecord | null> {
+    return this.#db.select().from(rooms).where(eq(rooms.id, roomId)).get() ?? null;
+  }
+
+  async setPolicy(roomId: string, policy: RoomPolicy): Promise<void> {
+    const updated = this.#db.update(rooms).set({ policy }).where(eq(rooms.id, roomId)).run();
+    if (updated.changes === 0) throw new AppError('not_found', `room ${roomId} does not exist`);
+  }
+
+  async findInvite(roomId: string, token: string): Promise<InviteRecord | null> {
+    const row = this.#db
+      .select()
+      .from(invites)
+      .where(and(eq(invites.token, token), eq(invites.roomId, roomId)))
+      .get();
+    return row ?? null;
+  }
+
+  async listInvites(roomId: string): Promise<InviteRecord[]> {
+    return this.#db
+      .select()
+      .from(invites)
+      .where(and(eq(invites.roomId, roomId), isNull(invites.revokedAt)))
+      .orderBy(asc(invites.createdAt), roleOrder)
+      .all();
+  }
+
+  async replaceInvite(roomId: string, role: Role, fresh: InviteRecord, now: number): Promise<void> {
+    if (fresh.role !== role || fresh.revokedAt !== null) {
+      throw new Error(`replaceInvite(${roomId}, ${role}) needs a live ${role} invite as the fresh one`);
+    }
+    checkInviteOf(roomId, fresh);
+    this.#db.transaction((tx) => {
+      const room = tx.select({ id: rooms.id }).from(rooms).where(eq(rooms.id, roomId)).get();
+      if (!room) throw new AppError('not_found', `room ${roomId} does not exist`);
+      // Revoke first: the partial unique index allows one live invite per role at any moment.
+      tx.update(invites)
+        .set({ revokedAt: now })
+        .where(and(eq(invites.roomId, roomId), eq(invites.role, role), isNull(invites.revokedAt)))
+        .run();
+      tx.insert(invites).values(fresh).run();
+    });
+  }
+
+  async upsertMember(member: MemberRecord): Promise<void> {
+    this.#db.transaction((tx) => {
+      const room = tx.select({ id: rooms.id }).from(rooms).where(eq(rooms.id, member.roomId)).get();
+      if (!room) throw new AppError('not_found', `room ${member.roomId} does not exist`);
+      // Joining again updates the name, role and last sighting, but the first join date stays.
+      tx.insert(members)
+        .values(member)
+        .onConflictDoUpdate({
+          target: [members.roomId, members.userId],
+          set: { name: member.name, role: member.role, lastSeenAt: member.lastSeenAt },
+        })
+        .run();
+    });
+  }
+
+  async touchMember(roomId: string, userId: string, now: number): Promise<void> {
+    this.#db
+      .update(members)
+      .set({ lastSeenAt: now })
+      .where(and(eq(members.roomId, roomId), eq(members.userId, userId)))
+      .run();
+  }
+
+  async listMembers(roomId: string): Promise<MemberRecord[]> {
+    return this.#db
+      .select()
+      .from(members)
+      .where(eq(members.roomId, roomId))
+      .orderBy(asc(members.joinedAt), asc(members.userId))
+      .all();
+  }
+
+  async bindClient(docName: string, clientId: number, userId: string): Promise<string> {
+    // Insert-if-absent then read back, in one transaction: whoever inserted first owns the clientID, and
+    // the answer is that owner even when this call lost the race.
+    return this.#db.transaction((tx) => {
+      tx.insert(clientBindings).values({ docName, clientId, userId }).onConflictDoNothing().run();
+      const row = tx
+        .select({ userId: clientBindings.userId })
+        .from(clientBindings)
+        .where(and(eq(clientBindings.docName, docName), eq(clientBindings.clientId, clientId)))
+        .get();
+      if (!row) throw new Error(`binding of client ${clientId} in ${docName} vanished right after insert`);
+      return row.userId;
+    });
+  }
+
+  async listClientBindings(docName: string): Promise<Map<number, string>> {
+    const rows = this.#db
+      .select({ clientId: clientBindings.clientId, userId: clientBindings.userId })
+      .from(clientBindings)
+      .where(eq(clientBindings.docName, docName))
+      .all();
+    return new Map(rows.map((r) => [r.clientId, r.userId]));
+  }
+}
+
+function checkInviteOf(roomId: string, invite: InviteRecord): void {
+  if (invite.roomId !== roomId) {
+    throw new Error(`an invite for room ${invite.roomId} was given to room ${roomId}`);
+  }
+}
+
+/** Owner, editor, viewer: the order both stores list invites of the same age in. */
+const roleOrder = sql`CASE ${invites.role} ${sql.join(
+  roles.map((role, i) => sql`WHEN ${role} THEN ${i}`),
+  sql` `,
+)} END`;

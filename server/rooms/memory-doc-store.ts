@@ -1,0 +1,89 @@
+import type { AppendResult, DocStore, StoredDoc } from './doc-store.ts';
+
+/**
+ * Hooks for tests of the code that uses a store: each runs before the operation and may throw (a failed
+ * write) or return a promise the test resolves later (a slow disk, to observe queued frames or batching).
+ */
+export interface MemoryDocStoreHooks {
+  beforeLoad?: (docName: string) => void | Promise<void>;
+  beforeAppend?: (docName: string, updates: readonly Uint8Array[]) => void | Promise<void>;
+  beforeCompact?: (docName: string, throughSeq: number) => void | Promise<void>;
+}
+
+interface MemoryDoc {
+  snapshot: Uint8Array | null;
+  throughSeq: number;
+  log: { seq: number; data: Uint8Array }[];
+  lastSeq: number;
+  logBytes: number;
+}
+
+/**
+ * The in-memory twin of SqliteDocStore, held to the same contract suite. It copies bytes in and out (into
+ * plain Uint8Arrays: `Buffer#slice` would share memory) so a caller that reuses or mutates a buffer sees the
+ * same behaviour as with a real store.
+ */
+export class MemoryDocStore implements DocStore {
+  readonly #docs = new Map<string, MemoryDoc>();
+  readonly #hooks: MemoryDocStoreHooks;
+
+  constructor(hooks: MemoryDocStoreHooks = {}) {
+    this.#hooks = hooks;
+  }
+
+  async load(docName: string): Promise<StoredDoc> {
+    await this.#hooks.beforeLoad?.(docName);
+    const doc = this.#docs.get(docName);
+    if (!doc) return { updates: [], lastSeq: 0, logBytes: 0 };
+    const updates = doc.log.map((row) => new Uint8Array(row.data));
+    if (doc.snapshot) updates.unshift(new Uint8Array(doc.snapshot));
+    return { updates, lastSeq: doc.lastSeq, logBytes: doc.logBytes };
+  }
+
+  async append(docName: string, updates: Uint8Array[]): Promise<AppendResult> {
+    // Copy before awaiting the hook: the batch is what the caller passed at the call, as with SQLite.
+    const copies = updates.map((u) => new Uint8Array(u));
+    await this.#hooks.beforeAppend?.(docName, copies);
+    if (copies.length === 0) {
+      const doc = this.#docs.get(docName);
+      return { lastSeq: doc?.lastSeq ?? 0, logBytes: doc?.logBytes ?? 0 };
+    }
+    const doc = this.#doc(docName);
+    for (const data of copies) {
+      doc.lastSeq += 1;
+      doc.log.push({ seq: doc.lastSeq, data });
+      doc.logBytes += data.byteLength;
+    }
+    return { lastSeq: doc.lastSeq, logBytes: doc.logBytes };
+  }
+
+  async compact(docName: string, snapshot: Uint8Array, throughSeq: number): Promise<void> {
+    const copy = new Uint8Array(snapshot);
+    await this.#hooks.beforeCompact?.(docName, throughSeq);
+    const doc = this.#doc(docName);
+    if (!Number.isSafeInteger(throughSeq) || throughSeq < doc.throughSeq || throughSeq > doc.lastSeq) {
+      throw new Error(
+        `cannot compact ${docName} through seq ${throughSeq}: it must lie between the snapshot's seq ` +
+          `${doc.throughSeq} and the last seq ${doc.lastSeq}`,
+      );
+    }
+    doc.snapshot = copy;
+    doc.throughSeq = throughSeq;
+    doc.log = doc.log.filter((row) => row.seq > throughSeq);
+    doc.logBytes = doc.log.reduce((sum, row) => sum + row.data.byteLength, 0);
+  }
+
+  /** Names of the documents stored so far (for tests that check what was persisted). */
+  docNames(): string[] {
+    return [...this.#docs.keys()];
+  }
+
+  #doc(docName: string): MemoryDoc {
+    let doc = this.#docs.get(docName);
+    if (!doc) {
+      doc = { snapshot: null, throughSeq: 0, log: [], lastSeq: 0, logBytes: 0 };
+      this.#docs.set(docName, doc);
+    }
+    return doc;
+  }
+}
