@@ -96,7 +96,8 @@ export const errorCodes = {
   rate_limited: { status: 429, close: 4429 },
   identity_mismatch: { status: 403, close: 4430 },
   malformed_frame: { status: 400, close: 4400 },
-  slow_reader: { status: 503, close: 4408 },
+  // 45xx: transient, the stock y-websocket client reconnects (a slow reader may catch up on a new socket)
+  slow_reader: { status: 503, close: 4508 },
   server_busy: { status: 503, close: 4503 },
   agent_not_configured: { status: 503, close: 4503 },
   storage_failed: { status: 507, close: 4507 },

@@ -1,0 +1,57 @@
+import { existsSync } from 'node:fs';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { apiPaths } from '../schema/protocol.ts';
+import { AppError } from './errors.ts';
+import { errorHandler } from './http/error-handler.ts';
+import type { Logger } from './log.ts';
+
+export interface AppDeps {
+  log: Logger;
+  /** true while the database answers */
+  healthy: () => boolean;
+  /** route groups mounted in order (rooms, agent, sync) */
+  routes: Hono[];
+  /** built web client (client/web/dist); served when present */
+  webRoot: string | null;
+  /** largest JSON body accepted on the REST API, bytes */
+  maxBodyBytes: number;
+}
+
+/** The HTTP application: routes and one error handler. No listening and no process.env here. */
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono();
+  app.onError(errorHandler(deps.log));
+
+  app.get(apiPaths.health, (c) => {
+    if (!deps.healthy()) return c.json({ ok: false, error: 'database is not open' }, 503);
+    return c.json({ ok: true });
+  });
+
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: deps.maxBodyBytes,
+      onError: () => {
+        throw new AppError('too_large', `request body is larger than ${deps.maxBodyBytes} bytes`);
+      },
+    }),
+  );
+  for (const routes of deps.routes) app.route('/', routes);
+  app.all('/api/*', () => {
+    throw new AppError('not_found', 'no such endpoint');
+  });
+
+  if (deps.webRoot && existsSync(deps.webRoot)) {
+    const root = deps.webRoot;
+    app.use('/*', serveStatic({ root }));
+    // The web app routes on the client (/r/:roomId, invite links): every other page path gets index.html.
+    app.get('*', serveStatic({ root, path: 'index.html' }));
+  } else {
+    app.get('/', (c) =>
+      c.text('Sparkroom server is running. The web client is not built: run `npm run build:web`.'),
+    );
+  }
+  return app;
+}

@@ -1,0 +1,126 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import {
+  CODE_FILES_KEY,
+  type CreateRoomResponse,
+  type JoinResponse,
+  ROOM_ID_PATTERN,
+  type RoomInfo,
+  roles,
+} from '../../schema/protocol.ts';
+import { requirePermission } from '../auth/permissions.ts';
+import type { RoomService } from '../auth/room-service.ts';
+import { AppError } from '../errors.ts';
+import type { RoomRegistry } from '../rooms/room-registry.ts';
+import { bearerUser } from './bearer-user.ts';
+import { parseBody } from './parse-body.ts';
+
+export interface RoomsRoutesDeps {
+  rooms: RoomService;
+  registry: RoomRegistry;
+  adminToken: string | null;
+  agentInfo: () => RoomInfo['agent'];
+}
+
+const createRoomBody = z.object({ name: z.string().trim().max(120).optional() }).strict();
+const joinBody = z
+  .object({
+    invite: z.string().min(1).max(200),
+    name: z.string().trim().min(1, 'a display name is required').max(60),
+  })
+  .strict();
+const roleParam = z.enum(roles);
+const policyBody = z
+  .object({
+    accept: z.array(z.enum(roles)).max(3),
+    interrupt: z.array(z.enum(roles)).max(3),
+  })
+  .strict();
+
+/** Room ids come from the path; anything outside the id alphabet cannot name a room. */
+export function roomIdParam(value: string | undefined): string {
+  if (!value || !ROOM_ID_PATTERN.test(value)) throw new AppError('not_found', 'no such room');
+  return value;
+}
+
+/** REST for rooms, invites, joins and policy (ROOM-1, AUTH-*). */
+export function roomsRoutes(deps: RoomsRoutesDeps): Hono {
+  const app = new Hono();
+
+  app.post('/api/rooms', async (c) => {
+    if (deps.adminToken !== null && c.req.header('authorization') !== `Bearer ${deps.adminToken}`) {
+      throw new AppError('unauthorized', 'creating rooms needs the admin token on this server');
+    }
+    const body = await parseBody(c, createRoomBody);
+    const created: CreateRoomResponse = await deps.rooms.createRoom(body.name);
+    return c.json(created, 201);
+  });
+
+  app.post('/api/rooms/:roomId/join', async (c) => {
+    const roomId = roomIdParam(c.req.param('roomId'));
+    const body = await parseBody(c, joinBody);
+    const joined: JoinResponse = await deps.rooms.join(roomId, body.invite, body.name);
+    return c.json(joined);
+  });
+
+  app.get('/api/rooms/:roomId', async (c) => {
+    const roomId = roomIdParam(c.req.param('roomId'));
+    const user = bearerUser(c, deps.rooms, roomId);
+    const room = await deps.rooms.getRoom(roomId);
+    await deps.rooms.touch(roomId, user.id);
+    const { room: live, release } = await deps.registry.acquire(roomId);
+    let files: string[];
+    try {
+      files = [...live.code.doc.getMap(CODE_FILES_KEY).keys()].sort();
+    } finally {
+      release();
+    }
+    const members = (await deps.rooms.membersOf(roomId)).map((m) => ({
+      id: m.userId,
+      name: m.name,
+      role: m.role,
+      lastSeenAt: m.lastSeenAt,
+    }));
+    const info: RoomInfo = {
+      id: room.id,
+      name: room.name,
+      members,
+      files,
+      policy: room.policy,
+      agent: deps.agentInfo(),
+    };
+    return c.json(info);
+  });
+
+  app.get('/api/rooms/:roomId/invites', async (c) => {
+    const roomId = roomIdParam(c.req.param('roomId'));
+    const user = bearerUser(c, deps.rooms, roomId);
+    const room = await deps.rooms.getRoom(roomId);
+    requirePermission(user, 'manage', room.policy);
+    return c.json({ invites: await deps.rooms.listInvites(roomId) });
+  });
+
+  // Revoking an invite link issues a fresh one for the same role; people already in keep their tokens.
+  app.delete('/api/rooms/:roomId/invites/:role', async (c) => {
+    const roomId = roomIdParam(c.req.param('roomId'));
+    const user = bearerUser(c, deps.rooms, roomId);
+    const role = roleParam.safeParse(c.req.param('role'));
+    if (!role.success) throw new AppError('bad_request', 'role must be owner, editor or viewer');
+    const room = await deps.rooms.getRoom(roomId);
+    requirePermission(user, 'manage', room.policy);
+    const invite = await deps.rooms.rotateInvite(roomId, role.data);
+    return c.json({ role: role.data, invite });
+  });
+
+  app.put('/api/rooms/:roomId/policy', async (c) => {
+    const roomId = roomIdParam(c.req.param('roomId'));
+    const user = bearerUser(c, deps.rooms, roomId);
+    const room = await deps.rooms.getRoom(roomId);
+    requirePermission(user, 'manage', room.policy);
+    const body = await parseBody(c, policyBody);
+    await deps.rooms.setPolicy(roomId, body);
+    return c.json({ policy: (await deps.rooms.getRoom(roomId)).policy });
+  });
+
+  return app;
+}

@@ -1,0 +1,15 @@
+/**
+ * Every Yjs transaction the server makes or applies carries one of these as its origin. Persistence,
+ * broadcast and attribution all decide from it: `load` is never re-persisted or re-broadcast;
+ * `connection` is not echoed back to the socket it came from; `accept` writes AI attribution rows.
+ */
+export type TransactionOrigin =
+  | { source: 'load' }
+  | { source: 'connection'; connId: number; userId: string }
+  | { source: 'agent'; runId: string }
+  | { source: 'accept'; suggestionId: string; runId: string; userId: string }
+  | { source: 'server'; reason: string };
+
+export function isOrigin(value: unknown): value is TransactionOrigin {
+  return typeof value === 'object' && value !== null && 'source' in value;
+}

@@ -1,0 +1,335 @@
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import * as awarenessProtocol from 'y-protocols/awareness';
+import * as syncProtocol from 'y-protocols/sync';
+import * as Y from 'yjs';
+import { type AwarenessUser, colorFor, messageType } from '../../schema/protocol.ts';
+import type { Limits } from '../config.ts';
+import { AppError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { decodeAwarenessUpdate, encodeAwarenessUpdate } from './awareness-codec.ts';
+import type { ClientBindings } from './client-bindings.ts';
+import type { Connection } from './connection.ts';
+import type { DocStore } from './doc-store.ts';
+import { isOrigin, type TransactionOrigin } from './origins.ts';
+
+export interface RoomDocDeps {
+  name: string;
+  store: DocStore;
+  limits: Limits;
+  log: Logger;
+  bindings: ClientBindings;
+  now: () => number;
+  /** called after a failed append: the in-memory doc is ahead of storage, so the room must reload */
+  onStorageFailure: (err: unknown) => void;
+  /** called after every durable batch (attribution and other observers run from here) */
+  onCommitted?: (updates: readonly PendingUpdate[]) => void;
+}
+
+export interface PendingUpdate {
+  update: Uint8Array;
+  origin: TransactionOrigin | null;
+}
+
+/**
+ * One Yjs document of a room with its awareness, speaking the y-websocket protocol to its connections.
+ *
+ * Durability rule (ROOM-3): an update is appended to the store, in one group commit per event-loop turn,
+ * before it is broadcast or included in a sync answer, so nobody ever sees an edit a crash could lose.
+ */
+export class RoomDoc {
+  readonly name: string;
+  readonly doc: Y.Doc;
+  readonly awareness: awarenessProtocol.Awareness;
+  readonly connections = new Set<Connection>();
+  private readonly deps: RoomDocDeps;
+  private pending: PendingUpdate[] = [];
+  private flushScheduled = false;
+  private flushing: Promise<void> | null = null;
+  private afterFlush: (() => void)[] = [];
+  private lastSeq = 0;
+  private logBytes = 0;
+  /** stored size (snapshot + log), the measure the document size limit applies to */
+  private storedBytes = 0;
+  private failed = false;
+
+  private constructor(deps: RoomDocDeps) {
+    this.deps = deps;
+    this.name = deps.name;
+    this.doc = new Y.Doc({ gc: true });
+    this.awareness = new awarenessProtocol.Awareness(this.doc);
+    // The server is not a participant: only the agent's presence is published explicitly.
+    this.awareness.setLocalState(null);
+    this.doc.on('update', this.onDocUpdate);
+    this.awareness.on('update', this.onAwarenessUpdate);
+  }
+
+  /** Loads the stored state. Throws when the store fails, so a failed load never serves an empty doc. */
+  static async load(deps: RoomDocDeps): Promise<RoomDoc> {
+    const stored = await deps.store.load(deps.name);
+    const roomDoc = new RoomDoc(deps);
+    const origin: TransactionOrigin = { source: 'load' };
+    roomDoc.doc.transact(() => {
+      for (const u of stored.updates) Y.applyUpdate(roomDoc.doc, u, origin);
+    }, origin);
+    roomDoc.lastSeq = stored.lastSeq;
+    roomDoc.logBytes = stored.logBytes;
+    roomDoc.storedBytes = stored.updates.reduce((n, u) => n + u.byteLength, 0);
+    deps.bindings.reserve(roomDoc.doc.clientID);
+    return roomDoc;
+  }
+
+  /** True when nothing is waiting to be written. */
+  get idle(): boolean {
+    return this.pending.length === 0 && this.flushing === null && !this.flushScheduled;
+  }
+
+  /** Resolves once everything applied so far is durable. */
+  whenFlushed(): Promise<void> {
+    if (this.idle) return Promise.resolve();
+    return new Promise((resolve) => this.afterFlush.push(resolve));
+  }
+
+  /** Runs a server-side change (agent, accept) through the same durable path as a client edit. */
+  transact(fn: (doc: Y.Doc) => void, origin: TransactionOrigin): void {
+    this.doc.transact(() => fn(this.doc), origin);
+  }
+
+  addConnection(conn: Connection): void {
+    this.connections.add(conn);
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, messageType.sync);
+    syncProtocol.writeSyncStep1(encoder, this.doc);
+    this.send(conn, encoding.toUint8Array(encoder));
+    const states = this.awareness.getStates();
+    if (states.size > 0) this.send(conn, this.awarenessMessage([...states.keys()]));
+  }
+
+  removeConnection(conn: Connection): void {
+    if (!this.connections.delete(conn)) return;
+    if (conn.awarenessIds.size > 0) {
+      awarenessProtocol.removeAwarenessStates(this.awareness, [...conn.awarenessIds], conn);
+    }
+  }
+
+  /**
+   * Handles one frame. Throws AppError for a frame that must close the socket (malformed, identity,
+   * limits); the room turns that into a close code for this socket only.
+   */
+  handleMessage(conn: Connection, data: Uint8Array): void {
+    try {
+      const decoder = decoding.createDecoder(data);
+      const type = decoding.readVarUint(decoder);
+      switch (type) {
+        case messageType.sync:
+          this.handleSync(conn, decoder);
+          break;
+        case messageType.awareness:
+          this.handleAwareness(conn, decoding.readVarUint8Array(decoder));
+          break;
+        case messageType.queryAwareness:
+          this.send(conn, this.awarenessMessage([...this.awareness.getStates().keys()]));
+          break;
+        case messageType.auth:
+          // Authentication happens before the upgrade; the in-band auth message has nothing to say.
+          break;
+        default:
+          throw new AppError('malformed_frame', `unknown message type ${type}`);
+      }
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      throw new AppError('malformed_frame', `malformed frame: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  private handleSync(conn: Connection, decoder: decoding.Decoder): void {
+    const syncType = decoding.readVarUint(decoder);
+    switch (syncType) {
+      case syncProtocol.messageYjsSyncStep1: {
+        const stateVector = decoding.readVarUint8Array(decoder);
+        // Validate now, answer once everything applied so far is durable (ROOM-3).
+        Y.decodeStateVector(stateVector);
+        const answer = () => {
+          if (conn.closed) return;
+          const encoder = encoding.createEncoder();
+          encoding.writeVarUint(encoder, messageType.sync);
+          syncProtocol.writeSyncStep2(encoder, this.doc, stateVector);
+          this.send(conn, encoding.toUint8Array(encoder));
+        };
+        if (this.idle) answer();
+        else this.afterFlush.push(answer);
+        break;
+      }
+      case syncProtocol.messageYjsSyncStep2:
+      case syncProtocol.messageYjsUpdate:
+        this.applyClientUpdate(conn, decoding.readVarUint8Array(decoder));
+        break;
+      default:
+        throw new AppError('malformed_frame', `unknown sync message type ${syncType}`);
+    }
+  }
+
+  private applyClientUpdate(conn: Connection, update: Uint8Array): void {
+    // ROOM-6: viewers' writes and any client write to the review doc are dropped, never applied or relayed.
+    if (!conn.canWrite) return;
+    if (this.storedBytes + update.byteLength > this.deps.limits.maxDocBytes) {
+      throw new AppError(
+        'too_large',
+        `document ${this.name} would exceed its size limit of ${this.deps.limits.maxDocBytes} bytes`,
+      );
+    }
+    let meta: { from: Map<number, number>; to: Map<number, number> };
+    try {
+      meta = Y.parseUpdateMeta(update);
+    } catch (err) {
+      throw new AppError('malformed_frame', 'update cannot be decoded', { cause: err });
+    }
+    // ROOM-7: every clientID whose structs this update inserts must belong to the sender.
+    for (const clientId of meta.from.keys()) this.deps.bindings.claim(clientId, conn.user.id);
+    const origin: TransactionOrigin = { source: 'connection', connId: conn.id, userId: conn.user.id };
+    try {
+      Y.applyUpdate(this.doc, update, origin);
+    } catch (err) {
+      throw new AppError('malformed_frame', 'update cannot be applied', { cause: err });
+    }
+  }
+
+  private handleAwareness(conn: Connection, update: Uint8Array): void {
+    conn.countAwareness(this.deps.now(), this.deps.limits.maxAwarenessPerSecond);
+    const entries = decodeAwarenessUpdate(update);
+    const stamp: AwarenessUser = {
+      id: conn.user.id,
+      name: conn.user.name,
+      role: conn.user.role,
+      color: colorFor(conn.user.id),
+    };
+    for (const entry of entries) {
+      // ROOM-8: a client speaks only for its own clientIDs, and the server says who it is.
+      this.deps.bindings.claim(entry.clientId, conn.user.id);
+      conn.awarenessIds.add(entry.clientId);
+      if (entry.state !== null) entry.state = { ...entry.state, user: stamp };
+    }
+    awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessUpdate(entries), conn);
+  }
+
+  /** Publishes (or with null removes) a server-owned participant such as the agent. */
+  setServerPresence(clientId: number, state: Record<string, unknown> | null): void {
+    const clock = (this.awareness.meta.get(clientId)?.clock ?? 0) + 1;
+    const update = encodeAwarenessUpdate([{ clientId, clock, state }]);
+    awarenessProtocol.applyAwarenessUpdate(this.awareness, update, 'server');
+  }
+
+  private readonly onAwarenessUpdate = (
+    change: { added: number[]; updated: number[]; removed: number[] },
+    _origin: unknown,
+  ): void => {
+    const changed = [...change.added, ...change.updated, ...change.removed];
+    if (changed.length === 0) return;
+    const message = this.awarenessMessage(changed);
+    for (const conn of this.connections) this.send(conn, message);
+  };
+
+  private awarenessMessage(clients: number[]): Uint8Array {
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, messageType.awareness);
+    encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients));
+    return encoding.toUint8Array(encoder);
+  }
+
+  private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
+    const o = isOrigin(origin) ? origin : null;
+    if (o?.source === 'load') return;
+    this.pending.push({ update, origin: o });
+    this.storedBytes += update.byteLength;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      // Group commit: every update applied in this event-loop turn goes to storage in one transaction.
+      setImmediate(this.flush);
+    }
+  };
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    if (this.flushing || this.pending.length === 0) {
+      // A flush in flight picks the new batch up when it ends.
+      if (!this.flushing) this.drainAfterFlush();
+      return;
+    }
+    const batch = this.pending;
+    this.pending = [];
+    this.flushing = this.deps.store
+      .append(
+        this.name,
+        batch.map((p) => p.update),
+      )
+      .then(
+        (result) => {
+          this.lastSeq = result.lastSeq;
+          this.logBytes = result.logBytes;
+          this.flushing = null;
+          this.broadcastCommitted(batch);
+          if (this.pending.length > 0) this.flush();
+          else {
+            this.maybeCompact();
+            this.drainAfterFlush();
+          }
+        },
+        (err: unknown) => {
+          this.flushing = null;
+          this.failed = true;
+          this.deps.log.error({ err, doc: this.name }, 'storage append failed; closing the room');
+          this.deps.onStorageFailure(err);
+        },
+      );
+  };
+
+  private drainAfterFlush(): void {
+    if (!this.idle) return;
+    const waiting = this.afterFlush;
+    this.afterFlush = [];
+    for (const fn of waiting) fn();
+  }
+
+  private broadcastCommitted(batch: PendingUpdate[]): void {
+    for (const { update, origin } of batch) {
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, messageType.sync);
+      syncProtocol.writeUpdate(encoder, update);
+      const message = encoding.toUint8Array(encoder);
+      const from = origin?.source === 'connection' ? origin.connId : -1;
+      for (const conn of this.connections) if (conn.id !== from) this.send(conn, message);
+    }
+    this.deps.onCommitted?.(batch);
+  }
+
+  private maybeCompact(): void {
+    if (this.failed || this.logBytes < this.deps.limits.compactAfterBytes) return;
+    // Only here is the in-memory doc exactly the stored state through lastSeq (nothing pending).
+    const snapshot = Y.encodeStateAsUpdate(this.doc);
+    const throughSeq = this.lastSeq;
+    this.logBytes = 0;
+    this.storedBytes = snapshot.byteLength;
+    this.deps.store.compact(this.name, snapshot, throughSeq).catch((err: unknown) => {
+      // The log is still intact, so a failed compaction loses nothing; it is retried at the next threshold.
+      this.deps.log.warn({ err, doc: this.name }, 'compaction failed');
+    });
+  }
+
+  /** Sends to one connection, disconnecting a reader whose send buffer is over the limit (ROOM-9). */
+  send(conn: Connection, message: Uint8Array): void {
+    if (conn.closed) return;
+    if (conn.socket.bufferedAmount > this.deps.limits.maxSendBufferBytes) {
+      const err = new AppError('slow_reader', 'send buffer over the limit: the client is not reading');
+      conn.close(err.closeCode, err.message);
+      return;
+    }
+    conn.socket.send(message);
+  }
+
+  destroy(): void {
+    this.doc.off('update', this.onDocUpdate);
+    this.awareness.off('update', this.onAwarenessUpdate);
+    this.awareness.destroy();
+    this.doc.destroy();
+  }
+}

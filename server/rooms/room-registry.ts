@@ -1,0 +1,106 @@
+import { AppError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { Room } from './room.ts';
+import { Semaphore } from './semaphore.ts';
+
+export interface RoomRegistryDeps {
+  /** loads a room from storage; the registry passes the callbacks the room needs to report back */
+  loadRoom: (roomId: string, hooks: RoomHooks) => Promise<Room>;
+  maxConcurrentLoads: number;
+  log: Logger;
+}
+
+export interface RoomHooks {
+  onBroken: (room: Room) => void;
+  onMaybeIdle: (room: Room) => void;
+}
+
+/**
+ * The loaded rooms. A room loads once however many joins arrive together (they share one promise), at
+ * most `maxConcurrentLoads` load at a time, and a room unloads as soon as it is idle (ROOM-4).
+ */
+export class RoomRegistry {
+  private readonly deps: RoomRegistryDeps;
+  private readonly loaded = new Map<string, Room>();
+  private readonly loading = new Map<string, Promise<Room>>();
+  private readonly loads: Semaphore;
+  private closing = false;
+
+  constructor(deps: RoomRegistryDeps) {
+    this.deps = deps;
+    this.loads = new Semaphore(deps.maxConcurrentLoads);
+  }
+
+  get size(): number {
+    return this.loaded.size;
+  }
+
+  /** The room if it is loaded now (no load is started). */
+  peek(roomId: string): Room | undefined {
+    return this.loaded.get(roomId);
+  }
+
+  /**
+   * Loads (or finds) a room and takes a lease on it, so it cannot unload before the caller attaches a
+   * socket or starts work. The caller must call the returned release once done.
+   */
+  async acquire(roomId: string): Promise<{ room: Room; release: () => void }> {
+    if (this.closing) throw new AppError('server_busy', 'the server is shutting down');
+    const room = await this.load(roomId);
+    return { room, release: room.hold() };
+  }
+
+  private load(roomId: string): Promise<Room> {
+    const ready = this.loaded.get(roomId);
+    if (ready) return Promise.resolve(ready);
+    const inFlight = this.loading.get(roomId);
+    if (inFlight) return inFlight;
+    const hooks: RoomHooks = {
+      onBroken: (room) => this.forget(room),
+      onMaybeIdle: (room) => this.maybeUnload(room),
+    };
+    const promise = this.loads
+      .run(() => this.deps.loadRoom(roomId, hooks))
+      .then(
+        (room) => {
+          this.loading.delete(roomId);
+          this.loaded.set(roomId, room);
+          return room;
+        },
+        (err: unknown) => {
+          this.loading.delete(roomId);
+          this.deps.log.error({ err, room: roomId }, 'room load failed');
+          // Nothing was written: a failed load never replaces what is stored.
+          throw new AppError('storage_failed', `room ${roomId} could not be loaded`, { cause: err });
+        },
+      );
+    this.loading.set(roomId, promise);
+    return promise;
+  }
+
+  private maybeUnload(room: Room): void {
+    // Checked on the next turn: a lease released inside a message handler may be re-taken at once.
+    setImmediate(() => {
+      if (this.loaded.get(room.id) !== room || !room.idle) return;
+      this.loaded.delete(room.id);
+      room.destroy();
+      this.deps.log.debug({ room: room.id }, 'room unloaded');
+    });
+  }
+
+  private forget(room: Room): void {
+    if (this.loaded.get(room.id) === room) this.loaded.delete(room.id);
+    room.destroy();
+  }
+
+  /** Shutdown: refuse new work, close every socket with `code`, wait for every pending write. */
+  async close(code: number, reason: string): Promise<void> {
+    this.closing = true;
+    await Promise.allSettled([...this.loading.values()]);
+    const rooms = [...this.loaded.values()];
+    for (const room of rooms) room.closeAll(code, reason);
+    await Promise.all(rooms.map((r) => r.whenFlushed()));
+    for (const room of rooms) room.destroy();
+    this.loaded.clear();
+  }
+}

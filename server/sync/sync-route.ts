@@ -1,0 +1,120 @@
+import { upgradeWebSocket } from '@hono/node-server';
+import { Hono } from 'hono';
+import type { WebSocket } from 'ws';
+import { REVIEW_SUFFIX, SYNC_PATH } from '../../schema/protocol.ts';
+import type { AuthUser, RoomService } from '../auth/room-service.ts';
+import { AppError, toAppError } from '../errors.ts';
+import { roomIdParam } from '../http/rooms-routes.ts';
+import type { Logger } from '../log.ts';
+import type { Connection, DocKind } from '../rooms/connection.ts';
+import type { Room } from '../rooms/room.ts';
+import type { RoomRegistry } from '../rooms/room-registry.ts';
+import type { RoomSocket } from '../rooms/room-socket.ts';
+
+export interface SyncRouteDeps {
+  rooms: RoomService;
+  registry: RoomRegistry;
+  log: Logger;
+  /** frames queued per socket while its room loads; more closes the socket */
+  maxQueuedFrames?: number;
+}
+
+/** How long a closing socket gets to finish the close handshake before it is cut (slow readers never do). */
+const CLOSE_GRACE_MS = 2000;
+
+/**
+ * The y-websocket endpoints: `/sync/:roomId` (code doc) and `/sync/:roomId/review`. Authentication and
+ * the room's existence are checked before the upgrade, so a bad token is a 401/403 and the stock client
+ * never holds an open socket it may not use. After the upgrade this is a thin adapter: ws frames become
+ * Uint8Array and go to the transport-free Room.
+ */
+export function syncRoutes(deps: SyncRouteDeps): Hono {
+  const app = new Hono();
+  const maxQueued = deps.maxQueuedFrames ?? 1000;
+
+  // Events are created before the upgrade: a throw here becomes a 401/403/404 response, not a socket.
+  const upgrade = (kind: DocKind) =>
+    upgradeWebSocket(async (c) => {
+      const roomId = roomIdParam(c.req.param('roomId'));
+      const user = deps.rooms.authenticate(c.req.query('token'), roomId);
+      await deps.rooms.getRoom(roomId);
+      return {
+        onOpen: (_event, ctx) => attach(ctx.raw as WebSocket, user, kind),
+      };
+    });
+
+  const attach = (ws: WebSocket, user: AuthUser, kind: DocKind): void => {
+    let graceTimer: NodeJS.Timeout | null = null;
+    const socket: RoomSocket = {
+      send: (data) => ws.send(data),
+      close: (code, reason) => {
+        if (ws.readyState === ws.CLOSED) return;
+        ws.close(code, reason);
+        graceTimer = setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
+      },
+      get bufferedAmount() {
+        return ws.bufferedAmount;
+      },
+    };
+    let room: Room | null = null;
+    let conn: Connection | null = null;
+    let queue: Uint8Array[] | null = [];
+    let gone = false;
+
+    ws.on('message', (data, isBinary) => {
+      if (!isBinary) {
+        const err = new AppError('malformed_frame', 'text frames are not part of the y-websocket protocol');
+        socket.close(err.closeCode, err.message);
+        return;
+      }
+      const bytes = toBytes(data);
+      if (room && conn) room.handleMessage(conn, bytes);
+      else if (queue) {
+        queue.push(bytes);
+        if (queue.length > maxQueued) {
+          const err = new AppError('rate_limited', 'too many frames before the room finished loading');
+          socket.close(err.closeCode, err.message);
+        }
+      }
+    });
+    ws.on('close', () => {
+      gone = true;
+      if (graceTimer) clearTimeout(graceTimer);
+      if (room && conn) room.handleClose(conn);
+    });
+    ws.on('error', (err) => deps.log.debug({ err, user: user.id }, 'socket error'));
+
+    // Frames wait in `queue` while the room loads (ROOM-4); the load is shared with every other join.
+    deps.registry.acquire(user.roomId).then(
+      ({ room: loaded, release }) => {
+        try {
+          if (gone) return;
+          room = loaded;
+          conn = loaded.handleConnect(user, kind, socket);
+          const waiting = queue ?? [];
+          queue = null;
+          for (const frame of waiting) loaded.handleMessage(conn, frame);
+        } catch (err) {
+          const appErr = toAppError(err);
+          socket.close(appErr.closeCode, appErr.message);
+        } finally {
+          release();
+        }
+      },
+      (err: unknown) => {
+        const appErr = toAppError(err);
+        socket.close(appErr.closeCode, appErr.message);
+      },
+    );
+  };
+
+  app.get(`${SYNC_PATH}/:roomId`, upgrade('code'));
+  app.get(`${SYNC_PATH}/:roomId/${REVIEW_SUFFIX}`, upgrade('review'));
+  return app;
+}
+
+function toBytes(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
+  if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}

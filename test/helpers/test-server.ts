@@ -1,0 +1,77 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CreateRoomResponse, JoinResponse, Role } from '../../schema/protocol.ts';
+import { type Config, type Limits, loadConfig } from '../../server/config.ts';
+import { silentLogger } from '../../server/log.ts';
+import { type RunningServer, startServer } from '../../server/start-server.ts';
+
+export const TEST_SECRET = 'test-secret-0123456789abcdef';
+
+export interface TestServer {
+  url: string;
+  /** ws://host:port/sync, the base URL a WebsocketProvider takes */
+  syncUrl: string;
+  config: Config;
+  dataDir: string;
+  running: RunningServer;
+  createRoom(name?: string): Promise<CreateRoomResponse>;
+  join(roomId: string, invite: string, name: string): Promise<JoinResponse>;
+  /** creates a room and joins it once per role given; returns the room and the tokens */
+  roomWith(roles: Role[]): Promise<{ room: CreateRoomResponse; people: JoinResponse[] }>;
+  /** stops the server; `keepData` leaves the data directory for a restart */
+  close(opts?: { keepData?: boolean }): Promise<void>;
+}
+
+export interface TestServerOptions {
+  limits?: Partial<Limits>;
+  env?: Record<string, string>;
+  /** reuse a data directory (restart tests) */
+  dataDir?: string;
+}
+
+/** The real server (SQLite on a temp file, real sockets) on port 0, in this process. */
+export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'sparkroom-test-'));
+  const base = loadConfig({
+    PORT: '0',
+    SPARKROOM_DATA: dataDir,
+    SPARKROOM_SECRET: TEST_SECRET,
+    LOG_LEVEL: 'silent',
+    ...opts.env,
+  });
+  const config: Config = { ...base, limits: { ...base.limits, ...opts.limits } };
+  const running = await startServer(config, { log: silentLogger, webRoot: null });
+  const url = running.url;
+  const post = async <T>(path: string, body: unknown): Promise<T> => {
+    const res = await fetch(url + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  };
+  const server: TestServer = {
+    url,
+    syncUrl: `${url.replace(/^http/, 'ws')}/sync`,
+    config,
+    dataDir,
+    running,
+    createRoom: (name) => post<CreateRoomResponse>('/api/rooms', { name }),
+    join: (roomId, invite, name) => post<JoinResponse>(`/api/rooms/${roomId}/join`, { invite, name }),
+    async roomWith(roles) {
+      const room = await server.createRoom('test room');
+      const people: JoinResponse[] = [];
+      for (const [i, role] of roles.entries()) {
+        people.push(await server.join(room.roomId, room.invites[role], `${role}-${i}`));
+      }
+      return { room, people };
+    },
+    async close(closeOpts) {
+      await running.close();
+      if (!closeOpts?.keepData) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return server;
+}
