@@ -26,7 +26,7 @@ export type Reply =
   | ({ inBandError: { message: string; code: string }; afterTokens?: number; text?: string } & Pacing)
   /** HTTP status before streaming (over WebSocket: a wrapped error frame with `status`) */
   | { httpStatus: number; retryAfterSeconds?: number; body?: unknown }
-  /** streams `dropAfterTokens` tokens, then destroys the connection without a clean end */
+  /** streams `dropAfterTokens` tokens, then (50 ms later) destroys the connection without a clean end */
   | ({ dropAfterTokens: number; text: string } & Pacing)
   /** sends the preamble (headers, response.created / role chunk), then nothing until the client leaves */
   | { hang: true };
@@ -102,6 +102,7 @@ export interface FakeModelServer {
   close(): Promise<void>;
 }
 
+const DROP_DELAY_MS = 50;
 const DEFAULT_TEXT = 'Hello from the fake model server.\n';
 
 /** Splits text into small model-like tokens; joining them gives the text back exactly. */
@@ -478,7 +479,14 @@ export async function startFakeModelServer(opts: FakeModelServerOptions = {}): P
           wire.inBandError(reply.inBandError.message, reply.inBandError.code);
         } else if ('dropAfterTokens' in reply) {
           end(rec, 'dropped');
-          wire.drop();
+          // A stream that errors discards chunks the reader has not taken yet (WHATWG streams), so the
+          // drop waits a moment: the client then reliably sees exactly the tokens sent before it.
+          const timer = setTimeout(() => {
+            cancels.delete(stopDrop);
+            wire.drop();
+          }, DROP_DELAY_MS);
+          const stopDrop = () => clearTimeout(timer);
+          cancels.add(stopDrop);
         } else {
           end(rec, truncated ? 'incomplete' : 'completed');
           wire.finish(truncated ? 'length' : 'stop', {
