@@ -7,12 +7,15 @@ import type { Logger } from '../log.ts';
 /** The one place errors become HTTP responses: `{error: {code, message}}` with the code's status. */
 export function errorHandler(log: Logger) {
   return function handleError(err: Error, c: Context): Response {
-    if (err instanceof HTTPException && !(err instanceof AppError)) {
-      const appErr = new AppError(err.status === 413 ? 'too_large' : 'bad_request', err.message);
-      return c.json(appErr.toBody(), err.status as ContentfulStatusCode);
-    }
-    const appErr = toAppError(err);
+    const isHttpException = err instanceof HTTPException && !(err instanceof AppError);
+    const appErr = isHttpException
+      ? new AppError(err.status === 413 ? 'too_large' : 'bad_request', err.message)
+      : toAppError(err);
     if (appErr.code === 'internal') log.error({ err, path: c.req.path }, 'request failed');
-    return c.json(appErr.toBody(), appErr.status as ContentfulStatusCode);
+    // A body refused part-way is never read to its end, so Node drops the connection after answering; saying
+    // so keeps a keep-alive client from sending its next request down a socket that is about to close.
+    if (appErr.code === 'too_large') c.header('connection', 'close');
+    const status = isHttpException ? (err as HTTPException).status : appErr.status;
+    return c.json(appErr.toBody(), status as ContentfulStatusCode);
   };
 }
