@@ -75,3 +75,42 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   };
   return server;
 }
+
+export interface ApiResponse<T = unknown> {
+  status: number;
+  /** parsed JSON body (null when the body is empty or not JSON) */
+  body: T;
+}
+
+/**
+ * One REST call. `body` is sent as JSON unless it is already a string (so tests can send broken JSON);
+ * `token` becomes a bearer token.
+ */
+export async function api<T = unknown>(
+  baseUrl: string,
+  method: string,
+  path: string,
+  opts: { body?: unknown; token?: string } = {},
+): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = {};
+  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
+  const res = await fetch(baseUrl + path, {
+    method,
+    headers,
+    body:
+      opts.body === undefined
+        ? undefined
+        : typeof opts.body === 'string'
+          ? opts.body
+          : JSON.stringify(opts.body),
+  });
+  const text = await res.text();
+  let body: unknown = null;
+  try {
+    body = text.length > 0 ? JSON.parse(text) : null;
+  } catch {
+    body = null;
+  }
+  return { status: res.status, body: body as T };
+}
