@@ -303,7 +303,10 @@ class ApplyPatchGrammar implements Grammar {
       return;
     }
     // '+' lines of an Add File stream through decide(); blank lines between operations are harmless.
-    if (t !== '') this.sink.error(`apply_patch: unexpected line outside a file section: ${clip(line)}`);
+    if (t === '') return;
+    const where =
+      this.op === 'add' ? `in Add File ${this.file} (lines must start with +)` : 'outside a file section';
+    this.sink.error(`apply_patch: unexpected line ${where}: ${clip(line)}`);
   }
 
   private marker(t: string): void {

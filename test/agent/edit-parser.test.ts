@@ -164,12 +164,14 @@ Fixed the sign in add().
 *** Add File: src/new.ts
 +export const x = 1;
 +
+ forgot the plus
 *** Delete File: old.ts
 *** End Patch
 `,
     expected: [
       start(0, 'src/new.ts', '', '', { newFile: true }),
       delta(0, 'export const x = 1;\n\n'),
+      error('in Add File src/new.ts'),
       end(0),
       start(1, 'old.ts', '', '', { deleteFile: true }),
       end(1),
