@@ -4,9 +4,13 @@ import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { WebSocketServer } from 'ws';
 import { CLOSE_GOING_AWAY } from '../schema/protocol.ts';
+import { AgentService } from './agent/agent-service.ts';
+import type { ModelProvider } from './agent/model-provider.ts';
+import { createProvider, type ProviderDeps } from './agent/providers/create-provider.ts';
 import { createApp } from './app.ts';
 import { RoomService } from './auth/room-service.ts';
 import type { Config } from './config.ts';
+import { agentRoutes } from './http/agent-routes.ts';
 import { roomsRoutes } from './http/rooms-routes.ts';
 import type { Logger } from './log.ts';
 import { createSqliteStores } from './persistence/sqlite-stores.ts';
@@ -19,6 +23,7 @@ export interface RunningServer {
   url: string;
   port: number;
   registry: RoomRegistry;
+  agent: AgentService;
   /** stops accepting, closes sockets with 1001, flushes every room, closes the database */
   close(): Promise<void>;
 }
@@ -28,6 +33,10 @@ export interface StartOptions {
   now?: () => number;
   /** where the built web client lives; defaults to client/web/dist beside the sources */
   webRoot?: string | null;
+  /** a provider to use instead of the one the config describes (tests with special transports) */
+  provider?: ModelProvider | null;
+  /** passed to createProvider (tests shorten retry waits) */
+  providerDeps?: ProviderDeps;
 }
 
 const defaultWebRoot = fileURLToPath(new URL('../client/web/dist', import.meta.url));
@@ -48,11 +57,12 @@ export async function startServer(config: Config, options: StartOptions): Promis
     tokenTtlSeconds: config.limits.tokenTtlSeconds,
     now,
   });
+  let agent: AgentService | null = null;
   const registry = new RoomRegistry({
     maxConcurrentLoads: config.limits.maxConcurrentLoads,
     log,
-    loadRoom: (id, hooks) =>
-      Room.load({
+    loadRoom: async (id, hooks) => {
+      const room = await Room.load({
         id,
         docStore: stores.docStore,
         bindingStore: stores.roomStore,
@@ -60,8 +70,25 @@ export async function startServer(config: Config, options: StartOptions): Promis
         log: log.child({ room: id }),
         now,
         ...hooks,
-      }),
+      });
+      agent?.attach(room);
+      return room;
+    },
   });
+  const provider =
+    options.provider === undefined ? createProvider(config.agent, options.providerDeps) : options.provider;
+  agent = new AgentService({
+    registry,
+    rooms,
+    provider,
+    store: stores.agentStore,
+    log,
+    now,
+    promptsPerMinute: config.limits.promptsPerMinute,
+    maxConcurrentRuns: config.limits.maxConcurrentRuns,
+    maxOutputTokens: config.agent.maxOutputTokens,
+  });
+  const agentService = agent;
 
   const app = createApp({
     log,
@@ -73,8 +100,9 @@ export async function startServer(config: Config, options: StartOptions): Promis
         rooms,
         registry,
         adminToken: config.adminToken,
-        agentInfo: () => ({ configured: false, model: null }),
+        agentInfo: () => agentService.info,
       }),
+      agentRoutes({ rooms, agent: agentService }),
       syncRoutes({ rooms, registry, log }),
     ],
   });
@@ -98,6 +126,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const close = () => {
     closing ??= (async () => {
       server.close();
+      await agentService.close();
       await registry.close(CLOSE_GOING_AWAY, 'server restarting');
       for (const client of wss.clients) client.terminate();
       if ('closeAllConnections' in server) server.closeAllConnections();
@@ -106,5 +135,5 @@ export async function startServer(config: Config, options: StartOptions): Promis
     })();
     return closing;
   };
-  return { url, port, registry, close };
+  return { url, port, registry, agent: agentService, close };
 }

@@ -1,0 +1,504 @@
+import * as Y from 'yjs';
+import {
+  CODE_FILES_KEY,
+  type PublicUser,
+  type RunView,
+  SPARK_COLOR,
+  type SuggestionState,
+  type SuggestionView,
+} from '../../schema/protocol.ts';
+import type { Logger } from '../log.ts';
+import type { Room } from '../rooms/room.ts';
+import { encodeRelativePosition } from '../suggestions/suggestion-range.ts';
+import type { AgentStore, RunEventKind } from './agent-store.ts';
+import { findAnchor } from './anchor-matcher.ts';
+import { createEditParser, type EditEvent, type EditFormat, type HunkStart } from './edit-parser.ts';
+import { type FileSnapshot, mapToLive, snapshotFile } from './file-snapshot.ts';
+import type { ModelMessage, ModelProvider } from './model-provider.ts';
+import { buildContext, buildInstructions, contextCharBudget, formatForModel } from './prompt-builder.ts';
+import { ReviewWriter } from './review-writer.ts';
+
+export interface AgentRunDeps {
+  room: Room;
+  provider: ModelProvider;
+  store: AgentStore;
+  log: Logger;
+  now: () => number;
+  maxOutputTokens: number;
+  /** ms between review-doc frames while streaming (16-33) */
+  frameMs: number;
+}
+
+export interface RunRequest {
+  id: string;
+  user: PublicUser;
+  prompt: string;
+  file: string | null;
+  selection: { from: number; to: number } | null;
+}
+
+interface Turn {
+  instruction: string;
+  kind: 'prompt' | 'steer';
+}
+
+interface HunkState {
+  /** null when the hunk could not be anchored (its text is ignored) */
+  suggestionId: string | null;
+}
+
+/** What the current turn is doing; replaced by the next turn, so a stale turn can never write. */
+interface TurnState {
+  controller: AbortController;
+  stopped: boolean;
+  parser: ReturnType<typeof createEditParser>;
+  snapshots: Map<string, FileSnapshot>;
+  hunks: Map<number, HunkState>;
+  output: string;
+  startedAt: number;
+}
+
+const OPEN_STATES: readonly SuggestionState[] = ['streaming'];
+
+/**
+ * One agent run: a prompt, then any steered turns, streamed from the model into suggestions in the
+ * review doc. The code doc is never written here (AGENT-1): accepting is a separate, human decision.
+ */
+export class AgentRun {
+  readonly id: string;
+  readonly view: RunView;
+  private readonly deps: AgentRunDeps;
+  private readonly request: RunRequest;
+  private readonly writer: ReviewWriter;
+  private readonly format: EditFormat;
+  private readonly messages: ModelMessage[] = [];
+  private readonly turns: Turn[] = [];
+  private readonly suggestions = new Map<string, SuggestionView>();
+  private readonly presenceId = (Math.random() * 0x7fffffff) | 0;
+  private turn: TurnState | null = null;
+  private hunkCounter = 0;
+  private firstTokenAt: number | null = null;
+  private streamingSince: number | null = null;
+  private finished = false;
+  private done: Promise<void> | null = null;
+  private cursorFile: string | null = null;
+
+  constructor(deps: AgentRunDeps, request: RunRequest) {
+    this.deps = deps;
+    this.request = request;
+    this.id = request.id;
+    this.format = formatForModel(deps.provider.model);
+    this.writer = new ReviewWriter(deps.room.review, request.id, deps.frameMs);
+    this.writer.onFrame = () => this.publishPresence();
+    this.view = {
+      id: request.id,
+      prompt: request.prompt,
+      file: request.file,
+      requestedBy: request.user.id,
+      requestedByName: request.user.name,
+      model: deps.provider.model,
+      status: 'queued',
+      steers: [],
+      interruptedBy: null,
+      error: null,
+      unanchored: [],
+      message: '',
+      metrics: { ttftMs: null, tokens: 0, tokensPerSecond: null, interruptToQuiescenceMs: null },
+      createdAt: deps.now(),
+      endedAt: null,
+    };
+    this.turns.push({ instruction: request.prompt, kind: 'prompt' });
+  }
+
+  get isFinished(): boolean {
+    return this.finished;
+  }
+
+  /** Resolves when the run has ended (completed, failed or interrupted with nothing queued). */
+  whenDone(): Promise<void> {
+    return this.done ?? Promise.resolve();
+  }
+
+  /** Writes the queued run to the review doc; `start` begins streaming once a run slot is free. */
+  announce(): void {
+    const map = new Y.Map<unknown>();
+    for (const [key, value] of Object.entries(this.view)) map.set(key, value);
+    this.deps.room.review.transact((doc) => doc.getMap('runs').set(this.id, map), {
+      source: 'agent',
+      runId: this.id,
+    });
+    this.persist('requested', this.request.user.id, this.request.prompt);
+  }
+
+  /** Runs every turn in order; `slot` wraps the whole thing (the server-wide concurrency cap). */
+  start(slot: <T>(task: () => Promise<T>) => Promise<T>): Promise<void> {
+    this.done = slot(() => this.loop()).catch((err: unknown) => {
+      this.deps.log.error({ err, run: this.id }, 'agent run crashed');
+      this.fail(`internal error: ${(err as Error).message}`);
+    });
+    return this.done;
+  }
+
+  private async loop(): Promise<void> {
+    for (let turn = this.turns.shift(); turn && !this.finished; turn = this.turns.shift()) {
+      const outcome = await this.runTurn(turn);
+      this.saveMessages();
+      if (outcome === 'failed') return;
+      if (outcome === 'stopped' && this.turns.length === 0) return;
+    }
+    if (!this.finished) this.finish('completed', null);
+  }
+
+  private async runTurn(turn: Turn): Promise<'completed' | 'failed' | 'stopped'> {
+    const state = this.beginTurn(turn);
+    const { provider, maxOutputTokens } = this.deps;
+    let usageTokens: number | null = null;
+    let failure: string | null = null;
+    let tokens = 0;
+    for await (const event of provider.stream(
+      {
+        model: provider.model,
+        instructions: buildInstructions(this.format),
+        messages: [...this.messages],
+        maxOutputTokens,
+        sessionKey: this.deps.room.id,
+      },
+      state.controller.signal,
+    )) {
+      // AGENT-6: after an interrupt nothing more is applied, whatever the stream still delivers.
+      if (state.stopped) break;
+      switch (event.type) {
+        case 'text-delta': {
+          const now = this.deps.now();
+          if (this.firstTokenAt === null) {
+            this.firstTokenAt = now;
+            this.view.metrics.ttftMs = now - state.startedAt;
+          }
+          this.streamingSince ??= now;
+          tokens++;
+          this.view.metrics.tokens++;
+          state.output += event.text;
+          for (const edit of state.parser.push(event.text)) this.onEdit(state, edit);
+          this.writer.updateRun({ metrics: { ...this.view.metrics }, message: this.view.message });
+          break;
+        }
+        case 'usage':
+          usageTokens = event.outputTokens;
+          break;
+        case 'error':
+          failure = event.message;
+          break;
+        case 'start':
+        case 'finish':
+          break;
+      }
+    }
+    if (state.stopped) return 'stopped';
+    for (const edit of state.parser.end()) this.onEdit(state, edit);
+    if (usageTokens !== null) this.view.metrics.tokens += usageTokens - tokens;
+    this.messages.push({ role: 'assistant', content: state.output });
+    this.closeOpenHunks(state, failure === null ? 'proposed' : 'interrupted');
+    if (failure !== null) {
+      this.fail(failure);
+      return 'failed';
+    }
+    this.turn = null;
+    return 'completed';
+  }
+
+  private beginTurn(turn: Turn): TurnState {
+    const { room, now } = this.deps;
+    const files = room.code.doc.getMap<Y.Text>(CODE_FILES_KEY);
+    const all = [...files.entries()].map(([path, text]) => ({ path, text: text.toString() }));
+    const context = buildContext({
+      files: all,
+      ...(this.request.file ? { focusFile: this.request.file } : {}),
+      ...(this.request.selection && turn.kind === 'prompt' ? { selection: this.request.selection } : {}),
+      prompt:
+        turn.kind === 'prompt'
+          ? turn.instruction
+          : `New instruction (this replaces the unfinished edit above): ${turn.instruction}`,
+      maxChars: contextCharBudget(this.deps.maxOutputTokens),
+    });
+    const snapshots = new Map<string, FileSnapshot>();
+    for (const path of context.included) {
+      const ytext = files.get(path);
+      if (ytext) snapshots.set(path, snapshotFile(path, ytext));
+    }
+    this.messages.push({ role: 'user', content: context.text });
+    const state: TurnState = {
+      controller: new AbortController(),
+      stopped: false,
+      parser: createEditParser(this.format),
+      snapshots,
+      hunks: new Map(),
+      output: '',
+      startedAt: now(),
+    };
+    this.turn = state;
+    this.view.status = 'streaming';
+    this.writer.updateRun({ status: 'streaming' });
+    this.writer.flush();
+    this.persist(
+      turn.kind === 'prompt' ? 'started' : 'steered',
+      null,
+      turn.kind === 'steer' ? turn.instruction : null,
+    );
+    return state;
+  }
+
+  private onEdit(state: TurnState, edit: EditEvent): void {
+    switch (edit.type) {
+      case 'text':
+        this.view.message += edit.text;
+        break;
+      case 'parse-error':
+        this.unanchored('(edit)', edit.message);
+        break;
+      case 'hunk-start':
+        state.hunks.set(edit.hunk, { suggestionId: this.anchor(state, edit) });
+        break;
+      case 'hunk-delta': {
+        const id = state.hunks.get(edit.hunk)?.suggestionId;
+        const s = id ? this.suggestions.get(id) : undefined;
+        if (s?.state !== 'streaming') break;
+        s.proposed += edit.text;
+        this.writer.appendProposed(s.id, edit.text);
+        break;
+      }
+      case 'hunk-end': {
+        const id = state.hunks.get(edit.hunk)?.suggestionId;
+        const s = id ? this.suggestions.get(id) : undefined;
+        if (s?.state === 'streaming') this.setState(s, edit.complete ? 'proposed' : 'interrupted');
+        break;
+      }
+    }
+  }
+
+  /** Places a hunk (AGENT-4); returns its suggestion id, or null after reporting why it cannot be placed. */
+  private anchor(state: TurnState, hunk: HunkStart): string | null {
+    const doc = this.deps.room.code.doc;
+    const files = doc.getMap<Y.Text>(CODE_FILES_KEY);
+    const ytext = files.get(hunk.file);
+    const base = { newFile: false, start: null as string | null, end: null as string | null, baseText: '' };
+    if (hunk.newFile) {
+      if (ytext && ytext.length > 0) return this.unanchored(hunk.file, 'the file already exists');
+      base.newFile = true;
+    } else {
+      const snap = state.snapshots.get(hunk.file);
+      if (!snap || !ytext) {
+        return this.unanchored(
+          hunk.file,
+          ytext ? 'the file was not in the context sent to the model' : 'no such file',
+        );
+      }
+      let from = 0;
+      let to = snap.text.length;
+      if (!hunk.deleteFile) {
+        const found = findAnchor(snap.text, hunk, { lineHint: hunk.lineHint });
+        if (!found.ok) {
+          const why =
+            found.reason === 'ambiguous'
+              ? 'the old text matches more than one place'
+              : 'the old text was not found';
+          return this.unanchored(hunk.file, why);
+        }
+        from = found.from;
+        to = found.to;
+      }
+      const live = mapToLive(snap, ytext, doc, from, to);
+      if (!live) return this.unanchored(hunk.file, 'the text there changed after the prompt');
+      base.baseText = snap.text.slice(from, to);
+      base.start = encodeRelativePosition(Y.createRelativePositionFromTypeIndex(ytext, live.from, 0));
+      base.end = encodeRelativePosition(Y.createRelativePositionFromTypeIndex(ytext, live.to, -1));
+    }
+    const view: SuggestionView = {
+      id: `${this.id}-h${this.hunkCounter++}`,
+      runId: this.id,
+      file: hunk.file,
+      ...base,
+      proposed: '',
+      state: 'streaming',
+      proposedBy: { agent: 'spark', model: this.deps.provider.model },
+      requestedBy: this.request.user.id,
+      decidedBy: null,
+      decidedAt: null,
+      interruptedBy: null,
+    };
+    this.suggestions.set(view.id, view);
+    this.writer.createSuggestion(view);
+    this.cursorFile = hunk.file;
+    this.saveSuggestion(view);
+    return view.id;
+  }
+
+  private unanchored(file: string, reason: string): null {
+    this.view.unanchored.push({ file, reason });
+    this.writer.updateRun({ unanchored: [...this.view.unanchored] });
+    this.persist('unanchored', null, `${file}: ${reason}`);
+    return null;
+  }
+
+  private setState(s: SuggestionView, state: SuggestionState, extra: Partial<SuggestionView> = {}): void {
+    s.state = state;
+    Object.assign(s, extra);
+    this.writer.setSuggestion(s.id, { state, ...extra });
+    this.saveSuggestion(s);
+  }
+
+  private closeOpenHunks(state: TurnState, to: SuggestionState, extra: Partial<SuggestionView> = {}): void {
+    for (const { suggestionId } of state.hunks.values()) {
+      const s = suggestionId ? this.suggestions.get(suggestionId) : undefined;
+      if (s && OPEN_STATES.includes(s.state)) this.setState(s, to, extra);
+    }
+  }
+
+  /**
+   * Interrupt (AGENT-6): stop applying deltas now, mark open hunks interrupted with their partial text,
+   * record who stopped it, then abort upstream. Returns once the final state is written.
+   */
+  interrupt(by: PublicUser, opts: { continueWith?: string } = {}): void {
+    const state = this.turn;
+    const startedAt = this.deps.now();
+    if (state) {
+      state.stopped = true;
+      this.closeOpenHunks(state, 'interrupted', { interruptedBy: by.id });
+      this.messages.push({ role: 'assistant', content: `${state.output}\n[interrupted by ${by.name}]` });
+    }
+    if (opts.continueWith === undefined) {
+      this.turns.length = 0;
+      this.view.status = 'interrupted';
+      this.view.interruptedBy = by.id;
+    }
+    this.view.metrics.interruptToQuiescenceMs = this.deps.now() - startedAt;
+    this.writer.updateRun({
+      status: this.view.status,
+      interruptedBy: this.view.interruptedBy,
+      metrics: { ...this.view.metrics },
+      message: this.view.message,
+    });
+    this.writer.flush();
+    state?.controller.abort();
+    this.turn = null;
+    if (opts.continueWith === undefined) this.finish('interrupted', null, by.id);
+  }
+
+  /** Steer: `now` interrupts and continues with the new instruction; `queue` runs it after this turn. */
+  steer(by: PublicUser, text: string, mode: 'now' | 'queue'): void {
+    const steer = { by: by.id, text, at: this.deps.now(), mode };
+    this.view.steers = [...this.view.steers, steer];
+    this.writer.updateRun({ steers: this.view.steers });
+    if (mode === 'now') {
+      this.turns.unshift({ instruction: text, kind: 'steer' });
+      this.interrupt(by, { continueWith: text });
+    } else {
+      this.turns.push({ instruction: text, kind: 'steer' });
+      this.writer.flush();
+    }
+  }
+
+  /** A human edit broke a hunk's base text (AGENT-7): it stops streaming; the other hunks go on. */
+  markStale(suggestionId: string): void {
+    const s = this.suggestions.get(suggestionId);
+    if (s && (s.state === 'streaming' || s.state === 'proposed' || s.state === 'interrupted')) {
+      this.setState(s, 'stale');
+      this.writer.flush();
+      this.persist('stale', null, suggestionId);
+    }
+  }
+
+  private fail(reason: string): void {
+    if (this.finished) return;
+    if (this.turn) this.closeOpenHunks(this.turn, 'interrupted');
+    this.view.error = reason;
+    this.finish('failed', reason);
+  }
+
+  private finish(
+    status: 'completed' | 'failed' | 'interrupted',
+    error: string | null,
+    by: string | null = null,
+  ): void {
+    if (this.finished) return;
+    this.finished = true;
+    const now = this.deps.now();
+    this.view.status = status;
+    this.view.endedAt = now;
+    if (this.firstTokenAt !== null && this.view.metrics.tokens > 0) {
+      const seconds = Math.max(0.001, (now - this.firstTokenAt) / 1000);
+      this.view.metrics.tokensPerSecond = Math.round(this.view.metrics.tokens / seconds);
+    }
+    this.writer.updateRun({
+      status,
+      error: this.view.error,
+      endedAt: now,
+      message: this.view.message,
+      metrics: { ...this.view.metrics },
+    });
+    this.writer.close();
+    this.deps.room.review.setServerPresence(this.presenceId, null);
+    this.persist(status, by, error);
+  }
+
+  private publishPresence(): void {
+    if (this.finished || this.cursorFile === null) return;
+    const last = [...this.suggestions.values()].at(-1);
+    this.deps.room.review.setServerPresence(this.presenceId, {
+      user: {
+        id: `spark:${this.id}`,
+        name: `Spark, asked by ${this.request.user.name}`,
+        role: 'agent',
+        color: SPARK_COLOR,
+        runId: this.id,
+        askedBy: this.request.user.id,
+      },
+      cursor: { file: this.cursorFile, suggestionId: last?.id ?? null, index: last?.proposed.length ?? 0 },
+    });
+  }
+
+  private savedMessages = 0;
+
+  private saveMessages(): void {
+    const at = this.deps.now();
+    const fresh = this.messages.slice(this.savedMessages).map((m, i) => ({
+      runId: this.id,
+      seq: this.savedMessages + i,
+      role: m.role,
+      content: m.content,
+      at,
+    }));
+    this.savedMessages = this.messages.length;
+    if (fresh.length === 0) return;
+    this.deps.store.appendMessages(fresh).catch((err: unknown) => {
+      this.deps.log.error({ err, run: this.id }, 'saving run messages failed');
+    });
+  }
+
+  private saveSuggestion(s: SuggestionView): void {
+    this.deps.store.saveSuggestion(this.deps.room.id, { ...s }).catch((err: unknown) => {
+      this.deps.log.error({ err, run: this.id, suggestion: s.id }, 'saving suggestion failed');
+    });
+  }
+
+  private persist(kind: RunEventKind, userId: string | null, detail: string | null): void {
+    const { store, room, now, log } = this.deps;
+    const run = { ...this.view, roomId: room.id };
+    Promise.all([
+      store.saveRun(run),
+      store.recordEvent({
+        roomId: room.id,
+        runId: this.id,
+        suggestionId: null,
+        kind,
+        userId,
+        at: now(),
+        detail,
+      }),
+    ]).catch((err: unknown) => log.error({ err, run: this.id }, 'saving run failed'));
+  }
+
+  /** the conversation so far (steer `now` tests check the model saw the history) */
+  get history(): readonly ModelMessage[] {
+    return this.messages;
+  }
+}

@@ -1,0 +1,90 @@
+import * as Y from 'yjs';
+
+/**
+ * A file as the model saw it at prompt time: its exact text, and a relative position for the start of
+ * every line (AGENT-4). A hunk is matched against this text, then mapped to the live text through the
+ * line start and re-verified, so people can keep typing anywhere while the model writes.
+ */
+export interface FileSnapshot {
+  path: string;
+  text: string;
+  /** relative position of each line start (index 0 = line 1) */
+  lineStarts: Y.RelativePosition[];
+  /** offsets of each line start in `text` */
+  lineOffsets: number[];
+}
+
+/**
+ * Captures a snapshot in one walk over the Y.Text's items. Creating one relative position per line with
+ * Y.createRelativePositionFromTypeIndex would walk the item list once per line (quadratic on big files).
+ */
+export function snapshotFile(path: string, ytext: Y.Text): FileSnapshot {
+  const lineStarts: Y.RelativePosition[] = [];
+  const lineOffsets: number[] = [];
+  const parts: string[] = [];
+  let index = 0;
+  let atLineStart = true;
+  for (let item = ytext._start; item !== null; item = item.right) {
+    if (item.deleted || !item.countable || !(item.content instanceof Y.ContentString)) continue;
+    const str = item.content.str;
+    for (let i = 0; i < str.length; i++) {
+      if (atLineStart) {
+        lineStarts.push(relativeAt(item.id.client, item.id.clock + i));
+        lineOffsets.push(index + i);
+        atLineStart = false;
+      }
+      if (str.charCodeAt(i) === 10) atLineStart = true;
+    }
+    parts.push(str);
+    index += str.length;
+  }
+  const text = parts.join('');
+  if (atLineStart) {
+    // The position after the last newline (or of an empty file) is the end of the type: assoc -1 on the
+    // last character keeps it there even when text is appended later.
+    lineStarts.push(Y.createRelativePositionFromTypeIndex(ytext, text.length, 0));
+    lineOffsets.push(text.length);
+  }
+  return { path, text, lineStarts, lineOffsets };
+}
+
+function relativeAt(client: number, clock: number): Y.RelativePosition {
+  return Y.createRelativePositionFromJSON({ item: { client, clock }, assoc: 0 });
+}
+
+/**
+ * Maps a range of the snapshot text to the live Y.Text, or null when the text there changed since the
+ * snapshot (the hunk cannot be placed safely and is reported, never applied somewhere wrong).
+ */
+export function mapToLive(
+  snap: FileSnapshot,
+  ytext: Y.Text,
+  doc: Y.Doc,
+  from: number,
+  to: number,
+): { from: number; to: number } | null {
+  const line = lineOf(snap.lineOffsets, from);
+  const rel = snap.lineStarts[line];
+  const lineOffset = snap.lineOffsets[line];
+  if (!rel || lineOffset === undefined) return null;
+  const abs = Y.createAbsolutePositionFromRelativePosition(rel, doc);
+  if (!abs || abs.type !== ytext) return null;
+  const liveFrom = abs.index + (from - lineOffset);
+  const liveTo = liveFrom + (to - from);
+  const live = ytext.toString();
+  if (liveTo > live.length) return null;
+  if (live.slice(liveFrom, liveTo) !== snap.text.slice(from, to)) return null;
+  return { from: liveFrom, to: liveTo };
+}
+
+/** Index of the line containing `offset` (binary search over line start offsets). */
+function lineOf(offsets: number[], offset: number): number {
+  let lo = 0;
+  let hi = offsets.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((offsets[mid] ?? 0) <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}

@@ -1,0 +1,119 @@
+import type * as Y from 'yjs';
+import type { RunView, SuggestionView } from '../../schema/protocol.ts';
+import type { TransactionOrigin } from '../rooms/origins.ts';
+import type { RoomDoc } from '../rooms/room-doc.ts';
+import { newSuggestionMap, proposedText, runsMap, suggestionsMap, writeFields } from './review-doc.ts';
+
+type Op =
+  | { kind: 'run'; fields: Partial<RunView> }
+  | { kind: 'create'; view: SuggestionView }
+  | { kind: 'append'; id: string; text: string }
+  | { kind: 'set'; id: string; fields: Partial<SuggestionView> };
+
+/**
+ * Writes one run's changes to the review doc in one transaction per frame (AGENT-5): a model streaming
+ * 5,000 tokens/s must not produce 5,000 Yjs updates, storage commits and broadcasts per second. Changes
+ * are queued in order (appends to the same suggestion merge) and applied together every `frameMs`.
+ */
+export class ReviewWriter {
+  private readonly review: RoomDoc;
+  private readonly runId: string;
+  private readonly origin: TransactionOrigin;
+  private readonly frameMs: number;
+  private ops: Op[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+  /** called after each applied frame (presence, metrics) */
+  onFrame: (() => void) | null = null;
+
+  constructor(review: RoomDoc, runId: string, frameMs = 16) {
+    this.review = review;
+    this.runId = runId;
+    this.origin = { source: 'agent', runId };
+    this.frameMs = frameMs;
+  }
+
+  updateRun(fields: Partial<RunView>): void {
+    const last = this.ops.at(-1);
+    if (last?.kind === 'run') Object.assign(last.fields, fields);
+    else this.push({ kind: 'run', fields: { ...fields } });
+  }
+
+  createSuggestion(view: SuggestionView): void {
+    this.push({ kind: 'create', view });
+  }
+
+  appendProposed(id: string, text: string): void {
+    if (text === '') return;
+    const last = this.ops.at(-1);
+    if (last?.kind === 'append' && last.id === id) last.text += text;
+    else this.push({ kind: 'append', id, text });
+  }
+
+  setSuggestion(id: string, fields: Partial<SuggestionView>): void {
+    this.push({ kind: 'set', id, fields });
+  }
+
+  /** Applies everything queued now, in one transaction. */
+  flush(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.ops.length === 0) return;
+    const ops = this.ops;
+    this.ops = [];
+    this.review.transact((doc) => applyOps(doc, this.runId, ops), this.origin);
+    this.onFrame?.();
+  }
+
+  /** Drops everything not yet applied (an interrupt: nothing after it may change a suggestion). */
+  discard(): void {
+    this.ops = [];
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+  }
+
+  close(): void {
+    this.flush();
+    this.closed = true;
+  }
+
+  private push(op: Op): void {
+    if (this.closed) throw new Error('review writer is closed');
+    this.ops.push(op);
+    this.timer ??= setTimeout(() => this.flush(), this.frameMs);
+  }
+}
+
+function applyOps(doc: Y.Doc, runId: string, ops: Op[]): void {
+  const runs = runsMap(doc);
+  const suggestions = suggestionsMap(doc);
+  for (const op of ops) {
+    switch (op.kind) {
+      case 'run': {
+        const run = runs.get(runId);
+        if (run) writeFields(run, op.fields);
+        break;
+      }
+      case 'create':
+        suggestions.set(op.view.id, newSuggestionMap(op.view));
+        break;
+      case 'append': {
+        const s = suggestions.get(op.id);
+        if (s) {
+          const text = proposedText(s);
+          text.insert(text.length, op.text);
+        }
+        break;
+      }
+      case 'set': {
+        const s = suggestions.get(op.id);
+        if (s) writeFields(s, op.fields);
+        break;
+      }
+    }
+  }
+}

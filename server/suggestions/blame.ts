@@ -1,0 +1,132 @@
+import * as Y from 'yjs';
+import type { BlameRange } from '../../schema/protocol.ts';
+import type { AttributionRecord } from '../agent/agent-store.ts';
+
+type Author = { kind: 'human'; userId: string } | { kind: 'ai'; row: AttributionRecord };
+
+interface LineAcc {
+  from: number;
+  humans: Map<string, number>;
+  ai: AttributionRecord | null;
+  aiChars: number;
+  chars: number;
+}
+
+/**
+ * Blame for one file (AGENT-9): a walk of the Y.Text's live items, each character attributed by its Yjs
+ * id, to an accepted suggestion (attribution rows) or else to the person whose clientID inserted it
+ * (client bindings). The result is per line, adjacent lines with the same author merged: `ai` when every
+ * character came from Spark, `human` when every character came from people (the main author named),
+ * `mixed` when both.
+ */
+export function blameText(
+  ytext: Y.Text,
+  userOf: (client: number) => string | undefined,
+  rows: readonly AttributionRecord[],
+): BlameRange[] {
+  const byClient = indexRows(rows);
+  const lines: BlameRange[] = [];
+  let acc: LineAcc = newLine(0);
+  let index = 0;
+  for (let item = ytext._start; item !== null; item = item.right) {
+    if (item.deleted || !item.countable || !(item.content instanceof Y.ContentString)) continue;
+    const str = item.content.str;
+    const { client, clock } = item.id;
+    const clientRows = byClient.get(client);
+    for (let i = 0; i < str.length; i++) {
+      const author = authorOf(client, clock + i, clientRows, userOf);
+      acc.chars++;
+      if (author.kind === 'ai') {
+        acc.aiChars++;
+        acc.ai ??= author.row;
+      } else {
+        acc.humans.set(author.userId, (acc.humans.get(author.userId) ?? 0) + 1);
+      }
+      if (str.charCodeAt(i) === 10) {
+        lines.push(finishLine(acc, index + i + 1));
+        acc = newLine(index + i + 1);
+      }
+    }
+    index += str.length;
+  }
+  if (acc.chars > 0) lines.push(finishLine(acc, index));
+  return mergeLines(lines);
+}
+
+function indexRows(rows: readonly AttributionRecord[]): Map<number, AttributionRecord[]> {
+  const map = new Map<number, AttributionRecord[]>();
+  for (const row of rows) {
+    const list = map.get(row.client);
+    if (list) list.push(row);
+    else map.set(row.client, [row]);
+  }
+  for (const list of map.values()) list.sort((a, b) => a.clock - b.clock);
+  return map;
+}
+
+function authorOf(
+  client: number,
+  clock: number,
+  rows: AttributionRecord[] | undefined,
+  userOf: (client: number) => string | undefined,
+): Author {
+  if (rows) {
+    let lo = 0;
+    let hi = rows.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const row = rows[mid]!;
+      if (clock < row.clock) hi = mid - 1;
+      else if (clock >= row.clock + row.length) lo = mid + 1;
+      else return { kind: 'ai', row };
+    }
+  }
+  return { kind: 'human', userId: userOf(client) ?? 'unknown' };
+}
+
+function newLine(from: number): LineAcc {
+  return { from, humans: new Map(), ai: null, aiChars: 0, chars: 0 };
+}
+
+function finishLine(acc: LineAcc, to: number): BlameRange {
+  let mainHuman: string | undefined;
+  let best = 0;
+  for (const [userId, n] of acc.humans) {
+    if (n > best) {
+      best = n;
+      mainHuman = userId;
+    }
+  }
+  const range: BlameRange = {
+    from: acc.from,
+    to,
+    kind: acc.aiChars === 0 ? 'human' : acc.aiChars === acc.chars ? 'ai' : 'mixed',
+  };
+  if (mainHuman !== undefined) range.userId = mainHuman;
+  if (acc.ai) {
+    range.runId = acc.ai.runId;
+    range.suggestionId = acc.ai.suggestionId;
+    range.requestedBy = acc.ai.requestedBy;
+    range.acceptedBy = acc.ai.acceptedBy;
+  }
+  return range;
+}
+
+function mergeLines(lines: BlameRange[]): BlameRange[] {
+  const out: BlameRange[] = [];
+  for (const line of lines) {
+    const last = out.at(-1);
+    if (
+      last &&
+      last.to === line.from &&
+      last.kind === line.kind &&
+      last.userId === line.userId &&
+      last.suggestionId === line.suggestionId
+    ) {
+      last.to = line.to;
+    } else {
+      out.push({ ...line });
+    }
+  }
+  return out;
+}

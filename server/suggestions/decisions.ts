@@ -1,0 +1,173 @@
+import * as Y from 'yjs';
+import {
+  acceptableStates,
+  CODE_FILES_KEY,
+  type PublicUser,
+  type SuggestionState,
+  type SuggestionView,
+} from '../../schema/protocol.ts';
+import type { AgentStore, AttributionRecord } from '../agent/agent-store.ts';
+import { readSuggestion, suggestionsMap, writeFields } from '../agent/review-doc.ts';
+import { AppError } from '../errors.ts';
+import type { TransactionOrigin } from '../rooms/origins.ts';
+import type { Room } from '../rooms/room.ts';
+import { baseStillHolds, resolveRange } from './suggestion-range.ts';
+
+export interface DecisionDeps {
+  store: AgentStore;
+  now: () => number;
+}
+
+export interface DecisionResult {
+  suggestion: SuggestionView;
+  /** Yjs items the accept inserted (for attribution), null when nothing was inserted */
+  inserted: { client: number; clock: number; length: number } | null;
+}
+
+/** Reads a suggestion from the review doc, or 404. */
+export function getSuggestion(room: Room, id: string): SuggestionView {
+  const map = suggestionsMap(room.review.doc).get(id);
+  if (!map) throw new AppError('not_found', `no suggestion ${id} in this room`);
+  return readSuggestion(map);
+}
+
+/** Sets suggestion fields in the review doc on behalf of the server (decisions, staleness). */
+export function writeSuggestionState(
+  room: Room,
+  id: string,
+  fields: Partial<SuggestionView> & { state: SuggestionState },
+): void {
+  const origin: TransactionOrigin = { source: 'server', reason: `suggestion ${fields.state}` };
+  room.review.transact((doc) => {
+    const map = suggestionsMap(doc).get(id);
+    if (map) writeFields(map, fields);
+  }, origin);
+}
+
+function requireDecidable(s: SuggestionView): void {
+  if (s.state === 'streaming') {
+    throw new AppError('conflict', 'Spark is still writing this suggestion: stop the run or wait for it');
+  }
+  if (!acceptableStates.includes(s.state)) {
+    throw new AppError('conflict', `this suggestion is already ${s.state}`);
+  }
+}
+
+/**
+ * Accept (AGENT-8): resolve the anchors, check the range still holds the base text (else the suggestion
+ * becomes stale and nothing is applied), then apply it to the code doc in one transaction whose origin
+ * names the suggestion and the person. Only the characters that differ are replaced, so blame marks
+ * exactly the text the agent changed as AI.
+ */
+export async function acceptSuggestion(
+  deps: DecisionDeps,
+  room: Room,
+  id: string,
+  user: PublicUser,
+): Promise<DecisionResult> {
+  const s = getSuggestion(room, id);
+  requireDecidable(s);
+  const now = deps.now();
+  const code = room.code;
+  if (!baseStillHolds(code.doc, s)) {
+    writeSuggestionState(room, id, { state: 'stale' });
+    await record(deps, room, { ...s, state: 'stale' }, 'stale', user.id, 'base text changed before accept');
+    throw new AppError(
+      'stale',
+      'the code under this suggestion changed since Spark wrote it; it is now stale',
+    );
+  }
+  const origin: TransactionOrigin = { source: 'accept', suggestionId: s.id, runId: s.runId, userId: user.id };
+  const client = code.doc.clientID;
+  const clockBefore = Y.getState(code.doc.store, client);
+  code.transact((doc) => {
+    const files = doc.getMap<Y.Text>(CODE_FILES_KEY);
+    if (s.newFile) {
+      let ytext = files.get(s.file);
+      if (!ytext) {
+        ytext = new Y.Text();
+        files.set(s.file, ytext);
+      }
+      ytext.insert(0, s.proposed);
+      return;
+    }
+    const range = resolveRange(doc, s);
+    if (!range) return;
+    const { prefix, suffix } = commonEnds(s.baseText, s.proposed);
+    const at = range.from + prefix;
+    const removed = s.baseText.length - prefix - suffix;
+    if (removed > 0) range.ytext.delete(at, removed);
+    const added = s.proposed.slice(prefix, s.proposed.length - suffix);
+    if (added.length > 0) range.ytext.insert(at, added);
+  }, origin);
+  const clockAfter = Y.getState(code.doc.store, client);
+  const decided: SuggestionView = { ...s, state: 'accepted', decidedBy: user.id, decidedAt: now };
+  writeSuggestionState(room, id, { state: 'accepted', decidedBy: user.id, decidedAt: now });
+  const inserted =
+    clockAfter > clockBefore ? { client, clock: clockBefore, length: clockAfter - clockBefore } : null;
+  if (inserted) {
+    const row: AttributionRecord = {
+      docName: code.name,
+      ...inserted,
+      suggestionId: s.id,
+      runId: s.runId,
+      requestedBy: s.requestedBy,
+      acceptedBy: user.id,
+      at: now,
+    };
+    await deps.store.addAttribution([row]);
+  }
+  await record(deps, room, decided, 'accepted', user.id, null);
+  return { suggestion: decided, inserted };
+}
+
+export async function rejectSuggestion(
+  deps: DecisionDeps,
+  room: Room,
+  id: string,
+  user: PublicUser,
+): Promise<DecisionResult> {
+  const s = getSuggestion(room, id);
+  // A stale suggestion can be dismissed too; only accepting needs the base text intact.
+  if (s.state !== 'stale') requireDecidable(s);
+  const now = deps.now();
+  writeSuggestionState(room, id, { state: 'rejected', decidedBy: user.id, decidedAt: now });
+  const decided: SuggestionView = { ...s, state: 'rejected', decidedBy: user.id, decidedAt: now };
+  await record(deps, room, decided, 'rejected', user.id, null);
+  return { suggestion: decided, inserted: null };
+}
+
+async function record(
+  deps: DecisionDeps,
+  room: Room,
+  s: SuggestionView,
+  kind: 'accepted' | 'rejected' | 'stale',
+  userId: string | null,
+  detail: string | null,
+): Promise<void> {
+  await deps.store.saveSuggestion(room.id, s);
+  await deps.store.recordEvent({
+    roomId: room.id,
+    runId: s.runId,
+    suggestionId: s.id,
+    kind,
+    userId,
+    at: deps.now(),
+    detail,
+  });
+}
+
+/** Lengths of the common prefix and suffix (not overlapping) of two strings. */
+export function commonEnds(a: string, b: string): { prefix: number; suffix: number } {
+  const max = Math.min(a.length, b.length);
+  let prefix = 0;
+  while (prefix < max && a.charCodeAt(prefix) === b.charCodeAt(prefix)) prefix++;
+  let suffix = 0;
+  while (
+    suffix < max - prefix &&
+    a.charCodeAt(a.length - 1 - suffix) === b.charCodeAt(b.length - 1 - suffix)
+  ) {
+    suffix++;
+  }
+  return { prefix, suffix };
+}

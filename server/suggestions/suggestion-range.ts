@@ -1,0 +1,44 @@
+import * as Y from 'yjs';
+import { CODE_FILES_KEY, type SuggestionView } from '../../schema/protocol.ts';
+
+export function encodeRelativePosition(rel: Y.RelativePosition): string {
+  return Buffer.from(Y.encodeRelativePosition(rel)).toString('base64');
+}
+
+export function decodeRelativePosition(b64: string): Y.RelativePosition {
+  return Y.decodeRelativePosition(new Uint8Array(Buffer.from(b64, 'base64')));
+}
+
+export interface LiveRange {
+  ytext: Y.Text;
+  from: number;
+  to: number;
+}
+
+/**
+ * Where a suggestion's range is in the live code doc now, or null when its anchors no longer resolve to
+ * its file (the file was deleted or replaced).
+ */
+export function resolveRange(
+  codeDoc: Y.Doc,
+  s: Pick<SuggestionView, 'file' | 'start' | 'end'>,
+): LiveRange | null {
+  const ytext = codeDoc.getMap<Y.Text>(CODE_FILES_KEY).get(s.file);
+  if (!ytext || s.start === null || s.end === null) return null;
+  const start = Y.createAbsolutePositionFromRelativePosition(decodeRelativePosition(s.start), codeDoc);
+  const end = Y.createAbsolutePositionFromRelativePosition(decodeRelativePosition(s.end), codeDoc);
+  if (!start || !end || start.type !== ytext || end.type !== ytext) return null;
+  // A deletion spanning the whole range can leave end before start; that range is empty.
+  return { ytext, from: start.index, to: Math.max(start.index, end.index) };
+}
+
+/** True while the text under the suggestion is still exactly what the model replaced. */
+export function baseStillHolds(codeDoc: Y.Doc, s: SuggestionView): boolean {
+  if (s.newFile) {
+    const existing = codeDoc.getMap<Y.Text>(CODE_FILES_KEY).get(s.file);
+    return !existing || existing.length === 0;
+  }
+  const range = resolveRange(codeDoc, s);
+  if (!range) return false;
+  return range.ytext.toString().slice(range.from, range.to) === s.baseText;
+}
