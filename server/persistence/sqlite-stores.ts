@@ -1,4 +1,5 @@
 import { type Database, openDatabase } from './database.ts';
+import { SqliteAgentStore } from './sqlite-agent-store.ts';
 import { SqliteDocStore } from './sqlite-doc-store.ts';
 import { SqliteRoomStore } from './sqlite-room-store.ts';
 
@@ -6,14 +7,15 @@ export interface SqliteStores {
   database: Database;
   docStore: SqliteDocStore;
   roomStore: SqliteRoomStore;
+  agentStore: SqliteAgentStore;
   /** closes the database; call after the last write has settled (the stores are unusable afterwards) */
   close(): void;
 }
 
 /**
- * Opens the database file (migrating it) and builds both stores on one connection: the composition root
+ * Opens the database file (migrating it) and builds every store on one connection: the composition root
  * calls this once. One connection is enough because better-sqlite3 is synchronous and this process is the
- * only writer; it also keeps a doc append and a room write from ever waiting on each other's locks.
+ * only writer; it also keeps doc, room and agent writes from ever waiting on each other's locks.
  */
 export function createSqliteStores(file: string): SqliteStores {
   const database = openDatabase(file);
@@ -21,6 +23,7 @@ export function createSqliteStores(file: string): SqliteStores {
     database,
     docStore: new SqliteDocStore(database),
     roomStore: new SqliteRoomStore(database),
+    agentStore: new SqliteAgentStore(database),
     close: () => database.close(),
   };
 }
