@@ -1,0 +1,60 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, platform, release, totalmem } from 'node:os';
+
+export interface MachineDescription {
+  cpuModel: string;
+  cores: number;
+  memoryBytes: number;
+  node: string;
+  os: string;
+  /** 1-minute load average when the run started: other work on a shared machine skews every figure */
+  loadAverageAtStart: number;
+  /** the git commit benchmarked, with "+dirty" when the tree had local changes */
+  commit: string | null;
+  /** the disk the temp data directories live on matters for fsync-bound servers */
+  tmpFilesystem: string | null;
+}
+
+export function describeMachine(repoRoot: string): MachineDescription {
+  return {
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    cores: availableParallelism(),
+    memoryBytes: totalmem(),
+    node: process.version,
+    os: `${platform()} ${release()}`,
+    loadAverageAtStart: loadavg()[0] ?? 0,
+    commit: gitCommit(repoRoot),
+    tmpFilesystem: tmpFilesystem(),
+  };
+}
+
+function gitCommit(cwd: string): string | null {
+  try {
+    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd,
+      encoding: 'utf8',
+    });
+    return dirty.trim() === '' ? sha : `${sha}+dirty`;
+  } catch {
+    return null;
+  }
+}
+
+function tmpFilesystem(): string | null {
+  try {
+    const mounts = readFileSync('/proc/mounts', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' '));
+    // The longest mount point that prefixes /tmp is the filesystem temp directories land on.
+    let best: string[] | null = null;
+    for (const m of mounts) {
+      const point = m[1];
+      if (point && '/tmp'.startsWith(point) && (!best || point.length > (best[1]?.length ?? 0))) best = m;
+    }
+    return best ? `${best[0]} (${best[2]}) on ${best[1]}` : null;
+  } catch {
+    return null;
+  }
+}

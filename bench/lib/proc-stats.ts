@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+
+/** Clock ticks per second of utime/stime in /proc/<pid>/stat; 100 on every Linux the bench targets. */
+const CLK_TCK = 100;
+
+export interface ProcSample {
+  at: number;
+  /** user + system CPU time consumed so far, seconds */
+  cpuSeconds: number;
+  rssBytes: number;
+}
+
+/** Reads one process's CPU time and resident set from /proc (Linux only). */
+export function readProcSample(pid: number): ProcSample {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) is in parentheses and may contain spaces: split after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state), so utime (14) and stime (15) sit at 11 and 12.
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rss = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+  return {
+    at: performance.now(),
+    cpuSeconds: (utime + stime) / CLK_TCK,
+    rssBytes: rss ? Number(rss[1]) * 1024 : 0,
+  };
+}
+
+export interface CpuWindow {
+  /** CPU seconds the process used in the window */
+  cpuSeconds: number;
+  wallSeconds: number;
+  /** cores busy on average (1.0 = one core fully used) */
+  utilisation: number;
+  peakRssBytes: number;
+}
+
+/**
+ * Measures a process over a window: CPU used between start and stop, and the peak RSS from samples taken
+ * every `intervalMs` (RSS moves slowly; 250 ms is plenty and costs nothing).
+ */
+export class ProcMeter {
+  private readonly pid: number;
+  private first: ProcSample;
+  private peakRss: number;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(pid: number, intervalMs = 250) {
+    this.pid = pid;
+    this.first = readProcSample(pid);
+    this.peakRss = this.first.rssBytes;
+    this.timer = setInterval(() => this.sample(), intervalMs);
+    this.timer.unref();
+  }
+
+  private sample(): ProcSample | null {
+    try {
+      const s = readProcSample(this.pid);
+      this.peakRss = Math.max(this.peakRss, s.rssBytes);
+      return s;
+    } catch {
+      // The process exited (a durability run kills it on purpose): keep what was measured.
+      clearInterval(this.timer);
+      return null;
+    }
+  }
+
+  /** Starts a new window from now. */
+  restart(): void {
+    const s = this.sample();
+    if (s) {
+      this.first = s;
+      this.peakRss = s.rssBytes;
+    }
+  }
+
+  /** The window so far; the meter keeps running. */
+  read(): CpuWindow {
+    const last = this.sample() ?? this.first;
+    const wallSeconds = (last.at - this.first.at) / 1000;
+    const cpuSeconds = last.cpuSeconds - this.first.cpuSeconds;
+    return {
+      cpuSeconds,
+      wallSeconds,
+      utilisation: wallSeconds > 0 ? cpuSeconds / wallSeconds : 0,
+      peakRssBytes: this.peakRss,
+    };
+  }
+
+  stop(): CpuWindow {
+    const w = this.read();
+    clearInterval(this.timer);
+    return w;
+  }
+}
