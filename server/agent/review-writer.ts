@@ -40,7 +40,8 @@ export class ReviewWriter {
   }
 
   createSuggestion(view: SuggestionView): void {
-    this.push({ kind: 'create', view });
+    // A copy: the caller keeps typing into its own view, and those appends are queued separately.
+    this.push({ kind: 'create', view: { ...view } });
   }
 
   appendProposed(id: string, text: string): void {
@@ -51,7 +52,7 @@ export class ReviewWriter {
   }
 
   setSuggestion(id: string, fields: Partial<SuggestionView>): void {
-    this.push({ kind: 'set', id, fields });
+    this.push({ kind: 'set', id, fields: { ...fields } });
   }
 
   /** Applies everything queued now, in one transaction. */

@@ -56,8 +56,8 @@ function requireDecidable(s: SuggestionView): void {
 /**
  * Accept (AGENT-8): resolve the anchors, check the range still holds the base text (else the suggestion
  * becomes stale and nothing is applied), then apply it to the code doc in one transaction whose origin
- * names the suggestion and the person. Only the characters that differ are replaced, so blame marks
- * exactly the text the agent changed as AI.
+ * names the suggestion and the person. Only the lines that differ are replaced, so blame marks exactly
+ * the lines the agent changed as AI.
  */
 export async function acceptSuggestion(
   deps: DecisionDeps,
@@ -157,17 +157,25 @@ async function record(
   });
 }
 
-/** Lengths of the common prefix and suffix (not overlapping) of two strings. */
+/**
+ * Lengths of the common prefix and suffix of two strings, cut back to whole lines: accept rewrites every
+ * line the agent changed (so blame calls those lines Spark's) and leaves identical lines untouched.
+ */
 export function commonEnds(a: string, b: string): { prefix: number; suffix: number } {
   const max = Math.min(a.length, b.length);
   let prefix = 0;
   while (prefix < max && a.charCodeAt(prefix) === b.charCodeAt(prefix)) prefix++;
+  // back to the start of the line the first difference is on
+  prefix = prefix === a.length && prefix === b.length ? prefix : a.lastIndexOf('\n', prefix - 1) + 1;
   let suffix = 0;
-  while (
-    suffix < max - prefix &&
-    a.charCodeAt(a.length - 1 - suffix) === b.charCodeAt(b.length - 1 - suffix)
-  ) {
+  while (suffix < max - prefix && a.charCodeAt(a.length - 1 - suffix) === b.charCodeAt(b.length - 1 - suffix)) {
     suffix++;
   }
+  // forward to a line start in both strings, so the kept tail is whole lines
+  while (suffix > 0 && !(isLineStart(a, a.length - suffix) && isLineStart(b, b.length - suffix))) suffix--;
   return { prefix, suffix };
+}
+
+function isLineStart(s: string, i: number): boolean {
+  return i === 0 || s.charCodeAt(i - 1) === 10;
 }

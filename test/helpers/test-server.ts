@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { CreateRoomResponse, JoinResponse, Role } from '../../schema/protocol.ts';
 import { type Config, type Limits, loadConfig } from '../../server/config.ts';
 import { silentLogger } from '../../server/log.ts';
-import { type RunningServer, startServer } from '../../server/start-server.ts';
+import { type RunningServer, type StartOptions, startServer } from '../../server/start-server.ts';
 
 export const TEST_SECRET = 'test-secret-0123456789abcdef';
 
@@ -28,6 +28,8 @@ export interface TestServerOptions {
   env?: Record<string, string>;
   /** reuse a data directory (restart tests) */
   dataDir?: string;
+  /** extra start options (a provider, provider deps such as shorter retry waits) */
+  start?: Partial<Omit<StartOptions, 'log'>>;
 }
 
 /** The real server (SQLite on a temp file, real sockets) on port 0, in this process. */
@@ -41,7 +43,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     ...opts.env,
   });
   const config: Config = { ...base, limits: { ...base.limits, ...opts.limits } };
-  const running = await startServer(config, { log: silentLogger, webRoot: null });
+  const running = await startServer(config, { log: silentLogger, webRoot: null, ...opts.start });
   const url = running.url;
   const post = async <T>(path: string, body: unknown): Promise<T> => {
     const res = await fetch(url + path, {

@@ -46,12 +46,17 @@ describe('openDatabase', () => {
         .all()
         .map((r) => (r as { name: string }).name);
       expect(tables).toEqual([
+        'attribution',
         'client_bindings',
         'doc_snapshots',
         'doc_updates',
         'invites',
         'members',
         'rooms',
+        'run_events',
+        'run_messages',
+        'runs',
+        'suggestions',
       ]);
     } finally {
       process.chdir(cwd);
