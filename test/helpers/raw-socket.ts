@@ -30,6 +30,8 @@ export interface RawClient {
   counts: { syncStep1: number; syncStep2: number; update: number; awareness: number };
   /** resolves when the socket closes, with the close code the server sent */
   closed: Promise<{ code: number; reason: string }>;
+  /** `closed`, but rejects after `timeoutMs` so a server that fails to close fails the test quickly */
+  waitForClose(timeoutMs?: number): Promise<{ code: number; reason: string }>;
   send(frame: Uint8Array): void;
   sendText(text: string): void;
   /** sends a Yjs update as a y-websocket sync "update" message */
@@ -141,6 +143,13 @@ function wrap(ws: WebSocket): RawClient {
     awareness,
     counts,
     closed,
+    waitForClose(timeoutMs = 5000) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`socket still open after ${timeoutMs} ms`)), timeoutMs);
+      });
+      return Promise.race([closed, timeout]).finally(() => clearTimeout(timer));
+    },
     send,
     sendText: (text) => ws.send(text),
     sendUpdate: (update) => send(updateFrame(update)),
