@@ -7,7 +7,7 @@ import { type AwarenessUser, colorFor, messageType } from '../../schema/protocol
 import type { Limits } from '../config.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { decodeAwarenessUpdate, encodeAwarenessUpdate } from './awareness-codec.ts';
+import { type AwarenessEntry, decodeAwarenessUpdate, encodeAwarenessUpdate } from './awareness-codec.ts';
 import type { ClientBindings } from './client-bindings.ts';
 import type { Connection } from './connection.ts';
 import type { DocStore } from './doc-store.ts';
@@ -203,17 +203,29 @@ export class RoomDoc {
       role: conn.user.role,
       color: colorFor(conn.user.id),
     };
+    const own: AwarenessEntry[] = [];
     for (const entry of entries) {
+      const owner = this.deps.bindings.userOf(entry.clientId);
+      if (owner !== undefined && owner !== conn.user.id) {
+        // The stock client relays every awareness change it hears, others' included, with their clock
+        // unchanged. Only a newer clock for someone else's clientID is an attempt to speak for them.
+        const known = this.awareness.meta.get(entry.clientId);
+        if (known && entry.clock <= known.clock) continue;
+        throw new AppError('identity_mismatch', `clientID ${entry.clientId} belongs to another participant`);
+      }
       // ROOM-8: a client speaks only for its own clientIDs, and the server says who it is.
       this.deps.bindings.claim(entry.clientId, conn.user.id);
       conn.awarenessIds.add(entry.clientId);
       if (entry.state !== null) entry.state = { ...entry.state, user: stamp };
+      own.push(entry);
     }
-    awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessUpdate(entries), conn);
+    if (own.length === 0) return;
+    awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessUpdate(own), conn);
   }
 
   /** Publishes (or with null removes) a server-owned participant such as the agent. */
   setServerPresence(clientId: number, state: Record<string, unknown> | null): void {
+    this.deps.bindings.reserve(clientId);
     const clock = (this.awareness.meta.get(clientId)?.clock ?? 0) + 1;
     const update = encodeAwarenessUpdate([{ clientId, clock, state }]);
     awarenessProtocol.applyAwarenessUpdate(this.awareness, update, 'server');
