@@ -82,6 +82,7 @@ export class AgentRun {
   private finished = false;
   private done: Promise<void> | null = null;
   private cursorFile: string | null = null;
+  private reportedUnanchored = 0;
 
   constructor(deps: AgentRunDeps, request: RunRequest) {
     this.deps = deps;
@@ -225,7 +226,14 @@ export class AgentRun {
       const ytext = files.get(path);
       if (ytext) snapshots.set(path, snapshotFile(path, ytext));
     }
-    this.messages.push({ role: 'user', content: context.text });
+    // AGENT-4: edits that could not be placed are told to the model, so it can redo them properly.
+    const missed = this.view.unanchored.slice(this.reportedUnanchored);
+    this.reportedUnanchored = this.view.unanchored.length;
+    const note =
+      missed.length === 0
+        ? ''
+        : `\n\nThese edits from your previous reply could not be applied:\n${missed.map((u) => `- ${u.file}: ${u.reason}`).join('\n')}\n`;
+    this.messages.push({ role: 'user', content: context.text + note });
     const state: TurnState = {
       controller: new AbortController(),
       stopped: false,

@@ -12,6 +12,7 @@ import {
   waitRunStatus,
 } from '../helpers/agent-room.ts';
 import { api } from '../helpers/test-server.ts';
+import { until } from '../helpers/wait.ts';
 import { whenSynced } from '../helpers/y-client.ts';
 
 const FIXED = MATH_SOURCE.replace('a - b', 'a + b');
@@ -175,18 +176,60 @@ describe('Spark end to end through each provider and the real SDK (AGENT-2, AGEN
     await room.code.waitForText('src/util.ts', (t) => t === 'export const one = 1;\n');
   });
 
-  it('a hunk for a file the model never saw, or whose text is not there, is reported on the run, not applied', async () => {
+  it('a hunk for a file the model never saw, or whose text is not there, is reported on the run and to the model, not applied', async () => {
     room = await startAgentRoom();
     const reply = `${PATCH_REPLY}*** Begin Patch\n*** Update File: src/missing.ts\n@@\n-old\n+new\n*** End Patch\n*** Begin Patch\n*** Update File: src/math.ts\n@@\n-  return nothing;\n+  return 0;\n*** End Patch\n`;
-    room.fake.enqueue({ text: reply });
+    room.fake.enqueue({ text: reply, tokensPerSecond: 400 }, { text: 'Noted.\n' });
     const watcher = room.client(room.people[0]!.token, { review: true });
     const runId = await room.prompt(room.people[0]!.token, 'go');
+    await room.fake.waitForRequest(0);
+    const queued = await room.post(room.people[0]!.token, `/runs/${runId}/steer`, {
+      text: 'retry',
+      mode: 'queue',
+    });
+    expect(queued.status).toBe(202);
     const run = await waitRunStatus(watcher, runId, ['completed']);
     expect(run.unanchored).toEqual([
       { file: 'src/missing.ts', reason: 'no such file' },
       { file: 'src/math.ts', reason: 'the old text was not found' },
     ]);
     expect(suggestionsOf(watcher).filter((x) => x.runId === runId)).toHaveLength(1);
+    // The follow-up turn tells the model which edits did not land.
+    const next = JSON.stringify((await room.fake.waitForRequest(1)).body);
+    expect(next).toContain('could not be applied');
+    expect(next).toContain('src/missing.ts: no such file');
+  });
+
+  it('Spark appears in the review awareness as a participant with a cursor on its hunk, and leaves when done (AGENT-12)', async () => {
+    room = await startAgentRoom();
+    room.fake.enqueue({
+      text: PATCH_REPLY.replace('+  return a + b;\n', `+  return a + b;\n${'+  // more\n'.repeat(100)}`),
+      tokensPerSecond: 400,
+    });
+    const watcher = room.client(room.people[2]!.token, { review: true });
+    await whenSynced(watcher);
+    const agentState = () =>
+      [...watcher.provider.awareness.getStates().values()].find(
+        (st) => (st.user as { role?: string } | undefined)?.role === 'agent',
+      );
+    const runId = await room.prompt(room.people[1]!.token, 'fix add');
+    const state = await waitReview(watcher, agentState, 'agent presence');
+    expect(state.user).toMatchObject({
+      name: `Spark, asked by ${room.people[1]!.user.name}`,
+      runId,
+      askedBy: room.people[1]!.user.id,
+    });
+    expect(state.cursor).toMatchObject({ file: 'src/math.ts' });
+    await waitRunStatus(watcher, runId, ['completed']);
+    await until(
+      () => agentState() === undefined,
+      (cb) => {
+        watcher.provider.awareness.on('change', cb);
+        return () => watcher.provider.awareness.off('change', cb);
+      },
+      10_000,
+      'agent presence to leave',
+    );
   });
 
   it('without a model configured, prompting answers 503 agent_not_configured and the room still works', async () => {
