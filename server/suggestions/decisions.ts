@@ -168,7 +168,10 @@ export function commonEnds(a: string, b: string): { prefix: number; suffix: numb
   // back to the start of the line the first difference is on
   prefix = prefix === a.length && prefix === b.length ? prefix : a.lastIndexOf('\n', prefix - 1) + 1;
   let suffix = 0;
-  while (suffix < max - prefix && a.charCodeAt(a.length - 1 - suffix) === b.charCodeAt(b.length - 1 - suffix)) {
+  while (
+    suffix < max - prefix &&
+    a.charCodeAt(a.length - 1 - suffix) === b.charCodeAt(b.length - 1 - suffix)
+  ) {
     suffix++;
   }
   // forward to a line start in both strings, so the kept tail is whole lines

@@ -39,6 +39,23 @@ export function baseStillHolds(codeDoc: Y.Doc, s: SuggestionView): boolean {
     return !existing || existing.length === 0;
   }
   const range = resolveRange(codeDoc, s);
-  if (!range) return false;
-  return range.ytext.toString().slice(range.from, range.to) === s.baseText;
+  if (!range || range.to - range.from !== s.baseText.length) return false;
+  return textSlice(range.ytext, range.from, range.to) === s.baseText;
+}
+
+/**
+ * `ytext.toString().slice(from, to)` without building the whole file's string: this runs on every human
+ * keystroke while suggestions are open, and files can be megabytes.
+ */
+export function textSlice(ytext: Y.Text, from: number, to: number): string {
+  const parts: string[] = [];
+  let index = 0;
+  for (let item = ytext._start; item !== null && index < to; item = item.right) {
+    if (item.deleted || !item.countable || !(item.content instanceof Y.ContentString)) continue;
+    const str = item.content.str;
+    const end = index + str.length;
+    if (end > from) parts.push(str.slice(Math.max(0, from - index), Math.min(str.length, to - index)));
+    index = end;
+  }
+  return parts.join('');
 }
