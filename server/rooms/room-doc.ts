@@ -195,7 +195,6 @@ export class RoomDoc {
   }
 
   private handleAwareness(conn: Connection, update: Uint8Array): void {
-    conn.countAwareness(this.deps.now(), this.deps.limits.maxAwarenessPerSecond);
     const entries = decodeAwarenessUpdate(update);
     const stamp: AwarenessUser = {
       id: conn.user.id,
@@ -220,6 +219,9 @@ export class RoomDoc {
       own.push(entry);
     }
     if (own.length === 0) return;
+    // Only frames that speak for this connection count towards its rate: the stock client echoes every
+    // change it hears, so counting echoes would let one busy (or flooding) participant get everyone closed.
+    conn.countAwareness(this.deps.now(), this.deps.limits.maxAwarenessPerSecond);
     awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessUpdate(own), conn);
   }
 
