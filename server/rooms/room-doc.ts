@@ -335,6 +335,9 @@ export class RoomDoc {
     if (conn.socket.bufferedAmount > this.deps.limits.maxSendBufferBytes) {
       const err = new AppError('slow_reader', 'send buffer over the limit: the client is not reading');
       conn.close(err.closeCode, err.message);
+      // A reader that is not reading cannot finish the close handshake either, so its socket only goes
+      // after the transport's grace period; its presence and its place in the broadcast go now.
+      this.removeConnection(conn);
       return;
     }
     conn.socket.send(message);
