@@ -1,5 +1,4 @@
 import type { IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import { WebSocket } from 'ws';
@@ -43,6 +42,7 @@ export interface RawClient {
   queryAwareness(timeoutMs?: number): Promise<Map<number, AwarenessEntry>>;
   /** stops reading from the network (a slow reader): the server's sends pile up in its buffers */
   pauseReading(): void;
+  resumeReading(): void;
   text(path: string): string;
   close(): void;
 }
@@ -178,8 +178,11 @@ function wrap(ws: WebSocket): RawClient {
       return awareness;
     },
     pauseReading() {
-      // ws keeps the net.Socket private; pausing it is the only way to make a reader that stops reading.
-      (ws as unknown as { _socket: Socket })._socket.pause();
+      // ws pauses its net.Socket: nothing more is read, so the kernel buffers fill and the server's pile up.
+      ws.pause();
+    },
+    resumeReading() {
+      ws.resume();
     },
     text: (path) => doc.getMap<Y.Text>(CODE_FILES_KEY).get(path)?.toString() ?? '',
     close() {
