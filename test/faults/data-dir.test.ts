@@ -1,0 +1,67 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startChildServer } from '../helpers/child-server.ts';
+
+/**
+ * A data directory the server cannot use must stop it at start with a message naming the path, never
+ * let it run and fail at the first write. Tested through the real process (exit code and stderr).
+ *
+ * A database path that is a directory is covered by test/persistence/database.test.ts (openDatabase).
+ * Not testable here: a read-only mount (needs mount privileges) and a disk that is full at start. As
+ * root, chmod does not stop writes, so the permission case runs only as a normal user.
+ */
+// Each case boots a real process (about a second of tsx start-up), so they run side by side.
+describe.concurrent('an unusable data directory stops the server at start with a clear message', () => {
+  let root: string;
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), 'sparkroom-datadir-'));
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  const expectRefusal = async (dataDir: string, stderrPattern: RegExp, env: Record<string, string> = {}) => {
+    const failure = await startChildServer({ dataDir, env, startTimeoutMs: 20_000 }).then(
+      async (child) => {
+        await child.kill('SIGKILL');
+        throw new Error(`the server started on an unusable data directory ${dataDir}`);
+      },
+      (err: unknown) => err as Error,
+    );
+    expect(failure.message).toMatch(/exited \(([12])\) before listening/);
+    expect(failure.message).toMatch(stderrPattern);
+  };
+
+  it('SAFE-18: a data directory path that runs through a regular file', async () => {
+    const file = join(root, 'a-file');
+    writeFileSync(file, 'not a directory');
+    const dataDir = join(file, 'data');
+    await expectRefusal(dataDir, /Sparkroom could not start: cannot create data directory .*a-file\/data/);
+  });
+
+  it('SAFE-18: the same, when the signing key would be kept in the data directory', async () => {
+    const file = join(root, 'another-file');
+    writeFileSync(file, 'not a directory');
+    // No SPARKROOM_SECRET: configuration itself needs the directory (AUTH-1), so it fails before the DB.
+    const env = { SPARKROOM_SECRET: undefined } as unknown as Record<string, string>;
+    await expectRefusal(join(file, 'data'), /ENOTDIR.*another-file\/data/, env);
+  });
+
+  it('SAFE-18: a database file that is not a database is refused, and left as it was', async () => {
+    const dataDir = join(root, 'garbage');
+    mkdirSync(dataDir);
+    const garbage = 'this is not an SQLite file, and must not be overwritten\n'.repeat(100);
+    writeFileSync(join(dataDir, 'sparkroom.db'), garbage);
+    await expectRefusal(dataDir, /Sparkroom could not start: cannot use database .*sparkroom\.db/);
+    expect(readFileSync(join(dataDir, 'sparkroom.db'), 'utf8')).toBe(garbage);
+  });
+
+  it.skipIf(process.getuid?.() === 0)('SAFE-18: a data directory without write permission', async () => {
+    const dataDir = join(root, 'read-only');
+    mkdirSync(dataDir, { mode: 0o500 });
+    await expectRefusal(
+      dataDir,
+      /Sparkroom could not start: data directory .*read-only is not readable and writable/,
+    );
+  });
+});

@@ -1,0 +1,71 @@
+import { connect, createServer, type Socket } from 'node:net';
+
+/**
+ * A loopback TCP forwarder with a stable address in front of a server that restarts on a new port 0.
+ * Stock y-websocket clients keep one URL for life, so restart tests point them here and retarget the
+ * proxy at the new process: from the client's side it is one server that went away and came back.
+ */
+export interface TcpProxy {
+  /** http://127.0.0.1:port */
+  url: string;
+  /** ws://127.0.0.1:port/sync */
+  syncUrl: string;
+  /** connections accepted so far (including those refused while no target was set) */
+  readonly accepted: number;
+  /** forward new connections to this port, or refuse them (reset) while null */
+  setTarget(port: number | null): void;
+  /** cuts every open connection at once, as a crashed server or a dropped network would */
+  cutAll(): void;
+  close(): Promise<void>;
+}
+
+export async function startTcpProxy(targetPort: number | null): Promise<TcpProxy> {
+  let target = targetPort;
+  let accepted = 0;
+  const open = new Set<Socket>();
+  const track = (s: Socket) => {
+    open.add(s);
+    s.once('close', () => open.delete(s));
+    // A reset on either side is expected here (restarts, cuts); 'close' follows and cleans up.
+    s.on('error', () => {});
+  };
+  const server = createServer((client) => {
+    accepted++;
+    track(client);
+    if (target === null) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect(target, '127.0.0.1');
+    track(upstream);
+    client.pipe(upstream);
+    upstream.pipe(client);
+    client.once('close', () => upstream.destroy());
+    upstream.once('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('proxy has no TCP address');
+  const url = `http://127.0.0.1:${address.port}`;
+  return {
+    url,
+    syncUrl: `${url.replace(/^http/, 'ws')}/sync`,
+    get accepted() {
+      return accepted;
+    },
+    setTarget(port) {
+      target = port;
+    },
+    cutAll() {
+      for (const s of [...open]) s.destroy();
+    },
+    async close() {
+      target = null;
+      for (const s of [...open]) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
