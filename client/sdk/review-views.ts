@@ -1,0 +1,95 @@
+import * as Y from 'yjs';
+import {
+  type RunMetrics,
+  type RunStatus,
+  type RunView,
+  runStatuses,
+  type Steer,
+  type SuggestionState,
+  type SuggestionView,
+  suggestionStates,
+} from '../../schema/protocol.ts';
+
+/**
+ * Plain views of the review doc's `runs` and `suggestions` entries (each a Y.Map written by the server).
+ * Reading is tolerant: a field the server has not written yet reads as its empty value, so a client
+ * never breaks on a run that is still being created.
+ */
+
+function plain(value: unknown): unknown {
+  return value instanceof Y.AbstractType ? value.toJSON() : value;
+}
+
+const str = (v: unknown, fallback = ''): string => (typeof v === 'string' ? v : fallback);
+const strOrNull = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+export function readRun(id: string, map: Y.Map<unknown>): RunView {
+  const status = str(map.get('status'), 'queued') as RunStatus;
+  const metrics = (plain(map.get('metrics')) ?? {}) as Partial<Record<keyof RunMetrics, unknown>>;
+  const steers = plain(map.get('steers'));
+  const unanchored = plain(map.get('unanchored'));
+  const message = map.get('message');
+  return {
+    id: str(map.get('id'), id),
+    prompt: str(map.get('prompt')),
+    file: strOrNull(map.get('file')),
+    requestedBy: str(map.get('requestedBy')),
+    requestedByName: str(map.get('requestedByName'), 'someone'),
+    model: str(map.get('model')),
+    status: runStatuses.includes(status) ? status : 'queued',
+    steers: Array.isArray(steers) ? (steers as Steer[]) : [],
+    interruptedBy: strOrNull(map.get('interruptedBy')),
+    error: strOrNull(map.get('error')),
+    unanchored: Array.isArray(unanchored) ? (unanchored as RunView['unanchored']) : [],
+    message: message instanceof Y.Text ? message.toString() : str(message),
+    metrics: {
+      ttftMs: num(metrics.ttftMs),
+      tokens: num(metrics.tokens) ?? 0,
+      tokensPerSecond: num(metrics.tokensPerSecond),
+      interruptToQuiescenceMs: num(metrics.interruptToQuiescenceMs),
+    },
+    createdAt: num(map.get('createdAt')) ?? 0,
+    endedAt: num(map.get('endedAt')),
+  };
+}
+
+export function readSuggestion(id: string, map: Y.Map<unknown>): SuggestionView {
+  const state = str(map.get('state'), 'streaming') as SuggestionState;
+  const proposed = map.get('proposed');
+  const by = plain(map.get('proposedBy')) as { model?: unknown } | undefined;
+  return {
+    id: str(map.get('id'), id),
+    runId: str(map.get('runId')),
+    file: str(map.get('file')),
+    start: strOrNull(map.get('start')),
+    end: strOrNull(map.get('end')),
+    baseText: str(map.get('baseText')),
+    proposed: proposed instanceof Y.Text ? proposed.toString() : str(proposed),
+    state: suggestionStates.includes(state) ? state : 'streaming',
+    proposedBy: { agent: 'spark', model: str(by?.model) },
+    requestedBy: str(map.get('requestedBy')),
+    decidedBy: strOrNull(map.get('decidedBy')),
+    decidedAt: num(map.get('decidedAt')),
+    interruptedBy: strOrNull(map.get('interruptedBy')),
+    newFile: map.get('newFile') === true,
+  };
+}
+
+/** Every run in the review doc, newest first. */
+export function listRuns(runs: Y.Map<Y.Map<unknown>>): RunView[] {
+  const out: RunView[] = [];
+  for (const [id, map] of runs) if (map instanceof Y.Map) out.push(readRun(id, map));
+  return out.sort((a, b) => b.createdAt - a.createdAt);
+}
+
+/** Every suggestion in the review doc, optionally only one file's. */
+export function listSuggestions(suggestions: Y.Map<Y.Map<unknown>>, file?: string): SuggestionView[] {
+  const out: SuggestionView[] = [];
+  for (const [id, map] of suggestions) {
+    if (!(map instanceof Y.Map)) continue;
+    const view = readSuggestion(id, map);
+    if (file === undefined || view.file === file) out.push(view);
+  }
+  return out;
+}

@@ -1,0 +1,251 @@
+import { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
+import {
+  apiPaths,
+  type BlameResponse,
+  CODE_FILES_KEY,
+  type CreateRoomResponse,
+  type CreateRunResponse,
+  type JoinResponse,
+  REVIEW_RUNS_KEY,
+  REVIEW_SUFFIX,
+  REVIEW_SUGGESTIONS_KEY,
+  type Role,
+  type RoomInfo,
+  type RoomPolicy,
+  type RunView,
+  SYNC_PATH,
+} from '../../schema/protocol.ts';
+import { sendOwnAwarenessOnly } from './send-own-awareness-only.ts';
+import { SparkroomError } from './sparkroom-error.ts';
+
+export interface SparkroomClientOptions {
+  /** http(s)://host:port of the Sparkroom server ('' in a browser page served by it) */
+  baseUrl: string;
+  /** the room this client speaks for; needed by everything except createRoom */
+  roomId?: string;
+  /** the personal token from join(); the caller stores it (localStorage, a file) */
+  token?: string | null;
+  fetch?: typeof fetch;
+  /** a WebSocket class for runtimes without a global one (Node 20: the `ws` package) */
+  WebSocket?: typeof WebSocket;
+}
+
+export interface ConnectOptions {
+  /** start connecting at once (default true) */
+  connect?: boolean;
+  /** upper bound of the reconnect backoff, ms (default 2500) */
+  maxBackoffTime?: number;
+  /** the fastest own cursor/presence updates are sent, ms (default 50) */
+  awarenessIntervalMs?: number;
+}
+
+/** The room's two live documents (DESIGN.md section 2) and their providers. */
+export interface RoomConnection {
+  codeDoc: Y.Doc;
+  reviewDoc: Y.Doc;
+  codeProvider: WebsocketProvider;
+  reviewProvider: WebsocketProvider;
+  /** code doc: path -> accepted text */
+  files: Y.Map<Y.Text>;
+  /** review doc (server-written): run id -> run fields */
+  runs: Y.Map<Y.Map<unknown>>;
+  /** review doc (server-written): suggestion id -> suggestion fields */
+  suggestions: Y.Map<Y.Map<unknown>>;
+  destroy(): void;
+}
+
+export type Selection = { from: number; to: number };
+
+/**
+ * A Sparkroom server seen from a program or a page: rooms, joins, the live documents and the agent
+ * commands. Every failed call throws SparkroomError with the server's code and a message for people.
+ */
+export class SparkroomClient {
+  readonly baseUrl: string;
+  readonly roomId: string | null;
+  token: string | null;
+  private readonly fetchFn: typeof fetch;
+  private readonly WebSocketImpl: typeof WebSocket | undefined;
+
+  constructor(opts: SparkroomClientOptions) {
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    this.roomId = opts.roomId ?? null;
+    this.token = opts.token ?? null;
+    // A bare `fetch` reference loses its `this` in some browsers; bind it once.
+    this.fetchFn = opts.fetch ?? globalThis.fetch.bind(globalThis);
+    this.WebSocketImpl = opts.WebSocket;
+  }
+
+  /** The same server and transport, speaking for another room and token. */
+  forRoom(roomId: string, token: string | null = null): SparkroomClient {
+    return new SparkroomClient({
+      baseUrl: this.baseUrl,
+      roomId,
+      token,
+      fetch: this.fetchFn,
+      ...(this.WebSocketImpl ? { WebSocket: this.WebSocketImpl } : {}),
+    });
+  }
+
+  createRoom(name?: string, opts: { adminToken?: string } = {}): Promise<CreateRoomResponse> {
+    return this.request('POST', apiPaths.rooms, name === undefined ? {} : { name }, opts.adminToken ?? null);
+  }
+
+  /** Exchanges an invite for a personal token; store `token` and pass it to forRoom() or `token`. */
+  join(invite: string, name: string): Promise<JoinResponse> {
+    return this.request('POST', apiPaths.join(this.room()), { invite, name }, null);
+  }
+
+  roomInfo(): Promise<RoomInfo> {
+    return this.request('GET', apiPaths.room(this.room()));
+  }
+
+  async listInvites(): Promise<Record<Role, string>> {
+    const body = await this.request<{ invites: Record<Role, string> }>('GET', apiPaths.invites(this.room()));
+    return body.invites;
+  }
+
+  /** Revokes the role's invite link and returns the new one. */
+  async rotateInvite(role: Role): Promise<string> {
+    const body = await this.request<{ invite: string }>('DELETE', apiPaths.invite(this.room(), role));
+    return body.invite;
+  }
+
+  async setPolicy(policy: RoomPolicy): Promise<RoomPolicy> {
+    const body = await this.request<{ policy: RoomPolicy }>('PUT', apiPaths.policy(this.room()), policy);
+    return body.policy;
+  }
+
+  /** Asks Spark; the run then lives in the review doc. Returns its id. */
+  async prompt(prompt: string, file?: string | null, selection?: Selection | null): Promise<string> {
+    const body: { prompt: string; file?: string; selection?: Selection } = { prompt };
+    if (file) body.file = file;
+    if (file && selection) body.selection = selection;
+    const res = await this.request<CreateRunResponse>('POST', apiPaths.runs(this.room()), body);
+    return res.runId;
+  }
+
+  run(runId: string): Promise<RunView> {
+    return this.request('GET', apiPaths.run(this.room(), runId));
+  }
+
+  async interrupt(runId: string): Promise<void> {
+    await this.request('POST', `${apiPaths.run(this.room(), runId)}/interrupt`, {});
+  }
+
+  async steer(runId: string, text: string, mode: 'now' | 'queue'): Promise<void> {
+    await this.request('POST', `${apiPaths.run(this.room(), runId)}/steer`, { text, mode });
+  }
+
+  async accept(suggestionId: string): Promise<void> {
+    await this.request('POST', `${apiPaths.suggestion(this.room(), suggestionId)}/accept`, {});
+  }
+
+  async reject(suggestionId: string): Promise<void> {
+    await this.request('POST', `${apiPaths.suggestion(this.room(), suggestionId)}/reject`, {});
+  }
+
+  async acceptRun(runId: string): Promise<void> {
+    await this.request('POST', `${apiPaths.run(this.room(), runId)}/accept`, {});
+  }
+
+  async rejectRun(runId: string): Promise<void> {
+    await this.request('POST', `${apiPaths.run(this.room(), runId)}/reject`, {});
+  }
+
+  blame(file: string): Promise<BlameResponse> {
+    return this.request('GET', apiPaths.blame(this.room(), file));
+  }
+
+  /**
+   * Opens the code doc and the review doc over the stock y-websocket protocol, authenticated with the
+   * token. The providers reconnect by themselves; a close code 4400-4499 stops them ('closed' event).
+   */
+  connect(opts: ConnectOptions = {}): RoomConnection {
+    const roomId = this.room();
+    if (!this.token) throw new Error('connect() needs a token: join the room first');
+    const syncUrl = `${this.wsBase()}${SYNC_PATH}`;
+    const common = {
+      params: { token: this.token },
+      connect: opts.connect ?? true,
+      maxBackoffTime: opts.maxBackoffTime ?? 2500,
+      // Tabs of one browser may be different people; each talks to the server, never to each other.
+      disableBc: true,
+      ...(this.WebSocketImpl ? { WebSocketPolyfill: this.WebSocketImpl } : {}),
+    };
+    const codeDoc = new Y.Doc();
+    const reviewDoc = new Y.Doc();
+    const codeProvider = new WebsocketProvider(syncUrl, roomId, codeDoc, common);
+    const reviewProvider = new WebsocketProvider(syncUrl, `${roomId}/${REVIEW_SUFFIX}`, reviewDoc, common);
+    // Nobody but the agent is a participant of the review doc; people's presence lives on the code doc.
+    reviewProvider.awareness.setLocalState(null);
+    const undo = [
+      sendOwnAwarenessOnly(codeProvider, opts.awarenessIntervalMs),
+      sendOwnAwarenessOnly(reviewProvider, opts.awarenessIntervalMs),
+    ];
+    return {
+      codeDoc,
+      reviewDoc,
+      codeProvider,
+      reviewProvider,
+      files: codeDoc.getMap<Y.Text>(CODE_FILES_KEY),
+      runs: reviewDoc.getMap<Y.Map<unknown>>(REVIEW_RUNS_KEY),
+      suggestions: reviewDoc.getMap<Y.Map<unknown>>(REVIEW_SUGGESTIONS_KEY),
+      destroy() {
+        for (const u of undo) u();
+        codeProvider.destroy();
+        reviewProvider.destroy();
+        codeDoc.destroy();
+        reviewDoc.destroy();
+      },
+    };
+  }
+
+  private room(): string {
+    if (!this.roomId) throw new Error('this SparkroomClient has no room: use forRoom(roomId, token)');
+    return this.roomId;
+  }
+
+  private wsBase(): string {
+    if (this.baseUrl) return this.baseUrl.replace(/^http/, 'ws');
+    const loc = globalThis.location;
+    if (!loc) throw new Error('baseUrl is required outside a browser page');
+    return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}`;
+  }
+
+  private async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    bearer: string | null | undefined = this.token,
+  ): Promise<T> {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (bearer) headers.authorization = `Bearer ${bearer}`;
+    let res: Response;
+    try {
+      res = await this.fetchFn(this.baseUrl + path, {
+        method,
+        headers,
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+    } catch (err) {
+      throw new SparkroomError('network', 'cannot reach the Sparkroom server', 0, { cause: err });
+    }
+    if (!res.ok) throw await SparkroomError.fromResponse(res);
+    if (res.status === 204) return undefined as T;
+    try {
+      return (await res.json()) as T;
+    } catch (err) {
+      throw new SparkroomError(
+        'bad_response',
+        'the server answered with something other than JSON',
+        res.status,
+        {
+          cause: err,
+        },
+      );
+    }
+  }
+}

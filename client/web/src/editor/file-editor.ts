@@ -1,0 +1,193 @@
+import { defaultKeymap, indentWithTab } from '@codemirror/commands';
+import {
+  bracketMatching,
+  defaultHighlightStyle,
+  indentOnInput,
+  syntaxHighlighting,
+} from '@codemirror/language';
+import { highlightSelectionMatches, searchKeymap } from '@codemirror/search';
+import { Compartment, EditorState, type Extension } from '@codemirror/state';
+import {
+  crosshairCursor,
+  drawSelection,
+  dropCursor,
+  EditorView,
+  highlightActiveLine,
+  highlightActiveLineGutter,
+  highlightSpecialChars,
+  keymap,
+  lineNumbers,
+  rectangularSelection,
+} from '@codemirror/view';
+import { yCollab, yUndoManagerKeymap } from 'y-codemirror.next';
+import type { Awareness } from 'y-protocols/awareness';
+import * as Y from 'yjs';
+import type { BlameRange } from '../../../../schema/protocol.ts';
+import { type BlameConfig, blame, setBlame } from './blame.ts';
+import { isOwnMove } from './follow-mode.ts';
+import { languageFor } from './language-for.ts';
+import { presence } from './presence.ts';
+import type { Participant } from './presence-state.ts';
+import type { InlineSuggestion } from './suggestion-ranges.ts';
+import { type SuggestionsConfig, setSuggestions, suggestions } from './suggestions.ts';
+
+export interface FileEditorDeps {
+  parent: HTMLElement;
+  awareness: Awareness;
+  agentAwareness: Awareness | null;
+  readOnly: boolean;
+  suggestions: SuggestionsConfig;
+  blame: BlameConfig;
+  agentLabel: (p: Participant) => string;
+  /** this person typed, selected or moved (ends follow mode) */
+  onOwnMove(): void;
+  /** the open file's text or selection changed */
+  onChange?(): void;
+}
+
+const editorTheme = EditorView.theme({
+  '&': { height: '100%', fontSize: '13.5px', backgroundColor: '#ffffff' },
+  '.cm-scroller': { fontFamily: 'var(--mono)', lineHeight: '1.6' },
+  '.cm-content': { padding: '14px 0 40vh' },
+  '.cm-gutters': { backgroundColor: '#fafafa', borderRight: '1px solid #eef0f3', color: '#9aa3b2' },
+  '.cm-activeLine': { backgroundColor: 'rgba(59, 130, 246, 0.045)' },
+  '.cm-activeLineGutter': { backgroundColor: 'rgba(59, 130, 246, 0.08)', color: '#475569' },
+  '&.cm-focused': { outline: 'none' },
+  '.cm-selectionBackground': { backgroundColor: 'rgba(59, 130, 246, 0.18) !important' },
+});
+
+/**
+ * The one CodeMirror view of the room, showing one file at a time. Each file gets its own Y.UndoManager,
+ * kept across file switches, that tracks only this person's edits: undo never takes back anyone else's.
+ */
+export class FileEditor {
+  readonly view: EditorView;
+  private path: string | null = null;
+  private ytext: Y.Text | null = null;
+  private readonly undoManagers = new Map<Y.Text, Y.UndoManager>();
+  private readonly language = new Compartment();
+  private readonly blameSlot = new Compartment();
+  private blameOn = false;
+  private readonly deps: FileEditorDeps;
+
+  constructor(deps: FileEditorDeps) {
+    this.deps = deps;
+    this.view = new EditorView({ parent: deps.parent, state: EditorState.create({ doc: '' }) });
+    this.view.dom.hidden = true;
+  }
+
+  get file(): string | null {
+    return this.path;
+  }
+
+  get text(): Y.Text | null {
+    return this.ytext;
+  }
+
+  /** Shows `path`; its Y.Text is bound both ways to the editor through y-codemirror.next. */
+  open(path: string, ytext: Y.Text): void {
+    if (this.ytext === ytext && this.path === path) return;
+    this.path = path;
+    this.ytext = ytext;
+    let undo = this.undoManagers.get(ytext);
+    if (!undo) {
+      undo = new Y.UndoManager(ytext);
+      this.undoManagers.set(ytext, undo);
+    }
+    const d = this.deps;
+    const extensions: Extension[] = [
+      lineNumbers(),
+      highlightActiveLineGutter(),
+      highlightSpecialChars(),
+      drawSelection(),
+      dropCursor(),
+      EditorState.allowMultipleSelections.of(true),
+      indentOnInput(),
+      syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+      bracketMatching(),
+      rectangularSelection(),
+      crosshairCursor(),
+      highlightActiveLine(),
+      highlightSelectionMatches(),
+      keymap.of([...yUndoManagerKeymap, ...defaultKeymap, ...searchKeymap, indentWithTab]),
+      editorTheme,
+      this.language.of([]),
+      this.blameSlot.of(this.blameOn ? blame(d.blame) : []),
+      yCollab(ytext, null, { undoManager: undo }),
+      presence({
+        awareness: d.awareness,
+        agentAwareness: d.agentAwareness,
+        ytext,
+        file: path,
+        agentLabel: d.agentLabel,
+      }),
+      suggestions(d.suggestions),
+      EditorView.updateListener.of((update) => {
+        if (update.transactions.some(isOwnMove)) d.onOwnMove();
+        if (update.docChanged || update.selectionSet) d.onChange?.();
+      }),
+    ];
+    if (d.readOnly) extensions.push(EditorState.readOnly.of(true));
+    this.view.setState(EditorState.create({ doc: ytext.toString(), extensions }));
+    this.view.dom.hidden = false;
+    languageFor(path).then(
+      (lang) => {
+        if (lang && this.path === path) this.view.dispatch({ effects: this.language.reconfigure(lang) });
+      },
+      (err: unknown) => console.warn(`no syntax highlighting for ${path}`, err),
+    );
+  }
+
+  /** No file open (the room is empty, or the open file was deleted). */
+  close(): void {
+    this.path = null;
+    this.ytext = null;
+    this.view.setState(EditorState.create({ doc: '' }));
+    this.view.dom.hidden = true;
+  }
+
+  /** Forgets the undo history of a file that no longer exists. */
+  dropHistory(ytext: Y.Text): void {
+    this.undoManagers.get(ytext)?.destroy();
+    this.undoManagers.delete(ytext);
+  }
+
+  setSuggestions(items: InlineSuggestion[]): void {
+    if (!this.path) return;
+    this.view.dispatch({ effects: setSuggestions.of(items) });
+  }
+
+  /** Shows blame ranges (null hides the gutter). */
+  setBlame(ranges: BlameRange[] | null): void {
+    const on = ranges !== null;
+    const effects = [];
+    if (on !== this.blameOn) {
+      this.blameOn = on;
+      effects.push(this.blameSlot.reconfigure(on ? blame(this.deps.blame) : []));
+    }
+    if (this.path) {
+      this.view.dispatch({ effects });
+      if (on) this.view.dispatch({ effects: setBlame.of(ranges) });
+    }
+  }
+
+  /** Scrolls a position into the middle of the view without moving this person's own cursor. */
+  reveal(index: number): void {
+    const pos = Math.max(0, Math.min(index, this.view.state.doc.length));
+    this.view.dispatch({ effects: EditorView.scrollIntoView(pos, { y: 'center' }) });
+  }
+
+  selection(): { from: number; to: number } {
+    const { from, to } = this.view.state.selection.main;
+    return { from, to };
+  }
+
+  focus(): void {
+    this.view.focus();
+  }
+
+  destroy(): void {
+    for (const u of this.undoManagers.values()) u.destroy();
+    this.view.destroy();
+  }
+}

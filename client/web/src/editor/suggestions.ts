@@ -1,0 +1,329 @@
+import {
+  type ChangeDesc,
+  type EditorState,
+  type Extension,
+  Facet,
+  Prec,
+  type Range,
+  StateEffect,
+  StateField,
+  type Text,
+} from '@codemirror/state';
+import {
+  type Command,
+  Decoration,
+  type DecorationSet,
+  EditorView,
+  keymap,
+  WidgetType,
+} from '@codemirror/view';
+import { acceptableStates, SPARK_COLOR } from '../../../../schema/protocol.ts';
+import { keyLabel, reviewKeys } from './keys.ts';
+import type { InlineSuggestion } from './suggestion-ranges.ts';
+
+/** What the buttons and keys of inline suggestions do; all decisions go to the server. */
+export interface SuggestionsConfig {
+  /** may this person accept or reject (role and room policy)? */
+  canDecide: boolean;
+  onAccept(id: string): void;
+  onReject(id: string): void;
+  onAcceptFile(): void;
+  onRejectFile(): void;
+  onAcceptRun(runId: string): void;
+  onRejectRun(runId: string): void;
+}
+
+const suggestionsConfig = Facet.define<SuggestionsConfig, SuggestionsConfig | null>({
+  combine: (values) => values[values.length - 1] ?? null,
+});
+
+/** Replaces the file's suggestions (resolved against the current text by the feeder). */
+export const setSuggestions = StateEffect.define<InlineSuggestion[]>();
+
+interface SuggestionsValue {
+  items: InlineSuggestion[];
+  decorations: DecorationSet;
+}
+
+/** Maps one suggestion through a change the same way its Yjs anchors move (start assoc 0, end assoc -1). */
+export function mapSuggestion(s: InlineSuggestion, changes: ChangeDesc): InlineSuggestion {
+  const from = changes.mapPos(s.from, 1);
+  const to = Math.max(from, changes.mapPos(s.to, -1));
+  return from === s.from && to === s.to ? s : { ...s, from, to };
+}
+
+const stateLabels: Record<string, string> = {
+  streaming: 'streaming',
+  proposed: 'proposed',
+  stale: 'stale: the code changed',
+  interrupted: 'interrupted',
+};
+
+class ProposalWidget extends WidgetType {
+  constructor(readonly s: InlineSuggestion) {
+    super();
+  }
+
+  override eq(other: ProposalWidget): boolean {
+    const a = this.s;
+    const b = other.s;
+    return a.id === b.id && a.proposed === b.proposed && a.state === b.state && a.askedBy === b.askedBy;
+  }
+
+  toDOM(view: EditorView): HTMLElement {
+    const conf = view.state.facet(suggestionsConfig);
+    const s = this.s;
+    const box = el('div', `cm-spark-proposal cm-spark-${s.state}`);
+    box.dataset.suggestionId = s.id;
+    const head = el('div', 'cm-spark-head');
+    const who = el('span', 'cm-spark-who', `✦ Spark, asked by ${s.askedBy}`);
+    const badge = el('span', `cm-spark-badge cm-spark-badge-${s.state}`, stateLabels[s.state] ?? s.state);
+    head.append(who, badge);
+    if (conf?.canDecide) {
+      const actions = el('span', 'cm-spark-actions');
+      if (acceptableStates.includes(s.state)) {
+        actions.append(button('Accept', keyLabel(reviewKeys.accept), 'accept', () => conf.onAccept(s.id)));
+      }
+      actions.append(
+        button('Reject', keyLabel(reviewKeys.reject), 'reject', () => conf.onReject(s.id)),
+        el('span', 'cm-spark-sep'),
+        button('Accept file', null, 'accept-file', () => conf.onAcceptFile()),
+        button('Reject file', null, 'reject-file', () => conf.onRejectFile()),
+        button('Accept run', null, 'accept-run', () => conf.onAcceptRun(s.runId)),
+        button('Reject run', null, 'reject-run', () => conf.onRejectRun(s.runId)),
+      );
+      head.append(actions);
+    }
+    const body = el('pre', 'cm-spark-text');
+    body.textContent = s.proposed;
+    if (s.proposed === '' && s.state !== 'streaming')
+      body.append(el('span', 'cm-spark-empty', '(deletes the struck-out code)'));
+    if (s.state === 'streaming') body.append(el('span', 'cm-spark-typing'));
+    box.append(head, body);
+    return box;
+  }
+
+  override ignoreEvent(): boolean {
+    return true;
+  }
+}
+
+function el(tag: string, className: string, text?: string): HTMLElement {
+  const node = document.createElement(tag);
+  node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function button(label: string, key: string | null, action: string, run: () => void): HTMLElement {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.className = `cm-spark-btn cm-spark-btn-${action}`;
+  b.dataset.action = action;
+  b.textContent = label;
+  if (key) {
+    b.title = `${label} (${key})`;
+    b.append(el('kbd', '', key));
+  }
+  // mousedown would move the editor's selection first; the click is what counts.
+  b.addEventListener('mousedown', (e) => e.preventDefault());
+  b.addEventListener('click', (e) => {
+    e.preventDefault();
+    run();
+  });
+  return b;
+}
+
+const deletedMark = Decoration.mark({ class: 'cm-spark-deleted' });
+const hunkLine = Decoration.line({ class: 'cm-spark-hunk-line' });
+const insertPoint = Decoration.widget({
+  widget: new (class extends WidgetType {
+    toDOM(): HTMLElement {
+      return el('span', 'cm-spark-insert-point');
+    }
+  })(),
+  side: 1,
+});
+
+export function buildSuggestionDecorations(items: readonly InlineSuggestion[], doc: Text): DecorationSet {
+  const ranges: Range<Decoration>[] = [];
+  for (const s of items) {
+    const from = Math.min(s.from, doc.length);
+    const to = Math.min(Math.max(s.to, from), doc.length);
+    if (to > from) ranges.push(deletedMark.range(from, to));
+    else ranges.push(insertPoint.range(from));
+    const first = doc.lineAt(from);
+    const last = doc.lineAt(to);
+    for (let n = first.number; n <= last.number; n++) ranges.push(hunkLine.range(doc.line(n).from));
+    ranges.push(Decoration.widget({ widget: new ProposalWidget(s), block: true, side: 1 }).range(last.to));
+  }
+  return Decoration.set(ranges, true);
+}
+
+/** Inline suggestions of the open file, mapped through every edit until the feeder replaces them. */
+export const suggestionsField = StateField.define<SuggestionsValue>({
+  create: () => ({ items: [], decorations: Decoration.none }),
+  update(value, tr) {
+    let items = value.items;
+    let replaced = false;
+    for (const e of tr.effects) {
+      if (e.is(setSuggestions)) {
+        items = e.value;
+        replaced = true;
+      }
+    }
+    if (!replaced && tr.docChanged) items = items.map((s) => mapSuggestion(s, tr.changes));
+    if (!replaced && !tr.docChanged) return value;
+    return { items, decorations: buildSuggestionDecorations(items, tr.state.doc) };
+  },
+  provide: (field) => EditorView.decorations.from(field, (v) => v.decorations),
+});
+
+/** The suggestion whose lines hold `pos` (the struck-out lines and the proposal under them). */
+export function suggestionAt(state: EditorState, pos: number): InlineSuggestion | null {
+  const line = state.doc.lineAt(pos).number;
+  let best: InlineSuggestion | null = null;
+  for (const s of state.field(suggestionsField).items) {
+    const first = state.doc.lineAt(Math.min(s.from, state.doc.length)).number;
+    const last = state.doc.lineAt(Math.min(s.to, state.doc.length)).number;
+    if (line < first || line > last) continue;
+    if (!best || Math.abs(s.from - pos) < Math.abs(best.from - pos)) best = s;
+  }
+  return best;
+}
+
+function decide(kind: 'accept' | 'reject'): Command {
+  return (view) => {
+    const conf = view.state.facet(suggestionsConfig);
+    const s = suggestionAt(view.state, view.state.selection.main.head);
+    if (!conf?.canDecide || !s) return false;
+    if (kind === 'accept') {
+      if (!acceptableStates.includes(s.state)) return false;
+      conf.onAccept(s.id);
+    } else conf.onReject(s.id);
+    return true;
+  };
+}
+
+export const acceptSuggestionAtCursor: Command = decide('accept');
+export const rejectSuggestionAtCursor: Command = decide('reject');
+
+function jump(direction: 1 | -1): Command {
+  return (view) => {
+    const items = view.state.field(suggestionsField).items;
+    if (items.length === 0) return false;
+    const head = view.state.selection.main.head;
+    const current = suggestionAt(view.state, head);
+    const ordered = direction === 1 ? items : [...items].reverse();
+    const target =
+      ordered.find((s) => s !== current && (direction === 1 ? s.from > head : s.from < head)) ?? ordered[0]!;
+    view.dispatch({
+      selection: { anchor: target.from },
+      effects: EditorView.scrollIntoView(target.from, { y: 'center' }),
+      userEvent: 'select.suggestion',
+    });
+    return true;
+  };
+}
+
+export const nextSuggestion: Command = jump(1);
+export const previousSuggestion: Command = jump(-1);
+
+const suggestionsTheme = EditorView.baseTheme({
+  '.cm-spark-deleted': {
+    textDecoration: 'line-through',
+    textDecorationColor: '#dc2626',
+    backgroundColor: 'rgba(220, 38, 38, 0.12)',
+    color: '#991b1b',
+  },
+  '.cm-spark-hunk-line': { boxShadow: `inset 3px 0 0 ${SPARK_COLOR}` },
+  '.cm-spark-insert-point': { borderLeft: `2px dashed ${SPARK_COLOR}`, marginLeft: '-1px' },
+  '.cm-spark-proposal': {
+    margin: '2px 0 6px',
+    borderLeft: `3px solid ${SPARK_COLOR}`,
+    backgroundColor: 'rgba(245, 158, 11, 0.10)',
+    borderRadius: '0 6px 6px 0',
+    fontFamily: 'inherit',
+  },
+  '.cm-spark-head': {
+    display: 'flex',
+    alignItems: 'center',
+    flexWrap: 'wrap',
+    gap: '6px',
+    padding: '3px 8px',
+    font: '500 11.5px/18px system-ui, sans-serif',
+    color: '#78350f',
+    borderBottom: '1px solid rgba(245, 158, 11, 0.25)',
+  },
+  '.cm-spark-who': { fontWeight: '600' },
+  '.cm-spark-badge': {
+    padding: '0 6px',
+    borderRadius: '999px',
+    backgroundColor: 'rgba(245, 158, 11, 0.2)',
+    fontSize: '10.5px',
+    textTransform: 'uppercase',
+    letterSpacing: '0.03em',
+  },
+  '.cm-spark-badge-stale': { backgroundColor: '#fee2e2', color: '#991b1b' },
+  '.cm-spark-badge-interrupted': { backgroundColor: '#e2e8f0', color: '#334155' },
+  '.cm-spark-actions': { marginLeft: 'auto', display: 'flex', gap: '4px', alignItems: 'center' },
+  '.cm-spark-sep': {
+    width: '1px',
+    height: '14px',
+    backgroundColor: 'rgba(120, 53, 15, 0.25)',
+    margin: '0 4px',
+  },
+  '.cm-spark-btn': {
+    font: '500 11px/18px system-ui, sans-serif',
+    border: '1px solid rgba(120, 53, 15, 0.25)',
+    backgroundColor: 'white',
+    color: '#78350f',
+    borderRadius: '4px',
+    padding: '0 6px',
+    cursor: 'pointer',
+  },
+  '.cm-spark-btn:hover': { backgroundColor: '#fffbeb' },
+  '.cm-spark-btn-accept': { backgroundColor: '#15803d', borderColor: '#15803d', color: 'white' },
+  '.cm-spark-btn-accept:hover': { backgroundColor: '#166534' },
+  '.cm-spark-btn kbd': { marginLeft: '5px', opacity: '0.75', font: 'inherit', fontSize: '10px' },
+  '.cm-spark-text': {
+    margin: '0',
+    padding: '2px 8px 4px',
+    whiteSpace: 'pre-wrap',
+    font: 'inherit',
+    color: '#713f12',
+    backgroundColor: 'rgba(245, 158, 11, 0.14)',
+  },
+  '.cm-spark-interrupted .cm-spark-text, .cm-spark-stale .cm-spark-text': { opacity: '0.7' },
+  '.cm-spark-empty': { fontStyle: 'italic', opacity: '0.7' },
+  '.cm-spark-typing': {
+    display: 'inline-block',
+    width: '7px',
+    height: '1.1em',
+    verticalAlign: 'text-bottom',
+    backgroundColor: SPARK_COLOR,
+    animation: 'cm-spark-blink 1s steps(2, start) infinite',
+  },
+  '@keyframes cm-spark-blink': { to: { visibility: 'hidden' } },
+});
+
+/**
+ * Spark's suggestions inline in the open file: the code a hunk replaces struck through, the proposed
+ * text under it in Spark's colour with who asked, its state, and accept/reject buttons; plus keys to
+ * accept or reject the hunk under the cursor and to jump between hunks. Fed by `setSuggestions`.
+ */
+export function suggestions(config: SuggestionsConfig): Extension {
+  return [
+    suggestionsConfig.of(config),
+    suggestionsField,
+    suggestionsTheme,
+    Prec.high(
+      keymap.of([
+        { key: reviewKeys.accept, run: acceptSuggestionAtCursor },
+        { key: reviewKeys.reject, run: rejectSuggestionAtCursor },
+        { key: reviewKeys.next, run: nextSuggestion },
+        { key: reviewKeys.previous, run: previousSuggestion },
+      ]),
+    ),
+  ];
+}

@@ -1,0 +1,49 @@
+import './styles.css';
+import { showJoinPage, showProblem } from './pages/join-page.ts';
+import { showStartPage } from './pages/start-page.ts';
+import { parseRoute } from './routes.ts';
+import { SessionStore } from './session-store.ts';
+
+const root = document.getElementById('app');
+if (!root) throw new Error('index.html must contain #app');
+const store = new SessionStore();
+let teardown: () => void = () => {};
+
+/** Client-side routing: the server answers every page path with index.html. */
+function render(): void {
+  teardown();
+  teardown = () => {};
+  document.title = 'Sparkroom';
+  const route = parseRoute(location.pathname, location.hash);
+  switch (route.page) {
+    case 'start':
+      showStartPage(root!, store, navigate);
+      return;
+    case 'join':
+      showJoinPage(root!, store, route.roomId, route.invite, navigate);
+      return;
+    case 'room':
+      // The editor (CodeMirror, Yjs) is its own chunk: the start and join pages load without it.
+      import('./pages/room-page.ts')
+        .then(({ showRoomPage }) => showRoomPage(root!, store, route.roomId))
+        .then(
+          (t) => {
+            teardown = t;
+          },
+          (err: unknown) => showProblem(root!, 'Something went wrong', String(err)),
+        );
+      return;
+    case 'not-found':
+      showProblem(root!, 'Page not found', 'There is nothing at this address.');
+      return;
+  }
+}
+
+function navigate(path: string, opts: { replace?: boolean } = {}): void {
+  if (opts.replace) history.replaceState(null, '', path);
+  else history.pushState(null, '', path);
+  render();
+}
+
+window.addEventListener('popstate', render);
+render();

@@ -1,0 +1,143 @@
+import { SparkroomClient } from '../../../sdk/sparkroom-client.ts';
+import { roomPath } from '../routes.ts';
+import { isExpired, type SessionStore } from '../session-store.ts';
+import { describeError } from '../ui/describe-error.ts';
+import { h, mount } from '../ui/dom.ts';
+
+/**
+ * `/join/:roomId#invite=TOKEN`: asks for a display name once (remembered), exchanges the invite for a
+ * personal token kept in this browser, and opens the room. The invite never appears in a server log.
+ */
+export function showJoinPage(
+  root: HTMLElement,
+  store: SessionStore,
+  roomId: string,
+  invite: string | null,
+  navigate: (path: string, opts?: { replace?: boolean }) => void,
+): void {
+  const existing = store.session(roomId);
+  if (!invite) {
+    if (existing && !isExpired(existing.token)) {
+      navigate(roomPath(roomId), { replace: true });
+      return;
+    }
+    showProblem(
+      root,
+      'This invite link is incomplete',
+      'The part after # is missing. Copy the whole link again.',
+    );
+    return;
+  }
+  const api = new SparkroomClient({ baseUrl: '', roomId });
+  const nameInput = h('input', {
+    id: 'display-name',
+    required: true,
+    maxLength: 60,
+    value: store.displayName ?? '',
+    placeholder: 'Your name',
+    autocomplete: 'nickname',
+  });
+  const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
+  const submit = h('button', { class: 'btn primary big', type: 'submit' }, 'Join room');
+
+  const join = async (name: string) => {
+    submit.disabled = true;
+    error.hidden = true;
+    try {
+      const joined = await api.join(invite, name);
+      store.displayName = name;
+      store.save({
+        roomId,
+        roomName: joined.room.name,
+        token: joined.token,
+        user: joined.user,
+        joinedAt: Date.now(),
+      });
+      // Drop the invite from the address bar and history: the personal token is what counts now.
+      navigate(roomPath(roomId), { replace: true });
+    } catch (err) {
+      error.textContent = describeError(err, 'join');
+      error.hidden = false;
+      submit.disabled = false;
+      form.hidden = false;
+    }
+  };
+
+  const form = h(
+    'form',
+    {
+      class: 'card join-form',
+      on: {
+        submit: (e) => {
+          e.preventDefault();
+          const name = nameInput.value.trim();
+          if (name) void join(name);
+        },
+      },
+    },
+    h('h2', null, 'Join the room'),
+    h('p', { class: 'muted' }, 'Pick the name others will see next to your cursor.'),
+    h('label', { class: 'field' }, h('span', null, 'Display name'), nameInput),
+    error,
+    submit,
+    existing &&
+      h(
+        'p',
+        { class: 'muted small' },
+        `You are already in this room as ${existing.user.name}. `,
+        h('a', { href: roomPath(roomId) }, 'Open it as before'),
+      ),
+  );
+  mount(
+    root,
+    h(
+      'div',
+      { class: 'centered' },
+      h('div', { class: 'brand big' }, h('span', { class: 'brand-mark' }, '✦'), 'Sparkroom'),
+      form,
+    ),
+  );
+  // The name is asked once: with a remembered name (and no earlier seat here) we join straight away.
+  if (store.displayName && !existing) {
+    form.hidden = true;
+    mount(
+      root,
+      h(
+        'div',
+        { class: 'centered' },
+        h('div', { class: 'brand big' }, h('span', { class: 'brand-mark' }, '✦'), 'Sparkroom'),
+        h('p', { class: 'muted' }, `Joining as ${store.displayName}…`),
+        form,
+      ),
+    );
+    void join(store.displayName);
+  } else nameInput.focus();
+}
+
+export function showProblem(
+  root: HTMLElement,
+  title: string,
+  detail: string,
+  action?: { label: string; run: () => void },
+): void {
+  mount(
+    root,
+    h(
+      'div',
+      { class: 'centered' },
+      h('div', { class: 'brand big' }, h('span', { class: 'brand-mark' }, '✦'), 'Sparkroom'),
+      h(
+        'div',
+        { class: 'card problem', role: 'alert' },
+        h('h2', null, title),
+        h('p', null, detail),
+        h(
+          'div',
+          { class: 'row' },
+          action && h('button', { class: 'btn primary', on: { click: action.run } }, action.label),
+          h('a', { class: 'btn ghost', href: '/' }, 'Start page'),
+        ),
+      ),
+    ),
+  );
+}

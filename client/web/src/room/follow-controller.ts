@@ -1,0 +1,89 @@
+import * as Y from 'yjs';
+import {
+  type FollowEffect,
+  type FollowPosition,
+  type FollowState,
+  type FollowTarget,
+  followReducer,
+  notFollowing,
+} from '../editor/follow-mode.ts';
+import type { Participant } from '../editor/presence-state.ts';
+
+export interface FollowControllerDeps {
+  codeDoc: Y.Doc;
+  files: Y.Map<Y.Text>;
+  participants(): { people: Participant[]; agents: Participant[] };
+  /** open the file (if another) and scroll to the index */
+  reveal(file: string, index: number): void;
+  ended(target: FollowTarget, reason: 'stopped' | 'own-move' | 'left'): void;
+  changed(): void;
+}
+
+/** Where a participant is now, resolved against the live code doc; null when unknown. */
+export function positionOf(p: Participant, codeDoc: Y.Doc, files: Y.Map<Y.Text>): FollowPosition | null {
+  if (!p.file || !files.has(p.file)) return null;
+  if (p.user.role === 'agent') return { file: p.file, index: p.agentIndex ?? 0 };
+  if (!p.cursor) return { file: p.file, index: 0 };
+  const abs = Y.createAbsolutePositionFromRelativePosition(
+    Y.createRelativePositionFromJSON(p.cursor.head),
+    codeDoc,
+  );
+  return { file: p.file, index: abs && abs.type === files.get(p.file) ? abs.index : 0 };
+}
+
+/** Glue between the pure follow state machine and the page: presence in, reveals out. */
+export class FollowController {
+  private state: FollowState = notFollowing;
+
+  constructor(private readonly deps: FollowControllerDeps) {}
+
+  get target(): FollowTarget | null {
+    return this.state.target;
+  }
+
+  follow(target: FollowTarget): void {
+    this.apply({ type: 'follow', target, position: this.locate(target) ?? null });
+  }
+
+  stop(): void {
+    this.apply({ type: 'stop' });
+  }
+
+  ownMove(): void {
+    if (this.state.target) this.apply({ type: 'own-move' });
+  }
+
+  /** Call on every presence change. */
+  presenceChanged(): void {
+    const target = this.state.target;
+    if (!target) return;
+    const position = this.locate(target);
+    if (position === undefined) this.apply({ type: 'target-left' });
+    else this.apply({ type: 'target-moved', position });
+  }
+
+  /** undefined: the target is gone; null: present but nowhere in particular. */
+  private locate(target: FollowTarget): FollowPosition | null | undefined {
+    const { people, agents } = this.deps.participants();
+    if (target.kind === 'spark') {
+      // Spark comes and goes with its runs: following it waits for the next one rather than ending.
+      const writing = agents.find((a) => a.file !== null);
+      return writing ? positionOf(writing, this.deps.codeDoc, this.deps.files) : null;
+    }
+    const person = people.find((p) => p.clientId === target.clientId);
+    return person ? positionOf(person, this.deps.codeDoc, this.deps.files) : undefined;
+  }
+
+  private apply(event: Parameters<typeof followReducer>[1]): void {
+    const before = this.state.target;
+    const { state, effects } = followReducer(this.state, event);
+    this.state = state;
+    for (const effect of effects) this.run(effect);
+    if (before !== state.target) this.deps.changed();
+  }
+
+  private run(effect: FollowEffect): void {
+    if (effect.type === 'reveal') this.deps.reveal(effect.file, effect.index);
+    else this.deps.ended(effect.target, effect.reason);
+  }
+}

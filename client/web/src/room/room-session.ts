@@ -1,0 +1,155 @@
+import type * as Y from 'yjs';
+import type {
+  Permission,
+  RoomInfo,
+  RunView,
+  SuggestionView,
+  TokenClaims,
+} from '../../../../schema/protocol.ts';
+import { listRuns, listSuggestions } from '../../../sdk/review-views.ts';
+import type { RoomConnection, SparkroomClient } from '../../../sdk/sparkroom-client.ts';
+import { type Participant, participantsOf } from '../editor/presence-state.ts';
+
+type Topic = 'files' | 'review' | 'presence' | 'info';
+
+/**
+ * The live model of one room for the page: the SDK connection, room info, and views of the files,
+ * runs, suggestions and participants, with change notifications coalesced to one per animation frame
+ * (Spark may stream hundreds of deltas a second; the page redraws at most once per frame).
+ */
+export class RoomSession {
+  readonly conn: RoomConnection;
+  info: RoomInfo;
+  runs: RunView[] = [];
+  suggestions: SuggestionView[] = [];
+  private readonly names = new Map<string, string>();
+  private readonly listeners = new Map<Topic, Set<() => void>>();
+  private readonly dirty = new Set<Topic>();
+  private frame: number | null = null;
+  private readonly cleanups: (() => void)[] = [];
+
+  constructor(
+    readonly client: SparkroomClient,
+    readonly me: TokenClaims,
+    info: RoomInfo,
+  ) {
+    this.info = info;
+    this.indexNames(info);
+    this.conn = client.connect();
+    const files = () => this.touch('files');
+    const review = () => {
+      this.readReview();
+      this.touch('review');
+    };
+    const presence = () => this.touch('presence');
+    this.conn.files.observe(files);
+    this.conn.reviewDoc.on('update', review);
+    this.conn.codeProvider.awareness.on('change', presence);
+    this.conn.reviewProvider.awareness.on('change', presence);
+    this.cleanups.push(
+      () => this.conn.files.unobserve(files),
+      () => this.conn.reviewDoc.off('update', review),
+      () => this.conn.codeProvider.awareness.off('change', presence),
+      () => this.conn.reviewProvider.awareness.off('change', presence),
+    );
+    // Our own presence on the code doc: y-codemirror.next's fields, plus the file we are in.
+    this.conn.codeProvider.awareness.setLocalState({
+      user: { name: me.name, color: '#64748b' },
+      file: null,
+      cursor: null,
+    });
+  }
+
+  on(topic: Topic, fn: () => void): () => void {
+    let set = this.listeners.get(topic);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(topic, set);
+    }
+    set.add(fn);
+    return () => set.delete(fn);
+  }
+
+  get files(): Y.Map<Y.Text> {
+    return this.conn.files;
+  }
+
+  fileNames(): string[] {
+    return [...this.conn.files.keys()].sort();
+  }
+
+  can(permission: Permission): boolean {
+    const role = this.me.role;
+    switch (permission) {
+      case 'manage':
+        return role === 'owner';
+      case 'write':
+      case 'prompt':
+        return role === 'owner' || role === 'editor';
+      case 'accept':
+        return this.info.policy.accept.includes(role);
+      case 'interrupt':
+        return this.info.policy.interrupt.includes(role);
+    }
+  }
+
+  /** A display name for a user id ("you" aware callers add that themselves). */
+  nameOf(userId: string): string {
+    return this.names.get(userId) ?? 'someone';
+  }
+
+  /** Who asked for a suggestion's run, by name. */
+  askedByOf(s: Pick<SuggestionView, 'runId' | 'requestedBy'>): string {
+    const run = this.runs.find((r) => r.id === s.runId);
+    return run?.requestedByName || this.nameOf(s.requestedBy);
+  }
+
+  /** People online (code doc awareness, without this tab) and Spark's active runs (review doc). */
+  participants(): { people: Participant[]; agents: Participant[] } {
+    const people = participantsOf(
+      this.conn.codeProvider.awareness.getStates() as Map<number, Record<string, unknown>>,
+      this.conn.codeProvider.awareness.clientID,
+    );
+    for (const p of people) this.names.set(p.user.id, p.user.name);
+    const agents = participantsOf(
+      this.conn.reviewProvider.awareness.getStates() as Map<number, Record<string, unknown>>,
+      null,
+    ).filter((p) => p.user.role === 'agent');
+    return { people, agents };
+  }
+
+  async refreshInfo(): Promise<void> {
+    this.info = await this.client.roomInfo();
+    this.indexNames(this.info);
+    this.touch('info');
+  }
+
+  destroy(): void {
+    if (this.frame !== null) cancelAnimationFrame(this.frame);
+    for (const c of this.cleanups) c();
+    this.conn.destroy();
+    this.listeners.clear();
+  }
+
+  private indexNames(info: RoomInfo): void {
+    for (const m of info.members) this.names.set(m.id, m.name);
+    this.names.set(this.me.sub, this.me.name);
+  }
+
+  private readReview(): void {
+    this.runs = listRuns(this.conn.runs);
+    for (const r of this.runs) if (r.requestedByName) this.names.set(r.requestedBy, r.requestedByName);
+    this.suggestions = listSuggestions(this.conn.suggestions);
+  }
+
+  private touch(topic: Topic): void {
+    this.dirty.add(topic);
+    if (this.frame !== null) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = null;
+      const topics = [...this.dirty];
+      this.dirty.clear();
+      for (const t of topics) for (const fn of this.listeners.get(t) ?? []) fn();
+    });
+  }
+}

@@ -1,0 +1,133 @@
+import { colorFor } from '../../../../schema/protocol.ts';
+import { h } from '../ui/dom.ts';
+import type { ConnectionState } from './connection-status.ts';
+import { initials } from './people-panel.ts';
+
+/** The room page's fixed frame; the parts fill the slots. */
+export interface RoomLayout {
+  root: HTMLElement;
+  statusPill: HTMLElement;
+  stoppedBanner: HTMLElement;
+  blameButton: HTMLButtonElement;
+  shareButton: HTMLButtonElement;
+  filesHost: HTMLElement;
+  peopleHost: HTMLElement;
+  fileBar: HTMLElement;
+  followBanner: HTMLElement;
+  readOnlyNotice: HTMLElement;
+  editorHost: HTMLElement;
+  emptyState: HTMLElement;
+  previewHost: HTMLElement;
+  sparkHost: HTMLElement;
+}
+
+export function roomLayout(roomName: string, me: { sub: string; name: string; role: string }): RoomLayout {
+  const statusPill = h(
+    'span',
+    { class: 'pill pill-connecting', role: 'status', 'aria-live': 'polite' },
+    'Connecting…',
+  );
+  const stoppedBanner = h('div', { class: 'banner banner-error', hidden: true, role: 'alert' });
+  const blameButton = h(
+    'button',
+    { class: 'btn ghost small toggle', 'aria-pressed': 'false', title: 'Show who wrote each line' },
+    'Blame',
+  );
+  const shareButton = h('button', { class: 'btn small primary', hidden: true }, 'Share');
+  const filesHost = h('section', { class: 'files-panel' });
+  const peopleHost = h('section', { class: 'people-panel' });
+  const fileBar = h('div', { class: 'file-bar' });
+  const followBanner = h('div', { class: 'follow-banner', hidden: true });
+  const readOnlyNotice = h(
+    'div',
+    { class: 'readonly-notice', hidden: true },
+    'Read-only: you joined as a viewer. You can watch, select and follow, but not type.',
+  );
+  const editorHost = h('div', { class: 'editor-host' });
+  const emptyState = h('div', { class: 'empty-state', hidden: true });
+  const previewHost = h('div', { class: 'preview-host', hidden: true });
+  const sparkHost = h('aside', { class: 'spark-panel' });
+  const root = h(
+    'div',
+    { class: 'room' },
+    h(
+      'header',
+      { class: 'topbar' },
+      h('a', { class: 'brand', href: '/' }, h('span', { class: 'brand-mark' }, '✦'), 'Sparkroom'),
+      h('span', { class: 'room-name', title: roomName }, roomName),
+      statusPill,
+      h('span', { class: 'spacer' }),
+      blameButton,
+      shareButton,
+      h(
+        'span',
+        { class: 'me', title: `You are ${me.name} (${me.role})` },
+        h('span', { class: 'avatar small', style: `background:${colorFor(me.sub)}` }, initials(me.name)),
+        h('span', null, me.name),
+        h('span', { class: `role role-${me.role}` }, me.role),
+      ),
+    ),
+    stoppedBanner,
+    h(
+      'div',
+      { class: 'workspace' },
+      h('nav', { class: 'sidebar' }, filesHost, peopleHost),
+      h(
+        'main',
+        { class: 'editor-pane' },
+        fileBar,
+        followBanner,
+        readOnlyNotice,
+        editorHost,
+        emptyState,
+        previewHost,
+      ),
+      sparkHost,
+    ),
+  );
+  return {
+    root,
+    statusPill,
+    stoppedBanner,
+    blameButton,
+    shareButton,
+    filesHost,
+    peopleHost,
+    fileBar,
+    followBanner,
+    readOnlyNotice,
+    editorHost,
+    emptyState,
+    previewHost,
+    sparkHost,
+  };
+}
+
+const pillText: Record<ConnectionState['kind'], string> = {
+  connecting: 'Connecting…',
+  online: 'Live',
+  reconnecting: 'Reconnecting…',
+  stopped: 'Disconnected',
+};
+
+export function renderStatus(layout: RoomLayout, state: ConnectionState): void {
+  const pill = layout.statusPill;
+  pill.className = `pill pill-${state.kind}`;
+  pill.textContent = state.kind === 'stopped' ? state.title : pillText[state.kind];
+  pill.title = state.kind === 'reconnecting' || state.kind === 'stopped' ? state.detail : '';
+  layout.stoppedBanner.hidden = state.kind !== 'stopped' && state.kind !== 'reconnecting';
+  if (state.kind === 'stopped') {
+    layout.stoppedBanner.className = 'banner banner-error';
+    layout.stoppedBanner.replaceChildren(
+      h('strong', null, `${state.title}. `),
+      state.detail,
+      h('button', { class: 'btn small', on: { click: () => location.reload() } }, 'Reload'),
+    );
+  } else if (state.kind === 'reconnecting') {
+    layout.stoppedBanner.className = 'banner banner-warn';
+    layout.stoppedBanner.replaceChildren(
+      state.detail,
+      ' Your edits are kept and will be sent when the connection is back.',
+    );
+  }
+}

@@ -1,0 +1,326 @@
+import type { RunView } from '../../../../schema/protocol.ts';
+import { keyLabel, reviewKeys } from '../editor/keys.ts';
+import { h, mount } from '../ui/dom.ts';
+
+export interface SparkPanelModel {
+  configured: boolean;
+  model: string | null;
+  canPrompt: boolean;
+  canInterrupt: boolean;
+  canAccept: boolean;
+  /** "src/a.ts, lines 3-7": what a prompt will be about */
+  context: string | null;
+  runs: RunView[];
+  /** pending suggestions per run: all, and how many can be accepted now */
+  pending: Map<string, { total: number; acceptable: number }>;
+  nameOf(userId: string): string;
+}
+
+export interface SparkPanelActions {
+  ask(prompt: string): Promise<void>;
+  stop(runId: string): void;
+  steer(runId: string, text: string, mode: 'now' | 'queue'): Promise<void>;
+  acceptRun(runId: string): void;
+  rejectRun(runId: string): void;
+}
+
+const live = (r: RunView) => r.status === 'queued' || r.status === 'streaming';
+
+function fmtMs(ms: number | null): string {
+  if (ms === null) return '–';
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
+}
+
+/** The Spark panel: the prompt box, and every run with its state, metrics and controls. */
+export class SparkPanel {
+  private readonly form: HTMLFormElement;
+  private readonly textarea: HTMLTextAreaElement;
+  private readonly contextLine: HTMLElement;
+  private readonly notice: HTMLElement;
+  private readonly list: HTMLElement;
+  private readonly askButton: HTMLButtonElement;
+  private readonly cards = new Map<string, RunCard>();
+  private model: SparkPanelModel | null = null;
+  private sending = false;
+
+  constructor(
+    host: HTMLElement,
+    private readonly actions: SparkPanelActions,
+  ) {
+    this.textarea = h('textarea', {
+      class: 'prompt-input',
+      rows: 3,
+      placeholder: 'Ask Spark to change the code…',
+      'aria-label': 'Prompt for Spark',
+    });
+    this.askButton = h('button', { class: 'btn primary', type: 'submit' }, 'Ask Spark');
+    this.contextLine = h('div', { class: 'prompt-context' });
+    this.notice = h('div', { class: 'notice', hidden: true, role: 'alert' });
+    this.form = h(
+      'form',
+      { class: 'prompt-form', on: { submit: (e) => this.submit(e) } },
+      this.textarea,
+      h('div', { class: 'prompt-row' }, this.contextLine, this.askButton),
+    );
+    this.textarea.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && (e.metaKey || e.ctrlKey)) this.form.requestSubmit();
+    });
+    this.list = h('div', { class: 'runs' });
+    mount(
+      host,
+      h(
+        'div',
+        { class: 'panel-head' },
+        h('span', { class: 'panel-title spark-title' }, '✦ Spark'),
+        h('span', { class: 'muted small model-name' }),
+      ),
+      this.notice,
+      this.form,
+      h(
+        'p',
+        { class: 'keys-hint' },
+        `Review: ${keyLabel(reviewKeys.accept)} accept · ${keyLabel(reviewKeys.reject)} reject · ${keyLabel(reviewKeys.next)} next · ${keyLabel(reviewKeys.stop)} stop Spark`,
+      ),
+      this.list,
+    );
+  }
+
+  /** Shows a problem with asking (not configured, failed request) above the prompt box. */
+  showNotice(message: string | null, kind: 'error' | 'info' = 'error'): void {
+    this.notice.hidden = message === null;
+    this.notice.className = kind === 'info' ? 'notice info' : 'notice';
+    this.notice.textContent = message ?? '';
+  }
+
+  render(model: SparkPanelModel): void {
+    this.model = model;
+    const modelName = this.form.parentElement?.querySelector('.model-name');
+    if (modelName) modelName.textContent = model.model ?? '';
+    const disabled = !model.configured || !model.canPrompt;
+    this.textarea.disabled = disabled;
+    this.askButton.disabled = disabled || this.sending;
+    if (!model.configured) {
+      this.showNotice(
+        'Spark is not configured on this server: set SPARK_BASE_URL / SPARK_API_KEY and restart it.',
+      );
+    } else if (!model.canPrompt) {
+      this.textarea.placeholder = 'Viewers can watch Spark but not ask it.';
+    }
+    this.contextLine.textContent = model.context ? `About ${model.context}` : 'About the whole room';
+    const ids = new Set(model.runs.map((r) => r.id));
+    for (const [id, card] of this.cards) {
+      if (!ids.has(id)) {
+        card.el.remove();
+        this.cards.delete(id);
+      }
+    }
+    let previous: Element | null = null;
+    for (const run of model.runs) {
+      let card = this.cards.get(run.id);
+      if (!card) {
+        card = new RunCard(this.actions);
+        this.cards.set(run.id, card);
+      }
+      card.update(run, model);
+      // Keep newest first without re-creating cards (a half-typed redirect must survive updates).
+      const want: Element | null = previous ? previous.nextElementSibling : this.list.firstElementChild;
+      if (want !== card.el) this.list.insertBefore(card.el, want);
+      previous = card.el;
+    }
+    if (model.runs.length === 0 && !this.list.querySelector('.runs-empty')) {
+      this.list.append(
+        h(
+          'p',
+          { class: 'runs-empty muted' },
+          'No runs yet. Select some code and ask Spark for a change; everyone here watches it being written.',
+        ),
+      );
+    } else if (model.runs.length > 0) this.list.querySelector('.runs-empty')?.remove();
+  }
+
+  private submit(e: Event): void {
+    e.preventDefault();
+    const prompt = this.textarea.value.trim();
+    if (!prompt || this.sending) return;
+    this.sending = true;
+    this.askButton.disabled = true;
+    this.showNotice(null);
+    this.actions.ask(prompt).then(
+      () => {
+        this.sending = false;
+        this.textarea.value = '';
+        if (this.model) this.render(this.model);
+      },
+      (err: unknown) => {
+        this.sending = false;
+        this.showNotice(err instanceof Error ? err.message : String(err));
+        if (this.model) this.render(this.model);
+      },
+    );
+  }
+}
+
+class RunCard {
+  readonly el: HTMLElement;
+  private readonly steerInput: HTMLInputElement;
+  private readonly body: HTMLElement;
+  private readonly controls: HTMLElement;
+  private run: RunView | null = null;
+
+  constructor(private readonly actions: SparkPanelActions) {
+    this.steerInput = h('input', {
+      class: 'steer-input',
+      placeholder: 'Redirect Spark…',
+      'aria-label': 'Redirect Spark',
+    });
+    this.body = h('div', { class: 'run-body' });
+    this.controls = h('div', { class: 'run-controls' });
+    this.el = h('article', { class: 'run' }, this.body, this.controls);
+  }
+
+  update(run: RunView, model: SparkPanelModel): void {
+    const prev = this.run;
+    this.run = run;
+    this.el.dataset.runId = run.id;
+    this.el.dataset.status = run.status;
+    const m = run.metrics;
+    const pending = model.pending.get(run.id) ?? { total: 0, acceptable: 0 };
+    mount(
+      this.body,
+      h(
+        'div',
+        { class: 'run-head' },
+        h('span', { class: `status status-${run.status}` }, run.status),
+        h('span', { class: 'run-who' }, `${run.requestedByName || model.nameOf(run.requestedBy)} asked`),
+        run.file && h('span', { class: 'run-file', title: run.file }, run.file),
+      ),
+      h('p', { class: 'run-prompt' }, run.prompt),
+      ...run.steers.map((s) =>
+        h(
+          'p',
+          { class: 'run-steer' },
+          `↳ ${model.nameOf(s.by)} (${s.mode === 'now' ? 'redirected' : 'queued'}): ${s.text}`,
+        ),
+      ),
+      h(
+        'div',
+        { class: 'run-metrics' },
+        h('span', { title: 'time to first token' }, `TTFT ${fmtMs(m.ttftMs)}`),
+        h(
+          'span',
+          null,
+          m.tokensPerSecond === null ? '– tok/s' : `${Math.round(m.tokensPerSecond).toLocaleString()} tok/s`,
+        ),
+        h('span', null, `${m.tokens.toLocaleString()} tokens`),
+        m.interruptToQuiescenceMs !== null &&
+          h(
+            'span',
+            { title: 'from Stop to the last change' },
+            `stopped in ${fmtMs(m.interruptToQuiescenceMs)}`,
+          ),
+      ),
+      run.interruptedBy && h('p', { class: 'run-note' }, `Stopped by ${model.nameOf(run.interruptedBy)}.`),
+      run.error && h('p', { class: 'run-error', role: 'alert' }, `Spark failed: ${run.error}`),
+      ...run.unanchored.map((u) =>
+        h('p', { class: 'run-note warn' }, `An edit to ${u.file} could not be placed: ${u.reason}`),
+      ),
+      run.message &&
+        h('details', { class: 'run-message' }, h('summary', null, 'Spark says'), h('p', null, run.message)),
+    );
+    const statusChanged = !prev || prev.status !== run.status || prev.id !== run.id;
+    const focused = this.el.contains(document.activeElement);
+    if (!statusChanged && focused) {
+      this.refreshPendingButtons(pending, model);
+      return;
+    }
+    const controls: (HTMLElement | false)[] = [];
+    if (live(run) && model.canInterrupt) {
+      controls.push(
+        h(
+          'button',
+          {
+            class: 'btn danger small stop-btn',
+            title: `Stop Spark (${keyLabel(reviewKeys.stop)})`,
+            on: { click: () => this.actions.stop(run.id) },
+          },
+          'Stop',
+        ),
+        h(
+          'form',
+          {
+            class: 'steer-form',
+            on: {
+              submit: (e) => {
+                e.preventDefault();
+                this.sendSteer('now');
+              },
+            },
+          },
+          this.steerInput,
+          h(
+            'button',
+            { class: 'btn small', type: 'submit', title: 'Stop and continue with this instruction' },
+            'Steer now',
+          ),
+          h(
+            'button',
+            {
+              class: 'btn small ghost',
+              type: 'button',
+              title: 'Run this after the current turn',
+              on: { click: () => this.sendSteer('queue') },
+            },
+            'Queue',
+          ),
+        ),
+      );
+    }
+    controls.push(h('div', { class: 'run-decide' }));
+    mount(this.controls, ...controls);
+    this.refreshPendingButtons(pending, model);
+  }
+
+  private refreshPendingButtons(
+    pending: { total: number; acceptable: number },
+    model: SparkPanelModel,
+  ): void {
+    const run = this.run;
+    const slot = this.controls.querySelector('.run-decide');
+    if (!run || !slot) return;
+    if (!model.canAccept || pending.total === 0) {
+      slot.replaceChildren();
+      return;
+    }
+    slot.replaceChildren(
+      h('span', { class: 'muted small' }, `${pending.total} pending`),
+      h(
+        'button',
+        {
+          class: 'btn small accept',
+          disabled: pending.acceptable === 0,
+          on: { click: () => this.actions.acceptRun(run.id) },
+        },
+        `Accept all (${pending.acceptable})`,
+      ),
+      h(
+        'button',
+        { class: 'btn small ghost', on: { click: () => this.actions.rejectRun(run.id) } },
+        'Reject all',
+      ),
+    );
+  }
+
+  private sendSteer(mode: 'now' | 'queue'): void {
+    const text = this.steerInput.value.trim();
+    const run = this.run;
+    if (!text || !run) return;
+    this.actions.steer(run.id, text, mode).then(
+      () => {
+        this.steerInput.value = '';
+      },
+      () => {
+        // The room page shows the error; the text stays so it can be sent again.
+      },
+    );
+  }
+}

@@ -1,0 +1,48 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'vite';
+import { loadConfig } from '../../server/config.ts';
+import { silentLogger } from '../../server/log.ts';
+import { type RunningServer, startServer } from '../../server/start-server.ts';
+import { TEST_SECRET } from '../helpers/test-server.ts';
+
+const viteConfig = fileURLToPath(new URL('../../client/web/vite.config.ts', import.meta.url));
+
+/**
+ * Builds the web client into a temporary directory (so a stale client/web/dist never hides a change,
+ * and a parallel `npm start` never sees a half-written bundle) and returns that directory.
+ */
+export async function buildWebClient(): Promise<{ dir: string; cleanup(): void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'sparkroom-web-'));
+  await build({ configFile: viteConfig, logLevel: 'warn', build: { outDir: dir, emptyOutDir: true, sourcemap: false } });
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface WebTestServer {
+  url: string;
+  running: RunningServer;
+  close(): Promise<void>;
+}
+
+/** The real server on port 0 with a temp SQLite file, serving the built client from `webRoot`. */
+export async function startWebTestServer(webRoot: string, env: Record<string, string> = {}): Promise<WebTestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sparkroom-e2e-'));
+  const config = loadConfig({
+    PORT: '0',
+    SPARKROOM_DATA: dataDir,
+    SPARKROOM_SECRET: TEST_SECRET,
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const running = await startServer(config, { log: silentLogger, webRoot });
+  return {
+    url: running.url,
+    running,
+    async close() {
+      await running.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
