@@ -41,8 +41,8 @@ export interface FileEditorDeps {
   agentLabel: (p: Participant) => string;
   /** this person typed, selected or moved (ends follow mode) */
   onOwnMove(): void;
-  /** the open file's text or selection changed */
-  onChange?(): void;
+  /** the open file's text (docChanged) or selection changed */
+  onChange?(docChanged: boolean): void;
 }
 
 const editorTheme = EditorView.theme({
@@ -124,7 +124,7 @@ export class FileEditor {
       suggestions(d.suggestions),
       EditorView.updateListener.of((update) => {
         if (update.transactions.some(isOwnMove)) d.onOwnMove();
-        if (update.docChanged || update.selectionSet) d.onChange?.();
+        if (update.docChanged || update.selectionSet) d.onChange?.(update.docChanged);
       }),
     ];
     if (d.readOnly) extensions.push(EditorState.readOnly.of(true));

@@ -93,8 +93,12 @@ export function mountRoom(
     },
     blame: { describe: (b) => blameLook(b, (id) => session.nameOf(id)) },
     onOwnMove: () => follow.ownMove(),
-    onChange: () => {
+    onChange: (docChanged) => {
       renderSparkPanel();
+      if (!docChanged) return;
+      // Re-resolve the anchors from Yjs after every edit: between feeds the decorations map through
+      // changes, and at a hunk's edge CodeMirror and Yjs can disagree on which side new text lies.
+      scheduleFeed();
       if (blameOn) scheduleBlame();
     },
   });
@@ -120,6 +124,17 @@ export function mountRoom(
     const text = editor.text;
     if (!file || !text) return;
     editor.setSuggestions(inlineSuggestions(session.suggestions, file, text, (s) => session.askedByOf(s)));
+  };
+
+  let feedQueued = false;
+  const scheduleFeed = () => {
+    if (feedQueued) return;
+    feedQueued = true;
+    // After the current CodeMirror update: dispatching inside one is not allowed.
+    queueMicrotask(() => {
+      feedQueued = false;
+      feedSuggestions();
+    });
   };
 
   const renderFileBar = () => {

@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import * as Y from 'yjs';
+import { SparkroomClient } from '../../../client/sdk/sparkroom-client.ts';
+import { SparkroomError } from '../../../client/sdk/sparkroom-error.ts';
+import { startTestServer, type TestServer } from '../../helpers/test-server.ts';
+import { once, until } from '../../helpers/wait.ts';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+
+const api = () =>
+  new SparkroomClient({
+    baseUrl: server.url,
+    WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+  });
+
+async function rejection(p: Promise<unknown>): Promise<SparkroomError> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(SparkroomError);
+  return err as SparkroomError;
+}
+
+describe('SparkroomClient', () => {
+  it('creates a room, joins with an invite and reads the room with the personal token', async () => {
+    const created = await api().createRoom('SDK room');
+    const joined = await api().forRoom(created.roomId).join(created.invites.editor, 'Ada');
+    expect(joined.user).toMatchObject({ name: 'Ada', role: 'editor' });
+    const info = await api().forRoom(created.roomId, joined.token).roomInfo();
+    expect(info).toMatchObject({ id: created.roomId, name: 'SDK room' });
+    expect(info.members.map((m) => m.name)).toEqual(['Ada']);
+  });
+
+  it('surfaces server refusals as SparkroomError with code, status and message', async () => {
+    const created = await api().createRoom('refusals');
+    const owner = await api().forRoom(created.roomId).join(created.invites.owner, 'Olga');
+    const ownerClient = api().forRoom(created.roomId, owner.token);
+    const fresh = await ownerClient.rotateInvite('editor');
+    expect(fresh).not.toBe(created.invites.editor);
+
+    const revoked = await rejection(api().forRoom(created.roomId).join(created.invites.editor, 'Late'));
+    expect(revoked).toMatchObject({
+      code: 'forbidden',
+      status: 403,
+      message: 'this invite has been revoked',
+    });
+    expect(await rejection(api().forRoom(created.roomId, 'garbage').roomInfo())).toMatchObject({
+      code: 'unauthorized',
+      status: 401,
+    });
+    expect(await rejection(api().forRoom('no-such-room', owner.token).roomInfo())).toMatchObject({
+      status: 403,
+    });
+    const editor = await api().forRoom(created.roomId).join(fresh, 'Ed');
+    expect(await rejection(api().forRoom(created.roomId, editor.token).listInvites())).toMatchObject({
+      code: 'forbidden',
+    });
+  });
+
+  it('reports an unreachable server as a network error', async () => {
+    const dead = new SparkroomClient({ baseUrl: 'http://127.0.0.1:1', roomId: 'x', token: 't' });
+    expect(await rejection(dead.roomInfo())).toMatchObject({ code: 'network', status: 0 });
+  });
+
+  it('connects two people whose presence the other sees, without being closed for echoing it', async () => {
+    const created = await api().createRoom('presence');
+    const a = await api().forRoom(created.roomId).join(created.invites.editor, 'Ada');
+    const b = await api().forRoom(created.roomId).join(created.invites.editor, 'Bob');
+    const connA = api().forRoom(created.roomId, a.token).connect({ maxBackoffTime: 200 });
+    const connB = api().forRoom(created.roomId, b.token).connect({ maxBackoffTime: 200 });
+    const closes: number[] = [];
+    for (const c of [connA, connB]) {
+      for (const p of [c.codeProvider, c.reviewProvider]) {
+        p.on('connection-close', (e: CloseEvent | null) => {
+          closes.push(e?.code ?? 0);
+        });
+      }
+    }
+    try {
+      await Promise.all([once(connA.codeProvider, 'sync'), once(connB.codeProvider, 'sync')]);
+      connA.codeProvider.awareness.setLocalState({ file: 'a.ts', cursor: null });
+      connB.codeProvider.awareness.setLocalState({ file: 'b.ts', cursor: null });
+      const seenBy = (conn: typeof connA, name: string) =>
+        until(
+          () =>
+            [...conn.codeProvider.awareness.getStates().values()].find(
+              (s) => (s.user as { name?: string } | undefined)?.name === name,
+            ),
+          (cb) => {
+            conn.codeProvider.awareness.on('change', cb);
+            return () => conn.codeProvider.awareness.off('change', cb);
+          },
+        );
+      // The server stamps who each state belongs to.
+      expect(await seenBy(connA, 'Bob')).toMatchObject({
+        file: 'b.ts',
+        user: { id: b.user.id, role: 'editor' },
+      });
+      expect(await seenBy(connB, 'Ada')).toMatchObject({ file: 'a.ts', user: { id: a.user.id } });
+      // A burst of cursor moves (a mouse drag) is throttled under the server's per-second limit.
+      for (let i = 0; i < 200; i++) connA.codeProvider.awareness.setLocalStateField('cursor', { i });
+      await until(
+        () =>
+          [...connB.codeProvider.awareness.getStates().values()].find(
+            (s) => (s.cursor as { i?: number } | null)?.i === 199,
+          ),
+        (cb) => {
+          connB.codeProvider.awareness.on('change', cb);
+          return () => connB.codeProvider.awareness.off('change', cb);
+        },
+      );
+      // Edits flow both ways over the same connections.
+      connA.files.set('a.ts', new Y.Text('hello from Ada'));
+      await until(
+        () => connB.files.get('a.ts')?.toString() === 'hello from Ada',
+        (cb) => {
+          connB.codeDoc.on('update', cb);
+          return () => connB.codeDoc.off('update', cb);
+        },
+      );
+      expect(closes).toEqual([]);
+    } finally {
+      connA.destroy();
+      connB.destroy();
+    }
+  });
+});
