@@ -49,3 +49,28 @@ export function once<A extends unknown[]>(
     emitter.on(event, handler);
   });
 }
+
+/** A promise with its resolve/reject exposed, for making a fake store or provider wait on the test. */
+export interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(err: unknown): void;
+}
+
+export function deferred<T = void>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/**
+ * Lets `n` event-loop turns pass (setImmediate, not a timer): the room group-commits and checks for idleness
+ * on the next turn, so code under test that schedules with setImmediate has run after this.
+ */
+export async function turns(n = 3): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}

@@ -1,0 +1,241 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { PublicUser, Role } from '../../schema/protocol.ts';
+import { MemoryRoomStore } from '../../server/auth/memory-room-store.ts';
+import { defaultLimits, type Limits } from '../../server/config.ts';
+import { silentLogger } from '../../server/log.ts';
+import { MemoryDocStore, type MemoryDocStoreHooks } from '../../server/rooms/memory-doc-store.ts';
+import { Room } from '../../server/rooms/room.ts';
+import { awarenessFrame, fileUpdate, syncStep1Frame, updateFrame } from '../helpers/raw-socket.ts';
+import { deferred, turns } from '../helpers/wait.ts';
+import { FakeRoomSocket } from './fake-room-socket.ts';
+
+const EMPTY_STATE_VECTOR = new Uint8Array([0]);
+
+function person(id: string, role: Role): PublicUser {
+  return { id, name: id, role };
+}
+
+interface Harness {
+  room: Room;
+  store: MemoryDocStore;
+  appends: string[];
+  broken: Room[];
+  clock: { now: number };
+}
+
+const rooms: Room[] = [];
+afterEach(() => {
+  for (const r of rooms.splice(0)) r.destroy();
+});
+
+async function loadRoom(
+  opts: { hooks?: MemoryDocStoreHooks; limits?: Partial<Limits> } = {},
+): Promise<Harness> {
+  const appends: string[] = [];
+  const store = new MemoryDocStore({
+    ...opts.hooks,
+    beforeAppend: async (name, updates) => {
+      appends.push(name);
+      await opts.hooks?.beforeAppend?.(name, updates);
+    },
+  });
+  const broken: Room[] = [];
+  const clock = { now: 1_000_000 };
+  const room = await Room.load({
+    id: 'room1',
+    docStore: store,
+    bindingStore: new MemoryRoomStore(),
+    limits: { ...defaultLimits, ...opts.limits },
+    log: silentLogger,
+    now: () => clock.now,
+    onBroken: (r) => broken.push(r),
+    onMaybeIdle: () => {},
+  });
+  rooms.push(room);
+  return { room, store, appends, broken, clock };
+}
+
+describe('Room (transport-free core)', () => {
+  it('ROOM-3: an update is broadcast, and sync answers are sent, only after the append resolves', async () => {
+    const disk = deferred();
+    const { room, appends, store } = await loadRoom({ hooks: { beforeAppend: () => disk.promise } });
+    const ada = new FakeRoomSocket();
+    const bob = new FakeRoomSocket();
+    const adaConn = room.handleConnect(person('ada', 'editor'), 'code', ada);
+    room.handleConnect(person('bob', 'editor'), 'code', bob);
+
+    room.handleMessage(adaConn, updateFrame(fileUpdate('a.ts', 'hello')));
+    await turns();
+    expect(appends).toEqual(['room1']);
+    expect(bob.updates).toBe(0);
+    expect(bob.text('a.ts')).toBe('');
+
+    // A late joiner asking for the state meanwhile is answered only once the edit is durable.
+    const cy = new FakeRoomSocket();
+    const cyConn = room.handleConnect(person('cy', 'viewer'), 'code', cy);
+    room.handleMessage(cyConn, syncStep1Frame(EMPTY_STATE_VECTOR));
+    await turns();
+    expect(cy.syncAnswers).toBe(0);
+    expect((await store.load('room1')).updates).toHaveLength(0);
+
+    disk.resolve();
+    await bob.when(() => bob.updates === 1, 'broadcast');
+    await cy.when(() => cy.syncAnswers === 1, 'sync answer');
+    expect(bob.text('a.ts')).toBe('hello');
+    expect(cy.text('a.ts')).toBe('hello');
+    expect((await store.load('room1')).updates).toHaveLength(1);
+    // The sender is not echoed its own edit.
+    expect(ada.updates).toBe(0);
+  });
+
+  it('ROOM-3: edits applied in one event-loop turn are group-committed in one append', async () => {
+    const { room, appends, store } = await loadRoom();
+    const ada = new FakeRoomSocket();
+    const conn = room.handleConnect(person('ada', 'editor'), 'code', ada);
+    for (let i = 0; i < 5; i++) room.handleMessage(conn, updateFrame(fileUpdate(`f${i}.ts`, `${i}`)));
+    await room.whenFlushed();
+    expect(appends).toEqual(['room1']);
+    expect((await store.load('room1')).lastSeq).toBe(5);
+  });
+
+  it("ROOM-6: a viewer's update and any client's review-doc update are dropped without closing the socket", async () => {
+    const { room, appends } = await loadRoom();
+    const viewer = new FakeRoomSocket();
+    const owner = new FakeRoomSocket();
+    const watcher = new FakeRoomSocket();
+    const viewerConn = room.handleConnect(person('vic', 'viewer'), 'code', viewer);
+    const ownerReview = room.handleConnect(person('olga', 'owner'), 'review', owner);
+    room.handleConnect(person('wes', 'editor'), 'code', watcher);
+    room.handleMessage(viewerConn, updateFrame(fileUpdate('v.ts', 'nope')));
+    room.handleMessage(ownerReview, updateFrame(fileUpdate('r.ts', 'nope')));
+    await turns();
+    expect(appends).toEqual([]);
+    expect(room.code.doc.getMap('files').size).toBe(0);
+    expect(room.review.doc.getMap('files').size).toBe(0);
+    expect(watcher.updates).toBe(0);
+    expect(viewer.closed).toBeNull();
+    expect(owner.closed).toBeNull();
+  });
+
+  it("ROOM-7: an update under another user's clientID closes with 4430 and is not applied", async () => {
+    const { room, appends } = await loadRoom();
+    const ada = new FakeRoomSocket();
+    const eve = new FakeRoomSocket();
+    const adaConn = room.handleConnect(person('ada', 'editor'), 'code', ada);
+    const eveConn = room.handleConnect(person('eve', 'editor'), 'code', eve);
+    room.handleMessage(adaConn, updateFrame(fileUpdate('a.ts', 'ada', { clientId: 42 })));
+    await room.whenFlushed();
+    room.handleMessage(
+      eveConn,
+      updateFrame(fileUpdate('a.ts', ' eve', { clientId: 42, base: room.code.doc })),
+    );
+    expect(eve.closed?.code).toBe(4430);
+    expect(room.code.connections.size).toBe(1);
+    await room.whenFlushed();
+    expect(appends).toHaveLength(1);
+    expect(room.code.doc.getMap('files').get('a.ts')?.toString()).toBe('ada');
+    // The server's own clientID is reserved too.
+    const mallory = new FakeRoomSocket();
+    const malConn = room.handleConnect(person('mal', 'editor'), 'code', mallory);
+    room.handleMessage(malConn, updateFrame(fileUpdate('m.ts', 'x', { clientId: room.code.doc.clientID })));
+    expect(mallory.closed?.code).toBe(4430);
+  });
+
+  it('ROOM-8/ROOM-10: echoed awareness of others is skipped and not counted; own updates over the rate close with 4429', async () => {
+    const { room, clock } = await loadRoom({ limits: { maxAwarenessPerSecond: 5 } });
+    const ada = new FakeRoomSocket();
+    const bob = new FakeRoomSocket();
+    const adaConn = room.handleConnect(person('ada', 'editor'), 'code', ada);
+    const bobConn = room.handleConnect(person('bob', 'editor'), 'code', bob);
+    room.handleMessage(adaConn, awarenessFrame([{ clientId: 100, clock: 1, state: { cursor: 1 } }]));
+    // Bob's stock client echoes Ada's entry as it heard it, many times over: not a claim, not counted.
+    for (let i = 0; i < 20; i++) {
+      room.handleMessage(bobConn, awarenessFrame([{ clientId: 100, clock: 1, state: { cursor: 1 } }]));
+    }
+    expect(bob.closed).toBeNull();
+    expect(room.code.awareness.getStates().get(100)).toMatchObject({ cursor: 1, user: { id: 'ada' } });
+
+    // Bob's own updates count: five in a second pass, the sixth closes him, and his presence goes.
+    for (let c = 1; c <= 5; c++)
+      room.handleMessage(bobConn, awarenessFrame([{ clientId: 200, clock: c, state: {} }]));
+    expect(bob.closed).toBeNull();
+    clock.now += 999;
+    room.handleMessage(bobConn, awarenessFrame([{ clientId: 200, clock: 6, state: {} }]));
+    expect(bob.closed?.code).toBe(4429);
+    expect(room.code.awareness.getStates().has(200)).toBe(false);
+
+    // A new second is a new window.
+    const cy = new FakeRoomSocket();
+    const cyConn = room.handleConnect(person('cy', 'editor'), 'code', cy);
+    for (let c = 1; c <= 5; c++)
+      room.handleMessage(cyConn, awarenessFrame([{ clientId: 300, clock: c, state: {} }]));
+    clock.now += 1000;
+    for (let c = 6; c <= 10; c++)
+      room.handleMessage(cyConn, awarenessFrame([{ clientId: 300, clock: c, state: {} }]));
+    expect(cy.closed).toBeNull();
+  });
+
+  it('ROOM-9: a socket whose send buffer is over the limit is closed with 4508 at the next send and leaves at once', async () => {
+    const { room } = await loadRoom({ limits: { maxSendBufferBytes: 1000 } });
+    const writer = new FakeRoomSocket();
+    const slow = new FakeRoomSocket();
+    const fine = new FakeRoomSocket();
+    const writerConn = room.handleConnect(person('wri', 'editor'), 'code', writer);
+    const slowConn = room.handleConnect(person('slo', 'viewer'), 'code', slow);
+    room.handleConnect(person('fin', 'viewer'), 'code', fine);
+    room.handleMessage(slowConn, awarenessFrame([{ clientId: 555, clock: 1, state: { cursor: 3 } }]));
+    expect(room.code.awareness.getStates().has(555)).toBe(true);
+
+    slow.bufferedAmount = 1001;
+    room.handleMessage(writerConn, updateFrame(fileUpdate('a.ts', 'x')));
+    await fine.when(() => fine.updates === 1, 'broadcast to the reader that keeps up');
+    expect(slow.closed?.code).toBe(4508);
+    expect(slow.updates).toBe(0);
+    // Its presence and its place in the broadcast go now, not when the transport finally closes.
+    expect(room.code.connections.has(slowConn)).toBe(false);
+    expect(room.code.awareness.getStates().has(555)).toBe(false);
+    // The transport's close still arrives later; handling it again is harmless.
+    room.handleClose(slowConn);
+    expect(fine.closed).toBeNull();
+    expect(fine.text('a.ts')).toBe('x');
+  });
+
+  it('ROOM-10: an update that would grow the doc past maxDocBytes closes with 4413 and is not applied', async () => {
+    const { room, store } = await loadRoom({ limits: { maxDocBytes: 4096 } });
+    const ada = new FakeRoomSocket();
+    const conn = room.handleConnect(person('ada', 'editor'), 'code', ada);
+    room.handleMessage(conn, updateFrame(fileUpdate('a.ts', 'a'.repeat(3000), { clientId: 7 })));
+    await room.whenFlushed();
+    room.handleMessage(conn, updateFrame(fileUpdate('b.ts', 'b'.repeat(2000), { clientId: 8 })));
+    expect(ada.closed?.code).toBe(4413);
+    await room.whenFlushed();
+    expect(room.code.doc.getMap('files').has('b.ts')).toBe(false);
+    expect((await store.load('room1')).updates).toHaveLength(1);
+  });
+
+  it('ROOM-11: a failed append closes every socket of the room with 4507 and reports the room broken', async () => {
+    const { room, broken } = await loadRoom({
+      hooks: {
+        beforeAppend: () => {
+          throw new Error('disk full');
+        },
+      },
+    });
+    const ada = new FakeRoomSocket();
+    const bob = new FakeRoomSocket();
+    const reviewer = new FakeRoomSocket();
+    const adaConn = room.handleConnect(person('ada', 'editor'), 'code', ada);
+    room.handleConnect(person('bob', 'editor'), 'code', bob);
+    room.handleConnect(person('rev', 'editor'), 'review', reviewer);
+    room.handleMessage(adaConn, updateFrame(fileUpdate('a.ts', 'lost')));
+    await ada.when(() => ada.closed !== null, 'close after the failed append');
+    expect([ada, bob, reviewer].map((s) => s.closed?.code)).toEqual([4507, 4507, 4507]);
+    expect(bob.updates).toBe(0);
+    expect(broken).toEqual([room]);
+    expect(room.isBroken).toBe(true);
+    expect(room.connectionCount).toBe(0);
+    expect(() => room.handleConnect(person('late', 'editor'), 'code', new FakeRoomSocket())).toThrow(
+      expect.objectContaining({ code: 'storage_failed' }),
+    );
+  });
+});
