@@ -19,7 +19,7 @@ function errorCodeOf(res: { status: number; body: unknown }): string {
   return body.error.code;
 }
 
-describe('rooms REST API (ROOM-1, AUTH-*)', () => {
+describe('rooms REST API (ROOM-1, AUTH-1, AUTH-2)', () => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer();
@@ -164,7 +164,7 @@ describe('rooms REST API (ROOM-1, AUTH-*)', () => {
   });
 });
 
-describe('invites (AUTH: revoke and rotate)', () => {
+describe('invites (AUTH-3 rotate and revoke, AUTH-4 only the owner manages)', () => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer();
@@ -246,7 +246,7 @@ describe('invites (AUTH: revoke and rotate)', () => {
   });
 });
 
-describe('SPARKROOM_ADMIN_TOKEN gates room creation', () => {
+describe('ROOM-1: SPARKROOM_ADMIN_TOKEN gates room creation', () => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer({ env: { SPARKROOM_ADMIN_TOKEN: 'admin-token-for-tests' } });

@@ -26,7 +26,7 @@ function awarenessSeen(
   );
 }
 
-describe('access to rooms over sync (ROOM-6, AUTH)', () => {
+describe('access to rooms over sync (ROOM-6, AUTH-2)', () => {
   let server: TestServer;
   const cleanup: (() => void)[] = [];
   const stock = (roomId: string, token: string, opts?: { review?: boolean }) => {
@@ -109,7 +109,7 @@ describe('access to rooms over sync (ROOM-6, AUTH)', () => {
     expect(code.doc.getMap('files').size).toBe(0);
   });
 
-  it('AUTH: bad, foreign, expired and forged tokens are refused before the upgrade with 401/403/404', async () => {
+  it('AUTH-2: bad, foreign, expired and forged tokens are refused before the upgrade with 401/403/404', async () => {
     server = await startTestServer();
     const a = await server.roomWith(['editor']);
     const b = await server.roomWith(['editor']);

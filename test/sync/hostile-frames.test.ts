@@ -63,7 +63,7 @@ function awarenessWithTrailingByte(): Uint8Array {
   return encoding.toUint8Array(outer);
 }
 
-describe('hostile frames are refused per socket while the room keeps working', () => {
+describe('ROOM-10: hostile frames are refused per socket while the room keeps working', () => {
   let server: TestServer;
   let roomId: string;
   let people: JoinResponse[];
