@@ -22,6 +22,12 @@ export interface ServerProcessOptions {
 }
 
 const probeUrl = new URL('../peers/memory-probe.ts', import.meta.url).href;
+
+/** Every server still running, killed if the harness exits early (Ctrl-C, a crash) so none is orphaned. */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 15_000;
 
@@ -52,7 +58,13 @@ export class ServerProcess {
       ['--expose-gc', ...(opts.nodeFlags ?? []), '--import', 'tsx', '--import', probeUrl, opts.entry],
       { cwd: opts.cwd, env: childEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },
     );
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    live.add(child);
+    const exited = new Promise<number | null>((resolve) =>
+      child.once('exit', (code) => {
+        live.delete(child);
+        resolve(code);
+      }),
+    );
     let tail = '';
     const keep = (chunk: Buffer) => {
       tail = (tail + chunk.toString()).slice(-4000);

@@ -3,6 +3,7 @@ import * as Y from 'yjs';
 import { clockMs } from '../lib/clock.ts';
 import { EDIT_FILE, fillDoc, type SeedSpec } from '../lib/seed-content.ts';
 import { markersInText, markerText, scanMarkers } from './edit-marker.ts';
+import { SuggestionWatch } from './suggestion-watch.ts';
 import {
   decodeFrame,
   encodeAwareness,
@@ -33,6 +34,8 @@ export interface ClientSpec {
   tag: string;
   /** keep every (writer, seq) received: durability needs the exact set, other scenarios only counts */
   trackSeen?: boolean;
+  /** a full client of a Sparkroom review doc that times the agent's suggestion text (SuggestionWatch) */
+  watchSuggestions?: boolean;
 }
 
 export interface ConnectTiming {
@@ -68,6 +71,7 @@ export class BenchClient {
   /** markers received from other writers, per writer */
   readonly received = new Map<number, number>();
   readonly seen = new Set<string>();
+  readonly watch: SuggestionWatch | null;
   closedUnexpectedly = false;
   closeCode: number | null = null;
   private closing = false;
@@ -79,6 +83,7 @@ export class BenchClient {
     this.doc?.on('update', (update: Uint8Array, origin: unknown) => {
       if (origin !== REMOTE) this.send(encodeUpdate(this.spec.wire, this.spec.docName, update));
     });
+    this.watch = spec.watchSuggestions ? new SuggestionWatch() : null;
   }
 
   get open(): boolean {
@@ -159,6 +164,7 @@ export class BenchClient {
 
   private onUpdate(update: Uint8Array): void {
     if (this.spec.mode === 'full' && this.doc) Y.applyUpdate(this.doc, update, REMOTE);
+    this.watch?.observe(update);
     // Observed now: after the update is applied for a full client, on arrival for a counting one.
     const observedAt = clockMs();
     scanMarkers(update, (writer, seq, sentAt) => {

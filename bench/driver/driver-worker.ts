@@ -5,6 +5,7 @@ import type {
   CollectResult,
   DigestRow,
   SettleResult,
+  WatchRow,
   WorkerCommand,
   WorkerReply,
   WorkerReplyValue,
@@ -88,6 +89,12 @@ async function handle(cmd: WorkerCommand): Promise<WorkerReplyValue> {
       return [...client(cmd.key).seen];
     case 'markers':
       return client(cmd.key).markers();
+    case 'watch':
+      return cmd.keys.map((key): WatchRow => {
+        const watch = client(key).watch;
+        if (!watch) throw new Error(`${key} does not watch suggestions`);
+        return { key, ...watch.take(cmd.reset) };
+      });
     case 'close': {
       const keys = cmd.keys ?? [...clients.keys()];
       await Promise.all(keys.map((k) => clients.get(k)?.close()));

@@ -6,6 +6,7 @@ import type {
   CollectResult,
   DigestRow,
   SettleResult,
+  WatchRow,
   WorkerCommand,
   WorkerReply,
   WorkerReplyValue,
@@ -195,6 +196,14 @@ export class LoadDriver {
 
   seen(key: string): Promise<string[]> {
     return this.workerOf(key).call<string[]>({ op: 'seen', key });
+  }
+
+  /** What each suggestion-watching client saw; `reset` forgets the ordinals seen so far. */
+  async watch(keys: readonly string[], reset: boolean): Promise<WatchRow[]> {
+    const parts = await Promise.all(
+      [...this.byWorker(keys)].map(([w, ks]) => w.call<WatchRow[]>({ op: 'watch', keys: ks, reset })),
+    );
+    return parts.flat();
   }
 
   markers(key: string): Promise<{ writer: number; seq: number }[]> {

@@ -12,6 +12,7 @@ export type WorkerCommand =
   | { op: 'digests' }
   | { op: 'seen'; key: string }
   | { op: 'markers'; key: string }
+  | { op: 'watch'; keys: string[]; reset: boolean }
   | { op: 'close'; keys: string[] | null };
 
 export interface CollectResult {
@@ -43,12 +44,20 @@ export interface WriteResult {
   dropped: number;
 }
 
+export interface WatchRow {
+  key: string;
+  /** [ordinal, clockMs when first fully visible] */
+  firstSeen: [number, number][];
+  lastUpdateAt: number;
+}
+
 export type WorkerReplyValue =
   | ConnectTiming[]
   | WriteResult
   | SettleResult
   | CollectResult
   | DigestRow[]
+  | WatchRow[]
   | string[]
   | { writer: number; seq: number }[]
   | null;

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, platform, release, totalmem } from 'node:os';
+import { type DiskProbe, probeDisk } from './disk-probe.ts';
 
 export interface MachineDescription {
   cpuModel: string;
@@ -14,6 +15,18 @@ export interface MachineDescription {
   commit: string | null;
   /** the disk the temp data directories live on matters for fsync-bound servers */
   tmpFilesystem: string | null;
+  /** durable-commit latency of that filesystem when the run started */
+  diskAtStart: DiskProbe;
+}
+
+/** What changed while the bench ran (a shared machine's load and disk shift under it). */
+export interface RunConditions {
+  loadAverageAtEnd: number;
+  diskAtEnd: DiskProbe;
+}
+
+export function endConditions(): RunConditions {
+  return { loadAverageAtEnd: loadavg()[0] ?? 0, diskAtEnd: probeDisk() };
 }
 
 export function describeMachine(repoRoot: string): MachineDescription {
@@ -26,6 +39,7 @@ export function describeMachine(repoRoot: string): MachineDescription {
     loadAverageAtStart: loadavg()[0] ?? 0,
     commit: gitCommit(repoRoot),
     tmpFilesystem: tmpFilesystem(),
+    diskAtStart: probeDisk(),
   };
 }
 

@@ -24,7 +24,8 @@ export function seedTextBytes(spec: SeedSpec): number {
   return spec.files * spec.bytesPerFile + EDIT_FILE_TEXT.length;
 }
 
-const EDIT_FILE_TEXT = codeText(2048, 7);
+/** The starting text of EDIT_FILE (the agent scenario patches its first function). */
+export const EDIT_FILE_TEXT = codeText(2048, 7);
 
 /** Deterministic code-like ASCII text (never the marker control characters). */
 export function codeText(bytes: number, salt: number): string {

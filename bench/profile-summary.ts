@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * Summarises a V8 .cpuprofile (from `npm run bench -- --profile=sparkroom`): where the sampled time went,
+ * by function (self and inclusive) and by package. Usage: npx tsx bench/profile-summary.ts FILE [TOP]
+ */
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
+
+const [file, topArg] = process.argv.slice(2);
+if (!file) {
+  console.error('usage: npx tsx bench/profile-summary.ts FILE.cpuprofile [TOP]');
+  process.exit(2);
+}
+const top = Number(topArg ?? 25);
+const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+
+const byId = new Map<number, ProfileNode>();
+const parent = new Map<number, number>();
+for (const n of profile.nodes) {
+  byId.set(n.id, n);
+  for (const c of n.children ?? []) parent.set(c, n.id);
+}
+
+const where = (n: ProfileNode): string => {
+  const url = n.callFrame.url;
+  const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (nm) return nm[1]!;
+  const src = /\/work\/main\/(.+)$/.exec(url) ?? /\/((?:server|schema|bench)\/.+)$/.exec(url);
+  if (src) return src[1]!;
+  if (url.startsWith('node:')) return 'node';
+  return url === '' ? n.callFrame.functionName : url;
+};
+const keyOf = (n: ProfileNode) =>
+  `${n.callFrame.functionName || '(anonymous)'}  ${where(n)}${n.callFrame.url ? `:${n.callFrame.lineNumber + 1}` : ''}`;
+
+const self = new Map<string, number>();
+const inclusive = new Map<string, number>();
+const pkg = new Map<string, number>();
+let total = 0;
+for (let i = 0; i < profile.samples.length; i++) {
+  const dt = (profile.timeDeltas[i] ?? 0) / 1000;
+  const node = byId.get(profile.samples[i]!);
+  if (!node) continue;
+  total += dt;
+  self.set(keyOf(node), (self.get(keyOf(node)) ?? 0) + dt);
+  pkg.set(where(node), (pkg.get(where(node)) ?? 0) + dt);
+  const seen = new Set<string>();
+  for (let id: number | undefined = node.id; id !== undefined; id = parent.get(id)) {
+    const k = keyOf(byId.get(id)!);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    inclusive.set(k, (inclusive.get(k) ?? 0) + dt);
+  }
+}
+
+const print = (title: string, m: Map<string, number>, n: number) => {
+  console.log(`\n${title}`);
+  for (const [k, v] of [...m].sort((a, b) => b[1] - a[1]).slice(0, n)) {
+    console.log(`${v.toFixed(0).padStart(8)} ms ${((v / total) * 100).toFixed(1).padStart(5)}%  ${k}`);
+  }
+};
+console.log(`${file}: ${(total / 1000).toFixed(1)} s sampled`);
+print('self time by package/file', pkg, top);
+print('self time by function', self, top);
+print('inclusive time by function', inclusive, top);

@@ -1,0 +1,150 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type Contender, type ContenderName, contenderNames } from './contenders/contender.ts';
+import { hocuspocusContender } from './contenders/hocuspocus-contender.ts';
+import { repoRoot } from './contenders/server-process.ts';
+import { sparkroomContender } from './contenders/sparkroom-contender.ts';
+import { yWebsocketServerContender } from './contenders/y-websocket-server-contender.ts';
+import { LoadDriver } from './driver/load-driver.ts';
+import { describeMachine, endConditions } from './lib/machine.ts';
+import type { Figure } from './report/figure.ts';
+import { type BenchResults, updateResultsMarkdown, writeResults } from './report/results-file.ts';
+import { terminalTable } from './report/results-table.ts';
+import { agentScenario } from './scenarios/agent-scenario.ts';
+import { coldLoadScenario } from './scenarios/cold-load-scenario.ts';
+import { durabilityScenario } from './scenarios/durability-scenario.ts';
+import { fanOutScenario } from './scenarios/fan-out-scenario.ts';
+import { memoryScenario } from './scenarios/memory-scenario.ts';
+import type { Scenario, ScenarioContext } from './scenarios/scenario.ts';
+import { throughputScenario } from './scenarios/throughput-scenario.ts';
+
+const usage = `npm run bench [-- options]
+
+  --quick                 ~1 minute smoke run (fewer sizes, shorter windows); results go to a temp file
+  --only=a,b              scenarios: ${'fan-out, throughput, memory, cold-load, durability, agent'}
+  --contenders=a,b        ${contenderNames.join(', ')}
+  --profile=NAME[:SCEN]   run contender NAME (in scenario SCEN, or all) under node --cpu-prof
+  --threads=N             driver worker threads (default: cores)
+
+Only a full run of every scenario and contender writes bench/results/ and bench/RESULTS.md.`;
+
+const allContenders: Contender[] = [sparkroomContender, yWebsocketServerContender, hocuspocusContender];
+const allScenarios: Scenario[] = [
+  fanOutScenario,
+  throughputScenario,
+  memoryScenario,
+  coldLoadScenario,
+  durabilityScenario,
+  agentScenario,
+];
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    contenders: { type: 'string' },
+    profile: { type: 'string' },
+    threads: { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (args.help) {
+  console.log(usage);
+  process.exit(0);
+}
+
+const pick = <T extends { id?: string; name?: string }>(
+  all: T[],
+  list: string | undefined,
+  what: string,
+): T[] => {
+  if (!list) return all;
+  const wanted = list.split(',').map((s) => s.trim());
+  const chosen = all.filter((x) => wanted.includes((x.id ?? x.name) as string));
+  if (chosen.length !== wanted.length) throw new Error(`unknown ${what} in "${list}"\n\n${usage}`);
+  return chosen;
+};
+
+const scenarios = pick(allScenarios, args.only, 'scenario');
+const contenders = pick(allContenders, args.contenders, 'contender');
+const complete =
+  !args.quick && scenarios.length === allScenarios.length && contenders.length === allContenders.length;
+const [profileName, profileScenario] = (args.profile ?? '').split(':');
+const threads = Math.max(1, Number(args.threads ?? availableParallelism()));
+
+const tempRoot = mkdtempSync(join(tmpdir(), 'sparkroom-bench-'));
+let dirs = 0;
+const startedAt = new Date();
+const began = performance.now();
+const machine = describeMachine(repoRoot);
+const driver = LoadDriver.start(threads);
+// The temp root holds every contender's storage; profiles are moved out of it before it is removed.
+const keepProfiles = mkdtempSync(join(tmpdir(), 'sparkroom-bench-profiles-'));
+
+const ctx: ScenarioContext = {
+  quick: args.quick,
+  contenders,
+  driver,
+  tempDir: (label) => mkdtempSync(join(tempRoot, `${++dirs}-${label}-`)),
+  log: (m) => console.log(`  ${((performance.now() - began) / 1000).toFixed(0).padStart(4)}s  ${m}`),
+  nodeFlags: (c, scenario) =>
+    c.name === profileName && (!profileScenario || profileScenario === scenario)
+      ? ['--cpu-prof', `--cpu-prof-dir=${keepProfiles}`]
+      : [],
+};
+
+console.log(
+  `Sparkroom bench${args.quick ? ' (quick)' : ''}: ${machine.cpuModel}, ${machine.cores} cores, ` +
+    `${(machine.memoryBytes / 2 ** 30).toFixed(1)} GiB, node ${machine.node}, load ${machine.loadAverageAtStart.toFixed(2)}, ` +
+    `fsync'd SQLite commit p50/p99 ${machine.diskAtStart.commitP50Ms.toFixed(2)}/${machine.diskAtStart.commitP99Ms.toFixed(1)} ms`,
+);
+const figures: Figure[] = [];
+const results: BenchResults['scenarios'] = {};
+let failed = false;
+for (const scenario of scenarios) {
+  console.log(`\n${scenario.id}: ${scenario.title}`);
+  try {
+    const outcome = await scenario.run(ctx);
+    figures.push(...outcome.figures);
+    results[scenario.id] = { title: scenario.title, details: outcome.details };
+  } catch (err) {
+    failed = true;
+    const message = (err as Error).stack ?? String(err);
+    console.error(`  scenario ${scenario.id} failed: ${message}`);
+    results[scenario.id] = { title: scenario.title, error: message };
+    await driver.close().catch(() => undefined);
+  }
+}
+await driver.stop();
+rmSync(tempRoot, { recursive: true, force: true });
+
+const conditionsAtEnd = endConditions();
+const names: ContenderName[] = contenders.map((c) => c.name);
+const durationSeconds = (performance.now() - began) / 1000;
+console.log(`\n${terminalTable({ figures, contenders: names })}\n`);
+const out: BenchResults = {
+  startedAt: startedAt.toISOString(),
+  durationSeconds,
+  command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+  quick: args.quick,
+  machine,
+  conditionsAtEnd,
+  contenders: contenders.map((c) => ({ name: c.name, storage: c.storage })),
+  figures,
+  scenarios: results,
+};
+const resultsDir = complete ? join(repoRoot, 'bench', 'results') : join(tmpdir(), 'sparkroom-bench-results');
+const file = writeResults(resultsDir, out);
+if (complete && !failed)
+  updateResultsMarkdown(join(repoRoot, 'bench', 'RESULTS.md'), out, 'bench/results/latest.json');
+console.log(`results: ${file}${complete ? '' : ' (partial or quick run: not written to bench/results)'}`);
+if (profileName)
+  console.log(`CPU profiles: ${keepProfiles} (summarise with: npx tsx bench/profile-summary.ts FILE)`);
+else rmSync(keepProfiles, { recursive: true, force: true });
+console.log(
+  `total ${durationSeconds.toFixed(0)} s; load ${conditionsAtEnd.loadAverageAtEnd.toFixed(2)} and fsync'd commit p50/p99 ` +
+    `${conditionsAtEnd.diskAtEnd.commitP50Ms.toFixed(2)}/${conditionsAtEnd.diskAtEnd.commitP99Ms.toFixed(1)} ms at the end`,
+);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,118 @@
+import type { ContenderName } from '../contenders/contender.ts';
+import type { ClientSpec } from '../driver/bench-client.ts';
+import type { LatencySummary } from '../lib/latency-histogram.ts';
+import { ProcMeter } from '../lib/proc-stats.ts';
+import { smallSeed } from '../lib/seed-content.ts';
+import type { Figure } from '../report/figure.ts';
+import { type Scenario, withContender } from './scenario.ts';
+import { converged, seedRooms } from './seed-rooms.ts';
+
+const RATE = 20;
+/** Readers holding a full Y.Doc per room: enough to prove convergence, few enough to keep the driver light. */
+const FULL_READERS = 4;
+
+interface FanOutRow {
+  contender: ContenderName;
+  clients: number;
+  latency: LatencySummary;
+  editsSent: number;
+  /** clients that had every edit when the run settled */
+  complete: number;
+  incomplete: number;
+  converged: boolean;
+  closedUnexpectedly: number;
+  serverCpuUtilisation: number;
+  serverPeakRssMb: number;
+}
+
+/**
+ * Keystroke fan-out: one room of N people, one of them typing 20 edits/s into the middle of a file; the
+ * latency from the writer's transaction to each other person's socket (or applied doc, for full readers).
+ */
+export const fanOutScenario: Scenario = {
+  id: 'fan-out',
+  title: 'keystroke fan-out, one room, one writer at 20 edits/s',
+  async run(ctx) {
+    const sizes = ctx.quick ? [2, 50] : [2, 10, 50, 200];
+    const seconds = ctx.quick ? 2 : 8;
+    const rows: FanOutRow[] = [];
+    let writerIds = 0;
+    for (const contender of ctx.contenders) {
+      await withContender(ctx, 'fan-out', contender, {}, async (running) => {
+        for (const n of sizes) {
+          const room = await running.createRoom(n + 1);
+          await seedRooms(ctx.driver, running, [room], smallSeed);
+          const writer = ++writerIds;
+          const specs: ClientSpec[] = [];
+          for (let i = 1; i <= n; i++) {
+            specs.push(
+              running.client(room, i, {
+                key: `fan-${contender.name}-${n}-${i}`,
+                mode: i <= 1 + FULL_READERS ? 'full' : 'count',
+                writer: i === 1 ? writer : null,
+                tag: 'fan-out',
+              }),
+            );
+          }
+          await ctx.driver.open(specs);
+          const writerKey = specs[0]!.key;
+          const roomWriters = { [room.roomId]: [writer] };
+          // Warm-up (JIT, socket buffers), then measure from a clean histogram.
+          const warm = await ctx.driver.write([writerKey], RATE, 1000);
+          await ctx.driver.settle(warm.sent, roomWriters, 5000);
+          await ctx.driver.collect(true);
+          const meter = new ProcMeter(running.process.pid);
+          const w = await ctx.driver.write([writerKey], RATE, seconds * 1000);
+          const total = new Map([[writer, (warm.sent.get(writer) ?? 0) + (w.sent.get(writer) ?? 0)]]);
+          const settled = await ctx.driver.settle(total, roomWriters, 5000);
+          const cpu = meter.stop();
+          const collected = await ctx.driver.collect(true);
+          const digests = await ctx.driver.digests();
+          const latency = collected.histograms.get('fan-out')?.summary();
+          if (!latency) throw new Error(`fan-out ${contender.name} ${n}: no edit was observed`);
+          rows.push({
+            contender: contender.name,
+            clients: n,
+            latency,
+            editsSent: w.totalSent,
+            complete: settled.complete,
+            incomplete: settled.incomplete,
+            converged: converged(digests),
+            closedUnexpectedly: collected.closedUnexpectedly,
+            serverCpuUtilisation: cpu.utilisation,
+            serverPeakRssMb: cpu.peakRssBytes / 2 ** 20,
+          });
+          ctx.log(
+            `fan-out ${contender.name} ${n} clients: p50 ${latency.p50.toFixed(2)} ms, p99 ` +
+              `${latency.p99.toFixed(2)} ms, ${settled.incomplete} incomplete, cpu ${(cpu.utilisation * 100).toFixed(0)}%`,
+          );
+          await ctx.driver.close();
+        }
+      });
+    }
+    const figures: Figure[] = [];
+    for (const n of sizes) {
+      for (const p of ['p50', 'p99'] as const) {
+        const fig: Figure = {
+          scenario: 'fan-out',
+          label: `fan-out ${n} clients ${p}`,
+          unit: 'ms',
+          better: 'lower',
+          values: {},
+          notes: {},
+        };
+        for (const r of rows.filter((x) => x.clients === n)) {
+          fig.values[r.contender] = r.latency[p];
+          const problems = [
+            r.incomplete > 0 ? `${r.incomplete} clients missed edits` : '',
+            r.converged ? '' : 'did not converge',
+            r.closedUnexpectedly > 0 ? `${r.closedUnexpectedly} sockets closed` : '',
+          ].filter(Boolean);
+          if (problems.length > 0) fig.notes![r.contender] = problems.join(', ');
+        }
+        figures.push(fig);
+      }
+    }
+    return { figures, details: { ratePerSecond: RATE, seconds, rows } };
+  },
+};

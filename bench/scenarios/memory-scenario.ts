@@ -1,0 +1,102 @@
+import type { ContenderName, RunningContender } from '../contenders/contender.ts';
+import type { MemoryUsage } from '../contenders/server-process.ts';
+import { delay } from '../lib/clock.ts';
+import { type SeedSpec, seedOfBytes, smallSeed } from '../lib/seed-content.ts';
+import type { Figure } from '../report/figure.ts';
+import { type Scenario, type ScenarioContext, withContender } from './scenario.ts';
+import { createRooms, seedRooms } from './seed-rooms.ts';
+
+/** Time for servers that unload or store on the last disconnect (Hocuspocus, Sparkroom) to finish. */
+const SETTLE_AFTER_LEAVE_MS = 1500;
+
+interface MemoryStep {
+  rooms: number;
+  before: MemoryUsage;
+  loaded: MemoryUsage;
+  afterLeave: MemoryUsage;
+  /** live bytes (heap + external, after forced GC) per room with one idle person connected */
+  perRoomLoaded: number;
+  perRoomAfterLeave: number;
+  rssPerRoomLoaded: number;
+  rssPerRoomAfterLeave: number;
+}
+
+const live = (m: MemoryUsage) => m.heapUsed + m.external;
+
+/**
+ * Memory per idle loaded room: N rooms seeded, one idle person connected to each, the server's live memory
+ * (heap + external after two forced GCs, through the bench's preload probe) compared with before; then
+ * everyone leaves and the same again. Once with small rooms (one 2 KB file), once with 1 MB rooms.
+ */
+export const memoryScenario: Scenario = {
+  id: 'memory',
+  title: 'memory per idle loaded room, and after everyone leaves',
+  async run(ctx) {
+    const small = ctx.quick ? 20 : 100;
+    const big = ctx.quick ? 3 : 10;
+    const results: { contender: ContenderName; small: MemoryStep; big: MemoryStep }[] = [];
+    let n = 0;
+    for (const contender of ctx.contenders) {
+      await withContender(ctx, 'memory', contender, {}, async (running) => {
+        const measure = async (count: number, seed: SeedSpec): Promise<MemoryStep> => {
+          const before = await running.process.memory();
+          const rooms = await createRooms(running, count, 2);
+          await seedRooms(ctx.driver, running, rooms, seed, 8);
+          await ctx.driver.open(
+            rooms.map((room) =>
+              running.client(room, 1, { key: `mem-${++n}`, mode: 'count', writer: null, tag: 'memory' }),
+            ),
+          );
+          const loaded = await running.process.memory();
+          await ctx.driver.close();
+          await delay(SETTLE_AFTER_LEAVE_MS);
+          const afterLeave = await running.process.memory();
+          return {
+            rooms: count,
+            before,
+            loaded,
+            afterLeave,
+            perRoomLoaded: (live(loaded) - live(before)) / count,
+            perRoomAfterLeave: (live(afterLeave) - live(before)) / count,
+            rssPerRoomLoaded: (loaded.rss - before.rss) / count,
+            rssPerRoomAfterLeave: (afterLeave.rss - before.rss) / count,
+          };
+        };
+        // Warm-up, not reported: the first rooms a process ever serves also pay for compiled code and
+        // caches that every later room shares, which would otherwise be charged to the measured rooms.
+        await measure(3, smallSeed);
+        const s = await measure(small, smallSeed);
+        ctx.log(logLine(running, 'small', s));
+        const b = await measure(big, seedOfBytes(1024 * 1024));
+        ctx.log(logLine(running, '1 MB', b));
+        results.push({ contender: contender.name, small: s, big: b });
+      });
+    }
+    return { figures: figuresOf(ctx, results), details: { smallRooms: small, bigRooms: big, results } };
+  },
+};
+
+function logLine(running: RunningContender, what: string, s: MemoryStep): string {
+  return (
+    `memory ${running.name} ${what} x${s.rooms}: ${(s.perRoomLoaded / 1024).toFixed(1)} KB/room loaded, ` +
+    `${(s.perRoomAfterLeave / 1024).toFixed(1)} KB/room after leave (rss ${(s.rssPerRoomLoaded / 1024).toFixed(1)} / ` +
+    `${(s.rssPerRoomAfterLeave / 1024).toFixed(1)} KB)`
+  );
+}
+
+function figuresOf(
+  _ctx: ScenarioContext,
+  results: { contender: ContenderName; small: MemoryStep; big: MemoryStep }[],
+): Figure[] {
+  const fig = (label: string, unit: string, pick: (r: (typeof results)[number]) => number): Figure => {
+    const f: Figure = { scenario: 'memory', label, unit, better: 'lower', values: {} };
+    for (const r of results) f.values[r.contender] = pick(r);
+    return f;
+  };
+  return [
+    fig('memory/idle room, small doc', 'KB', (r) => r.small.perRoomLoaded / 1024),
+    fig('memory/idle room, 1 MB doc', 'MB', (r) => r.big.perRoomLoaded / 2 ** 20),
+    fig('memory/room after all leave, small', 'KB', (r) => r.small.perRoomAfterLeave / 1024),
+    fig('memory/room after all leave, 1 MB', 'MB', (r) => r.big.perRoomAfterLeave / 2 ** 20),
+  ];
+}
