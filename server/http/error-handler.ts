@@ -15,6 +15,9 @@ export function errorHandler(log: Logger) {
     // A body refused part-way is never read to its end, so Node drops the connection after answering; saying
     // so keeps a keep-alive client from sending its next request down a socket that is about to close.
     if (appErr.code === 'too_large') c.header('connection', 'close');
+    // A refused WebSocket upgrade is answered with status and headers only (no body), so the code travels
+    // in a header as well; clients can tell "expired" from "revoked" from "forbidden".
+    c.header('x-sparkroom-error', appErr.code);
     const status = isHttpException ? (err as HTTPException).status : appErr.status;
     return c.json(appErr.toBody(), status as ContentfulStatusCode);
   };

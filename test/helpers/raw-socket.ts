@@ -57,10 +57,13 @@ export function syncSocketUrl(syncUrl: string, roomId: string, token: string | n
 export class UpgradeRefused extends Error {
   readonly status: number;
   readonly body: ErrorBody | null;
-  constructor(status: number, body: ErrorBody | null) {
+  /** the error code from the x-sparkroom-error header (refused upgrades carry no body) */
+  readonly code: string | null;
+  constructor(status: number, body: ErrorBody | null, code: string | null = null) {
     super(`upgrade refused with HTTP ${status}${body ? `: ${body.error.message}` : ''}`);
     this.status = status;
     this.body = body;
+    this.code = code;
   }
 }
 
@@ -73,7 +76,14 @@ export function openRawClient(url: string): Promise<RawClient> {
       readBody(res).then(
         (text) => {
           req.destroy();
-          reject(new UpgradeRefused(res.statusCode ?? 0, parseErrorBody(text)));
+          const code = res.headers['x-sparkroom-error'];
+          reject(
+            new UpgradeRefused(
+              res.statusCode ?? 0,
+              parseErrorBody(text),
+              typeof code === 'string' ? code : null,
+            ),
+          );
         },
         (err: unknown) => reject(err),
       );

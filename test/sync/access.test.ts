@@ -136,9 +136,10 @@ describe('access to rooms over sync (ROOM-6, AUTH-2)', () => {
     ];
     for (const [what, roomId, token, review, status] of cases) {
       // @hono/node-server answers a refused upgrade with the status and headers only (Content-Length: 0),
-      // so the status is what a client gets to see.
+      // so the status and the x-sparkroom-error header are what a client gets to see.
       const refused = await expectRefusedUpgrade(syncSocketUrl(server.syncUrl, roomId, token, review));
-      expect({ what, status: refused.status }).toEqual({ what, status });
+      const code = status === 401 ? 'unauthorized' : status === 403 ? 'forbidden' : 'not_found';
+      expect({ what, status: refused.status, code: refused.code }).toEqual({ what, status, code });
     }
 
     // The same token does open its own room (the refusals above are about the token, not the route).
