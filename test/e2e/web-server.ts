@@ -16,7 +16,11 @@ const viteConfig = fileURLToPath(new URL('../../client/web/vite.config.ts', impo
  */
 export async function buildWebClient(): Promise<{ dir: string; cleanup(): void }> {
   const dir = mkdtempSync(join(tmpdir(), 'sparkroom-web-'));
-  await build({ configFile: viteConfig, logLevel: 'warn', build: { outDir: dir, emptyOutDir: true, sourcemap: false } });
+  await build({
+    configFile: viteConfig,
+    logLevel: 'warn',
+    build: { outDir: dir, emptyOutDir: true, sourcemap: false },
+  });
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
@@ -27,7 +31,10 @@ export interface WebTestServer {
 }
 
 /** The real server on port 0 with a temp SQLite file, serving the built client from `webRoot`. */
-export async function startWebTestServer(webRoot: string, env: Record<string, string> = {}): Promise<WebTestServer> {
+export async function startWebTestServer(
+  webRoot: string,
+  env: Record<string, string> = {},
+): Promise<WebTestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sparkroom-e2e-'));
   const config = loadConfig({
     PORT: '0',

@@ -15,7 +15,9 @@ export function chromiumAvailable(): boolean {
 export interface TestBrowser {
   browser: Browser;
   /** a page in its own context: its own localStorage and cookies, i.e. another person */
-  person(opts?: { viewport?: { width: number; height: number } }): Promise<{ context: BrowserContext; page: Page }>;
+  person(opts?: {
+    viewport?: { width: number; height: number };
+  }): Promise<{ context: BrowserContext; page: Page }>;
   close(): Promise<void>;
 }
 
@@ -46,6 +48,8 @@ export async function launchBrowser(): Promise<TestBrowser & { consoleErrors: st
       const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1360, height: 820 } });
       contexts.push(context);
       const page = await context.newPage();
+      // Fail a step well inside the test's own timeout, so the report names the step that hung.
+      page.setDefaultTimeout(10_000);
       page.on('console', (msg) => {
         if (msg.type() === 'error') consoleErrors.push(`${page.url()}: ${msg.text()}`);
       });

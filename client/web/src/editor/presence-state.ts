@@ -16,7 +16,10 @@ export interface Participant {
   file: string | null;
   /** for people: relative-position JSON of their selection; for the agent: an index into `file` */
   cursor: { anchor: unknown; head: unknown } | null;
+  /** for the agent: an offset in the text it is typing (of `agentSuggestionId` when given) */
   agentIndex: number | null;
+  /** for the agent: the suggestion (hunk) it is writing */
+  agentSuggestionId: string | null;
   /** for the agent: the run it is writing and who asked (from `user` or the state itself) */
   runId: string | null;
   askedBy: string | null;
@@ -36,6 +39,7 @@ export function readParticipant(clientId: number, state: Record<string, unknown>
   const isAgent = user.role === 'agent';
   const agentFile = isAgent && raw && typeof raw.file === 'string' ? raw.file : null;
   const agentIndex = isAgent && raw && typeof raw.index === 'number' ? raw.index : null;
+  const agentSuggestionId = isAgent && raw && typeof raw.suggestionId === 'string' ? raw.suggestionId : null;
   const personCursor =
     !isAgent && raw && typeof raw === 'object' && raw.anchor && raw.head
       ? { anchor: raw.anchor, head: raw.head }
@@ -50,6 +54,7 @@ export function readParticipant(clientId: number, state: Record<string, unknown>
     file: agentFile ?? (typeof state.file === 'string' ? state.file : null),
     cursor: personCursor,
     agentIndex,
+    agentSuggestionId,
     runId: pick('runId'),
     askedBy: pick('askedBy'),
   };

@@ -12,6 +12,7 @@ import * as Y from 'yjs';
 import { SPARK_COLOR } from '../../../../schema/protocol.ts';
 import { translucent } from '../ui/translucent.ts';
 import { type LocalPresence, type Participant, participantsOf } from './presence-state.ts';
+import { suggestionsField } from './suggestions.ts';
 
 export interface PresenceConfig {
   /** the code doc's awareness: people */
@@ -36,11 +37,18 @@ class CaretWidget extends WidgetType {
     readonly color: string,
     readonly label: string,
     readonly agent: boolean,
+    /** where it stands: a move redraws it, which shows the name flag again for a moment */
+    readonly at: number,
   ) {
     super();
   }
   override eq(other: CaretWidget): boolean {
-    return other.color === this.color && other.label === this.label && other.agent === this.agent;
+    return (
+      other.color === this.color &&
+      other.label === this.label &&
+      other.agent === this.agent &&
+      other.at === this.at
+    );
   }
   toDOM(): HTMLElement {
     const caret = document.createElement('span');
@@ -89,7 +97,7 @@ function personDecorations(
   }
   out.push(
     Decoration.widget({
-      widget: new CaretWidget(p.user.color, p.user.name, false),
+      widget: new CaretWidget(p.user.color, p.user.name, false, h),
       side: h > a ? -1 : 1,
     }).range(h),
   );
@@ -99,12 +107,21 @@ function personDecorations(
 function agentDecorations(
   p: Participant,
   conf: PresenceConfig,
-  doc: EditorView['state']['doc'],
+  state: EditorView['state'],
 ): Range<Decoration>[] {
-  if (p.file !== conf.file || p.agentIndex === null) return [];
-  const at = Math.max(0, Math.min(p.agentIndex, doc.length));
+  if (p.file !== conf.file) return [];
+  // The agent types into a suggestion, not into the file. When that hunk is on screen, its proposal
+  // (labelled "Spark, asked by NAME", with a typing cursor) is where the agent is: no second caret.
+  if (p.agentSuggestionId) {
+    const items = state.field(suggestionsField, false)?.items ?? [];
+    if (items.some((s) => s.id === p.agentSuggestionId)) return [];
+  }
+  if (p.agentIndex === null || p.agentSuggestionId) return [];
+  const at = Math.max(0, Math.min(p.agentIndex, state.doc.length));
   return [
-    Decoration.widget({ widget: new CaretWidget(SPARK_COLOR, conf.agentLabel(p), true), side: 1 }).range(at),
+    Decoration.widget({ widget: new CaretWidget(SPARK_COLOR, conf.agentLabel(p), true, at), side: 1 }).range(
+      at,
+    ),
   ];
 }
 
@@ -116,7 +133,7 @@ function build(view: EditorView, conf: PresenceConfig): DecorationSet {
   }
   if (conf.agentAwareness) {
     for (const p of participantsOf(conf.agentAwareness.getStates(), null)) {
-      if (p.user.role === 'agent') ranges.push(...agentDecorations(p, conf, doc));
+      if (p.user.role === 'agent') ranges.push(...agentDecorations(p, conf, view.state));
     }
   }
   return Decoration.set(ranges, true);
@@ -187,9 +204,11 @@ const presenceTheme = EditorView.baseTheme({
     borderLeft: '2px solid',
     marginLeft: '-1px',
     marginRight: '-1px',
-    pointerEvents: 'none',
   },
+  // The name shows when someone moves or types, then fades so it never hides code for long; hovering
+  // the caret shows it again.
   '.cm-remote-flag': {
+    animation: 'cm-remote-flag-fade 0.4s ease-in 2.5s forwards',
     position: 'absolute',
     bottom: '100%',
     left: '-2px',
@@ -201,6 +220,8 @@ const presenceTheme = EditorView.baseTheme({
     zIndex: '5',
     opacity: '0.92',
   },
+  '.cm-remote-caret:hover .cm-remote-flag': { animation: 'none', opacity: '0.92' },
+  '@keyframes cm-remote-flag-fade': { to: { opacity: '0' } },
   '.cm-remote-caret-agent': { borderLeftWidth: '3px' },
   '.cm-remote-caret-agent .cm-remote-flag': { color: '#1f1300' },
 });

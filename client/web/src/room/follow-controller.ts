@@ -13,6 +13,8 @@ export interface FollowControllerDeps {
   codeDoc: Y.Doc;
   files: Y.Map<Y.Text>;
   participants(): { people: Participant[]; agents: Participant[] };
+  /** where a suggestion's hunk ends in its file now (the agent writes there) */
+  suggestionEnd(id: string): FollowPosition | null;
   /** open the file (if another) and scroll to the index */
   reveal(file: string, index: number): void;
   ended(target: FollowTarget, reason: 'stopped' | 'own-move' | 'left'): void;
@@ -20,7 +22,13 @@ export interface FollowControllerDeps {
 }
 
 /** Where a participant is now, resolved against the live code doc; null when unknown. */
-export function positionOf(p: Participant, codeDoc: Y.Doc, files: Y.Map<Y.Text>): FollowPosition | null {
+export function positionOf(
+  p: Participant,
+  codeDoc: Y.Doc,
+  files: Y.Map<Y.Text>,
+  suggestionEnd: (id: string) => FollowPosition | null = () => null,
+): FollowPosition | null {
+  if (p.user.role === 'agent' && p.agentSuggestionId) return suggestionEnd(p.agentSuggestionId);
   if (!p.file || !files.has(p.file)) return null;
   if (p.user.role === 'agent') return { file: p.file, index: p.agentIndex ?? 0 };
   if (!p.cursor) return { file: p.file, index: 0 };
@@ -68,7 +76,9 @@ export class FollowController {
     if (target.kind === 'spark') {
       // Spark comes and goes with its runs: following it waits for the next one rather than ending.
       const writing = agents.find((a) => a.file !== null);
-      return writing ? positionOf(writing, this.deps.codeDoc, this.deps.files) : null;
+      return writing
+        ? positionOf(writing, this.deps.codeDoc, this.deps.files, (id) => this.deps.suggestionEnd(id))
+        : null;
     }
     const person = people.find((p) => p.clientId === target.clientId);
     return person ? positionOf(person, this.deps.codeDoc, this.deps.files) : undefined;

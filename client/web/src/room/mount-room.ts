@@ -3,7 +3,7 @@ import type { SparkroomClient } from '../../../sdk/sparkroom-client.ts';
 import { FileEditor } from '../editor/file-editor.ts';
 import { reviewKeys } from '../editor/keys.ts';
 import type { Participant } from '../editor/presence-state.ts';
-import { inlineSuggestions, pendingStates } from '../editor/suggestion-ranges.ts';
+import { inlineSuggestions, pendingStates, resolveRange } from '../editor/suggestion-ranges.ts';
 import { describeError } from '../ui/describe-error.ts';
 import { h, mount } from '../ui/dom.ts';
 import { toast } from '../ui/toast.ts';
@@ -47,8 +47,9 @@ export function mountRoom(
   let blameTimer: ReturnType<typeof setTimeout> | null = null;
 
   const agentLabel = (p: Participant) => {
-    const asked = p.askedBy ? (p.askedBy.startsWith('u_') ? session.nameOf(p.askedBy) : p.askedBy) : null;
-    return asked ? `Spark, asked by ${asked}` : 'Spark';
+    if (p.user.name.startsWith('Spark')) return p.user.name; // the server names it "Spark, asked by Ada"
+    const asked = p.askedBy ? session.nameOf(p.askedBy) : null;
+    return asked && asked !== 'someone' ? `Spark, asked by ${asked}` : 'Spark';
   };
   const report = (err: unknown) => toast(describeError(err, 'agent'), 'error');
   const decide = (p: Promise<unknown>): void => {
@@ -274,6 +275,12 @@ export function mountRoom(
     codeDoc: session.conn.codeDoc,
     files: session.files,
     participants: () => session.participants(),
+    suggestionEnd: (id) => {
+      const s = session.suggestions.find((x) => x.id === id);
+      const text = s ? session.files.get(s.file) : undefined;
+      const range = s && text ? resolveRange(s, text) : null;
+      return s && range ? { file: s.file, index: range.to } : null;
+    },
     reveal: (file, index) => {
       if (editor.file !== file) openFile(file, false);
       editor.reveal(index);
@@ -435,7 +442,12 @@ export function mountRoom(
   // --- live updates -----------------------------------------------------------------------------------
   let reviewAccepted = 0;
   cleanups.push(
-    session.on('files', onFilesChanged),
+    session.on('files', () => {
+      onFilesChanged();
+      // Presence is relayed at once but edits only after they are stored, so a person's new file can
+      // be announced before it exists here: look again when it arrives.
+      follow.presenceChanged();
+    }),
     session.on('review', () => {
       feedSuggestions();
       renderTree();

@@ -76,8 +76,8 @@ export function renderPeople(host: HTMLElement, model: PeopleModel, actions: Peo
         h('span', { class: 'avatar', style: `background:${SPARK_COLOR}` }, '✦'),
         h(
           'span',
-          { class: 'person-name' },
-          agent ? model.agentLabel(agent) : 'Spark',
+          { class: 'person-name', title: agent ? model.agentLabel(agent) : 'Spark' },
+          h('span', null, agent ? model.agentLabel(agent) : 'Spark'),
           h('small', null, agent ? (agent.file ? `writing ${agent.file}` : 'thinking…') : 'idle'),
         ),
         h('span', { class: 'role role-agent' }, 'agent'),

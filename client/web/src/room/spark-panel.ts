@@ -101,7 +101,8 @@ export class SparkPanel {
     this.askButton.disabled = disabled || this.sending;
     if (!model.configured) {
       this.showNotice(
-        'Spark is not configured on this server: set SPARK_BASE_URL / SPARK_API_KEY and restart it.',
+        'Spark is not configured on this server: set SPARK_BASE_URL / SPARK_API_KEY and restart it. Editing together works without it.',
+        'info',
       );
     } else if (!model.canPrompt) {
       this.textarea.placeholder = 'Viewers can watch Spark but not ask it.';
@@ -291,17 +292,16 @@ class RunCard {
       slot.replaceChildren();
       return;
     }
-    slot.replaceChildren(
+    mount(
+      slot,
       h('span', { class: 'muted small' }, `${pending.total} pending`),
-      h(
-        'button',
-        {
-          class: 'btn small accept',
-          disabled: pending.acceptable === 0,
-          on: { click: () => this.actions.acceptRun(run.id) },
-        },
-        `Accept all (${pending.acceptable})`,
-      ),
+      // While Spark still streams nothing can be accepted yet: only rejecting is offered.
+      pending.acceptable > 0 &&
+        h(
+          'button',
+          { class: 'btn small accept', on: { click: () => this.actions.acceptRun(run.id) } },
+          `Accept all (${pending.acceptable})`,
+        ),
       h(
         'button',
         { class: 'btn small ghost', on: { click: () => this.actions.rejectRun(run.id) } },
