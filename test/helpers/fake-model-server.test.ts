@@ -1,14 +1,8 @@
 import OpenAI from 'openai';
 import { ResponsesWS } from 'openai/resources/responses/ws';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type FakeModelServer,
-  type PacerClock,
-  paceTokens,
-  startFakeModelServer,
-  tokenize,
-  tokensDue,
-} from './fake-model-server.ts';
+import { type FakeModelServer, startFakeModelServer } from './fake-model-server.ts';
+import { type PacerClock, paceTokens, tokenize, tokensDue } from './token-pacer.ts';
 
 /** The text of a final response object (the SDK's output_text helper exists only on non-streamed calls). */
 function outputText(response: { output: unknown[] }): string {

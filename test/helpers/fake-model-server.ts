@@ -1,7 +1,21 @@
-import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
+import {
+  chatWire,
+  countInputTokens,
+  maxTokensOf,
+  responsesSseWire,
+  responsesWsWire,
+  type Wire,
+  writeHttpError,
+  wsErrorFrame,
+  wsHttpErrorFrame,
+} from './fake-model-wire.ts';
+import { paceTokens, tokenize } from './token-pacer.ts';
+
+// bench/ and the provider tests count a reply's tokens with the fake's own tokenizer, imported from here.
+export { tokenize } from './token-pacer.ts';
 
 /**
  * A local stand-in for an OpenAI-compatible model API that speaks the real wire formats (Responses over
@@ -104,264 +118,6 @@ export interface FakeModelServer {
 
 const DROP_DELAY_MS = 50;
 const DEFAULT_TEXT = 'Hello from the fake model server.\n';
-
-/** Splits text into small model-like tokens; joining them gives the text back exactly. */
-export function tokenize(text: string): string[] {
-  return text.match(/[\p{L}\p{N}_]{1,4}|\s+|[^\p{L}\p{N}_\s]/gu) ?? [];
-}
-
-/** How many tokens are due `elapsedMs` after the first token's time: token i is due at i * 1000 / tps. */
-export function tokensDue(elapsedMs: number, tokensPerSecond: number, total: number): number {
-  if (elapsedMs < 0 || total === 0) return 0;
-  return Math.min(total, Math.floor((elapsedMs * tokensPerSecond) / 1000) + 1);
-}
-
-export interface PacerClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-const realClock: PacerClock = {
-  now: () => performance.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
-
-/**
- * Emits tokens on schedule. Each tick sends every token due by now in one batch, so a late timer (a busy
- * event loop) catches up instead of drifting, and 5,000+ tokens/s costs ~1 write per millisecond rather
- * than one timer per token. Returns a cancel function.
- */
-export function paceTokens(
-  tokens: readonly string[],
-  pacing: { ttftMs: number; tokensPerSecond: number },
-  onBatch: (batch: string[]) => void,
-  onDone: () => void,
-  clock: PacerClock = realClock,
-): () => void {
-  const start = clock.now() + pacing.ttftMs;
-  let sent = 0;
-  let handle: unknown = null;
-  const tick = () => {
-    handle = null;
-    const now = clock.now();
-    const due = tokensDue(now - start, pacing.tokensPerSecond, tokens.length);
-    if (due > sent) {
-      onBatch(tokens.slice(sent, due));
-      sent = due;
-    }
-    if (sent >= tokens.length) {
-      onDone();
-      return;
-    }
-    const nextAt = start + (sent * 1000) / pacing.tokensPerSecond;
-    handle = clock.setTimeout(tick, Math.max(1, Math.ceil(nextAt - now)));
-  };
-  handle = clock.setTimeout(tick, Math.max(0, Math.ceil(pacing.ttftMs)));
-  return () => {
-    if (handle !== null) clock.clearTimeout(handle);
-    handle = null;
-  };
-}
-
-/** One response on the wire; each API implements it for its own framing. */
-interface Wire {
-  preamble(): void;
-  /** one write carrying several tokens */
-  tokens(batch: string[]): void;
-  finish(reason: 'stop' | 'length', usage: { input: number; output: number }): void;
-  inBandError(message: string, code: string): void;
-  drop(): void;
-}
-
-const id = (prefix: string) => `${prefix}_${randomBytes(8).toString('hex')}`;
-
-/** Builds Responses API stream events with their sequence numbers (shared by SSE and WebSocket). */
-class ResponsesEvents {
-  private seq = 0;
-  private text = '';
-  private readonly responseId = id('resp');
-  private readonly itemId = id('msg');
-  private readonly createdAt = Math.floor(Date.now() / 1000);
-  constructor(private readonly body: Record<string, unknown>) {}
-
-  private event(type: string, fields: Record<string, unknown>): Record<string, unknown> {
-    return { type, sequence_number: this.seq++, ...fields };
-  }
-  private part() {
-    return { type: 'output_text', text: this.text, annotations: [], logprobs: [] };
-  }
-  private item(status: 'in_progress' | 'completed' | 'incomplete') {
-    const content = status === 'in_progress' ? [] : [this.part()];
-    return { id: this.itemId, type: 'message', status, role: 'assistant', content };
-  }
-  private response(status: string, extra: Record<string, unknown> = {}) {
-    return {
-      id: this.responseId,
-      object: 'response',
-      created_at: this.createdAt,
-      status,
-      model: this.body.model ?? 'fake-model',
-      instructions: this.body.instructions ?? null,
-      max_output_tokens: this.body.max_output_tokens ?? null,
-      output:
-        status === 'in_progress' ? [] : [this.item(status === 'completed' ? 'completed' : 'incomplete')],
-      parallel_tool_calls: true,
-      tool_choice: 'auto',
-      tools: [],
-      error: null,
-      incomplete_details: null,
-      usage: null,
-      ...extra,
-    };
-  }
-  preamble() {
-    const at = { output_index: 0, item_id: this.itemId, content_index: 0 };
-    return [
-      this.event('response.created', { response: this.response('in_progress') }),
-      this.event('response.in_progress', { response: this.response('in_progress') }),
-      this.event('response.output_item.added', { output_index: 0, item: this.item('in_progress') }),
-      this.event('response.content_part.added', { ...at, part: this.part() }),
-    ];
-  }
-  deltas(batch: string[]) {
-    return batch.map((delta) => {
-      this.text += delta;
-      return this.event('response.output_text.delta', {
-        output_index: 0,
-        item_id: this.itemId,
-        content_index: 0,
-        delta,
-        logprobs: [],
-      });
-    });
-  }
-  finish(reason: 'stop' | 'length', usage: { input: number; output: number }) {
-    const at = { output_index: 0, item_id: this.itemId, content_index: 0 };
-    const done = reason === 'stop';
-    const usageBody = {
-      input_tokens: usage.input,
-      input_tokens_details: { cached_tokens: 0 },
-      output_tokens: usage.output,
-      output_tokens_details: { reasoning_tokens: 0 },
-      total_tokens: usage.input + usage.output,
-    };
-    return [
-      this.event('response.output_text.done', { ...at, text: this.text, logprobs: [] }),
-      this.event('response.content_part.done', { ...at, part: this.part() }),
-      this.event('response.output_item.done', {
-        output_index: 0,
-        item: this.item(done ? 'completed' : 'incomplete'),
-      }),
-      done
-        ? this.event('response.completed', { response: this.response('completed', { usage: usageBody }) })
-        : this.event('response.incomplete', {
-            response: this.response('incomplete', {
-              usage: usageBody,
-              incomplete_details: { reason: 'max_output_tokens' },
-            }),
-          }),
-    ];
-  }
-  error(message: string, code: string) {
-    return this.event('error', { code, message, param: null });
-  }
-}
-
-const sse = (event: Record<string, unknown>) =>
-  `event: ${String(event.type)}\ndata: ${JSON.stringify(event)}\n\n`;
-
-function responsesSseWire(res: ServerResponse, body: Record<string, unknown>): Wire {
-  const events = new ResponsesEvents(body);
-  const write = (list: Record<string, unknown>[]) => res.write(list.map(sse).join(''));
-  return {
-    preamble: () => write(events.preamble()),
-    tokens: (batch) => write(events.deltas(batch)),
-    finish: (reason, usage) => res.end(events.finish(reason, usage).map(sse).join('')),
-    inBandError: (message, code) => res.end(sse(events.error(message, code))),
-    drop: () => res.destroy(),
-  };
-}
-
-function responsesWsWire(ws: WebSocket, body: Record<string, unknown>, onDrop: () => void): Wire {
-  const events = new ResponsesEvents(body);
-  const send = (list: Record<string, unknown>[]) => {
-    for (const e of list) ws.send(JSON.stringify(e));
-  };
-  return {
-    preamble: () => send(events.preamble()),
-    tokens: (batch) => send(events.deltas(batch)),
-    finish: (reason, usage) => send(events.finish(reason, usage)),
-    inBandError: (message, code) => send([events.error(message, code)]),
-    drop: () => {
-      onDrop();
-      ws.terminate();
-    },
-  };
-}
-
-function chatWire(res: ServerResponse, body: Record<string, unknown>): Wire {
-  const base = {
-    id: id('chatcmpl'),
-    object: 'chat.completion.chunk',
-    created: Math.floor(Date.now() / 1000),
-    model: body.model ?? 'fake-model',
-    system_fingerprint: null,
-  };
-  const streamOptions = body.stream_options as { include_usage?: boolean } | undefined;
-  const withUsage = streamOptions?.include_usage === true;
-  const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
-    `data: ${JSON.stringify({
-      ...base,
-      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
-      ...(withUsage ? { usage: null } : {}),
-    })}\n\n`;
-  return {
-    preamble: () => res.write(chunk({ role: 'assistant', content: '' })),
-    tokens: (batch) => res.write(batch.map((content) => chunk({ content })).join('')),
-    finish: (reason, usage) => {
-      const usageChunk = withUsage
-        ? `data: ${JSON.stringify({
-            ...base,
-            choices: [],
-            usage: {
-              prompt_tokens: usage.input,
-              completion_tokens: usage.output,
-              total_tokens: usage.input + usage.output,
-            },
-          })}\n\n`
-        : '';
-      res.end(`${chunk({}, reason)}${usageChunk}data: [DONE]\n\n`);
-    },
-    inBandError: (message, code) =>
-      res.end(`data: ${JSON.stringify({ error: { message, type: 'server_error', code, param: null } })}\n\n`),
-    drop: () => res.destroy(),
-  };
-}
-
-/** Rough input size, so usage reports a plausible non-zero count. */
-function countInputTokens(body: Record<string, unknown>): number {
-  const text = JSON.stringify([body.instructions ?? '', body.input ?? '', body.messages ?? '']);
-  return Math.max(1, Math.ceil(text.length / 4));
-}
-
-function maxTokensOf(body: Record<string, unknown>): number {
-  const max = body.max_output_tokens ?? body.max_completion_tokens ?? body.max_tokens;
-  return typeof max === 'number' && max > 0 ? max : Number.POSITIVE_INFINITY;
-}
-
-function errorBody(status: number) {
-  const rateLimited = status === 429;
-  return {
-    error: {
-      message: rateLimited ? 'Rate limit reached for requests' : `The server had an error (${status})`,
-      type: rateLimited ? 'requests' : 'server_error',
-      code: rateLimited ? 'rate_limit_exceeded' : null,
-      param: null,
-    },
-  };
-}
 
 export async function startFakeModelServer(opts: FakeModelServerOptions = {}): Promise<FakeModelServer> {
   const requests: RecordedRequest[] = [];
@@ -538,14 +294,8 @@ export async function startFakeModelServer(opts: FakeModelServerOptions = {}): P
       changed();
       const reply = rec.reply;
       if (reply !== null && 'httpStatus' in reply) {
-        const headers: Record<string, string> = { 'content-type': 'application/json' };
-        if (reply.retryAfterSeconds !== undefined) {
-          headers['retry-after'] = String(Math.ceil(reply.retryAfterSeconds));
-          headers['retry-after-ms'] = String(Math.round(reply.retryAfterSeconds * 1000));
-        }
         end(rec, 'http-error');
-        res.writeHead(reply.httpStatus, headers);
-        res.end(JSON.stringify(reply.body ?? errorBody(reply.httpStatus)));
+        writeHttpError(res, reply);
         return;
       }
       req.socket.setNoDelay(true);
@@ -579,24 +329,14 @@ export async function startFakeModelServer(opts: FakeModelServerOptions = {}): P
         frame = null; // answered below with the same error frame as any other malformed event
       }
       if (frame === null || frame.type !== 'response.create') {
-        ws.send(
-          JSON.stringify({
-            type: 'error',
-            status: 400,
-            error: { code: 'invalid_event', message: 'expected a response.create frame' },
-          }),
-        );
+        ws.send(wsErrorFrame(400, { code: 'invalid_event', message: 'expected a response.create frame' }));
         return;
       }
       if (active !== null && active.rec.endedAt === null) {
         ws.send(
-          JSON.stringify({
-            type: 'error',
-            status: 400,
-            error: {
-              code: 'response_in_progress',
-              message: 'a response is already in progress on this connection',
-            },
+          wsErrorFrame(400, {
+            code: 'response_in_progress',
+            message: 'a response is already in progress on this connection',
           }),
         );
         return;
@@ -605,19 +345,8 @@ export async function startFakeModelServer(opts: FakeModelServerOptions = {}): P
       changed();
       const reply = rec.reply;
       if (reply !== null && 'httpStatus' in reply) {
-        // Over a WebSocket the API reports HTTP-like failures as a wrapped error frame and keeps the socket.
-        const body = (reply.body ?? errorBody(reply.httpStatus)) as { error?: unknown };
-        const headers =
-          reply.retryAfterSeconds === undefined
-            ? undefined
-            : {
-                'retry-after': String(Math.ceil(reply.retryAfterSeconds)),
-                'retry-after-ms': String(Math.round(reply.retryAfterSeconds * 1000)),
-              };
         end(rec, 'http-error');
-        ws.send(
-          JSON.stringify({ type: 'error', status: reply.httpStatus, error: body.error ?? body, headers }),
-        );
+        ws.send(wsHttpErrorFrame(reply));
         return;
       }
       active = {
