@@ -204,12 +204,14 @@ export class RoomDoc {
     };
     const own: AwarenessEntry[] = [];
     for (const entry of entries) {
+      // The stock client relays every awareness change it hears with the clock unchanged: others', and
+      // those of its own person's other tabs. Such an entry changes nothing and is skipped whoever owns
+      // it; taken as this socket's own, its presence would be removed when this socket closes.
+      const known = this.awareness.meta.get(entry.clientId);
+      if (known && entry.clock <= known.clock) continue;
       const owner = this.deps.bindings.userOf(entry.clientId);
       if (owner !== undefined && owner !== conn.user.id) {
-        // The stock client relays every awareness change it hears, others' included, with their clock
-        // unchanged. Only a newer clock for someone else's clientID is an attempt to speak for them.
-        const known = this.awareness.meta.get(entry.clientId);
-        if (known && entry.clock <= known.clock) continue;
+        // Only a newer clock for someone else's clientID is an attempt to speak for them.
         throw new AppError('identity_mismatch', `clientID ${entry.clientId} belongs to another participant`);
       }
       // ROOM-8: a client speaks only for its own clientIDs, and the server says who it is.
