@@ -16,6 +16,7 @@ import { createEditParser, type EditEvent, type EditFormat, type HunkStart } fro
 import { type FileSnapshot, mapToLive, snapshotFile } from './file-snapshot.ts';
 import type { ModelMessage, ModelProvider } from './model-provider.ts';
 import { buildContext, buildInstructions, contextCharBudget, formatForModel } from './prompt-builder.ts';
+import { newRunMap, runsMap } from './review-doc.ts';
 import { ReviewWriter } from './review-writer.ts';
 
 export interface AgentRunDeps {
@@ -122,9 +123,7 @@ export class AgentRun {
 
   /** Writes the queued run to the review doc; `start` begins streaming once a run slot is free. */
   announce(): void {
-    const map = new Y.Map<unknown>();
-    for (const [key, value] of Object.entries(this.view)) map.set(key, value);
-    this.deps.room.review.transact((doc) => doc.getMap('runs').set(this.id, map), {
+    this.deps.room.review.transact((doc) => runsMap(doc).set(this.id, newRunMap(this.view)), {
       source: 'agent',
       runId: this.id,
     });
