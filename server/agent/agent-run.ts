@@ -395,7 +395,8 @@ export class AgentRun {
     const steer = { by: by.id, text, at: this.deps.now(), mode };
     this.view.steers = [...this.view.steers, steer];
     this.writer.updateRun({ steers: this.view.steers });
-    if (mode === 'now') {
+    // A run still waiting for a slot has nothing to interrupt: `now` simply joins the queue.
+    if (mode === 'now' && this.turn) {
       this.turns.unshift({ instruction: text, kind: 'steer' });
       this.interrupt(by, { continueWith: text });
     } else {
