@@ -172,7 +172,12 @@ export class RoomDoc {
   private applyClientUpdate(conn: Connection, update: Uint8Array): void {
     // ROOM-6: viewers' writes and any client write to the review doc are dropped, never applied or relayed.
     if (!conn.canWrite) return;
-    if (this.storedBytes + update.byteLength > this.deps.limits.maxDocBytes) {
+    // Structs whose parents have not arrived are held by Yjs in memory (pending), never stored, and
+    // integrate all at once when the parents come: they count too, or a client could grow the room's
+    // memory without bound and the document past its limit with one small update at the end.
+    const store = this.doc.store;
+    const pendingBytes = (store.pendingStructs?.update.byteLength ?? 0) + (store.pendingDs?.byteLength ?? 0);
+    if (this.storedBytes + pendingBytes + update.byteLength > this.deps.limits.maxDocBytes) {
       throw new AppError(
         'too_large',
         `document ${this.name} would exceed its size limit of ${this.deps.limits.maxDocBytes} bytes`,
