@@ -53,6 +53,8 @@ export default defineConfig({
     target: 'es2022',
     sourcemap: true,
     reportCompressedSize: true,
+    // `npm start` builds first; on a busy machine the bundler's "plugin took long" notes are only noise.
+    rolldownOptions: { checks: { bundlerTimings: false } },
   },
   // One Yjs instance for the app and every y-* package (two copies break `instanceof` checks).
   resolve: { dedupe: ['yjs', 'y-protocols', 'lib0', '@codemirror/state', '@codemirror/view'] },

@@ -93,6 +93,9 @@ describe('the room in a browser', () => {
     await ada.click('text=Open the room');
     await ada.waitForSelector('.pill-online');
     roomUrl = ada.url().replace(/#.*$/, '');
+    // This server has no model: the room works, and the Spark panel says what to configure.
+    expect(await ada.textContent('.spark-panel .notice')).toContain('set SPARK_BASE_URL / SPARK_API_KEY');
+    expect(await ada.isDisabled('.prompt-input')).toBe(true);
   });
 
   it('two people type in one file and see each other’s text and cursors', async () => {

@@ -142,7 +142,7 @@ describe('Spark in the browser', () => {
 
     // The stopped hunk is rejected; the code never changed.
     await ada.click('.cm-spark-proposal .cm-spark-btn-reject');
-    await bob.waitForSelector('.cm-spark-proposal', { state: 'detached' });
+    await bob.waitForSelector('.cm-editor .cm-spark-proposal', { state: 'detached' });
     expect(await editorText(bob)).toContain('return a - b;');
   });
 
@@ -174,6 +174,75 @@ describe('Spark in the browser', () => {
     );
     expect(await bob.locator('.cm-blame-marker').first().textContent()).toBe('Ada');
     await screenshot(bob, '13-blame-shows-spark');
+  });
+
+  it('a new file Spark proposes shows in both file trees as pending, and accepting it creates it', async () => {
+    fake.enqueue({
+      text: '*** Begin Patch\n*** Add File: src/util.ts\n+export const twice = (n: number) => n * 2;\n*** End Patch\n',
+      tokensPerSecond: 2000,
+    });
+    await ada.fill('.prompt-input', 'Add a helper file');
+    await ada.click('button:text("Ask Spark")');
+    for (const page of [ada, bob])
+      await page.waitForSelector('.tree-pending:has-text("src/util.ts")', { timeout: 15_000 });
+    await bob.click('.tree-pending:has-text("src/util.ts")');
+    await bob.waitForSelector('.preview-host .cm-spark-badge:text("proposed")');
+    expect(await bob.locator('.preview-host .cm-spark-text').textContent()).toBe(
+      'export const twice = (n: number) => n * 2;\n',
+    );
+    await screenshot(bob, '14-new-file-proposed');
+    await bob.click('.preview-host .cm-spark-btn-accept');
+    for (const page of [ada, bob]) {
+      await page.waitForSelector('.tree-file[data-path="src/util.ts"]');
+      await page.waitForSelector('.tree-pending', { state: 'detached' });
+    }
+    await bob.waitForSelector('.file-path:text("src/util.ts")');
+  });
+
+  it('redirecting a run steers it; a failing model shows why the run failed', async () => {
+    await ada.click('.tree-file[data-path="src/math.ts"]');
+    const patchMul = (...plus: string[]) =>
+      `*** Begin Patch\n*** Update File: src/math.ts\n@@\n export function mul(a: number, b: number): number {\n-  return a * b;\n${plus.map((l) => `+${l}\n`).join('')} }\n*** End Patch\n`;
+    fake.enqueue(
+      {
+        text: patchMul(
+          '  // Multiplies two numbers, written out at length so that there is time to redirect it',
+          '  return a * b;',
+        ),
+        tokensPerSecond: 12,
+      },
+      { text: patchMul('  return b * a;'), tokensPerSecond: 2000 },
+    );
+    const first = fake.requests.length;
+    await ada.fill('.prompt-input', 'Rewrite mul');
+    await ada.click('button:text("Ask Spark")');
+    await bob.waitForSelector('article.run[data-status="streaming"] .steer-input', { timeout: 15_000 });
+    await bob.fill(
+      'article.run[data-status="streaming"] .steer-input',
+      'Only swap the operands, nothing else',
+    );
+    await bob.click('article.run[data-status="streaming"] button:text("Steer now")');
+    const steered = await fake.waitForRequest(first + 1);
+    expect(JSON.stringify(steered.body)).toContain('Only swap the operands, nothing else');
+    await ada.waitForSelector('article.run .run-steer:has-text("Bob (redirected): Only swap the operands")');
+    await ada.waitForSelector('.cm-spark-text:has-text("return b * a;")', { timeout: 15_000 });
+    await ada.click('article.run >> nth=0 >> button:text("Reject all")');
+    await bob.waitForSelector('.cm-editor .cm-spark-proposal', { state: 'detached' });
+
+    fake.enqueue({
+      inBandError: { message: 'model overloaded', code: 'server_error' },
+      afterTokens: 3,
+      text: 'Looking at',
+    });
+    await bob.fill('.prompt-input', 'Try again');
+    await bob.click('button:text("Ask Spark")');
+    for (const page of [ada, bob]) {
+      await page.waitForSelector('article.run[data-status="failed"] .run-error', { timeout: 15_000 });
+      expect(
+        await page.locator('article.run[data-status="failed"] .run-error').first().textContent(),
+      ).toMatch(/^Spark failed: .*model overloaded/);
+    }
+    await screenshot(ada, '15-run-failed');
   });
 
   it('logged no errors in any page', () => {

@@ -106,12 +106,18 @@ export function mountRoom(
   cleanups.push(() => editor.destroy());
   layout.readOnlyNotice.hidden = can.write;
 
+  const hidePreview = () => {
+    layout.previewHost.hidden = true;
+    layout.previewHost.replaceChildren();
+    layout.editorHost.hidden = false;
+  };
+
   const openFile = (path: string, byUser: boolean) => {
     const text = session.files.get(path);
     if (!text) return;
     if (byUser) follow.ownMove();
     previewing = null;
-    layout.previewHost.hidden = true;
+    hidePreview();
     editor.open(path, text);
     history.replaceState(null, '', `#file=${encodeURIComponent(path)}`);
     feedSuggestions();
@@ -189,6 +195,7 @@ export function mountRoom(
       editor.close();
       renderPreview();
       renderFileBar();
+      renderTree();
     },
     create: tryCreate,
     rename: (from, to) => {
@@ -253,18 +260,19 @@ export function mountRoom(
       // Decided: an accepted file now exists in the tree; a rejected one is simply gone.
       const path = previewing;
       previewing = null;
-      layout.previewHost.hidden = true;
+      hidePreview();
       if (session.files.has(path)) openFile(path, false);
       else onFilesChanged();
       return;
     }
     layout.previewHost.hidden = false;
+    layout.editorHost.hidden = true;
     renderNewFilePreview(layout.previewHost, s, session.askedByOf(s), can.accept, {
       accept: (id) => decide(client.accept(id)),
       reject: (id) => decide(client.reject(id)),
       close: () => {
         previewing = null;
-        layout.previewHost.hidden = true;
+        hidePreview();
         onFilesChanged();
       },
     });
