@@ -60,6 +60,7 @@ export function showJoinPage(
       error.hidden = false;
       submit.disabled = false;
       form.hidden = false;
+      status.hidden = true;
     }
   };
 
@@ -88,28 +89,22 @@ export function showJoinPage(
         h('a', { href: roomPath(roomId) }, 'Open it as before'),
       ),
   );
+  const status = h('p', { class: 'muted loading', hidden: true });
   mount(
     root,
     h(
       'div',
       { class: 'centered' },
       h('div', { class: 'brand big' }, h('span', { class: 'brand-mark' }, '✦'), 'Sparkroom'),
+      status,
       form,
     ),
   );
   // The name is asked once: with a remembered name (and no earlier seat here) we join straight away.
   if (store.displayName && !existing) {
     form.hidden = true;
-    mount(
-      root,
-      h(
-        'div',
-        { class: 'centered' },
-        h('div', { class: 'brand big' }, h('span', { class: 'brand-mark' }, '✦'), 'Sparkroom'),
-        h('p', { class: 'muted' }, `Joining as ${store.displayName}…`),
-        form,
-      ),
-    );
+    status.hidden = false;
+    status.textContent = `Joining as ${store.displayName}…`;
     void join(store.displayName);
   } else nameInput.focus();
 }
