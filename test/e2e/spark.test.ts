@@ -18,7 +18,10 @@ export function mul(a: number, b: number): number {
 }
 `;
 
-/** A long replacement, streamed slowly, so there is time to watch it and stop it mid-way. */
+/**
+ * A long replacement streamed slowly (about a minute at 12 tokens/s), so the stop always lands mid-stream
+ * however slow a loaded machine makes the pages.
+ */
 const LONG_REPLY = `Rewriting add.
 *** Begin Patch
 *** Update File: src/math.ts
@@ -26,8 +29,7 @@ const LONG_REPLY = `Rewriting add.
  export function add(a: number, b: number): number {
 -  return a - b;
 +  // Adds two numbers. The old code subtracted them, which was a bug that every
-+  // caller worked around by negating b first; callers no longer need to do that.
-+  const sum = a + b;
+${Array.from({ length: 40 }, (_, i) => `+  // caller worked around by negating b first (note ${i + 1} of 40 on why that was wrong).\n`).join('')}+  const sum = a + b;
 +  return sum;
  }
 *** End Patch
