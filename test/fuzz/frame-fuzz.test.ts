@@ -1,0 +1,231 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import * as Y from 'yjs';
+import type { JoinResponse } from '../../schema/protocol.ts';
+import { Connection } from '../../server/rooms/connection.ts';
+import { Room } from '../../server/rooms/room.ts';
+import { RoomDoc } from '../../server/rooms/room-doc.ts';
+import { lostEdits } from '../faults/doc-contains.ts';
+import { openRawClient, type RawClient, syncSocketUrl } from '../helpers/raw-socket.ts';
+import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { connectClient, whenSynced, type YClient } from '../helpers/y-client.ts';
+import { eventually } from '../memory/eventually.ts';
+import { mb, settledHeap } from '../memory/heap.ts';
+import { whenNoneLive } from '../memory/live-objects.ts';
+import { type FrameKind, hostileFrame } from './hostile-frames.ts';
+import { fuzzSeeds, seededRandom } from './seeded-random.ts';
+
+/** Time each seed fuzzes for; FUZZ_FRAME_MS raises it for a long local run. */
+const FUZZ_MS = Number(process.env.FUZZ_FRAME_MS ?? 2500);
+const SEEDS = fuzzSeeds([0xf4a3e001], Number(process.env.FUZZ_SEEDS ?? 0));
+const ATTACKERS = 4;
+/** Close codes a refused frame may earn (ROOM-10, ROOM-7): never 1011, which would be an unexpected throw. */
+const REFUSALS = new Set([4400, 4413, 4429, 4430]);
+/** heapUsed moves by a MB or two as V8 compiles the refusal paths; the exact check is the live objects. */
+const SLACK_BYTES = 3 * 1024 * 1024;
+
+describe('frame fuzzer: hostile y-protocols frames on live sockets (ROOM-10)', () => {
+  let server: TestServer | null = null;
+  const cleanup: (() => void)[] = [];
+  afterEach(async () => {
+    for (const fn of cleanup.splice(0)) fn();
+    await server?.close();
+    server = null;
+  });
+
+  for (const seed of SEEDS) {
+    it(`SAFE-5: seed ${seed}: the server never crashes, refuses each bad frame on its socket only, other rooms and honest clients keep working, memory returns`, async ({
+      annotate,
+    }) => {
+      const rng = seededRandom(seed);
+      const s = await startTestServer({ limits: { maxDocBytes: 512 * 1024, maxAwarenessPerSecond: 40 } });
+      server = s;
+      const target = await s.roomWith(['editor', 'editor', 'viewer', 'editor']);
+      const quiet = await s.roomWith(['editor', 'editor']);
+      const stock = (roomId: string, person: JoinResponse) => {
+        const c = connectClient(s.syncUrl, roomId, person.token);
+        cleanup.push(() => c.destroy());
+        return c;
+      };
+
+      // Honest people in the attacked room and in another room; one round of edits before the baseline
+      // so the heap baseline includes everything a working server holds.
+      const honestA = stock(target.room.roomId, target.people[0]!);
+      const honestB = stock(target.room.roomId, target.people[1]!);
+      const otherA = stock(quiet.room.roomId, quiet.people[0]!);
+      const otherB = stock(quiet.room.roomId, quiet.people[1]!);
+      await Promise.all([honestA, honestB, otherA, otherB].map((c) => whenSynced(c)));
+      // Honest sockets are never closed: a refusal concerns the socket that sent the frame.
+      const honestCloses: string[] = [];
+      for (const [name, c] of [
+        ['target A', honestA],
+        ['target B', honestB],
+        ['other A', otherA],
+        ['other B', otherB],
+      ] as const) {
+        c.provider.on('connection-close', (e: CloseEvent | null) => {
+          if (e) honestCloses.push(`${name}: ${e.code} ${e.reason}`);
+        });
+      }
+      let round = 0;
+      const stillWorks = async (a: YClient, b: YClient) => {
+        round++;
+        try {
+          a.edit('live.ts', (t) => t.insert(t.length, `a${round};`));
+          await b.waitForText('live.ts', (x) => x.includes(`a${round};`));
+          b.edit('live.ts', (t) => t.insert(t.length, `b${round};`));
+          await a.waitForText('live.ts', (x) => x.includes(`b${round};`));
+        } catch (err) {
+          throw new Error(
+            `seed ${seed}: round ${round} failed (honest closes: ${honestCloses.join('; ') || 'none'})`,
+            {
+              cause: err,
+            },
+          );
+        }
+      };
+      await stillWorks(honestA, honestB);
+      await stillWorks(otherA, otherB);
+
+      const sent = new Map<FrameKind, number>();
+      const closes = new Map<number, number>();
+      let frames = 0;
+      let sockets = 0;
+      const attacker = async (who: JoinResponse, review: boolean, deadline: number) => {
+        while (performance.now() < deadline) {
+          const raw: RawClient = await openRawClient(
+            syncSocketUrl(s.syncUrl, target.room.roomId, who.token, review),
+          );
+          sockets++;
+          let open = true;
+          while (open && performance.now() < deadline) {
+            for (let i = rng.range(1, 3); i > 0; i--) {
+              const frame = hostileFrame(rng);
+              sent.set(frame.kind, (sent.get(frame.kind) ?? 0) + 1);
+              frames++;
+              if (typeof frame.data === 'string') raw.sendText(frame.data);
+              else raw.send(frame.data);
+            }
+            // A fence: either the server answers (the socket survived those frames) or it closes it.
+            open = await raw.roundTrip(5000).then(
+              () => true,
+              () => false,
+            );
+          }
+          if (!open) {
+            const { code } = await raw.waitForClose();
+            closes.set(code, (closes.get(code) ?? 0) + 1);
+          }
+          raw.close();
+        }
+      };
+      const people = target.people;
+      const fuzz = (ms: number) => {
+        const deadline = performance.now() + ms;
+        return Promise.all([
+          ...Array.from({ length: ATTACKERS }, (_, i) =>
+            attacker(people[i % people.length]!, i === ATTACKERS - 1, deadline),
+          ),
+          (async () => {
+            while (performance.now() < deadline) {
+              await stillWorks(honestA, honestB);
+              await stillWorks(otherA, otherB);
+            }
+          })(),
+        ]);
+      };
+      // A short warm-up first: the baseline then includes the code the refusal paths compile and the
+      // caches a working server fills, and the measurement shows what the fuzzing itself leaves behind.
+      await fuzz(300);
+      const baseline = await settledHeap();
+      await fuzz(FUZZ_MS);
+
+      // Every refusal was a deliberate one (no 1011 from an unexpected throw, no dropped connection).
+      for (const code of closes.keys())
+        expect({ code, refused: REFUSALS.has(code) }).toEqual({ code, refused: true });
+      expect(honestCloses).toEqual([]);
+      expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
+      await stillWorks(honestA, honestB);
+      expect(honestA.text('live.ts')).toBe(honestB.text('live.ts'));
+
+      // What the honest clients hold is stored: a restarted server serves it back.
+      const held = Y.encodeStateAsUpdate(honestA.doc);
+      const heldText = honestA.text('live.ts');
+      for (const fn of cleanup.splice(0)) fn();
+      await eventually(() => s.running.registry.size === 0, 'every room to unload');
+      await whenNoneLive({ Room, RoomDoc, Connection, WebSocket });
+      const after = await settledHeap();
+      await s.close({ keepData: true });
+      server = await startTestServer({ dataDir: s.dataDir });
+      const reader = await openRawClient(syncSocketUrl(server.syncUrl, target.room.roomId, people[0]!.token));
+      cleanup.push(() => reader.close());
+      await reader.roundTrip();
+      expect(reader.text('live.ts')).toBe(heldText);
+      expect(lostEdits(reader.doc, held)).toBe(0);
+
+      const kinds = [...sent.entries()].map(([k, n]) => `${k} ${n}`).join(', ');
+      const codes = [...closes.entries()].map(([c, n]) => `${c}x${n}`).join(' ');
+      await annotate(
+        `seed ${seed}: ${frames} frames in ${FUZZ_MS} ms on ${sockets} sockets (${kinds}); closes ${codes}; ` +
+          `${round} working rounds; heap ${mb(baseline)} -> ${mb(after)}; live Room/RoomDoc/Connection/WebSocket after: 0`,
+      );
+      expect(after - baseline).toBeLessThan(SLACK_BYTES);
+    }, 60_000);
+  }
+});
+
+describe('pinned frame-fuzzer findings', () => {
+  let server: TestServer | null = null;
+  afterEach(async () => {
+    await server?.close();
+    server = null;
+  });
+
+  it('SAFE-6: updates whose parents never arrive count toward maxDocBytes: they cannot grow memory or the document past it', async () => {
+    const maxDocBytes = 64 * 1024;
+    const s = await startTestServer({ limits: { maxDocBytes } });
+    server = s;
+    const { room, people } = await s.roomWith(['editor', 'editor']);
+    // One client's history: a head that creates the file, then eight 16 KB insertions that need it.
+    const doc = new Y.Doc();
+    doc.clientID = 777_001;
+    const files = doc.getMap<Y.Text>('files');
+    const head = (() => {
+      const sv = Y.encodeStateVector(doc);
+      files.set('big.ts', new Y.Text());
+      return Y.encodeStateAsUpdate(doc, sv);
+    })();
+    const tail: Uint8Array[] = [];
+    for (let i = 0; i < 8; i++) {
+      const sv = Y.encodeStateVector(doc);
+      files.get('big.ts')!.insert(0, `${i}`.repeat(16 * 1024));
+      tail.push(Y.encodeStateAsUpdate(doc, sv));
+    }
+    // Someone stays in the room throughout, so it stays loaded and what is held pending stays held.
+    const reader = await openRawClient(syncSocketUrl(s.syncUrl, room.roomId, people[1]!.token));
+    // The tail alone: Yjs can only hold it pending, in memory, and nothing is stored.
+    const attacker = await openRawClient(syncSocketUrl(s.syncUrl, room.roomId, people[0]!.token));
+    let accepted = 0;
+    for (const update of tail) {
+      attacker.sendUpdate(update);
+      const open = await attacker.roundTrip().then(
+        () => true,
+        () => false,
+      );
+      if (!open) break;
+      accepted++;
+    }
+    expect((await attacker.waitForClose()).code).toBe(4413);
+    expect(accepted).toBeLessThan(4);
+    // Then the head: whatever was held pending integrates, and the document stays within its limit.
+    const again = await openRawClient(syncSocketUrl(s.syncUrl, room.roomId, people[0]!.token));
+    again.sendUpdate(head);
+    await again.roundTrip();
+    again.close();
+    await reader.roundTrip();
+    expect(reader.text('big.ts').length).toBe(accepted * 16 * 1024);
+    expect(Y.encodeStateAsUpdate(reader.doc).byteLength).toBeLessThanOrEqual(maxDocBytes);
+    reader.close();
+    doc.destroy();
+  });
+});

@@ -1,0 +1,182 @@
+import * as encoding from 'lib0/encoding';
+import * as Y from 'yjs';
+import { messageType } from '../../schema/protocol.ts';
+import {
+  awarenessFrame,
+  fileUpdate,
+  queryAwarenessFrame,
+  syncStep1Frame,
+  updateFrame,
+} from '../helpers/raw-socket.ts';
+import type { SeededRandom } from './seeded-random.ts';
+
+export type FrameKind =
+  | 'random-bytes'
+  | 'random-type'
+  | 'flipped'
+  | 'truncated'
+  | 'extended'
+  | 'huge-varint'
+  | 'huge-length'
+  | 'awareness-json'
+  | 'valid-update'
+  | 'future-update'
+  | 'text';
+
+export interface HostileFrame {
+  kind: FrameKind;
+  /** a string is sent as a text frame */
+  data: Uint8Array | string;
+}
+
+/** Valid y-websocket frames of every message type, the material the mutations start from. */
+function validFrame(rng: SeededRandom): Uint8Array {
+  switch (rng.int(5)) {
+    case 0: {
+      const doc = new Y.Doc();
+      doc.getText('t').insert(0, rng.text(8));
+      const frame = syncStep1Frame(Y.encodeStateVector(doc));
+      doc.destroy();
+      return frame;
+    }
+    case 1:
+      return updateFrame(fileUpdate(`f${rng.int(4)}.ts`, rng.text(24), { clientId: rng.range(1, 2 ** 31) }));
+    case 2:
+      return awarenessFrame([
+        { clientId: rng.range(1, 2 ** 31), clock: rng.range(1, 50), state: { cursor: rng.int(100) } },
+      ]);
+    case 3:
+      return queryAwarenessFrame();
+    default: {
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, messageType.sync);
+      encoding.writeVarUint(encoder, 1);
+      encoding.writeVarUint8Array(
+        encoder,
+        fileUpdate('step2.ts', rng.text(16), { clientId: rng.range(1, 2 ** 31) }),
+      );
+      return encoding.toUint8Array(encoder);
+    }
+  }
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** A varuint longer than any 53-bit integer: 0xff bytes without the final stop bit, then one that stops. */
+function hugeVarint(rng: SeededRandom): Uint8Array {
+  const n = rng.range(8, 14);
+  const out = new Uint8Array(n);
+  out.fill(0xff, 0, n - 1);
+  out[n - 1] = 0x7f;
+  return out;
+}
+
+/**
+ * One frame a hostile or broken client might send: random bytes, random message types, valid frames
+ * with flipped bytes, cut short or with trailing garbage, varints past 2^53, lengths far past the frame,
+ * awareness with odd JSON, valid updates under random clientIDs, and updates whose dependencies never
+ * arrive (Yjs keeps those pending in memory).
+ */
+export function hostileFrame(rng: SeededRandom): HostileFrame {
+  const kind = rng.weighted<FrameKind>({
+    'random-bytes': 2,
+    'random-type': 1,
+    flipped: 4,
+    truncated: 2,
+    extended: 1,
+    'huge-varint': 1,
+    'huge-length': 1,
+    'awareness-json': 1,
+    'valid-update': 1,
+    'future-update': 1,
+    text: 0.3,
+  });
+  switch (kind) {
+    case 'random-bytes':
+      return { kind, data: rng.bytes(rng.int(64)) };
+    case 'random-type': {
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, rng.chance(0.5) ? rng.range(4, 127) : rng.range(128, 2 ** 31));
+      encoding.writeUint8Array(encoder, rng.bytes(rng.int(16)));
+      return { kind, data: encoding.toUint8Array(encoder) };
+    }
+    case 'flipped': {
+      const frame = validFrame(rng);
+      for (let i = rng.range(1, 4); i > 0; i--) {
+        const at = rng.int(frame.length);
+        frame[at] = (frame[at] ?? 0) ^ (1 << rng.int(8));
+      }
+      return { kind, data: frame };
+    }
+    case 'truncated': {
+      const frame = validFrame(rng);
+      return { kind, data: frame.slice(0, rng.int(frame.length)) };
+    }
+    case 'extended':
+      return { kind, data: concat(validFrame(rng), rng.bytes(rng.range(1, 8))) };
+    case 'huge-varint': {
+      const where = rng.int(3);
+      if (where === 0) return { kind, data: hugeVarint(rng) };
+      if (where === 1) return { kind, data: concat(new Uint8Array([messageType.sync]), hugeVarint(rng)) };
+      return { kind, data: concat(new Uint8Array([messageType.sync, 2]), hugeVarint(rng), rng.bytes(4)) };
+    }
+    case 'huge-length': {
+      // Declares a payload of up to 2^31 bytes and carries a few.
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, rng.pick([messageType.sync, messageType.awareness]));
+      if (rng.chance(0.5)) encoding.writeVarUint(encoder, rng.int(3));
+      encoding.writeVarUint(encoder, rng.range(2 ** 20, 2 ** 31));
+      encoding.writeUint8Array(encoder, rng.bytes(rng.int(32)));
+      return { kind, data: encoding.toUint8Array(encoder) };
+    }
+    case 'awareness-json': {
+      const json = rng.pick([
+        '{"user":{"id":"someone-else","name":"Admin","role":"owner"}}',
+        `{"a":${'['.repeat(2000)}${']'.repeat(2000)}}`,
+        '{"__proto__":{"polluted":true}}',
+        'null',
+        '"just a string"',
+        `{"big":"${'x'.repeat(rng.range(1, 4000))}"}`,
+        '{',
+      ]);
+      const inner = encoding.createEncoder();
+      encoding.writeVarUint(inner, 1);
+      encoding.writeVarUint(inner, rng.range(1, 2 ** 31));
+      encoding.writeVarUint(inner, rng.range(0, 1000));
+      encoding.writeVarString(inner, json);
+      const outer = encoding.createEncoder();
+      encoding.writeVarUint(outer, messageType.awareness);
+      encoding.writeVarUint8Array(outer, encoding.toUint8Array(inner));
+      return { kind, data: encoding.toUint8Array(outer) };
+    }
+    case 'valid-update':
+      return {
+        kind,
+        data: updateFrame(
+          fileUpdate(`fuzz${rng.int(3)}.ts`, rng.text(40), { clientId: rng.range(1, 2 ** 31) }),
+        ),
+      };
+    case 'future-update': {
+      // The second half of a client's history without the first: every struct waits for a parent.
+      const doc = new Y.Doc();
+      doc.clientID = rng.range(1, 2 ** 31);
+      const text = doc.getMap<Y.Text>('files').set(`pending${rng.int(3)}.ts`, new Y.Text());
+      text.insert(0, rng.text(20));
+      const sv = Y.encodeStateVector(doc);
+      text.insert(rng.int(text.length), rng.text(200));
+      const frame = updateFrame(Y.encodeStateAsUpdate(doc, sv));
+      doc.destroy();
+      return { kind, data: frame };
+    }
+    case 'text':
+      return { kind, data: rng.text(30) };
+  }
+}
