@@ -179,6 +179,7 @@ export class AgentRun {
           this.view.metrics.tokens++;
           state.output += event.text;
           for (const edit of state.parser.push(event.text)) this.onEdit(state, edit);
+          this.updateRate(now);
           this.writer.updateRun({ metrics: { ...this.view.metrics }, message: this.view.message });
           break;
         }
@@ -432,10 +433,7 @@ export class AgentRun {
     const now = this.deps.now();
     this.view.status = status;
     this.view.endedAt = now;
-    if (this.firstTokenAt !== null && this.view.metrics.tokens > 0) {
-      const seconds = Math.max(0.001, (now - this.firstTokenAt) / 1000);
-      this.view.metrics.tokensPerSecond = Math.round(this.view.metrics.tokens / seconds);
-    }
+    this.updateRate(now);
     this.writer.updateRun({
       status,
       error: this.view.error,
@@ -446,6 +444,13 @@ export class AgentRun {
     this.writer.close();
     this.deps.room.review.setServerPresence(this.presenceId, null);
     this.persist(status, by, error);
+  }
+
+  /** tokens per second since the first token, shown live while streaming and final at the end */
+  private updateRate(now: number): void {
+    if (this.firstTokenAt === null || this.view.metrics.tokens === 0) return;
+    const seconds = (now - this.firstTokenAt) / 1000;
+    if (seconds > 0) this.view.metrics.tokensPerSecond = Math.round(this.view.metrics.tokens / seconds);
   }
 
   private publishPresence(): void {
