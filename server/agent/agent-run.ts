@@ -1,6 +1,7 @@
 import * as Y from 'yjs';
 import {
   CODE_FILES_KEY,
+  isValidFilePath,
   type PublicUser,
   type RunView,
   SPARK_COLOR,
@@ -285,6 +286,9 @@ export class AgentRun {
 
   /** Places a hunk (AGENT-4); returns its suggestion id, or null after reporting why it cannot be placed. */
   private anchor(state: TurnState, hunk: HunkStart): string | null {
+    // The model's output is untrusted (file contents can carry instructions): a path that could leave
+    // the project, once accepted, would reach whatever writes the room's files to disk.
+    if (!isValidFilePath(hunk.file)) return this.unanchored(hunk.file, 'not a valid relative file path');
     const doc = this.deps.room.code.doc;
     const files = doc.getMap<Y.Text>(CODE_FILES_KEY);
     const ytext = files.get(hunk.file);
