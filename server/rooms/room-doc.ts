@@ -192,10 +192,41 @@ export class RoomDoc {
     // ROOM-7: every clientID whose structs this update inserts must belong to the sender.
     for (const clientId of meta.from.keys()) this.deps.bindings.claim(clientId, conn.user.id);
     const origin: TransactionOrigin = { source: 'connection', connId: conn.id, userId: conn.user.id };
+    const pendingDsBefore = store.pendingDs;
     try {
       Y.applyUpdate(this.doc, update, origin);
     } catch (err) {
       throw new AppError('malformed_frame', 'update cannot be applied', { cause: err });
+    }
+    if (store.pendingDs !== null && store.pendingDs !== pendingDsBefore) {
+      this.refuseForeignFutureDeletes(conn, update, pendingDsBefore);
+    }
+  }
+
+  /**
+   * Yjs keeps deletions of items it has not seen yet (pendingDs) and applies them when the items arrive,
+   * in the transaction of the update that brings them, which is not echoed to its sender. A delete of
+   * clocks another person has not written yet would erase their next words on arrival, for everyone but
+   * them. Only the sender's own (or unclaimed) clientIDs may have deletes waiting; otherwise the waiting
+   * deletes this update added are dropped and the socket is closed. Rare path: only when pendingDs grew.
+   */
+  private refuseForeignFutureDeletes(
+    conn: Connection,
+    update: Uint8Array,
+    pendingDsBefore: Uint8Array | null,
+  ): void {
+    const store = this.doc.store;
+    for (const [clientId, ranges] of Y.decodeUpdate(update).ds.clients) {
+      const owner = this.deps.bindings.userOf(clientId);
+      if (owner === undefined || owner === conn.user.id) continue;
+      const known = Y.getState(store, clientId);
+      if (ranges.some((r) => r.clock + r.len > known)) {
+        store.pendingDs = pendingDsBefore;
+        throw new AppError(
+          'identity_mismatch',
+          `update deletes text clientID ${clientId} has not written yet`,
+        );
+      }
     }
   }
 
