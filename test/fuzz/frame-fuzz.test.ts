@@ -1,3 +1,4 @@
+import * as encoding from 'lib0/encoding';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import * as Y from 'yjs';
@@ -227,5 +228,34 @@ describe('pinned frame-fuzzer findings', () => {
     expect(Y.encodeStateAsUpdate(reader.doc).byteLength).toBeLessThanOrEqual(maxDocBytes);
     reader.close();
     doc.destroy();
+  });
+  it("SAFE-7: a delete of another person's text that does not exist yet is refused (4430), so their next words are not erased on arrival", async () => {
+    const s = await startTestServer();
+    server = s;
+    const { room, people } = await s.roomWith(['editor', 'editor', 'editor']);
+    const honest = connectClient(s.syncUrl, room.roomId, people[0]!.token);
+    const other = connectClient(s.syncUrl, room.roomId, people[2]!.token);
+    try {
+      await Promise.all([whenSynced(honest), whenSynced(other)]);
+      honest.edit('a.ts', (t) => t.insert(0, 'hello '));
+      await other.waitForText('a.ts', (x) => x === 'hello ');
+      // An update with no structs and a delete set naming the honest client's next 1,000 clocks: Yjs keeps
+      // it pending and applies it to whatever that client types next, on the server only.
+      const next = Y.getState(honest.doc.store, honest.doc.clientID);
+      const encoder = encoding.createEncoder();
+      for (const n of [0, 1, honest.doc.clientID, 1, next, 1000]) encoding.writeVarUint(encoder, n);
+      const attacker = await openRawClient(syncSocketUrl(s.syncUrl, room.roomId, people[1]!.token));
+      attacker.sendUpdate(encoding.toUint8Array(encoder));
+      expect((await attacker.waitForClose()).code).toBe(4430);
+      honest.edit('a.ts', (t) => t.insert(t.length, 'world'));
+      await other.waitForText('a.ts', (x) => x === 'hello world');
+      const reader = await openRawClient(syncSocketUrl(s.syncUrl, room.roomId, people[2]!.token));
+      await reader.roundTrip();
+      expect(reader.text('a.ts')).toBe('hello world');
+      reader.close();
+    } finally {
+      honest.destroy();
+      other.destroy();
+    }
   });
 });
