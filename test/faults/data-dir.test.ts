@@ -32,14 +32,14 @@ describe.concurrent('an unusable data directory stops the server at start with a
     expect(failure.message).toMatch(stderrPattern);
   };
 
-  it('SAFE-18: a data directory path that runs through a regular file', async () => {
+  it('SAFE-22: a data directory path that runs through a regular file', async () => {
     const file = join(root, 'a-file');
     writeFileSync(file, 'not a directory');
     const dataDir = join(file, 'data');
     await expectRefusal(dataDir, /Sparkroom could not start: cannot create data directory .*a-file\/data/);
   });
 
-  it('SAFE-18: the same, when the signing key would be kept in the data directory', async () => {
+  it('SAFE-22: the same, when the signing key would be kept in the data directory', async () => {
     const file = join(root, 'another-file');
     writeFileSync(file, 'not a directory');
     // No SPARKROOM_SECRET: configuration itself needs the directory (AUTH-1), so it fails before the DB.
@@ -47,7 +47,7 @@ describe.concurrent('an unusable data directory stops the server at start with a
     await expectRefusal(join(file, 'data'), /ENOTDIR.*another-file\/data/, env);
   });
 
-  it('SAFE-18: a database file that is not a database is refused, and left as it was', async () => {
+  it('SAFE-22: a database file that is not a database is refused, and left as it was', async () => {
     const dataDir = join(root, 'garbage');
     mkdirSync(dataDir);
     const garbage = 'this is not an SQLite file, and must not be overwritten\n'.repeat(100);
@@ -56,7 +56,7 @@ describe.concurrent('an unusable data directory stops the server at start with a
     expect(readFileSync(join(dataDir, 'sparkroom.db'), 'utf8')).toBe(garbage);
   });
 
-  it.skipIf(process.getuid?.() === 0)('SAFE-18: a data directory without write permission', async () => {
+  it.skipIf(process.getuid?.() === 0)('SAFE-22: a data directory without write permission', async () => {
     const dataDir = join(root, 'read-only');
     mkdirSync(dataDir, { mode: 0o500 });
     await expectRefusal(

@@ -22,7 +22,7 @@ describe('a full disk (ROOM-11, ROOM-3)', () => {
     return c;
   };
 
-  it('SAFE-16: an append that fails with SQLITE_FULL closes the room with 4507, shows the edit to no one, corrupts nothing, and the edit is stored once space returns', async () => {
+  it('SAFE-20: an append that fails with SQLITE_FULL closes the room with 4507, shows the edit to no one, corrupts nothing, and the edit is stored once space returns', async () => {
     server = await startStoreServer();
     const { room, people } = await server.roomWith(['editor', 'editor']);
     const a = client(server, room.roomId, people[0]!.token);
@@ -67,7 +67,7 @@ describe('a full disk (ROOM-11, ROOM-3)', () => {
     reader.close();
   });
 
-  it('SAFE-17: a room whose load fails is refused with 4507, writes nothing, and loads on the next try', async () => {
+  it('SAFE-21: a room whose load fails is refused with 4507, writes nothing, and loads on the next try', async () => {
     let failLoads = 0;
     const wrap = (store: DocStore): DocStore => ({
       load: async (name) => {

@@ -33,7 +33,7 @@ describe('a model server that hangs (AGENT-6, AGENT-10, ROOM-12)', () => {
     room = null;
   });
 
-  it('SAFE-20: interrupting a run whose model never answers is a 202, closes upstream and frees the run slot for the queued run', async () => {
+  it('SAFE-23: interrupting a run whose model never answers is a 202, closes upstream and frees the run slot for the queued run', async () => {
     room = await startAgentRoom({ env: { SPARKROOM_MAX_CONCURRENT_RUNS: '1' } });
     room.fake.enqueue({ hang: true }, { text: PATCH_REPLY, tokensPerSecond: 5000 });
     const watcher = room.client(room.people[0]!.token, { review: true });
@@ -55,7 +55,7 @@ describe('a model server that hangs (AGENT-6, AGENT-10, ROOM-12)', () => {
     expect(runOf(watcher, hung)?.status).toBe('interrupted');
   });
 
-  it('SAFE-21: shutting down with a hung run does not wait for the model; after restart the run is interrupted', async () => {
+  it('SAFE-23: shutting down with a hung run does not wait for the model; after restart the run is interrupted', async () => {
     room = await startAgentRoom();
     room.fake.enqueue({ hang: true });
     const runId = await room.prompt(room.people[1]!.token, 'fix add');
@@ -119,7 +119,7 @@ describe('a model server that errors or closes the connection fails the run with
 
   for (const a of apis) {
     for (const f of faults) {
-      it(`SAFE-22: ${a.api}: ${f.name}`, async ({ annotate }) => {
+      it(`SAFE-24: ${a.api}: ${f.name}`, async ({ annotate }) => {
         room = await startAgentRoom({ api: a.api, model: a.model });
         const fake = room.fake;
         fake.setHandler(() => f.reply(a.long));

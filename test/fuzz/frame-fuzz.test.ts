@@ -35,7 +35,7 @@ describe('frame fuzzer: hostile y-protocols frames on live sockets (ROOM-10)', (
   });
 
   for (const seed of SEEDS) {
-    it(`SAFE-5: seed ${seed}: the server never crashes, refuses each bad frame on its socket only, other rooms and honest clients keep working, memory returns`, async ({
+    it(`SAFE-8: seed ${seed}: the server never crashes, refuses each bad frame on its socket only, other rooms and honest clients keep working, memory returns`, async ({
       annotate,
     }) => {
       const rng = seededRandom(seed);
@@ -182,7 +182,7 @@ describe('pinned frame-fuzzer findings', () => {
     server = null;
   });
 
-  it('SAFE-6: updates whose parents never arrive count toward maxDocBytes: they cannot grow memory or the document past it', async () => {
+  it('SAFE-9: updates whose parents never arrive count toward maxDocBytes: they cannot grow memory or the document past it', async () => {
     const maxDocBytes = 64 * 1024;
     const s = await startTestServer({ limits: { maxDocBytes } });
     server = s;
@@ -229,7 +229,7 @@ describe('pinned frame-fuzzer findings', () => {
     reader.close();
     doc.destroy();
   });
-  it("SAFE-7: a delete of another person's text that does not exist yet is refused (4430), so their next words are not erased on arrival", async () => {
+  it("SAFE-5: a delete of another person's text that does not exist yet is refused (4430), so their next words are not erased on arrival", async () => {
     const s = await startTestServer();
     server = s;
     const { room, people } = await s.roomWith(['editor', 'editor', 'editor']);

@@ -25,7 +25,21 @@ const TRAVERSALS = [
 
 /** Random JSON, biased towards the field names and shapes the routes expect. */
 function randomJson(rng: SeededRandom, depth = 0): unknown {
-  const fields = ['name', 'invite', 'prompt', 'file', 'selection', 'from', 'to', 'text', 'mode', 'accept', 'interrupt', '__proto__', 'constructor'];
+  const fields = [
+    'name',
+    'invite',
+    'prompt',
+    'file',
+    'selection',
+    'from',
+    'to',
+    'text',
+    'mode',
+    'accept',
+    'interrupt',
+    '__proto__',
+    'constructor',
+  ];
   switch (rng.int(depth > 2 ? 6 : 9)) {
     case 0:
       return null;
@@ -34,7 +48,15 @@ function randomJson(rng: SeededRandom, depth = 0): unknown {
     case 2:
       return rng.pick([0, -1, 1.5, 2 ** 53 + 1, -(2 ** 31), 1e308, 3]);
     case 3:
-      return rng.pick([...TRAVERSALS, 'owner', 'editor', 'viewer', 'now', 'queue', 'x'.repeat(rng.int(30_000))]);
+      return rng.pick([
+        ...TRAVERSALS,
+        'owner',
+        'editor',
+        'viewer',
+        'now',
+        'queue',
+        'x'.repeat(rng.int(30_000)),
+      ]);
     case 4:
       return rng.text(40);
     case 5:
@@ -43,7 +65,8 @@ function randomJson(rng: SeededRandom, depth = 0): unknown {
       return Array.from({ length: rng.int(5) }, () => randomJson(rng, depth + 1));
     default: {
       const out: Record<string, unknown> = {};
-      for (let i = rng.int(5); i > 0; i--) out[rng.chance(0.8) ? rng.pick(fields) : rng.text(8)] = randomJson(rng, depth + 1);
+      for (let i = rng.int(5); i > 0; i--)
+        out[rng.chance(0.8) ? rng.pick(fields) : rng.text(8)] = randomJson(rng, depth + 1);
       return out;
     }
   }
@@ -90,11 +113,16 @@ describe('REST input: invalid JSON, out-of-range fields and path traversal on ev
       { method: 'GET', path: `${roomPath()}/runs/${runId}`, token: editor, body: false },
       { method: 'POST', path: `${roomPath()}/runs/${runId}/interrupt`, token: editor, body: false },
       { method: 'POST', path: `${roomPath()}/runs/${runId}/reject`, token: editor, body: false },
-      { method: 'POST', path: `${roomPath()}/suggestions/${suggestionId}/reject`, token: editor, body: false },
+      {
+        method: 'POST',
+        path: `${roomPath()}/suggestions/${suggestionId}/reject`,
+        token: editor,
+        body: false,
+      },
       { method: 'GET', path: `${roomPath()}/blame?file=src/math.ts`, token: editor, body: false },
     ] as const;
 
-  it('SAFE-10: every route with a body answers 400 bad_request to invalid JSON, non-objects and unknown fields', async () => {
+  it('SAFE-11: every route with a body answers 400 bad_request to invalid JSON, non-objects and unknown fields', async () => {
     for (const r of routes().filter((x) => x.body)) {
       for (const [what, body] of [
         ['invalid JSON', '{"prompt": '],
@@ -105,7 +133,12 @@ describe('REST input: invalid JSON, out-of-range fields and path traversal on ev
         ['a prototype key', '{"__proto__": {"role": "owner"}}'],
       ] as const) {
         const res = await api<ErrorBody>(room.server.url, r.method, r.path, { token: r.token, body });
-        expect({ route: `${r.method} ${r.path}`, what, status: res.status, code: res.body?.error.code }).toEqual({
+        expect({
+          route: `${r.method} ${r.path}`,
+          what,
+          status: res.status,
+          code: res.body?.error.code,
+        }).toEqual({
           route: `${r.method} ${r.path}`,
           what,
           status: 400,
@@ -123,7 +156,7 @@ describe('REST input: invalid JSON, out-of-range fields and path traversal on ev
     ['a fractional selection', '/runs', { prompt: 'p', selection: { from: 1.5, to: 2 } }],
     ['a steer with an unknown mode', `/runs/RUN/steer`, { text: 'x', mode: 'later' }],
     ['a steer over 20,000 characters', `/runs/RUN/steer`, { text: 'x'.repeat(20_001), mode: 'now' }],
-  ])('SAFE-10: %s is a 400 naming the problem', async (_what, path, body) => {
+  ])('SAFE-11: %s is a 400 naming the problem', async (_what, path, body) => {
     const res = await api<ErrorBody>(room.server.url, 'POST', `${roomPath()}${path.replace('RUN', runId)}`, {
       token: editor,
       body,
@@ -133,18 +166,21 @@ describe('REST input: invalid JSON, out-of-range fields and path traversal on ev
     expect(res.body.error.message.length).toBeGreaterThan(0);
   });
 
-  it('SAFE-10: a policy naming roles that do not exist, or too many, is a 400', async () => {
+  it('SAFE-11: a policy naming roles that do not exist, or too many, is a 400', async () => {
     for (const body of [
       { accept: ['admin'], interrupt: ['owner'] },
       { accept: ['owner', 'owner', 'owner', 'owner'], interrupt: [] },
       { accept: 'owner', interrupt: [] },
     ]) {
-      const res = await api<ErrorBody>(room.server.url, 'PUT', `${roomPath()}/policy`, { token: owner, body });
+      const res = await api<ErrorBody>(room.server.url, 'PUT', `${roomPath()}/policy`, {
+        token: owner,
+        body,
+      });
       expect(res.status).toBe(400);
     }
   });
 
-  it('SAFE-11: file names that leave the room (traversal, absolute, backslashes, NUL) are refused on every route that takes one', async () => {
+  it('SAFE-12: file names that leave the room (traversal, absolute, backslashes, NUL) are refused on every route that takes one', async () => {
     for (const file of TRAVERSALS) {
       const prompt = await api<ErrorBody>(room.server.url, 'POST', `${roomPath()}/runs`, {
         token: editor,
@@ -161,7 +197,7 @@ describe('REST input: invalid JSON, out-of-range fields and path traversal on ev
     }
   });
 
-  it('SAFE-11: ids in the path that are not ids (traversal, encoded slashes) are 404s, never another room', async () => {
+  it('SAFE-12: ids in the path that are not ids (traversal, encoded slashes) are 404s, never another room', async () => {
     for (const bad of ['..', '..%2F..%2Fetc', '%2e%2e', 'a%00b', 'x'.repeat(100)]) {
       for (const path of [
         `/api/rooms/${bad}`,
@@ -179,7 +215,7 @@ describe('REST input: invalid JSON, out-of-range fields and path traversal on ev
     }
   });
 
-  it(`SAFE-12: ${RANDOM_BODIES} seeded random JSON bodies (seed ${SEED}) never get a 5xx, and every refusal has the error format`, async ({
+  it(`SAFE-11: ${RANDOM_BODIES} seeded random JSON bodies (seed ${SEED}) never get a 5xx, and every refusal has the error format`, async ({
     annotate,
   }) => {
     const rng = seededRandom(SEED);
@@ -189,7 +225,13 @@ describe('REST input: invalid JSON, out-of-range fields and path traversal on ev
       const body = JSON.stringify(randomJson(rng));
       const res = await api<ErrorBody>(room.server.url, r.method, r.path, { token: r.token, body });
       statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-      expect({ i, route: r.path, body: body.slice(0, 200), status: res.status, ok: EXPECTED.has(res.status) }).toEqual({
+      expect({
+        i,
+        route: r.path,
+        body: body.slice(0, 200),
+        status: res.status,
+        ok: EXPECTED.has(res.status),
+      }).toEqual({
         i,
         route: r.path,
         body: body.slice(0, 200),
@@ -200,7 +242,9 @@ describe('REST input: invalid JSON, out-of-range fields and path traversal on ev
     }
     // The server still works.
     expect((await api(room.server.url, 'GET', roomPath(), { token: editor })).status).toBe(200);
-    await annotate(`seed ${SEED}: ${RANDOM_BODIES} bodies, statuses ${[...statuses].map(([s, n]) => `${s}x${n}`).join(' ')}`);
+    await annotate(
+      `seed ${SEED}: ${RANDOM_BODIES} bodies, statuses ${[...statuses].map(([s, n]) => `${s}x${n}`).join(' ')}`,
+    );
   });
 });
 
@@ -210,7 +254,7 @@ describe('hostile model output: file names in a patch', () => {
     await room?.close();
   });
 
-  it('SAFE-11: a patch that adds or updates a file outside the room is reported unanchored, never suggested', async () => {
+  it('SAFE-12: a patch that adds or updates a file outside the room is reported unanchored, never suggested', async () => {
     room = await startAgentRoom();
     room.fake.enqueue({
       text: [
@@ -233,6 +277,10 @@ describe('hostile model output: file names in a patch', () => {
     const id = await room.prompt(room.people[1]!.token, 'add files');
     const run = await waitRunStatus(watcher, id, ['completed', 'failed']);
     expect(suggestionsOf(watcher).filter((s) => s.runId === id)).toEqual([]);
-    expect(run.unanchored.map((u) => u.file).sort()).toEqual(['../../etc/cron.d/evil', '../src/math.ts', '/tmp/absolute.ts']);
+    expect(run.unanchored.map((u) => u.file).sort()).toEqual([
+      '../../etc/cron.d/evil',
+      '../src/math.ts',
+      '/tmp/absolute.ts',
+    ]);
   });
 });

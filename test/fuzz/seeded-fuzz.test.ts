@@ -92,7 +92,7 @@ describe('seeded fuzz: people, Spark, disconnects and a restart converge (ROOM-2
   });
 
   for (const seed of SEEDS) {
-    it(`SAFE-1: seed ${seed}: every client and the stored document converge, nothing is lost, viewers write nothing`, async ({
+    it(`SAFE-26: seed ${seed}: every client and the stored document converge, nothing is lost, viewers write nothing`, async ({
       annotate,
     }) => {
       const rng = seededRandom(seed);

@@ -13,7 +13,7 @@ describe('agent limits under load (AGENT-10)', () => {
     room = null;
   });
 
-  it('SAFE-25: one person gets exactly SPARKROOM_PROMPTS_PER_MINUTE prompts of a concurrent burst, the rest 429 with the wait; others are unaffected', async ({
+  it('SAFE-16: one person gets exactly SPARKROOM_PROMPTS_PER_MINUTE prompts of a concurrent burst, the rest 429 with the wait; others are unaffected', async ({
     annotate,
   }) => {
     room = await startAgentRoom({ env: { SPARKROOM_PROMPTS_PER_MINUTE: '3' } });
@@ -34,7 +34,7 @@ describe('agent limits under load (AGENT-10)', () => {
     );
   });
 
-  it('SAFE-26: at most SPARKROOM_MAX_CONCURRENT_RUNS stream at once across rooms; the rest wait queued and all finish', async ({
+  it('SAFE-17: at most SPARKROOM_MAX_CONCURRENT_RUNS stream at once across rooms; the rest wait queued and all finish', async ({
     annotate,
   }) => {
     room = await startAgentRoom({

@@ -18,7 +18,7 @@ describe('awareness in a busy room (ROOM-10, ROOM-8)', () => {
   });
 
   (globalThis as any).__maxw = 0;
-  it(`SAFE-8: ${PEOPLE} people moving their cursors ${MOVES_PER_SECOND}x/s each stay connected, though the stock client echoes every state it hears`, async ({
+  it(`SAFE-6: ${PEOPLE} people moving their cursors ${MOVES_PER_SECOND}x/s each stay connected, though the stock client echoes every state it hears`, async ({
     annotate,
   }) => {
     // Each person is well under the per-socket limit; the whole room's traffic is above it. The stock
@@ -71,7 +71,7 @@ describe('awareness in a busy room (ROOM-10, ROOM-8)', () => {
     );
   });
 
-  it('SAFE-9: one person with many tabs: closing one tab leaves the presence of the others', async () => {
+  it('SAFE-6: one person with many tabs: closing one tab leaves the presence of the others', async () => {
     server = await startTestServer();
     const { room, people } = await server.roomWith(['editor', 'editor']);
     const [ada, observer] = people as [JoinResponse, JoinResponse];

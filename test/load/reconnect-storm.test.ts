@@ -77,7 +77,7 @@ describe('a reconnect storm after a restart (ROOM-4, ROOM-3)', () => {
     await server?.close();
   });
 
-  it(`SAFE-23: ${CLIENTS} stock clients in ${ROOMS} rooms reconnect at once; each room loads once, every offline edit is merged and stored`, async ({
+  it(`SAFE-14: ${CLIENTS} stock clients in ${ROOMS} rooms reconnect at once; each room loads once, every offline edit is merged and stored`, async ({
     annotate,
   }) => {
     const loads = new Map<string, number>();

@@ -82,7 +82,7 @@ describe('many rooms loading at once (ROOM-4)', () => {
     await server?.close();
   });
 
-  it(`SAFE-24: ${ROOMS} rooms joined at once load at most ${MAX_LOADS} at a time, each once, and all serve their content`, async ({
+  it(`SAFE-15: ${ROOMS} rooms joined at once load at most ${MAX_LOADS} at a time, each once, and all serve their content`, async ({
     annotate,
   }) => {
     server = await startStoreServer();

@@ -24,7 +24,7 @@ const SLACK_BYTES = 2 * 1024 * 1024;
 /** Server objects that exist per room or per socket: none may outlive their room and sockets. */
 const PER_ROOM = { Room, RoomDoc, Connection, WebSocket, 'Y.Doc': Y.Doc };
 
-describe('memory returns to its baseline (SAFE memory)', () => {
+describe('memory returns to its baseline (SAFE-27, SAFE-28)', () => {
   let server: TestServer;
   let roomId: string;
   let otherRoomId: string;
