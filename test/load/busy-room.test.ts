@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { JoinResponse } from '../../schema/protocol.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { until } from '../helpers/wait.ts';
@@ -10,6 +10,14 @@ const MOVES_PER_SECOND = 8;
 const MOVE_MS = 1500;
 
 describe('awareness in a busy room (ROOM-10, ROOM-8)', () => {
+  // Each stock provider listens for process 'exit'; this many at once is expected here, not a leak.
+  const maxListeners = process.getMaxListeners();
+  beforeAll(() => {
+    process.setMaxListeners(maxListeners + PEOPLE);
+  });
+  afterAll(() => {
+    process.setMaxListeners(maxListeners);
+  });
   let server: TestServer | null = null;
   const clients: YClient[] = [];
   afterEach(async () => {
