@@ -45,6 +45,8 @@ export interface AgentConfig {
   apiKey: string | null;
   model: string;
   maxOutputTokens: number;
+  /** a turn whose stream sends nothing for this long fails ("stalled") and frees its run slot */
+  idleTimeoutMs: number;
 }
 
 export interface Config {
@@ -82,6 +84,7 @@ const envSchema = z.object({
   OPENAI_API_KEY: z.string().min(1).optional(),
   SPARK_MODEL: z.string().min(1).default('gpt-5.3-codex-spark'),
   SPARK_MAX_OUTPUT_TOKENS: intFrom(4096),
+  SPARK_IDLE_TIMEOUT_MS: intFrom(60_000),
 });
 
 /**
@@ -122,6 +125,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       apiKey,
       model: e.SPARK_MODEL,
       maxOutputTokens: Math.max(1, e.SPARK_MAX_OUTPUT_TOKENS),
+      idleTimeoutMs: Math.max(1000, e.SPARK_IDLE_TIMEOUT_MS),
     },
   };
 }

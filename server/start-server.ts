@@ -87,6 +87,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     promptsPerMinute: config.limits.promptsPerMinute,
     maxConcurrentRuns: config.limits.maxConcurrentRuns,
     maxOutputTokens: config.agent.maxOutputTokens,
+    idleTimeoutMs: config.agent.idleTimeoutMs,
   });
   const agentService = agent;
 

@@ -29,6 +29,8 @@ export interface AgentRunDeps {
   maxOutputTokens: number;
   /** ms between review-doc frames while streaming (16-33) */
   frameMs: number;
+  /** a stream silent for this long is given up (AGENT-3) */
+  idleTimeoutMs: number;
 }
 
 export interface RunRequest {
@@ -156,6 +158,14 @@ export class AgentRun {
     let usageTokens: number | null = null;
     let failure: string | null = null;
     let tokens = 0;
+    // A stream can stall after its headers (the SDK's timeout ends there): give up after idleTimeoutMs of
+    // silence, so the run fails with a reason and its slot is freed instead of waiting forever.
+    let stalled = false;
+    const onStall = () => {
+      stalled = true;
+      state.controller.abort();
+    };
+    let watchdog = setTimeout(onStall, this.deps.idleTimeoutMs);
     for await (const event of provider.stream(
       {
         model: provider.model,
@@ -168,6 +178,8 @@ export class AgentRun {
     )) {
       // AGENT-6: after an interrupt nothing more is applied, whatever the stream still delivers.
       if (state.stopped) break;
+      clearTimeout(watchdog);
+      watchdog = setTimeout(onStall, this.deps.idleTimeoutMs);
       switch (event.type) {
         case 'text-delta': {
           const now = this.deps.now();
@@ -195,7 +207,10 @@ export class AgentRun {
           break;
       }
     }
+    clearTimeout(watchdog);
     if (state.stopped) return 'stopped';
+    if (stalled)
+      failure = `the model sent nothing for ${Math.round(this.deps.idleTimeoutMs / 1000)}s; stopped waiting`;
     for (const edit of state.parser.end()) this.onEdit(state, edit);
     if (usageTokens !== null) this.view.metrics.tokens += usageTokens - tokens;
     this.messages.push({ role: 'assistant', content: state.output });

@@ -39,6 +39,8 @@ export interface AgentServiceDeps {
   promptsPerMinute: number;
   maxConcurrentRuns: number;
   maxOutputTokens: number;
+  /** a model stream silent for this long fails its run */
+  idleTimeoutMs: number;
   /** review-doc frame interval while streaming, ms */
   frameMs?: number;
 }
@@ -101,6 +103,7 @@ export class AgentService {
         now: this.deps.now,
         maxOutputTokens: this.deps.maxOutputTokens,
         frameMs: this.deps.frameMs ?? 16,
+        idleTimeoutMs: this.deps.idleTimeoutMs,
       },
       {
         id: `run_${randomBytes(8).toString('base64url')}`,

@@ -22,6 +22,8 @@ export interface RoomDocDeps {
   now: () => number;
   /** called after a failed append: the in-memory doc is ahead of storage, so the room must reload */
   onStorageFailure: (err: unknown) => void;
+  /** validates a client update's content before it is applied; returns why it is refused, or null */
+  checkUpdate?: (update: Uint8Array) => string | null;
   /** called after every durable batch (attribution and other observers run from here) */
   onCommitted?: (updates: readonly PendingUpdate[]) => void;
 }
@@ -191,6 +193,8 @@ export class RoomDoc {
     }
     // ROOM-7: every clientID whose structs this update inserts must belong to the sender.
     for (const clientId of meta.from.keys()) this.deps.bindings.claim(clientId, conn.user.id);
+    const problem = this.deps.checkUpdate?.(update) ?? null;
+    if (problem !== null) throw new AppError('malformed_frame', problem);
     const origin: TransactionOrigin = { source: 'connection', connId: conn.id, userId: conn.user.id };
     const pendingDsBefore = store.pendingDs;
     try {

@@ -4,6 +4,7 @@ import { AppError, toAppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { BindingStore } from './client-bindings.ts';
 import { ClientBindings } from './client-bindings.ts';
+import { codeUpdateProblem } from './code-doc-shape.ts';
 import { Connection, type DocKind } from './connection.ts';
 import type { DocStore } from './doc-store.ts';
 import { type PendingUpdate, RoomDoc } from './room-doc.ts';
@@ -67,6 +68,7 @@ export class Room {
         log: deps.log,
         bindings,
         now: deps.now,
+        ...(kind === 'code' ? { checkUpdate: codeUpdateProblem } : {}),
         onStorageFailure: () => room?.fail(),
         onCommitted: (batch) => {
           if (!room) return;

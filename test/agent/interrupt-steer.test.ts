@@ -186,6 +186,21 @@ describe('a failing model ends the run as failed with the reason, and the room k
     },
   ] as const;
 
+  it('a stream that goes silent after its headers fails as stalled and frees its slot', async () => {
+    room = await startAgentRoom({
+      env: { SPARK_IDLE_TIMEOUT_MS: '1000', SPARKROOM_MAX_CONCURRENT_RUNS: '1' },
+    });
+    room.fake.enqueue({ hang: true }, { text: PATCH_REPLY, tokensPerSecond: 5000 });
+    const watcher = room.client(room.people[0]!.token, { review: true });
+    const stuck = await room.prompt(room.people[1]!.token, 'fix');
+    const next = await room.prompt(room.people[2]!.token, 'fix too');
+    const failed = await waitRunStatus(watcher, stuck, ['failed', 'completed']);
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toContain('sent nothing for 1s');
+    await room.fake.waitForDisconnect(0);
+    expect((await waitRunStatus(watcher, next, ['completed', 'failed'])).status).toBe('completed');
+  });
+
   for (const f of failures) {
     it(f.name, async () => {
       room = await startAgentRoom();

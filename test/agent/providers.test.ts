@@ -12,7 +12,14 @@ const APIS: SparkApi[] = ['responses', 'responses-ws', 'chat'];
 const FAST_RETRY = { rateLimitDelayMs: 10, transientDelayMs: 10 };
 
 function config(api: SparkApi, baseURL: string | null): AgentConfig {
-  return { api, baseURL, apiKey: 'test-key', model: 'spark-test', maxOutputTokens: 4096 };
+  return {
+    api,
+    baseURL,
+    apiKey: 'test-key',
+    model: 'spark-test',
+    maxOutputTokens: 4096,
+    idleTimeoutMs: 60_000,
+  };
 }
 
 function request(overrides: Partial<ModelRequest> = {}): ModelRequest {
