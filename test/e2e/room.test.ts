@@ -2,47 +2,22 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ARTIFACTS_DIR,
-  chromiumAvailable,
-  launchBrowser,
-  screenshot,
-  type TestBrowser,
-} from '../helpers/browser.ts';
-import { buildWebClient, startWebTestServer, type WebTestServer } from './web-server.ts';
+import { ARTIFACTS_DIR, screenshot } from '../helpers/browser.ts';
+import { editorText } from './editor-text.ts';
+import { type BrowserApp, startBrowserApp } from './web-server.ts';
 
 // Real Chromium against the real server on port 0 (ISSUE-4 end-to-end). Screenshots go to test-artifacts/e2e/.
-let web: { dir: string; cleanup(): void };
-let server: WebTestServer;
-let browser: TestBrowser & { consoleErrors: string[] };
+let app: BrowserApp;
 const metrics: Record<string, number> = {};
 
 beforeAll(async () => {
-  if (!chromiumAvailable())
-    throw new Error('Chromium is missing at /usr/bin/chromium: apt-get install chromium (.ci/run does)');
-  web = await buildWebClient();
-  server = await startWebTestServer(web.dir);
-  browser = await launchBrowser();
+  app = await startBrowserApp();
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  web?.cleanup();
+  await app?.close();
   writeFileSync(join(ARTIFACTS_DIR, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
 });
-
-/** The editor's text as people read it (remote carets and Spark's widgets left out). */
-function editorText(page: Page): Promise<string | null> {
-  return page.evaluate(() => {
-    const content = document.querySelector('.cm-content');
-    if (!content) return null;
-    const clone = content.cloneNode(true) as HTMLElement;
-    for (const w of clone.querySelectorAll('.cm-remote-caret, .cm-widgetBuffer, .cm-spark-insert-point'))
-      w.remove();
-    return [...clone.querySelectorAll('.cm-line')].map((l) => l.textContent ?? '').join('\n');
-  });
-}
 
 async function waitForText(page: Page, needle: string): Promise<void> {
   await page.waitForFunction(
@@ -58,7 +33,7 @@ async function waitForText(page: Page, needle: string): Promise<void> {
 }
 
 async function joinWithInvite(link: string, name: string): Promise<Page> {
-  const { page } = await browser.person();
+  const { page } = await app.browser.person();
   await page.goto(link);
   await page.fill('#display-name', name);
   await page.click('button[type=submit]');
@@ -73,9 +48,9 @@ describe('the room in a browser', () => {
   let roomUrl: string;
 
   it('a new user creates a room from the start page and gets invite links', async () => {
-    ada = (await browser.person()).page;
+    ada = (await app.browser.person()).page;
     const t0 = Date.now();
-    await ada.goto(`${server.url}/`);
+    await ada.goto(`${app.server.url}/`);
     await ada.waitForSelector('#your-name');
     metrics.startPageReadyMs = Date.now() - t0;
     await screenshot(ada, '01-start-page');
@@ -131,8 +106,8 @@ describe('the room in a browser', () => {
   });
 
   it('measures how long the room page takes to load and go live', async () => {
-    const { page } = await browser.person();
-    await page.goto(`${server.url}/`); // same origin, so the session can be copied in
+    const { page } = await app.browser.person();
+    await page.goto(`${app.server.url}/`); // same origin, so the session can be copied in
     const session = await ada.evaluate(() => localStorage.getItem('sparkroom.sessions'));
     await page.evaluate((s) => localStorage.setItem('sparkroom.sessions', s ?? '[]'), session);
     const t0 = Date.now();
@@ -201,6 +176,6 @@ describe('the room in a browser', () => {
   });
 
   it('logged no errors in any page', () => {
-    expect(browser.consoleErrors).toEqual([]);
+    expect(app.browser.consoleErrors).toEqual([]);
   });
 });

@@ -1,9 +1,10 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PATCH_REPLY } from '../helpers/agent-room.ts';
-import { chromiumAvailable, launchBrowser, screenshot, type TestBrowser } from '../helpers/browser.ts';
+import { screenshot } from '../helpers/browser.ts';
 import { type FakeModelServer, startFakeModelServer } from '../helpers/fake-model-server.ts';
-import { buildWebClient, startWebTestServer, type WebTestServer } from './web-server.ts';
+import { editorText } from './editor-text.ts';
+import { type BrowserApp, startBrowserApp } from './web-server.ts';
 
 // ISSUE-4 end to end with Spark: real Chromium, the real server on port 0, the real OpenAI SDK provider
 // talking to the fake model server. Two people watch one stream; the other one stops it; the first
@@ -35,52 +36,33 @@ ${Array.from({ length: 40 }, (_, i) => `+  // caller worked around by negating b
 *** End Patch
 `;
 
-let web: { dir: string; cleanup(): void };
 let fake: FakeModelServer;
-let server: WebTestServer;
-let browser: TestBrowser & { consoleErrors: string[] };
+let app: BrowserApp;
 
 beforeAll(async () => {
-  if (!chromiumAvailable())
-    throw new Error('Chromium is missing at /usr/bin/chromium: apt-get install chromium (.ci/run does)');
-  web = await buildWebClient();
   fake = await startFakeModelServer();
-  server = await startWebTestServer(web.dir, {
+  app = await startBrowserApp({
     SPARK_API: 'responses',
     SPARK_BASE_URL: fake.url,
     SPARK_API_KEY: 'test-key',
     SPARK_MODEL: 'gpt-5.3-codex-spark',
   });
-  browser = await launchBrowser();
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+  await app?.close();
   await fake?.close();
-  web?.cleanup();
 });
 
 const proposal = (page: Page) => page.locator('.cm-spark-proposal').first();
-
-function editorText(page: Page): Promise<string | null> {
-  return page.evaluate(() => {
-    const content = document.querySelector('.cm-content');
-    if (!content) return null;
-    const clone = content.cloneNode(true) as HTMLElement;
-    for (const w of clone.querySelectorAll('.cm-remote-caret, .cm-widgetBuffer, .cm-spark-insert-point'))
-      w.remove();
-    return [...clone.querySelectorAll('.cm-line')].map((l) => l.textContent ?? '').join('\n');
-  });
-}
 
 describe('Spark in the browser', () => {
   let ada: Page;
   let bob: Page;
 
   it('two people in a room with a file', async () => {
-    ada = (await browser.person()).page;
-    await ada.goto(`${server.url}/`);
+    ada = (await app.browser.person()).page;
+    await ada.goto(`${app.server.url}/`);
     await ada.fill('#your-name', 'Ada');
     await ada.fill('#room-name', 'Spark review');
     await ada.click('form.create-card button[type=submit]');
@@ -95,7 +77,7 @@ describe('Spark in the browser', () => {
     await ada.click('.cm-content');
     await ada.keyboard.insertText(SOURCE);
 
-    bob = (await browser.person()).page;
+    bob = (await app.browser.person()).page;
     await bob.goto(editorLink);
     await bob.fill('#display-name', 'Bob');
     await bob.click('button[type=submit]');
@@ -248,6 +230,6 @@ describe('Spark in the browser', () => {
   });
 
   it('logged no errors in any page', () => {
-    expect(browser.consoleErrors).toEqual([]);
+    expect(app.browser.consoleErrors).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@ import { build } from 'vite';
 import { loadConfig } from '../../server/config.ts';
 import { silentLogger } from '../../server/log.ts';
 import { type RunningServer, startServer } from '../../server/start-server.ts';
+import { CHROMIUM_PATH, chromiumAvailable, launchBrowser, type TestBrowser } from '../helpers/browser.ts';
 import { TEST_SECRET } from '../helpers/test-server.ts';
 
 const viteConfig = fileURLToPath(new URL('../../client/web/vite.config.ts', import.meta.url));
@@ -52,4 +53,42 @@ export async function startWebTestServer(
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+export interface BrowserApp {
+  server: WebTestServer;
+  browser: TestBrowser & { consoleErrors: string[] };
+  /** Closes the browser and the server and removes the built client. */
+  close(): Promise<void>;
+}
+
+/**
+ * What every browser test file starts from: the web client built, the real server serving it on port 0
+ * (with `env` over the test config, e.g. a model endpoint), and headless Chromium. Fails at once, before
+ * the slow build, when Chromium is missing, so the failure names the cause.
+ */
+export async function startBrowserApp(env: Record<string, string> = {}): Promise<BrowserApp> {
+  if (!chromiumAvailable())
+    throw new Error(`Chromium is missing at ${CHROMIUM_PATH}: apt-get install chromium (.ci/run does)`);
+  const web = await buildWebClient();
+  let server: WebTestServer | undefined;
+  try {
+    server = await startWebTestServer(web.dir, env);
+    const browser = await launchBrowser();
+    const started = server;
+    return {
+      server: started,
+      browser,
+      async close() {
+        await browser.close();
+        await started.close();
+        web.cleanup();
+      },
+    };
+  } catch (err) {
+    // A half-started app is cleaned up here: the caller never got a handle to close it with.
+    await server?.close();
+    web.cleanup();
+    throw err;
+  }
 }
