@@ -1,55 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryAgentStore } from '../../server/agent/memory-agent-store.ts';
-import { createSqliteStores, type SqliteStores } from '../../server/persistence/sqlite-stores.ts';
-import { type AgentStoreHarness, agentStoreContract } from './agent-store.contract.ts';
+import { memoryHarness, sqliteHarness, tempSqliteStores } from '../helpers/store-harness.ts';
+import { agentStoreContract } from './agent-store.contract.ts';
 
-/** A real database file in a fresh temp directory; reopen closes it and opens a new connection on it. */
-function sqliteHarness(): AgentStoreHarness {
-  const dir = mkdtempSync(join(tmpdir(), 'sparkroom-agent-'));
-  const file = join(dir, 'sparkroom.db');
-  let stores = createSqliteStores(file);
-  return {
-    store: stores.agentStore,
-    async reopen() {
-      stores.close();
-      stores = createSqliteStores(file);
-      return stores.agentStore;
-    },
-    async close() {
-      stores.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-agentStoreContract('memory', async () => {
-  // The memory store lives as long as the object, so a "restart" hands back the same instance.
-  const store = new MemoryAgentStore();
-  return { store, reopen: async () => store, close: async () => {} };
-});
-agentStoreContract('sqlite', async () => sqliteHarness());
+agentStoreContract('memory', async () => memoryHarness(new MemoryAgentStore()));
+agentStoreContract('sqlite', async () => sqliteHarness('agentStore'));
 
 describe('SqliteAgentStore beyond the contract', () => {
-  let stores: SqliteStores | null = null;
-  let dir: string | null = null;
-  afterEach(() => {
-    stores?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    stores = null;
-    dir = null;
-  });
-
-  const open = () => {
-    dir = mkdtempSync(join(tmpdir(), 'sparkroom-agent-'));
-    stores = createSqliteStores(join(dir, 'sparkroom.db'));
-    return stores;
-  };
+  const temp = tempSqliteStores();
+  afterEach(() => temp.closeAll());
 
   it('writes an accept’s attribution all or nothing: a failing row rolls back the rows before it', async () => {
-    const { agentStore, database } = open();
+    const { agentStore, database } = temp.open();
     // A disk that fails on the third row, as a full disk or an I/O error would mid-batch.
     database.sqlite.exec(
       `CREATE TEMP TRIGGER fail_clock_20 BEFORE INSERT ON attribution WHEN NEW.clock = 20
@@ -76,7 +38,7 @@ describe('SqliteAgentStore beyond the contract', () => {
   });
 
   it('serves the hot lookups from indexes, not table scans', () => {
-    const { database } = open();
+    const { database } = temp.open();
     const plan = (sql: string) =>
       (database.sqlite.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[])
         .map((r) => r.detail)

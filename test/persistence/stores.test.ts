@@ -1,36 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryRoomStore } from '../../server/auth/memory-room-store.ts';
-import { createSqliteStores, type SqliteStores } from '../../server/persistence/sqlite-stores.ts';
 import { MemoryDocStore } from '../../server/rooms/memory-doc-store.ts';
+import { memoryHarness, sqliteHarness, tempSqliteStores } from '../helpers/store-harness.ts';
 import { type DocStoreHarness, docStoreContract } from './doc-store.contract.ts';
 import { type RoomStoreHarness, roomStoreContract } from './room-store.contract.ts';
-
-/** A real database file in a fresh temp directory; reopen closes it and opens a new connection on it. */
-function sqliteHarness<K extends 'docStore' | 'roomStore'>(key: K) {
-  const dir = mkdtempSync(join(tmpdir(), 'sparkroom-stores-'));
-  const file = join(dir, 'sparkroom.db');
-  let stores = createSqliteStores(file);
-  return {
-    store: stores[key] as SqliteStores[K],
-    async reopen() {
-      stores.close();
-      stores = createSqliteStores(file);
-      return stores[key] as SqliteStores[K];
-    },
-    async close() {
-      stores.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-/** The memory stores live as long as the object, so a "restart" hands back the same instance. */
-function memoryHarness<S>(store: S) {
-  return { store, reopen: async () => store, close: async () => {} };
-}
 
 docStoreContract('memory', async (): Promise<DocStoreHarness> => memoryHarness(new MemoryDocStore()));
 docStoreContract('sqlite', async (): Promise<DocStoreHarness> => sqliteHarness('docStore'));
@@ -38,19 +11,11 @@ roomStoreContract('memory', async (): Promise<RoomStoreHarness> => memoryHarness
 roomStoreContract('sqlite', async (): Promise<RoomStoreHarness> => sqliteHarness('roomStore'));
 
 describe('SqliteDocStore beyond the contract', () => {
-  let stores: SqliteStores | null = null;
-  let dir: string | null = null;
-  afterEach(() => {
-    stores?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    stores = null;
-    dir = null;
-  });
+  const temp = tempSqliteStores();
+  afterEach(() => temp.closeAll());
 
   it('stores a batch all or nothing: a failing row rolls back the rows before it', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'sparkroom-stores-'));
-    stores = createSqliteStores(join(dir, 'sparkroom.db'));
-    const { docStore, database } = stores;
+    const { docStore, database } = temp.open();
     await docStore.append('room', [new Uint8Array([1])]);
     // A disk that fails on the third row of the log, as a full disk or I/O error would mid-batch.
     database.sqlite.exec(
@@ -68,9 +33,7 @@ describe('SqliteDocStore beyond the contract', () => {
   });
 
   it('notices rows written past it and still counts log bytes right', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'sparkroom-stores-'));
-    stores = createSqliteStores(join(dir, 'sparkroom.db'));
-    const { docStore, database } = stores;
+    const { docStore, database } = temp.open();
     await docStore.append('room', [new Uint8Array(10)]);
     database.sqlite
       .prepare('INSERT INTO doc_updates (doc_name, seq, data) VALUES (?, ?, ?)')
