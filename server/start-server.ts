@@ -14,6 +14,7 @@ import { agentRoutes } from './http/agent-routes.ts';
 import { roomsRoutes } from './http/rooms-routes.ts';
 import type { Logger } from './log.ts';
 import { createSqliteStores } from './persistence/sqlite-stores.ts';
+import { CommitQueue } from './rooms/commit-queue.ts';
 import { Room } from './rooms/room.ts';
 import { RoomRegistry } from './rooms/room-registry.ts';
 import { syncRoutes } from './sync/sync-route.ts';
@@ -57,6 +58,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
     tokenTtlSeconds: config.limits.tokenTtlSeconds,
     now,
   });
+  // One group commit for the whole process: all rooms changed in a turn share one durable commit.
+  const commits = new CommitQueue(stores.docStore, log);
   let agent: AgentService | null = null;
   const registry = new RoomRegistry({
     maxConcurrentLoads: config.limits.maxConcurrentLoads,
@@ -65,6 +68,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       const room = await Room.load({
         id,
         docStore: stores.docStore,
+        commits,
         bindingStore: stores.roomStore,
         limits: config.limits,
         log: log.child({ room: id }),

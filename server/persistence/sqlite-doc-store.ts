@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { AppendResult, DocStore, StoredDoc } from '../rooms/doc-store.ts';
+import type { AppendResult, DocStore, DocWrite, StoredDoc } from '../rooms/doc-store.ts';
 import type { Database } from './database.ts';
 
 interface Head {
@@ -22,6 +22,7 @@ export class SqliteDocStore implements DocStore {
   readonly #sqlite: BetterSqlite3.Database;
   readonly #stmt: ReturnType<typeof prepare>;
   readonly #append: (docName: string, updates: Uint8Array[]) => Head;
+  readonly #appendMany: (writes: readonly DocWrite[]) => Head[];
   readonly #compact: (docName: string, snapshot: Uint8Array, throughSeq: number) => Head;
   /**
    * Log bytes per document. Summing the log is a scan (milliseconds at the compaction threshold, against
@@ -35,7 +36,7 @@ export class SqliteDocStore implements DocStore {
     this.#stmt = prepare(this.#sqlite);
     // better-sqlite3 transactions are synchronous: nothing else in this process runs between BEGIN and
     // COMMIT, and a throw rolls the whole batch back, which is what append's all-or-nothing promise needs.
-    this.#append = this.#sqlite.transaction((docName: string, updates: Uint8Array[]): Head => {
+    const appendOne = (docName: string, updates: Uint8Array[]): Head => {
       const head = this.#currentHead(docName);
       let { lastSeq, logBytes } = head;
       for (const update of updates) {
@@ -44,7 +45,11 @@ export class SqliteDocStore implements DocStore {
         logBytes += update.byteLength;
       }
       return { lastSeq, throughSeq: head.throughSeq, logBytes };
-    });
+    };
+    this.#append = this.#sqlite.transaction(appendOne);
+    this.#appendMany = this.#sqlite.transaction((writes: readonly DocWrite[]): Head[] =>
+      writes.map((w) => appendOne(w.docName, w.updates)),
+    );
     this.#compact = this.#sqlite.transaction(
       (docName: string, snapshot: Uint8Array, throughSeq: number): Head => {
         const head = this.#currentHead(docName);
@@ -82,6 +87,16 @@ export class SqliteDocStore implements DocStore {
     const head = this.#append(docName, updates);
     this.#remember(docName, head);
     return { lastSeq: head.lastSeq, logBytes: head.logBytes };
+  }
+
+  async appendMany(writes: readonly DocWrite[]): Promise<AppendResult[]> {
+    if (writes.length === 0) return [];
+    const heads = this.#appendMany(writes);
+    // Only after COMMIT: a rolled-back batch must not leave its heads in the cache.
+    return heads.map((head, i) => {
+      this.#remember(writes[i]!.docName, head);
+      return { lastSeq: head.lastSeq, logBytes: head.logBytes };
+    });
   }
 
   async compact(docName: string, snapshot: Uint8Array, throughSeq: number): Promise<void> {

@@ -17,6 +17,11 @@ export interface AppendResult {
   logBytes: number;
 }
 
+export interface DocWrite {
+  docName: string;
+  updates: Uint8Array[];
+}
+
 export interface DocStore {
   /** Reads a document. An unknown name is an empty document, not an error. */
   load(docName: string): Promise<StoredDoc>;
@@ -25,6 +30,12 @@ export interface DocStore {
    * and none are. Callers broadcast only after it resolves.
    */
   append(docName: string, updates: Uint8Array[]): Promise<AppendResult>;
+  /**
+   * Appends to several documents in one atomic commit: the process-wide group commit, so a turn in which
+   * a hundred rooms changed costs one durable commit (one fsync), not a hundred. All or nothing; results
+   * are in the order of `writes`.
+   */
+  appendMany(writes: readonly DocWrite[]): Promise<AppendResult[]>;
   /**
    * Replaces the snapshot and every logged update with seq <= throughSeq by `snapshot` (the merged state
    * of exactly those). Updates appended after throughSeq are kept.

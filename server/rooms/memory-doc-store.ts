@@ -1,4 +1,4 @@
-import type { AppendResult, DocStore, StoredDoc } from './doc-store.ts';
+import type { AppendResult, DocStore, DocWrite, StoredDoc } from './doc-store.ts';
 
 /**
  * Hooks for tests of the code that uses a store: each runs before the operation and may throw (a failed
@@ -48,6 +48,20 @@ export class MemoryDocStore implements DocStore {
       const doc = this.#docs.get(docName);
       return { lastSeq: doc?.lastSeq ?? 0, logBytes: doc?.logBytes ?? 0 };
     }
+    return this.#write(docName, copies);
+  }
+
+  async appendMany(writes: readonly DocWrite[]): Promise<AppendResult[]> {
+    const copies = writes.map((w) => ({
+      docName: w.docName,
+      updates: w.updates.map((u) => new Uint8Array(u)),
+    }));
+    // Every hook runs before anything is written, so one failing document fails the whole commit.
+    for (const w of copies) await this.#hooks.beforeAppend?.(w.docName, w.updates);
+    return copies.map((w) => this.#write(w.docName, w.updates));
+  }
+
+  #write(docName: string, copies: Uint8Array[]): AppendResult {
     const doc = this.#doc(docName);
     for (const data of copies) {
       doc.lastSeq += 1;

@@ -9,8 +9,9 @@ import { AppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { type AwarenessEntry, decodeAwarenessUpdate, encodeAwarenessUpdate } from './awareness-codec.ts';
 import type { ClientBindings } from './client-bindings.ts';
+import { CommitQueue, type CommitTarget } from './commit-queue.ts';
 import type { Connection } from './connection.ts';
-import type { DocStore } from './doc-store.ts';
+import type { AppendResult, DocStore } from './doc-store.ts';
 import { isOrigin, type TransactionOrigin } from './origins.ts';
 
 export interface RoomDocDeps {
@@ -22,6 +23,8 @@ export interface RoomDocDeps {
   now: () => number;
   /** called after a failed append: the in-memory doc is ahead of storage, so the room must reload */
   onStorageFailure: (err: unknown) => void;
+  /** the process-wide group commit; a RoomDoc without one commits on its own */
+  commits?: CommitQueue;
   /** validates a client update's content before it is applied; returns why it is refused, or null */
   checkUpdate?: (update: Uint8Array) => string | null;
   /** called after every durable batch (attribution and other observers run from here) */
@@ -39,25 +42,28 @@ export interface PendingUpdate {
  * Durability rule (ROOM-3): an update is appended to the store, in one group commit per event-loop turn,
  * before it is broadcast or included in a sync answer, so nobody ever sees an edit a crash could lose.
  */
-export class RoomDoc {
+export class RoomDoc implements CommitTarget {
   readonly name: string;
   readonly doc: Y.Doc;
   readonly awareness: awarenessProtocol.Awareness;
   readonly connections = new Set<Connection>();
   private readonly deps: RoomDocDeps;
   private pending: PendingUpdate[] = [];
-  private flushScheduled = false;
-  private flushing: Promise<void> | null = null;
+  private readonly commits: CommitQueue;
+  private scheduled = false;
+  /** the batch being written now; broadcast when it is durable */
+  private inFlight: PendingUpdate[] | null = null;
   private afterFlush: (() => void)[] = [];
   private lastSeq = 0;
   private logBytes = 0;
   /** stored size (snapshot + log), the measure the document size limit applies to */
   private storedBytes = 0;
-  private failed = false;
+  private failedStore = false;
 
   private constructor(deps: RoomDocDeps) {
     this.deps = deps;
     this.name = deps.name;
+    this.commits = deps.commits ?? new CommitQueue(deps.store, deps.log);
     this.doc = new Y.Doc({ gc: true });
     this.awareness = new awarenessProtocol.Awareness(this.doc);
     // The server is not a participant: only the agent's presence is published explicitly.
@@ -83,7 +89,7 @@ export class RoomDoc {
 
   /** True when nothing is waiting to be written. */
   get idle(): boolean {
-    return this.pending.length === 0 && this.flushing === null && !this.flushScheduled;
+    return this.pending.length === 0 && this.inFlight === null && !this.scheduled;
   }
 
   /** Resolves once everything applied so far is durable. */
@@ -297,47 +303,46 @@ export class RoomDoc {
     if (o?.source === 'load') return;
     this.pending.push({ update, origin: o });
     this.storedBytes += update.byteLength;
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      // Group commit: every update applied in this event-loop turn goes to storage in one transaction.
-      setImmediate(this.flush);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      // Group commit: every update applied in this event-loop turn, in every room, goes to storage in
+      // one transaction (CommitQueue), and only then is broadcast.
+      this.commits.schedule(this);
     }
   };
 
-  private readonly flush = (): void => {
-    this.flushScheduled = false;
-    if (this.flushing || this.pending.length === 0) {
-      // A flush in flight picks the new batch up when it ends.
-      if (!this.flushing) this.drainAfterFlush();
-      return;
+  /** CommitTarget: hands the pending updates to the commit in progress. */
+  takeBatch(): Uint8Array[] | null {
+    this.scheduled = false;
+    if (this.inFlight !== null || this.pending.length === 0) {
+      if (this.inFlight === null) this.drainAfterFlush();
+      return null;
     }
-    const batch = this.pending;
+    this.inFlight = this.pending;
     this.pending = [];
-    this.flushing = this.deps.store
-      .append(
-        this.name,
-        batch.map((p) => p.update),
-      )
-      .then(
-        (result) => {
-          this.lastSeq = result.lastSeq;
-          this.logBytes = result.logBytes;
-          this.flushing = null;
-          this.broadcastCommitted(batch);
-          if (this.pending.length > 0) this.flush();
-          else {
-            this.maybeCompact();
-            this.drainAfterFlush();
-          }
-        },
-        (err: unknown) => {
-          this.flushing = null;
-          this.failed = true;
-          this.deps.log.error({ err, doc: this.name }, 'storage append failed; closing the room');
-          this.deps.onStorageFailure(err);
-        },
-      );
-  };
+    return this.inFlight.map((p) => p.update);
+  }
+
+  /** CommitTarget: the batch is durable; now it may be seen. */
+  committed(result: AppendResult): void {
+    const batch = this.inFlight ?? [];
+    this.inFlight = null;
+    this.lastSeq = result.lastSeq;
+    this.logBytes = result.logBytes;
+    this.broadcastCommitted(batch);
+    if (this.pending.length === 0) {
+      this.maybeCompact();
+      this.drainAfterFlush();
+    }
+  }
+
+  /** CommitTarget: the batch could not be stored; the in-memory doc is ahead of storage. */
+  failed(err: unknown): void {
+    this.inFlight = null;
+    this.failedStore = true;
+    this.deps.log.error({ err, doc: this.name }, 'storage append failed; closing the room');
+    this.deps.onStorageFailure(err);
+  }
 
   private drainAfterFlush(): void {
     if (!this.idle) return;
@@ -359,7 +364,7 @@ export class RoomDoc {
   }
 
   private maybeCompact(): void {
-    if (this.failed || this.logBytes < this.deps.limits.compactAfterBytes) return;
+    if (this.failedStore || this.logBytes < this.deps.limits.compactAfterBytes) return;
     // Only here is the in-memory doc exactly the stored state through lastSeq (nothing pending).
     const snapshot = Y.encodeStateAsUpdate(this.doc);
     const throughSeq = this.lastSeq;

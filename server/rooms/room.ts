@@ -5,6 +5,7 @@ import type { Logger } from '../log.ts';
 import type { BindingStore } from './client-bindings.ts';
 import { ClientBindings } from './client-bindings.ts';
 import { codeUpdateProblem } from './code-doc-shape.ts';
+import type { CommitQueue } from './commit-queue.ts';
 import { Connection, type DocKind } from './connection.ts';
 import type { DocStore } from './doc-store.ts';
 import { type PendingUpdate, RoomDoc } from './room-doc.ts';
@@ -13,6 +14,8 @@ import type { RoomSocket } from './room-socket.ts';
 export interface RoomDeps {
   id: string;
   docStore: DocStore;
+  /** the process-wide group commit shared by every room */
+  commits?: CommitQueue;
   bindingStore: BindingStore & { listClientBindings(docName: string): Promise<Map<number, string>> };
   limits: Limits;
   log: Logger;
@@ -64,6 +67,7 @@ export class Room {
       const doc = await RoomDoc.load({
         name,
         store: deps.docStore,
+        ...(deps.commits ? { commits: deps.commits } : {}),
         limits: deps.limits,
         log: deps.log,
         bindings,

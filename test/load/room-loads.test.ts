@@ -38,6 +38,7 @@ function gatedStore() {
       }
     },
     append: (name, updates) => store.append(name, updates),
+    appendMany: (writes) => store.appendMany(writes),
     compact: (name, snapshot, seq) => store.compact(name, snapshot, seq),
   });
   return {

@@ -27,12 +27,6 @@ const PER_ROOM = { Room, RoomDoc, Connection, WebSocket, 'Y.Doc': Y.Doc };
 describe('memory returns to its baseline (SAFE-27, SAFE-28)', () => {
   // Each stock provider listens for process 'exit'; this many at once is expected here, not a leak.
   const maxListeners = process.getMaxListeners();
-  beforeAll(() => {
-    process.setMaxListeners(maxListeners + CLIENTS);
-  });
-  afterAll(() => {
-    process.setMaxListeners(maxListeners);
-  });
   let server: TestServer;
   let roomId: string;
   let otherRoomId: string;
@@ -40,6 +34,7 @@ describe('memory returns to its baseline (SAFE-27, SAFE-28)', () => {
   let foreignToken: string;
 
   beforeAll(async () => {
+    process.setMaxListeners(maxListeners + CLIENTS);
     server = await startTestServer();
     const made = await server.roomWith(['editor', 'editor', 'viewer']);
     roomId = made.room.roomId;
@@ -49,6 +44,7 @@ describe('memory returns to its baseline (SAFE-27, SAFE-28)', () => {
     foreignToken = other.people[0]!.token;
   });
   afterAll(async () => {
+    process.setMaxListeners(maxListeners);
     await server.close();
   });
 

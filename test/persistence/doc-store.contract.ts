@@ -78,6 +78,23 @@ export function docStoreContract(name: string, makeStore: () => Promise<DocStore
       expect(await store.load('b')).toEqual({ updates: [bytes(9)], lastSeq: 1, logBytes: 1 });
     });
 
+    it('appendMany writes several documents in one call, in order, and continues their numbering', async () => {
+      await store.append('a', [bytes(1)]);
+      expect(await store.appendMany([])).toEqual([]);
+      expect(
+        await store.appendMany([
+          { docName: 'a', updates: [bytes(2), bytes(3)] },
+          { docName: 'b', updates: [bytes(7, 7)] },
+        ]),
+      ).toEqual([
+        { lastSeq: 3, logBytes: 3 },
+        { lastSeq: 1, logBytes: 2 },
+      ]);
+      const reopened = await harness.reopen();
+      expect((await reopened.load('a')).updates).toEqual([bytes(1), bytes(2), bytes(3)]);
+      expect((await reopened.load('b')).updates).toEqual([bytes(7, 7)]);
+    });
+
     it('treats an empty batch as a no-op', async () => {
       expect(await store.append('a', [])).toEqual({ lastSeq: 0, logBytes: 0 });
       await store.append('a', [bytes(1)]);

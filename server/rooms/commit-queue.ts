@@ -1,0 +1,94 @@
+import type { Logger } from '../log.ts';
+import type { AppendResult, DocStore } from './doc-store.ts';
+
+/** A document with updates waiting to be made durable (RoomDoc). */
+export interface CommitTarget {
+  readonly name: string;
+  /** hands over the updates to write now (null when there are none); called once per commit */
+  takeBatch(): Uint8Array[] | null;
+  /** the batch is durable: broadcast it */
+  committed(result: AppendResult): void;
+  /** the batch could not be stored */
+  failed(err: unknown): void;
+}
+
+/**
+ * The process-wide group commit (ROOM-3): every document that changed during one event-loop turn is
+ * written in one atomic commit, so a turn in which a hundred rooms changed costs one fsync, not a
+ * hundred. Commits run one after another; documents that change while a commit is in flight go into the
+ * next. When a shared commit fails, each document is retried alone, so one document that cannot be
+ * written (too large, a broken row) fails only its own room.
+ */
+export class CommitQueue {
+  private readonly store: DocStore;
+  private readonly log: Logger;
+  private readonly waiting = new Set<CommitTarget>();
+  private timerSet = false;
+  private running = false;
+
+  constructor(store: DocStore, log: Logger) {
+    this.store = store;
+    this.log = log;
+  }
+
+  schedule(target: CommitTarget): void {
+    this.waiting.add(target);
+    this.kick();
+  }
+
+  private kick(): void {
+    if (this.timerSet || this.running) return;
+    this.timerSet = true;
+    // setImmediate, not a microtask: every frame that arrived in this turn is applied before the commit.
+    setImmediate(() => {
+      this.timerSet = false;
+      this.running = true;
+      this.commit()
+        .catch((err: unknown) => this.log.error({ err }, 'commit queue failed'))
+        .finally(() => {
+          this.running = false;
+          if (this.waiting.size > 0) this.kick();
+        });
+    });
+  }
+
+  private async commit(): Promise<void> {
+    const targets = [...this.waiting];
+    this.waiting.clear();
+    const writes: { target: CommitTarget; docName: string; updates: Uint8Array[] }[] = [];
+    for (const target of targets) {
+      const updates = target.takeBatch();
+      if (updates) writes.push({ target, docName: target.name, updates });
+    }
+    if (writes.length === 0) return;
+    let results: AppendResult[];
+    try {
+      results = await this.store.appendMany(writes);
+    } catch (err) {
+      if (writes.length === 1) {
+        settle(() => writes[0]!.target.failed(err), this.log);
+        return;
+      }
+      // The shared commit rolled back whole: find out which documents cannot be written.
+      for (const w of writes) {
+        try {
+          const result = await this.store.append(w.docName, w.updates);
+          settle(() => w.target.committed(result), this.log);
+        } catch (own) {
+          settle(() => w.target.failed(own), this.log);
+        }
+      }
+      return;
+    }
+    for (const [i, w] of writes.entries()) settle(() => w.target.committed(results[i]!), this.log);
+  }
+}
+
+/** One document's broadcast must not stop the others' (a plug-in boundary). */
+function settle(fn: () => void, log: Logger): void {
+  try {
+    fn();
+  } catch (err) {
+    log.error({ err }, 'after-commit handling failed');
+  }
+}
