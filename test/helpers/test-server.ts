@@ -8,17 +8,13 @@ import { type RunningServer, type StartOptions, startServer } from '../../server
 
 export const TEST_SECRET = 'test-secret-0123456789abcdef';
 
-export interface TestServer {
+export interface TestServer extends RoomsApi {
   url: string;
   /** ws://host:port/sync, the base URL a WebsocketProvider takes */
   syncUrl: string;
   config: Config;
   dataDir: string;
   running: RunningServer;
-  createRoom(name?: string): Promise<CreateRoomResponse>;
-  join(roomId: string, invite: string, name: string): Promise<JoinResponse>;
-  /** creates a room and joins it once per role given; returns the room and the tokens */
-  roomWith(roles: Role[]): Promise<{ room: CreateRoomResponse; people: JoinResponse[] }>;
   /** stops the server; `keepData` leaves the data directory for a restart */
   close(opts?: { keepData?: boolean }): Promise<void>;
 }
@@ -45,6 +41,29 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   const config: Config = { ...base, limits: { ...base.limits, ...opts.limits } };
   const running = await startServer(config, { log: silentLogger, webRoot: null, ...opts.start });
   const url = running.url;
+  return {
+    url,
+    syncUrl: `${url.replace(/^http/, 'ws')}/sync`,
+    config,
+    dataDir,
+    running,
+    ...roomsApi(url),
+    async close(closeOpts) {
+      await running.close();
+      if (!closeOpts?.keepData) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface RoomsApi {
+  createRoom(name?: string): Promise<CreateRoomResponse>;
+  join(roomId: string, invite: string, name: string): Promise<JoinResponse>;
+  /** creates a room and joins it once per role given; returns the room and the tokens */
+  roomWith(roles: Role[]): Promise<{ room: CreateRoomResponse; people: JoinResponse[] }>;
+}
+
+/** Creating rooms and joining them over REST on the server at `url`; any non-2xx throws. */
+export function roomsApi(url: string): RoomsApi {
   const post = async <T>(path: string, body: unknown): Promise<T> => {
     const res = await fetch(url + path, {
       method: 'POST',
@@ -54,28 +73,21 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
     return (await res.json()) as T;
   };
-  const server: TestServer = {
-    url,
-    syncUrl: `${url.replace(/^http/, 'ws')}/sync`,
-    config,
-    dataDir,
-    running,
-    createRoom: (name) => post<CreateRoomResponse>('/api/rooms', { name }),
-    join: (roomId, invite, name) => post<JoinResponse>(`/api/rooms/${roomId}/join`, { invite, name }),
+  const createRoom = (name?: string) => post<CreateRoomResponse>('/api/rooms', { name });
+  const join = (roomId: string, invite: string, name: string) =>
+    post<JoinResponse>(`/api/rooms/${roomId}/join`, { invite, name });
+  return {
+    createRoom,
+    join,
     async roomWith(roles) {
-      const room = await server.createRoom('test room');
+      const room = await createRoom('test room');
       const people: JoinResponse[] = [];
       for (const [i, role] of roles.entries()) {
-        people.push(await server.join(room.roomId, room.invites[role], `${role}-${i}`));
+        people.push(await join(room.roomId, room.invites[role], `${role}-${i}`));
       }
       return { room, people };
     },
-    async close(closeOpts) {
-      await running.close();
-      if (!closeOpts?.keepData) rmSync(dataDir, { recursive: true, force: true });
-    },
   };
-  return server;
 }
 
 export interface ApiResponse<T = unknown> {

@@ -1,20 +1,10 @@
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocketServer } from 'ws';
 import type { JoinResponse } from '../../schema/protocol.ts';
-import { createApp } from '../../server/app.ts';
 import { MemoryRoomStore } from '../../server/auth/memory-room-store.ts';
-import { RoomService } from '../../server/auth/room-service.ts';
-import { defaultLimits } from '../../server/config.ts';
-import { roomsRoutes } from '../../server/http/rooms-routes.ts';
-import { silentLogger } from '../../server/log.ts';
 import { MemoryDocStore } from '../../server/rooms/memory-doc-store.ts';
-import { Room } from '../../server/rooms/room.ts';
-import { RoomRegistry } from '../../server/rooms/room-registry.ts';
-import { syncRoutes } from '../../server/sync/sync-route.ts';
 import { fileUpdate, openRawClient, syncSocketUrl, syncStep1Frame } from '../helpers/raw-socket.ts';
-import { api, TEST_SECRET } from '../helpers/test-server.ts';
+import { startRoomsServer } from '../helpers/rooms-server.ts';
+import { api } from '../helpers/test-server.ts';
 import { type Deferred, deferred, turns } from '../helpers/wait.ts';
 
 /**
@@ -30,50 +20,15 @@ async function startGatedServer(opts: { maxQueuedFrames?: number }) {
       await gate?.promise;
     },
   });
-  const roomStore = new MemoryRoomStore();
-  const rooms = new RoomService({
-    store: roomStore,
-    secret: TEST_SECRET,
-    tokenTtlSeconds: 3600,
-    now: Date.now,
+  const server = await startRoomsServer({
+    docStore,
+    roomStore: new MemoryRoomStore(),
+    maxQueuedFrames: opts.maxQueuedFrames,
   });
-  const registry = new RoomRegistry({
-    maxConcurrentLoads: 4,
-    log: silentLogger,
-    loadRoom: (id, hooks) =>
-      Room.load({
-        id,
-        docStore,
-        bindingStore: roomStore,
-        limits: defaultLimits,
-        log: silentLogger,
-        now: Date.now,
-        ...hooks,
-      }),
-  });
-  const app = createApp({
-    log: silentLogger,
-    healthy: () => true,
-    webRoot: null,
-    maxBodyBytes: 64 * 1024,
-    routes: [
-      roomsRoutes({
-        rooms,
-        registry,
-        adminToken: null,
-        agentInfo: () => ({ configured: false, model: null }),
-      }),
-      syncRoutes({ rooms, registry, log: silentLogger, maxQueuedFrames: opts.maxQueuedFrames }),
-    ],
-  });
-  const wss = new WebSocketServer({ noServer: true });
-  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1', websocket: { server: wss } });
-  await new Promise<void>((resolve) => server.once('listening', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    url,
-    syncUrl: `${url.replace(/^http/, 'ws')}/sync`,
-    registry,
+    url: server.url,
+    syncUrl: server.syncUrl,
+    registry: server.registry,
     docStore,
     holdLoads() {
       gate = deferred();
@@ -84,9 +39,7 @@ async function startGatedServer(opts: { maxQueuedFrames?: number }) {
     },
     async close() {
       gate?.resolve();
-      await registry.close(1001, 'test over');
-      for (const c of wss.clients) c.terminate();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     },
   };
 }
