@@ -1,16 +1,13 @@
 import type { ChangeDesc, Text } from '@codemirror/state';
-import type { BlameKind, BlameRange } from '../../../../schema/protocol.ts';
+import type { BlameRange } from '../../../../schema/protocol.ts';
 
-/** Who wrote one line: one person, one accepted Spark hunk, or several hands ("mixed"). */
-export interface LineBlame {
+/**
+ * Who wrote one line: one person, one accepted Spark hunk, or several hands ("mixed"). The author fields
+ * are a blame range's, so a change to what the server says of an author reaches the line verdict too.
+ */
+export interface LineBlame extends Omit<BlameRange, 'from' | 'to'> {
   /** 1-based line number */
   line: number;
-  kind: BlameKind;
-  userId?: string;
-  runId?: string;
-  suggestionId?: string;
-  requestedBy?: string;
-  acceptedBy?: string;
 }
 
 /** Identity of an author for the "is this line one hand?" question. */
