@@ -1,4 +1,4 @@
-import type { PublicUser, TokenClaims } from '../../../schema/protocol.ts';
+import type { JoinResponse, PublicUser, TokenClaims } from '../../../schema/protocol.ts';
 
 /** One room this browser has joined. The token is personal: it never leaves this browser. */
 export interface StoredSession {
@@ -43,6 +43,18 @@ export class SessionStore {
   save(session: StoredSession): void {
     const rest = this.sessions().filter((s) => s.roomId !== session.roomId);
     this.write(SESSIONS_KEY, JSON.stringify([session, ...rest].slice(0, 50)));
+  }
+
+  /** Remembers a join: the display name (so it is asked once) and the personal token for the room. */
+  saveJoin(name: string, joined: JoinResponse, now = Date.now()): void {
+    this.displayName = name;
+    this.save({
+      roomId: joined.room.id,
+      roomName: joined.room.name,
+      token: joined.token,
+      user: joined.user,
+      joinedAt: now,
+    });
   }
 
   forget(roomId: string): void {

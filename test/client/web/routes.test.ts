@@ -47,6 +47,14 @@ describe('session store', () => {
     expect(store.session('r2')).toBeNull();
   });
 
+  it('saveJoin remembers the name typed and the seat the join returned, for the room it names', () => {
+    const store = new SessionStore(memory());
+    const user = { id: 'u1', name: 'Ada', role: 'owner' as const };
+    store.saveJoin('Ada', { token: 't1', user, room: { id: 'r1', name: 'One' } }, 5);
+    expect(store.displayName).toBe('Ada');
+    expect(store.session('r1')).toEqual({ roomId: 'r1', roomName: 'One', token: 't1', user, joinedAt: 5 });
+  });
+
   it('works (remembering nothing) without storage', () => {
     const store = new SessionStore(null);
     store.displayName = 'Ada';

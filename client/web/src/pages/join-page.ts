@@ -44,15 +44,7 @@ export function showJoinPage(
     submit.disabled = true;
     error.hidden = true;
     try {
-      const joined = await api.join(invite, name);
-      store.displayName = name;
-      store.save({
-        roomId,
-        roomName: joined.room.name,
-        token: joined.token,
-        user: joined.user,
-        joinedAt: Date.now(),
-      });
+      store.saveJoin(name, await api.join(invite, name));
       // Drop the invite from the address bar and history: the personal token is what counts now.
       navigate(roomPath(roomId), { replace: true });
     } catch (err) {

@@ -134,15 +134,7 @@ export function showStartPage(
         adminInput.value ? { adminToken: adminInput.value } : {},
       );
       // The creator joins as owner at once, so the room opens without another step.
-      const joined = await api.forRoom(created.roomId).join(created.invites.owner, name);
-      store.displayName = name;
-      store.save({
-        roomId: created.roomId,
-        roomName: created.name,
-        token: joined.token,
-        user: joined.user,
-        joinedAt: Date.now(),
-      });
+      store.saveJoin(name, await api.forRoom(created.roomId).join(created.invites.owner, name));
       showCreated(created);
     } catch (err) {
       if (isSparkroomError(err) && err.status === 401) adminRow.hidden = false;
