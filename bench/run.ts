@@ -67,6 +67,14 @@ const pick = <T extends { id?: string; name?: string }>(
   return chosen;
 };
 
+// A stopped run still stops its servers: exiting runs server-process.ts's exit hook, which kills them.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    console.error(`\nbench interrupted by ${signal}; stopping the contenders`);
+    process.exit(130);
+  });
+}
+
 const scenarios = pick(allScenarios, args.only, 'scenario');
 const contenders = pick(allContenders, args.contenders, 'contender');
 const complete =
@@ -98,7 +106,8 @@ const ctx: ScenarioContext = {
 console.log(
   `Sparkroom bench${args.quick ? ' (quick)' : ''}: ${machine.cpuModel}, ${machine.cores} cores, ` +
     `${(machine.memoryBytes / 2 ** 30).toFixed(1)} GiB, node ${machine.node}, load ${machine.loadAverageAtStart.toFixed(2)}, ` +
-    `fsync'd SQLite commit p50/p99 ${machine.diskAtStart.commitP50Ms.toFixed(2)}/${machine.diskAtStart.commitP99Ms.toFixed(1)} ms`,
+    `fsync'd SQLite commit p50/p99 ${machine.diskAtStart.commitP50Ms.toFixed(2)}/${machine.diskAtStart.commitP99Ms.toFixed(1)} ms, ` +
+    `a busy loop gets ${machine.cpuAvailableAtStart.toFixed(2)} of a core`,
 );
 const figures: Figure[] = [];
 const results: BenchResults['scenarios'] = {};
@@ -145,6 +154,7 @@ if (profileName)
 else rmSync(keepProfiles, { recursive: true, force: true });
 console.log(
   `total ${durationSeconds.toFixed(0)} s; load ${conditionsAtEnd.loadAverageAtEnd.toFixed(2)} and fsync'd commit p50/p99 ` +
-    `${conditionsAtEnd.diskAtEnd.commitP50Ms.toFixed(2)}/${conditionsAtEnd.diskAtEnd.commitP99Ms.toFixed(1)} ms at the end`,
+    `${conditionsAtEnd.diskAtEnd.commitP50Ms.toFixed(2)}/${conditionsAtEnd.diskAtEnd.commitP99Ms.toFixed(1)} ms, ` +
+    `busy loop ${conditionsAtEnd.cpuAvailableAtEnd.toFixed(2)} of a core at the end`,
 );
 process.exit(failed ? 1 : 0);

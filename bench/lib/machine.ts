@@ -17,16 +17,33 @@ export interface MachineDescription {
   tmpFilesystem: string | null;
   /** durable-commit latency of that filesystem when the run started */
   diskAtStart: DiskProbe;
+  /** share of one core a busy loop got when the run started: below ~0.9, other work competes for CPU */
+  cpuAvailableAtStart: number;
 }
 
 /** What changed while the bench ran (a shared machine's load and disk shift under it). */
 export interface RunConditions {
   loadAverageAtEnd: number;
   diskAtEnd: DiskProbe;
+  cpuAvailableAtEnd: number;
 }
 
 export function endConditions(): RunConditions {
-  return { loadAverageAtEnd: loadavg()[0] ?? 0, diskAtEnd: probeDisk() };
+  return { loadAverageAtEnd: loadavg()[0] ?? 0, diskAtEnd: probeDisk(), cpuAvailableAtEnd: probeCpu() };
+}
+
+/**
+ * Spins for `ms` and returns the CPU time this thread got per wall second. On an idle core that is ~1.0;
+ * on a shared machine it says how much of a core any one process could count on while the bench ran.
+ */
+export function probeCpu(ms = 300): number {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  let x = 0;
+  while (performance.now() - t0 < ms) x += Math.sqrt(x + 1);
+  const used = process.cpuUsage(cpu0);
+  const wall = performance.now() - t0;
+  return x > 0 ? (used.user + used.system) / 1000 / wall : 0;
 }
 
 export function describeMachine(repoRoot: string): MachineDescription {
@@ -40,6 +57,7 @@ export function describeMachine(repoRoot: string): MachineDescription {
     commit: gitCommit(repoRoot),
     tmpFilesystem: tmpFilesystem(),
     diskAtStart: probeDisk(),
+    cpuAvailableAtStart: probeCpu(),
   };
 }
 

@@ -31,7 +31,7 @@ export const coldLoadScenario: Scenario = {
   title: 'cold load: connect to synced',
   async run(ctx) {
     const sizes = ctx.quick ? [1] : [1, 16];
-    const samples = ctx.quick ? 2 : 4;
+    const samples = ctx.quick ? 1 : 3;
     const rows: ColdRow[] = [];
     let n = 0;
     for (const contender of ctx.contenders) {

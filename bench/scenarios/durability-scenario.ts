@@ -25,7 +25,7 @@ export const durabilityScenario: Scenario = {
   id: 'durability',
   title: 'SIGKILL during writes: received edits missing after restart',
   async run(ctx) {
-    const writeMs = ctx.quick ? 1500 : 3000;
+    const writeMs = ctx.quick ? 1200 : 3000;
     const rows: DurabilityRow[] = [];
     let n = 0;
     for (const contender of ctx.contenders) {

@@ -34,7 +34,7 @@ export const fanOutScenario: Scenario = {
   title: 'keystroke fan-out, one room, one writer at 20 edits/s',
   async run(ctx) {
     const sizes = ctx.quick ? [2, 50] : [2, 10, 50, 200];
-    const seconds = ctx.quick ? 2 : 8;
+    const seconds = ctx.quick ? 2 : 6;
     const rows: FanOutRow[] = [];
     let writerIds = 0;
     for (const contender of ctx.contenders) {

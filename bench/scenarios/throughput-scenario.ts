@@ -38,11 +38,11 @@ interface ContenderRun {
  */
 export const throughputScenario: Scenario = {
   id: 'throughput',
-  title: 'max edits/s with p99 < 50 ms, 100 rooms x 3 people',
+  title: 'max edits/s with p99 < 50 ms, 100 rooms of 3 people (10 with --quick), ramped',
   async run(ctx) {
-    const roomCount = ctx.quick ? 20 : 100;
-    const levels = ctx.quick ? [300, 1200] : [300, 600, 1200, 2400, 4800, 9600];
-    const stepMs = ctx.quick ? 2000 : 3000;
+    const roomCount = ctx.quick ? 10 : 100;
+    const levels = ctx.quick ? [150, 600] : [150, 300, 600, 1200, 2400, 4800, 9600];
+    const stepMs = ctx.quick ? 1500 : 3000;
     const runs: ContenderRun[] = [];
     let writerIds = 0;
     for (const contender of ctx.contenders) {
@@ -107,13 +107,25 @@ export const throughputScenario: Scenario = {
           };
         };
         // Short warm-up at the lowest level, not reported.
-        await runStep(levels[0]!, 1000);
+        const warm = await runStep(levels[0]!, 1000);
+        ctx.log(
+          `throughput ${contender.name}: the step above was a warm-up (${warm.pass ? 'pass' : 'fail'}), not reported`,
+        );
         const steps: Step[] = [];
         let lastPass: Step | null = null;
         let firstFail: Step | null = null;
+        // A level gets a second try before it counts as failed: on a shared machine one stall of another
+        // process can push a 3 s window's p99 over the limit.
+        const tryLevel = async (offered: number): Promise<Step> => {
+          const first = await runStep(offered, stepMs);
+          steps.push(first);
+          if (first.pass) return first;
+          const second = await runStep(offered, stepMs);
+          steps.push(second);
+          return second;
+        };
         for (const offered of levels) {
-          const step = await runStep(offered, stepMs);
-          steps.push(step);
+          const step = await tryLevel(offered);
           if (!step.pass) {
             firstFail = step;
             break;
@@ -121,9 +133,7 @@ export const throughputScenario: Scenario = {
           lastPass = step;
         }
         if (lastPass && firstFail) {
-          const mid = Math.round((lastPass.offered + firstFail.offered) / 2);
-          const step = await runStep(mid, stepMs);
-          steps.push(step);
+          const step = await tryLevel(Math.round((lastPass.offered + firstFail.offered) / 2));
           if (step.pass) lastPass = step;
         }
         const digests = await ctx.driver.digests();
@@ -166,7 +176,7 @@ export const throughputScenario: Scenario = {
       const notes: string[] = [];
       if (!run.converged) notes.push('did not converge');
       if (top?.pass && top.offered === levels.at(-1)) notes.push('passed the highest level offered');
-      if (run.maxSustained === null) notes.push('failed the lowest level');
+      if (run.maxSustained === null) notes.push(`failed the lowest level (${levels[0]}/s)`);
       if (notes.length > 0) maxFig.notes![run.contender] = notes.join(', ');
     }
     return { figures: [maxFig, p99Fig, cpuFig], details: { roomCount, levels, stepMs, runs } };
