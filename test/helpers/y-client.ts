@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { WebSocket } from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
@@ -76,4 +77,19 @@ export function connectClient(
 export async function whenSynced(client: YClient, timeoutMs = 10_000): Promise<void> {
   if (client.provider.synced) return;
   await once(client.provider, 'sync', timeoutMs);
+}
+
+/**
+ * Each stock provider listens for process 'exit', so a suite that holds `count` of them at once raises the
+ * process's listener limit for its duration: that many is expected there, not a leak, and the warning
+ * stays meaningful everywhere else. Call it inside a describe block: it adds that block's hooks.
+ */
+export function allowStockClients(count: number): void {
+  const maxListeners = process.getMaxListeners();
+  beforeAll(() => {
+    process.setMaxListeners(maxListeners + count);
+  });
+  afterAll(() => {
+    process.setMaxListeners(maxListeners);
+  });
 }

@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { JoinResponse } from '../../schema/protocol.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { until } from '../helpers/wait.ts';
-import { connectClient, whenSynced, type YClient } from '../helpers/y-client.ts';
+import { allowStockClients, connectClient, whenSynced, type YClient } from '../helpers/y-client.ts';
 
 const PEOPLE = 12;
 /** cursor moves per person per second: typing moves the caret about this often */
@@ -10,14 +10,7 @@ const MOVES_PER_SECOND = 8;
 const MOVE_MS = 1500;
 
 describe('awareness in a busy room (ROOM-10, ROOM-8)', () => {
-  // Each stock provider listens for process 'exit'; this many at once is expected here, not a leak.
-  const maxListeners = process.getMaxListeners();
-  beforeAll(() => {
-    process.setMaxListeners(maxListeners + PEOPLE);
-  });
-  afterAll(() => {
-    process.setMaxListeners(maxListeners);
-  });
+  allowStockClients(PEOPLE);
   let server: TestServer | null = null;
   const clients: YClient[] = [];
   afterEach(async () => {

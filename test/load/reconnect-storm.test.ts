@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { JoinResponse } from '../../schema/protocol.ts';
 import type { DocStore } from '../../server/rooms/doc-store.ts';
@@ -7,7 +7,7 @@ import { type StoreServer, startStoreServer } from '../faults/store-server.ts';
 import { startTcpProxy, type TcpProxy } from '../faults/tcp-proxy.ts';
 import { openRawClient, syncSocketUrl } from '../helpers/raw-socket.ts';
 import { until } from '../helpers/wait.ts';
-import { connectClient, type YClient } from '../helpers/y-client.ts';
+import { allowStockClients, connectClient, type YClient } from '../helpers/y-client.ts';
 
 const ROOMS = 20;
 const PEOPLE_PER_ROOM = 3;
@@ -64,14 +64,7 @@ describe('a reconnect storm after a restart (ROOM-4, ROOM-3)', () => {
   let server: StoreServer | null = null;
   let proxy: TcpProxy | null = null;
   const clients: YClient[] = [];
-  // Each stock provider listens for process 'exit'; hundreds of them are expected here, not a leak.
-  const maxListeners = process.getMaxListeners();
-  beforeAll(() => {
-    process.setMaxListeners(CLIENTS + maxListeners);
-  });
-  afterAll(() => {
-    process.setMaxListeners(maxListeners);
-  });
+  allowStockClients(CLIENTS);
   afterEach(async () => {
     for (const c of clients.splice(0)) c.destroy();
     await proxy?.close();

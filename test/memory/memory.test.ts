@@ -8,7 +8,7 @@ import { Room } from '../../server/rooms/room.ts';
 import { RoomDoc } from '../../server/rooms/room-doc.ts';
 import { expectRefusedUpgrade, openRawClient, syncSocketUrl } from '../helpers/raw-socket.ts';
 import { startTestServer, TEST_SECRET, type TestServer } from '../helpers/test-server.ts';
-import { connectClient, whenSynced, type YClient } from '../helpers/y-client.ts';
+import { allowStockClients, connectClient, whenSynced, type YClient } from '../helpers/y-client.ts';
 import { eventually } from './eventually.ts';
 import { mb, settledHeap } from './heap.ts';
 import { whenNoneLive } from './live-objects.ts';
@@ -25,8 +25,7 @@ const SLACK_BYTES = 2 * 1024 * 1024;
 const PER_ROOM = { Room, RoomDoc, Connection, WebSocket, 'Y.Doc': Y.Doc };
 
 describe('memory returns to its baseline (SAFE-27, SAFE-28)', () => {
-  // Each stock provider listens for process 'exit'; this many at once is expected here, not a leak.
-  const maxListeners = process.getMaxListeners();
+  allowStockClients(CLIENTS);
   let server: TestServer;
   let roomId: string;
   let otherRoomId: string;
@@ -34,7 +33,6 @@ describe('memory returns to its baseline (SAFE-27, SAFE-28)', () => {
   let foreignToken: string;
 
   beforeAll(async () => {
-    process.setMaxListeners(maxListeners + CLIENTS);
     server = await startTestServer();
     const made = await server.roomWith(['editor', 'editor', 'viewer']);
     roomId = made.room.roomId;
@@ -44,7 +42,6 @@ describe('memory returns to its baseline (SAFE-27, SAFE-28)', () => {
     foreignToken = other.people[0]!.token;
   });
   afterAll(async () => {
-    process.setMaxListeners(maxListeners);
     await server.close();
   });
 
