@@ -8,6 +8,7 @@ import type { RoomStore } from '../../server/auth/room-store.ts';
 import { defaultLimits, type Limits } from '../../server/config.ts';
 import { roomsRoutes } from '../../server/http/rooms-routes.ts';
 import { silentLogger } from '../../server/log.ts';
+import { CommitQueue } from '../../server/rooms/commit-queue.ts';
 import type { DocStore } from '../../server/rooms/doc-store.ts';
 import { Room, type RoomDeps } from '../../server/rooms/room.ts';
 import { RoomRegistry } from '../../server/rooms/room-registry.ts';
@@ -50,11 +51,13 @@ export async function startRoomsServer(opts: RoomsServerOptions): Promise<RoomsS
     tokenTtlSeconds: limits.tokenTtlSeconds,
     now: Date.now,
   });
+  // As in production: one group commit for every room of the process.
+  const commits = new CommitQueue(docStore, log);
   const registry = new RoomRegistry({
     maxConcurrentLoads: limits.maxConcurrentLoads,
     log,
     loadRoom: (id, hooks) =>
-      Room.load({ id, docStore, bindingStore: roomStore, limits, log, now: Date.now, ...hooks }),
+      Room.load({ id, docStore, commits, bindingStore: roomStore, limits, log, now: Date.now, ...hooks }),
   });
   const app = createApp({
     log,
