@@ -67,6 +67,7 @@ async function handle(cmd: WorkerCommand): Promise<WorkerReplyValue> {
         histograms: {},
         clients: clients.size,
         closedUnexpectedly: 0,
+        closedByTag: {},
         closeCodes: [],
       };
       for (const [tag, h] of histograms) {
@@ -76,6 +77,7 @@ async function handle(cmd: WorkerCommand): Promise<WorkerReplyValue> {
       for (const c of clients.values()) {
         if (c.closedUnexpectedly) {
           result.closedUnexpectedly++;
+          result.closedByTag[c.spec.tag] = (result.closedByTag[c.spec.tag] ?? 0) + 1;
           if (c.closeCode !== null) result.closeCodes.push(c.closeCode);
         }
       }

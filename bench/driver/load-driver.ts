@@ -22,6 +22,7 @@ export interface Collected {
   histograms: Map<string, LatencyHistogram>;
   clients: number;
   closedUnexpectedly: number;
+  closedByTag: Map<string, number>;
   closeCodes: number[];
 }
 
@@ -175,10 +176,13 @@ export class LoadDriver {
     const histograms = new Map<string, LatencyHistogram>();
     let clients = 0;
     let closedUnexpectedly = 0;
+    const closedByTag = new Map<string, number>();
     const closeCodes: number[] = [];
     for (const p of parts) {
       clients += p.clients;
       closedUnexpectedly += p.closedUnexpectedly;
+      for (const [tag, n] of Object.entries(p.closedByTag))
+        closedByTag.set(tag, (closedByTag.get(tag) ?? 0) + n);
       closeCodes.push(...p.closeCodes);
       for (const [tag, enc] of Object.entries(p.histograms)) {
         const h = histograms.get(tag) ?? new LatencyHistogram();
@@ -186,7 +190,7 @@ export class LoadDriver {
         histograms.set(tag, h);
       }
     }
-    return { histograms, clients, closedUnexpectedly, closeCodes };
+    return { histograms, clients, closedUnexpectedly, closedByTag, closeCodes };
   }
 
   async digests(): Promise<DigestRow[]> {

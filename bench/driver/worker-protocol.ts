@@ -20,6 +20,8 @@ export interface CollectResult {
   histograms: Record<string, string>;
   clients: number;
   closedUnexpectedly: number;
+  /** the same per client tag, so interleaved contenders (one tag each) are told apart */
+  closedByTag: Record<string, number>;
   closeCodes: number[];
 }
 

@@ -1,9 +1,9 @@
-import type { ContenderName } from '../contenders/contender.ts';
+import type { ContenderName, RoomHandle } from '../contenders/contender.ts';
 import { delay } from '../lib/clock.ts';
 import { LatencyHistogram, type LatencySummary } from '../lib/latency-histogram.ts';
 import { seedOfBytes, seedTextBytes } from '../lib/seed-content.ts';
 import type { Figure } from '../report/figure.ts';
-import { type Scenario, withContender } from './scenario.ts';
+import { type Scenario, withContenders } from './scenario.ts';
 import { seedRooms } from './seed-rooms.ts';
 
 /** Time for a server to store and unload a document after its last person left (Hocuspocus stores then). */
@@ -34,53 +34,59 @@ export const coldLoadScenario: Scenario = {
     const samples = ctx.quick ? 1 : 3;
     const rows: ColdRow[] = [];
     let n = 0;
-    for (const contender of ctx.contenders) {
-      // A 16 MB step 2 sits in the socket buffer while the person's own awareness is echoed back: above
-      // Sparkroom's default 16 MiB send limit that is a slow reader. The scenario raises it, as an
-      // operator hosting 16 MB rooms would.
-      const env = { SPARKROOM_MAX_SEND_BUFFER_BYTES: String(64 * 2 ** 20) };
-      await withContender(ctx, 'cold-load', contender, { env }, async (running) => {
-        for (const mb of sizes) {
-          const seed = seedOfBytes(mb * 2 ** 20);
+    // A 16 MB step 2 sits in the socket buffer while the person's own awareness is echoed back: above
+    // Sparkroom's default 16 MiB send limit that is a slow reader. The scenario raises it, as an operator
+    // hosting 16 MB rooms would. The contenders take turns sample by sample (same machine conditions).
+    const env = { SPARKROOM_MAX_SEND_BUFFER_BYTES: String(64 * 2 ** 20) };
+    await withContenders(ctx, 'cold-load', { env }, async (all) => {
+      for (const mb of sizes) {
+        const seed = seedOfBytes(mb * 2 ** 20);
+        const rooms: RoomHandle[] = [];
+        for (const running of all) {
           const room = await running.createRoom(1 + samples);
           await seedRooms(ctx.driver, running, [room], seed);
-          await delay(UNLOAD_WAIT_MS);
-          const synced = new LatencyHistogram();
-          const applied = new LatencyHistogram();
-          let docBytes = 0;
-          for (let s = 1; s <= samples; s++) {
+          rooms.push(room);
+        }
+        await delay(UNLOAD_WAIT_MS);
+        const synced = all.map(() => new LatencyHistogram());
+        const applied = all.map(() => new LatencyHistogram());
+        const docBytes = all.map(() => 0);
+        for (let s = 1; s <= samples; s++) {
+          for (const [i, running] of all.entries()) {
             const key = `cold-${++n}`;
             const [t] = await ctx.driver.open([
-              running.client(room, s, { key, mode: 'full', writer: null, tag: 'cold' }),
+              running.client(rooms[i]!, s, { key, mode: 'full', writer: null, tag: 'cold' }),
             ]);
             if (!t) throw new Error('no connect timing');
-            synced.recordMs(t.syncedMs);
-            applied.recordMs(t.appliedMs);
-            docBytes = t.docBytes;
             if (t.docBytes < seedTextBytes(seed)) {
               throw new Error(
-                `${contender.name}: loaded ${t.docBytes} bytes, expected at least ${seedTextBytes(seed)}`,
+                `${running.name}: loaded ${t.docBytes} bytes, expected at least ${seedTextBytes(seed)}`,
               );
             }
+            synced[i]!.recordMs(t.syncedMs);
+            applied[i]!.recordMs(t.appliedMs);
+            docBytes[i] = t.docBytes;
             await ctx.driver.close([key]);
-            await delay(UNLOAD_WAIT_MS);
           }
+          await delay(UNLOAD_WAIT_MS);
+        }
+        for (const [i, running] of all.entries()) {
           const row: ColdRow = {
-            contender: contender.name,
+            contender: running.name,
             bytes: mb * 2 ** 20,
-            synced: synced.summary(),
-            applied: applied.summary(),
-            docBytes,
-            unloads: contender.name !== 'y-websocket-server',
+            synced: synced[i]!.summary(),
+            applied: applied[i]!.summary(),
+            docBytes: docBytes[i]!,
+            unloads: running.name !== 'y-websocket-server',
           };
           rows.push(row);
           ctx.log(
-            `cold load ${contender.name} ${mb} MB (${(docBytes / 2 ** 20).toFixed(1)} MB encoded): synced p50 ` +
+            `cold load ${running.name} ${mb} MB (${(row.docBytes / 2 ** 20).toFixed(1)} MB encoded): synced p50 ` +
               `${row.synced.p50.toFixed(0)} ms, applied p50 ${row.applied.p50.toFixed(0)} ms`,
           );
         }
-      });
-    }
+      }
+    });
     const figures: Figure[] = [];
     for (const mb of sizes) {
       for (const p of ['p50', 'p99'] as const) {

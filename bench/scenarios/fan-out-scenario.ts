@@ -1,10 +1,10 @@
-import type { ContenderName } from '../contenders/contender.ts';
+import type { ContenderName, RunningContender } from '../contenders/contender.ts';
 import type { ClientSpec } from '../driver/bench-client.ts';
 import type { LatencySummary } from '../lib/latency-histogram.ts';
 import { ProcMeter } from '../lib/proc-stats.ts';
 import { smallSeed } from '../lib/seed-content.ts';
 import type { Figure } from '../report/figure.ts';
-import { type Scenario, withContender } from './scenario.ts';
+import { type Scenario, type ScenarioContext, withContenders } from './scenario.ts';
 import { converged, seedRooms } from './seed-rooms.ts';
 
 const RATE = 20;
@@ -37,59 +37,11 @@ export const fanOutScenario: Scenario = {
     const seconds = ctx.quick ? 2 : 6;
     const rows: FanOutRow[] = [];
     let writerIds = 0;
-    for (const contender of ctx.contenders) {
-      await withContender(ctx, 'fan-out', contender, {}, async (running) => {
-        for (const n of sizes) {
-          const room = await running.createRoom(n + 1);
-          await seedRooms(ctx.driver, running, [room], smallSeed);
-          const writer = ++writerIds;
-          const specs: ClientSpec[] = [];
-          for (let i = 1; i <= n; i++) {
-            specs.push(
-              running.client(room, i, {
-                key: `fan-${contender.name}-${n}-${i}`,
-                mode: i <= 1 + FULL_READERS ? 'full' : 'count',
-                writer: i === 1 ? writer : null,
-                tag: 'fan-out',
-              }),
-            );
-          }
-          await ctx.driver.open(specs);
-          const writerKey = specs[0]!.key;
-          const roomWriters = { [room.roomId]: [writer] };
-          // Warm-up (JIT, socket buffers), then measure from a clean histogram.
-          const warm = await ctx.driver.write([writerKey], RATE, 1000);
-          await ctx.driver.settle(warm.sent, roomWriters, 5000);
-          await ctx.driver.collect(true);
-          const meter = new ProcMeter(running.process.pid);
-          const w = await ctx.driver.write([writerKey], RATE, seconds * 1000);
-          const total = new Map([[writer, (warm.sent.get(writer) ?? 0) + (w.sent.get(writer) ?? 0)]]);
-          const settled = await ctx.driver.settle(total, roomWriters, 5000);
-          const cpu = meter.stop();
-          const collected = await ctx.driver.collect(true);
-          const digests = await ctx.driver.digests();
-          const latency = collected.histograms.get('fan-out')?.summary();
-          if (!latency) throw new Error(`fan-out ${contender.name} ${n}: no edit was observed`);
-          rows.push({
-            contender: contender.name,
-            clients: n,
-            latency,
-            editsSent: w.totalSent,
-            complete: settled.complete,
-            incomplete: settled.incomplete,
-            converged: converged(digests),
-            closedUnexpectedly: collected.closedUnexpectedly,
-            serverCpuUtilisation: cpu.utilisation,
-            serverPeakRssMb: cpu.peakRssBytes / 2 ** 20,
-          });
-          ctx.log(
-            `fan-out ${contender.name} ${n} clients: p50 ${latency.p50.toFixed(2)} ms, p99 ` +
-              `${latency.p99.toFixed(2)} ms, ${settled.incomplete} incomplete, cpu ${(cpu.utilisation * 100).toFixed(0)}%`,
-          );
-          await ctx.driver.close();
-        }
-      });
-    }
+    await withContenders(ctx, 'fan-out', {}, async (all) => {
+      for (const n of sizes) {
+        for (const running of all) rows.push(await measure(ctx, running, n, seconds, ++writerIds));
+      }
+    });
     const figures: Figure[] = [];
     for (const n of sizes) {
       for (const p of ['p50', 'p99'] as const) {
@@ -116,3 +68,59 @@ export const fanOutScenario: Scenario = {
     return { figures, details: { ratePerSecond: RATE, seconds, rows } };
   },
 };
+
+/** One room of `n` people on one contender: warm-up, a measured window of typing, then everyone leaves. */
+async function measure(
+  ctx: ScenarioContext,
+  running: RunningContender,
+  n: number,
+  seconds: number,
+  writer: number,
+): Promise<FanOutRow> {
+  const room = await running.createRoom(n + 1);
+  await seedRooms(ctx.driver, running, [room], smallSeed);
+  const specs: ClientSpec[] = [];
+  for (let i = 1; i <= n; i++) {
+    specs.push(
+      running.client(room, i, {
+        key: `fan-${running.name}-${n}-${i}`,
+        mode: i <= 1 + FULL_READERS ? 'full' : 'count',
+        writer: i === 1 ? writer : null,
+        tag: 'fan-out',
+      }),
+    );
+  }
+  await ctx.driver.open(specs);
+  const writerKey = specs[0]!.key;
+  const roomWriters = { [room.roomId]: [writer] };
+  // Warm-up (JIT, socket buffers), then measure from a clean histogram.
+  const warm = await ctx.driver.write([writerKey], RATE, 1000);
+  await ctx.driver.settle(warm.sent, roomWriters, 5000);
+  await ctx.driver.collect(true);
+  const meter = new ProcMeter(running.process.pid);
+  const w = await ctx.driver.write([writerKey], RATE, seconds * 1000);
+  const total = new Map([[writer, (warm.sent.get(writer) ?? 0) + (w.sent.get(writer) ?? 0)]]);
+  const settled = await ctx.driver.settle(total, roomWriters, 5000);
+  const cpu = meter.stop();
+  const collected = await ctx.driver.collect(true);
+  const digests = await ctx.driver.digests();
+  const latency = collected.histograms.get('fan-out')?.summary();
+  if (!latency) throw new Error(`fan-out ${running.name} ${n}: no edit was observed`);
+  ctx.log(
+    `fan-out ${running.name} ${n} clients: p50 ${latency.p50.toFixed(2)} ms, p99 ` +
+      `${latency.p99.toFixed(2)} ms, ${settled.incomplete} incomplete, cpu ${(cpu.utilisation * 100).toFixed(0)}%`,
+  );
+  await ctx.driver.close();
+  return {
+    contender: running.name,
+    clients: n,
+    latency,
+    editsSent: w.totalSent,
+    complete: settled.complete,
+    incomplete: settled.incomplete,
+    converged: converged(digests),
+    closedUnexpectedly: collected.closedUnexpectedly,
+    serverCpuUtilisation: cpu.utilisation,
+    serverPeakRssMb: cpu.peakRssBytes / 2 ** 20,
+  };
+}

@@ -50,3 +50,32 @@ export async function withContender<T>(
     await running.process.stop();
   }
 }
+
+/**
+ * Starts every contender at once (each in its own fresh data directory) and stops them all afterwards, so
+ * a scenario can interleave them: on a shared machine whose load drifts, measuring A, B, C for each step
+ * compares them under the same conditions, where A-then-B-then-C would compare three different minutes.
+ */
+export async function withContenders<T>(
+  ctx: ScenarioContext,
+  scenario: string,
+  opts: Omit<StartOptions, 'dataDir'>,
+  fn: (running: RunningContender[]) => Promise<T>,
+): Promise<T> {
+  const running: RunningContender[] = [];
+  try {
+    for (const contender of ctx.contenders) {
+      running.push(
+        await contender.start({
+          ...opts,
+          dataDir: ctx.tempDir(`${scenario}-${contender.name}`),
+          nodeFlags: [...(opts.nodeFlags ?? []), ...ctx.nodeFlags(contender, scenario)],
+        }),
+      );
+    }
+    return await fn(running);
+  } finally {
+    await ctx.driver.close();
+    await Promise.all(running.map((r) => r.process.stop()));
+  }
+}

@@ -1,10 +1,10 @@
-import type { ContenderName } from '../contenders/contender.ts';
+import type { ContenderName, RunningContender } from '../contenders/contender.ts';
 import type { ClientSpec } from '../driver/bench-client.ts';
 import type { LatencySummary } from '../lib/latency-histogram.ts';
 import { ProcMeter } from '../lib/proc-stats.ts';
 import { smallSeed } from '../lib/seed-content.ts';
 import type { Figure } from '../report/figure.ts';
-import { type Scenario, withContender } from './scenario.ts';
+import { type Scenario, type ScenarioContext, withContenders } from './scenario.ts';
 import { converged, createRooms, seedRooms } from './seed-rooms.ts';
 
 const PEOPLE_PER_ROOM = 3;
@@ -30,11 +30,24 @@ interface ContenderRun {
   converged: boolean;
 }
 
+/** One contender's rooms and clients, all connected, ready to be driven at any rate. */
+interface Load {
+  running: RunningContender;
+  keys: string[];
+  roomWriters: Record<string, number[]>;
+  sentSoFar: Map<number, number>;
+  tag: string;
+  steps: Step[];
+  lastPass: Step | null;
+  firstFail: Step | null;
+}
+
 /**
  * The most edits/s one server process sustains with p99 under 50 ms: 100 rooms of 3 people, everyone
  * typing, the total offered rate ramped in steps (doubling, then one bisection step between the last pass
  * and the first failure). A step passes when p99 < 50 ms, every edit reached every other person in its
- * room, no socket was dropped, and the writers achieved at least 95% of the offered rate.
+ * room, no socket was dropped, and the writers achieved at least 95% of the offered rate. The contenders
+ * run side by side and take turns at each level, so they meet the same machine conditions.
  */
 export const throughputScenario: Scenario = {
   id: 'throughput',
@@ -44,141 +57,160 @@ export const throughputScenario: Scenario = {
     const levels = ctx.quick ? [150, 600] : [150, 300, 600, 1200, 2400, 4800, 9600];
     const stepMs = ctx.quick ? 1500 : 3000;
     const runs: ContenderRun[] = [];
-    let writerIds = 0;
-    for (const contender of ctx.contenders) {
-      await withContender(ctx, 'throughput', contender, {}, async (running) => {
-        const rooms = await createRooms(running, roomCount, PEOPLE_PER_ROOM + 1);
-        await seedRooms(ctx.driver, running, rooms, smallSeed);
-        const specs: ClientSpec[] = [];
-        const roomWriters: Record<string, number[]> = {};
-        for (const [r, room] of rooms.entries()) {
-          roomWriters[room.roomId] = [];
-          for (let i = 1; i <= PEOPLE_PER_ROOM; i++) {
-            const writer = ++writerIds;
-            roomWriters[room.roomId]!.push(writer);
-            specs.push(
-              running.client(room, i, {
-                key: `tp-${contender.name}-${r}-${i}`,
-                // One full doc per room proves convergence; the others hold only their own edits.
-                mode: i === 1 ? 'full' : 'count',
-                writer,
-                tag: 'throughput',
-              }),
-            );
-          }
+    await withContenders(ctx, 'throughput', {}, async (all) => {
+      const loads: Load[] = [];
+      for (const running of all) loads.push(await setUp(ctx, running, roomCount));
+      // Short warm-up at the lowest level, not reported.
+      for (const load of loads) await runStep(ctx, load, levels[0]!, 1000, true);
+      // A level gets a second try before it counts as failed: on a shared machine one stall of another
+      // process can push a 3 s window's p99 over the limit.
+      const tryLevel = async (load: Load, offered: number): Promise<Step> => {
+        const first = await runStep(ctx, load, offered, stepMs);
+        load.steps.push(first);
+        if (first.pass) return first;
+        const second = await runStep(ctx, load, offered, stepMs);
+        load.steps.push(second);
+        return second;
+      };
+      for (const offered of levels) {
+        const active = loads.filter((l) => !l.firstFail);
+        if (active.length === 0) break;
+        for (const load of active) {
+          const step = await tryLevel(load, offered);
+          if (step.pass) load.lastPass = step;
+          else load.firstFail = step;
         }
-        await ctx.driver.open(specs);
-        const keys = specs.map((s) => s.key);
-        const sentSoFar = new Map<number, number>();
-        const addSent = (sent: Map<number, number>) => {
-          for (const [w, n] of sent) sentSoFar.set(w, (sentSoFar.get(w) ?? 0) + n);
-        };
-        const runStep = async (offered: number, ms: number): Promise<Step> => {
-          const serverMeter = new ProcMeter(running.process.pid);
-          const driverMeter = new ProcMeter(process.pid);
-          const w = await ctx.driver.write(keys, offered / keys.length, ms);
-          addSent(w.sent);
-          const settled = await ctx.driver.settle(sentSoFar, roomWriters, 3000);
-          const server = serverMeter.stop();
-          const driver = driverMeter.stop();
-          const collected = await ctx.driver.collect(true);
-          const latency = collected.histograms.get('throughput')?.summary();
-          if (!latency) throw new Error(`throughput ${contender.name}: no edit was observed`);
-          const achieved = w.totalSent / (w.elapsedMs / 1000);
-          const pass =
-            latency.p99 < P99_LIMIT_MS &&
-            settled.incomplete === 0 &&
-            collected.closedUnexpectedly === 0 &&
-            achieved >= 0.95 * offered;
-          ctx.log(
-            `throughput ${contender.name} ${offered}/s: achieved ${achieved.toFixed(0)}, p50 ${latency.p50.toFixed(1)} ` +
-              `p99 ${latency.p99.toFixed(1)} ms, server cpu ${(server.utilisation * 100).toFixed(0)}%, driver cpu ` +
-              `${(driver.utilisation * 100).toFixed(0)}%, ${settled.incomplete} incomplete -> ${pass ? 'pass' : 'fail'}`,
-          );
-          return {
-            offered,
-            achieved,
-            latency,
-            incomplete: settled.incomplete,
-            closedUnexpectedly: collected.closedUnexpectedly,
-            serverCpuUtilisation: server.utilisation,
-            driverCpuUtilisation: driver.utilisation,
-            pass,
-          };
-        };
-        // Short warm-up at the lowest level, not reported.
-        const warm = await runStep(levels[0]!, 1000);
-        ctx.log(
-          `throughput ${contender.name}: the step above was a warm-up (${warm.pass ? 'pass' : 'fail'}), not reported`,
-        );
-        const steps: Step[] = [];
-        let lastPass: Step | null = null;
-        let firstFail: Step | null = null;
-        // A level gets a second try before it counts as failed: on a shared machine one stall of another
-        // process can push a 3 s window's p99 over the limit.
-        const tryLevel = async (offered: number): Promise<Step> => {
-          const first = await runStep(offered, stepMs);
-          steps.push(first);
-          if (first.pass) return first;
-          const second = await runStep(offered, stepMs);
-          steps.push(second);
-          return second;
-        };
-        for (const offered of levels) {
-          const step = await tryLevel(offered);
-          if (!step.pass) {
-            firstFail = step;
-            break;
-          }
-          lastPass = step;
-        }
-        if (lastPass && firstFail) {
-          const step = await tryLevel(Math.round((lastPass.offered + firstFail.offered) / 2));
-          if (step.pass) lastPass = step;
-        }
-        const digests = await ctx.driver.digests();
+      }
+      for (const load of loads) {
+        if (!load.lastPass || !load.firstFail) continue;
+        const step = await tryLevel(load, Math.round((load.lastPass.offered + load.firstFail.offered) / 2));
+        if (step.pass) load.lastPass = step;
+      }
+      const digests = await ctx.driver.digests();
+      for (const load of loads) {
         runs.push({
-          contender: contender.name,
-          steps,
-          maxSustained: lastPass ? lastPass.achieved : null,
-          atMax: lastPass,
-          converged: converged(digests),
+          contender: load.running.name,
+          steps: load.steps,
+          maxSustained: load.lastPass ? load.lastPass.achieved : null,
+          atMax: load.lastPass,
+          converged: converged(digests.filter((d) => d.key.startsWith(`${load.tag}-`))),
         });
-      });
-    }
-    const maxFig: Figure = {
-      scenario: 'throughput',
-      label: `max edits/s, p99<${P99_LIMIT_MS}ms, ${roomCount}x${PEOPLE_PER_ROOM}`,
-      unit: 'edits/s',
-      better: 'higher',
-      values: {},
-      notes: {},
-    };
-    const p99Fig: Figure = {
-      scenario: 'throughput',
-      label: '  p99 at that rate',
-      unit: 'ms',
-      better: 'lower',
-      values: {},
-    };
-    const cpuFig: Figure = {
-      scenario: 'throughput',
-      label: '  server CPU at that rate',
-      unit: '% core',
-      better: 'lower',
-      values: {},
-    };
-    for (const run of runs) {
-      maxFig.values[run.contender] = run.maxSustained === null ? null : Math.round(run.maxSustained);
-      p99Fig.values[run.contender] = run.atMax?.latency.p99 ?? null;
-      cpuFig.values[run.contender] = run.atMax ? Math.round(run.atMax.serverCpuUtilisation * 100) : null;
-      const top = run.steps.at(-1);
-      const notes: string[] = [];
-      if (!run.converged) notes.push('did not converge');
-      if (top?.pass && top.offered === levels.at(-1)) notes.push('passed the highest level offered');
-      if (run.maxSustained === null) notes.push(`failed the lowest level (${levels[0]}/s)`);
-      if (notes.length > 0) maxFig.notes![run.contender] = notes.join(', ');
-    }
-    return { figures: [maxFig, p99Fig, cpuFig], details: { roomCount, levels, stepMs, runs } };
+      }
+    });
+    return { figures: figuresOf(runs, roomCount, levels), details: { roomCount, levels, stepMs, runs } };
   },
 };
+
+let writerIds = 0;
+
+async function setUp(ctx: ScenarioContext, running: RunningContender, roomCount: number): Promise<Load> {
+  const tag = `tp-${running.name}`;
+  const rooms = await createRooms(running, roomCount, PEOPLE_PER_ROOM + 1);
+  await seedRooms(ctx.driver, running, rooms, smallSeed);
+  const specs: ClientSpec[] = [];
+  const roomWriters: Record<string, number[]> = {};
+  for (const [r, room] of rooms.entries()) {
+    const writers: number[] = [];
+    roomWriters[room.roomId] = writers;
+    for (let i = 1; i <= PEOPLE_PER_ROOM; i++) {
+      const writer = ++writerIds;
+      writers.push(writer);
+      specs.push(
+        running.client(room, i, {
+          key: `${tag}-${r}-${i}`,
+          // One full doc per room proves convergence; the others hold only their own edits.
+          mode: i === 1 ? 'full' : 'count',
+          writer,
+          tag,
+        }),
+      );
+    }
+  }
+  await ctx.driver.open(specs);
+  return {
+    running,
+    keys: specs.map((s) => s.key),
+    roomWriters,
+    sentSoFar: new Map(),
+    tag,
+    steps: [],
+    lastPass: null,
+    firstFail: null,
+  };
+}
+
+async function runStep(
+  ctx: ScenarioContext,
+  load: Load,
+  offered: number,
+  ms: number,
+  warmUp = false,
+): Promise<Step> {
+  const { running, keys, tag } = load;
+  await ctx.driver.collect(true);
+  const serverMeter = new ProcMeter(running.process.pid);
+  const driverMeter = new ProcMeter(process.pid);
+  const w = await ctx.driver.write(keys, offered / keys.length, ms);
+  for (const [writer, n] of w.sent) load.sentSoFar.set(writer, (load.sentSoFar.get(writer) ?? 0) + n);
+  const settled = await ctx.driver.settle(load.sentSoFar, load.roomWriters, 3000);
+  const server = serverMeter.stop();
+  const driver = driverMeter.stop();
+  const collected = await ctx.driver.collect(true);
+  const latency = collected.histograms.get(tag)?.summary();
+  if (!latency) throw new Error(`throughput ${running.name}: no edit was observed`);
+  const achieved = w.totalSent / (w.elapsedMs / 1000);
+  const closed = collected.closedByTag.get(tag) ?? 0;
+  const pass =
+    latency.p99 < P99_LIMIT_MS && settled.incomplete === 0 && closed === 0 && achieved >= 0.95 * offered;
+  ctx.log(
+    `throughput ${running.name} ${offered}/s${warmUp ? ' (warm-up)' : ''}: achieved ${achieved.toFixed(0)}, ` +
+      `p50 ${latency.p50.toFixed(1)} p99 ${latency.p99.toFixed(1)} ms, server cpu ${(server.utilisation * 100).toFixed(0)}%, ` +
+      `driver cpu ${(driver.utilisation * 100).toFixed(0)}%, ${settled.incomplete} incomplete -> ${pass ? 'pass' : 'fail'}`,
+  );
+  return {
+    offered,
+    achieved,
+    latency,
+    incomplete: settled.incomplete,
+    closedUnexpectedly: closed,
+    serverCpuUtilisation: server.utilisation,
+    driverCpuUtilisation: driver.utilisation,
+    pass,
+  };
+}
+
+function figuresOf(runs: ContenderRun[], roomCount: number, levels: number[]): Figure[] {
+  const maxFig: Figure = {
+    scenario: 'throughput',
+    label: `max edits/s, p99<${P99_LIMIT_MS}ms, ${roomCount}x${PEOPLE_PER_ROOM}`,
+    unit: 'edits/s',
+    better: 'higher',
+    values: {},
+    notes: {},
+  };
+  const p99Fig: Figure = {
+    scenario: 'throughput',
+    label: '  p99 at that rate',
+    unit: 'ms',
+    better: 'lower',
+    values: {},
+  };
+  const cpuFig: Figure = {
+    scenario: 'throughput',
+    label: '  server CPU at that rate',
+    unit: '% core',
+    better: 'lower',
+    values: {},
+  };
+  for (const run of runs) {
+    maxFig.values[run.contender] = run.maxSustained === null ? null : Math.round(run.maxSustained);
+    p99Fig.values[run.contender] = run.atMax?.latency.p99 ?? null;
+    cpuFig.values[run.contender] = run.atMax ? Math.round(run.atMax.serverCpuUtilisation * 100) : null;
+    const notes: string[] = [];
+    if (!run.converged) notes.push('did not converge');
+    if (run.atMax && run.atMax.offered === levels.at(-1)) notes.push('passed the highest level offered');
+    if (run.maxSustained === null) notes.push(`failed the lowest level (${levels[0]}/s)`);
+    if (notes.length > 0) maxFig.notes![run.contender] = notes.join(', ');
+  }
+  return [maxFig, p99Fig, cpuFig];
+}
