@@ -42,16 +42,18 @@ const END = '<!-- bench:end -->';
  */
 export function updateResultsMarkdown(file: string, results: BenchResults, jsonPath: string): void {
   const m = results.machine;
+  const end = results.conditionsAtEnd;
   const generated = [
     BEGIN,
     '',
-    `Command: \`${results.command}\` on ${results.startedAt.slice(0, 10)}, ${Math.round(results.durationSeconds)} s,`,
-    `commit ${m.commit ?? 'unknown'}. Machine: ${m.cpuModel}, ${m.cores} cores, ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB,`,
-    `Node ${m.node}, ${m.os}, temp storage ${m.tmpFilesystem ?? 'unknown'}. Load average ${m.loadAverageAtStart.toFixed(2)} at`,
-    `start, ${results.conditionsAtEnd.loadAverageAtEnd.toFixed(2)} at end; a durable SQLite commit (fsync) took p50/p99`,
-    `${disk(m.diskAtStart)} at start, ${disk(results.conditionsAtEnd.diskAtEnd)} at end; a busy loop got`,
-    `${m.cpuAvailableAtStart.toFixed(2)} of a core at start, ${results.conditionsAtEnd.cpuAvailableAtEnd.toFixed(2)} at end.`,
-    `Raw figures: \`${jsonPath}\`.`,
+    `Command: \`${results.command}\` on ${results.startedAt.slice(0, 10)}, ${Math.round(results.durationSeconds)} s, ` +
+      `commit ${m.commit ?? 'unknown'}.`,
+    '',
+    `Machine: ${m.cpuModel}, ${m.cores} cores, ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB, Node ${m.node}, ${m.os}, ` +
+      `temp storage ${m.tmpFilesystem ?? 'unknown'}. Conditions at start / end: load average ` +
+      `${m.loadAverageAtStart.toFixed(2)} / ${end.loadAverageAtEnd.toFixed(2)}; a durable SQLite commit (fsync) p50/p99 ` +
+      `${disk(m.diskAtStart)} / ${disk(end.diskAtEnd)}; a busy loop got ${m.cpuAvailableAtStart.toFixed(2)} / ` +
+      `${end.cpuAvailableAtEnd.toFixed(2)} of a core. Raw figures: \`${jsonPath}\`.`,
     '',
     `Contenders: ${results.contenders.map((c) => `**${c.name}** (${c.storage})`).join('; ')}.`,
     '',
@@ -64,10 +66,10 @@ export function updateResultsMarkdown(file: string, results: BenchResults, jsonP
   ].join('\n');
   const current = existsSync(file) ? readFileSync(file, 'utf8') : `# Benchmarks\n\n${BEGIN}\n${END}\n`;
   const start = current.indexOf(BEGIN);
-  const end = current.indexOf(END);
+  const stop = current.indexOf(END);
   const next =
-    start === -1 || end === -1
+    start === -1 || stop === -1
       ? `${current.trimEnd()}\n\n${generated}\n`
-      : current.slice(0, start) + generated + current.slice(end + END.length);
+      : current.slice(0, start) + generated + current.slice(stop + END.length);
   writeFileSync(file, next);
 }
