@@ -23,7 +23,7 @@ import {
   rejectSuggestion,
   writeSuggestionState,
 } from '../suggestions/decisions.ts';
-import { baseStillHolds } from '../suggestions/suggestion-range.ts';
+import { type Anchored, baseStillHolds } from '../suggestions/suggestion-range.ts';
 import { AgentRun } from './agent-run.ts';
 import type { AgentStore } from './agent-store.ts';
 import type { ModelProvider } from './model-provider.ts';
@@ -266,11 +266,19 @@ export class AgentService {
     }
     for (const map of suggestions.values()) {
       if (!OPEN.has(map.get('state') as string) || !touched.has(map.get('file') as string)) continue;
-      const s = readSuggestion(map);
-      if (baseStillHolds(room.code.doc, s)) continue;
-      const run = this.live.get(s.runId);
-      if (run) run.markStale(s.id);
-      else writeSuggestionState(room, s.id, { state: 'stale' });
+      // Only the anchor fields: map.toJSON() would also serialise the proposed text, on every keystroke.
+      const anchored: Anchored = {
+        file: map.get('file') as string,
+        start: map.get('start') as string | null,
+        end: map.get('end') as string | null,
+        baseText: map.get('baseText') as string,
+        newFile: map.get('newFile') === true,
+      };
+      if (baseStillHolds(room.code.doc, anchored)) continue;
+      const id = map.get('id') as string;
+      const run = this.live.get(map.get('runId') as string);
+      if (run) run.markStale(id);
+      else writeSuggestionState(room, id, { state: 'stale' });
     }
   }
 

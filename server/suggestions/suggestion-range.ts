@@ -33,7 +33,9 @@ export function resolveRange(
 }
 
 /** True while the text under the suggestion is still exactly what the model replaced. */
-export function baseStillHolds(codeDoc: Y.Doc, s: SuggestionView): boolean {
+export type Anchored = Pick<SuggestionView, 'file' | 'start' | 'end' | 'baseText' | 'newFile'>;
+
+export function baseStillHolds(codeDoc: Y.Doc, s: Anchored): boolean {
   if (s.newFile) {
     const existing = codeDoc.getMap<Y.Text>(CODE_FILES_KEY).get(s.file);
     return !existing || existing.length === 0;
