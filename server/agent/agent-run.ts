@@ -63,6 +63,10 @@ interface TurnState {
 }
 
 const OPEN_STATES: readonly SuggestionState[] = ['streaming'];
+/** how often the run's counters (tokens, rate, prose) are written while streaming, ms */
+const STATS_INTERVAL_MS = 250;
+/** how often the agent's cursor is republished while streaming, ms */
+const PRESENCE_INTERVAL_MS = 100;
 
 /**
  * One agent run: a prompt, then any steered turns, streamed from the model into suggestions in the
@@ -87,6 +91,8 @@ export class AgentRun {
   private done: Promise<void> | null = null;
   private cursorFile: string | null = null;
   private reportedUnanchored = 0;
+  private statsWrittenAt = 0;
+  private presenceAt = 0;
 
   constructor(deps: AgentRunDeps, request: RunRequest) {
     this.deps = deps;
@@ -192,8 +198,13 @@ export class AgentRun {
           this.view.metrics.tokens++;
           state.output += event.text;
           for (const edit of state.parser.push(event.text)) this.onEdit(state, edit);
-          this.updateRate(now);
-          this.writer.updateRun({ metrics: { ...this.view.metrics }, message: this.view.message });
+          // The run's counters change with every token, but replacing a Y.Map value every frame leaves a
+          // delete behind each time for every watcher to apply: a few updates a second are enough to read.
+          if (now - this.statsWrittenAt >= STATS_INTERVAL_MS) {
+            this.statsWrittenAt = now;
+            this.updateRate(now);
+            this.writer.updateRun({ metrics: { ...this.view.metrics }, message: this.view.message });
+          }
           break;
         }
         case 'usage':
@@ -219,6 +230,8 @@ export class AgentRun {
       this.fail(failure);
       return 'failed';
     }
+    this.updateRate(this.deps.now());
+    this.writer.updateRun({ metrics: { ...this.view.metrics }, message: this.view.message });
     this.turn = null;
     return 'completed';
   }
@@ -474,6 +487,10 @@ export class AgentRun {
 
   private publishPresence(): void {
     if (this.finished || this.cursorFile === null) return;
+    // Presence is a cursor to follow, not the text itself: ten moves a second keeps follow mode smooth.
+    const now = this.deps.now();
+    if (now - this.presenceAt < PRESENCE_INTERVAL_MS) return;
+    this.presenceAt = now;
     const last = [...this.suggestions.values()].at(-1);
     this.deps.room.review.setServerPresence(this.presenceId, {
       user: {
