@@ -1,6 +1,6 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChildServer } from '../helpers/child-server.ts';
 
@@ -10,7 +10,7 @@ import { startChildServer } from '../helpers/child-server.ts';
  *
  * A database path that is a directory is covered by test/persistence/database.test.ts (openDatabase).
  * Not testable here: a read-only mount (needs mount privileges) and a disk that is full at start. As
- * root, chmod does not stop writes, so the permission case runs only as a normal user.
+ * root, chmod does not stop writes, so the permission case runs the server as `nobody`.
  */
 // Each case boots a real process (about a second of tsx start-up), so they run side by side.
 describe.concurrent('an unusable data directory stops the server at start with a clear message', () => {
@@ -20,8 +20,18 @@ describe.concurrent('an unusable data directory stops the server at start with a
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  const expectRefusal = async (dataDir: string, stderrPattern: RegExp, env: Record<string, string> = {}) => {
-    const failure = await startChildServer({ dataDir, env, startTimeoutMs: 20_000 }).then(
+  const expectRefusal = async (
+    dataDir: string,
+    stderrPattern: RegExp,
+    env: Record<string, string> = {},
+    runAs?: { uid: number; gid: number },
+  ) => {
+    const failure = await startChildServer({
+      dataDir,
+      env,
+      startTimeoutMs: 20_000,
+      ...(runAs ? { runAs } : {}),
+    }).then(
       async (child) => {
         await child.kill('SIGKILL');
         throw new Error(`the server started on an unusable data directory ${dataDir}`);
@@ -56,12 +66,29 @@ describe.concurrent('an unusable data directory stops the server at start with a
     expect(readFileSync(join(dataDir, 'sparkroom.db'), 'utf8')).toBe(garbage);
   });
 
-  it.skipIf(process.getuid?.() === 0)('SAFE-22: a data directory without write permission', async () => {
-    const dataDir = join(root, 'read-only');
-    mkdirSync(dataDir, { mode: 0o500 });
-    await expectRefusal(
-      dataDir,
-      /Sparkroom could not start: data directory .*read-only is not readable and writable/,
-    );
-  });
+  // As root the check runs the server as `nobody`, which needs to read the checkout.
+  const asRoot = process.getuid?.() === 0;
+  it.skipIf(asRoot && !readableByOthers(process.cwd()))(
+    'SAFE-22: a data directory without write permission',
+    async () => {
+      const dataDir = join(root, 'read-only');
+      mkdirSync(dataDir, { mode: 0o500 });
+      // Root ignores permission bits, so as root the server runs as `nobody`, as a service account would.
+      if (asRoot) chmodSync(root, 0o755);
+      await expectRefusal(
+        dataDir,
+        /Sparkroom could not start: data directory .*read-only is not readable and writable/,
+        {},
+        asRoot ? { uid: 65534, gid: 65534 } : undefined,
+      );
+    },
+  );
 });
+
+/** True when every directory from `dir` up to / lets other users in and read (r-x for others). */
+function readableByOthers(dir: string): boolean {
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    if ((statSync(d).mode & 0o005) !== 0o005) return false;
+    if (d === dirname(d)) return true;
+  }
+}

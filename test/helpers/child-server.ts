@@ -30,6 +30,8 @@ export interface ChildServerOptions {
   /** extra environment (limits, admin token); the child gets no other variables from this process */
   env?: Record<string, string>;
   startTimeoutMs?: number;
+  /** run the child as this user (and group): root drops privileges to test permission failures */
+  runAs?: { uid: number; gid: number };
 }
 
 /**
@@ -48,6 +50,7 @@ export function startChildServer(opts: ChildServerOptions): Promise<ChildServer>
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(opts.runAs ? { uid: opts.runAs.uid, gid: opts.runAs.gid } : {}),
   });
   let stderr = '';
   child.stderr?.setEncoding('utf8');
