@@ -1,7 +1,6 @@
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
 import {
   CODE_FILES_KEY,
-  isValidFilePath,
   type PublicUser,
   type RunView,
   SPARK_COLOR,
@@ -10,15 +9,15 @@ import {
 } from '../../schema/protocol.ts';
 import type { Logger } from '../log.ts';
 import type { Room } from '../rooms/room.ts';
-import { encodeRelativePosition } from '../suggestions/suggestion-range.ts';
-import type { AgentStore, RunEventKind } from './agent-store.ts';
-import { findAnchor } from './anchor-matcher.ts';
+import type { AgentStore } from './agent-store.ts';
 import { createEditParser, type EditEvent, type EditFormat, type HunkStart } from './edit-parser.ts';
-import { type FileSnapshot, mapToLive, snapshotFile } from './file-snapshot.ts';
+import { type FileSnapshot, snapshotFile } from './file-snapshot.ts';
 import type { ModelMessage, ModelProvider } from './model-provider.ts';
+import { placeHunk } from './place-hunk.ts';
 import { buildContext, buildInstructions, contextCharBudget, formatForModel } from './prompt-builder.ts';
 import { newRunMap, runsMap } from './review-doc.ts';
 import { ReviewWriter } from './review-writer.ts';
+import { RunRecorder } from './run-recorder.ts';
 
 export interface AgentRunDeps {
   room: Room;
@@ -78,6 +77,7 @@ export class AgentRun {
   private readonly deps: AgentRunDeps;
   private readonly request: RunRequest;
   private readonly writer: ReviewWriter;
+  private readonly recorder: RunRecorder;
   private readonly format: EditFormat;
   private readonly messages: ModelMessage[] = [];
   private readonly turns: Turn[] = [];
@@ -100,6 +100,13 @@ export class AgentRun {
     this.id = request.id;
     this.format = formatForModel(deps.provider.model);
     this.writer = new ReviewWriter(deps.room.review, request.id, deps.frameMs);
+    this.recorder = new RunRecorder({
+      store: deps.store,
+      roomId: deps.room.id,
+      runId: request.id,
+      log: deps.log,
+      now: deps.now,
+    });
     this.writer.onFrame = () => this.publishPresence();
     this.view = {
       id: request.id,
@@ -136,7 +143,7 @@ export class AgentRun {
       source: 'agent',
       runId: this.id,
     });
-    this.persist('requested', this.request.user.id, this.request.prompt);
+    this.recorder.step(this.view, 'requested', this.request.user.id, this.request.prompt);
   }
 
   /** Runs every turn in order; `slot` wraps the whole thing (the server-wide concurrency cap). */
@@ -151,7 +158,7 @@ export class AgentRun {
   private async loop(): Promise<void> {
     for (let turn = this.turns.shift(); turn && !this.finished; turn = this.turns.shift()) {
       const outcome = await this.runTurn(turn);
-      this.saveMessages();
+      this.recorder.messages(this.messages);
       if (outcome === 'failed') return;
       if (outcome === 'stopped' && this.turns.length === 0) return;
     }
@@ -276,7 +283,8 @@ export class AgentRun {
     this.view.status = 'streaming';
     this.writer.updateRun({ status: 'streaming' });
     this.writer.flush();
-    this.persist(
+    this.recorder.step(
+      this.view,
       turn.kind === 'prompt' ? 'started' : 'steered',
       null,
       turn.kind === 'steer' ? turn.instruction : null,
@@ -314,49 +322,13 @@ export class AgentRun {
 
   /** Places a hunk (AGENT-4); returns its suggestion id, or null after reporting why it cannot be placed. */
   private anchor(state: TurnState, hunk: HunkStart): string | null {
-    // The model's output is untrusted (file contents can carry instructions): a path that could leave
-    // the project, once accepted, would reach whatever writes the room's files to disk.
-    if (!isValidFilePath(hunk.file)) return this.unanchored(hunk.file, 'not a valid relative file path');
-    const doc = this.deps.room.code.doc;
-    const files = doc.getMap<Y.Text>(CODE_FILES_KEY);
-    const ytext = files.get(hunk.file);
-    const base = { newFile: false, start: null as string | null, end: null as string | null, baseText: '' };
-    if (hunk.newFile) {
-      if (ytext && ytext.length > 0) return this.unanchored(hunk.file, 'the file already exists');
-      base.newFile = true;
-    } else {
-      const snap = state.snapshots.get(hunk.file);
-      if (!snap || !ytext) {
-        return this.unanchored(
-          hunk.file,
-          ytext ? 'the file was not in the context sent to the model' : 'no such file',
-        );
-      }
-      let from = 0;
-      let to = snap.text.length;
-      if (!hunk.deleteFile) {
-        const found = findAnchor(snap.text, hunk, { lineHint: hunk.lineHint });
-        if (!found.ok) {
-          const why =
-            found.reason === 'ambiguous'
-              ? 'the old text matches more than one place'
-              : 'the old text was not found';
-          return this.unanchored(hunk.file, why);
-        }
-        from = found.from;
-        to = found.to;
-      }
-      const live = mapToLive(snap, ytext, doc, from, to);
-      if (!live) return this.unanchored(hunk.file, 'the text there changed after the prompt');
-      base.baseText = snap.text.slice(from, to);
-      base.start = encodeRelativePosition(Y.createRelativePositionFromTypeIndex(ytext, live.from, 0));
-      base.end = encodeRelativePosition(Y.createRelativePositionFromTypeIndex(ytext, live.to, -1));
-    }
+    const placed = placeHunk(this.deps.room.code.doc, state.snapshots, hunk);
+    if (!placed.ok) return this.unanchored(hunk.file, placed.reason);
     const view: SuggestionView = {
       id: `${this.id}-h${this.hunkCounter++}`,
       runId: this.id,
       file: hunk.file,
-      ...base,
+      ...placed.placement,
       proposed: '',
       state: 'streaming',
       proposedBy: { agent: 'spark', model: this.deps.provider.model },
@@ -368,14 +340,14 @@ export class AgentRun {
     this.suggestions.set(view.id, view);
     this.writer.createSuggestion(view);
     this.cursorFile = hunk.file;
-    this.saveSuggestion(view);
+    this.recorder.suggestion(view);
     return view.id;
   }
 
   private unanchored(file: string, reason: string): null {
     this.view.unanchored.push({ file, reason });
     this.writer.updateRun({ unanchored: [...this.view.unanchored] });
-    this.persist('unanchored', null, `${file}: ${reason}`);
+    this.recorder.step(this.view, 'unanchored', null, `${file}: ${reason}`);
     return null;
   }
 
@@ -383,7 +355,7 @@ export class AgentRun {
     s.state = state;
     Object.assign(s, extra);
     this.writer.setSuggestion(s.id, { state, ...extra });
-    this.saveSuggestion(s);
+    this.recorder.suggestion(s);
   }
 
   private closeOpenHunks(state: TurnState, to: SuggestionState, extra: Partial<SuggestionView> = {}): void {
@@ -444,7 +416,7 @@ export class AgentRun {
     if (s && (s.state === 'streaming' || s.state === 'proposed' || s.state === 'interrupted')) {
       this.setState(s, 'stale');
       this.writer.flush();
-      this.persist('stale', null, suggestionId);
+      this.recorder.step(this.view, 'stale', null, suggestionId);
     }
   }
 
@@ -475,7 +447,7 @@ export class AgentRun {
     });
     this.writer.close();
     this.deps.room.review.setServerPresence(this.presenceId, null);
-    this.persist(status, by, error);
+    this.recorder.step(this.view, status, by, error);
   }
 
   /** tokens per second since the first token, shown live while streaming and final at the end */
@@ -503,47 +475,6 @@ export class AgentRun {
       },
       cursor: { file: this.cursorFile, suggestionId: last?.id ?? null, index: last?.proposed.length ?? 0 },
     });
-  }
-
-  private savedMessages = 0;
-
-  private saveMessages(): void {
-    const at = this.deps.now();
-    const fresh = this.messages.slice(this.savedMessages).map((m, i) => ({
-      runId: this.id,
-      seq: this.savedMessages + i,
-      role: m.role,
-      content: m.content,
-      at,
-    }));
-    this.savedMessages = this.messages.length;
-    if (fresh.length === 0) return;
-    this.deps.store.appendMessages(fresh).catch((err: unknown) => {
-      this.deps.log.error({ err, run: this.id }, 'saving run messages failed');
-    });
-  }
-
-  private saveSuggestion(s: SuggestionView): void {
-    this.deps.store.saveSuggestion(this.deps.room.id, { ...s }).catch((err: unknown) => {
-      this.deps.log.error({ err, run: this.id, suggestion: s.id }, 'saving suggestion failed');
-    });
-  }
-
-  private persist(kind: RunEventKind, userId: string | null, detail: string | null): void {
-    const { store, room, now, log } = this.deps;
-    const run = { ...this.view, roomId: room.id };
-    Promise.all([
-      store.saveRun(run),
-      store.recordEvent({
-        roomId: room.id,
-        runId: this.id,
-        suggestionId: null,
-        kind,
-        userId,
-        at: now(),
-        detail,
-      }),
-    ]).catch((err: unknown) => log.error({ err, run: this.id }, 'saving run failed'));
   }
 
   /** the conversation so far (steer `now` tests check the model saw the history) */

@@ -1,0 +1,62 @@
+import * as Y from 'yjs';
+import { CODE_FILES_KEY, isValidFilePath, type SuggestionView } from '../../schema/protocol.ts';
+import { encodeRelativePosition } from '../suggestions/suggestion-range.ts';
+import { findAnchor } from './anchor-matcher.ts';
+import type { HunkStart } from './edit-parser.ts';
+import { type FileSnapshot, mapToLive } from './file-snapshot.ts';
+
+/** Where a suggestion sits in the live code doc, ready to go into its SuggestionView. */
+export type Placement = Pick<SuggestionView, 'newFile' | 'start' | 'end' | 'baseText'>;
+
+/**
+ * Places one hunk (AGENT-4): match its old text against the prompt-time snapshot of its file, map the
+ * match to the live text through the snapshot's line-start relative positions, re-verify it, and encode
+ * the range as relative positions. Returns why not when the hunk cannot be placed safely; it is then
+ * reported on the run, never applied somewhere wrong.
+ */
+export function placeHunk(
+  codeDoc: Y.Doc,
+  snapshots: ReadonlyMap<string, FileSnapshot>,
+  hunk: HunkStart,
+): { ok: true; placement: Placement } | { ok: false; reason: string } {
+  // The model's output is untrusted (file contents can carry instructions): a path that could leave the
+  // project, once accepted, would reach whatever writes the room's files to disk.
+  if (!isValidFilePath(hunk.file)) return { ok: false, reason: 'not a valid relative file path' };
+  const ytext = codeDoc.getMap<Y.Text>(CODE_FILES_KEY).get(hunk.file);
+  if (hunk.newFile) {
+    if (ytext && ytext.length > 0) return { ok: false, reason: 'the file already exists' };
+    return { ok: true, placement: { newFile: true, start: null, end: null, baseText: '' } };
+  }
+  const snap = snapshots.get(hunk.file);
+  if (!snap || !ytext) {
+    return {
+      ok: false,
+      reason: ytext ? 'the file was not in the context sent to the model' : 'no such file',
+    };
+  }
+  let from = 0;
+  let to = snap.text.length;
+  if (!hunk.deleteFile) {
+    const found = findAnchor(snap.text, hunk, { lineHint: hunk.lineHint });
+    if (!found.ok) {
+      const why =
+        found.reason === 'ambiguous'
+          ? 'the old text matches more than one place'
+          : 'the old text was not found';
+      return { ok: false, reason: why };
+    }
+    from = found.from;
+    to = found.to;
+  }
+  const live = mapToLive(snap, ytext, codeDoc, from, to);
+  if (!live) return { ok: false, reason: 'the text there changed after the prompt' };
+  return {
+    ok: true,
+    placement: {
+      newFile: false,
+      baseText: snap.text.slice(from, to),
+      start: encodeRelativePosition(Y.createRelativePositionFromTypeIndex(ytext, live.from, 0)),
+      end: encodeRelativePosition(Y.createRelativePositionFromTypeIndex(ytext, live.to, -1)),
+    },
+  };
+}
