@@ -1,23 +1,27 @@
 import { acceptableStates, colorFor, type TokenClaims } from '../../../../schema/protocol.ts';
 import type { SparkroomClient } from '../../../sdk/sparkroom-client.ts';
 import { FileEditor } from '../editor/file-editor.ts';
-import { reviewKeys } from '../editor/keys.ts';
 import type { Participant } from '../editor/presence-state.ts';
 import { inlineSuggestions, pendingStates, resolveRange } from '../editor/suggestion-ranges.ts';
 import { describeError } from '../ui/describe-error.ts';
-import { h, mount } from '../ui/dom.ts';
+import { mount } from '../ui/dom.ts';
 import { toast } from '../ui/toast.ts';
 import { blameLook } from './blame-look.ts';
+import { BlameToggle } from './blame-toggle.ts';
 import { ConnectionStatus } from './connection-status.ts';
+import { renderFileBar } from './file-bar.ts';
 import { createFile, deleteFile, pathProblem, renameFile } from './file-ops.ts';
 import { FileTree } from './file-tree.ts';
+import { fileTreeModel } from './file-tree-model.ts';
 import { FollowController } from './follow-controller.ts';
-import { renderNewFilePreview } from './new-file-preview.ts';
+import { NewFilePreviewPanel } from './new-file-preview-panel.ts';
 import { renderPeople } from './people-panel.ts';
+import { roomKeys } from './room-keys.ts';
 import type { RoomSession } from './room-session.ts';
-import { renderStatus, roomLayout } from './room-view.ts';
+import { renderFollowBanner, renderStatus, roomLayout } from './room-view.ts';
 import { openShareDialog } from './share-dialog.ts';
 import { SparkPanel } from './spark-panel.ts';
+import { sparkPanelModel } from './spark-panel-model.ts';
 
 /**
  * The room: file tree and people on the left, the shared editor in the middle, Spark on the right.
@@ -42,9 +46,6 @@ export function mountRoom(
       return session.can('interrupt');
     },
   };
-  let previewing: string | null = null;
-  let blameOn = false;
-  let blameTimer: ReturnType<typeof setTimeout> | null = null;
 
   const agentLabel = (p: Participant) => {
     if (p.user.name.startsWith('Spark')) return p.user.name; // the server names it "Spark, asked by Ada"
@@ -100,30 +101,23 @@ export function mountRoom(
       // Re-resolve the anchors from Yjs after every edit: between feeds the decorations map through
       // changes, and at a hunk's edge CodeMirror and Yjs can disagree on which side new text lies.
       scheduleFeed();
-      if (blameOn) scheduleBlame();
+      blame.textChanged();
     },
   });
   cleanups.push(() => editor.destroy());
   layout.readOnlyNotice.hidden = can.write;
 
-  const hidePreview = () => {
-    layout.previewHost.hidden = true;
-    layout.previewHost.replaceChildren();
-    layout.editorHost.hidden = false;
-  };
-
   const openFile = (path: string, byUser: boolean) => {
     const text = session.files.get(path);
     if (!text) return;
     if (byUser) follow.ownMove();
-    previewing = null;
-    hidePreview();
+    preview.hide();
     editor.open(path, text);
     history.replaceState(null, '', `#file=${encodeURIComponent(path)}`);
     feedSuggestions();
-    renderFileBar();
+    refreshFileBar();
     renderTree();
-    if (blameOn) void refreshBlame();
+    blame.fileOpened();
   };
 
   const feedSuggestions = () => {
@@ -144,40 +138,18 @@ export function mountRoom(
     });
   };
 
-  const renderFileBar = () => {
-    const file = editor.file;
-    layout.emptyState.hidden = file !== null || previewing !== null;
-    mount(
+  const refreshFileBar = () =>
+    renderFileBar(
       layout.fileBar,
-      file
-        ? h('span', { class: 'file-path' }, file)
-        : h('span', { class: 'muted' }, previewing ? 'New file proposed by Spark' : 'No file open'),
+      layout.emptyState,
+      {
+        file: editor.file,
+        previewing: preview.path,
+        fileCount: session.fileNames().length,
+        canWrite: can.write,
+      },
+      { create: tryCreate },
     );
-    if (!file && !previewing) {
-      mount(
-        layout.emptyState,
-        h(
-          'h2',
-          null,
-          session.fileNames().length === 0 ? 'This room has no files yet' : 'Pick a file to start',
-        ),
-        h(
-          'p',
-          { class: 'muted' },
-          can.write
-            ? 'Create a file from the Files panel, or ask Spark to write one.'
-            : 'Files appear here as soon as someone creates one.',
-        ),
-        can.write &&
-          session.fileNames().length === 0 &&
-          h(
-            'button',
-            { class: 'btn primary', on: { click: () => tryCreate('README.md') } },
-            'Create README.md',
-          ),
-      );
-    }
-  };
 
   // --- files -----------------------------------------------------------------------------------------
   const tryCreate = (path: string): string | null => {
@@ -191,10 +163,9 @@ export function mountRoom(
     open: (path) => openFile(path, true),
     openPending: (path) => {
       follow.ownMove();
-      previewing = path;
       editor.close();
-      renderPreview();
-      renderFileBar();
+      preview.show(path);
+      refreshFileBar();
       renderTree();
     },
     create: tryCreate,
@@ -209,28 +180,7 @@ export function mountRoom(
     },
     remove: (path) => deleteFile(session.files, path),
   });
-  const renderTree = () => {
-    const counts = new Map<string, number>();
-    const pendingNew = new Set<string>();
-    for (const s of session.suggestions) {
-      if (!pendingStates.includes(s.state)) continue;
-      if (s.newFile) pendingNew.add(s.file);
-      else counts.set(s.file, (counts.get(s.file) ?? 0) + 1);
-    }
-    const presence = new Map<string, { name: string; color: string }[]>();
-    for (const p of session.participants().people) {
-      if (p.file)
-        presence.set(p.file, [...(presence.get(p.file) ?? []), { name: p.user.name, color: p.user.color }]);
-    }
-    tree.render({
-      files: session.fileNames(),
-      pendingNewFiles: [...pendingNew].sort(),
-      current: editor.file,
-      pendingCounts: counts,
-      presence,
-      canWrite: can.write,
-    });
-  };
+  const renderTree = () => tree.render(fileTreeModel(session, editor.file, can.write));
   const onFilesChanged = () => {
     const file = editor.file;
     const current = file ? session.files.get(file) : undefined;
@@ -243,40 +193,28 @@ export function mountRoom(
         editor.close();
       }
     }
-    if (!editor.file && !previewing) {
+    if (!editor.file && !preview.path) {
       const first = session.fileNames()[0];
       if (first) openFile(first, false);
     }
     renderTree();
-    renderFileBar();
+    refreshFileBar();
   };
 
-  const renderPreview = () => {
-    if (!previewing) return;
-    const s = session.suggestions.find(
-      (x) => x.newFile && x.file === previewing && pendingStates.includes(x.state),
-    );
-    if (!s) {
-      // Decided: an accepted file now exists in the tree; a rejected one is simply gone.
-      const path = previewing;
-      previewing = null;
-      hidePreview();
+  const preview = new NewFilePreviewPanel({
+    host: layout.previewHost,
+    editorHost: layout.editorHost,
+    suggestions: () => session.suggestions,
+    askedByOf: (s) => session.askedByOf(s),
+    canAccept: () => can.accept,
+    accept: (id) => decide(client.accept(id)),
+    reject: (id) => decide(client.reject(id)),
+    decided: (path) => {
       if (session.files.has(path)) openFile(path, false);
       else onFilesChanged();
-      return;
-    }
-    layout.previewHost.hidden = false;
-    layout.editorHost.hidden = true;
-    renderNewFilePreview(layout.previewHost, s, session.askedByOf(s), can.accept, {
-      accept: (id) => decide(client.accept(id)),
-      reject: (id) => decide(client.reject(id)),
-      close: () => {
-        previewing = null;
-        hidePreview();
-        onFilesChanged();
-      },
-    });
-  };
+    },
+    closed: onFilesChanged,
+  });
 
   // --- people and follow -----------------------------------------------------------------------------
   const follow = new FollowController({
@@ -298,16 +236,7 @@ export function mountRoom(
     },
     changed: () => {
       renderPeoplePanel();
-      const t = follow.target;
-      layout.followBanner.hidden = !t;
-      if (t) {
-        mount(
-          layout.followBanner,
-          h('span', { class: 'dot', style: `background:${t.kind === 'spark' ? '#f59e0b' : '#3b82f6'}` }),
-          `Following ${t.name}. Click, type or move to stop.`,
-          h('button', { class: 'btn small ghost', on: { click: () => follow.stop() } }, 'Stop following'),
-        );
-      }
+      renderFollowBanner(layout, follow.target, () => follow.stop());
     },
   });
   const renderPeoplePanel = () => {
@@ -347,90 +276,23 @@ export function mountRoom(
     acceptRun: (runId) => decide(client.acceptRun(runId)),
     rejectRun: (runId) => decide(client.rejectRun(runId)),
   });
-  const renderSparkPanel = () => {
-    const pending = new Map<string, { total: number; acceptable: number }>();
-    for (const s of session.suggestions) {
-      if (!pendingStates.includes(s.state)) continue;
-      const entry = pending.get(s.runId) ?? { total: 0, acceptable: 0 };
-      entry.total++;
-      if (acceptableStates.includes(s.state)) entry.acceptable++;
-      pending.set(s.runId, entry);
-    }
-    const file = editor.file;
-    let context: string | null = null;
-    if (file) {
-      const sel = editor.selection();
-      const doc = editor.view.state.doc;
-      const a = doc.lineAt(sel.from).number;
-      const b = doc.lineAt(sel.to).number;
-      context = sel.from === sel.to ? file : a === b ? `${file}, line ${a}` : `${file}, lines ${a}–${b}`;
-    }
-    spark.render({
-      configured: session.info.agent.configured,
-      model: session.info.agent.model,
-      canPrompt: can.prompt,
-      canInterrupt: can.interrupt,
-      canAccept: can.accept,
-      context,
-      runs: session.runs,
-      pending,
-      nameOf: (id) => session.nameOf(id),
-    });
-  };
+  const renderSparkPanel = () => spark.render(sparkPanelModel(session, editor, can));
   const stopNewestRun = () => {
     const run = session.runs.find((r) => r.status === 'streaming' || r.status === 'queued');
     if (run && can.interrupt) decide(client.interrupt(run.id));
     return Boolean(run);
   };
-  const onKey = (e: KeyboardEvent) => {
-    // Alt+. stops Spark from anywhere on the page (the editor keymap only sees keys while focused).
-    if (
-      e.altKey &&
-      !e.ctrlKey &&
-      !e.metaKey &&
-      (e.code === 'Period' || e.key === '.') &&
-      reviewKeys.stop === 'Alt-.'
-    ) {
-      if (stopNewestRun()) e.preventDefault();
-    }
-  };
-  document.addEventListener('keydown', onKey);
-  cleanups.push(() => document.removeEventListener('keydown', onKey));
+  cleanups.push(roomKeys(document, { stopSpark: stopNewestRun }));
 
   // --- blame ------------------------------------------------------------------------------------------
-  const refreshBlame = async () => {
-    const file = editor.file;
-    if (!blameOn || !file) return;
-    try {
-      const result = await client.blame(file);
-      if (
-        result.ranges.some((r) =>
-          [r.userId, r.requestedBy, r.acceptedBy].some((id) => id && session.nameOf(id) === 'someone'),
-        )
-      ) {
-        await session.refreshInfo().catch(() => undefined);
-      }
-      if (blameOn && editor.file === file) editor.setBlame(result.ranges);
-    } catch (err) {
-      toast(`Blame is not available: ${describeError(err, 'agent')}`, 'error');
-      setBlameOn(false);
-    }
-  };
-  const scheduleBlame = () => {
-    if (blameTimer) clearTimeout(blameTimer);
-    blameTimer = setTimeout(() => void refreshBlame(), 1200);
-  };
-  const setBlameOn = (on: boolean) => {
-    blameOn = on;
-    layout.blameButton.setAttribute('aria-pressed', String(on));
-    layout.blameButton.classList.toggle('active', on);
-    if (on) void refreshBlame();
-    else editor.setBlame(null);
-  };
-  layout.blameButton.addEventListener('click', () => setBlameOn(!blameOn));
-  cleanups.push(() => {
-    if (blameTimer) clearTimeout(blameTimer);
+  const blame = new BlameToggle({
+    button: layout.blameButton,
+    editor,
+    blame: (file) => client.blame(file),
+    nameOf: (id) => session.nameOf(id),
+    refreshInfo: () => session.refreshInfo(),
   });
+  cleanups.push(() => blame.destroy());
 
   // --- share ------------------------------------------------------------------------------------------
   layout.shareButton.hidden = !session.can('manage');
@@ -448,7 +310,6 @@ export function mountRoom(
   });
 
   // --- live updates -----------------------------------------------------------------------------------
-  let reviewAccepted = 0;
   cleanups.push(
     session.on('files', () => {
       onFilesChanged();
@@ -460,11 +321,9 @@ export function mountRoom(
       feedSuggestions();
       renderTree();
       renderSparkPanel();
-      renderPreview();
+      preview.render();
       follow.presenceChanged();
-      const accepted = session.suggestions.filter((s) => s.state === 'accepted').length;
-      if (blameOn && accepted !== reviewAccepted) scheduleBlame();
-      reviewAccepted = accepted;
+      blame.reviewChanged(session.suggestions);
     }),
     session.on('presence', () => {
       renderPeoplePanel();
@@ -489,7 +348,7 @@ export function mountRoom(
   if (session.conn.codeProvider.synced) openInitial();
   else session.conn.codeProvider.once('sync', openInitial);
   renderTree();
-  renderFileBar();
+  refreshFileBar();
   renderPeoplePanel();
   renderSparkPanel();
 

@@ -1,5 +1,6 @@
 import { colorFor } from '../../../../schema/protocol.ts';
-import { h } from '../ui/dom.ts';
+import type { FollowTarget } from '../editor/follow-mode.ts';
+import { h, mount } from '../ui/dom.ts';
 import type { ConnectionState } from './connection-status.ts';
 import { initials } from './people-panel.ts';
 
@@ -130,4 +131,16 @@ export function renderStatus(layout: RoomLayout, state: ConnectionState): void {
       ' Your edits are kept and will be sent when the connection is back.',
     );
   }
+}
+
+/** Says whom this person is following, with a way to stop; hidden while following no one. */
+export function renderFollowBanner(layout: RoomLayout, target: FollowTarget | null, stop: () => void): void {
+  layout.followBanner.hidden = !target;
+  if (!target) return;
+  mount(
+    layout.followBanner,
+    h('span', { class: 'dot', style: `background:${target.kind === 'spark' ? '#f59e0b' : '#3b82f6'}` }),
+    `Following ${target.name}. Click, type or move to stop.`,
+    h('button', { class: 'btn small ghost', on: { click: () => stop() } }, 'Stop following'),
+  );
 }

@@ -1,0 +1,53 @@
+import { h, mount } from '../ui/dom.ts';
+
+export interface FileBarModel {
+  /** the file open in the editor */
+  file: string | null;
+  /** the proposed new file shown in the editor's place */
+  previewing: string | null;
+  fileCount: number;
+  canWrite: boolean;
+}
+
+export interface FileBarActions {
+  create(path: string): void;
+}
+
+/**
+ * The bar above the editor naming what is shown, and, when nothing is, the empty state that says
+ * how to start (with a one-click README for an empty room).
+ */
+export function renderFileBar(
+  bar: HTMLElement,
+  emptyState: HTMLElement,
+  model: FileBarModel,
+  actions: FileBarActions,
+): void {
+  const { file, previewing } = model;
+  emptyState.hidden = file !== null || previewing !== null;
+  mount(
+    bar,
+    file
+      ? h('span', { class: 'file-path' }, file)
+      : h('span', { class: 'muted' }, previewing ? 'New file proposed by Spark' : 'No file open'),
+  );
+  if (file || previewing) return;
+  mount(
+    emptyState,
+    h('h2', null, model.fileCount === 0 ? 'This room has no files yet' : 'Pick a file to start'),
+    h(
+      'p',
+      { class: 'muted' },
+      model.canWrite
+        ? 'Create a file from the Files panel, or ask Spark to write one.'
+        : 'Files appear here as soon as someone creates one.',
+    ),
+    model.canWrite &&
+      model.fileCount === 0 &&
+      h(
+        'button',
+        { class: 'btn primary', on: { click: () => actions.create('README.md') } },
+        'Create README.md',
+      ),
+  );
+}

@@ -1,0 +1,31 @@
+import { pendingStates } from '../editor/suggestion-ranges.ts';
+import type { FileTreeModel } from './file-tree.ts';
+import type { RoomSession } from './room-session.ts';
+
+/** The file tree's model: the room's files with pending suggestions and who is where. */
+export function fileTreeModel(
+  session: Pick<RoomSession, 'suggestions' | 'participants' | 'fileNames'>,
+  current: string | null,
+  canWrite: boolean,
+): FileTreeModel {
+  const counts = new Map<string, number>();
+  const pendingNew = new Set<string>();
+  for (const s of session.suggestions) {
+    if (!pendingStates.includes(s.state)) continue;
+    if (s.newFile) pendingNew.add(s.file);
+    else counts.set(s.file, (counts.get(s.file) ?? 0) + 1);
+  }
+  const presence = new Map<string, { name: string; color: string }[]>();
+  for (const p of session.participants().people) {
+    if (p.file)
+      presence.set(p.file, [...(presence.get(p.file) ?? []), { name: p.user.name, color: p.user.color }]);
+  }
+  return {
+    files: session.fileNames(),
+    pendingNewFiles: [...pendingNew].sort(),
+    current,
+    pendingCounts: counts,
+    presence,
+    canWrite,
+  };
+}

@@ -1,0 +1,48 @@
+import { acceptableStates } from '../../../../schema/protocol.ts';
+import type { FileEditor } from '../editor/file-editor.ts';
+import { pendingStates } from '../editor/suggestion-ranges.ts';
+import type { RoomSession } from './room-session.ts';
+import type { SparkPanelModel } from './spark-panel.ts';
+
+/** What this person may do with Spark now (accept and interrupt can change with the room policy). */
+export interface SparkPermissions {
+  readonly prompt: boolean;
+  readonly interrupt: boolean;
+  readonly accept: boolean;
+}
+
+/** The Spark panel's model from the room's live state and the editor's selection. */
+export function sparkPanelModel(
+  session: Pick<RoomSession, 'info' | 'runs' | 'suggestions' | 'nameOf'>,
+  editor: Pick<FileEditor, 'file' | 'selection' | 'view'>,
+  can: SparkPermissions,
+): SparkPanelModel {
+  const pending = new Map<string, { total: number; acceptable: number }>();
+  for (const s of session.suggestions) {
+    if (!pendingStates.includes(s.state)) continue;
+    const entry = pending.get(s.runId) ?? { total: 0, acceptable: 0 };
+    entry.total++;
+    if (acceptableStates.includes(s.state)) entry.acceptable++;
+    pending.set(s.runId, entry);
+  }
+  const file = editor.file;
+  let context: string | null = null;
+  if (file) {
+    const sel = editor.selection();
+    const doc = editor.view.state.doc;
+    const a = doc.lineAt(sel.from).number;
+    const b = doc.lineAt(sel.to).number;
+    context = sel.from === sel.to ? file : a === b ? `${file}, line ${a}` : `${file}, lines ${a}–${b}`;
+  }
+  return {
+    configured: session.info.agent.configured,
+    model: session.info.agent.model,
+    canPrompt: can.prompt,
+    canInterrupt: can.interrupt,
+    canAccept: can.accept,
+    context,
+    runs: session.runs,
+    pending,
+    nameOf: (id) => session.nameOf(id),
+  };
+}
