@@ -13,6 +13,8 @@ export interface Limits {
   maxSendBufferBytes: number;
   /** awareness updates per socket per second before the socket is closed */
   maxAwarenessPerSecond: number;
+  /** sync step 1 requests per socket per second (each costs a full-document diff) before it is closed */
+  maxSyncRequestsPerSecond: number;
   /** rooms loading from storage at once; further joins wait their turn */
   maxConcurrentLoads: number;
   /** prompts one person may send per minute */
@@ -30,6 +32,7 @@ export const defaultLimits: Limits = {
   maxDocBytes: 32 * 1024 * 1024,
   maxSendBufferBytes: 16 * 1024 * 1024,
   maxAwarenessPerSecond: 60,
+  maxSyncRequestsPerSecond: 10,
   maxConcurrentLoads: 8,
   promptsPerMinute: 10,
   maxConcurrentRuns: 8,
@@ -73,6 +76,7 @@ const envSchema = z.object({
   SPARKROOM_MAX_DOC_BYTES: intFrom(defaultLimits.maxDocBytes),
   SPARKROOM_MAX_SEND_BUFFER_BYTES: intFrom(defaultLimits.maxSendBufferBytes),
   SPARKROOM_MAX_AWARENESS_PER_SECOND: intFrom(defaultLimits.maxAwarenessPerSecond),
+  SPARKROOM_MAX_SYNC_REQUESTS_PER_SECOND: intFrom(defaultLimits.maxSyncRequestsPerSecond),
   SPARKROOM_MAX_CONCURRENT_LOADS: intFrom(defaultLimits.maxConcurrentLoads),
   SPARKROOM_PROMPTS_PER_MINUTE: intFrom(defaultLimits.promptsPerMinute),
   SPARKROOM_MAX_CONCURRENT_RUNS: intFrom(defaultLimits.maxConcurrentRuns),
@@ -112,6 +116,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxDocBytes: e.SPARKROOM_MAX_DOC_BYTES,
       maxSendBufferBytes: e.SPARKROOM_MAX_SEND_BUFFER_BYTES,
       maxAwarenessPerSecond: e.SPARKROOM_MAX_AWARENESS_PER_SECOND,
+      maxSyncRequestsPerSecond: Math.max(1, e.SPARKROOM_MAX_SYNC_REQUESTS_PER_SECOND),
       maxConcurrentLoads: Math.max(1, e.SPARKROOM_MAX_CONCURRENT_LOADS),
       promptsPerMinute: e.SPARKROOM_PROMPTS_PER_MINUTE,
       maxConcurrentRuns: Math.max(1, e.SPARKROOM_MAX_CONCURRENT_RUNS),

@@ -18,8 +18,8 @@ export class Connection {
   /** awareness clientIDs this connection has published, removed when it closes */
   readonly awarenessIds = new Set<number>();
   closed = false;
-  private windowStart = 0;
-  private windowCount = 0;
+  private readonly awarenessRate = new RateWindow();
+  private readonly syncRate = new RateWindow();
 
   constructor(user: PublicUser, kind: DocKind, socket: RoomSocket) {
     this.user = user;
@@ -34,13 +34,18 @@ export class Connection {
 
   /** Counts one awareness update; throws when the socket exceeds `perSecond` in a one-second window. */
   countAwareness(now: number, perSecond: number): void {
-    if (now - this.windowStart >= 1000) {
-      this.windowStart = now;
-      this.windowCount = 0;
-    }
-    this.windowCount++;
-    if (this.windowCount > perSecond) {
+    if (this.awarenessRate.over(now, perSecond)) {
       throw new AppError('rate_limited', `awareness flood: more than ${perSecond} updates per second`);
+    }
+  }
+
+  /**
+   * Counts one sync step 1: each costs the server a full-document diff, so a client asking over and over
+   * could keep the event loop busy for everyone in every room. Throws past `perSecond`.
+   */
+  countSyncRequest(now: number, perSecond: number): void {
+    if (this.syncRate.over(now, perSecond)) {
+      throw new AppError('rate_limited', `sync request flood: more than ${perSecond} per second`);
     }
   }
 
@@ -50,5 +55,21 @@ export class Connection {
     this.closed = true;
     // Close reasons are limited to 123 bytes by the WebSocket protocol.
     this.socket.close(code, reason.slice(0, 120));
+  }
+}
+
+/** A fixed one-second window counter. */
+class RateWindow {
+  private start = 0;
+  private count = 0;
+
+  /** counts one event at `now`; true when the window now holds more than `perSecond` */
+  over(now: number, perSecond: number): boolean {
+    if (now - this.start >= 1000) {
+      this.start = now;
+      this.count = 0;
+    }
+    this.count++;
+    return this.count > perSecond;
   }
 }

@@ -154,6 +154,7 @@ export class RoomDoc implements CommitTarget {
     const syncType = decoding.readVarUint(decoder);
     switch (syncType) {
       case syncProtocol.messageYjsSyncStep1: {
+        conn.countSyncRequest(this.deps.now(), this.deps.limits.maxSyncRequestsPerSecond);
         const stateVector = decoding.readVarUint8Array(decoder);
         // Validate now, answer once everything applied so far is durable (ROOM-3).
         Y.decodeStateVector(stateVector);
