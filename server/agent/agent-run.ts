@@ -89,7 +89,8 @@ export class AgentRun {
   private streamingSince: number | null = null;
   private finished = false;
   private done: Promise<void> | null = null;
-  private cursorFile: string | null = null;
+  /** the suggestion Spark is typing (or typed last): its presence cursor sits on it */
+  private writing: SuggestionView | null = null;
   private reportedUnanchored = 0;
   private statsWrittenAt = 0;
   private presenceAt = 0;
@@ -339,7 +340,7 @@ export class AgentRun {
     };
     this.suggestions.set(view.id, view);
     this.writer.createSuggestion(view);
-    this.cursorFile = hunk.file;
+    this.writing = view;
     this.recorder.suggestion(view);
     return view.id;
   }
@@ -458,12 +459,12 @@ export class AgentRun {
   }
 
   private publishPresence(): void {
-    if (this.finished || this.cursorFile === null) return;
+    const last = this.writing;
+    if (this.finished || last === null) return;
     // Presence is a cursor to follow, not the text itself: ten moves a second keeps follow mode smooth.
     const now = this.deps.now();
     if (now - this.presenceAt < PRESENCE_INTERVAL_MS) return;
     this.presenceAt = now;
-    const last = [...this.suggestions.values()].at(-1);
     this.deps.room.review.setServerPresence(this.presenceId, {
       user: {
         id: `spark:${this.id}`,
@@ -473,12 +474,7 @@ export class AgentRun {
         runId: this.id,
         askedBy: this.request.user.id,
       },
-      cursor: { file: this.cursorFile, suggestionId: last?.id ?? null, index: last?.proposed.length ?? 0 },
+      cursor: { file: last.file, suggestionId: last.id, index: last.proposed.length },
     });
-  }
-
-  /** the conversation so far (steer `now` tests check the model saw the history) */
-  get history(): readonly ModelMessage[] {
-    return this.messages;
   }
 }
