@@ -8,7 +8,14 @@ import { CODE_FILES_KEY, isValidFilePath } from '../../schema/protocol.ts';
  * exports, the agent and blame would meet it later. Returns the reason for refusing, or null.
  */
 export function codeUpdateProblem(update: Uint8Array): string | null {
-  const { structs } = Y.decodeUpdate(update);
+  return codeStructsProblem(Y.decodeUpdate(update).structs);
+}
+
+/** A struct of a decoded (not yet integrated) update. */
+export type DecodedStruct = ReturnType<typeof Y.decodeUpdate>['structs'][number];
+
+/** The same check over an update the caller has decoded already (the room decodes each update once). */
+export function codeStructsProblem(structs: readonly DecodedStruct[]): string | null {
   for (const struct of structs) {
     // In a decoded (not integrated) update a root parent is its name; the typings only know integrated items.
     const parent: unknown = struct instanceof Y.Item ? struct.parent : null;

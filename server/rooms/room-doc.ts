@@ -9,6 +9,7 @@ import { AppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { type AwarenessEntry, decodeAwarenessUpdate, encodeAwarenessUpdate } from './awareness-codec.ts';
 import type { ClientBindings } from './client-bindings.ts';
+import type { DecodedStruct } from './code-doc-shape.ts';
 import { CommitQueue, type CommitTarget } from './commit-queue.ts';
 import type { Connection } from './connection.ts';
 import type { AppendResult, DocStore } from './doc-store.ts';
@@ -25,8 +26,8 @@ export interface RoomDocDeps {
   onStorageFailure: (err: unknown) => void;
   /** the process-wide group commit; a RoomDoc without one commits on its own */
   commits?: CommitQueue;
-  /** validates a client update's content before it is applied; returns why it is refused, or null */
-  checkUpdate?: (update: Uint8Array) => string | null;
+  /** validates a client update's decoded structs before it is applied; returns why it is refused, or null */
+  checkStructs?: (structs: readonly DecodedStruct[]) => string | null;
   /** called after every durable batch (attribution and other observers run from here) */
   onCommitted?: (updates: readonly PendingUpdate[]) => void;
 }
@@ -192,15 +193,21 @@ export class RoomDoc implements CommitTarget {
         `document ${this.name} would exceed its size limit of ${this.deps.limits.maxDocBytes} bytes`,
       );
     }
-    let meta: { from: Map<number, number>; to: Map<number, number> };
+    // Decoded once here for both checks (this runs on every keystroke); applyUpdate reads the bytes again.
+    let structs: DecodedStruct[];
     try {
-      meta = Y.parseUpdateMeta(update);
+      structs = Y.decodeUpdate(update).structs;
     } catch (err) {
       throw new AppError('malformed_frame', 'update cannot be decoded', { cause: err });
     }
     // ROOM-7: every clientID whose structs this update inserts must belong to the sender.
-    for (const clientId of meta.from.keys()) this.deps.bindings.claim(clientId, conn.user.id);
-    const problem = this.deps.checkUpdate?.(update) ?? null;
+    let lastClient = -1;
+    for (const struct of structs) {
+      if (struct.id.client === lastClient) continue;
+      lastClient = struct.id.client;
+      this.deps.bindings.claim(lastClient, conn.user.id);
+    }
+    const problem = this.deps.checkStructs?.(structs) ?? null;
     if (problem !== null) throw new AppError('malformed_frame', problem);
     const origin: TransactionOrigin = { source: 'connection', connId: conn.id, userId: conn.user.id };
     const pendingDsBefore = store.pendingDs;

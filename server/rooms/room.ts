@@ -4,7 +4,7 @@ import { AppError, toAppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { BindingStore } from './client-bindings.ts';
 import { ClientBindings } from './client-bindings.ts';
-import { codeUpdateProblem } from './code-doc-shape.ts';
+import { codeStructsProblem } from './code-doc-shape.ts';
 import type { CommitQueue } from './commit-queue.ts';
 import { Connection, type DocKind } from './connection.ts';
 import type { DocStore } from './doc-store.ts';
@@ -72,7 +72,7 @@ export class Room {
         log: deps.log,
         bindings,
         now: deps.now,
-        ...(kind === 'code' ? { checkUpdate: codeUpdateProblem } : {}),
+        ...(kind === 'code' ? { checkStructs: codeStructsProblem } : {}),
         onStorageFailure: () => room?.fail(),
         onCommitted: (batch) => {
           if (!room) return;
