@@ -1,0 +1,41 @@
+import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+
+/** What the event loop went through while an attack ran, in milliseconds. */
+export interface StallReport {
+  /** the longest single delay: one frame, request or chunk holding the loop */
+  maxMs: number;
+  p99Ms: number;
+  meanMs: number;
+}
+
+/**
+ * Watches this process's event loop (servers under attack run in-process in these tests) until `stop`.
+ * The histogram samples every `resolutionMs`; a stall shows as one delay of about its length.
+ */
+export function watchEventLoop(resolutionMs = 10): { stop(): StallReport } {
+  const histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: resolutionMs });
+  histogram.enable();
+  return {
+    stop() {
+      histogram.disable();
+      // The histogram reports nanoseconds and includes the sampling interval itself.
+      const ms = (ns: number) => Math.max(0, ns / 1e6 - resolutionMs);
+      return { maxMs: ms(histogram.max), p99Ms: ms(histogram.percentile(99)), meanMs: ms(histogram.mean) };
+    },
+  };
+}
+
+/** Runs `attack` while watching the event loop; returns its result and the stall it caused. */
+export async function measureStall<T>(
+  attack: () => Promise<T>,
+  resolutionMs = 10,
+): Promise<{ result: T; stall: StallReport }> {
+  const watch = watchEventLoop(resolutionMs);
+  try {
+    const result = await attack();
+    return { result, stall: watch.stop() };
+  } catch (err) {
+    watch.stop();
+    throw err;
+  }
+}
