@@ -92,6 +92,8 @@ export const errorCodes = {
   not_found: { status: 404, close: 4404 },
   conflict: { status: 409, close: 4409 },
   stale: { status: 409, close: 4409 },
+  /** the action is allowed but needs the caller to confirm what it means (a partial hunk, someone's edit) */
+  needs_confirmation: { status: 409, close: 4409 },
   too_large: { status: 413, close: 4413 },
   rate_limited: { status: 429, close: 4429 },
   identity_mismatch: { status: 403, close: 4430 },
@@ -152,8 +154,24 @@ export const suggestionStates = [
 ] as const;
 export type SuggestionState = (typeof suggestionStates)[number];
 
-/** States in which a suggestion can still be accepted. */
+/*
+ * The suggestion-state groups: the one source for which states are pending, acceptable, rejectable and
+ * final. Server decisions and the web client's buttons and counts all read these.
+ */
+
+/** Still waiting for a decision: shown inline, counted as pending, listed in the pending-changes view. */
+export const pendingStates: readonly SuggestionState[] = ['streaming', 'proposed', 'stale', 'interrupted'];
+/**
+ * May be accepted one by one. An `interrupted` hunk is a fragment (Spark was stopped while writing it): it is
+ * accepted only alone and with an explicit confirmation (`confirmPartial`) that names it partial.
+ */
 export const acceptableStates: readonly SuggestionState[] = ['proposed', 'interrupted'];
+/** May be accepted by a file- or run-level accept: complete proposals only, never a partial hunk. */
+export const bulkAcceptableStates: readonly SuggestionState[] = ['proposed'];
+/** States whose accept needs `confirmPartial: true`. */
+export const partialStates: readonly SuggestionState[] = ['interrupted'];
+/** May be rejected (dismissed), one by one or in bulk; a stale hunk can be dismissed too. */
+export const rejectableStates: readonly SuggestionState[] = ['proposed', 'interrupted', 'stale'];
 
 export interface RunMetrics {
   ttftMs: number | null;
@@ -249,6 +267,15 @@ export interface CreateRunRequest {
 }
 export interface CreateRunResponse {
   runId: string;
+}
+/** Answer of a run-level accept or reject: what happened to each of the run's suggestions. */
+export interface RunDecision {
+  /** accepted (or rejected), in order */
+  decided: string[];
+  /** their code changed under them; now stale, nothing applied */
+  stale: string[];
+  /** not decidable this way (already decided, still streaming, or a partial hunk on accept) */
+  skipped: string[];
 }
 export interface SteerRequest {
   text: string;

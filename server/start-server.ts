@@ -60,12 +60,11 @@ export async function startServer(config: Config, options: StartOptions): Promis
   });
   // One group commit for the whole process: all rooms changed in a turn share one durable commit.
   const commits = new CommitQueue(stores.docStore, log);
-  let agent: AgentService | null = null;
   const registry = new RoomRegistry({
     maxConcurrentLoads: config.limits.maxConcurrentLoads,
     log,
-    loadRoom: async (id, hooks) => {
-      const room = await Room.load({
+    loadRoom: (id, hooks) =>
+      Room.load({
         id,
         docStore: stores.docStore,
         commits,
@@ -74,14 +73,11 @@ export async function startServer(config: Config, options: StartOptions): Promis
         log: log.child({ room: id }),
         now,
         ...hooks,
-      });
-      agent?.attach(room);
-      return room;
-    },
+      }),
   });
   const provider =
     options.provider === undefined ? createProvider(config.agent, options.providerDeps) : options.provider;
-  agent = new AgentService({
+  const agent = new AgentService({
     registry,
     rooms,
     provider,
@@ -94,6 +90,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     idleTimeoutMs: config.agent.idleTimeoutMs,
   });
   const agentService = agent;
+  registry.onLoad((room) => agentService.attach(room));
 
   const app = createApp({
     log,

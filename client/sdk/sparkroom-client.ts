@@ -13,9 +13,11 @@ import {
   type Role,
   type RoomInfo,
   type RoomPolicy,
+  type RunDecision,
   type RunView,
   SYNC_PATH,
 } from '../../schema/protocol.ts';
+import type { AcceptSuggestionRequest } from '../../schema/rest.ts';
 import { sendOwnAwarenessOnly } from './send-own-awareness-only.ts';
 import { SparkroomError } from './sparkroom-error.ts';
 
@@ -138,20 +140,22 @@ export class SparkroomClient {
     await this.request('POST', `${apiPaths.run(this.room(), runId)}/steer`, { text, mode });
   }
 
-  async accept(suggestionId: string): Promise<void> {
-    await this.request('POST', `${apiPaths.suggestion(this.room(), suggestionId)}/accept`, {});
+  /** Accepts one suggestion; an interrupted (partial) one needs `{confirmPartial: true}` (REVIEW-2). */
+  async accept(suggestionId: string, body: AcceptSuggestionRequest = {}): Promise<void> {
+    await this.request('POST', `${apiPaths.suggestion(this.room(), suggestionId)}/accept`, body);
   }
 
   async reject(suggestionId: string): Promise<void> {
     await this.request('POST', `${apiPaths.suggestion(this.room(), suggestionId)}/reject`, {});
   }
 
-  async acceptRun(runId: string): Promise<void> {
-    await this.request('POST', `${apiPaths.run(this.room(), runId)}/accept`, {});
+  /** Accepts every complete proposal of a run (never a partial hunk); returns what happened to each. */
+  acceptRun(runId: string): Promise<RunDecision> {
+    return this.request('POST', `${apiPaths.run(this.room(), runId)}/accept`, {});
   }
 
-  async rejectRun(runId: string): Promise<void> {
-    await this.request('POST', `${apiPaths.run(this.room(), runId)}/reject`, {});
+  rejectRun(runId: string): Promise<RunDecision> {
+    return this.request('POST', `${apiPaths.run(this.room(), runId)}/reject`, {});
   }
 
   blame(file: string): Promise<BlameResponse> {

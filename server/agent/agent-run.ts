@@ -9,6 +9,7 @@ import {
 } from '../../schema/protocol.ts';
 import type { Logger } from '../log.ts';
 import type { Room } from '../rooms/room.ts';
+import { resolveRange } from '../suggestions/suggestion-range.ts';
 import type { AgentStore } from './agent-store.ts';
 import { createEditParser, type EditEvent, type EditFormat, type HunkStart } from './edit-parser.ts';
 import { type FileSnapshot, snapshotFile } from './file-snapshot.ts';
@@ -18,6 +19,12 @@ import { buildContext, buildInstructions, contextCharBudget, formatForModel } fr
 import { newRunMap, runsMap } from './review-doc.ts';
 import { ReviewWriter } from './review-writer.ts';
 import { RunRecorder } from './run-recorder.ts';
+
+/** Two ranges overlap when they share a character, or both are insertion points at the same place. */
+function rangesOverlap(a: { from: number; to: number }, b: { from: number; to: number }): boolean {
+  if (a.from === b.from) return true;
+  return a.from < b.to && b.from < a.to;
+}
 
 export interface AgentRunDeps {
   room: Room;
@@ -342,7 +349,28 @@ export class AgentRun {
     this.writer.createSuggestion(view);
     this.writing = view;
     this.recorder.suggestion(view);
+    this.supersedeOverlapping(view);
     return view.id;
+  }
+
+  /**
+   * REVIEW-1: after a steer, the new turn re-proposes what the interrupted turn had started. The fragment
+   * it covers must not stay pending over the same lines (an accept of it would replace the code with half
+   * a comment and leave the redirected proposal stale): every interrupted hunk of this run that the new
+   * hunk overlaps becomes `superseded`.
+   */
+  private supersedeOverlapping(fresh: SuggestionView): void {
+    const code = this.deps.room.code.doc;
+    const range = fresh.newFile ? null : resolveRange(code, fresh);
+    for (const old of this.suggestions.values()) {
+      if (old.state !== 'interrupted' || old.file !== fresh.file || old.id === fresh.id) continue;
+      const overlaps = fresh.newFile
+        ? old.newFile
+        : ((r) => r !== null && range !== null && rangesOverlap(r, range))(resolveRange(code, old));
+      if (!overlaps) continue;
+      this.setState(old, 'superseded');
+      this.recorder.step(this.view, 'superseded', null, `${old.id} by ${fresh.id}`);
+    }
   }
 
   private unanchored(file: string, reason: string): null {

@@ -2,9 +2,12 @@ import { randomBytes } from 'node:crypto';
 import type * as Y from 'yjs';
 import {
   type BlameResponse,
+  bulkAcceptableStates,
   CODE_FILES_KEY,
   type CreateRunRequest,
+  pendingStates,
   type RunView,
+  rejectableStates,
   type SuggestionView,
 } from '../../schema/protocol.ts';
 import { requirePermission } from '../auth/permissions.ts';
@@ -17,6 +20,7 @@ import type { RoomRegistry } from '../rooms/room-registry.ts';
 import { Semaphore } from '../rooms/semaphore.ts';
 import { blameText } from '../suggestions/blame.ts';
 import {
+  type AcceptOptions,
   acceptSuggestion,
   type DecisionDeps,
   getSuggestion,
@@ -49,7 +53,7 @@ export interface RunDetails extends RunView {
   suggestions: SuggestionView[];
 }
 
-const OPEN: ReadonlySet<string> = new Set(['streaming', 'proposed', 'interrupted']);
+const OPEN: ReadonlySet<string> = new Set(pendingStates.filter((s) => s !== 'stale'));
 
 /**
  * The agent's commands (prompt, interrupt, steer, accept, reject, blame) with their permission checks and
@@ -139,15 +143,18 @@ export class AgentService {
     return run.view;
   }
 
-  async accept(user: AuthUser, suggestionId: string): Promise<SuggestionView> {
-    return this.decide(user, suggestionId, 'accept');
+  async accept(user: AuthUser, suggestionId: string, opts: AcceptOptions = {}): Promise<SuggestionView> {
+    return this.decide(user, suggestionId, 'accept', opts);
   }
 
   async reject(user: AuthUser, suggestionId: string): Promise<SuggestionView> {
     return this.decide(user, suggestionId, 'reject');
   }
 
-  /** Accepts or rejects every open suggestion of a run, in order; stale ones are reported, not applied. */
+  /**
+   * Accepts or rejects every open suggestion of a run, in order; stale ones are reported, not applied.
+   * A run-level accept takes complete proposals only: an interrupted (partial) hunk is skipped (REVIEW-2).
+   */
   async decideRun(
     user: AuthUser,
     runId: string,
@@ -165,13 +172,8 @@ export class AgentService {
       const out = { decided: [] as string[], stale: [] as string[], skipped: [] as string[] };
       for (const id of ids) {
         const s = getSuggestion(room, id);
-        if (
-          !(
-            s.state === 'proposed' ||
-            s.state === 'interrupted' ||
-            (decision === 'reject' && s.state === 'stale')
-          )
-        ) {
+        const decidable = decision === 'accept' ? bulkAcceptableStates : rejectableStates;
+        if (!decidable.includes(s.state)) {
           out.skipped.push(id);
           continue;
         }
@@ -286,12 +288,13 @@ export class AgentService {
     user: AuthUser,
     suggestionId: string,
     decision: 'accept' | 'reject',
+    opts: AcceptOptions = {},
   ): Promise<SuggestionView> {
     await this.requireDecider(user);
     return this.withRoom(user.roomId, async (room) => {
       const result =
         decision === 'accept'
-          ? await acceptSuggestion(this.decisionDeps, room, suggestionId, user)
+          ? await acceptSuggestion(this.decisionDeps, room, suggestionId, user, opts)
           : await rejectSuggestion(this.decisionDeps, room, suggestionId, user);
       // Answer once the change is durable and broadcast, so the caller's next read sees it.
       await room.whenFlushed();

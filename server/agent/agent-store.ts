@@ -20,6 +20,7 @@ export const runEventKinds = [
   'accepted',
   'rejected',
   'stale',
+  'superseded',
   'unanchored',
 ] as const;
 export type RunEventKind = (typeof runEventKinds)[number];

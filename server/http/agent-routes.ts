@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { isValidFilePath } from '../../schema/protocol.ts';
+import { acceptSuggestionBody } from '../../schema/rest.ts';
 import type { AgentService } from '../agent/agent-service.ts';
 import type { RoomService } from '../auth/room-service.ts';
 import { AppError } from '../errors.ts';
@@ -77,7 +78,9 @@ export function agentRoutes(deps: AgentRoutesDeps): Hono {
       const caller = user(c);
       const id = idParam(c.req.param('id'), 'suggestion');
       const s =
-        decision === 'accept' ? await deps.agent.accept(caller, id) : await deps.agent.reject(caller, id);
+        decision === 'accept'
+          ? await deps.agent.accept(caller, id, await parseBody(c, acceptSuggestionBody))
+          : await deps.agent.reject(caller, id);
       return c.json(s);
     });
   }

@@ -24,6 +24,7 @@ export class RoomRegistry {
   private readonly loaded = new Map<string, Room>();
   private readonly loading = new Map<string, Promise<Room>>();
   private readonly loads: Semaphore;
+  private readonly loadListeners = new Set<(room: Room) => void>();
   private closing = false;
 
   constructor(deps: RoomRegistryDeps) {
@@ -33,6 +34,15 @@ export class RoomRegistry {
 
   get size(): number {
     return this.loaded.size;
+  }
+
+  /**
+   * Calls `listener` with every room as it finishes loading, before anyone is handed the room (recovery of
+   * crashed runs, staleness checks and history tracking start here). Returns the unsubscribe function.
+   */
+  onLoad(listener: (room: Room) => void): () => void {
+    this.loadListeners.add(listener);
+    return () => this.loadListeners.delete(listener);
   }
 
   /** The room if it is loaded now (no load is started). */
@@ -64,6 +74,7 @@ export class RoomRegistry {
       .then(
         (room) => {
           this.loading.delete(roomId);
+          for (const listener of this.loadListeners) listener(room);
           this.loaded.set(roomId, room);
           return room;
         },

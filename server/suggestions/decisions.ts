@@ -3,6 +3,7 @@ import {
   acceptableStates,
   CODE_FILES_KEY,
   type PublicUser,
+  partialStates,
   type SuggestionState,
   type SuggestionView,
 } from '../../schema/protocol.ts';
@@ -53,6 +54,12 @@ function requireDecidable(s: SuggestionView): void {
   }
 }
 
+/** What an accept may do beyond a complete proposal. */
+export interface AcceptOptions {
+  /** the caller confirmed accepting a partial (interrupted) hunk, knowing it may end mid-statement */
+  confirmPartial?: boolean;
+}
+
 /**
  * Accept (AGENT-8): resolve the anchors, check the range still holds the base text (else the suggestion
  * becomes stale and nothing is applied), then apply it to the code doc in one transaction whose origin
@@ -64,9 +71,18 @@ export async function acceptSuggestion(
   room: Room,
   id: string,
   user: PublicUser,
+  opts: AcceptOptions = {},
 ): Promise<DecisionResult> {
   const s = getSuggestion(room, id);
   requireDecidable(s);
+  // REVIEW-2: a fragment is applied only when the person accepting it was told it is one.
+  if (partialStates.includes(s.state) && opts.confirmPartial !== true) {
+    throw new AppError(
+      'needs_confirmation',
+      'this suggestion is partial: Spark was stopped while writing it, so it may end mid-statement; ' +
+        'accept it alone with confirmPartial to apply it anyway',
+    );
+  }
   const now = deps.now();
   const code = room.code;
   if (!baseStillHolds(code.doc, s)) {

@@ -120,7 +120,8 @@ describe('interrupt and steer (AGENT-6)', () => {
     const states = suggestionsOf(watcher)
       .filter((s) => s.runId === runId)
       .map((s) => s.state);
-    expect(states).toEqual(['interrupted', 'proposed']);
+    // REVIEW-1: the redirected hunk re-proposes the interrupted one's lines, which is then superseded.
+    expect(states).toEqual(['superseded', 'proposed']);
   });
 
   it('steer queue waits for the turn to end, then runs', async () => {

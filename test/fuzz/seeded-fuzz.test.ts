@@ -14,6 +14,7 @@ import { openRawClient, type RawClient, syncSocketUrl } from '../helpers/raw-soc
 import { api, startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { until } from '../helpers/wait.ts';
 import { connectClient, whenSynced, type YClient } from '../helpers/y-client.ts';
+import { ReviewInvariant } from './review-invariant.ts';
 import { fuzzSeeds, type SeededRandom, seededRandom } from './seeded-random.ts';
 
 /** CI seeds; FUZZ_SEEDS=n adds n random ones, their seeds printed in the test names. */
@@ -60,6 +61,17 @@ function modelReply(rng: SeededRandom): Reply {
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/**
+ * The steer-then-accept-all walk (REVIEW-1): a slow patch over mul() that documents it at length, redirected
+ * mid-stream to a one-line change over the same lines. `from`/`to` flip between runs so the next walk anchors.
+ */
+const MUL_LINE = { forward: '  return a * b;', backward: '  return b * a;' } as const;
+function mulPatch(from: string, plus: string[]): string {
+  return `Changing mul.\n*** Begin Patch\n*** Update File: src/math.ts\n@@\n export function mul(a: number, b: number): number {\n-${from}\n${plus.map((l) => `+${l}\n`).join('')} }\n*** End Patch\n`;
+}
+const SA_PROMPT = 'SA-PROMPT document mul';
+const SA_REDIRECT = 'SA-REDIRECT just swap the operands';
+
 interface Actor {
   person: JoinResponse;
   client: YClient;
@@ -99,7 +111,18 @@ describe('seeded fuzz: people, Spark, disconnects and a restart converge (ROOM-2
       const modelRng = seededRandom(seed ^ 0x5eed);
       const fake: FakeModelServer = await startFakeModelServer();
       cleanup.push(() => fake.close());
-      fake.setHandler(() => modelReply(modelRng));
+      // The steer-accept walk's turns are scripted by their marker; every other request gets a random reply.
+      let mulFrom: string = MUL_LINE.forward;
+      fake.setHandler((req) => {
+        const body = JSON.stringify(req.body);
+        const to = mulFrom === MUL_LINE.forward ? MUL_LINE.backward : MUL_LINE.forward;
+        if (body.includes('SA-REDIRECT')) return { text: mulPatch(mulFrom, [to]), tokensPerSecond: 4000 };
+        if (body.includes('SA-PROMPT')) {
+          const notes = Array.from({ length: 60 }, (_, i) => `  // mul note ${i}`);
+          return { text: mulPatch(mulFrom, ['  /**', ...notes, to]), tokensPerSecond: 600 };
+        }
+        return modelReply(modelRng);
+      });
       const env = {
         SPARK_API: 'responses',
         SPARK_BASE_URL: fake.url,
@@ -113,7 +136,14 @@ describe('seeded fuzz: people, Spark, disconnects and a restart converge (ROOM-2
           ...(dataDir ? { dataDir } : {}),
           start: { providerDeps: { retry: { rateLimitDelayMs: 5, transientDelayMs: 5 } } },
         });
-      let server: TestServer = await start();
+      // REVIEW-1..3: every accept, on every server this test starts, leaves exactly the proposed text.
+      const invariant = new ReviewInvariant();
+      const started = async (dataDir?: string) => {
+        const s = await start(dataDir);
+        s.running.registry.onLoad((r) => invariant.watch(r));
+        return s;
+      };
+      let server: TestServer = await started();
       cleanup.push(() => server.close());
       const proxy: TcpProxy = await startTcpProxy(server.running.port);
       cleanup.push(() => proxy.close());
@@ -158,8 +188,10 @@ describe('seeded fuzz: people, Spark, disconnects and a restart converge (ROOM-2
                 reconnect: 3,
                 prompt: 4,
                 interrupt: 1,
-                steer: 1,
+                steer: 2,
                 accept: 2,
+                acceptRun: 2,
+                steerAccept: 1,
                 reject: 1,
               });
         ops.set(op, (ops.get(op) ?? 0) + 1);
@@ -225,18 +257,65 @@ describe('seeded fuzz: people, Spark, disconnects and a restart converge (ROOM-2
               (s) => s.state === 'proposed' || s.state === 'interrupted',
             );
             if (open.length > 0) {
-              const res = await rest('POST', `/suggestions/${rng.pick(open).id}/${op}`, actor.person.token);
+              const target = rng.pick(open);
+              // A partial hunk is accepted only with the confirmation (REVIEW-2); half the time it is given.
+              const confirm = op === 'accept' && target.state === 'interrupted' && rng.chance(0.5);
+              if (confirm) invariant.confirmedPartial.add(target.id);
+              const res = await rest(
+                'POST',
+                `/suggestions/${target.id}/${op}`,
+                actor.person.token,
+                confirm ? { confirmPartial: true } : undefined,
+              );
               // Stale (409) when a human edit got there first; 404 if the room is mid-restart.
               expect([200, 404, 409]).toContain(res.status);
             }
             break;
           }
+          case 'steerAccept': {
+            // REVIEW-1: ask, steer now mid-stream over the same lines, accept the whole run.
+            const serverCode = server.running.registry.peek(roomId)?.code.doc;
+            const current = serverCode?.getMap<Y.Text>(CODE_FILES_KEY).get('src/math.ts')?.toString() ?? '';
+            mulFrom = current.includes(MUL_LINE.forward) ? MUL_LINE.forward : MUL_LINE.backward;
+            const res = await rest('POST', '/runs', actor.person.token, { prompt: SA_PROMPT });
+            expect(res.status).toBe(202);
+            const runId = (res.body as { runId: string }).runId;
+            runIds.push(runId);
+            const ended = (st: unknown) => typeof st === 'string' && !['queued', 'streaming'].includes(st);
+            const runMap = () => watcher.doc.getMap<Y.Map<unknown>>(REVIEW_RUNS_KEY).get(runId);
+            await waitReview(
+              watcher,
+              () =>
+                suggestionsOf(watcher).some((x) => x.runId === runId && x.proposed.includes('mul note')) ||
+                ended(runMap()?.get('status')),
+              'the walk to stream or end',
+            ).catch(() => undefined);
+            const steer = await rest('POST', `/runs/${runId}/steer`, actor.person.token, {
+              text: SA_REDIRECT,
+              mode: 'now',
+            });
+            expect([202, 404, 409]).toContain(steer.status);
+            await waitReview(watcher, () => ended(runMap()?.get('status')), 'the walk to end').catch(
+              () => undefined,
+            );
+            const all = await rest('POST', `/runs/${runId}/accept`, actor.person.token);
+            expect([200, 404]).toContain(all.status);
+            break;
+          }
+          case 'acceptRun':
+            if (runIds.length > 0) {
+              // Often the run just steered: its interrupted fragment must never be applied (REVIEW-1).
+              const runId = rng.chance(0.6) ? runIds.at(-1)! : rng.pick(runIds);
+              const res = await rest('POST', `/runs/${runId}/accept`, actor.person.token);
+              expect([200, 404]).toContain(res.status);
+            }
+            break;
           case 'restart': {
             // A graceful restart (SIGKILL is covered in test/faults and test/sync): clients reconnect on their own.
             proxy.setTarget(null);
             const dataDir = server.dataDir;
             await server.close({ keepData: true });
-            server = await start(dataDir);
+            server = await started(dataDir);
             proxy.setTarget(server.running.port);
             break;
           }
@@ -310,12 +389,14 @@ describe('seeded fuzz: people, Spark, disconnects and a restart converge (ROOM-2
       for (const mark of viewerMarks) expect(heldFiles).not.toContain(mark);
       const suggestions = suggestionsOf({ doc: storedReview.doc } as YClient);
       expect(suggestions.filter((s) => s.state === 'streaming')).toEqual([]);
+      expect(invariant.violations).toEqual([]);
 
       const states = new Map<string, number>();
       for (const s of suggestions) states.set(s.state, (states.get(s.state) ?? 0) + 1);
       await annotate(
         `seed ${seed}: ${STEPS} steps (${[...ops].map(([k, n]) => `${k} ${n}`).join(', ')}); ` +
           `${runIds.length} runs, suggestions ${[...states].map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}; ` +
+          `${invariant.accepts} accepts checked against what was proposed; ` +
           `edits lost: ${lost}`,
       );
     }, 60_000);

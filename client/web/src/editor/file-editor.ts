@@ -19,13 +19,14 @@ import {
   lineNumbers,
   rectangularSelection,
 } from '@codemirror/view';
-import { yCollab, yUndoManagerKeymap } from 'y-codemirror.next';
+import { yCollab } from 'y-codemirror.next';
 import type { Awareness } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import type { BlameRange } from '../../../../schema/protocol.ts';
 import { type BlameConfig, blame, setBlame } from './blame.ts';
 import { isOwnMove } from './follow-mode.ts';
 import { languageFor } from './language-for.ts';
+import { ownUndo } from './own-undo.ts';
 import { presence } from './presence.ts';
 import type { Participant } from './presence-state.ts';
 import type { InlineSuggestion } from './suggestion-ranges.ts';
@@ -43,6 +44,10 @@ export interface FileEditorDeps {
   onOwnMove(): void;
   /** the open file's text (docChanged) or selection changed */
   onChange?(docChanged: boolean): void;
+  /** Ctrl+Z right after this person's own accept in the open file: undo (revert) that accept */
+  undoAccept(file: string, suggestionId: string): void;
+  /** Ctrl+Z reached a step of this person whose text is gone (replaced since); nothing was undone */
+  nothingToUndo(file: string): void;
 }
 
 const editorTheme = EditorView.theme({
@@ -65,6 +70,8 @@ export class FileEditor {
   private path: string | null = null;
   private ytext: Y.Text | null = null;
   private readonly undoManagers = new Map<Y.Text, Y.UndoManager>();
+  /** this person's accepts per file, newest last, until Ctrl+Z undoes them */
+  private readonly ownAccepts = new Map<Y.Text, { suggestionId: string; at: number }[]>();
   private readonly language = new Compartment();
   private readonly blameSlot = new Compartment();
   private blameOn = false;
@@ -109,7 +116,16 @@ export class FileEditor {
       crosshairCursor(),
       highlightActiveLine(),
       highlightSelectionMatches(),
-      keymap.of([...yUndoManagerKeymap, ...defaultKeymap, ...searchKeymap, indentWithTab]),
+      ownUndo({
+        undoManager: undo,
+        lastOwnAccept: () => this.ownAccepts.get(ytext)?.at(-1) ?? null,
+        undoAccept: (id) => {
+          this.ownAccepts.get(ytext)?.pop();
+          d.undoAccept(path, id);
+        },
+        nothingToUndo: () => d.nothingToUndo(path),
+      }),
+      keymap.of([...defaultKeymap, ...searchKeymap, indentWithTab]),
       editorTheme,
       this.language.of([]),
       this.blameSlot.of(this.blameOn ? blame(d.blame) : []),
@@ -150,6 +166,18 @@ export class FileEditor {
   dropHistory(ytext: Y.Text): void {
     this.undoManagers.get(ytext)?.destroy();
     this.undoManagers.delete(ytext);
+    this.ownAccepts.delete(ytext);
+  }
+
+  /**
+   * This person accepted a suggestion in `ytext` at `at` (performance.now() when they asked): it becomes
+   * their newest step there, so Ctrl+Z undoes it rather than an older edit of theirs (REVIEW-3).
+   */
+  noteOwnAccept(ytext: Y.Text, suggestionId: string, at: number): void {
+    const list = this.ownAccepts.get(ytext) ?? [];
+    list.push({ suggestionId, at });
+    list.sort((a, b) => a.at - b.at);
+    this.ownAccepts.set(ytext, list);
   }
 
   setSuggestions(items: InlineSuggestion[]): void {

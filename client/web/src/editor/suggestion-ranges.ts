@@ -1,8 +1,5 @@
 import * as Y from 'yjs';
-import type { SuggestionState, SuggestionView } from '../../../../schema/protocol.ts';
-
-/** States shown inline: the suggestion is still a proposal (or a warning about one). */
-export const pendingStates: readonly SuggestionState[] = ['streaming', 'proposed', 'stale', 'interrupted'];
+import { pendingStates, type SuggestionState, type SuggestionView } from '../../../../schema/protocol.ts';
 
 /** A suggestion placed in the current text of its file. */
 export interface InlineSuggestion {

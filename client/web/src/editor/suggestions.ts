@@ -17,7 +17,7 @@ import {
   keymap,
   WidgetType,
 } from '@codemirror/view';
-import { acceptableStates, SPARK_COLOR } from '../../../../schema/protocol.ts';
+import { acceptableStates, partialStates, SPARK_COLOR } from '../../../../schema/protocol.ts';
 import { keyLabel, reviewKeys } from './keys.ts';
 import type { InlineSuggestion } from './suggestion-ranges.ts';
 
@@ -56,7 +56,7 @@ const stateLabels: Record<string, string> = {
   streaming: 'streaming',
   proposed: 'proposed',
   stale: 'stale: the code changed',
-  interrupted: 'interrupted',
+  interrupted: 'interrupted: partial',
 };
 
 class ProposalWidget extends WidgetType {
@@ -82,7 +82,9 @@ class ProposalWidget extends WidgetType {
     if (conf?.canDecide) {
       const actions = el('span', 'cm-spark-actions');
       if (acceptableStates.includes(s.state)) {
-        actions.append(button('Accept', keyLabel(reviewKeys.accept), 'accept', () => conf.onAccept(s.id)));
+        // A partial hunk is accepted only after a confirmation that names it partial (REVIEW-2).
+        const label = partialStates.includes(s.state) ? 'Accept partial…' : 'Accept';
+        actions.append(button(label, keyLabel(reviewKeys.accept), 'accept', () => conf.onAccept(s.id)));
       }
       actions.append(
         button('Reject', keyLabel(reviewKeys.reject), 'reject', () => conf.onReject(s.id)),

@@ -1,4 +1,4 @@
-import { pendingStates } from '../editor/suggestion-ranges.ts';
+import { pendingStates } from '../../../../schema/protocol.ts';
 import type { FileTreeModel } from './file-tree.ts';
 import type { RoomSession } from './room-session.ts';
 

@@ -1,8 +1,14 @@
-import { acceptableStates, colorFor, type TokenClaims } from '../../../../schema/protocol.ts';
+import {
+  bulkAcceptableStates,
+  colorFor,
+  partialStates,
+  rejectableStates,
+  type TokenClaims,
+} from '../../../../schema/protocol.ts';
 import type { SparkroomClient } from '../../../sdk/sparkroom-client.ts';
 import { FileEditor } from '../editor/file-editor.ts';
 import type { Participant } from '../editor/presence-state.ts';
-import { inlineSuggestions, pendingStates, resolveRange } from '../editor/suggestion-ranges.ts';
+import { inlineSuggestions, resolveRange } from '../editor/suggestion-ranges.ts';
 import { describeError } from '../ui/describe-error.ts';
 import { mount } from '../ui/dom.ts';
 import { toast } from '../ui/toast.ts';
@@ -67,8 +73,40 @@ export function mountRoom(
   );
 
   // --- editor ----------------------------------------------------------------------------------------
+  // A file-level accept takes complete proposals only, never a partial (interrupted) hunk (REVIEW-2).
   const fileSuggestions = (file: string) =>
-    session.suggestions.filter((s) => s.file === file && !s.newFile && acceptableStates.includes(s.state));
+    session.suggestions.filter(
+      (s) => s.file === file && !s.newFile && bulkAcceptableStates.includes(s.state),
+    );
+  /** Notes this person's accepts in the open file so Ctrl+Z undoes them first (REVIEW-3). */
+  const noteAccepts = (ids: readonly string[], at: number) => {
+    const file = editor.file;
+    const text = editor.text;
+    if (!file || !text) return;
+    for (const id of ids) {
+      if (session.suggestions.find((s) => s.id === id)?.file === file) editor.noteOwnAccept(text, id, at);
+    }
+  };
+  /** Accepts one hunk; a partial one only after the person confirms it is partial (REVIEW-2). */
+  const acceptOne = (id: string) => {
+    const s = session.suggestions.find((x) => x.id === id);
+    const partial = s !== undefined && partialStates.includes(s.state);
+    if (
+      partial &&
+      !confirm(
+        'Accept a partial suggestion?\n\nSpark was stopped while writing this hunk, so its text may end ' +
+          'mid-statement. It will replace the struck-out code exactly as shown.',
+      )
+    ) {
+      return;
+    }
+    const at = performance.now();
+    decide(client.accept(id, partial ? { confirmPartial: true } : {}).then(() => noteAccepts([id], at)));
+  };
+  const acceptRun = (runId: string) => {
+    const at = performance.now();
+    decide(client.acceptRun(runId).then((r) => noteAccepts(r.decided, at)));
+  };
   const editor = new FileEditor({
     parent: layout.editorHost,
     awareness: session.conn.codeProvider.awareness,
@@ -79,20 +117,32 @@ export function mountRoom(
       get canDecide() {
         return can.accept;
       },
-      onAccept: (id) => decide(client.accept(id)),
+      onAccept: acceptOne,
       onReject: (id) => decide(client.reject(id)),
       onAcceptFile: () => {
         const file = editor.file;
-        if (file) decide(sequential(fileSuggestions(file).map((s) => () => client.accept(s.id))));
+        const at = performance.now();
+        if (!file) return;
+        const ids = fileSuggestions(file).map((s) => s.id);
+        decide(sequential(ids.map((id) => () => client.accept(id))).then(() => noteAccepts(ids, at)));
       },
       onRejectFile: () => {
         const file = editor.file;
-        const pending = session.suggestions.filter((s) => s.file === file && pendingStates.includes(s.state));
+        const pending = session.suggestions.filter(
+          (s) => s.file === file && rejectableStates.includes(s.state),
+        );
         decide(sequential(pending.map((s) => () => client.reject(s.id))));
       },
-      onAcceptRun: (runId) => decide(client.acceptRun(runId)),
+      onAcceptRun: acceptRun,
       onRejectRun: (runId) => decide(client.rejectRun(runId)),
     },
+    undoAccept: () =>
+      toast('Undoing an accepted suggestion is done from its History entry (Revert).', 'info'),
+    nothingToUndo: () =>
+      toast(
+        'Your last edit here was replaced since (by an accepted suggestion or someone else), so there is nothing to undo. Ctrl+Z again undoes the edit before it.',
+        'info',
+      ),
     blame: { describe: (b) => blameLook(b, (id) => session.nameOf(id)) },
     onOwnMove: () => follow.ownMove(),
     onChange: (docChanged) => {
@@ -207,7 +257,7 @@ export function mountRoom(
     suggestions: () => session.suggestions,
     askedByOf: (s) => session.askedByOf(s),
     canAccept: () => can.accept,
-    accept: (id) => decide(client.accept(id)),
+    accept: acceptOne,
     reject: (id) => decide(client.reject(id)),
     decided: (path) => {
       if (session.files.has(path)) openFile(path, false);
@@ -273,7 +323,7 @@ export function mountRoom(
         report(err);
         throw err;
       }),
-    acceptRun: (runId) => decide(client.acceptRun(runId)),
+    acceptRun,
     rejectRun: (runId) => decide(client.rejectRun(runId)),
   });
   const renderSparkPanel = () => spark.render(sparkPanelModel(session, editor, can));

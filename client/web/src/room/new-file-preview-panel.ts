@@ -1,5 +1,5 @@
 import type { SuggestionView } from '../../../../schema/protocol.ts';
-import { pendingStates } from '../editor/suggestion-ranges.ts';
+import { pendingStates } from '../../../../schema/protocol.ts';
 import { renderNewFilePreview } from './new-file-preview.ts';
 
 export interface NewFilePreviewPanelDeps {

@@ -1,6 +1,5 @@
-import { acceptableStates } from '../../../../schema/protocol.ts';
+import { bulkAcceptableStates, pendingStates } from '../../../../schema/protocol.ts';
 import type { FileEditor } from '../editor/file-editor.ts';
-import { pendingStates } from '../editor/suggestion-ranges.ts';
 import type { RoomSession } from './room-session.ts';
 import type { SparkPanelModel } from './spark-panel.ts';
 
@@ -22,7 +21,8 @@ export function sparkPanelModel(
     if (!pendingStates.includes(s.state)) continue;
     const entry = pending.get(s.runId) ?? { total: 0, acceptable: 0 };
     entry.total++;
-    if (acceptableStates.includes(s.state)) entry.acceptable++;
+    // "Accept all" never applies a partial hunk, so it counts complete proposals only (REVIEW-2).
+    if (bulkAcceptableStates.includes(s.state)) entry.acceptable++;
     pending.set(s.runId, entry);
   }
   const file = editor.file;

@@ -1,0 +1,19 @@
+import { z } from 'zod';
+
+/*
+ * REST bodies: the zod schemas are the only definition. The server validates every body with them once, at
+ * the edge (server/http/parse-body.ts); the SDK and the web client take the inferred types (type-only
+ * imports, so no validator reaches the browser bundle).
+ */
+
+/** `POST /api/rooms/:id/suggestions/:sid/accept` */
+export const acceptSuggestionBody = z
+  .object({
+    /**
+     * Accept an interrupted (partial) hunk: Spark was stopped while writing it, so it may end mid-statement.
+     * Without it such an accept answers 409 `needs_confirmation` (REVIEW-2).
+     */
+    confirmPartial: z.boolean().optional(),
+  })
+  .strict();
+export type AcceptSuggestionRequest = z.infer<typeof acceptSuggestionBody>;

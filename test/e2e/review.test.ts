@@ -1,0 +1,158 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { screenshot } from '../helpers/browser.ts';
+import { type FakeModelServer, startFakeModelServer } from '../helpers/fake-model-server.ts';
+import { editorText } from './editor-text.ts';
+import { type BrowserApp, startBrowserApp } from './web-server.ts';
+
+// Issue 10 in Chromium: review you can trust. Real server on port 0, real SDK provider against the fake
+// model server, one browser context per person.
+
+const SOURCE = `export function add(a: number, b: number): number {
+  return a - b;
+}
+
+export function mul(a: number, b: number): number {
+  return a * b;
+}
+`;
+const NOTE = '// Ada: keep mul as it is\n';
+
+/** A doc comment over add(), typed slowly so Steer now lands inside it. */
+const COMMENTED = `I'll document add.
+*** Begin Patch
+*** Update File: src/math.ts
+@@
+-export function add(a: number, b: number): number {
+-  return a - b;
+-}
++/**
+${Array.from({ length: 60 }, (_, i) => `+ * Adds a and b, note ${i + 1} of 60 on why the old code subtracted.\n`).join('')}+ */
++export function add(a: number, b: number): number {
++  return a + b;
++}
+*** End Patch
+`;
+const REDIRECTED = `Just the fix.
+*** Begin Patch
+*** Update File: src/math.ts
+@@
+-export function add(a: number, b: number): number {
+-  return a - b;
+-}
++export function add(a: number, b: number): number {
++  return a + b;
++}
+*** End Patch
+`;
+
+let fake: FakeModelServer;
+let app: BrowserApp;
+
+beforeAll(async () => {
+  fake = await startFakeModelServer();
+  app = await startBrowserApp({
+    SPARK_API: 'responses',
+    SPARK_BASE_URL: fake.url,
+    SPARK_API_KEY: 'test-key',
+    SPARK_MODEL: 'gpt-5.3-codex-spark',
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await app?.close();
+  await fake?.close();
+});
+
+describe('review in the browser', () => {
+  let ada: Page;
+
+  it('Ada has a room with src/math.ts and a line of her own', async () => {
+    ada = (await app.browser.person({ viewport: { width: 1440, height: 900 } })).page;
+    await ada.goto(`${app.server.url}/`);
+    await ada.fill('#your-name', 'Ada');
+    await ada.fill('#room-name', 'Review');
+    await ada.click('form.create-card button[type=submit]');
+    await ada.waitForSelector('.created-card');
+    await ada.click('text=Open the room');
+    await ada.waitForSelector('.pill-online');
+    await ada.click('button[aria-label="New file"]');
+    await ada.fill('.tree-input', 'src/math.ts');
+    await ada.press('.tree-input', 'Enter');
+    await ada.waitForSelector('.file-path:text("src/math.ts")');
+    await ada.click('.cm-content');
+    await ada.keyboard.insertText(SOURCE);
+    // An unrelated line of her own, typed before Spark is asked (a separate undo step).
+    await ada.keyboard.press('Control+End');
+    await ada.keyboard.insertText(NOTE);
+    expect(await editorText(ada)).toBe(`${SOURCE}${NOTE}`);
+  });
+
+  it('REVIEW-1: Steer now, then Accept all: the code is the redirected proposal, and Ctrl+Z never undoes her unrelated line', async () => {
+    fake.enqueue({ text: COMMENTED, tokensPerSecond: 12 }, { text: REDIRECTED, tokensPerSecond: 2000 });
+    const first = fake.requests.length;
+    await ada.fill('.prompt-input', 'Document add');
+    await ada.click('button:text("Ask Spark")');
+    await ada.waitForFunction(
+      () => document.querySelector('.cm-spark-text')?.textContent?.includes(' * Adds a and b'),
+      null,
+      { timeout: 15_000 },
+    );
+    await ada.fill('article.run[data-status="streaming"] .steer-input', 'No comment, just fix the sign');
+    await ada.click('article.run[data-status="streaming"] button:text("Steer now")');
+    await fake.waitForRequest(first + 1);
+    await ada.waitForSelector('article.run[data-status="completed"]', { timeout: 15_000 });
+    // The fragment is superseded: one proposal is shown, and the run offers to accept one hunk.
+    await ada.waitForFunction(() => document.querySelectorAll('.cm-editor .cm-spark-proposal').length === 1);
+    expect(await ada.locator('.cm-spark-text').textContent()).toBe(
+      'export function add(a: number, b: number): number {\n  return a + b;\n}\n',
+    );
+    const acceptAll = ada.locator('article.run button.accept');
+    expect(await acceptAll.textContent()).toBe('Accept all (1)');
+    await screenshot(ada, '20-steered-one-proposal');
+
+    await acceptAll.click();
+    await ada.waitForSelector('.cm-editor .cm-spark-proposal', { state: 'detached' });
+    await ada.waitForFunction(() => document.querySelector('.cm-content')?.textContent?.includes('a + b'));
+    const fixed = `${SOURCE.replace('a - b', 'a + b')}${NOTE}`;
+    expect(await editorText(ada)).toBe(fixed);
+
+    // Ctrl+Z right after her accept must not take back her unrelated line.
+    await ada.click('.cm-content');
+    await ada.keyboard.press('Control+z');
+    await ada.waitForSelector('.toast');
+    expect(await editorText(ada)).toContain(NOTE.trim());
+    await screenshot(ada, '21-accept-all-after-steer');
+  });
+
+  it('REVIEW-2: accepting a stopped (partial) hunk asks for a confirmation that names it partial', async () => {
+    fake.enqueue({ text: COMMENTED.replace('a - b', 'a + b'), tokensPerSecond: 12 });
+    await ada.fill('.prompt-input', 'Document add again');
+    await ada.click('button:text("Ask Spark")');
+    await ada.waitForFunction(
+      () => document.querySelector('.cm-spark-text')?.textContent?.includes(' * Adds a and b'),
+      null,
+      { timeout: 15_000 },
+    );
+    await ada.click('article.run[data-status="streaming"] .stop-btn');
+    await ada.waitForSelector('.cm-spark-badge:text("interrupted")');
+    // Partial hunks are not counted by Accept all.
+    expect(await ada.locator('article.run').first().locator('button.accept').count()).toBe(0);
+    const before = await editorText(ada);
+    const dialog = new Promise<string>((resolve) => {
+      ada.once('dialog', (d) => {
+        resolve(d.message());
+        void d.dismiss();
+      });
+    });
+    await ada.click('.cm-spark-proposal .cm-spark-btn-accept');
+    expect(await dialog).toMatch(/partial/i);
+    expect(await editorText(ada)).toBe(before);
+    await ada.click('.cm-spark-proposal .cm-spark-btn-reject');
+    await ada.waitForSelector('.cm-editor .cm-spark-proposal', { state: 'detached' });
+  });
+
+  it('logged no errors in any page', () => {
+    expect(app.browser.consoleErrors).toEqual([]);
+  });
+});
