@@ -1,4 +1,4 @@
-import type { EditEvent, HunkStart } from './edit-parser.ts';
+import type { EditEvent, HunkStart } from './edit-events.ts';
 
 /*
  * The contract between the line streamer (edit-parser.ts) and a format's grammar: what a grammar decides
