@@ -5,9 +5,9 @@ import { acceptSuggestionBody } from '../../schema/rest.ts';
 import type { AgentService } from '../agent/agent-service.ts';
 import type { RoomService } from '../auth/room-service.ts';
 import { AppError } from '../errors.ts';
+import { idParam, roomIdParam } from '../route-params.ts';
 import { bearerUser } from './bearer-user.ts';
 import { parseBody } from './parse-body.ts';
-import { roomIdParam } from './rooms-routes.ts';
 
 export interface AgentRoutesDeps {
   rooms: RoomService;
@@ -32,11 +32,6 @@ const steerBody = z
     mode: z.enum(['now', 'queue']),
   })
   .strict();
-
-const idParam = (value: string | undefined, what: string): string => {
-  if (!value || !/^[A-Za-z0-9_-]{1,80}$/.test(value)) throw new AppError('not_found', `no such ${what}`);
-  return value;
-};
 
 /** REST for Spark: runs, interrupt, steer, accept/reject, blame (AGENT-*). */
 export function agentRoutes(deps: AgentRoutesDeps): Hono {

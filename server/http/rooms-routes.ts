@@ -4,7 +4,6 @@ import {
   CODE_FILES_KEY,
   type CreateRoomResponse,
   type JoinResponse,
-  ROOM_ID_PATTERN,
   type RoomInfo,
   roles,
 } from '../../schema/protocol.ts';
@@ -12,6 +11,7 @@ import { requirePermission } from '../auth/permissions.ts';
 import type { RoomService } from '../auth/room-service.ts';
 import { AppError } from '../errors.ts';
 import type { RoomRegistry } from '../rooms/room-registry.ts';
+import { roomIdParam } from '../route-params.ts';
 import { bearerUser } from './bearer-user.ts';
 import { parseBody } from './parse-body.ts';
 
@@ -36,12 +36,6 @@ const policyBody = z
     interrupt: z.array(z.enum(roles)).max(3),
   })
   .strict();
-
-/** Room ids come from the path; anything outside the id alphabet cannot name a room. */
-export function roomIdParam(value: string | undefined): string {
-  if (!value || !ROOM_ID_PATTERN.test(value)) throw new AppError('not_found', 'no such room');
-  return value;
-}
 
 /** REST for rooms, invites, joins and policy (ROOM-1, AUTH-*). */
 export function roomsRoutes(deps: RoomsRoutesDeps): Hono {

@@ -4,12 +4,12 @@ import type { WebSocket } from 'ws';
 import { REVIEW_SUFFIX, SYNC_PATH } from '../../schema/protocol.ts';
 import type { AuthUser, RoomService } from '../auth/room-service.ts';
 import { AppError, toAppError } from '../errors.ts';
-import { roomIdParam } from '../http/rooms-routes.ts';
 import type { Logger } from '../log.ts';
 import type { Connection, DocKind } from '../rooms/connection.ts';
 import type { Room } from '../rooms/room.ts';
 import type { RoomRegistry } from '../rooms/room-registry.ts';
 import type { RoomSocket } from '../rooms/room-socket.ts';
+import { roomIdParam } from '../route-params.ts';
 
 export interface SyncRouteDeps {
   rooms: RoomService;
