@@ -1,9 +1,6 @@
-import * as decoding from 'lib0/decoding';
-import * as encoding from 'lib0/encoding';
 import * as awarenessProtocol from 'y-protocols/awareness';
-import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
-import { type AwarenessUser, colorFor, messageType } from '../../schema/protocol.ts';
+import { type AwarenessUser, colorFor } from '../../schema/protocol.ts';
 import type { Limits } from '../config.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -14,6 +11,14 @@ import { CommitQueue, type CommitTarget } from './commit-queue.ts';
 import type { Connection } from './connection.ts';
 import type { AppendResult, DocStore } from './doc-store.ts';
 import { isOrigin, type TransactionOrigin } from './origins.ts';
+import {
+  awarenessFrame,
+  decodeFrame,
+  type Frame,
+  syncStep1Frame,
+  syncStep2Frame,
+  updateFrame,
+} from './y-websocket-frames.ts';
 
 export interface RoomDocDeps {
   name: string;
@@ -106,10 +111,7 @@ export class RoomDoc implements CommitTarget {
 
   addConnection(conn: Connection): void {
     this.connections.add(conn);
-    const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, messageType.sync);
-    syncProtocol.writeSyncStep1(encoder, this.doc);
-    this.send(conn, encoding.toUint8Array(encoder));
+    this.send(conn, syncStep1Frame(this.doc));
     const states = this.awareness.getStates();
     if (states.size > 0) this.send(conn, this.awarenessMessage([...states.keys()]));
   }
@@ -127,56 +129,43 @@ export class RoomDoc implements CommitTarget {
    */
   handleMessage(conn: Connection, data: Uint8Array): void {
     try {
-      const decoder = decoding.createDecoder(data);
-      const type = decoding.readVarUint(decoder);
-      switch (type) {
-        case messageType.sync:
-          this.handleSync(conn, decoder);
-          break;
-        case messageType.awareness:
-          this.handleAwareness(conn, decoding.readVarUint8Array(decoder));
-          break;
-        case messageType.queryAwareness:
-          this.send(conn, this.awarenessMessage([...this.awareness.getStates().keys()]));
-          break;
-        case messageType.auth:
-          // Authentication happens before the upgrade; the in-band auth message has nothing to say.
-          break;
-        default:
-          throw new AppError('malformed_frame', `unknown message type ${type}`);
-      }
+      this.dispatch(conn, decodeFrame(data));
     } catch (err) {
       if (err instanceof AppError) throw err;
       throw new AppError('malformed_frame', `malformed frame: ${(err as Error).message}`, { cause: err });
     }
   }
 
-  private handleSync(conn: Connection, decoder: decoding.Decoder): void {
-    const syncType = decoding.readVarUint(decoder);
-    switch (syncType) {
-      case syncProtocol.messageYjsSyncStep1: {
-        conn.countSyncRequest(this.deps.now(), this.deps.limits.maxSyncRequestsPerSecond);
-        const stateVector = decoding.readVarUint8Array(decoder);
-        // Validate now, answer once everything applied so far is durable (ROOM-3).
-        Y.decodeStateVector(stateVector);
-        const answer = () => {
-          if (conn.closed) return;
-          const encoder = encoding.createEncoder();
-          encoding.writeVarUint(encoder, messageType.sync);
-          syncProtocol.writeSyncStep2(encoder, this.doc, stateVector);
-          this.send(conn, encoding.toUint8Array(encoder));
-        };
-        if (this.idle) answer();
-        else this.afterFlush.push(answer);
+  private dispatch(conn: Connection, frame: Frame): void {
+    switch (frame.type) {
+      case 'sync-step-1':
+        this.answerSyncStep1(conn, frame.stateVector);
         break;
-      }
-      case syncProtocol.messageYjsSyncStep2:
-      case syncProtocol.messageYjsUpdate:
-        this.applyClientUpdate(conn, decoding.readVarUint8Array(decoder));
+      case 'sync-step-2':
+      case 'update':
+        this.applyClientUpdate(conn, frame.update);
         break;
-      default:
-        throw new AppError('malformed_frame', `unknown sync message type ${syncType}`);
+      case 'awareness':
+        this.handleAwareness(conn, frame.update);
+        break;
+      case 'query-awareness':
+        this.send(conn, this.awarenessMessage([...this.awareness.getStates().keys()]));
+        break;
+      case 'auth':
+        // Authentication happens before the upgrade; the in-band auth message has nothing to say.
+        break;
     }
+  }
+
+  private answerSyncStep1(conn: Connection, stateVector: Uint8Array): void {
+    conn.countSyncRequest(this.deps.now(), this.deps.limits.maxSyncRequestsPerSecond);
+    // Validate now, answer once everything applied so far is durable (ROOM-3).
+    Y.decodeStateVector(stateVector);
+    const answer = () => {
+      if (!conn.closed) this.send(conn, syncStep2Frame(this.doc, stateVector));
+    };
+    if (this.idle) answer();
+    else this.afterFlush.push(answer);
   }
 
   private applyClientUpdate(conn: Connection, update: Uint8Array): void {
@@ -300,10 +289,7 @@ export class RoomDoc implements CommitTarget {
   };
 
   private awarenessMessage(clients: number[]): Uint8Array {
-    const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, messageType.awareness);
-    encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients));
-    return encoding.toUint8Array(encoder);
+    return awarenessFrame(this.awareness, clients);
   }
 
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
@@ -361,10 +347,7 @@ export class RoomDoc implements CommitTarget {
 
   private broadcastCommitted(batch: PendingUpdate[]): void {
     for (const { update, origin } of batch) {
-      const encoder = encoding.createEncoder();
-      encoding.writeVarUint(encoder, messageType.sync);
-      syncProtocol.writeUpdate(encoder, update);
-      const message = encoding.toUint8Array(encoder);
+      const message = updateFrame(update);
       const from = origin?.source === 'connection' ? origin.connId : -1;
       for (const conn of this.connections) if (conn.id !== from) this.send(conn, message);
     }

@@ -1,0 +1,86 @@
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import * as awarenessProtocol from 'y-protocols/awareness';
+import * as syncProtocol from 'y-protocols/sync';
+import type * as Y from 'yjs';
+import { messageType } from '../../schema/protocol.ts';
+import { AppError } from '../errors.ts';
+
+/** One y-websocket frame, decoded (ROOM-2): what a room decides from, without the wire's varints. */
+export type Frame =
+  | { type: 'sync-step-1'; stateVector: Uint8Array }
+  | { type: 'sync-step-2'; update: Uint8Array }
+  | { type: 'update'; update: Uint8Array }
+  | { type: 'awareness'; update: Uint8Array }
+  | { type: 'query-awareness' }
+  | { type: 'auth' };
+
+/**
+ * Reads the message type, the sync sub-type and the payload of a frame. Anything else (an unknown type, a
+ * truncated varint, a length past the end) is a 4400 `malformed_frame` for the sending socket (SAFE-7).
+ * Payloads are returned as they are: whether an update or a state vector makes sense is the room's call.
+ */
+export function decodeFrame(data: Uint8Array): Frame {
+  try {
+    const decoder = decoding.createDecoder(data);
+    const type = decoding.readVarUint(decoder);
+    switch (type) {
+      case messageType.sync: {
+        const syncType = decoding.readVarUint(decoder);
+        const payload = decoding.readVarUint8Array(decoder);
+        switch (syncType) {
+          case syncProtocol.messageYjsSyncStep1:
+            return { type: 'sync-step-1', stateVector: payload };
+          case syncProtocol.messageYjsSyncStep2:
+            return { type: 'sync-step-2', update: payload };
+          case syncProtocol.messageYjsUpdate:
+            return { type: 'update', update: payload };
+          default:
+            throw new AppError('malformed_frame', `unknown sync message type ${syncType}`);
+        }
+      }
+      case messageType.awareness:
+        return { type: 'awareness', update: decoding.readVarUint8Array(decoder) };
+      case messageType.queryAwareness:
+        return { type: 'query-awareness' };
+      case messageType.auth:
+        return { type: 'auth' };
+      default:
+        throw new AppError('malformed_frame', `unknown message type ${type}`);
+    }
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    throw new AppError('malformed_frame', `malformed frame: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Sync step 1: the server's state vector, so the client answers with what the server lacks. */
+export function syncStep1Frame(doc: Y.Doc): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, messageType.sync);
+  syncProtocol.writeSyncStep1(encoder, doc);
+  return encoding.toUint8Array(encoder);
+}
+
+/** Sync step 2: everything in `doc` the holder of `stateVector` lacks. */
+export function syncStep2Frame(doc: Y.Doc, stateVector: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, messageType.sync);
+  syncProtocol.writeSyncStep2(encoder, doc, stateVector);
+  return encoding.toUint8Array(encoder);
+}
+
+export function updateFrame(update: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, messageType.sync);
+  syncProtocol.writeUpdate(encoder, update);
+  return encoding.toUint8Array(encoder);
+}
+
+/** The awareness states of `clients` (removed ones as null). */
+export function awarenessFrame(awareness: awarenessProtocol.Awareness, clients: number[]): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, messageType.awareness);
+  encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(awareness, clients));
+  return encoding.toUint8Array(encoder);
+}
