@@ -12,21 +12,62 @@ export const SYNC_PATH = '/sync';
 /** Suffix after the room id that selects the review doc: `/sync/:roomId/review`. */
 export const REVIEW_SUFFIX = 'review';
 
-export const apiPaths = {
+/**
+ * Every REST route, as the pattern the server mounts (`:name` parameters). `apiPaths` fills them for
+ * clients; nobody writes an `/api/...` string by hand.
+ */
+export const apiRoutes = {
   rooms: '/api/rooms',
-  room: (roomId: string) => `/api/rooms/${encodeURIComponent(roomId)}`,
-  join: (roomId: string) => `/api/rooms/${encodeURIComponent(roomId)}/join`,
-  invites: (roomId: string) => `/api/rooms/${encodeURIComponent(roomId)}/invites`,
-  invite: (roomId: string, role: Role) => `/api/rooms/${encodeURIComponent(roomId)}/invites/${role}`,
-  policy: (roomId: string) => `/api/rooms/${encodeURIComponent(roomId)}/policy`,
-  runs: (roomId: string) => `/api/rooms/${encodeURIComponent(roomId)}/runs`,
-  run: (roomId: string, runId: string) =>
-    `/api/rooms/${encodeURIComponent(roomId)}/runs/${encodeURIComponent(runId)}`,
-  suggestion: (roomId: string, id: string) =>
-    `/api/rooms/${encodeURIComponent(roomId)}/suggestions/${encodeURIComponent(id)}`,
-  blame: (roomId: string, file: string) =>
-    `/api/rooms/${encodeURIComponent(roomId)}/blame?file=${encodeURIComponent(file)}`,
+  room: '/api/rooms/:roomId',
+  join: '/api/rooms/:roomId/join',
+  invites: '/api/rooms/:roomId/invites',
+  invite: '/api/rooms/:roomId/invites/:role',
+  policy: '/api/rooms/:roomId/policy',
+  runs: '/api/rooms/:roomId/runs',
+  run: '/api/rooms/:roomId/runs/:runId',
+  interrupt: '/api/rooms/:roomId/runs/:runId/interrupt',
+  steer: '/api/rooms/:roomId/runs/:runId/steer',
+  acceptRun: '/api/rooms/:roomId/runs/:runId/accept',
+  rejectRun: '/api/rooms/:roomId/runs/:runId/reject',
+  acceptSuggestion: '/api/rooms/:roomId/suggestions/:suggestionId/accept',
+  rejectSuggestion: '/api/rooms/:roomId/suggestions/:suggestionId/reject',
+  blame: '/api/rooms/:roomId/blame',
   health: '/healthz',
+} as const;
+export type ApiRoute = keyof typeof apiRoutes;
+
+/** Fills a route pattern's `:name` parameters, each URL-encoded. */
+export function fillRoute(pattern: string, params: Record<string, string>): string {
+  return pattern.replace(/:([A-Za-z]+)/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new Error(`route ${pattern} needs ${name}`);
+    return encodeURIComponent(value);
+  });
+}
+
+const room = (pattern: string) => (roomId: string) => fillRoute(pattern, { roomId });
+const ofRun = (pattern: string) => (roomId: string, runId: string) => fillRoute(pattern, { roomId, runId });
+const ofSuggestion = (pattern: string) => (roomId: string, suggestionId: string) =>
+  fillRoute(pattern, { roomId, suggestionId });
+
+export const apiPaths = {
+  rooms: apiRoutes.rooms,
+  room: room(apiRoutes.room),
+  join: room(apiRoutes.join),
+  invites: room(apiRoutes.invites),
+  invite: (roomId: string, role: Role) => fillRoute(apiRoutes.invite, { roomId, role }),
+  policy: room(apiRoutes.policy),
+  runs: room(apiRoutes.runs),
+  run: ofRun(apiRoutes.run),
+  interrupt: ofRun(apiRoutes.interrupt),
+  steer: ofRun(apiRoutes.steer),
+  acceptRun: ofRun(apiRoutes.acceptRun),
+  rejectRun: ofRun(apiRoutes.rejectRun),
+  acceptSuggestion: ofSuggestion(apiRoutes.acceptSuggestion),
+  rejectSuggestion: ofSuggestion(apiRoutes.rejectSuggestion),
+  blame: (roomId: string, file: string) =>
+    `${fillRoute(apiRoutes.blame, { roomId })}?file=${encodeURIComponent(file)}`,
+  health: apiRoutes.health,
 } as const;
 
 /** Room ids are URL-safe so they can sit in a path segment without escaping. */
@@ -39,17 +80,62 @@ export const ROOM_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 export const roles = ['owner', 'editor', 'viewer'] as const;
 export type Role = (typeof roles)[number];
 
-/** Who may do what by default; a room policy can narrow accept and interrupt (classrooms). */
-export type Permission = 'write' | 'prompt' | 'accept' | 'interrupt' | 'manage';
+/*
+ * Who may do what: the one permission table, read by the server's checks and the web client's buttons.
+ * Some permissions are fixed per role; the others come from the room policy, which the owner sets. The
+ * owner always holds every permission, so a room can never lock itself out.
+ */
+
+export const permissions = ['write', 'prompt', 'accept', 'interrupt', 'stop', 'manage'] as const;
+export type Permission = (typeof permissions)[number];
 
 export interface RoomPolicy {
-  /** Roles allowed to accept or reject suggestions. */
+  /** Roles allowed to accept, reject and revert suggestions and restore checkpoints. */
   accept: Role[];
-  /** Roles allowed to interrupt or steer anyone's run. */
+  /** Roles allowed to redirect (steer) anyone's run; only roles that may prompt can. */
   interrupt: Role[];
+  /** Roles allowed to stop anyone's run (stopping never changes code). */
+  stop: Role[];
 }
 
-export const defaultPolicy: RoomPolicy = { accept: ['owner', 'editor'], interrupt: ['owner', 'editor'] };
+/** Each permission: fixed roles, or a policy field (optionally also requiring another permission). */
+export const permissionTable: Record<
+  Permission,
+  { roles: readonly Role[] } | { policy: keyof RoomPolicy; requires?: Permission }
+> = {
+  manage: { roles: ['owner'] },
+  write: { roles: ['owner', 'editor'] },
+  prompt: { roles: ['owner', 'editor'] },
+  accept: { policy: 'accept' },
+  // Redirecting is asking Spark for something else: it needs the right to prompt too.
+  interrupt: { policy: 'interrupt', requires: 'prompt' },
+  stop: { policy: 'stop' },
+};
+
+export const defaultPolicy: RoomPolicy = {
+  accept: ['owner', 'editor'],
+  interrupt: ['owner', 'editor'],
+  // Anyone in the room can stop Spark by default (viewers too): the owner can narrow it (a lecture).
+  stop: ['owner', 'editor', 'viewer'],
+};
+
+/** A stored or sent policy with every field present (rooms created before `stop` existed get the default). */
+export function completePolicy(policy: Partial<RoomPolicy>): RoomPolicy {
+  return {
+    accept: policy.accept ?? defaultPolicy.accept,
+    interrupt: policy.interrupt ?? defaultPolicy.interrupt,
+    stop: policy.stop ?? defaultPolicy.stop,
+  };
+}
+
+/** May a person with `role` do `permission` in a room with `policy`? */
+export function can(role: Role, permission: Permission, policy: RoomPolicy): boolean {
+  if (role === 'owner') return true;
+  const rule = permissionTable[permission];
+  if ('roles' in rule) return rule.roles.includes(role);
+  const granted = (policy[rule.policy] ?? defaultPolicy[rule.policy]).includes(role);
+  return granted && (rule.requires === undefined || can(role, rule.requires, policy));
+}
 
 /** Payload of a personal token (signed by the server; opaque to clients except for display). */
 export interface TokenClaims {

@@ -133,29 +133,29 @@ export class SparkroomClient {
   }
 
   async interrupt(runId: string): Promise<void> {
-    await this.request('POST', `${apiPaths.run(this.room(), runId)}/interrupt`, {});
+    await this.request('POST', apiPaths.interrupt(this.room(), runId), {});
   }
 
   async steer(runId: string, text: string, mode: 'now' | 'queue'): Promise<void> {
-    await this.request('POST', `${apiPaths.run(this.room(), runId)}/steer`, { text, mode });
+    await this.request('POST', apiPaths.steer(this.room(), runId), { text, mode });
   }
 
   /** Accepts one suggestion; an interrupted (partial) one needs `{confirmPartial: true}` (REVIEW-2). */
   async accept(suggestionId: string, body: AcceptSuggestionRequest = {}): Promise<void> {
-    await this.request('POST', `${apiPaths.suggestion(this.room(), suggestionId)}/accept`, body);
+    await this.request('POST', apiPaths.acceptSuggestion(this.room(), suggestionId), body);
   }
 
   async reject(suggestionId: string): Promise<void> {
-    await this.request('POST', `${apiPaths.suggestion(this.room(), suggestionId)}/reject`, {});
+    await this.request('POST', apiPaths.rejectSuggestion(this.room(), suggestionId), {});
   }
 
   /** Accepts every complete proposal of a run (never a partial hunk); returns what happened to each. */
   acceptRun(runId: string): Promise<RunDecision> {
-    return this.request('POST', `${apiPaths.run(this.room(), runId)}/accept`, {});
+    return this.request('POST', apiPaths.acceptRun(this.room(), runId), {});
   }
 
   rejectRun(runId: string): Promise<RunDecision> {
-    return this.request('POST', `${apiPaths.run(this.room(), runId)}/reject`, {});
+    return this.request('POST', apiPaths.rejectRun(this.room(), runId), {});
   }
 
   blame(file: string): Promise<BlameResponse> {

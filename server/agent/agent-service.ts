@@ -130,7 +130,7 @@ export class AgentService {
   }
 
   async interrupt(user: AuthUser, runId: string): Promise<RunView> {
-    const run = await this.liveRunFor(user, runId, 'interrupt');
+    const run = await this.liveRunFor(user, runId, 'stop');
     run.interrupt(user);
     await this.quiesce(user.roomId);
     return run.view;
@@ -307,7 +307,11 @@ export class AgentService {
     requirePermission(user, 'accept', policy);
   }
 
-  private async liveRunFor(user: AuthUser, runId: string, permission: 'interrupt'): Promise<AgentRun> {
+  private async liveRunFor(
+    user: AuthUser,
+    runId: string,
+    permission: 'stop' | 'interrupt',
+  ): Promise<AgentRun> {
     const policy = (await this.deps.rooms.getRoom(user.roomId)).policy;
     requirePermission(user, permission, policy);
     const run = this.live.get(runId);

@@ -1,27 +1,23 @@
-import type { Permission, PublicUser, RoomPolicy } from '../../schema/protocol.ts';
+import { can as canDo, type Permission, type PublicUser, type RoomPolicy } from '../../schema/protocol.ts';
 import { AppError } from '../errors.ts';
 
-/**
- * What a role may do in a room (DESIGN.md section 4). Owners and editors write, prompt, accept and
- * interrupt; the room policy can narrow accept and interrupt (a classroom where only the teacher accepts).
- * Viewers read and follow.
- */
+/** What a person may do in a room: the permission table of schema/protocol.ts (AUTH-4). */
 export function can(user: PublicUser, permission: Permission, policy: RoomPolicy): boolean {
-  switch (permission) {
-    case 'manage':
-      return user.role === 'owner';
-    case 'write':
-    case 'prompt':
-      return user.role === 'owner' || user.role === 'editor';
-    case 'accept':
-      return policy.accept.includes(user.role);
-    case 'interrupt':
-      return policy.interrupt.includes(user.role);
-  }
+  return canDo(user.role, permission, policy);
 }
+
+const verbs: Record<Permission, string> = {
+  manage: 'manage',
+  write: 'write',
+  prompt: 'prompt',
+  accept: 'accept',
+  interrupt: 'redirect Spark',
+  stop: 'stop Spark',
+};
 
 export function requirePermission(user: PublicUser, permission: Permission, policy: RoomPolicy): void {
   if (!can(user, permission, policy)) {
-    throw new AppError('forbidden', `a ${user.role} may not ${permission} in this room`);
+    const article = /^[aeiou]/.test(user.role) ? 'an' : 'a';
+    throw new AppError('forbidden', `${article} ${user.role} may not ${verbs[permission]} in this room`);
   }
 }

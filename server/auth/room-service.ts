@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
   type CreateRoomResponse,
+  completePolicy,
   defaultPolicy,
   type JoinResponse,
   type PublicUser,
@@ -48,7 +49,8 @@ export class RoomService {
   async getRoom(roomId: string): Promise<RoomRecord> {
     const room = await this.deps.store.getRoom(roomId);
     if (!room) throw new AppError('not_found', `room ${roomId} does not exist`);
-    return room;
+    // Rooms stored before a policy field existed read as its default.
+    return { ...room, policy: completePolicy(room.policy) };
   }
 
   /** Exchanges an invite and a display name for a personal token (a new member each time). */
@@ -100,13 +102,17 @@ export class RoomService {
     return fresh.token;
   }
 
-  async setPolicy(roomId: string, policy: RoomPolicy): Promise<void> {
+  /** Sets the policy; a field left out keeps its current value. */
+  async setPolicy(roomId: string, policy: Partial<RoomPolicy>): Promise<void> {
+    const current = (await this.getRoom(roomId)).policy;
+    const next = completePolicy({ ...current, ...policy });
     // The owner can always act, so a room can never lock itself out of deciding suggestions.
-    const withOwner: RoomPolicy = {
-      accept: [...new Set<Role>(['owner', ...policy.accept])],
-      interrupt: [...new Set<Role>(['owner', ...policy.interrupt])],
-    };
-    await this.deps.store.setPolicy(roomId, withOwner);
+    const withOwner = (roles: Role[]) => [...new Set<Role>(['owner', ...roles])];
+    await this.deps.store.setPolicy(roomId, {
+      accept: withOwner(next.accept),
+      interrupt: withOwner(next.interrupt),
+      stop: withOwner(next.stop),
+    });
   }
 
   async membersOf(roomId: string): Promise<MemberRecord[]> {

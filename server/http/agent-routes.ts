@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { isValidFilePath } from '../../schema/protocol.ts';
+import { apiRoutes, isValidFilePath } from '../../schema/protocol.ts';
 import { acceptSuggestionBody } from '../../schema/rest.ts';
 import type { AgentService } from '../agent/agent-service.ts';
 import type { RoomService } from '../auth/room-service.ts';
@@ -39,25 +39,25 @@ export function agentRoutes(deps: AgentRoutesDeps): Hono {
   const user = (c: Parameters<typeof bearerUser>[0]) =>
     bearerUser(c, deps.rooms, roomIdParam(c.req.param('roomId')));
 
-  app.post('/api/rooms/:roomId/runs', async (c) => {
+  app.post(apiRoutes.runs, async (c) => {
     const caller = user(c);
     const body = await parseBody(c, createRunBody);
     const runId = await deps.agent.createRun(caller, body);
     return c.json({ runId }, 202);
   });
 
-  app.get('/api/rooms/:roomId/runs/:runId', async (c) => {
+  app.get(apiRoutes.run, async (c) => {
     const caller = user(c);
     return c.json(await deps.agent.getRun(caller, idParam(c.req.param('runId'), 'run')));
   });
 
-  app.post('/api/rooms/:roomId/runs/:runId/interrupt', async (c) => {
+  app.post(apiRoutes.interrupt, async (c) => {
     const caller = user(c);
     const run = await deps.agent.interrupt(caller, idParam(c.req.param('runId'), 'run'));
     return c.json({ runId: run.id, status: run.status, interruptedBy: run.interruptedBy }, 202);
   });
 
-  app.post('/api/rooms/:roomId/runs/:runId/steer', async (c) => {
+  app.post(apiRoutes.steer, async (c) => {
     const caller = user(c);
     const body = await parseBody(c, steerBody);
     const run = await deps.agent.steer(caller, idParam(c.req.param('runId'), 'run'), body.text, body.mode);
@@ -65,13 +65,13 @@ export function agentRoutes(deps: AgentRoutesDeps): Hono {
   });
 
   for (const decision of ['accept', 'reject'] as const) {
-    app.post(`/api/rooms/:roomId/runs/:runId/${decision}`, async (c) => {
+    app.post(decision === 'accept' ? apiRoutes.acceptRun : apiRoutes.rejectRun, async (c) => {
       const caller = user(c);
       return c.json(await deps.agent.decideRun(caller, idParam(c.req.param('runId'), 'run'), decision));
     });
-    app.post(`/api/rooms/:roomId/suggestions/:id/${decision}`, async (c) => {
+    app.post(decision === 'accept' ? apiRoutes.acceptSuggestion : apiRoutes.rejectSuggestion, async (c) => {
       const caller = user(c);
-      const id = idParam(c.req.param('id'), 'suggestion');
+      const id = idParam(c.req.param('suggestionId'), 'suggestion');
       const s =
         decision === 'accept'
           ? await deps.agent.accept(caller, id, await parseBody(c, acceptSuggestionBody))
@@ -80,7 +80,7 @@ export function agentRoutes(deps: AgentRoutesDeps): Hono {
     });
   }
 
-  app.get('/api/rooms/:roomId/blame', async (c) => {
+  app.get(apiRoutes.blame, async (c) => {
     const caller = user(c);
     const file = c.req.query('file');
     if (!file || !isValidFilePath(file))

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import {
+  apiRoutes,
   CODE_FILES_KEY,
   type CreateRoomResponse,
   type JoinResponse,
@@ -34,6 +35,7 @@ const policyBody = z
   .object({
     accept: z.array(z.enum(roles)).max(3),
     interrupt: z.array(z.enum(roles)).max(3),
+    stop: z.array(z.enum(roles)).max(3).optional(),
   })
   .strict();
 
@@ -41,7 +43,7 @@ const policyBody = z
 export function roomsRoutes(deps: RoomsRoutesDeps): Hono {
   const app = new Hono();
 
-  app.post('/api/rooms', async (c) => {
+  app.post(apiRoutes.rooms, async (c) => {
     if (deps.adminToken !== null && c.req.header('authorization') !== `Bearer ${deps.adminToken}`) {
       throw new AppError('unauthorized', 'creating rooms needs the admin token on this server');
     }
@@ -50,14 +52,14 @@ export function roomsRoutes(deps: RoomsRoutesDeps): Hono {
     return c.json(created, 201);
   });
 
-  app.post('/api/rooms/:roomId/join', async (c) => {
+  app.post(apiRoutes.join, async (c) => {
     const roomId = roomIdParam(c.req.param('roomId'));
     const body = await parseBody(c, joinBody);
     const joined: JoinResponse = await deps.rooms.join(roomId, body.invite, body.name);
     return c.json(joined);
   });
 
-  app.get('/api/rooms/:roomId', async (c) => {
+  app.get(apiRoutes.room, async (c) => {
     const roomId = roomIdParam(c.req.param('roomId'));
     const user = bearerUser(c, deps.rooms, roomId);
     const room = await deps.rooms.getRoom(roomId);
@@ -86,7 +88,7 @@ export function roomsRoutes(deps: RoomsRoutesDeps): Hono {
     return c.json(info);
   });
 
-  app.get('/api/rooms/:roomId/invites', async (c) => {
+  app.get(apiRoutes.invites, async (c) => {
     const roomId = roomIdParam(c.req.param('roomId'));
     const user = bearerUser(c, deps.rooms, roomId);
     const room = await deps.rooms.getRoom(roomId);
@@ -95,7 +97,7 @@ export function roomsRoutes(deps: RoomsRoutesDeps): Hono {
   });
 
   // Revoking an invite link issues a fresh one for the same role; people already in keep their tokens.
-  app.delete('/api/rooms/:roomId/invites/:role', async (c) => {
+  app.delete(apiRoutes.invite, async (c) => {
     const roomId = roomIdParam(c.req.param('roomId'));
     const user = bearerUser(c, deps.rooms, roomId);
     const role = roleParam.safeParse(c.req.param('role'));
@@ -106,7 +108,7 @@ export function roomsRoutes(deps: RoomsRoutesDeps): Hono {
     return c.json({ role: role.data, invite });
   });
 
-  app.put('/api/rooms/:roomId/policy', async (c) => {
+  app.put(apiRoutes.policy, async (c) => {
     const roomId = roomIdParam(c.req.param('roomId'));
     const user = bearerUser(c, deps.rooms, roomId);
     const room = await deps.rooms.getRoom(roomId);

@@ -145,20 +145,49 @@ describe('interrupt and steer (AGENT-6)', () => {
     expect(suggestionsOf(watcher).find((s) => s.runId === runId)?.state).toBe('proposed');
   });
 
-  it('viewers may not interrupt, and a room policy can keep interrupting to the owner', async () => {
+  it('SAFE-4: viewers may not redirect, and a room policy can keep redirecting to the owner', async () => {
     room = await startAgentRoom();
     room.fake.enqueue({ text: LONG_REPLY, tokensPerSecond: 200 });
     const [owner, editor, , viewer] = room.people;
     const runId = await room.prompt(editor!.token, 'fix');
-    expect((await room.post(viewer!.token, `/runs/${runId}/interrupt`)).status).toBe(403);
+    const steer = { text: 'shorter', mode: 'queue' };
+    expect((await room.post(viewer!.token, `/runs/${runId}/steer`, steer)).status).toBe(403);
     const put = await fetch(`${room.server.url}/api/rooms/${room.roomId}/policy`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${owner!.token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ accept: ['owner'], interrupt: ['owner'] }),
     });
     expect(put.status).toBe(200);
-    expect((await room.post(editor!.token, `/runs/${runId}/interrupt`)).status).toBe(403);
-    expect((await room.post(owner!.token, `/runs/${runId}/interrupt`)).status).toBe(202);
+    expect((await room.post(editor!.token, `/runs/${runId}/steer`, steer)).status).toBe(403);
+    expect((await room.post(owner!.token, `/runs/${runId}/steer`, steer)).status).toBe(202);
+  });
+
+  it('REVIEW-4: anyone may stop Spark by default, a viewer too, and the run says who; the owner can narrow it', async () => {
+    room = await startAgentRoom();
+    room.fake.enqueue({ text: LONG_REPLY, tokensPerSecond: 200 }, { text: LONG_REPLY, tokensPerSecond: 200 });
+    const [owner, editor, , viewer] = room.people;
+    const watcher = room.client(owner!.token, { review: true });
+    const first = await room.prompt(editor!.token, 'fix');
+    const stopped = await room.post<{ status: string; interruptedBy: string }>(
+      viewer!.token,
+      `/runs/${first}/interrupt`,
+    );
+    expect(stopped.status).toBe(202);
+    expect(stopped.body).toMatchObject({ status: 'interrupted', interruptedBy: viewer!.user.id });
+    expect((await waitRunStatus(watcher, first, ['interrupted'])).interruptedBy).toBe(viewer!.user.id);
+
+    // A lecture: only the owner stops.
+    const put = await fetch(`${room.server.url}/api/rooms/${room.roomId}/policy`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${owner!.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ accept: ['owner', 'editor'], interrupt: ['owner', 'editor'], stop: ['owner'] }),
+    });
+    expect(put.status).toBe(200);
+    expect(((await put.json()) as { policy: { stop: string[] } }).policy.stop).toEqual(['owner']);
+    const second = await room.prompt(editor!.token, 'fix again');
+    expect((await room.post(viewer!.token, `/runs/${second}/interrupt`)).status).toBe(403);
+    expect((await room.post(editor!.token, `/runs/${second}/interrupt`)).status).toBe(403);
+    expect((await room.post(owner!.token, `/runs/${second}/interrupt`)).status).toBe(202);
   });
 });
 

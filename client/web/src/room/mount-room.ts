@@ -51,6 +51,9 @@ export function mountRoom(
     get interrupt() {
       return session.can('interrupt');
     },
+    get stop() {
+      return session.can('stop');
+    },
   };
 
   const agentLabel = (p: Participant) => {
@@ -329,7 +332,7 @@ export function mountRoom(
   const renderSparkPanel = () => spark.render(sparkPanelModel(session, editor, can));
   const stopNewestRun = () => {
     const run = session.runs.find((r) => r.status === 'streaming' || r.status === 'queued');
-    if (run && can.interrupt) decide(client.interrupt(run.id));
+    if (run && can.stop) decide(client.interrupt(run.id));
     return Boolean(run);
   };
   cleanups.push(roomKeys(document, { stopSpark: stopNewestRun }));

@@ -1,10 +1,11 @@
 import type * as Y from 'yjs';
-import type {
-  Permission,
-  RoomInfo,
-  RunView,
-  SuggestionView,
-  TokenClaims,
+import {
+  can,
+  type Permission,
+  type RoomInfo,
+  type RunView,
+  type SuggestionView,
+  type TokenClaims,
 } from '../../../../schema/protocol.ts';
 import { listRuns, listSuggestions } from '../../../sdk/review-views.ts';
 import type { RoomConnection, SparkroomClient } from '../../../sdk/sparkroom-client.ts';
@@ -78,19 +79,9 @@ export class RoomSession {
     return [...this.conn.files.keys()].sort();
   }
 
+  /** What this person may do now: the shared permission table with the room's current policy. */
   can(permission: Permission): boolean {
-    const role = this.me.role;
-    switch (permission) {
-      case 'manage':
-        return role === 'owner';
-      case 'write':
-      case 'prompt':
-        return role === 'owner' || role === 'editor';
-      case 'accept':
-        return this.info.policy.accept.includes(role);
-      case 'interrupt':
-        return this.info.policy.interrupt.includes(role);
-    }
+    return can(this.me.role, permission, this.info.policy);
   }
 
   /** A display name for a user id ("you" aware callers add that themselves). */

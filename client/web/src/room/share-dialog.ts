@@ -1,4 +1,4 @@
-import { type Role, type RoomPolicy, roles } from '../../../../schema/protocol.ts';
+import { can, type Role, type RoomPolicy, roles } from '../../../../schema/protocol.ts';
 import type { SparkroomClient } from '../../../sdk/sparkroom-client.ts';
 import { inviteUrl } from '../routes.ts';
 import { describeError } from '../ui/describe-error.ts';
@@ -7,7 +7,7 @@ import { toast } from '../ui/toast.ts';
 
 const roleHelp: Record<Role, string> = {
   editor: 'edits code, asks Spark, accepts and rejects',
-  viewer: 'watches and follows, cannot type',
+  viewer: 'watches and follows, can stop Spark, cannot type',
   owner: 'full control: invites, policy',
 };
 
@@ -141,9 +141,10 @@ function policyForm(
   policy: RoomPolicy,
   onPolicy: (p: RoomPolicy) => void,
 ): HTMLElement {
+  // Redirecting is prompting, which viewers never may: their box would promise what the server refuses.
   const boxes = (kind: keyof RoomPolicy) =>
     roles
-      .filter((r) => r !== 'owner')
+      .filter((r) => r !== 'owner' && (kind !== 'interrupt' || can(r, 'prompt', policy)))
       .map((role) =>
         h(
           'label',
@@ -162,17 +163,18 @@ function policyForm(
       h('span', null, 'Who may accept or reject suggestions: owners and'),
       ...boxes('accept'),
     ),
+    h('div', { class: 'policy-row' }, h('span', null, 'Who may stop Spark: owners and'), ...boxes('stop')),
     h(
       'div',
       { class: 'policy-row' },
-      h('span', null, 'Who may stop or redirect Spark: owners and'),
+      h('span', null, 'Who may redirect Spark: owners and'),
       ...boxes('interrupt'),
     ),
     h('button', { class: 'btn small', type: 'submit' }, 'Save policy'),
   );
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    const next: RoomPolicy = { accept: ['owner'], interrupt: ['owner'] };
+    const next: RoomPolicy = { accept: ['owner'], interrupt: ['owner'], stop: ['owner'] };
     for (const input of form.querySelectorAll<HTMLInputElement>('input[type=checkbox]')) {
       const kind = input.dataset.kind as keyof RoomPolicy;
       if (input.checked) next[kind].push(input.dataset.role as Role);

@@ -3,10 +3,12 @@ import type { FileEditor } from '../editor/file-editor.ts';
 import type { RoomSession } from './room-session.ts';
 import type { SparkPanelModel } from './spark-panel.ts';
 
-/** What this person may do with Spark now (accept and interrupt can change with the room policy). */
+/** What this person may do with Spark now (accept, stop and redirect change with the room policy). */
 export interface SparkPermissions {
   readonly prompt: boolean;
+  /** redirect (steer) */
   readonly interrupt: boolean;
+  readonly stop: boolean;
   readonly accept: boolean;
 }
 
@@ -38,7 +40,8 @@ export function sparkPanelModel(
     configured: session.info.agent.configured,
     model: session.info.agent.model,
     canPrompt: can.prompt,
-    canInterrupt: can.interrupt,
+    canSteer: can.interrupt,
+    canStop: can.stop,
     canAccept: can.accept,
     context,
     runs: session.runs,

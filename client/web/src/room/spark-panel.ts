@@ -6,7 +6,10 @@ export interface SparkPanelModel {
   configured: boolean;
   model: string | null;
   canPrompt: boolean;
-  canInterrupt: boolean;
+  /** may redirect (steer) runs */
+  canSteer: boolean;
+  /** may stop runs (by default everyone in the room, viewers too) */
+  canStop: boolean;
   canAccept: boolean;
   /** "src/a.ts, lines 3-7": what a prompt will be about */
   context: string | null;
@@ -235,7 +238,7 @@ class RunCard {
       return;
     }
     const controls: (HTMLElement | false)[] = [];
-    if (live(run) && model.canInterrupt) {
+    if (live(run) && model.canStop) {
       controls.push(
         h(
           'button',
@@ -246,6 +249,10 @@ class RunCard {
           },
           'Stop',
         ),
+      );
+    }
+    if (live(run) && model.canSteer) {
+      controls.push(
         h(
           'form',
           {
