@@ -259,6 +259,23 @@ export const partialStates: readonly SuggestionState[] = ['interrupted'];
 /** May be rejected (dismissed), one by one or in bulk; a stale hunk can be dismissed too. */
 export const rejectableStates: readonly SuggestionState[] = ['proposed', 'interrupted', 'stale'];
 
+/** What a run's audit trail records: its steps, and what people decided about its suggestions. */
+export const auditEventKinds = [
+  'requested',
+  'started',
+  'steered',
+  'interrupted',
+  'completed',
+  'failed',
+  'unanchored',
+  'accepted',
+  'rejected',
+  'stale',
+  'superseded',
+  'reverted',
+] as const;
+export type AuditEventKind = (typeof auditEventKinds)[number];
+
 export interface RunMetrics {
   ttftMs: number | null;
   tokens: number;

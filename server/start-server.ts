@@ -12,11 +12,13 @@ import { RoomService } from './auth/room-service.ts';
 import type { Config } from './config.ts';
 import { agentRoutes } from './http/agent-routes.ts';
 import { roomsRoutes } from './http/rooms-routes.ts';
+import { suggestionRoutes } from './http/suggestion-routes.ts';
 import type { Logger } from './log.ts';
 import { createSqliteStores } from './persistence/sqlite-stores.ts';
 import { CommitQueue } from './rooms/commit-queue.ts';
 import { Room } from './rooms/room.ts';
 import { RoomRegistry } from './rooms/room-registry.ts';
+import { SuggestionService } from './suggestions/suggestion-service.ts';
 import { syncRoutes } from './sync/sync-route.ts';
 
 export interface RunningServer {
@@ -25,6 +27,7 @@ export interface RunningServer {
   port: number;
   registry: RoomRegistry;
   agent: AgentService;
+  suggestions: SuggestionService;
   /** stops accepting, closes sockets with 1001, flushes every room, closes the database */
   close(): Promise<void>;
 }
@@ -77,11 +80,19 @@ export async function startServer(config: Config, options: StartOptions): Promis
   });
   const provider =
     options.provider === undefined ? createProvider(config.agent, options.providerDeps) : options.provider;
+  const suggestions = new SuggestionService({
+    registry,
+    rooms,
+    store: stores.suggestionStore,
+    log,
+    now,
+  });
   const agent = new AgentService({
     registry,
     rooms,
     provider,
     store: stores.agentStore,
+    proposals: suggestions,
     log,
     now,
     promptsPerMinute: config.limits.promptsPerMinute,
@@ -90,7 +101,10 @@ export async function startServer(config: Config, options: StartOptions): Promis
     idleTimeoutMs: config.agent.idleTimeoutMs,
   });
   const agentService = agent;
-  registry.onLoad((room) => agentService.attach(room));
+  registry.onLoad((room) => {
+    agentService.attach(room);
+    suggestions.attach(room);
+  });
 
   const app = createApp({
     log,
@@ -105,6 +119,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
         agentInfo: () => agentService.info,
       }),
       agentRoutes({ rooms, agent: agentService }),
+      suggestionRoutes({ rooms, suggestions }),
       syncRoutes({ rooms, registry, log }),
     ],
   });
@@ -137,5 +152,5 @@ export async function startServer(config: Config, options: StartOptions): Promis
     })();
     return closing;
   };
-  return { url, port, registry, agent: agentService, close };
+  return { url, port, registry, agent: agentService, suggestions, close };
 }

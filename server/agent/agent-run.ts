@@ -1,40 +1,25 @@
 import type * as Y from 'yjs';
-import {
-  CODE_FILES_KEY,
-  type PublicUser,
-  type RunView,
-  SPARK_COLOR,
-  type SuggestionState,
-  type SuggestionView,
-} from '../../schema/protocol.ts';
+import { CODE_FILES_KEY, type PublicUser, type RunView, SPARK_COLOR } from '../../schema/protocol.ts';
 import type { Logger } from '../log.ts';
 import type { Room } from '../rooms/room.ts';
-import { resolveRange } from '../suggestions/suggestion-range.ts';
+import type { ProposalPort, RunChannel } from '../suggestions/proposal-port.ts';
 import type { AgentStore } from './agent-store.ts';
 import { createEditParser, type EditEvent, type EditFormat, type HunkStart } from './edit-parser.ts';
 import { type FileSnapshot, snapshotFile } from './file-snapshot.ts';
 import type { ModelMessage, ModelProvider } from './model-provider.ts';
 import { placeHunk } from './place-hunk.ts';
 import { buildContext, buildInstructions, contextCharBudget, formatForModel } from './prompt-builder.ts';
-import { newRunMap, runsMap } from './review-doc.ts';
-import { ReviewWriter } from './review-writer.ts';
 import { RunRecorder } from './run-recorder.ts';
-
-/** Two ranges overlap when they share a character, or both are insertion points at the same place. */
-function rangesOverlap(a: { from: number; to: number }, b: { from: number; to: number }): boolean {
-  if (a.from === b.from) return true;
-  return a.from < b.to && b.from < a.to;
-}
 
 export interface AgentRunDeps {
   room: Room;
   provider: ModelProvider;
   store: AgentStore;
+  /** where the run and its hunks are written (suggestions/ owns the review doc) */
+  proposals: ProposalPort;
   log: Logger;
   now: () => number;
   maxOutputTokens: number;
-  /** ms between review-doc frames while streaming (16-33) */
-  frameMs: number;
   /** a stream silent for this long is given up (AGENT-3) */
   idleTimeoutMs: number;
 }
@@ -68,7 +53,6 @@ interface TurnState {
   startedAt: number;
 }
 
-const OPEN_STATES: readonly SuggestionState[] = ['streaming'];
 /** how often the run's counters (tokens, rate, prose) are written while streaming, ms */
 const STATS_INTERVAL_MS = 250;
 /** how often the agent's cursor is republished while streaming, ms */
@@ -83,21 +67,19 @@ export class AgentRun {
   readonly view: RunView;
   private readonly deps: AgentRunDeps;
   private readonly request: RunRequest;
-  private readonly writer: ReviewWriter;
+  private readonly channel: RunChannel;
   private readonly recorder: RunRecorder;
   private readonly format: EditFormat;
   private readonly messages: ModelMessage[] = [];
   private readonly turns: Turn[] = [];
-  private readonly suggestions = new Map<string, SuggestionView>();
   private readonly presenceId = (Math.random() * 0x7fffffff) | 0;
   private turn: TurnState | null = null;
-  private hunkCounter = 0;
   private firstTokenAt: number | null = null;
   private streamingSince: number | null = null;
   private finished = false;
   private done: Promise<void> | null = null;
   /** the suggestion Spark is typing (or typed last): its presence cursor sits on it */
-  private writing: SuggestionView | null = null;
+  private writing: { id: string; file: string } | null = null;
   private reportedUnanchored = 0;
   private statsWrittenAt = 0;
   private presenceAt = 0;
@@ -107,7 +89,6 @@ export class AgentRun {
     this.request = request;
     this.id = request.id;
     this.format = formatForModel(deps.provider.model);
-    this.writer = new ReviewWriter(deps.room.review, request.id, deps.frameMs);
     this.recorder = new RunRecorder({
       store: deps.store,
       roomId: deps.room.id,
@@ -115,7 +96,6 @@ export class AgentRun {
       log: deps.log,
       now: deps.now,
     });
-    this.writer.onFrame = () => this.publishPresence();
     this.view = {
       id: request.id,
       prompt: request.prompt,
@@ -134,6 +114,9 @@ export class AgentRun {
       endedAt: null,
     };
     this.turns.push({ instruction: request.prompt, kind: 'prompt' });
+    // Writes the queued run to the review doc.
+    this.channel = deps.proposals.openRun(deps.room, this.view);
+    this.channel.onFrame = () => this.publishPresence();
   }
 
   get isFinished(): boolean {
@@ -145,12 +128,8 @@ export class AgentRun {
     return this.done ?? Promise.resolve();
   }
 
-  /** Writes the queued run to the review doc; `start` begins streaming once a run slot is free. */
+  /** Records the request (the run is in the review doc already); `start` streams once a slot is free. */
   announce(): void {
-    this.deps.room.review.transact((doc) => runsMap(doc).set(this.id, newRunMap(this.view)), {
-      source: 'agent',
-      runId: this.id,
-    });
     this.recorder.step(this.view, 'requested', this.request.user.id, this.request.prompt);
   }
 
@@ -218,7 +197,7 @@ export class AgentRun {
           if (now - this.statsWrittenAt >= STATS_INTERVAL_MS) {
             this.statsWrittenAt = now;
             this.updateRate(now);
-            this.writer.updateRun({ metrics: { ...this.view.metrics }, message: this.view.message });
+            this.channel.updateRun({ metrics: { ...this.view.metrics } });
           }
           break;
         }
@@ -246,7 +225,7 @@ export class AgentRun {
       return 'failed';
     }
     this.updateRate(this.deps.now());
-    this.writer.updateRun({ metrics: { ...this.view.metrics }, message: this.view.message });
+    this.channel.updateRun({ metrics: { ...this.view.metrics } });
     this.turn = null;
     return 'completed';
   }
@@ -289,8 +268,8 @@ export class AgentRun {
     };
     this.turn = state;
     this.view.status = 'streaming';
-    this.writer.updateRun({ status: 'streaming' });
-    this.writer.flush();
+    this.channel.updateRun({ status: 'streaming' });
+    this.channel.flush();
     this.recorder.step(
       this.view,
       turn.kind === 'prompt' ? 'started' : 'steered',
@@ -303,7 +282,9 @@ export class AgentRun {
   private onEdit(state: TurnState, edit: EditEvent): void {
     switch (edit.type) {
       case 'text':
+        // Appended to the run's message (a Y.Text) in the next frame: never the whole message again.
         this.view.message += edit.text;
+        this.channel.appendMessage(edit.text);
         break;
       case 'parse-error':
         this.unanchored('(edit)', edit.message);
@@ -313,16 +294,13 @@ export class AgentRun {
         break;
       case 'hunk-delta': {
         const id = state.hunks.get(edit.hunk)?.suggestionId;
-        const s = id ? this.suggestions.get(id) : undefined;
-        if (s?.state !== 'streaming') break;
-        s.proposed += edit.text;
-        this.writer.appendProposed(s.id, edit.text);
+        // False once the hunk takes no more text (a person's edit made it stale): its other hunks go on.
+        if (id) this.channel.appendProposed(id, edit.text);
         break;
       }
       case 'hunk-end': {
         const id = state.hunks.get(edit.hunk)?.suggestionId;
-        const s = id ? this.suggestions.get(id) : undefined;
-        if (s?.state === 'streaming') this.setState(s, edit.complete ? 'proposed' : 'interrupted');
+        if (id) this.channel.endHunk(id, edit.complete ? 'proposed' : 'interrupted');
         break;
       }
     }
@@ -332,65 +310,26 @@ export class AgentRun {
   private anchor(state: TurnState, hunk: HunkStart): string | null {
     const placed = placeHunk(this.deps.room.code.doc, state.snapshots, hunk);
     if (!placed.ok) return this.unanchored(hunk.file, placed.reason);
-    const view: SuggestionView = {
-      id: `${this.id}-h${this.hunkCounter++}`,
-      runId: this.id,
-      file: hunk.file,
-      ...placed.placement,
-      proposed: '',
-      state: 'streaming',
-      proposedBy: { agent: 'spark', model: this.deps.provider.model },
-      requestedBy: this.request.user.id,
-      decidedBy: null,
-      decidedAt: null,
-      interruptedBy: null,
-    };
-    this.suggestions.set(view.id, view);
-    this.writer.createSuggestion(view);
-    this.writing = view;
-    this.recorder.suggestion(view);
-    this.supersedeOverlapping(view);
-    return view.id;
-  }
-
-  /**
-   * REVIEW-1: after a steer, the new turn re-proposes what the interrupted turn had started. The fragment
-   * it covers must not stay pending over the same lines (an accept of it would replace the code with half
-   * a comment and leave the redirected proposal stale): every interrupted hunk of this run that the new
-   * hunk overlaps becomes `superseded`.
-   */
-  private supersedeOverlapping(fresh: SuggestionView): void {
-    const code = this.deps.room.code.doc;
-    const range = fresh.newFile ? null : resolveRange(code, fresh);
-    for (const old of this.suggestions.values()) {
-      if (old.state !== 'interrupted' || old.file !== fresh.file || old.id === fresh.id) continue;
-      const overlaps = fresh.newFile
-        ? old.newFile
-        : ((r) => r !== null && range !== null && rangesOverlap(r, range))(resolveRange(code, old));
-      if (!overlaps) continue;
-      this.setState(old, 'superseded');
-      this.recorder.step(this.view, 'superseded', null, `${old.id} by ${fresh.id}`);
-    }
+    const id = this.channel.propose(
+      { file: hunk.file, ...placed.placement },
+      { model: this.deps.provider.model, requestedBy: this.request.user.id },
+    );
+    this.writing = { id, file: hunk.file };
+    return id;
   }
 
   private unanchored(file: string, reason: string): null {
-    this.view.unanchored.push({ file, reason });
-    this.writer.updateRun({ unanchored: [...this.view.unanchored] });
+    const item = { file, reason };
+    this.view.unanchored.push(item);
+    this.channel.addUnanchored(item);
     this.recorder.step(this.view, 'unanchored', null, `${file}: ${reason}`);
     return null;
   }
 
-  private setState(s: SuggestionView, state: SuggestionState, extra: Partial<SuggestionView> = {}): void {
-    s.state = state;
-    Object.assign(s, extra);
-    this.writer.setSuggestion(s.id, { state, ...extra });
-    this.recorder.suggestion(s);
-  }
-
-  private closeOpenHunks(state: TurnState, to: SuggestionState, extra: Partial<SuggestionView> = {}): void {
+  /** Ends the turn's hunks that are still streaming (`interrupted` keeps their partial text). */
+  private closeOpenHunks(state: TurnState, to: 'proposed' | 'interrupted', by: string | null = null): void {
     for (const { suggestionId } of state.hunks.values()) {
-      const s = suggestionId ? this.suggestions.get(suggestionId) : undefined;
-      if (s && OPEN_STATES.includes(s.state)) this.setState(s, to, extra);
+      if (suggestionId) this.channel.endHunk(suggestionId, to, by);
     }
   }
 
@@ -403,7 +342,7 @@ export class AgentRun {
     const startedAt = this.deps.now();
     if (state) {
       state.stopped = true;
-      this.closeOpenHunks(state, 'interrupted', { interruptedBy: by.id });
+      this.closeOpenHunks(state, 'interrupted', by.id);
       this.messages.push({ role: 'assistant', content: `${state.output}\n[interrupted by ${by.name}]` });
     }
     if (opts.continueWith === undefined) {
@@ -412,13 +351,12 @@ export class AgentRun {
       this.view.interruptedBy = by.id;
     }
     this.view.metrics.interruptToQuiescenceMs = this.deps.now() - startedAt;
-    this.writer.updateRun({
+    this.channel.updateRun({
       status: this.view.status,
       interruptedBy: this.view.interruptedBy,
       metrics: { ...this.view.metrics },
-      message: this.view.message,
     });
-    this.writer.flush();
+    this.channel.flush();
     state?.controller.abort();
     this.turn = null;
     if (opts.continueWith === undefined) this.finish('interrupted', null, by.id);
@@ -428,24 +366,15 @@ export class AgentRun {
   steer(by: PublicUser, text: string, mode: 'now' | 'queue'): void {
     const steer = { by: by.id, text, at: this.deps.now(), mode };
     this.view.steers = [...this.view.steers, steer];
-    this.writer.updateRun({ steers: this.view.steers });
+    // Appended to the run's steers (a Y.Array): watchers receive this steer, not all of them again.
+    this.channel.addSteer(steer);
     // A run still waiting for a slot has nothing to interrupt: `now` simply joins the queue.
     if (mode === 'now' && this.turn) {
       this.turns.unshift({ instruction: text, kind: 'steer' });
       this.interrupt(by, { continueWith: text });
     } else {
       this.turns.push({ instruction: text, kind: 'steer' });
-      this.writer.flush();
-    }
-  }
-
-  /** A human edit broke a hunk's base text (AGENT-7): it stops streaming; the other hunks go on. */
-  markStale(suggestionId: string): void {
-    const s = this.suggestions.get(suggestionId);
-    if (s && (s.state === 'streaming' || s.state === 'proposed' || s.state === 'interrupted')) {
-      this.setState(s, 'stale');
-      this.writer.flush();
-      this.recorder.step(this.view, 'stale', null, suggestionId);
+      this.channel.flush();
     }
   }
 
@@ -467,15 +396,14 @@ export class AgentRun {
     this.view.status = status;
     this.view.endedAt = now;
     this.updateRate(now);
-    this.writer.updateRun({
+    this.channel.updateRun({
       status,
       error: this.view.error,
       endedAt: now,
-      message: this.view.message,
       metrics: { ...this.view.metrics },
     });
-    this.writer.close();
-    this.deps.room.review.setServerPresence(this.presenceId, null);
+    this.channel.close();
+    this.channel.setPresence(this.presenceId, null);
     this.recorder.step(this.view, status, by, error);
   }
 
@@ -493,7 +421,7 @@ export class AgentRun {
     const now = this.deps.now();
     if (now - this.presenceAt < PRESENCE_INTERVAL_MS) return;
     this.presenceAt = now;
-    this.deps.room.review.setServerPresence(this.presenceId, {
+    this.channel.setPresence(this.presenceId, {
       user: {
         id: `spark:${this.id}`,
         name: `Spark, asked by ${this.request.user.name}`,
@@ -502,7 +430,7 @@ export class AgentRun {
         runId: this.id,
         askedBy: this.request.user.id,
       },
-      cursor: { file: last.file, suggestionId: last.id, index: last.proposed.length },
+      cursor: { file: last.file, suggestionId: last.id, index: this.channel.proposedLength(last.id) },
     });
   }
 }

@@ -1,43 +1,24 @@
 import { randomBytes } from 'node:crypto';
-import type * as Y from 'yjs';
-import {
-  type BlameResponse,
-  bulkAcceptableStates,
-  CODE_FILES_KEY,
-  type CreateRunRequest,
-  pendingStates,
-  type RunView,
-  rejectableStates,
-  type SuggestionView,
-} from '../../schema/protocol.ts';
+import { CODE_FILES_KEY, type CreateRunRequest, type RunView } from '../../schema/protocol.ts';
 import { requirePermission } from '../auth/permissions.ts';
 import type { AuthUser, RoomService } from '../auth/room-service.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { isOrigin, type TransactionOrigin } from '../rooms/origins.ts';
 import type { Room } from '../rooms/room.ts';
 import type { RoomRegistry } from '../rooms/room-registry.ts';
 import { Semaphore } from '../rooms/semaphore.ts';
-import { blameText } from '../suggestions/blame.ts';
-import {
-  type AcceptOptions,
-  acceptSuggestion,
-  type DecisionDeps,
-  getSuggestion,
-  rejectSuggestion,
-  writeSuggestionState,
-} from '../suggestions/decisions.ts';
-import { type Anchored, baseStillHolds } from '../suggestions/suggestion-range.ts';
+import type { ProposalPort } from '../suggestions/proposal-port.ts';
 import { AgentRun } from './agent-run.ts';
 import type { AgentStore } from './agent-store.ts';
 import type { ModelProvider } from './model-provider.ts';
-import { readRun, readSuggestion, runsMap, suggestionsMap, writeFields } from './review-doc.ts';
 
 export interface AgentServiceDeps {
   registry: RoomRegistry;
   rooms: RoomService;
   provider: ModelProvider | null;
   store: AgentStore;
+  /** where runs and their hunks are written: the suggestions part, through its narrow port */
+  proposals: ProposalPort;
   log: Logger;
   now: () => number;
   promptsPerMinute: number;
@@ -45,31 +26,22 @@ export interface AgentServiceDeps {
   maxOutputTokens: number;
   /** a model stream silent for this long fails its run */
   idleTimeoutMs: number;
-  /** review-doc frame interval while streaming, ms */
-  frameMs?: number;
 }
-
-export interface RunDetails extends RunView {
-  suggestions: SuggestionView[];
-}
-
-const OPEN: ReadonlySet<string> = new Set(pendingStates.filter((s) => s !== 'stale'));
 
 /**
- * The agent's commands (prompt, interrupt, steer, accept, reject, blame) with their permission checks and
- * limits, and the live runs. Transport-free: the HTTP routes are a thin layer over this.
+ * The agent's commands (prompt, stop, steer) with their permission checks and limits, and the live runs.
+ * What the runs propose goes through the ProposalPort; deciding about it is suggestions/' business.
+ * Transport-free: the HTTP routes are a thin layer over this.
  */
 export class AgentService {
   private readonly deps: AgentServiceDeps;
   private readonly live = new Map<string, AgentRun>();
   private readonly slots: Semaphore;
   private readonly promptTimes = new Map<string, number[]>();
-  private readonly decisionDeps: DecisionDeps;
 
   constructor(deps: AgentServiceDeps) {
     this.deps = deps;
     this.slots = new Semaphore(deps.maxConcurrentRuns);
-    this.decisionDeps = { store: deps.store, now: deps.now };
   }
 
   get info(): { configured: boolean; model: string | null } {
@@ -103,10 +75,10 @@ export class AgentService {
         room,
         provider,
         store: this.deps.store,
+        proposals: this.deps.proposals,
         log: this.deps.log.child({ room: room.id }),
         now: this.deps.now,
         maxOutputTokens: this.deps.maxOutputTokens,
-        frameMs: this.deps.frameMs ?? 16,
         idleTimeoutMs: this.deps.idleTimeoutMs,
       },
       {
@@ -143,168 +115,28 @@ export class AgentService {
     return run.view;
   }
 
-  async accept(user: AuthUser, suggestionId: string, opts: AcceptOptions = {}): Promise<SuggestionView> {
-    return this.decide(user, suggestionId, 'accept', opts);
-  }
-
-  async reject(user: AuthUser, suggestionId: string): Promise<SuggestionView> {
-    return this.decide(user, suggestionId, 'reject');
-  }
-
   /**
-   * Accepts or rejects every open suggestion of a run, in order; stale ones are reported, not applied.
-   * A run-level accept takes complete proposals only: an interrupted (partial) hunk is skipped (REVIEW-2).
-   */
-  async decideRun(
-    user: AuthUser,
-    runId: string,
-    decision: 'accept' | 'reject',
-  ): Promise<{ decided: string[]; stale: string[]; skipped: string[] }> {
-    await this.requireDecider(user);
-    return this.withRoom(user.roomId, async (room) => {
-      const ids = [...suggestionsMap(room.review.doc).values()]
-        .map(readSuggestion)
-        .filter((s) => s.runId === runId)
-        .map((s) => s.id);
-      if (ids.length === 0 && !runsMap(room.review.doc).has(runId)) {
-        throw new AppError('not_found', `no run ${runId} in this room`);
-      }
-      const out = { decided: [] as string[], stale: [] as string[], skipped: [] as string[] };
-      for (const id of ids) {
-        const s = getSuggestion(room, id);
-        const decidable = decision === 'accept' ? bulkAcceptableStates : rejectableStates;
-        if (!decidable.includes(s.state)) {
-          out.skipped.push(id);
-          continue;
-        }
-        try {
-          if (decision === 'accept') await acceptSuggestion(this.decisionDeps, room, id, user);
-          else await rejectSuggestion(this.decisionDeps, room, id, user);
-          out.decided.push(id);
-        } catch (err) {
-          if (err instanceof AppError && err.code === 'stale') out.stale.push(id);
-          else throw err;
-        }
-      }
-      await room.whenFlushed();
-      return out;
-    });
-  }
-
-  async getRun(user: AuthUser, runId: string): Promise<RunDetails> {
-    return this.withRoom(user.roomId, async (room) => {
-      const map = runsMap(room.review.doc).get(runId);
-      if (!map) throw new AppError('not_found', `no run ${runId} in this room`);
-      const suggestions = [...suggestionsMap(room.review.doc).values()]
-        .map(readSuggestion)
-        .filter((s) => s.runId === runId);
-      return { ...readRun(map), suggestions };
-    });
-  }
-
-  async blame(user: AuthUser, file: string): Promise<BlameResponse> {
-    return this.withRoom(user.roomId, async (room) => {
-      const ytext = room.code.doc.getMap<Y.Text>(CODE_FILES_KEY).get(file);
-      if (!ytext) throw new AppError('not_found', `no file ${file} in this room`);
-      const rows = await this.deps.store.listAttribution(room.code.name);
-      const ranges = blameText(ytext, (client) => room.codeBindings.userOf(client), rows);
-      return { file, length: ytext.length, ranges };
-    });
-  }
-
-  /**
-   * Called once per room load: runs left streaming by a crash are marked interrupted (their partial
-   * suggestions stay), and human edits start being checked against open suggestions.
+   * Called once per room load: runs a crash left queued or streaming are marked interrupted (their partial
+   * suggestions stay), in the review doc and in the store (AGENT-11).
    */
   attach(room: Room): void {
-    const stranded = [...runsMap(room.review.doc).entries()].filter(
-      ([id, run]) =>
-        (run.get('status') === 'streaming' || run.get('status') === 'queued') && !this.live.has(id),
-    );
-    if (stranded.length > 0) {
-      const origin: TransactionOrigin = { source: 'server', reason: 'recover runs after restart' };
-      room.review.transact((doc) => {
-        for (const [id, run] of stranded) {
-          writeFields(run, {
-            status: 'interrupted',
-            error: 'the server restarted during this run',
-            endedAt: this.deps.now(),
-          });
-          for (const s of suggestionsMap(doc).values()) {
-            if (s.get('runId') === id && s.get('state') === 'streaming') s.set('state', 'interrupted');
-          }
-        }
-      }, origin);
-      for (const [id] of stranded) {
-        this.deps.store
-          .getRun(room.id, id)
-          .then((stored) =>
-            stored
-              ? this.deps.store.saveRun({
-                  ...stored,
-                  status: 'interrupted',
-                  error: 'the server restarted during this run',
-                  endedAt: this.deps.now(),
-                })
-              : undefined,
-          )
-          .catch((err: unknown) => this.deps.log.error({ err, run: id }, 'recovering run failed'));
-      }
+    const reason = 'the server restarted during this run';
+    const stranded = this.deps.proposals.recoverStranded(room, (id) => this.live.has(id), reason);
+    for (const id of stranded) {
+      this.deps.store
+        .getRun(room.id, id)
+        .then((stored) =>
+          stored
+            ? this.deps.store.saveRun({
+                ...stored,
+                status: 'interrupted',
+                error: reason,
+                endedAt: this.deps.now(),
+              })
+            : undefined,
+        )
+        .catch((err: unknown) => this.deps.log.error({ err, run: id }, 'recovering run failed'));
     }
-    room.code.doc.on('afterTransaction', (tr: Y.Transaction) => this.checkStale(room, tr));
-  }
-
-  /** AGENT-7: a person's edit that changes the text under an open suggestion makes it stale. */
-  private checkStale(room: Room, tr: Y.Transaction): void {
-    const origin = isOrigin(tr.origin) ? tr.origin : null;
-    if (origin?.source !== 'connection' || tr.changed.size === 0) return;
-    const suggestions = suggestionsMap(room.review.doc);
-    if (suggestions.size === 0) return;
-    // Only files this transaction touched can have lost their base text.
-    const touched = new Set<string>();
-    for (const type of tr.changed.keys()) {
-      const key = type._item?.parentSub;
-      if (key) touched.add(key);
-    }
-    for (const map of suggestions.values()) {
-      if (!OPEN.has(map.get('state') as string) || !touched.has(map.get('file') as string)) continue;
-      // Only the anchor fields: map.toJSON() would also serialise the proposed text, on every keystroke.
-      const anchored: Anchored = {
-        file: map.get('file') as string,
-        start: map.get('start') as string | null,
-        end: map.get('end') as string | null,
-        baseText: map.get('baseText') as string,
-        newFile: map.get('newFile') === true,
-      };
-      if (baseStillHolds(room.code.doc, anchored)) continue;
-      const id = map.get('id') as string;
-      const run = this.live.get(map.get('runId') as string);
-      if (run) run.markStale(id);
-      else writeSuggestionState(room, id, { state: 'stale' });
-    }
-  }
-
-  private async decide(
-    user: AuthUser,
-    suggestionId: string,
-    decision: 'accept' | 'reject',
-    opts: AcceptOptions = {},
-  ): Promise<SuggestionView> {
-    await this.requireDecider(user);
-    return this.withRoom(user.roomId, async (room) => {
-      const result =
-        decision === 'accept'
-          ? await acceptSuggestion(this.decisionDeps, room, suggestionId, user, opts)
-          : await rejectSuggestion(this.decisionDeps, room, suggestionId, user);
-      // Answer once the change is durable and broadcast, so the caller's next read sees it.
-      await room.whenFlushed();
-      return result.suggestion;
-    });
-  }
-
-  private async requireDecider(user: AuthUser): Promise<void> {
-    const policy = (await this.deps.rooms.getRoom(user.roomId)).policy;
-    requirePermission(user, 'accept', policy);
   }
 
   private async liveRunFor(
@@ -321,7 +153,7 @@ export class AgentService {
       throw new AppError('conflict', `this run is already ${stored.status}`);
     }
     const room = this.deps.registry.peek(user.roomId);
-    if (!room || !runsMap(room.review.doc).has(runId))
+    if (!room || !this.deps.proposals.hasRun(room, runId))
       throw new AppError('not_found', `no run ${runId} in this room`);
     if (run.isFinished) throw new AppError('conflict', `this run is already ${run.view.status}`);
     return run;
@@ -330,15 +162,6 @@ export class AgentService {
   /** Waits until the review doc's last change is durable and broadcast (the 202 comes after it). */
   private async quiesce(roomId: string): Promise<void> {
     await this.deps.registry.peek(roomId)?.whenFlushed();
-  }
-
-  private async withRoom<T>(roomId: string, fn: (room: Room) => Promise<T>): Promise<T> {
-    const { room, release } = await this.deps.registry.acquire(roomId);
-    try {
-      return await fn(room);
-    } finally {
-      release();
-    }
   }
 
   private takePromptSlot(userId: string): void {

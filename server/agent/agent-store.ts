@@ -1,4 +1,4 @@
-import type { RunView, SuggestionView } from '../../schema/protocol.ts';
+import type { AuditEventKind, RunView } from '../../schema/protocol.ts';
 
 /** One message of a run's conversation with the model, kept so steering and audits see the history. */
 export interface RunMessageRecord {
@@ -10,47 +10,23 @@ export interface RunMessageRecord {
   at: number;
 }
 
-export const runEventKinds = [
-  'requested',
-  'started',
-  'steered',
-  'interrupted',
-  'completed',
-  'failed',
-  'accepted',
-  'rejected',
-  'stale',
-  'superseded',
-  'unanchored',
-] as const;
-export type RunEventKind = (typeof runEventKinds)[number];
+/** The steps of a run the agent records; decisions about its suggestions are recorded by suggestions/. */
+export type RunEventKind = Extract<
+  AuditEventKind,
+  'requested' | 'started' | 'steered' | 'interrupted' | 'completed' | 'failed' | 'unanchored'
+>;
 
 /** Something a person or the agent did to a run or suggestion: the audit trail. */
 export interface RunEventRecord {
   roomId: string;
   runId: string;
   suggestionId: string | null;
-  kind: RunEventKind;
+  /** a run step (written here) or a decision (written by the suggestion store into the same trail) */
+  kind: AuditEventKind;
   /** the person who did it (null for the agent or the server) */
   userId: string | null;
   at: number;
   detail: string | null;
-}
-
-/**
- * AI authorship of a run of Yjs items: the items (client, clock .. clock+length-1) of a document were
- * inserted by accepting a suggestion. Blame joins Y.Text items to these rows.
- */
-export interface AttributionRecord {
-  docName: string;
-  client: number;
-  clock: number;
-  length: number;
-  suggestionId: string;
-  runId: string;
-  requestedBy: string;
-  acceptedBy: string;
-  at: number;
 }
 
 /** A stored run with the room it belongs to. */
@@ -59,7 +35,8 @@ export interface StoredRun extends RunView {
 }
 
 /**
- * The storage port for the agent: runs, their messages, suggestions, events and attribution.
+ * The storage port for the agent: runs, their conversation and their audit trail (the trail also holds the
+ * decisions suggestions/ records through its own store; SQLite keeps both in one table).
  * Implementations: MemoryAgentStore and SqliteAgentStore, one contract suite.
  */
 export interface AgentStore {
@@ -70,11 +47,6 @@ export interface AgentStore {
   listUnfinishedRuns(): Promise<StoredRun[]>;
   appendMessages(messages: RunMessageRecord[]): Promise<void>;
   listMessages(runId: string): Promise<RunMessageRecord[]>;
-  /** inserts or replaces the suggestion (all fields) */
-  saveSuggestion(roomId: string, suggestion: SuggestionView): Promise<void>;
-  listSuggestions(roomId: string, runId: string): Promise<SuggestionView[]>;
   recordEvent(event: RunEventRecord): Promise<void>;
   listEvents(roomId: string, runId: string): Promise<RunEventRecord[]>;
-  addAttribution(rows: AttributionRecord[]): Promise<void>;
-  listAttribution(docName: string): Promise<AttributionRecord[]>;
 }

@@ -1,36 +1,25 @@
-import type { RunStatus, SuggestionView } from '../../schema/protocol.ts';
-import type {
-  AgentStore,
-  AttributionRecord,
-  RunEventRecord,
-  RunMessageRecord,
-  StoredRun,
-} from './agent-store.ts';
+import type { RunStatus } from '../../schema/protocol.ts';
+import type { AgentStore, RunEventRecord, RunMessageRecord, StoredRun } from './agent-store.ts';
 
 /** Statuses of a run that has not ended: after a crash nothing drives it any more. */
 const unfinishedStatuses: readonly RunStatus[] = ['queued', 'streaming'];
 
-interface StoredSuggestion {
-  roomId: string;
-  suggestion: SuggestionView;
-}
-
 /**
  * The in-memory twin of SqliteAgentStore, held to the same contract suite. Records are copied in and out,
- * so a caller that mutates a saved or returned object (a run's steers, a suggestion's text) cannot change
- * what is stored, as with a database.
+ * so a caller that mutates a saved or returned object (a run's steers) cannot change what is stored, as
+ * with a database. `events` may be shared with a MemorySuggestionStore (one audit trail, as in SQLite).
  */
 export class MemoryAgentStore implements AgentStore {
   /** room id -> run id -> run (a run is looked up within its room) */
   readonly #runs = new Map<string, Map<string, StoredRun>>();
   /** run id -> seq -> message */
   readonly #messages = new Map<string, Map<number, RunMessageRecord>>();
-  /** by suggestion id; Map order is first-save order, which a later save keeps (as the SQLite seq does) */
-  readonly #suggestions = new Map<string, StoredSuggestion>();
   /** every event, in the order recorded */
-  readonly #events: RunEventRecord[] = [];
-  /** doc name -> "client:clock" -> row */
-  readonly #attribution = new Map<string, Map<string, AttributionRecord>>();
+  readonly #events: RunEventRecord[];
+
+  constructor(events: RunEventRecord[] = []) {
+    this.#events = events;
+  }
 
   async saveRun(run: StoredRun): Promise<void> {
     let roomRuns = this.#runs.get(run.roomId);
@@ -83,44 +72,12 @@ export class MemoryAgentStore implements AgentStore {
     return messages.sort((a, b) => a.seq - b.seq).map((m) => ({ ...m }));
   }
 
-  async saveSuggestion(roomId: string, suggestion: SuggestionView): Promise<void> {
-    // Map#set on an existing key keeps its position, so the first-save order survives updates.
-    this.#suggestions.set(suggestion.id, { roomId, suggestion: structuredClone(suggestion) });
-  }
-
-  async listSuggestions(roomId: string, runId: string): Promise<SuggestionView[]> {
-    const found: SuggestionView[] = [];
-    for (const stored of this.#suggestions.values()) {
-      if (stored.roomId === roomId && stored.suggestion.runId === runId) {
-        found.push(structuredClone(stored.suggestion));
-      }
-    }
-    return found;
-  }
-
   async recordEvent(event: RunEventRecord): Promise<void> {
     this.#events.push({ ...event });
   }
 
   async listEvents(roomId: string, runId: string): Promise<RunEventRecord[]> {
     return this.#events.filter((e) => e.roomId === roomId && e.runId === runId).map((e) => ({ ...e }));
-  }
-
-  async addAttribution(rows: AttributionRecord[]): Promise<void> {
-    for (const row of rows) {
-      let docRows = this.#attribution.get(row.docName);
-      if (!docRows) {
-        docRows = new Map();
-        this.#attribution.set(row.docName, docRows);
-      }
-      // A second row for the same item id replaces the first, as INSERT OR REPLACE does.
-      docRows.set(`${row.client}:${row.clock}`, { ...row });
-    }
-  }
-
-  async listAttribution(docName: string): Promise<AttributionRecord[]> {
-    const rows = [...(this.#attribution.get(docName)?.values() ?? [])];
-    return rows.sort((a, b) => a.client - b.client || a.clock - b.clock).map((r) => ({ ...r }));
   }
 }
 

@@ -1,6 +1,6 @@
 import * as Y from 'yjs';
 import { CODE_FILES_KEY, isValidFilePath, type SuggestionView } from '../../schema/protocol.ts';
-import { encodeRelativePosition } from '../suggestions/suggestion-range.ts';
+import { encodeRelativePosition } from '../rooms/relative-positions.ts';
 import { findAnchor } from './anchor-matcher.ts';
 import type { HunkStart } from './edit-parser.ts';
 import { type FileSnapshot, mapToLive } from './file-snapshot.ts';

@@ -1,11 +1,11 @@
-import type { RunView, SuggestionView } from '../../schema/protocol.ts';
+import type { RunView } from '../../schema/protocol.ts';
 import type { Logger } from '../log.ts';
 import type { AgentStore, RunEventKind } from './agent-store.ts';
 import type { ModelMessage } from './model-provider.ts';
 
 /**
  * Writes a run's audit trail to the agent store behind the stream (AGENT-11): the run record with an
- * event for each step, suggestions as they change, and the conversation. The review doc is what people
+ * event for each step, and the conversation (suggestions are saved by suggestions/ as they change). The review doc is what people
  * see live; these writes never hold up the stream, and a failed one is logged, not fatal to the run.
  */
 export class RunRecorder {
@@ -38,12 +38,6 @@ export class RunRecorder {
         detail,
       }),
     ]).catch((err: unknown) => this.log.error({ err, run: this.runId }, 'saving run failed'));
-  }
-
-  suggestion(s: SuggestionView): void {
-    this.store.saveSuggestion(this.roomId, { ...s }).catch((err: unknown) => {
-      this.log.error({ err, run: this.runId, suggestion: s.id }, 'saving suggestion failed');
-    });
   }
 
   /** appends the messages not saved yet */

@@ -2,12 +2,14 @@ import { type Database, openDatabase } from './database.ts';
 import { SqliteAgentStore } from './sqlite-agent-store.ts';
 import { SqliteDocStore } from './sqlite-doc-store.ts';
 import { SqliteRoomStore } from './sqlite-room-store.ts';
+import { SqliteSuggestionStore } from './sqlite-suggestion-store.ts';
 
 export interface SqliteStores {
   database: Database;
   docStore: SqliteDocStore;
   roomStore: SqliteRoomStore;
   agentStore: SqliteAgentStore;
+  suggestionStore: SqliteSuggestionStore;
   /** closes the database; call after the last write has settled (the stores are unusable afterwards) */
   close(): void;
 }
@@ -24,6 +26,7 @@ export function createSqliteStores(file: string): SqliteStores {
     docStore: new SqliteDocStore(database),
     roomStore: new SqliteRoomStore(database),
     agentStore: new SqliteAgentStore(database),
+    suggestionStore: new SqliteSuggestionStore(database),
     close: () => database.close(),
   };
 }

@@ -8,7 +8,7 @@ import { codeStructsProblem } from './code-doc-shape.ts';
 import type { CommitQueue } from './commit-queue.ts';
 import { Connection, type DocKind } from './connection.ts';
 import type { DocStore } from './doc-store.ts';
-import { type PendingUpdate, RoomDoc } from './room-doc.ts';
+import { RoomDoc } from './room-doc.ts';
 import type { RoomSocket } from './room-socket.ts';
 
 export interface RoomDeps {
@@ -24,8 +24,6 @@ export interface RoomDeps {
   onBroken: (room: Room) => void;
   /** told when the room may be unloadable (a lease ended, a flush finished) */
   onMaybeIdle: (room: Room) => void;
-  /** observers of durable code-doc batches (attribution) */
-  onCodeCommitted?: (room: Room, batch: readonly PendingUpdate[]) => void;
 }
 
 export function docNameOf(roomId: string, kind: DocKind): string {
@@ -74,10 +72,8 @@ export class Room {
         now: deps.now,
         ...(kind === 'code' ? { checkStructs: codeStructsProblem } : {}),
         onStorageFailure: () => room?.fail(),
-        onCommitted: (batch) => {
-          if (!room) return;
-          if (kind === 'code') deps.onCodeCommitted?.(room, batch);
-          deps.onMaybeIdle(room);
+        onCommitted: () => {
+          if (room) deps.onMaybeIdle(room);
         },
       });
       return {

@@ -1,6 +1,6 @@
 import * as Y from 'yjs';
 import type { BlameRange } from '../../schema/protocol.ts';
-import type { AttributionRecord } from '../agent/agent-store.ts';
+import type { AttributionRecord } from './suggestion-store.ts';
 
 type Author = { kind: 'human'; userId: string } | { kind: 'ai'; row: AttributionRecord };
 

@@ -7,22 +7,16 @@ import {
   type SuggestionState,
   type SuggestionView,
 } from '../../schema/protocol.ts';
-import type { AgentStore, AttributionRecord } from '../agent/agent-store.ts';
-import { readSuggestion, suggestionsMap, writeFields } from '../agent/review-doc.ts';
 import { AppError } from '../errors.ts';
 import type { TransactionOrigin } from '../rooms/origins.ts';
 import type { Room } from '../rooms/room.ts';
+import { readSuggestion, suggestionsMap, writeFields } from './review-doc.ts';
 import { baseStillHolds, resolveRange } from './suggestion-range.ts';
+import type { AttributionRecord, DecisionEventRecord, SuggestionStore } from './suggestion-store.ts';
 
 export interface DecisionDeps {
-  store: AgentStore;
+  store: SuggestionStore;
   now: () => number;
-}
-
-export interface DecisionResult {
-  suggestion: SuggestionView;
-  /** Yjs items the accept inserted (for attribution), null when nothing was inserted */
-  inserted: { client: number; clock: number; length: number } | null;
 }
 
 /** Reads a suggestion from the review doc, or 404. */
@@ -72,7 +66,7 @@ export async function acceptSuggestion(
   id: string,
   user: PublicUser,
   opts: AcceptOptions = {},
-): Promise<DecisionResult> {
+): Promise<SuggestionView> {
   const s = getSuggestion(room, id);
   requireDecidable(s);
   // REVIEW-2: a fragment is applied only when the person accepting it was told it is one.
@@ -119,12 +113,12 @@ export async function acceptSuggestion(
   const clockAfter = Y.getState(code.doc.store, client);
   const decided: SuggestionView = { ...s, state: 'accepted', decidedBy: user.id, decidedAt: now };
   writeSuggestionState(room, id, { state: 'accepted', decidedBy: user.id, decidedAt: now });
-  const inserted =
-    clockAfter > clockBefore ? { client, clock: clockBefore, length: clockAfter - clockBefore } : null;
-  if (inserted) {
+  if (clockAfter > clockBefore) {
     const row: AttributionRecord = {
       docName: code.name,
-      ...inserted,
+      client,
+      clock: clockBefore,
+      length: clockAfter - clockBefore,
       suggestionId: s.id,
       runId: s.runId,
       requestedBy: s.requestedBy,
@@ -134,7 +128,7 @@ export async function acceptSuggestion(
     await deps.store.addAttribution([row]);
   }
   await record(deps, room, decided, 'accepted', user.id, null);
-  return { suggestion: decided, inserted };
+  return decided;
 }
 
 export async function rejectSuggestion(
@@ -142,7 +136,7 @@ export async function rejectSuggestion(
   room: Room,
   id: string,
   user: PublicUser,
-): Promise<DecisionResult> {
+): Promise<SuggestionView> {
   const s = getSuggestion(room, id);
   // A stale suggestion can be dismissed too; only accepting needs the base text intact.
   if (s.state !== 'stale') requireDecidable(s);
@@ -150,14 +144,14 @@ export async function rejectSuggestion(
   writeSuggestionState(room, id, { state: 'rejected', decidedBy: user.id, decidedAt: now });
   const decided: SuggestionView = { ...s, state: 'rejected', decidedBy: user.id, decidedAt: now };
   await record(deps, room, decided, 'rejected', user.id, null);
-  return { suggestion: decided, inserted: null };
+  return decided;
 }
 
 async function record(
   deps: DecisionDeps,
   room: Room,
   s: SuggestionView,
-  kind: 'accepted' | 'rejected' | 'stale',
+  kind: DecisionEventRecord['kind'],
   userId: string | null,
   detail: string | null,
 ): Promise<void> {

@@ -1,13 +1,6 @@
 import * as Y from 'yjs';
 import { CODE_FILES_KEY, type SuggestionView } from '../../schema/protocol.ts';
-
-export function encodeRelativePosition(rel: Y.RelativePosition): string {
-  return Buffer.from(Y.encodeRelativePosition(rel)).toString('base64');
-}
-
-export function decodeRelativePosition(b64: string): Y.RelativePosition {
-  return Y.decodeRelativePosition(new Uint8Array(Buffer.from(b64, 'base64')));
-}
+import { decodeRelativePosition } from '../rooms/relative-positions.ts';
 
 export interface LiveRange {
   ytext: Y.Text;

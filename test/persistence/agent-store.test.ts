@@ -10,33 +10,6 @@ describe('SqliteAgentStore beyond the contract', () => {
   const temp = tempSqliteStores();
   afterEach(() => temp.closeAll());
 
-  it('writes an accept’s attribution all or nothing: a failing row rolls back the rows before it', async () => {
-    const { agentStore, database } = temp.open();
-    // A disk that fails on the third row, as a full disk or an I/O error would mid-batch.
-    database.sqlite.exec(
-      `CREATE TEMP TRIGGER fail_clock_20 BEFORE INSERT ON attribution WHEN NEW.clock = 20
-       BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END`,
-    );
-    const row = (clock: number) => ({
-      docName: 'd',
-      client: 1,
-      clock,
-      length: 10,
-      suggestionId: 's1',
-      runId: 'run1',
-      requestedBy: 'u-ada',
-      acceptedBy: 'u-bob',
-      at: 1,
-    });
-    await expect(agentStore.addAttribution([row(0), row(10), row(20)])).rejects.toThrow(
-      /simulated disk failure/,
-    );
-    expect(await agentStore.listAttribution('d')).toEqual([]);
-    database.sqlite.exec('DROP TRIGGER fail_clock_20');
-    await agentStore.addAttribution([row(0), row(10), row(20)]);
-    expect((await agentStore.listAttribution('d')).map((r) => r.clock)).toEqual([0, 10, 20]);
-  });
-
   it('serves the hot lookups from indexes, not table scans', () => {
     const { database } = temp.open();
     const plan = (sql: string) =>

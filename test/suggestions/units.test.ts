@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import type { AttributionRecord } from '../../server/agent/agent-store.ts';
 import { blameText } from '../../server/suggestions/blame.ts';
 import { commonEnds } from '../../server/suggestions/decisions.ts';
 import { textSlice } from '../../server/suggestions/suggestion-range.ts';
+import type { AttributionRecord } from '../../server/suggestions/suggestion-store.ts';
 
 describe('commonEnds keeps whole unchanged lines (AGENT-8)', () => {
   const cases: [string, string, string, { prefix: number; suffix: number }][] = [

@@ -170,6 +170,8 @@ class RunCard {
   private readonly body: HTMLElement;
   private readonly controls: HTMLElement;
   private run: RunView | null = null;
+  private controlsKey = '';
+  private pendingKey = '';
 
   constructor(private readonly actions: SparkPanelActions) {
     this.steerInput = h('input', {
@@ -183,7 +185,6 @@ class RunCard {
   }
 
   update(run: RunView, model: SparkPanelModel): void {
-    const prev = this.run;
     this.run = run;
     this.el.dataset.runId = run.id;
     this.el.dataset.status = run.status;
@@ -231,12 +232,14 @@ class RunCard {
       run.message &&
         h('details', { class: 'run-message' }, h('summary', null, 'Spark says'), h('p', null, run.message)),
     );
-    const statusChanged = !prev || prev.status !== run.status || prev.id !== run.id;
-    const focused = this.el.contains(document.activeElement);
-    if (!statusChanged && focused) {
+    // Controls are rebuilt only when what they offer changes: rebuilding them on every streamed frame
+    // would pull a button out from under a click, and the focus out of a half-typed redirect.
+    const key = `${run.id}|${run.status}|${model.canStop}|${model.canSteer}`;
+    if (key === this.controlsKey) {
       this.refreshPendingButtons(pending, model);
       return;
     }
+    this.controlsKey = key;
     const controls: (HTMLElement | false)[] = [];
     if (live(run) && model.canStop) {
       controls.push(
@@ -295,6 +298,9 @@ class RunCard {
     const run = this.run;
     const slot = this.controls.querySelector('.run-decide');
     if (!run || !slot) return;
+    const key = `${run.id}|${model.canAccept}|${pending.total}|${pending.acceptable}`;
+    if (key === this.pendingKey && slot.childElementCount > 0) return;
+    this.pendingKey = key;
     if (!model.canAccept || pending.total === 0) {
       slot.replaceChildren();
       return;

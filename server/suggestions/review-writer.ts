@@ -1,11 +1,24 @@
 import type * as Y from 'yjs';
-import type { RunView, SuggestionView } from '../../schema/protocol.ts';
+import type { RunView, Steer, SuggestionView } from '../../schema/protocol.ts';
 import type { TransactionOrigin } from '../rooms/origins.ts';
 import type { RoomDoc } from '../rooms/room-doc.ts';
-import { newSuggestionMap, proposedText, runsMap, suggestionsMap, writeFields } from './review-doc.ts';
+import {
+  appendToRun,
+  newSuggestionMap,
+  proposedText,
+  runsMap,
+  suggestionsMap,
+  writeFields,
+} from './review-doc.ts';
+
+/** Run fields replaced as a whole (the appended ones have their own operations). */
+export type RunFields = Partial<Omit<RunView, 'message' | 'steers' | 'unanchored'>>;
 
 type Op =
-  | { kind: 'run'; fields: Partial<RunView> }
+  | { kind: 'run'; fields: RunFields }
+  | { kind: 'message'; text: string }
+  | { kind: 'steer'; steer: Steer }
+  | { kind: 'unanchored'; item: RunView['unanchored'][number] }
   | { kind: 'create'; view: SuggestionView }
   | { kind: 'append'; id: string; text: string }
   | { kind: 'set'; id: string; fields: Partial<SuggestionView> };
@@ -13,7 +26,7 @@ type Op =
 /**
  * Writes one run's changes to the review doc in one transaction per frame (AGENT-5): a model streaming
  * 5,000 tokens/s must not produce 5,000 Yjs updates, storage commits and broadcasts per second. Changes
- * are queued in order (appends to the same suggestion merge) and applied together every `frameMs`.
+ * are queued in order (appends to the same text merge) and applied together every `frameMs`.
  */
 export class ReviewWriter {
   private readonly review: RoomDoc;
@@ -33,10 +46,25 @@ export class ReviewWriter {
     this.frameMs = frameMs;
   }
 
-  updateRun(fields: Partial<RunView>): void {
+  updateRun(fields: RunFields): void {
     const last = this.ops.at(-1);
     if (last?.kind === 'run') Object.assign(last.fields, fields);
     else this.push({ kind: 'run', fields: { ...fields } });
+  }
+
+  appendMessage(text: string): void {
+    if (text === '') return;
+    const last = this.ops.at(-1);
+    if (last?.kind === 'message') last.text += text;
+    else this.push({ kind: 'message', text });
+  }
+
+  addSteer(steer: Steer): void {
+    this.push({ kind: 'steer', steer: { ...steer } });
+  }
+
+  addUnanchored(item: RunView['unanchored'][number]): void {
+    this.push({ kind: 'unanchored', item: { ...item } });
   }
 
   createSuggestion(view: SuggestionView): void {
@@ -68,15 +96,6 @@ export class ReviewWriter {
     this.onFrame?.();
   }
 
-  /** Drops everything not yet applied (an interrupt: nothing after it may change a suggestion). */
-  discard(): void {
-    this.ops = [];
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
-  }
-
   close(): void {
     this.flush();
     this.closed = true;
@@ -92,13 +111,21 @@ export class ReviewWriter {
 function applyOps(doc: Y.Doc, runId: string, ops: Op[]): void {
   const runs = runsMap(doc);
   const suggestions = suggestionsMap(doc);
+  const run = runs.get(runId);
   for (const op of ops) {
     switch (op.kind) {
-      case 'run': {
-        const run = runs.get(runId);
+      case 'run':
         if (run) writeFields(run, op.fields);
         break;
-      }
+      case 'message':
+        if (run) appendToRun(run, 'message', op.text);
+        break;
+      case 'steer':
+        if (run) appendToRun(run, 'steers', op.steer);
+        break;
+      case 'unanchored':
+        if (run) appendToRun(run, 'unanchored', op.item);
+        break;
       case 'create':
         suggestions.set(op.view.id, newSuggestionMap(op.view));
         break;

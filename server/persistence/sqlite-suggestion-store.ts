@@ -1,0 +1,144 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { and, asc, eq } from 'drizzle-orm';
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import type { SuggestionView } from '../../schema/protocol.ts';
+import { attribution, suggestions } from '../../schema/tables/agent.ts';
+import type {
+  AttributionRecord,
+  DecisionEventRecord,
+  SuggestionStore,
+} from '../suggestions/suggestion-store.ts';
+import type { Database } from './database.ts';
+import { upsert } from './sql-upsert.ts';
+
+/**
+ * The suggestion store on SQLite: tables suggestions and attribution, and the decisions in run_events, the
+ * audit trail it shares with SqliteAgentStore (schema/tables/agent.ts). Writes are prepared statements
+ * (a streaming hunk is saved many times a second); reads go through drizzle.
+ */
+export class SqliteSuggestionStore implements SuggestionStore {
+  readonly #db: BetterSQLite3Database;
+  readonly #stmt: ReturnType<typeof prepare>;
+  readonly #addAttribution: (rows: AttributionRecord[]) => void;
+
+  constructor(database: Pick<Database, 'sqlite' | 'db'>) {
+    this.#db = database.db;
+    this.#stmt = prepare(database.sqlite);
+    // A batch is stored whole or not at all, so a failing disk never leaves half an accept's attribution.
+    this.#addAttribution = database.sqlite.transaction((rows: AttributionRecord[]) => {
+      for (const r of rows) {
+        this.#stmt.upsertAttribution.run(
+          r.docName,
+          r.client,
+          r.clock,
+          r.length,
+          r.suggestionId,
+          r.runId,
+          r.requestedBy,
+          r.acceptedBy,
+          r.at,
+        );
+      }
+    });
+  }
+
+  async saveSuggestion(roomId: string, s: SuggestionView): Promise<void> {
+    this.#stmt.upsertSuggestion.run({
+      id: s.id,
+      roomId,
+      runId: s.runId,
+      file: s.file,
+      start: s.start,
+      end: s.end,
+      baseText: s.baseText,
+      proposed: s.proposed,
+      state: s.state,
+      proposedByAgent: s.proposedBy.agent,
+      proposedByModel: s.proposedBy.model,
+      requestedBy: s.requestedBy,
+      decidedBy: s.decidedBy,
+      decidedAt: s.decidedAt,
+      interruptedBy: s.interruptedBy,
+      // better-sqlite3 binds numbers, not booleans; drizzle's boolean column reads 1 back as true.
+      newFile: s.newFile ? 1 : 0,
+    });
+  }
+
+  async listSuggestions(roomId: string, runId: string): Promise<SuggestionView[]> {
+    const rows = this.#db
+      .select()
+      .from(suggestions)
+      .where(and(eq(suggestions.roomId, roomId), eq(suggestions.runId, runId)))
+      .orderBy(asc(suggestions.seq))
+      .all();
+    return rows.map((r) => ({
+      id: r.id,
+      runId: r.runId,
+      file: r.file,
+      start: r.start,
+      end: r.end,
+      baseText: r.baseText,
+      proposed: r.proposed,
+      state: r.state,
+      proposedBy: { agent: r.proposedByAgent, model: r.proposedByModel },
+      requestedBy: r.requestedBy,
+      decidedBy: r.decidedBy,
+      decidedAt: r.decidedAt,
+      interruptedBy: r.interruptedBy,
+      newFile: r.newFile,
+    }));
+  }
+
+  async recordEvent(e: DecisionEventRecord): Promise<void> {
+    this.#stmt.insertEvent.run(e.roomId, e.runId, e.suggestionId, e.kind, e.userId, e.at, e.detail);
+  }
+
+  async addAttribution(rows: AttributionRecord[]): Promise<void> {
+    this.#addAttribution(rows);
+  }
+
+  async listAttribution(docName: string): Promise<AttributionRecord[]> {
+    return this.#db
+      .select()
+      .from(attribution)
+      .where(eq(attribution.docName, docName))
+      .orderBy(asc(attribution.client), asc(attribution.clock))
+      .all();
+  }
+}
+
+function prepare(sqlite: BetterSqlite3.Database) {
+  return {
+    // The conflict target is id alone, so seq (the first-save order) survives every later save.
+    upsertSuggestion: sqlite.prepare(
+      upsert('suggestions', ['id'], {
+        id: 'id',
+        room_id: 'roomId',
+        run_id: 'runId',
+        file: 'file',
+        start: 'start',
+        end: 'end',
+        base_text: 'baseText',
+        proposed: 'proposed',
+        state: 'state',
+        proposed_by_agent: 'proposedByAgent',
+        proposed_by_model: 'proposedByModel',
+        requested_by: 'requestedBy',
+        decided_by: 'decidedBy',
+        decided_at: 'decidedAt',
+        interrupted_by: 'interruptedBy',
+        new_file: 'newFile',
+      }),
+    ),
+    insertEvent: sqlite.prepare(
+      'INSERT INTO run_events (room_id, run_id, suggestion_id, kind, user_id, at, detail) ' +
+        'VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    // A second row for the same item id replaces the first: retrying an accept's write is harmless.
+    upsertAttribution: sqlite.prepare(
+      'INSERT OR REPLACE INTO attribution ' +
+        '(doc_name, client, clock, length, suggestion_id, run_id, requested_by, accepted_by, at) ' +
+        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+  };
+}

@@ -1,0 +1,244 @@
+import type * as Y from 'yjs';
+import {
+  type BlameResponse,
+  bulkAcceptableStates,
+  CODE_FILES_KEY,
+  type RunDecision,
+  type RunView,
+  rejectableStates,
+  type SuggestionView,
+} from '../../schema/protocol.ts';
+import { requirePermission } from '../auth/permissions.ts';
+import type { AuthUser, RoomService } from '../auth/room-service.ts';
+import { AppError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { TransactionOrigin } from '../rooms/origins.ts';
+import type { Room } from '../rooms/room.ts';
+import type { RoomRegistry } from '../rooms/room-registry.ts';
+import { blameText } from './blame.ts';
+import {
+  type AcceptOptions,
+  acceptSuggestion,
+  type DecisionDeps,
+  getSuggestion,
+  rejectSuggestion,
+} from './decisions.ts';
+import type { ProposalPort } from './proposal-port.ts';
+import { readRun, readSuggestion, runsMap, suggestionsMap, writeFields } from './review-doc.ts';
+import { RunProposals } from './run-proposals.ts';
+import { watchStaleness } from './staleness.ts';
+import type { SuggestionStore } from './suggestion-store.ts';
+
+export interface SuggestionServiceDeps {
+  registry: RoomRegistry;
+  rooms: RoomService;
+  store: SuggestionStore;
+  log: Logger;
+  now: () => number;
+  /** review-doc frame interval while a run streams, ms */
+  frameMs?: number;
+}
+
+export interface RunDetails extends RunView {
+  suggestions: SuggestionView[];
+}
+
+/**
+ * Suggestions behind one service: what the agent proposes (the ProposalPort it writes through), the
+ * review doc's shape, decisions (accept, reject, whole runs) with their permission checks, staleness and
+ * blame. Transport-free: the HTTP routes are a thin layer over it.
+ */
+export class SuggestionService implements ProposalPort {
+  private readonly deps: SuggestionServiceDeps;
+  private readonly decisionDeps: DecisionDeps;
+  /** the channels of runs streaming in this process, by run id */
+  private readonly channels = new Map<string, RunProposals>();
+
+  constructor(deps: SuggestionServiceDeps) {
+    this.deps = deps;
+    this.decisionDeps = { store: deps.store, now: deps.now };
+  }
+
+  // --- the port the agent writes through ---------------------------------------------------------------
+
+  openRun(room: Room, run: RunView): RunProposals {
+    const channel = new RunProposals(
+      {
+        room,
+        store: this.deps.store,
+        log: this.deps.log.child({ room: room.id }),
+        now: this.deps.now,
+        frameMs: this.deps.frameMs ?? 16,
+        onClose: (c) => {
+          if (this.channels.get(c.runId) === c) this.channels.delete(c.runId);
+        },
+      },
+      run,
+    );
+    this.channels.set(run.id, channel);
+    return channel;
+  }
+
+  hasRun(room: Room, runId: string): boolean {
+    return runsMap(room.review.doc).has(runId);
+  }
+
+  recoverStranded(room: Room, isLive: (runId: string) => boolean, reason: string): string[] {
+    const stranded = [...runsMap(room.review.doc).entries()].filter(
+      ([id, run]) => (run.get('status') === 'streaming' || run.get('status') === 'queued') && !isLive(id),
+    );
+    if (stranded.length === 0) return [];
+    const now = this.deps.now();
+    const ids = new Set(stranded.map(([id]) => id));
+    const hunks: SuggestionView[] = [];
+    const origin: TransactionOrigin = { source: 'server', reason: 'recover runs after restart' };
+    room.review.transact((doc) => {
+      for (const [, run] of stranded)
+        writeFields(run, { status: 'interrupted', error: reason, endedAt: now });
+      for (const s of suggestionsMap(doc).values()) {
+        if (ids.has(s.get('runId') as string) && s.get('state') === 'streaming') {
+          s.set('state', 'interrupted');
+          hunks.push(readSuggestion(s));
+        }
+      }
+    }, origin);
+    for (const s of hunks) {
+      this.deps.store.saveSuggestion(room.id, s).catch((err: unknown) => {
+        this.deps.log.error({ err, room: room.id, suggestion: s.id }, 'saving a recovered suggestion failed');
+      });
+    }
+    return [...ids];
+  }
+
+  // --- commands --------------------------------------------------------------------------------------
+
+  /** Called once per room load: human edits start being checked against open suggestions (AGENT-7). */
+  attach(room: Room): void {
+    watchStaleness(room, {
+      store: this.deps.store,
+      log: this.deps.log.child({ room: room.id }),
+      now: this.deps.now,
+      channelOf: (runId) => this.channels.get(runId),
+    });
+  }
+
+  async accept(user: AuthUser, suggestionId: string, opts: AcceptOptions = {}): Promise<SuggestionView> {
+    await this.require(user, 'accept');
+    return this.withRoom(user.roomId, async (room) => {
+      const s = await this.decideOne(room, suggestionId, (id) =>
+        acceptSuggestion(this.decisionDeps, room, id, user, opts),
+      );
+      // Answer once the change is durable and broadcast, so the caller's next read sees it.
+      await room.whenFlushed();
+      return s;
+    });
+  }
+
+  async reject(user: AuthUser, suggestionId: string): Promise<SuggestionView> {
+    await this.require(user, 'accept');
+    return this.withRoom(user.roomId, async (room) => {
+      const s = await this.decideOne(room, suggestionId, (id) =>
+        rejectSuggestion(this.decisionDeps, room, id, user),
+      );
+      await room.whenFlushed();
+      return s;
+    });
+  }
+
+  /**
+   * Accepts or rejects every open suggestion of a run, in order; stale ones are reported, not applied.
+   * A run-level accept takes complete proposals only: an interrupted (partial) hunk is skipped (REVIEW-2).
+   */
+  async decideRun(user: AuthUser, runId: string, decision: 'accept' | 'reject'): Promise<RunDecision> {
+    await this.require(user, 'accept');
+    return this.withRoom(user.roomId, async (room) => {
+      this.channels.get(runId)?.flush();
+      const ids = [...suggestionsMap(room.review.doc).values()]
+        .map(readSuggestion)
+        .filter((s) => s.runId === runId)
+        .map((s) => s.id);
+      if (ids.length === 0 && !runsMap(room.review.doc).has(runId)) {
+        throw new AppError('not_found', `no run ${runId} in this room`);
+      }
+      const decidable = decision === 'accept' ? bulkAcceptableStates : rejectableStates;
+      const out: RunDecision = { decided: [], stale: [], skipped: [] };
+      for (const id of ids) {
+        if (!decidable.includes(getSuggestion(room, id).state)) {
+          out.skipped.push(id);
+          continue;
+        }
+        try {
+          await this.decideOne(room, id, (sid) =>
+            decision === 'accept'
+              ? acceptSuggestion(this.decisionDeps, room, sid, user)
+              : rejectSuggestion(this.decisionDeps, room, sid, user),
+          );
+          out.decided.push(id);
+        } catch (err) {
+          if (err instanceof AppError && err.code === 'stale') out.stale.push(id);
+          else throw err;
+        }
+      }
+      await room.whenFlushed();
+      return out;
+    });
+  }
+
+  async getRun(user: AuthUser, runId: string): Promise<RunDetails> {
+    return this.withRoom(user.roomId, async (room) => {
+      const map = runsMap(room.review.doc).get(runId);
+      if (!map) throw new AppError('not_found', `no run ${runId} in this room`);
+      const suggestions = [...suggestionsMap(room.review.doc).values()]
+        .map(readSuggestion)
+        .filter((s) => s.runId === runId);
+      return { ...readRun(map), suggestions };
+    });
+  }
+
+  async blame(user: AuthUser, file: string): Promise<BlameResponse> {
+    return this.withRoom(user.roomId, async (room) => {
+      const ytext = room.code.doc.getMap<Y.Text>(CODE_FILES_KEY).get(file);
+      if (!ytext) throw new AppError('not_found', `no file ${file} in this room`);
+      const rows = await this.deps.store.listAttribution(room.code.name);
+      const ranges = blameText(ytext, (client) => room.codeBindings.userOf(client), rows);
+      return { file, length: ytext.length, ranges };
+    });
+  }
+
+  /**
+   * Runs one decision with the suggestion's live run (if any) in step: its queued writes land first, so the
+   * decision reads the state people see, and it is told the outcome, so it never writes over it.
+   */
+  private async decideOne(
+    room: Room,
+    id: string,
+    decide: (id: string) => Promise<SuggestionView>,
+  ): Promise<SuggestionView> {
+    const runId = suggestionsMap(room.review.doc).get(id)?.get('runId');
+    const channel = typeof runId === 'string' ? this.channels.get(runId) : undefined;
+    channel?.flush();
+    try {
+      const decided = await decide(id);
+      channel?.noteDecision(id, decided);
+      return decided;
+    } catch (err) {
+      // A refused accept may still have turned the suggestion stale.
+      if (err instanceof AppError && err.code === 'stale') channel?.noteDecision(id, { state: 'stale' });
+      throw err;
+    }
+  }
+
+  private async require(user: AuthUser, permission: 'accept'): Promise<void> {
+    const policy = (await this.deps.rooms.getRoom(user.roomId)).policy;
+    requirePermission(user, permission, policy);
+  }
+
+  private async withRoom<T>(roomId: string, fn: (room: Room) => Promise<T>): Promise<T> {
+    const { room, release } = await this.deps.registry.acquire(roomId);
+    try {
+      return await fn(room);
+    } finally {
+      release();
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import type { AuditEventKind, SuggestionView } from '../../schema/protocol.ts';
+
+/** What people decided about a suggestion (or what happened to it), in a run's audit trail. */
+export type DecisionEventKind = Extract<
+  AuditEventKind,
+  'accepted' | 'rejected' | 'stale' | 'superseded' | 'reverted'
+>;
+
+export interface DecisionEventRecord {
+  roomId: string;
+  runId: string;
+  suggestionId: string;
+  kind: DecisionEventKind;
+  /** the person who did it (null when the server did: staleness, supersession) */
+  userId: string | null;
+  at: number;
+  detail: string | null;
+}
+
+/** Any entry of a run's audit trail (its steps and its decisions), the shape the trail is stored in. */
+export type AuditTrailEntry = Omit<DecisionEventRecord, 'kind' | 'suggestionId'> & {
+  kind: AuditEventKind;
+  suggestionId: string | null;
+};
+
+/**
+ * AI authorship of a run of Yjs items: the items (client, clock .. clock+length-1) of a document were
+ * inserted by accepting a suggestion. Blame joins Y.Text items to these rows.
+ */
+export interface AttributionRecord {
+  docName: string;
+  client: number;
+  clock: number;
+  length: number;
+  suggestionId: string;
+  runId: string;
+  requestedBy: string;
+  acceptedBy: string;
+  at: number;
+}
+
+/**
+ * The storage port for suggestions: each suggestion's latest state, the decisions in the audit trail, and
+ * the attribution of accepted text. Implementations: MemorySuggestionStore and SqliteSuggestionStore, one
+ * contract suite.
+ */
+export interface SuggestionStore {
+  /** inserts or replaces the suggestion (all fields) */
+  saveSuggestion(roomId: string, suggestion: SuggestionView): Promise<void>;
+  /** a run's suggestions in the order they were first saved */
+  listSuggestions(roomId: string, runId: string): Promise<SuggestionView[]>;
+  recordEvent(event: DecisionEventRecord): Promise<void>;
+  addAttribution(rows: AttributionRecord[]): Promise<void>;
+  /** a document's rows by client, then clock */
+  listAttribution(docName: string): Promise<AttributionRecord[]>;
+}
