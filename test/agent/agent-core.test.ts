@@ -1,0 +1,142 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { AppError } from '../../server/errors.ts';
+import { type AgentCore, startAgentCore } from '../helpers/agent-core.ts';
+import { MATH_SOURCE } from '../helpers/agent-room.ts';
+import { pause } from '../helpers/scripted-provider.ts';
+
+// The agent core in-process (issue 10, the suggestions part): a scripted provider and the memory stores,
+// no sockets. The wire-level tests (agent-flow, interrupt-steer, steer-accept) cover the same rules
+// through the real SDK; these pin the logic at exact points of a stream.
+
+const FIXED = MATH_SOURCE.replace('a - b', 'a + b');
+const lines = (text: string) => text.split(/(?<=\n)/);
+const header = ['Fixing add.\n', '*** Begin Patch\n', '*** Update File: src/math.ts\n', '@@\n'];
+const addHunk = [' export function add(a: number, b: number): number {\n', '-  return a - b;\n'];
+const footer = [' }\n', '*** End Patch\n'];
+
+describe('the agent core in-process (AGENT-*, REVIEW-*)', () => {
+  let core: AgentCore | null = null;
+  afterEach(async () => {
+    await core?.close();
+    core = null;
+  });
+
+  it('AGENT-1/AGENT-5: a run streams a hunk into a suggestion, the code is untouched, and both stores keep it', async () => {
+    core = await startAgentCore({ 'src/math.ts': MATH_SOURCE });
+    core.provider.script([...header, ...addHunk, '+  return a + b;\n', ...footer]);
+    const runId = await core.agent.createRun(core.people.editor, { prompt: 'fix add' });
+    const run = await core.waitRun(runId, ['completed', 'failed']);
+    expect(run).toMatchObject({
+      status: 'completed',
+      message: 'Fixing add.\n',
+      requestedBy: core.people.editor.id,
+    });
+    const [s] = core.suggestionsOf(runId);
+    expect(s).toMatchObject({
+      state: 'proposed',
+      baseText: '  return a - b;\n',
+      proposed: '  return a + b;\n',
+    });
+    expect(core.text('src/math.ts')).toBe(MATH_SOURCE);
+    expect((await core.agentStore.getRun(core.roomId, runId))?.status).toBe('completed');
+    expect(await core.suggestionStore.listSuggestions(core.roomId, runId)).toEqual([
+      expect.objectContaining({ id: s!.id, state: 'proposed', proposed: '  return a + b;\n' }),
+    ]);
+    // The model saw the file.
+    expect(JSON.stringify(core.provider.requests[0]!.messages)).toContain('return a - b;');
+  });
+
+  it('AGENT-6/REVIEW-2: stop mid-hunk keeps the partial text, aborts the model, and the fragment needs a confirmation', async () => {
+    core = await startAgentCore({ 'src/math.ts': MATH_SOURCE });
+    const gate = pause();
+    core.provider.script([...header, ...addHunk, '+  // first half', gate, ' of a comment\n', ...footer]);
+    const runId = await core.agent.createRun(core.people.editor, { prompt: 'fix add' });
+    await core.provider.turnStarted(0);
+    await core.waitRun(runId, ['streaming']);
+    // Let the stream reach the gate: the partial line is typed.
+    await core.waitReview(
+      () => core!.suggestionsOf(runId)[0]?.proposed === '  // first half',
+      'the stream to reach the gate',
+    );
+    const stopped = await core.agent.interrupt(core.people.viewer, runId);
+    expect(stopped).toMatchObject({ status: 'interrupted', interruptedBy: core.people.viewer.id });
+    expect(core.provider.signals[0]!.aborted).toBe(true);
+    gate.open();
+    const [s] = core.suggestionsOf(runId);
+    expect(s).toMatchObject({
+      state: 'interrupted',
+      proposed: '  // first half',
+      interruptedBy: core.people.viewer.id,
+    });
+
+    const all = await core.suggestions.decideRun(core.people.owner, runId, 'accept');
+    expect(all).toEqual({ decided: [], stale: [], skipped: [s!.id] });
+    await expect(core.suggestions.accept(core.people.owner, s!.id)).rejects.toMatchObject({
+      code: 'needs_confirmation',
+    });
+    expect(core.text('src/math.ts')).toBe(MATH_SOURCE);
+    await core.suggestions.accept(core.people.owner, s!.id, { confirmPartial: true });
+    expect(core.text('src/math.ts')).toBe(MATH_SOURCE.replace('  return a - b;\n', '  // first half'));
+  });
+
+  it('REVIEW-1: steer now supersedes the interrupted hunk the new turn re-proposes; accept all applies the redirect', async () => {
+    core = await startAgentCore({ 'src/math.ts': MATH_SOURCE });
+    const gate = pause();
+    core.provider.script(
+      [
+        ...header,
+        ...addHunk,
+        '+  /**\n',
+        '+   * adds',
+        gate,
+        ' a and b\n',
+        '+   */\n',
+        '+  return a + b;\n',
+        ...footer,
+      ],
+      [...header, ...addHunk, '+  return a + b;\n', ...footer],
+    );
+    const runId = await core.agent.createRun(core.people.editor, { prompt: 'document add' });
+    await core.waitReview(
+      () => core!.suggestionsOf(runId)[0]?.proposed.endsWith('* adds'),
+      'the stream to reach the gate',
+    );
+    await core.agent.steer(core.people.editor, runId, 'no comment, just the fix', 'now');
+    gate.open();
+    const second = await core.provider.turnStarted(1);
+    expect(JSON.stringify(second.messages)).toContain('no comment, just the fix');
+    await core.waitRun(runId, ['completed']);
+    const [partial, redirect] = core.suggestionsOf(runId);
+    expect(partial).toMatchObject({ state: 'superseded', proposed: '  /**\n   * adds' });
+    expect(redirect).toMatchObject({ state: 'proposed', proposed: '  return a + b;\n' });
+    expect(core.run(runId).steers).toEqual([
+      expect.objectContaining({ by: core.people.editor.id, mode: 'now', text: 'no comment, just the fix' }),
+    ]);
+    expect(core.trail.filter((e) => e.kind === 'superseded').map((e) => e.suggestionId)).toEqual([
+      partial!.id,
+    ]);
+
+    const all = await core.suggestions.decideRun(core.people.owner, runId, 'accept');
+    expect(all).toEqual({ decided: [redirect!.id], stale: [], skipped: [partial!.id] });
+    expect(core.text('src/math.ts')).toBe(FIXED);
+  });
+
+  it('AGENT-7: a person edit under a streaming hunk makes it stale; it takes no more text and the run goes on', async () => {
+    core = await startAgentCore({ 'src/math.ts': MATH_SOURCE });
+    const gate = pause();
+    core.provider.script([...header, ...addHunk, '+  return a', gate, ' + b;\n', ...footer]);
+    const runId = await core.agent.createRun(core.people.editor, { prompt: 'fix add' });
+    await core.waitReview(
+      () => core!.suggestionsOf(runId)[0]?.proposed === '  return a',
+      'the stream to reach the gate',
+    );
+    core.edit(core.people.owner, 'src/math.ts', (t) => t.insert(MATH_SOURCE.indexOf('a - b'), 'x'));
+    gate.open();
+    await core.waitRun(runId, ['completed']);
+    const [s] = core.suggestionsOf(runId);
+    expect(s).toMatchObject({ state: 'stale', proposed: '  return a' });
+    expect(core.trail.some((e) => e.kind === 'stale' && e.suggestionId === s!.id)).toBe(true);
+    const refused = await core.suggestions.accept(core.people.owner, s!.id).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(AppError);
+  });
+});
