@@ -9,7 +9,6 @@ import { pause } from '../helpers/scripted-provider.ts';
 // through the real SDK; these pin the logic at exact points of a stream.
 
 const FIXED = MATH_SOURCE.replace('a - b', 'a + b');
-const lines = (text: string) => text.split(/(?<=\n)/);
 const header = ['Fixing add.\n', '*** Begin Patch\n', '*** Update File: src/math.ts\n', '@@\n'];
 const addHunk = [' export function add(a: number, b: number): number {\n', '-  return a - b;\n'];
 const footer = [' }\n', '*** End Patch\n'];
