@@ -15,6 +15,8 @@ import {
   type DecorationSet,
   EditorView,
   keymap,
+  ViewPlugin,
+  type ViewUpdate,
   WidgetType,
 } from '@codemirror/view';
 import { acceptableStates, partialStates, SPARK_COLOR } from '../../../../schema/protocol.ts';
@@ -73,7 +75,11 @@ class ProposalWidget extends WidgetType {
   toDOM(view: EditorView): HTMLElement {
     const conf = view.state.facet(suggestionsConfig);
     const s = this.s;
+    // The block CodeMirror measures has no margins (it cannot see them: the line numbers would drift by
+    // them, WEB-8); the spacing is padding of this outer block around the visible card.
+    const block = el('div', 'cm-spark-block');
     const box = el('div', `cm-spark-proposal cm-spark-${s.state}`);
+    block.append(box);
     box.dataset.suggestionId = s.id;
     const head = el('div', 'cm-spark-head');
     const who = el('span', 'cm-spark-who', `✦ Spark, asked by ${s.askedBy}`);
@@ -102,7 +108,7 @@ class ProposalWidget extends WidgetType {
       body.append(el('span', 'cm-spark-empty', '(deletes the struck-out code)'));
     if (s.state === 'streaming') body.append(el('span', 'cm-spark-typing'));
     box.append(head, body);
-    return box;
+    return block;
   }
 
   override ignoreEvent(): boolean {
@@ -147,6 +153,17 @@ const insertPoint = Decoration.widget({
   side: 1,
 });
 
+/**
+ * The lines a suggestion covers. A replaced range that ends with a newline ends at the start of the next
+ * line; that line is not part of it, and the proposal goes under the line the newline closes (WEB-7).
+ */
+export function coveredLines(doc: Text, s: { from: number; to: number }): { first: number; last: number } {
+  const from = Math.min(s.from, doc.length);
+  const to = Math.min(Math.max(s.to, from), doc.length);
+  const endsLine = to > from && doc.sliceString(to - 1, to) === '\n';
+  return { first: doc.lineAt(from).number, last: doc.lineAt(endsLine ? to - 1 : to).number };
+}
+
 export function buildSuggestionDecorations(items: readonly InlineSuggestion[], doc: Text): DecorationSet {
   const ranges: Range<Decoration>[] = [];
   for (const s of items) {
@@ -154,8 +171,9 @@ export function buildSuggestionDecorations(items: readonly InlineSuggestion[], d
     const to = Math.min(Math.max(s.to, from), doc.length);
     if (to > from) ranges.push(deletedMark.range(from, to));
     else ranges.push(insertPoint.range(from));
-    const first = doc.lineAt(from);
-    const last = doc.lineAt(to);
+    const lines = coveredLines(doc, s);
+    const first = doc.line(lines.first);
+    const last = doc.line(lines.last);
     for (let n = first.number; n <= last.number; n++) ranges.push(hunkLine.range(doc.line(n).from));
     ranges.push(Decoration.widget({ widget: new ProposalWidget(s), block: true, side: 1 }).range(last.to));
   }
@@ -186,8 +204,7 @@ export function suggestionAt(state: EditorState, pos: number): InlineSuggestion 
   const line = state.doc.lineAt(pos).number;
   let best: InlineSuggestion | null = null;
   for (const s of state.field(suggestionsField).items) {
-    const first = state.doc.lineAt(Math.min(s.from, state.doc.length)).number;
-    const last = state.doc.lineAt(Math.min(s.to, state.doc.length)).number;
+    const { first, last } = coveredLines(state.doc, s);
     if (line < first || line > last) continue;
     if (!best || Math.abs(s.from - pos) < Math.abs(best.from - pos)) best = s;
   }
@@ -240,14 +257,21 @@ const suggestionsTheme = EditorView.baseTheme({
   },
   '.cm-spark-hunk-line': { boxShadow: `inset 3px 0 0 ${SPARK_COLOR}` },
   '.cm-spark-insert-point': { borderLeft: `2px dashed ${SPARK_COLOR}`, marginLeft: '-1px' },
+  '.cm-spark-block': { padding: '2px 0 6px', margin: '0' },
   '.cm-spark-proposal': {
-    margin: '2px 0 6px',
     borderLeft: `3px solid ${SPARK_COLOR}`,
     backgroundColor: 'rgba(245, 158, 11, 0.10)',
     borderRadius: '0 6px 6px 0',
     fontFamily: 'inherit',
   },
+  // Sticky beside the gutter and as wide as the visible editor: a long line makes the content (and this
+  // card) far wider than the screen, and the buttons must stay where people can click them (WEB-9).
   '.cm-spark-head': {
+    position: 'sticky',
+    left: 'var(--spark-gutter-width, 0px)',
+    width: 'calc(var(--spark-visible-width, 100%) - 3px)',
+    maxWidth: '100%',
+    boxSizing: 'border-box',
     display: 'flex',
     alignItems: 'center',
     flexWrap: 'wrap',
@@ -310,6 +334,38 @@ const suggestionsTheme = EditorView.baseTheme({
 });
 
 /**
+ * Keeps `--spark-visible-width` and `--spark-gutter-width` on the editor in step with its size, so hunk
+ * headers can stick to the visible part of a scrolled-wide content (WEB-9).
+ */
+const visibleWidth = ViewPlugin.fromClass(
+  class {
+    private last = '';
+    constructor(readonly view: EditorView) {
+      this.measure();
+    }
+    update(update: ViewUpdate): void {
+      if (update.geometryChanged || update.viewportChanged) this.measure();
+    }
+    private measure(): void {
+      this.view.requestMeasure({
+        read: (view) => {
+          const gutters = view.dom.querySelector<HTMLElement>('.cm-gutters');
+          const gutter = gutters?.offsetWidth ?? 0;
+          return { gutter, visible: view.scrollDOM.clientWidth - gutter };
+        },
+        write: ({ gutter, visible }, view) => {
+          const key = `${gutter}/${visible}`;
+          if (key === this.last) return;
+          this.last = key;
+          view.dom.style.setProperty('--spark-gutter-width', `${gutter}px`);
+          view.dom.style.setProperty('--spark-visible-width', `${visible}px`);
+        },
+      });
+    }
+  },
+);
+
+/**
  * Spark's suggestions inline in the open file: the code a hunk replaces struck through, the proposed
  * text under it in Spark's colour with who asked, its state, and accept/reject buttons; plus keys to
  * accept or reject the hunk under the cursor and to jump between hunks. Fed by `setSuggestions`.
@@ -319,6 +375,7 @@ export function suggestions(config: SuggestionsConfig): Extension {
     suggestionsConfig.of(config),
     suggestionsField,
     suggestionsTheme,
+    visibleWidth,
     Prec.high(
       keymap.of([
         { key: reviewKeys.accept, run: acceptSuggestionAtCursor },
