@@ -25,6 +25,11 @@ export interface Limits {
   compactAfterBytes: number;
   /** lifetime of a personal token, seconds */
   tokenTtlSeconds: number;
+  /**
+   * a socket that was sent nothing for this long gets an empty awareness frame: the stock y-websocket
+   * client drops a connection that hears nothing for 30 s (ROOM-13)
+   */
+  keepaliveMs: number;
 }
 
 export const defaultLimits: Limits = {
@@ -38,6 +43,7 @@ export const defaultLimits: Limits = {
   maxConcurrentRuns: 8,
   compactAfterBytes: 1024 * 1024,
   tokenTtlSeconds: 7 * 24 * 3600,
+  keepaliveMs: 10_000,
 };
 
 export type SparkApi = 'responses' | 'responses-ws' | 'chat';
@@ -82,6 +88,7 @@ const envSchema = z.object({
   SPARKROOM_MAX_CONCURRENT_RUNS: intFrom(defaultLimits.maxConcurrentRuns),
   SPARKROOM_COMPACT_AFTER_BYTES: intFrom(defaultLimits.compactAfterBytes),
   SPARKROOM_TOKEN_TTL_SECONDS: intFrom(defaultLimits.tokenTtlSeconds),
+  SPARKROOM_KEEPALIVE_MS: intFrom(defaultLimits.keepaliveMs),
   SPARK_API: z.enum(['responses', 'responses-ws', 'chat']).default('responses'),
   SPARK_BASE_URL: z.url().optional(),
   SPARK_API_KEY: z.string().min(1).optional(),
@@ -122,6 +129,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxConcurrentRuns: Math.max(1, e.SPARKROOM_MAX_CONCURRENT_RUNS),
       compactAfterBytes: e.SPARKROOM_COMPACT_AFTER_BYTES,
       tokenTtlSeconds: Math.max(60, e.SPARKROOM_TOKEN_TTL_SECONDS),
+      // Under 30 s with margin for the timer's granularity: the stock client gives up after 30 s of silence.
+      keepaliveMs: Math.min(20_000, Math.max(1000, e.SPARKROOM_KEEPALIVE_MS)),
     },
     agent: {
       api: e.SPARK_API,

@@ -18,13 +18,16 @@ export class Connection {
   /** awareness clientIDs this connection has published, removed when it closes */
   readonly awarenessIds = new Set<number>();
   closed = false;
+  /** when the room last sent this socket a frame (keepalive, ROOM-13) */
+  lastSentAt: number;
   private readonly awarenessRate = new RateWindow();
   private readonly syncRate = new RateWindow();
 
-  constructor(user: PublicUser, kind: DocKind, socket: RoomSocket) {
+  constructor(user: PublicUser, kind: DocKind, socket: RoomSocket, now = 0) {
     this.user = user;
     this.kind = kind;
     this.socket = socket;
+    this.lastSentAt = now;
   }
 
   /** Only writing roles change the code doc; nobody but the server writes the review doc. */

@@ -15,6 +15,7 @@ import {
   awarenessFrame,
   decodeFrame,
   type Frame,
+  KEEPALIVE_FRAME,
   syncStep1Frame,
   syncStep2Frame,
   updateFrame,
@@ -379,6 +380,15 @@ export class RoomDoc implements CommitTarget {
       return;
     }
     conn.socket.send(message);
+    conn.lastSentAt = this.deps.now();
+  }
+
+  /** Sends the keepalive frame to every socket this doc has sent nothing for `silentMs` (ROOM-13). */
+  keepalive(silentMs: number): void {
+    const now = this.deps.now();
+    for (const conn of this.connections) {
+      if (now - conn.lastSentAt >= silentMs) this.send(conn, KEEPALIVE_FRAME);
+    }
   }
 
   destroy(): void {

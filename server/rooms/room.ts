@@ -43,6 +43,7 @@ export class Room {
   private readonly deps: RoomDeps;
   private leases = 0;
   private broken = false;
+  private readonly keepaliveTimer: NodeJS.Timeout;
 
   private constructor(deps: RoomDeps, code: RoomDoc, review: RoomDoc, codeBindings: ClientBindings) {
     this.deps = deps;
@@ -50,6 +51,17 @@ export class Room {
     this.code = code;
     this.review = review;
     this.codeBindings = codeBindings;
+    // ROOM-13: the review doc of an idle room carries nothing for minutes, and the stock client drops a
+    // socket after 30 s of silence ("Connection lost" every ~33 s). Checked twice per keepalive period.
+    const every = deps.limits.keepaliveMs;
+    this.keepaliveTimer = setInterval(() => this.keepalive(), Math.max(500, every / 2));
+    this.keepaliveTimer.unref();
+  }
+
+  /** Sends the keepalive frame to every socket of this room that has heard nothing for a while. */
+  keepalive(): void {
+    this.code.keepalive(this.deps.limits.keepaliveMs);
+    this.review.keepalive(this.deps.limits.keepaliveMs);
   }
 
   static async load(deps: RoomDeps): Promise<Room> {
@@ -129,7 +141,7 @@ export class Room {
   /** Attaches an authenticated socket; the returned connection holds a lease until handleClose. */
   handleConnect(user: PublicUser, kind: DocKind, socket: RoomSocket): Connection {
     if (this.broken) throw new AppError('storage_failed', 'room storage failed; reconnect to reload it');
-    const conn = new Connection(user, kind, socket);
+    const conn = new Connection(user, kind, socket, this.deps.now());
     const release = this.hold();
     this.releases.set(conn, release);
     this.docOf(kind).addConnection(conn);
@@ -187,6 +199,7 @@ export class Room {
   }
 
   destroy(): void {
+    clearInterval(this.keepaliveTimer);
     this.code.destroy();
     this.review.destroy();
   }

@@ -84,3 +84,16 @@ export function awarenessFrame(awareness: awarenessProtocol.Awareness, clients: 
   encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(awareness, clients));
   return encoding.toUint8Array(encoder);
 }
+
+/**
+ * An awareness update with no entries: a valid frame that changes nothing. Sent to a socket that has heard
+ * nothing for a while, so the stock client (which reconnects after 30 s of silence) keeps it (ROOM-13).
+ */
+export const KEEPALIVE_FRAME: Uint8Array = (() => {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, messageType.awareness);
+  const update = encoding.createEncoder();
+  encoding.writeVarUint(update, 0);
+  encoding.writeVarUint8Array(encoder, encoding.toUint8Array(update));
+  return encoding.toUint8Array(encoder);
+})();

@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { Awareness, applyAwarenessUpdate } from 'y-protocols/awareness';
+import * as Y from 'yjs';
 import type { PublicUser, Role } from '../../schema/protocol.ts';
 import { MemoryRoomStore } from '../../server/auth/memory-room-store.ts';
 import { defaultLimits, type Limits } from '../../server/config.ts';
@@ -237,5 +239,34 @@ describe('Room (transport-free core)', () => {
     expect(() => room.handleConnect(person('late', 'editor'), 'code', new FakeRoomSocket())).toThrow(
       expect.objectContaining({ code: 'storage_failed' }),
     );
+  });
+
+  it('ROOM-13: a socket the room has sent nothing for keepaliveMs gets an empty awareness frame that changes nothing', async () => {
+    const { room, clock } = await loadRoom({ limits: { keepaliveMs: 10_000 } });
+    const quiet = new FakeRoomSocket();
+    const busy = new FakeRoomSocket();
+    room.handleConnect(person('ada', 'viewer'), 'review', quiet);
+    const busyConn = room.handleConnect(person('bob', 'editor'), 'code', busy);
+    const sentAtJoin = quiet.sent.length;
+    clock.now += 9_999;
+    room.handleMessage(busyConn, updateFrame(fileUpdate('a.ts', 'typing')));
+    await turns();
+    room.keepalive();
+    expect(quiet.sent.length).toBe(sentAtJoin);
+    clock.now += 1;
+    room.keepalive();
+    expect(quiet.sent.length).toBe(sentAtJoin + 1);
+    const keepalive = quiet.sent.at(-1)!;
+    expect([...keepalive]).toEqual([1, 1, 0]);
+    const awareness = new Awareness(new Y.Doc());
+    let changes = 0;
+    awareness.on('change', () => changes++);
+    applyAwarenessUpdate(awareness, keepalive.subarray(2), 'server');
+    expect(changes).toBe(0);
+    // A second pass within the period sends nothing more to anyone.
+    const bobBefore = busy.sent.length;
+    room.keepalive();
+    expect(busy.sent.length).toBe(bobBefore);
+    expect(quiet.sent.length).toBe(sentAtJoin + 1);
   });
 });
