@@ -225,6 +225,11 @@ export function isValidFilePath(path: string): boolean {
 
 export const REVIEW_RUNS_KEY = 'runs';
 export const REVIEW_SUGGESTIONS_KEY = 'suggestions';
+/**
+ * `room`: Y.Map of room-wide state every open page follows live: `policy` (RoomPolicy), written whenever it
+ * changes (WEB-11).
+ */
+export const REVIEW_ROOM_KEY = 'room';
 
 export const runStatuses = ['queued', 'streaming', 'interrupted', 'completed', 'failed'] as const;
 export type RunStatus = (typeof runStatuses)[number];

@@ -117,6 +117,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
         registry,
         adminToken: config.adminToken,
         agentInfo: () => agentService.info,
+        onPolicyChanged: (roomId, policy) => suggestions.publishPolicy(roomId, policy),
       }),
       agentRoutes({ rooms, agent: agentService }),
       suggestionRoutes({ rooms, suggestions }),

@@ -7,6 +7,7 @@ import {
   type CreateRoomResponse,
   type CreateRunResponse,
   type JoinResponse,
+  REVIEW_ROOM_KEY,
   REVIEW_RUNS_KEY,
   REVIEW_SUFFIX,
   REVIEW_SUGGESTIONS_KEY,
@@ -54,6 +55,8 @@ export interface RoomConnection {
   runs: Y.Map<Y.Map<unknown>>;
   /** review doc (server-written): suggestion id -> suggestion fields */
   suggestions: Y.Map<Y.Map<unknown>>;
+  /** review doc (server-written): room-wide state followed live (`policy`) */
+  room: Y.Map<unknown>;
   destroy(): void;
 }
 
@@ -196,6 +199,7 @@ export class SparkroomClient {
       files: codeDoc.getMap<Y.Text>(CODE_FILES_KEY),
       runs: reviewDoc.getMap<Y.Map<unknown>>(REVIEW_RUNS_KEY),
       suggestions: reviewDoc.getMap<Y.Map<unknown>>(REVIEW_SUGGESTIONS_KEY),
+      room: reviewDoc.getMap<unknown>(REVIEW_ROOM_KEY),
       destroy() {
         for (const u of undo) u();
         codeProvider.destroy();

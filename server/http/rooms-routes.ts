@@ -6,6 +6,7 @@ import {
   type CreateRoomResponse,
   type JoinResponse,
   type RoomInfo,
+  type RoomPolicy,
   roles,
 } from '../../schema/protocol.ts';
 import { requirePermission } from '../auth/permissions.ts';
@@ -21,6 +22,8 @@ export interface RoomsRoutesDeps {
   registry: RoomRegistry;
   adminToken: string | null;
   agentInfo: () => RoomInfo['agent'];
+  /** told after the policy changed (every open page follows it live) */
+  onPolicyChanged?: (roomId: string, policy: RoomPolicy) => void;
 }
 
 const createRoomBody = z.object({ name: z.string().trim().max(120).optional() }).strict();
@@ -115,7 +118,9 @@ export function roomsRoutes(deps: RoomsRoutesDeps): Hono {
     requirePermission(user, 'manage', room.policy);
     const body = await parseBody(c, policyBody);
     await deps.rooms.setPolicy(roomId, body);
-    return c.json({ policy: (await deps.rooms.getRoom(roomId)).policy });
+    const { policy } = await deps.rooms.getRoom(roomId);
+    deps.onPolicyChanged?.(roomId, policy);
+    return c.json({ policy });
   });
 
   return app;

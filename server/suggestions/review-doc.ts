@@ -1,5 +1,6 @@
 import * as Y from 'yjs';
 import {
+  REVIEW_ROOM_KEY,
   REVIEW_RUNS_KEY,
   REVIEW_SUGGESTIONS_KEY,
   type RunView,
@@ -19,6 +20,11 @@ export function runsMap(doc: Y.Doc): Y.Map<Y.Map<unknown>> {
 
 export function suggestionsMap(doc: Y.Doc): Y.Map<Y.Map<unknown>> {
   return doc.getMap(REVIEW_SUGGESTIONS_KEY);
+}
+
+/** Room-wide state pages follow live (the policy). */
+export function roomMap(doc: Y.Doc): Y.Map<unknown> {
+  return doc.getMap(REVIEW_ROOM_KEY);
 }
 
 export function writeFields(map: Y.Map<unknown>, fields: Record<string, unknown>): void {

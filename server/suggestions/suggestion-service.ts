@@ -3,6 +3,7 @@ import {
   type BlameResponse,
   bulkAcceptableStates,
   CODE_FILES_KEY,
+  type RoomPolicy,
   type RunDecision,
   type RunView,
   rejectableStates,
@@ -24,7 +25,7 @@ import {
   rejectSuggestion,
 } from './decisions.ts';
 import type { ProposalPort } from './proposal-port.ts';
-import { readRun, readSuggestion, runsMap, suggestionsMap, writeFields } from './review-doc.ts';
+import { readRun, readSuggestion, roomMap, runsMap, suggestionsMap, writeFields } from './review-doc.ts';
 import { RunProposals } from './run-proposals.ts';
 import { watchStaleness } from './staleness.ts';
 import type { SuggestionStore } from './suggestion-store.ts';
@@ -112,14 +113,33 @@ export class SuggestionService implements ProposalPort {
 
   // --- commands --------------------------------------------------------------------------------------
 
-  /** Called once per room load: human edits start being checked against open suggestions (AGENT-7). */
+  /**
+   * Called once per room load: human edits start being checked against open suggestions (AGENT-7), and
+   * the room's policy is published for every open page (WEB-11).
+   */
   attach(room: Room): void {
+    this.deps.rooms.getRoom(room.id).then(
+      (record) => this.publishPolicy(room.id, record.policy),
+      (err: unknown) => this.deps.log.error({ err, room: room.id }, 'reading the room policy failed'),
+    );
     watchStaleness(room, {
       store: this.deps.store,
       log: this.deps.log.child({ room: room.id }),
       now: this.deps.now,
       channelOf: (runId) => this.channels.get(runId),
     });
+  }
+
+  /**
+   * Writes the room's policy into its review doc when the room is loaded, so every open page shows and
+   * hides its buttons at once (WEB-11); a room loaded later publishes it in attach().
+   */
+  publishPolicy(roomId: string, policy: RoomPolicy): void {
+    const room = this.deps.registry.peek(roomId);
+    if (!room) return;
+    const map = roomMap(room.review.doc);
+    if (JSON.stringify(map.get('policy')) === JSON.stringify(policy)) return;
+    room.review.transact(() => map.set('policy', policy), { source: 'server', reason: 'policy changed' });
   }
 
   async accept(user: AuthUser, suggestionId: string, opts: AcceptOptions = {}): Promise<SuggestionView> {

@@ -66,6 +66,8 @@ afterAll(async () => {
 
 describe('review in the browser', () => {
   let ada: Page;
+  let bob: Page;
+  let editorLink: string;
 
   it('Ada has a room with src/math.ts and a line of her own', async () => {
     ada = (await app.browser.person({ viewport: { width: 1440, height: 900 } })).page;
@@ -74,6 +76,7 @@ describe('review in the browser', () => {
     await ada.fill('#room-name', 'Review');
     await ada.click('form.create-card button[type=submit]');
     await ada.waitForSelector('.created-card');
+    editorLink = await ada.inputValue('input[data-role=editor]');
     await ada.click('text=Open the room');
     await ada.waitForSelector('.pill-online');
     await ada.click('button[aria-label="New file"]');
@@ -150,6 +153,48 @@ describe('review in the browser', () => {
     expect(await editorText(ada)).toBe(before);
     await ada.click('.cm-spark-proposal .cm-spark-btn-reject');
     await ada.waitForSelector('.cm-editor .cm-spark-proposal', { state: 'detached' });
+  });
+
+  it('WEB-11: a policy change reaches another open page at once: its accept buttons go, with no reload or refocus', async () => {
+    bob = (await app.browser.person()).page;
+    await bob.goto(editorLink);
+    await bob.fill('#display-name', 'Bob');
+    await bob.click('button[type=submit]');
+    await bob.waitForSelector('.pill-online');
+    const tweak = [
+      'Tweak.',
+      '*** Begin Patch',
+      '*** Update File: src/math.ts',
+      '@@',
+      ' export function add(a: number, b: number): number {',
+      '-  return a + b;',
+      '+  return b + a;',
+      ' }',
+      '*** End Patch',
+      '',
+    ].join('\n');
+    fake.enqueue({ text: tweak, tokensPerSecond: 2000 });
+    await ada.fill('.prompt-input', 'Tweak add');
+    await ada.click('button:text("Ask Spark")');
+    for (const page of [ada, bob]) {
+      await page.waitForSelector('.cm-spark-badge:text("proposed")', { timeout: 15_000 });
+    }
+    expect(await bob.locator('.cm-spark-proposal .cm-spark-btn-accept').count()).toBe(1);
+    expect(await bob.locator('article.run').first().locator('button.accept').count()).toBe(1);
+
+    await ada.click('button:text("Share")');
+    await ada.waitForSelector('form.policy');
+    await ada.uncheck('form.policy input[data-kind="accept"][data-role="editor"]');
+    await ada.click('form.policy button[type=submit]');
+    await ada.waitForSelector('.toast:text("Policy saved")');
+    await ada.keyboard.press('Escape');
+    // Bob's page is never touched: the review doc brings the policy.
+    await bob.waitForSelector('.cm-spark-proposal .cm-spark-btn-accept', { state: 'detached' });
+    await bob.waitForSelector('article.run button.accept', { state: 'detached' });
+    expect(await bob.locator('.cm-spark-proposal').count()).toBe(1);
+    await screenshot(bob, '22-policy-live-bob');
+    await ada.click('.cm-spark-proposal .cm-spark-btn-reject');
+    await bob.waitForSelector('.cm-editor .cm-spark-proposal', { state: 'detached' });
   });
 
   it('logged no errors in any page', () => {

@@ -62,14 +62,24 @@ const stateLabels: Record<string, string> = {
 };
 
 class ProposalWidget extends WidgetType {
-  constructor(readonly s: InlineSuggestion) {
+  constructor(
+    readonly s: InlineSuggestion,
+    /** may this person decide (drawn into the widget: a policy change must redraw it, WEB-11) */
+    readonly canDecide: boolean,
+  ) {
     super();
   }
 
   override eq(other: ProposalWidget): boolean {
     const a = this.s;
     const b = other.s;
-    return a.id === b.id && a.proposed === b.proposed && a.state === b.state && a.askedBy === b.askedBy;
+    return (
+      a.id === b.id &&
+      a.proposed === b.proposed &&
+      a.state === b.state &&
+      a.askedBy === b.askedBy &&
+      this.canDecide === other.canDecide
+    );
   }
 
   toDOM(view: EditorView): HTMLElement {
@@ -164,7 +174,11 @@ export function coveredLines(doc: Text, s: { from: number; to: number }): { firs
   return { first: doc.lineAt(from).number, last: doc.lineAt(endsLine ? to - 1 : to).number };
 }
 
-export function buildSuggestionDecorations(items: readonly InlineSuggestion[], doc: Text): DecorationSet {
+export function buildSuggestionDecorations(
+  items: readonly InlineSuggestion[],
+  doc: Text,
+  canDecide = false,
+): DecorationSet {
   const ranges: Range<Decoration>[] = [];
   for (const s of items) {
     const from = Math.min(s.from, doc.length);
@@ -175,7 +189,9 @@ export function buildSuggestionDecorations(items: readonly InlineSuggestion[], d
     const first = doc.line(lines.first);
     const last = doc.line(lines.last);
     for (let n = first.number; n <= last.number; n++) ranges.push(hunkLine.range(doc.line(n).from));
-    ranges.push(Decoration.widget({ widget: new ProposalWidget(s), block: true, side: 1 }).range(last.to));
+    ranges.push(
+      Decoration.widget({ widget: new ProposalWidget(s, canDecide), block: true, side: 1 }).range(last.to),
+    );
   }
   return Decoration.set(ranges, true);
 }
@@ -194,7 +210,8 @@ export const suggestionsField = StateField.define<SuggestionsValue>({
     }
     if (!replaced && tr.docChanged) items = items.map((s) => mapSuggestion(s, tr.changes));
     if (!replaced && !tr.docChanged) return value;
-    return { items, decorations: buildSuggestionDecorations(items, tr.state.doc) };
+    const canDecide = tr.state.facet(suggestionsConfig)?.canDecide ?? false;
+    return { items, decorations: buildSuggestionDecorations(items, tr.state.doc, canDecide) };
   },
   provide: (field) => EditorView.decorations.from(field, (v) => v.decorations),
 });

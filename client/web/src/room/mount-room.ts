@@ -384,8 +384,11 @@ export function mountRoom(
       follow.presenceChanged();
     }),
     session.on('info', () => {
+      // The policy may have changed (WEB-11): buttons in the panel and in the widgets follow at once.
       renderPeoplePanel();
       renderSparkPanel();
+      feedSuggestions();
+      preview.render();
     }),
   );
   const onFocus = () => void session.refreshInfo().catch(() => undefined);

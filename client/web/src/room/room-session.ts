@@ -1,8 +1,10 @@
 import type * as Y from 'yjs';
 import {
   can,
+  completePolicy,
   type Permission,
   type RoomInfo,
+  type RoomPolicy,
   type RunView,
   type SuggestionView,
   type TokenClaims,
@@ -128,6 +130,12 @@ export class RoomSession {
   }
 
   private readReview(): void {
+    // WEB-11: the policy lives in the review doc too, so a change reaches every open page at once.
+    const policy = this.conn.room.get('policy');
+    if (policy && typeof policy === 'object' && JSON.stringify(policy) !== JSON.stringify(this.info.policy)) {
+      this.info = { ...this.info, policy: completePolicy(policy as Partial<RoomPolicy>) };
+      this.touch('info');
+    }
     this.runs = listRuns(this.conn.runs);
     for (const r of this.runs) if (r.requestedByName) this.names.set(r.requestedBy, r.requestedByName);
     this.suggestions = listSuggestions(this.conn.suggestions);
