@@ -201,6 +201,40 @@ describe('suggestion layout in the browser (WEB-7..WEB-10)', () => {
     await screenshot(ada, '32-accept-all-hover');
   });
 
+  it('WEB-13: the run card links each hunk by file:line; a hunk far down the file is one click away', async () => {
+    await ada.evaluate(() => document.querySelector('.cm-scroller')?.scrollTo(0, 0));
+    const links = ada.locator('article.run .hunk-link');
+    expect(await links.count()).toBe(2);
+    expect(await links.nth(0).locator('.hunk-where').textContent()).toBe('src/calc.ts:1');
+    const far = await links.nth(1).locator('.hunk-where').textContent();
+    expect(far).toMatch(/^src\/calc\.ts:\d+$/);
+    const farLine = Number(far!.split(':')[1]);
+    expect(farLine).toBeGreaterThan(30);
+    await links.nth(1).click();
+    // The hunk is on screen, and the cursor is on its first line.
+    const where = await ada.evaluate(() => {
+      const scroller = document.querySelector('.cm-scroller')!.getBoundingClientRect();
+      const widget = document.querySelectorAll('.cm-editor .cm-spark-proposal')[1]!.getBoundingClientRect();
+      const active = document.querySelector('.cm-activeLineGutter')?.textContent;
+      return { top: widget.top, bottom: widget.bottom, min: scroller.top, max: scroller.bottom, active };
+    });
+    expect(where.top).toBeGreaterThanOrEqual(where.min);
+    expect(where.bottom).toBeLessThanOrEqual(where.max);
+    expect(Number(where.active)).toBe(farLine);
+  });
+
+  it('WEB-13: an edit under a hunk makes it stale, and its run says so', async () => {
+    await ada.locator('article.run .hunk-link').nth(0).click();
+    await ada.keyboard.press('End');
+    await ada.keyboard.type(' ');
+    await ada.waitForSelector('.cm-spark-badge-stale');
+    await ada.waitForSelector('article.run .hunk-state-stale');
+    expect(await ada.locator('article.run .run-note.warn').first().textContent()).toContain(
+      'One hunk is stale',
+    );
+    await screenshot(ada, '33-stale-hunk-run-says-so');
+  });
+
   it('logged no errors in any page', () => {
     expect(app.browser.consoleErrors).toEqual([]);
   });

@@ -50,6 +50,9 @@ export interface FileEditorDeps {
   nothingToUndo(file: string): void;
 }
 
+/** The id of the element that tells how to leave the editor (the room layout draws it). */
+export const EDITOR_HINT_ID = 'editor-keys-hint';
+
 const editorTheme = EditorView.theme({
   '&': { height: '100%', fontSize: '13.5px', backgroundColor: '#ffffff' },
   '.cm-scroller': { fontFamily: 'var(--mono)', lineHeight: '1.6' },
@@ -138,6 +141,11 @@ export class FileEditor {
         agentLabel: d.agentLabel,
       }),
       suggestions(d.suggestions),
+      // WEB-12: screen readers name the editor and hear how to leave it (Tab indents here).
+      EditorView.contentAttributes.of({
+        'aria-label': `${d.readOnly ? 'Read-only code' : 'Code editor'}: ${path}`,
+        'aria-describedby': EDITOR_HINT_ID,
+      }),
       EditorView.updateListener.of((update) => {
         if (update.transactions.some(isOwnMove)) d.onOwnMove();
         if (update.docChanged || update.selectionSet) d.onChange?.(update.docChanged);
@@ -203,6 +211,17 @@ export class FileEditor {
   reveal(index: number): void {
     const pos = Math.max(0, Math.min(index, this.view.state.doc.length));
     this.view.dispatch({ effects: EditorView.scrollIntoView(pos, { y: 'center' }) });
+  }
+
+  /** Puts this person's cursor at `index`, scrolls it to the middle and focuses the editor (a jump). */
+  jumpTo(index: number): void {
+    const pos = Math.max(0, Math.min(index, this.view.state.doc.length));
+    this.view.dispatch({
+      selection: { anchor: pos },
+      effects: EditorView.scrollIntoView(pos, { y: 'center' }),
+      userEvent: 'select.suggestion',
+    });
+    this.view.focus();
   }
 
   selection(): { from: number; to: number } {

@@ -100,6 +100,11 @@ export class FileTree {
         ),
       );
     }
+    // Redraws happen on every presence change: the row that had the keyboard focus keeps it (WEB-12).
+    const focused = this.host.contains(document.activeElement)
+      ? (document.activeElement as HTMLElement).closest<HTMLElement>('.tree-row')
+      : null;
+    const focusKey = focused ? (focused.dataset.path ?? `folder:${focused.textContent}`) : null;
     this.drawing = true;
     mount(
       this.host,
@@ -123,6 +128,10 @@ export class FileTree {
       h('div', { class: 'tree', role: 'tree' }, ...rows),
     );
     this.host.querySelector<HTMLInputElement>('input.tree-input')?.focus();
+    if (focusKey !== null && !this.host.contains(document.activeElement)) {
+      const rows = [...this.host.querySelectorAll<HTMLElement>('.tree-row')];
+      rows.find((r) => (r.dataset.path ?? `folder:${r.textContent}`) === focusKey)?.focus();
+    }
     this.drawing = false;
   }
 
@@ -153,6 +162,7 @@ export class FileTree {
                   else this.collapsed.delete(child.path);
                   this.rerender();
                 },
+                keydown: (e) => this.onRowKey(e, null),
               },
             },
             h('span', { class: 'tree-icon' }, open ? '▾' : '▸'),
@@ -175,8 +185,14 @@ export class FileTree {
             class: `tree-row tree-file${model.current === child.path ? ' active' : ''}`,
             style: `padding-left:${10 + depth * 14}px`,
             role: 'treeitem',
+            // WEB-12: reachable and usable from the keyboard (Tab in, arrows move, Enter opens).
+            tabindex: 0,
+            'aria-current': model.current === child.path ? 'true' : undefined,
             dataset: { path: child.path },
-            on: { click: () => this.actions.open(child.path) },
+            on: {
+              click: () => this.actions.open(child.path),
+              keydown: (e) => this.onRowKey(e, child.path),
+            },
           },
           h('span', { class: 'tree-icon' }, '·'),
           h('span', { class: 'tree-name', title: child.path }, child.name),
@@ -220,6 +236,20 @@ export class FileTree {
             ),
         ),
       );
+    }
+  }
+
+  /** Arrows move between rows; Enter or Space opens a file (a folder row is a button and toggles itself). */
+  private onRowKey(e: KeyboardEvent, path: string | null): void {
+    if (e.target !== e.currentTarget) return; // the row's own buttons handle their keys
+    if (path !== null && (e.key === 'Enter' || e.key === ' ')) {
+      e.preventDefault();
+      this.actions.open(path);
+    } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      const rows = [...this.host.querySelectorAll<HTMLElement>('.tree-row')];
+      const at = rows.indexOf(e.currentTarget as HTMLElement);
+      rows[at + (e.key === 'ArrowDown' ? 1 : -1)]?.focus();
     }
   }
 

@@ -20,12 +20,14 @@ import { createFile, deleteFile, pathProblem, renameFile } from './file-ops.ts';
 import { FileTree } from './file-tree.ts';
 import { fileTreeModel } from './file-tree-model.ts';
 import { FollowController } from './follow-controller.ts';
+import { hunkEntries, LineIndex } from './hunk-index.ts';
 import { NewFilePreviewPanel } from './new-file-preview-panel.ts';
 import { renderPeople } from './people-panel.ts';
 import { roomKeys } from './room-keys.ts';
 import type { RoomSession } from './room-session.ts';
 import { renderFollowBanner, renderStatus, roomLayout } from './room-view.ts';
 import { openShareDialog } from './share-dialog.ts';
+import { openShortcutSheet } from './shortcut-sheet.ts';
 import { SparkPanel } from './spark-panel.ts';
 import { sparkPanelModel } from './spark-panel-model.ts';
 
@@ -170,6 +172,7 @@ export function mountRoom(
     feedSuggestions();
     refreshFileBar();
     renderTree();
+    renderSparkPanel();
     blame.fileOpened();
   };
 
@@ -309,6 +312,31 @@ export function mountRoom(
     );
   };
 
+  // --- hunks across files (run-card links, pending changes) ----------------------------------------------
+  const lines = new LineIndex();
+  const onCodeUpdate = () => lines.invalidate();
+  session.conn.codeDoc.on('update', onCodeUpdate);
+  cleanups.push(() => session.conn.codeDoc.off('update', onCodeUpdate));
+  const openHunks = () => hunkEntries(session.suggestions, session.files, lines, (s) => session.askedByOf(s));
+  /** Opens the hunk's file (or its new-file preview) with the cursor on the hunk. */
+  const jumpToHunk = (id: string) => {
+    const s = session.suggestions.find((x) => x.id === id);
+    if (!s) return;
+    if (s.newFile) {
+      follow.ownMove();
+      editor.close();
+      preview.show(s.file);
+      refreshFileBar();
+      renderTree();
+      return;
+    }
+    const text = session.files.get(s.file);
+    const range = text ? resolveRange(s, text) : null;
+    if (!range) return;
+    openFile(s.file, true);
+    editor.jumpTo(range.from);
+  };
+
   // --- Spark ------------------------------------------------------------------------------------------
   const spark = new SparkPanel(layout.sparkHost, {
     ask: async (prompt) => {
@@ -328,14 +356,16 @@ export function mountRoom(
       }),
     acceptRun,
     rejectRun: (runId) => decide(client.rejectRun(runId)),
+    jump: (id) => jumpToHunk(id),
   });
-  const renderSparkPanel = () => spark.render(sparkPanelModel(session, editor, can));
+  const renderSparkPanel = () => spark.render(sparkPanelModel(session, editor, can, openHunks()));
   const stopNewestRun = () => {
     const run = session.runs.find((r) => r.status === 'streaming' || r.status === 'queued');
     if (run && can.stop) decide(client.interrupt(run.id));
     return Boolean(run);
   };
-  cleanups.push(roomKeys(document, { stopSpark: stopNewestRun }));
+  cleanups.push(roomKeys(document, { stopSpark: stopNewestRun, showShortcuts: () => openShortcutSheet() }));
+  layout.shortcutsButton.addEventListener('click', () => openShortcutSheet());
 
   // --- blame ------------------------------------------------------------------------------------------
   const blame = new BlameToggle({

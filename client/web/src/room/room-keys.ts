@@ -3,6 +3,14 @@ import { reviewKeys } from '../editor/keys.ts';
 export interface RoomKeyActions {
   /** stops Spark's newest run; false when none is running, so the key is left to the page */
   stopSpark(): boolean;
+  /** `?` outside a text field: the shortcut sheet */
+  showShortcuts(): void;
+}
+
+/** True when a key typed here is text (an input, a textarea, the editor), never a page shortcut. */
+function typingIn(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  return target.isContentEditable || target.closest('input, textarea, select, [contenteditable]') !== null;
 }
 
 /**
@@ -20,6 +28,10 @@ export function roomKeys(target: Document, actions: RoomKeyActions): () => void 
       reviewKeys.stop === 'Alt-.'
     ) {
       if (actions.stopSpark()) e.preventDefault();
+    }
+    if (e.key === '?' && !e.altKey && !e.ctrlKey && !e.metaKey && !typingIn(e.target)) {
+      e.preventDefault();
+      actions.showShortcuts();
     }
   };
   target.addEventListener('keydown', onKey);

@@ -1,4 +1,5 @@
 import { colorFor } from '../../../../schema/protocol.ts';
+import { EDITOR_HINT_ID } from '../editor/file-editor.ts';
 import type { FollowTarget } from '../editor/follow-mode.ts';
 import { h, mount } from '../ui/dom.ts';
 import type { ConnectionState } from './connection-status.ts';
@@ -20,6 +21,8 @@ export interface RoomLayout {
   emptyState: HTMLElement;
   previewHost: HTMLElement;
   sparkHost: HTMLElement;
+  shortcutsButton: HTMLButtonElement;
+  editorHint: HTMLElement;
 }
 
 export function roomLayout(roomName: string, me: { sub: string; name: string; role: string }): RoomLayout {
@@ -35,6 +38,17 @@ export function roomLayout(roomName: string, me: { sub: string; name: string; ro
     'Blame',
   );
   const shareButton = h('button', { class: 'btn small primary', hidden: true }, 'Share');
+  const shortcutsButton = h(
+    'button',
+    { class: 'btn ghost small', title: 'Keyboard shortcuts (?)', 'aria-label': 'Keyboard shortcuts' },
+    '?',
+  );
+  // WEB-12: Tab indents inside the editor; this says how to get out, while the editor has focus.
+  const editorHint = h(
+    'div',
+    { class: 'editor-hint', id: EDITOR_HINT_ID },
+    'Tab indents. To leave the editor press Esc, then Tab. Shortcuts: ? (outside the editor).',
+  );
   const filesHost = h('section', { class: 'files-panel' });
   const peopleHost = h('section', { class: 'people-panel' });
   const fileBar = h('div', { class: 'file-bar' });
@@ -59,6 +73,7 @@ export function roomLayout(roomName: string, me: { sub: string; name: string; ro
       statusPill,
       h('span', { class: 'spacer' }),
       blameButton,
+      shortcutsButton,
       shareButton,
       h(
         'span',
@@ -82,6 +97,7 @@ export function roomLayout(roomName: string, me: { sub: string; name: string; ro
         editorHost,
         emptyState,
         previewHost,
+        editorHint,
       ),
       sparkHost,
     ),
@@ -101,6 +117,8 @@ export function roomLayout(roomName: string, me: { sub: string; name: string; ro
     emptyState,
     previewHost,
     sparkHost,
+    shortcutsButton,
+    editorHint,
   };
 }
 

@@ -1,5 +1,6 @@
 import { bulkAcceptableStates, pendingStates } from '../../../../schema/protocol.ts';
 import type { FileEditor } from '../editor/file-editor.ts';
+import type { HunkEntry } from './hunk-index.ts';
 import type { RoomSession } from './room-session.ts';
 import type { SparkPanelModel } from './spark-panel.ts';
 
@@ -17,7 +18,10 @@ export function sparkPanelModel(
   session: Pick<RoomSession, 'info' | 'runs' | 'suggestions' | 'nameOf'>,
   editor: Pick<FileEditor, 'file' | 'selection' | 'view'>,
   can: SparkPermissions,
+  openHunks: readonly HunkEntry[] = [],
 ): SparkPanelModel {
+  const hunks = new Map<string, HunkEntry[]>();
+  for (const x of openHunks) hunks.set(x.runId, [...(hunks.get(x.runId) ?? []), x]);
   const pending = new Map<string, { total: number; acceptable: number }>();
   for (const s of session.suggestions) {
     if (!pendingStates.includes(s.state)) continue;
@@ -46,6 +50,7 @@ export function sparkPanelModel(
     context,
     runs: session.runs,
     pending,
+    hunks,
     nameOf: (id) => session.nameOf(id),
   };
 }

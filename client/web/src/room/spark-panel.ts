@@ -1,6 +1,7 @@
 import type { RunView } from '../../../../schema/protocol.ts';
 import { keyLabel, reviewKeys } from '../editor/keys.ts';
 import { h, mount } from '../ui/dom.ts';
+import type { HunkEntry } from './hunk-index.ts';
 
 export interface SparkPanelModel {
   configured: boolean;
@@ -16,6 +17,8 @@ export interface SparkPanelModel {
   runs: RunView[];
   /** pending suggestions per run: all, and how many can be accepted now */
   pending: Map<string, { total: number; acceptable: number }>;
+  /** each run's open hunks, placed (file:line), for the links in its card */
+  hunks: Map<string, HunkEntry[]>;
   nameOf(userId: string): string;
 }
 
@@ -25,6 +28,8 @@ export interface SparkPanelActions {
   steer(runId: string, text: string, mode: 'now' | 'queue'): Promise<void>;
   acceptRun(runId: string): void;
   rejectRun(runId: string): void;
+  /** opens the hunk's file, puts the cursor on it and scrolls it into view */
+  jump(suggestionId: string): void;
 }
 
 const live = (r: RunView) => r.status === 'queued' || r.status === 'streaming';
@@ -169,9 +174,11 @@ class RunCard {
   private readonly steerInput: HTMLInputElement;
   private readonly body: HTMLElement;
   private readonly controls: HTMLElement;
+  private readonly hunkList: HTMLElement;
   private run: RunView | null = null;
   private controlsKey = '';
   private pendingKey = '';
+  private hunksKey = '';
 
   constructor(private readonly actions: SparkPanelActions) {
     this.steerInput = h('input', {
@@ -181,7 +188,8 @@ class RunCard {
     });
     this.body = h('div', { class: 'run-body' });
     this.controls = h('div', { class: 'run-controls' });
-    this.el = h('article', { class: 'run' }, this.body, this.controls);
+    this.hunkList = h('ul', { class: 'run-hunks', 'aria-label': 'Hunks of this run' });
+    this.el = h('article', { class: 'run' }, this.body, this.hunkList, this.controls);
   }
 
   update(run: RunView, model: SparkPanelModel): void {
@@ -232,6 +240,7 @@ class RunCard {
       run.message &&
         h('details', { class: 'run-message' }, h('summary', null, 'Spark says'), h('p', null, run.message)),
     );
+    this.renderHunks(model.hunks.get(run.id) ?? []);
     // Controls are rebuilt only when what they offer changes: rebuilding them on every streamed frame
     // would pull a button out from under a click, and the focus out of a half-typed redirect.
     const key = `${run.id}|${run.status}|${model.canStop}|${model.canSteer}`;
@@ -289,6 +298,51 @@ class RunCard {
     controls.push(h('div', { class: 'run-decide' }));
     mount(this.controls, ...controls);
     this.refreshPendingButtons(pending, model);
+  }
+
+  /**
+   * WEB-13: the run's open hunks as links (file:line and state): a hunk far down a long file is one click
+   * (or Enter) away, and a stale one says so here, not only in the editor. Rebuilt only when it changes.
+   */
+  private renderHunks(hunks: readonly HunkEntry[]): void {
+    const key = hunks.map((x) => `${x.id}:${x.line}:${x.state}`).join('|');
+    if (key === this.hunksKey) return;
+    this.hunksKey = key;
+    const stale = hunks.filter((x) => x.state === 'stale').length;
+    mount(
+      this.hunkList,
+      ...hunks.map((x) =>
+        h(
+          'li',
+          null,
+          h(
+            'button',
+            {
+              class: 'hunk-link',
+              title: `Go to this hunk (${x.state})`,
+              dataset: { suggestionId: x.id },
+              on: { click: () => this.actions.jump(x.id) },
+            },
+            h(
+              'span',
+              { class: 'hunk-where' },
+              x.line === null ? `${x.file} (new file)` : `${x.file}:${x.line}`,
+            ),
+            h(
+              'span',
+              { class: `hunk-state hunk-state-${x.state}` },
+              x.state === 'interrupted' ? 'partial' : x.state,
+            ),
+          ),
+        ),
+      ),
+      stale > 0 &&
+        h(
+          'li',
+          { class: 'run-note warn' },
+          `${stale === 1 ? 'One hunk is' : `${stale} hunks are`} stale: the code under ${stale === 1 ? 'it' : 'them'} changed since Spark wrote ${stale === 1 ? 'it' : 'them'}. Reject ${stale === 1 ? 'it' : 'them'} or ask again.`,
+        ),
+    );
   }
 
   private refreshPendingButtons(
