@@ -27,9 +27,13 @@ export interface Limits {
   tokenTtlSeconds: number;
   /**
    * a socket that was sent nothing for this long gets an empty awareness frame: the stock y-websocket
-   * client drops a connection that hears nothing for 30 s (ROOM-13)
+   * client drops a connection that hears nothing for 30 s (SAFE-55)
    */
   keepaliveMs: number;
+  /** redirects (steers) one person may send per minute (SAFE-56) */
+  steersPerMinute: number;
+  /** redirects one run may take in all (SAFE-56) */
+  maxSteersPerRun: number;
 }
 
 export const defaultLimits: Limits = {
@@ -44,6 +48,8 @@ export const defaultLimits: Limits = {
   compactAfterBytes: 1024 * 1024,
   tokenTtlSeconds: 7 * 24 * 3600,
   keepaliveMs: 10_000,
+  steersPerMinute: 20,
+  maxSteersPerRun: 50,
 };
 
 export type SparkApi = 'responses' | 'responses-ws' | 'chat';
@@ -56,6 +62,12 @@ export interface AgentConfig {
   maxOutputTokens: number;
   /** a turn whose stream sends nothing for this long fails ("stalled") and frees its run slot */
   idleTimeoutMs: number;
+  /** a run's model output, all turns together, in bytes (UTF-8); past it the run ends failed (SAFE-57) */
+  maxRunOutputBytes: number;
+  /** a run's output tokens, all turns together; past it the run ends failed (SAFE-57) */
+  maxRunTokens: number;
+  /** a run's wall time from its first turn, ms; past it the run ends failed (SAFE-57) */
+  maxRunMs: number;
 }
 
 export interface Config {
@@ -96,6 +108,11 @@ const envSchema = z.object({
   SPARK_MODEL: z.string().min(1).default('gpt-5.3-codex-spark'),
   SPARK_MAX_OUTPUT_TOKENS: intFrom(4096),
   SPARK_IDLE_TIMEOUT_MS: intFrom(60_000),
+  SPARK_MAX_RUN_OUTPUT_BYTES: intFrom(512 * 1024),
+  SPARK_MAX_RUN_TOKENS: intFrom(16_384),
+  SPARK_MAX_RUN_SECONDS: intFrom(600),
+  SPARKROOM_STEERS_PER_MINUTE: intFrom(defaultLimits.steersPerMinute),
+  SPARKROOM_MAX_STEERS_PER_RUN: intFrom(defaultLimits.maxSteersPerRun),
 });
 
 /**
@@ -131,6 +148,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       tokenTtlSeconds: Math.max(60, e.SPARKROOM_TOKEN_TTL_SECONDS),
       // Under 30 s with margin for the timer's granularity: the stock client gives up after 30 s of silence.
       keepaliveMs: Math.min(20_000, Math.max(1000, e.SPARKROOM_KEEPALIVE_MS)),
+      steersPerMinute: e.SPARKROOM_STEERS_PER_MINUTE,
+      maxSteersPerRun: e.SPARKROOM_MAX_STEERS_PER_RUN,
     },
     agent: {
       api: e.SPARK_API,
@@ -140,6 +159,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       model: e.SPARK_MODEL,
       maxOutputTokens: Math.max(1, e.SPARK_MAX_OUTPUT_TOKENS),
       idleTimeoutMs: Math.max(1000, e.SPARK_IDLE_TIMEOUT_MS),
+      maxRunOutputBytes: Math.max(1024, e.SPARK_MAX_RUN_OUTPUT_BYTES),
+      maxRunTokens: Math.max(1, e.SPARK_MAX_RUN_TOKENS),
+      maxRunMs: Math.max(1000, e.SPARK_MAX_RUN_SECONDS * 1000),
     },
   };
 }

@@ -99,6 +99,13 @@ export async function startServer(config: Config, options: StartOptions): Promis
     maxConcurrentRuns: config.limits.maxConcurrentRuns,
     maxOutputTokens: config.agent.maxOutputTokens,
     idleTimeoutMs: config.agent.idleTimeoutMs,
+    runLimits: {
+      maxOutputBytes: config.agent.maxRunOutputBytes,
+      maxTokens: config.agent.maxRunTokens,
+      maxRunMs: config.agent.maxRunMs,
+    },
+    steersPerMinute: config.limits.steersPerMinute,
+    maxSteersPerRun: config.limits.maxSteersPerRun,
   });
   const agentService = agent;
   registry.onLoad((room) => {

@@ -22,6 +22,8 @@ export interface AgentRunDeps {
   maxOutputTokens: number;
   /** a stream silent for this long is given up (AGENT-3) */
   idleTimeoutMs: number;
+  /** the run's caps, whatever the model sends (SAFE-57) */
+  limits: { maxOutputBytes: number; maxTokens: number; maxRunMs: number };
 }
 
 export interface RunRequest {
@@ -82,6 +84,9 @@ export class AgentRun {
   private writing: { id: string; file: string } | null = null;
   private reportedUnanchored = 0;
   private statsWrittenAt = 0;
+  /** UTF-8 bytes the model sent over all turns, and when the first turn started (SAFE-57) */
+  private outputBytes = 0;
+  private runStartedAt: number | null = null;
   private presenceAt = 0;
 
   constructor(deps: AgentRunDeps, request: RunRequest) {
@@ -166,6 +171,16 @@ export class AgentRun {
       state.controller.abort();
     };
     let watchdog = setTimeout(onStall, this.deps.idleTimeoutMs);
+    // SAFE-57: the server caps a run's output and its time itself; a model that never stops (or sends
+    // 50 MB) ends the run failed with the reason, its hunks kept as interrupted.
+    let overLimit: string | null = null;
+    const { maxOutputBytes, maxTokens, maxRunMs } = this.deps.limits;
+    this.runStartedAt ??= state.startedAt;
+    const overTime = () => {
+      overLimit = `the run took longer than ${Math.round(maxRunMs / 1000)}s; stopped it`;
+      state.controller.abort();
+    };
+    const deadline = setTimeout(overTime, Math.max(0, this.runStartedAt + maxRunMs - this.deps.now()));
     for await (const event of provider.stream(
       {
         model: provider.model,
@@ -177,7 +192,7 @@ export class AgentRun {
       state.controller.signal,
     )) {
       // AGENT-6: after an interrupt nothing more is applied, whatever the stream still delivers.
-      if (state.stopped) break;
+      if (state.stopped || overLimit !== null) break;
       clearTimeout(watchdog);
       watchdog = setTimeout(onStall, this.deps.idleTimeoutMs);
       switch (event.type) {
@@ -190,6 +205,15 @@ export class AgentRun {
           this.streamingSince ??= now;
           tokens++;
           this.view.metrics.tokens++;
+          this.outputBytes += Buffer.byteLength(event.text);
+          if (this.outputBytes > maxOutputBytes || this.view.metrics.tokens > maxTokens) {
+            overLimit =
+              this.outputBytes > maxOutputBytes
+                ? `the model's output passed the limit of ${maxOutputBytes} bytes; stopped it`
+                : `the model's output passed the limit of ${maxTokens} tokens; stopped it`;
+            state.controller.abort();
+            break;
+          }
           state.output += event.text;
           for (const edit of state.parser.push(event.text)) this.onEdit(state, edit);
           // The run's counters change with every token, but replacing a Y.Map value every frame leaves a
@@ -213,8 +237,10 @@ export class AgentRun {
       }
     }
     clearTimeout(watchdog);
+    clearTimeout(deadline);
     if (state.stopped) return 'stopped';
-    if (stalled)
+    if (overLimit !== null) failure = overLimit;
+    else if (stalled)
       failure = `the model sent nothing for ${Math.round(this.deps.idleTimeoutMs / 1000)}s; stopped waiting`;
     for (const edit of state.parser.end()) this.onEdit(state, edit);
     if (usageTokens !== null) this.view.metrics.tokens += usageTokens - tokens;

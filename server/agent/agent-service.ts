@@ -9,7 +9,7 @@ import type { RoomRegistry } from '../rooms/room-registry.ts';
 import { Semaphore } from '../rooms/semaphore.ts';
 import type { ProposalPort } from '../suggestions/proposal-port.ts';
 import { AgentRun } from './agent-run.ts';
-import type { AgentStore } from './agent-store.ts';
+import type { AgentStore, StoredRun } from './agent-store.ts';
 import type { ModelProvider } from './model-provider.ts';
 
 export interface AgentServiceDeps {
@@ -26,6 +26,11 @@ export interface AgentServiceDeps {
   maxOutputTokens: number;
   /** a model stream silent for this long fails its run */
   idleTimeoutMs: number;
+  /** a run's caps, whatever the model sends (SAFE-57) */
+  runLimits: { maxOutputBytes: number; maxTokens: number; maxRunMs: number };
+  /** redirects per person per minute, and per run in all (SAFE-56) */
+  steersPerMinute: number;
+  maxSteersPerRun: number;
 }
 
 /**
@@ -38,6 +43,7 @@ export class AgentService {
   private readonly live = new Map<string, AgentRun>();
   private readonly slots: Semaphore;
   private readonly promptTimes = new Map<string, number[]>();
+  private readonly steerTimes = new Map<string, number[]>();
 
   constructor(deps: AgentServiceDeps) {
     this.deps = deps;
@@ -46,6 +52,11 @@ export class AgentService {
 
   get info(): { configured: boolean; model: string | null } {
     return { configured: this.deps.provider !== null, model: this.deps.provider?.model ?? null };
+  }
+
+  /** A run as stored (its audit record), for tests and audits. */
+  storedRun(roomId: string, runId: string): Promise<StoredRun | null> {
+    return this.deps.store.getRun(roomId, runId);
   }
 
   /** A run by id if it is streaming or queued in this process. */
@@ -80,6 +91,7 @@ export class AgentService {
         now: this.deps.now,
         maxOutputTokens: this.deps.maxOutputTokens,
         idleTimeoutMs: this.deps.idleTimeoutMs,
+        limits: this.deps.runLimits,
       },
       {
         id: `run_${randomBytes(8).toString('base64url')}`,
@@ -110,6 +122,14 @@ export class AgentService {
 
   async steer(user: AuthUser, runId: string, text: string, mode: 'now' | 'queue'): Promise<RunView> {
     const run = await this.liveRunFor(user, runId, 'interrupt');
+    // SAFE-56: a redirect is a prompt: rate-limited per person, and a run takes a bounded number.
+    if (run.view.steers.length >= this.deps.maxSteersPerRun) {
+      throw new AppError(
+        'rate_limited',
+        `this run has taken its ${this.deps.maxSteersPerRun} redirects: ask anew`,
+      );
+    }
+    this.takeSlot(this.steerTimes, user.id, this.deps.steersPerMinute, 'redirect');
     run.steer(user, text, mode);
     await this.quiesce(user.roomId);
     return run.view;
@@ -162,6 +182,18 @@ export class AgentService {
   /** Waits until the review doc's last change is durable and broadcast (the 202 comes after it). */
   private async quiesce(roomId: string): Promise<void> {
     await this.deps.registry.peek(roomId)?.whenFlushed();
+  }
+
+  /** A sliding one-minute window per person, as takePromptSlot's, for redirects. */
+  private takeSlot(times: Map<string, number[]>, userId: string, perMinute: number, what: string): void {
+    const now = this.deps.now();
+    const recent = (times.get(userId) ?? []).filter((t) => now - t < 60_000);
+    if (recent.length >= perMinute) {
+      const waitS = Math.ceil((60_000 - (now - recent[0]!)) / 1000);
+      throw new AppError('rate_limited', `${what} limit reached (${perMinute}/min): try again in ${waitS}s`);
+    }
+    recent.push(now);
+    times.set(userId, recent);
   }
 
   private takePromptSlot(userId: string): void {

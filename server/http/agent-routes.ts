@@ -24,9 +24,12 @@ const createRunBody = z
       .optional(),
   })
   .strict();
+/** The longest redirect accepted, characters (SAFE-56). */
+export const MAX_STEER_CHARS = 4000;
 const steerBody = z
   .object({
-    text: z.string().trim().min(1, 'steer text is required').max(20_000),
+    // SAFE-56: a redirect is an instruction, not a document; every one is stored and sent to all watchers.
+    text: z.string().trim().min(1, 'steer text is required').max(MAX_STEER_CHARS),
     mode: z.enum(['now', 'queue']),
   })
   .strict();

@@ -18,7 +18,7 @@ export class Connection {
   /** awareness clientIDs this connection has published, removed when it closes */
   readonly awarenessIds = new Set<number>();
   closed = false;
-  /** when the room last sent this socket a frame (keepalive, ROOM-13) */
+  /** when the room last sent this socket a frame (keepalive, SAFE-55) */
   lastSentAt: number;
   private readonly awarenessRate = new RateWindow();
   private readonly syncRate = new RateWindow();

@@ -383,7 +383,7 @@ export class RoomDoc implements CommitTarget {
     conn.lastSentAt = this.deps.now();
   }
 
-  /** Sends the keepalive frame to every socket this doc has sent nothing for `silentMs` (ROOM-13). */
+  /** Sends the keepalive frame to every socket this doc has sent nothing for `silentMs` (SAFE-55). */
   keepalive(silentMs: number): void {
     const now = this.deps.now();
     for (const conn of this.connections) {

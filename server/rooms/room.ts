@@ -51,7 +51,7 @@ export class Room {
     this.code = code;
     this.review = review;
     this.codeBindings = codeBindings;
-    // ROOM-13: the review doc of an idle room carries nothing for minutes, and the stock client drops a
+    // SAFE-55: the review doc of an idle room carries nothing for minutes, and the stock client drops a
     // socket after 30 s of silence ("Connection lost" every ~33 s). Checked twice per keepalive period.
     const every = deps.limits.keepaliveMs;
     this.keepaliveTimer = setInterval(() => this.keepalive(), Math.max(500, every / 2));

@@ -87,7 +87,7 @@ export function awarenessFrame(awareness: awarenessProtocol.Awareness, clients: 
 
 /**
  * An awareness update with no entries: a valid frame that changes nothing. Sent to a socket that has heard
- * nothing for a while, so the stock client (which reconnects after 30 s of silence) keeps it (ROOM-13).
+ * nothing for a while, so the stock client (which reconnects after 30 s of silence) keeps it (SAFE-55).
  */
 export const KEEPALIVE_FRAME: Uint8Array = (() => {
   const encoder = encoding.createEncoder();

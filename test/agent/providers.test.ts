@@ -19,6 +19,9 @@ function config(api: SparkApi, baseURL: string | null): AgentConfig {
     model: 'spark-test',
     maxOutputTokens: 4096,
     idleTimeoutMs: 60_000,
+    maxRunOutputBytes: 512 * 1024,
+    maxRunTokens: 16_384,
+    maxRunMs: 600_000,
   };
 }
 

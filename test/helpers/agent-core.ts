@@ -83,6 +83,9 @@ export async function startAgentCore(files: Record<string, string>): Promise<Age
     maxConcurrentRuns: 4,
     maxOutputTokens: 4096,
     idleTimeoutMs: 10_000,
+    runLimits: { maxOutputBytes: 512 * 1024, maxTokens: 16_384, maxRunMs: 60_000 },
+    steersPerMinute: 1000,
+    maxSteersPerRun: 50,
   });
   registry.onLoad((room) => {
     agent.attach(room);

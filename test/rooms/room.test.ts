@@ -241,7 +241,7 @@ describe('Room (transport-free core)', () => {
     );
   });
 
-  it('ROOM-13: a socket the room has sent nothing for keepaliveMs gets an empty awareness frame that changes nothing', async () => {
+  it('SAFE-55: a socket the room has sent nothing for keepaliveMs gets an empty awareness frame that changes nothing', async () => {
     const { room, clock } = await loadRoom({ limits: { keepaliveMs: 10_000 } });
     const quiet = new FakeRoomSocket();
     const busy = new FakeRoomSocket();

@@ -6,7 +6,7 @@ import { connectClient, whenSynced, type YClient } from '../helpers/y-client.ts'
 // y-websocket client closes a socket that hears nothing for 30 s; the review doc of an idle room carries
 // nothing. This waits the real two minutes the issue names (the stock client's 30 s is not configurable).
 
-describe('idle rooms keep their sockets (ROOM-13)', () => {
+describe('idle rooms keep their sockets (SAFE-55)', () => {
   let server: TestServer | null = null;
   const clients: YClient[] = [];
   afterEach(async () => {
@@ -15,7 +15,7 @@ describe('idle rooms keep their sockets (ROOM-13)', () => {
     server = null;
   });
 
-  it('ROOM-13: stock clients idle in a room for 2 minutes, on the code doc and the review doc, see zero reconnects', async () => {
+  it('SAFE-55: stock clients idle in a room for 2 minutes, on the code doc and the review doc, see zero reconnects', async () => {
     server = await startTestServer();
     const { room, people } = await server.roomWith(['owner', 'viewer']);
     const code = connectClient(server.syncUrl, room.roomId, people[0]!.token);
