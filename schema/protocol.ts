@@ -30,6 +30,7 @@ export const apiRoutes = {
   acceptRun: '/api/rooms/:roomId/runs/:runId/accept',
   rejectRun: '/api/rooms/:roomId/runs/:runId/reject',
   acceptSuggestion: '/api/rooms/:roomId/suggestions/:suggestionId/accept',
+  revertSuggestion: '/api/rooms/:roomId/suggestions/:suggestionId/revert',
   rejectSuggestion: '/api/rooms/:roomId/suggestions/:suggestionId/reject',
   blame: '/api/rooms/:roomId/blame',
   health: '/healthz',
@@ -64,6 +65,7 @@ export const apiPaths = {
   acceptRun: ofRun(apiRoutes.acceptRun),
   rejectRun: ofRun(apiRoutes.rejectRun),
   acceptSuggestion: ofSuggestion(apiRoutes.acceptSuggestion),
+  revertSuggestion: ofSuggestion(apiRoutes.revertSuggestion),
   rejectSuggestion: ofSuggestion(apiRoutes.rejectSuggestion),
   blame: (roomId: string, file: string) =>
     `${fillRoute(apiRoutes.blame, { roomId })}?file=${encodeURIComponent(file)}`,
@@ -242,6 +244,7 @@ export const suggestionStates = [
   'rejected',
   'interrupted',
   'superseded',
+  'reverted',
 ] as const;
 export type SuggestionState = (typeof suggestionStates)[number];
 
@@ -336,6 +339,24 @@ export interface SuggestionView {
   interruptedBy: string | null;
   /** true when the suggestion creates a file that does not exist yet */
   newFile: boolean;
+  /** what the last accept (or revert) wrote, so it can be reverted (REVIEW-5); absent before any */
+  applied?: AppliedChange | null;
+  /** who reverted it last, and when (state `reverted`) */
+  revertedBy?: string | null;
+  revertedAt?: number | null;
+}
+
+/** The text an accept or a revert wrote into a file, and what it replaced (REVIEW-5). */
+export interface AppliedChange {
+  /** base64 relative positions of the written text's first and last character (or of the point) */
+  start: string;
+  end: string;
+  /** the text written */
+  inserted: string;
+  /** the text it replaced */
+  removed: string;
+  by: string;
+  at: number;
 }
 
 // ---------------------------------------------------------------------------------------------------------

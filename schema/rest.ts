@@ -17,3 +17,15 @@ export const acceptSuggestionBody = z
   })
   .strict();
 export type AcceptSuggestionRequest = z.infer<typeof acceptSuggestionBody>;
+
+/** `POST /api/rooms/:id/suggestions/:sid/revert` */
+export const revertSuggestionBody = z
+  .object({
+    /**
+     * Revert even though someone edited inside the accepted text since (their edit goes too). Without it
+     * such a revert answers 409 `needs_confirmation`, naming who edited (REVIEW-5).
+     */
+    confirm: z.boolean().optional(),
+  })
+  .strict();
+export type RevertSuggestionRequest = z.infer<typeof revertSuggestionBody>;

@@ -18,7 +18,7 @@ import {
   type RunView,
   SYNC_PATH,
 } from '../../schema/protocol.ts';
-import type { AcceptSuggestionRequest } from '../../schema/rest.ts';
+import type { AcceptSuggestionRequest, RevertSuggestionRequest } from '../../schema/rest.ts';
 import { sendOwnAwarenessOnly } from './send-own-awareness-only.ts';
 import { SparkroomError } from './sparkroom-error.ts';
 
@@ -146,6 +146,11 @@ export class SparkroomClient {
   /** Accepts one suggestion; an interrupted (partial) one needs `{confirmPartial: true}` (REVIEW-2). */
   async accept(suggestionId: string, body: AcceptSuggestionRequest = {}): Promise<void> {
     await this.request('POST', apiPaths.acceptSuggestion(this.room(), suggestionId), body);
+  }
+
+  /** Reverts an accepted suggestion (or applies a reverted one again); `{confirm: true}` over others' edits. */
+  async revert(suggestionId: string, body: RevertSuggestionRequest = {}): Promise<void> {
+    await this.request('POST', apiPaths.revertSuggestion(this.room(), suggestionId), body);
   }
 
   async reject(suggestionId: string): Promise<void> {

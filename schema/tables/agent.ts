@@ -114,6 +114,8 @@ export const attribution = sqliteTable(
     requestedBy: text('requested_by').notNull(),
     acceptedBy: text('accepted_by').notNull(),
     at: integer('at').notNull(),
+    // 'ai': accepted Spark text; 'human': text the server wrote for a person (a revert), theirs in blame.
+    kind: text('kind').$type<'ai' | 'human'>().notNull().default('ai'),
   },
   // Yjs item ids are unique in a document, so (doc, client, clock) identifies a row; the key also serves
   // listing a document's rows in (client, clock) order, which blame walks alongside the items.

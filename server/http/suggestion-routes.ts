@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { apiRoutes, isValidFilePath } from '../../schema/protocol.ts';
-import { acceptSuggestionBody } from '../../schema/rest.ts';
+import { acceptSuggestionBody, revertSuggestionBody } from '../../schema/rest.ts';
 import type { RoomService } from '../auth/room-service.ts';
 import { AppError } from '../errors.ts';
 import { idParam, roomIdParam } from '../route-params.ts';
@@ -35,6 +35,12 @@ export function suggestionRoutes(deps: SuggestionRoutesDeps): Hono {
     const caller = user(c);
     const id = idParam(c.req.param('suggestionId'), 'suggestion');
     return c.json(await deps.suggestions.accept(caller, id, await parseBody(c, acceptSuggestionBody)));
+  });
+
+  app.post(apiRoutes.revertSuggestion, async (c) => {
+    const caller = user(c);
+    const id = idParam(c.req.param('suggestionId'), 'suggestion');
+    return c.json(await deps.suggestions.revert(caller, id, await parseBody(c, revertSuggestionBody)));
   });
 
   app.post(apiRoutes.rejectSuggestion, async (c) => {

@@ -37,6 +37,7 @@ export class SqliteSuggestionStore implements SuggestionStore {
           r.requestedBy,
           r.acceptedBy,
           r.at,
+          r.kind ?? 'ai',
         );
       }
     });
@@ -98,12 +99,14 @@ export class SqliteSuggestionStore implements SuggestionStore {
   }
 
   async listAttribution(docName: string): Promise<AttributionRecord[]> {
-    return this.#db
+    const rows = this.#db
       .select()
       .from(attribution)
       .where(eq(attribution.docName, docName))
       .orderBy(asc(attribution.client), asc(attribution.clock))
       .all();
+    // 'ai' is the default and reads as absent, as the record is written by accepts.
+    return rows.map(({ kind, ...r }) => (kind === 'human' ? { ...r, kind } : r));
   }
 }
 
@@ -137,8 +140,8 @@ function prepare(sqlite: BetterSqlite3.Database) {
     // A second row for the same item id replaces the first: retrying an accept's write is harmless.
     upsertAttribution: sqlite.prepare(
       'INSERT OR REPLACE INTO attribution ' +
-        '(doc_name, client, clock, length, suggestion_id, run_id, requested_by, accepted_by, at) ' +
-        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        '(doc_name, client, clock, length, suggestion_id, run_id, requested_by, accepted_by, at, kind) ' +
+        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
   };
 }

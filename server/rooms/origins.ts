@@ -8,6 +8,7 @@ export type TransactionOrigin =
   | { source: 'connection'; connId: number; userId: string }
   | { source: 'agent'; runId: string }
   | { source: 'accept'; suggestionId: string; runId: string; userId: string }
+  | { source: 'revert'; suggestionId: string; runId: string; userId: string }
   | { source: 'server'; reason: string };
 
 export function isOrigin(value: unknown): value is TransactionOrigin {

@@ -78,7 +78,8 @@ function authorOf(
       const row = rows[mid]!;
       if (clock < row.clock) hi = mid - 1;
       else if (clock >= row.clock + row.length) lo = mid + 1;
-      else return { kind: 'ai', row };
+      // Text a revert wrote back belongs to the person who reverted (REVIEW-5).
+      else return row.kind === 'human' ? { kind: 'human', userId: row.acceptedBy } : { kind: 'ai', row };
     }
   }
   return { kind: 'human', userId: userOf(client) ?? 'unknown' };

@@ -1,5 +1,6 @@
 import * as Y from 'yjs';
 import {
+  type AppliedChange,
   acceptableStates,
   CODE_FILES_KEY,
   type PublicUser,
@@ -9,6 +10,7 @@ import {
 } from '../../schema/protocol.ts';
 import { AppError } from '../errors.ts';
 import type { TransactionOrigin } from '../rooms/origins.ts';
+import { encodeRelativePosition } from '../rooms/relative-positions.ts';
 import type { Room } from '../rooms/room.ts';
 import { readSuggestion, suggestionsMap, writeFields } from './review-doc.ts';
 import { baseStillHolds, resolveRange } from './suggestion-range.ts';
@@ -90,6 +92,7 @@ export async function acceptSuggestion(
   const origin: TransactionOrigin = { source: 'accept', suggestionId: s.id, runId: s.runId, userId: user.id };
   const client = code.doc.clientID;
   const clockBefore = Y.getState(code.doc.store, client);
+  let written: { ytext: Y.Text; at: number; inserted: string; removed: string } | null = null;
   code.transact((doc) => {
     const files = doc.getMap<Y.Text>(CODE_FILES_KEY);
     if (s.newFile) {
@@ -99,6 +102,7 @@ export async function acceptSuggestion(
         files.set(s.file, ytext);
       }
       ytext.insert(0, s.proposed);
+      written = { ytext, at: 0, inserted: s.proposed, removed: '' };
       return;
     }
     const range = resolveRange(doc, s);
@@ -109,10 +113,17 @@ export async function acceptSuggestion(
     if (removed > 0) range.ytext.delete(at, removed);
     const added = s.proposed.slice(prefix, s.proposed.length - suffix);
     if (added.length > 0) range.ytext.insert(at, added);
+    written = {
+      ytext: range.ytext,
+      at,
+      inserted: added,
+      removed: s.baseText.slice(prefix, prefix + removed),
+    };
   }, origin);
   const clockAfter = Y.getState(code.doc.store, client);
-  const decided: SuggestionView = { ...s, state: 'accepted', decidedBy: user.id, decidedAt: now };
-  writeSuggestionState(room, id, { state: 'accepted', decidedBy: user.id, decidedAt: now });
+  const applied = written === null ? null : appliedChange(written, user.id, now);
+  const decided: SuggestionView = { ...s, state: 'accepted', decidedBy: user.id, decidedAt: now, applied };
+  writeSuggestionState(room, id, { state: 'accepted', decidedBy: user.id, decidedAt: now, applied });
   if (clockAfter > clockBefore) {
     const row: AttributionRecord = {
       docName: code.name,
@@ -165,6 +176,23 @@ async function record(
     at: deps.now(),
     detail,
   });
+}
+
+/** Anchors the text a change just wrote (its first and last character, or the point) for a later revert. */
+export function appliedChange(
+  w: { ytext: Y.Text; at: number; inserted: string; removed: string },
+  by: string,
+  at: number,
+): AppliedChange {
+  const end = w.at + w.inserted.length;
+  return {
+    start: encodeRelativePosition(Y.createRelativePositionFromTypeIndex(w.ytext, w.at, 0)),
+    end: encodeRelativePosition(Y.createRelativePositionFromTypeIndex(w.ytext, end, -1)),
+    inserted: w.inserted,
+    removed: w.removed,
+    by,
+    at,
+  };
 }
 
 /**

@@ -25,6 +25,7 @@ import {
   rejectSuggestion,
 } from './decisions.ts';
 import type { ProposalPort } from './proposal-port.ts';
+import { type RevertOptions, revertSuggestion } from './revert.ts';
 import { readRun, readSuggestion, roomMap, runsMap, suggestionsMap, writeFields } from './review-doc.ts';
 import { RunProposals } from './run-proposals.ts';
 import { watchStaleness } from './staleness.ts';
@@ -149,6 +150,18 @@ export class SuggestionService implements ProposalPort {
         acceptSuggestion(this.decisionDeps, room, id, user, opts),
       );
       // Answer once the change is durable and broadcast, so the caller's next read sees it.
+      await room.whenFlushed();
+      return s;
+    });
+  }
+
+  /** REVIEW-5: reverts an accepted suggestion (or applies a reverted one again). */
+  async revert(user: AuthUser, suggestionId: string, opts: RevertOptions = {}): Promise<SuggestionView> {
+    await this.require(user, 'accept');
+    return this.withRoom(user.roomId, async (room) => {
+      const nameOf = async (userId: string) =>
+        (await this.deps.rooms.membersOf(room.id)).find((m) => m.userId === userId)?.name ?? 'someone';
+      const s = await revertSuggestion({ ...this.decisionDeps, nameOf }, room, suggestionId, user, opts);
       await room.whenFlushed();
       return s;
     });

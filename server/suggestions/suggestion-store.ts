@@ -37,6 +37,8 @@ export interface AttributionRecord {
   requestedBy: string;
   acceptedBy: string;
   at: number;
+  /** 'human': text the server wrote for `acceptedBy` (a revert to the replaced text); absent: 'ai' */
+  kind?: 'ai' | 'human';
 }
 
 /**

@@ -16,6 +16,7 @@ export class ReviewInvariant {
   /** suggestions accepted with `confirmPartial` (the fuzz decides and tells this checker) */
   readonly confirmedPartial = new Set<string>();
   accepts = 0;
+  reverts = 0;
   private readonly watched = new WeakSet<Room>();
 
   watch(room: Room): void {
@@ -23,8 +24,30 @@ export class ReviewInvariant {
     this.watched.add(room);
     const code = room.code.doc;
     let before: { file: string; text: string; s: SuggestionView; from: number; to: number } | null = null;
+    let reverting: { file: string; text: string; s: SuggestionView; from: number; to: number } | null = null;
     code.on('beforeTransaction', (tr: Y.Transaction) => {
       const origin = isOrigin(tr.origin) ? tr.origin : null;
+      if (origin?.source === 'revert') {
+        // REVIEW-5: a revert writes back exactly the text the last change replaced, where that change is.
+        const s = room.review.doc
+          .getMap<Y.Map<unknown>>(REVIEW_SUGGESTIONS_KEY)
+          .get(origin.suggestionId)
+          ?.toJSON() as SuggestionView | undefined;
+        const applied = s?.applied;
+        const start = applied
+          ? resolveRange(code, { file: s.file, start: applied.start, end: applied.end })
+          : null;
+        if (!s || !applied || !start)
+          this.violations.push(`revert of ${origin.suggestionId} with nothing to revert`);
+        else
+          reverting = {
+            file: s.file,
+            text: code.getMap<Y.Text>(CODE_FILES_KEY).get(s.file)?.toString() ?? '',
+            s,
+            ...start,
+          };
+        return;
+      }
       if (origin?.source !== 'accept') return;
       const map = room.review.doc.getMap<Y.Map<unknown>>(REVIEW_SUGGESTIONS_KEY).get(origin.suggestionId);
       if (!map) {
@@ -45,6 +68,16 @@ export class ReviewInvariant {
     });
     code.on('afterTransaction', (tr: Y.Transaction) => {
       const origin = isOrigin(tr.origin) ? tr.origin : null;
+      if (origin?.source === 'revert' && reverting !== null) {
+        const { file, text, s, from, to } = reverting;
+        reverting = null;
+        this.reverts++;
+        const after = code.getMap<Y.Text>(CODE_FILES_KEY).get(file)?.toString() ?? '';
+        if (after !== text.slice(0, from) + (s.applied?.removed ?? '') + text.slice(to)) {
+          this.violations.push(`revert of ${s.id} did not write back exactly what was replaced`);
+        }
+        return;
+      }
       if (origin?.source !== 'accept' || before === null) return;
       const { file, text, s, from, to } = before;
       before = null;

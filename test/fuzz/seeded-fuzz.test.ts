@@ -192,6 +192,7 @@ describe('seeded fuzz: people, Spark, disconnects and a restart converge (ROOM-2
                 accept: 2,
                 acceptRun: 2,
                 steerAccept: 1,
+                revert: 1,
                 reject: 1,
               });
         ops.set(op, (ops.get(op) ?? 0) + 1);
@@ -302,6 +303,19 @@ describe('seeded fuzz: people, Spark, disconnects and a restart converge (ROOM-2
             expect([200, 404]).toContain(all.status);
             break;
           }
+          case 'revert': {
+            // REVIEW-5: revert an accepted suggestion (or apply a reverted one again), over edits with confirm.
+            const done = suggestionsOf(watcher).filter(
+              (s) => s.state === 'accepted' || s.state === 'reverted',
+            );
+            if (done.length > 0) {
+              const res = await rest('POST', `/suggestions/${rng.pick(done).id}/revert`, actor.person.token, {
+                confirm: rng.chance(0.5),
+              });
+              expect([200, 404, 409]).toContain(res.status);
+            }
+            break;
+          }
           case 'acceptRun':
             if (runIds.length > 0) {
               // Often the run just steered: its interrupted fragment must never be applied (REVIEW-1).
@@ -396,7 +410,7 @@ describe('seeded fuzz: people, Spark, disconnects and a restart converge (ROOM-2
       await annotate(
         `seed ${seed}: ${STEPS} steps (${[...ops].map(([k, n]) => `${k} ${n}`).join(', ')}); ` +
           `${runIds.length} runs, suggestions ${[...states].map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}; ` +
-          `${invariant.accepts} accepts checked against what was proposed; ` +
+          `${invariant.accepts} accepts and ${invariant.reverts} reverts checked; ` +
           `edits lost: ${lost}`,
       );
     }, 60_000);

@@ -6,6 +6,7 @@ import {
   type TokenClaims,
 } from '../../../../schema/protocol.ts';
 import type { SparkroomClient } from '../../../sdk/sparkroom-client.ts';
+import { isSparkroomError } from '../../../sdk/sparkroom-error.ts';
 import { FileEditor } from '../editor/file-editor.ts';
 import type { Participant } from '../editor/presence-state.ts';
 import { inlineSuggestions, resolveRange } from '../editor/suggestion-ranges.ts';
@@ -108,6 +109,17 @@ export function mountRoom(
     const at = performance.now();
     decide(client.accept(id, partial ? { confirmPartial: true } : {}).then(() => noteAccepts([id], at)));
   };
+  /** Reverts an accepted suggestion; over someone's later edit only after the person confirms (REVIEW-5). */
+  const revertOne = (id: string) => {
+    client.revert(id).then(
+      () => toast('Reverted the accepted suggestion', 'success'),
+      (err: unknown) => {
+        if (isSparkroomError(err) && err.code === 'needs_confirmation') {
+          if (confirm(`${err.message}.\n\nRevert anyway?`)) decide(client.revert(id, { confirm: true }));
+        } else report(err);
+      },
+    );
+  };
   const acceptRun = (runId: string) => {
     const at = performance.now();
     decide(client.acceptRun(runId).then((r) => noteAccepts(r.decided, at)));
@@ -141,8 +153,8 @@ export function mountRoom(
       onAcceptRun: acceptRun,
       onRejectRun: (runId) => decide(client.rejectRun(runId)),
     },
-    undoAccept: () =>
-      toast('Undoing an accepted suggestion is done from its History entry (Revert).', 'info'),
+    // REVIEW-3/REVIEW-5: Ctrl+Z right after this person's accept reverts that accept.
+    undoAccept: (_file, id) => revertOne(id),
     nothingToUndo: () =>
       toast(
         'Your last edit here was replaced since (by an accepted suggestion or someone else), so there is nothing to undo. Ctrl+Z again undoes the edit before it.',

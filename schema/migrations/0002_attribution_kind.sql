@@ -1,0 +1,1 @@
+ALTER TABLE `attribution` ADD `kind` text DEFAULT 'ai' NOT NULL;
