@@ -130,7 +130,8 @@ describe('review in the browser', () => {
   });
 
   it('REVIEW-2: accepting a stopped (partial) hunk asks for a confirmation that names it partial', async () => {
-    fake.enqueue({ text: COMMENTED.replace('a - b', 'a + b'), tokensPerSecond: 12 });
+    // Her Ctrl+Z reverted the fix: add() subtracts again, as COMMENTED expects.
+    fake.enqueue({ text: COMMENTED, tokensPerSecond: 12 });
     await ada.fill('.prompt-input', 'Document add again');
     await ada.click('button:text("Ask Spark")');
     await ada.waitForFunction(
@@ -168,8 +169,8 @@ describe('review in the browser', () => {
       '*** Update File: src/math.ts',
       '@@',
       ' export function add(a: number, b: number): number {',
-      '-  return a + b;',
-      '+  return b + a;',
+      '-  return a - b;',
+      '+  return b - a;',
       ' }',
       '*** End Patch',
       '',
