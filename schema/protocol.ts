@@ -19,6 +19,10 @@ export const apiPaths = {
   invites: (roomId: string) => `/api/rooms/${encodeURIComponent(roomId)}/invites`,
   invite: (roomId: string, role: Role) => `/api/rooms/${encodeURIComponent(roomId)}/invites/${role}`,
   policy: (roomId: string) => `/api/rooms/${encodeURIComponent(roomId)}/policy`,
+  /** GET: the room's members; owners PATCH a person's role or DELETE (remove) them */
+  people: (roomId: string) => `/api/rooms/${encodeURIComponent(roomId)}/people`,
+  person: (roomId: string, userId: string) =>
+    `/api/rooms/${encodeURIComponent(roomId)}/people/${encodeURIComponent(userId)}`,
   runs: (roomId: string) => `/api/rooms/${encodeURIComponent(roomId)}/runs`,
   run: (roomId: string, runId: string) =>
     `/api/rooms/${encodeURIComponent(roomId)}/runs/${encodeURIComponent(runId)}`,
@@ -56,6 +60,10 @@ export interface TokenClaims {
   /** user id */
   sub: string;
   room: string;
+  /**
+   * the role at join time, for display until the room is opened: the server always uses the member's
+   * current role (an owner may have changed it since), and RoomInfo.you says what it is now
+   */
   role: Role;
   name: string;
   /** expiry, seconds since the epoch */
@@ -95,6 +103,18 @@ export const errorCodes = {
   too_large: { status: 413, close: 4413 },
   rate_limited: { status: 429, close: 4429 },
   identity_mismatch: { status: 403, close: 4430 },
+  /** an owner removed this person from the room: their token no longer opens it */
+  removed: { status: 403, close: 4411 },
+  /** an owner deleted the room: its content is gone, its links and tokens open nothing */
+  room_deleted: { status: 410, close: 4410 },
+  /** the room would be left without an owner (the last owner cannot be removed or downgraded) */
+  last_owner: { status: 409, close: 4409 },
+  /** the server holds its configured maximum of rooms */
+  room_limit_reached: { status: 403, close: 4403 },
+  /** a JSON route got a body that is not declared as JSON (a cross-site form or text/plain POST) */
+  unsupported_media_type: { status: 415, close: 4400 },
+  /** a WebSocket opened from a page of another origin */
+  bad_origin: { status: 403, close: 4403 },
   malformed_frame: { status: 400, close: 4400 },
   // 45xx: transient, the stock y-websocket client reconnects (a slow reader may catch up on a new socket)
   slow_reader: { status: 503, close: 4508 },
@@ -236,10 +256,36 @@ export interface JoinResponse {
 export interface RoomInfo {
   id: string;
   name: string;
+  /** the caller as the server sees them now (the role may differ from the one in their token) */
+  you: PublicUser;
   members: (PublicUser & { lastSeenAt: number })[];
+  /** people an owner removed: named so blame and run history can still say who wrote what */
+  former: { id: string; name: string }[];
   files: string[];
   policy: RoomPolicy;
   agent: { configured: boolean; model: string | null };
+}
+
+/** One member of a room as the people list shows it. */
+export interface PersonView extends PublicUser {
+  joinedAt: number;
+  lastSeenAt: number;
+}
+export interface PeopleResponse {
+  people: PersonView[];
+}
+/** Body of `PATCH /api/rooms/:id/people/:userId` (owners only). */
+export interface ChangeRoleRequest {
+  role: Role;
+}
+export interface ChangeRoleResponse {
+  person: PersonView;
+}
+export interface RemovePersonResponse {
+  removed: string;
+}
+export interface DeleteRoomResponse {
+  deleted: string;
 }
 
 export interface CreateRunRequest {

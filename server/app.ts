@@ -5,6 +5,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { apiPaths } from '../schema/protocol.ts';
 import { AppError } from './errors.ts';
 import { errorHandler } from './http/error-handler.ts';
+import { securityHeaders } from './http/security-headers.ts';
 import type { Logger } from './log.ts';
 
 export interface AppDeps {
@@ -23,6 +24,7 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   app.onError(errorHandler(deps.log));
+  app.use('*', securityHeaders());
 
   app.get(apiPaths.health, (c) => {
     if (!deps.healthy()) return c.json({ ok: false, error: 'database is not open' }, 503);

@@ -4,6 +4,7 @@ import {
   type BlameResponse,
   CODE_FILES_KEY,
   type CreateRunRequest,
+  type PublicUser,
   type RunView,
   type SuggestionView,
 } from '../../schema/protocol.ts';
@@ -27,6 +28,7 @@ import { type Anchored, baseStillHolds } from '../suggestions/suggestion-range.t
 import { AgentRun } from './agent-run.ts';
 import type { AgentStore } from './agent-store.ts';
 import type { ModelProvider } from './model-provider.ts';
+import { PromptAllowance } from './prompt-allowance.ts';
 import { readRun, readSuggestion, runsMap, suggestionsMap, writeFields } from './review-doc.ts';
 
 export interface AgentServiceDeps {
@@ -37,6 +39,8 @@ export interface AgentServiceDeps {
   log: Logger;
   now: () => number;
   promptsPerMinute: number;
+  /** prompts one room may send per minute, all its people together (SAFE-41) */
+  roomPromptsPerMinute?: number;
   maxConcurrentRuns: number;
   maxOutputTokens: number;
   /** a model stream silent for this long fails its run */
@@ -59,12 +63,16 @@ export class AgentService {
   private readonly deps: AgentServiceDeps;
   private readonly live = new Map<string, AgentRun>();
   private readonly slots: Semaphore;
-  private readonly promptTimes = new Map<string, number[]>();
+  private readonly prompts: PromptAllowance;
   private readonly decisionDeps: DecisionDeps;
 
   constructor(deps: AgentServiceDeps) {
     this.deps = deps;
     this.slots = new Semaphore(deps.maxConcurrentRuns);
+    this.prompts = new PromptAllowance({
+      perPersonPerMinute: deps.promptsPerMinute,
+      perRoomPerMinute: deps.roomPromptsPerMinute ?? Number.MAX_SAFE_INTEGER,
+    });
     this.decisionDeps = { store: deps.store, now: deps.now };
   }
 
@@ -84,7 +92,7 @@ export class AgentService {
     if (!provider) {
       throw new AppError('agent_not_configured', 'agent not configured: set SPARK_BASE_URL / SPARK_API_KEY');
     }
-    this.takePromptSlot(user.id);
+    this.takePromptSlot(user);
     const { room, release } = await this.deps.registry.acquire(user.roomId);
     try {
       if (body.file !== undefined && !room.code.doc.getMap(CODE_FILES_KEY).has(body.file)) {
@@ -334,18 +342,18 @@ export class AgentService {
     }
   }
 
-  private takePromptSlot(userId: string): void {
-    const now = this.deps.now();
-    const recent = (this.promptTimes.get(userId) ?? []).filter((t) => now - t < 60_000);
-    if (recent.length >= this.deps.promptsPerMinute) {
-      const waitS = Math.ceil((60_000 - (now - recent[0]!)) / 1000);
-      throw new AppError(
-        'rate_limited',
-        `prompt limit reached (${this.deps.promptsPerMinute}/min): try again in ${waitS}s`,
-      );
-    }
-    recent.push(now);
-    this.promptTimes.set(userId, recent);
+  /** SAFE-16, SAFE-41: per person and per room (prompt-allowance.ts). */
+  private takePromptSlot(user: AuthUser): void {
+    this.prompts.take(user.id, user.roomId, this.deps.now());
+  }
+
+  /** SAFE-43: the room is being deleted; interrupts its live runs and waits until they have ended. */
+  async stopRoom(roomId: string, by: PublicUser): Promise<void> {
+    const room = this.deps.registry.peek(roomId);
+    if (!room) return;
+    const runs = [...this.live.values()].filter((r) => runsMap(room.review.doc).has(r.id));
+    for (const run of runs) if (!run.isFinished) run.interrupt(by);
+    await Promise.allSettled(runs.map((r) => r.whenDone()));
   }
 
   async close(): Promise<void> {

@@ -44,25 +44,25 @@ export function agentRoutes(deps: AgentRoutesDeps): Hono {
     bearerUser(c, deps.rooms, roomIdParam(c.req.param('roomId')));
 
   app.post('/api/rooms/:roomId/runs', async (c) => {
-    const caller = user(c);
+    const caller = await user(c);
     const body = await parseBody(c, createRunBody);
     const runId = await deps.agent.createRun(caller, body);
     return c.json({ runId }, 202);
   });
 
   app.get('/api/rooms/:roomId/runs/:runId', async (c) => {
-    const caller = user(c);
+    const caller = await user(c);
     return c.json(await deps.agent.getRun(caller, idParam(c.req.param('runId'), 'run')));
   });
 
   app.post('/api/rooms/:roomId/runs/:runId/interrupt', async (c) => {
-    const caller = user(c);
+    const caller = await user(c);
     const run = await deps.agent.interrupt(caller, idParam(c.req.param('runId'), 'run'));
     return c.json({ runId: run.id, status: run.status, interruptedBy: run.interruptedBy }, 202);
   });
 
   app.post('/api/rooms/:roomId/runs/:runId/steer', async (c) => {
-    const caller = user(c);
+    const caller = await user(c);
     const body = await parseBody(c, steerBody);
     const run = await deps.agent.steer(caller, idParam(c.req.param('runId'), 'run'), body.text, body.mode);
     return c.json({ runId: run.id, status: run.status, steers: run.steers }, 202);
@@ -70,11 +70,11 @@ export function agentRoutes(deps: AgentRoutesDeps): Hono {
 
   for (const decision of ['accept', 'reject'] as const) {
     app.post(`/api/rooms/:roomId/runs/:runId/${decision}`, async (c) => {
-      const caller = user(c);
+      const caller = await user(c);
       return c.json(await deps.agent.decideRun(caller, idParam(c.req.param('runId'), 'run'), decision));
     });
     app.post(`/api/rooms/:roomId/suggestions/:id/${decision}`, async (c) => {
-      const caller = user(c);
+      const caller = await user(c);
       const id = idParam(c.req.param('id'), 'suggestion');
       const s =
         decision === 'accept' ? await deps.agent.accept(caller, id) : await deps.agent.reject(caller, id);
@@ -83,7 +83,7 @@ export function agentRoutes(deps: AgentRoutesDeps): Hono {
   }
 
   app.get('/api/rooms/:roomId/blame', async (c) => {
-    const caller = user(c);
+    const caller = await user(c);
     const file = c.req.query('file');
     if (!file || !isValidFilePath(file))
       throw new AppError('bad_request', 'file must be a valid relative path');

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   CODE_FILES_KEY,
   type CreateRoomResponse,
+  type DeleteRoomResponse,
   type JoinResponse,
   ROOM_ID_PATTERN,
   type RoomInfo,
@@ -12,6 +13,7 @@ import { requirePermission } from '../auth/permissions.ts';
 import type { RoomService } from '../auth/room-service.ts';
 import { AppError } from '../errors.ts';
 import type { RoomRegistry } from '../rooms/room-registry.ts';
+import { type AddressLimit, takeAddressSlot } from './address-limit.ts';
 import { bearerUser } from './bearer-user.ts';
 import { parseBody } from './parse-body.ts';
 
@@ -20,6 +22,11 @@ export interface RoomsRoutesDeps {
   registry: RoomRegistry;
   adminToken: string | null;
   agentInfo: () => RoomInfo['agent'];
+  /** per-address limits on creating rooms and joining (SAFE-42, SAFE-44); none when absent */
+  addressLimits?: { create: AddressLimit; join: AddressLimit };
+  /** take the client address from X-Forwarded-For (SPARKROOM_TRUST_PROXY) */
+  trustProxy?: boolean;
+  now?: () => number;
 }
 
 const createRoomBody = z.object({ name: z.string().trim().max(120).optional() }).strict();
@@ -46,12 +53,17 @@ export function roomIdParam(value: string | undefined): string {
 /** REST for rooms, invites, joins and policy (ROOM-1, AUTH-*). */
 export function roomsRoutes(deps: RoomsRoutesDeps): Hono {
   const app = new Hono();
+  const now = deps.now ?? Date.now;
+  const trustProxy = deps.trustProxy ?? false;
 
   app.post('/api/rooms', async (c) => {
-    if (deps.adminToken !== null && c.req.header('authorization') !== `Bearer ${deps.adminToken}`) {
+    const asAdmin = deps.adminToken !== null && c.req.header('authorization') === `Bearer ${deps.adminToken}`;
+    if (deps.adminToken !== null && !asAdmin) {
       throw new AppError('unauthorized', 'creating rooms needs the admin token on this server');
     }
     const body = await parseBody(c, createRoomBody);
+    // The admin is trusted to provision many rooms (a class); the cap still holds for everyone.
+    if (!asAdmin && deps.addressLimits) takeAddressSlot(c, deps.addressLimits.create, trustProxy, now());
     const created: CreateRoomResponse = await deps.rooms.createRoom(body.name);
     return c.json(created, 201);
   });
@@ -59,13 +71,15 @@ export function roomsRoutes(deps: RoomsRoutesDeps): Hono {
   app.post('/api/rooms/:roomId/join', async (c) => {
     const roomId = roomIdParam(c.req.param('roomId'));
     const body = await parseBody(c, joinBody);
+    // Each join mints a person; bounding joins per address bounds the identities one client can make.
+    if (deps.addressLimits) takeAddressSlot(c, deps.addressLimits.join, trustProxy, now());
     const joined: JoinResponse = await deps.rooms.join(roomId, body.invite, body.name);
     return c.json(joined);
   });
 
   app.get('/api/rooms/:roomId', async (c) => {
     const roomId = roomIdParam(c.req.param('roomId'));
-    const user = bearerUser(c, deps.rooms, roomId);
+    const user = await bearerUser(c, deps.rooms, roomId);
     const room = await deps.rooms.getRoom(roomId);
     await deps.rooms.touch(roomId, user.id);
     const { room: live, release } = await deps.registry.acquire(roomId);
@@ -81,10 +95,13 @@ export function roomsRoutes(deps: RoomsRoutesDeps): Hono {
       role: m.role,
       lastSeenAt: m.lastSeenAt,
     }));
+    const former = (await deps.rooms.removedMembersOf(roomId)).map((m) => ({ id: m.userId, name: m.name }));
     const info: RoomInfo = {
       id: room.id,
       name: room.name,
+      you: { id: user.id, name: user.name, role: user.role },
       members,
+      former,
       files,
       policy: room.policy,
       agent: deps.agentInfo(),
@@ -92,9 +109,20 @@ export function roomsRoutes(deps: RoomsRoutesDeps): Hono {
     return c.json(info);
   });
 
+  // SAFE-43: an owner deletes the room; its sockets close with 4410 and its content is purged.
+  app.delete('/api/rooms/:roomId', async (c) => {
+    const roomId = roomIdParam(c.req.param('roomId'));
+    const user = await bearerUser(c, deps.rooms, roomId);
+    const room = await deps.rooms.getRoom(roomId);
+    requirePermission(user, 'manage', room.policy);
+    await deps.rooms.deleteRoom(roomId, user);
+    const answer: DeleteRoomResponse = { deleted: roomId };
+    return c.json(answer);
+  });
+
   app.get('/api/rooms/:roomId/invites', async (c) => {
     const roomId = roomIdParam(c.req.param('roomId'));
-    const user = bearerUser(c, deps.rooms, roomId);
+    const user = await bearerUser(c, deps.rooms, roomId);
     const room = await deps.rooms.getRoom(roomId);
     requirePermission(user, 'manage', room.policy);
     return c.json({ invites: await deps.rooms.listInvites(roomId) });
@@ -103,7 +131,7 @@ export function roomsRoutes(deps: RoomsRoutesDeps): Hono {
   // Revoking an invite link issues a fresh one for the same role; people already in keep their tokens.
   app.delete('/api/rooms/:roomId/invites/:role', async (c) => {
     const roomId = roomIdParam(c.req.param('roomId'));
-    const user = bearerUser(c, deps.rooms, roomId);
+    const user = await bearerUser(c, deps.rooms, roomId);
     const role = roleParam.safeParse(c.req.param('role'));
     if (!role.success) throw new AppError('bad_request', 'role must be owner, editor or viewer');
     const room = await deps.rooms.getRoom(roomId);
@@ -114,7 +142,7 @@ export function roomsRoutes(deps: RoomsRoutesDeps): Hono {
 
   app.put('/api/rooms/:roomId/policy', async (c) => {
     const roomId = roomIdParam(c.req.param('roomId'));
-    const user = bearerUser(c, deps.rooms, roomId);
+    const user = await bearerUser(c, deps.rooms, roomId);
     const room = await deps.rooms.getRoom(roomId);
     requirePermission(user, 'manage', room.policy);
     const body = await parseBody(c, policyBody);

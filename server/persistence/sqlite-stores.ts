@@ -1,6 +1,7 @@
 import { type Database, openDatabase } from './database.ts';
 import { SqliteAgentStore } from './sqlite-agent-store.ts';
 import { SqliteDocStore } from './sqlite-doc-store.ts';
+import { SqliteRoomPurger } from './sqlite-room-purger.ts';
 import { SqliteRoomStore } from './sqlite-room-store.ts';
 
 export interface SqliteStores {
@@ -8,6 +9,7 @@ export interface SqliteStores {
   docStore: SqliteDocStore;
   roomStore: SqliteRoomStore;
   agentStore: SqliteAgentStore;
+  roomPurger: SqliteRoomPurger;
   /** closes the database; call after the last write has settled (the stores are unusable afterwards) */
   close(): void;
 }
@@ -24,6 +26,7 @@ export function createSqliteStores(file: string): SqliteStores {
     docStore: new SqliteDocStore(database),
     roomStore: new SqliteRoomStore(database),
     agentStore: new SqliteAgentStore(database),
+    roomPurger: new SqliteRoomPurger(database),
     close: () => database.close(),
   };
 }

@@ -8,6 +8,16 @@ import { type RunningServer, type StartOptions, startServer } from '../../server
 
 export const TEST_SECRET = 'test-secret-0123456789abcdef';
 
+/**
+ * Every test client comes from 127.0.0.1, so the per-address limits on creating rooms and joining
+ * (SAFE-42, SAFE-44) would throttle whole suites; servers started for tests lift them unless a test sets
+ * its own (the tests of those limits do).
+ */
+export const MANY_CLIENTS_FROM_ONE_ADDRESS: Record<string, string> = {
+  SPARKROOM_ROOMS_PER_ADDRESS_PER_HOUR: '1000000',
+  SPARKROOM_JOINS_PER_ADDRESS_PER_HOUR: '1000000',
+};
+
 export interface TestServer extends RoomsApi {
   url: string;
   /** ws://host:port/sync, the base URL a WebsocketProvider takes */
@@ -36,6 +46,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     SPARKROOM_DATA: dataDir,
     SPARKROOM_SECRET: TEST_SECRET,
     LOG_LEVEL: 'silent',
+    ...MANY_CLIENTS_FROM_ONE_ADDRESS,
     ...opts.env,
   });
   const config: Config = { ...base, limits: { ...base.limits, ...opts.limits } };
