@@ -3,10 +3,13 @@ import * as Y from 'yjs';
 import {
   apiPaths,
   type BlameResponse,
+  type ChangeRoleResponse,
   CODE_FILES_KEY,
   type CreateRoomResponse,
   type CreateRunResponse,
   type JoinResponse,
+  type PeopleResponse,
+  type PersonView,
   REVIEW_RUNS_KEY,
   REVIEW_SUFFIX,
   REVIEW_SUGGESTIONS_KEY,
@@ -110,6 +113,29 @@ export class SparkroomClient {
   async rotateInvite(role: Role): Promise<string> {
     const body = await this.request<{ invite: string }>('DELETE', apiPaths.invite(this.room(), role));
     return body.invite;
+  }
+
+  /** The room's members (everyone in it may ask). */
+  async people(): Promise<PersonView[]> {
+    return (await this.request<PeopleResponse>('GET', apiPaths.people(this.room()))).people;
+  }
+
+  /** Owners: gives a member another role; it applies to their open sockets at once. */
+  async changeRole(userId: string, role: Role): Promise<PersonView> {
+    const body = await this.request<ChangeRoleResponse>('PATCH', apiPaths.person(this.room(), userId), {
+      role,
+    });
+    return body.person;
+  }
+
+  /** Owners: removes a member; their sockets close (4411) and their token stops working. */
+  async removePerson(userId: string): Promise<void> {
+    await this.request('DELETE', apiPaths.person(this.room(), userId));
+  }
+
+  /** Owners: deletes the room and everything in it; everyone's sockets close (4410). */
+  async deleteRoom(): Promise<void> {
+    await this.request('DELETE', apiPaths.room(this.room()));
   }
 
   async setPolicy(policy: RoomPolicy): Promise<RoomPolicy> {

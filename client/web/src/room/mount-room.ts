@@ -1,4 +1,4 @@
-import { acceptableStates, colorFor, type TokenClaims } from '../../../../schema/protocol.ts';
+import { acceptableStates, colorFor, type Role, type TokenClaims } from '../../../../schema/protocol.ts';
 import type { SparkroomClient } from '../../../sdk/sparkroom-client.ts';
 import { FileEditor } from '../editor/file-editor.ts';
 import type { Participant } from '../editor/presence-state.ts';
@@ -15,13 +15,22 @@ import { FileTree } from './file-tree.ts';
 import { fileTreeModel } from './file-tree-model.ts';
 import { FollowController } from './follow-controller.ts';
 import { NewFilePreviewPanel } from './new-file-preview-panel.ts';
-import { renderPeople } from './people-panel.ts';
+import { type PersonRef, renderPeople } from './people-panel.ts';
 import { roomKeys } from './room-keys.ts';
 import type { RoomSession } from './room-session.ts';
-import { renderFollowBanner, renderStatus, roomLayout } from './room-view.ts';
+import { renderFollowBanner, renderRoleNotice, renderStatus, roomLayout } from './room-view.ts';
 import { openShareDialog } from './share-dialog.ts';
 import { SparkPanel } from './spark-panel.ts';
 import { sparkPanelModel } from './spark-panel-model.ts';
+
+export interface MountOptions {
+  /** mounted again because an owner changed this person's role: say so (AUTH-5) */
+  roleChangedTo?: Role;
+  /** this owner deleted the room (SAFE-43) */
+  deleted?: () => void;
+  /** the server ended this person's access for good: removed, or the room deleted (AUTH-6) */
+  gone?: () => void;
+}
 
 /**
  * The room: file tree and people on the left, the shared editor in the middle, Spark on the right.
@@ -32,9 +41,11 @@ export function mountRoom(
   client: SparkroomClient,
   me: TokenClaims,
   session: RoomSession,
+  opts: MountOptions = {},
 ): () => void {
   const layout = roomLayout(session.info.name, me);
   mount(container, layout.root);
+  if (opts.roleChangedTo) renderRoleNotice(layout, opts.roleChangedTo);
   const cleanups: (() => void)[] = [];
   const can = {
     write: session.can('write'),
@@ -62,7 +73,10 @@ export function mountRoom(
     client.roomInfo(),
   );
   cleanups.push(
-    status.subscribe((s) => renderStatus(layout, s)),
+    status.subscribe((s) => {
+      renderStatus(layout, s);
+      if (s.kind === 'stopped' && s.gone) opts.gone?.();
+    }),
     () => status.destroy(),
   );
 
@@ -239,7 +253,50 @@ export function mountRoom(
       renderFollowBanner(layout, follow.target, () => follow.stop());
     },
   });
+  // --- managing people (owners) -----------------------------------------------------------------------
+  const refreshPeople = () => {
+    session.refreshInfo().catch(() => undefined);
+  };
+  const changeRole = (person: PersonRef, role: Role) => {
+    client.changeRole(person.id, role).then(
+      () => {
+        toast(`${person.name} is now ${role === 'viewer' ? 'a' : 'an'} ${role}`, 'success');
+        refreshPeople();
+      },
+      (err: unknown) => {
+        toast(describeError(err, 'room'), 'error');
+        renderPeoplePanel(); // puts the picker back on the role they still have
+      },
+    );
+  };
+  const removePerson = (person: PersonRef) => {
+    if (
+      !confirm(
+        `Remove ${person.name} from the room? They are disconnected at once and can no longer open it.`,
+      )
+    )
+      return;
+    client.removePerson(person.id).then(
+      () => {
+        toast(
+          `${person.name} was removed. Anyone with the ${person.role} invite link can still join: revoke it in Share to keep them out.`,
+          'success',
+        );
+        refreshPeople();
+      },
+      (err: unknown) => toast(describeError(err, 'room'), 'error'),
+    );
+  };
+
+  // Presence redraws the panel many times a second; an owner's open role picker must not vanish under them.
+  let peopleStale = false;
   const renderPeoplePanel = () => {
+    const active = document.activeElement;
+    if (active instanceof HTMLSelectElement && layout.peopleHost.contains(active)) {
+      peopleStale = true;
+      return;
+    }
+    peopleStale = false;
     const { people, agents } = session.participants();
     renderPeople(
       layout.peopleHost,
@@ -251,10 +308,21 @@ export function mountRoom(
         following: follow.target,
         agentConfigured: session.info.agent.configured,
         agentLabel,
+        canManage: session.can('manage'),
       },
-      { follow: (t) => follow.follow(t), stopFollowing: () => follow.stop() },
+      {
+        follow: (t) => follow.follow(t),
+        stopFollowing: () => follow.stop(),
+        setRole: changeRole,
+        remove: removePerson,
+      },
     );
   };
+  const onPeopleBlur = () => {
+    if (peopleStale) queueMicrotask(renderPeoplePanel);
+  };
+  layout.peopleHost.addEventListener('focusout', onPeopleBlur);
+  cleanups.push(() => layout.peopleHost.removeEventListener('focusout', onPeopleBlur));
 
   // --- Spark ------------------------------------------------------------------------------------------
   const spark = new SparkPanel(layout.sparkHost, {
@@ -306,6 +374,7 @@ export function mountRoom(
         feedSuggestions();
       },
       session.info.policy,
+      { name: session.info.name, deleted: () => opts.deleted?.() },
     );
   });
 

@@ -1,4 +1,4 @@
-import { colorFor } from '../../../../schema/protocol.ts';
+import { colorFor, type Role } from '../../../../schema/protocol.ts';
 import type { FollowTarget } from '../editor/follow-mode.ts';
 import { h, mount } from '../ui/dom.ts';
 import type { ConnectionState } from './connection-status.ts';
@@ -9,6 +9,8 @@ export interface RoomLayout {
   root: HTMLElement;
   statusPill: HTMLElement;
   stoppedBanner: HTMLElement;
+  /** says this person's role changed while they were in the room (AUTH-5) */
+  roleNotice: HTMLElement;
   blameButton: HTMLButtonElement;
   shareButton: HTMLButtonElement;
   filesHost: HTMLElement;
@@ -29,6 +31,7 @@ export function roomLayout(roomName: string, me: { sub: string; name: string; ro
     'Connecting…',
   );
   const stoppedBanner = h('div', { class: 'banner banner-error', hidden: true, role: 'alert' });
+  const roleNotice = h('div', { class: 'banner banner-info role-notice', hidden: true, role: 'status' });
   const blameButton = h(
     'button',
     { class: 'btn ghost small toggle', 'aria-pressed': 'false', title: 'Show who wrote each line' },
@@ -42,7 +45,7 @@ export function roomLayout(roomName: string, me: { sub: string; name: string; ro
   const readOnlyNotice = h(
     'div',
     { class: 'readonly-notice', hidden: true },
-    'Read-only: you joined as a viewer. You can watch, select and follow, but not type.',
+    'Read-only: you are a viewer in this room. You can watch, select and follow, but not type.',
   );
   const editorHost = h('div', { class: 'editor-host' });
   const emptyState = h('div', { class: 'empty-state', hidden: true });
@@ -69,6 +72,7 @@ export function roomLayout(roomName: string, me: { sub: string; name: string; ro
       ),
     ),
     stoppedBanner,
+    roleNotice,
     h(
       'div',
       { class: 'workspace' },
@@ -90,6 +94,7 @@ export function roomLayout(roomName: string, me: { sub: string; name: string; ro
     root,
     statusPill,
     stoppedBanner,
+    roleNotice,
     blameButton,
     shareButton,
     filesHost,
@@ -131,6 +136,27 @@ export function renderStatus(layout: RoomLayout, state: ConnectionState): void {
       ' Your edits are kept and will be sent when the connection is back.',
     );
   }
+}
+
+const roleMeaning: Record<Role, string> = {
+  owner: 'you can now invite and manage people, set the room policy and delete the room.',
+  editor: 'you can now edit the code, ask Spark and decide its suggestions.',
+  viewer: 'you can still watch, select and follow, but no longer type or ask Spark.',
+};
+
+/** AUTH-5: tells the person an owner changed their role while they were here, and what it means. */
+export function renderRoleNotice(layout: RoomLayout, role: Role): void {
+  layout.roleNotice.hidden = false;
+  mount(
+    layout.roleNotice,
+    h('strong', null, `Your role changed: you are now ${role === 'viewer' ? 'a' : 'an'} ${role}.`),
+    ` An owner of this room changed it; ${roleMeaning[role]}`,
+    h(
+      'button',
+      { class: 'btn small ghost', on: { click: () => (layout.roleNotice.hidden = true) } },
+      'Dismiss',
+    ),
+  );
 }
 
 /** Says whom this person is following, with a way to stop; hidden while following no one. */

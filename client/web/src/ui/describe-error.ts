@@ -22,6 +22,10 @@ export function describeError(err: unknown, context: ErrorContext): string {
     case 'unauthorized':
       if (context === 'create') return 'This server only lets its admin create rooms. Enter the admin token.';
       return 'Your access to this room has expired or was revoked. Open your invite link again.';
+    case 'removed':
+      return 'An owner removed you from this room. If that was a mistake, ask them for a new invite link.';
+    case 'room_deleted':
+      return 'This room was deleted by its owner: its files and history are gone.';
     case 'agent_not_configured':
       return 'Spark is not configured on this server: set SPARK_BASE_URL / SPARK_API_KEY and restart it.';
     case 'rate_limited':
