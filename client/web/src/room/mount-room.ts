@@ -301,7 +301,7 @@ export function mountRoom(
     renderPeople(
       layout.peopleHost,
       {
-        me: { name: me.name, role: me.role, color: colorFor(me.sub) },
+        me: { id: me.sub, name: me.name, role: me.role, color: colorFor(me.sub) },
         people,
         agents,
         offline: session.info.members.filter((m) => m.id !== me.sub),

@@ -4,7 +4,7 @@ import type { Participant } from '../editor/presence-state.ts';
 import { h, mount } from '../ui/dom.ts';
 
 export interface PeopleModel {
-  me: { name: string; role: Role; color: string };
+  me: { id: string; name: string; role: Role; color: string };
   people: Participant[];
   agents: Participant[];
   /** members who joined once but are not here now */
@@ -52,7 +52,10 @@ function roleControl(
   actions: PeopleActions,
 ): HTMLElement {
   const role = person.role;
-  if (!model.canManage || role === 'agent') return h('span', { class: `role role-${role}` }, roleLabel[role]);
+  // This person's own other tabs show as people too; changing one's own role is not done from here.
+  if (!model.canManage || role === 'agent' || person.id === model.me.id) {
+    return h('span', { class: `role role-${role}` }, roleLabel[role]);
+  }
   const ref: PersonRef = { id: person.id, name: person.name, role };
   const picker = h(
     'select',
