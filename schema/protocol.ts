@@ -30,6 +30,11 @@ export const apiPaths = {
     `/api/rooms/${encodeURIComponent(roomId)}/suggestions/${encodeURIComponent(id)}`,
   blame: (roomId: string, file: string) =>
     `/api/rooms/${encodeURIComponent(roomId)}/blame?file=${encodeURIComponent(file)}`,
+  importArchive: (roomId: string) => `/api/rooms/${encodeURIComponent(roomId)}/import`,
+  exportArchive: (roomId: string, format: 'zip' | 'tar.gz') =>
+    `/api/rooms/${encodeURIComponent(roomId)}/export.${format}`,
+  trace: (roomId: string) => `/api/rooms/${encodeURIComponent(roomId)}/trace`,
+  importRules: '/api/import-rules',
   health: '/healthz',
 } as const;
 
@@ -101,6 +106,8 @@ export const errorCodes = {
   conflict: { status: 409, close: 4409 },
   stale: { status: 409, close: 4409 },
   too_large: { status: 413, close: 4413 },
+  /** a hostile or broken archive (zip slip, links, special files, duplicate or unreadable entries) */
+  archive_refused: { status: 422, close: 4422 },
   rate_limited: { status: 429, close: 4429 },
   identity_mismatch: { status: 403, close: 4430 },
   /** an owner removed this person from the room: their token no longer opens it */
@@ -311,11 +318,36 @@ export interface BlameRange {
   suggestionId?: string;
   requestedBy?: string;
   acceptedBy?: string;
+  /** set when the line's text came in with an archive import (IO-7): `userId` imported it, at this time */
+  importId?: string;
+  importedAt?: number;
 }
 export interface BlameResponse {
   file: string;
   length: number;
   ranges: BlameRange[];
+}
+
+/** Answer of POST /api/rooms/:id/import (IO-1). */
+export interface ImportResponse {
+  importId: string;
+  format: 'zip' | 'tar.gz';
+  /** the folder the files went into ('' for the root) */
+  prefix: string;
+  /** new files, by room path */
+  created: string[];
+  /** existing files whose text was replaced (overwrite=true) */
+  updated: string[];
+  /** files already in the room with the same text */
+  unchanged: string[];
+  /** files left alone because something is already there (without overwrite=true: any existing file) */
+  conflicts: { path: string; reason: string }[];
+  /** files that stayed out, with why (a wholly ignored folder is listed once, e.g. `dist/`) */
+  skipped: { path: string; reason: string }[];
+  /** all skipped files, counted one by one (the list stops at 1,000) */
+  skippedCount: number;
+  /** bytes of text written */
+  bytes: number;
 }
 
 // ---------------------------------------------------------------------------------------------------------

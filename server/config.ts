@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { defaultImportLimits, type ImportLimits } from '../schema/import-rules.ts';
 
 /** Limits enforced by the server; every one is configurable (DESIGN.md section 6). */
 export interface Limits {
@@ -79,6 +80,8 @@ export interface Config {
   trustProxy: boolean;
   logLevel: string;
   limits: Limits;
+  /** caps of one archive or folder import (IO-3) */
+  imports: ImportLimits;
   agent: AgentConfig;
 }
 
@@ -136,6 +139,12 @@ const envSchema = z.object({
   SPARKROOM_MAX_CONCURRENT_RUNS: intFrom(defaultLimits.maxConcurrentRuns),
   SPARKROOM_COMPACT_AFTER_BYTES: intFrom(defaultLimits.compactAfterBytes),
   SPARKROOM_TOKEN_TTL_SECONDS: intFrom(defaultLimits.tokenTtlSeconds),
+  SPARKROOM_IMPORT_MAX_FILE_BYTES: intFrom(defaultImportLimits.maxFileBytes),
+  SPARKROOM_IMPORT_MAX_BYTES: intFrom(defaultImportLimits.maxTotalBytes),
+  SPARKROOM_IMPORT_MAX_FILES: intFrom(defaultImportLimits.maxFiles),
+  SPARKROOM_IMPORT_MAX_ARCHIVE_BYTES: intFrom(defaultImportLimits.maxArchiveBytes),
+  SPARKROOM_IMPORT_MAX_UNPACKED_BYTES: intFrom(defaultImportLimits.maxUnpackedBytes),
+  SPARKROOM_IMPORT_MAX_ENTRIES: intFrom(defaultImportLimits.maxEntries),
   SPARK_API: z.enum(['responses', 'responses-ws', 'chat']).default('responses'),
   SPARK_BASE_URL: z.url().optional(),
   SPARK_API_KEY: z.string().min(1).optional(),
@@ -182,6 +191,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxConcurrentRuns: Math.max(1, e.SPARKROOM_MAX_CONCURRENT_RUNS),
       compactAfterBytes: e.SPARKROOM_COMPACT_AFTER_BYTES,
       tokenTtlSeconds: Math.max(60, e.SPARKROOM_TOKEN_TTL_SECONDS),
+    },
+    imports: {
+      maxFileBytes: Math.max(1, e.SPARKROOM_IMPORT_MAX_FILE_BYTES),
+      // An import never holds more text than the document limit could store.
+      maxTotalBytes: Math.max(1, Math.min(e.SPARKROOM_IMPORT_MAX_BYTES, e.SPARKROOM_MAX_DOC_BYTES)),
+      maxFiles: Math.max(1, e.SPARKROOM_IMPORT_MAX_FILES),
+      maxArchiveBytes: Math.max(1, e.SPARKROOM_IMPORT_MAX_ARCHIVE_BYTES),
+      maxUnpackedBytes: Math.max(1, e.SPARKROOM_IMPORT_MAX_UNPACKED_BYTES),
+      maxEntries: Math.max(1, e.SPARKROOM_IMPORT_MAX_ENTRIES),
     },
     agent: {
       api: e.SPARK_API,

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,9 +15,12 @@ import type { Config } from './config.ts';
 import { AppError } from './errors.ts';
 import { agentRoutes } from './http/agent-routes.ts';
 import { peopleRoutes } from './http/people-routes.ts';
+import { projectRoutes } from './http/project-routes.ts';
 import { roomsRoutes } from './http/rooms-routes.ts';
 import type { Logger } from './log.ts';
 import { createSqliteStores } from './persistence/sqlite-stores.ts';
+import { ImportService } from './project/import-service.ts';
+import { TraceService } from './project/trace-service.ts';
 import { CommitQueue } from './rooms/commit-queue.ts';
 import { Room } from './rooms/room.ts';
 import { RoomRegistry } from './rooms/room-registry.ts';
@@ -47,6 +51,12 @@ export interface StartOptions {
 }
 
 const defaultWebRoot = fileURLToPath(new URL('../client/web/dist', import.meta.url));
+
+/** The version in package.json, named in Agent Trace records as the tool that made them. */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8'));
+  return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+}
 
 /**
  * The composition root: config -> database -> stores -> services -> app -> listen. main.ts calls it with
@@ -119,10 +129,28 @@ export async function startServer(config: Config, options: StartOptions): Promis
     maxConcurrentRuns: config.limits.maxConcurrentRuns,
     maxOutputTokens: config.agent.maxOutputTokens,
     idleTimeoutMs: config.agent.idleTimeoutMs,
+    imports: stores.importStore,
   });
   const agentService = agent;
   const liveRegistry = registry;
   const hour = 3_600_000;
+  const imports = new ImportService({
+    registry,
+    rooms,
+    store: stores.importStore,
+    limits: config.imports,
+    maxDocBytes: config.limits.maxDocBytes,
+    log,
+    now,
+  });
+  const traces = new TraceService({
+    registry,
+    rooms,
+    attribution: stores.agentStore,
+    imports: stores.importStore,
+    toolVersion: packageVersion(),
+    now,
+  });
 
   const app = createApp({
     log,
@@ -150,6 +178,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       }),
       peopleRoutes({ rooms }),
       agentRoutes({ rooms, agent: agentService }),
+      projectRoutes({ rooms, registry: liveRegistry, imports, traces, uploadDir: join(config.dataDir, 'uploads'), now }),
       syncRoutes({ rooms, registry: liveRegistry, log, sockets, allowedOrigins: config.allowedOrigins, now }),
     ],
   });

@@ -16,7 +16,7 @@ import { isOrigin, type TransactionOrigin } from '../rooms/origins.ts';
 import type { Room } from '../rooms/room.ts';
 import type { RoomRegistry } from '../rooms/room-registry.ts';
 import { Semaphore } from '../rooms/semaphore.ts';
-import { blameText } from '../suggestions/blame.ts';
+import { blameText, type ImportedBy } from '../suggestions/blame.ts';
 import {
   acceptSuggestion,
   type DecisionDeps,
@@ -47,6 +47,8 @@ export interface AgentServiceDeps {
   idleTimeoutMs: number;
   /** review-doc frame interval while streaming, ms */
   frameMs?: number;
+  /** archive imports of a document, so blame can say "imported by" (IO-7) */
+  imports?: { listImports(docName: string): Promise<(ImportedBy & { client: number })[]> };
 }
 
 export interface RunDetails extends RunView {
@@ -213,7 +215,15 @@ export class AgentService {
       const ytext = room.code.doc.getMap<Y.Text>(CODE_FILES_KEY).get(file);
       if (!ytext) throw new AppError('not_found', `no file ${file} in this room`);
       const rows = await this.deps.store.listAttribution(room.code.name);
-      const ranges = blameText(ytext, (client) => room.codeBindings.userOf(client), rows);
+      const imports = new Map(
+        (await this.deps.imports?.listImports(room.code.name))?.map((r) => [r.client, r]),
+      );
+      const ranges = blameText(
+        ytext,
+        (client) => room.codeBindings.userOf(client),
+        rows,
+        (client) => imports.get(client),
+      );
       return { file, length: ytext.length, ranges };
     });
   }
@@ -260,10 +270,11 @@ export class AgentService {
     room.code.doc.on('afterTransaction', (tr: Y.Transaction) => this.checkStale(room, tr));
   }
 
-  /** AGENT-7: a person's edit that changes the text under an open suggestion makes it stale. */
+  /** AGENT-7: a person's edit (or an import) that changes the text under an open suggestion makes it stale. */
   private checkStale(room: Room, tr: Y.Transaction): void {
     const origin = isOrigin(tr.origin) ? tr.origin : null;
-    if (origin?.source !== 'connection' || tr.changed.size === 0) return;
+    // People's edits, and imports that overwrite files (IO-9), can take the text from under a suggestion.
+    if ((origin?.source !== 'connection' && origin?.source !== 'import') || tr.changed.size === 0) return;
     const suggestions = suggestionsMap(room.review.doc);
     if (suggestions.size === 0) return;
     // Only files this transaction touched can have lost their base text.

@@ -2,6 +2,7 @@ import { type Database, openDatabase } from './database.ts';
 import { SqliteAgentStore } from './sqlite-agent-store.ts';
 import { SqliteDocStore } from './sqlite-doc-store.ts';
 import { SqliteRoomPurger } from './sqlite-room-purger.ts';
+import { SqliteImportStore } from './sqlite-import-store.ts';
 import { SqliteRoomStore } from './sqlite-room-store.ts';
 
 export interface SqliteStores {
@@ -10,6 +11,7 @@ export interface SqliteStores {
   roomStore: SqliteRoomStore;
   agentStore: SqliteAgentStore;
   roomPurger: SqliteRoomPurger;
+  importStore: SqliteImportStore;
   /** closes the database; call after the last write has settled (the stores are unusable afterwards) */
   close(): void;
 }
@@ -27,6 +29,7 @@ export function createSqliteStores(file: string): SqliteStores {
     roomStore: new SqliteRoomStore(database),
     agentStore: new SqliteAgentStore(database),
     roomPurger: new SqliteRoomPurger(database),
+    importStore: new SqliteImportStore(database),
     close: () => database.close(),
   };
 }

@@ -96,6 +96,11 @@ export class RoomDoc implements CommitTarget {
     return roomDoc;
   }
 
+  /** Stored size (snapshot + log) plus what is waiting: the measure the document size limit applies to. */
+  get storedSize(): number {
+    return this.storedBytes;
+  }
+
   /** True when nothing is waiting to be written. */
   get idle(): boolean {
     return this.pending.length === 0 && this.inFlight === null && !this.scheduled;

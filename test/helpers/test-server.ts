@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ImportLimits } from '../../schema/import-rules.ts';
 import type { CreateRoomResponse, JoinResponse, Role } from '../../schema/protocol.ts';
 import { type Config, type Limits, loadConfig } from '../../server/config.ts';
 import { silentLogger } from '../../server/log.ts';
@@ -31,6 +32,7 @@ export interface TestServer extends RoomsApi {
 
 export interface TestServerOptions {
   limits?: Partial<Limits>;
+  imports?: Partial<ImportLimits>;
   env?: Record<string, string>;
   /** reuse a data directory (restart tests) */
   dataDir?: string;
@@ -49,7 +51,11 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     ...MANY_CLIENTS_FROM_ONE_ADDRESS,
     ...opts.env,
   });
-  const config: Config = { ...base, limits: { ...base.limits, ...opts.limits } };
+  const config: Config = {
+    ...base,
+    limits: { ...base.limits, ...opts.limits },
+    imports: { ...base.imports, ...opts.imports },
+  };
   const running = await startServer(config, { log: silentLogger, webRoot: null, ...opts.start });
   const url = running.url;
   return {
