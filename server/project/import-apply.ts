@@ -22,10 +22,10 @@ export interface ApplyOutcome {
 }
 
 /** Text written per transaction: each slice is one update (stored, then broadcast) and one short turn. */
-const SLICE_CHARS = 256 * 1024;
+const SLICE_CHARS = 128 * 1024;
 
 /**
- * Writes planned files into the room's code doc in slices of about 256 KB, yielding to the event loop
+ * Writes planned files into the room's code doc in slices of about 128 KB, yielding to the event loop
  * between slices so a 15 MB import never holds it (IO-8). Each file is checked against the live doc in
  * the slice that writes it: a file someone created meanwhile is a conflict like any other.
  *

@@ -9,6 +9,9 @@ import {
   refused,
 } from './archive-entries.ts';
 
+/** Entries inflated at once in a pass. */
+const READ_AHEAD = 8;
+
 const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
 const S_IFDIR = 0o040000;
@@ -112,12 +115,30 @@ export class ZipSource implements ArchiveSource {
 
   async pass(visitor: ArchivePassVisitor): Promise<void> {
     const unpacked = { bytes: 0 };
-    for (const { entry, raw } of this.items) {
-      const decision = visitor.entry(entry);
-      if (!decision.read) continue;
-      // A body larger than asked is not inflated at all: its declared size (which yauzl holds it to) says so.
-      if (entry.size > decision.maxBytes) visitor.body(entry, null);
-      else visitor.body(entry, await this.read(raw, entry, decision.maxBytes, unpacked));
+    // Entries are inflated a few at a time (each read waits on the disk and on zlib's thread pool), and
+    // handed to the visitor in archive order.
+    const inFlight: { entry: ArchiveEntry; body: Promise<Uint8Array | null> }[] = [];
+    const drainOne = async () => {
+      const next = inFlight.shift()!;
+      visitor.body(next.entry, await next.body);
+    };
+    try {
+      for (const { entry, raw } of this.items) {
+        const decision = visitor.entry(entry);
+        if (!decision.read) continue;
+        // A body larger than asked is not inflated at all: its declared size (which yauzl holds it to) says so.
+        const body =
+          entry.size > decision.maxBytes
+            ? Promise.resolve(null)
+            : this.read(raw, entry, decision.maxBytes, unpacked);
+        body.catch(() => undefined); // awaited in order below; this only keeps it from being unhandled
+        inFlight.push({ entry, body });
+        if (inFlight.length >= READ_AHEAD) await drainOne();
+      }
+      while (inFlight.length > 0) await drainOne();
+    } finally {
+      // On a refusal the reads still running are left to finish into the void; the zip closes after them.
+      await Promise.allSettled(inFlight.map((f) => f.body));
     }
   }
 
