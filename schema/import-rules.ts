@@ -141,6 +141,17 @@ export class IgnoreRules {
     return this.decide(path);
   }
 
+  /** True when git would not look inside `folder` at all (an always-skipped or ignored folder). */
+  ignoresFolder(folder: string): boolean {
+    const segments = folder.split('/');
+    if (segments.some((s) => ALWAYS_SKIPPED_DIRS.includes(s))) return true;
+    if (this.byDir.size === 0) return false;
+    for (let i = 1; i <= segments.length; i++) {
+      if (this.decide(`${segments.slice(0, i).join('/')}/`)) return true;
+    }
+    return false;
+  }
+
   /**
    * The outermost folder of `path` that is ignored as a whole (`node_modules/`, `dist/`), or null: a
    * skipped-files list names that folder once instead of each of its thousands of files.
