@@ -67,7 +67,7 @@ reported.
       });
       const report = await sync.start();
       for (const path of report.merged) out.print(`merged changes from both sides: ${path}`);
-      for (const path of report.conflicts) out.error(`CONFLICT ${path}: written with conflict markers`);
+      for (const path of report.conflicts) out.print(`CONFLICT ${path}: written with conflict markers`);
       out.print('Live: edits go both ways. Press Ctrl-C to stop.');
       await untilStopped(conn, out);
       await sync.stop();

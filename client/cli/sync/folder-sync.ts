@@ -218,11 +218,12 @@ export class FolderSync {
     if (merged.text !== disk) await this.toDisk(path, merged.text);
     if (merged.conflicts > 0) {
       this.report.conflicts.push(path);
-      this.deps.log(
-        mode === 'live'
-          ? `${path}: edited on disk and in the room at the same place at once; kept the saved file there`
-          : `conflict in ${path}: both sides changed the same lines; written with conflict markers`,
-      );
+      // Restart conflicts are reported by the caller (start() returns them); live ones are said now.
+      if (mode === 'live') {
+        this.deps.log(
+          `${path}: edited on disk and in the room at the same place at once; kept the saved file there`,
+        );
+      }
     } else this.report.merged.push(path);
     return this.agree(path, merged.text);
   }
