@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentTraceRecord } from '../../schema/agent-trace.ts';
 import { apiPaths, type Role, type SuggestionView } from '../../schema/protocol.ts';
-import { agentTraceProblems } from '../helpers/agent-trace-schema.ts';
 import {
   type AgentRoom,
   MATH_SOURCE,
@@ -13,6 +12,7 @@ import {
   suggestionsOf,
   waitRunStatus,
 } from '../helpers/agent-room.ts';
+import { agentTraceProblems } from '../helpers/agent-trace-schema.ts';
 import { type CliProcess, runCli, startCli, waitForFile } from '../helpers/cli-process.ts';
 import { git, writeTree } from '../helpers/project-tree.ts';
 import { api } from '../helpers/test-server.ts';
@@ -59,7 +59,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe('provenance into git (IO-16..IO-18)', () => {
+describe('provenance into git (IO-16..IO-18)', { timeout: 120_000 }, () => {
   it('IO-16/SAFE-63: a pending suggestion never touches the disk; an accepted one does', async () => {
     const [owner, bob] = room.people;
     await waitForFile(join(dir, 'src/math.ts'), (t) => t === MATH_SOURCE);
@@ -103,7 +103,9 @@ describe('provenance into git (IO-16..IO-18)', () => {
       ].sort((a, b) => (a.startsWith('Spark') ? 1 : b.startsWith('Spark') ? -1 : 0)),
     );
     // git itself reads them as trailers.
-    const parsed = git(dir, 'log', '-1', '--format=%(trailers:key=Co-authored-by,valueonly)').trim().split('\n');
+    const parsed = git(dir, 'log', '-1', '--format=%(trailers:key=Co-authored-by,valueonly)')
+      .trim()
+      .split('\n');
     expect(parsed).toHaveLength(2);
     expect(git(dir, 'show', '--name-only', '--format=', 'HEAD').trim().split('\n').sort()).toEqual([
       '.agent-trace/traces.jsonl',

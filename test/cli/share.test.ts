@@ -49,7 +49,9 @@ async function share(): Promise<{
   return { repo, cli, roomId: state.roomId, bob, invite: invite! };
 }
 
-describe('sparkroom share: a folder and a room in live two-way sync (IO-12..IO-14)', () => {
+describe('sparkroom share: a folder and a room in live two-way sync (IO-12..IO-14)', {
+  timeout: 120_000,
+}, () => {
   it('IO-12: the room gets the repository by the import rules, and git ignores .sparkroom/', async () => {
     const { repo, bob } = await share();
     for (const [path, bytes] of repo.importable) expect(bob.text(path), path).toBe(bytes.toString('utf8'));
