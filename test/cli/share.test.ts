@@ -8,7 +8,7 @@ import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { connectClient, whenSynced, type YClient } from '../helpers/y-client.ts';
 
 let server: TestServer;
-const cleanups: (() => void | Promise<unknown>)[] = [];
+const cleanups: (() => unknown)[] = [];
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -66,7 +66,7 @@ describe('sparkroom share: a folder and a room in live two-way sync (IO-12..IO-1
     bob.edit('src/main.ts', (t) => t.insert(t.length, '// typed by Bob\n'));
     writeFileSync(file, 'export function main(): void { // saved on disk\n  console.log("hi");\n}\n');
     const both = (t: string | null) =>
-      t !== null && t.includes('// typed by Bob') && t.includes('// saved on disk');
+      (t?.includes('// typed by Bob') && t.includes('// saved on disk')) ?? false;
     await bob.waitForText('src/main.ts', both);
     await waitForFile(file, both);
     const expected =
