@@ -16,6 +16,7 @@ import { fileTreeModel } from './file-tree-model.ts';
 import { FollowController } from './follow-controller.ts';
 import { NewFilePreviewPanel } from './new-file-preview-panel.ts';
 import { type PersonRef, renderPeople } from './people-panel.ts';
+import { ProjectPanel } from './project-panel.ts';
 import { roomKeys } from './room-keys.ts';
 import type { RoomSession } from './room-session.ts';
 import { renderFollowBanner, renderRoleNotice, renderStatus, roomLayout } from './room-view.ts';
@@ -361,6 +362,17 @@ export function mountRoom(
     refreshInfo: () => session.refreshInfo(),
   });
   cleanups.push(() => blame.destroy());
+
+  // --- code in and out --------------------------------------------------------------------------------
+  const project = new ProjectPanel({
+    host: layout.projectHost,
+    dropZone: layout.filesHost,
+    client,
+    roomId: session.info.id,
+    token: client.token ?? '',
+    canWrite: can.write,
+  });
+  cleanups.push(() => project.destroy());
 
   // --- share ------------------------------------------------------------------------------------------
   layout.shareButton.hidden = !session.can('manage');

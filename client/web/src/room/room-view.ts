@@ -14,6 +14,7 @@ export interface RoomLayout {
   blameButton: HTMLButtonElement;
   shareButton: HTMLButtonElement;
   filesHost: HTMLElement;
+  projectHost: HTMLElement;
   peopleHost: HTMLElement;
   fileBar: HTMLElement;
   followBanner: HTMLElement;
@@ -39,6 +40,7 @@ export function roomLayout(roomName: string, me: { sub: string; name: string; ro
   );
   const shareButton = h('button', { class: 'btn small primary', hidden: true }, 'Share');
   const filesHost = h('section', { class: 'files-panel' });
+  const projectHost = h('section', { class: 'project-panel', 'aria-label': 'Upload and download' });
   const peopleHost = h('section', { class: 'people-panel' });
   const fileBar = h('div', { class: 'file-bar' });
   const followBanner = h('div', { class: 'follow-banner', hidden: true });
@@ -76,7 +78,7 @@ export function roomLayout(roomName: string, me: { sub: string; name: string; ro
     h(
       'div',
       { class: 'workspace' },
-      h('nav', { class: 'sidebar' }, filesHost, peopleHost),
+      h('nav', { class: 'sidebar' }, projectHost, filesHost, peopleHost),
       h(
         'main',
         { class: 'editor-pane' },
@@ -98,6 +100,7 @@ export function roomLayout(roomName: string, me: { sub: string; name: string; ro
     blameButton,
     shareButton,
     filesHost,
+    projectHost,
     peopleHost,
     fileBar,
     followBanner,

@@ -1,6 +1,6 @@
 import { isSparkroomError } from '../../../sdk/sparkroom-error.ts';
 
-export type ErrorContext = 'create' | 'join' | 'room' | 'agent';
+export type ErrorContext = 'create' | 'join' | 'room' | 'agent' | 'import' | 'download';
 
 /** A sentence for people from any failure, worded for what they were doing. */
 export function describeError(err: unknown, context: ErrorContext): string {
@@ -30,6 +30,10 @@ export function describeError(err: unknown, context: ErrorContext): string {
       return 'Spark is not configured on this server: set SPARK_BASE_URL / SPARK_API_KEY and restart it.';
     case 'rate_limited':
       return `Slow down: ${err.message}.`;
+    case 'too_large':
+      return context === 'import' ? `Too big to import: ${err.message}.` : err.message;
+    case 'archive_refused':
+      return `The archive was refused and nothing was imported: ${err.message}.`;
     case 'stale':
       return 'The code under this suggestion changed since Spark wrote it, so it can no longer be applied.';
     default:
