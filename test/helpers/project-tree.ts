@@ -110,15 +110,29 @@ export function listFiles(dir: string, skip: string[] = []): string[] {
   return out.sort();
 }
 
-/** A tree of `count` source-like files totalling about `bytes` (benchmarks and the event-loop test). */
+/**
+ * A tree of `count` source-like files totalling about `bytes` (benchmarks and the event-loop test). Lines
+ * vary (seeded identifiers and numbers), so it compresses about as well as real code (3-5x), not 100x.
+ */
 export function syntheticTree(count: number, bytes: number): Record<string, string> {
   const files: Record<string, string> = {};
   const per = Math.max(1, Math.floor(bytes / count));
-  const line = 'export function handler(request: Request): Response { return respond(request, 200); }\n';
+  let seed = 42;
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return seed;
+  };
+  const words = ['request', 'response', 'user', 'order', 'cache', 'token', 'retry', 'handler', 'config', 'event'];
+  const word = () => words[rand() % words.length]!;
+  const ident = () => `${word()}${word()[0]!.toUpperCase()}${word().slice(1)}${rand() % 1000}`;
   for (let i = 0; i < count; i++) {
     const path = `src/module-${Math.floor(i / 50)}/file-${i}.ts`;
     let body = `// file ${i}\n`;
-    while (body.length + line.length <= per) body += line;
+    for (;;) {
+      const line = `export function ${ident()}(${word()}: ${ident()}): number { return ${rand() % 100000} + ${word()}.${ident()}; }\n`;
+      if (body.length + line.length > per) break;
+      body += line;
+    }
     files[path] = body;
   }
   return files;
