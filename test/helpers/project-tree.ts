@@ -122,7 +122,18 @@ export function syntheticTree(count: number, bytes: number): Record<string, stri
     seed = (seed * 1103515245 + 12345) >>> 0;
     return seed;
   };
-  const words = ['request', 'response', 'user', 'order', 'cache', 'token', 'retry', 'handler', 'config', 'event'];
+  const words = [
+    'request',
+    'response',
+    'user',
+    'order',
+    'cache',
+    'token',
+    'retry',
+    'handler',
+    'config',
+    'event',
+  ];
   const word = () => words[rand() % words.length]!;
   const ident = () => `${word()}${word()[0]!.toUpperCase()}${word().slice(1)}${rand() % 1000}`;
   for (let i = 0; i < count; i++) {
