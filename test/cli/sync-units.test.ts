@@ -47,7 +47,7 @@ describe('text edits and merges (IO-13, IO-15)', () => {
       ['hello world\n', 'hello brave world\n'],
       ['a\nb\nc\n', 'a\nB\nc\nd\n'],
       ['😀😀', '😀😃'],
-      ['x'.repeat(30_000) + 'tail', 'y'.repeat(10) + 'x'.repeat(30_000) + 'tail!'],
+      [`${'x'.repeat(30_000)}tail`, `${'y'.repeat(10)}${'x'.repeat(30_000)}tail!`],
       ['', 'new'],
       ['old', ''],
     ];

@@ -54,6 +54,7 @@ describe('openDatabase', () => {
         'client_bindings',
         'doc_snapshots',
         'doc_updates',
+        'imports',
         'invites',
         'members',
         'rooms',
