@@ -36,10 +36,12 @@ describe('SAFE-62: a big import never holds the event loop', () => {
       typist.edit('NOTES.md', (t) => t.insert(t.length, `${typed++}\n`));
       setTimeout(type, 20);
     };
+    const started = performance.now();
     const { result, stall } = await measureStall(async () => {
       type();
       return uploadArchive<ImportResponse>(server.url, room.roomId, people[1]!.token, archive);
     });
+    const durationMs = performance.now() - started;
     typing = false;
     expect(result.status).toBe(200);
     expect(result.body.created).toHaveLength(2000);
@@ -47,8 +49,12 @@ describe('SAFE-62: a big import never holds the event loop', () => {
     await reader.waitForText('NOTES.md', (t) => t.endsWith(`${typed - 1}\n`), 20_000);
     await reader.waitForText('src/module-39/file-1999.ts', (t) => t === tree['src/module-39/file-1999.ts']);
     expect(typed).toBeGreaterThan(5);
-    // This process runs the server and the test's clients; the bound is loose by design (no timing asserts).
-    expect(stall.maxMs).toBeLessThan(500);
+    // This process runs the server and the test's clients, on a machine other work shares. The bound is
+    // loose (500 ms), and relative on a busy machine: an import done in one turn stalls for about half of
+    // its duration, a sliced one for a small fraction of it, whatever the load slows both by.
+    expect({ stallMs: Math.round(stall.maxMs), durationMs: Math.round(durationMs) }).toSatisfy(
+      (r: { stallMs: number; durationMs: number }) => r.stallMs < Math.max(500, r.durationMs / 8),
+    );
     typist.destroy();
     reader.destroy();
   }, 120_000);
