@@ -5,8 +5,8 @@ import { bodyLimit } from 'hono/body-limit';
 import { apiPaths } from '../schema/protocol.ts';
 import { AppError } from './errors.ts';
 import { errorHandler } from './http/error-handler.ts';
-import { securityHeaders } from './http/security-headers.ts';
 import { isArchiveUpload } from './http/project-routes.ts';
+import { securityHeaders } from './http/security-headers.ts';
 import type { Logger } from './log.ts';
 
 export interface AppDeps {

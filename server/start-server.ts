@@ -178,7 +178,14 @@ export async function startServer(config: Config, options: StartOptions): Promis
       }),
       peopleRoutes({ rooms }),
       agentRoutes({ rooms, agent: agentService }),
-      projectRoutes({ rooms, registry: liveRegistry, imports, traces, uploadDir: join(config.dataDir, 'uploads'), now }),
+      projectRoutes({
+        rooms,
+        registry: liveRegistry,
+        imports,
+        traces,
+        uploadDir: join(config.dataDir, 'uploads'),
+        now,
+      }),
       syncRoutes({ rooms, registry: liveRegistry, log, sockets, allowedOrigins: config.allowedOrigins, now }),
     ],
   });

@@ -3,14 +3,15 @@ import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { attribution, runEvents, runMessages, runs, suggestions } from '../../schema/tables/agent.ts';
 import { clientBindings } from '../../schema/tables/client-bindings.ts';
 import { docSnapshots, docUpdates } from '../../schema/tables/docs.ts';
+import { imports } from '../../schema/tables/imports.ts';
 import { invites, members, rooms } from '../../schema/tables/rooms.ts';
 import type { RoomPurger } from '../auth/room-store.ts';
 import type { Database } from './database.ts';
 
 /**
  * Deletes a room's content from every table in one transaction: its documents (the code doc is named by
- * the room id, every other doc of the room by `roomId/...`), their clientID bindings and attribution, the
- * agent's runs, messages, suggestions and events, and its members and invites. The rooms row stays as the
+ * the room id, every other doc of the room by `roomId/...`), their clientID bindings, attribution and import
+ * records, the agent's runs, messages, suggestions and events, and its members and invites. The rooms row stays as the
  * tombstone. Runs only after the room is out of memory with nothing left to write (RoomService.deleteRoom).
  */
 export class SqliteRoomPurger implements RoomPurger {
@@ -26,6 +27,7 @@ export class SqliteRoomPurger implements RoomPurger {
       tx.delete(docSnapshots).where(docsOf(docSnapshots.docName, roomId)).run();
       tx.delete(clientBindings).where(docsOf(clientBindings.docName, roomId)).run();
       tx.delete(attribution).where(docsOf(attribution.docName, roomId)).run();
+      tx.delete(imports).where(docsOf(imports.docName, roomId)).run();
       const runIds = tx.select({ id: runs.id }).from(runs).where(eq(runs.roomId, roomId)).all();
       // In slices: SQLite bounds the number of parameters in one statement.
       for (let i = 0; i < runIds.length; i += 500) {

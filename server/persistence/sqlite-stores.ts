@@ -1,8 +1,8 @@
 import { type Database, openDatabase } from './database.ts';
 import { SqliteAgentStore } from './sqlite-agent-store.ts';
 import { SqliteDocStore } from './sqlite-doc-store.ts';
-import { SqliteRoomPurger } from './sqlite-room-purger.ts';
 import { SqliteImportStore } from './sqlite-import-store.ts';
+import { SqliteRoomPurger } from './sqlite-room-purger.ts';
 import { SqliteRoomStore } from './sqlite-room-store.ts';
 
 export interface SqliteStores {
