@@ -6,7 +6,7 @@ import { CODE_FILES_KEY } from '../../schema/protocol.ts';
 import type { AuthUser, RoomService } from '../auth/room-service.ts';
 import { AppError } from '../errors.ts';
 import { spoolUpload } from '../project/archive-upload.ts';
-import { type ExportFile, exportArchive } from '../project/export-archive.ts';
+import type { ExportFile } from '../project/export-archive.ts';
 import type { ImportService } from '../project/import-service.ts';
 import type { TraceService } from '../project/trace-service.ts';
 import type { RoomRegistry } from '../rooms/room-registry.ts';
@@ -96,6 +96,8 @@ export function projectRoutes(deps: ProjectRoutesDeps): Hono {
       } finally {
         release();
       }
+      // yazl and node-tar load on the first export, not at every server start.
+      const { exportArchive } = await import('../project/export-archive.ts');
       const stream = exportArchive(files, format, new Date(deps.now()));
       const name = `${safeFileName(room.name) || room.id}.${format}`;
       return new Response(Readable.toWeb(stream) as ReadableStream, {

@@ -9,11 +9,7 @@ import type { Logger } from '../log.ts';
 import type { Room } from '../rooms/room.ts';
 import type { RoomRegistry } from '../rooms/room-registry.ts';
 import type { ArchiveSource } from './archive-entries.ts';
-import { applyImport } from './import-apply.ts';
-import { planImport } from './import-plan.ts';
 import type { ImportStore } from './import-store.ts';
-import { openTarGzSource } from './tar-source.ts';
-import { openZipSource } from './zip-source.ts';
 
 export interface ImportServiceDeps {
   registry: RoomRegistry;
@@ -71,6 +67,13 @@ export class ImportService {
   }
 
   private async run(user: AuthUser, req: ImportRequest): Promise<ImportResponse> {
+    // The archive, diff and merge libraries load on the first import, not at every server start.
+    const [{ openZipSource }, { openTarGzSource }, { planImport }, { applyImport }] = await Promise.all([
+      import('./zip-source.ts'),
+      import('./tar-source.ts'),
+      import('./import-plan.ts'),
+      import('./import-apply.ts'),
+    ]);
     const source: ArchiveSource =
       req.format === 'zip'
         ? await openZipSource(req.file, this.deps.limits)
