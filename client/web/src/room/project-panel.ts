@@ -265,7 +265,7 @@ export class ProjectPanel {
                   },
                 },
               },
-              'Replace them with the uploaded files',
+              'Replace these files',
             ),
           ),
         r.skipped.length > 0 &&
