@@ -17,13 +17,14 @@ import { coldLoadScenario } from './scenarios/cold-load-scenario.ts';
 import { durabilityScenario } from './scenarios/durability-scenario.ts';
 import { fanOutScenario } from './scenarios/fan-out-scenario.ts';
 import { memoryScenario } from './scenarios/memory-scenario.ts';
+import { projectIoScenario } from './scenarios/project-io-scenario.ts';
 import type { Scenario, ScenarioContext } from './scenarios/scenario.ts';
 import { throughputScenario } from './scenarios/throughput-scenario.ts';
 
 const usage = `npm run bench [-- options]
 
   --quick                 ~1 minute smoke run (fewer sizes, shorter windows); results go to a temp file
-  --only=a,b              scenarios: ${'fan-out, throughput, memory, cold-load, durability, agent'}
+  --only=a,b              scenarios: ${'fan-out, throughput, memory, cold-load, durability, agent, project-io'}
   --contenders=a,b        ${contenderNames.join(', ')}
   --profile=NAME[:SCEN]   run contender NAME (in scenario SCEN, or all) under node --cpu-prof
   --threads=N             driver worker threads (default: cores)
@@ -38,6 +39,7 @@ const allScenarios: Scenario[] = [
   coldLoadScenario,
   durabilityScenario,
   agentScenario,
+  projectIoScenario,
 ];
 
 const { values: args } = parseArgs({

@@ -33,6 +33,12 @@ export const apiRoutes = {
   revertSuggestion: '/api/rooms/:roomId/suggestions/:suggestionId/revert',
   rejectSuggestion: '/api/rooms/:roomId/suggestions/:suggestionId/reject',
   blame: '/api/rooms/:roomId/blame',
+  people: '/api/rooms/:roomId/people',
+  person: '/api/rooms/:roomId/people/:userId',
+  importArchive: '/api/rooms/:roomId/import',
+  exportArchive: '/api/rooms/:roomId/export.:format',
+  trace: '/api/rooms/:roomId/trace',
+  importRules: '/api/import-rules',
   health: '/healthz',
 } as const;
 export type ApiRoute = keyof typeof apiRoutes;
@@ -69,6 +75,14 @@ export const apiPaths = {
   rejectSuggestion: ofSuggestion(apiRoutes.rejectSuggestion),
   blame: (roomId: string, file: string) =>
     `${fillRoute(apiRoutes.blame, { roomId })}?file=${encodeURIComponent(file)}`,
+  /** GET: the room's members; owners PATCH a person's role or DELETE (remove) them */
+  people: room(apiRoutes.people),
+  person: (roomId: string, userId: string) => fillRoute(apiRoutes.person, { roomId, userId }),
+  importArchive: room(apiRoutes.importArchive),
+  exportArchive: (roomId: string, format: 'zip' | 'tar.gz') =>
+    fillRoute(apiRoutes.exportArchive, { roomId, format }),
+  trace: room(apiRoutes.trace),
+  importRules: apiRoutes.importRules,
   health: apiRoutes.health,
 } as const;
 
@@ -144,6 +158,10 @@ export interface TokenClaims {
   /** user id */
   sub: string;
   room: string;
+  /**
+   * the role at join time, for display until the room is opened: the server always uses the member's
+   * current role (an owner may have changed it since), and RoomInfo.you says what it is now
+   */
   role: Role;
   name: string;
   /** expiry, seconds since the epoch */
@@ -183,8 +201,22 @@ export const errorCodes = {
   /** the action is allowed but needs the caller to confirm what it means (a partial hunk, someone's edit) */
   needs_confirmation: { status: 409, close: 4409 },
   too_large: { status: 413, close: 4413 },
+  /** a hostile or broken archive (zip slip, links, special files, duplicate or unreadable entries) */
+  archive_refused: { status: 422, close: 4422 },
   rate_limited: { status: 429, close: 4429 },
   identity_mismatch: { status: 403, close: 4430 },
+  /** an owner removed this person from the room: their token no longer opens it */
+  removed: { status: 403, close: 4411 },
+  /** an owner deleted the room: its content is gone, its links and tokens open nothing */
+  room_deleted: { status: 410, close: 4410 },
+  /** the room would be left without an owner (the last owner cannot be removed or downgraded) */
+  last_owner: { status: 409, close: 4409 },
+  /** the server holds its configured maximum of rooms */
+  room_limit_reached: { status: 403, close: 4403 },
+  /** a JSON route got a body that is not declared as JSON (a cross-site form or text/plain POST) */
+  unsupported_media_type: { status: 415, close: 4400 },
+  /** a WebSocket opened from a page of another origin */
+  bad_origin: { status: 403, close: 4403 },
   malformed_frame: { status: 400, close: 4400 },
   // 45xx: transient, the stock y-websocket client reconnects (a slow reader may catch up on a new socket)
   slow_reader: { status: 503, close: 4508 },
@@ -383,10 +415,36 @@ export interface JoinResponse {
 export interface RoomInfo {
   id: string;
   name: string;
+  /** the caller as the server sees them now (the role may differ from the one in their token) */
+  you: PublicUser;
   members: (PublicUser & { lastSeenAt: number })[];
+  /** people an owner removed: named so blame and run history can still say who wrote what */
+  former: { id: string; name: string }[];
   files: string[];
   policy: RoomPolicy;
   agent: { configured: boolean; model: string | null };
+}
+
+/** One member of a room as the people list shows it. */
+export interface PersonView extends PublicUser {
+  joinedAt: number;
+  lastSeenAt: number;
+}
+export interface PeopleResponse {
+  people: PersonView[];
+}
+/** Body of `PATCH /api/rooms/:id/people/:userId` (owners only). */
+export interface ChangeRoleRequest {
+  role: Role;
+}
+export interface ChangeRoleResponse {
+  person: PersonView;
+}
+export interface RemovePersonResponse {
+  removed: string;
+}
+export interface DeleteRoomResponse {
+  deleted: string;
 }
 
 export interface CreateRunRequest {
@@ -421,11 +479,36 @@ export interface BlameRange {
   suggestionId?: string;
   requestedBy?: string;
   acceptedBy?: string;
+  /** set when the line's text came in with an archive import (IO-7): `userId` imported it, at this time */
+  importId?: string;
+  importedAt?: number;
 }
 export interface BlameResponse {
   file: string;
   length: number;
   ranges: BlameRange[];
+}
+
+/** Answer of POST /api/rooms/:id/import (IO-1). */
+export interface ImportResponse {
+  importId: string;
+  format: 'zip' | 'tar.gz';
+  /** the folder the files went into ('' for the root) */
+  prefix: string;
+  /** new files, by room path */
+  created: string[];
+  /** existing files whose text was replaced (overwrite=true) */
+  updated: string[];
+  /** files already in the room with the same text */
+  unchanged: string[];
+  /** files left alone because something is already there (without overwrite=true: any existing file) */
+  conflicts: { path: string; reason: string }[];
+  /** files that stayed out, with why (a wholly ignored folder is listed once, e.g. `dist/`) */
+  skipped: { path: string; reason: string }[];
+  /** all skipped files, counted one by one (the list stops at 1,000) */
+  skippedCount: number;
+  /** bytes of text written */
+  bytes: number;
 }
 
 // ---------------------------------------------------------------------------------------------------------

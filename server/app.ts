@@ -5,6 +5,8 @@ import { bodyLimit } from 'hono/body-limit';
 import { apiPaths } from '../schema/protocol.ts';
 import { AppError } from './errors.ts';
 import { errorHandler } from './http/error-handler.ts';
+import { isArchiveUpload } from './http/project-routes.ts';
+import { securityHeaders } from './http/security-headers.ts';
 import type { Logger } from './log.ts';
 
 export interface AppDeps {
@@ -23,20 +25,22 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   app.onError(errorHandler(deps.log));
+  app.use('*', securityHeaders());
 
   app.get(apiPaths.health, (c) => {
     if (!deps.healthy()) return c.json({ ok: false, error: 'database is not open' }, 503);
     return c.json({ ok: true });
   });
 
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: deps.maxBodyBytes,
-      onError: () => {
-        throw new AppError('too_large', `request body is larger than ${deps.maxBodyBytes} bytes`);
-      },
-    }),
+  const jsonBodyLimit = bodyLimit({
+    maxSize: deps.maxBodyBytes,
+    onError: () => {
+      throw new AppError('too_large', `request body is larger than ${deps.maxBodyBytes} bytes`);
+    },
+  });
+  // Archive uploads are streamed to disk under their own cap (IO-1); every other body is JSON and small.
+  app.use('/api/*', (c, next) =>
+    isArchiveUpload(c.req.method, c.req.path) ? next() : jsonBodyLimit(c, next),
   );
   for (const routes of deps.routes) app.route('/', routes);
   app.all('/api/*', () => {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { defaultImportLimits, type ImportLimits } from '../schema/import-rules.ts';
 
 /** Limits enforced by the server; every one is configurable (DESIGN.md section 6). */
 export interface Limits {
@@ -19,6 +20,14 @@ export interface Limits {
   maxConcurrentLoads: number;
   /** prompts one person may send per minute */
   promptsPerMinute: number;
+  /** prompts one room may send per minute, whoever sends them (re-joining mints people, not prompts) */
+  roomPromptsPerMinute: number;
+  /** rooms the server holds at most (deleted rooms do not count) */
+  maxRooms: number;
+  /** rooms one client address may create per hour (creation with the admin token is not counted) */
+  roomsPerAddressPerHour: number;
+  /** joins (each mints a person) one client address may make per hour */
+  joinsPerAddressPerHour: number;
   /** agent runs streaming at once across the server */
   maxConcurrentRuns: number;
   /** update-log bytes since the last snapshot that trigger a compaction */
@@ -44,6 +53,10 @@ export const defaultLimits: Limits = {
   maxSyncRequestsPerSecond: 10,
   maxConcurrentLoads: 8,
   promptsPerMinute: 10,
+  roomPromptsPerMinute: 30,
+  maxRooms: 10_000,
+  roomsPerAddressPerHour: 20,
+  joinsPerAddressPerHour: 120,
   maxConcurrentRuns: 8,
   compactAfterBytes: 1024 * 1024,
   tokenTtlSeconds: 7 * 24 * 3600,
@@ -76,12 +89,50 @@ export interface Config {
   dataDir: string;
   secret: string;
   adminToken: string | null;
+  /**
+   * origins (scheme://host[:port]) whose pages may open sockets besides the server's own, for a reverse
+   * proxy that rewrites Host; a socket from any other page is refused (WEB-22)
+   */
+  allowedOrigins: string[];
+  /** take the client address from the last X-Forwarded-For entry (behind one reverse proxy) */
+  trustProxy: boolean;
   logLevel: string;
   limits: Limits;
+  /** caps of one archive or folder import (IO-3) */
+  imports: ImportLimits;
   agent: AgentConfig;
 }
 
 const intFrom = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
+const flag = z
+  .enum(['1', 'true', 'yes', '0', 'false', 'no', ''])
+  .default('')
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+const originList = z
+  .string()
+  .default('')
+  .transform((v, ctx) => {
+    const origins: string[] = [];
+    for (const item of v
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean)) {
+      let origin: string | null = null;
+      try {
+        const url = new URL(item);
+        if ((url.protocol === 'http:' || url.protocol === 'https:') && url.origin === item.replace(/\/$/, ''))
+          origin = url.origin;
+      } catch {
+        origin = null;
+      }
+      if (origin === null) {
+        ctx.addIssue({ code: 'custom', message: `${item} is not an origin like https://code.example.org` });
+        return z.NEVER;
+      }
+      origins.push(origin);
+    }
+    return origins;
+  });
 
 const envSchema = z.object({
   PORT: intFrom(8787).pipe(z.number().max(65535)),
@@ -89,6 +140,8 @@ const envSchema = z.object({
   SPARKROOM_DATA: z.string().min(1).default('./data'),
   SPARKROOM_SECRET: z.string().min(16, 'SPARKROOM_SECRET must be at least 16 characters').optional(),
   SPARKROOM_ADMIN_TOKEN: z.string().min(1).optional(),
+  SPARKROOM_ALLOWED_ORIGINS: originList,
+  SPARKROOM_TRUST_PROXY: flag,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SPARKROOM_MAX_FRAME_BYTES: intFrom(defaultLimits.maxFrameBytes),
   SPARKROOM_MAX_DOC_BYTES: intFrom(defaultLimits.maxDocBytes),
@@ -97,10 +150,20 @@ const envSchema = z.object({
   SPARKROOM_MAX_SYNC_REQUESTS_PER_SECOND: intFrom(defaultLimits.maxSyncRequestsPerSecond),
   SPARKROOM_MAX_CONCURRENT_LOADS: intFrom(defaultLimits.maxConcurrentLoads),
   SPARKROOM_PROMPTS_PER_MINUTE: intFrom(defaultLimits.promptsPerMinute),
+  SPARKROOM_ROOM_PROMPTS_PER_MINUTE: intFrom(defaultLimits.roomPromptsPerMinute),
+  SPARKROOM_MAX_ROOMS: intFrom(defaultLimits.maxRooms),
+  SPARKROOM_ROOMS_PER_ADDRESS_PER_HOUR: intFrom(defaultLimits.roomsPerAddressPerHour),
+  SPARKROOM_JOINS_PER_ADDRESS_PER_HOUR: intFrom(defaultLimits.joinsPerAddressPerHour),
   SPARKROOM_MAX_CONCURRENT_RUNS: intFrom(defaultLimits.maxConcurrentRuns),
   SPARKROOM_COMPACT_AFTER_BYTES: intFrom(defaultLimits.compactAfterBytes),
   SPARKROOM_TOKEN_TTL_SECONDS: intFrom(defaultLimits.tokenTtlSeconds),
   SPARKROOM_KEEPALIVE_MS: intFrom(defaultLimits.keepaliveMs),
+  SPARKROOM_IMPORT_MAX_FILE_BYTES: intFrom(defaultImportLimits.maxFileBytes),
+  SPARKROOM_IMPORT_MAX_BYTES: intFrom(defaultImportLimits.maxTotalBytes),
+  SPARKROOM_IMPORT_MAX_FILES: intFrom(defaultImportLimits.maxFiles),
+  SPARKROOM_IMPORT_MAX_ARCHIVE_BYTES: intFrom(defaultImportLimits.maxArchiveBytes),
+  SPARKROOM_IMPORT_MAX_UNPACKED_BYTES: intFrom(defaultImportLimits.maxUnpackedBytes),
+  SPARKROOM_IMPORT_MAX_ENTRIES: intFrom(defaultImportLimits.maxEntries),
   SPARK_API: z.enum(['responses', 'responses-ws', 'chat']).default('responses'),
   SPARK_BASE_URL: z.url().optional(),
   SPARK_API_KEY: z.string().min(1).optional(),
@@ -134,6 +197,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     dataDir,
     secret: e.SPARKROOM_SECRET ?? loadOrCreateSecret(dataDir),
     adminToken: e.SPARKROOM_ADMIN_TOKEN ?? null,
+    allowedOrigins: e.SPARKROOM_ALLOWED_ORIGINS,
+    trustProxy: e.SPARKROOM_TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     limits: {
       maxFrameBytes: e.SPARKROOM_MAX_FRAME_BYTES,
@@ -143,6 +208,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxSyncRequestsPerSecond: Math.max(1, e.SPARKROOM_MAX_SYNC_REQUESTS_PER_SECOND),
       maxConcurrentLoads: Math.max(1, e.SPARKROOM_MAX_CONCURRENT_LOADS),
       promptsPerMinute: e.SPARKROOM_PROMPTS_PER_MINUTE,
+      roomPromptsPerMinute: e.SPARKROOM_ROOM_PROMPTS_PER_MINUTE,
+      maxRooms: e.SPARKROOM_MAX_ROOMS,
+      roomsPerAddressPerHour: e.SPARKROOM_ROOMS_PER_ADDRESS_PER_HOUR,
+      joinsPerAddressPerHour: e.SPARKROOM_JOINS_PER_ADDRESS_PER_HOUR,
       maxConcurrentRuns: Math.max(1, e.SPARKROOM_MAX_CONCURRENT_RUNS),
       compactAfterBytes: e.SPARKROOM_COMPACT_AFTER_BYTES,
       tokenTtlSeconds: Math.max(60, e.SPARKROOM_TOKEN_TTL_SECONDS),
@@ -150,6 +219,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       keepaliveMs: Math.min(20_000, Math.max(1000, e.SPARKROOM_KEEPALIVE_MS)),
       steersPerMinute: e.SPARKROOM_STEERS_PER_MINUTE,
       maxSteersPerRun: e.SPARKROOM_MAX_STEERS_PER_RUN,
+    },
+    imports: {
+      maxFileBytes: Math.max(1, e.SPARKROOM_IMPORT_MAX_FILE_BYTES),
+      // An import never holds more text than the document limit could store.
+      maxTotalBytes: Math.max(1, Math.min(e.SPARKROOM_IMPORT_MAX_BYTES, e.SPARKROOM_MAX_DOC_BYTES)),
+      maxFiles: Math.max(1, e.SPARKROOM_IMPORT_MAX_FILES),
+      maxArchiveBytes: Math.max(1, e.SPARKROOM_IMPORT_MAX_ARCHIVE_BYTES),
+      maxUnpackedBytes: Math.max(1, e.SPARKROOM_IMPORT_MAX_UNPACKED_BYTES),
+      maxEntries: Math.max(1, e.SPARKROOM_IMPORT_MAX_ENTRIES),
     },
     agent: {
       api: e.SPARK_API,
@@ -168,10 +246,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 
 /** The signing key survives restarts (tokens stay valid) without the user having to set one. */
 function loadOrCreateSecret(dataDir: string): string {
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = join(dataDir, 'secret.key');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   const secret = randomBytes(32).toString('base64url');
-  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  // 0600 (WEB-24): whoever reads this key can sign tokens for every room. 'wx': never overwrite a key.
+  writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
   return secret;
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,17 +9,24 @@ import { AgentService } from './agent/agent-service.ts';
 import type { ModelProvider } from './agent/model-provider.ts';
 import { createProvider, type ProviderDeps } from './agent/providers/create-provider.ts';
 import { createApp } from './app.ts';
+import { KeyedRateLimiter } from './auth/rate-limiter.ts';
 import { RoomService } from './auth/room-service.ts';
 import type { Config } from './config.ts';
+import { AppError } from './errors.ts';
 import { agentRoutes } from './http/agent-routes.ts';
+import { peopleRoutes } from './http/people-routes.ts';
+import { projectRoutes } from './http/project-routes.ts';
 import { roomsRoutes } from './http/rooms-routes.ts';
 import { suggestionRoutes } from './http/suggestion-routes.ts';
 import type { Logger } from './log.ts';
 import { createSqliteStores } from './persistence/sqlite-stores.ts';
+import { ImportService } from './project/import-service.ts';
+import { TraceService } from './project/trace-service.ts';
 import { CommitQueue } from './rooms/commit-queue.ts';
 import { Room } from './rooms/room.ts';
 import { RoomRegistry } from './rooms/room-registry.ts';
 import { SuggestionService } from './suggestions/suggestion-service.ts';
+import { LiveSockets } from './sync/live-sockets.ts';
 import { syncRoutes } from './sync/sync-route.ts';
 
 export interface RunningServer {
@@ -28,6 +36,8 @@ export interface RunningServer {
   registry: RoomRegistry;
   agent: AgentService;
   suggestions: SuggestionService;
+  /** every open sync socket (AUTH-5..7: what access changes reach) */
+  sockets: LiveSockets;
   /** stops accepting, closes sockets with 1001, flushes every room, closes the database */
   close(): Promise<void>;
 }
@@ -45,6 +55,12 @@ export interface StartOptions {
 
 const defaultWebRoot = fileURLToPath(new URL('../client/web/dist', import.meta.url));
 
+/** The version in package.json, named in Agent Trace records as the tool that made them. */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8'));
+  return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+}
+
 /**
  * The composition root: config -> database -> stores -> services -> app -> listen. main.ts calls it with
  * the process environment; tests call it in-process with a temp data directory and port 0.
@@ -54,20 +70,41 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const now = options.now ?? Date.now;
   const stores = createSqliteStores(join(config.dataDir, 'sparkroom.db'));
   let dbOpen = true;
+  // A room deleted just before the process stopped may still have content: purge it before anything loads.
+  const purged = await stores.roomPurger.purgeUnfinished();
+  if (purged > 0) log.info({ rooms: purged }, 'purged rooms deleted before the last stop');
 
+  const sockets = new LiveSockets();
+  let agent: AgentService | null = null;
+  let registry: RoomRegistry | null = null;
   const rooms = new RoomService({
     store: stores.roomStore,
     secret: config.secret,
     tokenTtlSeconds: config.limits.tokenTtlSeconds,
     now,
+    purger: stores.roomPurger,
+    maxRooms: Math.max(1, config.limits.maxRooms),
+    events: {
+      roleChanged: (roomId, userId, role) => sockets.roleChanged(roomId, userId, role),
+      removed: (roomId, userId, message) => sockets.removed(roomId, userId, message),
+      roomDeleted: async (roomId, message) => {
+        const gone = new AppError('room_deleted', message);
+        sockets.roomDeleted(roomId, message);
+        await agent?.stopRoom(roomId, { id: '@server', name: 'room deleted', role: 'owner' });
+        await registry?.evict(roomId, gone.closeCode, gone.message);
+        log.info({ room: roomId }, 'room deleted');
+      },
+    },
   });
   // One group commit for the whole process: all rooms changed in a turn share one durable commit.
   const commits = new CommitQueue(stores.docStore, log);
-  const registry = new RoomRegistry({
+  registry = new RoomRegistry({
     maxConcurrentLoads: config.limits.maxConcurrentLoads,
     log,
-    loadRoom: (id, hooks) =>
-      Room.load({
+    loadRoom: async (id, hooks) => {
+      // A deleted room never loads again, even for a request that was checked just before the deletion.
+      await rooms.getRoom(id);
+      const room = await Room.load({
         id,
         docStore: stores.docStore,
         commits,
@@ -76,18 +113,21 @@ export async function startServer(config: Config, options: StartOptions): Promis
         log: log.child({ room: id }),
         now,
         ...hooks,
-      }),
+      });
+      return room;
+    },
   });
-  const provider =
-    options.provider === undefined ? createProvider(config.agent, options.providerDeps) : options.provider;
   const suggestions = new SuggestionService({
     registry,
     rooms,
     store: stores.suggestionStore,
+    imports: stores.importStore,
     log,
     now,
   });
-  const agent = new AgentService({
+  const provider =
+    options.provider === undefined ? createProvider(config.agent, options.providerDeps) : options.provider;
+  agent = new AgentService({
     registry,
     rooms,
     provider,
@@ -96,6 +136,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     log,
     now,
     promptsPerMinute: config.limits.promptsPerMinute,
+    roomPromptsPerMinute: config.limits.roomPromptsPerMinute,
     maxConcurrentRuns: config.limits.maxConcurrentRuns,
     maxOutputTokens: config.agent.maxOutputTokens,
     idleTimeoutMs: config.agent.idleTimeoutMs,
@@ -108,9 +149,29 @@ export async function startServer(config: Config, options: StartOptions): Promis
     maxSteersPerRun: config.limits.maxSteersPerRun,
   });
   const agentService = agent;
+  // Every room, as it loads: crashed runs recovered, staleness watched, the policy published.
   registry.onLoad((room) => {
     agentService.attach(room);
     suggestions.attach(room);
+  });
+  const liveRegistry = registry;
+  const hour = 3_600_000;
+  const imports = new ImportService({
+    registry,
+    rooms,
+    store: stores.importStore,
+    limits: config.imports,
+    maxDocBytes: config.limits.maxDocBytes,
+    log,
+    now,
+  });
+  const traces = new TraceService({
+    registry,
+    rooms,
+    attribution: stores.suggestionStore,
+    imports: stores.importStore,
+    toolVersion: packageVersion(),
+    now,
   });
 
   const app = createApp({
@@ -121,14 +182,35 @@ export async function startServer(config: Config, options: StartOptions): Promis
     routes: [
       roomsRoutes({
         rooms,
-        registry,
+        registry: liveRegistry,
         adminToken: config.adminToken,
         agentInfo: () => agentService.info,
         onPolicyChanged: (roomId, policy) => suggestions.publishPolicy(roomId, policy),
+        trustProxy: config.trustProxy,
+        now,
+        addressLimits: {
+          create: {
+            limiter: new KeyedRateLimiter({ limit: config.limits.roomsPerAddressPerHour, windowMs: hour }),
+            what: 'rooms created',
+          },
+          join: {
+            limiter: new KeyedRateLimiter({ limit: config.limits.joinsPerAddressPerHour, windowMs: hour }),
+            what: 'joins',
+          },
+        },
       }),
+      peopleRoutes({ rooms }),
       agentRoutes({ rooms, agent: agentService }),
       suggestionRoutes({ rooms, suggestions }),
-      syncRoutes({ rooms, registry, log }),
+      projectRoutes({
+        rooms,
+        registry: liveRegistry,
+        imports,
+        traces,
+        uploadDir: join(config.dataDir, 'uploads'),
+        now,
+      }),
+      syncRoutes({ rooms, registry: liveRegistry, log, sockets, allowedOrigins: config.allowedOrigins, now }),
     ],
   });
 
@@ -146,13 +228,19 @@ export async function startServer(config: Config, options: StartOptions): Promis
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  if (config.adminToken === null && !isLoopback(config.host)) {
+    log.warn(
+      { host: config.host },
+      `listening on ${config.host}, beyond this machine, without SPARKROOM_ADMIN_TOKEN: anyone who can reach it can create rooms. Set SPARKROOM_ADMIN_TOKEN (see README, "Exposing a server").`,
+    );
+  }
 
   let closing: Promise<void> | null = null;
   const close = () => {
     closing ??= (async () => {
       server.close();
       await agentService.close();
-      await registry.close(CLOSE_GOING_AWAY, 'server restarting');
+      await liveRegistry.close(CLOSE_GOING_AWAY, 'server restarting');
       for (const client of wss.clients) client.terminate();
       if ('closeAllConnections' in server) server.closeAllConnections();
       dbOpen = false;
@@ -160,5 +248,11 @@ export async function startServer(config: Config, options: StartOptions): Promis
     })();
     return closing;
   };
-  return { url, port, registry, agent: agentService, suggestions, close };
+  return { url, port, registry: liveRegistry, agent: agentService, suggestions, sockets, close };
+}
+
+/** 127.0.0.0/8, ::1 and localhost: addresses only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h) || /^::ffff:127\./.test(h);
 }

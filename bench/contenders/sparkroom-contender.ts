@@ -21,6 +21,11 @@ export const sparkroomContender: Contender = {
         SPARKROOM_DATA: opts.dataDir,
         SPARKROOM_SECRET: BENCH_SECRET,
         LOG_LEVEL: 'warn',
+        // Every bench client comes from 127.0.0.1: the per-address limits on creating rooms and joining
+        // would stop the room setup, not measure anything.
+        SPARKROOM_ROOMS_PER_ADDRESS_PER_HOUR: '1000000',
+        SPARKROOM_JOINS_PER_ADDRESS_PER_HOUR: '1000000',
+        SPARKROOM_MAX_ROOMS: '1000000',
         ...opts.env,
       },
       ready: /Sparkroom listening on http:\/\/[^\s]+:(\d+)/,

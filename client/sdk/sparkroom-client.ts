@@ -1,12 +1,19 @@
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
+import type { AgentTraceRecord } from '../../schema/agent-trace.ts';
+import { type ArchiveFormat, archiveContentTypes } from '../../schema/import-rules.ts';
+import type { ImportRulesResponse } from '../../schema/project-rest.ts';
 import {
   apiPaths,
   type BlameResponse,
+  type ChangeRoleResponse,
   CODE_FILES_KEY,
   type CreateRoomResponse,
   type CreateRunResponse,
+  type ImportResponse,
   type JoinResponse,
+  type PeopleResponse,
+  type PersonView,
   REVIEW_ROOM_KEY,
   REVIEW_RUNS_KEY,
   REVIEW_SUFFIX,
@@ -117,6 +124,29 @@ export class SparkroomClient {
     return body.invite;
   }
 
+  /** The room's members (everyone in it may ask). */
+  async people(): Promise<PersonView[]> {
+    return (await this.request<PeopleResponse>('GET', apiPaths.people(this.room()))).people;
+  }
+
+  /** Owners: gives a member another role; it applies to their open sockets at once. */
+  async changeRole(userId: string, role: Role): Promise<PersonView> {
+    const body = await this.request<ChangeRoleResponse>('PATCH', apiPaths.person(this.room(), userId), {
+      role,
+    });
+    return body.person;
+  }
+
+  /** Owners: removes a member; their sockets close (4411) and their token stops working. */
+  async removePerson(userId: string): Promise<void> {
+    await this.request('DELETE', apiPaths.person(this.room(), userId));
+  }
+
+  /** Owners: deletes the room and everything in it; everyone's sockets close (4410). */
+  async deleteRoom(): Promise<void> {
+    await this.request('DELETE', apiPaths.room(this.room()));
+  }
+
   async setPolicy(policy: RoomPolicy): Promise<RoomPolicy> {
     const body = await this.request<{ policy: RoomPolicy }>('PUT', apiPaths.policy(this.room()), policy);
     return body.policy;
@@ -168,6 +198,48 @@ export class SparkroomClient {
 
   blame(file: string): Promise<BlameResponse> {
     return this.request('GET', apiPaths.blame(this.room(), file));
+  }
+
+  /** The server's import caps and content types (GET /api/import-rules). */
+  importRules(): Promise<ImportRulesResponse> {
+    return this.request('GET', apiPaths.importRules, undefined, null);
+  }
+
+  /**
+   * Imports an archive into the room (IO-1). `body` is the archive: bytes, a Blob, or a stream (Node:
+   * pass `duplex: 'half'` semantics are handled here). Existing files are conflicts unless `overwrite`.
+   */
+  async importArchive(
+    body: BodyInit,
+    opts: { format: ArchiveFormat; prefix?: string; overwrite?: boolean },
+  ): Promise<ImportResponse> {
+    const query = new URLSearchParams();
+    if (opts.prefix) query.set('prefix', opts.prefix);
+    if (opts.overwrite) query.set('overwrite', 'true');
+    const path = `${apiPaths.importArchive(this.room())}${query.size > 0 ? `?${query}` : ''}`;
+    const res = await this.send(path, {
+      method: 'POST',
+      headers: {
+        'content-type': archiveContentTypes[opts.format][0]!,
+        ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+      },
+      body,
+      // A streamed body (Node) must say it is half-duplex; bytes and Blobs ignore this.
+      duplex: 'half',
+    } as RequestInit);
+    return (await res.json()) as ImportResponse;
+  }
+
+  /** The room's accepted code as an archive: the response, whose body streams (IO-10). */
+  exportArchive(format: ArchiveFormat): Promise<Response> {
+    return this.send(apiPaths.exportArchive(this.room(), format), {
+      headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
+    });
+  }
+
+  /** The room's provenance as an Agent Trace record (IO-11). */
+  trace(): Promise<AgentTraceRecord> {
+    return this.request('GET', apiPaths.trace(this.room()));
   }
 
   /**
@@ -225,6 +297,18 @@ export class SparkroomClient {
     const loc = globalThis.location;
     if (!loc) throw new Error('baseUrl is required outside a browser page');
     return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}`;
+  }
+
+  /** A raw call whose answer is not JSON (archives); non-2xx answers throw SparkroomError. */
+  private async send(path: string, init: RequestInit): Promise<Response> {
+    let res: Response;
+    try {
+      res = await this.fetchFn(this.baseUrl + path, init);
+    } catch (err) {
+      throw new SparkroomError('network', 'cannot reach the Sparkroom server', 0, { cause: err });
+    }
+    if (!res.ok) throw await SparkroomError.fromResponse(res);
+    return res;
   }
 
   private async request<T>(

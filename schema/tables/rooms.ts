@@ -9,6 +9,9 @@ export const rooms = sqliteTable('rooms', {
   name: text('name').notNull(),
   createdAt: integer('created_at').notNull(),
   policy: text('policy_json', { mode: 'json' }).$type<RoomPolicy>().notNull(),
+  // A deleted room keeps this row as a tombstone (its content is purged): old links and tokens get a
+  // clear "deleted" answer, and the live-room count that the room cap checks skips it.
+  deletedAt: integer('deleted_at'),
 });
 
 export const invites = sqliteTable(
@@ -42,6 +45,9 @@ export const members = sqliteTable(
     role: text('role').$type<Role>().notNull(),
     joinedAt: integer('joined_at').notNull(),
     lastSeenAt: integer('last_seen_at').notNull(),
+    // Set when an owner removed the person: their token stops working, but blame and run history can
+    // still name them.
+    removedAt: integer('removed_at'),
   },
   (t) => [primaryKey({ columns: [t.roomId, t.userId] })],
 );

@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { CODE_FILES_KEY, type CreateRunRequest, type RunView } from '../../schema/protocol.ts';
+import {
+  CODE_FILES_KEY,
+  type CreateRunRequest,
+  type PublicUser,
+  type RunView,
+} from '../../schema/protocol.ts';
 import { requirePermission } from '../auth/permissions.ts';
 import type { AuthUser, RoomService } from '../auth/room-service.ts';
 import { AppError } from '../errors.ts';
@@ -11,6 +16,7 @@ import type { ProposalPort } from '../suggestions/proposal-port.ts';
 import { AgentRun } from './agent-run.ts';
 import type { AgentStore, StoredRun } from './agent-store.ts';
 import type { ModelProvider } from './model-provider.ts';
+import { PromptAllowance } from './prompt-allowance.ts';
 
 export interface AgentServiceDeps {
   registry: RoomRegistry;
@@ -22,6 +28,8 @@ export interface AgentServiceDeps {
   log: Logger;
   now: () => number;
   promptsPerMinute: number;
+  /** prompts one room may send per minute, all its people together (SAFE-41) */
+  roomPromptsPerMinute?: number;
   maxConcurrentRuns: number;
   maxOutputTokens: number;
   /** a model stream silent for this long fails its run */
@@ -42,12 +50,16 @@ export class AgentService {
   private readonly deps: AgentServiceDeps;
   private readonly live = new Map<string, AgentRun>();
   private readonly slots: Semaphore;
-  private readonly promptTimes = new Map<string, number[]>();
   private readonly steerTimes = new Map<string, number[]>();
+  private readonly prompts: PromptAllowance;
 
   constructor(deps: AgentServiceDeps) {
     this.deps = deps;
     this.slots = new Semaphore(deps.maxConcurrentRuns);
+    this.prompts = new PromptAllowance({
+      perPersonPerMinute: deps.promptsPerMinute,
+      perRoomPerMinute: deps.roomPromptsPerMinute ?? Number.MAX_SAFE_INTEGER,
+    });
   }
 
   get info(): { configured: boolean; model: string | null } {
@@ -71,7 +83,7 @@ export class AgentService {
     if (!provider) {
       throw new AppError('agent_not_configured', 'agent not configured: set SPARK_BASE_URL / SPARK_API_KEY');
     }
-    this.takePromptSlot(user.id);
+    this.takePromptSlot(user);
     const { room, release } = await this.deps.registry.acquire(user.roomId);
     try {
       if (body.file !== undefined && !room.code.doc.getMap(CODE_FILES_KEY).has(body.file)) {
@@ -196,18 +208,18 @@ export class AgentService {
     times.set(userId, recent);
   }
 
-  private takePromptSlot(userId: string): void {
-    const now = this.deps.now();
-    const recent = (this.promptTimes.get(userId) ?? []).filter((t) => now - t < 60_000);
-    if (recent.length >= this.deps.promptsPerMinute) {
-      const waitS = Math.ceil((60_000 - (now - recent[0]!)) / 1000);
-      throw new AppError(
-        'rate_limited',
-        `prompt limit reached (${this.deps.promptsPerMinute}/min): try again in ${waitS}s`,
-      );
-    }
-    recent.push(now);
-    this.promptTimes.set(userId, recent);
+  /** SAFE-16, SAFE-41: per person and per room (prompt-allowance.ts). */
+  private takePromptSlot(user: AuthUser): void {
+    this.prompts.take(user.id, user.roomId, this.deps.now());
+  }
+
+  /** SAFE-43: the room is being deleted; interrupts its live runs and waits until they have ended. */
+  async stopRoom(roomId: string, by: PublicUser): Promise<void> {
+    const room = this.deps.registry.peek(roomId);
+    if (!room) return;
+    const runs = [...this.live.values()].filter((r) => this.deps.proposals.hasRun(room, r.id));
+    for (const run of runs) if (!run.isFinished) run.interrupt(by);
+    await Promise.allSettled(runs.map((r) => r.whenDone()));
   }
 
   async close(): Promise<void> {

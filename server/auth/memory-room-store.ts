@@ -8,6 +8,10 @@ import type { InviteRecord, MemberRecord, RoomRecord, RoomStore } from './room-s
  */
 export class MemoryRoomStore implements RoomStore {
   readonly #rooms = new Map<string, RoomRecord>();
+  /** room id -> when it was deleted (the tombstone) */
+  readonly #deleted = new Map<string, number>();
+  /** room id -> user id -> when they were removed */
+  readonly #removed = new Map<string, Map<string, number>>();
   /** by token; tokens are random and unique across rooms, as in the SQLite primary key */
   readonly #invites = new Map<string, InviteRecord>();
   /** room id -> user id -> member */
@@ -16,7 +20,8 @@ export class MemoryRoomStore implements RoomStore {
   readonly #bindings = new Map<string, Map<number, string>>();
 
   async createRoom(room: RoomRecord, invites: InviteRecord[]): Promise<void> {
-    if (this.#rooms.has(room.id)) throw new AppError('conflict', `room ${room.id} already exists`);
+    if (this.#rooms.has(room.id) || this.#deleted.has(room.id))
+      throw new AppError('conflict', `room ${room.id} already exists`);
     const liveRoles = new Set<Role>();
     for (const invite of invites) {
       checkInviteOf(room.id, invite);
@@ -34,6 +39,23 @@ export class MemoryRoomStore implements RoomStore {
   async getRoom(roomId: string): Promise<RoomRecord | null> {
     const room = this.#rooms.get(roomId);
     return room ? structuredClone(room) : null;
+  }
+
+  async wasDeleted(roomId: string): Promise<boolean> {
+    return this.#deleted.has(roomId);
+  }
+
+  async countRooms(): Promise<number> {
+    return this.#rooms.size;
+  }
+
+  async markDeleted(roomId: string, now: number): Promise<boolean> {
+    if (!this.#rooms.delete(roomId)) return false;
+    this.#deleted.set(roomId, now);
+    for (const invite of this.#invites.values()) {
+      if (invite.roomId === roomId && invite.revokedAt === null) invite.revokedAt = now;
+    }
+    return true;
   }
 
   async setPolicy(roomId: string, policy: RoomPolicy): Promise<void> {
@@ -85,7 +107,71 @@ export class MemoryRoomStore implements RoomStore {
   }
 
   async listMembers(roomId: string): Promise<MemberRecord[]> {
-    const members = [...(this.#members.get(roomId)?.values() ?? [])];
+    return this.#sortedMembers(roomId, false);
+  }
+
+  async findMember(roomId: string, userId: string): Promise<MemberRecord | null> {
+    const member = this.#members.get(roomId)?.get(userId);
+    return member && !this.#isRemoved(roomId, userId) ? { ...member } : null;
+  }
+
+  async wasRemoved(roomId: string, userId: string): Promise<boolean> {
+    return this.#isRemoved(roomId, userId);
+  }
+
+  async listRemovedMembers(roomId: string): Promise<MemberRecord[]> {
+    return this.#sortedMembers(roomId, true);
+  }
+
+  async changeMember(
+    roomId: string,
+    userId: string,
+    change: { role: Role } | { removedAt: number },
+  ): Promise<MemberRecord> {
+    const members = this.#members.get(roomId);
+    const current = members?.get(userId);
+    if (!members || !current || this.#isRemoved(roomId, userId)) {
+      throw new AppError('not_found', 'no such person in this room');
+    }
+    const staysOwner = 'role' in change && change.role === 'owner';
+    if (current.role === 'owner' && !staysOwner) {
+      const otherOwner = [...members.values()].some(
+        (m) => m.userId !== userId && m.role === 'owner' && !this.#isRemoved(roomId, m.userId),
+      );
+      if (!otherOwner) {
+        throw new AppError('last_owner', 'a room keeps at least one owner: make someone else owner first');
+      }
+    }
+    if ('role' in change) current.role = change.role;
+    else {
+      let removed = this.#removed.get(roomId);
+      if (!removed) {
+        removed = new Map();
+        this.#removed.set(roomId, removed);
+      }
+      removed.set(userId, change.removedAt);
+    }
+    return { ...current };
+  }
+
+  /** What purgeRoom does to this store's part of a room (the memory twin of SqliteRoomPurger). */
+  purge(roomId: string): void {
+    this.#members.delete(roomId);
+    this.#removed.delete(roomId);
+    for (const [token, invite] of this.#invites) if (invite.roomId === roomId) this.#invites.delete(token);
+    for (const name of this.#bindings.keys()) {
+      if (name === roomId || name.startsWith(`${roomId}/`)) this.#bindings.delete(name);
+    }
+  }
+
+  #isRemoved(roomId: string, userId: string): boolean {
+    return this.#removed.get(roomId)?.has(userId) ?? false;
+  }
+
+  #sortedMembers(roomId: string, removed: boolean): MemberRecord[] {
+    const members = [...(this.#members.get(roomId)?.values() ?? [])].filter(
+      (m) => this.#isRemoved(roomId, m.userId) === removed,
+    );
     return members
       .sort((a, b) => a.joinedAt - b.joinedAt || compareStrings(a.userId, b.userId))
       .map((m) => ({ ...m }));

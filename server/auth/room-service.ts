@@ -10,7 +10,7 @@ import {
   roles,
 } from '../../schema/protocol.ts';
 import { AppError } from '../errors.ts';
-import type { InviteRecord, MemberRecord, RoomRecord, RoomStore } from './room-store.ts';
+import type { InviteRecord, MemberRecord, RoomPurger, RoomRecord, RoomStore } from './room-store.ts';
 import { signToken, verifyToken } from './tokens.ts';
 
 export interface RoomServiceDeps {
@@ -18,11 +18,35 @@ export interface RoomServiceDeps {
   secret: string;
   tokenTtlSeconds: number;
   now: () => number;
+  /** told when someone's access changes, so their open sockets follow at once (AUTH-5, AUTH-7) */
+  events?: AccessEvents;
+  /** removes a deleted room's content; without one a deleted room keeps its content behind the tombstone */
+  purger?: RoomPurger;
+  /** rooms the server holds at most (live ones; deleted rooms do not count) */
+  maxRooms?: number;
+}
+
+/**
+ * What the rest of the server does when access changes. The composition root wires these to the open
+ * sockets (sync/), the agent and the room registry; auth/ only decides and stores.
+ */
+export interface AccessEvents {
+  /** a member's role changed: their open sockets go on with the new role */
+  roleChanged(roomId: string, userId: string, role: Role): void;
+  /** a member was removed: their open sockets close (4411) with `message` */
+  removed(roomId: string, userId: string, message: string): void;
+  /**
+   * The room is deleted (its tombstone is stored): close its sockets (4410) with `message`, stop its
+   * agent runs and unload it with every pending write flushed. Its storage is purged after this resolves.
+   */
+  roomDeleted(roomId: string, message: string): Promise<void>;
 }
 
 /** The authenticated caller of a command or socket. */
 export interface AuthUser extends PublicUser {
   roomId: string;
+  /** when the token expires, ms since the epoch: an open socket is closed then (AUTH-8) */
+  expiresAt: number;
 }
 
 /** Rooms, invites and personal tokens. Pure decisions over the RoomStore port; no HTTP here. */
@@ -34,6 +58,13 @@ export class RoomService {
   }
 
   async createRoom(name: string | undefined): Promise<CreateRoomResponse> {
+    const max = this.deps.maxRooms;
+    if (max !== undefined && (await this.deps.store.countRooms()) >= max) {
+      throw new AppError(
+        'room_limit_reached',
+        `this server holds its maximum of ${max} rooms: delete one, or ask its admin to raise SPARKROOM_MAX_ROOMS`,
+      );
+    }
     const now = this.deps.now();
     const room: RoomRecord = {
       id: randomBytes(9).toString('base64url'),
@@ -46,11 +77,15 @@ export class RoomService {
     return { roomId: room.id, name: room.name, invites: inviteMap(invites) };
   }
 
+  /** The live room; 404 when there is none, 410 when it was deleted. */
   async getRoom(roomId: string): Promise<RoomRecord> {
     const room = await this.deps.store.getRoom(roomId);
-    if (!room) throw new AppError('not_found', `room ${roomId} does not exist`);
     // Rooms stored before a policy field existed read as its default.
-    return { ...room, policy: completePolicy(room.policy) };
+    if (room) return { ...room, policy: completePolicy(room.policy) };
+    if (await this.deps.store.wasDeleted(roomId)) {
+      throw new AppError('room_deleted', 'this room was deleted by its owner');
+    }
+    throw new AppError('not_found', `room ${roomId} does not exist`);
   }
 
   /** Exchanges an invite and a display name for a personal token (a new member each time). */
@@ -82,12 +117,24 @@ export class RoomService {
     return { token, user, room: { id: room.id, name: room.name } };
   }
 
-  /** Verifies a personal token for this room. Throws 401 (bad token) or 403 (another room's token). */
-  authenticate(token: string | undefined | null, roomId: string): AuthUser {
+  /**
+   * Verifies a personal token for this room and finds its member as stored now. Throws 401 (bad or
+   * expired token, unknown member), 403 (another room's token; `removed` for a removed person), 404 (no
+   * such room) or 410 (deleted room). The role is the member's current one, not the token's (AUTH-5).
+   */
+  async authenticate(token: string | undefined | null, roomId: string): Promise<AuthUser> {
     if (!token) throw new AppError('unauthorized', 'a token is required');
     const claims = verifyToken(token, this.deps.secret, this.deps.now());
     if (claims.room !== roomId) throw new AppError('forbidden', 'this token is for another room');
-    return { id: claims.sub, name: claims.name, role: claims.role, roomId };
+    await this.getRoom(roomId);
+    const member = await this.deps.store.findMember(roomId, claims.sub);
+    if (!member) {
+      if (await this.deps.store.wasRemoved(roomId, claims.sub)) {
+        throw new AppError('removed', 'an owner removed you from this room');
+      }
+      throw new AppError('unauthorized', 'this token names nobody in this room; open your invite link again');
+    }
+    return { id: member.userId, name: member.name, role: member.role, roomId, expiresAt: claims.exp * 1000 };
   }
 
   async listInvites(roomId: string): Promise<Record<Role, string>> {
@@ -117,6 +164,44 @@ export class RoomService {
 
   async membersOf(roomId: string): Promise<MemberRecord[]> {
     return this.deps.store.listMembers(roomId);
+  }
+
+  async removedMembersOf(roomId: string): Promise<MemberRecord[]> {
+    return this.deps.store.listRemovedMembers(roomId);
+  }
+
+  /**
+   * AUTH-5: an owner changes a member's role. Takes effect at once: their REST calls and open sockets use
+   * the new role from now on. The last owner cannot be downgraded (409 last_owner).
+   */
+  async changeRole(roomId: string, userId: string, role: Role): Promise<MemberRecord> {
+    const member = await this.deps.store.changeMember(roomId, userId, { role });
+    this.deps.events?.roleChanged(roomId, userId, role);
+    return member;
+  }
+
+  /**
+   * AUTH-6: an owner removes a member. Their token stops working and their open sockets close with 4411.
+   * The last owner cannot be removed (409 last_owner). Invite links stay as they are (AUTH-3).
+   */
+  async removeMember(roomId: string, userId: string, by: PublicUser): Promise<MemberRecord> {
+    const member = await this.deps.store.changeMember(roomId, userId, { removedAt: this.deps.now() });
+    this.deps.events?.removed(roomId, userId, `${by.name} removed you from this room`);
+    return member;
+  }
+
+  /**
+   * SAFE-43: deletes a room. The tombstone is stored first, so from that moment every token and link of
+   * the room is refused (410); then its sockets close, its runs stop and it unloads with nothing left
+   * to write; only then is its content purged, so no late write can land after the purge.
+   */
+  async deleteRoom(roomId: string, by: PublicUser): Promise<void> {
+    if (!(await this.deps.store.markDeleted(roomId, this.deps.now()))) {
+      await this.getRoom(roomId); // says 404 or 410
+      throw new AppError('not_found', `room ${roomId} does not exist`);
+    }
+    await this.deps.events?.roomDeleted(roomId, `${by.name} deleted this room`);
+    await this.deps.purger?.purgeRoom(roomId);
   }
 
   async touch(roomId: string, userId: string): Promise<void> {

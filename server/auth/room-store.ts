@@ -31,7 +31,17 @@ export interface MemberRecord {
  */
 export interface RoomStore {
   createRoom(room: RoomRecord, invites: InviteRecord[]): Promise<void>;
+  /** a live room; null when there is none or it was deleted */
   getRoom(roomId: string): Promise<RoomRecord | null>;
+  /** true when the room existed and was deleted (its tombstone remains) */
+  wasDeleted(roomId: string): Promise<boolean>;
+  /** how many rooms exist and are not deleted (the room cap counts these) */
+  countRooms(): Promise<number>;
+  /**
+   * Marks a live room deleted (the tombstone) and revokes its invites, in one transaction. False when
+   * there was no live room with that id. Its content goes later, with RoomPurger.purgeRoom.
+   */
+  markDeleted(roomId: string, now: number): Promise<boolean>;
   setPolicy(roomId: string, policy: RoomPolicy): Promise<void>;
   /** the invite with this token in this room, revoked or not; null when there is none */
   findInvite(roomId: string, token: string): Promise<InviteRecord | null>;
@@ -41,7 +51,24 @@ export interface RoomStore {
   replaceInvite(roomId: string, role: Role, fresh: InviteRecord, now: number): Promise<void>;
   upsertMember(member: MemberRecord): Promise<void>;
   touchMember(roomId: string, userId: string, now: number): Promise<void>;
+  /** members who have not been removed, in join order */
   listMembers(roomId: string): Promise<MemberRecord[]>;
+  /** a member who has not been removed; null otherwise */
+  findMember(roomId: string, userId: string): Promise<MemberRecord | null>;
+  /** true when this user joined the room once and was removed since */
+  wasRemoved(roomId: string, userId: string): Promise<boolean>;
+  /** removed members, in join order (names for blame and run history) */
+  listRemovedMembers(roomId: string): Promise<MemberRecord[]>;
+  /**
+   * Changes a member's role, or removes them (`removedAt` set), in one transaction that refuses to leave
+   * the room without an owner: AppError 'last_owner'. AppError 'not_found' for no such (live) member.
+   * Returns the member as stored after the change.
+   */
+  changeMember(
+    roomId: string,
+    userId: string,
+    change: { role: Role } | { removedAt: number },
+  ): Promise<MemberRecord>;
   /**
    * Binds a Yjs clientID to a user for a document, first come first served. Returns the user id the
    * clientID is bound to after the call (the caller's, or the earlier owner's).
@@ -49,4 +76,17 @@ export interface RoomStore {
   bindClient(docName: string, clientId: number, userId: string): Promise<string>;
   /** all bindings of a document, for blame and for checking clientIDs after a restart */
   listClientBindings(docName: string): Promise<Map<number, string>>;
+}
+
+/**
+ * Removes everything stored for a room (documents, clientID bindings, agent history, members, invites),
+ * keeping only the rooms row as a tombstone. Implemented in persistence/, where every table is known.
+ */
+export interface RoomPurger {
+  purgeRoom(roomId: string): Promise<void>;
+  /**
+   * Purges every deleted room whose content is still stored (the process stopped between a room's
+   * tombstone and its purge). Called at start, before any room can load; returns how many it purged.
+   */
+  purgeUnfinished(): Promise<number>;
 }

@@ -41,20 +41,20 @@ export function agentRoutes(deps: AgentRoutesDeps): Hono {
     bearerUser(c, deps.rooms, roomIdParam(c.req.param('roomId')));
 
   app.post(apiRoutes.runs, async (c) => {
-    const caller = user(c);
+    const caller = await user(c);
     const body = await parseBody(c, createRunBody);
     const runId = await deps.agent.createRun(caller, body);
     return c.json({ runId }, 202);
   });
 
   app.post(apiRoutes.interrupt, async (c) => {
-    const caller = user(c);
+    const caller = await user(c);
     const run = await deps.agent.interrupt(caller, idParam(c.req.param('runId'), 'run'));
     return c.json({ runId: run.id, status: run.status, interruptedBy: run.interruptedBy }, 202);
   });
 
   app.post(apiRoutes.steer, async (c) => {
-    const caller = user(c);
+    const caller = await user(c);
     const body = await parseBody(c, steerBody);
     const run = await deps.agent.steer(caller, idParam(c.req.param('runId'), 'run'), body.text, body.mode);
     return c.json({ runId: run.id, status: run.status, steers: run.steers }, 202);

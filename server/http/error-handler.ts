@@ -18,6 +18,7 @@ export function errorHandler(log: Logger) {
     // A refused WebSocket upgrade is answered with status and headers only (no body), so the code travels
     // in a header as well; clients can tell "expired" from "revoked" from "forbidden".
     c.header('x-sparkroom-error', appErr.code);
+    if (appErr.retryAfterSeconds !== undefined) c.header('retry-after', String(appErr.retryAfterSeconds));
     const status = isHttpException ? (err as HTTPException).status : appErr.status;
     return c.json(appErr.toBody(), status as ContentfulStatusCode);
   };

@@ -4,6 +4,7 @@ import {
   apiRoutes,
   CODE_FILES_KEY,
   type CreateRoomResponse,
+  type DeleteRoomResponse,
   type JoinResponse,
   type RoomInfo,
   type RoomPolicy,
@@ -14,6 +15,7 @@ import type { RoomService } from '../auth/room-service.ts';
 import { AppError } from '../errors.ts';
 import type { RoomRegistry } from '../rooms/room-registry.ts';
 import { roomIdParam } from '../route-params.ts';
+import { type AddressLimit, takeAddressSlot } from './address-limit.ts';
 import { bearerUser } from './bearer-user.ts';
 import { parseBody } from './parse-body.ts';
 
@@ -22,7 +24,12 @@ export interface RoomsRoutesDeps {
   registry: RoomRegistry;
   adminToken: string | null;
   agentInfo: () => RoomInfo['agent'];
-  /** told after the policy changed (every open page follows it live) */
+  /** per-address limits on creating rooms and joining (SAFE-42, SAFE-44); none when absent */
+  addressLimits?: { create: AddressLimit; join: AddressLimit };
+  /** take the client address from X-Forwarded-For (SPARKROOM_TRUST_PROXY) */
+  trustProxy?: boolean;
+  now?: () => number;
+  /** told after the policy changed (every open page follows it live, WEB-11) */
   onPolicyChanged?: (roomId: string, policy: RoomPolicy) => void;
 }
 
@@ -45,12 +52,17 @@ const policyBody = z
 /** REST for rooms, invites, joins and policy (ROOM-1, AUTH-*). */
 export function roomsRoutes(deps: RoomsRoutesDeps): Hono {
   const app = new Hono();
+  const now = deps.now ?? Date.now;
+  const trustProxy = deps.trustProxy ?? false;
 
   app.post(apiRoutes.rooms, async (c) => {
-    if (deps.adminToken !== null && c.req.header('authorization') !== `Bearer ${deps.adminToken}`) {
+    const asAdmin = deps.adminToken !== null && c.req.header('authorization') === `Bearer ${deps.adminToken}`;
+    if (deps.adminToken !== null && !asAdmin) {
       throw new AppError('unauthorized', 'creating rooms needs the admin token on this server');
     }
     const body = await parseBody(c, createRoomBody);
+    // The admin is trusted to provision many rooms (a class); the cap still holds for everyone.
+    if (!asAdmin && deps.addressLimits) takeAddressSlot(c, deps.addressLimits.create, trustProxy, now());
     const created: CreateRoomResponse = await deps.rooms.createRoom(body.name);
     return c.json(created, 201);
   });
@@ -58,13 +70,15 @@ export function roomsRoutes(deps: RoomsRoutesDeps): Hono {
   app.post(apiRoutes.join, async (c) => {
     const roomId = roomIdParam(c.req.param('roomId'));
     const body = await parseBody(c, joinBody);
+    // Each join mints a person; bounding joins per address bounds the identities one client can make.
+    if (deps.addressLimits) takeAddressSlot(c, deps.addressLimits.join, trustProxy, now());
     const joined: JoinResponse = await deps.rooms.join(roomId, body.invite, body.name);
     return c.json(joined);
   });
 
   app.get(apiRoutes.room, async (c) => {
     const roomId = roomIdParam(c.req.param('roomId'));
-    const user = bearerUser(c, deps.rooms, roomId);
+    const user = await bearerUser(c, deps.rooms, roomId);
     const room = await deps.rooms.getRoom(roomId);
     await deps.rooms.touch(roomId, user.id);
     const { room: live, release } = await deps.registry.acquire(roomId);
@@ -80,10 +94,13 @@ export function roomsRoutes(deps: RoomsRoutesDeps): Hono {
       role: m.role,
       lastSeenAt: m.lastSeenAt,
     }));
+    const former = (await deps.rooms.removedMembersOf(roomId)).map((m) => ({ id: m.userId, name: m.name }));
     const info: RoomInfo = {
       id: room.id,
       name: room.name,
+      you: { id: user.id, name: user.name, role: user.role },
       members,
+      former,
       files,
       policy: room.policy,
       agent: deps.agentInfo(),
@@ -91,9 +108,20 @@ export function roomsRoutes(deps: RoomsRoutesDeps): Hono {
     return c.json(info);
   });
 
+  // SAFE-43: an owner deletes the room; its sockets close with 4410 and its content is purged.
+  app.delete(apiRoutes.room, async (c) => {
+    const roomId = roomIdParam(c.req.param('roomId'));
+    const user = await bearerUser(c, deps.rooms, roomId);
+    const room = await deps.rooms.getRoom(roomId);
+    requirePermission(user, 'manage', room.policy);
+    await deps.rooms.deleteRoom(roomId, user);
+    const answer: DeleteRoomResponse = { deleted: roomId };
+    return c.json(answer);
+  });
+
   app.get(apiRoutes.invites, async (c) => {
     const roomId = roomIdParam(c.req.param('roomId'));
-    const user = bearerUser(c, deps.rooms, roomId);
+    const user = await bearerUser(c, deps.rooms, roomId);
     const room = await deps.rooms.getRoom(roomId);
     requirePermission(user, 'manage', room.policy);
     return c.json({ invites: await deps.rooms.listInvites(roomId) });
@@ -102,7 +130,7 @@ export function roomsRoutes(deps: RoomsRoutesDeps): Hono {
   // Revoking an invite link issues a fresh one for the same role; people already in keep their tokens.
   app.delete(apiRoutes.invite, async (c) => {
     const roomId = roomIdParam(c.req.param('roomId'));
-    const user = bearerUser(c, deps.rooms, roomId);
+    const user = await bearerUser(c, deps.rooms, roomId);
     const role = roleParam.safeParse(c.req.param('role'));
     if (!role.success) throw new AppError('bad_request', 'role must be owner, editor or viewer');
     const room = await deps.rooms.getRoom(roomId);
@@ -113,7 +141,7 @@ export function roomsRoutes(deps: RoomsRoutesDeps): Hono {
 
   app.put(apiRoutes.policy, async (c) => {
     const roomId = roomIdParam(c.req.param('roomId'));
-    const user = bearerUser(c, deps.rooms, roomId);
+    const user = await bearerUser(c, deps.rooms, roomId);
     const room = await deps.rooms.getRoom(roomId);
     requirePermission(user, 'manage', room.policy);
     const body = await parseBody(c, policyBody);

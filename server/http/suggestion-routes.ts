@@ -20,36 +20,36 @@ export function suggestionRoutes(deps: SuggestionRoutesDeps): Hono {
     bearerUser(c, deps.rooms, roomIdParam(c.req.param('roomId')));
 
   app.get(apiRoutes.run, async (c) => {
-    const caller = user(c);
+    const caller = await user(c);
     return c.json(await deps.suggestions.getRun(caller, idParam(c.req.param('runId'), 'run')));
   });
 
   for (const decision of ['accept', 'reject'] as const) {
     app.post(decision === 'accept' ? apiRoutes.acceptRun : apiRoutes.rejectRun, async (c) => {
-      const caller = user(c);
+      const caller = await user(c);
       return c.json(await deps.suggestions.decideRun(caller, idParam(c.req.param('runId'), 'run'), decision));
     });
   }
 
   app.post(apiRoutes.acceptSuggestion, async (c) => {
-    const caller = user(c);
+    const caller = await user(c);
     const id = idParam(c.req.param('suggestionId'), 'suggestion');
     return c.json(await deps.suggestions.accept(caller, id, await parseBody(c, acceptSuggestionBody)));
   });
 
   app.post(apiRoutes.revertSuggestion, async (c) => {
-    const caller = user(c);
+    const caller = await user(c);
     const id = idParam(c.req.param('suggestionId'), 'suggestion');
     return c.json(await deps.suggestions.revert(caller, id, await parseBody(c, revertSuggestionBody)));
   });
 
   app.post(apiRoutes.rejectSuggestion, async (c) => {
-    const caller = user(c);
+    const caller = await user(c);
     return c.json(await deps.suggestions.reject(caller, idParam(c.req.param('suggestionId'), 'suggestion')));
   });
 
   app.get(apiRoutes.blame, async (c) => {
-    const caller = user(c);
+    const caller = await user(c);
     const file = c.req.query('file');
     if (!file || !isValidFilePath(file))
       throw new AppError('bad_request', 'file must be a valid relative path');

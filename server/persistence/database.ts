@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
@@ -36,6 +36,9 @@ export function openDatabase(file: string): Database {
 
   let sqlite: BetterSqlite3.Database;
   try {
+    // WEB-24: the database holds every room's code and the members' names; only this user may read it.
+    // SQLite gives the -wal and -shm files the database file's mode, so creating it 0600 covers them too.
+    if (!inMemory && !existsSync(path)) closeSync(openSync(path, 'a', 0o600));
     sqlite = new BetterSqlite3(path);
   } catch (err) {
     throw new Error(`cannot open database ${path}: ${reason(err)}`, { cause: err });
@@ -60,7 +63,7 @@ export function openDatabase(file: string): Database {
 function prepareDataDir(file: string): void {
   const dir = dirname(file);
   try {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (err) {
     throw new Error(`cannot create data directory ${dir}: ${reason(err)}`, { cause: err });
   }

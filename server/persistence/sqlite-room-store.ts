@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, count, eq, isNotNull, isNull, ne, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { type Role, type RoomPolicy, roles } from '../../schema/protocol.ts';
 import { clientBindings } from '../../schema/tables/client-bindings.ts';
@@ -30,11 +30,50 @@ export class SqliteRoomStore implements RoomStore {
   }
 
   async getRoom(roomId: string): Promise<RoomRecord | null> {
-    return this.#db.select().from(rooms).where(eq(rooms.id, roomId)).get() ?? null;
+    const row = this.#db
+      .select({ id: rooms.id, name: rooms.name, createdAt: rooms.createdAt, policy: rooms.policy })
+      .from(rooms)
+      .where(and(eq(rooms.id, roomId), isNull(rooms.deletedAt)))
+      .get();
+    return row ?? null;
+  }
+
+  async wasDeleted(roomId: string): Promise<boolean> {
+    const row = this.#db
+      .select({ id: rooms.id })
+      .from(rooms)
+      .where(and(eq(rooms.id, roomId), isNotNull(rooms.deletedAt)))
+      .get();
+    return row !== undefined;
+  }
+
+  async countRooms(): Promise<number> {
+    return this.#db.select({ n: count() }).from(rooms).where(isNull(rooms.deletedAt)).get()?.n ?? 0;
+  }
+
+  async markDeleted(roomId: string, now: number): Promise<boolean> {
+    return this.#db.transaction((tx) => {
+      // The tombstone keeps no name: nothing of a deleted room's content stays behind.
+      const updated = tx
+        .update(rooms)
+        .set({ deletedAt: now, name: '' })
+        .where(and(eq(rooms.id, roomId), isNull(rooms.deletedAt)))
+        .run();
+      if (updated.changes === 0) return false;
+      tx.update(invites)
+        .set({ revokedAt: now })
+        .where(and(eq(invites.roomId, roomId), isNull(invites.revokedAt)))
+        .run();
+      return true;
+    });
   }
 
   async setPolicy(roomId: string, policy: RoomPolicy): Promise<void> {
-    const updated = this.#db.update(rooms).set({ policy }).where(eq(rooms.id, roomId)).run();
+    const updated = this.#db
+      .update(rooms)
+      .set({ policy })
+      .where(and(eq(rooms.id, roomId), isNull(rooms.deletedAt)))
+      .run();
     if (updated.changes === 0) throw new AppError('not_found', `room ${roomId} does not exist`);
   }
 
@@ -62,7 +101,11 @@ export class SqliteRoomStore implements RoomStore {
     }
     checkInviteOf(roomId, fresh);
     this.#db.transaction((tx) => {
-      const room = tx.select({ id: rooms.id }).from(rooms).where(eq(rooms.id, roomId)).get();
+      const room = tx
+        .select({ id: rooms.id })
+        .from(rooms)
+        .where(and(eq(rooms.id, roomId), isNull(rooms.deletedAt)))
+        .get();
       if (!room) throw new AppError('not_found', `room ${roomId} does not exist`);
       // Revoke first: the partial unique index allows one live invite per role at any moment.
       tx.update(invites)
@@ -75,7 +118,11 @@ export class SqliteRoomStore implements RoomStore {
 
   async upsertMember(member: MemberRecord): Promise<void> {
     this.#db.transaction((tx) => {
-      const room = tx.select({ id: rooms.id }).from(rooms).where(eq(rooms.id, member.roomId)).get();
+      const room = tx
+        .select({ id: rooms.id })
+        .from(rooms)
+        .where(and(eq(rooms.id, member.roomId), isNull(rooms.deletedAt)))
+        .get();
       if (!room) throw new AppError('not_found', `room ${member.roomId} does not exist`);
       // Joining again updates the name, role and last sighting, but the first join date stays.
       tx.insert(members)
@@ -98,11 +145,71 @@ export class SqliteRoomStore implements RoomStore {
 
   async listMembers(roomId: string): Promise<MemberRecord[]> {
     return this.#db
-      .select()
+      .select(memberFields)
       .from(members)
-      .where(eq(members.roomId, roomId))
+      .where(and(eq(members.roomId, roomId), isNull(members.removedAt)))
       .orderBy(asc(members.joinedAt), asc(members.userId))
       .all();
+  }
+
+  async findMember(roomId: string, userId: string): Promise<MemberRecord | null> {
+    const row = this.#db
+      .select(memberFields)
+      .from(members)
+      .where(and(eq(members.roomId, roomId), eq(members.userId, userId), isNull(members.removedAt)))
+      .get();
+    return row ?? null;
+  }
+
+  async wasRemoved(roomId: string, userId: string): Promise<boolean> {
+    const row = this.#db
+      .select({ userId: members.userId })
+      .from(members)
+      .where(and(eq(members.roomId, roomId), eq(members.userId, userId), isNotNull(members.removedAt)))
+      .get();
+    return row !== undefined;
+  }
+
+  async listRemovedMembers(roomId: string): Promise<MemberRecord[]> {
+    return this.#db
+      .select(memberFields)
+      .from(members)
+      .where(and(eq(members.roomId, roomId), isNotNull(members.removedAt)))
+      .orderBy(asc(members.joinedAt), asc(members.userId))
+      .all();
+  }
+
+  async changeMember(
+    roomId: string,
+    userId: string,
+    change: { role: Role } | { removedAt: number },
+  ): Promise<MemberRecord> {
+    // One synchronous transaction: two owners demoting each other at once cannot both pass the check.
+    return this.#db.transaction((tx) => {
+      const live = and(eq(members.roomId, roomId), eq(members.userId, userId), isNull(members.removedAt));
+      const current = tx.select(memberFields).from(members).where(live).get();
+      if (!current) throw new AppError('not_found', 'no such person in this room');
+      const staysOwner = 'role' in change && change.role === 'owner';
+      if (current.role === 'owner' && !staysOwner) {
+        const others = tx
+          .select({ n: count() })
+          .from(members)
+          .where(
+            and(
+              eq(members.roomId, roomId),
+              eq(members.role, 'owner'),
+              isNull(members.removedAt),
+              ne(members.userId, userId),
+            ),
+          )
+          .get();
+        if ((others?.n ?? 0) === 0) {
+          throw new AppError('last_owner', 'a room keeps at least one owner: make someone else owner first');
+        }
+      }
+      tx.update(members).set(change).where(live).run();
+      return 'role' in change ? { ...current, role: change.role } : current;
+    });
   }
 
   async bindClient(docName: string, clientId: number, userId: string): Promise<string> {
@@ -135,6 +242,16 @@ function checkInviteOf(roomId: string, invite: InviteRecord): void {
     throw new Error(`an invite for room ${invite.roomId} was given to room ${roomId}`);
   }
 }
+
+/** A member row without the removal mark (MemberRecord). */
+const memberFields = {
+  roomId: members.roomId,
+  userId: members.userId,
+  name: members.name,
+  role: members.role,
+  joinedAt: members.joinedAt,
+  lastSeenAt: members.lastSeenAt,
+};
 
 /** Owner, editor, viewer: the order both stores list invites of the same age in. */
 const roleOrder = sql`CASE ${invites.role} ${sql.join(

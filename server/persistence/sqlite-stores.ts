@@ -1,6 +1,8 @@
 import { type Database, openDatabase } from './database.ts';
 import { SqliteAgentStore } from './sqlite-agent-store.ts';
 import { SqliteDocStore } from './sqlite-doc-store.ts';
+import { SqliteImportStore } from './sqlite-import-store.ts';
+import { SqliteRoomPurger } from './sqlite-room-purger.ts';
 import { SqliteRoomStore } from './sqlite-room-store.ts';
 import { SqliteSuggestionStore } from './sqlite-suggestion-store.ts';
 
@@ -10,6 +12,8 @@ export interface SqliteStores {
   roomStore: SqliteRoomStore;
   agentStore: SqliteAgentStore;
   suggestionStore: SqliteSuggestionStore;
+  roomPurger: SqliteRoomPurger;
+  importStore: SqliteImportStore;
   /** closes the database; call after the last write has settled (the stores are unusable afterwards) */
   close(): void;
 }
@@ -27,6 +31,8 @@ export function createSqliteStores(file: string): SqliteStores {
     roomStore: new SqliteRoomStore(database),
     agentStore: new SqliteAgentStore(database),
     suggestionStore: new SqliteSuggestionStore(database),
+    roomPurger: new SqliteRoomPurger(database),
+    importStore: new SqliteImportStore(database),
     close: () => database.close(),
   };
 }

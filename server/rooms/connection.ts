@@ -1,4 +1,4 @@
-import type { PublicUser } from '../../schema/protocol.ts';
+import type { PublicUser, Role } from '../../schema/protocol.ts';
 import { AppError } from '../errors.ts';
 import type { RoomSocket } from './room-socket.ts';
 
@@ -12,7 +12,8 @@ let nextConnId = 1;
  */
 export class Connection {
   readonly id = nextConnId++;
-  readonly user: PublicUser;
+  /** who it is; the role can change while the socket is open (an owner's decision, AUTH-5) */
+  user: PublicUser;
   readonly kind: DocKind;
   readonly socket: RoomSocket;
   /** awareness clientIDs this connection has published, removed when it closes */
@@ -28,6 +29,11 @@ export class Connection {
     this.kind = kind;
     this.socket = socket;
     this.lastSentAt = now;
+  }
+
+  /** From the next frame on, this socket reads and writes as `role`. */
+  setRole(role: Role): void {
+    this.user = { id: this.user.id, name: this.user.name, role };
   }
 
   /** Only writing roles change the code doc; nobody but the server writes the review doc. */

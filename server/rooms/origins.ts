@@ -9,7 +9,9 @@ export type TransactionOrigin =
   | { source: 'agent'; runId: string }
   | { source: 'accept'; suggestionId: string; runId: string; userId: string }
   | { source: 'revert'; suggestionId: string; runId: string; userId: string }
-  | { source: 'server'; reason: string };
+  | { source: 'server'; reason: string }
+  /** text brought in by an archive import (IO-7), inserted under the import's own clientID */
+  | { source: 'import'; importId: string; userId: string };
 
 export function isOrigin(value: unknown): value is TransactionOrigin {
   return typeof value === 'object' && value !== null && 'source' in value;

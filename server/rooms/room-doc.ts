@@ -38,6 +38,14 @@ export interface RoomDocDeps {
   onCommitted?: (updates: readonly PendingUpdate[]) => void;
 }
 
+/** How far a server restamp moves an awareness clock ahead (restampPresence). */
+const RESTAMP_CLOCK_STEP = 1000;
+
+/** The `user` the server writes into every awareness state of a connection (ROOM-8). */
+function stampOf(conn: Connection): AwarenessUser {
+  return { id: conn.user.id, name: conn.user.name, role: conn.user.role, color: colorFor(conn.user.id) };
+}
+
 export interface PendingUpdate {
   update: Uint8Array;
   origin: TransactionOrigin | null;
@@ -92,6 +100,11 @@ export class RoomDoc implements CommitTarget {
     roomDoc.storedBytes = stored.updates.reduce((n, u) => n + u.byteLength, 0);
     deps.bindings.reserve(roomDoc.doc.clientID);
     return roomDoc;
+  }
+
+  /** Stored size (snapshot + log) plus what is waiting: the measure the document size limit applies to. */
+  get storedSize(): number {
+    return this.storedBytes;
   }
 
   /** True when nothing is waiting to be written. */
@@ -240,12 +253,7 @@ export class RoomDoc implements CommitTarget {
 
   private handleAwareness(conn: Connection, update: Uint8Array): void {
     const entries = decodeAwarenessUpdate(update);
-    const stamp: AwarenessUser = {
-      id: conn.user.id,
-      name: conn.user.name,
-      role: conn.user.role,
-      color: colorFor(conn.user.id),
-    };
+    const stamp = stampOf(conn);
     const own: AwarenessEntry[] = [];
     for (const entry of entries) {
       // The stock client relays every awareness change it hears with the clock unchanged: others', and
@@ -269,6 +277,26 @@ export class RoomDoc implements CommitTarget {
     // change it hears, so counting echoes would let one busy (or flooding) participant get everyone closed.
     conn.countAwareness(this.deps.now(), this.deps.limits.maxAwarenessPerSecond);
     awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessUpdate(own), conn);
+  }
+
+  /**
+   * Stamps the connection's presence again with its user as it is now (after a role change) and relays it
+   * to everyone, its own client included. The clock jumps well ahead: the person's client takes a newer
+   * clock for its own clientID as its local state (so it learns its role), and one it may be sending at
+   * this moment has a smaller clock, so the server's stamp wins on both sides. That in-flight update is
+   * skipped as old, costing one cursor position at most.
+   */
+  restampPresence(conn: Connection): void {
+    const stamp = stampOf(conn);
+    const entries: AwarenessEntry[] = [];
+    for (const clientId of conn.awarenessIds) {
+      const state = this.awareness.getStates().get(clientId);
+      if (!state) continue;
+      const clock = (this.awareness.meta.get(clientId)?.clock ?? 0) + RESTAMP_CLOCK_STEP;
+      entries.push({ clientId, clock, state: { ...state, user: stamp } });
+    }
+    if (entries.length === 0) return;
+    awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessUpdate(entries), 'server');
   }
 
   /** Publishes (or with null removes) a server-owned participant such as the agent. */

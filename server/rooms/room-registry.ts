@@ -80,6 +80,8 @@ export class RoomRegistry {
         },
         (err: unknown) => {
           this.loading.delete(roomId);
+          // A room deleted while it was asked for is not a storage failure: say so (410, close 4410).
+          if (err instanceof AppError && err.code === 'room_deleted') throw err;
           this.deps.log.error({ err, room: roomId }, 'room load failed');
           // Nothing was written: a failed load never replaces what is stored.
           throw new AppError('storage_failed', `room ${roomId} could not be loaded`, { cause: err });
@@ -101,6 +103,21 @@ export class RoomRegistry {
 
   private forget(room: Room): void {
     if (this.loaded.get(room.id) === room) this.loaded.delete(room.id);
+    room.destroy();
+  }
+
+  /**
+   * Takes a room out of memory now (it was deleted): waits for a load in flight, closes its sockets with
+   * `code`, waits until everything applied is durable, and destroys it. A later acquire loads it anew, so
+   * the caller must first make loading it fail (the deleted room's tombstone does).
+   */
+  async evict(roomId: string, code: number, reason: string): Promise<void> {
+    await this.loading.get(roomId)?.catch(() => undefined);
+    const room = this.loaded.get(roomId);
+    if (!room) return;
+    this.loaded.delete(roomId);
+    room.closeAll(code, reason);
+    await room.whenFlushed();
     room.destroy();
   }
 

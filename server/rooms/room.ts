@@ -1,4 +1,4 @@
-import { type PublicUser, REVIEW_SUFFIX } from '../../schema/protocol.ts';
+import { type PublicUser, REVIEW_SUFFIX, type Role } from '../../schema/protocol.ts';
 import type { Limits } from '../config.ts';
 import { AppError, toAppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -165,6 +165,16 @@ export class Room {
       conn.close(appErr.closeCode, appErr.message);
       this.handleClose(conn);
     }
+  }
+
+  /**
+   * AUTH-5: the connection's person got another role. Their next frames count with it (a viewer's writes
+   * are dropped), and their presence is stamped again so everyone, them included, sees the new role.
+   */
+  changeRole(conn: Connection, role: Role): void {
+    if (conn.closed) return;
+    conn.setRole(role);
+    this.docOf(conn.kind).restampPresence(conn);
   }
 
   handleClose(conn: Connection): void {

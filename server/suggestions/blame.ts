@@ -2,11 +2,22 @@ import * as Y from 'yjs';
 import type { BlameRange } from '../../schema/protocol.ts';
 import type { AttributionRecord } from './suggestion-store.ts';
 
-type Author = { kind: 'human'; userId: string } | { kind: 'ai'; row: AttributionRecord };
+type Author =
+  | { kind: 'human'; userId: string; imported: ImportedBy | undefined }
+  | { kind: 'ai'; row: AttributionRecord };
+
+/** Text inserted by an archive import (IO-7): its clientID is the import's own. */
+export interface ImportedBy {
+  id: string;
+  userId: string;
+  at: number;
+}
 
 interface LineAcc {
   from: number;
   humans: Map<string, number>;
+  imported: ImportedBy | null;
+  importedChars: number;
   ai: AttributionRecord | null;
   aiChars: number;
   chars: number;
@@ -23,6 +34,7 @@ export function blameText(
   ytext: Y.Text,
   userOf: (client: number) => string | undefined,
   rows: readonly AttributionRecord[],
+  importOf: (client: number) => ImportedBy | undefined = () => undefined,
 ): BlameRange[] {
   const byClient = indexRows(rows);
   const lines: BlameRange[] = [];
@@ -34,13 +46,17 @@ export function blameText(
     const { client, clock } = item.id;
     const clientRows = byClient.get(client);
     for (let i = 0; i < str.length; i++) {
-      const author = authorOf(client, clock + i, clientRows, userOf);
+      const author = authorOf(client, clock + i, clientRows, userOf, importOf);
       acc.chars++;
       if (author.kind === 'ai') {
         acc.aiChars++;
         acc.ai ??= author.row;
       } else {
         acc.humans.set(author.userId, (acc.humans.get(author.userId) ?? 0) + 1);
+        if (author.imported) {
+          acc.importedChars++;
+          acc.imported ??= author.imported;
+        }
       }
       if (str.charCodeAt(i) === 10) {
         lines.push(finishLine(acc, index + i + 1));
@@ -69,6 +85,7 @@ function authorOf(
   clock: number,
   rows: AttributionRecord[] | undefined,
   userOf: (client: number) => string | undefined,
+  importOf: (client: number) => ImportedBy | undefined,
 ): Author {
   if (rows) {
     let lo = 0;
@@ -79,14 +96,18 @@ function authorOf(
       if (clock < row.clock) hi = mid - 1;
       else if (clock >= row.clock + row.length) lo = mid + 1;
       // Text a revert wrote back belongs to the person who reverted (REVIEW-5).
-      else return row.kind === 'human' ? { kind: 'human', userId: row.acceptedBy } : { kind: 'ai', row };
+      else
+        return row.kind === 'human'
+          ? { kind: 'human', userId: row.acceptedBy, imported: undefined }
+          : { kind: 'ai', row };
     }
   }
-  return { kind: 'human', userId: userOf(client) ?? 'unknown' };
+  const imported = importOf(client);
+  return { kind: 'human', userId: imported?.userId ?? userOf(client) ?? 'unknown', imported };
 }
 
 function newLine(from: number): LineAcc {
-  return { from, humans: new Map(), ai: null, aiChars: 0, chars: 0 };
+  return { from, humans: new Map(), imported: null, importedChars: 0, ai: null, aiChars: 0, chars: 0 };
 }
 
 function finishLine(acc: LineAcc, to: number): BlameRange {
@@ -104,6 +125,11 @@ function finishLine(acc: LineAcc, to: number): BlameRange {
     kind: acc.aiChars === 0 ? 'human' : acc.aiChars === acc.chars ? 'ai' : 'mixed',
   };
   if (mainHuman !== undefined) range.userId = mainHuman;
+  // A line that is mostly imported text says so; someone's later edits inside it do not hide that.
+  if (acc.imported && acc.imported.userId === mainHuman && acc.importedChars * 2 > acc.chars - acc.aiChars) {
+    range.importId = acc.imported.id;
+    range.importedAt = acc.imported.at;
+  }
   if (acc.ai) {
     range.runId = acc.ai.runId;
     range.suggestionId = acc.ai.suggestionId;
@@ -122,7 +148,8 @@ function mergeLines(lines: BlameRange[]): BlameRange[] {
       last.to === line.from &&
       last.kind === line.kind &&
       last.userId === line.userId &&
-      last.suggestionId === line.suggestionId
+      last.suggestionId === line.suggestionId &&
+      last.importId === line.importId
     ) {
       last.to = line.to;
     } else {

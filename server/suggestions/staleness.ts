@@ -28,7 +28,8 @@ export interface StalenessDeps {
 export function watchStaleness(room: Room, deps: StalenessDeps): void {
   room.code.doc.on('afterTransaction', (tr: Y.Transaction) => {
     const origin = isOrigin(tr.origin) ? tr.origin : null;
-    if (origin?.source !== 'connection' || tr.changed.size === 0) return;
+    // People's edits, and imports that overwrite files (IO-9), can take the text from under a suggestion.
+    if ((origin?.source !== 'connection' && origin?.source !== 'import') || tr.changed.size === 0) return;
     const suggestions = suggestionsMap(room.review.doc);
     if (suggestions.size === 0) return;
     // Only files this transaction touched can have lost their base text.

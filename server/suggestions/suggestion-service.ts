@@ -16,7 +16,7 @@ import type { Logger } from '../log.ts';
 import type { TransactionOrigin } from '../rooms/origins.ts';
 import type { Room } from '../rooms/room.ts';
 import type { RoomRegistry } from '../rooms/room-registry.ts';
-import { blameText } from './blame.ts';
+import { blameText, type ImportedBy } from './blame.ts';
 import {
   type AcceptOptions,
   acceptSuggestion,
@@ -35,6 +35,8 @@ export interface SuggestionServiceDeps {
   registry: RoomRegistry;
   rooms: RoomService;
   store: SuggestionStore;
+  /** archive imports of a document, so blame can say "imported by" (IO-7) */
+  imports?: { listImports(docName: string): Promise<(ImportedBy & { client: number })[]> };
   log: Logger;
   now: () => number;
   /** review-doc frame interval while a run streams, ms */
@@ -233,7 +235,15 @@ export class SuggestionService implements ProposalPort {
       const ytext = room.code.doc.getMap<Y.Text>(CODE_FILES_KEY).get(file);
       if (!ytext) throw new AppError('not_found', `no file ${file} in this room`);
       const rows = await this.deps.store.listAttribution(room.code.name);
-      const ranges = blameText(ytext, (client) => room.codeBindings.userOf(client), rows);
+      const imports = new Map(
+        (await this.deps.imports?.listImports(room.code.name))?.map((r) => [r.client, r]),
+      );
+      const ranges = blameText(
+        ytext,
+        (client) => room.codeBindings.userOf(client),
+        rows,
+        (client) => imports.get(client),
+      );
       return { file, length: ytext.length, ranges };
     });
   }

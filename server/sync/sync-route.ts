@@ -1,15 +1,17 @@
 import { upgradeWebSocket } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { WebSocket } from 'ws';
-import { REVIEW_SUFFIX, SYNC_PATH } from '../../schema/protocol.ts';
+import { REVIEW_SUFFIX, type Role, SYNC_PATH } from '../../schema/protocol.ts';
 import type { AuthUser, RoomService } from '../auth/room-service.ts';
 import { AppError, toAppError } from '../errors.ts';
+import { originAllowed } from '../http/origin-check.ts';
 import type { Logger } from '../log.ts';
 import type { Connection, DocKind } from '../rooms/connection.ts';
 import type { Room } from '../rooms/room.ts';
 import type { RoomRegistry } from '../rooms/room-registry.ts';
 import type { RoomSocket } from '../rooms/room-socket.ts';
 import { roomIdParam } from '../route-params.ts';
+import { LiveSockets } from './live-sockets.ts';
 
 export interface SyncRouteDeps {
   rooms: RoomService;
@@ -17,10 +19,17 @@ export interface SyncRouteDeps {
   log: Logger;
   /** frames queued per socket while its room loads; more closes the socket */
   maxQueuedFrames?: number;
+  /** the open sockets, for role changes, removals and room deletions; a private set when absent */
+  sockets?: LiveSockets;
+  /** origins besides the server's own whose pages may open sockets (SPARKROOM_ALLOWED_ORIGINS) */
+  allowedOrigins?: readonly string[];
+  now?: () => number;
 }
 
 /** How long a closing socket gets to finish the close handshake before it is cut (slow readers never do). */
 const CLOSE_GRACE_MS = 2000;
+/** setTimeout's largest delay; a token valid for longer is checked again when this passes */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * The y-websocket endpoints: `/sync/:roomId` (code doc) and `/sync/:roomId/review`. Authentication and
@@ -31,20 +40,33 @@ const CLOSE_GRACE_MS = 2000;
 export function syncRoutes(deps: SyncRouteDeps): Hono {
   const app = new Hono();
   const maxQueued = deps.maxQueuedFrames ?? 1000;
+  const sockets = deps.sockets ?? new LiveSockets();
+  const allowedOrigins = deps.allowedOrigins ?? [];
+  const now = deps.now ?? Date.now;
 
   // Events are created before the upgrade: a throw here becomes a 401/403/404 response, not a socket.
   const upgrade = (kind: DocKind) =>
     upgradeWebSocket(async (c) => {
+      // WEB-22: a browser page of another site may not open sockets here (checked before anything else).
+      const origin = c.req.header('origin');
+      if (origin !== undefined && !originAllowed(origin, c.req.header('host'), allowedOrigins)) {
+        throw new AppError(
+          'bad_origin',
+          `pages from ${origin.slice(0, 100)} may not open this server's rooms`,
+        );
+      }
       const roomId = roomIdParam(c.req.param('roomId'));
-      const user = deps.rooms.authenticate(c.req.query('token'), roomId);
-      await deps.rooms.getRoom(roomId);
+      // The room's existence and the member's current role and standing are checked here (AUTH-5..7).
+      const user = await deps.rooms.authenticate(c.req.query('token'), roomId);
       return {
         onOpen: (_event, ctx) => attach(ctx.raw as WebSocket, user, kind),
       };
     });
 
-  const attach = (ws: WebSocket, user: AuthUser, kind: DocKind): void => {
+  const attach = (ws: WebSocket, authUser: AuthUser, kind: DocKind): void => {
+    let user = authUser;
     let graceTimer: NodeJS.Timeout | null = null;
+    let expiryTimer: NodeJS.Timeout | null = null;
     const socket: RoomSocket = {
       send: (data) => ws.send(data),
       close: (code, reason) => {
@@ -77,9 +99,42 @@ export function syncRoutes(deps: SyncRouteDeps): Hono {
         }
       }
     });
+    // Access changes reach this socket through the directory, loaded room or not (AUTH-5..7, SAFE-43).
+    const closeWith = (code: number, reason: string) => {
+      if (room && conn) {
+        conn.close(code, reason);
+        room.handleClose(conn);
+      } else socket.close(code, reason);
+      gone = true;
+    };
+    const forget = sockets.add({
+      roomId: user.roomId,
+      userId: user.id,
+      setRole: (role: Role) => {
+        user = { ...user, role };
+        if (room && conn) room.changeRole(conn, role);
+      },
+      close: closeWith,
+    });
+    // AUTH-8: the token is checked again when it expires; the socket closes then (4401), not at the
+    // next reconnect days later.
+    const watchExpiry = () => {
+      const left = user.expiresAt - now();
+      if (left <= 0) {
+        const err = new AppError('unauthorized', 'your access expired: open your invite link again');
+        closeWith(err.closeCode, err.message);
+        return;
+      }
+      expiryTimer = setTimeout(watchExpiry, Math.min(left, MAX_TIMER_MS));
+      expiryTimer.unref();
+    };
+    watchExpiry();
+
     ws.on('close', () => {
       gone = true;
+      forget();
       if (graceTimer) clearTimeout(graceTimer);
+      if (expiryTimer) clearTimeout(expiryTimer);
       if (room && conn) room.handleClose(conn);
     });
     ws.on('error', (err) => deps.log.debug({ err, user: user.id }, 'socket error'));

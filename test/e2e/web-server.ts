@@ -7,7 +7,7 @@ import { loadConfig } from '../../server/config.ts';
 import { silentLogger } from '../../server/log.ts';
 import { type RunningServer, startServer } from '../../server/start-server.ts';
 import { CHROMIUM_PATH, chromiumAvailable, launchBrowser, type TestBrowser } from '../helpers/browser.ts';
-import { TEST_SECRET } from '../helpers/test-server.ts';
+import { MANY_CLIENTS_FROM_ONE_ADDRESS, TEST_SECRET } from '../helpers/test-server.ts';
 
 const viteConfig = fileURLToPath(new URL('../../client/web/vite.config.ts', import.meta.url));
 
@@ -42,6 +42,7 @@ export async function startWebTestServer(
     SPARKROOM_DATA: dataDir,
     SPARKROOM_SECRET: TEST_SECRET,
     LOG_LEVEL: 'silent',
+    ...MANY_CLIENTS_FROM_ONE_ADDRESS,
     ...env,
   });
   const running = await startServer(config, { log: silentLogger, webRoot });

@@ -204,8 +204,12 @@ describe('REST input: invalid JSON, out-of-range fields and path traversal on ev
         `/api/rooms/${bad}/join`,
         `${roomPath()}/runs/${bad}`,
         `${roomPath()}/suggestions/${bad}/accept`,
+        `/api/rooms/${bad}/import`,
+        `/api/rooms/${bad}/export.zip`,
+        `/api/rooms/${bad}/trace`,
       ]) {
-        const method = path.endsWith('/join') || path.endsWith('/accept') ? 'POST' : 'GET';
+        const method =
+          path.endsWith('/join') || path.endsWith('/accept') || path.endsWith('/import') ? 'POST' : 'GET';
         const res = await api<ErrorBody>(room.server.url, method, path, {
           token: owner,
           ...(method === 'POST' ? { body: { invite: 'x', name: 'y' } } : {}),

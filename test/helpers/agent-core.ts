@@ -96,7 +96,7 @@ export async function startAgentCore(files: Record<string, string>): Promise<Age
   const people = {} as Record<Role, AuthUser>;
   for (const role of ['owner', 'editor', 'viewer'] as const) {
     const joined = await rooms.join(created.roomId, created.invites[role], role);
-    people[role] = { ...joined.user, roomId: created.roomId };
+    people[role] = { ...joined.user, roomId: created.roomId, expiresAt: Date.now() + 3_600_000 };
   }
   // The room stays loaded for the whole test, as if someone had it open.
   const { room: loaded, release } = await registry.acquire(created.roomId);

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { TEST_SECRET } from './test-server.ts';
+import { MANY_CLIENTS_FROM_ONE_ADDRESS, TEST_SECRET } from './test-server.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const LISTENING = /Sparkroom listening on (http:\/\/\S+)/;
@@ -47,6 +47,7 @@ export function startChildServer(opts: ChildServerOptions): Promise<ChildServer>
       SPARKROOM_DATA: opts.dataDir,
       SPARKROOM_SECRET: TEST_SECRET,
       LOG_LEVEL: 'silent',
+      ...MANY_CLIENTS_FROM_ONE_ADDRESS,
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

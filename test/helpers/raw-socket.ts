@@ -67,10 +67,16 @@ export class UpgradeRefused extends Error {
   }
 }
 
-/** Opens a raw socket; rejects with UpgradeRefused when the server answers the upgrade with an HTTP error. */
-export function openRawClient(url: string): Promise<RawClient> {
+/**
+ * Opens a raw socket; rejects with UpgradeRefused when the server answers the upgrade with an HTTP error.
+ * `headers` go with the upgrade request (an Origin, as a browser page would send).
+ */
+export function openRawClient(
+  url: string,
+  opts: { headers?: Record<string, string> } = {},
+): Promise<RawClient> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
+    const ws = new WebSocket(url, { headers: opts.headers ?? {} });
     ws.binaryType = 'nodebuffer';
     ws.once('unexpected-response', (req, res: IncomingMessage) => {
       readBody(res).then(
@@ -94,9 +100,12 @@ export function openRawClient(url: string): Promise<RawClient> {
 }
 
 /** Expects the upgrade to be refused; resolves with the refusal, rejects if a socket opened. */
-export async function expectRefusedUpgrade(url: string): Promise<UpgradeRefused> {
+export async function expectRefusedUpgrade(
+  url: string,
+  opts: { headers?: Record<string, string> } = {},
+): Promise<UpgradeRefused> {
   try {
-    const client = await openRawClient(url);
+    const client = await openRawClient(url, opts);
     client.close();
   } catch (err) {
     if (err instanceof UpgradeRefused) return err;

@@ -1,12 +1,23 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ImportLimits } from '../../schema/import-rules.ts';
 import type { CreateRoomResponse, JoinResponse, Role } from '../../schema/protocol.ts';
 import { type Config, type Limits, loadConfig } from '../../server/config.ts';
 import { silentLogger } from '../../server/log.ts';
 import { type RunningServer, type StartOptions, startServer } from '../../server/start-server.ts';
 
 export const TEST_SECRET = 'test-secret-0123456789abcdef';
+
+/**
+ * Every test client comes from 127.0.0.1, so the per-address limits on creating rooms and joining
+ * (SAFE-42, SAFE-44) would throttle whole suites; servers started for tests lift them unless a test sets
+ * its own (the tests of those limits do).
+ */
+export const MANY_CLIENTS_FROM_ONE_ADDRESS: Record<string, string> = {
+  SPARKROOM_ROOMS_PER_ADDRESS_PER_HOUR: '1000000',
+  SPARKROOM_JOINS_PER_ADDRESS_PER_HOUR: '1000000',
+};
 
 export interface TestServer extends RoomsApi {
   url: string;
@@ -21,6 +32,7 @@ export interface TestServer extends RoomsApi {
 
 export interface TestServerOptions {
   limits?: Partial<Limits>;
+  imports?: Partial<ImportLimits>;
   env?: Record<string, string>;
   /** reuse a data directory (restart tests) */
   dataDir?: string;
@@ -36,9 +48,14 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     SPARKROOM_DATA: dataDir,
     SPARKROOM_SECRET: TEST_SECRET,
     LOG_LEVEL: 'silent',
+    ...MANY_CLIENTS_FROM_ONE_ADDRESS,
     ...opts.env,
   });
-  const config: Config = { ...base, limits: { ...base.limits, ...opts.limits } };
+  const config: Config = {
+    ...base,
+    limits: { ...base.limits, ...opts.limits },
+    imports: { ...base.imports, ...opts.imports },
+  };
   const running = await startServer(config, { log: silentLogger, webRoot: null, ...opts.start });
   const url = running.url;
   return {

@@ -44,7 +44,7 @@ describe('rooms REST API (ROOM-1, AUTH-1, AUTH-2)', () => {
     expect(Object.keys(res.body.invites).sort()).toEqual(['editor', 'owner', 'viewer']);
     expect(new Set(invites).size).toBe(3);
 
-    const unnamed = await api<CreateRoomResponse>(server.url, 'POST', apiPaths.rooms);
+    const unnamed = await api<CreateRoomResponse>(server.url, 'POST', apiPaths.rooms, { body: {} });
     expect(unnamed.status).toBe(201);
     expect(unnamed.body.name).toBe('Untitled room');
     expect(unnamed.body.roomId).not.toBe(res.body.roomId);

@@ -1,16 +1,94 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ErrorBody, RunView } from '../../schema/protocol.ts';
+import { apiPaths, type ErrorBody, type Role, type RoomInfo, type RunView } from '../../schema/protocol.ts';
 import { type AgentRoom, PATCH_REPLY, startAgentRoom, waitRunStatus } from '../helpers/agent-room.ts';
-import { api } from '../helpers/test-server.ts';
+import { measureStall } from '../helpers/event-loop-stall.ts';
+import { api, startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { connectClient, whenSynced, type YClient } from '../helpers/y-client.ts';
 
 describe('agent limits under load (AGENT-10)', () => {
   let room: AgentRoom | null = null;
+  let plain: TestServer | null = null;
   const extra: YClient[] = [];
   afterEach(async () => {
     for (const c of extra.splice(0)) c.destroy();
     await room?.close();
+    await plain?.close();
     room = null;
+    plain = null;
+  });
+
+  it('SAFE-41: re-joining with the same invite mints a person, not a fresh allowance: the room is counted too', async ({
+    annotate,
+  }) => {
+    room = await startAgentRoom({
+      env: { SPARKROOM_PROMPTS_PER_MINUTE: '2', SPARKROOM_ROOM_PROMPTS_PER_MINUTE: '5' },
+    });
+    room.fake.setHandler(() => ({ text: 'Nothing to change.\n' }));
+    const owner = room.people[0]!;
+    const invites = await api<{ invites: Record<Role, string> }>(
+      room.server.url,
+      'GET',
+      apiPaths.invites(room.roomId),
+      { token: owner.token },
+    );
+    // Someone with the editor link joins again and again, a new person each time, two prompts each.
+    const statuses: number[] = [];
+    let last: ErrorBody | null = null;
+    for (let i = 0; i < 6; i++) {
+      const me = await room.server.join(room.roomId, invites.body.invites.editor, `again-${i}`);
+      for (let j = 0; j < 2; j++) {
+        const res = await room.post<ErrorBody>(me.token, '/runs', { prompt: `p${i}.${j}` });
+        statuses.push(res.status);
+        if (res.status === 429) last = res.body;
+      }
+    }
+    expect(statuses).toEqual([202, 202, 202, 202, 202, 429, 429, 429, 429, 429, 429, 429]);
+    expect(last?.error.code).toBe('rate_limited');
+    expect(last?.error.message).toMatch(
+      /this room's prompt limit reached \(5\/min for everyone in it\): try again in \d+s/,
+    );
+    // Another room has its own allowance.
+    const second = await room.server.roomWith(['editor']);
+    const elsewhere = await api(room.server.url, 'POST', apiPaths.runs(second.room.roomId), {
+      token: second.people[0]!.token,
+      body: { prompt: 'mine' },
+    });
+    expect(elsewhere.status).toBe(202);
+    await annotate(`6 re-joins x 2 prompts at 2/person, 5/room per minute: ${statuses.join(',')}`);
+  });
+
+  it('SAFE-44: one client address joins at most SPARKROOM_JOINS_PER_ADDRESS_PER_HOUR times, so it cannot mint people without bound', async ({
+    annotate,
+  }) => {
+    plain = await startTestServer({ env: { SPARKROOM_JOINS_PER_ADDRESS_PER_HOUR: '5' } });
+    const s = plain;
+    const created = await s.createRoom('joined a lot');
+    const { result, stall } = await measureStall(async () => {
+      const out: { status: number; body: unknown }[] = [];
+      for (let i = 0; i < 100; i++) {
+        out.push(
+          await api(s.url, 'POST', apiPaths.join(created.roomId), {
+            body: { invite: created.invites.owner, name: `n${i}` },
+          }),
+        );
+      }
+      return out;
+    });
+    const statuses = result.map((r) => r.status);
+    expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
+    expect(new Set(statuses.slice(5))).toEqual(new Set([429]));
+    const refused = result[5]!.body as ErrorBody;
+    expect(refused.error.code).toBe('rate_limited');
+    expect(refused.error.message).toMatch(
+      /too many joins from your address \(5 per hour\): try again in \d+s/,
+    );
+    const token = (result[0]!.body as { token: string }).token;
+    const info = await api<RoomInfo>(s.url, 'GET', apiPaths.room(created.roomId), { token });
+    expect(info.body.members).toHaveLength(5);
+    expect(stall.maxMs).toBeLessThan(500);
+    await annotate(
+      `100 joins from one address at 5/hour: 5 people minted; worst event-loop stall ${stall.maxMs.toFixed(1)} ms`,
+    );
   });
 
   it('SAFE-16: one person gets exactly SPARKROOM_PROMPTS_PER_MINUTE prompts of a concurrent burst, the rest 429 with the wait; others are unaffected', async ({

@@ -30,7 +30,11 @@ describe('openDatabase', () => {
     expect(sqlite.pragma('busy_timeout', { simple: true })).toBeGreaterThan(0);
     expect(sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(() =>
-      sqlite.prepare("INSERT INTO members VALUES ('no-such-room', 'u', 'n', 'editor', 1, 1)").run(),
+      sqlite
+        .prepare(
+          "INSERT INTO members (room_id, user_id, name, role, joined_at, last_seen_at) VALUES ('no-such-room', 'u', 'n', 'editor', 1, 1)",
+        )
+        .run(),
     ).toThrow(/FOREIGN KEY/);
   });
 
@@ -50,6 +54,7 @@ describe('openDatabase', () => {
         'client_bindings',
         'doc_snapshots',
         'doc_updates',
+        'imports',
         'invites',
         'members',
         'rooms',
@@ -66,7 +71,9 @@ describe('openDatabase', () => {
   it('migrates once: reopening an existing file keeps its rows', () => {
     const file = join(dir, 'a.db');
     const first = open(file);
-    first.sqlite.prepare("INSERT INTO rooms VALUES ('r', 'n', 1, '{}')").run();
+    first.sqlite
+      .prepare("INSERT INTO rooms (id, name, created_at, policy_json) VALUES ('r', 'n', 1, '{}')")
+      .run();
     first.close();
     const second = open(file);
     expect(second.sqlite.prepare('SELECT count(*) AS n FROM rooms').get()).toEqual({ n: 1 });

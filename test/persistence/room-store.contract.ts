@@ -210,5 +210,67 @@ export function roomStoreContract(name: string, makeStore: () => Promise<RoomSto
       expect((await store.listMembers('r1'))[0]?.name).toBe('User u1');
       expect(await store.listClientBindings('r1')).toEqual(new Map());
     });
+
+    it('AUTH-5/AUTH-6: changes a role, removes a member, and never leaves a room without an owner', async () => {
+      await store.createRoom(room('r1'), threeInvites('r1'));
+      await store.upsertMember(member('r1', 'ada', 1000, { role: 'owner' }));
+      await store.upsertMember(member('r1', 'bob', 1001));
+      await store.upsertMember(member('r1', 'cy', 1002, { role: 'viewer' }));
+
+      expect(await store.changeMember('r1', 'bob', { role: 'viewer' })).toMatchObject({
+        userId: 'bob',
+        role: 'viewer',
+      });
+      await rejectsWithCode(store.changeMember('r1', 'ada', { role: 'editor' }), 'last_owner');
+      await rejectsWithCode(store.changeMember('r1', 'ada', { removedAt: 5 }), 'last_owner');
+      expect(await store.changeMember('r1', 'ada', { role: 'owner' })).toMatchObject({ role: 'owner' });
+      await store.changeMember('r1', 'cy', { removedAt: 2000 });
+      await rejectsWithCode(store.changeMember('r1', 'cy', { role: 'editor' }), 'not_found');
+      await rejectsWithCode(store.changeMember('r1', 'nobody', { role: 'editor' }), 'not_found');
+
+      store = await harness.reopen();
+      expect((await store.listMembers('r1')).map((m) => [m.userId, m.role])).toEqual([
+        ['ada', 'owner'],
+        ['bob', 'viewer'],
+      ]);
+      expect(await store.findMember('r1', 'bob')).toMatchObject({ role: 'viewer', name: 'User bob' });
+      expect(await store.findMember('r1', 'cy')).toBeNull();
+      expect(await store.wasRemoved('r1', 'cy')).toBe(true);
+      expect(await store.wasRemoved('r1', 'bob')).toBe(false);
+      expect((await store.listRemovedMembers('r1')).map((m) => m.userId)).toEqual(['cy']);
+      // Joining again under a removed id (never done: joins mint ids) does not bring the person back.
+      await store.upsertMember(member('r1', 'cy', 3000));
+      expect(await store.findMember('r1', 'cy')).toBeNull();
+
+      // With a second owner, the first may go.
+      await store.changeMember('r1', 'bob', { role: 'owner' });
+      await store.changeMember('r1', 'ada', { removedAt: 4000 });
+      expect((await store.listMembers('r1')).map((m) => m.userId)).toEqual(['bob']);
+    });
+
+    it('SAFE-42/SAFE-43: counts live rooms; a deleted room is a tombstone that refuses everything', async () => {
+      await store.createRoom(room('r1'), threeInvites('r1'));
+      await store.createRoom(room('r2'), threeInvites('r2'));
+      expect(await store.countRooms()).toBe(2);
+      expect(await store.markDeleted('r1', 5000)).toBe(true);
+      expect(await store.markDeleted('r1', 6000)).toBe(false);
+      expect(await store.markDeleted('ghost', 6000)).toBe(false);
+
+      store = await harness.reopen();
+      expect(await store.countRooms()).toBe(1);
+      expect(await store.getRoom('r1')).toBeNull();
+      expect(await store.wasDeleted('r1')).toBe(true);
+      expect(await store.wasDeleted('r2')).toBe(false);
+      expect(await store.wasDeleted('ghost')).toBe(false);
+      expect(await store.listInvites('r1')).toEqual([]);
+      await rejectsWithCode(store.createRoom(room('r1'), []), 'conflict');
+      await rejectsWithCode(store.setPolicy('r1', defaultPolicy), 'not_found');
+      await rejectsWithCode(store.upsertMember(member('r1', 'u', 1)), 'not_found');
+      await rejectsWithCode(
+        store.replaceInvite('r1', 'editor', invite('r1', 'editor', 'fresh'), 7000),
+        'not_found',
+      );
+      expect(await store.getRoom('r2')).toEqual(room('r2'));
+    });
   });
 }

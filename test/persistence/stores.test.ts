@@ -10,6 +10,62 @@ docStoreContract('sqlite', async (): Promise<DocStoreHarness> => sqliteHarness('
 roomStoreContract('memory', async (): Promise<RoomStoreHarness> => memoryHarness(new MemoryRoomStore()));
 roomStoreContract('sqlite', async (): Promise<RoomStoreHarness> => sqliteHarness('roomStore'));
 
+describe('SqliteRoomPurger (SAFE-43)', () => {
+  const temp = tempSqliteStores();
+  afterEach(() => temp.closeAll());
+
+  it("removes a room's documents, bindings, agent history, members and invites, and nothing of other rooms", async () => {
+    const { roomStore, docStore, roomPurger, database, importStore } = temp.open();
+    const policy = { accept: ['owner' as const], interrupt: ['owner' as const], stop: ['owner' as const] };
+    for (const id of ['r1', 'r10', 'r1x']) {
+      await roomStore.createRoom({ id, name: id, createdAt: 1, policy }, [
+        { roomId: id, role: 'owner', token: `t-${id}`, createdAt: 1, revokedAt: null },
+      ]);
+      await roomStore.upsertMember({
+        roomId: id,
+        userId: 'u',
+        name: 'U',
+        role: 'owner',
+        joinedAt: 1,
+        lastSeenAt: 1,
+      });
+      for (const doc of [id, `${id}/review`]) {
+        await docStore.append(doc, [new Uint8Array([1, 2, 3])]);
+        await roomStore.bindClient(doc, 7, 'u');
+      }
+      await docStore.compact(id, new Uint8Array([9]), 1);
+      await importStore.addImport({
+        docName: id,
+        client: 9,
+        id: `imp-${id}`,
+        userId: 'u',
+        source: 'zip',
+        files: 1,
+        bytes: 1,
+        at: 1,
+      });
+    }
+    const count = (table: string) =>
+      (database.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    const before = ['doc_updates', 'doc_snapshots', 'client_bindings', 'members', 'invites', 'imports'].map(
+      count,
+    );
+
+    await roomStore.markDeleted('r1', 2);
+    expect(await roomPurger.purgeUnfinished()).toBe(1);
+    expect(await roomPurger.purgeUnfinished()).toBe(0);
+
+    // r10 and r1x share the prefix "r1" but are other rooms: only r1's rows went (two docs, one snapshot).
+    const after = ['doc_updates', 'doc_snapshots', 'client_bindings', 'members', 'invites', 'imports'].map(
+      count,
+    );
+    expect(before.map((n, i) => n - after[i]!)).toEqual([1, 1, 2, 1, 1, 1]);
+    expect((await docStore.load('r10')).updates).toHaveLength(1);
+    expect((await docStore.load('r1/review')).updates).toHaveLength(0);
+    expect(await roomStore.listClientBindings('r1x/review')).toEqual(new Map([[7, 'u']]));
+  });
+});
+
 describe('SqliteDocStore beyond the contract', () => {
   const temp = tempSqliteStores();
   afterEach(() => temp.closeAll());

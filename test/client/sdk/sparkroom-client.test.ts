@@ -65,6 +65,38 @@ describe('SparkroomClient', () => {
     });
   });
 
+  it('AUTH-5, AUTH-6, SAFE-43: owners manage people and delete the room; refusals carry their codes', async () => {
+    const created = await api().createRoom('managed');
+    const owner = await api().forRoom(created.roomId).join(created.invites.owner, 'Olga');
+    const ed = await api().forRoom(created.roomId).join(created.invites.editor, 'Ed');
+    const vi = await api().forRoom(created.roomId).join(created.invites.viewer, 'Vi');
+    const olga = api().forRoom(created.roomId, owner.token);
+    expect((await olga.people()).map((p) => [p.name, p.role])).toEqual([
+      ['Olga', 'owner'],
+      ['Ed', 'editor'],
+      ['Vi', 'viewer'],
+    ]);
+    expect(await olga.changeRole(vi.user.id, 'editor')).toMatchObject({ name: 'Vi', role: 'editor' });
+    expect((await api().forRoom(created.roomId, vi.token).roomInfo()).you.role).toBe('editor');
+    expect(await rejection(olga.changeRole(owner.user.id, 'viewer'))).toMatchObject({
+      code: 'last_owner',
+      status: 409,
+    });
+    expect(await rejection(api().forRoom(created.roomId, ed.token).removePerson(vi.user.id))).toMatchObject({
+      code: 'forbidden',
+    });
+    await olga.removePerson(ed.user.id);
+    expect(await rejection(api().forRoom(created.roomId, ed.token).roomInfo())).toMatchObject({
+      code: 'removed',
+      status: 403,
+    });
+    await olga.deleteRoom();
+    expect(await rejection(api().forRoom(created.roomId, vi.token).roomInfo())).toMatchObject({
+      code: 'room_deleted',
+      status: 410,
+    });
+  });
+
   it('reports an unreachable server as a network error', async () => {
     const dead = new SparkroomClient({ baseUrl: 'http://127.0.0.1:1', roomId: 'x', token: 't' });
     expect(await rejection(dead.roomInfo())).toMatchObject({ code: 'network', status: 0 });

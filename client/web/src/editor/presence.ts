@@ -12,6 +12,7 @@ import * as Y from 'yjs';
 import { SPARK_COLOR } from '../../../../schema/protocol.ts';
 import { translucent } from '../ui/translucent.ts';
 import { type LocalPresence, type Participant, participantsOf } from './presence-state.ts';
+import { remoteSelection } from './remote-selection.ts';
 import { suggestionsField } from './suggestions.ts';
 
 export interface PresenceConfig {
@@ -72,19 +73,12 @@ function personDecorations(
   doc: EditorView['state']['doc'],
 ): Range<Decoration>[] {
   if (!p.cursor || p.file !== conf.file) return [];
-  const ydoc = conf.ytext.doc;
-  if (!ydoc) return [];
-  const anchor = Y.createAbsolutePositionFromRelativePosition(
-    Y.createRelativePositionFromJSON(p.cursor.anchor),
-    ydoc,
-  );
-  const head = Y.createAbsolutePositionFromRelativePosition(
-    Y.createRelativePositionFromJSON(p.cursor.head),
-    ydoc,
-  );
-  if (!anchor || !head || anchor.type !== conf.ytext || head.type !== conf.ytext) return [];
-  const a = Math.min(anchor.index, doc.length);
-  const h = Math.min(head.index, doc.length);
+  // A cursor that cannot be placed (malformed, or naming text not here yet) draws nothing this time; the
+  // person's next cursor is drawn as usual.
+  const sel = remoteSelection(p.cursor, conf.ytext);
+  if (!sel) return [];
+  const a = Math.min(sel.anchor, doc.length);
+  const h = Math.min(sel.head, doc.length);
   const out: Range<Decoration>[] = [];
   if (a !== h) {
     const style = `background-color: ${translucent(p.user.color, 0.22)}`;

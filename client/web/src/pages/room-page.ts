@@ -36,19 +36,49 @@ export async function showRoomPage(
   try {
     const info = await client.roomInfo();
     document.title = `${info.name} · Sparkroom`;
-    const session = new RoomSession(client, claims, info);
-    const unmount = mountRoom(root, client, claims, session);
+    // The role is the one the room has for this person now (an owner may have changed it since the join).
+    const me = { ...claims, role: info.you.role };
+    const remember = () => {
+      const current = store.session(roomId);
+      if (current) store.save({ ...current, user: { ...current.user, role: session.me.role } });
+    };
+    const session = new RoomSession(client, me, info);
+    remember();
+    const deletedByMe = () => {
+      unmount();
+      session.destroy();
+      store.forget(roomId);
+      document.title = 'Sparkroom';
+      showProblem(root, 'Room deleted', `“${info.name}” and everything in it are gone, for everyone.`);
+    };
+    const options = { deleted: deletedByMe, gone: () => store.forget(roomId) };
+    let unmount = mountRoom(root, client, session.me, session, options);
+    // AUTH-5: an owner changed this person's role; the sockets stay, the page is built again around it.
+    session.on('role', () => {
+      unmount();
+      unmount = mountRoom(root, client, session.me, session, { ...options, roleChangedTo: session.me.role });
+      remember();
+    });
     return () => {
       unmount();
       session.destroy();
     };
   } catch (err) {
-    const revoked = isSparkroomError(err) && (err.status === 401 || err.status === 403);
-    if (revoked) store.forget(roomId);
+    const denied = isSparkroomError(err) && (err.status === 401 || err.status === 403 || err.status === 410);
+    if (denied) store.forget(roomId);
     const retry = isSparkroomError(err) && (err.code === 'network' || err.code === 'server_busy');
+    const title = !isSparkroomError(err)
+      ? 'Cannot open the room'
+      : err.code === 'removed'
+        ? 'Removed from the room'
+        : err.code === 'room_deleted'
+          ? 'Room deleted'
+          : denied
+            ? 'Access denied'
+            : 'Cannot open the room';
     showProblem(
       root,
-      revoked ? 'Access denied' : 'Cannot open the room',
+      title,
       describeError(err, 'room'),
       retry ? { label: 'Try again', run: () => location.reload() } : undefined,
     );

@@ -1,6 +1,8 @@
+import { formatOfFileName } from '../../../../schema/import-rules.ts';
 import type { CreateRoomResponse } from '../../../../schema/protocol.ts';
 import { SparkroomClient } from '../../../sdk/sparkroom-client.ts';
 import { isSparkroomError } from '../../../sdk/sparkroom-error.ts';
+import { uploadArchive } from '../project/transfer.ts';
 import { inviteList } from '../room/share-dialog.ts';
 import { parseRoute, roomPath } from '../routes.ts';
 import type { SessionStore } from '../session-store.ts';
@@ -29,6 +31,23 @@ export function showStartPage(
     placeholder: 'Only if this server asks for one',
   });
   const adminRow = h('label', { class: 'field', hidden: true }, h('span', null, 'Admin token'), adminInput);
+  const archiveInput = h('input', {
+    id: 'start-archive',
+    type: 'file',
+    accept: '.zip,.tar.gz,.tgz,application/zip,application/gzip',
+  });
+  const archiveRow = h(
+    'label',
+    { class: 'field' },
+    h('span', null, 'Start from an archive (optional)'),
+    archiveInput,
+    h(
+      'small',
+      { class: 'muted' },
+      'A .zip or .tar.gz of your project; .gitignore is honoured, binaries stay out.',
+    ),
+  );
+  const progress = h('div', { class: 'io-status', 'aria-live': 'polite' });
   const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
   const submit = h('button', { class: 'btn primary big', type: 'submit' }, 'Create room');
   const form = h(
@@ -38,6 +57,8 @@ export function showStartPage(
     h('label', { class: 'field' }, h('span', null, 'Your name'), nameInput),
     h('label', { class: 'field' }, h('span', null, 'Room name'), roomInput),
     adminRow,
+    archiveRow,
+    progress,
     error,
     submit,
   );
@@ -134,8 +155,12 @@ export function showStartPage(
         adminInput.value ? { adminToken: adminInput.value } : {},
       );
       // The creator joins as owner at once, so the room opens without another step.
-      store.saveJoin(name, await api.forRoom(created.roomId).join(created.invites.owner, name));
-      showCreated(created);
+      const joined = await api.forRoom(created.roomId).join(created.invites.owner, name);
+      store.saveJoin(name, joined);
+      const archive = archiveInput.files?.[0];
+      let imported: string | null = null;
+      if (archive) imported = await importArchive(created.roomId, joined.token, archive);
+      showCreated(created, imported);
     } catch (err) {
       if (isSparkroomError(err) && err.status === 401) adminRow.hidden = false;
       error.textContent = describeError(err, 'create');
@@ -144,13 +169,34 @@ export function showStartPage(
     }
   }
 
-  function showCreated(created: CreateRoomResponse): void {
+  /** Uploads the chosen archive into the new room with a progress bar; returns a one-line summary. */
+  async function importArchive(roomId: string, token: string, file: File): Promise<string> {
+    const format = formatOfFileName(file.name);
+    if (!format) throw new Error(`${file.name} is not a .zip or .tar.gz`);
+    const bar = h('div', { class: 'io-progress-bar', style: 'width:0%' });
+    const label = h('span', { class: 'io-progress-label' }, `Uploading ${file.name}`);
+    mount(progress, h('div', { class: 'io-progress', role: 'progressbar' }, bar, label));
+    const result = await uploadArchive(roomId, token, file, format, {
+      onProgress: (sent, total) => {
+        bar.style.width = `${Math.round((total > 0 ? sent / total : 1) * 100)}%`;
+        label.textContent = sent < total ? `Uploading ${file.name}` : 'Importing…';
+      },
+    });
+    mount(progress);
+    const came = result.created.length + result.updated.length;
+    return `${came} file${came === 1 ? '' : 's'} imported from ${file.name}${
+      result.skippedCount > 0 ? `, ${result.skippedCount} stayed out (ignored, binary or too large)` : ''
+    }.`;
+  }
+
+  function showCreated(created: CreateRoomResponse, imported: string | null): void {
     mount(
       main,
       h(
         'section',
         { class: 'card created-card' },
         h('h2', null, `“${created.name}” is ready`),
+        imported && h('p', { class: 'io-result' }, imported),
         h(
           'p',
           { class: 'muted' },

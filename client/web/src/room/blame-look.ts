@@ -20,5 +20,10 @@ export function blameLook(b: LineBlame, nameOf: (userId: string) => string): Bla
     };
   }
   const name = b.userId ? nameOf(b.userId) : 'someone';
-  return { label: name, title: `Written by ${name}`, color: b.userId ? colorFor(b.userId) : '#94a3b8' };
+  const color = b.userId ? colorFor(b.userId) : '#94a3b8';
+  if (b.importId) {
+    const when = b.importedAt ? new Date(b.importedAt).toLocaleString() : 'earlier';
+    return { label: `⤒ ${name}`, title: `Imported by ${name} on ${when} (not typed in the room)`, color };
+  }
+  return { label: name, title: `Written by ${name}`, color };
 }

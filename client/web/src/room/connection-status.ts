@@ -6,13 +6,31 @@ export type ConnectionState =
   | { kind: 'connecting' }
   | { kind: 'online' }
   | { kind: 'reconnecting'; detail: string }
-  /** the server closed with "do not retry" (4400-4499) or refused the upgrade: reconnecting stopped */
-  | { kind: 'stopped'; title: string; detail: string };
+  /**
+   * the server closed with "do not retry" (4400-4499) or refused the upgrade: reconnecting stopped.
+   * `gone` when this person can never come back with their token (removed, or the room deleted).
+   */
+  | { kind: 'stopped'; title: string; detail: string; gone?: boolean };
 
 /** What a "do not retry" close code means for the person in the room. */
-export function describeClose(code: number, reason: string): { title: string; detail: string } {
+export function describeClose(
+  code: number,
+  reason: string,
+): { title: string; detail: string; gone?: boolean } {
   const why = reason ? ` (${reason})` : '';
   switch (code) {
+    case 4410:
+      return {
+        title: 'Room deleted',
+        detail: `${reason || 'An owner deleted this room'}: its files and history are gone.`,
+        gone: true,
+      };
+    case 4411:
+      return {
+        title: 'Removed from the room',
+        detail: `${reason || 'An owner removed you from this room'}. You can no longer see or edit it.`,
+        gone: true,
+      };
     case 4401:
       return {
         title: 'Access expired',
@@ -79,6 +97,8 @@ export class ConnectionStatus {
         p.off('closed', onClosed as never);
       });
     }
+    // Providers that are already live (the room page built again after a role change) say so at once.
+    this.recompute();
   }
 
   get current(): ConnectionState {
@@ -129,7 +149,10 @@ export class ConnectionStatus {
       (err: unknown) => {
         this.probing = false;
         if (!isSparkroomError(err)) return;
-        if (err.status === 401 || err.status === 403 || err.status === 404) {
+        if (err.code === 'removed' || err.code === 'room_deleted') {
+          const title = err.code === 'removed' ? 'Removed from the room' : 'Room deleted';
+          this.stop({ title, detail: describeError(err, 'room'), gone: true });
+        } else if (err.status === 401 || err.status === 403 || err.status === 404) {
           const title =
             err.status === 404 ? 'Room gone' : err.status === 401 ? 'Access expired' : 'Access denied';
           this.stop({ title, detail: describeError(err, 'room') });
@@ -142,7 +165,7 @@ export class ConnectionStatus {
     );
   }
 
-  private stop(info: { title: string; detail: string }): void {
+  private stop(info: { title: string; detail: string; gone?: boolean }): void {
     for (const p of this.providers) p.disconnect();
     this.set({ kind: 'stopped', ...info });
   }

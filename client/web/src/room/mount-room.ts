@@ -2,6 +2,7 @@ import {
   bulkAcceptableStates,
   colorFor,
   partialStates,
+  type Role,
   rejectableStates,
   type TokenClaims,
 } from '../../../../schema/protocol.ts';
@@ -23,14 +24,24 @@ import { fileTreeModel } from './file-tree-model.ts';
 import { FollowController } from './follow-controller.ts';
 import { hunkEntries, LineIndex } from './hunk-index.ts';
 import { NewFilePreviewPanel } from './new-file-preview-panel.ts';
-import { renderPeople } from './people-panel.ts';
+import { type PersonRef, renderPeople } from './people-panel.ts';
+import { ProjectPanel } from './project-panel.ts';
 import { roomKeys } from './room-keys.ts';
 import type { RoomSession } from './room-session.ts';
-import { renderFollowBanner, renderStatus, roomLayout } from './room-view.ts';
+import { renderFollowBanner, renderRoleNotice, renderStatus, roomLayout } from './room-view.ts';
 import { openShareDialog } from './share-dialog.ts';
 import { openShortcutSheet } from './shortcut-sheet.ts';
 import { SparkPanel } from './spark-panel.ts';
 import { sparkPanelModel } from './spark-panel-model.ts';
+
+export interface MountOptions {
+  /** mounted again because an owner changed this person's role: say so (AUTH-5) */
+  roleChangedTo?: Role;
+  /** this owner deleted the room (SAFE-43) */
+  deleted?: () => void;
+  /** the server ended this person's access for good: removed, or the room deleted (AUTH-6) */
+  gone?: () => void;
+}
 
 /**
  * The room: file tree and people on the left, the shared editor in the middle, Spark on the right.
@@ -41,9 +52,11 @@ export function mountRoom(
   client: SparkroomClient,
   me: TokenClaims,
   session: RoomSession,
+  opts: MountOptions = {},
 ): () => void {
   const layout = roomLayout(session.info.name, me);
   mount(container, layout.root);
+  if (opts.roleChangedTo) renderRoleNotice(layout, opts.roleChangedTo);
   const cleanups: (() => void)[] = [];
   const can = {
     write: session.can('write'),
@@ -74,7 +87,10 @@ export function mountRoom(
     client.roomInfo(),
   );
   cleanups.push(
-    status.subscribe((s) => renderStatus(layout, s)),
+    status.subscribe((s) => {
+      renderStatus(layout, s);
+      if (s.kind === 'stopped' && s.gone) opts.gone?.();
+    }),
     () => status.destroy(),
   );
 
@@ -307,22 +323,76 @@ export function mountRoom(
       renderFollowBanner(layout, follow.target, () => follow.stop());
     },
   });
+  // --- managing people (owners) -----------------------------------------------------------------------
+  const refreshPeople = () => {
+    session.refreshInfo().catch(() => undefined);
+  };
+  const changeRole = (person: PersonRef, role: Role) => {
+    client.changeRole(person.id, role).then(
+      () => {
+        toast(`${person.name} is now ${role === 'viewer' ? 'a' : 'an'} ${role}`, 'success');
+        refreshPeople();
+      },
+      (err: unknown) => {
+        toast(describeError(err, 'room'), 'error');
+        renderPeoplePanel(); // puts the picker back on the role they still have
+      },
+    );
+  };
+  const removePerson = (person: PersonRef) => {
+    if (
+      !confirm(
+        `Remove ${person.name} from the room? They are disconnected at once and can no longer open it.`,
+      )
+    )
+      return;
+    client.removePerson(person.id).then(
+      () => {
+        toast(
+          `${person.name} was removed. Anyone with the ${person.role} invite link can still join: revoke it in Share to keep them out.`,
+          'success',
+        );
+        refreshPeople();
+      },
+      (err: unknown) => toast(describeError(err, 'room'), 'error'),
+    );
+  };
+
+  // Presence redraws the panel many times a second; an owner's open role picker must not vanish under them.
+  let peopleStale = false;
   const renderPeoplePanel = () => {
+    const active = document.activeElement;
+    if (active instanceof HTMLSelectElement && layout.peopleHost.contains(active)) {
+      peopleStale = true;
+      return;
+    }
+    peopleStale = false;
     const { people, agents } = session.participants();
     renderPeople(
       layout.peopleHost,
       {
-        me: { name: me.name, role: me.role, color: colorFor(me.sub) },
+        me: { id: me.sub, name: me.name, role: me.role, color: colorFor(me.sub) },
         people,
         agents,
         offline: session.info.members.filter((m) => m.id !== me.sub),
         following: follow.target,
         agentConfigured: session.info.agent.configured,
         agentLabel,
+        canManage: session.can('manage'),
       },
-      { follow: (t) => follow.follow(t), stopFollowing: () => follow.stop() },
+      {
+        follow: (t) => follow.follow(t),
+        stopFollowing: () => follow.stop(),
+        setRole: changeRole,
+        remove: removePerson,
+      },
     );
   };
+  const onPeopleBlur = () => {
+    if (peopleStale) queueMicrotask(renderPeoplePanel);
+  };
+  layout.peopleHost.addEventListener('focusout', onPeopleBlur);
+  cleanups.push(() => layout.peopleHost.removeEventListener('focusout', onPeopleBlur));
 
   // --- hunks across files (run-card links, pending changes) ----------------------------------------------
   const lines = new LineIndex();
@@ -389,6 +459,17 @@ export function mountRoom(
   });
   cleanups.push(() => blame.destroy());
 
+  // --- code in and out --------------------------------------------------------------------------------
+  const project = new ProjectPanel({
+    host: layout.projectHost,
+    dropZone: layout.filesHost,
+    client,
+    roomId: session.info.id,
+    token: client.token ?? '',
+    canWrite: can.write,
+  });
+  cleanups.push(() => project.destroy());
+
   // --- share ------------------------------------------------------------------------------------------
   layout.shareButton.hidden = !session.can('manage');
   layout.shareButton.addEventListener('click', () => {
@@ -401,6 +482,7 @@ export function mountRoom(
         feedSuggestions();
       },
       session.info.policy,
+      { name: session.info.name, deleted: () => opts.deleted?.() },
     );
   });
 

@@ -1,10 +1,10 @@
-import { type Role, SPARK_COLOR } from '../../../../schema/protocol.ts';
+import { type Role, roles, SPARK_COLOR } from '../../../../schema/protocol.ts';
 import type { FollowTarget } from '../editor/follow-mode.ts';
 import type { Participant } from '../editor/presence-state.ts';
 import { h, mount } from '../ui/dom.ts';
 
 export interface PeopleModel {
-  me: { name: string; role: Role; color: string };
+  me: { id: string; name: string; role: Role; color: string };
   people: Participant[];
   agents: Participant[];
   /** members who joined once but are not here now */
@@ -12,11 +12,24 @@ export interface PeopleModel {
   following: FollowTarget | null;
   agentConfigured: boolean;
   agentLabel: (p: Participant) => string;
+  /** this person is an owner: each other person's row gets a role picker and a remove button */
+  canManage: boolean;
+}
+
+/** A member as the owner's controls act on them. */
+export interface PersonRef {
+  id: string;
+  name: string;
+  role: Role;
 }
 
 export interface PeopleActions {
   follow(target: FollowTarget): void;
   stopFollowing(): void;
+  /** AUTH-5: an owner picked another role for `person` */
+  setRole(person: PersonRef, role: Role): void;
+  /** AUTH-6: an owner asked to remove `person` (the action confirms first) */
+  remove(person: PersonRef): void;
 }
 
 const roleLabel: Record<Role | 'agent', string> = {
@@ -26,7 +39,49 @@ const roleLabel: Record<Role | 'agent', string> = {
   agent: 'agent',
 };
 
-/** Who is in the room, with their role and file, and the follow buttons. */
+/** The picker's last choice: not a role but removing the person (AUTH-6), as in other sharing dialogs. */
+const REMOVE = 'remove';
+
+/**
+ * The role of someone else: a badge, or for an owner a picker in the badge's place whose choices are the
+ * roles and "Remove from room". The agent is no member and cannot be managed.
+ */
+function roleControl(
+  person: { id: string; name: string; role: Role | 'agent' },
+  model: PeopleModel,
+  actions: PeopleActions,
+): HTMLElement {
+  const role = person.role;
+  // This person's own other tabs show as people too; changing one's own role is not done from here.
+  if (!model.canManage || role === 'agent' || person.id === model.me.id) {
+    return h('span', { class: `role role-${role}` }, roleLabel[role]);
+  }
+  const ref: PersonRef = { id: person.id, name: person.name, role };
+  const picker = h(
+    'select',
+    {
+      class: `role-select role-${role}`,
+      'aria-label': `Role of ${person.name}`,
+      title: `Change what ${person.name} may do, or remove them`,
+      dataset: { userId: person.id },
+      on: {
+        change: () => {
+          const next = picker.value;
+          // The picker shows the stored role until the server says otherwise (a redraw follows).
+          picker.value = role;
+          if (next === REMOVE) actions.remove(ref);
+          else if (next !== role) actions.setRole(ref, next as Role);
+        },
+      },
+    },
+    ...roles.map((r) => h('option', { value: r, selected: r === role }, roleLabel[r])),
+    h('hr'),
+    h('option', { value: REMOVE }, 'Remove from room…'),
+  );
+  return picker;
+}
+
+/** Who is in the room, with their role and file, and the follow buttons; owners also manage them. */
 export function renderPeople(host: HTMLElement, model: PeopleModel, actions: PeopleActions): void {
   const f = model.following;
   const followButton = (target: FollowTarget, active: boolean) =>
@@ -62,7 +117,7 @@ export function renderPeople(host: HTMLElement, model: PeopleModel, actions: Peo
           p.user.name,
           p.file && h('small', null, p.file),
         ),
-        h('span', { class: `role role-${p.user.role}` }, roleLabel[p.user.role]),
+        roleControl(p.user, model, actions),
         followButton({ kind: 'person', clientId: p.clientId, name: p.user.name }, active),
       );
     }),
@@ -104,9 +159,9 @@ export function renderPeople(host: HTMLElement, model: PeopleModel, actions: Peo
         ...offline.map((m) =>
           h(
             'div',
-            { class: 'person dim' },
-            h('span', { class: 'person-name' }, m.name),
-            h('span', { class: `role role-${m.role}` }, m.role),
+            { class: 'person offline-person', dataset: { userId: m.id } },
+            h('span', { class: 'person-name dim' }, m.name),
+            roleControl(m, model, actions),
           ),
         ),
       ),

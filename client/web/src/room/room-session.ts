@@ -3,6 +3,7 @@ import {
   can,
   completePolicy,
   type Permission,
+  type Role,
   type RoomInfo,
   type RoomPolicy,
   type RunView,
@@ -13,7 +14,7 @@ import { listRuns, listSuggestions } from '../../../sdk/review-views.ts';
 import type { RoomConnection, SparkroomClient } from '../../../sdk/sparkroom-client.ts';
 import { type Participant, participantsOf } from '../editor/presence-state.ts';
 
-type Topic = 'files' | 'review' | 'presence' | 'info';
+type Topic = 'files' | 'review' | 'presence' | 'info' | 'role';
 
 /**
  * The live model of one room for the page: the SDK connection, room info, and views of the files,
@@ -31,11 +32,15 @@ export class RoomSession {
   private frame: number | null = null;
   private readonly cleanups: (() => void)[] = [];
 
+  /** who this tab is; the role follows an owner's changes (AUTH-5), the rest is the token's */
+  me: TokenClaims;
+
   constructor(
     readonly client: SparkroomClient,
-    readonly me: TokenClaims,
+    me: TokenClaims,
     info: RoomInfo,
   ) {
+    this.me = me;
     this.info = info;
     this.indexNames(info);
     this.conn = client.connect();
@@ -45,6 +50,20 @@ export class RoomSession {
       this.touch('review');
     };
     const presence = () => this.touch('presence');
+    // AUTH-5: when an owner changes our role, the server stamps our own presence with it (a newer clock,
+    // so the provider takes it as our local state): that is how this tab learns it without reconnecting.
+    const ownStamp = (change: { added: number[]; updated: number[] }) => {
+      const own = this.conn.codeProvider.awareness.clientID;
+      if (!change.updated.includes(own) && !change.added.includes(own)) return;
+      const user = this.conn.codeProvider.awareness.getLocalState()?.user as { role?: unknown } | undefined;
+      const role = user?.role;
+      if (isRole(role) && role !== this.me.role) {
+        this.me = { ...this.me, role };
+        this.touch('role');
+      }
+    };
+    this.conn.codeProvider.awareness.on('change', ownStamp);
+    this.cleanups.push(() => this.conn.codeProvider.awareness.off('change', ownStamp));
     this.conn.files.observe(files);
     this.conn.reviewDoc.on('update', review);
     this.conn.codeProvider.awareness.on('change', presence);
@@ -125,6 +144,7 @@ export class RoomSession {
   }
 
   private indexNames(info: RoomInfo): void {
+    for (const m of info.former) this.names.set(m.id, m.name);
     for (const m of info.members) this.names.set(m.id, m.name);
     this.names.set(this.me.sub, this.me.name);
   }
@@ -151,4 +171,8 @@ export class RoomSession {
       for (const t of topics) for (const fn of this.listeners.get(t) ?? []) fn();
     });
   }
+}
+
+function isRole(v: unknown): v is Role {
+  return v === 'owner' || v === 'editor' || v === 'viewer';
 }

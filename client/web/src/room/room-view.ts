@@ -1,4 +1,4 @@
-import { colorFor } from '../../../../schema/protocol.ts';
+import { colorFor, type Role } from '../../../../schema/protocol.ts';
 import { EDITOR_HINT_ID } from '../editor/file-editor.ts';
 import type { FollowTarget } from '../editor/follow-mode.ts';
 import { h, mount } from '../ui/dom.ts';
@@ -10,9 +10,12 @@ export interface RoomLayout {
   root: HTMLElement;
   statusPill: HTMLElement;
   stoppedBanner: HTMLElement;
+  /** says this person's role changed while they were in the room (AUTH-5) */
+  roleNotice: HTMLElement;
   blameButton: HTMLButtonElement;
   shareButton: HTMLButtonElement;
   filesHost: HTMLElement;
+  projectHost: HTMLElement;
   peopleHost: HTMLElement;
   fileBar: HTMLElement;
   followBanner: HTMLElement;
@@ -32,6 +35,7 @@ export function roomLayout(roomName: string, me: { sub: string; name: string; ro
     'Connecting…',
   );
   const stoppedBanner = h('div', { class: 'banner banner-error', hidden: true, role: 'alert' });
+  const roleNotice = h('div', { class: 'banner banner-info role-notice', hidden: true, role: 'status' });
   const blameButton = h(
     'button',
     { class: 'btn ghost small toggle', 'aria-pressed': 'false', title: 'Show who wrote each line' },
@@ -50,13 +54,14 @@ export function roomLayout(roomName: string, me: { sub: string; name: string; ro
     'Tab indents. To leave the editor press Esc, then Tab. Shortcuts: ? (outside the editor).',
   );
   const filesHost = h('section', { class: 'files-panel' });
+  const projectHost = h('section', { class: 'project-panel', 'aria-label': 'Upload and download' });
   const peopleHost = h('section', { class: 'people-panel' });
   const fileBar = h('div', { class: 'file-bar' });
   const followBanner = h('div', { class: 'follow-banner', hidden: true });
   const readOnlyNotice = h(
     'div',
     { class: 'readonly-notice', hidden: true },
-    'Read-only: you joined as a viewer. You can watch, select and follow, but not type.',
+    'Read-only: you are a viewer in this room. You can watch, select and follow, but not type.',
   );
   const editorHost = h('div', { class: 'editor-host' });
   const emptyState = h('div', { class: 'empty-state', hidden: true });
@@ -84,10 +89,11 @@ export function roomLayout(roomName: string, me: { sub: string; name: string; ro
       ),
     ),
     stoppedBanner,
+    roleNotice,
     h(
       'div',
       { class: 'workspace' },
-      h('nav', { class: 'sidebar' }, filesHost, peopleHost),
+      h('nav', { class: 'sidebar' }, projectHost, filesHost, peopleHost),
       h(
         'main',
         { class: 'editor-pane' },
@@ -106,9 +112,11 @@ export function roomLayout(roomName: string, me: { sub: string; name: string; ro
     root,
     statusPill,
     stoppedBanner,
+    roleNotice,
     blameButton,
     shareButton,
     filesHost,
+    projectHost,
     peopleHost,
     fileBar,
     followBanner,
@@ -149,6 +157,27 @@ export function renderStatus(layout: RoomLayout, state: ConnectionState): void {
       ' Your edits are kept and will be sent when the connection is back.',
     );
   }
+}
+
+const roleMeaning: Record<Role, string> = {
+  owner: 'you can now invite and manage people, set the room policy and delete the room.',
+  editor: 'you can now edit the code, ask Spark and decide its suggestions.',
+  viewer: 'you can still watch, select and follow, but no longer type or ask Spark.',
+};
+
+/** AUTH-5: tells the person an owner changed their role while they were here, and what it means. */
+export function renderRoleNotice(layout: RoomLayout, role: Role): void {
+  layout.roleNotice.hidden = false;
+  mount(
+    layout.roleNotice,
+    h('strong', null, `Your role changed: you are now ${role === 'viewer' ? 'a' : 'an'} ${role}.`),
+    ` An owner of this room changed it; ${roleMeaning[role]}`,
+    h(
+      'button',
+      { class: 'btn small ghost', on: { click: () => (layout.roleNotice.hidden = true) } },
+      'Dismiss',
+    ),
+  );
 }
 
 /** Says whom this person is following, with a way to stop; hidden while following no one. */

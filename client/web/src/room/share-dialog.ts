@@ -4,6 +4,7 @@ import { inviteUrl } from '../routes.ts';
 import { describeError } from '../ui/describe-error.ts';
 import { copyText, h, mount } from '../ui/dom.ts';
 import { toast } from '../ui/toast.ts';
+import { deleteRoomSection } from './delete-room.ts';
 
 const roleHelp: Record<Role, string> = {
   editor: 'edits code, asks Spark, accepts and rejects',
@@ -79,12 +80,16 @@ export function inviteList(
   );
 }
 
-/** The owner's Share dialog: invite links (copy, revoke) and who may accept and stop Spark. */
+/**
+ * The owner's Share dialog: invite links (copy, revoke), who may accept and stop Spark, and deleting the
+ * room. `room.deleted` runs once the server has deleted it.
+ */
 export async function openShareDialog(
   client: SparkroomClient,
   roomId: string,
   onPolicy: (p: RoomPolicy) => void,
   policy: RoomPolicy,
+  room: { name: string; deleted: () => void },
 ): Promise<void> {
   const dialog = h('dialog', { class: 'dialog' });
   document.body.append(dialog);
@@ -114,7 +119,7 @@ export async function openShareDialog(
       h(
         'p',
         { class: 'muted' },
-        'Anyone with a link joins with that role. Links carry no personal data; revoking one leaves people already in the room as they are.',
+        'Anyone with a link joins with that role. Links carry no personal data; revoking one leaves people already in the room as they are. To take someone out, remove them in the People list, and revoke the link they used if they should not come back.',
       ),
       inviteList(roomId, invites, (role) => {
         if (
@@ -131,6 +136,11 @@ export async function openShareDialog(
         );
       }),
       policyForm(client, policy, onPolicy),
+      deleteRoomSection(room.name, async () => {
+        await client.deleteRoom();
+        dialog.close();
+        room.deleted();
+      }),
     );
   };
   draw();

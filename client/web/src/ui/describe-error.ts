@@ -1,6 +1,6 @@
 import { isSparkroomError } from '../../../sdk/sparkroom-error.ts';
 
-export type ErrorContext = 'create' | 'join' | 'room' | 'agent';
+export type ErrorContext = 'create' | 'join' | 'room' | 'agent' | 'import' | 'download';
 
 /** A sentence for people from any failure, worded for what they were doing. */
 export function describeError(err: unknown, context: ErrorContext): string {
@@ -22,10 +22,18 @@ export function describeError(err: unknown, context: ErrorContext): string {
     case 'unauthorized':
       if (context === 'create') return 'This server only lets its admin create rooms. Enter the admin token.';
       return 'Your access to this room has expired or was revoked. Open your invite link again.';
+    case 'removed':
+      return 'An owner removed you from this room. If that was a mistake, ask them for a new invite link.';
+    case 'room_deleted':
+      return 'This room was deleted by its owner: its files and history are gone.';
     case 'agent_not_configured':
       return 'Spark is not configured on this server: set SPARK_BASE_URL / SPARK_API_KEY and restart it.';
     case 'rate_limited':
       return `Slow down: ${err.message}.`;
+    case 'too_large':
+      return context === 'import' ? `Too big to import: ${err.message}.` : err.message;
+    case 'archive_refused':
+      return `The archive was refused and nothing was imported: ${err.message}.`;
     case 'stale':
       return 'The code under this suggestion changed since Spark wrote it, so it can no longer be applied.';
     default:

@@ -99,6 +99,33 @@ describe('connection status', () => {
     expect(code.disconnected).toBe(true);
   });
 
+  it('AUTH-6, SAFE-43: says why when the person was removed or the room deleted, and that it is for good', async () => {
+    const { code, review, status } = watch();
+    code.goOnline();
+    review.goOnline();
+    code.emit('closed', { code: 4411, reason: 'Ada removed you from this room' });
+    expect(status.current).toEqual({
+      kind: 'stopped',
+      title: 'Removed from the room',
+      detail: 'Ada removed you from this room. You can no longer see or edit it.',
+      gone: true,
+    });
+    const deleted = watch();
+    deleted.code.emit('closed', { code: 4410, reason: 'Ada deleted this room' });
+    expect(deleted.status.current).toMatchObject({
+      title: 'Room deleted',
+      detail: 'Ada deleted this room: its files and history are gone.',
+      gone: true,
+    });
+    // A refused upgrade says the same through the REST probe.
+    const probed = watch(() => Promise.reject(new SparkroomError('removed', 'removed', 403)));
+    probed.code.drop();
+    probed.code.drop();
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(probed.status.current).toMatchObject({ title: 'Removed from the room', gone: true });
+  });
+
   it('words every close code for people', () => {
     expect(describeClose(4403, 'forbidden').detail).toContain('forbidden');
     expect(describeClose(4404, '').title).toBe('Room gone');

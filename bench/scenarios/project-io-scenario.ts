@@ -1,0 +1,309 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, watch, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { build } from 'vite';
+import { WebSocket } from 'ws';
+import { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
+import type { CreateRoomResponse, JoinResponse } from '../../schema/protocol.ts';
+import { CODE_FILES_KEY } from '../../schema/protocol.ts';
+import { type CliProcess, startCli } from '../../test/helpers/cli-process.ts';
+import { syntheticTree, writeTree } from '../../test/helpers/project-tree.ts';
+import { sparkroomContender } from '../contenders/sparkroom-contender.ts';
+import { delay } from '../lib/clock.ts';
+import { LatencyHistogram, type LatencySummary } from '../lib/latency-histogram.ts';
+import { ProcMeter } from '../lib/proc-stats.ts';
+import type { Figure } from '../report/figure.ts';
+import { type Scenario, withContender } from './scenario.ts';
+
+const FILES = 2000;
+const BYTES = 15 * 1024 * 1024;
+const CHROMIUM = '/usr/bin/chromium';
+const viteConfig = fileURLToPath(new URL('../../client/web/vite.config.ts', import.meta.url));
+
+interface Transfer {
+  ms: number;
+  peakRssMb: number;
+  bytes: number;
+}
+
+interface JoinCost {
+  /** HTTP bodies + WebSocket frames the page received, bytes */
+  bytes: number;
+  wsBytes: number;
+  /** from opening the invite link to the first file's text in the editor */
+  firstFileMs: number;
+}
+
+/**
+ * Code in and out at the size of a real service repository (2,000 files, 15 MB): archive import and
+ * export (time, the server's peak RSS), the latency from a save on disk in a folder shared with
+ * `sparkroom share` to the text at another client (and the other way), and what joining that room costs a
+ * browser (bytes received, time until the first file is shown). Sparkroom only: the reference servers have
+ * no import, export or folder sync.
+ */
+export const projectIoScenario: Scenario = {
+  id: 'project-io',
+  title: 'code in and out: 2,000-file / 15 MB import, export, folder sync latency, browser join cost',
+  async run(ctx) {
+    if (!ctx.contenders.some((c) => c.name === 'sparkroom'))
+      return { figures: [], details: { skipped: true } };
+    const samples = ctx.quick ? 20 : 100;
+    const work = ctx.tempDir('project-io');
+    const treeDir = join(work, 'tree');
+    writeTree(treeDir, syntheticTree(FILES, BYTES));
+    const archive = join(work, 'tree.tar.gz');
+    execFileSync('tar', ['czf', archive, '-C', treeDir, '.']);
+    const body = readFileSync(archive);
+    // The server serves the built web client only if it exists when it starts.
+    ctx.log('building the web client for the browser join');
+    await build({ configFile: viteConfig, logLevel: 'warn' });
+
+    // The browser's sync step 2 for a 15 MB room sits in its socket buffer at once: like cold-load, the
+    // operator of such rooms raises the send-buffer limit above the document size.
+    const env = { SPARKROOM_MAX_SEND_BUFFER_BYTES: String(64 * 2 ** 20) };
+    return withContender(ctx, 'project-io', sparkroomContender, { env }, async (running) => {
+      const base = `http://127.0.0.1:${running.process.port}`;
+      const post = async <T>(path: string, json: unknown): Promise<T> => {
+        const res = await fetch(base + path, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(json),
+        });
+        if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+        return (await res.json()) as T;
+      };
+      const room = await post<CreateRoomResponse>('/api/rooms', { name: 'bench io' });
+      const owner = await post<JoinResponse>(`/api/rooms/${room.roomId}/join`, {
+        invite: room.invites.owner,
+        name: 'bench',
+      });
+      const meter = new ProcMeter(running.process.pid, 50);
+
+      // --- import ---------------------------------------------------------------------------------
+      meter.restart();
+      let t0 = performance.now();
+      const res = await fetch(`${base}/api/rooms/${room.roomId}/import`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${owner.token}`, 'content-type': 'application/gzip' },
+        body,
+      });
+      if (!res.ok) throw new Error(`import: ${res.status} ${await res.text()}`);
+      const imported = (await res.json()) as { created: string[]; bytes: number };
+      const importRow: Transfer = {
+        ms: performance.now() - t0,
+        peakRssMb: meter.read().peakRssBytes / 2 ** 20,
+        bytes: body.length,
+      };
+      ctx.log(
+        `import ${imported.created.length} files (${(imported.bytes / 2 ** 20).toFixed(1)} MB text, ` +
+          `${(body.length / 2 ** 20).toFixed(1)} MB tar.gz): ${importRow.ms.toFixed(0)} ms, peak RSS ${importRow.peakRssMb.toFixed(0)} MB`,
+      );
+
+      // --- export ---------------------------------------------------------------------------------
+      const exports: Record<string, Transfer> = {};
+      for (const format of ['zip', 'tar.gz'] as const) {
+        meter.restart();
+        t0 = performance.now();
+        const out = await fetch(`${base}/api/rooms/${room.roomId}/export.${format}`, {
+          headers: { authorization: `Bearer ${owner.token}` },
+        });
+        const bytes = (await out.arrayBuffer()).byteLength;
+        exports[format] = {
+          ms: performance.now() - t0,
+          peakRssMb: meter.read().peakRssBytes / 2 ** 20,
+          bytes,
+        };
+        ctx.log(
+          `export ${format}: ${exports[format]!.ms.toFixed(0)} ms, ${(bytes / 2 ** 20).toFixed(1)} MB, ` +
+            `peak RSS ${exports[format]!.peakRssMb.toFixed(0)} MB`,
+        );
+      }
+      meter.stop();
+
+      // --- folder sync latency ------------------------------------------------------------------------
+      const shared = join(work, 'shared');
+      writeTree(shared, syntheticTree(FILES, BYTES));
+      const cli: CliProcess = startCli(['share', shared, '--server', base, '--name', 'bench-share']);
+      let diskToRoom: LatencySummary;
+      let roomToDisk: LatencySummary;
+      let shareStartMs: number;
+      try {
+        t0 = performance.now();
+        const [, invite] = await cli.waitFor(/Invite \(editor\): (\S+)/, 180_000);
+        await cli.waitFor(/Live:/, 180_000);
+        shareStartMs = performance.now() - t0;
+        ctx.log(`share of the same tree live after ${shareStartMs.toFixed(0)} ms`);
+        const state = JSON.parse(readFileSync(join(shared, '.sparkroom/state.json'), 'utf8'));
+        const inviteToken = new URLSearchParams(new URL(invite!).hash.slice(1)).get('invite')!;
+        const peer = await post<JoinResponse>(`/api/rooms/${state.roomId}/join`, {
+          invite: inviteToken,
+          name: 'peer',
+        });
+        const doc = new Y.Doc();
+        const provider = new WebsocketProvider(
+          `ws://127.0.0.1:${running.process.port}/sync`,
+          state.roomId,
+          doc,
+          {
+            WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+            params: { token: peer.token },
+            disableBc: true,
+          },
+        );
+        try {
+          await new Promise<void>((resolve) => provider.once('sync', () => resolve()));
+          const files = doc.getMap<Y.Text>(CODE_FILES_KEY);
+          const path = 'src/module-0/file-0.ts';
+          const original = files.get(path)!.toString();
+          const d2r = new LatencyHistogram();
+          for (let i = 0; i < samples; i++) {
+            const mark = `// disk ${i}\n`;
+            const seen = new Promise<void>((resolve) => {
+              const check = () => {
+                if (files.get(path)?.toString().endsWith(mark)) {
+                  doc.off('update', check);
+                  resolve();
+                }
+              };
+              doc.on('update', check);
+            });
+            const start = performance.now();
+            writeFileSync(join(shared, path), original + mark);
+            await seen;
+            d2r.recordMs(performance.now() - start);
+            await delay(30);
+          }
+          diskToRoom = d2r.summary();
+          const r2d = new LatencyHistogram();
+          const file = join(shared, path);
+          for (let i = 0; i < samples; i++) {
+            const mark = `// room ${i}\n`;
+            const seen = new Promise<void>((resolve) => {
+              const w = watch(join(shared, 'src/module-0'), () => {
+                try {
+                  if (readFileSync(file, 'utf8').endsWith(mark)) {
+                    w.close();
+                    resolve();
+                  }
+                } catch {
+                  // mid-rename
+                }
+              });
+            });
+            const start = performance.now();
+            doc.transact(() => {
+              const t = files.get(path)!;
+              t.insert(t.length, mark);
+            });
+            await seen;
+            r2d.recordMs(performance.now() - start);
+            await delay(30);
+          }
+          roomToDisk = r2d.summary();
+        } finally {
+          provider.destroy();
+          doc.destroy();
+        }
+      } finally {
+        if (cli.child.exitCode === null) await cli.interrupt();
+      }
+      ctx.log(
+        `save on disk -> another client p50/p99 ${diskToRoom.p50.toFixed(1)} / ${diskToRoom.p99.toFixed(1)} ms; ` +
+          `room edit -> disk p50/p99 ${roomToDisk.p50.toFixed(1)} / ${roomToDisk.p99.toFixed(1)} ms`,
+      );
+
+      // --- what joining costs a browser -----------------------------------------------------------------
+      const joins: JoinCost[] = [];
+      if (existsSync(CHROMIUM)) {
+        const browser = await chromium.launch({
+          executablePath: CHROMIUM,
+          headless: true,
+          args: ['--headless', '--no-sandbox', '--disable-gpu'],
+        });
+        try {
+          for (let s = 0; s < (ctx.quick ? 1 : 3); s++) {
+            const context = await browser.newContext();
+            const page = await context.newPage();
+            const cdp = await context.newCDPSession(page);
+            await cdp.send('Network.enable');
+            let http = 0;
+            let ws = 0;
+            cdp.on('Network.loadingFinished', (e: { encodedDataLength: number }) => {
+              http += e.encodedDataLength;
+            });
+            cdp.on(
+              'Network.webSocketFrameReceived',
+              (e: { response: { opcode: number; payloadData: string } }) => {
+                ws +=
+                  e.response.opcode === 2
+                    ? Buffer.byteLength(e.response.payloadData, 'base64')
+                    : e.response.payloadData.length;
+              },
+            );
+            const start = performance.now();
+            await page.goto(`${base}/join/${room.roomId}#invite=${room.invites.viewer}`);
+            await page.fill('#display-name', `viewer-${s}`);
+            await page.click('button[type=submit]');
+            await page.waitForFunction(
+              () => (document.querySelector('.cm-content')?.textContent ?? '').includes('// file'),
+              null,
+              { timeout: 120_000 },
+            );
+            const firstFileMs = performance.now() - start;
+            joins.push({ bytes: http + ws, wsBytes: ws, firstFileMs });
+            ctx.log(
+              `browser join: ${((http + ws) / 2 ** 20).toFixed(1)} MB received (${(ws / 2 ** 20).toFixed(1)} MB over ` +
+                `WebSocket), first file shown after ${firstFileMs.toFixed(0)} ms`,
+            );
+            await context.close();
+          }
+        } finally {
+          await browser.close();
+        }
+      } else ctx.log(`no Chromium at ${CHROMIUM}: browser join cost not measured`);
+
+      const fig = (label: string, unit: string, value: number | null): Figure => ({
+        scenario: 'project-io',
+        label,
+        unit,
+        better: 'lower',
+        values: { sparkroom: value },
+      });
+      const median = (xs: number[]) =>
+        xs.length === 0 ? null : [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+      const figures: Figure[] = [
+        fig('import 2,000 files / 15 MB (tar.gz)', 'ms', importRow.ms),
+        fig('import peak server RSS', 'MB', importRow.peakRssMb),
+        fig('export .zip of that room', 'ms', exports.zip!.ms),
+        fig('export .tar.gz of that room', 'ms', exports['tar.gz']!.ms),
+        fig('export peak server RSS', 'MB', Math.max(exports.zip!.peakRssMb, exports['tar.gz']!.peakRssMb)),
+        fig('save on disk -> text at another client p50', 'ms', diskToRoom.p50),
+        fig('save on disk -> text at another client p99', 'ms', diskToRoom.p99),
+        fig('room edit -> file on disk p99', 'ms', roomToDisk.p99),
+        fig(
+          'browser join of the 15 MB room: bytes received',
+          'MB',
+          median(joins.map((j) => j.bytes / 2 ** 20)),
+        ),
+        fig('browser join: first file shown', 'ms', median(joins.map((j) => j.firstFileMs))),
+      ];
+      return {
+        figures,
+        details: {
+          files: FILES,
+          textBytes: imported.bytes,
+          archiveBytes: body.length,
+          import: importRow,
+          exports,
+          shareStartMs,
+          diskToRoom,
+          roomToDisk,
+          joins,
+        },
+      };
+    });
+  },
+};
