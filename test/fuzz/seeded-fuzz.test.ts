@@ -266,7 +266,7 @@ describe('seeded fuzz: people, Spark, disconnects and a restart converge (ROOM-2
                 'POST',
                 `/suggestions/${target.id}/${op}`,
                 actor.person.token,
-                confirm ? { confirmPartial: true } : undefined,
+                confirm ? { confirmPartial: true } : {},
               );
               // Stale (409) when a human edit got there first; 404 if the room is mid-restart.
               expect([200, 404, 409]).toContain(res.status);
