@@ -95,13 +95,12 @@ describe('provenance into git (IO-16..IO-18)', { timeout: 120_000 }, () => {
     const messageLines = git(dir, 'log', '-1', '--format=%B').trim().split('\n');
     expect(messageLines[0]).toBe('Fix add()');
     const trailers = messageLines.filter((l) => /^[A-Za-z-]+: /.test(l));
-    expect(trailers).toEqual(
-      [
-        `Co-authored-by: ${owner!.user.name} <${owner!.user.id}@users.sparkroom.invalid>`,
-        `Co-authored-by: ${bob!.user.name} <${bob!.user.id}@users.sparkroom.invalid>`,
-        `Spark: gpt-5.3-codex-spark; runs ${acceptedRun}`,
-      ].sort((a, b) => (a.startsWith('Spark') ? 1 : b.startsWith('Spark') ? -1 : 0)),
-    );
+    // Co-authors by name (editor-1 before owner-0), then Spark.
+    expect(trailers).toEqual([
+      `Co-authored-by: ${bob!.user.name} <${bob!.user.id}@users.sparkroom.invalid>`,
+      `Co-authored-by: ${owner!.user.name} <${owner!.user.id}@users.sparkroom.invalid>`,
+      `Spark: gpt-5.3-codex-spark; runs ${acceptedRun}`,
+    ]);
     // git itself reads them as trailers.
     const parsed = git(dir, 'log', '-1', '--format=%(trailers:key=Co-authored-by,valueonly)')
       .trim()

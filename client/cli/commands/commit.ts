@@ -101,9 +101,12 @@ proposed accepted text in it, and appends the change's Agent Trace record (0.1.0
     git(top, 'add', '--', TRACES_FILE);
 
     const trailers: string[] = [];
-    for (const id of [...people].sort()) {
+    // Sorted by name (then id, for namesakes) so the trailers read alphabetically and never reorder between runs.
+    const nameOf = (id: string) => meta?.people[id] ?? 'someone';
+    const byName = [...people].sort((a, b) => nameOf(a).localeCompare(nameOf(b)) || a.localeCompare(b));
+    for (const id of byName) {
       if (id === state.user.id) continue; // the committer is the author already
-      trailers.push(`Co-authored-by: ${meta?.people[id] ?? 'someone'} <${id}@users.sparkroom.invalid>`);
+      trailers.push(`Co-authored-by: ${nameOf(id)} <${id}@users.sparkroom.invalid>`);
     }
     if (runs.size > 0) {
       const models = [...new Set([...runs].map((r) => meta?.runs[r]?.model ?? 'unknown'))].join(', ');
