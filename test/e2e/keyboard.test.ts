@@ -63,6 +63,8 @@ describe('keyboard only (WEB-12)', () => {
     // Into the editor: it has a name, and the hint says how to leave.
     await tabUntil(ada, '.cm-content');
     expect(await ada.getAttribute('.cm-content', 'aria-label')).toBe('Code editor: a.ts');
+    // CodeMirror marks itself focused in its next update after the focus event; the hint follows that class.
+    await ada.waitForSelector('.cm-editor.cm-focused');
     const hint = await ada.evaluate(() => {
       const el = document.getElementById(
         document.querySelector('.cm-content')?.getAttribute('aria-describedby') ?? '',
