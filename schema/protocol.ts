@@ -402,6 +402,8 @@ export interface CreateRoomResponse {
   roomId: string;
   name: string;
   invites: Record<Role, string>;
+  /** the server's public address (SPARKROOM_PUBLIC_URL) for invite links; null: use the address you called */
+  publicUrl: string | null;
 }
 export interface JoinRequest {
   invite: string;
@@ -423,6 +425,8 @@ export interface RoomInfo {
   files: string[];
   policy: RoomPolicy;
   agent: { configured: boolean; model: string | null };
+  /** the server's public address (SPARKROOM_PUBLIC_URL) for invite links; null: use the address you called */
+  publicUrl: string | null;
 }
 
 /** One member of a room as the people list shows it. */

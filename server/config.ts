@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { defaultImportLimits, type ImportLimits } from '../schema/import-rules.ts';
+import { ensureDataDir } from './data-dir.ts';
 
 /** Limits enforced by the server; every one is configurable (DESIGN.md section 6). */
 export interface Limits {
@@ -96,7 +97,14 @@ export interface Config {
   allowedOrigins: string[];
   /** take the client address from the last X-Forwarded-For entry (behind one reverse proxy) */
   trustProxy: boolean;
+  /**
+   * the address people reach the server at (`https://code.example.org`), used in invite links and the
+   * printed address (OPS-5); null: the address the browser used, and the listening address
+   */
+  publicUrl: string | null;
   logLevel: string;
+  /** `auto`: pretty on a terminal, JSON otherwise (OPS-7) */
+  logFormat: 'auto' | 'pretty' | 'json';
   limits: Limits;
   /** caps of one archive or folder import (IO-3) */
   imports: ImportLimits;
@@ -134,6 +142,41 @@ const originList = z
     return origins;
   });
 
+/**
+ * An http(s) URL with its scheme (OPS-4). `new URL('localhost:11434')` parses, as scheme `localhost:`, so
+ * zod's url() lets it through and every run later fails with "unknown scheme": check the scheme here.
+ */
+const httpUrl = (name: string, example: string) =>
+  z.string().transform((v, ctx) => {
+    const value = v.trim();
+    let url: URL | null = null;
+    try {
+      url = new URL(value);
+    } catch {
+      url = null;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${name} must be a URL starting with http:// or https://, like ${example} (got "${value.slice(0, 200)}")`,
+      });
+      return z.NEVER;
+    }
+    return url;
+  });
+
+const publicUrl = httpUrl('SPARKROOM_PUBLIC_URL', 'https://code.example.org').transform((url, ctx) => {
+  // The web app and the API live at the root of their origin: a path here could not be honoured.
+  if (url.pathname !== '/' || url.search || url.hash) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `SPARKROOM_PUBLIC_URL must be an origin without a path, like https://code.example.org (got "${url.href}")`,
+    });
+    return z.NEVER;
+  }
+  return url.origin;
+});
+
 const envSchema = z.object({
   PORT: intFrom(8787).pipe(z.number().max(65535)),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -142,7 +185,9 @@ const envSchema = z.object({
   SPARKROOM_ADMIN_TOKEN: z.string().min(1).optional(),
   SPARKROOM_ALLOWED_ORIGINS: originList,
   SPARKROOM_TRUST_PROXY: flag,
+  SPARKROOM_PUBLIC_URL: publicUrl.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'pretty', 'json']).default('auto'),
   SPARKROOM_MAX_FRAME_BYTES: intFrom(defaultLimits.maxFrameBytes),
   SPARKROOM_MAX_DOC_BYTES: intFrom(defaultLimits.maxDocBytes),
   SPARKROOM_MAX_SEND_BUFFER_BYTES: intFrom(defaultLimits.maxSendBufferBytes),
@@ -165,7 +210,9 @@ const envSchema = z.object({
   SPARKROOM_IMPORT_MAX_UNPACKED_BYTES: intFrom(defaultImportLimits.maxUnpackedBytes),
   SPARKROOM_IMPORT_MAX_ENTRIES: intFrom(defaultImportLimits.maxEntries),
   SPARK_API: z.enum(['responses', 'responses-ws', 'chat']).default('responses'),
-  SPARK_BASE_URL: z.url().optional(),
+  SPARK_BASE_URL: httpUrl('SPARK_BASE_URL', 'http://localhost:11434/v1')
+    .transform((url) => url.href.replace(/\/$/, ''))
+    .optional(),
   SPARK_API_KEY: z.string().min(1).optional(),
   OPENAI_API_KEY: z.string().min(1).optional(),
   SPARK_MODEL: z.string().min(1).default('gpt-5.3-codex-spark'),
@@ -185,8 +232,12 @@ const envSchema = z.object({
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid configuration:\n  ${lines.join('\n  ')}`);
+    // One line (OPS-1): each problem names its variable; messages that already do are not prefixed twice.
+    const problems = parsed.error.issues.map((i) => {
+      const name = i.path.join('.');
+      return i.message.startsWith(name) ? i.message : `${name}: ${i.message}`;
+    });
+    throw new Error(`invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
   const dataDir = resolve(e.SPARKROOM_DATA);
@@ -199,7 +250,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     adminToken: e.SPARKROOM_ADMIN_TOKEN ?? null,
     allowedOrigins: e.SPARKROOM_ALLOWED_ORIGINS,
     trustProxy: e.SPARKROOM_TRUST_PROXY,
+    publicUrl: e.SPARKROOM_PUBLIC_URL ?? null,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     limits: {
       maxFrameBytes: e.SPARKROOM_MAX_FRAME_BYTES,
       maxDocBytes: e.SPARKROOM_MAX_DOC_BYTES,
@@ -246,11 +299,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 
 /** The signing key survives restarts (tokens stay valid) without the user having to set one. */
 function loadOrCreateSecret(dataDir: string): string {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  ensureDataDir(dataDir);
   const file = join(dataDir, 'secret.key');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const secret = randomBytes(32).toString('base64url');
-  // 0600 (WEB-24): whoever reads this key can sign tokens for every room. 'wx': never overwrite a key.
-  writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
-  return secret;
+  try {
+    if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+    const secret = randomBytes(32).toString('base64url');
+    // 0600 (WEB-24): whoever reads this key can sign tokens for every room. 'wx': never overwrite a key.
+    writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+    return secret;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new Error(`cannot keep the signing key ${file}: ${e.code ?? e.message}`, { cause: err });
+  }
 }

@@ -1,21 +1,36 @@
 import { loadConfig } from './config.ts';
-import { createLogger } from './log.ts';
+import { createLogger, logFormatFor } from './log.ts';
 import { startServer } from './start-server.ts';
 
 // The only module that touches process: configuration in, signals and exit codes out.
+
+/**
+ * OPS-1: whatever stops the start (configuration, data directory, database, port) ends the same way: one
+ * line on stderr naming the problem, no stack, exit code 1. Logs are for a running server.
+ */
+function cannotStart(err: unknown): never {
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`Sparkroom could not start: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+  process.exit(1);
+}
+
 const config = (() => {
   try {
     return loadConfig(process.env);
   } catch (err) {
-    console.error((err as Error).message);
-    process.exit(2);
+    return cannotStart(err);
   }
 })();
-const log = createLogger(config.logLevel);
+const logFormat = logFormatFor(config.logFormat, Boolean(process.stdout.isTTY));
+const log = createLogger(config.logLevel, logFormat);
 
 try {
   const running = await startServer(config, { log });
-  console.log(`Sparkroom listening on ${running.url}`);
+  // OPS-5: where the server is, in the log's own format, whatever LOG_LEVEL (scripts wait for this line).
+  createLogger('info', logFormat).info(
+    { url: running.url, publicUrl: running.publicUrl },
+    `Sparkroom listening on ${running.url}${running.publicUrl !== running.url ? ` (invite links use ${running.publicUrl})` : ''}`,
+  );
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -32,7 +47,5 @@ try {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 } catch (err) {
-  log.fatal({ err }, 'Sparkroom could not start');
-  console.error(`Sparkroom could not start: ${(err as Error).message}`);
-  process.exit(1);
+  cannotStart(err);
 }

@@ -30,8 +30,10 @@ import { LiveSockets } from './sync/live-sockets.ts';
 import { syncRoutes } from './sync/sync-route.ts';
 
 export interface RunningServer {
-  /** http://host:port */
+  /** http://host:port, as this machine reaches it (a wildcard host becomes the loopback address) */
   url: string;
+  /** where people reach it: SPARKROOM_PUBLIC_URL, else `url` (OPS-5) */
+  publicUrl: string;
   port: number;
   registry: RoomRegistry;
   agent: AgentService;
@@ -184,6 +186,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
         rooms,
         registry: liveRegistry,
         adminToken: config.adminToken,
+        publicUrl: config.publicUrl,
         agentInfo: () => agentService.info,
         onPolicyChanged: (roomId, policy) => suggestions.publishPolicy(roomId, policy),
         trustProxy: config.trustProxy,
@@ -227,7 +230,13 @@ export async function startServer(config: Config, options: StartOptions): Promis
     server.once('error', reject);
   });
   const port = (server.address() as AddressInfo).port;
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const url = `http://${urlHost(config.host)}:${port}`;
+  if (config.publicUrl === null && isWildcard(config.host)) {
+    log.warn(
+      { host: config.host },
+      `listening on every address (${config.host}): set SPARKROOM_PUBLIC_URL to the address colleagues reach this server at (like http://my-machine.local:${port}), so printed addresses and command-line invite links work for them`,
+    );
+  }
   if (config.adminToken === null && !isLoopback(config.host)) {
     log.warn(
       { host: config.host },
@@ -248,7 +257,31 @@ export async function startServer(config: Config, options: StartOptions): Promis
     })();
     return closing;
   };
-  return { url, port, registry: liveRegistry, agent: agentService, suggestions, sockets, close };
+  return {
+    url,
+    publicUrl: config.publicUrl ?? url,
+    port,
+    registry: liveRegistry,
+    agent: agentService,
+    suggestions,
+    sockets,
+    close,
+  };
+}
+
+/** 0.0.0.0 and ::: every interface. */
+function isWildcard(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '');
+  return h === '0.0.0.0' || h === '::' || h === '0:0:0:0:0:0:0:0';
+}
+
+/**
+ * The host part of the address this machine opens: `http://0.0.0.0:8787` is no address a browser can use
+ * (OPS-5), so a wildcard becomes the loopback of its family.
+ */
+function urlHost(host: string): string {
+  if (isWildcard(host)) return host.includes(':') ? '[::1]' : '127.0.0.1';
+  return host.includes(':') ? `[${host.replace(/^\[|\]$/g, '')}]` : host;
 }
 
 /** 127.0.0.0/8, ::1 and localhost: addresses only this machine can reach. */

@@ -28,7 +28,7 @@ export const sparkroomContender: Contender = {
         SPARKROOM_MAX_ROOMS: '1000000',
         ...opts.env,
       },
-      ready: /Sparkroom listening on http:\/\/[^\s]+:(\d+)/,
+      ready: /Sparkroom listening on http:\/\/[^\s"]+:(\d+)/,
       nodeFlags: opts.nodeFlags,
     });
     const http = `http://127.0.0.1:${proc.port}`;

@@ -57,7 +57,7 @@ export class RoomService {
     this.deps = deps;
   }
 
-  async createRoom(name: string | undefined): Promise<CreateRoomResponse> {
+  async createRoom(name: string | undefined): Promise<Omit<CreateRoomResponse, 'publicUrl'>> {
     const max = this.deps.maxRooms;
     if (max !== undefined && (await this.deps.store.countRooms()) >= max) {
       throw new AppError(

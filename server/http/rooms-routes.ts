@@ -23,6 +23,8 @@ export interface RoomsRoutesDeps {
   rooms: RoomService;
   registry: RoomRegistry;
   adminToken: string | null;
+  /** SPARKROOM_PUBLIC_URL: invite links are built on it (OPS-5) */
+  publicUrl?: string | null;
   agentInfo: () => RoomInfo['agent'];
   /** per-address limits on creating rooms and joining (SAFE-42, SAFE-44); none when absent */
   addressLimits?: { create: AddressLimit; join: AddressLimit };
@@ -63,7 +65,10 @@ export function roomsRoutes(deps: RoomsRoutesDeps): Hono {
     const body = await parseBody(c, createRoomBody);
     // The admin is trusted to provision many rooms (a class); the cap still holds for everyone.
     if (!asAdmin && deps.addressLimits) takeAddressSlot(c, deps.addressLimits.create, trustProxy, now());
-    const created: CreateRoomResponse = await deps.rooms.createRoom(body.name);
+    const created: CreateRoomResponse = {
+      ...(await deps.rooms.createRoom(body.name)),
+      publicUrl: deps.publicUrl ?? null,
+    };
     return c.json(created, 201);
   });
 
@@ -104,6 +109,7 @@ export function roomsRoutes(deps: RoomsRoutesDeps): Hono {
       files,
       policy: room.policy,
       agent: deps.agentInfo(),
+      publicUrl: deps.publicUrl ?? null,
     };
     return c.json(info);
   });

@@ -1,9 +1,10 @@
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { ensureDataDir } from '../data-dir.ts';
 
 /** An open SQLite database with the schema migrated to the latest version. */
 export interface Database {
@@ -62,11 +63,7 @@ export function openDatabase(file: string): Database {
 
 function prepareDataDir(file: string): void {
   const dir = dirname(file);
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-  } catch (err) {
-    throw new Error(`cannot create data directory ${dir}: ${reason(err)}`, { cause: err });
-  }
+  ensureDataDir(dir);
   // mkdir succeeds on an existing directory without checking it, so check what SQLite will need: it creates
   // the -wal and -shm files next to the database, hence write access to the directory itself.
   try {

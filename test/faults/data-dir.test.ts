@@ -38,8 +38,12 @@ describe.concurrent('an unusable data directory stops the server at start with a
       },
       (err: unknown) => err as Error,
     );
-    expect(failure.message).toMatch(/exited \(([12])\) before listening/);
+    // OPS-1: one exit code and one line, whatever the cause.
+    expect(failure.message).toMatch(/exited \(1\) before listening/);
     expect(failure.message).toMatch(stderrPattern);
+    const stderr = failure.message.replace(/^[^\n]*\n/, '').trim();
+    expect(stderr.split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/^Sparkroom could not start: /);
   };
 
   it('SAFE-22: a data directory path that runs through a regular file', async () => {
@@ -54,7 +58,31 @@ describe.concurrent('an unusable data directory stops the server at start with a
     writeFileSync(file, 'not a directory');
     // No SPARKROOM_SECRET: configuration itself needs the directory (AUTH-1), so it fails before the DB.
     const env = { SPARKROOM_SECRET: undefined } as unknown as Record<string, string>;
-    await expectRefusal(join(file, 'data'), /ENOTDIR.*another-file\/data/, env);
+    await expectRefusal(
+      join(file, 'data'),
+      /Sparkroom could not start: cannot create data directory .*another-file\/data: .*another-file is not a directory/,
+      env,
+    );
+  });
+
+  it('OPS-3: a data directory under /proc is refused at once (a recursive mkdir there spins forever)', async () => {
+    const env = { SPARKROOM_SECRET: undefined } as unknown as Record<string, string>;
+    await expectRefusal(
+      '/proc/sparkroom-data',
+      /cannot create data directory \/proc\/sparkroom-data: ENOENT/,
+      env,
+    );
+    await expectRefusal('/proc/x/y/z', /cannot create data directory \/proc\/x\/y\/z/);
+  });
+
+  it('OPS-1, OPS-4: a configuration error ends the same way', async () => {
+    await expectRefusal(
+      join(root, 'fine'),
+      /SPARK_BASE_URL must be a URL starting with http:\/\/ or https:\/\//,
+      {
+        SPARK_BASE_URL: 'localhost:11434',
+      },
+    );
   });
 
   it('SAFE-22: a database file that is not a database is refused, and left as it was', async () => {

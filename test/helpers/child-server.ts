@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { MANY_CLIENTS_FROM_ONE_ADDRESS, TEST_SECRET } from './test-server.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const LISTENING = /Sparkroom listening on (http:\/\/\S+)/;
+const LISTENING = /Sparkroom listening on (http:\/\/[^\s"]+)/;
 
 export interface ChildExit {
   code: number | null;

@@ -115,8 +115,9 @@ async function firstShare(
       token: joined.token,
       user: joined.user,
       invites: {
-        editor: inviteLinkOf(server, created.roomId, created.invites.editor),
-        viewer: inviteLinkOf(server, created.roomId, created.invites.viewer),
+        // OPS-5: links for colleagues use the server's public address when it has one.
+        editor: inviteLinkOf(created.publicUrl ?? server, created.roomId, created.invites.editor),
+        viewer: inviteLinkOf(created.publicUrl ?? server, created.roomId, created.invites.viewer),
       },
     };
   }

@@ -202,7 +202,7 @@ export function showStartPage(
           { class: 'muted' },
           'Send these links to the people you want in the room. Each link joins with its role.',
         ),
-        inviteList(created.roomId, created.invites),
+        inviteList(created.roomId, created.invites, created.publicUrl),
         h(
           'button',
           { class: 'btn primary big', on: { click: () => navigate(roomPath(created.roomId)) } },

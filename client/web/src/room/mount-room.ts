@@ -482,7 +482,7 @@ export function mountRoom(
         feedSuggestions();
       },
       session.info.policy,
-      { name: session.info.name, deleted: () => opts.deleted?.() },
+      { name: session.info.name, publicUrl: session.info.publicUrl, deleted: () => opts.deleted?.() },
     );
   });
 

@@ -16,6 +16,7 @@ const roleHelp: Record<Role, string> = {
 export function inviteList(
   roomId: string,
   invites: Partial<Record<Role, string>>,
+  publicUrl: string | null,
   onRevoke?: (role: Role) => void,
 ): HTMLElement {
   const order: Role[] = ['editor', 'viewer', 'owner'];
@@ -25,7 +26,8 @@ export function inviteList(
     ...order.map((role) => {
       const token = invites[role];
       if (!token) return null;
-      const url = inviteUrl(location.origin, roomId, token);
+      // OPS-5: the server's public address when it has one (behind a proxy, or listening on 0.0.0.0).
+      const url = inviteUrl(publicUrl ?? location.origin, roomId, token);
       const field = h('input', {
         class: 'invite-url',
         value: url,
@@ -89,7 +91,7 @@ export async function openShareDialog(
   roomId: string,
   onPolicy: (p: RoomPolicy) => void,
   policy: RoomPolicy,
-  room: { name: string; deleted: () => void },
+  room: { name: string; publicUrl: string | null; deleted: () => void },
 ): Promise<void> {
   const dialog = h('dialog', { class: 'dialog' });
   document.body.append(dialog);
@@ -121,7 +123,7 @@ export async function openShareDialog(
         { class: 'muted' },
         'Anyone with a link joins with that role. Links carry no personal data; revoking one leaves people already in the room as they are. To take someone out, remove them in the People list, and revoke the link they used if they should not come back.',
       ),
-      inviteList(roomId, invites, (role) => {
+      inviteList(roomId, invites, room.publicUrl, (role) => {
         if (
           !confirm(`Revoke the ${role} link? People who have not joined with it yet will need the new one.`)
         )
