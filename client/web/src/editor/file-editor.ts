@@ -48,6 +48,8 @@ export interface FileEditorDeps {
   undoAccept(file: string, suggestionId: string): void;
   /** Ctrl+Z reached a step of this person whose text is gone (replaced since); nothing was undone */
   nothingToUndo(file: string): void;
+  /** more extensions for every file (navigation's outline watcher, ...) */
+  extensions?: Extension[];
 }
 
 /** The id of the element that tells how to leave the editor (the room layout draws it). */
@@ -151,6 +153,7 @@ export class FileEditor {
         if (update.docChanged || update.selectionSet) d.onChange?.(update.docChanged);
       }),
     ];
+    if (d.extensions) extensions.push(...d.extensions);
     if (d.readOnly) extensions.push(EditorState.readOnly.of(true));
     this.view.setState(EditorState.create({ doc: ytext.toString(), extensions }));
     this.view.dom.hidden = false;

@@ -11,6 +11,7 @@ import { isSparkroomError } from '../../../sdk/sparkroom-error.ts';
 import { FileEditor } from '../editor/file-editor.ts';
 import type { Participant } from '../editor/presence-state.ts';
 import { inlineSuggestions, resolveRange } from '../editor/suggestion-ranges.ts';
+import { Navigation } from '../nav/navigation.ts';
 import { describeError } from '../ui/describe-error.ts';
 import { mount } from '../ui/dom.ts';
 import { toast } from '../ui/toast.ts';
@@ -140,8 +141,24 @@ export function mountRoom(
     const at = performance.now();
     decide(client.acceptRun(runId).then((r) => noteAccepts(r.decided, at)));
   };
-  const editor = new FileEditor({
+  // --- finding one's way: quick open, go to line/symbol, outline (NAV-*) --------------------------------
+  const nav: Navigation = new Navigation({
+    roomId: session.info.id,
+    outlineAfter: layout.filesHost,
+    files: () => session.fileNames(),
+    currentFile: () => editor.file,
+    view: () => (editor.file ? editor.view : null),
+    open: (path) => openFile(path, true),
+    jumpTo: (pos) => {
+      follow.ownMove();
+      editor.jumpTo(pos);
+    },
+  });
+  cleanups.push(() => nav.destroy());
+
+  const editor: FileEditor = new FileEditor({
     parent: layout.editorHost,
+    extensions: [nav.editorExtension],
     awareness: session.conn.codeProvider.awareness,
     agentAwareness: session.conn.reviewProvider.awareness,
     readOnly: !can.write,
@@ -202,6 +219,7 @@ export function mountRoom(
     renderTree();
     renderSparkPanel();
     blame.fileOpened();
+    nav.fileOpened(path);
   };
 
   const feedSuggestions = () => {

@@ -25,6 +25,14 @@ export function shortcutGroups(): { title: string; keys: [string, string][] }[] 
       ],
     },
     {
+      title: 'Finding your way',
+      keys: [
+        [keyLabel('Mod-p'), 'Quick open: go to a file (recent files first)'],
+        [keyLabel('Mod-g'), 'Go to line (:LINE or :LINE:COLUMN)'],
+        [keyLabel('Mod-Shift-o'), 'Go to a symbol of the open file'],
+      ],
+    },
+    {
       title: 'The page',
       keys: [
         ['Tab / Shift+Tab', 'Move between the file tree, the editor and the panels'],

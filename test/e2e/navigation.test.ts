@@ -1,0 +1,165 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { screenshot } from '../helpers/browser.ts';
+import { type BigRoom, makeBigRoom } from './big-room.ts';
+import { type BrowserApp, startBrowserApp } from './web-server.ts';
+
+// Issue 13: finding one's way in a real project, on a room of 2,000 files made by the test.
+
+let app: BrowserApp;
+let room: BigRoom;
+let ada: Page;
+
+beforeAll(async () => {
+  app = await startBrowserApp();
+  room = await makeBigRoom(app.server.url);
+}, 180_000);
+
+afterAll(async () => {
+  await app?.close();
+  room?.cleanup();
+});
+
+/** The line the cursor is on, as the editor's gutter shows it. */
+const cursorLine = (page: Page) =>
+  page.evaluate(() => Number(document.querySelector('.cm-activeLineGutter')?.textContent ?? 0));
+const openPath = (page: Page) => page.textContent('.file-bar .file-path');
+
+async function join(page: Page, name: string): Promise<void> {
+  await page.goto(room.editorLink);
+  await page.fill('#display-name', name);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('.pill-online', { timeout: 30_000 });
+  await page.waitForSelector('.cm-content', { timeout: 30_000 });
+}
+
+describe('quick open, go to line, go to symbol, outline (NAV-1..NAV-5)', () => {
+  it('NAV-1, NAV-2: Ctrl+P finds a file among 2,000 by a fuzzy fragment, keyboard only; recent files first', async () => {
+    ada = (await app.browser.person({ viewport: { width: 1440, height: 900 } })).page;
+    await join(ada, 'Ada');
+    await ada.locator('.cm-content').click();
+    await ada.keyboard.press('Control+p');
+    await ada.waitForSelector('dialog.palette[open]');
+    expect(await ada.evaluate(() => document.activeElement?.classList.contains('palette-input'))).toBe(true);
+    expect(await ada.textContent('.palette-note')).toContain('2,000 files');
+    await ada.keyboard.type('rmsrv');
+    await ada.waitForSelector('.palette-item[aria-selected="true"]');
+    const first = await ada.textContent('.palette-item[aria-selected="true"]');
+    expect(first).toContain('room-service.ts');
+    expect(first).toContain('src/app');
+    // The matched letters are marked.
+    expect(
+      await ada.$$eval('.palette-item[aria-selected="true"] mark', (ms) =>
+        ms.map((m) => m.textContent).join(''),
+      ),
+    ).toBe('rmsrv');
+    await screenshot(ada, 'nav-01-quick-open');
+    await ada.keyboard.press('Enter');
+    await ada.waitForSelector('dialog.palette', { state: 'detached' });
+    expect(await openPath(ada)).toBe('src/app/room-service.ts');
+    // The focus went to the editor: typing there is the next thing people do.
+    expect(await ada.evaluate(() => document.activeElement?.closest('.cm-editor') !== null)).toBe(true);
+
+    // Open a second one with arrows, then the recent files come first, newest first.
+    await ada.keyboard.press('Control+p');
+    await ada.keyboard.type('guide');
+    await ada.keyboard.press('Enter');
+    await ada.waitForFunction(
+      () => document.querySelector('.file-bar .file-path')?.textContent === 'docs/guide.md',
+    );
+    await ada.keyboard.press('Control+p');
+    await ada.waitForSelector('.palette-item');
+    const listed = await ada.$$eval('.palette-item', (items) =>
+      items
+        .slice(0, 3)
+        .map(
+          (li) =>
+            `${li.querySelector('.palette-detail')?.textContent}/${li.querySelector('.palette-label')?.textContent}`,
+        ),
+    );
+    // The file already open is listed after the other recent one: Ctrl+P, Enter goes back.
+    expect(listed[0]).toBe('src/app/room-service.ts');
+    expect(listed[1]).toBe('docs/guide.md');
+    await ada.keyboard.press('ArrowDown');
+    await ada.keyboard.press('ArrowUp');
+    await ada.keyboard.press('Enter');
+    await ada.waitForFunction(
+      () => document.querySelector('.file-bar .file-path')?.textContent === 'src/app/room-service.ts',
+    );
+    // Escape closes without moving, and gives the focus back.
+    await ada.keyboard.press('Control+p');
+    await ada.keyboard.press('Escape');
+    await ada.waitForSelector('dialog.palette', { state: 'detached' });
+    expect(await openPath(ada)).toBe('src/app/room-service.ts');
+  });
+
+  it('NAV-3: Ctrl+G goes to a line (and a column), also from inside the editor', async () => {
+    await ada.locator('.cm-content').click();
+    await ada.keyboard.press('Control+g');
+    await ada.waitForSelector('dialog.palette[open]');
+    expect(await ada.inputValue('.palette-input')).toBe(':');
+    await ada.keyboard.type('130');
+    expect(await ada.textContent('.palette-item')).toContain('Go to line 130');
+    expect(await ada.textContent('.palette-item .palette-detail')).toContain('setting line 130');
+    await ada.keyboard.press('Enter');
+    await ada.waitForSelector('dialog.palette', { state: 'detached' });
+    expect(await cursorLine(ada)).toBe(130);
+    // The line is on screen, not just the cursor somewhere below.
+    const visible = await ada.evaluate(() => {
+      const line = [...document.querySelectorAll('.cm-activeLine')][0]?.getBoundingClientRect();
+      const box = document.querySelector('.cm-scroller')?.getBoundingClientRect();
+      return line && box ? line.top >= box.top && line.bottom <= box.bottom : false;
+    });
+    expect(visible).toBe(true);
+    // Past the end goes to the last line, and says so.
+    await ada.keyboard.press('Control+g');
+    await ada.keyboard.type('99999');
+    expect(await ada.textContent('.palette-item')).toMatch(/the file has \d+ lines/);
+    await ada.keyboard.press('Escape');
+  });
+
+  it('NAV-4, NAV-5: Ctrl+Shift+O goes to a symbol from the syntax tree; the outline lists them', async () => {
+    await ada.keyboard.press('Control+Shift+o');
+    await ada.waitForSelector('.palette-item');
+    const kinds = await ada.$$eval('.palette-item', (items) =>
+      items.map(
+        (li) =>
+          `${li.querySelector('.palette-badge')?.textContent}:${li.querySelector('.palette-label')?.textContent}`,
+      ),
+    );
+    expect(kinds).toContain('class:RoomService');
+    expect(kinds).toContain('method:close');
+    expect(kinds).toContain('interface:RoomOptions');
+    expect(kinds).toContain('function:startRoomService');
+    expect(kinds).toContain('function:loadConfig');
+    await ada.keyboard.type('strs');
+    expect(await ada.textContent('.palette-item[aria-selected="true"] .palette-label')).toBe(
+      'startRoomService',
+    );
+    await screenshot(ada, 'nav-02-go-to-symbol');
+    await ada.keyboard.press('Enter');
+    expect(await cursorLine(ada)).toBe(141);
+
+    // The outline: the open file's symbols, nested; a click jumps.
+    const outline = await ada.$$eval('.outline-item', (items) =>
+      items.map((b) => `${b.querySelector('.outline-name')?.textContent}@${b.getAttribute('data-line')}`),
+    );
+    expect(outline.slice(0, 4)).toEqual(['RoomOptions@3', 'capacity@5', 'RoomService@8', 'rooms@9']);
+    await ada.click('.outline-item:has-text("close")');
+    expect(await cursorLine(ada)).toBe(15);
+    await screenshot(ada, 'nav-03-outline');
+    // Markdown headings in a Markdown file.
+    await ada.keyboard.press('Control+p');
+    await ada.keyboard.type('guide.md');
+    await ada.keyboard.press('Enter');
+    await ada.waitForFunction(
+      () =>
+        [...document.querySelectorAll('.outline-name')].map((n) => n.textContent).join(',') ===
+        'Guide,Install,Deploy',
+    );
+  });
+
+  it('logged no errors in any page', () => {
+    expect(app.browser.consoleErrors).toEqual([]);
+  });
+});
