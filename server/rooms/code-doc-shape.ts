@@ -1,30 +1,215 @@
 import * as Y from 'yjs';
 import { CODE_FILES_KEY, isValidFilePath } from '../../schema/protocol.ts';
 
-/**
- * Checks what a client update does to the code doc's `files` map before it is applied (SAFE): every key
- * it sets must be a valid relative path and every value a Y.Text. REST and Spark already refuse bad paths;
- * without this a client could write `../../etc/passwd` or a non-text value straight through Yjs, and
- * exports, the agent and blame would meet it later. Returns the reason for refusing, or null.
- */
-export function codeUpdateProblem(update: Uint8Array): string | null {
-  return codeStructsProblem(Y.decodeUpdate(update).structs);
-}
-
 /** A struct of a decoded (not yet integrated) update. */
 export type DecodedStruct = ReturnType<typeof Y.decodeUpdate>['structs'][number];
 
-/** The same check over an update the caller has decoded already (the room decodes each update once). */
-export function codeStructsProblem(structs: readonly DecodedStruct[]): string | null {
-  for (const struct of structs) {
-    // In a decoded (not integrated) update a root parent is its name; the typings only know integrated items.
-    const parent: unknown = struct instanceof Y.Item ? struct.parent : null;
-    if (!(struct instanceof Y.Item) || parent !== CODE_FILES_KEY || struct.parentSub === null) continue;
-    if (!isValidFilePath(struct.parentSub))
-      return `invalid file path ${JSON.stringify(struct.parentSub.slice(0, 80))}`;
-    if (!(struct.content instanceof Y.ContentType && struct.content.type instanceof Y.Text)) {
-      return `file ${JSON.stringify(struct.parentSub.slice(0, 80))} must be a Y.Text`;
+/**
+ * The code doc has one shape (SAFE-35): one top-level `files` map whose every key is a valid relative path
+ * and whose every value is a Y.Text holding plain text (no embeds, no formatting, no attributes). Spark,
+ * blame, exports and the web client all read it that way.
+ *
+ * Checks what a client update would do to that shape before it is applied; returns why it is refused, or
+ * null. Convenience for tests and one-off callers: rooms decode once and call codeStructsProblem.
+ */
+export function codeUpdateProblem(update: Uint8Array, doc: Y.Doc = new Y.Doc()): string | null {
+  return codeStructsProblem(Y.decodeUpdate(update).structs, doc);
+}
+
+/** Where an item lands once integrated: under a top-level type, inside another item's type, or nowhere. */
+type Place =
+  | { kind: 'root'; name: string; sub: string | null }
+  | { kind: 'inside'; fileText: boolean; sub: string | null }
+  | { kind: 'gc' }
+  /** its origin or parent has not arrived: Yjs keeps it pending, and it is checked again when it can land */
+  | { kind: 'unknown' };
+
+const GC_PLACE: Place = { kind: 'gc' };
+const UNKNOWN: Place = { kind: 'unknown' };
+
+/**
+ * The same check over an update the caller has decoded already (the room decodes each update once).
+ *
+ * An item of an update names its parent only when it has no neighbour: an item that overwrites an existing
+ * map key or extends a text carries just its left/right origin, and Yjs takes the parent from that
+ * neighbour when it integrates. So the parent is resolved the way Yjs will resolve it: through the
+ * neighbour in the document, in this update, or among the structs Yjs holds pending (which may integrate
+ * with this update, so they are checked again each time).
+ */
+export function codeStructsProblem(structs: readonly DecodedStruct[], doc: Y.Doc): string | null {
+  const pendingBytes = doc.store.pendingStructs?.update;
+  // Yjs keeps what it holds pending as a V2 update.
+  const pending = pendingBytes ? Y.decodeUpdateV2(pendingBytes).structs : [];
+  const resolver = new PlaceResolver(doc, pending.length > 0 ? [...structs, ...pending] : structs);
+  for (const list of pending.length > 0 ? [structs, pending] : [structs]) {
+    for (const struct of list) {
+      if (!(struct instanceof Y.Item)) continue;
+      const problem = itemProblem(struct, resolver.placeOf(struct));
+      if (problem !== null) return problem;
     }
   }
   return null;
+}
+
+function itemProblem(item: Y.Item, place: Place): string | null {
+  const content = item.content;
+  switch (place.kind) {
+    case 'gc':
+    case 'unknown':
+      return null;
+    case 'root': {
+      if (place.name !== CODE_FILES_KEY) {
+        return `the code doc has no top-level type ${JSON.stringify(place.name.slice(0, 80))}`;
+      }
+      if (place.sub === null) return `${CODE_FILES_KEY} is a map of paths: it holds no list items`;
+      const key = JSON.stringify(place.sub.slice(0, 80));
+      if (!isValidFilePath(place.sub)) return `invalid file path ${key}`;
+      if (content instanceof Y.ContentDeleted || isTextType(content)) return null;
+      return `file ${key} must be a Y.Text`;
+    }
+    case 'inside':
+      if (!place.fileText) return 'the update writes inside a value that is not a file';
+      if (place.sub !== null) return 'file texts take no attributes';
+      if (content instanceof Y.ContentString || content instanceof Y.ContentDeleted) return null;
+      return 'file texts hold plain text only (no embeds, formatting or nested types)';
+  }
+}
+
+/** A Y.Text, not a subclass (Y.XmlText is one and reads differently). */
+function isTextType(content: Y.Item['content']): boolean {
+  return content instanceof Y.ContentType && content.type.constructor === Y.Text;
+}
+
+/** Resolves decoded items' places through the document and the decoded structs, memoised and iterative. */
+class PlaceResolver {
+  private readonly doc: Y.Doc;
+  private readonly byClient = new Map<number, DecodedStruct[]>();
+  private readonly places = new Map<DecodedStruct, Place>();
+  private readonly files: unknown;
+
+  constructor(doc: Y.Doc, structs: readonly DecodedStruct[]) {
+    this.doc = doc;
+    this.files = doc.share.get(CODE_FILES_KEY);
+    for (const s of structs) {
+      const list = this.byClient.get(s.id.client);
+      if (list) list.push(s);
+      else this.byClient.set(s.id.client, [s]);
+    }
+    for (const list of this.byClient.values()) list.sort((a, b) => a.id.clock - b.id.clock);
+  }
+
+  placeOf(start: Y.Item): Place {
+    // A chain of overwrites (each item's origin the one before) can be long: walk it with a stack, not
+    // recursion, and give every item on it the place found at its end.
+    const chain: Y.Item[] = [];
+    const onChain = new Set<Y.Item>();
+    let current: Y.Item = start;
+    let found: Place;
+    for (;;) {
+      const known = this.places.get(current);
+      if (known) {
+        found = known;
+        break;
+      }
+      const step = this.step(current);
+      if (step.next === null) {
+        found = step.place;
+        chain.push(current);
+        break;
+      }
+      if (onChain.has(step.next)) {
+        // A cycle never integrates: Yjs keeps it pending for ever.
+        found = UNKNOWN;
+        chain.push(current);
+        break;
+      }
+      chain.push(current);
+      onChain.add(current);
+      current = step.next;
+    }
+    // Yjs copies parent and key together from the neighbour, so the whole chain lands where its end does.
+    for (const item of chain) this.places.set(item, found);
+    return found;
+  }
+
+  /** One step: either the item's place, or the decoded neighbour it takes its parent from. */
+  private step(item: Y.Item): { place: Place; next: null } | { place: null; next: Y.Item } {
+    const parent: unknown = item.parent;
+    if (typeof parent === 'string')
+      return { place: { kind: 'root', name: parent, sub: item.parentSub }, next: null };
+    if (parent instanceof Y.ID) {
+      const owner = this.find(parent);
+      if (owner === null) return { place: UNKNOWN, next: null };
+      if (owner === 'gc') return { place: GC_PLACE, next: null };
+      if (owner.integrated) {
+        return {
+          place: { kind: 'inside', fileText: this.isFileTextItem(owner.item), sub: item.parentSub },
+          next: null,
+        };
+      }
+      // The parent item is in this update: it must itself be a file text and land as one.
+      if (!isTextType(owner.item.content))
+        return { place: { kind: 'inside', fileText: false, sub: item.parentSub }, next: null };
+      const ownerPlace = this.placeOf(owner.item);
+      const fileText =
+        ownerPlace.kind === 'root' &&
+        ownerPlace.name === CODE_FILES_KEY &&
+        ownerPlace.sub !== null &&
+        isValidFilePath(ownerPlace.sub);
+      if (ownerPlace.kind === 'unknown') return { place: UNKNOWN, next: null };
+      if (ownerPlace.kind === 'gc') return { place: GC_PLACE, next: null };
+      return { place: { kind: 'inside', fileText, sub: item.parentSub }, next: null };
+    }
+    // No parent info: Yjs takes it from the left neighbour, else the right; a GC neighbour makes it GC.
+    const left = item.origin ? this.find(item.origin) : undefined;
+    const right = item.rightOrigin ? this.find(item.rightOrigin) : undefined;
+    if (left === null || right === null) return { place: UNKNOWN, next: null };
+    if (left === 'gc' || right === 'gc') return { place: GC_PLACE, next: null };
+    const neighbour = left ?? right;
+    if (neighbour === undefined) return { place: GC_PLACE, next: null };
+    if (neighbour.integrated) return { place: this.placeOfIntegrated(neighbour.item), next: null };
+    return { place: null, next: neighbour.item };
+  }
+
+  /** The item holding clock `id`: integrated in the doc, decoded in the update/pending, GC, or null (missing). */
+  private find(id: Y.ID): { item: Y.Item; integrated: boolean } | 'gc' | null {
+    const store = this.doc.store;
+    if (id.clock < Y.getState(store, id.client)) {
+      const struct = Y.getItem(store, id);
+      return struct instanceof Y.Item ? { item: struct, integrated: true } : 'gc';
+    }
+    const list = this.byClient.get(id.client);
+    if (!list) return null;
+    let lo = 0;
+    let hi = list.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const s = list[mid]!;
+      if (id.clock < s.id.clock) hi = mid - 1;
+      else if (id.clock >= s.id.clock + s.length) lo = mid + 1;
+      else if (s instanceof Y.Item) return { item: s, integrated: false };
+      else if (s instanceof Y.GC) return 'gc';
+      else return null;
+    }
+    return null;
+  }
+
+  private placeOfIntegrated(item: Y.Item): Place {
+    const parent = item.parent;
+    if (!(parent instanceof Y.AbstractType)) return GC_PLACE;
+    if (parent._item === null) {
+      return { kind: 'root', name: Y.findRootTypeKey(parent), sub: item.parentSub };
+    }
+    return { kind: 'inside', fileText: this.isFileTextItem(parent._item), sub: item.parentSub };
+  }
+
+  /** An integrated item that carries a file's Y.Text: a value of the top-level `files` map. */
+  private isFileTextItem(item: Y.Item): boolean {
+    return (
+      this.files !== undefined &&
+      item.parent === this.files &&
+      item.parentSub !== null &&
+      isTextType(item.content)
+    );
+  }
 }

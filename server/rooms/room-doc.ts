@@ -32,8 +32,11 @@ export interface RoomDocDeps {
   onStorageFailure: (err: unknown) => void;
   /** the process-wide group commit; a RoomDoc without one commits on its own */
   commits?: CommitQueue;
-  /** validates a client update's decoded structs before it is applied; returns why it is refused, or null */
-  checkStructs?: (structs: readonly DecodedStruct[]) => string | null;
+  /**
+   * validates a client update's decoded structs before it is applied, against the document they would
+   * land in (their parents may be resolved through it); returns why it is refused, or null
+   */
+  checkStructs?: (structs: readonly DecodedStruct[], doc: Y.Doc) => string | null;
   /** called after every durable batch (attribution and other observers run from here) */
   onCommitted?: (updates: readonly PendingUpdate[]) => void;
 }
@@ -210,7 +213,7 @@ export class RoomDoc implements CommitTarget {
       lastClient = struct.id.client;
       this.deps.bindings.claim(lastClient, conn.user.id);
     }
-    const problem = this.deps.checkStructs?.(structs) ?? null;
+    const problem = this.deps.checkStructs?.(structs, this.doc) ?? null;
     if (problem !== null) throw new AppError('malformed_frame', problem);
     const origin: TransactionOrigin = { source: 'connection', connId: conn.id, userId: conn.user.id };
     const pendingDsBefore = store.pendingDs;
