@@ -13,6 +13,7 @@ import type { Figure } from './report/figure.ts';
 import { type BenchResults, updateResultsMarkdown, writeResults } from './report/results-file.ts';
 import { terminalTable } from './report/results-table.ts';
 import { agentScenario } from './scenarios/agent-scenario.ts';
+import { attacksScenario } from './scenarios/attacks-scenario.ts';
 import { coldLoadScenario } from './scenarios/cold-load-scenario.ts';
 import { durabilityScenario } from './scenarios/durability-scenario.ts';
 import { fanOutScenario } from './scenarios/fan-out-scenario.ts';
@@ -24,7 +25,7 @@ import { throughputScenario } from './scenarios/throughput-scenario.ts';
 const usage = `npm run bench [-- options]
 
   --quick                 ~1 minute smoke run (fewer sizes, shorter windows); results go to a temp file
-  --only=a,b              scenarios: ${'fan-out, throughput, memory, cold-load, durability, agent, project-io'}
+  --only=a,b              scenarios: ${'fan-out, throughput, memory, cold-load, durability, agent, project-io, attacks'}
   --contenders=a,b        ${contenderNames.join(', ')}
   --profile=NAME[:SCEN]   run contender NAME (in scenario SCEN, or all) under node --cpu-prof
   --threads=N             driver worker threads (default: cores)
@@ -40,6 +41,7 @@ const allScenarios: Scenario[] = [
   durabilityScenario,
   agentScenario,
   projectIoScenario,
+  attacksScenario,
 ];
 
 const { values: args } = parseArgs({
