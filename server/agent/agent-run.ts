@@ -431,6 +431,14 @@ export class AgentRun {
     this.channel.close();
     this.channel.setPresence(this.presenceId, null);
     this.recorder.step(this.view, status, by, error);
+    // OPS-8: whoever runs the server sees why runs fail (the room id comes from the logger's bindings).
+    // Never the prompt, a redirect's text or the model's output: only the reason and the counts.
+    if (status === 'failed') {
+      this.deps.log.warn(
+        { run: this.id, reason: redactKeys(error ?? 'unknown'), tokens: this.view.metrics.tokens },
+        'Spark run failed',
+      );
+    }
   }
 
   /** tokens per second since the first token, shown live while streaming and final at the end */
@@ -459,4 +467,9 @@ export class AgentRun {
       cursor: { file: last.file, suggestionId: last.id, index: this.channel.proposedLength(last.id) },
     });
   }
+}
+
+/** An API key an upstream error message might quote (`sk-...`, `csk-...`) is cut to its first characters. */
+export function redactKeys(text: string): string {
+  return text.replace(/\b((?:sk|csk|key)[-_][A-Za-z0-9]{0,4})[A-Za-z0-9_-]{8,}/g, '$1…');
 }

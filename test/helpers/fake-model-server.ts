@@ -43,7 +43,9 @@ export type Reply =
   /** streams `dropAfterTokens` tokens, then (50 ms later) destroys the connection without a clean end */
   | ({ dropAfterTokens: number; text: string } & Pacing)
   /** sends the preamble (headers, response.created / role chunk), then nothing until the client leaves */
-  | { hang: true };
+  | { hang: true }
+  /** ignores `stream: true` and answers 200 with one complete JSON body, as some proxies and servers do */
+  | { nonStreaming: true; text?: string };
 
 export type ReplyOutcome =
   | 'streaming'
@@ -94,6 +96,13 @@ export interface FakeModelServerOptions {
   port?: number;
   /** answered when no reply is queued and no handler is set */
   defaultReply?: Reply;
+  /**
+   * the APIs this server offers (default all three): the paths of the others answer 404 like Ollama's,
+   * vLLM's or llama.cpp's server asked for the Responses API
+   */
+  apis?: FakeApi[];
+  /** the model ids `GET /v1/models` lists (default `fake-model`) */
+  models?: string[];
 }
 
 export interface FakeModelServer {
@@ -200,7 +209,7 @@ export async function startFakeModelServer(opts: FakeModelServerOptions = {}): P
   /** Plays a streaming reply on a wire; returns a stop function for when the client leaves. */
   const play = (rec: RecordedRequest, wire: Wire): (() => void) => {
     const reply = rec.reply;
-    if (reply === null || 'httpStatus' in reply) return () => {};
+    if (reply === null || 'httpStatus' in reply || 'nonStreaming' in reply) return () => {};
     wire.preamble();
     if ('hang' in reply) {
       rec.outcome = 'hanging';
@@ -264,7 +273,10 @@ export async function startFakeModelServer(opts: FakeModelServerOptions = {}): P
     if (req.method === 'GET' && path === '/v1/models') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(
-        JSON.stringify({ object: 'list', data: [{ id: 'fake-model', object: 'model', owned_by: 'fake' }] }),
+        JSON.stringify({
+          object: 'list',
+          data: (opts.models ?? ['fake-model']).map((id) => ({ id, object: 'model', owned_by: 'fake' })),
+        }),
       );
       return;
     }
@@ -274,7 +286,7 @@ export async function startFakeModelServer(opts: FakeModelServerOptions = {}): P
         : req.method === 'POST' && path === '/v1/chat/completions'
           ? 'chat'
           : null;
-    if (api === null) {
+    if (api === null || !(opts.apis ?? ['responses', 'responses-ws', 'chat']).includes(api)) {
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { message: `no route ${req.method} ${path}`, type: 'not_found' } }));
       return;
@@ -296,6 +308,12 @@ export async function startFakeModelServer(opts: FakeModelServerOptions = {}): P
       if (reply !== null && 'httpStatus' in reply) {
         end(rec, 'http-error');
         writeHttpError(res, reply);
+        return;
+      }
+      if (reply !== null && 'nonStreaming' in reply) {
+        end(rec, 'completed');
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(completeBody(api, body, reply.text ?? DEFAULT_TEXT)));
         return;
       }
       req.socket.setNoDelay(true);
@@ -380,6 +398,11 @@ export async function startFakeModelServer(opts: FakeModelServerOptions = {}): P
       socket.destroy();
       return;
     }
+    if (!(opts.apis ?? ['responses-ws']).includes('responses-ws')) {
+      // What a server without the WebSocket mode answers: an HTTP refusal of the upgrade.
+      socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
+      return;
+    }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
   await new Promise<void>((resolve, reject) => {
@@ -428,5 +451,24 @@ export async function startFakeModelServer(opts: FakeModelServerOptions = {}): P
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+/** The whole answer in one JSON body, in the shape of the API asked (a server that ignores `stream`). */
+function completeBody(api: FakeApi, body: Record<string, unknown>, text: string): Record<string, unknown> {
+  if (api === 'chat') {
+    return {
+      id: 'chatcmpl-fake',
+      object: 'chat.completion',
+      model: body.model,
+      choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+    };
+  }
+  return {
+    id: 'resp_fake',
+    object: 'response',
+    status: 'completed',
+    model: body.model,
+    output: [{ type: 'message', role: 'assistant', content: [{ type: 'output_text', text }] }],
   };
 }

@@ -2,7 +2,7 @@ import type OpenAI from 'openai';
 import type { AgentEvent, ModelProvider, ModelRequest } from '../model-provider.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 import { type AttemptEvent, streamWithRetry } from './stream-with-retry.ts';
-import { failureFromError, isAbort } from './upstream-failure.ts';
+import { failureFromError, isAbort, type UpstreamFailure } from './upstream-failure.ts';
 
 /**
  * What the providers that stream one HTTP request per attempt (Responses over SSE, Chat Completions)
@@ -22,6 +22,11 @@ export abstract class HttpStreamProvider<Chunk> implements ModelProvider {
 
   /** Sends the request; `signal` must reach the SDK, as aborting it is how the HTTP stream is closed. */
   protected abstract open(request: ModelRequest, signal: AbortSignal): Promise<AsyncIterable<Chunk>>;
+
+  /** Adds what the user can do about a refusal before the stream began (OPS-9); as it is by default. */
+  protected explain(failure: UpstreamFailure): UpstreamFailure {
+    return failure;
+  }
 
   /**
    * Turns the opened stream into the attempt's events that follow `start`. A throw while reading becomes
@@ -44,7 +49,7 @@ export abstract class HttpStreamProvider<Chunk> implements ModelProvider {
         stream = await this.open(request, controller.signal);
       } catch (err) {
         if (!isAbort(err) && !controller.signal.aborted) {
-          yield { type: 'failure', failure: failureFromError(err, 'connect') };
+          yield { type: 'failure', failure: this.explain(failureFromError(err, 'connect')) };
         }
         return;
       }

@@ -3,6 +3,7 @@ import type { ModelRequest } from '../model-provider.ts';
 import { HttpStreamProvider } from './http-stream-provider.ts';
 import { mapResponsesEvent } from './responses-event-mapper.ts';
 import type { AttemptEvent } from './stream-with-retry.ts';
+import { explainWrongApi, type UpstreamFailure } from './upstream-failure.ts';
 
 /** The Responses API body shared by the SSE and WebSocket transports. */
 export function responsesBody(request: ModelRequest) {
@@ -30,6 +31,10 @@ export class ResponsesSseProvider extends HttpStreamProvider<{ type: string }> {
     signal: AbortSignal,
   ): Promise<AsyncIterable<{ type: string }>> {
     return this.client.responses.create({ ...responsesBody(request), stream: true }, { signal });
+  }
+
+  protected override explain(failure: UpstreamFailure): UpstreamFailure {
+    return explainWrongApi(failure, 'responses', `${this.client.baseURL.replace(/\/$/, '')}/responses`);
   }
 
   protected override async *read(stream: AsyncIterable<{ type: string }>): AsyncGenerator<AttemptEvent> {

@@ -7,6 +7,7 @@ import { mapResponsesEvent } from './responses-event-mapper.ts';
 import { responsesBody } from './responses-sse-provider.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 import { type AttemptEvent, streamWithRetry } from './stream-with-retry.ts';
+import { explainWrongApi, type UpstreamFailure } from './upstream-failure.ts';
 
 /** What a socket tells the turn that is using it. */
 type SocketSignal =
@@ -195,11 +196,17 @@ export class ResponsesWsProvider implements ModelProvider {
         if (next.kind === 'abort') return;
         if (next.kind === 'lost') {
           const message = started ? 'connection lost mid-stream' : `connection failed: ${next.message}`;
-          yield { type: 'failure', failure: { kind: 'connection', message } };
+          const failure: UpstreamFailure = { kind: 'connection', message };
+          yield {
+            type: 'failure',
+            failure: started ? failure : explainWrongApi(failure, 'responses-ws', this.url),
+          };
           return;
         }
-        const mapped = mapResponsesEvent(next.event);
+        let mapped = mapResponsesEvent(next.event);
         if (mapped === null) continue;
+        if (mapped.type === 'failure' && !started)
+          mapped = { ...mapped, failure: explainWrongApi(mapped.failure, 'responses-ws', this.url) };
         if (mapped.type === 'start') started = true;
         if (mapped.type === 'end') reusable = true;
         // A refusal before the response began (429, 5xx) leaves nothing in flight on the socket.
@@ -211,6 +218,11 @@ export class ResponsesWsProvider implements ModelProvider {
       signal.removeEventListener('abort', onAbort);
       this.release(key, sock, pooled, reusable);
     }
+  }
+
+  /** The WebSocket URL the SDK opens (the base URL's scheme swapped), named in errors (OPS-9). */
+  private get url(): string {
+    return `${this.client.baseURL.replace(/\/$/, '').replace(/^http/, 'ws')}/responses`;
   }
 
   async close(): Promise<void> {

@@ -62,6 +62,32 @@ export function failureFromStatus(
   return { kind: 'request', message: `upstream refused the request (${status})${suffix}`, ...base };
 }
 
+/**
+ * OPS-9: a 404 or 405 on the Responses path usually means the server speaks only Chat Completions
+ * (Ollama, vLLM, llama.cpp): say which URL was called and what to set. A 404 about the model (its code,
+ * or its message naming a model) is about the model, not the path, and keeps its own message.
+ */
+export function explainWrongApi(
+  failure: UpstreamFailure,
+  api: 'responses' | 'responses-ws',
+  url: string,
+): UpstreamFailure {
+  const wrongPath =
+    (failure.status === 404 || failure.status === 405) &&
+    failure.code !== 'model_not_found' &&
+    !/\bmodel\b/i.test(failure.message);
+  const refusedUpgrade =
+    api === 'responses-ws' && /Unexpected server response: 40[45]\b/.test(failure.message);
+  if (!wrongPath && !refusedUpgrade) return failure;
+  const status = failure.status ?? /: (40[45])\b/.exec(failure.message)?.[1] ?? '404';
+  const other = api === 'responses-ws' ? 'SPARK_API=responses (SSE) or SPARK_API=chat' : 'SPARK_API=chat';
+  return {
+    ...failure,
+    kind: 'request',
+    message: `the model server answered ${status} to ${api === 'responses-ws' ? 'a WebSocket to' : 'POST'} ${url}: it does not offer the Responses API${api === 'responses-ws' ? "' WebSocket mode" : ''}. Servers that speak Chat Completions (Ollama, vLLM, llama.cpp) need ${other}`,
+  };
+}
+
 /** Lets the run loop tell a user's abort from a failure: an abort is never reported as an error. */
 export function isAbort(err: unknown): boolean {
   return err instanceof APIUserAbortError || (err instanceof Error && err.name === 'AbortError');
