@@ -39,6 +39,10 @@ export const apiRoutes = {
   exportArchive: '/api/rooms/:roomId/export.:format',
   trace: '/api/rooms/:roomId/trace',
   importRules: '/api/import-rules',
+  threads: '/api/rooms/:roomId/threads',
+  thread: '/api/rooms/:roomId/threads/:threadId',
+  threadComments: '/api/rooms/:roomId/threads/:threadId/comments',
+  threadComment: '/api/rooms/:roomId/threads/:threadId/comments/:commentId',
   health: '/healthz',
 } as const;
 export type ApiRoute = keyof typeof apiRoutes;
@@ -83,6 +87,16 @@ export const apiPaths = {
     fillRoute(apiRoutes.exportArchive, { roomId, format }),
   trace: room(apiRoutes.trace),
   importRules: apiRoutes.importRules,
+  /** GET: every thread with where it sits now; POST `CreateThreadRequest` starts one (CR-1) */
+  threads: room(apiRoutes.threads),
+  /** PATCH `{resolved}`: resolve or reopen (CR-6) */
+  thread: (roomId: string, threadId: string) => fillRoute(apiRoutes.thread, { roomId, threadId }),
+  /** POST `{text}`: a reply (CR-5) */
+  threadComments: (roomId: string, threadId: string) =>
+    fillRoute(apiRoutes.threadComments, { roomId, threadId }),
+  /** PATCH `{text}` or DELETE one's own comment (CR-5) */
+  threadComment: (roomId: string, threadId: string, commentId: string) =>
+    fillRoute(apiRoutes.threadComment, { roomId, threadId, commentId }),
   health: apiRoutes.health,
 } as const;
 
@@ -102,7 +116,7 @@ export type Role = (typeof roles)[number];
  * owner always holds every permission, so a room can never lock itself out.
  */
 
-export const permissions = ['write', 'prompt', 'accept', 'interrupt', 'stop', 'manage'] as const;
+export const permissions = ['write', 'prompt', 'accept', 'interrupt', 'stop', 'manage', 'comment'] as const;
 export type Permission = (typeof permissions)[number];
 
 export interface RoomPolicy {
@@ -112,6 +126,8 @@ export interface RoomPolicy {
   interrupt: Role[];
   /** Roles allowed to stop anyone's run (stopping never changes code). */
   stop: Role[];
+  /** Roles allowed to start, answer, resolve and reopen threads on code (CR-2). */
+  comment: Role[];
 }
 
 /** Each permission: fixed roles, or a policy field (optionally also requiring another permission). */
@@ -126,6 +142,7 @@ export const permissionTable: Record<
   // Redirecting is asking Spark for something else: it needs the right to prompt too.
   interrupt: { policy: 'interrupt', requires: 'prompt' },
   stop: { policy: 'stop' },
+  comment: { policy: 'comment' },
 };
 
 export const defaultPolicy: RoomPolicy = {
@@ -133,6 +150,8 @@ export const defaultPolicy: RoomPolicy = {
   interrupt: ['owner', 'editor'],
   // Anyone in the room can stop Spark by default (viewers too): the owner can narrow it (a lecture).
   stop: ['owner', 'editor', 'viewer'],
+  // A review is a conversation: viewers may comment by default (CR-2); the owner can narrow it.
+  comment: ['owner', 'editor', 'viewer'],
 };
 
 /** A stored or sent policy with every field present (rooms created before `stop` existed get the default). */
@@ -141,6 +160,7 @@ export function completePolicy(policy: Partial<RoomPolicy>): RoomPolicy {
     accept: policy.accept ?? defaultPolicy.accept,
     interrupt: policy.interrupt ?? defaultPolicy.interrupt,
     stop: policy.stop ?? defaultPolicy.stop,
+    comment: policy.comment ?? defaultPolicy.comment,
   };
 }
 
@@ -264,6 +284,8 @@ export const REVIEW_SUGGESTIONS_KEY = 'suggestions';
  * changes (WEB-11).
  */
 export const REVIEW_ROOM_KEY = 'room';
+/** `threads`: Y.Map<threadId, Y.Map> of threads on code (CR-3); `comments` is a Y.Array of CommentView. */
+export const REVIEW_THREADS_KEY = 'threads';
 
 export const runStatuses = ['queued', 'streaming', 'interrupted', 'completed', 'failed'] as const;
 export type RunStatus = (typeof runStatuses)[number];
@@ -389,6 +411,72 @@ export interface AppliedChange {
   removed: string;
   by: string;
   at: number;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Threads on code (CR)
+// ---------------------------------------------------------------------------------------------------------
+
+/** A comment holds at most this many characters (CR-8). */
+export const MAX_COMMENT_CHARS = 10_000;
+/** Threads one room holds at most, and comments one thread holds at most (CR-8). */
+export const MAX_THREADS_PER_ROOM = 2_000;
+export const MAX_COMMENTS_PER_THREAD = 300;
+/** The quoted code a thread keeps is cut at this many characters (its full length is kept). */
+export const MAX_QUOTE_CHARS = 4_000;
+
+export interface CommentView {
+  id: string;
+  by: string;
+  byName: string;
+  text: string;
+  at: number;
+  editedAt: number | null;
+}
+
+/** One thread as the review doc holds it (the fields of its Y.Map) and the database stores it. */
+export interface ThreadView {
+  id: string;
+  file: string;
+  /** base64 Y.RelativePosition of the range's first character (assoc 0) */
+  start: string;
+  /** base64 Y.RelativePosition just after the range (assoc -1) */
+  end: string;
+  /** the code under the range when the thread started (cut at MAX_QUOTE_CHARS) */
+  quote: string;
+  /** the range's length when the thread started */
+  length: number;
+  /** 1-based line of the range's start when the thread started */
+  line: number;
+  createdBy: string;
+  createdByName: string;
+  createdAt: number;
+  resolved: boolean;
+  resolvedBy: string | null;
+  resolvedAt: number | null;
+  comments: CommentView[];
+}
+
+/** Where a thread sits in its file now (CR-4). */
+export interface ThreadAnchor {
+  from: number;
+  to: number;
+  /** 1-based line of `from` now */
+  line: number;
+  /** the quoted text was deleted: the thread keeps its quote and says so */
+  deleted: boolean;
+}
+
+export interface ThreadWithAnchor extends ThreadView {
+  /** null when the file itself is gone */
+  anchor: ThreadAnchor | null;
+}
+
+export interface ThreadsResponse {
+  threads: ThreadWithAnchor[];
+}
+export interface ThreadResponse {
+  thread: ThreadWithAnchor;
 }
 
 // ---------------------------------------------------------------------------------------------------------

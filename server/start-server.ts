@@ -18,10 +18,12 @@ import { peopleRoutes } from './http/people-routes.ts';
 import { projectRoutes } from './http/project-routes.ts';
 import { roomsRoutes } from './http/rooms-routes.ts';
 import { suggestionRoutes } from './http/suggestion-routes.ts';
+import { threadRoutes } from './http/thread-routes.ts';
 import type { Logger } from './log.ts';
 import { createSqliteStores } from './persistence/sqlite-stores.ts';
 import { ImportService } from './project/import-service.ts';
 import { TraceService } from './project/trace-service.ts';
+import { ThreadService } from './review/thread-service.ts';
 import { CommitQueue } from './rooms/commit-queue.ts';
 import { Room } from './rooms/room.ts';
 import { RoomRegistry } from './rooms/room-registry.ts';
@@ -38,6 +40,7 @@ export interface RunningServer {
   registry: RoomRegistry;
   agent: AgentService;
   suggestions: SuggestionService;
+  threads: ThreadService;
   /** every open sync socket (AUTH-5..7: what access changes reach) */
   sockets: LiveSockets;
   /** stops accepting, closes sockets with 1001, flushes every room, closes the database */
@@ -151,10 +154,14 @@ export async function startServer(config: Config, options: StartOptions): Promis
     maxSteersPerRun: config.limits.maxSteersPerRun,
   });
   const agentService = agent;
+  const threads = new ThreadService({ registry, rooms, store: stores.threadStore, log, now });
   // Every room, as it loads: crashed runs recovered, staleness watched, the policy published.
   registry.onLoad((room) => {
     agentService.attach(room);
     suggestions.attach(room);
+    threads
+      .attach(room)
+      .catch((err: unknown) => log.error({ err, room: room.id }, 'restoring threads failed'));
   });
   const liveRegistry = registry;
   const hour = 3_600_000;
@@ -205,6 +212,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       peopleRoutes({ rooms }),
       agentRoutes({ rooms, agent: agentService }),
       suggestionRoutes({ rooms, suggestions }),
+      threadRoutes({ rooms, threads }),
       projectRoutes({
         rooms,
         registry: liveRegistry,
@@ -264,6 +272,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     registry: liveRegistry,
     agent: agentService,
     suggestions,
+    threads,
     sockets,
     close,
   };

@@ -13,6 +13,7 @@ const verbs: Record<Permission, string> = {
   accept: 'accept',
   interrupt: 'redirect Spark',
   stop: 'stop Spark',
+  comment: 'comment on code',
 };
 
 export function requirePermission(user: PublicUser, permission: Permission, policy: RoomPolicy): void {

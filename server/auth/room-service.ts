@@ -159,6 +159,7 @@ export class RoomService {
       accept: withOwner(next.accept),
       interrupt: withOwner(next.interrupt),
       stop: withOwner(next.stop),
+      comment: withOwner(next.comment),
     });
   }
 

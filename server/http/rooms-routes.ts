@@ -48,6 +48,7 @@ const policyBody = z
     accept: z.array(z.enum(roles)).max(3),
     interrupt: z.array(z.enum(roles)).max(3),
     stop: z.array(z.enum(roles)).max(3).optional(),
+    comment: z.array(z.enum(roles)).max(3).optional(),
   })
   .strict();
 

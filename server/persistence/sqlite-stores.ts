@@ -5,6 +5,7 @@ import { SqliteImportStore } from './sqlite-import-store.ts';
 import { SqliteRoomPurger } from './sqlite-room-purger.ts';
 import { SqliteRoomStore } from './sqlite-room-store.ts';
 import { SqliteSuggestionStore } from './sqlite-suggestion-store.ts';
+import { SqliteThreadStore } from './sqlite-thread-store.ts';
 
 export interface SqliteStores {
   database: Database;
@@ -14,6 +15,7 @@ export interface SqliteStores {
   suggestionStore: SqliteSuggestionStore;
   roomPurger: SqliteRoomPurger;
   importStore: SqliteImportStore;
+  threadStore: SqliteThreadStore;
   /** closes the database; call after the last write has settled (the stores are unusable afterwards) */
   close(): void;
 }
@@ -33,6 +35,7 @@ export function createSqliteStores(file: string): SqliteStores {
     suggestionStore: new SqliteSuggestionStore(database),
     roomPurger: new SqliteRoomPurger(database),
     importStore: new SqliteImportStore(database),
+    threadStore: new SqliteThreadStore(database),
     close: () => database.close(),
   };
 }

@@ -37,6 +37,7 @@ function randomJson(rng: SeededRandom, depth = 0): unknown {
     'mode',
     'accept',
     'interrupt',
+    'resolved',
     '__proto__',
     'constructor',
   ];
@@ -120,6 +121,11 @@ describe('REST input: invalid JSON, out-of-range fields and path traversal on ev
         body: false,
       },
       { method: 'GET', path: `${roomPath()}/blame?file=src/math.ts`, token: editor, body: false },
+      // SAFE-85: the thread routes take the same hostile bodies.
+      { method: 'POST', path: `${roomPath()}/threads`, token: editor, body: true },
+      { method: 'PATCH', path: `${roomPath()}/threads/t_x`, token: editor, body: true },
+      { method: 'POST', path: `${roomPath()}/threads/t_x/comments`, token: editor, body: true },
+      { method: 'GET', path: `${roomPath()}/threads`, token: editor, body: false },
     ] as const;
 
   it('SAFE-11: every route with a body answers 400 bad_request to invalid JSON, non-objects and unknown fields', async () => {

@@ -18,9 +18,9 @@ function tempDatabaseFile(): { file: string; remove(): void } {
 }
 
 /** One of the SQLite stores on a real database file; reopen closes it and opens a new connection on it. */
-export function sqliteHarness<K extends 'docStore' | 'roomStore' | 'agentStore' | 'suggestionStore'>(
-  key: K,
-): StoreHarness<SqliteStores[K]> {
+export function sqliteHarness<
+  K extends 'docStore' | 'roomStore' | 'agentStore' | 'suggestionStore' | 'threadStore',
+>(key: K): StoreHarness<SqliteStores[K]> {
   const { file, remove } = tempDatabaseFile();
   let stores = createSqliteStores(file);
   return {

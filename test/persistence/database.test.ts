@@ -62,6 +62,7 @@ describe('openDatabase', () => {
         'run_messages',
         'runs',
         'suggestions',
+        'threads',
       ]);
     } finally {
       process.chdir(cwd);

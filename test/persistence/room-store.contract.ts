@@ -15,7 +15,12 @@ const room = (id: string, createdAt = 1000): RoomRecord => ({
   id,
   name: `Room ${id}`,
   createdAt,
-  policy: { accept: ['owner', 'editor'], interrupt: ['owner'], stop: ['owner', 'editor', 'viewer'] },
+  policy: {
+    accept: ['owner', 'editor'],
+    interrupt: ['owner'],
+    stop: ['owner', 'editor', 'viewer'],
+    comment: ['owner'],
+  },
 });
 
 const invite = (roomId: string, role: Role, token: string, createdAt = 1000): InviteRecord => ({
@@ -94,7 +99,12 @@ export function roomStoreContract(name: string, makeStore: () => Promise<RoomSto
 
     it('changes the policy, and refuses it for an unknown room', async () => {
       await store.createRoom(room('r1'), []);
-      const classroom: RoomPolicy = { accept: ['owner'], interrupt: ['owner'], stop: ['owner'] };
+      const classroom: RoomPolicy = {
+        accept: ['owner'],
+        interrupt: ['owner'],
+        stop: ['owner'],
+        comment: ['owner'],
+      };
       await store.setPolicy('r1', classroom);
       expect((await store.getRoom('r1'))?.policy).toEqual(classroom);
       store = await harness.reopen();

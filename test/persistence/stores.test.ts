@@ -16,7 +16,12 @@ describe('SqliteRoomPurger (SAFE-43)', () => {
 
   it("removes a room's documents, bindings, agent history, members and invites, and nothing of other rooms", async () => {
     const { roomStore, docStore, roomPurger, database, importStore } = temp.open();
-    const policy = { accept: ['owner' as const], interrupt: ['owner' as const], stop: ['owner' as const] };
+    const policy = {
+      accept: ['owner' as const],
+      interrupt: ['owner' as const],
+      stop: ['owner' as const],
+      comment: ['owner' as const],
+    };
     for (const id of ['r1', 'r10', 'r1x']) {
       await roomStore.createRoom({ id, name: id, createdAt: 1, policy }, [
         { roomId: id, role: 'owner', token: `t-${id}`, createdAt: 1, revokedAt: null },

@@ -24,6 +24,7 @@ describe('the room policy is live for every open page (WEB-11)', () => {
       accept: ['owner', 'editor'],
       interrupt: ['owner', 'editor'],
       stop: ['owner', 'editor', 'viewer'],
+      comment: ['owner', 'editor', 'viewer'],
     });
 
     const put = await api(room.server.url, 'PUT', `/api/rooms/${room.roomId}/policy`, {
@@ -32,7 +33,13 @@ describe('the room policy is live for every open page (WEB-11)', () => {
     });
     expect(put.status).toBe(200);
     await waitReview(watcher, () => policyOf()?.accept.length === 1, 'the new policy');
-    expect(policyOf()).toEqual({ accept: ['owner'], interrupt: ['owner', 'editor'], stop: ['owner'] });
+    expect(policyOf()).toEqual({
+      accept: ['owner'],
+      interrupt: ['owner', 'editor'],
+      stop: ['owner'],
+      // a field the PUT left out keeps its value
+      comment: ['owner', 'editor', 'viewer'],
+    });
 
     // The refusal names the role with the right article.
     const refused = await room.post<{ error: { message: string } }>(editor!.token, '/runs/run_x/accept');

@@ -182,11 +182,17 @@ function policyForm(
       h('span', null, 'Who may redirect Spark: owners and'),
       ...boxes('interrupt'),
     ),
+    h(
+      'div',
+      { class: 'policy-row' },
+      h('span', null, 'Who may comment on code: owners and'),
+      ...boxes('comment'),
+    ),
     h('button', { class: 'btn small', type: 'submit' }, 'Save policy'),
   );
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    const next: RoomPolicy = { accept: ['owner'], interrupt: ['owner'], stop: ['owner'] };
+    const next: RoomPolicy = { accept: ['owner'], interrupt: ['owner'], stop: ['owner'], comment: ['owner'] };
     for (const input of form.querySelectorAll<HTMLInputElement>('input[type=checkbox]')) {
       const kind = input.dataset.kind as keyof RoomPolicy;
       if (input.checked) next[kind].push(input.dataset.role as Role);

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { isValidFilePath, MAX_COMMENT_CHARS } from './protocol.ts';
+
+/*
+ * REST bodies of code review (CR): threads on code. The zod schemas are the only definition; the server
+ * validates with them at the edge, the SDK and the web client take the inferred types.
+ */
+
+const commentText = z
+  .string()
+  .refine((t) => t.trim().length > 0, 'a comment needs some text')
+  .refine((t) => t.length <= MAX_COMMENT_CHARS, `a comment holds at most ${MAX_COMMENT_CHARS} characters`);
+
+const offset = z.number().int('offsets are whole UTF-16 positions').nonnegative();
+
+/** `POST /api/rooms/:id/threads`: a thread on `from..to` (UTF-16 offsets into the file's current text). */
+export const createThreadBody = z
+  .object({
+    file: z.string().refine(isValidFilePath, 'file must be a valid relative path'),
+    from: offset,
+    to: offset,
+    text: commentText,
+  })
+  .strict()
+  .refine((b) => b.from <= b.to, { message: 'from must not be after to', path: ['to'] });
+export type CreateThreadRequest = z.infer<typeof createThreadBody>;
+
+/** `POST /api/rooms/:id/threads/:tid/comments` and `PATCH .../comments/:cid` */
+export const commentBody = z.object({ text: commentText }).strict();
+export type CommentRequest = z.infer<typeof commentBody>;
+
+/** `PATCH /api/rooms/:id/threads/:tid`: resolve or reopen */
+export const patchThreadBody = z.object({ resolved: z.boolean() }).strict();
+export type PatchThreadRequest = z.infer<typeof patchThreadBody>;
