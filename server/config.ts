@@ -44,6 +44,11 @@ export interface Limits {
   steersPerMinute: number;
   /** redirects one run may take in all (SAFE-56) */
   maxSteersPerRun: number;
+  /**
+   * WebSocket frames at least this large are sent compressed (permessage-deflate) to clients that offer
+   * it: a joiner's full state compresses about 4x, keystroke frames stay uncompressed; 0 turns it off
+   */
+  compressAboveBytes: number;
 }
 
 export const defaultLimits: Limits = {
@@ -64,6 +69,7 @@ export const defaultLimits: Limits = {
   keepaliveMs: 10_000,
   steersPerMinute: 20,
   maxSteersPerRun: 50,
+  compressAboveBytes: 16 * 1024,
 };
 
 export type SparkApi = 'responses' | 'responses-ws' | 'chat';
@@ -223,6 +229,7 @@ const envSchema = z.object({
   SPARK_MAX_RUN_SECONDS: intFrom(600),
   SPARKROOM_STEERS_PER_MINUTE: intFrom(defaultLimits.steersPerMinute),
   SPARKROOM_MAX_STEERS_PER_RUN: intFrom(defaultLimits.maxSteersPerRun),
+  SPARKROOM_COMPRESS_ABOVE_BYTES: intFrom(defaultLimits.compressAboveBytes),
 });
 
 /**
@@ -272,6 +279,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       keepaliveMs: Math.min(20_000, Math.max(1000, e.SPARKROOM_KEEPALIVE_MS)),
       steersPerMinute: e.SPARKROOM_STEERS_PER_MINUTE,
       maxSteersPerRun: e.SPARKROOM_MAX_STEERS_PER_RUN,
+      compressAboveBytes: e.SPARKROOM_COMPRESS_ABOVE_BYTES,
     },
     imports: {
       maxFileBytes: Math.max(1, e.SPARKROOM_IMPORT_MAX_FILE_BYTES),

@@ -225,8 +225,23 @@ export async function startServer(config: Config, options: StartOptions): Promis
     ],
   });
 
-  // Our own ws server, so the frame limit (and later any other ws option) is ours to set.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: config.limits.maxFrameBytes });
+  // Our own ws server, so the frame limit and compression are ours to set. maxPayload bounds inflated
+  // frames too, so a compressed frame cannot unpack past it. Without context takeover each socket's zlib
+  // state is dropped between messages: memory per idle socket stays flat (PERF-1).
+  const compressAbove = config.limits.compressAboveBytes;
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: config.limits.maxFrameBytes,
+    perMessageDeflate:
+      compressAbove > 0
+        ? {
+            threshold: compressAbove,
+            serverNoContextTakeover: true,
+            clientNoContextTakeover: true,
+            zlibDeflateOptions: { level: 1, memLevel: 7 },
+          }
+        : false,
+  });
   const server = serve({
     fetch: app.fetch,
     port: config.port,

@@ -73,10 +73,11 @@ export class UpgradeRefused extends Error {
  */
 export function openRawClient(
   url: string,
-  opts: { headers?: Record<string, string> } = {},
+  opts: { headers?: Record<string, string>; compress?: boolean } = {},
 ): Promise<RawClient> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers: opts.headers ?? {} });
+    // ws offers permessage-deflate by default, as browsers do; `compress: false` is a client that doesn't.
+    const ws = new WebSocket(url, { headers: opts.headers ?? {}, perMessageDeflate: opts.compress ?? true });
     ws.binaryType = 'nodebuffer';
     ws.once('unexpected-response', (req, res: IncomingMessage) => {
       readBody(res).then(
