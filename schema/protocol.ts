@@ -44,6 +44,7 @@ export const apiRoutes = {
   threadComments: '/api/rooms/:roomId/threads/:threadId/comments',
   threadComment: '/api/rooms/:roomId/threads/:threadId/comments/:commentId',
   health: '/healthz',
+  sparkCheck: '/api/rooms/:roomId/spark-check',
 } as const;
 export type ApiRoute = keyof typeof apiRoutes;
 
@@ -98,6 +99,7 @@ export const apiPaths = {
   threadComment: (roomId: string, threadId: string, commentId: string) =>
     fillRoute(apiRoutes.threadComment, { roomId, threadId, commentId }),
   health: apiRoutes.health,
+  sparkCheck: room(apiRoutes.sparkCheck),
 } as const;
 
 /** Room ids are URL-safe so they can sit in a path segment without escaping. */
@@ -116,7 +118,16 @@ export type Role = (typeof roles)[number];
  * owner always holds every permission, so a room can never lock itself out.
  */
 
-export const permissions = ['write', 'prompt', 'accept', 'interrupt', 'stop', 'manage', 'comment'] as const;
+export const permissions = [
+  'write',
+  'prompt',
+  'accept',
+  'interrupt',
+  'stop',
+  'manage',
+  'comment',
+  'checkSpark',
+] as const;
 export type Permission = (typeof permissions)[number];
 
 export interface RoomPolicy {
@@ -136,6 +147,8 @@ export const permissionTable: Record<
   { roles: readonly Role[] } | { policy: keyof RoomPolicy; requires?: Permission }
 > = {
   manage: { roles: ['owner'] },
+  // Testing the model connection costs a model call and shows the server's model setup (OPS-10).
+  checkSpark: { roles: ['owner'] },
   write: { roles: ['owner', 'editor'] },
   prompt: { roles: ['owner', 'editor'] },
   accept: { policy: 'accept' },
@@ -171,6 +184,28 @@ export function can(role: Role, permission: Permission, policy: RoomPolicy): boo
   if ('roles' in rule) return rule.roles.includes(role);
   const granted = (policy[rule.policy] ?? defaultPolicy[rule.policy]).includes(role);
   return granted && (rule.requires === undefined || can(role, rule.requires, policy));
+}
+
+/** One step of the Spark connection check (OPS-10), in the order they are made. */
+export const sparkCheckSteps = ['configured', 'reachable', 'key', 'api', 'model', 'streaming'] as const;
+export type SparkCheckStep = (typeof sparkCheckSteps)[number];
+
+/** What the connection check found: each step in plain words, and the speed when a reply streamed. */
+export interface SparkCheckReport {
+  /** every step passed: runs will reach the model */
+  ok: boolean;
+  api: 'responses' | 'responses-ws' | 'chat';
+  baseURL: string | null;
+  model: string;
+  /** `unknown`: the server gave no way to tell (no model list); `skipped`: an earlier step failed */
+  steps: { step: SparkCheckStep; status: 'ok' | 'failed' | 'unknown' | 'skipped'; detail: string }[];
+  /** from sending the request to the first token, ms */
+  ttftMs: number | null;
+  /** output tokens per second from the first token to the end */
+  tokensPerSecond: number | null;
+  outputTokens: number | null;
+  /** what to change when a step failed, one sentence */
+  advice: string | null;
 }
 
 /** Payload of a personal token (signed by the server; opaque to clients except for display). */

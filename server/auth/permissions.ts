@@ -14,6 +14,7 @@ const verbs: Record<Permission, string> = {
   interrupt: 'redirect Spark',
   stop: 'stop Spark',
   comment: 'comment on code',
+  checkSpark: 'test the connection to Spark',
 };
 
 export function requirePermission(user: PublicUser, permission: Permission, policy: RoomPolicy): void {

@@ -49,7 +49,7 @@ async function lastEvent(apiMode: SparkApi, baseURL: string): Promise<AgentEvent
 describe('OPS-9: a server without the Responses API gets an error that says what to set', () => {
   it.each([
     ['responses', 'POST', 'SPARK_API=chat'],
-    ['responses-ws', 'a WebSocket to', 'SPARK_API=responses (SSE) or SPARK_API=chat'],
+    ['responses-ws', 'a WebSocket to', 'set SPARK_API=responses (SSE), or SPARK_API=chat'],
   ] as const)(
     'SPARK_API=%s against a Chat Completions-only server names the URL and the fix',
     async (mode, verb, fix) => {

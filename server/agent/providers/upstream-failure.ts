@@ -80,11 +80,14 @@ export function explainWrongApi(
     api === 'responses-ws' && /Unexpected server response: 40[45]\b/.test(failure.message);
   if (!wrongPath && !refusedUpgrade) return failure;
   const status = failure.status ?? /: (40[45])\b/.exec(failure.message)?.[1] ?? '404';
-  const other = api === 'responses-ws' ? 'SPARK_API=responses (SSE) or SPARK_API=chat' : 'SPARK_API=chat';
+  const fix =
+    api === 'responses-ws'
+      ? 'set SPARK_API=responses (SSE), or SPARK_API=chat for servers that speak Chat Completions (Ollama, vLLM, llama.cpp)'
+      : 'servers that speak Chat Completions (Ollama, vLLM, llama.cpp) need SPARK_API=chat';
   return {
     ...failure,
     kind: 'request',
-    message: `the model server answered ${status} to ${api === 'responses-ws' ? 'a WebSocket to' : 'POST'} ${url}: it does not offer the Responses API${api === 'responses-ws' ? "' WebSocket mode" : ''}. Servers that speak Chat Completions (Ollama, vLLM, llama.cpp) need ${other}`,
+    message: `the model server answered ${status} to ${api === 'responses-ws' ? 'a WebSocket to' : 'POST'} ${url}: it does not offer the Responses API${api === 'responses-ws' ? "'s WebSocket mode" : ''}; ${fix}`,
   };
 }
 
