@@ -43,6 +43,8 @@ export const apiRoutes = {
   thread: '/api/rooms/:roomId/threads/:threadId',
   threadComments: '/api/rooms/:roomId/threads/:threadId/comments',
   threadComment: '/api/rooms/:roomId/threads/:threadId/comments/:commentId',
+  verdicts: '/api/rooms/:roomId/verdicts',
+  reviewSummary: '/api/rooms/:roomId/review.md',
   health: '/healthz',
   sparkCheck: '/api/rooms/:roomId/spark-check',
 } as const;
@@ -98,6 +100,10 @@ export const apiPaths = {
   /** PATCH `{text}` or DELETE one's own comment (CR-5) */
   threadComment: (roomId: string, threadId: string, commentId: string) =>
     fillRoute(apiRoutes.threadComment, { roomId, threadId, commentId }),
+  /** GET every verdict; PUT `{verdict}` gives one's own, DELETE takes it back (CR-9) */
+  verdicts: room(apiRoutes.verdicts),
+  /** GET: the review as Markdown (CR-10) */
+  reviewSummary: room(apiRoutes.reviewSummary),
   health: apiRoutes.health,
   sparkCheck: room(apiRoutes.sparkCheck),
 } as const;
@@ -321,6 +327,8 @@ export const REVIEW_SUGGESTIONS_KEY = 'suggestions';
 export const REVIEW_ROOM_KEY = 'room';
 /** `threads`: Y.Map<threadId, Y.Map> of threads on code (CR-3); `comments` is a Y.Array of CommentView. */
 export const REVIEW_THREADS_KEY = 'threads';
+/** `verdicts`: Y.Map<userId, VerdictView>, one per person who gave one (CR-9). */
+export const REVIEW_VERDICTS_KEY = 'verdicts';
 
 export const runStatuses = ['queued', 'streaming', 'interrupted', 'completed', 'failed'] as const;
 export type RunStatus = (typeof runStatuses)[number];
@@ -505,6 +513,27 @@ export interface ThreadAnchor {
 export interface ThreadWithAnchor extends ThreadView {
   /** null when the file itself is gone */
   anchor: ThreadAnchor | null;
+}
+
+export const verdicts = ['approve', 'request_changes', 'comment'] as const;
+export type Verdict = (typeof verdicts)[number];
+export const verdictLabels: Record<Verdict, string> = {
+  approve: 'Approved',
+  request_changes: 'Changes requested',
+  comment: 'Commented',
+};
+
+/** One person's verdict on the review (CR-9). */
+export interface VerdictView {
+  userId: string;
+  name: string;
+  verdict: Verdict;
+  /** an optional word with it */
+  note: string;
+  at: number;
+}
+export interface VerdictsResponse {
+  verdicts: VerdictView[];
 }
 
 export interface ThreadsResponse {

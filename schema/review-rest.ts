@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isValidFilePath, MAX_COMMENT_CHARS } from './protocol.ts';
+import { isValidFilePath, MAX_COMMENT_CHARS, verdicts } from './protocol.ts';
 
 /*
  * REST bodies of code review (CR): threads on code. The zod schemas are the only definition; the server
@@ -32,3 +32,12 @@ export type CommentRequest = z.infer<typeof commentBody>;
 /** `PATCH /api/rooms/:id/threads/:tid`: resolve or reopen */
 export const patchThreadBody = z.object({ resolved: z.boolean() }).strict();
 export type PatchThreadRequest = z.infer<typeof patchThreadBody>;
+
+/** `PUT /api/rooms/:id/verdicts`: one's own verdict on the review, with an optional note */
+export const verdictBody = z
+  .object({
+    verdict: z.enum(verdicts),
+    note: z.string().max(2_000, 'a verdict note holds at most 2000 characters').optional(),
+  })
+  .strict();
+export type VerdictRequest = z.infer<typeof verdictBody>;

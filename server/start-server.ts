@@ -16,6 +16,7 @@ import { AppError } from './errors.ts';
 import { agentRoutes } from './http/agent-routes.ts';
 import { peopleRoutes } from './http/people-routes.ts';
 import { projectRoutes } from './http/project-routes.ts';
+import { reviewRoutes } from './http/review-routes.ts';
 import { roomsRoutes } from './http/rooms-routes.ts';
 import { suggestionRoutes } from './http/suggestion-routes.ts';
 import { threadRoutes } from './http/thread-routes.ts';
@@ -23,6 +24,7 @@ import type { Logger } from './log.ts';
 import { createSqliteStores } from './persistence/sqlite-stores.ts';
 import { ImportService } from './project/import-service.ts';
 import { TraceService } from './project/trace-service.ts';
+import { ReviewService } from './review/review-service.ts';
 import { ThreadService } from './review/thread-service.ts';
 import { CommitQueue } from './rooms/commit-queue.ts';
 import { Room } from './rooms/room.ts';
@@ -41,6 +43,7 @@ export interface RunningServer {
   agent: AgentService;
   suggestions: SuggestionService;
   threads: ThreadService;
+  review: ReviewService;
   /** every open sync socket (AUTH-5..7: what access changes reach) */
   sockets: LiveSockets;
   /** stops accepting, closes sockets with 1001, flushes every room, closes the database */
@@ -155,6 +158,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
   });
   const agentService = agent;
   const threads = new ThreadService({ registry, rooms, store: stores.threadStore, log, now });
+  const review = new ReviewService({ registry, rooms, store: stores.verdictStore, threads, log, now });
   // Every room, as it loads: crashed runs recovered, staleness watched, the policy published.
   registry.onLoad((room) => {
     agentService.attach(room);
@@ -162,6 +166,9 @@ export async function startServer(config: Config, options: StartOptions): Promis
     threads
       .attach(room)
       .catch((err: unknown) => log.error({ err, room: room.id }, 'restoring threads failed'));
+    review
+      .attach(room)
+      .catch((err: unknown) => log.error({ err, room: room.id }, 'restoring verdicts failed'));
   });
   const liveRegistry = registry;
   const hour = 3_600_000;
@@ -213,6 +220,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       agentRoutes({ rooms, agent: agentService }),
       suggestionRoutes({ rooms, suggestions }),
       threadRoutes({ rooms, threads }),
+      reviewRoutes({ rooms, review }),
       projectRoutes({
         rooms,
         registry: liveRegistry,
@@ -288,6 +296,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     agent: agentService,
     suggestions,
     threads,
+    review,
     sockets,
     close,
   };

@@ -1,5 +1,5 @@
 import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
-import type { CommentView } from '../protocol.ts';
+import type { CommentView, Verdict } from '../protocol.ts';
 
 // The code review aggregate (CR): threads on code with their comments. Times are integer ms since the epoch.
 // A thread is saved whole after each change: it is bounded (CR-8) and read whole by every reader.
@@ -29,4 +29,18 @@ export const threads = sqliteTable(
     primaryKey({ columns: [t.roomId, t.id] }),
     index('threads_room_created').on(t.roomId, t.createdAt),
   ],
+);
+
+// One verdict per person and room (approve, request changes, comment), replaced when they change their mind.
+export const verdicts = sqliteTable(
+  'verdicts',
+  {
+    roomId: text('room_id').notNull(),
+    userId: text('user_id').notNull(),
+    name: text('name').notNull(),
+    verdict: text('verdict').$type<Verdict>().notNull(),
+    note: text('note').notNull(),
+    at: integer('at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.roomId, t.userId] })],
 );

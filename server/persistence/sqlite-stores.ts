@@ -6,6 +6,7 @@ import { SqliteRoomPurger } from './sqlite-room-purger.ts';
 import { SqliteRoomStore } from './sqlite-room-store.ts';
 import { SqliteSuggestionStore } from './sqlite-suggestion-store.ts';
 import { SqliteThreadStore } from './sqlite-thread-store.ts';
+import { SqliteVerdictStore } from './sqlite-verdict-store.ts';
 
 export interface SqliteStores {
   database: Database;
@@ -16,6 +17,7 @@ export interface SqliteStores {
   roomPurger: SqliteRoomPurger;
   importStore: SqliteImportStore;
   threadStore: SqliteThreadStore;
+  verdictStore: SqliteVerdictStore;
   /** closes the database; call after the last write has settled (the stores are unusable afterwards) */
   close(): void;
 }
@@ -36,6 +38,7 @@ export function createSqliteStores(file: string): SqliteStores {
     roomPurger: new SqliteRoomPurger(database),
     importStore: new SqliteImportStore(database),
     threadStore: new SqliteThreadStore(database),
+    verdictStore: new SqliteVerdictStore(database),
     close: () => database.close(),
   };
 }

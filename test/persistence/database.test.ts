@@ -63,6 +63,7 @@ describe('openDatabase', () => {
         'runs',
         'suggestions',
         'threads',
+        'verdicts',
       ]);
     } finally {
       process.chdir(cwd);
