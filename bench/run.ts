@@ -17,6 +17,7 @@ import { attacksScenario } from './scenarios/attacks-scenario.ts';
 import { coldLoadScenario } from './scenarios/cold-load-scenario.ts';
 import { durabilityScenario } from './scenarios/durability-scenario.ts';
 import { fanOutScenario } from './scenarios/fan-out-scenario.ts';
+import { lectureScenario } from './scenarios/lecture-scenario.ts';
 import { memoryScenario } from './scenarios/memory-scenario.ts';
 import { projectIoScenario } from './scenarios/project-io-scenario.ts';
 import type { Scenario, ScenarioContext } from './scenarios/scenario.ts';
@@ -25,7 +26,7 @@ import { throughputScenario } from './scenarios/throughput-scenario.ts';
 const usage = `npm run bench [-- options]
 
   --quick                 ~1 minute smoke run (fewer sizes, shorter windows); results go to a temp file
-  --only=a,b              scenarios: ${'fan-out, throughput, memory, cold-load, durability, agent, project-io, attacks'}
+  --only=a,b              scenarios: ${'fan-out, lecture, throughput, memory, cold-load, durability, agent, project-io, attacks'}
   --contenders=a,b        ${contenderNames.join(', ')}
   --profile=NAME[:SCEN]   run contender NAME (in scenario SCEN, or all) under node --cpu-prof
   --threads=N             driver worker threads (default: cores)
@@ -35,6 +36,7 @@ Only a full run of every scenario and contender writes bench/results/ and bench/
 const allContenders: Contender[] = [sparkroomContender, yWebsocketServerContender, hocuspocusContender];
 const allScenarios: Scenario[] = [
   fanOutScenario,
+  lectureScenario,
   throughputScenario,
   memoryScenario,
   coldLoadScenario,

@@ -11,7 +11,7 @@ const RATE = 20;
 /** Readers holding a full Y.Doc per room: enough to prove convergence, few enough to keep the driver light. */
 const FULL_READERS = 4;
 
-interface FanOutRow {
+export interface FanOutRow {
   contender: ContenderName;
   clients: number;
   latency: LatencySummary;
@@ -39,7 +39,7 @@ export const fanOutScenario: Scenario = {
     let writerIds = 0;
     await withContenders(ctx, 'fan-out', {}, async (all) => {
       for (const n of sizes) {
-        for (const running of all) rows.push(await measure(ctx, running, n, seconds, ++writerIds));
+        for (const running of all) rows.push(await measureFanOut(ctx, running, n, seconds, ++writerIds));
       }
     });
     const figures: Figure[] = [];
@@ -70,7 +70,7 @@ export const fanOutScenario: Scenario = {
 };
 
 /** One room of `n` people on one contender: warm-up, a measured window of typing, then everyone leaves. */
-async function measure(
+export async function measureFanOut(
   ctx: ScenarioContext,
   running: RunningContender,
   n: number,

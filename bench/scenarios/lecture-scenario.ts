@@ -1,0 +1,37 @@
+import type { Figure } from '../report/figure.ts';
+import { type FanOutRow, measureFanOut } from './fan-out-scenario.ts';
+import { type Scenario, withContenders } from './scenario.ts';
+
+/**
+ * A lecture: one person types at 20 edits/s and a thousand watch (issue 17). The same measurement as
+ * fan-out, at the size where per-socket costs (encode per socket, presence, send buffers) dominate.
+ */
+export const lectureScenario: Scenario = {
+  id: 'lecture',
+  title: 'lecture room: one writer at 20 edits/s, 1,000 watchers',
+  async run(ctx) {
+    const watchers = ctx.quick ? 200 : 1000;
+    const seconds = ctx.quick ? 2 : 6;
+    const rows: FanOutRow[] = [];
+    await withContenders(ctx, 'lecture', {}, async (all) => {
+      for (const running of all)
+        rows.push(await measureFanOut(ctx, running, watchers + 1, seconds, 9_000 + rows.length));
+    });
+    const figures: Figure[] = (['p50', 'p99'] as const).map((p) => {
+      const fig: Figure = {
+        scenario: 'lecture',
+        label: `lecture ${watchers} watchers ${p}`,
+        unit: 'ms',
+        better: 'lower',
+        values: {},
+        notes: {},
+      };
+      for (const r of rows) {
+        fig.values[r.contender] = r.latency[p];
+        if (r.incomplete > 0) fig.notes![r.contender] = `${r.incomplete} watchers missed edits`;
+      }
+      return fig;
+    });
+    return { figures, details: { watchers, seconds, rows } };
+  },
+};
