@@ -56,6 +56,8 @@ export default defineConfig({
     // `npm start` builds first; on a busy machine the bundler's "plugin took long" notes are only noise.
     rolldownOptions: { checks: { bundlerTimings: false } },
   },
+  // Search across files runs in a module worker (client/web/src/nav/search-worker.ts).
+  worker: { format: 'es' },
   // One Yjs instance for the app and every y-* package (two copies break `instanceof` checks).
   resolve: { dedupe: ['yjs', 'y-protocols', 'lib0', '@codemirror/state', '@codemirror/view'] },
   server: {

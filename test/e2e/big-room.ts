@@ -46,6 +46,8 @@ export const KNOWN_FILES: Record<string, string> = {
     '',
   ].join('\n'),
   'src/search/other-needle.ts': 'export const otherNeedle = "needle";\n',
+  // A line that makes `(a+)+$` backtrack for ever (SAFE-80).
+  'src/search/long-line.txt': `${'a'.repeat(48)}!\n`,
 };
 
 export interface BigRoom {

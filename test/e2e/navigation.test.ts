@@ -159,6 +159,130 @@ describe('quick open, go to line, go to symbol, outline (NAV-1..NAV-5)', () => {
     );
   });
 
+  it('logged no errors so far', () => {
+    expect(app.browser.consoleErrors).toEqual([]);
+  });
+});
+
+/** Runs a search in the panel and waits for its answer; returns the summary line. */
+async function search(page: Page, text: string): Promise<string> {
+  await page.fill('.search-input', text);
+  await page.waitForFunction(
+    (t) => {
+      const panel = document.querySelector<HTMLElement>('.search-panel');
+      return (
+        (panel?.dataset.state === 'done' || panel?.dataset.state === 'error') && panel.dataset.query === t
+      );
+    },
+    text,
+    { timeout: 10_000 },
+  );
+  return (await page.textContent('.search-summary')) ?? '';
+}
+const toggle = (page: Page, option: string) => page.click(`.search-toggle[data-option="${option}"]`);
+const resultFiles = (page: Page) =>
+  page.$$eval('.search-file', (els) =>
+    els.map((e) => `${e.getAttribute('data-path')}:${e.querySelector('.count')?.textContent}`),
+  );
+
+describe('search across files (NAV-6..NAV-10, SAFE-80)', () => {
+  it('NAV-6: Ctrl+Shift+F searches all 2,000 files; results grouped by file with line previews', async () => {
+    await ada.locator('.cm-content').click();
+    await ada.keyboard.press('Control+Shift+f');
+    await ada.waitForSelector('.search-panel:not([hidden])');
+    expect(await ada.evaluate(() => document.activeElement?.classList.contains('search-input'))).toBe(true);
+    expect(await search(ada, 'needle')).toBe('10 results in 2 files');
+    expect(await resultFiles(ada)).toEqual(['src/search/needles.ts:8', 'src/search/other-needle.ts:2']);
+    const rows = await ada.$$eval('.search-line', (els) =>
+      els.map(
+        (e) =>
+          `${e.getAttribute('data-line')}|${e.querySelector('.search-preview')?.textContent}|${[...e.querySelectorAll('mark')].map((m) => m.textContent).join(',')}`,
+      ),
+    );
+    expect(rows[3]).toBe('4|  return needle + Needle; // needle_count|needle,Needle,needle');
+    await screenshot(ada, 'nav-04-search');
+  });
+
+  it('NAV-7: match case, whole word and regex, each alone and together', async () => {
+    await toggle(ada, 'caseSensitive');
+    expect(await search(ada, 'needle')).toBe('7 results in 2 files');
+    await toggle(ada, 'caseSensitive');
+    await toggle(ada, 'wholeWord');
+    expect(await search(ada, 'needle')).toBe('5 results in 2 files');
+    await toggle(ada, 'wholeWord');
+    await toggle(ada, 'regex');
+    expect(await search(ada, 'needle\\d+')).toBe('2 results in 1 file');
+    expect(await ada.$$eval('.search-line mark', (ms) => ms.map((m) => m.textContent))).toEqual([
+      'needle42',
+      'needle7',
+    ]);
+    // A broken regex says why, at once.
+    expect(await search(ada, 'needle(')).toMatch(/not a valid regular expression/);
+    await toggle(ada, 'caseSensitive');
+    await toggle(ada, 'wholeWord');
+    expect(await search(ada, 'Needle|needle\\d')).toBe('3 results in 1 file');
+    await toggle(ada, 'caseSensitive');
+    await toggle(ada, 'wholeWord');
+    await toggle(ada, 'regex');
+  });
+
+  it('NAV-9: Enter jumps to the first result, arrows and Enter to any other', async () => {
+    await search(ada, 'needle');
+    await ada.focus('.search-input');
+    await ada.keyboard.press('Enter');
+    await ada.waitForFunction(
+      () => document.querySelector('.file-bar .file-path')?.textContent === 'src/search/needles.ts',
+    );
+    expect(await cursorLine(ada)).toBe(1);
+    expect(await ada.evaluate(() => document.activeElement?.closest('.cm-editor') !== null)).toBe(true);
+    // Back to the results with the keyboard: the 6th line's row.
+    await ada.focus('.search-input');
+    await ada.keyboard.press('ArrowDown'); // the file header
+    for (let i = 0; i < 5; i++) await ada.keyboard.press('ArrowDown');
+    expect(await ada.evaluate(() => (document.activeElement as HTMLElement).dataset.line)).toBe('6');
+    await ada.keyboard.press('Enter');
+    expect(await cursorLine(ada)).toBe(6);
+  });
+
+  it('NAV-8: a search matching tens of thousands of lines lists 1,000 and says how many more', async () => {
+    const summary = await search(ada, 'export');
+    const total = Number((summary.split(' ')[0] ?? '').replace(/,/g, ''));
+    expect(summary).toMatch(/^[\d,]+ results in 1,998 files$/);
+    expect(total).toBeGreaterThan(10_000);
+    expect(await ada.$$eval('.search-line', (els) => els.length)).toBe(1000);
+    expect(await ada.textContent('.search-more')).toContain(
+      `${(total - 1000).toLocaleString('en-US')} more results`,
+    );
+    await screenshot(ada, 'nav-05-search-capped');
+  });
+
+  it('SAFE-80: a catastrophic regex never freezes the page; it is stopped and said so', async () => {
+    await toggle(ada, 'regex');
+    await ada.fill('.search-input', '(a+)+$');
+    // While the worker spins, the page answers at once.
+    await ada.waitForFunction(
+      () => document.querySelector<HTMLElement>('.search-panel')?.dataset.state === 'searching',
+    );
+    const t0 = Date.now();
+    expect(await ada.evaluate(() => 1 + 1)).toBe(2);
+    await ada.keyboard.press('Control+p');
+    await ada.waitForSelector('dialog.palette[open]');
+    await ada.keyboard.press('Escape');
+    expect(Date.now() - t0).toBeLessThan(2000);
+    await screenshot(ada, 'nav-06-search-runaway');
+    await ada.waitForFunction(
+      () => document.querySelector<HTMLElement>('.search-panel')?.dataset.state === 'error',
+      null,
+      {
+        timeout: 10_000,
+      },
+    );
+    expect(await ada.textContent('.search-summary')).toMatch(/took longer than 3 s and was stopped/);
+    // The next search works (a fresh worker with the files).
+    expect(await search(ada, 'needle\\d')).toBe('2 results in 1 file');
+    await toggle(ada, 'regex');
+  });
+
   it('logged no errors in any page', () => {
     expect(app.browser.consoleErrors).toEqual([]);
   });

@@ -1,10 +1,15 @@
 import { syntaxTree } from '@codemirror/language';
 import type { Extension } from '@codemirror/state';
 import { type EditorView, ViewPlugin } from '@codemirror/view';
+import type * as Y from 'yjs';
+import { h } from '../ui/dom.ts';
 import { navKeys } from './nav-keys.ts';
 import { OutlinePanel } from './outline-panel.ts';
 import { QuickOpen } from './quick-open.ts';
 import { RecentFiles } from './recent-files.ts';
+import { SearchClient } from './search-client.ts';
+import { defaultSearchLimits } from './search-engine.ts';
+import { SearchPanel } from './search-panel.ts';
 import { documentSymbols } from './symbols.ts';
 import './nav.css';
 
@@ -12,12 +17,17 @@ export interface NavigationDeps {
   roomId: string;
   /** where the outline panel goes (after the file tree) */
   outlineAfter: HTMLElement;
+  /** the sidebar: search across files takes it over while open */
+  sidebar: HTMLElement;
+  /** the room's files, live (search keeps a copy in a worker) */
+  fileMap: Y.Map<Y.Text>;
   files(): string[];
   currentFile(): string | null;
   view(): EditorView | null;
   /** opens a file as the person's own move */
   open(path: string): void;
-  jumpTo(pos: number): void;
+  /** puts the cursor at `pos` (selecting to `to` if given), scrolls there, focuses the editor */
+  jumpTo(pos: number, to?: number): void;
 }
 
 /** How long the outline waits after the last edit or parse step before it is rebuilt, ms. */
@@ -31,6 +41,9 @@ export class Navigation {
   readonly recent: RecentFiles;
   readonly quickOpen: QuickOpen;
   readonly outline: OutlinePanel;
+  readonly search: SearchPanel;
+  private readonly searchClient: SearchClient;
+  private readonly switchButtons: { files: HTMLButtonElement; search: HTMLButtonElement };
   /** for the editor: rebuilds the outline when the text or its parse changes */
   readonly editorExtension: Extension;
   private outlineTimer: ReturnType<typeof setTimeout> | null = null;
@@ -48,6 +61,38 @@ export class Navigation {
     });
     this.outline = new OutlinePanel((pos) => deps.jumpTo(pos));
     deps.outlineAfter.after(this.outline.el);
+    this.searchClient = new SearchClient(deps.fileMap);
+    this.search = new SearchPanel({
+      search: (q) => this.searchClient.search(q, defaultSearchLimits),
+      jump: (path, line, column, length) => this.jumpToMatch(path, line, column, length),
+      closed: () => this.showSidebar('files'),
+    });
+    this.switchButtons = {
+      files: h(
+        'button',
+        { class: 'sidebar-tab', 'aria-pressed': 'true', on: { click: () => this.showSidebar('files') } },
+        'Files',
+      ),
+      search: h(
+        'button',
+        {
+          class: 'sidebar-tab',
+          'aria-pressed': 'false',
+          title: 'Search all files (Ctrl+Shift+F)',
+          on: { click: () => this.openSearch() },
+        },
+        'Search',
+      ),
+    };
+    deps.sidebar.prepend(
+      h(
+        'div',
+        { class: 'sidebar-switch', role: 'group', 'aria-label': 'Sidebar' },
+        this.switchButtons.files,
+        this.switchButtons.search,
+      ),
+      this.search.el,
+    );
     const schedule = () => this.scheduleOutline();
     this.editorExtension = ViewPlugin.define(() => ({
       update(u) {
@@ -59,8 +104,13 @@ export class Navigation {
         quickOpen: () => this.quickOpen.files(),
         goToLine: () => this.quickOpen.line(),
         goToSymbol: () => this.quickOpen.symbol(),
+        searchFiles: () => {
+          this.openSearch();
+          return true;
+        },
       }),
       () => this.outline.el.remove(),
+      () => this.searchClient.destroy(),
     );
   }
 
@@ -68,6 +118,37 @@ export class Navigation {
   fileOpened(path: string | null): void {
     if (path) this.recent.opened(path);
     this.refreshOutline();
+  }
+
+  /** Ctrl+Shift+F: the search panel, with the editor's selection (one line) as the query. */
+  openSearch(): void {
+    const view = this.deps.view();
+    const sel = view?.state.selection.main;
+    const selected =
+      view && sel && !sel.empty && sel.to - sel.from < 200
+        ? view.state.sliceDoc(sel.from, sel.to)
+        : undefined;
+    this.showSidebar('search');
+    this.search.show(selected);
+  }
+
+  private showSidebar(which: 'files' | 'search'): void {
+    this.deps.sidebar.classList.toggle('sidebar-searching', which === 'search');
+    this.switchButtons.files.setAttribute('aria-pressed', String(which === 'files'));
+    this.switchButtons.search.setAttribute('aria-pressed', String(which === 'search'));
+    if (which === 'search') this.search.el.hidden = false;
+    else this.search.el.hidden = true;
+  }
+
+  /** Opens a search result: the file, with the match selected (by line and column: the text may have moved). */
+  private jumpToMatch(path: string, line: number, column: number, length: number): void {
+    if (this.deps.currentFile() !== path) this.deps.open(path);
+    const view = this.deps.view();
+    if (!view || this.deps.currentFile() !== path) return;
+    const doc = view.state.doc;
+    const l = doc.line(Math.min(line, doc.lines));
+    const from = l.from + Math.min(column, l.length);
+    this.deps.jumpTo(from, Math.min(from + length, l.to));
   }
 
   private scheduleOutline(): void {

@@ -145,13 +145,16 @@ export function mountRoom(
   const nav: Navigation = new Navigation({
     roomId: session.info.id,
     outlineAfter: layout.filesHost,
+    sidebar: layout.filesHost.parentElement as HTMLElement,
+    fileMap: session.files,
     files: () => session.fileNames(),
     currentFile: () => editor.file,
     view: () => (editor.file ? editor.view : null),
     open: (path) => openFile(path, true),
-    jumpTo: (pos) => {
+    jumpTo: (pos, to) => {
       follow.ownMove();
       editor.jumpTo(pos);
+      if (to !== undefined) editor.view.dispatch({ selection: { anchor: pos, head: to } });
     },
   });
   cleanups.push(() => nav.destroy());

@@ -30,6 +30,7 @@ export function shortcutGroups(): { title: string; keys: [string, string][] }[] 
         [keyLabel('Mod-p'), 'Quick open: go to a file (recent files first)'],
         [keyLabel('Mod-g'), 'Go to line (:LINE or :LINE:COLUMN)'],
         [keyLabel('Mod-Shift-o'), 'Go to a symbol of the open file'],
+        [keyLabel('Mod-Shift-f'), 'Search all files (Alt+C case, Alt+W word, Alt+R regex; Enter jumps)'],
       ],
     },
     {
