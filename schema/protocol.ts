@@ -33,6 +33,9 @@ export const apiRoutes = {
   revertSuggestion: '/api/rooms/:roomId/suggestions/:suggestionId/revert',
   rejectSuggestion: '/api/rooms/:roomId/suggestions/:suggestionId/reject',
   blame: '/api/rooms/:roomId/blame',
+  history: '/api/rooms/:roomId/history',
+  historyDiff: '/api/rooms/:roomId/history/:checkpointId/diff',
+  restoreCheckpoint: '/api/rooms/:roomId/history/:checkpointId/restore',
   people: '/api/rooms/:roomId/people',
   person: '/api/rooms/:roomId/people/:userId',
   importArchive: '/api/rooms/:roomId/import',
@@ -82,6 +85,20 @@ export const apiPaths = {
   rejectSuggestion: ofSuggestion(apiRoutes.rejectSuggestion),
   blame: (roomId: string, file: string) =>
     `${fillRoute(apiRoutes.blame, { roomId })}?file=${encodeURIComponent(file)}`,
+  /** GET: the room's history, newest first; `before` (a seq) pages back */
+  history: (roomId: string, page: { before?: number; limit?: number } = {}) => {
+    const q = new URLSearchParams();
+    if (page.before !== undefined) q.set('before', String(page.before));
+    if (page.limit !== undefined) q.set('limit', String(page.limit));
+    const query = q.toString();
+    return `${fillRoute(apiRoutes.history, { roomId })}${query ? `?${query}` : ''}`;
+  },
+  /** GET: one file's text before and after a history entry */
+  historyDiff: (roomId: string, checkpointId: string, file: string) =>
+    `${fillRoute(apiRoutes.historyDiff, { roomId, checkpointId })}?file=${encodeURIComponent(file)}`,
+  /** POST: puts a file (or every file) back to the checkpoint recorded before this entry */
+  restoreCheckpoint: (roomId: string, checkpointId: string) =>
+    fillRoute(apiRoutes.restoreCheckpoint, { roomId, checkpointId }),
   /** GET: the room's members; owners PATCH a person's role or DELETE (remove) them */
   people: room(apiRoutes.people),
   person: (roomId: string, userId: string) => fillRoute(apiRoutes.person, { roomId, userId }),
@@ -137,7 +154,7 @@ export const permissions = [
 export type Permission = (typeof permissions)[number];
 
 export interface RoomPolicy {
-  /** Roles allowed to accept, reject and revert suggestions and restore checkpoints. */
+  /** Roles allowed to accept, reject and revert suggestions. (Restoring a checkpoint needs `write`.) */
   accept: Role[];
   /** Roles allowed to redirect (steer) anyone's run; only roles that may prompt can. */
   interrupt: Role[];
@@ -541,6 +558,76 @@ export interface ThreadsResponse {
 }
 export interface ThreadResponse {
   thread: ThreadWithAnchor;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// History (checkpoints): what changed the room's code, by whom, and the text before and after (REVIEW-6..)
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * What a history entry records: `baseline` (the files as they were when history started for them),
+ * `edits` (people typing, recorded at most every few minutes and before every other entry), `accept` and
+ * `revert` (of suggestions), `restore` (of a checkpoint), `change` (a multi-file change made by the server
+ * for a person, e.g. replace across files).
+ */
+export const historyKinds = ['baseline', 'edits', 'accept', 'revert', 'restore', 'change'] as const;
+export type HistoryKind = (typeof historyKinds)[number];
+
+export interface HistoryPerson {
+  id: string;
+  name: string;
+}
+
+/** One file a history entry touched. */
+export interface HistoryFileChange {
+  path: string;
+  change: 'added' | 'changed' | 'deleted';
+}
+
+/**
+ * One history entry. The checkpoint named by its id is the room's code just before this entry's change:
+ * restoring it puts the files back as they were then.
+ */
+export interface HistoryEntryView {
+  id: string;
+  /** order in the room's history (increasing) */
+  seq: number;
+  kind: HistoryKind;
+  at: number;
+  /** who made the change (null for edits: see `editors`, and for the baseline) */
+  by: HistoryPerson | null;
+  /** for `edits`: the people whose typing it records (empty when unknown, e.g. before a restart) */
+  editors: HistoryPerson[];
+  suggestionIds: string[];
+  runIds: string[];
+  /** for `restore`: the checkpoint restored */
+  restoredFrom: string | null;
+  summary: string;
+  /** the files it touched, by path (at most 100 listed: see `fileCount`) */
+  files: HistoryFileChange[];
+  fileCount: number;
+}
+
+export interface HistoryResponse {
+  /** newest first */
+  entries: HistoryEntryView[];
+  /** older entries exist: ask again with `before` = the last entry's seq */
+  more: boolean;
+}
+
+/** One file's text before and after a history entry (null: the file did not exist). */
+export interface HistoryDiffResponse {
+  id: string;
+  file: string;
+  before: string | null;
+  after: string | null;
+}
+
+export interface RestoreResponse {
+  /** the new history entry the restore made (null when every file already had the checkpoint's text) */
+  entry: HistoryEntryView | null;
+  /** the files whose text changed */
+  restored: string[];
 }
 
 // ---------------------------------------------------------------------------------------------------------

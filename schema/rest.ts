@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isValidFilePath } from './protocol.ts';
 
 /*
  * REST bodies: the zod schemas are the only definition. The server validates every body with them once, at
@@ -29,3 +30,12 @@ export const revertSuggestionBody = z
   })
   .strict();
 export type RevertSuggestionRequest = z.infer<typeof revertSuggestionBody>;
+
+/** `POST /api/rooms/:id/history/:cid/restore` */
+export const restoreCheckpointBody = z
+  .object({
+    /** restore this one file; without it, every file the checkpoint knows (the whole room) */
+    file: z.string().refine(isValidFilePath, 'file must be a valid relative path').optional(),
+  })
+  .strict();
+export type RestoreCheckpointRequest = z.infer<typeof restoreCheckpointBody>;

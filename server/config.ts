@@ -49,6 +49,8 @@ export interface Limits {
    * it: a joiner's full state compresses about 4x, keystroke frames stay uncompressed; 0 turns it off
    */
   compressAboveBytes: number;
+  /** people's edits are recorded in history at most this often, ms (REVIEW-7) */
+  historyEditIntervalMs: number;
 }
 
 export const defaultLimits: Limits = {
@@ -70,6 +72,7 @@ export const defaultLimits: Limits = {
   steersPerMinute: 20,
   maxSteersPerRun: 50,
   compressAboveBytes: 16 * 1024,
+  historyEditIntervalMs: 180_000,
 };
 
 export type SparkApi = 'responses' | 'responses-ws' | 'chat';
@@ -209,6 +212,7 @@ const envSchema = z.object({
   SPARKROOM_COMPACT_AFTER_BYTES: intFrom(defaultLimits.compactAfterBytes),
   SPARKROOM_TOKEN_TTL_SECONDS: intFrom(defaultLimits.tokenTtlSeconds),
   SPARKROOM_KEEPALIVE_MS: intFrom(defaultLimits.keepaliveMs),
+  SPARKROOM_HISTORY_EDIT_INTERVAL_MS: intFrom(defaultLimits.historyEditIntervalMs),
   SPARKROOM_IMPORT_MAX_FILE_BYTES: intFrom(defaultImportLimits.maxFileBytes),
   SPARKROOM_IMPORT_MAX_BYTES: intFrom(defaultImportLimits.maxTotalBytes),
   SPARKROOM_IMPORT_MAX_FILES: intFrom(defaultImportLimits.maxFiles),
@@ -277,6 +281,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       tokenTtlSeconds: Math.max(60, e.SPARKROOM_TOKEN_TTL_SECONDS),
       // Under 30 s with margin for the timer's granularity: the stock client gives up after 30 s of silence.
       keepaliveMs: Math.min(20_000, Math.max(1000, e.SPARKROOM_KEEPALIVE_MS)),
+      historyEditIntervalMs: Math.max(1000, e.SPARKROOM_HISTORY_EDIT_INTERVAL_MS),
       steersPerMinute: e.SPARKROOM_STEERS_PER_MINUTE,
       maxSteersPerRun: e.SPARKROOM_MAX_STEERS_PER_RUN,
       compressAboveBytes: e.SPARKROOM_COMPRESS_ABOVE_BYTES,

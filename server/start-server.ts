@@ -14,6 +14,7 @@ import { RoomService } from './auth/room-service.ts';
 import type { Config } from './config.ts';
 import { AppError } from './errors.ts';
 import { agentRoutes } from './http/agent-routes.ts';
+import { historyRoutes } from './http/history-routes.ts';
 import { peopleRoutes } from './http/people-routes.ts';
 import { projectRoutes } from './http/project-routes.ts';
 import { reviewRoutes } from './http/review-routes.ts';
@@ -29,6 +30,7 @@ import { ThreadService } from './review/thread-service.ts';
 import { CommitQueue } from './rooms/commit-queue.ts';
 import { Room } from './rooms/room.ts';
 import { RoomRegistry } from './rooms/room-registry.ts';
+import { HistoryService } from './suggestions/history-service.ts';
 import { SuggestionService } from './suggestions/suggestion-service.ts';
 import { LiveSockets } from './sync/live-sockets.ts';
 import { syncRoutes } from './sync/sync-route.ts';
@@ -44,6 +46,8 @@ export interface RunningServer {
   suggestions: SuggestionService;
   threads: ThreadService;
   review: ReviewService;
+  /** history and checkpoints: `recordChange` records a server-made change (any number of files) as one entry */
+  history: HistoryService;
   /** every open sync socket (AUTH-5..7: what access changes reach) */
   sockets: LiveSockets;
   /** stops accepting, closes sockets with 1001, flushes every room, closes the database */
@@ -125,11 +129,21 @@ export async function startServer(config: Config, options: StartOptions): Promis
       return room;
     },
   });
+  const history = new HistoryService({
+    registry,
+    rooms,
+    store: stores.checkpointStore,
+    attribution: stores.suggestionStore,
+    log,
+    now,
+    editIntervalMs: config.limits.historyEditIntervalMs,
+  });
   const suggestions = new SuggestionService({
     registry,
     rooms,
     store: stores.suggestionStore,
     imports: stores.importStore,
+    history,
     log,
     now,
   });
@@ -161,6 +175,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const review = new ReviewService({ registry, rooms, store: stores.verdictStore, threads, log, now });
   // Every room, as it loads: crashed runs recovered, staleness watched, the policy published.
   registry.onLoad((room) => {
+    // History first: it must see every change made from here on, including the others' recovery.
+    history.attach(room);
     agentService.attach(room);
     suggestions.attach(room);
     threads
@@ -221,6 +237,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       suggestionRoutes({ rooms, suggestions }),
       threadRoutes({ rooms, threads }),
       reviewRoutes({ rooms, review }),
+      historyRoutes({ rooms, history }),
       projectRoutes({
         rooms,
         registry: liveRegistry,
@@ -297,6 +314,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     suggestions,
     threads,
     review,
+    history,
     sockets,
     close,
   };

@@ -3,6 +3,7 @@ import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { attribution, runEvents, runMessages, runs, suggestions } from '../../schema/tables/agent.ts';
 import { clientBindings } from '../../schema/tables/client-bindings.ts';
 import { docSnapshots, docUpdates } from '../../schema/tables/docs.ts';
+import { historyEntries, historyFiles, historyTexts } from '../../schema/tables/history.ts';
 import { imports } from '../../schema/tables/imports.ts';
 import { threads, verdicts } from '../../schema/tables/review.ts';
 import { invites, members, rooms } from '../../schema/tables/rooms.ts';
@@ -12,7 +13,7 @@ import type { Database } from './database.ts';
 /**
  * Deletes a room's content from every table in one transaction: its documents (the code doc is named by
  * the room id, every other doc of the room by `roomId/...`), their clientID bindings, attribution and import
- * records, the agent's runs, messages, suggestions and events, its threads and verdicts, and its members and invites. The rooms row stays as the
+ * records, the agent's runs, messages, suggestions and events, its threads, verdicts and history, and its members and invites. The rooms row stays as the
  * tombstone. Runs only after the room is out of memory with nothing left to write (RoomService.deleteRoom).
  */
 export class SqliteRoomPurger implements RoomPurger {
@@ -40,6 +41,9 @@ export class SqliteRoomPurger implements RoomPurger {
       tx.delete(runEvents).where(eq(runEvents.roomId, roomId)).run();
       tx.delete(threads).where(eq(threads.roomId, roomId)).run();
       tx.delete(verdicts).where(eq(verdicts.roomId, roomId)).run();
+      tx.delete(historyFiles).where(eq(historyFiles.roomId, roomId)).run();
+      tx.delete(historyEntries).where(eq(historyEntries.roomId, roomId)).run();
+      tx.delete(historyTexts).where(eq(historyTexts.roomId, roomId)).run();
       tx.delete(members).where(eq(members.roomId, roomId)).run();
       tx.delete(invites).where(eq(invites.roomId, roomId)).run();
     });

@@ -1,5 +1,6 @@
 import { type Database, openDatabase } from './database.ts';
 import { SqliteAgentStore } from './sqlite-agent-store.ts';
+import { SqliteCheckpointStore } from './sqlite-checkpoint-store.ts';
 import { SqliteDocStore } from './sqlite-doc-store.ts';
 import { SqliteImportStore } from './sqlite-import-store.ts';
 import { SqliteRoomPurger } from './sqlite-room-purger.ts';
@@ -18,6 +19,7 @@ export interface SqliteStores {
   importStore: SqliteImportStore;
   threadStore: SqliteThreadStore;
   verdictStore: SqliteVerdictStore;
+  checkpointStore: SqliteCheckpointStore;
   /** closes the database; call after the last write has settled (the stores are unusable afterwards) */
   close(): void;
 }
@@ -39,6 +41,7 @@ export function createSqliteStores(file: string): SqliteStores {
     importStore: new SqliteImportStore(database),
     threadStore: new SqliteThreadStore(database),
     verdictStore: new SqliteVerdictStore(database),
+    checkpointStore: new SqliteCheckpointStore(database),
     close: () => database.close(),
   };
 }

@@ -24,6 +24,7 @@ import {
   getSuggestion,
   rejectSuggestion,
 } from './decisions.ts';
+import type { HistoryService } from './history-service.ts';
 import type { ProposalPort } from './proposal-port.ts';
 import { type RevertOptions, revertSuggestion } from './revert.ts';
 import { readRun, readSuggestion, roomMap, runsMap, suggestionsMap, writeFields } from './review-doc.ts';
@@ -37,6 +38,8 @@ export interface SuggestionServiceDeps {
   store: SuggestionStore;
   /** archive imports of a document, so blame can say "imported by" (IO-7) */
   imports?: { listImports(docName: string): Promise<(ImportedBy & { client: number })[]> };
+  /** records every accept and revert as a history entry with the text before and after (REVIEW-6) */
+  history?: HistoryService;
   log: Logger;
   now: () => number;
   /** review-doc frame interval while a run streams, ms */
@@ -148,8 +151,8 @@ export class SuggestionService implements ProposalPort {
   async accept(user: AuthUser, suggestionId: string, opts: AcceptOptions = {}): Promise<SuggestionView> {
     await this.require(user, 'accept');
     return this.withRoom(user.roomId, async (room) => {
-      const s = await this.decideOne(room, suggestionId, (id) =>
-        acceptSuggestion(this.decisionDeps, room, id, user, opts),
+      const s = await this.recorded(room, 'accept', user, [suggestionId], () =>
+        this.decideOne(room, suggestionId, (id) => acceptSuggestion(this.decisionDeps, room, id, user, opts)),
       );
       // Answer once the change is durable and broadcast, so the caller's next read sees it.
       await room.whenFlushed();
@@ -163,7 +166,9 @@ export class SuggestionService implements ProposalPort {
     return this.withRoom(user.roomId, async (room) => {
       const nameOf = async (userId: string) =>
         (await this.deps.rooms.membersOf(room.id)).find((m) => m.userId === userId)?.name ?? 'someone';
-      const s = await revertSuggestion({ ...this.decisionDeps, nameOf }, room, suggestionId, user, opts);
+      const s = await this.recorded(room, 'revert', user, [suggestionId], () =>
+        revertSuggestion({ ...this.decisionDeps, nameOf }, room, suggestionId, user, opts),
+      );
       await room.whenFlushed();
       return s;
     });
@@ -197,23 +202,28 @@ export class SuggestionService implements ProposalPort {
       }
       const decidable = decision === 'accept' ? bulkAcceptableStates : rejectableStates;
       const out: RunDecision = { decided: [], stale: [], skipped: [] };
-      for (const id of ids) {
-        if (!decidable.includes(getSuggestion(room, id).state)) {
-          out.skipped.push(id);
-          continue;
+      const decideAll = async () => {
+        for (const id of ids) {
+          if (!decidable.includes(getSuggestion(room, id).state)) {
+            out.skipped.push(id);
+            continue;
+          }
+          try {
+            await this.decideOne(room, id, (sid) =>
+              decision === 'accept'
+                ? acceptSuggestion(this.decisionDeps, room, sid, user)
+                : rejectSuggestion(this.decisionDeps, room, sid, user),
+            );
+            out.decided.push(id);
+          } catch (err) {
+            if (err instanceof AppError && err.code === 'stale') out.stale.push(id);
+            else throw err;
+          }
         }
-        try {
-          await this.decideOne(room, id, (sid) =>
-            decision === 'accept'
-              ? acceptSuggestion(this.decisionDeps, room, sid, user)
-              : rejectSuggestion(this.decisionDeps, room, sid, user),
-          );
-          out.decided.push(id);
-        } catch (err) {
-          if (err instanceof AppError && err.code === 'stale') out.stale.push(id);
-          else throw err;
-        }
-      }
+      };
+      // A run-level accept is one history entry naming every suggestion it applied.
+      if (decision === 'accept') await this.recorded(room, 'accept', user, out.decided, decideAll, runId);
+      else await decideAll();
       await room.whenFlushed();
       return out;
     });
@@ -269,6 +279,43 @@ export class SuggestionService implements ProposalPort {
       if (err instanceof AppError && err.code === 'stale') channel?.noteDecision(id, { state: 'stale' });
       throw err;
     }
+  }
+
+  /**
+   * Runs an accept or revert as one history entry (REVIEW-6): the touched files' text before and after,
+   * naming the suggestions and their runs. `ids` may be filled while `apply` runs (a run-level accept).
+   */
+  private async recorded<T>(
+    room: Room,
+    kind: 'accept' | 'revert',
+    user: AuthUser,
+    ids: string[],
+    apply: () => Promise<T>,
+    runId?: string,
+  ): Promise<T> {
+    if (!this.deps.history) return apply();
+    const meta = {
+      kind,
+      by: { id: user.id, name: user.name },
+      summary: '',
+      suggestionIds: ids,
+      runIds: [] as string[],
+    };
+    const { result } = await this.deps.history.recordChange(room, meta, async () => {
+      const value = await apply();
+      const suggestions = ids.flatMap((id) => {
+        const map = suggestionsMap(room.review.doc).get(id);
+        return map ? [readSuggestion(map)] : [];
+      });
+      meta.runIds = [...new Set([...(runId ? [runId] : []), ...suggestions.map((x) => x.runId)])];
+      const files = [...new Set(suggestions.map((x) => x.file))];
+      const verb =
+        kind === 'accept' ? 'Accepted' : suggestions[0]?.state === 'accepted' ? 'Applied again' : 'Reverted';
+      const what = ids.length === 1 ? 'a suggestion' : `${ids.length} suggestions`;
+      meta.summary = `${verb} ${what} of Spark in ${files.join(', ') || 'no file'}`;
+      return value;
+    });
+    return result;
   }
 
   private async require(user: AuthUser, permission: 'accept'): Promise<void> {

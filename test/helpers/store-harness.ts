@@ -19,7 +19,14 @@ function tempDatabaseFile(): { file: string; remove(): void } {
 
 /** One of the SQLite stores on a real database file; reopen closes it and opens a new connection on it. */
 export function sqliteHarness<
-  K extends 'docStore' | 'roomStore' | 'agentStore' | 'suggestionStore' | 'threadStore' | 'verdictStore',
+  K extends
+    | 'docStore'
+    | 'roomStore'
+    | 'agentStore'
+    | 'suggestionStore'
+    | 'threadStore'
+    | 'verdictStore'
+    | 'checkpointStore',
 >(key: K): StoreHarness<SqliteStores[K]> {
   const { file, remove } = tempDatabaseFile();
   let stores = createSqliteStores(file);

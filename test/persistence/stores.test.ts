@@ -15,7 +15,7 @@ describe('SqliteRoomPurger (SAFE-43)', () => {
   afterEach(() => temp.closeAll());
 
   it("removes a room's documents, bindings, agent history, members and invites, and nothing of other rooms", async () => {
-    const { roomStore, docStore, roomPurger, database, importStore } = temp.open();
+    const { roomStore, docStore, roomPurger, database, importStore, checkpointStore } = temp.open();
     const policy = {
       accept: ['owner' as const],
       interrupt: ['owner' as const],
@@ -49,22 +49,52 @@ describe('SqliteRoomPurger (SAFE-43)', () => {
         bytes: 1,
         at: 1,
       });
+      await checkpointStore.putTexts(id, [{ hash: 'h', text: 'x' }]);
+      await checkpointStore.append({
+        id: `c-${id}`,
+        roomId: id,
+        kind: 'edits',
+        at: 1,
+        by: null,
+        editors: [],
+        suggestionIds: [],
+        runIds: [],
+        restoredFrom: null,
+        summary: 'Edits',
+        files: [{ path: 'a.ts', before: null, after: 'h' }],
+      });
     }
     const count = (table: string) =>
       (database.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-    const before = ['doc_updates', 'doc_snapshots', 'client_bindings', 'members', 'invites', 'imports'].map(
-      count,
-    );
+    const before = [
+      'doc_updates',
+      'doc_snapshots',
+      'client_bindings',
+      'members',
+      'invites',
+      'imports',
+      'history_entries',
+      'history_files',
+      'history_texts',
+    ].map(count);
 
     await roomStore.markDeleted('r1', 2);
     expect(await roomPurger.purgeUnfinished()).toBe(1);
     expect(await roomPurger.purgeUnfinished()).toBe(0);
 
     // r10 and r1x share the prefix "r1" but are other rooms: only r1's rows went (two docs, one snapshot).
-    const after = ['doc_updates', 'doc_snapshots', 'client_bindings', 'members', 'invites', 'imports'].map(
-      count,
-    );
-    expect(before.map((n, i) => n - after[i]!)).toEqual([1, 1, 2, 1, 1, 1]);
+    const after = [
+      'doc_updates',
+      'doc_snapshots',
+      'client_bindings',
+      'members',
+      'invites',
+      'imports',
+      'history_entries',
+      'history_files',
+      'history_texts',
+    ].map(count);
+    expect(before.map((n, i) => n - after[i]!)).toEqual([1, 1, 2, 1, 1, 1, 1, 1, 1]);
     expect((await docStore.load('r10')).updates).toHaveLength(1);
     expect((await docStore.load('r1/review')).updates).toHaveLength(0);
     expect(await roomStore.listClientBindings('r1x/review')).toEqual(new Map([[7, 'u']]));

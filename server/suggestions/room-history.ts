@@ -1,0 +1,299 @@
+import { createHash, randomUUID } from 'node:crypto';
+import * as Y from 'yjs';
+import { CODE_FILES_KEY, type HistoryPerson } from '../../schema/protocol.ts';
+import type { Logger } from '../log.ts';
+import { isOrigin } from '../rooms/origins.ts';
+import type { Room } from '../rooms/room.ts';
+import type { CheckpointFile, CheckpointRecord, CheckpointStore, StoredText } from './checkpoint-store.ts';
+
+/** What a recorded change says about itself (who, what); the files come from what it touched. */
+export interface ChangeMeta {
+  kind: 'accept' | 'revert' | 'restore' | 'change';
+  by: HistoryPerson;
+  summary: string;
+  suggestionIds?: string[];
+  runIds?: string[];
+  restoredFrom?: string | null;
+}
+
+export interface RoomHistoryDeps {
+  store: CheckpointStore;
+  log: Logger;
+  now: () => number;
+  /** human edits are recorded at most this often (and before every other change) */
+  editIntervalMs: number;
+  nameOf: (userId: string) => Promise<string>;
+}
+
+/** sha-256 of a text, base64url: the content address of a file's text in history. */
+export function textHash(text: string): string {
+  return createHash('sha256').update(text).digest('base64url');
+}
+
+/**
+ * One loaded room's history (REVIEW-6..9). It knows the text last recorded for every file (as hashes) and
+ * which files people have touched since; it records their edits at most every `editIntervalMs`, and every
+ * server-made change (accept, revert, restore, a multi-file change) as one entry whose `before` is the
+ * recorded text: pending edits are recorded first, so before-texts are always what people last saw. Changes
+ * run one at a time per room.
+ */
+export class RoomHistory {
+  private readonly room: Room;
+  private readonly deps: RoomHistoryDeps;
+  private readonly files: Y.Map<Y.Text>;
+  /** last recorded text hash per path (null: recorded as deleted) */
+  private recorded = new Map<string, string | null>();
+  /** paths changed since they were last recorded (or not yet checked after a load) */
+  private readonly dirty = new Set<string>();
+  private readonly editors = new Set<string>();
+  /** names of the people who edited, looked up as they first edit (an unload cannot wait for a lookup) */
+  private readonly names = new Map<string, string>();
+  /** paths a server change is touching right now (set while one runs) */
+  private capture: Set<string> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private chain: Promise<unknown>;
+  private destroyed = false;
+
+  constructor(room: Room, deps: RoomHistoryDeps) {
+    this.room = room;
+    this.deps = deps;
+    this.files = room.code.doc.getMap<Y.Text>(CODE_FILES_KEY);
+    this.files.observeDeep(this.onChange);
+    room.code.doc.on('destroy', this.onDestroy);
+    this.chain = this.start();
+  }
+
+  /** Loads what was recorded; files history does not know yet get a baseline entry (REVIEW-6). */
+  private async start(): Promise<void> {
+    this.recorded = await this.deps.store.filesAt(this.room.id, null);
+    const unknown: string[] = [];
+    for (const path of this.files.keys()) {
+      if (this.recorded.has(path)) this.dirty.add(path);
+      else unknown.push(path);
+    }
+    // Recorded files gone from the doc were deleted before a crash: checked at the next record.
+    for (const [path, hash] of this.recorded)
+      if (hash !== null && !this.files.has(path)) this.dirty.add(path);
+    if (unknown.length === 0) return;
+    const { files, texts } = this.changesOf(unknown, () => null);
+    await this.write(
+      {
+        kind: 'baseline',
+        by: null,
+        editors: [],
+        suggestionIds: [],
+        runIds: [],
+        restoredFrom: null,
+        summary: `History starts: ${files.length} ${files.length === 1 ? 'file' : 'files'} as they were`,
+      },
+      files,
+      texts,
+    );
+  }
+
+  private readonly onChange = (events: Y.YEvent<Y.AbstractType<unknown>>[], tr: Y.Transaction): void => {
+    const origin = isOrigin(tr.origin) ? tr.origin : null;
+    if (origin?.source === 'load') return;
+    const paths = new Set<string>();
+    for (const event of events) {
+      if (event instanceof Y.YMapEvent) for (const key of event.keysChanged) paths.add(key as string);
+      else if (typeof event.path[0] === 'string') paths.add(event.path[0]);
+    }
+    const human = origin?.source === 'connection' || origin?.source === 'import';
+    if (this.capture && !human) {
+      for (const p of paths) this.capture.add(p);
+      return;
+    }
+    for (const p of paths) this.dirty.add(p);
+    if (origin && 'userId' in origin && human) this.noteEditor(origin.userId);
+    if (!this.timer && !this.destroyed) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.serial(() => this.recordEdits()).catch((err: unknown) =>
+          this.deps.log.error({ err, room: this.room.id }, 'recording edits in history failed'),
+        );
+      }, this.deps.editIntervalMs);
+      this.timer.unref();
+    }
+  };
+
+  private noteEditor(userId: string): void {
+    this.editors.add(userId);
+    if (this.names.has(userId)) return;
+    this.names.set(userId, 'someone');
+    this.deps.nameOf(userId).then(
+      (name) => this.names.set(userId, name),
+      (err: unknown) => this.deps.log.warn({ err, room: this.room.id }, 'looking up an editor failed'),
+    );
+  }
+
+  private editorList(): HistoryPerson[] {
+    const list = [...this.editors].map((id) => ({ id, name: this.names.get(id) ?? 'someone' }));
+    this.editors.clear();
+    return list;
+  }
+
+  /** The room unloads: what people typed since the last record is recorded now, in this turn. */
+  private readonly onDestroy = (): void => {
+    this.destroyed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.files.unobserveDeep(this.onChange);
+    if (this.dirty.size === 0) return;
+    const { files, texts } = this.changesOf([...this.dirty], (p) => this.recorded.get(p) ?? null);
+    if (files.length === 0) return;
+    const editors = this.editorList();
+    const entry = this.entry(
+      { kind: 'edits', by: null, editors, suggestionIds: [], runIds: [], restoredFrom: null },
+      files,
+      editsSummary(editors, files),
+    );
+    // Both calls start now, in order, before the database can be closed behind the unload.
+    Promise.all([this.deps.store.putTexts(this.room.id, texts), this.deps.store.append(entry)]).catch(
+      (err: unknown) => this.deps.log.error({ err, room: this.room.id }, 'recording edits at unload failed'),
+    );
+  };
+
+  /** Records people's edits since the last record, if any (an `edits` entry naming them). */
+  recordEditsNow(): Promise<CheckpointRecord | null> {
+    return this.serial(() => this.recordEdits());
+  }
+
+  /**
+   * Runs `apply` (which changes code through server transactions) as one history entry: pending edits are
+   * recorded first, then the files `apply` touched are recorded with their text before and after. The
+   * entry is written even when `apply` throws after changing code, so history never misses a change.
+   */
+  recordChange<T>(
+    meta: ChangeMeta,
+    apply: () => T | Promise<T>,
+  ): Promise<{ result: T; entry: CheckpointRecord | null }> {
+    return this.serial(async () => {
+      await this.recordEdits();
+      const touched = new Set<string>();
+      this.capture = touched;
+      let outcome: { ok: true; value: T } | { ok: false; err: unknown };
+      try {
+        outcome = { ok: true, value: await apply() };
+      } catch (err) {
+        outcome = { ok: false, err };
+      }
+      this.capture = null;
+      const entry = await this.recordTouched(meta, touched);
+      if (!outcome.ok) throw outcome.err;
+      return { result: outcome.value, entry };
+    });
+  }
+
+  private async recordTouched(meta: ChangeMeta, touched: Set<string>): Promise<CheckpointRecord | null> {
+    const { files, texts } = this.changesOf([...touched], (p) => this.recorded.get(p) ?? null);
+    if (files.length === 0) return null;
+    return this.write(
+      {
+        kind: meta.kind,
+        by: meta.by,
+        editors: [],
+        suggestionIds: meta.suggestionIds ?? [],
+        runIds: meta.runIds ?? [],
+        restoredFrom: meta.restoredFrom ?? null,
+        summary: meta.summary,
+      },
+      files,
+      texts,
+    );
+  }
+
+  private async recordEdits(): Promise<CheckpointRecord | null> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.dirty.size === 0) return null;
+    const paths = [...this.dirty];
+    this.dirty.clear();
+    const editors = this.editorList();
+    const { files, texts } = this.changesOf(paths, (p) => this.recorded.get(p) ?? null);
+    if (files.length === 0) return null;
+    return this.write(
+      {
+        kind: 'edits',
+        by: null,
+        editors,
+        suggestionIds: [],
+        runIds: [],
+        restoredFrom: null,
+        summary: editsSummary(editors, files),
+      },
+      files,
+      texts,
+    );
+  }
+
+  /** The current text of `paths` against `before` (hash per path), unchanged files left out. */
+  private changesOf(
+    paths: readonly string[],
+    before: (path: string) => string | null,
+  ): { files: CheckpointFile[]; texts: StoredText[] } {
+    const files: CheckpointFile[] = [];
+    const texts: StoredText[] = [];
+    for (const path of [...paths].sort()) {
+      const ytext = this.files.get(path);
+      const text = ytext instanceof Y.Text ? ytext.toString() : null;
+      const after = text === null ? null : textHash(text);
+      const was = before(path);
+      if (after === was) continue;
+      if (text !== null && after !== null) texts.push({ hash: after, text });
+      files.push({ path, before: was, after });
+    }
+    return { files, texts };
+  }
+
+  private entry(
+    fields: Omit<CheckpointRecord, 'id' | 'roomId' | 'seq' | 'at' | 'files' | 'summary'>,
+    files: CheckpointFile[],
+    summary: string,
+  ): Omit<CheckpointRecord, 'seq'> {
+    for (const f of files) this.recorded.set(f.path, f.after);
+    return {
+      id: `c_${randomUUID()}`,
+      roomId: this.room.id,
+      at: this.deps.now(),
+      ...fields,
+      summary,
+      files,
+    };
+  }
+
+  private async write(
+    fields: Omit<CheckpointRecord, 'id' | 'roomId' | 'seq' | 'at' | 'files'>,
+    files: CheckpointFile[],
+    texts: StoredText[],
+  ): Promise<CheckpointRecord> {
+    const entry = this.entry(fields, files, fields.summary);
+    try {
+      await this.deps.store.putTexts(this.room.id, texts);
+      return await this.deps.store.append(entry);
+    } catch (err) {
+      // Not recorded: those files count as changed again, so the next record covers them.
+      for (const f of files) {
+        this.recorded.set(f.path, f.before);
+        this.dirty.add(f.path);
+      }
+      throw err;
+    }
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(fn, fn);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+}
+
+function describeFiles(files: readonly CheckpointFile[]): string {
+  const first = files[0]?.path ?? '';
+  return files.length === 1 ? first : `${first} and ${files.length - 1} more`;
+}
+
+function editsSummary(editors: readonly HistoryPerson[], files: readonly CheckpointFile[]): string {
+  const who = editors.length > 0 ? editors.map((e) => e.name).join(', ') : 'someone';
+  return `Edits by ${who} to ${describeFiles(files)}`;
+}
