@@ -1,6 +1,6 @@
-import type * as Y from 'yjs';
-import { CODE_FILES_KEY, type PublicUser, type RunView, SPARK_COLOR } from '../../schema/protocol.ts';
+import { type PublicUser, type RunView, SPARK_COLOR } from '../../schema/protocol.ts';
 import type { Logger } from '../log.ts';
+import { fileTexts } from '../rooms/code-doc-shape.ts';
 import type { Room } from '../rooms/room.ts';
 import type { ProposalPort, RunChannel } from '../suggestions/proposal-port.ts';
 import type { AgentStore } from './agent-store.ts';
@@ -258,8 +258,10 @@ export class AgentRun {
 
   private beginTurn(turn: Turn): TurnState {
     const { room, now } = this.deps;
-    const files = room.code.doc.getMap<Y.Text>(CODE_FILES_KEY);
-    const all = [...files.entries()].map(([path, text]) => ({ path, text: text.toString() }));
+    // Keys an older store left holding something else are skipped (reported at load: SAFE-36).
+    const texts = fileTexts(room.code.doc);
+    const files = new Map(texts);
+    const all = texts.map(([path, text]) => ({ path, text: text.toString() }));
     const context = buildContext({
       files: all,
       ...(this.request.file ? { focusFile: this.request.file } : {}),

@@ -1,14 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import {
-  CODE_FILES_KEY,
-  type CreateRunRequest,
-  type PublicUser,
-  type RunView,
-} from '../../schema/protocol.ts';
+import type { CreateRunRequest, PublicUser, RunView } from '../../schema/protocol.ts';
 import { requirePermission } from '../auth/permissions.ts';
 import type { AuthUser, RoomService } from '../auth/room-service.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { fileText } from '../rooms/code-doc-shape.ts';
 import type { Room } from '../rooms/room.ts';
 import type { RoomRegistry } from '../rooms/room-registry.ts';
 import { Semaphore } from '../rooms/semaphore.ts';
@@ -86,7 +82,7 @@ export class AgentService {
     this.takePromptSlot(user);
     const { room, release } = await this.deps.registry.acquire(user.roomId);
     try {
-      if (body.file !== undefined && !room.code.doc.getMap(CODE_FILES_KEY).has(body.file)) {
+      if (body.file !== undefined && !fileText(room.code.doc, body.file)) {
         throw new AppError('bad_request', `no file ${body.file} in this room`);
       }
     } catch (err) {

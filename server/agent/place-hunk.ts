@@ -1,5 +1,6 @@
 import * as Y from 'yjs';
-import { CODE_FILES_KEY, isValidFilePath, type SuggestionView } from '../../schema/protocol.ts';
+import { isValidFilePath, type SuggestionView } from '../../schema/protocol.ts';
+import { fileText } from '../rooms/code-doc-shape.ts';
 import { encodeRelativePosition } from '../rooms/relative-positions.ts';
 import { findAnchor } from './anchor-matcher.ts';
 import type { HunkStart } from './edit-parser.ts';
@@ -22,7 +23,7 @@ export function placeHunk(
   // The model's output is untrusted (file contents can carry instructions): a path that could leave the
   // project, once accepted, would reach whatever writes the room's files to disk.
   if (!isValidFilePath(hunk.file)) return { ok: false, reason: 'not a valid relative file path' };
-  const ytext = codeDoc.getMap<Y.Text>(CODE_FILES_KEY).get(hunk.file);
+  const ytext = fileText(codeDoc, hunk.file);
   if (hunk.newFile) {
     if (ytext && ytext.length > 0) return { ok: false, reason: 'the file already exists' };
     return { ok: true, placement: { newFile: true, start: null, end: null, baseText: '' } };

@@ -2,13 +2,13 @@ import { Readable } from 'node:stream';
 import { Hono } from 'hono';
 import { ALWAYS_SKIPPED_DIRS, archiveContentTypes, formatOfContentType } from '../../schema/import-rules.ts';
 import { type ImportRulesResponse, importQuery } from '../../schema/project-rest.ts';
-import { CODE_FILES_KEY } from '../../schema/protocol.ts';
 import type { AuthUser, RoomService } from '../auth/room-service.ts';
 import { AppError } from '../errors.ts';
 import { spoolUpload } from '../project/archive-upload.ts';
 import type { ExportFile } from '../project/export-archive.ts';
 import type { ImportService } from '../project/import-service.ts';
 import type { TraceService } from '../project/trace-service.ts';
+import { fileTexts } from '../rooms/code-doc-shape.ts';
 import type { RoomRegistry } from '../rooms/room-registry.ts';
 import { roomIdParam } from '../route-params.ts';
 import { bearerUser } from './bearer-user.ts';
@@ -90,8 +90,8 @@ export function projectRoutes(deps: ProjectRoutesDeps): Hono {
       let files: ExportFile[];
       try {
         // One consistent snapshot of the accepted text (the code doc never holds pending suggestions).
-        files = [...live.code.doc.getMap(CODE_FILES_KEY).entries()]
-          .map(([path, text]) => ({ path, text: String(text) }))
+        files = fileTexts(live.code.doc)
+          .map(([path, text]) => ({ path, text: text.toString() }))
           .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
       } finally {
         release();

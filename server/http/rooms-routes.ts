@@ -2,7 +2,6 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import {
   apiRoutes,
-  CODE_FILES_KEY,
   type CreateRoomResponse,
   type DeleteRoomResponse,
   type JoinResponse,
@@ -13,6 +12,7 @@ import {
 import { requirePermission } from '../auth/permissions.ts';
 import type { RoomService } from '../auth/room-service.ts';
 import { AppError } from '../errors.ts';
+import { fileTexts } from '../rooms/code-doc-shape.ts';
 import type { RoomRegistry } from '../rooms/room-registry.ts';
 import { roomIdParam } from '../route-params.ts';
 import { type AddressLimit, takeAddressSlot } from './address-limit.ts';
@@ -90,7 +90,9 @@ export function roomsRoutes(deps: RoomsRoutesDeps): Hono {
     const { room: live, release } = await deps.registry.acquire(roomId);
     let files: string[];
     try {
-      files = [...live.code.doc.getMap(CODE_FILES_KEY).keys()].sort();
+      files = fileTexts(live.code.doc)
+        .map(([path]) => path)
+        .sort();
     } finally {
       release();
     }

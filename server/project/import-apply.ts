@@ -1,6 +1,7 @@
 import * as Y from 'yjs';
 import { CODE_FILES_KEY } from '../../schema/protocol.ts';
 import { applyTextEdits, textEdits } from '../../schema/text-edits.ts';
+import { fileText } from '../rooms/code-doc-shape.ts';
 import type { TransactionOrigin } from '../rooms/origins.ts';
 import type { Room } from '../rooms/room.ts';
 import type { PlannedFile } from './import-plan.ts';
@@ -67,7 +68,8 @@ function writeSlice(room: Room, slice: PlannedFile[], opts: ApplyOptions, out: A
       const folders = foldersOf(files.keys());
       for (const f of slice) {
         const path = opts.prefix + f.path;
-        const existing = files.get(path);
+        // A key an older store left holding something else is replaced, not edited (SAFE-36).
+        const existing = fileText(d, path);
         if (existing) {
           const current = existing.toString();
           if (current === f.text) out.unchanged.push(path);

@@ -1,7 +1,6 @@
-import type * as Y from 'yjs';
 import type { AgentTraceRecord } from '../../schema/agent-trace.ts';
-import { CODE_FILES_KEY } from '../../schema/protocol.ts';
 import type { AuthUser, RoomService } from '../auth/room-service.ts';
+import { fileTexts } from '../rooms/code-doc-shape.ts';
 import type { RoomRegistry } from '../rooms/room-registry.ts';
 import { runsMap } from '../suggestions/review-doc.ts';
 import type { SuggestionStore } from '../suggestions/suggestion-store.ts';
@@ -40,7 +39,7 @@ export class TraceService {
           requestedBy: String(run.get('requestedBy') ?? ''),
         });
       }
-      const files = [...room.code.doc.getMap<Y.Text>(CODE_FILES_KEY).entries()].map(([path, text]) => ({
+      const files = fileTexts(room.code.doc).map(([path, text]) => ({
         path,
         text,
       }));

@@ -213,3 +213,63 @@ class PlaceResolver {
     );
   }
 }
+
+/**
+ * A file's text, or undefined when there is no such file or its key holds something else (or is not a
+ * valid path, so it can never reach an export or a disk). Documents stored
+ * before SAFE-35 may hold anything under a key; every reader goes through here (or fileTexts) and skips
+ * such keys instead of crashing (the room's load reports them once: codeDocShapeProblems).
+ */
+export function fileText(doc: Y.Doc, path: string): Y.Text | undefined {
+  if (!isValidFilePath(path)) return undefined;
+  const value: unknown = doc.getMap(CODE_FILES_KEY).get(path);
+  return value instanceof Y.Text && value.constructor === Y.Text ? value : undefined;
+}
+
+/** Every file that is a Y.Text under a valid path, in map order; other keys are skipped (see fileText). */
+export function fileTexts(doc: Y.Doc): [string, Y.Text][] {
+  const out: [string, Y.Text][] = [];
+  for (const [path, value] of doc.getMap<unknown>(CODE_FILES_KEY).entries()) {
+    if (isValidFilePath(path) && value instanceof Y.Text && value.constructor === Y.Text)
+      out.push([path, value]);
+  }
+  return out;
+}
+
+/** A part of a loaded code doc that breaks its shape: the key (or top-level name) and what is wrong. */
+export interface ShapeProblem {
+  key: string;
+  problem: string;
+}
+
+/**
+ * What a loaded code doc holds that SAFE-35 refuses today (it was stored before): other top-level types,
+ * keys that are not valid paths or not texts, texts with embeds or formatting. One walk over the document,
+ * at load only.
+ */
+export function codeDocShapeProblems(doc: Y.Doc): ShapeProblem[] {
+  const problems: ShapeProblem[] = [];
+  for (const name of doc.share.keys()) {
+    if (name !== CODE_FILES_KEY) problems.push({ key: name, problem: 'a top-level type other than files' });
+  }
+  const files = doc.share.get(CODE_FILES_KEY);
+  if (!files) return problems;
+  if (files._start !== null) problems.push({ key: CODE_FILES_KEY, problem: 'list items in the files map' });
+  for (const [key, item] of files._map) {
+    if (item.deleted) continue;
+    if (!isValidFilePath(key)) problems.push({ key, problem: 'not a valid file path' });
+    if (!isTextType(item.content)) {
+      problems.push({ key, problem: 'not a Y.Text' });
+      continue;
+    }
+    const text = (item.content as Y.ContentType).type;
+    let n: Y.Item | null = text._start;
+    for (; n !== null; n = n.right) {
+      if (!n.deleted && !(n.content instanceof Y.ContentString)) break;
+    }
+    if (n !== null || text._map.size > 0) {
+      problems.push({ key, problem: 'embeds, formatting or attributes in the text' });
+    }
+  }
+  return problems;
+}

@@ -4,7 +4,7 @@ import { AppError, toAppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { BindingStore } from './client-bindings.ts';
 import { ClientBindings } from './client-bindings.ts';
-import { codeStructsProblem } from './code-doc-shape.ts';
+import { codeDocShapeProblems, codeStructsProblem } from './code-doc-shape.ts';
 import type { CommitQueue } from './commit-queue.ts';
 import { Connection, type DocKind } from './connection.ts';
 import type { DocStore } from './doc-store.ts';
@@ -97,6 +97,14 @@ export class Room {
       };
     };
     const code = await load('code');
+    // SAFE-36: a document stored before SAFE-35 may break the code doc's shape. Readers skip such keys
+    // (fileText, fileTexts); say once, at load, which room and which keys so an operator can see them.
+    for (const { key, problem } of codeDocShapeProblems(code.doc.doc)) {
+      deps.log.warn(
+        { room: deps.id, key: key.slice(0, 200), problem },
+        'code doc key skipped: it breaks the shape',
+      );
+    }
     const review = await load('review');
     const room = new Room(deps, code.doc, review.doc, code.bindings);
     code.attach(room);

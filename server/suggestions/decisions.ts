@@ -9,6 +9,7 @@ import {
   type SuggestionView,
 } from '../../schema/protocol.ts';
 import { AppError } from '../errors.ts';
+import { fileText } from '../rooms/code-doc-shape.ts';
 import type { TransactionOrigin } from '../rooms/origins.ts';
 import { encodeRelativePosition } from '../rooms/relative-positions.ts';
 import type { Room } from '../rooms/room.ts';
@@ -96,7 +97,8 @@ export async function acceptSuggestion(
   code.transact((doc) => {
     const files = doc.getMap<Y.Text>(CODE_FILES_KEY);
     if (s.newFile) {
-      let ytext = files.get(s.file);
+      // A key an older store left holding something else is replaced by the new file's text.
+      let ytext = fileText(doc, s.file);
       if (!ytext) {
         ytext = new Y.Text();
         files.set(s.file, ytext);

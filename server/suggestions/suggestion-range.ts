@@ -1,5 +1,6 @@
 import * as Y from 'yjs';
-import { CODE_FILES_KEY, type SuggestionView } from '../../schema/protocol.ts';
+import type { SuggestionView } from '../../schema/protocol.ts';
+import { fileText } from '../rooms/code-doc-shape.ts';
 import { decodeRelativePosition } from '../rooms/relative-positions.ts';
 
 export interface LiveRange {
@@ -16,7 +17,7 @@ export function resolveRange(
   codeDoc: Y.Doc,
   s: Pick<SuggestionView, 'file' | 'start' | 'end'>,
 ): LiveRange | null {
-  const ytext = codeDoc.getMap<Y.Text>(CODE_FILES_KEY).get(s.file);
+  const ytext = fileText(codeDoc, s.file);
   if (!ytext || s.start === null || s.end === null) return null;
   const start = Y.createAbsolutePositionFromRelativePosition(decodeRelativePosition(s.start), codeDoc);
   const end = Y.createAbsolutePositionFromRelativePosition(decodeRelativePosition(s.end), codeDoc);
@@ -30,7 +31,7 @@ export type Anchored = Pick<SuggestionView, 'file' | 'start' | 'end' | 'baseText
 
 export function baseStillHolds(codeDoc: Y.Doc, s: Anchored): boolean {
   if (s.newFile) {
-    const existing = codeDoc.getMap<Y.Text>(CODE_FILES_KEY).get(s.file);
+    const existing = fileText(codeDoc, s.file);
     return !existing || existing.length === 0;
   }
   const range = resolveRange(codeDoc, s);

@@ -1,8 +1,6 @@
-import type * as Y from 'yjs';
 import {
   type BlameResponse,
   bulkAcceptableStates,
-  CODE_FILES_KEY,
   type RoomPolicy,
   type RunDecision,
   type RunView,
@@ -13,6 +11,7 @@ import { requirePermission } from '../auth/permissions.ts';
 import type { AuthUser, RoomService } from '../auth/room-service.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { fileText } from '../rooms/code-doc-shape.ts';
 import type { TransactionOrigin } from '../rooms/origins.ts';
 import type { Room } from '../rooms/room.ts';
 import type { RoomRegistry } from '../rooms/room-registry.ts';
@@ -242,7 +241,7 @@ export class SuggestionService implements ProposalPort {
 
   async blame(user: AuthUser, file: string): Promise<BlameResponse> {
     return this.withRoom(user.roomId, async (room) => {
-      const ytext = room.code.doc.getMap<Y.Text>(CODE_FILES_KEY).get(file);
+      const ytext = fileText(room.code.doc, file);
       if (!ytext) throw new AppError('not_found', `no file ${file} in this room`);
       const rows = await this.deps.store.listAttribution(room.code.name);
       const imports = new Map(

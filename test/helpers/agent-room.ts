@@ -1,6 +1,7 @@
 import type * as Y from 'yjs';
 import type { JoinResponse, Role, RunView, SuggestionView } from '../../schema/protocol.ts';
 import type { SparkApi } from '../../server/config.ts';
+import type { Logger } from '../../server/log.ts';
 import { type FakeModelServer, startFakeModelServer } from './fake-model-server.ts';
 import { api, startTestServer, type TestServer } from './test-server.ts';
 import { until } from './wait.ts';
@@ -56,7 +57,7 @@ export interface AgentRoom {
  * provider for `sparkApi` pointed at a fresh fake model server.
  */
 export async function startAgentRoom(
-  opts: { api?: SparkApi; model?: string; roles?: Role[]; env?: Record<string, string> } = {},
+  opts: { api?: SparkApi; model?: string; roles?: Role[]; env?: Record<string, string>; log?: Logger } = {},
 ): Promise<AgentRoom> {
   const fake = await startFakeModelServer();
   const server = await startTestServer({
@@ -68,6 +69,7 @@ export async function startAgentRoom(
       ...opts.env,
     },
     start: { providerDeps: { retry: { rateLimitDelayMs: 20, transientDelayMs: 20 } } },
+    ...(opts.log ? { log: opts.log } : {}),
   });
   const { room, people } = await server.roomWith(opts.roles ?? ['owner', 'editor', 'editor', 'viewer']);
   const clients: YClient[] = [];

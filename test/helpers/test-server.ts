@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ImportLimits } from '../../schema/import-rules.ts';
 import type { CreateRoomResponse, JoinResponse, Role } from '../../schema/protocol.ts';
 import { type Config, type Limits, loadConfig } from '../../server/config.ts';
-import { silentLogger } from '../../server/log.ts';
+import { type Logger, silentLogger } from '../../server/log.ts';
 import { type RunningServer, type StartOptions, startServer } from '../../server/start-server.ts';
 
 export const TEST_SECRET = 'test-secret-0123456789abcdef';
@@ -36,6 +36,8 @@ export interface TestServerOptions {
   env?: Record<string, string>;
   /** reuse a data directory (restart tests) */
   dataDir?: string;
+  /** where the server logs (silent unless a test reads the log) */
+  log?: Logger;
   /** extra start options (a provider, provider deps such as shorter retry waits) */
   start?: Partial<Omit<StartOptions, 'log'>>;
 }
@@ -56,7 +58,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     limits: { ...base.limits, ...opts.limits },
     imports: { ...base.imports, ...opts.imports },
   };
-  const running = await startServer(config, { log: silentLogger, webRoot: null, ...opts.start });
+  const running = await startServer(config, { log: opts.log ?? silentLogger, webRoot: null, ...opts.start });
   const url = running.url;
   return {
     url,

@@ -1,3 +1,7 @@
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import BetterSqlite3 from 'better-sqlite3';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { CODE_FILES_KEY, type RunView } from '../../schema/protocol.ts';
@@ -12,6 +16,7 @@ import {
 } from '../helpers/agent-room.ts';
 import { openRawClient, syncSocketUrl } from '../helpers/raw-socket.ts';
 import { api } from '../helpers/test-server.ts';
+import { connectClient } from '../helpers/y-client.ts';
 
 /** What a hostile editor writes into a room whose state is `base`; returns the update that does it. */
 type Attack = (files: () => Y.Map<unknown>, doc: Y.Doc) => void;
@@ -153,5 +158,113 @@ describe('SAFE-35: the code doc keeps its shape', () => {
       expect(zip.status).toBe(200);
       expect((await zip.arrayBuffer()).byteLength).toBeGreaterThan(0);
     });
+  });
+});
+
+/** A code doc as an older server could store it: one good file and every kind of broken key. */
+function malformedDocUpdate(): Uint8Array {
+  const doc = new Y.Doc();
+  const files = doc.getMap<unknown>(CODE_FILES_KEY);
+  files.set(FILE, new Y.Text(MATH_SOURCE));
+  files.set('src/null.ts', null);
+  files.set('src/num.ts', 42);
+  files.set('src/map.ts', new Y.Map());
+  files.set('src/arr.ts', new Y.Array());
+  files.set('src/xml.ts', new Y.XmlText('xml'));
+  files.set('../evil.ts', new Y.Text('escaped'));
+  const rich = new Y.Text('rich text');
+  files.set('src/rich.ts', rich);
+  rich.insertEmbed(1, { img: 'x' });
+  rich.format(0, 4, { bold: true });
+  doc.getText('notes').insert(0, 'a stray top-level type');
+  return Y.encodeStateAsUpdate(doc);
+}
+
+describe('SAFE-36: a malformed code doc from an older store is skipped and reported, never crashes', () => {
+  let room: AgentRoom | null = null;
+  afterEach(async () => {
+    await room?.close();
+    room = null;
+  });
+
+  it('Spark runs, blame, export, trace and the room view work; the log names the room and each bad key', async () => {
+    const lines: { level: number; msg: string; room?: string; key?: string }[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    room = await startAgentRoom({ log: pino({ level: 'warn' }, sink) });
+    // A second room, never loaded yet, whose stored log an older server wrote.
+    const { room: old, people } = await room.server.roomWith(['owner', 'editor']);
+    const db = new BetterSqlite3(join(room.server.dataDir, 'sparkroom.db'));
+    db.prepare('INSERT INTO doc_updates (doc_name, seq, data) VALUES (?, 1, ?)').run(
+      old.roomId,
+      Buffer.from(malformedDocUpdate()),
+    );
+    db.close();
+    const [owner, editor] = people;
+    const at = (path: string, token: string) =>
+      api(room!.server.url, 'GET', `/api/rooms/${old.roomId}${path}`, { token });
+
+    const view = await at('', owner!.token);
+    expect(view.status).toBe(200);
+    expect((view.body as { files: string[] }).files).toEqual([FILE, 'src/rich.ts']);
+    const skipped = lines.filter((l) => l.level === 40 && l.room === old.roomId).map((l) => l.key);
+    expect(skipped.sort()).toEqual(
+      [
+        '../evil.ts',
+        'notes',
+        'src/arr.ts',
+        'src/map.ts',
+        'src/null.ts',
+        'src/num.ts',
+        'src/rich.ts',
+        'src/xml.ts',
+      ].sort(),
+    );
+
+    // Blame: a good file answers, a broken key is "no such file", never a 500.
+    expect((await at(`/blame?file=${FILE}`, editor!.token)).status).toBe(200);
+    expect((await at('/blame?file=src/null.ts', editor!.token)).status).toBe(404);
+    expect((await at('/blame?file=src/map.ts', editor!.token)).status).toBe(404);
+    expect((await at('/trace', owner!.token)).status).toBe(200);
+
+    // Export holds the good files only.
+    const zip = await fetch(`${room.server.url}/api/rooms/${old.roomId}/export.zip`, {
+      headers: { authorization: `Bearer ${owner!.token}` },
+    });
+    expect(zip.status).toBe(200);
+    const bytes = Buffer.from(await zip.arrayBuffer()).toString('latin1');
+    expect(bytes).toContain(FILE);
+    for (const bad of ['src/null.ts', 'src/map.ts', 'evil.ts', 'src/xml.ts'])
+      expect(bytes).not.toContain(bad);
+
+    // A Spark run in that room completes with its suggestion, and accepting it applies.
+    room.fake.enqueue({ text: PATCH_REPLY, tokensPerSecond: 5000 });
+    const watcher = connectClient(room.server.syncUrl, old.roomId, owner!.token, { review: true });
+    try {
+      const res = await api<{ runId: string }>(room.server.url, 'POST', `/api/rooms/${old.roomId}/runs`, {
+        token: editor!.token,
+        body: { prompt: 'fix add' },
+      });
+      expect(res.status).toBe(202);
+      const run = await waitRunStatus(watcher, res.body.runId, ['completed', 'failed']);
+      expect(run.status).toBe('completed');
+      const s = suggestionsOf(watcher).find((x) => x.runId === res.body.runId)!;
+      const accepted = await api(
+        room.server.url,
+        'POST',
+        `/api/rooms/${old.roomId}/suggestions/${s.id}/accept`,
+        {
+          token: owner!.token,
+          body: {},
+        },
+      );
+      expect(accepted.status).toBe(200);
+    } finally {
+      watcher.destroy();
+    }
   });
 });

@@ -10,6 +10,7 @@ import {
 } from '../../../schema/import-rules.ts';
 import { isValidFilePath } from '../../../schema/protocol.ts';
 import { applyTextEdits, textEdits } from '../../../schema/text-edits.ts';
+import { fileText } from '../../sdk/code-files.ts';
 import { judge } from '../local-files.ts';
 import { mergeLive, mergeWithMarkers } from './merge3.ts';
 import { atomicWrite, inside, type ShareStore, STATE_DIR, throughLink } from './share-state.ts';
@@ -191,7 +192,7 @@ export class FolderSync {
     if (!isValidFilePath(path) || this.rules.ignores(path)) return; // stays local, both ways
     const disk = await this.readDisk(path);
     if (disk === 'local') return; // binary, a link, over the cap: never synced
-    const room = this.deps.files.get(path)?.toString();
+    const room = fileText(this.deps.files, path)?.toString();
     const base = this.base.get(path);
     if (disk === room) return this.agree(path, disk);
     if (room === base) {
@@ -247,7 +248,8 @@ export class FolderSync {
   private toRoom(path: string, text: string | undefined): void {
     const files = this.deps.files;
     this.deps.doc.transact(() => {
-      const current = files.get(path);
+      // A key an older store left holding something else is replaced by the folder's text (SAFE-36).
+      const current = fileText(files, path);
       if (text === undefined) {
         if (current) files.delete(path);
         return;

@@ -1,5 +1,6 @@
 import * as Y from 'yjs';
 import { isValidFilePath } from '../../../../schema/protocol.ts';
+import { fileText } from '../../../sdk/code-files.ts';
 
 /**
  * Collaborative file operations on the code doc's `files` map. Each is one Yjs transaction, so every
@@ -37,7 +38,7 @@ export function createFile(files: Y.Map<Y.Text>, path: string, content = ''): vo
  * transaction (Yjs cannot move a type). Open editors of the old path must switch to the new one.
  */
 export function renameFile(files: Y.Map<Y.Text>, from: string, to: string): void {
-  const source = files.get(from);
+  const source = fileText(files, from);
   if (!source) throw new Error(`${from} does not exist.`);
   if (from === to) return;
   const problem = pathProblem(files, to);

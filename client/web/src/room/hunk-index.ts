@@ -1,5 +1,6 @@
 import type * as Y from 'yjs';
 import { pendingStates, type SuggestionView } from '../../../../schema/protocol.ts';
+import { fileText } from '../../../sdk/code-files.ts';
 import { resolveRange } from '../editor/suggestion-ranges.ts';
 
 /** An open hunk, placed: what the run card's links and the pending-changes view list. */
@@ -58,7 +59,7 @@ export function hunkEntries(
   const out: HunkEntry[] = [];
   for (const s of suggestions) {
     if (!pendingStates.includes(s.state)) continue;
-    const text = files.get(s.file);
+    const text = fileText(files, s.file);
     const range = text && !s.newFile ? resolveRange(s, text) : null;
     out.push({
       id: s.id,

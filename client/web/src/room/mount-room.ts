@@ -211,7 +211,7 @@ export function mountRoom(
   layout.readOnlyNotice.hidden = can.write;
 
   const openFile = (path: string, byUser: boolean) => {
-    const text = session.files.get(path);
+    const text = session.text(path);
     if (!text) return;
     if (byUser) follow.ownMove();
     preview.hide();
@@ -288,7 +288,7 @@ export function mountRoom(
   const renderTree = () => tree.render(fileTreeModel(session, editor.file, can.write));
   const onFilesChanged = () => {
     const file = editor.file;
-    const current = file ? session.files.get(file) : undefined;
+    const current = file ? session.text(file) : undefined;
     if (file && current !== editor.text) {
       // Deleted or renamed by someone: drop its history and move to what is there now.
       if (editor.text) editor.dropHistory(editor.text);
@@ -315,7 +315,7 @@ export function mountRoom(
     accept: acceptOne,
     reject: (id) => decide(client.reject(id)),
     decided: (path) => {
-      if (session.files.has(path)) openFile(path, false);
+      if (session.text(path) !== undefined) openFile(path, false);
       else onFilesChanged();
     },
     closed: onFilesChanged,
@@ -328,7 +328,7 @@ export function mountRoom(
     participants: () => session.participants(),
     suggestionEnd: (id) => {
       const s = session.suggestions.find((x) => x.id === id);
-      const text = s ? session.files.get(s.file) : undefined;
+      const text = s ? session.text(s.file) : undefined;
       const range = s && text ? resolveRange(s, text) : null;
       return s && range ? { file: s.file, index: range.to } : null;
     },
@@ -433,7 +433,7 @@ export function mountRoom(
       renderTree();
       return;
     }
-    const text = session.files.get(s.file);
+    const text = session.text(s.file);
     const range = text ? resolveRange(s, text) : null;
     if (!range) return;
     openFile(s.file, true);
@@ -543,7 +543,7 @@ export function mountRoom(
   // First paint, then the first file once the code doc has synced (an empty doc before sync says nothing).
   const wanted = new URLSearchParams(location.hash.slice(1)).get('file');
   const openInitial = () => {
-    if (wanted && session.files.has(wanted)) openFile(wanted, false);
+    if (wanted && session.text(wanted) !== undefined) openFile(wanted, false);
     else onFilesChanged();
   };
   if (session.conn.codeProvider.synced) openInitial();

@@ -10,6 +10,7 @@ import {
   type SuggestionView,
   type TokenClaims,
 } from '../../../../schema/protocol.ts';
+import { fileNames, fileText } from '../../../sdk/code-files.ts';
 import { listRuns, listSuggestions } from '../../../sdk/review-views.ts';
 import type { RoomConnection, SparkroomClient } from '../../../sdk/sparkroom-client.ts';
 import { type Participant, participantsOf } from '../editor/presence-state.ts';
@@ -96,8 +97,14 @@ export class RoomSession {
     return this.conn.files;
   }
 
+  /** The files that are texts; a key an older store left holding something else is skipped (SAFE-36). */
   fileNames(): string[] {
-    return [...this.conn.files.keys()].sort();
+    return fileNames(this.conn.files);
+  }
+
+  /** A file's text, or undefined when there is none or its key holds something else (SAFE-36). */
+  text(path: string): Y.Text | undefined {
+    return fileText(this.conn.files, path);
   }
 
   /** What this person may do now: the shared permission table with the room's current policy. */
