@@ -68,7 +68,9 @@ export class SearchClient {
   }
 
   destroy(): void {
-    this.files.unobserveDeep(this.onChange);
+    // Only a client that searched observes the files (Yjs logs an error for removing an absent handler).
+    if (this.observing) this.files.unobserveDeep(this.onChange);
+    this.observing = false;
     if (this.pending) this.settle(this.pending, null);
     this.worker?.terminate();
     this.worker = null;
