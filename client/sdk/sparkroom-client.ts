@@ -10,10 +10,13 @@ import {
   CODE_FILES_KEY,
   type CreateRoomResponse,
   type CreateRunResponse,
+  type HistoryDiffResponse,
+  type HistoryResponse,
   type ImportResponse,
   type JoinResponse,
   type PeopleResponse,
   type PersonView,
+  type RestoreResponse,
   REVIEW_ROOM_KEY,
   REVIEW_RUNS_KEY,
   REVIEW_SUFFIX,
@@ -25,7 +28,11 @@ import {
   type RunView,
   SYNC_PATH,
 } from '../../schema/protocol.ts';
-import type { AcceptSuggestionRequest, RevertSuggestionRequest } from '../../schema/rest.ts';
+import type {
+  AcceptSuggestionRequest,
+  RestoreCheckpointRequest,
+  RevertSuggestionRequest,
+} from '../../schema/rest.ts';
 import { sendOwnAwarenessOnly } from './send-own-awareness-only.ts';
 import { SparkroomError } from './sparkroom-error.ts';
 
@@ -198,6 +205,21 @@ export class SparkroomClient {
 
   blame(file: string): Promise<BlameResponse> {
     return this.request('GET', apiPaths.blame(this.room(), file));
+  }
+
+  /** The room's history, newest first (REVIEW-10); `before` (an entry's seq) pages back. */
+  history(page: { before?: number; limit?: number } = {}): Promise<HistoryResponse> {
+    return this.request('GET', apiPaths.history(this.room(), page));
+  }
+
+  /** One file's text before and after a history entry. */
+  historyDiff(checkpointId: string, file: string): Promise<HistoryDiffResponse> {
+    return this.request('GET', apiPaths.historyDiff(this.room(), checkpointId, file));
+  }
+
+  /** Restores a file (or every file) to the checkpoint before a history entry (REVIEW-9). */
+  restoreCheckpoint(checkpointId: string, body: RestoreCheckpointRequest = {}): Promise<RestoreResponse> {
+    return this.request('POST', apiPaths.restoreCheckpoint(this.room(), checkpointId), body);
   }
 
   /** The server's import caps and content types (GET /api/import-rules). */

@@ -23,6 +23,7 @@ import { createFile, deleteFile, pathProblem, renameFile } from './file-ops.ts';
 import { FileTree } from './file-tree.ts';
 import { fileTreeModel } from './file-tree-model.ts';
 import { FollowController } from './follow-controller.ts';
+import { HistoryPanel } from './history-panel.ts';
 import { hunkEntries, LineIndex } from './hunk-index.ts';
 import { NewFilePreviewPanel } from './new-file-preview-panel.ts';
 import { type PersonRef, renderPeople } from './people-panel.ts';
@@ -469,6 +470,17 @@ export function mountRoom(
   };
   cleanups.push(roomKeys(document, { stopSpark: stopNewestRun, showShortcuts: () => openShortcutSheet() }));
   layout.shortcutsButton.addEventListener('click', () => openShortcutSheet());
+
+  // --- history and checkpoints (WEB-40) -------------------------------------------------------------------
+  const historyPanel = new HistoryPanel({
+    history: (page) => client.history(page),
+    diff: (id, file) => client.historyDiff(id, file),
+    restore: (id, body) => client.restoreCheckpoint(id, body),
+    canRestore: () => session.can('write'),
+    openFile: (path) => openFile(path, true),
+  });
+  layout.historyButton.addEventListener('click', () => historyPanel.open());
+  cleanups.push(() => historyPanel.close());
 
   // --- blame ------------------------------------------------------------------------------------------
   const blame = new BlameToggle({

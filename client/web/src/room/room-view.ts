@@ -13,6 +13,7 @@ export interface RoomLayout {
   /** says this person's role changed while they were in the room (AUTH-5) */
   roleNotice: HTMLElement;
   blameButton: HTMLButtonElement;
+  historyButton: HTMLButtonElement;
   shareButton: HTMLButtonElement;
   filesHost: HTMLElement;
   projectHost: HTMLElement;
@@ -40,6 +41,11 @@ export function roomLayout(roomName: string, me: { sub: string; name: string; ro
     'button',
     { class: 'btn ghost small toggle', 'aria-pressed': 'false', title: 'Show who wrote each line' },
     'Blame',
+  );
+  const historyButton = h(
+    'button',
+    { class: 'btn ghost small', title: 'Every change, who made it, and restoring a checkpoint' },
+    'History',
   );
   const shareButton = h('button', { class: 'btn small primary', hidden: true }, 'Share');
   const shortcutsButton = h(
@@ -78,6 +84,7 @@ export function roomLayout(roomName: string, me: { sub: string; name: string; ro
       statusPill,
       h('span', { class: 'spacer' }),
       blameButton,
+      historyButton,
       shortcutsButton,
       shareButton,
       h(
@@ -114,6 +121,7 @@ export function roomLayout(roomName: string, me: { sub: string; name: string; ro
     stoppedBanner,
     roleNotice,
     blameButton,
+    historyButton,
     shareButton,
     filesHost,
     projectHost,
