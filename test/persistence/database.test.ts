@@ -99,7 +99,9 @@ describe('openDatabase', () => {
     const blocker = join(dir, 'not-a-dir');
     writeFileSync(blocker, 'x');
     expect(() => openDatabase(join(blocker, 'a.db'))).toThrow(
-      new RegExp(`cannot create data directory ${escapeRegExp(blocker)}: .*(EEXIST|ENOTDIR|is not a directory)`),
+      new RegExp(
+        `cannot create data directory ${escapeRegExp(blocker)}: .*(EEXIST|ENOTDIR|is not a directory)`,
+      ),
     );
   });
 

@@ -38,7 +38,11 @@ describe('text diff for history and proposals (WEB-40, WEB-41)', () => {
         ],
       },
     ]);
-    expect(rows.find((r) => r.kind === 'add')).toMatchObject({ text: 'line ten', oldLine: null, newLine: 10 });
+    expect(rows.find((r) => r.kind === 'add')).toMatchObject({
+      text: 'line ten',
+      oldLine: null,
+      newLine: 10,
+    });
     expect(rows.at(-1)).toEqual({ kind: 'skip', count: 7 });
   });
 
