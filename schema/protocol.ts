@@ -301,6 +301,8 @@ export const errorCodes = {
   server_busy: { status: 503, close: 4503 },
   agent_not_configured: { status: 503, close: 4503 },
   storage_failed: { status: 507, close: 4507 },
+  /** this node lost the room's lease to another node (CLUSTER-10): reconnect, the next socket reaches the owner */
+  fenced: { status: 503, close: 4509 },
   internal: { status: 500, close: 1011 },
 } as const;
 export type ErrorCode = keyof typeof errorCodes;

@@ -114,6 +114,10 @@ export interface Config {
   logLevel: string;
   /** `auto`: pretty on a terminal, JSON otherwise (OPS-7) */
   logFormat: 'auto' | 'pretty' | 'json';
+  /** postgres://... : store everything in PostgreSQL instead of the SQLite file (CLUSTER-1) */
+  databaseUrl: string | null;
+  /** the PostgreSQL schema of Sparkroom's tables */
+  databaseSchema: string;
   limits: Limits;
   /** caps of one archive or folder import (IO-3) */
   imports: ImportLimits;
@@ -195,6 +199,14 @@ const envSchema = z.object({
   SPARKROOM_ALLOWED_ORIGINS: originList,
   SPARKROOM_TRUST_PROXY: flag,
   SPARKROOM_PUBLIC_URL: publicUrl.optional(),
+  SPARKROOM_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'SPARKROOM_DATABASE_URL must be a postgres:// URL')
+    .optional(),
+  SPARKROOM_DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'SPARKROOM_DATABASE_SCHEMA must be a lower-case SQL name')
+    .default('public'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['auto', 'pretty', 'json']).default('auto'),
   SPARKROOM_MAX_FRAME_BYTES: intFrom(defaultLimits.maxFrameBytes),
@@ -264,6 +276,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     publicUrl: e.SPARKROOM_PUBLIC_URL ?? null,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
+    databaseUrl: e.SPARKROOM_DATABASE_URL ?? null,
+    databaseSchema: e.SPARKROOM_DATABASE_SCHEMA,
     limits: {
       maxFrameBytes: e.SPARKROOM_MAX_FRAME_BYTES,
       maxDocBytes: e.SPARKROOM_MAX_DOC_BYTES,

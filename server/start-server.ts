@@ -22,7 +22,7 @@ import { roomsRoutes } from './http/rooms-routes.ts';
 import { suggestionRoutes } from './http/suggestion-routes.ts';
 import { threadRoutes } from './http/thread-routes.ts';
 import type { Logger } from './log.ts';
-import { createSqliteStores } from './persistence/sqlite-stores.ts';
+import { openStores } from './persistence/open-stores.ts';
 import { ImportService } from './project/import-service.ts';
 import { TraceService } from './project/trace-service.ts';
 import { ReviewService } from './review/review-service.ts';
@@ -80,7 +80,11 @@ function packageVersion(): string {
 export async function startServer(config: Config, options: StartOptions): Promise<RunningServer> {
   const { log } = options;
   const now = options.now ?? Date.now;
-  const stores = createSqliteStores(join(config.dataDir, 'sparkroom.db'));
+  const stores = await openStores({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    databaseSchema: config.databaseSchema,
+  });
   let dbOpen = true;
   // A room deleted just before the process stopped may still have content: purge it before anything loads.
   const purged = await stores.roomPurger.purgeUnfinished();
@@ -208,7 +212,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
 
   const app = createApp({
     log,
-    healthy: () => dbOpen && stores.database.sqlite.open,
+    healthy: () => dbOpen && stores.isOpen(),
     webRoot: options.webRoot === undefined ? defaultWebRoot : options.webRoot,
     maxBodyBytes: 1024 * 1024,
     routes: [
@@ -301,7 +305,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       for (const client of wss.clients) client.terminate();
       if ('closeAllConnections' in server) server.closeAllConnections();
       dbOpen = false;
-      stores.close();
+      await stores.close();
     })();
     return closing;
   };

@@ -83,7 +83,7 @@ export class Room {
         bindings,
         now: deps.now,
         ...(kind === 'code' ? { checkStructs: codeStructsProblem } : {}),
-        onStorageFailure: () => room?.fail(),
+        onStorageFailure: (err) => room?.fail(err),
         onCommitted: () => {
           if (room) deps.onMaybeIdle(room);
         },
@@ -207,10 +207,15 @@ export class Room {
     await Promise.all([this.code.whenFlushed(), this.review.whenFlushed()]);
   }
 
-  private fail(): void {
+  private fail(cause: unknown): void {
     if (this.broken) return;
     this.broken = true;
-    const err = new AppError('storage_failed', 'the server could not save this room; reconnecting');
+    // A fenced write (CLUSTER-9) says another node owns the room now: the transient close sends clients to
+    // it. Every other failure is storage's (SAFE-70 for an unreachable PostgreSQL).
+    const err =
+      cause instanceof AppError && cause.code === 'fenced'
+        ? cause
+        : new AppError('storage_failed', 'the server could not save this room; reconnecting');
     // Clients keep their unsaved edits and send them again when they reconnect to a fresh load.
     this.closeAll(err.closeCode, err.message);
     this.deps.onBroken(this);

@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createPgStores, type PgStores } from '../../server/persistence/pg-stores.ts';
 import { createSqliteStores, type SqliteStores } from '../../server/persistence/sqlite-stores.ts';
+import { createTestSchema } from './test-services.ts';
 
 /** What a store contract suite runs on: the store, a restart of it, and its cleanup. */
 export interface StoreHarness<S> {
@@ -40,6 +42,51 @@ export function sqliteHarness<
     async close() {
       stores.close();
       remove();
+    },
+  };
+}
+
+/**
+ * One of the PostgreSQL stores in a fresh schema of the shared test server (CLUSTER-1); reopen closes the
+ * pool and connects again to the same schema, close drops the schema.
+ */
+export async function pgHarness<K extends 'docStore' | 'roomStore' | 'agentStore' | 'suggestionStore'>(
+  key: K,
+): Promise<StoreHarness<PgStores[K]>> {
+  const { url, schema, drop } = await createTestSchema();
+  let stores = await createPgStores(url, { schema, max: 4 });
+  return {
+    store: stores[key],
+    async reopen() {
+      await stores.close();
+      stores = await createPgStores(url, { schema, max: 4 });
+      return stores[key];
+    },
+    async close() {
+      await stores.close();
+      await drop();
+    },
+  };
+}
+
+/**
+ * For PostgreSQL tests beyond the contracts: `open()` gives the stores in a fresh schema; `closeAll()` (from
+ * afterEach) closes every one opened and drops their schemas.
+ */
+export function tempPgStores(): { open(): Promise<PgStores>; closeAll(): Promise<void> } {
+  const opened: { stores: PgStores; drop(): Promise<void> }[] = [];
+  return {
+    async open() {
+      const { url, schema, drop } = await createTestSchema();
+      const stores = await createPgStores(url, { schema, max: 4 });
+      opened.push({ stores, drop });
+      return stores;
+    },
+    async closeAll() {
+      for (const { stores, drop } of opened.splice(0)) {
+        await stores.close();
+        await drop();
+      }
     },
   };
 }

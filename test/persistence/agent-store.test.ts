@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryAgentStore } from '../../server/agent/memory-agent-store.ts';
-import { memoryHarness, sqliteHarness, tempSqliteStores } from '../helpers/store-harness.ts';
+import { memoryHarness, pgHarness, sqliteHarness, tempSqliteStores } from '../helpers/store-harness.ts';
 import { agentStoreContract } from './agent-store.contract.ts';
 
 agentStoreContract('memory', async () => memoryHarness(new MemoryAgentStore()));
 agentStoreContract('sqlite', async () => sqliteHarness('agentStore'));
+agentStoreContract('postgres', async () => pgHarness('agentStore'));
 
 describe('SqliteAgentStore beyond the contract', () => {
   const temp = tempSqliteStores();

@@ -1,14 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryRoomStore } from '../../server/auth/memory-room-store.ts';
 import { MemoryDocStore } from '../../server/rooms/memory-doc-store.ts';
-import { memoryHarness, sqliteHarness, tempSqliteStores } from '../helpers/store-harness.ts';
+import { memoryHarness, pgHarness, sqliteHarness, tempSqliteStores } from '../helpers/store-harness.ts';
 import { type DocStoreHarness, docStoreContract } from './doc-store.contract.ts';
 import { type RoomStoreHarness, roomStoreContract } from './room-store.contract.ts';
 
 docStoreContract('memory', async (): Promise<DocStoreHarness> => memoryHarness(new MemoryDocStore()));
 docStoreContract('sqlite', async (): Promise<DocStoreHarness> => sqliteHarness('docStore'));
+docStoreContract('postgres', async (): Promise<DocStoreHarness> => pgHarness('docStore'));
 roomStoreContract('memory', async (): Promise<RoomStoreHarness> => memoryHarness(new MemoryRoomStore()));
 roomStoreContract('sqlite', async (): Promise<RoomStoreHarness> => sqliteHarness('roomStore'));
+roomStoreContract('postgres', async (): Promise<RoomStoreHarness> => pgHarness('roomStore'));
 
 describe('SqliteRoomPurger (SAFE-43)', () => {
   const temp = tempSqliteStores();

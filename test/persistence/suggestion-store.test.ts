@@ -2,11 +2,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RunEventRecord } from '../../server/agent/agent-store.ts';
 import { MemoryAgentStore } from '../../server/agent/memory-agent-store.ts';
 import { MemorySuggestionStore } from '../../server/suggestions/memory-suggestion-store.ts';
-import { memoryHarness, sqliteHarness, tempSqliteStores } from '../helpers/store-harness.ts';
+import { memoryHarness, pgHarness, sqliteHarness, tempSqliteStores } from '../helpers/store-harness.ts';
 import { suggestionStoreContract } from './suggestion-store.contract.ts';
 
 suggestionStoreContract('memory', async () => memoryHarness(new MemorySuggestionStore()));
 suggestionStoreContract('sqlite', async () => sqliteHarness('suggestionStore'));
+suggestionStoreContract('postgres', async () => pgHarness('suggestionStore'));
 
 describe('the audit trail shared with the agent store', () => {
   it('memory: decisions land in the trail the agent store lists, when the two share it', async () => {

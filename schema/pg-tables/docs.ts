@@ -1,0 +1,31 @@
+import { pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { bytea, int8 } from './columns.ts';
+
+// The document aggregate on PostgreSQL, the twin of schema/tables/docs.ts: a snapshot plus an append-only log.
+
+export const docUpdates = pgTable(
+  'doc_updates',
+  {
+    docName: text('doc_name').notNull(),
+    seq: int8('seq').notNull(),
+    data: bytea('data').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.docName, t.seq] })],
+);
+
+export const docSnapshots = pgTable('doc_snapshots', {
+  docName: text('doc_name').primaryKey(),
+  data: bytea('data').notNull(),
+  throughSeq: int8('through_seq').notNull(),
+});
+
+/**
+ * The fencing number of the node that may write a room's documents (CLUSTER). Only present when nodes share
+ * the database through Redis leases: every append of a fenced room raises or keeps the number in the same
+ * transaction and fails when a newer owner already wrote a higher one, so a node that lost its lease (paused,
+ * partitioned) can never write again, whatever it still believes.
+ */
+export const roomFences = pgTable('room_fences', {
+  roomId: text('room_id').primaryKey(),
+  fence: int8('fence').notNull(),
+});

@@ -1,0 +1,76 @@
+import { and, asc, eq, inArray } from 'drizzle-orm';
+import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { runEvents, runMessages, runs } from '../../schema/pg-tables/agent.ts';
+import type { AuditEventKind, RunStatus } from '../../schema/protocol.ts';
+import type { AgentStore, RunEventRecord, RunMessageRecord, StoredRun } from '../agent/agent-store.ts';
+import type { PgDatabase } from './pg-database.ts';
+
+const unfinishedStatuses: RunStatus[] = ['queued', 'streaming'];
+
+/** The agent store on PostgreSQL through drizzle: the twin of SqliteAgentStore, held to the same contract. */
+export class PgAgentStore implements AgentStore {
+  readonly #db: NodePgDatabase;
+
+  constructor(database: Pick<PgDatabase, 'db'>) {
+    this.#db = database.db;
+  }
+
+  async saveRun(run: StoredRun): Promise<void> {
+    const { roomId: _r, id: _i, ...rest } = run;
+    await this.#db
+      .insert(runs)
+      .values(run)
+      .onConflictDoUpdate({ target: [runs.roomId, runs.id], set: rest });
+  }
+
+  async getRun(roomId: string, runId: string): Promise<StoredRun | null> {
+    const [row] = await this.#db
+      .select()
+      .from(runs)
+      .where(and(eq(runs.roomId, roomId), eq(runs.id, runId)));
+    return row ?? null;
+  }
+
+  async listUnfinishedRuns(): Promise<StoredRun[]> {
+    return this.#db
+      .select()
+      .from(runs)
+      .where(inArray(runs.status, unfinishedStatuses))
+      .orderBy(asc(runs.createdAt), asc(runs.roomId), asc(runs.id));
+  }
+
+  async appendMessages(messages: RunMessageRecord[]): Promise<void> {
+    if (messages.length === 0) return;
+    // One statement is one transaction: a duplicate seq fails the whole batch.
+    await this.#db.insert(runMessages).values(messages);
+  }
+
+  async listMessages(runId: string): Promise<RunMessageRecord[]> {
+    return this.#db
+      .select()
+      .from(runMessages)
+      .where(eq(runMessages.runId, runId))
+      .orderBy(asc(runMessages.seq));
+  }
+
+  async recordEvent(e: RunEventRecord): Promise<void> {
+    await this.#db.insert(runEvents).values(e);
+  }
+
+  async listEvents(roomId: string, runId: string): Promise<RunEventRecord[]> {
+    const rows = await this.#db
+      .select({
+        roomId: runEvents.roomId,
+        runId: runEvents.runId,
+        suggestionId: runEvents.suggestionId,
+        kind: runEvents.kind,
+        userId: runEvents.userId,
+        at: runEvents.at,
+        detail: runEvents.detail,
+      })
+      .from(runEvents)
+      .where(and(eq(runEvents.roomId, roomId), eq(runEvents.runId, runId)))
+      .orderBy(asc(runEvents.seq));
+    return rows.map((r) => ({ ...r, kind: r.kind as AuditEventKind }));
+  }
+}

@@ -1,0 +1,247 @@
+import type pg from 'pg';
+import { AppError } from '../errors.ts';
+import type { AppendResult, DocStore, DocWrite, StoredDoc } from '../rooms/doc-store.ts';
+import type { PgDatabase } from './pg-database.ts';
+
+/**
+ * The fencing number this process holds for the room a document belongs to, or null when the document is not
+ * fenced (a single node, or a room this node does not own through a lease). Supplied by the cluster part
+ * (server/cluster/), so this store never learns about Redis.
+ */
+export type FenceOf = (docName: string) => { roomId: string; fence: number } | null;
+
+interface Head {
+  lastSeq: number;
+  throughSeq: number;
+  logBytes: number;
+}
+
+const HEAD_CACHE_SIZE = 10_000;
+
+/** SQLSTATE of a unique violation: another writer took the same seq (a second, unfenced writer). */
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * The doc store on PostgreSQL: tables doc_updates, doc_snapshots and room_fences (schema/pg-tables/docs.ts).
+ *
+ * Raw statements on the pool, as SqliteDocStore uses prepared statements: appendMany sits between a keystroke
+ * and its broadcast. One batch is one transaction, and each document in it costs one round trip (its head and
+ * its rows in one statement), plus one for the fence of each fenced room. The commit returns only when the
+ * server has flushed it (synchronous_commit on, set per connection by openPgDatabase).
+ */
+export class PgDocStore implements DocStore {
+  readonly #pool: pg.Pool;
+  readonly #fenceOf: FenceOf;
+  readonly #heads = new Map<string, Head>();
+
+  constructor(database: Pick<PgDatabase, 'pool'>, options: { fenceOf?: FenceOf } = {}) {
+    this.#pool = database.pool;
+    this.#fenceOf = options.fenceOf ?? (() => null);
+  }
+
+  async load(docName: string): Promise<StoredDoc> {
+    // One snapshot-consistent read: REPEATABLE READ sees the snapshot and the log as of the same moment, so
+    // a compaction committing in between cannot make an update appear twice or not at all.
+    return this.#transaction('REPEATABLE READ', async (client) => {
+      const snap = await client.query<{ data: Buffer; through_seq: string }>(
+        'SELECT data, through_seq FROM doc_snapshots WHERE doc_name = $1',
+        [docName],
+      );
+      const rows = await client.query<{ seq: string; data: Buffer }>(
+        'SELECT seq, data FROM doc_updates WHERE doc_name = $1 ORDER BY seq',
+        [docName],
+      );
+      const updates: Uint8Array[] = [];
+      const snapshot = snap.rows[0];
+      if (snapshot) updates.push(toUint8Array(snapshot.data));
+      let logBytes = 0;
+      for (const row of rows.rows) {
+        updates.push(toUint8Array(row.data));
+        logBytes += row.data.byteLength;
+      }
+      const throughSeq = snapshot ? Number(snapshot.through_seq) : 0;
+      const last = rows.rows.at(-1);
+      const lastSeq = Math.max(throughSeq, last ? Number(last.seq) : 0);
+      this.#remember(docName, { lastSeq, throughSeq, logBytes });
+      return { updates, lastSeq, logBytes };
+    });
+  }
+
+  async append(docName: string, updates: Uint8Array[]): Promise<AppendResult> {
+    const [result] = await this.appendMany([{ docName, updates }]);
+    return result!;
+  }
+
+  async appendMany(writes: readonly DocWrite[]): Promise<AppendResult[]> {
+    if (writes.length === 0) return [];
+    const heads = await this.#transaction('READ COMMITTED', async (client) => {
+      await this.#checkFences(
+        client,
+        writes.map((w) => w.docName),
+      );
+      const out: Head[] = [];
+      for (const w of writes) out.push(await this.#appendOne(client, w.docName, w.updates));
+      return out;
+    });
+    // Only after COMMIT: a rolled-back batch must not leave its heads in the cache.
+    return heads.map((head, i) => {
+      this.#remember(writes[i]!.docName, head);
+      return { lastSeq: head.lastSeq, logBytes: head.logBytes };
+    });
+  }
+
+  async compact(docName: string, snapshot: Uint8Array, throughSeq: number): Promise<void> {
+    const head = await this.#transaction('READ COMMITTED', async (client) => {
+      await this.#checkFences(client, [docName]);
+      const current = await this.#readHead(client, docName);
+      if (
+        !Number.isSafeInteger(throughSeq) ||
+        throughSeq < current.throughSeq ||
+        throughSeq > current.lastSeq
+      ) {
+        throw new Error(
+          `cannot compact ${docName} through seq ${throughSeq}: it must lie between the snapshot's seq ` +
+            `${current.throughSeq} and the last seq ${current.lastSeq}`,
+        );
+      }
+      await client.query(
+        'INSERT INTO doc_snapshots (doc_name, data, through_seq) VALUES ($1, $2, $3) ' +
+          'ON CONFLICT (doc_name) DO UPDATE SET data = excluded.data, through_seq = excluded.through_seq',
+        [docName, toBuffer(snapshot), throughSeq],
+      );
+      await client.query('DELETE FROM doc_updates WHERE doc_name = $1 AND seq <= $2', [docName, throughSeq]);
+      const bytes = await client.query<{ bytes: string }>(
+        'SELECT coalesce(sum(octet_length(data)), 0) AS bytes FROM doc_updates WHERE doc_name = $1 AND seq > $2',
+        [docName, throughSeq],
+      );
+      return { lastSeq: current.lastSeq, throughSeq, logBytes: Number(bytes.rows[0]!.bytes) };
+    });
+    this.#remember(docName, head);
+  }
+
+  /**
+   * The fencing check (CLUSTER-9): raise the room's stored number to ours, or keep it, in this transaction.
+   * The row lock it takes also orders two nodes' appends to one room. A stored number above ours means a newer
+   * owner wrote: this process lost the room, and nothing of the batch is written.
+   */
+  async #checkFences(client: pg.PoolClient, docNames: readonly string[]): Promise<void> {
+    const fences = new Map<string, number>();
+    for (const name of docNames) {
+      const f = this.#fenceOf(name);
+      if (f) fences.set(f.roomId, f.fence);
+    }
+    for (const [roomId, fence] of [...fences].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const res = await client.query(
+        'INSERT INTO room_fences (room_id, fence) VALUES ($1, $2) ON CONFLICT (room_id) DO UPDATE ' +
+          'SET fence = excluded.fence WHERE room_fences.fence <= excluded.fence RETURNING fence',
+        [roomId, fence],
+      );
+      if (res.rowCount === 0) {
+        throw new AppError('fenced', `this node no longer owns room ${roomId}: a newer owner holds it`);
+      }
+    }
+  }
+
+  async #appendOne(client: pg.PoolClient, docName: string, updates: Uint8Array[]): Promise<Head> {
+    // The head and the new rows in one round trip; the seq of each row is the head plus its position.
+    const res = await client.query<{ last_seq: string; through_seq: string; added: string | null }>(
+      `WITH head AS (
+         SELECT coalesce((SELECT max(seq) FROM doc_updates WHERE doc_name = $1), 0) AS max_seq,
+                coalesce((SELECT through_seq FROM doc_snapshots WHERE doc_name = $1), 0) AS through_seq
+       ), ins AS (
+         INSERT INTO doc_updates (doc_name, seq, data)
+         SELECT $1, greatest(head.max_seq, head.through_seq) + u.ord, u.data
+         FROM head, unnest($2::bytea[]) WITH ORDINALITY AS u(data, ord)
+         RETURNING seq
+       )
+       SELECT greatest(head.max_seq, head.through_seq) AS last_seq, head.through_seq,
+              (SELECT max(seq) FROM ins) AS added
+       FROM head`,
+      [docName, updates.map(toBuffer)],
+    );
+    const row = res.rows[0]!;
+    const before = { lastSeq: Number(row.last_seq), throughSeq: Number(row.through_seq) };
+    let added = 0;
+    for (const u of updates) added += u.byteLength;
+    const lastSeq = row.added === null ? before.lastSeq : Number(row.added);
+    const cached = this.#heads.get(docName);
+    let logBytes: number;
+    if (cached && cached.lastSeq === before.lastSeq && cached.throughSeq === before.throughSeq) {
+      logBytes = cached.logBytes + added;
+    } else {
+      // Someone wrote past this instance's cache (another node before a failover): count the log afresh.
+      const bytes = await client.query<{ bytes: string }>(
+        'SELECT coalesce(sum(octet_length(data)), 0) AS bytes FROM doc_updates WHERE doc_name = $1 AND seq > $2',
+        [docName, before.throughSeq],
+      );
+      logBytes = Number(bytes.rows[0]!.bytes);
+    }
+    return { lastSeq, throughSeq: before.throughSeq, logBytes };
+  }
+
+  async #readHead(client: pg.PoolClient, docName: string): Promise<Head> {
+    const res = await client.query<{ max_seq: string; through_seq: string }>(
+      `SELECT coalesce((SELECT max(seq) FROM doc_updates WHERE doc_name = $1), 0) AS max_seq,
+              coalesce((SELECT through_seq FROM doc_snapshots WHERE doc_name = $1), 0) AS through_seq`,
+      [docName],
+    );
+    const row = res.rows[0]!;
+    const throughSeq = Number(row.through_seq);
+    return { lastSeq: Math.max(Number(row.max_seq), throughSeq), throughSeq, logBytes: 0 };
+  }
+
+  async #transaction<T>(isolation: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect().catch((err: unknown) => {
+      throw unreachable(err);
+    });
+    let broken = false;
+    try {
+      await client.query(`BEGIN ISOLATION LEVEL ${isolation}`);
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+      if (err instanceof AppError) throw err;
+      if ((err as { code?: string }).code === UNIQUE_VIOLATION) {
+        throw new AppError('fenced', 'another node wrote this document at the same time');
+      }
+      throw isConnectionError(err) ? unreachable(err) : err;
+    } finally {
+      // A connection that could not even roll back is dead: destroy it rather than hand it out again.
+      client.release(broken ? true : undefined);
+    }
+  }
+
+  #remember(docName: string, head: Head): void {
+    this.#heads.delete(docName);
+    this.#heads.set(docName, head);
+    if (this.#heads.size > HEAD_CACHE_SIZE) {
+      const oldest = this.#heads.keys().next();
+      if (!oldest.done) this.#heads.delete(oldest.value);
+    }
+  }
+}
+
+/** A lost or refused connection: the same answer as a full disk (4507), the edit is not acknowledged. */
+function unreachable(err: unknown): AppError {
+  return new AppError('storage_failed', `the database cannot be reached: ${(err as Error).message}`);
+}
+
+function isConnectionError(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  if (typeof e.code === 'string' && (e.code.startsWith('08') || e.code === '57P01' || e.code === '57P03')) {
+    return true;
+  }
+  return /ECONNREFUSED|ECONNRESET|EPIPE|Connection terminated|timeout/i.test(e.message ?? '');
+}
+
+function toBuffer(u: Uint8Array): Buffer {
+  return Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+}
+
+function toUint8Array(buf: Buffer): Uint8Array {
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+}

@@ -1,0 +1,36 @@
+import { PgAgentStore } from './pg-agent-store.ts';
+import { openPgDatabase, type PgDatabase, type PgOptions } from './pg-database.ts';
+import { type FenceOf, PgDocStore } from './pg-doc-store.ts';
+import { PgImportStore } from './pg-import-store.ts';
+import { PgRoomPurger } from './pg-room-purger.ts';
+import { PgRoomStore } from './pg-room-store.ts';
+import { PgSuggestionStore } from './pg-suggestion-store.ts';
+
+export interface PgStores {
+  database: PgDatabase;
+  docStore: PgDocStore;
+  roomStore: PgRoomStore;
+  agentStore: PgAgentStore;
+  suggestionStore: PgSuggestionStore;
+  roomPurger: PgRoomPurger;
+  importStore: PgImportStore;
+  close(): Promise<void>;
+}
+
+/** Connects (migrating) and builds every store on one pool: the PostgreSQL twin of createSqliteStores. */
+export async function createPgStores(
+  url: string,
+  options: PgOptions & { fenceOf?: FenceOf } = {},
+): Promise<PgStores> {
+  const database = await openPgDatabase(url, options);
+  return {
+    database,
+    docStore: new PgDocStore(database, { fenceOf: options.fenceOf }),
+    roomStore: new PgRoomStore(database),
+    agentStore: new PgAgentStore(database),
+    suggestionStore: new PgSuggestionStore(database),
+    roomPurger: new PgRoomPurger(database),
+    importStore: new PgImportStore(database),
+    close: () => database.close(),
+  };
+}

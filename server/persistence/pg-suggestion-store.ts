@@ -1,0 +1,103 @@
+import { and, asc, eq, sql } from 'drizzle-orm';
+import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { attribution, runEvents, suggestions } from '../../schema/pg-tables/agent.ts';
+import type { SuggestionView } from '../../schema/protocol.ts';
+import type {
+  AttributionRecord,
+  DecisionEventRecord,
+  SuggestionStore,
+} from '../suggestions/suggestion-store.ts';
+import type { PgDatabase } from './pg-database.ts';
+
+/**
+ * The suggestion store on PostgreSQL through drizzle: the twin of SqliteSuggestionStore, held to the same
+ * contract; decisions go into run_events, the audit trail it shares with PgAgentStore.
+ */
+export class PgSuggestionStore implements SuggestionStore {
+  readonly #db: NodePgDatabase;
+
+  constructor(database: Pick<PgDatabase, 'db'>) {
+    this.#db = database.db;
+  }
+
+  async saveSuggestion(roomId: string, s: SuggestionView): Promise<void> {
+    const row = {
+      id: s.id,
+      roomId,
+      runId: s.runId,
+      file: s.file,
+      start: s.start,
+      end: s.end,
+      baseText: s.baseText,
+      proposed: s.proposed,
+      state: s.state,
+      proposedByAgent: s.proposedBy.agent,
+      proposedByModel: s.proposedBy.model,
+      requestedBy: s.requestedBy,
+      decidedBy: s.decidedBy,
+      decidedAt: s.decidedAt,
+      interruptedBy: s.interruptedBy,
+      newFile: s.newFile,
+    };
+    const { id: _id, ...rest } = row;
+    // The conflict target is id alone, so seq (the first-save order) survives every later save.
+    await this.#db.insert(suggestions).values(row).onConflictDoUpdate({ target: suggestions.id, set: rest });
+  }
+
+  async listSuggestions(roomId: string, runId: string): Promise<SuggestionView[]> {
+    const rows = await this.#db
+      .select()
+      .from(suggestions)
+      .where(and(eq(suggestions.roomId, roomId), eq(suggestions.runId, runId)))
+      .orderBy(asc(suggestions.seq));
+    return rows.map((r) => ({
+      id: r.id,
+      runId: r.runId,
+      file: r.file,
+      start: r.start,
+      end: r.end,
+      baseText: r.baseText,
+      proposed: r.proposed,
+      state: r.state,
+      proposedBy: { agent: r.proposedByAgent, model: r.proposedByModel },
+      requestedBy: r.requestedBy,
+      decidedBy: r.decidedBy,
+      decidedAt: r.decidedAt,
+      interruptedBy: r.interruptedBy,
+      newFile: r.newFile,
+    }));
+  }
+
+  async recordEvent(e: DecisionEventRecord): Promise<void> {
+    await this.#db.insert(runEvents).values(e);
+  }
+
+  async addAttribution(rows: AttributionRecord[]): Promise<void> {
+    if (rows.length === 0) return;
+    // One statement, so all or nothing; a second row for the same item id replaces the first.
+    await this.#db
+      .insert(attribution)
+      .values(rows.map((r) => ({ ...r, kind: r.kind ?? 'ai' })))
+      .onConflictDoUpdate({
+        target: [attribution.docName, attribution.client, attribution.clock],
+        set: {
+          length: sql`excluded.length`,
+          suggestionId: sql`excluded.suggestion_id`,
+          runId: sql`excluded.run_id`,
+          requestedBy: sql`excluded.requested_by`,
+          acceptedBy: sql`excluded.accepted_by`,
+          at: sql`excluded.at`,
+          kind: sql`excluded.kind`,
+        },
+      });
+  }
+
+  async listAttribution(docName: string): Promise<AttributionRecord[]> {
+    const rows = await this.#db
+      .select()
+      .from(attribution)
+      .where(eq(attribution.docName, docName))
+      .orderBy(asc(attribution.client), asc(attribution.clock));
+    return rows.map(({ kind, ...r }) => (kind === 'human' ? { ...r, kind } : r));
+  }
+}
