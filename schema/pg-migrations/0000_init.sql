@@ -109,6 +109,35 @@ CREATE TABLE "imports" (
 	CONSTRAINT "imports_doc_name_client_pk" PRIMARY KEY("doc_name","client")
 );
 --> statement-breakpoint
+CREATE TABLE "threads" (
+	"room_id" text NOT NULL,
+	"id" text NOT NULL,
+	"file" text NOT NULL,
+	"start" text NOT NULL,
+	"end" text NOT NULL,
+	"quote" text NOT NULL,
+	"length" integer NOT NULL,
+	"line" integer NOT NULL,
+	"created_by" text NOT NULL,
+	"created_by_name" text NOT NULL,
+	"created_at" bigint NOT NULL,
+	"resolved" boolean NOT NULL,
+	"resolved_by" text,
+	"resolved_at" bigint,
+	"comments_json" jsonb NOT NULL,
+	CONSTRAINT "threads_room_id_id_pk" PRIMARY KEY("room_id","id")
+);
+--> statement-breakpoint
+CREATE TABLE "verdicts" (
+	"room_id" text NOT NULL,
+	"user_id" text NOT NULL,
+	"name" text NOT NULL,
+	"verdict" text NOT NULL,
+	"note" text NOT NULL,
+	"at" bigint NOT NULL,
+	CONSTRAINT "verdicts_room_id_user_id_pk" PRIMARY KEY("room_id","user_id")
+);
+--> statement-breakpoint
 CREATE TABLE "invites" (
 	"token" text PRIMARY KEY NOT NULL,
 	"room_id" text NOT NULL,
@@ -142,5 +171,6 @@ CREATE INDEX "run_events_run" ON "run_events" USING btree ("room_id","run_id","s
 CREATE INDEX "runs_status" ON "runs" USING btree ("status");--> statement-breakpoint
 CREATE UNIQUE INDEX "suggestions_id" ON "suggestions" USING btree ("id");--> statement-breakpoint
 CREATE INDEX "suggestions_run" ON "suggestions" USING btree ("room_id","run_id","seq");--> statement-breakpoint
+CREATE INDEX "threads_room_created" ON "threads" USING btree ("room_id","created_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "invites_live_role" ON "invites" USING btree ("room_id","role") WHERE "invites"."revoked_at" IS NULL;--> statement-breakpoint
 CREATE INDEX "invites_room" ON "invites" USING btree ("room_id");

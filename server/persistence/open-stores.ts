@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import type { AgentStore } from '../agent/agent-store.ts';
 import type { RoomPurger, RoomStore } from '../auth/room-store.ts';
 import type { ImportStore } from '../project/import-store.ts';
+import type { ThreadStore } from '../review/thread-store.ts';
+import type { VerdictStore } from '../review/verdict-store.ts';
 import type { DocStore } from '../rooms/doc-store.ts';
 import type { SuggestionStore } from '../suggestions/suggestion-store.ts';
 import type { FenceOf } from './pg-doc-store.ts';
@@ -18,6 +20,8 @@ export interface Stores {
   suggestionStore: SuggestionStore;
   roomPurger: RoomPurger;
   importStore: ImportStore;
+  threadStore: ThreadStore;
+  verdictStore: VerdictStore;
   /** asks the database for an answer (a statement on PostgreSQL); false when it cannot be reached */
   ping(): Promise<boolean>;
   /** true while the database is open (cheap, for the liveness answer) */
@@ -78,5 +82,7 @@ function pick(s: Omit<Stores, 'kind' | 'ping' | 'isOpen' | 'close'>) {
     suggestionStore: s.suggestionStore,
     roomPurger: s.roomPurger,
     importStore: s.importStore,
+    threadStore: s.threadStore,
+    verdictStore: s.verdictStore,
   };
 }

@@ -5,6 +5,7 @@ import { attribution, runEvents, runMessages, runs, suggestions } from '../../sc
 import { clientBindings } from '../../schema/pg-tables/client-bindings.ts';
 import { docSnapshots, docUpdates, roomFences } from '../../schema/pg-tables/docs.ts';
 import { imports } from '../../schema/pg-tables/imports.ts';
+import { threads, verdicts } from '../../schema/pg-tables/review.ts';
 import { invites, members, rooms } from '../../schema/pg-tables/rooms.ts';
 import type { RoomPurger } from '../auth/room-store.ts';
 import type { PgDatabase } from './pg-database.ts';
@@ -35,6 +36,8 @@ export class PgRoomPurger implements RoomPurger {
       await tx.delete(runs).where(eq(runs.roomId, roomId));
       await tx.delete(suggestions).where(eq(suggestions.roomId, roomId));
       await tx.delete(runEvents).where(eq(runEvents.roomId, roomId));
+      await tx.delete(threads).where(eq(threads.roomId, roomId));
+      await tx.delete(verdicts).where(eq(verdicts.roomId, roomId));
       await tx.delete(members).where(eq(members.roomId, roomId));
       await tx.delete(invites).where(eq(invites.roomId, roomId));
       await tx.delete(roomFences).where(eq(roomFences.roomId, roomId));

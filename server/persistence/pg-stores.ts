@@ -5,6 +5,8 @@ import { PgImportStore } from './pg-import-store.ts';
 import { PgRoomPurger } from './pg-room-purger.ts';
 import { PgRoomStore } from './pg-room-store.ts';
 import { PgSuggestionStore } from './pg-suggestion-store.ts';
+import { PgThreadStore } from './pg-thread-store.ts';
+import { PgVerdictStore } from './pg-verdict-store.ts';
 
 export interface PgStores {
   database: PgDatabase;
@@ -14,6 +16,8 @@ export interface PgStores {
   suggestionStore: PgSuggestionStore;
   roomPurger: PgRoomPurger;
   importStore: PgImportStore;
+  threadStore: PgThreadStore;
+  verdictStore: PgVerdictStore;
   close(): Promise<void>;
 }
 
@@ -31,6 +35,8 @@ export async function createPgStores(
     suggestionStore: new PgSuggestionStore(database),
     roomPurger: new PgRoomPurger(database),
     importStore: new PgImportStore(database),
+    threadStore: new PgThreadStore(database),
+    verdictStore: new PgVerdictStore(database),
     close: () => database.close(),
   };
 }

@@ -50,9 +50,9 @@ export function sqliteHarness<
  * One of the PostgreSQL stores in a fresh schema of the shared test server (CLUSTER-1); reopen closes the
  * pool and connects again to the same schema, close drops the schema.
  */
-export async function pgHarness<K extends 'docStore' | 'roomStore' | 'agentStore' | 'suggestionStore'>(
-  key: K,
-): Promise<StoreHarness<PgStores[K]>> {
+export async function pgHarness<
+  K extends 'docStore' | 'roomStore' | 'agentStore' | 'suggestionStore' | 'threadStore' | 'verdictStore',
+>(key: K): Promise<StoreHarness<PgStores[K]>> {
   const { url, schema, drop } = await createTestSchema();
   let stores = await createPgStores(url, { schema, max: 4 });
   return {

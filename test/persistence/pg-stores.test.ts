@@ -8,7 +8,12 @@ import { createPgStores } from '../../server/persistence/pg-stores.ts';
 import { tempPgStores } from '../helpers/store-harness.ts';
 import { createTestSchema } from '../helpers/test-services.ts';
 
-const policy = { accept: ['owner' as const], interrupt: ['owner' as const], stop: ['owner' as const] };
+const policy = {
+  accept: ['owner' as const],
+  interrupt: ['owner' as const],
+  stop: ['owner' as const],
+  comment: ['owner' as const],
+};
 
 describe('PostgreSQL stores beyond the contracts (CLUSTER-1..5)', () => {
   const temp = tempPgStores();
