@@ -97,6 +97,36 @@ CREATE TABLE "room_fences" (
 	"fence" bigint NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "history_entries" (
+	"seq" bigserial PRIMARY KEY NOT NULL,
+	"id" text NOT NULL,
+	"room_id" text NOT NULL,
+	"kind" text NOT NULL,
+	"at" bigint NOT NULL,
+	"by_json" jsonb,
+	"editors_json" jsonb NOT NULL,
+	"suggestion_ids_json" jsonb NOT NULL,
+	"run_ids_json" jsonb NOT NULL,
+	"restored_from" text,
+	"summary" text NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "history_files" (
+	"room_id" text NOT NULL,
+	"entry_seq" bigint NOT NULL,
+	"path" text NOT NULL,
+	"before_hash" text,
+	"after_hash" text,
+	CONSTRAINT "history_files_entry_seq_path_pk" PRIMARY KEY("entry_seq","path")
+);
+--> statement-breakpoint
+CREATE TABLE "history_texts" (
+	"room_id" text NOT NULL,
+	"hash" text NOT NULL,
+	"text" text NOT NULL,
+	CONSTRAINT "history_texts_room_id_hash_pk" PRIMARY KEY("room_id","hash")
+);
+--> statement-breakpoint
 CREATE TABLE "imports" (
 	"doc_name" text NOT NULL,
 	"client" bigint NOT NULL,
@@ -171,6 +201,9 @@ CREATE INDEX "run_events_run" ON "run_events" USING btree ("room_id","run_id","s
 CREATE INDEX "runs_status" ON "runs" USING btree ("status");--> statement-breakpoint
 CREATE UNIQUE INDEX "suggestions_id" ON "suggestions" USING btree ("id");--> statement-breakpoint
 CREATE INDEX "suggestions_run" ON "suggestions" USING btree ("room_id","run_id","seq");--> statement-breakpoint
+CREATE UNIQUE INDEX "history_entries_id" ON "history_entries" USING btree ("room_id","id");--> statement-breakpoint
+CREATE INDEX "history_entries_room" ON "history_entries" USING btree ("room_id","seq");--> statement-breakpoint
+CREATE INDEX "history_files_room_path" ON "history_files" USING btree ("room_id","path","entry_seq");--> statement-breakpoint
 CREATE INDEX "threads_room_created" ON "threads" USING btree ("room_id","created_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "invites_live_role" ON "invites" USING btree ("room_id","role") WHERE "invites"."revoked_at" IS NULL;--> statement-breakpoint
 CREATE INDEX "invites_room" ON "invites" USING btree ("room_id");

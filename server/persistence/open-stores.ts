@@ -5,6 +5,7 @@ import type { ImportStore } from '../project/import-store.ts';
 import type { ThreadStore } from '../review/thread-store.ts';
 import type { VerdictStore } from '../review/verdict-store.ts';
 import type { DocStore } from '../rooms/doc-store.ts';
+import type { CheckpointStore } from '../suggestions/checkpoint-store.ts';
 import type { SuggestionStore } from '../suggestions/suggestion-store.ts';
 import type { FenceOf } from './pg-doc-store.ts';
 import { createPgStores } from './pg-stores.ts';
@@ -22,6 +23,7 @@ export interface Stores {
   importStore: ImportStore;
   threadStore: ThreadStore;
   verdictStore: VerdictStore;
+  checkpointStore: CheckpointStore;
   /** asks the database for an answer (a statement on PostgreSQL); false when it cannot be reached */
   ping(): Promise<boolean>;
   /** true while the database is open (cheap, for the liveness answer) */
@@ -84,5 +86,6 @@ function pick(s: Omit<Stores, 'kind' | 'ping' | 'isOpen' | 'close'>) {
     importStore: s.importStore,
     threadStore: s.threadStore,
     verdictStore: s.verdictStore,
+    checkpointStore: s.checkpointStore,
   };
 }

@@ -4,6 +4,7 @@ import type { PgColumn } from 'drizzle-orm/pg-core';
 import { attribution, runEvents, runMessages, runs, suggestions } from '../../schema/pg-tables/agent.ts';
 import { clientBindings } from '../../schema/pg-tables/client-bindings.ts';
 import { docSnapshots, docUpdates, roomFences } from '../../schema/pg-tables/docs.ts';
+import { historyEntries, historyFiles, historyTexts } from '../../schema/pg-tables/history.ts';
 import { imports } from '../../schema/pg-tables/imports.ts';
 import { threads, verdicts } from '../../schema/pg-tables/review.ts';
 import { invites, members, rooms } from '../../schema/pg-tables/rooms.ts';
@@ -38,6 +39,9 @@ export class PgRoomPurger implements RoomPurger {
       await tx.delete(runEvents).where(eq(runEvents.roomId, roomId));
       await tx.delete(threads).where(eq(threads.roomId, roomId));
       await tx.delete(verdicts).where(eq(verdicts.roomId, roomId));
+      await tx.delete(historyFiles).where(eq(historyFiles.roomId, roomId));
+      await tx.delete(historyEntries).where(eq(historyEntries.roomId, roomId));
+      await tx.delete(historyTexts).where(eq(historyTexts.roomId, roomId));
       await tx.delete(members).where(eq(members.roomId, roomId));
       await tx.delete(invites).where(eq(invites.roomId, roomId));
       await tx.delete(roomFences).where(eq(roomFences.roomId, roomId));

@@ -1,4 +1,5 @@
 import { PgAgentStore } from './pg-agent-store.ts';
+import { PgCheckpointStore } from './pg-checkpoint-store.ts';
 import { openPgDatabase, type PgDatabase, type PgOptions } from './pg-database.ts';
 import { type FenceOf, PgDocStore } from './pg-doc-store.ts';
 import { PgImportStore } from './pg-import-store.ts';
@@ -18,6 +19,7 @@ export interface PgStores {
   importStore: PgImportStore;
   threadStore: PgThreadStore;
   verdictStore: PgVerdictStore;
+  checkpointStore: PgCheckpointStore;
   close(): Promise<void>;
 }
 
@@ -37,6 +39,7 @@ export async function createPgStores(
     importStore: new PgImportStore(database),
     threadStore: new PgThreadStore(database),
     verdictStore: new PgVerdictStore(database),
+    checkpointStore: new PgCheckpointStore(database),
     close: () => database.close(),
   };
 }

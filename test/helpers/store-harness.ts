@@ -51,7 +51,14 @@ export function sqliteHarness<
  * pool and connects again to the same schema, close drops the schema.
  */
 export async function pgHarness<
-  K extends 'docStore' | 'roomStore' | 'agentStore' | 'suggestionStore' | 'threadStore' | 'verdictStore',
+  K extends
+    | 'docStore'
+    | 'roomStore'
+    | 'agentStore'
+    | 'suggestionStore'
+    | 'threadStore'
+    | 'verdictStore'
+    | 'checkpointStore',
 >(key: K): Promise<StoreHarness<PgStores[K]>> {
   const { url, schema, drop } = await createTestSchema();
   let stores = await createPgStores(url, { schema, max: 4 });
