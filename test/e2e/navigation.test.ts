@@ -283,6 +283,121 @@ describe('search across files (NAV-6..NAV-10, SAFE-80)', () => {
     await toggle(ada, 'regex');
   });
 
+  it('closes', async () => {
+    await ada.click('button[aria-label="Close search"]');
+    await ada.waitForSelector('.search-panel', { state: 'hidden' });
+    expect(await ada.isVisible('.files-panel')).toBe(true);
+  });
+});
+
+describe('the file tree with 2,000 files, and tabs (NAV-11..NAV-13)', () => {
+  let bob: Page;
+
+  it('NAV-12: the tree draws only the rows in view, scrolls to the last file, and filters', async () => {
+    const inDom = await ada.$$eval('.files-panel .tree-row', (rows) => rows.length);
+    expect(inDom).toBeGreaterThan(10);
+    expect(inDom).toBeLessThan(120);
+    // The tree scrolls in its own box; the last file is reachable.
+    await ada.$eval('.files-panel .tree', (t) => {
+      t.scrollTop = t.scrollHeight;
+    });
+    await ada.waitForSelector('.tree-file[data-path="src/search/other-needle.ts"]');
+    expect(await ada.$$eval('.files-panel .tree-row', (rows) => rows.length)).toBeLessThan(120);
+    // Filter: only the paths that contain it, their folders open.
+    await ada.fill('.tree-filter', 'needle');
+    await ada.waitForFunction(() => document.querySelectorAll('.files-panel .tree-file').length === 2);
+    expect(
+      await ada.$$eval('.files-panel .tree-row', (rows) =>
+        rows.map(
+          (r) => `${r.querySelector('.tree-icon')?.textContent}${r.querySelector('.tree-name')?.textContent}`,
+        ),
+      ),
+    ).toEqual(['▾src', '▾search', '·needles.ts', '·other-needle.ts']);
+    expect(await ada.textContent('.files-panel .tree-count')).toBe('2 of 2000');
+    await screenshot(ada, 'nav-07-tree-filter');
+    // ↓ from the filter into the rows, Enter opens.
+    await ada.focus('.tree-filter');
+    await ada.keyboard.press('ArrowDown');
+    await ada.keyboard.press('ArrowDown');
+    await ada.keyboard.press('ArrowDown');
+    await ada.keyboard.press('Enter');
+    await ada.waitForFunction(
+      () => document.querySelector('.file-bar .file-path')?.textContent === 'src/search/needles.ts',
+    );
+    await ada.fill('.tree-filter', '');
+  });
+
+  it('NAV-13: folders collapse and stay so after a reload', async () => {
+    await ada.$eval('.files-panel .tree', (t) => {
+      t.scrollTop = 0;
+    });
+    await ada.click('.tree-folder[data-folder="src/module-0"]');
+    await ada.waitForSelector('.tree-folder[data-folder="src/module-0"][aria-expanded="false"]');
+    expect(await ada.$('.tree-file[data-path="src/module-0/file-0.ts"]')).toBeNull();
+    await ada.reload();
+    await ada.waitForSelector('.pill-online', { timeout: 30_000 });
+    await ada.waitForSelector('.tree-folder[data-folder="src/module-0"][aria-expanded="false"]');
+    expect(await ada.$('.tree-file[data-path="src/module-0/file-0.ts"]')).toBeNull();
+    // Left/Right on a folder row opens and closes it from the keyboard.
+    await ada.focus('.tree-folder[data-folder="src/module-0"]');
+    await ada.keyboard.press('ArrowRight');
+    await ada.waitForSelector('.tree-file[data-path="src/module-0/file-0.ts"]');
+  });
+
+  it('NAV-11: tabs: several files open, one shown; they survive a reload; close one', async () => {
+    const tabs = () =>
+      ada.$$eval('.tab', (els) =>
+        els.map(
+          (e) => `${e.getAttribute('data-path')}${e.getAttribute('aria-selected') === 'true' ? '*' : ''}`,
+        ),
+      );
+    // The reload kept the tabs opened so far.
+    const before = await tabs();
+    expect(before).toContain('src/app/room-service.ts');
+    expect(before).toContain('docs/guide.md');
+    expect(before.some((t) => t.startsWith('src/search/needles.ts'))).toBe(true);
+    await ada.click('.tab[data-path="docs/guide.md"]');
+    await ada.waitForFunction(
+      () => document.querySelector('.file-bar .file-path')?.textContent === 'docs/guide.md',
+    );
+    expect(await ada.getAttribute('.tab[data-path="docs/guide.md"]', 'aria-selected')).toBe('true');
+    // Keyboard: → to the next tab, Enter shows it.
+    await ada.focus('.tab[data-path="docs/guide.md"]');
+    await ada.keyboard.press(before[0]?.startsWith('docs/guide.md') ? 'ArrowRight' : 'ArrowLeft');
+    await ada.keyboard.press('Enter');
+    await ada.waitForFunction(
+      () => document.querySelector('.file-bar .file-path')?.textContent !== 'docs/guide.md',
+    );
+    // Closing the shown tab shows its neighbour.
+    const shown = await openPath(ada);
+    await ada.click(`.tab[data-path="${shown}"] .tab-close`);
+    await ada.waitForFunction((p) => document.querySelector(`.tab[data-path="${p}"]`) === null, shown);
+    expect(await openPath(ada)).not.toBe(shown);
+    expect((await tabs()).length).toBe(before.length - 1);
+  });
+
+  it('NAV-11: the tab of the file the person I follow is in is marked, and follows them', async () => {
+    bob = (await app.browser.person({ viewport: { width: 1280, height: 800 } })).page;
+    await join(bob, 'Bob');
+    await ada.waitForSelector('.people-panel :text("Bob")');
+    await ada.click('.people-panel .person:has-text("Bob") .follow-btn');
+    // Bob opens a file: Ada's editor goes there, and its tab says she follows him, in his colour.
+    await bob.keyboard.press('Control+p');
+    await bob.keyboard.type('other-needle');
+    await bob.keyboard.press('Enter');
+    await ada.waitForSelector('.tab.followed[data-path="src/search/other-needle.ts"]');
+    expect(await ada.textContent('.tab.followed .tab-follow')).toBe('following');
+    expect(await openPath(ada)).toBe('src/search/other-needle.ts');
+    await screenshot(ada, 'nav-08-tabs-following');
+    // Bob moves on: the mark moves with him.
+    await bob.keyboard.press('Control+p');
+    await bob.keyboard.type('guide.md');
+    await bob.keyboard.press('Enter');
+    await ada.waitForSelector('.tab.followed[data-path="docs/guide.md"]');
+    expect(await ada.$$eval('.tab.followed', (els) => els.length)).toBe(1);
+    await ada.click('.follow-banner button');
+  });
+
   it('logged no errors in any page', () => {
     expect(app.browser.consoleErrors).toEqual([]);
   });

@@ -2,6 +2,8 @@ import { syntaxTree } from '@codemirror/language';
 import type { Extension } from '@codemirror/state';
 import { type EditorView, ViewPlugin } from '@codemirror/view';
 import type * as Y from 'yjs';
+import type { FollowTarget } from '../editor/follow-mode.ts';
+import type { Participant } from '../editor/presence-state.ts';
 import { h } from '../ui/dom.ts';
 import { navKeys } from './nav-keys.ts';
 import { OutlinePanel } from './outline-panel.ts';
@@ -11,6 +13,7 @@ import { SearchClient } from './search-client.ts';
 import { defaultSearchLimits } from './search-engine.ts';
 import { SearchPanel } from './search-panel.ts';
 import { documentSymbols } from './symbols.ts';
+import { type TabMark, TabStrip } from './tab-strip.ts';
 import './nav.css';
 
 export interface NavigationDeps {
@@ -19,6 +22,14 @@ export interface NavigationDeps {
   outlineAfter: HTMLElement;
   /** the sidebar: search across files takes it over while open */
   sidebar: HTMLElement;
+  /** the tabs go right before this (the file bar) */
+  tabsBefore: HTMLElement;
+  /** the last tab was closed: no file open */
+  closeEditor(): void;
+  participants(): { people: Participant[]; agents: Participant[] };
+  followTarget(): FollowTarget | null;
+  /** "Spark, asked by Ada" */
+  agentLabel(p: Participant): string;
   /** the room's files, live (search keeps a copy in a worker) */
   fileMap: Y.Map<Y.Text>;
   files(): string[];
@@ -42,6 +53,7 @@ export class Navigation {
   readonly quickOpen: QuickOpen;
   readonly outline: OutlinePanel;
   readonly search: SearchPanel;
+  readonly tabs: TabStrip;
   private readonly searchClient: SearchClient;
   private readonly switchButtons: { files: HTMLButtonElement; search: HTMLButtonElement };
   /** for the editor: rebuilds the outline when the text or its parse changes */
@@ -61,6 +73,8 @@ export class Navigation {
     });
     this.outline = new OutlinePanel((pos) => deps.jumpTo(pos));
     deps.outlineAfter.after(this.outline.el);
+    this.tabs = new TabStrip(deps.roomId, { open: deps.open, closedLast: deps.closeEditor });
+    deps.tabsBefore.before(this.tabs.el);
     this.searchClient = new SearchClient(deps.fileMap);
     this.search = new SearchPanel({
       search: (q) => this.searchClient.search(q, defaultSearchLimits),
@@ -111,13 +125,47 @@ export class Navigation {
       }),
       () => this.outline.el.remove(),
       () => this.searchClient.destroy(),
+      () => this.tabs.el.remove(),
     );
   }
 
   /** A file was opened (by this person, by following, by a jump). */
   fileOpened(path: string | null): void {
-    if (path) this.recent.opened(path);
+    if (path) {
+      this.recent.opened(path);
+      this.tabs.opened(path);
+    }
     this.refreshOutline();
+  }
+
+  /** Files were added, renamed or deleted: tabs of files that are gone close. */
+  filesChanged(): void {
+    const files = this.deps.fileMap;
+    // An empty map is a room not synced yet (or emptied): keep the tabs until there are files to check.
+    if (files.size > 0) this.tabs.filesChanged((p) => files.has(p));
+  }
+
+  /** Presence or follow changed: marks the tabs of the files people and Spark are in (NAV-11). */
+  presenceChanged(): void {
+    const target = this.deps.followTarget();
+    const { people, agents } = this.deps.participants();
+    const marks = new Map<string, TabMark[]>();
+    const add = (file: string | null, mark: TabMark) => {
+      if (file) marks.set(file, [...(marks.get(file) ?? []), mark]);
+    };
+    for (const p of people) {
+      const followed = target?.kind === 'person' && target.clientId === p.clientId;
+      add(p.file, { name: p.user.name, color: p.user.color, spark: false, followed });
+    }
+    for (const a of agents) {
+      add(a.file, {
+        name: this.deps.agentLabel(a),
+        color: a.user.color,
+        spark: true,
+        followed: target?.kind === 'spark',
+      });
+    }
+    this.tabs.setMarks(marks);
   }
 
   /** Ctrl+Shift+F: the search panel, with the editor's selection (one line) as the query. */

@@ -12,6 +12,11 @@ export interface FileTreeModel {
   canWrite: boolean;
 }
 
+export interface FileTreeOptions {
+  /** where folders' open/closed state is kept (localStorage key); none: for this page only */
+  storageKey?: string;
+}
+
 export interface FileTreeActions {
   open(path: string): void;
   openPending(path: string): void;
@@ -47,209 +52,386 @@ function buildTree(paths: string[]): Node {
 
 const sortNodes = (a: Node, b: Node) => Number(a.file) - Number(b.file) || a.name.localeCompare(b.name);
 
-/** The file list as a folder tree: open, create, rename and delete (all shared with the room at once). */
+/** One visible row of the tree, in order. */
+type Row =
+  | { kind: 'folder'; path: string; name: string; depth: number; open: boolean }
+  | { kind: 'file'; path: string; name: string; depth: number }
+  | { kind: 'pending'; path: string }
+  | { kind: 'input'; path: string; depth: number };
+
+/** Height of one row, px: fixed, so the visible window is arithmetic (NAV-12). */
+export const TREE_ROW_PX = 28;
+/** Rows drawn above and below the visible ones, so a fast scroll shows no gap. */
+const OVERSCAN = 12;
+
+/**
+ * The file list as a folder tree: open, create, rename and delete (all shared with the room at once).
+ * Virtualised (NAV-12): only the rows in view (plus a margin) are in the DOM, so 2,000 files cost what 40
+ * do; a filter box narrows it to matching paths; folders stay open or closed across reloads (NAV-13).
+ */
 export class FileTree {
   private model: FileTreeModel | null = null;
-  private readonly collapsed = new Set<string>();
+  private readonly collapsed: Set<string>;
   private editing: { kind: 'create' } | { kind: 'rename'; path: string } | null = null;
   private error: string | null = null;
   /** set while the DOM is replaced, so the removed input's blur is not taken as "done" */
   private drawing = false;
+  private filter = '';
+  private rows: Row[] = [];
+  private rowsKey = '';
+  private readonly head: HTMLElement;
+  private readonly filterInput: HTMLInputElement;
+  private readonly errorLine: HTMLElement;
+  private readonly viewport: HTMLElement;
+  private readonly spacer: HTMLElement;
+  private frame: number | null = null;
+  /** the row index that should have the focus after the next draw */
+  private focusIndex: number | null = null;
 
   constructor(
     private readonly host: HTMLElement,
     private readonly actions: FileTreeActions,
-  ) {}
+    private readonly options: FileTreeOptions = {},
+  ) {
+    this.collapsed = new Set(readList(options.storageKey));
+    this.head = h('div', { class: 'panel-head' });
+    this.filterInput = h('input', {
+      class: 'tree-filter',
+      type: 'search',
+      placeholder: 'Filter files',
+      'aria-label': 'Filter files by path',
+      spellcheck: false,
+      autocomplete: 'off',
+    });
+    this.filterInput.addEventListener('input', () => {
+      this.filter = this.filterInput.value.trim().toLowerCase();
+      this.viewport.scrollTop = 0;
+      this.draw();
+    });
+    this.filterInput.addEventListener('keydown', (e) => {
+      if (e.key === 'ArrowDown') {
+        e.preventDefault();
+        this.focusRow(0);
+      } else if (e.key === 'Escape' && this.filterInput.value) {
+        e.preventDefault();
+        this.filterInput.value = '';
+        this.filter = '';
+        this.draw();
+      }
+    });
+    this.errorLine = h('p', { class: 'tree-error', role: 'alert', hidden: true });
+    this.spacer = h('div', { class: 'tree-spacer' });
+    this.viewport = h('div', { class: 'tree', role: 'tree', 'aria-label': 'Files' }, this.spacer);
+    this.viewport.addEventListener('scroll', () => this.scheduleWindow());
+    mount(
+      this.host,
+      this.head,
+      h('div', { class: 'tree-filter-row' }, this.filterInput),
+      this.errorLine,
+      this.viewport,
+    );
+  }
 
   render(model: FileTreeModel): void {
+    const canWriteChanged = this.model?.canWrite !== model.canWrite;
     this.model = model;
+    if (canWriteChanged || this.head.childElementCount === 0) this.drawHead();
     // Re-rendering while someone types a file name would eat the input; the form redraws when it is done.
-    if (this.editing && this.host.querySelector('input:focus')) return;
+    if (this.editing && this.host.querySelector('input.tree-input:focus')) return;
     this.draw();
   }
 
+  private drawHead(): void {
+    mount(
+      this.head,
+      h('span', { class: 'panel-title' }, 'Files'),
+      h('span', { class: 'count tree-count' }),
+      this.model?.canWrite &&
+        h(
+          'button',
+          {
+            class: 'icon-btn',
+            title: 'New file',
+            'aria-label': 'New file',
+            on: { click: () => this.startCreate() },
+          },
+          '+',
+        ),
+    );
+  }
+
+  /** Rebuilds the row list when the files, folders, filter or editing changed; then draws the window. */
   private draw(): void {
     const model = this.model;
     if (!model) return;
-    const tree = buildTree(model.files);
-    const rows: HTMLElement[] = [];
-    if (this.editing?.kind === 'create') rows.push(this.inputRow('', 0));
-    this.walk(tree, 0, rows);
+    const key = [
+      model.files.join('\n'),
+      model.pendingNewFiles.join('\n'),
+      [...this.collapsed].join('\n'),
+      this.filter,
+      JSON.stringify(this.editing),
+    ].join('\0');
+    if (key !== this.rowsKey) {
+      this.rowsKey = key;
+      this.rows = this.buildRows(model);
+    }
+    const count = this.head.querySelector('.tree-count');
+    if (count)
+      count.textContent = this.filter
+        ? `${this.countFiles()} of ${model.files.length}`
+        : String(model.files.length);
+    this.errorLine.hidden = !this.error;
+    this.errorLine.textContent = this.error ?? '';
+    this.drawWindow();
+  }
+
+  private countFiles(): number {
+    return this.rows.filter((r) => r.kind === 'file').length;
+  }
+
+  private buildRows(model: FileTreeModel): Row[] {
+    const rows: Row[] = [];
+    if (this.editing?.kind === 'create') rows.push({ kind: 'input', path: '', depth: 0 });
+    const files = this.filter
+      ? model.files.filter((p) => p.toLowerCase().includes(this.filter))
+      : model.files;
+    this.walk(buildTree(files), 0, rows);
+    const inRoom = new Set(model.files);
     for (const path of model.pendingNewFiles) {
-      if (model.files.includes(path)) continue;
-      rows.push(
+      if (!inRoom.has(path) && (!this.filter || path.toLowerCase().includes(this.filter)))
+        rows.push({ kind: 'pending', path });
+    }
+    return rows;
+  }
+
+  private walk(node: Node, depth: number, rows: Row[]): void {
+    for (const child of [...node.children.values()].sort(sortNodes)) {
+      if (!child.file) {
+        // While filtering every folder on the way to a match is open: the matches are the point.
+        const open = this.filter !== '' || !this.collapsed.has(child.path);
+        rows.push({ kind: 'folder', path: child.path, name: child.name, depth, open });
+        if (open) this.walk(child, depth + 1, rows);
+      } else if (this.editing?.kind === 'rename' && this.editing.path === child.path) {
+        rows.push({ kind: 'input', path: child.path, depth });
+      } else {
+        rows.push({ kind: 'file', path: child.path, name: child.name, depth });
+      }
+    }
+  }
+
+  private scheduleWindow(): void {
+    if (this.frame !== null) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = null;
+      this.drawWindow();
+    });
+  }
+
+  /** Draws the rows in view (plus OVERSCAN) absolutely placed in a spacer as tall as all rows. */
+  private drawWindow(): void {
+    const model = this.model;
+    if (!model) return;
+    if (this.rows.length === 0) {
+      this.spacer.style.height = '';
+      mount(
+        this.spacer,
         h(
+          'p',
+          { class: 'tree-empty' },
+          this.filter
+            ? `No file path contains “${this.filterInput.value.trim()}”.`
+            : model.canWrite
+              ? 'No files yet. Create the first one.'
+              : 'No files yet.',
+        ),
+      );
+      return;
+    }
+    // Redraws happen on every presence change: the row that had the keyboard focus keeps it (WEB-12).
+    const active = document.activeElement as HTMLElement | null;
+    const focusedRow =
+      active && this.viewport.contains(active) ? active.closest<HTMLElement>('.tree-row') : null;
+    if (this.focusIndex === null && focusedRow?.dataset.index)
+      this.focusIndex = Number(focusedRow.dataset.index);
+    const inputHadFocus = active instanceof HTMLInputElement && active.classList.contains('tree-input');
+    this.spacer.style.height = `${this.rows.length * TREE_ROW_PX}px`;
+    const height = this.viewport.clientHeight || 600;
+    const first = Math.max(0, Math.floor(this.viewport.scrollTop / TREE_ROW_PX) - OVERSCAN);
+    const last = Math.min(
+      this.rows.length,
+      Math.ceil((this.viewport.scrollTop + height) / TREE_ROW_PX) + OVERSCAN,
+    );
+    const nodes: HTMLElement[] = [];
+    for (let i = first; i < last; i++) {
+      const el = this.rowElement(this.rows[i]!, i, model);
+      el.style.top = `${i * TREE_ROW_PX}px`;
+      el.dataset.index = String(i);
+      nodes.push(el);
+    }
+    this.drawing = true;
+    mount(this.spacer, ...nodes);
+    const input = this.spacer.querySelector<HTMLInputElement>('input.tree-input');
+    if (input && (inputHadFocus || this.editing)) input.focus();
+    else if (this.focusIndex !== null) {
+      this.spacer
+        .querySelector<HTMLElement>(`.tree-row[data-index="${this.focusIndex}"]`)
+        ?.focus({ preventScroll: true });
+    }
+    this.focusIndex = null;
+    this.drawing = false;
+  }
+
+  private rowElement(row: Row, index: number, model: FileTreeModel): HTMLElement {
+    const pad = (depth: number) => `padding-left:${10 + depth * 14}px`;
+    switch (row.kind) {
+      case 'input':
+        return this.inputRow(row.path, row.depth);
+      case 'pending':
+        return h(
           'button',
           {
             class: 'tree-row tree-pending',
             title: 'Spark proposes this new file',
-            on: { click: () => this.actions.openPending(path) },
+            dataset: { path: row.path },
+            on: {
+              click: () => this.actions.openPending(row.path),
+              keydown: (e) => this.onRowKey(e, index, null),
+            },
           },
           h('span', { class: 'tree-icon spark' }, '✦'),
-          h('span', { class: 'tree-name' }, path),
+          h('span', { class: 'tree-name' }, row.path),
           h('span', { class: 'tree-badge spark' }, 'new'),
-        ),
-      );
+        );
+      case 'folder':
+        return h(
+          'button',
+          {
+            class: 'tree-row tree-folder',
+            style: pad(row.depth),
+            role: 'treeitem',
+            'aria-expanded': String(row.open),
+            title: row.path,
+            dataset: { folder: row.path },
+            on: {
+              click: () => this.toggleFolder(row.path, index),
+              keydown: (e) => this.onRowKey(e, index, null),
+            },
+          },
+          h('span', { class: 'tree-icon' }, row.open ? '▾' : '▸'),
+          h('span', { class: 'tree-name' }, row.name),
+        );
+      case 'file':
+        return this.fileRow(row, index, model, pad(row.depth));
     }
-    if (rows.length === 0) {
-      rows.push(
-        h(
-          'p',
-          { class: 'tree-empty' },
-          model.canWrite ? 'No files yet. Create the first one.' : 'No files yet.',
-        ),
-      );
-    }
-    // Redraws happen on every presence change: the row that had the keyboard focus keeps it (WEB-12).
-    const focused = this.host.contains(document.activeElement)
-      ? (document.activeElement as HTMLElement).closest<HTMLElement>('.tree-row')
-      : null;
-    const focusKey = focused ? (focused.dataset.path ?? `folder:${focused.textContent}`) : null;
-    this.drawing = true;
-    mount(
-      this.host,
+  }
+
+  private fileRow(
+    row: Extract<Row, { kind: 'file' }>,
+    index: number,
+    model: FileTreeModel,
+    style: string,
+  ): HTMLElement {
+    const count = model.pendingCounts.get(row.path) ?? 0;
+    const here = model.presence.get(row.path) ?? [];
+    return h(
+      'div',
+      {
+        class: `tree-row tree-file${model.current === row.path ? ' active' : ''}`,
+        style,
+        role: 'treeitem',
+        // WEB-12: reachable and usable from the keyboard (Tab in, arrows move, Enter opens).
+        tabindex: 0,
+        'aria-current': model.current === row.path ? 'true' : undefined,
+        dataset: { path: row.path },
+        on: {
+          click: () => this.actions.open(row.path),
+          keydown: (e) => this.onRowKey(e, index, row.path),
+        },
+      },
+      h('span', { class: 'tree-icon' }, '·'),
+      h('span', { class: 'tree-name', title: row.path }, row.name),
       h(
-        'div',
-        { class: 'panel-head' },
-        h('span', { class: 'panel-title' }, 'Files'),
-        model.canWrite &&
+        'span',
+        { class: 'tree-dots' },
+        ...here
+          .slice(0, 4)
+          .map((p) => h('span', { class: 'dot', title: p.name, style: `background:${p.color}` })),
+      ),
+      count > 0 &&
+        h('span', { class: 'tree-badge spark', title: `${count} suggestion(s) from Spark` }, String(count)),
+      model.canWrite &&
+        h(
+          'span',
+          { class: 'tree-actions' },
           h(
             'button',
             {
-              class: 'icon-btn',
-              title: 'New file',
-              'aria-label': 'New file',
-              on: { click: () => this.startCreate() },
+              class: 'icon-btn small',
+              title: 'Rename',
+              'aria-label': `Rename ${row.path}`,
+              on: { click: (e) => this.startRename(e, row.path) },
             },
-            '+',
+            '✎',
           ),
-      ),
-      this.error && h('p', { class: 'tree-error', role: 'alert' }, this.error),
-      h('div', { class: 'tree', role: 'tree' }, ...rows),
+          h(
+            'button',
+            {
+              class: 'icon-btn small danger',
+              title: 'Delete',
+              'aria-label': `Delete ${row.path}`,
+              on: { click: (e) => this.remove(e, row.path) },
+            },
+            '✕',
+          ),
+        ),
     );
-    this.host.querySelector<HTMLInputElement>('input.tree-input')?.focus();
-    if (focusKey !== null && !this.host.contains(document.activeElement)) {
-      const rows = [...this.host.querySelectorAll<HTMLElement>('.tree-row')];
-      rows.find((r) => (r.dataset.path ?? `folder:${r.textContent}`) === focusKey)?.focus();
-    }
-    this.drawing = false;
+  }
+
+  private toggleFolder(path: string, index: number): void {
+    if (this.filter) return; // every folder is open while filtering
+    if (this.collapsed.has(path)) this.collapsed.delete(path);
+    else this.collapsed.add(path);
+    writeList(this.options.storageKey, [...this.collapsed]);
+    this.focusIndex = index;
+    this.draw();
   }
 
   private startCreate(): void {
     this.editing = { kind: 'create' };
     this.error = null;
-    this.rerender();
-  }
-
-  private rerender(): void {
+    this.viewport.scrollTop = 0;
     this.draw();
   }
 
-  private walk(node: Node, depth: number, rows: HTMLElement[]): void {
-    const model = this.model!;
-    for (const child of [...node.children.values()].sort(sortNodes)) {
-      if (!child.file) {
-        const open = !this.collapsed.has(child.path);
-        rows.push(
-          h(
-            'button',
-            {
-              class: 'tree-row tree-folder',
-              style: `padding-left:${10 + depth * 14}px`,
-              on: {
-                click: () => {
-                  if (open) this.collapsed.add(child.path);
-                  else this.collapsed.delete(child.path);
-                  this.rerender();
-                },
-                keydown: (e) => this.onRowKey(e, null),
-              },
-            },
-            h('span', { class: 'tree-icon' }, open ? '▾' : '▸'),
-            h('span', { class: 'tree-name' }, child.name),
-          ),
-        );
-        if (open) this.walk(child, depth + 1, rows);
-        continue;
-      }
-      if (this.editing?.kind === 'rename' && this.editing.path === child.path) {
-        rows.push(this.inputRow(child.path, depth));
-        continue;
-      }
-      const count = model.pendingCounts.get(child.path) ?? 0;
-      const here = model.presence.get(child.path) ?? [];
-      rows.push(
-        h(
-          'div',
-          {
-            class: `tree-row tree-file${model.current === child.path ? ' active' : ''}`,
-            style: `padding-left:${10 + depth * 14}px`,
-            role: 'treeitem',
-            // WEB-12: reachable and usable from the keyboard (Tab in, arrows move, Enter opens).
-            tabindex: 0,
-            'aria-current': model.current === child.path ? 'true' : undefined,
-            dataset: { path: child.path },
-            on: {
-              click: () => this.actions.open(child.path),
-              keydown: (e) => this.onRowKey(e, child.path),
-            },
-          },
-          h('span', { class: 'tree-icon' }, '·'),
-          h('span', { class: 'tree-name', title: child.path }, child.name),
-          h(
-            'span',
-            { class: 'tree-dots' },
-            ...here
-              .slice(0, 4)
-              .map((p) => h('span', { class: 'dot', title: p.name, style: `background:${p.color}` })),
-          ),
-          count > 0 &&
-            h(
-              'span',
-              { class: 'tree-badge spark', title: `${count} suggestion(s) from Spark` },
-              String(count),
-            ),
-          model.canWrite &&
-            h(
-              'span',
-              { class: 'tree-actions' },
-              h(
-                'button',
-                {
-                  class: 'icon-btn small',
-                  title: 'Rename',
-                  'aria-label': `Rename ${child.path}`,
-                  on: { click: (e) => this.startRename(e, child.path) },
-                },
-                '✎',
-              ),
-              h(
-                'button',
-                {
-                  class: 'icon-btn small danger',
-                  title: 'Delete',
-                  'aria-label': `Delete ${child.path}`,
-                  on: { click: (e) => this.remove(e, child.path) },
-                },
-                '✕',
-              ),
-            ),
-        ),
-      );
-    }
+  /** Scrolls row `index` into view, draws, and gives it the focus. */
+  private focusRow(index: number): void {
+    if (index < 0 || index >= this.rows.length) return;
+    const top = index * TREE_ROW_PX;
+    const vp = this.viewport;
+    if (top < vp.scrollTop) vp.scrollTop = top;
+    else if (top + TREE_ROW_PX > vp.scrollTop + vp.clientHeight)
+      vp.scrollTop = top + TREE_ROW_PX - vp.clientHeight;
+    this.focusIndex = index;
+    this.drawWindow();
   }
 
-  /** Arrows move between rows; Enter or Space opens a file (a folder row is a button and toggles itself). */
-  private onRowKey(e: KeyboardEvent, path: string | null): void {
+  /** Arrows move between rows (Left/Right close/open a folder); Enter or Space opens a file. */
+  private onRowKey(e: KeyboardEvent, index: number, path: string | null): void {
     if (e.target !== e.currentTarget) return; // the row's own buttons handle their keys
+    const row = this.rows[index];
     if (path !== null && (e.key === 'Enter' || e.key === ' ')) {
       e.preventDefault();
       this.actions.open(path);
     } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
       e.preventDefault();
-      const rows = [...this.host.querySelectorAll<HTMLElement>('.tree-row')];
-      const at = rows.indexOf(e.currentTarget as HTMLElement);
-      rows[at + (e.key === 'ArrowDown' ? 1 : -1)]?.focus();
+      if (e.key === 'ArrowUp' && index === 0) this.filterInput.focus();
+      else this.focusRow(index + (e.key === 'ArrowDown' ? 1 : -1));
+    } else if (e.key === 'Home' || e.key === 'End') {
+      e.preventDefault();
+      this.focusRow(e.key === 'Home' ? 0 : this.rows.length - 1);
+    } else if (row?.kind === 'folder' && (e.key === 'ArrowLeft' || e.key === 'ArrowRight')) {
+      e.preventDefault();
+      if (row.open === (e.key === 'ArrowLeft')) this.toggleFolder(row.path, index);
     }
   }
 
@@ -257,7 +439,7 @@ export class FileTree {
     e.stopPropagation();
     this.editing = { kind: 'rename', path };
     this.error = null;
-    this.rerender();
+    this.draw();
   }
 
   private remove(e: Event, path: string): void {
@@ -282,13 +464,13 @@ export class FileTree {
           editing?.kind === 'rename' ? this.actions.rename(initial, value) : this.actions.create(value);
         if (problem) {
           this.error = problem;
-          this.rerender();
+          this.draw();
           return;
         }
       }
       this.editing = null;
       this.error = null;
-      this.rerender();
+      this.draw();
     };
     input.addEventListener('keydown', (e) => {
       if (e.key === 'Enter') finish(true);
@@ -308,5 +490,24 @@ export class FileTree {
       );
     }
     return h('div', { class: 'tree-row tree-editing', style: `padding-left:${10 + depth * 14}px` }, input);
+  }
+}
+
+function readList(key: string | undefined): string[] {
+  if (!key) return [];
+  try {
+    const parsed: unknown = JSON.parse(localStorage.getItem(key) ?? '[]');
+    return Array.isArray(parsed) ? parsed.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+function writeList(key: string | undefined, list: string[]): void {
+  if (!key) return;
+  try {
+    localStorage.setItem(key, JSON.stringify(list));
+  } catch {
+    // Quota or private mode: the folders' state lives for this page only.
   }
 }

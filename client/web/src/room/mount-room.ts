@@ -147,6 +147,15 @@ export function mountRoom(
     roomId: session.info.id,
     outlineAfter: layout.filesHost,
     sidebar: layout.filesHost.parentElement as HTMLElement,
+    tabsBefore: layout.fileBar,
+    closeEditor: () => {
+      editor.close();
+      refreshFileBar();
+      renderTree();
+    },
+    participants: () => session.participants(),
+    followTarget: () => follow.target,
+    agentLabel,
     fileMap: session.files,
     files: () => session.fileNames(),
     currentFile: () => editor.file,
@@ -265,27 +274,31 @@ export function mountRoom(
     openFile(path, true);
     return null;
   };
-  const tree = new FileTree(layout.filesHost, {
-    open: (path) => openFile(path, true),
-    openPending: (path) => {
-      follow.ownMove();
-      editor.close();
-      preview.show(path);
-      refreshFileBar();
-      renderTree();
+  const tree = new FileTree(
+    layout.filesHost,
+    {
+      open: (path) => openFile(path, true),
+      openPending: (path) => {
+        follow.ownMove();
+        editor.close();
+        preview.show(path);
+        refreshFileBar();
+        renderTree();
+      },
+      create: tryCreate,
+      rename: (from, to) => {
+        try {
+          renameFile(session.files, from, to);
+        } catch (err) {
+          return (err as Error).message;
+        }
+        if (editor.file === from) openFile(to, true);
+        return null;
+      },
+      remove: (path) => deleteFile(session.files, path),
     },
-    create: tryCreate,
-    rename: (from, to) => {
-      try {
-        renameFile(session.files, from, to);
-      } catch (err) {
-        return (err as Error).message;
-      }
-      if (editor.file === from) openFile(to, true);
-      return null;
-    },
-    remove: (path) => deleteFile(session.files, path),
-  });
+    { storageKey: `sparkroom:folders:${session.info.id}` },
+  );
   const renderTree = () => tree.render(fileTreeModel(session, editor.file, can.write));
   const onFilesChanged = () => {
     const file = editor.file;
@@ -305,6 +318,7 @@ export function mountRoom(
     }
     renderTree();
     refreshFileBar();
+    nav.filesChanged();
   };
 
   const preview = new NewFilePreviewPanel({
@@ -341,6 +355,7 @@ export function mountRoom(
       if (reason === 'left') toast(`${target.name} left; stopped following`, 'info');
     },
     changed: () => {
+      nav.presenceChanged();
       renderPeoplePanel();
       renderFollowBanner(layout, follow.target, () => follow.stop());
     },
@@ -536,6 +551,7 @@ export function mountRoom(
       blame.reviewChanged(session.suggestions);
     }),
     session.on('presence', () => {
+      nav.presenceChanged();
       renderPeoplePanel();
       renderTree();
       follow.presenceChanged();
