@@ -48,6 +48,7 @@ export const apiRoutes = {
   threadComment: '/api/rooms/:roomId/threads/:threadId/comments/:commentId',
   verdicts: '/api/rooms/:roomId/verdicts',
   reviewSummary: '/api/rooms/:roomId/review.md',
+  base: '/api/rooms/:roomId/base',
   health: '/healthz',
   sparkCheck: '/api/rooms/:roomId/spark-check',
 } as const;
@@ -121,6 +122,8 @@ export const apiPaths = {
   verdicts: room(apiRoutes.verdicts),
   /** GET: the review as Markdown (CR-10) */
   reviewSummary: room(apiRoutes.reviewSummary),
+  /** GET the base version (BaseResponse); PUT an archive (zip or tar.gz, `?ref=`) replaces it (CR-12) */
+  base: room(apiRoutes.base),
   health: apiRoutes.health,
   sparkCheck: room(apiRoutes.sparkCheck),
 } as const;
@@ -500,6 +503,11 @@ export interface CommentView {
 export interface ThreadView {
   id: string;
   file: string;
+  /**
+   * 'head': on the file's current text (anchored with relative positions); 'base': on removed lines of the
+   * base version (CR-14), where `start`/`end` hold UTF-16 offsets into the base text as decimal strings
+   */
+  side: 'head' | 'base';
   /** base64 Y.RelativePosition of the range's first character (assoc 0) */
   start: string;
   /** base64 Y.RelativePosition just after the range (assoc -1) */
@@ -553,6 +561,29 @@ export interface VerdictView {
 }
 export interface VerdictsResponse {
   verdicts: VerdictView[];
+}
+
+/** The base version a room's change is shown against (CR-12); in the review doc's `room` map as `base`. */
+export interface BaseInfo {
+  id: string;
+  /** what it was taken from (a git ref), if the uploader said */
+  ref: string | null;
+  setBy: string;
+  setByName: string;
+  setAt: number;
+  files: number;
+  bytes: number;
+}
+export interface BaseResponse {
+  base: BaseInfo | null;
+  files: { path: string; text: string }[];
+}
+/** A file changed since the base, with added and removed line counts (CR-13). */
+export interface FileChangeView {
+  file: string;
+  status: 'added' | 'removed' | 'modified';
+  added: number;
+  removed: number;
 }
 
 export interface ThreadsResponse {

@@ -20,6 +20,8 @@ export const createThreadBody = z
     from: offset,
     to: offset,
     text: commentText,
+    /** 'base': the offsets are into the base version of the file (a thread on removed lines, CR-14) */
+    side: z.enum(['head', 'base']).optional(),
   })
   .strict()
   .refine((b) => b.from <= b.to, { message: 'from must not be after to', path: ['to'] });
@@ -41,3 +43,6 @@ export const verdictBody = z
   })
   .strict();
 export type VerdictRequest = z.infer<typeof verdictBody>;
+
+/** Query of `PUT /api/rooms/:id/base`: the git ref the archive was taken from, for people to read. */
+export const baseQuery = z.object({ ref: z.string().trim().min(1).max(200).optional() }).strict();

@@ -14,6 +14,7 @@ import { RoomService } from './auth/room-service.ts';
 import type { Config } from './config.ts';
 import { AppError } from './errors.ts';
 import { agentRoutes } from './http/agent-routes.ts';
+import { baseRoutes } from './http/base-routes.ts';
 import { historyRoutes } from './http/history-routes.ts';
 import { peopleRoutes } from './http/people-routes.ts';
 import { projectRoutes } from './http/project-routes.ts';
@@ -25,6 +26,7 @@ import type { Logger } from './log.ts';
 import { openStores } from './persistence/open-stores.ts';
 import { ImportService } from './project/import-service.ts';
 import { TraceService } from './project/trace-service.ts';
+import { BaseService } from './review/base-service.ts';
 import { ReviewService } from './review/review-service.ts';
 import { ThreadService } from './review/thread-service.ts';
 import { CommitQueue } from './rooms/commit-queue.ts';
@@ -175,8 +177,31 @@ export async function startServer(config: Config, options: StartOptions): Promis
     maxSteersPerRun: config.limits.maxSteersPerRun,
   });
   const agentService = agent;
-  const threads = new ThreadService({ registry, rooms, store: stores.threadStore, log, now });
-  const review = new ReviewService({ registry, rooms, store: stores.verdictStore, threads, log, now });
+  const base = new BaseService({
+    registry,
+    rooms,
+    store: stores.baseStore,
+    limits: config.imports,
+    log,
+    now,
+  });
+  const threads = new ThreadService({
+    registry,
+    rooms,
+    store: stores.threadStore,
+    log,
+    now,
+    baseFiles: (roomId) => base.baseFiles(roomId),
+  });
+  const review = new ReviewService({
+    registry,
+    rooms,
+    store: stores.verdictStore,
+    threads,
+    log,
+    now,
+    baseSummary: (room) => base.summaryOf(room),
+  });
   // Every room, as it loads: crashed runs recovered, staleness watched, the policy published.
   registry.onLoad((room) => {
     // History first: it must see every change made from here on, including the others' recovery.
@@ -242,6 +267,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       threadRoutes({ rooms, threads }),
       reviewRoutes({ rooms, review }),
       historyRoutes({ rooms, history }),
+      baseRoutes({ rooms, base, uploadDir: join(config.dataDir, 'uploads') }),
       projectRoutes({
         rooms,
         registry: liveRegistry,

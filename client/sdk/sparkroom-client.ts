@@ -5,6 +5,8 @@ import { type ArchiveFormat, archiveContentTypes } from '../../schema/import-rul
 import type { ImportRulesResponse } from '../../schema/project-rest.ts';
 import {
   apiPaths,
+  type BaseInfo,
+  type BaseResponse,
   type BlameResponse,
   type ChangeRoleResponse,
   CODE_FILES_KEY,
@@ -27,12 +29,17 @@ import {
   type RunDecision,
   type RunView,
   SYNC_PATH,
+  type ThreadResponse,
+  type ThreadsResponse,
+  type ThreadWithAnchor,
+  type Verdict,
 } from '../../schema/protocol.ts';
 import type {
   AcceptSuggestionRequest,
   RestoreCheckpointRequest,
   RevertSuggestionRequest,
 } from '../../schema/rest.ts';
+import type { CreateThreadRequest } from '../../schema/review-rest.ts';
 import { sendOwnAwarenessOnly } from './send-own-awareness-only.ts';
 import { SparkroomError } from './sparkroom-error.ts';
 
@@ -250,6 +257,61 @@ export class SparkroomClient {
       duplex: 'half',
     } as RequestInit);
     return (await res.json()) as ImportResponse;
+  }
+
+  /** Sets the room's base version from an archive (CR-12); `ref` names what it was taken from. */
+  async setBase(body: BodyInit, opts: { format: ArchiveFormat; ref?: string }): Promise<BaseInfo> {
+    const query = opts.ref ? `?${new URLSearchParams({ ref: opts.ref })}` : '';
+    const res = await this.send(`${apiPaths.base(this.room())}${query}`, {
+      method: 'PUT',
+      headers: {
+        'content-type': archiveContentTypes[opts.format][0]!,
+        ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+      },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    return ((await res.json()) as { base: BaseInfo }).base;
+  }
+
+  /** The room's base version and its files (CR-12). */
+  async getBase(): Promise<BaseResponse> {
+    return this.request('GET', apiPaths.base(this.room()));
+  }
+
+  async threads(): Promise<ThreadWithAnchor[]> {
+    return (await this.request<ThreadsResponse>('GET', apiPaths.threads(this.room()))).threads;
+  }
+
+  /** Starts a thread on `from..to` of a file (CR-1); `side: 'base'` for removed lines (CR-14). */
+  async createThread(body: CreateThreadRequest): Promise<ThreadWithAnchor> {
+    return (await this.request<ThreadResponse>('POST', apiPaths.threads(this.room()), body)).thread;
+  }
+
+  async replyToThread(threadId: string, text: string): Promise<ThreadWithAnchor> {
+    return (
+      await this.request<ThreadResponse>('POST', apiPaths.threadComments(this.room(), threadId), { text })
+    ).thread;
+  }
+
+  async editComment(threadId: string, commentId: string, text: string): Promise<void> {
+    await this.request('PATCH', apiPaths.threadComment(this.room(), threadId, commentId), { text });
+  }
+
+  async deleteComment(threadId: string, commentId: string): Promise<void> {
+    await this.request('DELETE', apiPaths.threadComment(this.room(), threadId, commentId));
+  }
+
+  async resolveThread(threadId: string, resolved: boolean): Promise<void> {
+    await this.request('PATCH', apiPaths.thread(this.room(), threadId), { resolved });
+  }
+
+  async setVerdict(verdict: Verdict, note?: string): Promise<void> {
+    await this.request('PUT', apiPaths.verdicts(this.room()), note ? { verdict, note } : { verdict });
+  }
+
+  async clearVerdict(): Promise<void> {
+    await this.request('DELETE', apiPaths.verdicts(this.room()));
   }
 
   /** The room's accepted code as an archive: the response, whose body streams (IO-10). */

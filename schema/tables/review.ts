@@ -10,6 +10,8 @@ export const threads = sqliteTable(
     roomId: text('room_id').notNull(),
     id: text('id').notNull(),
     file: text('file').notNull(),
+    // 'head': anchored in the current text; 'base': on removed lines of the base version (offsets)
+    side: text('side').$type<'head' | 'base'>().notNull().default('head'),
     // base64 Y.RelativePositions into the file's Y.Text (the anchors follow every edit)
     start: text('start').notNull(),
     end: text('end').notNull(),
@@ -43,4 +45,27 @@ export const verdicts = sqliteTable(
     at: integer('at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.roomId, t.userId] })],
+);
+
+// The base version of a room's files (CR-12): what its change is shown against. One row per room, replaced
+// whole by each upload, and its files' texts.
+export const roomBases = sqliteTable('room_bases', {
+  roomId: text('room_id').primaryKey(),
+  id: text('id').notNull(),
+  ref: text('ref'),
+  setBy: text('set_by').notNull(),
+  setByName: text('set_by_name').notNull(),
+  setAt: integer('set_at').notNull(),
+  files: integer('files').notNull(),
+  bytes: integer('bytes').notNull(),
+});
+
+export const baseFiles = sqliteTable(
+  'base_files',
+  {
+    roomId: text('room_id').notNull(),
+    path: text('path').notNull(),
+    text: text('text').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.roomId, t.path] })],
 );

@@ -25,7 +25,11 @@ export interface ProjectRoutesDeps {
 
 /** Routes whose body is an archive, not JSON: the JSON body limit and content-type rules skip them. */
 export function isArchiveUpload(method: string, path: string): boolean {
-  return method === 'POST' && /^\/api\/rooms\/[^/]+\/import$/.test(path);
+  return (
+    (method === 'POST' && /^\/api\/rooms\/[^/]+\/import$/.test(path)) ||
+    // a room's base version (CR-12) is an archive too
+    (method === 'PUT' && /^\/api\/rooms\/[^/]+\/base$/.test(path))
+  );
 }
 
 /** REST for code in and out: archive import, export, Agent Trace (IO-1, IO-10, IO-11). */

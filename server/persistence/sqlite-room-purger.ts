@@ -5,7 +5,7 @@ import { clientBindings } from '../../schema/tables/client-bindings.ts';
 import { docSnapshots, docUpdates } from '../../schema/tables/docs.ts';
 import { historyEntries, historyFiles, historyTexts } from '../../schema/tables/history.ts';
 import { imports } from '../../schema/tables/imports.ts';
-import { threads, verdicts } from '../../schema/tables/review.ts';
+import { baseFiles, roomBases, threads, verdicts } from '../../schema/tables/review.ts';
 import { invites, members, rooms } from '../../schema/tables/rooms.ts';
 import type { RoomPurger } from '../auth/room-store.ts';
 import type { Database } from './database.ts';
@@ -13,7 +13,8 @@ import type { Database } from './database.ts';
 /**
  * Deletes a room's content from every table in one transaction: its documents (the code doc is named by
  * the room id, every other doc of the room by `roomId/...`), their clientID bindings, attribution and import
- * records, the agent's runs, messages, suggestions and events, its threads, verdicts and history, and its members and invites. The rooms row stays as the
+ * records, the agent's runs, messages, suggestions and events, its threads, verdicts, base version and
+ * history, and its members and invites. The rooms row stays as the
  * tombstone. Runs only after the room is out of memory with nothing left to write (RoomService.deleteRoom).
  */
 export class SqliteRoomPurger implements RoomPurger {
@@ -44,6 +45,8 @@ export class SqliteRoomPurger implements RoomPurger {
       tx.delete(historyFiles).where(eq(historyFiles.roomId, roomId)).run();
       tx.delete(historyEntries).where(eq(historyEntries.roomId, roomId)).run();
       tx.delete(historyTexts).where(eq(historyTexts.roomId, roomId)).run();
+      tx.delete(baseFiles).where(eq(baseFiles.roomId, roomId)).run();
+      tx.delete(roomBases).where(eq(roomBases.roomId, roomId)).run();
       tx.delete(members).where(eq(members.roomId, roomId)).run();
       tx.delete(invites).where(eq(invites.roomId, roomId)).run();
     });

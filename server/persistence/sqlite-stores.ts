@@ -1,5 +1,6 @@
 import { type Database, openDatabase } from './database.ts';
 import { SqliteAgentStore } from './sqlite-agent-store.ts';
+import { SqliteBaseStore } from './sqlite-base-store.ts';
 import { SqliteCheckpointStore } from './sqlite-checkpoint-store.ts';
 import { SqliteDocStore } from './sqlite-doc-store.ts';
 import { SqliteImportStore } from './sqlite-import-store.ts';
@@ -20,6 +21,7 @@ export interface SqliteStores {
   threadStore: SqliteThreadStore;
   verdictStore: SqliteVerdictStore;
   checkpointStore: SqliteCheckpointStore;
+  baseStore: SqliteBaseStore;
   /** closes the database; call after the last write has settled (the stores are unusable afterwards) */
   close(): void;
 }
@@ -42,6 +44,7 @@ export function createSqliteStores(file: string): SqliteStores {
     threadStore: new SqliteThreadStore(database),
     verdictStore: new SqliteVerdictStore(database),
     checkpointStore: new SqliteCheckpointStore(database),
+    baseStore: new SqliteBaseStore(database),
     close: () => database.close(),
   };
 }

@@ -1,11 +1,11 @@
 import * as Y from 'yjs';
 import {
-  CODE_FILES_KEY,
   type CommentView,
   REVIEW_THREADS_KEY,
   type ThreadAnchor,
   type ThreadView,
 } from '../../schema/protocol.ts';
+import { fileText } from '../rooms/code-doc-shape.ts';
 import { resolveRange } from '../suggestions/suggestion-range.ts';
 
 /*
@@ -20,7 +20,8 @@ export function threadsMap(doc: Y.Doc): Y.Map<Y.Map<unknown>> {
 
 export function readThread(map: Y.Map<unknown>): ThreadView {
   const json = map.toJSON() as ThreadView;
-  return { ...json, comments: json.comments ?? [] };
+  // Threads written before base threads existed are on the current text.
+  return { ...json, side: json.side ?? 'head', comments: json.comments ?? [] };
 }
 
 /** Writes the thread as `view` says, creating it when new. Call inside a review-doc transaction. */
@@ -71,7 +72,7 @@ export function removeThread(doc: Y.Doc, threadId: string): void {
 
 /** Where the thread sits in its file now (CR-4); null when the file is gone. */
 export function anchorOf(codeDoc: Y.Doc, thread: Pick<ThreadView, 'file' | 'start' | 'end' | 'length'>) {
-  const ytext = codeDoc.getMap<Y.Text>(CODE_FILES_KEY).get(thread.file);
+  const ytext = fileText(codeDoc, thread.file);
   if (!ytext) return null;
   const range = resolveRange(codeDoc, thread);
   if (!range) {

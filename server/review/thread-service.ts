@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as Y from 'yjs';
 import {
-  CODE_FILES_KEY,
   type CommentView,
   MAX_COMMENTS_PER_THREAD,
   MAX_QUOTE_CHARS,
@@ -14,6 +13,7 @@ import { can, requirePermission } from '../auth/permissions.ts';
 import type { AuthUser, RoomService } from '../auth/room-service.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { fileText } from '../rooms/code-doc-shape.ts';
 import type { TransactionOrigin } from '../rooms/origins.ts';
 import { encodeRelativePosition } from '../rooms/relative-positions.ts';
 import type { Room } from '../rooms/room.ts';
@@ -28,6 +28,8 @@ export interface ThreadServiceDeps {
   store: ThreadStore;
   log: Logger;
   now: () => number;
+  /** the base version's files, for threads on removed lines (CR-14) */
+  baseFiles?: (roomId: string) => Promise<Map<string, string>>;
 }
 
 /** Told after a comment was added, so a mention of Spark can start a run (CR-11). */
@@ -71,42 +73,33 @@ export class ThreadService {
   }
 
   async list(user: AuthUser): Promise<ThreadWithAnchor[]> {
-    return this.withRoom(user.roomId, async (room) =>
-      [...threadsMap(room.review.doc).values()]
+    return this.withRoom(user.roomId, async (room) => {
+      const threads = [...threadsMap(room.review.doc).values()]
         .map(readThread)
-        .sort((a, b) => a.createdAt - b.createdAt)
-        .map((t) => withAnchor(room, t)),
-    );
+        .sort((a, b) => a.createdAt - b.createdAt);
+      const base = threads.some((t) => t.side === 'base') ? await this.base(room.id) : undefined;
+      return threads.map((t) => withAnchor(room, t, base));
+    });
   }
 
   async get(user: AuthUser, threadId: string): Promise<ThreadWithAnchor> {
-    return this.withRoom(user.roomId, async (room) => withAnchor(room, this.find(room, threadId)));
+    return this.withRoom(user.roomId, async (room) => this.anchored(room, this.find(room, threadId)));
   }
 
   async create(user: AuthUser, body: CreateThreadRequest): Promise<ThreadWithAnchor> {
     await this.require(user);
     return this.serial(user.roomId, async (room) => {
-      const ytext = room.code.doc.getMap<Y.Text>(CODE_FILES_KEY).get(body.file);
-      if (!ytext) throw new AppError('not_found', `no file ${body.file} in this room`);
-      if (body.to > ytext.length) {
-        throw new AppError(
-          'bad_request',
-          `range ${body.from}..${body.to} is past the end of ${body.file} (${ytext.length} characters)`,
-        );
-      }
       if (threadsMap(room.review.doc).size >= MAX_THREADS_PER_ROOM) {
         throw new AppError('too_large', `this room holds its maximum of ${MAX_THREADS_PER_ROOM} threads`);
       }
       const now = this.deps.now();
-      const quote = textSlice(ytext, body.from, Math.min(body.to, body.from + MAX_QUOTE_CHARS));
+      const place = body.side === 'base' ? await this.placeInBase(room, body) : placeInHead(room, body);
       const thread: ThreadView = {
         id: newId('t'),
         file: body.file,
-        start: encodeRelativePosition(Y.createRelativePositionFromTypeIndex(ytext, body.from, 0)),
-        end: encodeRelativePosition(Y.createRelativePositionFromTypeIndex(ytext, body.to, -1)),
-        quote,
+        side: body.side ?? 'head',
+        ...place,
         length: body.to - body.from,
-        line: lineAt(ytext, body.from),
         createdBy: user.id,
         createdByName: user.name,
         createdAt: now,
@@ -117,8 +110,34 @@ export class ThreadService {
       };
       await this.commit(room, thread);
       this.tell(room, user, thread);
-      return withAnchor(room, thread);
+      return this.anchored(room, thread);
     });
+  }
+
+  /** CR-14: a thread on lines of the base version (removed lines): offsets into the base text. */
+  private async placeInBase(room: Room, body: CreateThreadRequest) {
+    const text = (await this.base(room.id)).get(body.file);
+    if (text === undefined) throw new AppError('not_found', `no file ${body.file} in the base version`);
+    if (body.to > text.length) {
+      throw new AppError(
+        'bad_request',
+        `range ${body.from}..${body.to} is past the end of ${body.file} in the base (${text.length} characters)`,
+      );
+    }
+    return {
+      start: String(body.from),
+      end: String(body.to),
+      quote: text.slice(body.from, Math.min(body.to, body.from + MAX_QUOTE_CHARS)),
+      line: lineOfText(text, body.from),
+    };
+  }
+
+  private async base(roomId: string): Promise<Map<string, string>> {
+    return (await this.deps.baseFiles?.(roomId)) ?? new Map();
+  }
+
+  private async anchored(room: Room, thread: ThreadView): Promise<ThreadWithAnchor> {
+    return withAnchor(room, thread, thread.side === 'base' ? await this.base(room.id) : undefined);
   }
 
   async reply(user: AuthUser, threadId: string, text: string): Promise<ThreadWithAnchor> {
@@ -134,7 +153,7 @@ export class ThreadService {
       const next = { ...thread, comments: [...thread.comments, newComment(user, text, this.deps.now())] };
       await this.commit(room, next);
       this.tell(room, user, next);
-      return withAnchor(room, next);
+      return this.anchored(room, next);
     });
   }
 
@@ -152,7 +171,7 @@ export class ThreadService {
       const edited: CommentView = { ...comment, text, editedAt: this.deps.now() };
       const next = { ...thread, comments: thread.comments.map((c) => (c.id === commentId ? edited : c)) };
       await this.commit(room, next);
-      return withAnchor(room, next);
+      return this.anchored(room, next);
     });
   }
 
@@ -178,7 +197,7 @@ export class ThreadService {
       }
       const next = { ...thread, comments };
       await this.commit(room, next);
-      return { thread: withAnchor(room, next) };
+      return { thread: await this.anchored(room, next) };
     });
   }
 
@@ -186,12 +205,12 @@ export class ThreadService {
     await this.require(user);
     return this.serial(user.roomId, async (room) => {
       const thread = this.find(room, threadId);
-      if (thread.resolved === resolved) return withAnchor(room, thread);
+      if (thread.resolved === resolved) return this.anchored(room, thread);
       const next: ThreadView = resolved
         ? { ...thread, resolved, resolvedBy: user.id, resolvedAt: this.deps.now() }
         : { ...thread, resolved, resolvedBy: null, resolvedAt: null };
       await this.commit(room, next);
-      return withAnchor(room, next);
+      return this.anchored(room, next);
     });
   }
 
@@ -266,6 +285,39 @@ function findComment(thread: ThreadView, commentId: string): CommentView {
   return comment;
 }
 
-function withAnchor(room: Room, thread: ThreadView): ThreadWithAnchor {
-  return { ...thread, anchor: anchorOf(room.code.doc, thread) };
+function placeInHead(room: Room, body: CreateThreadRequest) {
+  const ytext = fileText(room.code.doc, body.file);
+  if (!ytext) throw new AppError('not_found', `no file ${body.file} in this room`);
+  if (body.to > ytext.length) {
+    throw new AppError(
+      'bad_request',
+      `range ${body.from}..${body.to} is past the end of ${body.file} (${ytext.length} characters)`,
+    );
+  }
+  return {
+    start: encodeRelativePosition(Y.createRelativePositionFromTypeIndex(ytext, body.from, 0)),
+    end: encodeRelativePosition(Y.createRelativePositionFromTypeIndex(ytext, body.to, -1)),
+    quote: textSlice(ytext, body.from, Math.min(body.to, body.from + MAX_QUOTE_CHARS)),
+    line: lineAt(ytext, body.from),
+  };
+}
+
+function lineOfText(text: string, index: number): number {
+  let line = 1;
+  for (let i = 0; i < index && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+/**
+ * Where the thread sits now. A thread on the base sits where it was while the base holds the same text
+ * there; a new base without it leaves the thread `deleted`, with its quote.
+ */
+function withAnchor(room: Room, thread: ThreadView, base?: Map<string, string>): ThreadWithAnchor {
+  if (thread.side !== 'base') return { ...thread, anchor: anchorOf(room.code.doc, thread) };
+  const text = base?.get(thread.file);
+  const from = Number(thread.start);
+  const to = Number(thread.end);
+  if (text === undefined) return { ...thread, anchor: null };
+  const holds = text.slice(from, Math.min(to, from + MAX_QUOTE_CHARS)) === thread.quote;
+  return { ...thread, anchor: { from, to, line: lineOfText(text, from), deleted: !holds } };
 }

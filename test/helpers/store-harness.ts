@@ -28,7 +28,8 @@ export function sqliteHarness<
     | 'suggestionStore'
     | 'threadStore'
     | 'verdictStore'
-    | 'checkpointStore',
+    | 'checkpointStore'
+    | 'baseStore',
 >(key: K): StoreHarness<SqliteStores[K]> {
   const { file, remove } = tempDatabaseFile();
   let stores = createSqliteStores(file);

@@ -51,6 +51,7 @@ describe('openDatabase', () => {
         .map((r) => (r as { name: string }).name);
       expect(tables).toEqual([
         'attribution',
+        'base_files',
         'client_bindings',
         'doc_snapshots',
         'doc_updates',
@@ -60,6 +61,7 @@ describe('openDatabase', () => {
         'imports',
         'invites',
         'members',
+        'room_bases',
         'rooms',
         'run_events',
         'run_messages',

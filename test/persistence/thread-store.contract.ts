@@ -6,6 +6,7 @@ import type { StoreHarness } from '../helpers/store-harness.ts';
 const thread = (id: string, createdAt: number, over: Partial<ThreadView> = {}): ThreadView => ({
   id,
   file: 'src/main.ts',
+  side: 'head',
   start: 'AQIDBA==',
   end: 'BQYHCA==',
   quote: 'const foo = 1;',

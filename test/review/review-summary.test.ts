@@ -12,6 +12,7 @@ describe('review summary (CR-10)', () => {
         {
           id: 't1',
           file: 'a.md',
+          side: 'head',
           start: '',
           end: '',
           quote: 'text ``` more',

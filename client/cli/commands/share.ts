@@ -1,9 +1,12 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import type { Role } from '../../../schema/protocol.ts';
 import type { RoomConnection } from '../../sdk/sparkroom-client.ts';
+import { packTarGz } from '../archive-pack.ts';
 import { CliError, exitCodes } from '../cli-error.ts';
 import type { Command } from '../dispatcher.ts';
+import { readGitBase } from '../git-base.ts';
 import { inviteLinkOf, roomLinkOf } from '../invite-link.ts';
 import { scanFolder } from '../local-files.ts';
 import type { Output } from '../output.ts';
@@ -30,13 +33,16 @@ reported.
   --admin-token T     the server's admin token, if creating rooms needs one
   --join INVITE_URL   share into an existing room (an editor or owner invite link)
   --name NAME         your display name (default: git user.name)
-  --room-name NAME    the new room's name (default: the folder's name)`,
+  --room-name NAME    the new room's name (default: the folder's name)
+  --base REF          set the room's base version from git (git show REF:path for each file), so
+                      reviewers see the change from REF as a diff; given again, it replaces the base`,
   options: {
     server: { type: 'string' },
     'admin-token': { type: 'string' },
     join: { type: 'string' },
     name: { type: 'string' },
     'room-name': { type: 'string' },
+    base: { type: 'string' },
   },
   async run(args, out) {
     const dir = resolve(args.positionals[0] ?? '.');
@@ -48,6 +54,14 @@ reported.
       : await firstShare(dir, store, args.values, out);
     const client = clientFor(state.server, state.roomId, state.token);
     await client.roomInfo(); // the token still works, the server is there
+    const baseRef = typeof args.values.base === 'string' ? args.values.base : undefined;
+    if (baseRef) {
+      // Read before anything is sent: a ref git does not know ends the command here, with git's words.
+      const files = readGitBase(dir, baseRef, await importLimitsOf(client));
+      const body = Readable.toWeb(packTarGz(files)) as unknown as ReadableStream<Uint8Array>;
+      const base = await client.setBase(body, { format: 'tar.gz', ref: baseRef });
+      out.print(`Base version: ${baseRef} (${base.files} files)`);
+    }
     out.print(`Sharing ${dir}`);
     out.print(`Room: ${state.roomName} ${roomLinkOf(state.server, state.roomId)}`);
     for (const role of ['editor', 'viewer'] as Role[]) {
