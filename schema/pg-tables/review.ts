@@ -9,6 +9,7 @@ export const threads = pgTable(
     roomId: text('room_id').notNull(),
     id: text('id').notNull(),
     file: text('file').notNull(),
+    side: text('side').$type<'head' | 'base'>().notNull().default('head'),
     start: text('start').notNull(),
     end: text('end').notNull(),
     quote: text('quote').notNull(),
@@ -37,4 +38,26 @@ export const verdicts = pgTable(
     at: int8('at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.roomId, t.userId] })],
+);
+
+// A room's base version (CR-12): the twin of schema/tables/review.ts's room_bases and base_files.
+export const roomBases = pgTable('room_bases', {
+  roomId: text('room_id').primaryKey(),
+  id: text('id').notNull(),
+  ref: text('ref'),
+  setBy: text('set_by').notNull(),
+  setByName: text('set_by_name').notNull(),
+  setAt: int8('set_at').notNull(),
+  files: integer('files').notNull(),
+  bytes: integer('bytes').notNull(),
+});
+
+export const baseFiles = pgTable(
+  'base_files',
+  {
+    roomId: text('room_id').notNull(),
+    path: text('path').notNull(),
+    text: text('text').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.roomId, t.path] })],
 );

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { AgentStore } from '../agent/agent-store.ts';
 import type { RoomPurger, RoomStore } from '../auth/room-store.ts';
 import type { ImportStore } from '../project/import-store.ts';
+import type { BaseStore } from '../review/base-store.ts';
 import type { ThreadStore } from '../review/thread-store.ts';
 import type { VerdictStore } from '../review/verdict-store.ts';
 import type { DocStore } from '../rooms/doc-store.ts';
@@ -23,6 +24,7 @@ export interface Stores {
   importStore: ImportStore;
   threadStore: ThreadStore;
   verdictStore: VerdictStore;
+  baseStore: BaseStore;
   checkpointStore: CheckpointStore;
   /** asks the database for an answer (a statement on PostgreSQL); false when it cannot be reached */
   ping(): Promise<boolean>;
@@ -86,6 +88,7 @@ function pick(s: Omit<Stores, 'kind' | 'ping' | 'isOpen' | 'close'>) {
     importStore: s.importStore,
     threadStore: s.threadStore,
     verdictStore: s.verdictStore,
+    baseStore: s.baseStore,
     checkpointStore: s.checkpointStore,
   };
 }

@@ -6,7 +6,7 @@ import { clientBindings } from '../../schema/pg-tables/client-bindings.ts';
 import { docSnapshots, docUpdates, roomFences } from '../../schema/pg-tables/docs.ts';
 import { historyEntries, historyFiles, historyTexts } from '../../schema/pg-tables/history.ts';
 import { imports } from '../../schema/pg-tables/imports.ts';
-import { threads, verdicts } from '../../schema/pg-tables/review.ts';
+import { baseFiles, roomBases, threads, verdicts } from '../../schema/pg-tables/review.ts';
 import { invites, members, rooms } from '../../schema/pg-tables/rooms.ts';
 import type { RoomPurger } from '../auth/room-store.ts';
 import type { PgDatabase } from './pg-database.ts';
@@ -39,6 +39,8 @@ export class PgRoomPurger implements RoomPurger {
       await tx.delete(runEvents).where(eq(runEvents.roomId, roomId));
       await tx.delete(threads).where(eq(threads.roomId, roomId));
       await tx.delete(verdicts).where(eq(verdicts.roomId, roomId));
+      await tx.delete(baseFiles).where(eq(baseFiles.roomId, roomId));
+      await tx.delete(roomBases).where(eq(roomBases.roomId, roomId));
       await tx.delete(historyFiles).where(eq(historyFiles.roomId, roomId));
       await tx.delete(historyEntries).where(eq(historyEntries.roomId, roomId));
       await tx.delete(historyTexts).where(eq(historyTexts.roomId, roomId));

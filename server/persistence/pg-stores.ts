@@ -1,4 +1,5 @@
 import { PgAgentStore } from './pg-agent-store.ts';
+import { PgBaseStore } from './pg-base-store.ts';
 import { PgCheckpointStore } from './pg-checkpoint-store.ts';
 import { openPgDatabase, type PgDatabase, type PgOptions } from './pg-database.ts';
 import { type FenceOf, PgDocStore } from './pg-doc-store.ts';
@@ -19,6 +20,7 @@ export interface PgStores {
   importStore: PgImportStore;
   threadStore: PgThreadStore;
   verdictStore: PgVerdictStore;
+  baseStore: PgBaseStore;
   checkpointStore: PgCheckpointStore;
   close(): Promise<void>;
 }
@@ -39,6 +41,7 @@ export async function createPgStores(
     importStore: new PgImportStore(database),
     threadStore: new PgThreadStore(database),
     verdictStore: new PgVerdictStore(database),
+    baseStore: new PgBaseStore(database),
     checkpointStore: new PgCheckpointStore(database),
     close: () => database.close(),
   };
