@@ -14,6 +14,7 @@ import { type BenchResults, updateResultsMarkdown, writeResults } from './report
 import { terminalTable } from './report/results-table.ts';
 import { agentScenario } from './scenarios/agent-scenario.ts';
 import { attacksScenario } from './scenarios/attacks-scenario.ts';
+import { browserScenario } from './scenarios/browser-scenario.ts';
 import { coldLoadScenario } from './scenarios/cold-load-scenario.ts';
 import { durabilityScenario } from './scenarios/durability-scenario.ts';
 import { fanOutScenario } from './scenarios/fan-out-scenario.ts';
@@ -26,7 +27,7 @@ import { throughputScenario } from './scenarios/throughput-scenario.ts';
 const usage = `npm run bench [-- options]
 
   --quick                 ~1 minute smoke run (fewer sizes, shorter windows); results go to a temp file
-  --only=a,b              scenarios: ${'fan-out, lecture, throughput, memory, cold-load, durability, agent, project-io, attacks'}
+  --only=a,b              scenarios: ${'fan-out, lecture, throughput, memory, cold-load, durability, agent, browser, project-io, attacks'}
   --contenders=a,b        ${contenderNames.join(', ')}
   --profile=NAME[:SCEN]   run contender NAME (in scenario SCEN, or all) under node --cpu-prof
   --threads=N             driver worker threads (default: cores)
@@ -42,6 +43,7 @@ const allScenarios: Scenario[] = [
   coldLoadScenario,
   durabilityScenario,
   agentScenario,
+  browserScenario,
   projectIoScenario,
   attacksScenario,
 ];

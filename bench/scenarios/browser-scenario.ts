@@ -1,0 +1,329 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { WebSocket } from 'ws';
+import { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
+import {
+  CODE_FILES_KEY,
+  type CreateRoomResponse,
+  type CreateRunResponse,
+  type JoinResponse,
+} from '../../schema/protocol.ts';
+import { startFakeModelServer } from '../../test/helpers/fake-model-server.ts';
+import { sparkroomContender } from '../contenders/sparkroom-contender.ts';
+import { ORDINAL_PATTERN } from '../driver/suggestion-watch.ts';
+import { delay } from '../lib/clock.ts';
+import { LatencyHistogram, type LatencySummary } from '../lib/latency-histogram.ts';
+import { EDIT_FILE, EDIT_FILE_TEXT } from '../lib/seed-content.ts';
+import type { Figure } from '../report/figure.ts';
+import { scriptedReply } from './agent-reply.ts';
+import { type Scenario, withContender } from './scenario.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const viteConfig = fileURLToPath(new URL('../../client/web/vite.config.ts', import.meta.url));
+/** ms between a person's keystrokes: a quick typist (about 12 characters a second) */
+const KEY_DELAY_MS = 80;
+
+interface PageProbe {
+  /** longest main-thread task seen by the PerformanceObserver while the phase ran, ms */
+  longestTaskMs: number;
+  longTasks: number;
+}
+
+interface BrowserResult {
+  keystroke: LatencySummary;
+  keystrokeTasks: PageProbe;
+  tokenToVisible: LatencySummary | null;
+  tokensSent: number;
+  streamTasks: PageProbe | null;
+}
+
+/**
+ * What people see in Chromium (issue 17): the time from a keystroke in one page to its text in another
+ * page's editor, and the time from the fake model's schedule for a token of a 5,000 tokens/s Spark stream
+ * to that text in a watcher's page, with the longest main-thread task during each (PerformanceObserver
+ * 'longtask'). Times are absolute (`performance.timeOrigin + performance.now()`), one clock across the
+ * pages and the bench process on one machine.
+ */
+export const browserScenario: Scenario = {
+  id: 'browser',
+  title: 'in Chromium: keystroke to another page, Spark at 5,000 tokens/s to a watcher page, long tasks',
+  async run(ctx) {
+    if (!ctx.contenders.some((c) => c.name === 'sparkroom')) return { figures: [], details: 'skipped' };
+    if (!existsSync(CHROMIUM)) {
+      ctx.log(`no Chromium at ${CHROMIUM}: browser scenario skipped`);
+      return { figures: [], details: 'no chromium' };
+    }
+    ctx.log('building the web client');
+    await build({ configFile: viteConfig, logLevel: 'warn' });
+    const keystrokes = ctx.quick ? 40 : 150;
+    const streamSeconds = ctx.quick ? 2 : 5;
+    const fake = await startFakeModelServer({ host: '127.0.0.1' });
+    const env = {
+      SPARK_API: 'responses',
+      SPARK_BASE_URL: fake.url,
+      SPARK_API_KEY: 'bench',
+      SPARK_MAX_OUTPUT_TOKENS: '60000',
+    };
+    let browser: Browser | null = null;
+    try {
+      const result = await withContender(ctx, 'browser', sparkroomContender, { env }, async (running) => {
+        const base = `http://127.0.0.1:${running.process.port}`;
+        const post = async <T>(path: string, json: unknown, token?: string): Promise<T> => {
+          const res = await fetch(base + path, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              ...(token ? { authorization: `Bearer ${token}` } : {}),
+            },
+            body: JSON.stringify(json),
+          });
+          if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+          return (await res.json()) as T;
+        };
+        const room = await post<CreateRoomResponse>('/api/rooms', { name: 'bench browser' });
+        const owner = await post<JoinResponse>(`/api/rooms/${room.roomId}/join`, {
+          invite: room.invites.owner,
+          name: 'bench',
+        });
+        await seed(running.process.port, room.roomId, owner.token);
+
+        browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+        const typist = await openRoom(browser, base, room, 'typist');
+        const watcher = await openRoom(browser, base, room, 'watcher');
+
+        // --- keystroke in one page to text in the other -----------------------------------------------
+        await watchMarkers(watcher, /k(\d+)z/g);
+        await startLongTasks(typist);
+        await startLongTasks(watcher);
+        await typist.click('.cm-content');
+        await typist.keyboard.press('Control+Home');
+        await typist.evaluate(() => {
+          const w = window as unknown as { keyTimes: number[] };
+          w.keyTimes = [];
+          // The keystroke is the 'z' closing each marker: its event time is when the person pressed it.
+          document.addEventListener(
+            'keydown',
+            (e) => {
+              if (e.key === 'z') w.keyTimes.push(performance.timeOrigin + e.timeStamp);
+            },
+            { capture: true },
+          );
+        });
+        for (let i = 0; i < keystrokes; i++) {
+          await typist.keyboard.type(`k${i}z `, { delay: KEY_DELAY_MS });
+        }
+        await watcher.waitForFunction(
+          (n) => (window as unknown as { seen: Map<number, number> }).seen.has(n),
+          keystrokes - 1,
+          { timeout: 30_000 },
+        );
+        const keyTimes = await typist.evaluate(() => (window as unknown as { keyTimes: number[] }).keyTimes);
+        const seenKeys = await seenMap(watcher);
+        const keystroke = new LatencyHistogram();
+        keyTimes.forEach((t, i) => {
+          const seen = seenKeys.get(i);
+          if (seen !== undefined) keystroke.recordMs(seen - t);
+        });
+        const keystrokeTasks = mergeProbes(await longTasks(typist), await longTasks(watcher));
+        ctx.log(
+          `browser keystroke to other page: p50 ${keystroke.summary().p50.toFixed(1)} p99 ` +
+            `${keystroke.summary().p99.toFixed(1)} ms, longest task ${keystrokeTasks.longestTaskMs.toFixed(0)} ms`,
+        );
+
+        // --- Spark at 5,000 tokens/s to the watcher's page ------------------------------------------------
+        const reply = scriptedReply(1, 5000, streamSeconds);
+        fake.enqueue({ text: reply.text, tokensPerSecond: 5000 });
+        await watchMarkers(watcher, ORDINAL_PATTERN);
+        await startLongTasks(watcher);
+        const index = fake.requests.length;
+        const { runId } = await post<CreateRunResponse>(
+          `/api/rooms/${room.roomId}/runs`,
+          { prompt: 'rewrite the first function', file: EDIT_FILE },
+          owner.token,
+        );
+        const rec = await fake.waitForRequest(index);
+        await fake.waitForEnd(index);
+        const last = reply.tokenOf.size;
+        let tokenToVisible: LatencySummary | null = null;
+        try {
+          await watcher.waitForFunction(
+            (n) => (window as unknown as { seen: Map<number, number> }).seen.has(n),
+            last,
+            { timeout: 30_000 },
+          );
+        } catch {
+          ctx.log('browser: the watcher page never showed the last line of the stream');
+        }
+        const seenTokens = await seenMap(watcher);
+        const due0 = performance.timeOrigin + (rec.firstTokenDueAt ?? 0);
+        const visible = new LatencyHistogram();
+        for (const [ordinal, seenAt] of seenTokens) {
+          const token = reply.tokenOf.get(ordinal);
+          if (token !== undefined) visible.recordMs(seenAt - (due0 + (token * 1000) / 5000));
+        }
+        if (seenTokens.size > 0) tokenToVisible = visible.summary();
+        const streamTasks = await longTasks(watcher);
+        await post(`/api/rooms/${room.roomId}/runs/${runId}/reject`, {}, owner.token).catch(() => undefined);
+        ctx.log(
+          `browser 5k tok/s: ${seenTokens.size}/${last} lines seen, token-to-visible p50 ` +
+            `${tokenToVisible?.p50.toFixed(1)} p99 ${tokenToVisible?.p99.toFixed(1)} ms, longest task ` +
+            `${streamTasks.longestTaskMs.toFixed(0)} ms`,
+        );
+        return {
+          keystroke: keystroke.summary(),
+          keystrokeTasks,
+          tokenToVisible,
+          tokensSent: rec.tokensSent,
+          streamTasks,
+        } satisfies BrowserResult;
+      });
+      const only = (label: string, value: number | null | undefined): Figure => ({
+        scenario: 'browser',
+        label,
+        unit: 'ms',
+        better: 'lower',
+        values: { sparkroom: value ?? null },
+      });
+      return {
+        figures: [
+          only('browser: keystroke to other page p50', result.keystroke.p50),
+          only('browser: keystroke to other page p99', result.keystroke.p99),
+          only('browser: longest task while typing', result.keystrokeTasks.longestTaskMs),
+          only('browser: Spark 5k tok/s token-to-visible p99', result.tokenToVisible?.p99),
+          only('browser: longest task during the stream', result.streamTasks?.longestTaskMs),
+        ],
+        details: { keystrokes, keyDelayMs: KEY_DELAY_MS, streamSeconds, ...result },
+      };
+    } finally {
+      await (browser as Browser | null)?.close();
+      await fake.close();
+    }
+  },
+};
+
+/** Writes EDIT_FILE into the room through a stock client, as a person would have. */
+async function seed(port: number, roomId: string, token: string): Promise<void> {
+  const doc = new Y.Doc();
+  const provider = new WebsocketProvider(`ws://127.0.0.1:${port}/sync`, roomId, doc, {
+    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    params: { token },
+    disableBc: true,
+  });
+  try {
+    await new Promise<void>((resolve) => provider.once('sync', () => resolve()));
+    const text = new Y.Text();
+    doc.getMap<Y.Text>(CODE_FILES_KEY).set(EDIT_FILE, text);
+    text.insert(0, EDIT_FILE_TEXT);
+    // The server acknowledges nothing per update; a second client's view is the fence.
+    const check = new Y.Doc();
+    const reader = new WebsocketProvider(`ws://127.0.0.1:${port}/sync`, roomId, check, {
+      WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+      params: { token },
+      disableBc: true,
+    });
+    try {
+      for (let i = 0; i < 200; i++) {
+        if (check.getMap<Y.Text>(CODE_FILES_KEY).get(EDIT_FILE)?.toString() === EDIT_FILE_TEXT) return;
+        await delay(50);
+      }
+      throw new Error('the seeded file never reached a second client');
+    } finally {
+      reader.destroy();
+    }
+  } finally {
+    provider.destroy();
+  }
+}
+
+/** A person joins with the editor invite, by the join page, and opens EDIT_FILE. */
+async function openRoom(
+  browser: Browser,
+  base: string,
+  room: CreateRoomResponse,
+  name: string,
+): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${base}/join/${room.roomId}#invite=${room.invites.editor}`);
+  await page.fill('#display-name', name);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('.cm-content');
+  await page.evaluate((file) => {
+    location.hash = `file=${encodeURIComponent(file)}`;
+  }, EDIT_FILE);
+  const firstLine = EDIT_FILE_TEXT.split('\n')[0]!;
+  await page.waitForFunction(
+    (line) => (document.querySelector('.cm-content')?.textContent ?? '').includes(line),
+    firstLine,
+    { timeout: 30_000 },
+  );
+  return page;
+}
+
+/**
+ * Notes, in the page, when each marker matching `pattern` (group 1: its number) first appears anywhere in
+ * the document: the editor's text and Spark's suggestion widgets alike. The scan runs in a MutationObserver
+ * callback, i.e. before the frame that paints the change.
+ */
+async function watchMarkers(page: Page, pattern: RegExp): Promise<void> {
+  await page.evaluate(
+    ({ source, flags }) => {
+      const w = window as unknown as { seen: Map<number, number>; markerObserver?: MutationObserver };
+      w.markerObserver?.disconnect();
+      w.seen = new Map();
+      const re = new RegExp(source, flags);
+      const scan = (text: string, at: number) => {
+        for (const m of text.matchAll(re)) {
+          const n = Number(m[1]);
+          if (!w.seen.has(n)) w.seen.set(n, at);
+        }
+      };
+      w.markerObserver = new MutationObserver((records) => {
+        const at = performance.timeOrigin + performance.now();
+        for (const r of records) {
+          if (r.type === 'characterData') scan(r.target.textContent ?? '', at);
+          for (const node of r.addedNodes) scan(node.textContent ?? '', at);
+        }
+      });
+      w.markerObserver.observe(document.body, { subtree: true, childList: true, characterData: true });
+    },
+    { source: pattern.source, flags: pattern.flags },
+  );
+}
+
+async function seenMap(page: Page): Promise<Map<number, number>> {
+  const entries = await page.evaluate(() => [...(window as unknown as { seen: Map<number, number> }).seen]);
+  return new Map(entries);
+}
+
+async function startLongTasks(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { tasks: number[]; taskObserver?: PerformanceObserver };
+    w.taskObserver?.disconnect();
+    w.tasks = [];
+    w.taskObserver = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) w.tasks.push(e.duration);
+    });
+    w.taskObserver.observe({ type: 'longtask' });
+  });
+}
+
+async function longTasks(page: Page): Promise<PageProbe> {
+  const tasks = await page.evaluate(() => (window as unknown as { tasks: number[] }).tasks);
+  return { longestTaskMs: Math.max(0, ...tasks), longTasks: tasks.length };
+}
+
+function mergeProbes(a: PageProbe, b: PageProbe): PageProbe {
+  return { longestTaskMs: Math.max(a.longestTaskMs, b.longestTaskMs), longTasks: a.longTasks + b.longTasks };
+}
