@@ -254,6 +254,9 @@ async function openRoom(
   name: string,
 ): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  // tsx compiles this file keeping function names (`__name(fn, "fn")`), and page.evaluate sends the
+  // compiled text: the page needs the helper too.
+  await context.addInitScript('globalThis.__name = (fn) => fn;');
   const page = await context.newPage();
   await page.goto(`${base}/join/${room.roomId}#invite=${room.invites.editor}`);
   await page.fill('#display-name', name);
