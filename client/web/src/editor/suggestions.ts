@@ -29,10 +29,6 @@ export interface SuggestionsConfig {
   canDecide: boolean;
   onAccept(id: string): void;
   onReject(id: string): void;
-  onAcceptFile(): void;
-  onRejectFile(): void;
-  onAcceptRun(runId: string): void;
-  onRejectRun(runId: string): void;
 }
 
 const suggestionsConfig = Facet.define<SuggestionsConfig, SuggestionsConfig | null>({
@@ -102,14 +98,9 @@ class ProposalWidget extends WidgetType {
         const label = partialStates.includes(s.state) ? 'Accept partial…' : 'Accept';
         actions.append(button(label, keyLabel(reviewKeys.accept), 'accept', () => conf.onAccept(s.id)));
       }
-      actions.append(
-        button('Reject', keyLabel(reviewKeys.reject), 'reject', () => conf.onReject(s.id)),
-        el('span', 'cm-spark-sep'),
-        button('Accept file', null, 'accept-file', () => conf.onAcceptFile()),
-        button('Reject file', null, 'reject-file', () => conf.onRejectFile()),
-        button('Accept run', null, 'accept-run', () => conf.onAcceptRun(s.runId)),
-        button('Reject run', null, 'reject-run', () => conf.onRejectRun(s.runId)),
-      );
+      // A hunk card decides this hunk only: file and run actions live in the run card and the pending
+      // changes view (WEB-42), where what they cover is in sight.
+      actions.append(button('Reject', keyLabel(reviewKeys.reject), 'reject', () => conf.onReject(s.id)));
       head.append(actions);
     }
     const body = el('pre', 'cm-spark-text');
@@ -310,12 +301,6 @@ const suggestionsTheme = EditorView.baseTheme({
   '.cm-spark-badge-stale': { backgroundColor: '#fee2e2', color: '#991b1b' },
   '.cm-spark-badge-interrupted': { backgroundColor: '#e2e8f0', color: '#334155' },
   '.cm-spark-actions': { marginLeft: 'auto', display: 'flex', gap: '4px', alignItems: 'center' },
-  '.cm-spark-sep': {
-    width: '1px',
-    height: '14px',
-    backgroundColor: 'rgba(120, 53, 15, 0.25)',
-    margin: '0 4px',
-  },
   '.cm-spark-btn': {
     font: '500 11px/18px system-ui, sans-serif',
     border: '1px solid rgba(120, 53, 15, 0.25)',

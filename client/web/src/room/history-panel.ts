@@ -6,7 +6,8 @@ import type {
   RestoreResponse,
 } from '../../../../schema/protocol.ts';
 import type { RestoreCheckpointRequest } from '../../../../schema/rest.ts';
-import { type DiffRow, textDiff, type WordPart } from '../review/text-diff.ts';
+import { diffRowElement } from '../review/diff-rows.ts';
+import { type DiffRow, textDiff } from '../review/text-diff.ts';
 import { describeError } from '../ui/describe-error.ts';
 import { h, mount } from '../ui/dom.ts';
 import { toast } from '../ui/toast.ts';
@@ -363,35 +364,7 @@ export class HistoryPanel {
     return h(
       'table',
       { class: 'history-diff diff-table', 'aria-label': `Changes to ${file}` },
-      h('tbody', null, ...d.rows.map((r) => diffRow(r))),
+      h('tbody', null, ...d.rows.map((r) => diffRowElement(r))),
     );
   }
-}
-
-function words(parts: WordPart[] | undefined, text: string): (Node | string)[] {
-  if (!parts) return [text];
-  return parts.map((p) => (p.changed ? h('mark', { class: 'diff-word' }, p.text) : p.text));
-}
-
-function diffRow(r: DiffRow): HTMLElement {
-  if (r.kind === 'skip') {
-    return h(
-      'tr',
-      { class: 'diff-skip' },
-      h('td', { colSpan: 3 }, `⋯ ${r.count} unchanged ${r.count === 1 ? 'line' : 'lines'}`),
-    );
-  }
-  const sign = r.kind === 'add' ? '+' : r.kind === 'del' ? '−' : ' ';
-  return h(
-    'tr',
-    { class: `diff-${r.kind}` },
-    h('td', { class: 'diff-num' }, r.oldLine === null ? '' : String(r.oldLine)),
-    h('td', { class: 'diff-num' }, r.newLine === null ? '' : String(r.newLine)),
-    h(
-      'td',
-      { class: 'diff-text' },
-      h('span', { class: 'diff-sign', 'aria-hidden': 'true' }, sign),
-      ...words(r.words, r.text),
-    ),
-  );
 }

@@ -26,6 +26,7 @@ import { FollowController } from './follow-controller.ts';
 import { HistoryPanel } from './history-panel.ts';
 import { hunkEntries, LineIndex } from './hunk-index.ts';
 import { NewFilePreviewPanel } from './new-file-preview-panel.ts';
+import { PendingView } from './pending-view.ts';
 import { type PersonRef, renderPeople } from './people-panel.ts';
 import { ProjectPanel } from './project-panel.ts';
 import { roomKeys } from './room-keys.ts';
@@ -138,6 +139,16 @@ export function mountRoom(
       },
     );
   };
+  /** Accepts a file's complete proposals in order (never a partial hunk, REVIEW-2). */
+  const acceptFile = (file: string) => {
+    const at = performance.now();
+    const ids = fileSuggestions(file).map((s) => s.id);
+    decide(sequential(ids.map((id) => () => client.accept(id))).then(() => noteAccepts(ids, at)));
+  };
+  const rejectFile = (file: string) => {
+    const pending = session.suggestions.filter((s) => s.file === file && rejectableStates.includes(s.state));
+    decide(sequential(pending.map((s) => () => client.reject(s.id))));
+  };
   const acceptRun = (runId: string) => {
     const at = performance.now();
     decide(client.acceptRun(runId).then((r) => noteAccepts(r.decided, at)));
@@ -182,22 +193,6 @@ export function mountRoom(
       },
       onAccept: acceptOne,
       onReject: (id) => decide(client.reject(id)),
-      onAcceptFile: () => {
-        const file = editor.file;
-        const at = performance.now();
-        if (!file) return;
-        const ids = fileSuggestions(file).map((s) => s.id);
-        decide(sequential(ids.map((id) => () => client.accept(id))).then(() => noteAccepts(ids, at)));
-      },
-      onRejectFile: () => {
-        const file = editor.file;
-        const pending = session.suggestions.filter(
-          (s) => s.file === file && rejectableStates.includes(s.state),
-        );
-        decide(sequential(pending.map((s) => () => client.reject(s.id))));
-      },
-      onAcceptRun: acceptRun,
-      onRejectRun: (runId) => decide(client.rejectRun(runId)),
     },
     // REVIEW-3/REVIEW-5: Ctrl+Z right after this person's accept reverts that accept.
     undoAccept: (_file, id) => revertOne(id),
@@ -456,6 +451,52 @@ export function mountRoom(
     editor.jumpTo(range.from);
   };
 
+  // --- pending changes (WEB-42) -------------------------------------------------------------------------
+  const pending = new PendingView(layout.editorPane, {
+    hunks: () =>
+      openHunks().map((x) => {
+        const s = session.suggestions.find((y) => y.id === x.id);
+        const run = session.runs.find((r) => r.id === x.runId);
+        return {
+          id: x.id,
+          file: x.file,
+          line: x.line,
+          state: x.state,
+          runId: x.runId,
+          prompt: run?.prompt ?? '',
+          askedBy: x.askedBy,
+          baseText: s?.baseText ?? '',
+          proposed: s?.proposed ?? '',
+        };
+      }),
+    canDecide: () => can.accept,
+    accept: acceptOne,
+    reject: (id) => decide(client.reject(id)),
+    acceptFile,
+    rejectFile,
+    jump: (id) => {
+      pending.close();
+      jumpToHunk(id);
+    },
+    closed: () => {
+      renderPendingButton();
+      editor.view.focus();
+    },
+  });
+  const renderPendingButton = () => {
+    const n = openHunks().length;
+    layout.pendingButton.textContent = n > 0 ? `Pending (${n})` : 'Pending';
+    layout.pendingButton.setAttribute('aria-pressed', String(pending.isOpen));
+  };
+  layout.pendingButton.addEventListener('click', () => {
+    pending.toggle();
+    renderPendingButton();
+  });
+  const renderPending = () => {
+    pending.render();
+    renderPendingButton();
+  };
+
   // --- Spark ------------------------------------------------------------------------------------------
   const spark = new SparkPanel(layout.sparkHost, {
     ask: async (prompt) => {
@@ -538,11 +579,13 @@ export function mountRoom(
   cleanups.push(
     session.on('files', () => {
       onFilesChanged();
+      renderPending();
       // Presence is relayed at once but edits only after they are stored, so a person's new file can
       // be announced before it exists here: look again when it arrives.
       follow.presenceChanged();
     }),
     session.on('review', () => {
+      renderPending();
       feedSuggestions();
       renderTree();
       renderSparkPanel();
@@ -558,6 +601,7 @@ export function mountRoom(
     }),
     session.on('info', () => {
       // The policy may have changed (WEB-11): buttons in the panel and in the widgets follow at once.
+      renderPending();
       renderPeoplePanel();
       renderSparkPanel();
       feedSuggestions();
@@ -580,6 +624,7 @@ export function mountRoom(
   refreshFileBar();
   renderPeoplePanel();
   renderSparkPanel();
+  renderPendingButton();
 
   return () => {
     for (const c of cleanups.reverse()) c();

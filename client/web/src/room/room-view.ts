@@ -14,6 +14,9 @@ export interface RoomLayout {
   roleNotice: HTMLElement;
   blameButton: HTMLButtonElement;
   historyButton: HTMLButtonElement;
+  pendingButton: HTMLButtonElement;
+  /** the editor pane, which the pending changes view covers while open */
+  editorPane: HTMLElement;
   shareButton: HTMLButtonElement;
   filesHost: HTMLElement;
   projectHost: HTMLElement;
@@ -47,6 +50,15 @@ export function roomLayout(roomName: string, me: { sub: string; name: string; ro
     { class: 'btn ghost small', title: 'Every change, who made it, and restoring a checkpoint' },
     'History',
   );
+  const pendingButton = h(
+    'button',
+    {
+      class: 'btn ghost small toggle pending-button',
+      'aria-pressed': 'false',
+      title: 'Every open hunk in every file, in one list',
+    },
+    'Pending',
+  );
   const shareButton = h('button', { class: 'btn small primary', hidden: true }, 'Share');
   const shortcutsButton = h(
     'button',
@@ -73,6 +85,17 @@ export function roomLayout(roomName: string, me: { sub: string; name: string; ro
   const emptyState = h('div', { class: 'empty-state', hidden: true });
   const previewHost = h('div', { class: 'preview-host', hidden: true });
   const sparkHost = h('aside', { class: 'spark-panel' });
+  const editorPane = h(
+    'main',
+    { class: 'editor-pane' },
+    fileBar,
+    followBanner,
+    readOnlyNotice,
+    editorHost,
+    emptyState,
+    previewHost,
+    editorHint,
+  );
   const root = h(
     'div',
     { class: 'room' },
@@ -83,6 +106,7 @@ export function roomLayout(roomName: string, me: { sub: string; name: string; ro
       h('span', { class: 'room-name', title: roomName }, roomName),
       statusPill,
       h('span', { class: 'spacer' }),
+      pendingButton,
       blameButton,
       historyButton,
       shortcutsButton,
@@ -101,17 +125,7 @@ export function roomLayout(roomName: string, me: { sub: string; name: string; ro
       'div',
       { class: 'workspace' },
       h('nav', { class: 'sidebar' }, projectHost, filesHost, peopleHost),
-      h(
-        'main',
-        { class: 'editor-pane' },
-        fileBar,
-        followBanner,
-        readOnlyNotice,
-        editorHost,
-        emptyState,
-        previewHost,
-        editorHint,
-      ),
+      editorPane,
       sparkHost,
     ),
   );
@@ -122,6 +136,8 @@ export function roomLayout(roomName: string, me: { sub: string; name: string; ro
     roleNotice,
     blameButton,
     historyButton,
+    pendingButton,
+    editorPane,
     shareButton,
     filesHost,
     projectHost,

@@ -53,10 +53,6 @@ function config(overrides: Partial<SuggestionsConfig> = {}): SuggestionsConfig {
     canDecide: true,
     onAccept: vi.fn(),
     onReject: vi.fn(),
-    onAcceptFile: vi.fn(),
-    onRejectFile: vi.fn(),
-    onAcceptRun: vi.fn(),
-    onRejectRun: vi.fn(),
     ...overrides,
   };
 }

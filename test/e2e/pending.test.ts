@@ -1,0 +1,161 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { screenshot } from '../helpers/browser.ts';
+import { type FakeModelServer, startFakeModelServer } from '../helpers/fake-model-server.ts';
+import { editorText } from './editor-text.ts';
+import { type BrowserApp, startBrowserApp } from './web-server.ts';
+
+// WEB-42 in Chromium: one list of every open hunk in every file, driven by the keyboard, after Zed's review
+// multibuffer; hunk cards in the editor keep only Accept and Reject.
+
+const MATH = `export function add(a: number, b: number): number {
+  return a - b;
+}
+
+export function mul(a: number, b: number): number {
+  return a * b;
+}
+`;
+const UTIL = `export const name = 'util';
+export const version = 1;
+`;
+const PATCH = `Three fixes.
+*** Begin Patch
+*** Update File: src/math.ts
+@@
+ export function add(a: number, b: number): number {
+-  return a - b;
++  return a + b;
+ }
+@@
+ export function mul(a: number, b: number): number {
+-  return a * b;
++  return b * a;
+ }
+*** Update File: src/util.ts
+@@
+-export const name = 'util';
++export const name = 'utilities';
+ export const version = 1;
+*** End Patch
+`;
+
+let fake: FakeModelServer;
+let app: BrowserApp;
+
+beforeAll(async () => {
+  fake = await startFakeModelServer();
+  app = await startBrowserApp({
+    SPARK_API: 'responses',
+    SPARK_BASE_URL: fake.url,
+    SPARK_API_KEY: 'test-key',
+    SPARK_MODEL: 'gpt-5.3-codex-spark',
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await app?.close();
+  await fake?.close();
+});
+
+async function newFile(page: Page, path: string, text: string): Promise<void> {
+  await page.click('button[aria-label="New file"]');
+  await page.fill('.tree-input', path);
+  await page.press('.tree-input', 'Enter');
+  await page.waitForSelector(`.file-path:text("${path}")`);
+  await page.click('.cm-content');
+  await page.keyboard.insertText(text);
+}
+
+const rows = (page: Page) =>
+  page.$$eval('.pending-hunk', (els) =>
+    els.map((el) => ({
+      where: el.querySelector('.pending-where')?.textContent ?? '',
+      state: el.querySelector('.hunk-state')?.textContent ?? '',
+      text: el.textContent ?? '',
+      selected: el.getAttribute('aria-selected') === 'true',
+    })),
+  );
+
+describe('pending changes in the browser (WEB-42)', () => {
+  let ada: Page;
+
+  it('Spark proposes three hunks in two files', async () => {
+    ada = (await app.browser.person({ viewport: { width: 1440, height: 900 } })).page;
+    await ada.goto(`${app.server.url}/`);
+    await ada.fill('#your-name', 'Ada');
+    await ada.fill('#room-name', 'Pending');
+    await ada.click('form.create-card button[type=submit]');
+    await ada.waitForSelector('.created-card');
+    await ada.click('text=Open the room');
+    await ada.waitForSelector('.pill-online');
+    await newFile(ada, 'src/util.ts', UTIL);
+    await newFile(ada, 'src/math.ts', MATH);
+    fake.enqueue({ text: PATCH, tokensPerSecond: 3000 });
+    await ada.fill('.prompt-input', 'Fix the math and rename util');
+    await ada.click('button:text("Ask Spark")');
+    await ada.waitForSelector('article.run[data-status="completed"]', { timeout: 15_000 });
+    await ada.waitForFunction(() => document.querySelector('.pending-button')?.textContent === 'Pending (3)');
+  });
+
+  it('WEB-42: a hunk card in the editor offers Accept and Reject only', async () => {
+    const actions = await ada.$$eval('.cm-spark-proposal', (cards) =>
+      cards.map((c) => [...c.querySelectorAll('button')].map((b) => (b as HTMLElement).dataset.action)),
+    );
+    expect(actions).toEqual([
+      ['accept', 'reject'],
+      ['accept', 'reject'],
+    ]);
+  });
+
+  it('WEB-42: one list of every open hunk with file:line, run, who asked and state, the changed words marked', async () => {
+    await ada.click('.pending-button');
+    await ada.waitForSelector('.pending-view:not([hidden]) .pending-hunk');
+    const list = await rows(ada);
+    expect(list.map((r) => r.where)).toEqual(['src/math.ts:2', 'src/math.ts:6', 'src/util.ts:1']);
+    for (const r of list) {
+      expect(r.state).toBe('proposed');
+      expect(r.text).toContain('“Fix the math and rename util”');
+      expect(r.text).toContain('asked by Ada');
+    }
+    expect(list[0]!.selected).toBe(true);
+    // The list has focus: the keys work without a click.
+    expect(await ada.evaluate(() => document.activeElement?.className)).toBe('pending-list');
+    const marks = await ada.$$eval('.pending-hunk', (els) =>
+      els.map((el) => [...el.querySelectorAll('.diff-add mark.diff-word')].map((m) => m.textContent)),
+    );
+    // Word by word: in "b * a" the two swapped names are the change, the operator is not.
+    expect(marks).toEqual([['+'], ['b', 'a'], ['utilities']]);
+    expect(await ada.locator('.pending-file-head button:text("Accept file (2)")').count()).toBe(1);
+    await screenshot(ada, '44-pending-changes');
+  });
+
+  it('WEB-42: arrow keys move, Alt+N rejects, Alt+Y accepts, Enter opens the hunk in the editor', async () => {
+    await ada.keyboard.press('ArrowDown');
+    expect((await rows(ada)).map((r) => r.selected)).toEqual([false, true, false]);
+    await ada.keyboard.press('Alt+n');
+    await ada.waitForFunction(() => document.querySelectorAll('.pending-hunk').length === 2);
+    expect((await rows(ada)).map((r) => r.where)).toEqual(['src/math.ts:2', 'src/util.ts:1']);
+    await ada.keyboard.press('Home');
+    await ada.keyboard.press('Alt+y');
+    await ada.waitForFunction(() => document.querySelectorAll('.pending-hunk').length === 1);
+    expect(await ada.locator('.pending-button').textContent()).toBe('Pending (1)');
+    // The remaining hunk is in another file: Enter opens it there, the cursor on its line.
+    await ada.keyboard.press('Enter');
+    await ada.waitForSelector('.pending-view', { state: 'hidden' });
+    await ada.waitForSelector('.file-path:text("src/util.ts")');
+    const line = await ada.evaluate(() => {
+      const active = document.querySelector('.cm-activeLine');
+      return active?.textContent ?? null;
+    });
+    expect(line).toBe("export const name = 'util';");
+    await ada.click('.tree-file[data-path="src/math.ts"]');
+    await ada.waitForFunction(() => document.querySelector('.cm-content')?.textContent?.includes('a + b'));
+    expect(await editorText(ada)).toBe(MATH.replace('a - b', 'a + b'));
+    await screenshot(ada, '45-pending-after-keys');
+  });
+
+  it('logged no errors in any page', () => {
+    expect(app.browser.consoleErrors).toEqual([]);
+  });
+});
