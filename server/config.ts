@@ -91,6 +91,8 @@ export interface AgentConfig {
   maxRunTokens: number;
   /** a run's wall time from its first turn, ms; past it the run ends failed (SAFE-57) */
   maxRunMs: number;
+  /** hunks a run may propose, all turns together; past it the rest are refused with a reason (SAFE-51) */
+  maxRunHunks: number;
 }
 
 export interface Config {
@@ -243,6 +245,7 @@ const envSchema = z.object({
   SPARK_MAX_RUN_OUTPUT_BYTES: intFrom(512 * 1024),
   SPARK_MAX_RUN_TOKENS: intFrom(16_384),
   SPARK_MAX_RUN_SECONDS: intFrom(600),
+  SPARK_MAX_RUN_HUNKS: intFrom(200),
   SPARKROOM_STEERS_PER_MINUTE: intFrom(defaultLimits.steersPerMinute),
   SPARKROOM_MAX_STEERS_PER_RUN: intFrom(defaultLimits.maxSteersPerRun),
   SPARKROOM_COMPRESS_ABOVE_BYTES: intFrom(defaultLimits.compressAboveBytes),
@@ -320,6 +323,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxRunOutputBytes: Math.max(1024, e.SPARK_MAX_RUN_OUTPUT_BYTES),
       maxRunTokens: Math.max(1, e.SPARK_MAX_RUN_TOKENS),
       maxRunMs: Math.max(1000, e.SPARK_MAX_RUN_SECONDS * 1000),
+      maxRunHunks: Math.max(1, e.SPARK_MAX_RUN_HUNKS),
     },
   };
 }

@@ -172,6 +172,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       maxOutputBytes: config.agent.maxRunOutputBytes,
       maxTokens: config.agent.maxRunTokens,
       maxRunMs: config.agent.maxRunMs,
+      maxHunks: config.agent.maxRunHunks,
     },
     steersPerMinute: config.limits.steersPerMinute,
     maxSteersPerRun: config.limits.maxSteersPerRun,

@@ -22,8 +22,8 @@ export interface AgentRunDeps {
   maxOutputTokens: number;
   /** a stream silent for this long is given up (AGENT-3) */
   idleTimeoutMs: number;
-  /** the run's caps, whatever the model sends (SAFE-57) */
-  limits: { maxOutputBytes: number; maxTokens: number; maxRunMs: number };
+  /** the run's caps, whatever the model sends (SAFE-57; hunks SAFE-51) */
+  limits: { maxOutputBytes: number; maxTokens: number; maxRunMs: number; maxHunks: number };
 }
 
 export interface RunRequest {
@@ -88,6 +88,8 @@ export class AgentRun {
   private outputBytes = 0;
   private runStartedAt: number | null = null;
   private presenceAt = 0;
+  /** hunks the model started over all turns (SAFE-51: past the cap they are refused unplaced) */
+  private hunksSeen = 0;
 
   constructor(deps: AgentRunDeps, request: RunRequest) {
     this.deps = deps;
@@ -336,6 +338,17 @@ export class AgentRun {
 
   /** Places a hunk (AGENT-4); returns its suggestion id, or null after reporting why it cannot be placed. */
   private anchor(state: TurnState, hunk: HunkStart): string | null {
+    // SAFE-51: placing a hunk costs a pass over its file; a run's hunks are capped so a reply of thousands
+    // of tiny hunks cannot hold the server. The first refused one is reported, the rest only counted.
+    const { maxHunks } = this.deps.limits;
+    if (++this.hunksSeen > maxHunks) {
+      if (this.hunksSeen === maxHunks + 1)
+        this.unanchored(
+          hunk.file,
+          `more than ${maxHunks} edits in one run: this one and any after it are refused`,
+        );
+      return null;
+    }
     const placed = placeHunk(this.deps.room.code.doc, state.snapshots, hunk);
     if (!placed.ok) return this.unanchored(hunk.file, placed.reason);
     const id = this.channel.propose(

@@ -31,7 +31,7 @@ export interface AgentServiceDeps {
   /** a model stream silent for this long fails its run */
   idleTimeoutMs: number;
   /** a run's caps, whatever the model sends (SAFE-57) */
-  runLimits: { maxOutputBytes: number; maxTokens: number; maxRunMs: number };
+  runLimits: { maxOutputBytes: number; maxTokens: number; maxRunMs: number; maxHunks: number };
   /** redirects per person per minute, and per run in all (SAFE-56) */
   steersPerMinute: number;
   maxSteersPerRun: number;

@@ -15,7 +15,7 @@ export type AnchorTier = 'exact' | 'trailing-ws' | 'indent';
 
 export type AnchorResult =
   | { ok: true; from: number; to: number; tier: AnchorTier }
-  | { ok: false; reason: 'not_found' | 'ambiguous'; candidates?: number };
+  | { ok: false; reason: 'not_found' | 'ambiguous' | 'header_not_found'; candidates?: number };
 
 export interface AnchorNeedle {
   /** unchanged text right before oldText; only used to locate it */
@@ -26,36 +26,79 @@ export interface AnchorNeedle {
 export interface AnchorOptions {
   /** 1-based line where the model says oldText starts; picks the nearest of several matches */
   lineHint?: number | null;
+  /**
+   * apply_patch `@@ header` lines (AGENT-14), as Codex's seek_sequence reads them: each is looked for from
+   * `fromLine` on (exact, then ignoring trailing, then surrounding whitespace), the next one after the
+   * previous, and the hunk is then the first match after the last header rather than a unique one.
+   */
+  headers?: readonly string[];
+  /** 1-based line where header search starts (after the previous hunk of the same section) */
+  fromLine?: number;
+  /** a pure addition (AGENT-15): the end of the file, once the headers are found */
+  append?: boolean;
 }
+
+/**
+ * More matches than this of one needle in one tier are ambiguous without counting further: a repeated
+ * pattern would otherwise cost one comparison of the whole needle (or one span) per match (SAFE-51).
+ */
+export const MAX_EXACT_CANDIDATES = 1000;
 
 /**
  * Locates `needle.oldText` in `haystack`. from/to are offsets (UTF-16, as Y.Text counts) of oldText
  * alone, not of its context. An empty needle is a pure insertion with nothing to anchor it: it matches an
  * empty file, or the start of `lineHint` in a non-empty one, and is ambiguous otherwise.
+ *
+ * Pass an AnchorIndex to match many needles against one text: the text is split and its lines normalised
+ * once, and each needle then costs time linear in the text (SAFE-51).
  */
-export function findAnchor(haystack: string, needle: AnchorNeedle, opts: AnchorOptions = {}): AnchorResult {
+export function findAnchor(
+  haystack: string | AnchorIndex,
+  needle: AnchorNeedle,
+  opts: AnchorOptions = {},
+): AnchorResult {
+  const lines = typeof haystack === 'string' ? new AnchorIndex(haystack) : haystack;
+  const text = lines.text;
   const hint = opts.lineHint ?? null;
-  const lines = new LineIndex(haystack);
+  const headers = opts.headers ?? [];
+  // Line index (0-based) where matching may start: after the last header, else anywhere.
+  let after = 0;
+  if (headers.length > 0) {
+    let line = Math.max(0, (opts.fromLine ?? 1) - 1);
+    for (const header of headers) {
+      const at = lines.seekLine(header, line);
+      if (at === -1) return { ok: false, reason: 'header_not_found' };
+      line = at + 1;
+    }
+    after = line;
+  }
   const full = needle.contextBefore + needle.oldText;
+  if (opts.append === true || (full === '' && headers.length > 0)) {
+    return { ok: true, from: text.length, to: text.length, tier: 'exact' };
+  }
   if (full === '') {
-    if (haystack === '') return { ok: true, from: 0, to: 0, tier: 'exact' };
+    if (text === '') return { ok: true, from: 0, to: 0, tier: 'exact' };
     if (hint === null) return { ok: false, reason: 'ambiguous' };
     const at = lines.startOf(Math.max(1, hint));
     return { ok: true, from: at, to: at, tier: 'exact' };
   }
 
+  const first = headers.length > 0;
   const exact: Span[] = [];
-  for (let i = haystack.indexOf(full); i !== -1; i = haystack.indexOf(full, i + 1)) {
+  const afterOffset = lines.startOf(after + 1);
+  for (let i = text.indexOf(full, afterOffset); i !== -1; i = text.indexOf(full, i + 1)) {
     const from = i + needle.contextBefore.length;
     exact.push({ from, to: from + needle.oldText.length });
+    if (first) break;
+    if (exact.length > MAX_EXACT_CANDIDATES)
+      return { ok: false, reason: 'ambiguous', candidates: exact.length };
   }
   if (exact.length > 0) return pick(exact, 'exact', hint, lines);
 
   if (needle.contextBefore !== '' && !needle.contextBefore.endsWith('\n'))
     return { ok: false, reason: 'not_found' };
   for (const tier of ['trailing-ws', 'indent'] as const) {
-    const normalize = tier === 'trailing-ws' ? trimEnd : trimBoth;
-    const spans = matchLines(lines, needle, normalize);
+    const spans = matchLines(lines, needle, tier, after, first);
     if (spans.length > 0) return pick(spans, tier, hint, lines);
   }
   return { ok: false, reason: 'not_found' };
@@ -66,11 +109,18 @@ interface Span {
   to: number;
 }
 
-const trimEnd = (s: string): string => s.replace(/\s+$/, '');
-const trimBoth = (s: string): string => s.trim();
+type LineTier = 'exact-line' | 'trailing-ws' | 'indent';
+
+// String.prototype.trimEnd is linear; `s.replace(/\s+$/, '')` is quadratic on a long run of blanks
+// followed by anything else (120,000 spaces held the event loop 14 s).
+const normalizers: Record<LineTier, (s: string) => string> = {
+  'exact-line': (s) => s,
+  'trailing-ws': (s) => s.trimEnd(),
+  indent: (s) => s.trim(),
+};
 
 /** Picks the single match, or the one nearest the hint when exactly one is nearest. */
-function pick(spans: Span[], tier: AnchorTier, hint: number | null, lines: LineIndex): AnchorResult {
+function pick(spans: Span[], tier: AnchorTier, hint: number | null, lines: AnchorIndex): AnchorResult {
   let best: Span | null = spans.length === 1 ? (spans[0] ?? null) : null;
   if (best === null && hint !== null) {
     let bestDistance = Number.POSITIVE_INFINITY;
@@ -91,28 +141,68 @@ function pick(spans: Span[], tier: AnchorTier, hint: number | null, lines: LineI
   return { ok: true, from: best.from, to: best.to, tier };
 }
 
-/** Every place where the needle's lines equal the haystack's lines after normalising both. */
-function matchLines(lines: LineIndex, needle: AnchorNeedle, normalize: (s: string) => string): Span[] {
-  const wanted = splitLines(needle.contextBefore + needle.oldText).map(normalize);
+/**
+ * Every place (from line `after` on; only the first when `first`) where the needle's lines equal the
+ * haystack's lines after normalising both: the lines are compared as ids from the index, with KMP, so a
+ * needle costs O(lines of the text + lines of the needle) whatever the text repeats.
+ */
+function matchLines(
+  lines: AnchorIndex,
+  needle: AnchorNeedle,
+  tier: LineTier,
+  after: number,
+  first: boolean,
+): Span[] {
+  const { ids, table } = lines.tier(tier);
+  const normalize = normalizers[tier];
+  const wanted: number[] = [];
+  for (const line of splitLines(needle.contextBefore + needle.oldText)) {
+    const id = table.get(normalize(line));
+    if (id === undefined) return [];
+    wanted.push(id);
+  }
   const contextLines = splitLines(needle.contextBefore).length;
-  const have = lines.lines.map(normalize);
   const spans: Span[] = [];
-  for (let i = 0; i + wanted.length <= have.length; i++) {
-    let k = 0;
-    while (k < wanted.length && have[i + k] === wanted[k]) k++;
-    if (k < wanted.length) continue;
+  const limit = first ? 1 : MAX_EXACT_CANDIDATES + 1;
+  for (const i of occurrences(ids, wanted, after, limit)) {
     const from = lines.startOf(i + contextLines + 1);
     if (needle.oldText === '') {
       spans.push({ from, to: from });
-      continue;
+    } else {
+      // oldText ends where its last line ends, with that line's newline when oldText includes one.
+      const last = i + wanted.length - 1;
+      const lastEnd = lines.startOf(last + 1) + (lines.lines[last]?.length ?? 0);
+      const to = needle.oldText.endsWith('\n') ? Math.min(lastEnd + 1, lines.text.length) : lastEnd;
+      spans.push({ from, to });
     }
-    // oldText ends where its last line ends, with that line's newline when oldText includes one.
-    const last = i + wanted.length - 1;
-    const lastEnd = lines.startOf(last + 1) + (lines.lines[last]?.length ?? 0);
-    const to = needle.oldText.endsWith('\n') ? Math.min(lastEnd + 1, lines.length) : lastEnd;
-    spans.push({ from, to });
   }
   return spans;
+}
+
+/**
+ * Start indices of `pattern` in `seq` from `from` on, at most `limit` (Knuth-Morris-Pratt: linear, however
+ * repetitive the text).
+ */
+function occurrences(seq: Int32Array, pattern: number[], from: number, limit: number): number[] {
+  const found: number[] = [];
+  const m = pattern.length;
+  if (m === 0) return found;
+  const fail = new Int32Array(m);
+  for (let i = 1, k = 0; i < m; i++) {
+    while (k > 0 && pattern[i] !== pattern[k]) k = fail[k - 1] ?? 0;
+    if (pattern[i] === pattern[k]) k++;
+    fail[i] = k;
+  }
+  for (let i = from, k = 0; i < seq.length; i++) {
+    while (k > 0 && seq[i] !== pattern[k]) k = fail[k - 1] ?? 0;
+    if (seq[i] === pattern[k]) k++;
+    if (k === m) {
+      found.push(i - m + 1);
+      if (found.length >= limit) break;
+      k = fail[k - 1] ?? 0;
+    }
+  }
+  return found;
 }
 
 /** Lines of a needle; a final newline terminates the last line rather than opening an empty one. */
@@ -123,15 +213,20 @@ function splitLines(text: string): string[] {
   return parts;
 }
 
-/** Line starts of the haystack, for line-based matching and offset -> line number. */
-class LineIndex {
+/**
+ * A text prepared for matching: its lines and line starts, and per tier each line's normalised form as an
+ * id (equal ids = equal normalised lines), built once on first use. The agent builds one per file snapshot,
+ * so a run's hunks cost O(file) each instead of re-splitting and re-normalising the file every time.
+ */
+export class AnchorIndex {
+  readonly text: string;
   readonly lines: string[];
-  readonly length: number;
   private readonly starts: number[] = [];
+  private readonly tiers = new Map<LineTier, { ids: Int32Array; table: Map<string, number> }>();
 
   constructor(text: string) {
+    this.text = text;
     this.lines = text.split('\n');
-    this.length = text.length;
     let at = 0;
     for (const line of this.lines) {
       this.starts.push(at);
@@ -139,9 +234,42 @@ class LineIndex {
     }
   }
 
+  tier(tier: LineTier): { ids: Int32Array; table: Map<string, number> } {
+    let built = this.tiers.get(tier);
+    if (!built) {
+      const normalize = normalizers[tier];
+      const table = new Map<string, number>();
+      const ids = new Int32Array(this.lines.length);
+      for (const [i, line] of this.lines.entries()) {
+        const key = normalize(line);
+        let id = table.get(key);
+        if (id === undefined) {
+          id = table.size;
+          table.set(key, id);
+        }
+        ids[i] = id;
+      }
+      built = { ids, table };
+      this.tiers.set(tier, built);
+    }
+    return built;
+  }
+
+  /** First line (0-based, from `from` on) equal to `line`, then ignoring trailing, then all edge blanks. */
+  seekLine(line: string, from: number): number {
+    for (const tier of ['exact-line', 'trailing-ws', 'indent'] as const) {
+      const { ids, table } = this.tier(tier);
+      const id = table.get(normalizers[tier](line));
+      if (id === undefined) continue;
+      const at = ids.indexOf(id, from);
+      if (at !== -1) return at;
+    }
+    return -1;
+  }
+
   /** offset of the start of 1-based `line`; past the last line, the end of the text */
   startOf(line: number): number {
-    return this.starts[line - 1] ?? this.length;
+    return this.starts[line - 1] ?? this.text.length;
   }
 
   /** 1-based line containing `offset` */

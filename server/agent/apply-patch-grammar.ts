@@ -14,6 +14,11 @@ const BEGIN_PATCH = '*** Begin Patch';
 const END_PATCH = '*** End Patch';
 const END_OF_FILE = '*** End of File';
 const FILE_OP = /^\*\*\* (Update|Add|Delete) File:(.*)$/;
+const MOVE_TO = '*** Move to:';
+
+/** A marker line as Codex's lenient parser reads it: blanks around it do not matter (AGENT-18). */
+const isMarker = (t: string): boolean =>
+  t === BEGIN_PATCH || t === END_PATCH || t === END_OF_FILE || t.startsWith(MOVE_TO) || FILE_OP.test(t);
 
 /**
  * Codex patches, split into one hunk per change run: (context lines) + (`-` run) + (`+` run). A hunk
@@ -95,7 +100,8 @@ export class ApplyPatchGrammar implements LineGrammar {
   }
 
   private patchLine(line: string, nl: boolean): void {
-    const t = line.trimEnd();
+    const padded = line.trim();
+    const t = isMarker(padded) ? padded : line.trimEnd();
     if (t.startsWith('***')) {
       // An unterminated last line may be a marker cut off by an interrupt (a path cut short must not
       // open a file); whatever it was, it is not a `+` line, so the run above it is over.

@@ -33,14 +33,28 @@ export function createEditParser(format: EditFormat): EditParser {
   return new LineStreamer(grammar, sink);
 }
 
+/** Up to this line length the grammar is asked at every chunk; past it, each time the line has doubled. */
+const DECIDE_EVERY_CHAR = 256;
+
 /**
  * The shared line machinery: cuts the input into lines, asks the grammar about each line while it is still
  * partial, streams the characters of a decided line at once, and hands undecided lines to it whole.
+ *
+ * Linear in the input whatever the chunking (SAFE-50): a decided line is not kept (its characters go
+ * straight out); an undecided one is kept as pieces, joined only when the grammar is asked again; and past
+ * DECIDE_EVERY_CHAR characters it is asked again only once the line has doubled. A line that never ends
+ * (a model that stops writing newlines) so costs O(its length) in all, not O(length^2). Asking later only
+ * delays a decision: `decide` commits only what every continuation would confirm.
  */
 class LineStreamer implements EditParser {
-  private partial = '';
+  /** the undecided part of the current line, as received */
+  private pieces: string[] = [];
+  private length = 0;
+  /** length of the line when the grammar was last asked (-1: not yet) */
+  private askedAt = -1;
   private decision: Decision | null = null;
-  private emitted = 0;
+  /** the current line has characters (a decided line's are not kept) */
+  private started = false;
   private ended = false;
 
   constructor(
@@ -53,12 +67,9 @@ class LineStreamer implements EditParser {
     let from = 0;
     for (;;) {
       const nl = chunk.indexOf('\n', from);
-      if (nl === -1) {
-        this.partial += chunk.slice(from);
-        if (this.partial !== '') this.stream('');
-        break;
-      }
-      this.partial += chunk.slice(from, nl);
+      const piece = nl === -1 ? chunk.slice(from) : chunk.slice(from, nl);
+      if (piece !== '') this.add(piece);
+      if (nl === -1) break;
       this.finishLine(true);
       from = nl + 1;
     }
@@ -68,28 +79,54 @@ class LineStreamer implements EditParser {
   end(): EditEvent[] {
     if (this.ended) return [];
     this.ended = true;
-    if (this.partial !== '') this.finishLine(false);
+    if (this.started) this.finishLine(false);
     this.grammar.close();
     return this.sink.drain();
   }
 
-  private stream(tail: string): void {
-    if (this.decision === null) {
-      this.decision = this.grammar.decide(this.partial);
-      this.emitted = this.decision?.skip ?? 0;
+  private add(piece: string): void {
+    this.started = true;
+    if (this.decision !== null) {
+      this.emit(piece);
+      return;
     }
+    this.pieces.push(piece);
+    this.length += piece.length;
+    const due = this.length <= DECIDE_EVERY_CHAR || this.length >= 2 * this.askedAt;
+    if (due) this.ask('');
+  }
+
+  /** Asks the grammar about the line so far; once decided, streams it (with `tail`). */
+  private ask(tail: string): void {
+    const partial = this.joined();
+    this.askedAt = this.length;
+    this.decision = this.grammar.decide(partial);
     if (this.decision === null) return;
-    const text = this.partial.slice(this.emitted) + tail;
-    this.emitted = this.partial.length;
-    if (this.decision.to === 'text') this.sink.text(text);
+    this.pieces = [];
+    this.length = 0;
+    this.emit(partial.slice(this.decision.skip) + tail);
+  }
+
+  private joined(): string {
+    if (this.pieces.length > 1) this.pieces = [this.pieces.join('')];
+    return this.pieces[0] ?? '';
+  }
+
+  private emit(text: string): void {
+    if (this.decision?.to === 'text') this.sink.text(text);
     else this.sink.delta(text);
   }
 
   private finishLine(nl: boolean): void {
-    this.stream(nl ? '\n' : '');
-    if (this.decision === null) this.grammar.line(this.partial, nl);
-    this.partial = '';
+    const tail = nl ? '\n' : '';
+    if (this.decision !== null) this.emit(tail);
+    // The grammar sees every line whole once (it may be decided by its end) before it gets it as a line.
+    else if (this.askedAt !== this.length) this.ask(tail);
+    if (this.decision === null) this.grammar.line(this.joined(), nl);
+    this.pieces = [];
+    this.length = 0;
+    this.askedAt = -1;
     this.decision = null;
-    this.emitted = 0;
+    this.started = false;
   }
 }

@@ -1,4 +1,5 @@
 import * as Y from 'yjs';
+import { AnchorIndex } from './anchor-matcher.ts';
 
 /**
  * A file as the model saw it at prompt time: its exact text, and a relative position for the start of
@@ -12,6 +13,14 @@ export interface FileSnapshot {
   lineStarts: Y.RelativePosition[];
   /** offsets of each line start in `text` */
   lineOffsets: number[];
+  /** the text split and normalised for matching, built on the first hunk (SAFE-51) */
+  anchorIndex?: AnchorIndex;
+}
+
+/** The snapshot's matching index, built once per snapshot (a run's turn), whatever its hunk count. */
+export function anchorIndexOf(snap: FileSnapshot): AnchorIndex {
+  snap.anchorIndex ??= new AnchorIndex(snap.text);
+  return snap.anchorIndex;
 }
 
 /**

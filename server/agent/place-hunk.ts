@@ -4,7 +4,7 @@ import { fileText } from '../rooms/code-doc-shape.ts';
 import { encodeRelativePosition } from '../rooms/relative-positions.ts';
 import { findAnchor } from './anchor-matcher.ts';
 import type { HunkStart } from './edit-parser.ts';
-import { type FileSnapshot, mapToLive } from './file-snapshot.ts';
+import { anchorIndexOf, type FileSnapshot, mapToLive } from './file-snapshot.ts';
 
 /** Where a suggestion sits in the live code doc, ready to go into its SuggestionView. */
 export type Placement = Pick<SuggestionView, 'newFile' | 'start' | 'end' | 'baseText'>;
@@ -38,7 +38,7 @@ export function placeHunk(
   let from = 0;
   let to = snap.text.length;
   if (!hunk.deleteFile) {
-    const found = findAnchor(snap.text, hunk, { lineHint: hunk.lineHint });
+    const found = findAnchor(anchorIndexOf(snap), hunk, { lineHint: hunk.lineHint });
     if (!found.ok) {
       const why =
         found.reason === 'ambiguous'

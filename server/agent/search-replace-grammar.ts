@@ -15,10 +15,28 @@ const REPLACE_RE = /^>{5,9} REPLACE$/;
 /** Leading decoration a model puts around a path line (`## src/a.ts`, `**src/a.ts**`, `` `src/a.ts` ``). */
 const undecorated = (s: string): string => s.replace(/^[\s#*`]+/, '');
 const isPathLike = (t: string): boolean => t !== '' && !/\s/.test(undecorated(t)) && !/^[<=>]/.test(t);
-const cleanPath = (line: string): string =>
-  undecorated(line.trim())
-    .replace(/[*`:]+$/, '')
-    .trim();
+/** `## src/a.ts:` -> `src/a.ts`. Trailing decoration is cut by a loop: `/[*`:]+$/` is quadratic on a long run. */
+function cleanPath(line: string): string {
+  const s = undecorated(line.trim());
+  let end = s.length;
+  while (end > 0 && '*`:'.includes(s.charAt(end - 1))) end--;
+  return s.slice(0, end).trim();
+}
+
+/** A path in a fence's info string (```` ```src/app.ts ````), as aider reads it: a word with `.` or `/`. */
+function fencePath(fence: string): string | null {
+  const words = fence.replace(/^`+/, '').trim().split(/\s+/);
+  for (let i = words.length - 1; i >= 0; i--) {
+    const word = words[i] ?? '';
+    if (word.includes('.') || word.includes('/')) return cleanPath(word);
+  }
+  return null;
+}
+
+/** how many fence or path-like lines are held before a SEARCH line to find its path (aider looks at 3) */
+const PATH_LOOKBACK = 3;
+/** lines held after a `=======` in a REPLACE section before deciding it closed the section (AGENT-13) */
+const DIVIDER_HOLD_LINES = 50;
 
 /** Could `partial` (trimmed at the start) still grow into `<<<<<<< SEARCH...` / `>>>>>>> REPLACE`? */
 function couldBeMarker(partial: string, ch: '<' | '>', word: string): boolean {
@@ -37,9 +55,11 @@ function couldBeMarker(partial: string, ch: '<' | '>', word: string): boolean {
 
 /**
  * aider-style blocks: a path line, `<<<<<<< SEARCH [line=N]`, old lines, `=======`, new lines,
- * `>>>>>>> REPLACE`, optionally inside a ``` fence (the path before or after the opening fence). A block
- * without a path reuses the previous block's file. Path-like prose lines are held (at most two) until the
- * next line shows whether a block follows; other prose streams at once.
+ * `>>>>>>> REPLACE`, optionally inside a ``` fence (the path before or after the opening fence, or on the
+ * fence line itself). A block without a path reuses the previous block's file. Path-like prose lines are
+ * held (at most PATH_LOOKBACK+1) until the next line shows whether a block follows; other prose streams at
+ * once. A `=======` line in a REPLACE section is held with what follows until it is clear whether it closed
+ * the section (AGENT-13).
  */
 export class SearchReplaceGrammar implements LineGrammar {
   private mode: 'prose' | 'search' | 'replace' = 'prose';
@@ -51,6 +71,10 @@ export class SearchReplaceGrammar implements LineGrammar {
   private lastFile: string | null = null;
   private hint: number | null = null;
   private old: string[] = [];
+  /** lines of the REPLACE section so far (a divider as its first line is a doubled divider) */
+  private replaced = 0;
+  /** a `=======` in the REPLACE section and the lines after it, until they show what it was */
+  private held: string[] | null = null;
 
   constructor(private readonly sink: EventSink) {}
 
@@ -58,8 +82,10 @@ export class SearchReplaceGrammar implements LineGrammar {
     const s = partial.trimStart();
     if (this.mode === 'replace') {
       // Leading blanks wait for the first visible character: an indented marker is still a marker.
-      if (this.sink.open === null || s === '') return null;
+      if (this.sink.open === null || s === '' || this.held !== null) return null;
       if (couldBeMarker(s, '>', 'REPLACE') || couldBeMarker(s, '<', 'SEARCH')) return null;
+      if (/^={1,9}$/.test(s)) return null;
+      this.replaced++;
       return DELTA;
     }
     if (this.mode === 'search') return null;
@@ -75,6 +101,8 @@ export class SearchReplaceGrammar implements LineGrammar {
   }
 
   close(): void {
+    // The end of the stream right after a `=======` (and what followed it) closes the section.
+    if (this.held !== null) this.dividerClosed();
     if (this.mode === 'prose') this.sink.text(this.pending.splice(0).join(''));
     else if (this.mode === 'search' && this.file !== null)
       this.sink.error(`search_replace: the stream ended inside the SEARCH block for ${this.file}`);
@@ -104,7 +132,7 @@ export class SearchReplaceGrammar implements LineGrammar {
     }
     if (nl && (isFence(t) || isPathLike(t))) {
       this.pending.push(`${line}\n`);
-      if (this.pending.length > 2) this.sink.text(this.pending.shift() ?? '');
+      if (this.pending.length > PATH_LOOKBACK + 1) this.sink.text(this.pending.shift() ?? '');
       return;
     }
     if (t === '') this.sink.text(this.pending.splice(0).join(''));
@@ -112,15 +140,30 @@ export class SearchReplaceGrammar implements LineGrammar {
     this.sink.text(nl ? `${line}\n` : line);
   }
 
+  /**
+   * The block's path, as aider finds it: looking back over the last PATH_LOOKBACK held lines, a fence
+   * whose info string names a path, else a path line; fences are passed over, anything else stops.
+   */
   private beginBlock(hint: number | null): void {
     const pending = this.pending.splice(0);
-    let pathAt = pending.length - 1;
-    while (pathAt >= 0 && isFence((pending[pathAt] ?? '').trim())) pathAt--;
+    let pathAt = -1;
+    let named = '';
+    for (let i = pending.length - 1; i >= Math.max(0, pending.length - PATH_LOOKBACK); i--) {
+      const t = (pending[i] ?? '').trim();
+      if (isFence(t)) {
+        const path = fencePath(t);
+        if (path === null) continue;
+        named = path;
+      } else {
+        named = cleanPath(t);
+      }
+      pathAt = i;
+      break;
+    }
     for (const [i, line] of pending.entries()) {
       if (isFence(line.trim())) this.fenceOpen = true;
       else if (i !== pathAt) this.sink.text(line);
     }
-    const named = pathAt >= 0 ? cleanPath(pending[pathAt] ?? '') : '';
     this.file = named !== '' ? named : this.lastFile;
     if (this.file === null)
       this.sink.error('search_replace: a SEARCH block has no file path before it; skipped');
@@ -145,6 +188,7 @@ export class SearchReplaceGrammar implements LineGrammar {
         });
       }
       this.mode = 'replace';
+      this.replaced = 0;
       return;
     }
     const search = SEARCH_RE.exec(t);
@@ -162,10 +206,16 @@ export class SearchReplaceGrammar implements LineGrammar {
 
   private replaceLine(line: string, nl: boolean): void {
     const t = line.trim();
+    if (this.held !== null) {
+      this.afterDivider(line, t, nl);
+      return;
+    }
     if (REPLACE_RE.test(t)) {
-      this.sink.end(true);
-      this.mode = 'prose';
-      this.afterReplace = true;
+      this.endSection();
+      return;
+    }
+    if (DIVIDER_RE.test(t) && nl) {
+      this.held = [`${line}\n`];
       return;
     }
     const search = SEARCH_RE.exec(t);
@@ -178,6 +228,52 @@ export class SearchReplaceGrammar implements LineGrammar {
       return;
     }
     // Lines that reach here looked like a marker until their end; unterminated, it is a cut-off marker.
-    if (nl) this.sink.delta(`${line}\n`);
+    if (nl) {
+      this.replaced++;
+      this.sink.delta(`${line}\n`);
+    }
+  }
+
+  private endSection(): void {
+    this.sink.end(true);
+    this.mode = 'prose';
+    this.afterReplace = true;
+  }
+
+  /**
+   * AGENT-13: after a `=======` in a REPLACE section, a `>>>>>>> REPLACE` after other lines makes it all
+   * replacement text (a heading underline; a doubled divider opening the section aside); right after it
+   * (blank lines aside), the divider was stray and is dropped. A new SEARCH block, the fence the block opened in, the end of the stream, or
+   * DIVIDER_HOLD_LINES lines without any of these mean the divider closed the section.
+   */
+  private afterDivider(line: string, t: string, nl: boolean): void {
+    const held = this.held ?? [];
+    if (REPLACE_RE.test(t)) {
+      this.held = null;
+      // A `=======` doubled right after the SEARCH section's own is not part of the replacement.
+      let from = 0;
+      while (this.replaced === 0 && from < held.length && DIVIDER_RE.test((held[from] ?? '').trim())) from++;
+      const content = held.slice(from);
+      if (content.some((h) => h.trim() !== '' && !DIVIDER_RE.test(h.trim())))
+        this.sink.delta(content.join(''));
+      this.endSection();
+      return;
+    }
+    if (SEARCH_RE.test(t) || (this.fenceOpen && isBareFence(t)) || !nl) {
+      this.dividerClosed();
+      this.proseLine(line, nl);
+      return;
+    }
+    held.push(`${line}\n`);
+    if (held.length > DIVIDER_HOLD_LINES) this.dividerClosed();
+  }
+
+  /** The held `=======` closed the REPLACE section: what followed it is prose (dividers dropped). */
+  private dividerClosed(): void {
+    const after = (this.held ?? []).filter((h) => !DIVIDER_RE.test(h.trim()));
+    this.held = null;
+    this.endSection();
+    if (after.every((h) => h.trim() === '')) return;
+    for (const h of after) this.proseLine(h.slice(0, -1), true);
   }
 }

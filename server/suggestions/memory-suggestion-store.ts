@@ -32,6 +32,10 @@ export class MemorySuggestionStore implements SuggestionStore {
     this.#suggestions.set(suggestion.id, { roomId, suggestion: structuredClone(suggestion) });
   }
 
+  async saveSuggestions(roomId: string, suggestions: SuggestionView[]): Promise<void> {
+    for (const s of suggestions) await this.saveSuggestion(roomId, s);
+  }
+
   async listSuggestions(roomId: string, runId: string): Promise<SuggestionView[]> {
     const found: SuggestionView[] = [];
     for (const stored of this.#suggestions.values()) {

@@ -49,6 +49,8 @@ export interface AttributionRecord {
 export interface SuggestionStore {
   /** inserts or replaces the suggestion (all fields) */
   saveSuggestion(roomId: string, suggestion: SuggestionView): Promise<void>;
+  /** saves several at once, all or none (one transaction: one disk sync for a frame's worth, SAFE-51) */
+  saveSuggestions(roomId: string, suggestions: SuggestionView[]): Promise<void>;
   /** a run's suggestions in the order they were first saved */
   listSuggestions(roomId: string, runId: string): Promise<SuggestionView[]>;
   recordEvent(event: DecisionEventRecord): Promise<void>;

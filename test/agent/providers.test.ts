@@ -22,6 +22,7 @@ function config(api: SparkApi, baseURL: string | null): AgentConfig {
     maxRunOutputBytes: 512 * 1024,
     maxRunTokens: 16_384,
     maxRunMs: 600_000,
+    maxRunHunks: 200,
   };
 }
 

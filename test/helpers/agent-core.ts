@@ -83,7 +83,7 @@ export async function startAgentCore(files: Record<string, string>): Promise<Age
     maxConcurrentRuns: 4,
     maxOutputTokens: 4096,
     idleTimeoutMs: 10_000,
-    runLimits: { maxOutputBytes: 512 * 1024, maxTokens: 16_384, maxRunMs: 60_000 },
+    runLimits: { maxOutputBytes: 512 * 1024, maxTokens: 16_384, maxRunMs: 60_000, maxHunks: 200 },
     steersPerMinute: 1000,
     maxSteersPerRun: 50,
   });

@@ -1,0 +1,56 @@
+/**
+ * How long the edit parser and the anchor matcher hold the event loop on hostile model output (SAFE-50,
+ * SAFE-51), measured in-process without a server so the figures are the parser's and matcher's own:
+ *
+ *   npx tsx bench/edit-stalls.ts
+ *
+ * Each shape is one synchronous call sequence, as one big model chunk would run on the event loop. The
+ * attack tests (test/load/edit-stalls.test.ts) check the same shapes through the server with a loose bound.
+ */
+import { AnchorIndex, findAnchor } from '../server/agent/anchor-matcher.ts';
+import { createEditParser, type EditFormat } from '../server/agent/edit-parser.ts';
+
+function time(label: string, fn: () => void): void {
+  const t0 = performance.now();
+  fn();
+  console.log(`${label.padEnd(72)} ${(performance.now() - t0).toFixed(1).padStart(8)} ms`);
+}
+
+function longLine(format: EditFormat, head: string, piece: string): void {
+  const parser = createEditParser(format);
+  parser.push(head);
+  for (let i = 0; i < 16_384; i++) parser.push(piece);
+  parser.end();
+}
+
+time('SAFE-50 SEARCH line of 512 KB in 16,384 chunks', () =>
+  longLine('search_replace', 'src/a.ts\n<<<<<<< SEARCH\n', 'x'.repeat(32)),
+);
+time('SAFE-50 apply_patch context line of 512 KB in 16,384 chunks', () =>
+  longLine('apply_patch', '*** Begin Patch\n*** Update File: a.ts\n@@\n ', 'x'.repeat(32)),
+);
+time('SAFE-50 prose line of 512 KB of blanks in 16,384 chunks', () =>
+  longLine('search_replace', 'ok\n', ' '.repeat(32)),
+);
+
+const blanks = `a\n${' '.repeat(120_000)}x\nb\n`;
+time('SAFE-51 unmatched hunk against a line of 120,000 blanks', () => {
+  findAnchor(blanks, { contextBefore: '', oldText: 'b  \nc\n' });
+});
+
+const lines = Array.from({ length: 10_000 }, (_, i) => `export const value${i} = ${i}; // ${'-'.repeat(8)}`);
+const big = `${lines.join('\n')}\n`;
+time(`SAFE-51 300 drifted hunks on a ${Math.round(big.length / 1024)} KB file, one index`, () => {
+  const index = new AnchorIndex(big);
+  for (let h = 0; h < 300; h++) {
+    const found = findAnchor(index, { contextBefore: '', oldText: `${lines[h * 30]}   \n` });
+    if (!found.ok) throw new Error(`hunk ${h} not placed`);
+  }
+});
+const same = 'x\n'.repeat(200_000);
+time('SAFE-51 a 1,000-line needle in 200,000 equal lines (exact, capped)', () => {
+  findAnchor(same, { contextBefore: '', oldText: 'x\n'.repeat(1000) });
+});
+time('SAFE-51 the same needle with drift (line tier, KMP)', () => {
+  findAnchor(same, { contextBefore: '', oldText: 'x \n'.repeat(1000) });
+});

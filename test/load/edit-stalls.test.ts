@@ -1,0 +1,108 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type AgentRoom, startAgentRoom, suggestionsOf, waitRunStatus } from '../helpers/agent-room.ts';
+import { measureStall } from '../helpers/event-loop-stall.ts';
+
+/*
+ * A misbehaving model cannot hold the event loop with what it writes (SAFE-50, SAFE-51): the attacks of
+ * issue 9 item 1 through the real server, the real provider and the fake model, with the stall measured
+ * while each runs. The bound is loose (500 ms): far above a normal chunk's cost, far below the seconds
+ * these replies held the server before. Timings of the same shapes are in bench/edit-stalls.ts.
+ */
+describe('edit parsing and anchoring stay linear (SAFE-50, SAFE-51)', () => {
+  let room: AgentRoom | null = null;
+  afterEach(async () => {
+    await room?.close();
+    room = null;
+  });
+
+  /** Writes `text` as a file of the room (in pieces, under the frame limit) and waits for the server. */
+  async function writeFile(r: AgentRoom, path: string, text: string): Promise<void> {
+    for (let at = 0; at < text.length; at += 64 * 1024) {
+      const piece = text.slice(at, at + 64 * 1024);
+      r.code.edit(path, (t) => t.insert(at, piece));
+    }
+    const probe = r.client(r.people[0]!.token);
+    await probe.waitForText(path, (s) => s.length === text.length);
+  }
+
+  it('SAFE-50: a SEARCH line that never ends (400 KB in 25,000 chunks) is parsed in linear time', async ({
+    annotate,
+  }) => {
+    room = await startAgentRoom({
+      model: 'llama-3.3-70b',
+      env: { SPARK_MAX_RUN_TOKENS: '30000', SPARK_MAX_RUN_OUTPUT_BYTES: String(1024 * 1024) },
+    });
+    // The fake cuts this into 16-character tokens: `xxxx` and a run of blanks, 25,000 of them.
+    const reply = `Changing it.\nsrc/math.ts\n<<<<<<< SEARCH\n${`xxxx${' '.repeat(28)}`.repeat(12_500)}`;
+    room.fake.enqueue({ text: reply, tokensPerSecond: 20_000 });
+    const review = room.client(room.people[0]!.token, { review: true });
+    const r = room;
+    const { result: run, stall } = await measureStall(async () => {
+      const runId = await r.prompt(r.people[1]!.token, 'go');
+      return waitRunStatus(review, runId, ['completed', 'failed']);
+    });
+    expect(run.status).toBe('completed');
+    expect(run.unanchored).toEqual([
+      { file: '(edit)', reason: 'search_replace: the stream ended inside the SEARCH block for src/math.ts' },
+    ]);
+    expect(stall.maxMs).toBeLessThan(500);
+    await annotate(
+      `400 KB SEARCH line in 25,000 tokens: worst event-loop stall ${stall.maxMs.toFixed(1)} ms`,
+    );
+  });
+
+  it('SAFE-51: a hunk against a line of 120,000 spaces is matched in linear time', async ({ annotate }) => {
+    room = await startAgentRoom({ model: 'llama-3.3-70b' });
+    await writeFile(room, 'src/blank.ts', `a\n${' '.repeat(120_000)}x\nb\n`);
+    // Not found exactly, so the whitespace-tolerant tiers normalise every line of the file.
+    room.fake.enqueue({ text: 'src/blank.ts\n<<<<<<< SEARCH\nb  \nc\n=======\nd\n>>>>>>> REPLACE\n' });
+    const review = room.client(room.people[0]!.token, { review: true });
+    const r = room;
+    const { result: run, stall } = await measureStall(async () => {
+      const runId = await r.prompt(r.people[1]!.token, 'go');
+      return waitRunStatus(review, runId, ['completed', 'failed']);
+    });
+    expect(run.unanchored).toEqual([{ file: 'src/blank.ts', reason: 'the old text was not found' }]);
+    expect(stall.maxMs).toBeLessThan(500);
+    await annotate(`120,000-space line, one unmatched hunk: worst stall ${stall.maxMs.toFixed(1)} ms`);
+  });
+
+  it('SAFE-51: 300 whitespace-drifted hunks on a 320 KB file: placed against one index, past the cap refused with a reason', async ({
+    annotate,
+  }) => {
+    // The reply is ~20,000 tokens; the file still fits the context that leaves.
+    room = await startAgentRoom({
+      model: 'llama-3.3-70b',
+      env: { SPARK_MAX_RUN_HUNKS: '250', SPARK_MAX_OUTPUT_TOKENS: '24000', SPARK_MAX_RUN_TOKENS: '30000' },
+    });
+    const lines = Array.from(
+      { length: 8_500 },
+      (_, i) => `export const value${i} = ${i}; // ${'-'.repeat(4)}`,
+    );
+    await writeFile(room, 'src/big.ts', `${lines.join('\n')}\n`);
+    // Each SEARCH line has trailing blanks the file does not: found only by the line tiers.
+    let reply = '';
+    for (let h = 0; h < 300; h++) {
+      const i = h * 28;
+      reply += `src/big.ts\n<<<<<<< SEARCH\n${lines[i]}   \n=======\nexport const value${i} = ${-i};\n>>>>>>> REPLACE\n`;
+    }
+    room.fake.enqueue({ text: reply, tokensPerSecond: 1_000_000 });
+    const review = room.client(room.people[0]!.token, { review: true });
+    const r = room;
+    const { result: run, stall } = await measureStall(async () => {
+      const runId = await r.prompt(r.people[1]!.token, 'go');
+      return waitRunStatus(review, runId, ['completed', 'failed']);
+    });
+    expect(run.status).toBe('completed');
+    expect(run.unanchored).toEqual([
+      { file: 'src/big.ts', reason: 'more than 250 edits in one run: this one and any after it are refused' },
+    ]);
+    const placed = suggestionsOf(review).filter((s) => s.runId === run.id);
+    expect(placed).toHaveLength(250);
+    expect(placed.find((s) => s.baseText === `${lines[28 * 249]}\n`)?.proposed).toBe(
+      `export const value${28 * 249} = ${-28 * 249};\n`,
+    );
+    expect(stall.maxMs).toBeLessThan(500);
+    await annotate(`300 drifted hunks on a 320 KB file (cap 250): worst stall ${stall.maxMs.toFixed(1)} ms`);
+  });
+});
