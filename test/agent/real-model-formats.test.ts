@@ -1,0 +1,102 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type AgentRoom,
+  MATH_SOURCE,
+  startAgentRoom,
+  suggestionsOf,
+  waitRunStatus,
+} from '../helpers/agent-room.ts';
+
+/*
+ * The deviations real models write (issue 16), through the real provider and the fake model: the hunk
+ * lands where a person expects and is accepted into exactly the intended code, and no marker line ever
+ * reaches the code. The parser's fixtures check each shape at every chunk split; these check placement.
+ */
+describe('what real models write lands where a person expects (AGENT-13, AGENT-16, AGENT-18)', () => {
+  let room: AgentRoom | null = null;
+  afterEach(async () => {
+    await room?.close();
+    room = null;
+  });
+
+  async function runReply(r: AgentRoom, reply: string) {
+    r.fake.enqueue({ text: reply, tokensPerSecond: 3000 });
+    const review = r.client(r.people[0]!.token, { review: true });
+    const runId = await r.prompt(r.people[1]!.token, 'fix add');
+    const run = await waitRunStatus(review, runId, ['completed', 'failed']);
+    return { run, suggestions: suggestionsOf(review).filter((s) => s.runId === runId) };
+  }
+
+  async function acceptAll(r: AgentRoom, ids: string[]): Promise<void> {
+    for (const id of ids) {
+      const res = await r.post(r.people[0]!.token, `/suggestions/${id}/accept`);
+      expect(res.status).toBe(200);
+    }
+  }
+
+  it('AGENT-13/16: `=======` closing the section, a path on the fence line: one complete hunk, no marker in the code', async () => {
+    room = await startAgentRoom({ model: 'llama-3.3-70b' });
+    const reply = `Fixing the sign.
+\`\`\`src/math.ts
+<<<<<<< SEARCH
+  return a - b;
+=======
+  return a + b;
+=======
+\`\`\`
+This makes add() add.
+`;
+    const { run, suggestions } = await runReply(room, reply);
+    expect(run.unanchored).toEqual([]);
+    expect(run.message).toBe('Fixing the sign.\nThis makes add() add.\n');
+    expect(suggestions).toHaveLength(1);
+    expect(suggestions[0]).toMatchObject({
+      file: 'src/math.ts',
+      state: 'proposed',
+      baseText: '  return a - b;\n',
+      proposed: '  return a + b;\n',
+    });
+    await acceptAll(room, [suggestions[0]!.id]);
+    await room.code.waitForText('src/math.ts', (t) => t === MATH_SOURCE.replace('a - b', 'a + b'));
+    expect(room.code.text('src/math.ts')).not.toContain('=======');
+  });
+
+  it('AGENT-16: a path alone in its own fence before the block (the shape aider reads for Deepseek)', async () => {
+    room = await startAgentRoom({ model: 'llama-3.3-70b' });
+    const reply = `\`\`\`ts
+src/math.ts
+\`\`\`
+\`\`\`ts
+<<<<<<< SEARCH
+  return a * b;
+=======
+  return a * b * 1;
+>>>>>>> REPLACE
+\`\`\`
+`;
+    const { run, suggestions } = await runReply(room, reply);
+    expect(run.unanchored).toEqual([]);
+    expect(suggestions.map((s) => [s.file, s.baseText, s.proposed])).toEqual([
+      ['src/math.ts', '  return a * b;\n', '  return a * b * 1;\n'],
+    ]);
+  });
+
+  it('AGENT-18: a patch with padded markers closes, and the prose after it stays prose', async () => {
+    room = await startAgentRoom();
+    const reply = `*** Begin Patch  
+  *** Update File: src/math.ts
+@@
+ export function add(a: number, b: number): number {
+-  return a - b;
++  return a + b;
+ *** End Patch
+Done, add() adds.
+`;
+    const { run, suggestions } = await runReply(room, reply);
+    expect(run.unanchored).toEqual([]);
+    expect(run.message).toBe('Done, add() adds.\n');
+    expect(suggestions.map((s) => [s.baseText, s.proposed, s.state])).toEqual([
+      ['  return a - b;\n', '  return a + b;\n', 'proposed'],
+    ]);
+  });
+});
