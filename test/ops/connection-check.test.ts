@@ -37,6 +37,7 @@ function config(
     maxRunOutputBytes: 512 * 1024,
     maxRunTokens: 16_384,
     maxRunMs: 600_000,
+    maxRunHunks: 200,
   };
 }
 

@@ -31,6 +31,7 @@ async function lastEvent(apiMode: SparkApi, baseURL: string): Promise<AgentEvent
     maxRunOutputBytes: 65_536,
     maxRunTokens: 1000,
     maxRunMs: 10_000,
+    maxRunHunks: 200,
   });
   if (!provider) throw new Error('no provider');
   cleanups.push(() => provider.close());
