@@ -51,6 +51,8 @@ interface TurnState {
   parser: ReturnType<typeof createEditParser>;
   snapshots: Map<string, FileSnapshot>;
   hunks: Map<number, HunkState>;
+  /** per file, the line after the last hunk placed there this turn: `@@` headers are sought from it */
+  cursors: Map<string, number>;
   output: string;
   startedAt: number;
 }
@@ -293,6 +295,7 @@ export class AgentRun {
       parser: createEditParser(this.format),
       snapshots,
       hunks: new Map(),
+      cursors: new Map(),
       output: '',
       startedAt: now(),
     };
@@ -349,12 +352,16 @@ export class AgentRun {
         );
       return null;
     }
-    const placed = placeHunk(this.deps.room.code.doc, state.snapshots, hunk);
+    const placed = placeHunk(this.deps.room.code.doc, state.snapshots, hunk, {
+      fromLine: state.cursors.get(hunk.file) ?? 1,
+    });
     if (!placed.ok) return this.unanchored(hunk.file, placed.reason);
+    state.cursors.set(hunk.file, placed.endLine);
     const id = this.channel.propose(
       { file: hunk.file, ...placed.placement },
       { model: this.deps.provider.model, requestedBy: this.request.user.id },
     );
+    if (placed.lead !== '') this.channel.appendProposed(id, placed.lead);
     this.writing = { id, file: hunk.file };
     return id;
   }

@@ -27,7 +27,9 @@ const isMarker = (t: string): boolean =>
  *   original text as its context, so it still anchors uniquely against the prompt-time snapshot.
  * - `+` lines at the very start of a section (no context above) cannot be anchored by what precedes
  *   them, so they are held until the next line: a context line becomes the hunk's oldText (and is retyped
- *   after the insertion); `-` lines become its oldText as usual.
+ *   after the insertion); `-` lines become its oldText as usual; if the section ends first, it is a pure
+ *   addition, appended at the end of the file as Codex does (AGENT-15).
+ * A section's `@@ text` headers (consecutive ones nest) go with each of its hunks (AGENT-14).
  */
 export class ApplyPatchGrammar implements LineGrammar {
   private inPatch = false;
@@ -43,6 +45,7 @@ export class ApplyPatchGrammar implements LineGrammar {
   private removed: string[] = [];
   private held: string[] | null = null;
   private previous: string | null = null;
+  private headers: string[] = [];
 
   constructor(private readonly sink: EventSink) {}
 
@@ -111,7 +114,16 @@ export class ApplyPatchGrammar implements LineGrammar {
     }
     if (this.op === 'update') {
       if (t.startsWith('@@')) {
-        this.closeSection(true);
+        // A header after lines starts a new section; consecutive headers narrow one (`@@ class`, `@@ def`).
+        const started =
+          this.context.length > 0 ||
+          this.removed.length > 0 ||
+          this.held !== null ||
+          this.previous !== null ||
+          this.sink.open !== null;
+        if (started) this.closeSection(true);
+        const header = headerText(t);
+        if (header !== '') this.headers.push(header);
         return;
       }
       const c = line.charAt(0);
@@ -164,7 +176,7 @@ export class ApplyPatchGrammar implements LineGrammar {
       return;
     }
     this.file = path;
-    const hunk = { file: path, contextBefore: '', oldText: '', lineHint: null };
+    const hunk = { file: path, contextBefore: '', oldText: '', lineHint: null, headers: [], append: false };
     if (kind === 'Update') {
       this.op = 'update';
       this.resetSection();
@@ -208,6 +220,9 @@ export class ApplyPatchGrammar implements LineGrammar {
       lineHint: null,
       newFile: false,
       deleteFile: false,
+      headers: [...this.headers],
+      // Only `+` lines since the section's headers: nothing to anchor on, so Codex appends them.
+      append: contextBefore === '' && oldText === '',
     });
     this.previous = contextBefore + oldText;
     this.context = [];
@@ -245,5 +260,17 @@ export class ApplyPatchGrammar implements LineGrammar {
     this.removed = [];
     this.held = null;
     this.previous = null;
+    this.headers = [];
   }
+}
+
+/**
+ * The text of a `@@` line, as Codex reads it (`@@ def f():` -> `def f():`); a unified-diff range
+ * (`@@ -12,4 +12,5 @@`) and a closing `@@` are not part of it.
+ */
+function headerText(line: string): string {
+  let text = line.slice(2).trim();
+  if (/^-\d+(?:,\d+)? \+\d+(?:,\d+)? @@/.test(text)) text = text.replace(/^[^@]*@@/, '').trim();
+  if (text.endsWith('@@')) text = text.slice(0, -2).trim();
+  return text;
 }

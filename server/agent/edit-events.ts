@@ -25,6 +25,13 @@ export type EditEvent =
       newFile: boolean;
       /** Delete File: oldText is '' and stands for the whole file */
       deleteFile: boolean;
+      /**
+       * apply_patch `@@ text` lines above the hunk's section, outermost first (`@@ class Foo`, `@@ def bar`):
+       * the hunk is the first match after them (AGENT-14); [] elsewhere
+       */
+      headers: string[];
+      /** a section of `+` lines only: appended at the end of the file, as Codex does (AGENT-15) */
+      append: boolean;
     }
   /** replacement text for oldText, as it streams */
   | { type: 'hunk-delta'; hunk: number; text: string }

@@ -185,6 +185,8 @@ export class SearchReplaceGrammar implements LineGrammar {
           lineHint: this.hint,
           newFile: oldText === '',
           deleteFile: false,
+          headers: [],
+          append: false,
         });
       }
       this.mode = 'replace';

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { type AnchorResult, findAnchor } from '../../server/agent/anchor-matcher.ts';
+import {
+  AnchorIndex,
+  type AnchorResult,
+  findAnchor,
+  MAX_EXACT_CANDIDATES,
+} from '../../server/agent/anchor-matcher.ts';
 
 const file = [
   'import { a } from "./a.ts";', // line 1
@@ -197,6 +202,91 @@ describe('findAnchor', () => {
     expect(findAnchor(big, { contextBefore: '', oldText: '  line 12345\n' })).toMatchObject({
       ok: true,
       tier: 'indent',
+    });
+  });
+});
+
+describe('findAnchor with apply_patch headers and pure additions (AGENT-14, AGENT-15)', () => {
+  const shapes = [
+    'class Circle:',
+    '    def area(self):',
+    '        return 0',
+    '',
+    'class Square:',
+    '    def area(self):',
+    '        return 0',
+    '',
+  ].join('\n');
+  const second = shapes.lastIndexOf('        return 0');
+
+  it('headers narrow an ambiguous needle to the first match after them (nested, indentation ignored)', () => {
+    const needle = { contextBefore: '', oldText: '        return 0\n' };
+    expect(findAnchor(shapes, needle)).toEqual({ ok: false, reason: 'ambiguous', candidates: 2 });
+    expect(findAnchor(shapes, needle, { headers: ['class Square:', 'def area(self):'] })).toEqual({
+      ok: true,
+      from: second,
+      to: second + 17,
+      tier: 'exact',
+    });
+    expect(findAnchor(shapes, needle, { headers: ['class Circle:'] })).toMatchObject({ ok: true, from: 34 });
+  });
+
+  it('a header not in the file (or not after the previous hunk) refuses the hunk', () => {
+    const needle = { contextBefore: '', oldText: '        return 0\n' };
+    expect(findAnchor(shapes, needle, { headers: ['class Triangle:'] })).toEqual({
+      ok: false,
+      reason: 'header_not_found',
+    });
+    expect(findAnchor(shapes, needle, { headers: ['class Circle:'], fromLine: 5 })).toEqual({
+      ok: false,
+      reason: 'header_not_found',
+    });
+  });
+
+  it('whitespace tiers apply after the header too', () => {
+    const needle = { contextBefore: '', oldText: '  return 0  \n' };
+    expect(findAnchor(shapes, needle, { headers: ['class Square:'] })).toMatchObject({
+      ok: true,
+      from: second,
+      tier: 'indent',
+    });
+  });
+
+  it('a pure addition is the end of the file once its headers are found', () => {
+    const add = { contextBefore: '', oldText: '' };
+    expect(findAnchor(shapes, add, { append: true })).toEqual({
+      ok: true,
+      from: shapes.length,
+      to: shapes.length,
+      tier: 'exact',
+    });
+    expect(findAnchor(shapes, add, { append: true, headers: ['class Square:'] })).toMatchObject({
+      ok: true,
+      from: shapes.length,
+    });
+    expect(findAnchor(shapes, add, { append: true, headers: ['nowhere'] })).toMatchObject({ ok: false });
+  });
+
+  it('an index serves many needles and gives the same answers as the text', () => {
+    const index = new AnchorIndex(shapes);
+    for (const oldText of ['        return 0\n', 'class Square:\n', 'missing\n', '  def area(self):\n']) {
+      expect(findAnchor(index, { contextBefore: '', oldText })).toEqual(
+        findAnchor(shapes, { contextBefore: '', oldText }),
+      );
+    }
+  });
+
+  it('more than MAX_EXACT_CANDIDATES matches are ambiguous without counting them all', () => {
+    const same = 'x\n'.repeat(5000);
+    expect(findAnchor(same, { contextBefore: '', oldText: 'x\n' })).toEqual({
+      ok: false,
+      reason: 'ambiguous',
+      candidates: MAX_EXACT_CANDIDATES + 1,
+    });
+    expect(findAnchor(same, { contextBefore: '', oldText: 'x \n' })).toEqual({
+      ok: false,
+      reason: 'ambiguous',
+      candidates: MAX_EXACT_CANDIDATES + 1,
     });
   });
 });

@@ -21,6 +21,8 @@ export const start = (
   lineHint: null,
   newFile: false,
   deleteFile: false,
+  headers: [],
+  append: false,
   ...extra,
 });
 export const delta = (hunk: number, text: string) => ({ type: 'hunk-delta', hunk, text });
@@ -82,10 +84,10 @@ Fixed the sign in add().
 *** End Patch
 `,
     expected: [
-      start(0, 'a.py', 'x = 1\n', 'y = 2\n'),
+      start(0, 'a.py', 'x = 1\n', 'y = 2\n', { headers: ['def f():'] }),
       delta(0, 'y = 3\n'),
       end(0),
-      start(1, 'a.py', 'z = 4\n', 'w = 5\n'),
+      start(1, 'a.py', 'z = 4\n', 'w = 5\n', { headers: ['def f():'] }),
       delta(1, 'w = 6\nv = 7\n'),
       end(1),
       start(2, 'a.py', '', 'p = 1\n'),
@@ -529,5 +531,50 @@ d
     format: 'apply_patch',
     input: '*** Begin Patch  \n  *** Update File: a.ts\n@@\n-a\n+b\n *** End Patch\nDone.\n',
     expected: [start(0, 'a.ts', '', 'a\n'), delta(0, 'b\n'), end(0), text('Done.\n')],
+  },
+  {
+    name: 'AGENT-14: `@@` headers go with their section (consecutive ones nest); a unified-diff range is not one',
+    format: 'apply_patch',
+    input: `*** Begin Patch
+*** Update File: app.py
+@@ class B
+@@ def handler(request):
+-    return None
++    return ok(request)
+@@ -40,3 +40,3 @@
+-x
++y
+*** End Patch
+`,
+    expected: [
+      start(0, 'app.py', '', '    return None\n', { headers: ['class B', 'def handler(request):'] }),
+      delta(0, '    return ok(request)\n'),
+      end(0),
+      start(1, 'app.py', '', 'x\n'),
+      delta(1, 'y\n'),
+      end(1),
+    ],
+  },
+  {
+    name: 'AGENT-15: sections of `+` lines only are pure additions (with `*** End of File`, or not)',
+    format: 'apply_patch',
+    input: `*** Begin Patch
+*** Update File: a.ts
+@@ export function add
++export const z = 1;
++export const w = 2;
+*** End of File
+@@
++// tail
+*** End Patch
+`,
+    expected: [
+      start(0, 'a.ts', '', '', { headers: ['export function add'], append: true }),
+      delta(0, 'export const z = 1;\nexport const w = 2;\n'),
+      end(0),
+      start(1, 'a.ts', '', '', { append: true }),
+      delta(1, '// tail\n'),
+      end(1),
+    ],
   },
 ];

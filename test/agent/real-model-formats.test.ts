@@ -12,7 +12,7 @@ import {
  * lands where a person expects and is accepted into exactly the intended code, and no marker line ever
  * reaches the code. The parser's fixtures check each shape at every chunk split; these check placement.
  */
-describe('what real models write lands where a person expects (AGENT-13, AGENT-16, AGENT-18)', () => {
+describe('what real models write lands where a person expects (AGENT-13..16, AGENT-18)', () => {
   let room: AgentRoom | null = null;
   afterEach(async () => {
     await room?.close();
@@ -98,5 +98,80 @@ Done, add() adds.
     expect(suggestions.map((s) => [s.baseText, s.proposed, s.state])).toEqual([
       ['  return a - b;\n', '  return a + b;\n', 'proposed'],
     ]);
+  });
+  const SHAPES = [
+    'class Circle:',
+    '    def area(self):',
+    '        return 0',
+    '',
+    'class Square:',
+    '    def area(self):',
+    '        return 0',
+    '',
+  ].join('\n');
+
+  async function withShapes(r: AgentRoom): Promise<void> {
+    r.code.edit('src/shapes.py', (t) => t.insert(0, SHAPES));
+    await r.client(r.people[0]!.token).waitForText('src/shapes.py', (t) => t === SHAPES);
+  }
+
+  it('AGENT-14: `@@ class` / `@@ def` headers place a hunk whose lines occur twice, in the class they name', async () => {
+    room = await startAgentRoom();
+    await withShapes(room);
+    const reply = `*** Begin Patch
+*** Update File: src/shapes.py
+@@ class Square:
+@@     def area(self):
+-        return 0
++        return self.side ** 2
+*** End Patch
+`;
+    const { run, suggestions } = await runReply(room, reply);
+    expect(run.unanchored).toEqual([]);
+    expect(suggestions).toHaveLength(1);
+    await acceptAll(room, [suggestions[0]!.id]);
+    const expected = SHAPES.replace(/return 0\n$/, 'return self.side ** 2\n');
+    expect(expected).not.toBe(SHAPES);
+    await room.code.waitForText('src/shapes.py', (t) => t === expected);
+  });
+
+  it('AGENT-14: the same hunk without headers is refused as ambiguous, and a header not in the file says so', async () => {
+    room = await startAgentRoom();
+    await withShapes(room);
+    const reply = `*** Begin Patch
+*** Update File: src/shapes.py
+@@
+-        return 0
++        return 1
+@@ class Triangle:
+-        return 0
++        return 2
+*** End Patch
+`;
+    const { run, suggestions } = await runReply(room, reply);
+    expect(suggestions).toEqual([]);
+    expect(run.unanchored).toEqual([
+      { file: 'src/shapes.py', reason: 'the old text matches more than one place' },
+      { file: 'src/shapes.py', reason: 'the @@ line was not found: class Triangle:' },
+    ]);
+  });
+
+  it('AGENT-15: `+` lines only (with `*** End of File`) are appended at the end of the file', async () => {
+    room = await startAgentRoom();
+    const reply = `*** Begin Patch
+*** Update File: src/math.ts
+@@ export function mul(a: number, b: number): number {
++
++export const ZERO = 0;
+*** End of File
+*** End Patch
+`;
+    const { run, suggestions } = await runReply(room, reply);
+    expect(run.unanchored).toEqual([]);
+    expect(suggestions.map((s) => [s.baseText, s.proposed, s.state])).toEqual([
+      ['', '\nexport const ZERO = 0;\n', 'proposed'],
+    ]);
+    await acceptAll(room, [suggestions[0]!.id]);
+    await room.code.waitForText('src/math.ts', (t) => t === `${MATH_SOURCE}\nexport const ZERO = 0;\n`);
   });
 });
