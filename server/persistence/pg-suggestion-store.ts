@@ -21,27 +21,15 @@ export class PgSuggestionStore implements SuggestionStore {
   }
 
   async saveSuggestion(roomId: string, s: SuggestionView): Promise<void> {
-    const row = {
-      id: s.id,
-      roomId,
-      runId: s.runId,
-      file: s.file,
-      start: s.start,
-      end: s.end,
-      baseText: s.baseText,
-      proposed: s.proposed,
-      state: s.state,
-      proposedByAgent: s.proposedBy.agent,
-      proposedByModel: s.proposedBy.model,
-      requestedBy: s.requestedBy,
-      decidedBy: s.decidedBy,
-      decidedAt: s.decidedAt,
-      interruptedBy: s.interruptedBy,
-      newFile: s.newFile,
-    };
-    const { id: _id, ...rest } = row;
-    // The conflict target is id alone, so seq (the first-save order) survives every later save.
-    await this.#db.insert(suggestions).values(row).onConflictDoUpdate({ target: suggestions.id, set: rest });
+    await upsertSuggestion(this.#db, roomId, s);
+  }
+
+  async saveSuggestions(roomId: string, list: SuggestionView[]): Promise<void> {
+    if (list.length === 0) return;
+    // One transaction, all or none; in order, so each one's seq (first-save order) is kept.
+    await this.#db.transaction(async (tx) => {
+      for (const s of list) await upsertSuggestion(tx, roomId, s);
+    });
   }
 
   async listSuggestions(roomId: string, runId: string): Promise<SuggestionView[]> {
@@ -100,4 +88,32 @@ export class PgSuggestionStore implements SuggestionStore {
       .orderBy(asc(attribution.client), asc(attribution.clock));
     return rows.map(({ kind, ...r }) => (kind === 'human' ? { ...r, kind } : r));
   }
+}
+
+async function upsertSuggestion(
+  db: Pick<NodePgDatabase, 'insert'>,
+  roomId: string,
+  s: SuggestionView,
+): Promise<void> {
+  const row = {
+    id: s.id,
+    roomId,
+    runId: s.runId,
+    file: s.file,
+    start: s.start,
+    end: s.end,
+    baseText: s.baseText,
+    proposed: s.proposed,
+    state: s.state,
+    proposedByAgent: s.proposedBy.agent,
+    proposedByModel: s.proposedBy.model,
+    requestedBy: s.requestedBy,
+    decidedBy: s.decidedBy,
+    decidedAt: s.decidedAt,
+    interruptedBy: s.interruptedBy,
+    newFile: s.newFile,
+  };
+  const { id: _id, ...rest } = row;
+  // The conflict target is id alone, so seq (the first-save order) survives every later save.
+  await db.insert(suggestions).values(row).onConflictDoUpdate({ target: suggestions.id, set: rest });
 }

@@ -92,6 +92,21 @@ export function suggestionStoreContract(
         expect(await store.listSuggestions('r1', 'run1')).toEqual([suggestion('s-b', 'run1'), other]);
       });
 
+      it('saves many at once (SAFE-51): new ones in order after the ones before, updates in place', async () => {
+        await store.saveSuggestion('r1', suggestion('s-a', 'run1', { state: 'streaming', proposed: '' }));
+        await store.saveSuggestions('r1', [
+          suggestion('s-c', 'run1'),
+          suggestion('s-a', 'run1', { state: 'interrupted' }),
+          suggestion('s-b', 'run1'),
+        ]);
+        await store.saveSuggestions('r1', []);
+        expect(await store.listSuggestions('r1', 'run1')).toEqual([
+          suggestion('s-a', 'run1', { state: 'interrupted' }),
+          suggestion('s-c', 'run1'),
+          suggestion('s-b', 'run1'),
+        ]);
+      });
+
       it('lists only the suggestions of that room and run', async () => {
         await store.saveSuggestion('r1', suggestion('s1', 'run1'));
         await store.saveSuggestion('r1', suggestion('s2', 'run2'));
