@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type AgentRoom, startAgentRoom, suggestionsOf, waitRunStatus } from '../helpers/agent-room.ts';
+import type { RunView } from '../../schema/protocol.ts';
+import { type AgentRoom, runOf, startAgentRoom, suggestionsOf } from '../helpers/agent-room.ts';
 import { measureStall } from '../helpers/event-loop-stall.ts';
+import { until } from '../helpers/wait.ts';
+import type { YClient } from '../helpers/y-client.ts';
 
 /*
  * A misbehaving model cannot hold the event loop with what it writes (SAFE-50, SAFE-51): the attacks of
@@ -14,6 +17,29 @@ describe('edit parsing and anchoring stay linear (SAFE-50, SAFE-51)', () => {
     await room?.close();
     room = null;
   });
+
+  /**
+   * Prompts and measures the stall from the moment the model is asked (building the prompt is not the
+   * attack) until the run ends; the model waits 300 ms before its first token so the watch is on by then.
+   */
+  async function attack(r: AgentRoom, review: YClient) {
+    const runId = await r.prompt(r.people[1]!.token, 'go');
+    await r.fake.waitForRequest(0);
+    return measureStall(() =>
+      until(
+        () => {
+          const run = runOf(review, runId);
+          return run && ['completed', 'failed'].includes(run.status) ? (run as RunView) : undefined;
+        },
+        (cb) => {
+          review.doc.on('update', cb);
+          return () => review.doc.off('update', cb);
+        },
+        120_000,
+        `run ${runId} to end`,
+      ),
+    );
+  }
 
   /** Writes `text` as a file of the room (in pieces, under the frame limit) and waits for the server. */
   async function writeFile(r: AgentRoom, path: string, text: string): Promise<void> {
@@ -34,13 +60,9 @@ describe('edit parsing and anchoring stay linear (SAFE-50, SAFE-51)', () => {
     });
     // The fake cuts this into 16-character tokens: `xxxx` and a run of blanks, 25,000 of them.
     const reply = `Changing it.\nsrc/math.ts\n<<<<<<< SEARCH\n${`xxxx${' '.repeat(28)}`.repeat(12_500)}`;
-    room.fake.enqueue({ text: reply, tokensPerSecond: 20_000 });
+    room.fake.enqueue({ text: reply, tokensPerSecond: 10_000, ttftMs: 300 });
     const review = room.client(room.people[0]!.token, { review: true });
-    const r = room;
-    const { result: run, stall } = await measureStall(async () => {
-      const runId = await r.prompt(r.people[1]!.token, 'go');
-      return waitRunStatus(review, runId, ['completed', 'failed']);
-    });
+    const { result: run, stall } = await attack(room, review);
     expect(run.status).toBe('completed');
     expect(run.unanchored).toEqual([
       { file: '(edit)', reason: 'search_replace: the stream ended inside the SEARCH block for src/math.ts' },
@@ -55,13 +77,12 @@ describe('edit parsing and anchoring stay linear (SAFE-50, SAFE-51)', () => {
     room = await startAgentRoom({ model: 'llama-3.3-70b' });
     await writeFile(room, 'src/blank.ts', `a\n${' '.repeat(120_000)}x\nb\n`);
     // Not found exactly, so the whitespace-tolerant tiers normalise every line of the file.
-    room.fake.enqueue({ text: 'src/blank.ts\n<<<<<<< SEARCH\nb  \nc\n=======\nd\n>>>>>>> REPLACE\n' });
-    const review = room.client(room.people[0]!.token, { review: true });
-    const r = room;
-    const { result: run, stall } = await measureStall(async () => {
-      const runId = await r.prompt(r.people[1]!.token, 'go');
-      return waitRunStatus(review, runId, ['completed', 'failed']);
+    room.fake.enqueue({
+      text: 'src/blank.ts\n<<<<<<< SEARCH\nb  \nc\n=======\nd\n>>>>>>> REPLACE\n',
+      ttftMs: 300,
     });
+    const review = room.client(room.people[0]!.token, { review: true });
+    const { result: run, stall } = await attack(room, review);
     expect(run.unanchored).toEqual([{ file: 'src/blank.ts', reason: 'the old text was not found' }]);
     expect(stall.maxMs).toBeLessThan(500);
     await annotate(`120,000-space line, one unmatched hunk: worst stall ${stall.maxMs.toFixed(1)} ms`);
@@ -86,13 +107,9 @@ describe('edit parsing and anchoring stay linear (SAFE-50, SAFE-51)', () => {
       const i = h * 28;
       reply += `src/big.ts\n<<<<<<< SEARCH\n${lines[i]}   \n=======\nexport const value${i} = ${-i};\n>>>>>>> REPLACE\n`;
     }
-    room.fake.enqueue({ text: reply, tokensPerSecond: 1_000_000 });
+    room.fake.enqueue({ text: reply, tokensPerSecond: 20_000, ttftMs: 300 });
     const review = room.client(room.people[0]!.token, { review: true });
-    const r = room;
-    const { result: run, stall } = await measureStall(async () => {
-      const runId = await r.prompt(r.people[1]!.token, 'go');
-      return waitRunStatus(review, runId, ['completed', 'failed']);
-    });
+    const { result: run, stall } = await attack(room, review);
     expect(run.status).toBe('completed');
     expect(run.unanchored).toEqual([
       { file: 'src/big.ts', reason: 'more than 250 edits in one run: this one and any after it are refused' },
