@@ -120,6 +120,16 @@ export interface Config {
   databaseUrl: string | null;
   /** the PostgreSQL schema of Sparkroom's tables */
   databaseSchema: string;
+  /**
+   * several nodes (CLUSTER-6): room ownership through Redis; null runs one process exactly as without it
+   */
+  cluster: {
+    redisUrl: string;
+    redisPrefix: string;
+    nodeId: string | null;
+    nodeUrl: string | null;
+    leaseMs: number;
+  } | null;
   limits: Limits;
   /** caps of one archive or folder import (IO-3) */
   imports: ImportLimits;
@@ -205,6 +215,17 @@ const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'SPARKROOM_DATABASE_URL must be a postgres:// URL')
     .optional(),
+  SPARKROOM_REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'SPARKROOM_REDIS_URL must be a redis:// URL')
+    .optional(),
+  SPARKROOM_REDIS_PREFIX: z.string().min(1).max(100).default('sparkroom:'),
+  SPARKROOM_NODE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'SPARKROOM_NODE_ID must be letters, digits, . _ or -')
+    .optional(),
+  SPARKROOM_NODE_URL: z.url().optional(),
+  SPARKROOM_LEASE_MS: intFrom(5000),
   SPARKROOM_DATABASE_SCHEMA: z
     .string()
     .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'SPARKROOM_DATABASE_SCHEMA must be a lower-case SQL name')
@@ -266,6 +287,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new Error(`invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
+  if (e.SPARKROOM_REDIS_URL && !e.SPARKROOM_DATABASE_URL) {
+    throw new Error(
+      'invalid configuration:\n  SPARKROOM_REDIS_URL: several nodes share their rooms through PostgreSQL; set SPARKROOM_DATABASE_URL too',
+    );
+  }
   const dataDir = resolve(e.SPARKROOM_DATA);
   const apiKey = e.SPARK_API_KEY ?? e.OPENAI_API_KEY ?? null;
   return {
@@ -281,6 +307,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logFormat: e.LOG_FORMAT,
     databaseUrl: e.SPARKROOM_DATABASE_URL ?? null,
     databaseSchema: e.SPARKROOM_DATABASE_SCHEMA,
+    cluster: e.SPARKROOM_REDIS_URL
+      ? {
+          redisUrl: e.SPARKROOM_REDIS_URL,
+          redisPrefix: e.SPARKROOM_REDIS_PREFIX,
+          nodeId: e.SPARKROOM_NODE_ID ?? null,
+          nodeUrl: e.SPARKROOM_NODE_URL?.replace(/\/$/, '') ?? null,
+          leaseMs: Math.max(500, e.SPARKROOM_LEASE_MS),
+        }
+      : null,
     limits: {
       maxFrameBytes: e.SPARKROOM_MAX_FRAME_BYTES,
       maxDocBytes: e.SPARKROOM_MAX_DOC_BYTES,

@@ -11,6 +11,7 @@ import { createProvider, type ProviderDeps } from './agent/providers/create-prov
 import { createApp } from './app.ts';
 import { KeyedRateLimiter } from './auth/rate-limiter.ts';
 import { RoomService } from './auth/room-service.ts';
+import { type Cluster, startCluster } from './cluster/cluster.ts';
 import type { Config } from './config.ts';
 import { AppError } from './errors.ts';
 import { agentRoutes } from './http/agent-routes.ts';
@@ -82,11 +83,41 @@ function packageVersion(): string {
 export async function startServer(config: Config, options: StartOptions): Promise<RunningServer> {
   const { log } = options;
   const now = options.now ?? Date.now;
+  // Several nodes (CLUSTER-6): the doc store asks the leases for each append's fencing number, and the
+  // leases write new numbers through the store; the cluster starts right after the stores.
+  let cluster: Cluster | null = null;
   const stores = await openStores({
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,
     databaseSchema: config.databaseSchema,
+    fenceOf: config.cluster
+      ? (docName) => {
+          if (!cluster) throw new AppError('fenced', 'this node is not part of the cluster yet');
+          return cluster.fenceOf(docName);
+        }
+      : undefined,
   });
+  let registry: RoomRegistry | null = null;
+  if (config.cluster) {
+    const claimFence = stores.claimFence;
+    if (!claimFence) throw new Error('several nodes need PostgreSQL: set SPARKROOM_DATABASE_URL');
+    try {
+      cluster = await startCluster(config.cluster, {
+        log,
+        claimFence,
+        // The lease is gone: stop the room now, its clients reconnect (to the new owner, through any node).
+        onLost: (roomId, reason) => {
+          const lost = new AppError('fenced', `this node lost the room: ${reason}`);
+          registry?.evict(roomId, lost.closeCode, lost.message).catch((err: unknown) => {
+            log.error({ err, room: roomId }, 'evicting a lost room failed');
+          });
+        },
+      });
+    } catch (err) {
+      await stores.close();
+      throw err;
+    }
+  }
   let dbOpen = true;
   // A room deleted just before the process stopped may still have content: purge it before anything loads.
   const purged = await stores.roomPurger.purgeUnfinished();
@@ -94,7 +125,6 @@ export async function startServer(config: Config, options: StartOptions): Promis
 
   const sockets = new LiveSockets();
   let agent: AgentService | null = null;
-  let registry: RoomRegistry | null = null;
   const rooms = new RoomService({
     store: stores.roomStore,
     secret: config.secret,
@@ -122,6 +152,10 @@ export async function startServer(config: Config, options: StartOptions): Promis
     loadRoom: async (id, hooks) => {
       // A deleted room never loads again, even for a request that was checked just before the deletion.
       await rooms.getRoom(id);
+      if (cluster) {
+        const lease = await cluster.leases.acquire(id);
+        if ('owner' in lease) throw new AppError('fenced', `room ${id} is served by another node: reconnect`);
+      }
       const room = await Room.load({
         id,
         docStore: stores.docStore,
@@ -217,6 +251,9 @@ export async function startServer(config: Config, options: StartOptions): Promis
       .catch((err: unknown) => log.error({ err, room: room.id }, 'restoring verdicts failed'));
   });
   const liveRegistry = registry;
+  const liveCluster = cluster;
+  // A room out of memory gives its lease back: the next node to need it takes it at once.
+  if (liveCluster) liveRegistry.onUnload((id) => void liveCluster.leases.release(id));
   const hour = 3_600_000;
   const imports = new ImportService({
     registry,
@@ -242,6 +279,10 @@ export async function startServer(config: Config, options: StartOptions): Promis
     webRoot: options.webRoot === undefined ? defaultWebRoot : options.webRoot,
     maxBodyBytes: 1024 * 1024,
     routes: [
+      // First: a room another node owns is forwarded there before any room route runs (CLUSTER-12).
+      ...(liveCluster
+        ? [liveCluster.routes({ rooms, secret: config.secret, maxFrameBytes: config.limits.maxFrameBytes })]
+        : []),
       roomsRoutes({
         rooms,
         registry: liveRegistry,
@@ -310,6 +351,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${urlHost(config.host)}:${port}`;
+  await liveCluster?.register(url);
   if (config.publicUrl === null && isWildcard(config.host)) {
     log.warn(
       { host: config.host },
@@ -332,6 +374,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       for (const client of wss.clients) client.terminate();
       if ('closeAllConnections' in server) server.closeAllConnections();
       dbOpen = false;
+      await cluster?.close();
       await stores.close();
     })();
     return closing;

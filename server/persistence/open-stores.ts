@@ -26,6 +26,8 @@ export interface Stores {
   verdictStore: VerdictStore;
   baseStore: BaseStore;
   checkpointStore: CheckpointStore;
+  /** PostgreSQL only: writes a room's new fencing number before its new owner loads it (CLUSTER-9) */
+  claimFence?: (roomId: string, fence: number) => Promise<{ ok: true } | { ok: false; stored: number }>;
   /** asks the database for an answer (a statement on PostgreSQL); false when it cannot be reached */
   ping(): Promise<boolean>;
   /** true while the database is open (cheap, for the liveness answer) */
@@ -53,6 +55,7 @@ export async function openStores(options: OpenStoresOptions): Promise<Stores> {
     return {
       kind: 'postgres',
       ...pick(pg),
+      claimFence: (roomId, fence) => pg.docStore.claimFence(roomId, fence),
       async ping() {
         try {
           await pg.database.pool.query('SELECT 1');

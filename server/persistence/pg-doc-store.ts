@@ -120,6 +120,29 @@ export class PgDocStore implements DocStore {
   }
 
   /**
+   * Writes a room's new fencing number before its new owner loads it (CLUSTER-9): from then on, appends of
+   * any node with a lower number fail. Answers the stored number when it is already higher (Redis restarted
+   * and counts again from 0).
+   */
+  async claimFence(roomId: string, fence: number): Promise<{ ok: true } | { ok: false; stored: number }> {
+    const res = await this.#pool
+      .query<{ fence: string }>(
+        'INSERT INTO room_fences (room_id, fence) VALUES ($1, $2) ON CONFLICT (room_id) DO UPDATE ' +
+          'SET fence = excluded.fence WHERE room_fences.fence < excluded.fence RETURNING fence',
+        [roomId, fence],
+      )
+      .catch((err: unknown) => {
+        throw unreachable(err);
+      });
+    if (res.rowCount === 1) return { ok: true };
+    const stored = await this.#pool.query<{ fence: string }>(
+      'SELECT fence FROM room_fences WHERE room_id = $1',
+      [roomId],
+    );
+    return { ok: false, stored: Number(stored.rows[0]?.fence ?? 0) };
+  }
+
+  /**
    * The fencing check (CLUSTER-9): raise the room's stored number to ours, or keep it, in this transaction.
    * The row lock it takes also orders two nodes' appends to one room. A stored number above ours means a newer
    * owner wrote: this process lost the room, and nothing of the batch is written.

@@ -25,6 +25,7 @@ export class RoomRegistry {
   private readonly loading = new Map<string, Promise<Room>>();
   private readonly loads: Semaphore;
   private readonly loadListeners = new Set<(room: Room) => void>();
+  private readonly unloadListeners = new Set<(roomId: string) => void>();
   private closing = false;
 
   constructor(deps: RoomRegistryDeps) {
@@ -43,6 +44,25 @@ export class RoomRegistry {
   onLoad(listener: (room: Room) => void): () => void {
     this.loadListeners.add(listener);
     return () => this.loadListeners.delete(listener);
+  }
+
+  /**
+   * Calls `listener` with a room's id once it is out of memory with nothing left to write (unloaded when
+   * idle, evicted, or broken): what this process held for it may be given up. Returns the unsubscribe.
+   */
+  onUnload(listener: (roomId: string) => void): () => void {
+    this.unloadListeners.add(listener);
+    return () => this.unloadListeners.delete(listener);
+  }
+
+  private unloaded(roomId: string): void {
+    for (const listener of this.unloadListeners) {
+      try {
+        listener(roomId);
+      } catch (err) {
+        this.deps.log.error({ err, room: roomId }, 'unload listener failed');
+      }
+    }
   }
 
   /** The room if it is loaded now (no load is started). */
@@ -82,6 +102,9 @@ export class RoomRegistry {
           this.loading.delete(roomId);
           // A room deleted while it was asked for is not a storage failure: say so (410, close 4410).
           if (err instanceof AppError && err.code === 'room_deleted') throw err;
+          // Another node owns the room (CLUSTER-12): a transient answer, the client retries.
+          if (err instanceof AppError && err.code === 'fenced') throw err;
+          this.unloaded(roomId);
           this.deps.log.error({ err, room: roomId }, 'room load failed');
           // Nothing was written: a failed load never replaces what is stored.
           throw new AppError('storage_failed', `room ${roomId} could not be loaded`, { cause: err });
@@ -98,12 +121,14 @@ export class RoomRegistry {
       this.loaded.delete(room.id);
       room.destroy();
       this.deps.log.debug({ room: room.id }, 'room unloaded');
+      this.unloaded(room.id);
     });
   }
 
   private forget(room: Room): void {
     if (this.loaded.get(room.id) === room) this.loaded.delete(room.id);
     room.destroy();
+    this.unloaded(room.id);
   }
 
   /**
@@ -119,6 +144,7 @@ export class RoomRegistry {
     room.closeAll(code, reason);
     await room.whenFlushed();
     room.destroy();
+    this.unloaded(roomId);
   }
 
   /** Shutdown: refuse new work, close every socket with `code`, wait for every pending write. */

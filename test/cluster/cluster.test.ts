@@ -1,0 +1,144 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { apiPaths, type CreateRoomResponse, type JoinResponse } from '../../schema/protocol.ts';
+import { startTestCluster, type TestCluster } from '../helpers/cluster-nodes.ts';
+import { openRawClient, syncSocketUrl } from '../helpers/raw-socket.ts';
+import { api } from '../helpers/test-server.ts';
+import { until } from '../helpers/wait.ts';
+import { allowStockClients, connectClient, whenSynced, type YClient } from '../helpers/y-client.ts';
+
+const TOKEN = /t(\d+) /g;
+const tokensIn = (text: string) => new Set([...text.matchAll(TOKEN)].map((m) => Number(m[1])));
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+async function roomOn(url: string, roles: ('editor' | 'viewer')[]) {
+  const created = await api<CreateRoomResponse>(url, 'POST', apiPaths.rooms, { body: { name: 'cluster' } });
+  const people: JoinResponse[] = [];
+  for (const [i, role] of roles.entries()) {
+    const joined = await api<JoinResponse>(url, 'POST', apiPaths.join(created.body.roomId), {
+      body: { invite: created.body.invites[role], name: `${role}-${i}` },
+    });
+    people.push(joined.body);
+  }
+  return { room: created.body, people };
+}
+
+describe('several nodes (CLUSTER)', () => {
+  allowStockClients(8);
+  let cluster: TestCluster | null = null;
+  const clients: YClient[] = [];
+  const closers: (() => void)[] = [];
+  afterEach(async () => {
+    for (const close of closers.splice(0)) close();
+    for (const c of clients.splice(0)) c.destroy();
+    await cluster?.close();
+    cluster = null;
+  });
+  const connect = (syncUrl: string, roomId: string, token: string) => {
+    const c = connectClient(syncUrl, roomId, token);
+    clients.push(c);
+    return c;
+  };
+
+  it('CLUSTER-12: clients of one room spread over three nodes converge, and see each other’s presence', async () => {
+    cluster = await startTestCluster(3);
+    const [a, b, c] = cluster.nodes as [
+      (typeof cluster.nodes)[0],
+      (typeof cluster.nodes)[0],
+      (typeof cluster.nodes)[0],
+    ];
+    // Created on one node, joined through another: rooms and people live in PostgreSQL.
+    const { room, people } = await roomOn(b.url, ['editor', 'editor', 'editor']);
+    const ca = connect(a.syncUrl, room.roomId, people[0]!.token);
+    await whenSynced(ca);
+    const cb = connect(b.syncUrl, room.roomId, people[1]!.token);
+    const cc = connect(c.syncUrl, room.roomId, people[2]!.token);
+    await Promise.all([whenSynced(cb), whenSynced(cc)]);
+    ca.edit('main.ts', (t) => t.insert(0, 'start;'));
+    await Promise.all([
+      cb.waitForText('main.ts', (s) => s === 'start;'),
+      cc.waitForText('main.ts', (s) => s === 'start;'),
+    ]);
+    for (let i = 0; i < 30; i++) {
+      for (const [j, client] of [ca, cb, cc].entries())
+        client.edit('main.ts', (t) => t.insert(t.length, `${j}:${i};`));
+      await nextTurn();
+    }
+    const done = (s: string) => [0, 1, 2].every((j) => s.includes(`${j}:29;`));
+    await Promise.all([ca, cb, cc].map((client) => client.waitForText('main.ts', done)));
+    await Promise.all(
+      [cb, cc].map((client) => client.waitForText('main.ts', (s) => s === ca.text('main.ts'))),
+    );
+    // Every edit of every node arrived once: 'j:i;' is 4 characters for i < 10 and 5 from then on.
+    expect(ca.text('main.ts').length).toBe('start;'.length + 3 * (10 * 4 + 20 * 5));
+
+    // Presence: the cursor of the client on node c reaches a watcher on node a, through the owner, stamped
+    // with who it is (ROOM-8) as on one node.
+    const watcher = await openRawClient(syncSocketUrl(a.syncUrl, room.roomId, people[0]!.token));
+    closers.push(() => watcher.close());
+    cc.provider.awareness.setLocalStateField('cursor', 42);
+    const state = await until(
+      () => {
+        const s = watcher.awareness.get(cc.doc.clientID)?.state as
+          | { cursor?: number; user?: { name?: string } }
+          | undefined;
+        return s?.cursor === 42 ? s : undefined;
+      },
+      (cb) => {
+        watcher.ws.on('message', cb);
+        return () => watcher.ws.off('message', cb);
+      },
+      10_000,
+      'the cursor of the client on node c',
+    );
+    expect(state.user?.name).toBe('editor-2');
+  });
+
+  it('CLUSTER-16: SIGKILL of the owner mid-burst: clients resync through their nodes and no edit anyone saw is lost', async () => {
+    cluster = await startTestCluster(3);
+    const [owner, b, c] = cluster.nodes as [
+      (typeof cluster.nodes)[0],
+      (typeof cluster.nodes)[0],
+      (typeof cluster.nodes)[0],
+    ];
+    const { room, people } = await roomOn(b.url, ['editor', 'editor', 'viewer']);
+    // The first client makes its node the owner.
+    const first = connect(owner.syncUrl, room.roomId, people[0]!.token);
+    await whenSynced(first);
+    const writer = connect(b.syncUrl, room.roomId, people[1]!.token);
+    const observer = connect(c.syncUrl, room.roomId, people[2]!.token);
+    await Promise.all([whenSynced(writer), whenSynced(observer)]);
+
+    let killed = false;
+    observer.doc.on('update', () => {
+      if (!killed && tokensIn(observer.text('burst.txt')).size >= 200) {
+        killed = true;
+        void owner.kill('SIGKILL');
+      }
+    });
+    let written = 0;
+    while (!killed && written < 20_000) {
+      for (let i = 0; i < 5; i++) {
+        writer.edit('burst.txt', (t) => t.insert(t.length, `t${written} `));
+        written++;
+      }
+      await nextTurn();
+    }
+    expect(killed).toBe(true);
+    await owner.exited;
+    const seen = tokensIn(observer.text('burst.txt'));
+    expect(seen.size).toBeGreaterThanOrEqual(200);
+    // The clients reconnect through nodes b and c; one of them takes the room once the dead lease runs out,
+    // and both clients send what the new owner lacks.
+    const all = (s: string) => tokensIn(s).size === written;
+    await writer.waitForText('burst.txt', all, 30_000).catch(() => undefined);
+    await observer.waitForText('burst.txt', all, 30_000);
+
+    // A fresh client through node c reads what PostgreSQL holds: everything the observer saw, and more.
+    const fresh = connect(c.syncUrl, room.roomId, people[2]!.token);
+    await whenSynced(fresh, 30_000);
+    const stored = tokensIn(fresh.text('burst.txt'));
+    const lost = [...seen].filter((t) => !stored.has(t));
+    expect(lost).toEqual([]);
+    expect(stored.size).toBe(written);
+  });
+});

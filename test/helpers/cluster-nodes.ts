@@ -1,0 +1,55 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type ChildServer, startChildServer } from './child-server.ts';
+import { createTestRedisPrefix, createTestSchema } from './test-services.ts';
+
+/** N node processes sharing one PostgreSQL schema and one Redis key prefix, as a real deployment would. */
+export interface TestCluster {
+  nodes: ChildServer[];
+  /** the environment every node got (a restarted node gets the same) */
+  env(i: number): Record<string, string>;
+  /** starts node i again (after a kill) on a new port */
+  restart(i: number): Promise<ChildServer>;
+  close(): Promise<void>;
+}
+
+export async function startTestCluster(
+  n: number,
+  opts: { leaseMs?: number; env?: Record<string, string> } = {},
+): Promise<TestCluster> {
+  const schema = await createTestSchema();
+  const redis = createTestRedisPrefix();
+  const dirs: string[] = [];
+  const env = (i: number): Record<string, string> => ({
+    SPARKROOM_DATABASE_URL: schema.url,
+    SPARKROOM_DATABASE_SCHEMA: schema.schema,
+    SPARKROOM_REDIS_URL: redis.url,
+    SPARKROOM_REDIS_PREFIX: redis.prefix,
+    SPARKROOM_NODE_ID: `node${i}`,
+    SPARKROOM_LEASE_MS: String(opts.leaseMs ?? 1500),
+    ...opts.env,
+  });
+  const start = (i: number) => {
+    const dataDir = mkdtempSync(join(tmpdir(), `sparkroom-node${i}-`));
+    dirs.push(dataDir);
+    return startChildServer({ dataDir, env: env(i), startTimeoutMs: 60_000 });
+  };
+  const nodes: ChildServer[] = [];
+  // One after another: they migrate one schema (under a lock anyway) and two cores are shared by all tests.
+  for (let i = 0; i < n; i++) nodes.push(await start(i));
+  return {
+    nodes,
+    env,
+    async restart(i) {
+      nodes[i] = await start(i);
+      return nodes[i]!;
+    },
+    async close() {
+      await Promise.all(nodes.map((node) => node.kill('SIGKILL')));
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+      await schema.drop();
+      await redis.clean();
+    },
+  };
+}
