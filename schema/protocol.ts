@@ -285,6 +285,10 @@ export const errorCodes = {
   /** a hostile or broken archive (zip slip, links, special files, duplicate or unreadable entries) */
   archive_refused: { status: 422, close: 4422 },
   rate_limited: { status: 429, close: 4429 },
+  /** a socket or person introduced more new Yjs clientIDs than a handful of tabs would (ROOM-13) */
+  too_many_client_ids: { status: 429, close: 4429 },
+  /** updates wait for changes their sender never sent: too many of them, or for too long (ROOM-14) */
+  missing_dependencies: { status: 424, close: 4424 },
   identity_mismatch: { status: 403, close: 4430 },
   /** an owner removed this person from the room: their token no longer opens it */
   removed: { status: 403, close: 4411 },

@@ -11,6 +11,8 @@ export interface Limits {
   maxFrameBytes: number;
   /** largest encoded document state, bytes; an update that would grow a doc past it is refused */
   maxDocBytes: number;
+  /** most Yjs structs (items) one document may hold; an update that would pass it is refused (ROOM-15) */
+  maxDocItems: number;
   /** bytes queued on one socket before the reader counts as slow and is disconnected */
   maxSendBufferBytes: number;
   /** awareness updates per socket per second before the socket is closed */
@@ -40,6 +42,16 @@ export interface Limits {
    * client drops a connection that hears nothing for 30 s (SAFE-55)
    */
   keepaliveMs: number;
+  /** new Yjs clientIDs one socket may introduce (a browser tab uses one per document) (ROOM-13) */
+  maxClientIdsPerSocket: number;
+  /** new Yjs clientIDs one person may introduce per document per hour, over all their sockets (ROOM-13) */
+  newClientIdsPerHour: number;
+  /** largest awareness state of one clientID, bytes of JSON (SAFE-31) */
+  maxAwarenessStateBytes: number;
+  /** updates one socket may have waiting for dependencies it has not sent (ROOM-14, SAFE-30) */
+  maxHeldUpdatesPerSocket: number;
+  /** how long such an update may wait, ms (ROOM-14, SAFE-30) */
+  maxHeldMs: number;
   /** redirects (steers) one person may send per minute (SAFE-56) */
   steersPerMinute: number;
   /** redirects one run may take in all (SAFE-56) */
@@ -56,6 +68,7 @@ export interface Limits {
 export const defaultLimits: Limits = {
   maxFrameBytes: 8 * 1024 * 1024,
   maxDocBytes: 32 * 1024 * 1024,
+  maxDocItems: 250_000,
   maxSendBufferBytes: 16 * 1024 * 1024,
   maxAwarenessPerSecond: 60,
   maxSyncRequestsPerSecond: 10,
@@ -73,6 +86,11 @@ export const defaultLimits: Limits = {
   maxSteersPerRun: 50,
   compressAboveBytes: 16 * 1024,
   historyEditIntervalMs: 180_000,
+  maxClientIdsPerSocket: 8,
+  newClientIdsPerHour: 200,
+  maxAwarenessStateBytes: 8 * 1024,
+  maxHeldUpdatesPerSocket: 100,
+  maxHeldMs: 30_000,
 };
 
 export type SparkApi = 'responses' | 'responses-ws' | 'chat';
@@ -234,6 +252,7 @@ const envSchema = z.object({
   LOG_FORMAT: z.enum(['auto', 'pretty', 'json']).default('auto'),
   SPARKROOM_MAX_FRAME_BYTES: intFrom(defaultLimits.maxFrameBytes),
   SPARKROOM_MAX_DOC_BYTES: intFrom(defaultLimits.maxDocBytes),
+  SPARKROOM_MAX_DOC_ITEMS: intFrom(defaultLimits.maxDocItems),
   SPARKROOM_MAX_SEND_BUFFER_BYTES: intFrom(defaultLimits.maxSendBufferBytes),
   SPARKROOM_MAX_AWARENESS_PER_SECOND: intFrom(defaultLimits.maxAwarenessPerSecond),
   SPARKROOM_MAX_SYNC_REQUESTS_PER_SECOND: intFrom(defaultLimits.maxSyncRequestsPerSecond),
@@ -270,6 +289,11 @@ const envSchema = z.object({
   SPARKROOM_STEERS_PER_MINUTE: intFrom(defaultLimits.steersPerMinute),
   SPARKROOM_MAX_STEERS_PER_RUN: intFrom(defaultLimits.maxSteersPerRun),
   SPARKROOM_COMPRESS_ABOVE_BYTES: intFrom(defaultLimits.compressAboveBytes),
+  SPARKROOM_MAX_CLIENT_IDS_PER_SOCKET: intFrom(defaultLimits.maxClientIdsPerSocket),
+  SPARKROOM_NEW_CLIENT_IDS_PER_HOUR: intFrom(defaultLimits.newClientIdsPerHour),
+  SPARKROOM_MAX_AWARENESS_STATE_BYTES: intFrom(defaultLimits.maxAwarenessStateBytes),
+  SPARKROOM_MAX_HELD_UPDATES: intFrom(defaultLimits.maxHeldUpdatesPerSocket),
+  SPARKROOM_MAX_HELD_SECONDS: intFrom(defaultLimits.maxHeldMs / 1000),
 });
 
 /**
@@ -319,6 +343,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     limits: {
       maxFrameBytes: e.SPARKROOM_MAX_FRAME_BYTES,
       maxDocBytes: e.SPARKROOM_MAX_DOC_BYTES,
+      maxDocItems: Math.max(1000, e.SPARKROOM_MAX_DOC_ITEMS),
       maxSendBufferBytes: e.SPARKROOM_MAX_SEND_BUFFER_BYTES,
       maxAwarenessPerSecond: e.SPARKROOM_MAX_AWARENESS_PER_SECOND,
       maxSyncRequestsPerSecond: Math.max(1, e.SPARKROOM_MAX_SYNC_REQUESTS_PER_SECOND),
@@ -337,6 +362,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       steersPerMinute: e.SPARKROOM_STEERS_PER_MINUTE,
       maxSteersPerRun: e.SPARKROOM_MAX_STEERS_PER_RUN,
       compressAboveBytes: e.SPARKROOM_COMPRESS_ABOVE_BYTES,
+      // A tab needs one clientID per document, and Yjs picks a new one when it sees its own in use.
+      maxClientIdsPerSocket: Math.max(2, e.SPARKROOM_MAX_CLIENT_IDS_PER_SOCKET),
+      newClientIdsPerHour: Math.max(2, e.SPARKROOM_NEW_CLIENT_IDS_PER_HOUR),
+      // A cursor with a selection and a name is well under 1 KB.
+      maxAwarenessStateBytes: Math.max(1024, e.SPARKROOM_MAX_AWARENESS_STATE_BYTES),
+      // A stock client holds back nothing longer than one round trip after a reconnect.
+      maxHeldUpdatesPerSocket: Math.max(1, e.SPARKROOM_MAX_HELD_UPDATES),
+      maxHeldMs: Math.max(1000, e.SPARKROOM_MAX_HELD_SECONDS * 1000),
     },
     imports: {
       maxFileBytes: Math.max(1, e.SPARKROOM_IMPORT_MAX_FILE_BYTES),

@@ -189,6 +189,15 @@ export class MemoryRoomStore implements RoomStore {
     return userId;
   }
 
+  async bindClients(
+    docName: string,
+    bindings: readonly { clientId: number; userId: string }[],
+  ): Promise<Map<number, string>> {
+    const owners = new Map<number, string>();
+    for (const b of bindings) owners.set(b.clientId, await this.bindClient(docName, b.clientId, b.userId));
+    return owners;
+  }
+
   async listClientBindings(docName: string): Promise<Map<number, string>> {
     return new Map(this.#bindings.get(docName));
   }

@@ -74,6 +74,11 @@ export interface RoomStore {
    * clientID is bound to after the call (the caller's, or the earlier owner's).
    */
   bindClient(docName: string, clientId: number, userId: string): Promise<string>;
+  /** bindClient for many clientIDs in one transaction; returns each one's owner after the call */
+  bindClients(
+    docName: string,
+    bindings: readonly { clientId: number; userId: string }[],
+  ): Promise<Map<number, string>>;
   /** all bindings of a document, for blame and for checking clientIDs after a restart */
   listClientBindings(docName: string): Promise<Map<number, string>>;
 }

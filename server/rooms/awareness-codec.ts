@@ -1,5 +1,6 @@
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
+import { AppError } from '../errors.ts';
 
 /**
  * One entry of a y-protocols awareness update. y-protocols only offers "apply the whole update", but the
@@ -12,14 +13,31 @@ export interface AwarenessEntry {
   state: Record<string, unknown> | null;
 }
 
-export function decodeAwarenessUpdate(update: Uint8Array): AwarenessEntry[] {
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Reads every entry. With `maxStateBytes`, a state whose JSON is longer is a 4413 before it is even parsed
+ * (SAFE-31): one person's presence, relayed to everyone, must not fill others' send buffers.
+ */
+export function decodeAwarenessUpdate(
+  update: Uint8Array,
+  maxStateBytes = Number.POSITIVE_INFINITY,
+): AwarenessEntry[] {
   const decoder = decoding.createDecoder(update);
   const count = decoding.readVarUint(decoder);
   const entries: AwarenessEntry[] = [];
   for (let i = 0; i < count; i++) {
     const clientId = decoding.readVarUint(decoder);
     const clock = decoding.readVarUint(decoder);
-    const json = decoding.readVarString(decoder);
+    // lib0's readVarString: a varuint byte length, then UTF-8.
+    const bytes = decoding.readVarUint(decoder);
+    if (bytes > maxStateBytes) {
+      throw new AppError(
+        'too_large',
+        `awareness state of ${bytes} bytes: the limit is ${maxStateBytes} bytes per participant`,
+      );
+    }
+    const json = utf8.decode(decoding.readUint8Array(decoder, bytes));
     const state: unknown = JSON.parse(json);
     if (state !== null && (typeof state !== 'object' || Array.isArray(state))) {
       throw new Error('awareness state must be an object or null');

@@ -10,6 +10,8 @@ export interface CommitTarget {
   committed(result: AppendResult): void;
   /** the batch could not be stored */
   failed(err: unknown): void;
+  /** stores what must be durable with the batch, before it (clientID bindings, ROOM-13); never rejects */
+  beforeCommit?(): Promise<void>;
 }
 
 /**
@@ -55,6 +57,7 @@ export class CommitQueue {
   private async commit(): Promise<void> {
     const targets = [...this.waiting];
     this.waiting.clear();
+    for (const target of targets) if (target.beforeCommit) await target.beforeCommit();
     const writes: { target: CommitTarget; docName: string; updates: Uint8Array[] }[] = [];
     for (const target of targets) {
       const updates = target.takeBatch();

@@ -1,6 +1,7 @@
 import type { PublicUser, Role } from '../../schema/protocol.ts';
 import { AppError } from '../errors.ts';
 import type { RoomSocket } from './room-socket.ts';
+import type { Needs } from './update-deps.ts';
 
 export type DocKind = 'code' | 'review';
 
@@ -18,6 +19,10 @@ export class Connection {
   readonly socket: RoomSocket;
   /** awareness clientIDs this connection has published, removed when it closes */
   readonly awarenessIds = new Set<number>();
+  /** Yjs clientIDs this socket bound for the first time (ROOM-13) */
+  newClientIds = 0;
+  /** updates waiting for dependencies this socket has not sent yet, oldest first (ROOM-14) */
+  held: { update: Uint8Array; needs: Needs; items: number; at: number }[] = [];
   closed = false;
   /** when the room last sent this socket a frame (keepalive, SAFE-55) */
   lastSentAt: number;

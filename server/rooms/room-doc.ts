@@ -11,6 +11,8 @@ import { CommitQueue, type CommitTarget } from './commit-queue.ts';
 import type { Connection } from './connection.ts';
 import type { AppendResult, DocStore } from './doc-store.ts';
 import { isOrigin, type TransactionOrigin } from './origins.ts';
+import { missingDependencies, type Needs, needsMet } from './update-deps.ts';
+import { scanUpdate, type UpdateScan } from './update-scan.ts';
 import {
   awarenessFrame,
   decodeFrame,
@@ -40,6 +42,8 @@ export interface RoomDocDeps {
   /** called after every durable batch (attribution and other observers run from here) */
   onCommitted?: (updates: readonly PendingUpdate[]) => void;
 }
+
+const HOUR_MS = 3600_000;
 
 /** How far a server restamp moves an awareness clock ahead (restampPresence). */
 const RESTAMP_CLOCK_STEP = 1000;
@@ -77,6 +81,12 @@ export class RoomDoc implements CommitTarget {
   /** stored size (snapshot + log), the measure the document size limit applies to */
   private storedBytes = 0;
   private failedStore = false;
+  /** bytes of the updates held on this document's sockets for missing dependencies (ROOM-14) */
+  private heldBytes = 0;
+  /** items those updates carry (ROOM-15) */
+  private heldItems = 0;
+  /** new clientIDs each person introduced in this document in the current hour (ROOM-13) */
+  private readonly newIdsByPerson = new Map<string, { start: number; count: number }>();
 
   private constructor(deps: RoomDocDeps) {
     this.deps = deps;
@@ -88,6 +98,21 @@ export class RoomDoc implements CommitTarget {
     this.awareness.setLocalState(null);
     this.doc.on('update', this.onDocUpdate);
     this.awareness.on('update', this.onAwarenessUpdate);
+    // ROOM-13: new clientID bindings are stored by the group commit, in one transaction per turn.
+    deps.bindings.onUnsaved = () => this.scheduleCommit();
+  }
+
+  private scheduleCommit(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // Group commit: every update applied in this event-loop turn, in every room, goes to storage in
+    // one transaction (CommitQueue), and only then is broadcast.
+    this.commits.schedule(this);
+  }
+
+  /** CommitTarget: the clientIDs first used in this turn are stored before the updates that use them. */
+  beforeCommit(): Promise<void> {
+    return this.deps.bindings.flush();
   }
 
   /** Loads the stored state. Throws when the store fails, so a failed load never serves an empty doc. */
@@ -110,9 +135,21 @@ export class RoomDoc implements CommitTarget {
     return this.storedBytes;
   }
 
+  /** Structs the document holds (each an object in memory): the measure of the item limit (ROOM-15). */
+  itemCount(): number {
+    let n = 0;
+    for (const structs of this.doc.store.clients.values()) n += structs.length;
+    return n;
+  }
+
   /** True when nothing is waiting to be written. */
   get idle(): boolean {
-    return this.pending.length === 0 && this.inFlight === null && !this.scheduled;
+    return (
+      this.pending.length === 0 &&
+      this.inFlight === null &&
+      !this.scheduled &&
+      this.deps.bindings.pendingWrites === 0
+    );
   }
 
   /** Resolves once everything applied so far is durable. */
@@ -135,6 +172,12 @@ export class RoomDoc implements CommitTarget {
 
   removeConnection(conn: Connection): void {
     if (!this.connections.delete(conn)) return;
+    // ROOM-14: updates held for missing dependencies go with their socket; nothing of them was stored.
+    for (const h of conn.held) {
+      this.heldBytes -= h.update.byteLength;
+      this.heldItems -= h.items;
+    }
+    conn.held = [];
     if (conn.awarenessIds.size > 0) {
       awarenessProtocol.removeAwarenessStates(this.awareness, [...conn.awarenessIds], conn);
     }
@@ -154,6 +197,7 @@ export class RoomDoc implements CommitTarget {
   }
 
   private dispatch(conn: Connection, frame: Frame): void {
+    this.refuseOverdueHeld(conn, this.deps.now());
     switch (frame.type) {
       case 'sync-step-1':
         this.answerSyncStep1(conn, frame.stateVector);
@@ -188,64 +232,127 @@ export class RoomDoc implements CommitTarget {
   private applyClientUpdate(conn: Connection, update: Uint8Array): void {
     // ROOM-6: viewers' writes and any client write to the review doc are dropped, never applied or relayed.
     if (!conn.canWrite) return;
-    // Structs whose parents have not arrived are held by Yjs in memory (pending), never stored, and
-    // integrate all at once when the parents come: they count too, or a client could grow the room's
-    // memory without bound and the document past its limit with one small update at the end.
+    // Updates held for their dependencies (ROOM-14), and anything Yjs itself keeps pending, count too:
+    // they integrate all at once when the dependencies come, so without counting them a client could grow
+    // the room's memory without bound and the document past its limit with one small update at the end.
     const store = this.doc.store;
-    const pendingBytes = (store.pendingStructs?.update.byteLength ?? 0) + (store.pendingDs?.byteLength ?? 0);
+    const pendingBytes =
+      this.heldBytes + (store.pendingStructs?.update.byteLength ?? 0) + (store.pendingDs?.byteLength ?? 0);
     if (this.storedBytes + pendingBytes + update.byteLength > this.deps.limits.maxDocBytes) {
       throw new AppError(
         'too_large',
         `document ${this.name} would exceed its size limit of ${this.deps.limits.maxDocBytes} bytes`,
       );
     }
-    // Decoded once here for both checks (this runs on every keystroke); applyUpdate reads the bytes again.
-    let structs: DecodedStruct[];
+    // ROOM-15: a document is charged for its items, not only its bytes (an item costs the server a few
+    // hundred bytes of memory and its share of every load however few bytes it takes on the wire), and
+    // this is counted before anything is built.
+    const maxItems = this.deps.limits.maxDocItems;
+    const itemBudget = maxItems - this.itemCount() - this.heldItems;
+    let scan: UpdateScan;
     try {
-      structs = Y.decodeUpdate(update).structs;
+      scan = scanUpdate(update, Math.max(0, itemBudget));
     } catch (err) {
       throw new AppError('malformed_frame', 'update cannot be decoded', { cause: err });
     }
-    // ROOM-7: every clientID whose structs this update inserts must belong to the sender.
-    let lastClient = -1;
-    for (const struct of structs) {
-      if (struct.id.client === lastClient) continue;
-      lastClient = struct.id.client;
-      this.deps.bindings.claim(lastClient, conn.user.id);
+    const items = scan.structs + 2 * scan.deleteRanges;
+    if (items > itemBudget) {
+      throw new AppError('too_large', `document ${this.name} would exceed its limit of ${maxItems} items`);
     }
+    // ROOM-7: every clientID whose structs this update inserts must belong to the sender.
+    this.claimClientIds(conn, new Set(scan.clients));
+    // Decoded once here for every other check; applyUpdate reads the bytes again.
+    let decoded: ReturnType<typeof Y.decodeUpdate>;
+    try {
+      decoded = Y.decodeUpdate(update);
+    } catch (err) {
+      throw new AppError('malformed_frame', 'update cannot be decoded', { cause: err });
+    }
+    this.refuseForeignFutureDeletes(conn, decoded.ds.clients);
+    const stateOf = (client: number) => Y.getState(store, client);
+    const needs = missingDependencies(decoded.structs, decoded.ds.clients, stateOf);
+    if (needs !== null) {
+      this.hold(conn, update, needs, items);
+      return;
+    }
+    this.integrate(conn, update, decoded.structs);
+    if (this.heldBytes > 0) this.integrateHeld();
+  }
+
+  /** Checks the shape of an update whose dependencies are all in the document, and applies it. */
+  private integrate(conn: Connection, update: Uint8Array, structs: readonly DecodedStruct[]): void {
     const problem = this.deps.checkStructs?.(structs, this.doc) ?? null;
     if (problem !== null) throw new AppError('malformed_frame', problem);
     const origin: TransactionOrigin = { source: 'connection', connId: conn.id, userId: conn.user.id };
-    const pendingDsBefore = store.pendingDs;
     try {
       Y.applyUpdate(this.doc, update, origin);
     } catch (err) {
       throw new AppError('malformed_frame', 'update cannot be applied', { cause: err });
     }
-    if (store.pendingDs !== null && store.pendingDs !== pendingDsBefore) {
-      this.refuseForeignFutureDeletes(conn, update, pendingDsBefore);
+  }
+
+  /**
+   * ROOM-14: an update whose dependencies have not arrived is held here, on its socket, not given to Yjs
+   * (which would keep it pending and retry every pending struct on every later update: 12,000 small
+   * orphans kept the server busy for 20 s). A stock client sends one only in the moment between its
+   * reconnect and its sync answer. Past `maxHeldUpdatesPerSocket` the socket is refused with 4424.
+   */
+  private hold(conn: Connection, update: Uint8Array, needs: Needs, items: number): void {
+    const max = this.deps.limits.maxHeldUpdatesPerSocket;
+    if (conn.held.length >= max) {
+      throw new AppError(
+        'missing_dependencies',
+        `more than ${max} updates wait for changes this connection never sent`,
+      );
+    }
+    conn.held.push({ update, needs, items, at: this.deps.now() });
+    this.heldBytes += update.byteLength;
+    this.heldItems += items;
+  }
+
+  /** Applies every held update whose dependencies have arrived, in arrival order per socket. */
+  private integrateHeld(): void {
+    const stateOf = (client: number) => Y.getState(this.doc.store, client);
+    let progress = true;
+    while (progress) {
+      progress = false;
+      for (const conn of [...this.connections]) {
+        for (let i = 0; i < conn.held.length; ) {
+          const held = conn.held[i]!;
+          if (!needsMet(held.needs, stateOf)) {
+            i++;
+            continue;
+          }
+          conn.held.splice(i, 1);
+          this.heldBytes -= held.update.byteLength;
+          this.heldItems -= held.items;
+          try {
+            this.integrate(conn, held.update, Y.decodeUpdate(held.update).structs);
+            progress = true;
+          } catch (err) {
+            this.refuse(conn, err instanceof AppError ? err : new AppError('malformed_frame', String(err)));
+            break;
+          }
+        }
+      }
     }
   }
 
   /**
-   * Yjs keeps deletions of items it has not seen yet (pendingDs) and applies them when the items arrive,
-   * in the transaction of the update that brings them, which is not echoed to its sender. A delete of
-   * clocks another person has not written yet would erase their next words on arrival, for everyone but
-   * them. Only the sender's own (or unclaimed) clientIDs may have deletes waiting; otherwise the waiting
-   * deletes this update added are dropped and the socket is closed. Rare path: only when pendingDs grew.
+   * Yjs keeps deletions of items it has not seen yet and applies them when the items arrive, in the
+   * transaction of the update that brings them, which is not echoed to its sender. A delete of clocks
+   * another person has not written yet would erase their next words on arrival, for everyone but them.
+   * Only the sender's own (or unclaimed) clientIDs may have deletes waiting (held, ROOM-14).
    */
   private refuseForeignFutureDeletes(
     conn: Connection,
-    update: Uint8Array,
-    pendingDsBefore: Uint8Array | null,
+    deletes: Map<number, { clock: number; len: number }[]>,
   ): void {
-    const store = this.doc.store;
-    for (const [clientId, ranges] of Y.decodeUpdate(update).ds.clients) {
+    for (const [clientId, ranges] of deletes) {
       const owner = this.deps.bindings.userOf(clientId);
       if (owner === undefined || owner === conn.user.id) continue;
-      const known = Y.getState(store, clientId);
+      const known = Y.getState(this.doc.store, clientId);
       if (ranges.some((r) => r.clock + r.len > known)) {
-        store.pendingDs = pendingDsBefore;
         throw new AppError(
           'identity_mismatch',
           `update deletes text clientID ${clientId} has not written yet`,
@@ -254,8 +361,49 @@ export class RoomDoc implements CommitTarget {
     }
   }
 
+  /**
+   * ROOM-7/ROOM-13: binds the clientIDs a frame speaks for to the sender. Someone else's is a 4430; new ones
+   * count against the socket's allowance (a tab uses one per document) and the person's hourly allowance
+   * over all their sockets, and past either the whole frame is refused with 4429 before anything is bound:
+   * each binding is a row stored for ever and a clientID the document tracks.
+   */
+  private claimClientIds(conn: Connection, clients: Iterable<number>): void {
+    const fresh: number[] = [];
+    for (const clientId of clients) {
+      const owner = this.deps.bindings.userOf(clientId);
+      if (owner === conn.user.id) continue;
+      if (owner !== undefined) {
+        throw new AppError('identity_mismatch', `clientID ${clientId} belongs to another participant`);
+      }
+      fresh.push(clientId);
+    }
+    if (fresh.length === 0) return;
+    const { maxClientIdsPerSocket, newClientIdsPerHour } = this.deps.limits;
+    if (conn.newClientIds + fresh.length > maxClientIdsPerSocket) {
+      throw new AppError(
+        'too_many_client_ids',
+        `a connection may use at most ${maxClientIdsPerSocket} clientIDs; this frame names ${fresh.length} new`,
+      );
+    }
+    const now = this.deps.now();
+    let window = this.newIdsByPerson.get(conn.user.id);
+    if (!window || now - window.start >= HOUR_MS) {
+      window = { start: now, count: 0 };
+      this.newIdsByPerson.set(conn.user.id, window);
+    }
+    if (window.count + fresh.length > newClientIdsPerHour) {
+      throw new AppError(
+        'too_many_client_ids',
+        `at most ${newClientIdsPerHour} new clientIDs per person per hour in a document: reload later`,
+      );
+    }
+    window.count += fresh.length;
+    conn.newClientIds += fresh.length;
+    for (const clientId of fresh) this.deps.bindings.claim(clientId, conn.user.id);
+  }
+
   private handleAwareness(conn: Connection, update: Uint8Array): void {
-    const entries = decodeAwarenessUpdate(update);
+    const entries = decodeAwarenessUpdate(update, this.deps.limits.maxAwarenessStateBytes);
     const stamp = stampOf(conn);
     const own: AwarenessEntry[] = [];
     for (const entry of entries) {
@@ -264,18 +412,19 @@ export class RoomDoc implements CommitTarget {
       // it; taken as this socket's own, its presence would be removed when this socket closes.
       const known = this.awareness.meta.get(entry.clientId);
       if (known && entry.clock <= known.clock) continue;
-      const owner = this.deps.bindings.userOf(entry.clientId);
-      if (owner !== undefined && owner !== conn.user.id) {
-        // Only a newer clock for someone else's clientID is an attempt to speak for them.
-        throw new AppError('identity_mismatch', `clientID ${entry.clientId} belongs to another participant`);
-      }
-      // ROOM-8: a client speaks only for its own clientIDs, and the server says who it is.
-      this.deps.bindings.claim(entry.clientId, conn.user.id);
-      conn.awarenessIds.add(entry.clientId);
-      if (entry.state !== null) entry.state = { ...entry.state, user: stamp };
       own.push(entry);
     }
     if (own.length === 0) return;
+    // ROOM-8: a client speaks only for its own clientIDs (only a newer clock for someone else's is an
+    // attempt to speak for them), and the server says who it is.
+    this.claimClientIds(
+      conn,
+      own.map((e) => e.clientId),
+    );
+    for (const entry of own) {
+      conn.awarenessIds.add(entry.clientId);
+      if (entry.state !== null) entry.state = { ...entry.state, user: stamp };
+    }
     // Only frames that speak for this connection count towards its rate: the stock client echoes every
     // change it hears, so counting echoes would let one busy (or flooding) participant get everyone closed.
     conn.countAwareness(this.deps.now(), this.deps.limits.maxAwarenessPerSecond);
@@ -329,12 +478,7 @@ export class RoomDoc implements CommitTarget {
     if (o?.source === 'load') return;
     this.pending.push({ update, origin: o });
     this.storedBytes += update.byteLength;
-    if (!this.scheduled) {
-      this.scheduled = true;
-      // Group commit: every update applied in this event-loop turn, in every room, goes to storage in
-      // one transaction (CommitQueue), and only then is broadcast.
-      this.commits.schedule(this);
-    }
+    this.scheduleCommit();
   };
 
   /** CommitTarget: hands the pending updates to the commit in progress. */
@@ -418,7 +562,33 @@ export class RoomDoc implements CommitTarget {
   keepalive(silentMs: number): void {
     const now = this.deps.now();
     for (const conn of this.connections) {
+      if (conn.held.length > 0) {
+        try {
+          this.refuseOverdueHeld(conn, now);
+        } catch (err) {
+          this.refuse(conn, err as AppError);
+          continue;
+        }
+      }
       if (now - conn.lastSentAt >= silentMs) this.send(conn, KEEPALIVE_FRAME);
+    }
+  }
+
+  /** Closes one socket with the error's code and takes it out of the room (its presence, what it held). */
+  private refuse(conn: Connection, err: AppError): void {
+    this.deps.log.info({ doc: this.name, user: conn.user.id, code: err.code }, err.message);
+    conn.close(err.closeCode, err.message);
+    this.removeConnection(conn);
+  }
+
+  /** ROOM-14: an update held longer than the limit waits for something its sender never sent. */
+  private refuseOverdueHeld(conn: Connection, now: number): void {
+    const oldest = conn.held[0];
+    if (oldest && now - oldest.at > this.deps.limits.maxHeldMs) {
+      throw new AppError(
+        'missing_dependencies',
+        `an update waited ${Math.round((now - oldest.at) / 1000)} s for changes that never arrived`,
+      );
     }
   }
 

@@ -203,6 +203,22 @@ export function roomStoreContract(name: string, makeStore: () => Promise<RoomSto
       expect(await store.listClientBindings('other')).toEqual(new Map());
     });
 
+    it("binds many clientIDs in one call, first come first served, and answers each one's owner (ROOM-13)", async () => {
+      expect(await store.bindClient('r1', 1, 'ada')).toBe('ada');
+      const rows = Array.from({ length: 1200 }, (_, i) => ({ clientId: i + 1, userId: 'bob' }));
+      const owners = await store.bindClients('r1', rows);
+      expect(owners.size).toBe(1200);
+      expect(owners.get(1)).toBe('ada');
+      expect(owners.get(2)).toBe('bob');
+      expect(owners.get(1200)).toBe('bob');
+      expect(await store.bindClients('r1', [])).toEqual(new Map());
+      store = await harness.reopen();
+      const listed = await store.listClientBindings('r1');
+      expect(listed.size).toBe(1200);
+      expect(listed.get(1)).toBe('ada');
+      expect(listed.get(777)).toBe('bob');
+    });
+
     it('hands out copies: changing a returned record changes nothing stored', async () => {
       await store.createRoom(room('r1'), threeInvites('r1'));
       await store.upsertMember(member('r1', 'u1', 1000));
