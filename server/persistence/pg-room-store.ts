@@ -1,4 +1,4 @@
-import { and, asc, count, eq, isNotNull, isNull, ne, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNotNull, isNull, ne, sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { clientBindings } from '../../schema/pg-tables/client-bindings.ts';
 import { invites, members, rooms } from '../../schema/pg-tables/rooms.ts';
@@ -219,6 +219,38 @@ export class PgRoomStore implements RoomStore {
         .where(and(eq(clientBindings.docName, docName), eq(clientBindings.clientId, clientId)));
       if (!row) throw new Error(`binding of client ${clientId} in ${docName} vanished right after insert`);
       return row.userId;
+    });
+  }
+
+  async bindClients(
+    docName: string,
+    bindings: readonly { clientId: number; userId: string }[],
+  ): Promise<Map<number, string>> {
+    if (bindings.length === 0) return new Map();
+    // One transaction for the whole batch (ROOM-13), in chunks far below PostgreSQL's parameter limit.
+    return this.#db.transaction(async (tx) => {
+      const owners = new Map<number, string>();
+      for (let i = 0; i < bindings.length; i += 500) {
+        const chunk = bindings.slice(i, i + 500);
+        await tx
+          .insert(clientBindings)
+          .values(chunk.map((b) => ({ docName, clientId: b.clientId, userId: b.userId })))
+          .onConflictDoNothing();
+        const rows = await tx
+          .select({ clientId: clientBindings.clientId, userId: clientBindings.userId })
+          .from(clientBindings)
+          .where(
+            and(
+              eq(clientBindings.docName, docName),
+              inArray(
+                clientBindings.clientId,
+                chunk.map((b) => b.clientId),
+              ),
+            ),
+          );
+        for (const row of rows) owners.set(row.clientId, row.userId);
+      }
+      return owners;
     });
   }
 
