@@ -59,7 +59,8 @@ export async function pgHarness<
     | 'suggestionStore'
     | 'threadStore'
     | 'verdictStore'
-    | 'checkpointStore',
+    | 'checkpointStore'
+    | 'baseStore',
 >(key: K): Promise<StoreHarness<PgStores[K]>> {
   const { url, schema, drop } = await createTestSchema();
   let stores = await createPgStores(url, { schema, max: 4 });
