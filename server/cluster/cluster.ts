@@ -84,7 +84,15 @@ export async function startCluster(
       return { roomId, fence };
     },
     routes({ rooms, secret, maxFrameBytes }) {
-      const { rest, sync } = forwarding({ leases, nodes, rooms, secret, maxFrameBytes, log });
+      const { rest, sync } = forwarding({
+        leases,
+        nodes,
+        rooms,
+        secret,
+        maxFrameBytes,
+        heartbeatMs: Math.max(100, Math.floor(config.leaseMs / 4)),
+        log,
+      });
       const app = new Hono();
       app.use('/api/rooms/:roomId/*', rest);
       app.use('/sync/:roomId', sync);

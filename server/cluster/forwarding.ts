@@ -18,6 +18,8 @@ export interface ForwardingDeps {
   /** the secret every node shares (SPARKROOM_SECRET): forwarded requests carry a proof of it */
   secret: string;
   maxFrameBytes: number;
+  /** how often a relay pings the owner; no pong within three of these ends the relay (a frozen owner) */
+  heartbeatMs: number;
   log: Logger;
 }
 
@@ -116,6 +118,24 @@ export function forwarding(deps: ForwardingDeps): { rest: MiddlewareHandler; syn
       perMessageDeflate: false,
     });
     let queue: Buffer[] | null = [];
+    // A frozen owner (SIGSTOP, a partition) keeps its TCP connections open and answers nothing: without a
+    // heartbeat the client would wait 30 s for its own timeout. No pong for three beats ends the relay, the
+    // client reconnects, and meanwhile the owner's lease runs out (CLUSTER-17).
+    let missed = 0;
+    const heartbeat = setInterval(() => {
+      if (upstream.readyState !== upstream.OPEN) return;
+      if (++missed > 3) {
+        const moved = new AppError('fenced', 'the room’s node stopped answering; reconnecting');
+        closeClient(moved.closeCode, moved.message);
+        upstream.terminate();
+        return;
+      }
+      upstream.ping();
+    }, deps.heartbeatMs);
+    heartbeat.unref();
+    upstream.on('pong', () => {
+      missed = 0;
+    });
     const closeClient = (code: number, reason: string) => {
       if (client.readyState === client.OPEN || client.readyState === client.CONNECTING)
         client.close(code, reason);
@@ -135,6 +155,7 @@ export function forwarding(deps: ForwardingDeps): { rest: MiddlewareHandler; syn
       if (client.readyState === client.OPEN) client.send(data, { binary: isBinary });
     });
     upstream.on('close', (code, reason) => {
+      clearInterval(heartbeat);
       // 1005/1006 (no code, abnormal) cannot be sent: the client hears "the room moved", and reconnects.
       const sendable =
         code === 1000 || (code >= 1001 && code <= 1014 && code !== 1005 && code !== 1006) || code >= 3000;
@@ -155,6 +176,7 @@ export function forwarding(deps: ForwardingDeps): { rest: MiddlewareHandler; syn
       closeClient(moved.closeCode, moved.message);
     });
     client.on('close', () => {
+      clearInterval(heartbeat);
       if (upstream.readyState === upstream.OPEN) upstream.close(1000);
       else upstream.terminate();
     });

@@ -141,4 +141,45 @@ describe('several nodes (CLUSTER)', () => {
     expect(lost).toEqual([]);
     expect(stored.size).toBe(written);
   });
+  it('CLUSTER-17: an owner paused past its lease is fenced when it resumes; every client converges on the new owner', async () => {
+    cluster = await startTestCluster(3);
+    const [old, b, c] = cluster.nodes as [
+      (typeof cluster.nodes)[0],
+      (typeof cluster.nodes)[0],
+      (typeof cluster.nodes)[0],
+    ];
+    const { room, people } = await roomOn(b.url, ['editor', 'editor', 'editor']);
+    const direct = connect(old.syncUrl, room.roomId, people[0]!.token);
+    await whenSynced(direct);
+    const viaB = connect(b.syncUrl, room.roomId, people[1]!.token);
+    const viaC = connect(c.syncUrl, room.roomId, people[2]!.token);
+    await Promise.all([whenSynced(viaB), whenSynced(viaC)]);
+    direct.edit('f.txt', (t) => t.insert(0, 'before;'));
+    await viaC.waitForText('f.txt', (s) => s === 'before;');
+    const directClosed = direct.nextClose();
+
+    old.child.kill('SIGSTOP');
+    // Edits go on while the owner is frozen: the direct client's sit in the paused process's socket buffer.
+    direct.edit('f.txt', (t) => t.insert(t.length, 'paused-direct;'));
+    viaB.edit('f.txt', (t) => t.insert(t.length, 'after-b;'));
+    // The relays notice the silence, the lease runs out, and node b or c takes the room.
+    await viaC.waitForText('f.txt', (s) => s.includes('after-b;'), 30_000);
+    viaC.edit('f.txt', (t) => t.insert(t.length, 'after-c;'));
+    await viaB.waitForText('f.txt', (s) => s.includes('after-c;'), 30_000);
+
+    old.child.kill('SIGCONT');
+    // The old owner's lease is gone: what it still held is refused by the fencing check, its socket closes
+    // with the transient code, and the client reconnects (through the old node, forwarded to the new owner).
+    const closed = await directClosed;
+    expect(closed.code).toBe(4509);
+    const all = (s: string) =>
+      ['before;', 'paused-direct;', 'after-b;', 'after-c;'].every((x) => s.includes(x));
+    await Promise.all([direct, viaB, viaC].map((client) => client.waitForText('f.txt', all, 30_000)));
+    await Promise.all(
+      [viaB, viaC].map((client) => client.waitForText('f.txt', (s) => s === direct.text('f.txt'), 30_000)),
+    );
+    const fresh = connect(c.syncUrl, room.roomId, people[2]!.token);
+    await whenSynced(fresh, 30_000);
+    await fresh.waitForText('f.txt', all, 30_000);
+  });
 });
