@@ -108,6 +108,34 @@ describe('pending changes in the browser (WEB-42)', () => {
     ]);
   });
 
+  it('WEB-41: a proposal marks the words that change inside a changed line, on both sides, in syntax colours', async () => {
+    const marks = await ada.$$eval('.cm-spark-proposal', (cards) =>
+      cards.map((c) => [...c.querySelectorAll('mark.cm-spark-word')].map((m) => m.textContent)),
+    );
+    expect(marks).toEqual([['+'], ['b', 'a']]);
+    const removed = await ada.$$eval('.cm-content .cm-spark-deleted-word', (els) =>
+      els.map((e) => e.textContent),
+    );
+    expect(removed).toEqual(['-', 'a', 'b']);
+    // `return` is a keyword: coloured as the editor colours it, unlike the plain text around it.
+    const colours = await ada.evaluate(() => {
+      const text = document.querySelector('.cm-spark-proposal .cm-spark-text');
+      const keyword = [...(text?.querySelectorAll('span') ?? [])].find((s) => s.textContent === 'return');
+      const inEditor = [...document.querySelectorAll('.cm-line span')].find(
+        (s) => s.textContent === 'return',
+      );
+      return {
+        keyword: keyword ? getComputedStyle(keyword).color : null,
+        plain: text ? getComputedStyle(text).color : null,
+        editor: inEditor ? getComputedStyle(inEditor).color : null,
+      };
+    });
+    expect(colours.keyword).not.toBeNull();
+    expect(colours.keyword).not.toBe(colours.plain);
+    expect(colours.keyword).toBe(colours.editor);
+    await screenshot(ada, '46-proposal-word-diff');
+  });
+
   it('WEB-42: one list of every open hunk with file:line, run, who asked and state, the changed words marked', async () => {
     await ada.click('.pending-button');
     await ada.waitForSelector('.pending-view:not([hidden]) .pending-hunk');

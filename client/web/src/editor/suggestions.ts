@@ -1,3 +1,4 @@
+import { type Language, language } from '@codemirror/language';
 import {
   type ChangeDesc,
   type EditorState,
@@ -21,6 +22,7 @@ import {
 } from '@codemirror/view';
 import { acceptableStates, partialStates, SPARK_COLOR } from '../../../../schema/protocol.ts';
 import { keyLabel, reviewKeys } from './keys.ts';
+import { paintProposal, wordsOf } from './proposal-text.ts';
 import type { InlineSuggestion } from './suggestion-ranges.ts';
 
 /** What the buttons and keys of inline suggestions do; all decisions go to the server. */
@@ -62,6 +64,8 @@ class ProposalWidget extends WidgetType {
     readonly s: InlineSuggestion,
     /** may this person decide (drawn into the widget: a policy change must redraw it, WEB-11) */
     readonly canDecide: boolean,
+    /** the file's language, for syntax colours in the proposal (it loads after the file opens) */
+    readonly lang: Language | null,
   ) {
     super();
   }
@@ -74,7 +78,9 @@ class ProposalWidget extends WidgetType {
       a.proposed === b.proposed &&
       a.state === b.state &&
       a.askedBy === b.askedBy &&
-      this.canDecide === other.canDecide
+      a.baseText === b.baseText &&
+      this.canDecide === other.canDecide &&
+      this.lang === other.lang
     );
   }
 
@@ -104,7 +110,7 @@ class ProposalWidget extends WidgetType {
       head.append(actions);
     }
     const body = el('pre', 'cm-spark-text');
-    body.textContent = s.proposed;
+    body.append(paintProposal(s.proposed, this.lang, wordsOf(s.id, s.baseText, s.proposed).added));
     if (s.proposed === '' && s.state !== 'streaming')
       body.append(el('span', 'cm-spark-empty', '(deletes the struck-out code)'));
     if (s.state === 'streaming') body.append(el('span', 'cm-spark-typing'));
@@ -144,6 +150,7 @@ function button(label: string, key: string | null, action: string, run: () => vo
 }
 
 const deletedMark = Decoration.mark({ class: 'cm-spark-deleted' });
+const deletedWord = Decoration.mark({ class: 'cm-spark-deleted-word' });
 const hunkLine = Decoration.line({ class: 'cm-spark-hunk-line' });
 const insertPoint = Decoration.widget({
   widget: new (class extends WidgetType {
@@ -169,6 +176,7 @@ export function buildSuggestionDecorations(
   items: readonly InlineSuggestion[],
   doc: Text,
   canDecide = false,
+  lang: Language | null = null,
 ): DecorationSet {
   const ranges: Range<Decoration>[] = [];
   for (const s of items) {
@@ -176,12 +184,21 @@ export function buildSuggestionDecorations(
     const to = Math.min(Math.max(s.to, from), doc.length);
     if (to > from) ranges.push(deletedMark.range(from, to));
     else ranges.push(insertPoint.range(from));
+    // The words that go inside a changed line, marked within the struck-out text (WEB-41), while it is
+    // still the text Spark saw.
+    if (to > from && doc.sliceString(from, to) === s.baseText) {
+      for (const [a, b] of wordsOf(s.id, s.baseText, s.proposed).removed) {
+        ranges.push(deletedWord.range(from + a, from + b));
+      }
+    }
     const lines = coveredLines(doc, s);
     const first = doc.line(lines.first);
     const last = doc.line(lines.last);
     for (let n = first.number; n <= last.number; n++) ranges.push(hunkLine.range(doc.line(n).from));
     ranges.push(
-      Decoration.widget({ widget: new ProposalWidget(s, canDecide), block: true, side: 1 }).range(last.to),
+      Decoration.widget({ widget: new ProposalWidget(s, canDecide, lang), block: true, side: 1 }).range(
+        last.to,
+      ),
     );
   }
   return Decoration.set(ranges, true);
@@ -200,9 +217,11 @@ export const suggestionsField = StateField.define<SuggestionsValue>({
       }
     }
     if (!replaced && tr.docChanged) items = items.map((s) => mapSuggestion(s, tr.changes));
-    if (!replaced && !tr.docChanged) return value;
+    const lang = tr.state.facet(language);
+    const langChanged = lang !== tr.startState.facet(language);
+    if (!replaced && !tr.docChanged && !langChanged) return value;
     const canDecide = tr.state.facet(suggestionsConfig)?.canDecide ?? false;
-    return { items, decorations: buildSuggestionDecorations(items, tr.state.doc, canDecide) };
+    return { items, decorations: buildSuggestionDecorations(items, tr.state.doc, canDecide, lang) };
   },
   provide: (field) => EditorView.decorations.from(field, (v) => v.decorations),
 });
@@ -257,6 +276,16 @@ export const nextSuggestion: Command = jump(1);
 export const previousSuggestion: Command = jump(-1);
 
 const suggestionsTheme = EditorView.baseTheme({
+  '.cm-spark-deleted-word': {
+    backgroundColor: 'rgba(220, 38, 38, 0.28)',
+    borderRadius: '2px',
+  },
+  '.cm-spark-word': {
+    backgroundColor: 'rgba(21, 128, 61, 0.22)',
+    color: 'inherit',
+    borderRadius: '2px',
+    outline: '1px solid rgba(21, 128, 61, 0.35)',
+  },
   '.cm-spark-deleted': {
     textDecoration: 'line-through',
     textDecorationColor: '#dc2626',

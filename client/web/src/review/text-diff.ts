@@ -33,13 +33,20 @@ function splitLines(s: string): string[] {
  * followed by an added one (the pair a reader compares).
  */
 export function textDiff(before: string | null, after: string | null): DiffRow[] {
+  return fold(lineDiff(before, after));
+}
+
+type LineRow = Extract<DiffRow, { text: string }>;
+
+/** Every line of a line diff, unfolded, with word parts on paired changed lines. */
+export function lineDiff(before: string | null, after: string | null): LineRow[] {
   const a = before ?? '';
   const b = after ?? '';
   const changes = diffLines(a, b, DIFF_LIMITS) ?? [
     { value: a, removed: true, added: false, count: splitLines(a).length },
     { value: b, added: true, removed: false, count: splitLines(b).length },
   ];
-  const rows: Extract<DiffRow, { text: string }>[] = [];
+  const rows: LineRow[] = [];
   let oldLine = 1;
   let newLine = 1;
   for (const c of changes) {
@@ -50,11 +57,39 @@ export function textDiff(before: string | null, after: string | null): DiffRow[]
     }
   }
   markWords(rows);
-  return fold(rows);
+  return rows;
+}
+
+/**
+ * Where the words that changed inside changed lines are (WEB-41): offsets into `before` (removed words) and
+ * `after` (added words). Whole new or removed lines are not listed: they read as changed already.
+ */
+export function changedWords(
+  before: string,
+  after: string,
+): { removed: [number, number][]; added: [number, number][] } {
+  const removed: [number, number][] = [];
+  const added: [number, number][] = [];
+  let oldAt = 0;
+  let newAt = 0;
+  for (const r of lineDiff(before, after)) {
+    const inOld = r.kind !== 'add';
+    const inNew = r.kind !== 'del';
+    if (r.words) {
+      let at = inOld ? oldAt : newAt;
+      for (const p of r.words) {
+        if (p.changed && p.text.length > 0) (inOld ? removed : added).push([at, at + p.text.length]);
+        at += p.text.length;
+      }
+    }
+    if (inOld) oldAt += r.text.length + 1;
+    if (inNew) newAt += r.text.length + 1;
+  }
+  return { removed, added };
 }
 
 /** Pairs each run of deleted lines with the added lines after it, line by line, and marks changed words. */
-function markWords(rows: Extract<DiffRow, { text: string }>[]): void {
+function markWords(rows: LineRow[]): void {
   let i = 0;
   while (i < rows.length) {
     if (rows[i]?.kind !== 'del') {
@@ -94,7 +129,7 @@ export function wordParts(before: string, after: string): { before: WordPart[]; 
   return { before: b, after: a };
 }
 
-function fold(rows: Extract<DiffRow, { text: string }>[]): DiffRow[] {
+function fold(rows: LineRow[]): DiffRow[] {
   const keep = rows.map(() => false);
   rows.forEach((r, i) => {
     if (r.kind === 'same') return;

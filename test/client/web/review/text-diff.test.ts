@@ -51,3 +51,15 @@ describe('text diff for history and proposals (WEB-40, WEB-41)', () => {
     expect(textDiff('a\n', null).map((r) => r.kind)).toEqual(['del']);
   });
 });
+
+describe('changed words as offsets (WEB-41)', () => {
+  it('gives the removed words in the old text and the added words in the new, line by line', async () => {
+    const { changedWords } = await import('../../../../client/web/src/review/text-diff.ts');
+    const before = 'function f() {\n  return a - b;\n}\n';
+    const after = 'function f() {\n  return a + b;\n}\n// new line\n';
+    const { removed, added } = changedWords(before, after);
+    expect(removed.map(([a, b]) => before.slice(a, b))).toEqual(['-']);
+    // The wholly new last line is not word-marked: it reads as new already.
+    expect(added.map(([a, b]) => after.slice(a, b))).toEqual(['+']);
+  });
+});
