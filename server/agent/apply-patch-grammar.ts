@@ -161,7 +161,8 @@ export class ApplyPatchGrammar implements LineGrammar {
       this.openOp(op[1] ?? '', (op[2] ?? '').trim());
       return;
     }
-    if (t.startsWith('*** Move to:')) {
+    if (t.startsWith(MOVE_TO)) {
+      // Renames are not suggestions yet (SPEC, "Not held yet", AGENT-17): say so rather than drop it.
       this.sink.error(`apply_patch: "*** Move to" is not supported; edits stay in ${this.file}`);
     } else if (t === END_OF_FILE) {
       if (this.op === 'update') this.closeSection(true);
