@@ -300,7 +300,11 @@ const envSchema = z.object({
  * Reads the whole configuration from an environment map. This is the only place that looks at
  * `process.env` (main.ts passes it in); everything else receives a Config.
  */
-export function loadConfig(env: Record<string, string | undefined>): Config {
+export function loadConfig(
+  env: Record<string, string | undefined>,
+  /** where the signing key comes from when SPARKROOM_SECRET is unset: the data directory's key file */
+  secretIn: (dataDir: string) => string = loadOrCreateSecret,
+): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     // One line (OPS-1): each problem names its variable; messages that already do are not prefixed twice.
@@ -322,7 +326,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     port: e.PORT,
     host: e.HOST,
     dataDir,
-    secret: e.SPARKROOM_SECRET ?? loadOrCreateSecret(dataDir),
+    secret: e.SPARKROOM_SECRET ?? secretIn(dataDir),
     adminToken: e.SPARKROOM_ADMIN_TOKEN ?? null,
     allowedOrigins: e.SPARKROOM_ALLOWED_ORIGINS,
     trustProxy: e.SPARKROOM_TRUST_PROXY,
@@ -394,6 +398,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxRunHunks: Math.max(1, e.SPARK_MAX_RUN_HUNKS),
     },
   };
+}
+
+/**
+ * The configuration for tools that run beside the server (`sparkroom doctor`, `sparkroom backup`): the
+ * same variables and checks, but no data directory is created and no signing key is made.
+ */
+export function loadToolConfig(env: Record<string, string | undefined>): Omit<Config, 'secret'> {
+  const { secret: _unused, ...rest } = loadConfig(env, () => '');
+  return rest;
 }
 
 /** The signing key survives restarts (tokens stay valid) without the user having to set one. */

@@ -56,7 +56,7 @@ export async function dispatch(commands: readonly Command[], argv: string[], out
 function overview(commands: readonly Command[]): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   return [
-    'sparkroom: bring a project folder into a Sparkroom room and back',
+    'sparkroom: bring a project folder into a Sparkroom room and back, and look after a server',
     '',
     'usage: sparkroom COMMAND [options]     (sparkroom COMMAND --help for each)',
     '',

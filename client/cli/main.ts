@@ -9,10 +9,17 @@ import { consoleOutput, type Output } from './output.ts';
 /** Every subcommand, one module each. Add a command by adding its module and one line here. */
 export const commands: Command[] = [shareCommand, pullCommand, pushCommand, commitCommand];
 
-/** Runs `sparkroom ARGS...` and returns the exit code (bin.mjs sets it; tests call this directly). */
-export async function main(argv: string[], out: Output = consoleOutput()): Promise<number> {
+/**
+ * Runs `sparkroom ARGS...` and returns the exit code (bin.mjs sets it; tests call this directly).
+ * `more`: commands bin.mjs adds from outside client/ (the server's doctor and backup).
+ */
+export async function main(
+  argv: string[],
+  out: Output = consoleOutput(),
+  more: readonly Command[] = [],
+): Promise<number> {
   try {
-    return await dispatch(commands, argv, out);
+    return await dispatch([...commands, ...more], argv, out);
   } catch (err) {
     const failure = explain(err, serverOf(argv));
     out.error(`sparkroom: ${failure.message}`);
