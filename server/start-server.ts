@@ -6,6 +6,7 @@ import { serve } from '@hono/node-server';
 import { WebSocketServer } from 'ws';
 import { CLOSE_GOING_AWAY } from '../schema/protocol.ts';
 import { AgentService } from './agent/agent-service.ts';
+import { checkConnection } from './agent/connection-check.ts';
 import type { ModelProvider } from './agent/model-provider.ts';
 import { createProvider, type ProviderDeps } from './agent/providers/create-provider.ts';
 import { createApp } from './app.ts';
@@ -21,6 +22,7 @@ import { peopleRoutes } from './http/people-routes.ts';
 import { projectRoutes } from './http/project-routes.ts';
 import { reviewRoutes } from './http/review-routes.ts';
 import { roomsRoutes } from './http/rooms-routes.ts';
+import { sparkCheckRoute } from './http/spark-check-route.ts';
 import { suggestionRoutes } from './http/suggestion-routes.ts';
 import { threadRoutes } from './http/thread-routes.ts';
 import type { Logger } from './log.ts';
@@ -305,6 +307,14 @@ export async function startServer(config: Config, options: StartOptions): Promis
       }),
       peopleRoutes({ rooms }),
       agentRoutes({ rooms, agent: agentService }),
+      sparkCheckRoute({
+        rooms,
+        now,
+        check: () =>
+          checkConnection(config.agent, {
+            ...(options.providerDeps?.fetch ? { fetch: options.providerDeps.fetch } : {}),
+          }),
+      }),
       suggestionRoutes({ rooms, suggestions }),
       threadRoutes({ rooms, threads }),
       reviewRoutes({ rooms, review }),

@@ -28,6 +28,7 @@ import {
   type RoomPolicy,
   type RunDecision,
   type RunView,
+  type SparkCheckReport,
   SYNC_PATH,
   type ThreadResponse,
   type ThreadsResponse,
@@ -208,6 +209,11 @@ export class SparkroomClient {
 
   rejectRun(runId: string): Promise<RunDecision> {
     return this.request('POST', apiPaths.rejectRun(this.room(), runId), {});
+  }
+
+  /** Owners: tests the server's model connection with a tiny streaming request (OPS-10, OPS-12). */
+  checkSpark(): Promise<SparkCheckReport> {
+    return this.request('POST', apiPaths.sparkCheck(this.room()), {});
   }
 
   blame(file: string): Promise<BlameResponse> {

@@ -73,6 +73,9 @@ export function mountRoom(
     get stop() {
       return session.can('stop');
     },
+    get checkSpark() {
+      return session.can('checkSpark');
+    },
   };
 
   const agentLabel = (p: Participant) => {
@@ -517,6 +520,10 @@ export function mountRoom(
     acceptRun,
     rejectRun: (runId) => decide(client.rejectRun(runId)),
     jump: (id) => jumpToHunk(id),
+    checkSpark: () =>
+      client.checkSpark().catch((err: unknown) => {
+        throw new Error(describeError(err, 'agent'));
+      }),
   });
   const renderSparkPanel = () => spark.render(sparkPanelModel(session, editor, can, openHunks()));
   const stopNewestRun = () => {

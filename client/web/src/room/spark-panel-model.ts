@@ -11,6 +11,8 @@ export interface SparkPermissions {
   readonly interrupt: boolean;
   readonly stop: boolean;
   readonly accept: boolean;
+  /** test the model connection (owners) */
+  readonly checkSpark: boolean;
 }
 
 /** The Spark panel's model from the room's live state and the editor's selection. */
@@ -47,6 +49,7 @@ export function sparkPanelModel(
     canSteer: can.interrupt,
     canStop: can.stop,
     canAccept: can.accept,
+    canCheck: can.checkSpark,
     context,
     runs: session.runs,
     pending,

@@ -1,4 +1,4 @@
-import type { RunView } from '../../../../schema/protocol.ts';
+import type { RunView, SparkCheckReport } from '../../../../schema/protocol.ts';
 import { keyLabel, reviewKeys } from '../editor/keys.ts';
 import { h, mount } from '../ui/dom.ts';
 import type { HunkEntry } from './hunk-index.ts';
@@ -12,6 +12,8 @@ export interface SparkPanelModel {
   /** may stop runs (by default everyone in the room, viewers too) */
   canStop: boolean;
   canAccept: boolean;
+  /** may test the model connection (owners, OPS-12) */
+  canCheck: boolean;
   /** "src/a.ts, lines 3-7": what a prompt will be about */
   context: string | null;
   runs: RunView[];
@@ -30,6 +32,8 @@ export interface SparkPanelActions {
   rejectRun(runId: string): void;
   /** opens the hunk's file, puts the cursor on it and scrolls it into view */
   jump(suggestionId: string): void;
+  /** runs the server's connection check (OPS-10); rejects with a sentence when the request failed */
+  checkSpark(): Promise<SparkCheckReport>;
 }
 
 const live = (r: RunView) => r.status === 'queued' || r.status === 'streaming';
@@ -47,6 +51,8 @@ export class SparkPanel {
   private readonly notice: HTMLElement;
   private readonly list: HTMLElement;
   private readonly askButton: HTMLButtonElement;
+  private readonly checkButton: HTMLButtonElement;
+  private readonly checkResult: HTMLElement;
   private readonly cards = new Map<string, RunCard>();
   private model: SparkPanelModel | null = null;
   private sending = false;
@@ -74,14 +80,32 @@ export class SparkPanel {
       if (e.key === 'Enter' && (e.metaKey || e.ctrlKey)) this.form.requestSubmit();
     });
     this.list = h('div', { class: 'runs' });
+    this.checkButton = h(
+      'button',
+      {
+        class: 'btn small spark-check-button',
+        type: 'button',
+        hidden: true,
+        title: 'Call the model with a tiny request and say what works',
+        on: { click: () => void this.runCheck() },
+      },
+      'Test Spark',
+    );
+    this.checkResult = h('div', { class: 'spark-check', hidden: true, role: 'status' });
     mount(
       host,
       h(
         'div',
         { class: 'panel-head' },
         h('span', { class: 'panel-title spark-title' }, '✦ Spark'),
-        h('span', { class: 'muted small model-name' }),
+        h(
+          'span',
+          { class: 'panel-head-end' },
+          h('span', { class: 'muted small model-name' }),
+          this.checkButton,
+        ),
       ),
+      this.checkResult,
       this.notice,
       this.form,
       h(
@@ -100,8 +124,36 @@ export class SparkPanel {
     this.notice.textContent = message ?? '';
   }
 
+  /** OPS-12: the owner's connection test, its answer drawn as a list of steps in plain words. */
+  private async runCheck(): Promise<void> {
+    this.checkButton.disabled = true;
+    this.checkButton.textContent = 'Testing…';
+    this.checkResult.hidden = false;
+    mount(this.checkResult, h('p', { class: 'muted small' }, 'Calling the model with a tiny request…'));
+    try {
+      const report = await this.actions.checkSpark();
+      mount(this.checkResult, ...checkReportView(report, () => this.closeCheck()));
+    } catch (err) {
+      mount(
+        this.checkResult,
+        h('p', { class: 'spark-check-advice' }, (err as Error).message),
+        h('button', { class: 'btn small', type: 'button', on: { click: () => this.closeCheck() } }, 'Close'),
+      );
+    } finally {
+      this.checkButton.disabled = false;
+      this.checkButton.textContent = 'Test Spark';
+    }
+  }
+
+  private closeCheck(): void {
+    this.checkResult.hidden = true;
+    mount(this.checkResult);
+  }
+
   render(model: SparkPanelModel): void {
     this.model = model;
+    this.checkButton.hidden = !model.canCheck;
+    if (!model.canCheck) this.closeCheck();
     const modelName = this.form.parentElement?.querySelector('.model-name');
     if (modelName) modelName.textContent = model.model ?? '';
     const disabled = !model.configured || !model.canPrompt;
@@ -390,4 +442,52 @@ class RunCard {
       },
     );
   }
+}
+
+const stepNames: Record<SparkCheckReport['steps'][number]['step'], string> = {
+  configured: 'Configured',
+  reachable: 'Reachable',
+  key: 'API key',
+  api: 'API mode',
+  model: 'Model',
+  streaming: 'Streaming',
+};
+const stepMarks: Record<SparkCheckReport['steps'][number]['status'], string> = {
+  ok: '✓',
+  failed: '✗',
+  unknown: '?',
+  skipped: '–',
+};
+
+/** The check's answer: a headline, one row per step, the speed and the advice. */
+function checkReportView(report: SparkCheckReport, close: () => void): HTMLElement[] {
+  const headline = report.ok
+    ? 'Spark is connected.'
+    : `Spark cannot work yet: ${stepNames[report.steps.find((s) => s.status === 'failed')?.step ?? 'configured']} failed.`;
+  const parts: (HTMLElement | null)[] = [
+    h('p', { class: `spark-check-headline ${report.ok ? 'ok' : 'failed'}` }, headline),
+    h(
+      'ul',
+      { class: 'spark-check-steps' },
+      ...report.steps.map((s) =>
+        h(
+          'li',
+          { class: `spark-check-step ${s.status}`, dataset: { step: s.step, status: s.status } },
+          h('span', { class: 'spark-check-mark', 'aria-hidden': 'true' }, stepMarks[s.status]),
+          h('strong', null, stepNames[s.step]),
+          h('span', { class: 'spark-check-detail' }, s.detail),
+        ),
+      ),
+    ),
+    report.ttftMs !== null
+      ? h(
+          'p',
+          { class: 'spark-check-speed' },
+          `First token after ${fmtMs(report.ttftMs)}${report.tokensPerSecond === null ? '' : ` · ${report.tokensPerSecond} tokens/s`}`,
+        )
+      : null,
+    report.advice ? h('p', { class: 'spark-check-advice' }, `To fix: ${report.advice}`) : null,
+    h('button', { class: 'btn small', type: 'button', on: { click: close } }, 'Close'),
+  ];
+  return parts.filter((e): e is HTMLElement => e !== null);
 }
