@@ -395,7 +395,127 @@ describe('the file tree with 2,000 files, and tabs (NAV-11..NAV-13)', () => {
     await bob.keyboard.press('Enter');
     await ada.waitForSelector('.tab.followed[data-path="docs/guide.md"]');
     expect(await ada.$$eval('.tab.followed', (els) => els.length)).toBe(1);
+  });
+
+  it('NAV-17, NAV-18: Bob sees that Ada follows him, and stops her; her page says so', async () => {
+    await bob.waitForSelector('.followers-bar:not([hidden])');
+    expect(await bob.textContent('.followers-text')).toBe('Ada is following you.');
+    await screenshot(bob, 'nav-09-followed-by');
+    await bob.click('.followers-bar button:has-text("Stop them following")');
+    await ada.waitForSelector('.follow-banner', { state: 'hidden' });
+    await ada.waitForSelector('.toast:has-text("Bob stopped you following them.")');
+    await bob.waitForSelector('.followers-bar', { state: 'hidden' });
+    // Following again later works (the old request does not end the new follow), and Bob sees it.
+    await ada.click('.people-panel .person:has-text("Bob") .follow-btn');
+    await bob.waitForSelector('.followers-bar:not([hidden])');
+    await ada.waitForTimeout(300);
+    expect(await ada.isVisible('.follow-banner')).toBe(true);
     await ada.click('.follow-banner button');
+    await bob.waitForSelector('.followers-bar', { state: 'hidden' });
+  });
+
+  it('logged no errors so far (2)', () => {
+    expect(app.browser.consoleErrors).toEqual([]);
+  });
+});
+
+/** Everything of the page that sticks out of a 390 px viewport, and touch targets under 40 px. */
+function layoutProblems(page: Page) {
+  return page.evaluate(() => {
+    const W = window.innerWidth;
+    const H = window.innerHeight;
+    const overflow: string[] = [];
+    const small: string[] = [];
+    const name = (el: Element) =>
+      `${el.tagName.toLowerCase()}.${[...el.classList].join('.')}[${(el.textContent ?? '').trim().slice(0, 20)}]`;
+    if (document.documentElement.scrollWidth > W)
+      overflow.push(`document ${document.documentElement.scrollWidth}`);
+    for (const el of document.querySelectorAll(
+      '.topbar *, .tab-strip, .file-bar, .follow-banner, .followers-bar',
+    )) {
+      const r = el.getBoundingClientRect();
+      if (r.width === 0) continue;
+      if (r.right > W + 0.5 || r.left < -0.5)
+        overflow.push(`${name(el)} ${Math.round(r.left)}..${Math.round(r.right)}`);
+    }
+    const targets = document.querySelectorAll(
+      'button, select, input, textarea, a[href], [role="tab"], .tree-row, [tabindex="0"]:not(.cm-content)',
+    );
+    for (const el of targets) {
+      const r = el.getBoundingClientRect();
+      const cs = getComputedStyle(el);
+      if (r.width === 0 || r.height === 0 || cs.visibility === 'hidden') continue;
+      if (r.right <= 0 || r.left >= W || r.bottom <= 0 || r.top >= H) continue;
+      if (el.closest('.cm-content, .cm-gutters')) continue;
+      if (r.height < 39.5 || r.width < 39.5)
+        small.push(`${name(el)} ${Math.round(r.width)}x${Math.round(r.height)}`);
+    }
+    return { overflow, small };
+  });
+}
+
+describe('a phone, 390 px wide (NAV-14..NAV-16)', () => {
+  let cy: Page;
+
+  it('NAV-14, NAV-15: the top bar fits, the editor fills the width, panels are drawers', async () => {
+    cy = (await app.browser.person({ viewport: { width: 390, height: 844 } })).page;
+    await join(cy, 'Cy Longname-Wellington');
+    await cy.keyboard.press('Control+p');
+    await cy.keyboard.type('room-service');
+    await cy.keyboard.press('Enter');
+    await cy.waitForFunction(
+      () => document.querySelector('.file-bar .file-path')?.textContent === 'src/app/room-service.ts',
+    );
+    expect(await layoutProblems(cy)).toEqual({ overflow: [], small: [] });
+    const editor = await cy.locator('.cm-editor').boundingBox();
+    expect(editor!.x).toBe(0);
+    expect(editor!.width).toBeGreaterThan(380);
+    expect(await cy.isVisible('.sidebar')).toBe(false);
+    await screenshot(cy, 'nav-10-phone');
+
+    // The files drawer: over the editor, inside the viewport; a file opened from it closes it.
+    await cy.click('.drawer-btn-files');
+    await cy.waitForFunction(() => document.querySelector('.sidebar')?.getBoundingClientRect().left === 0);
+    const drawer = await cy.locator('.sidebar').boundingBox();
+    expect(drawer!.x + drawer!.width).toBeLessThanOrEqual(390);
+    expect(await layoutProblems(cy)).toEqual({ overflow: [], small: [] });
+    await screenshot(cy, 'nav-11-phone-files');
+    await cy.fill('.tree-filter', 'guide');
+    await cy.click('.tree-file[data-path="docs/guide.md"]');
+    await cy.waitForFunction(
+      () => document.querySelector('.file-bar .file-path')?.textContent === 'docs/guide.md',
+    );
+    await cy.waitForFunction(
+      () => getComputedStyle(document.querySelector('.sidebar')!).visibility === 'hidden',
+    );
+
+    // The Spark drawer, from the right; Escape closes it.
+    await cy.click('.drawer-btn-spark');
+    await cy.waitForFunction(() => {
+      const r = document.querySelector('.spark-panel')!.getBoundingClientRect();
+      return Math.round(r.right) === 390;
+    });
+    expect(await layoutProblems(cy)).toEqual({ overflow: [], small: [] });
+    await screenshot(cy, 'nav-12-phone-spark');
+    await cy.keyboard.press('Escape');
+    await cy.waitForFunction(
+      () => getComputedStyle(document.querySelector('.spark-panel')!).visibility === 'hidden',
+    );
+  });
+
+  it('NAV-14: following on a phone: the banner fits and the tab is marked', async () => {
+    await cy.click('.drawer-btn-files');
+    await cy.waitForFunction(() => document.querySelector('.sidebar')?.getBoundingClientRect().left === 0);
+    await cy.click('.people-panel .person:has-text("Ada") .follow-btn');
+    // Following opens Ada's file, which closes the drawer; if not yet, Escape does.
+    await cy.keyboard.press('Escape');
+    await ada.keyboard.press('Control+p');
+    await ada.keyboard.type('needles.ts');
+    await ada.keyboard.press('Enter');
+    await cy.waitForSelector('.tab.followed[data-path="src/search/needles.ts"]');
+    expect(await layoutProblems(cy)).toEqual({ overflow: [], small: [] });
+    await screenshot(cy, 'nav-13-phone-following');
+    await cy.click('.follow-banner button');
   });
 
   it('logged no errors in any page', () => {

@@ -1,10 +1,12 @@
 import { syntaxTree } from '@codemirror/language';
 import type { Extension } from '@codemirror/state';
 import { type EditorView, ViewPlugin } from '@codemirror/view';
+import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
 import type { FollowTarget } from '../editor/follow-mode.ts';
 import type { Participant } from '../editor/presence-state.ts';
 import { h } from '../ui/dom.ts';
+import { Followers } from './followers.ts';
 import { navKeys } from './nav-keys.ts';
 import { OutlinePanel } from './outline-panel.ts';
 import { QuickOpen } from './quick-open.ts';
@@ -12,6 +14,7 @@ import { RecentFiles } from './recent-files.ts';
 import { SearchClient } from './search-client.ts';
 import { defaultSearchLimits } from './search-engine.ts';
 import { SearchPanel } from './search-panel.ts';
+import { SmallScreen } from './small-screen.ts';
 import { documentSymbols } from './symbols.ts';
 import { type TabMark, TabStrip } from './tab-strip.ts';
 import './nav.css';
@@ -22,6 +25,14 @@ export interface NavigationDeps {
   outlineAfter: HTMLElement;
   /** the sidebar: search across files takes it over while open */
   sidebar: HTMLElement;
+  /** the room page's root (`.room`): small screens turn its panels into drawers */
+  room: HTMLElement;
+  /** the code doc's awareness: who follows whom is published there */
+  awareness: Awareness;
+  /** the "following you" bar goes right before this */
+  followersBefore: HTMLElement;
+  stopFollowing(): void;
+  toast(message: string): void;
   /** the tabs go right before this (the file bar) */
   tabsBefore: HTMLElement;
   /** the last tab was closed: no file open */
@@ -54,6 +65,8 @@ export class Navigation {
   readonly outline: OutlinePanel;
   readonly search: SearchPanel;
   readonly tabs: TabStrip;
+  readonly followers: Followers;
+  readonly small: SmallScreen;
   private readonly searchClient: SearchClient;
   private readonly switchButtons: { files: HTMLButtonElement; search: HTMLButtonElement };
   /** for the editor: rebuilds the outline when the text or its parse changes */
@@ -71,8 +84,23 @@ export class Navigation {
       open: deps.open,
       jumpTo: deps.jumpTo,
     });
-    this.outline = new OutlinePanel((pos) => deps.jumpTo(pos));
+    this.outline = new OutlinePanel((pos) => {
+      this.small?.fileOpened();
+      deps.jumpTo(pos);
+    });
     deps.outlineAfter.after(this.outline.el);
+    this.followers = new Followers({
+      awareness: deps.awareness,
+      before: deps.followersBefore,
+      stopFollowing: deps.stopFollowing,
+      told: deps.toast,
+    });
+    this.small = new SmallScreen(
+      deps.room,
+      deps.room.querySelector<HTMLElement>('.topbar') ?? deps.room,
+      deps.sidebar,
+      deps.room.querySelector<HTMLElement>('.spark-panel') ?? deps.room,
+    );
     this.tabs = new TabStrip(deps.roomId, { open: deps.open, closedLast: deps.closeEditor });
     deps.tabsBefore.before(this.tabs.el);
     this.searchClient = new SearchClient(deps.fileMap);
@@ -126,6 +154,8 @@ export class Navigation {
       () => this.outline.el.remove(),
       () => this.searchClient.destroy(),
       () => this.tabs.el.remove(),
+      () => this.followers.destroy(),
+      () => this.small.destroy(),
     );
   }
 
@@ -134,6 +164,7 @@ export class Navigation {
     if (path) {
       this.recent.opened(path);
       this.tabs.opened(path);
+      this.small.fileOpened();
     }
     this.refreshOutline();
   }
@@ -166,6 +197,7 @@ export class Navigation {
       });
     }
     this.tabs.setMarks(marks);
+    this.followers.update(target?.kind === 'person' ? target.clientId : null);
   }
 
   /** Ctrl+Shift+F: the search panel, with the editor's selection (one line) as the query. */
@@ -196,6 +228,7 @@ export class Navigation {
     const doc = view.state.doc;
     const l = doc.line(Math.min(line, doc.lines));
     const from = l.from + Math.min(column, l.length);
+    this.small.fileOpened();
     this.deps.jumpTo(from, Math.min(from + length, l.to));
   }
 

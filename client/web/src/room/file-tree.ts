@@ -85,6 +85,8 @@ export class FileTree {
   private readonly viewport: HTMLElement;
   private readonly spacer: HTMLElement;
   private frame: number | null = null;
+  /** the row height in use, px (TREE_ROW_PX, or --tree-row on touch layouts) */
+  private rowPx = TREE_ROW_PX;
   /** the row index that should have the focus after the next draw */
   private focusIndex: number | null = null;
 
@@ -231,6 +233,9 @@ export class FileTree {
   private drawWindow(): void {
     const model = this.model;
     if (!model) return;
+    // Touch layouts make rows taller (nav.css sets --tree-row); the window arithmetic follows.
+    this.rowPx =
+      Number.parseFloat(getComputedStyle(this.viewport).getPropertyValue('--tree-row')) || TREE_ROW_PX;
     if (this.rows.length === 0) {
       this.spacer.style.height = '';
       mount(
@@ -254,17 +259,17 @@ export class FileTree {
     if (this.focusIndex === null && focusedRow?.dataset.index)
       this.focusIndex = Number(focusedRow.dataset.index);
     const inputHadFocus = active instanceof HTMLInputElement && active.classList.contains('tree-input');
-    this.spacer.style.height = `${this.rows.length * TREE_ROW_PX}px`;
+    this.spacer.style.height = `${this.rows.length * this.rowPx}px`;
     const height = this.viewport.clientHeight || 600;
-    const first = Math.max(0, Math.floor(this.viewport.scrollTop / TREE_ROW_PX) - OVERSCAN);
+    const first = Math.max(0, Math.floor(this.viewport.scrollTop / this.rowPx) - OVERSCAN);
     const last = Math.min(
       this.rows.length,
-      Math.ceil((this.viewport.scrollTop + height) / TREE_ROW_PX) + OVERSCAN,
+      Math.ceil((this.viewport.scrollTop + height) / this.rowPx) + OVERSCAN,
     );
     const nodes: HTMLElement[] = [];
     for (let i = first; i < last; i++) {
       const el = this.rowElement(this.rows[i]!, i, model);
-      el.style.top = `${i * TREE_ROW_PX}px`;
+      el.style.top = `${i * this.rowPx}px`;
       el.dataset.index = String(i);
       nodes.push(el);
     }
@@ -406,11 +411,11 @@ export class FileTree {
   /** Scrolls row `index` into view, draws, and gives it the focus. */
   private focusRow(index: number): void {
     if (index < 0 || index >= this.rows.length) return;
-    const top = index * TREE_ROW_PX;
+    const top = index * this.rowPx;
     const vp = this.viewport;
     if (top < vp.scrollTop) vp.scrollTop = top;
-    else if (top + TREE_ROW_PX > vp.scrollTop + vp.clientHeight)
-      vp.scrollTop = top + TREE_ROW_PX - vp.clientHeight;
+    else if (top + this.rowPx > vp.scrollTop + vp.clientHeight)
+      vp.scrollTop = top + this.rowPx - vp.clientHeight;
     this.focusIndex = index;
     this.drawWindow();
   }

@@ -162,6 +162,11 @@ export function mountRoom(
     outlineAfter: layout.filesHost,
     sidebar: layout.filesHost.parentElement as HTMLElement,
     tabsBefore: layout.fileBar,
+    room: layout.root,
+    awareness: session.conn.codeProvider.awareness,
+    followersBefore: layout.readOnlyNotice,
+    stopFollowing: () => follow.stop(),
+    toast: (message) => toast(message, 'info'),
     closeEditor: () => {
       editor.close();
       refreshFileBar();
