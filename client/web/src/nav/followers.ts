@@ -96,7 +96,10 @@ export class Followers {
     this.lastKey = key;
     this.el.hidden = followers.length === 0;
     this.el.dataset.count = String(followers.length);
-    if (followers.length === 0) return this.el.replaceChildren();
+    if (followers.length === 0) {
+      this.el.replaceChildren();
+      return;
+    }
     const names = followers.map((f) => f.name);
     const who =
       names.length === 1
