@@ -3,6 +3,10 @@ import { showJoinPage, showProblem } from './pages/join-page.ts';
 import { showStartPage } from './pages/start-page.ts';
 import { parseRoute } from './routes.ts';
 import { SessionStore } from './session-store.ts';
+import { initTheme } from './ui/theme.ts';
+
+// Before anything is drawn: the theme the person chose, or their system's (WEB-43).
+initTheme();
 
 const root = document.getElementById('app');
 if (!root) throw new Error('index.html must contain #app');

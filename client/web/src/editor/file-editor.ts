@@ -1,10 +1,5 @@
 import { defaultKeymap, indentWithTab } from '@codemirror/commands';
-import {
-  bracketMatching,
-  defaultHighlightStyle,
-  indentOnInput,
-  syntaxHighlighting,
-} from '@codemirror/language';
+import { bracketMatching, indentOnInput } from '@codemirror/language';
 import { highlightSelectionMatches, searchKeymap } from '@codemirror/search';
 import { Compartment, EditorState, type Extension } from '@codemirror/state';
 import {
@@ -23,7 +18,9 @@ import { yCollab } from 'y-codemirror.next';
 import type { Awareness } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import type { BlameRange } from '../../../../schema/protocol.ts';
+import { currentTheme, onThemeChange } from '../ui/theme.ts';
 import { type BlameConfig, blame, setBlame } from './blame.ts';
+import { editorTheme } from './editor-theme.ts';
 import { isOwnMove } from './follow-mode.ts';
 import { languageFor } from './language-for.ts';
 import { ownUndo } from './own-undo.ts';
@@ -55,17 +52,6 @@ export interface FileEditorDeps {
 /** The id of the element that tells how to leave the editor (the room layout draws it). */
 export const EDITOR_HINT_ID = 'editor-keys-hint';
 
-const editorTheme = EditorView.theme({
-  '&': { height: '100%', fontSize: '13.5px', backgroundColor: '#ffffff' },
-  '.cm-scroller': { fontFamily: 'var(--mono)', lineHeight: '1.6' },
-  '.cm-content': { padding: '14px 0 40vh' },
-  '.cm-gutters': { backgroundColor: '#fafafa', borderRight: '1px solid #eef0f3', color: '#9aa3b2' },
-  '.cm-activeLine': { backgroundColor: 'rgba(59, 130, 246, 0.045)' },
-  '.cm-activeLineGutter': { backgroundColor: 'rgba(59, 130, 246, 0.08)', color: '#475569' },
-  '&.cm-focused': { outline: 'none' },
-  '.cm-selectionBackground': { backgroundColor: 'rgba(59, 130, 246, 0.18) !important' },
-});
-
 /**
  * The one CodeMirror view of the room, showing one file at a time. Each file gets its own Y.UndoManager,
  * kept across file switches, that tracks only this person's edits: undo never takes back anyone else's.
@@ -79,6 +65,9 @@ export class FileEditor {
   private readonly ownAccepts = new Map<Y.Text, { suggestionId: string; at: number }[]>();
   private readonly language = new Compartment();
   private readonly blameSlot = new Compartment();
+  /** light or dark colours, switched live when the person (or their system) changes theme (WEB-43) */
+  private readonly themeSlot = new Compartment();
+  private readonly stopThemeWatch: () => void;
   private blameOn = false;
   private readonly deps: FileEditorDeps;
 
@@ -86,6 +75,9 @@ export class FileEditor {
     this.deps = deps;
     this.view = new EditorView({ parent: deps.parent, state: EditorState.create({ doc: '' }) });
     this.view.dom.hidden = true;
+    this.stopThemeWatch = onThemeChange((theme) => {
+      if (this.path) this.view.dispatch({ effects: this.themeSlot.reconfigure(editorTheme(theme)) });
+    });
   }
 
   get file(): string | null {
@@ -115,7 +107,6 @@ export class FileEditor {
       dropCursor(),
       EditorState.allowMultipleSelections.of(true),
       indentOnInput(),
-      syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
       bracketMatching(),
       rectangularSelection(),
       crosshairCursor(),
@@ -131,7 +122,7 @@ export class FileEditor {
         nothingToUndo: () => d.nothingToUndo(path),
       }),
       keymap.of([...defaultKeymap, ...searchKeymap, indentWithTab]),
-      editorTheme,
+      this.themeSlot.of(editorTheme(currentTheme())),
       this.language.of([]),
       this.blameSlot.of(this.blameOn ? blame(d.blame) : []),
       yCollab(ytext, null, { undoManager: undo }),
@@ -237,6 +228,7 @@ export class FileEditor {
   }
 
   destroy(): void {
+    this.stopThemeWatch();
     for (const u of this.undoManagers.values()) u.destroy();
     this.view.destroy();
   }

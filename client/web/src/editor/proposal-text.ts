@@ -1,9 +1,15 @@
 import { defaultHighlightStyle, type Language } from '@codemirror/language';
-import { highlightTree } from '@lezer/highlight';
+import { Facet } from '@codemirror/state';
+import { type Highlighter, highlightTree } from '@lezer/highlight';
 import { changedWords } from '../review/text-diff.ts';
 
 /** Proposals longer than this are drawn without syntax colours or word marks (each redraw re-parses). */
 export const MAX_PAINTED_CHARS = 20_000;
+
+/** The highlighter proposals are coloured with: the editor's, for the theme in effect (WEB-43). */
+export const proposalHighlighter = Facet.define<Highlighter, Highlighter>({
+  combine: (values) => values[values.length - 1] ?? defaultHighlightStyle,
+});
 
 interface Span {
   from: number;
@@ -40,6 +46,7 @@ export function paintProposal(
   text: string,
   lang: Language | null,
   added: readonly [number, number][],
+  highlighter: Highlighter = defaultHighlightStyle,
 ): DocumentFragment {
   const out = document.createDocumentFragment();
   if (text.length > MAX_PAINTED_CHARS) {
@@ -48,9 +55,7 @@ export function paintProposal(
   }
   const colours: Span[] = [];
   if (lang) {
-    highlightTree(lang.parser.parse(text), defaultHighlightStyle, (from, to, cls) =>
-      colours.push({ from, to, cls }),
-    );
+    highlightTree(lang.parser.parse(text), highlighter, (from, to, cls) => colours.push({ from, to, cls }));
   }
   const cuts = new Set<number>([0, text.length]);
   for (const c of colours) cuts.add(c.from).add(c.to);

@@ -20,9 +20,10 @@ import {
   type ViewUpdate,
   WidgetType,
 } from '@codemirror/view';
+import type { Highlighter } from '@lezer/highlight';
 import { acceptableStates, partialStates, SPARK_COLOR } from '../../../../schema/protocol.ts';
 import { keyLabel, reviewKeys } from './keys.ts';
-import { paintProposal, wordsOf } from './proposal-text.ts';
+import { paintProposal, proposalHighlighter, wordsOf } from './proposal-text.ts';
 import type { InlineSuggestion } from './suggestion-ranges.ts';
 
 /** What the buttons and keys of inline suggestions do; all decisions go to the server. */
@@ -66,6 +67,7 @@ class ProposalWidget extends WidgetType {
     readonly canDecide: boolean,
     /** the file's language, for syntax colours in the proposal (it loads after the file opens) */
     readonly lang: Language | null,
+    readonly highlighter: Highlighter | undefined = undefined,
   ) {
     super();
   }
@@ -80,7 +82,8 @@ class ProposalWidget extends WidgetType {
       a.askedBy === b.askedBy &&
       a.baseText === b.baseText &&
       this.canDecide === other.canDecide &&
-      this.lang === other.lang
+      this.lang === other.lang &&
+      this.highlighter === other.highlighter
     );
   }
 
@@ -110,7 +113,9 @@ class ProposalWidget extends WidgetType {
       head.append(actions);
     }
     const body = el('pre', 'cm-spark-text');
-    body.append(paintProposal(s.proposed, this.lang, wordsOf(s.id, s.baseText, s.proposed).added));
+    body.append(
+      paintProposal(s.proposed, this.lang, wordsOf(s.id, s.baseText, s.proposed).added, this.highlighter),
+    );
     if (s.proposed === '' && s.state !== 'streaming')
       body.append(el('span', 'cm-spark-empty', '(deletes the struck-out code)'));
     if (s.state === 'streaming') body.append(el('span', 'cm-spark-typing'));
@@ -177,6 +182,7 @@ export function buildSuggestionDecorations(
   doc: Text,
   canDecide = false,
   lang: Language | null = null,
+  highlighter?: Highlighter,
 ): DecorationSet {
   const ranges: Range<Decoration>[] = [];
   for (const s of items) {
@@ -196,9 +202,11 @@ export function buildSuggestionDecorations(
     const last = doc.line(lines.last);
     for (let n = first.number; n <= last.number; n++) ranges.push(hunkLine.range(doc.line(n).from));
     ranges.push(
-      Decoration.widget({ widget: new ProposalWidget(s, canDecide, lang), block: true, side: 1 }).range(
-        last.to,
-      ),
+      Decoration.widget({
+        widget: new ProposalWidget(s, canDecide, lang, highlighter),
+        block: true,
+        side: 1,
+      }).range(last.to),
     );
   }
   return Decoration.set(ranges, true);
@@ -218,10 +226,15 @@ export const suggestionsField = StateField.define<SuggestionsValue>({
     }
     if (!replaced && tr.docChanged) items = items.map((s) => mapSuggestion(s, tr.changes));
     const lang = tr.state.facet(language);
-    const langChanged = lang !== tr.startState.facet(language);
-    if (!replaced && !tr.docChanged && !langChanged) return value;
+    const highlighter = tr.state.facet(proposalHighlighter);
+    const looksChanged =
+      lang !== tr.startState.facet(language) || highlighter !== tr.startState.facet(proposalHighlighter);
+    if (!replaced && !tr.docChanged && !looksChanged) return value;
     const canDecide = tr.state.facet(suggestionsConfig)?.canDecide ?? false;
-    return { items, decorations: buildSuggestionDecorations(items, tr.state.doc, canDecide, lang) };
+    return {
+      items,
+      decorations: buildSuggestionDecorations(items, tr.state.doc, canDecide, lang, highlighter),
+    };
   },
   provide: (field) => EditorView.decorations.from(field, (v) => v.decorations),
 });
@@ -362,6 +375,25 @@ const suggestionsTheme = EditorView.baseTheme({
     animation: 'cm-spark-blink 1s steps(2, start) infinite',
   },
   '@keyframes cm-spark-blink': { to: { visibility: 'hidden' } },
+  // WEB-43: the same card on the dark editor, with the same contrast. Last: `&dark X` is exactly as
+  // specific as `X` (one scope class each), so these win by coming after.
+  '&dark .cm-spark-deleted': { color: '#ffa198', backgroundColor: 'rgba(248, 81, 73, 0.15)' },
+  '&dark .cm-spark-head': { color: '#f2cc60', borderBottomColor: 'rgba(187, 128, 9, 0.4)' },
+  '&dark .cm-spark-text': { color: '#f0d9a8', backgroundColor: 'rgba(187, 128, 9, 0.14)' },
+  '&dark .cm-spark-btn': {
+    backgroundColor: '#0d1117',
+    color: '#f2cc60',
+    borderColor: 'rgba(187, 128, 9, 0.5)',
+  },
+  '&dark .cm-spark-btn:hover': { backgroundColor: '#161b22' },
+  '&dark .cm-spark-btn-accept': { backgroundColor: '#238636', borderColor: '#2ea043', color: '#ffffff' },
+  '&dark .cm-spark-btn-accept:hover': { backgroundColor: '#2ea043' },
+  '&dark .cm-spark-badge': { backgroundColor: 'rgba(187, 128, 9, 0.3)' },
+  '&dark .cm-spark-word': {
+    backgroundColor: 'rgba(46, 160, 67, 0.4)',
+    outlineColor: 'rgba(46, 160, 67, 0.6)',
+  },
+  '&dark .cm-spark-deleted-word': { backgroundColor: 'rgba(248, 81, 73, 0.4)' },
 });
 
 /**

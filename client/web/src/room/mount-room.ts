@@ -14,6 +14,7 @@ import { inlineSuggestions, resolveRange } from '../editor/suggestion-ranges.ts'
 import { Navigation } from '../nav/navigation.ts';
 import { describeError } from '../ui/describe-error.ts';
 import { mount } from '../ui/dom.ts';
+import { nextChoice, onThemeChange, setThemeChoice, themeChoice, themeLabels } from '../ui/theme.ts';
 import { toast } from '../ui/toast.ts';
 import { blameLook } from './blame-look.ts';
 import { BlameToggle } from './blame-toggle.ts';
@@ -549,6 +550,17 @@ export function mountRoom(
   });
   layout.historyButton.addEventListener('click', () => historyPanel.open());
   cleanups.push(() => historyPanel.close());
+
+  // --- theme (WEB-43) -------------------------------------------------------------------------------------
+  const renderThemeButton = () => {
+    const label = themeLabels[themeChoice()];
+    layout.themeButton.textContent = label.text;
+    layout.themeButton.title = label.title;
+    layout.themeButton.setAttribute('aria-label', label.title);
+  };
+  layout.themeButton.addEventListener('click', () => setThemeChoice(nextChoice(themeChoice())));
+  cleanups.push(onThemeChange(renderThemeButton));
+  renderThemeButton();
 
   // --- blame ------------------------------------------------------------------------------------------
   const blame = new BlameToggle({

@@ -15,6 +15,7 @@ export interface RoomLayout {
   blameButton: HTMLButtonElement;
   historyButton: HTMLButtonElement;
   pendingButton: HTMLButtonElement;
+  themeButton: HTMLButtonElement;
   /** the editor pane, which the pending changes view covers while open */
   editorPane: HTMLElement;
   shareButton: HTMLButtonElement;
@@ -59,6 +60,7 @@ export function roomLayout(roomName: string, me: { sub: string; name: string; ro
     },
     'Pending',
   );
+  const themeButton = h('button', { class: 'btn ghost small theme-toggle' });
   const shareButton = h('button', { class: 'btn small primary', hidden: true }, 'Share');
   const shortcutsButton = h(
     'button',
@@ -109,6 +111,7 @@ export function roomLayout(roomName: string, me: { sub: string; name: string; ro
       pendingButton,
       blameButton,
       historyButton,
+      themeButton,
       shortcutsButton,
       shareButton,
       h(
@@ -137,6 +140,7 @@ export function roomLayout(roomName: string, me: { sub: string; name: string; ro
     blameButton,
     historyButton,
     pendingButton,
+    themeButton,
     editorPane,
     shareButton,
     filesHost,
