@@ -303,6 +303,11 @@ export const errorCodes = {
   /** a WebSocket opened from a page of another origin */
   bad_origin: { status: 403, close: 4403 },
   malformed_frame: { status: 400, close: 4400 },
+  /**
+   * a room's stored bytes fail their checksum or cannot be decoded: an operator must restore it, so the
+   * client must not retry (the stock y-websocket client stops on 4400-4499)
+   */
+  room_corrupt: { status: 500, close: 4420 },
   // 45xx: transient, the stock y-websocket client reconnects (a slow reader may catch up on a new socket)
   slow_reader: { status: 503, close: 4508 },
   server_busy: { status: 503, close: 4503 },

@@ -9,6 +9,8 @@ export const docUpdates = pgTable(
     docName: text('doc_name').notNull(),
     seq: int8('seq').notNull(),
     data: bytea('data').notNull(),
+    // CRC-32 of data, checked at load (SAFE-38); null for rows written before the column existed.
+    crc32: int8('crc32'),
   },
   (t) => [primaryKey({ columns: [t.docName, t.seq] })],
 );
@@ -17,6 +19,8 @@ export const docSnapshots = pgTable('doc_snapshots', {
   docName: text('doc_name').primaryKey(),
   data: bytea('data').notNull(),
   throughSeq: int8('through_seq').notNull(),
+  // CRC-32 of data, checked at load (SAFE-38); null for snapshots written before the column existed.
+  crc32: int8('crc32'),
 });
 
 /**

@@ -11,6 +11,8 @@ export const docUpdates = sqliteTable(
     // Increases per document across compactions and restarts; never reused.
     seq: integer('seq').notNull(),
     data: blob('data', { mode: 'buffer' }).notNull(),
+    // CRC-32 of data, checked at load (SAFE-38); null for rows written before the column existed.
+    crc32: integer('crc32'),
   },
   // The primary key serves every query: the log of one doc in order, its max(seq), the delete on compaction.
   (t) => [primaryKey({ columns: [t.docName, t.seq] })],
@@ -21,4 +23,6 @@ export const docSnapshots = sqliteTable('doc_snapshots', {
   data: blob('data', { mode: 'buffer' }).notNull(),
   // The last log seq merged into this snapshot; the next update gets a larger seq even if the log is empty.
   throughSeq: integer('through_seq').notNull(),
+  // CRC-32 of data, checked at load (SAFE-38); null for snapshots written before the column existed.
+  crc32: integer('crc32'),
 });

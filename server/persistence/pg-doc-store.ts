@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { AppError } from '../errors.ts';
 import type { AppendResult, DocStore, DocWrite, StoredDoc } from '../rooms/doc-store.ts';
 import type { PgDatabase } from './pg-database.ts';
+import { checkDocChecksum, docChecksum } from './doc-checksum.ts';
 
 /**
  * The fencing number this process holds for the room a document belongs to, or null when the document is not
@@ -43,19 +44,23 @@ export class PgDocStore implements DocStore {
     // One snapshot-consistent read: REPEATABLE READ sees the snapshot and the log as of the same moment, so
     // a compaction committing in between cannot make an update appear twice or not at all.
     return this.#transaction('REPEATABLE READ', async (client) => {
-      const snap = await client.query<{ data: Buffer; through_seq: string }>(
-        'SELECT data, through_seq FROM doc_snapshots WHERE doc_name = $1',
+      const snap = await client.query<{ data: Buffer; through_seq: string; crc32: string | null }>(
+        'SELECT data, through_seq, crc32 FROM doc_snapshots WHERE doc_name = $1',
         [docName],
       );
-      const rows = await client.query<{ seq: string; data: Buffer }>(
-        'SELECT seq, data FROM doc_updates WHERE doc_name = $1 ORDER BY seq',
+      const rows = await client.query<{ seq: string; data: Buffer; crc32: string | null }>(
+        'SELECT seq, data, crc32 FROM doc_updates WHERE doc_name = $1 ORDER BY seq',
         [docName],
       );
       const updates: Uint8Array[] = [];
       const snapshot = snap.rows[0];
-      if (snapshot) updates.push(toUint8Array(snapshot.data));
+      if (snapshot) {
+        checkDocChecksum(docName, 'snapshot', snapshot.data, snapshot.crc32);
+        updates.push(toUint8Array(snapshot.data));
+      }
       let logBytes = 0;
       for (const row of rows.rows) {
+        checkDocChecksum(docName, `update ${row.seq}`, row.data, row.crc32);
         updates.push(toUint8Array(row.data));
         logBytes += row.data.byteLength;
       }
@@ -105,9 +110,10 @@ export class PgDocStore implements DocStore {
         );
       }
       await client.query(
-        'INSERT INTO doc_snapshots (doc_name, data, through_seq) VALUES ($1, $2, $3) ' +
-          'ON CONFLICT (doc_name) DO UPDATE SET data = excluded.data, through_seq = excluded.through_seq',
-        [docName, toBuffer(snapshot), throughSeq],
+        'INSERT INTO doc_snapshots (doc_name, data, through_seq, crc32) VALUES ($1, $2, $3, $4) ' +
+          'ON CONFLICT (doc_name) DO UPDATE SET data = excluded.data, through_seq = excluded.through_seq, ' +
+          'crc32 = excluded.crc32',
+        [docName, toBuffer(snapshot), throughSeq, docChecksum(snapshot)],
       );
       await client.query('DELETE FROM doc_updates WHERE doc_name = $1 AND seq <= $2', [docName, throughSeq]);
       const bytes = await client.query<{ bytes: string }>(
@@ -172,15 +178,15 @@ export class PgDocStore implements DocStore {
          SELECT coalesce((SELECT max(seq) FROM doc_updates WHERE doc_name = $1), 0) AS max_seq,
                 coalesce((SELECT through_seq FROM doc_snapshots WHERE doc_name = $1), 0) AS through_seq
        ), ins AS (
-         INSERT INTO doc_updates (doc_name, seq, data)
-         SELECT $1, greatest(head.max_seq, head.through_seq) + u.ord, u.data
-         FROM head, unnest($2::bytea[]) WITH ORDINALITY AS u(data, ord)
+         INSERT INTO doc_updates (doc_name, seq, data, crc32)
+         SELECT $1, greatest(head.max_seq, head.through_seq) + u.ord, u.data, u.crc32
+         FROM head, unnest($2::bytea[], $3::int8[]) WITH ORDINALITY AS u(data, crc32, ord)
          RETURNING seq
        )
        SELECT greatest(head.max_seq, head.through_seq) AS last_seq, head.through_seq,
               (SELECT max(seq) FROM ins) AS added
        FROM head`,
-      [docName, updates.map(toBuffer)],
+      [docName, updates.map(toBuffer), updates.map(docChecksum)],
     );
     const row = res.rows[0]!;
     const before = { lastSeq: Number(row.last_seq), throughSeq: Number(row.through_seq) };

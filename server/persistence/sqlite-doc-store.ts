@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { AppendResult, DocStore, DocWrite, StoredDoc } from '../rooms/doc-store.ts';
 import type { Database } from './database.ts';
+import { checkDocChecksum, docChecksum } from './doc-checksum.ts';
 
 interface Head {
   lastSeq: number;
@@ -41,7 +42,7 @@ export class SqliteDocStore implements DocStore {
       let { lastSeq, logBytes } = head;
       for (const update of updates) {
         lastSeq += 1;
-        this.#stmt.insertUpdate.run(docName, lastSeq, update);
+        this.#stmt.insertUpdate.run(docName, lastSeq, update, docChecksum(update));
         logBytes += update.byteLength;
       }
       return { lastSeq, throughSeq: head.throughSeq, logBytes };
@@ -59,7 +60,7 @@ export class SqliteDocStore implements DocStore {
               `${head.throughSeq} and the last seq ${head.lastSeq}`,
           );
         }
-        this.#stmt.upsertSnapshot.run(docName, snapshot, throughSeq);
+        this.#stmt.upsertSnapshot.run(docName, snapshot, throughSeq, docChecksum(snapshot));
         this.#stmt.deleteUpdatesThrough.run(docName, throughSeq);
         const logBytes = (this.#stmt.logBytesAfter.get(docName, throughSeq) as { bytes: number }).bytes;
         return { lastSeq: head.lastSeq, throughSeq, logBytes };
@@ -71,9 +72,13 @@ export class SqliteDocStore implements DocStore {
     const snapshot = this.#stmt.snapshot.get(docName) as SnapshotRow | undefined;
     const rows = this.#stmt.updates.all(docName) as UpdateRow[];
     const updates: Uint8Array[] = [];
-    if (snapshot) updates.push(toUint8Array(snapshot.data));
+    if (snapshot) {
+      checkDocChecksum(docName, 'snapshot', snapshot.data, snapshot.crc32);
+      updates.push(toUint8Array(snapshot.data));
+    }
     let logBytes = 0;
     for (const row of rows) {
+      checkDocChecksum(docName, `update ${row.seq}`, row.data, row.crc32);
       updates.push(toUint8Array(row.data));
       logBytes += row.data.byteLength;
     }
@@ -128,26 +133,30 @@ export class SqliteDocStore implements DocStore {
 interface SnapshotRow {
   data: Buffer;
   through_seq: number;
+  crc32: number | null;
 }
 
 interface UpdateRow {
   seq: number;
   data: Buffer;
+  crc32: number | null;
 }
+
 
 function prepare(sqlite: BetterSqlite3.Database) {
   return {
-    snapshot: sqlite.prepare('SELECT data, through_seq FROM doc_snapshots WHERE doc_name = ?'),
-    updates: sqlite.prepare('SELECT seq, data FROM doc_updates WHERE doc_name = ? ORDER BY seq'),
+    snapshot: sqlite.prepare('SELECT data, through_seq, crc32 FROM doc_snapshots WHERE doc_name = ?'),
+    updates: sqlite.prepare('SELECT seq, data, crc32 FROM doc_updates WHERE doc_name = ? ORDER BY seq'),
     maxSeq: sqlite.prepare('SELECT max(seq) AS seq FROM doc_updates WHERE doc_name = ?'),
     throughSeq: sqlite.prepare('SELECT through_seq AS seq FROM doc_snapshots WHERE doc_name = ?'),
     logBytesAfter: sqlite.prepare(
       'SELECT coalesce(sum(length(data)), 0) AS bytes FROM doc_updates WHERE doc_name = ? AND seq > ?',
     ),
-    insertUpdate: sqlite.prepare('INSERT INTO doc_updates (doc_name, seq, data) VALUES (?, ?, ?)'),
+    insertUpdate: sqlite.prepare('INSERT INTO doc_updates (doc_name, seq, data, crc32) VALUES (?, ?, ?, ?)'),
     upsertSnapshot: sqlite.prepare(
-      'INSERT INTO doc_snapshots (doc_name, data, through_seq) VALUES (?, ?, ?) ' +
-        'ON CONFLICT (doc_name) DO UPDATE SET data = excluded.data, through_seq = excluded.through_seq',
+      'INSERT INTO doc_snapshots (doc_name, data, through_seq, crc32) VALUES (?, ?, ?, ?) ' +
+        'ON CONFLICT (doc_name) DO UPDATE SET data = excluded.data, through_seq = excluded.through_seq, ' +
+        'crc32 = excluded.crc32',
     ),
     deleteUpdatesThrough: sqlite.prepare('DELETE FROM doc_updates WHERE doc_name = ? AND seq <= ?'),
   };

@@ -120,9 +120,25 @@ export class RoomDoc implements CommitTarget {
     const stored = await deps.store.load(deps.name);
     const roomDoc = new RoomDoc(deps);
     const origin: TransactionOrigin = { source: 'load' };
-    roomDoc.doc.transact(() => {
-      for (const u of stored.updates) Y.applyUpdate(roomDoc.doc, u, origin);
-    }, origin);
+    try {
+      roomDoc.doc.transact(() => {
+        for (const [i, u] of stored.updates.entries()) {
+          try {
+            Y.applyUpdate(roomDoc.doc, u, origin);
+          } catch (err) {
+            // SAFE-37: never serve a part of a document; say which stored entry failed.
+            throw new AppError(
+              'room_corrupt',
+              `document ${deps.name}: stored entry ${i + 1} of ${stored.updates.length} cannot be decoded`,
+              { cause: err },
+            );
+          }
+        }
+      }, origin);
+    } catch (err) {
+      roomDoc.destroy();
+      throw err;
+    }
     roomDoc.lastSeq = stored.lastSeq;
     roomDoc.logBytes = stored.logBytes;
     roomDoc.storedBytes = stored.updates.reduce((n, u) => n + u.byteLength, 0);

@@ -105,6 +105,15 @@ export class RoomRegistry {
           // Another node owns the room (CLUSTER-12): a transient answer, the client retries.
           if (err instanceof AppError && err.code === 'fenced') throw err;
           this.unloaded(roomId);
+          // SAFE-37: stored bytes that fail their checksum or cannot be decoded are not a passing failure;
+          // the room is refused (clients get a do-not-retry close) until an operator restores it.
+          if (err instanceof AppError && err.code === 'room_corrupt') {
+            this.deps.log.error(
+              { err, room: roomId },
+              `room ${roomId} is corrupt and is refused: ${err.message}`,
+            );
+            throw err;
+          }
           this.deps.log.error({ err, room: roomId }, 'room load failed');
           // Nothing was written: a failed load never replaces what is stored.
           throw new AppError('storage_failed', `room ${roomId} could not be loaded`, { cause: err });

@@ -125,6 +125,44 @@ describe('SqliteDocStore beyond the contract', () => {
     expect(await docStore.append('room', [new Uint8Array([2, 2])])).toEqual({ lastSeq: 2, logBytes: 3 });
   });
 
+  it('SAFE-38: a stored update or snapshot whose bytes changed on disk fails its checksum at load', async () => {
+    const { docStore, database } = temp.open();
+    await docStore.append('room', [new Uint8Array([1, 2, 3]), new Uint8Array([4, 5, 6])]);
+    // One byte flipped in the second update, as a bad sector or a hand edit would.
+    database.sqlite
+      .prepare('UPDATE doc_updates SET data = ? WHERE doc_name = ? AND seq = 2')
+      .run(Buffer.from([4, 5, 7]), 'room');
+    await expect(docStore.load('room')).rejects.toMatchObject({
+      code: 'room_corrupt',
+      message: expect.stringMatching(/document room: stored update 2 fails its checksum/),
+    });
+    await docStore.append('snap', [new Uint8Array([1])]);
+    await docStore.compact('snap', new Uint8Array([8, 8, 8]), 1);
+    expect((await docStore.load('snap')).updates).toEqual([new Uint8Array([8, 8, 8])]);
+    database.sqlite
+      .prepare('UPDATE doc_snapshots SET data = ? WHERE doc_name = ?')
+      .run(Buffer.from([8, 8]), 'snap');
+    await expect(docStore.load('snap')).rejects.toMatchObject({
+      code: 'room_corrupt',
+      message: expect.stringMatching(/document snap: stored snapshot fails its checksum/),
+    });
+  });
+
+  it('SAFE-38: rows written before the checksum column (crc32 null) still load', async () => {
+    const { docStore, database } = temp.open();
+    database.sqlite
+      .prepare('INSERT INTO doc_updates (doc_name, seq, data) VALUES (?, ?, ?)')
+      .run('old', 1, Buffer.from([1, 2]));
+    database.sqlite
+      .prepare('INSERT INTO doc_snapshots (doc_name, data, through_seq) VALUES (?, ?, ?)')
+      .run('old', Buffer.from([3]), 0);
+    expect(await docStore.load('old')).toEqual({
+      updates: [new Uint8Array([3]), new Uint8Array([1, 2])],
+      lastSeq: 1,
+      logBytes: 2,
+    });
+  });
+
   it('notices rows written past it and still counts log bytes right', async () => {
     const { docStore, database } = temp.open();
     await docStore.append('room', [new Uint8Array(10)]);

@@ -1,4 +1,5 @@
 import type { WebsocketProvider } from 'y-websocket';
+import { errorCodes } from '../../../../schema/protocol.ts';
 import { isSparkroomError } from '../../../sdk/sparkroom-error.ts';
 import { describeError } from '../ui/describe-error.ts';
 
@@ -47,6 +48,12 @@ export function describeClose(
       };
     case 4429:
       return { title: 'Disconnected', detail: `Too many updates too fast${why}. Reload the page to rejoin.` };
+    case errorCodes.room_corrupt.close:
+      return {
+        title: 'Room unavailable',
+        detail:
+          'The server found this room\u2019s stored data damaged and will not serve it until its operator restores it.',
+      };
     case 4413:
       return {
         title: 'Disconnected',

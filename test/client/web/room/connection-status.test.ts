@@ -131,5 +131,10 @@ describe('connection status', () => {
     expect(describeClose(4404, '').title).toBe('Room gone');
     expect(describeClose(4429, 'awareness flood').detail).toMatch(/Too many updates/);
     expect(describeClose(4499, 'odd').title).toBe('Disconnected');
+    // SAFE-37: a corrupt room is not something reloading fixes.
+    expect(describeClose(4420, 'document x: stored update 2 fails its checksum')).toMatchObject({
+      title: 'Room unavailable',
+      detail: expect.stringMatching(/stored data damaged.*operator restores it/),
+    });
   });
 });
