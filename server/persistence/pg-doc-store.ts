@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import { AppError } from '../errors.ts';
 import type { AppendResult, DocStore, DocWrite, StoredDoc } from '../rooms/doc-store.ts';
-import type { PgDatabase } from './pg-database.ts';
 import { checkDocChecksum, docChecksum } from './doc-checksum.ts';
+import type { PgDatabase } from './pg-database.ts';
 
 /**
  * The fencing number this process holds for the room a document belongs to, or null when the document is not

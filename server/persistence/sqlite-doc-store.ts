@@ -142,7 +142,6 @@ interface UpdateRow {
   crc32: number | null;
 }
 
-
 function prepare(sqlite: BetterSqlite3.Database) {
   return {
     snapshot: sqlite.prepare('SELECT data, through_seq, crc32 FROM doc_snapshots WHERE doc_name = ?'),
