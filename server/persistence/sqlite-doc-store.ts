@@ -1,7 +1,8 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { AppendResult, DocStore, DocWrite, StoredDoc } from '../rooms/doc-store.ts';
+import type { AppendResult, BuiltSnapshot, DocStore, DocWrite, StoredDoc } from '../rooms/doc-store.ts';
 import type { Database } from './database.ts';
 import { checkDocChecksum, docChecksum } from './doc-checksum.ts';
+import { SnapshotWorker } from './snapshot-worker.ts';
 
 interface Head {
   lastSeq: number;
@@ -31,10 +32,17 @@ export class SqliteDocStore implements DocStore {
    * stored max seq and snapshot seq still match it, so a writer that bypassed this instance is noticed.
    */
   readonly #heads = new Map<string, Head>();
+  /** builds compaction snapshots in a worker thread (a file database only: a worker cannot see :memory:) */
+  readonly #snapshots: SnapshotWorker | null;
+  /** present for a file database (ROOM-17); an in-memory one leaves compaction to the room's own encode */
+  readonly buildSnapshot?: (docName: string) => Promise<BuiltSnapshot>;
 
   constructor(database: Pick<Database, 'sqlite'>) {
     this.#sqlite = database.sqlite;
     this.#stmt = prepare(this.#sqlite);
+    this.#snapshots = this.#sqlite.memory ? null : new SnapshotWorker(this.#sqlite.name);
+    const snapshots = this.#snapshots;
+    if (snapshots) this.buildSnapshot = (docName) => snapshots.build(docName);
     // better-sqlite3 transactions are synchronous: nothing else in this process runs between BEGIN and
     // COMMIT, and a throw rolls the whole batch back, which is what append's all-or-nothing promise needs.
     const appendOne = (docName: string, updates: Uint8Array[]): Head => {
@@ -102,6 +110,11 @@ export class SqliteDocStore implements DocStore {
       this.#remember(writes[i]!.docName, head);
       return { lastSeq: head.lastSeq, logBytes: head.logBytes };
     });
+  }
+
+  /** Stops the snapshot worker (at close; the database connection is closed by its owner). */
+  async close(): Promise<void> {
+    await this.#snapshots?.close();
   }
 
   async compact(docName: string, snapshot: Uint8Array, throughSeq: number): Promise<void> {

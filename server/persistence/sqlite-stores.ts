@@ -33,9 +33,10 @@ export interface SqliteStores {
  */
 export function createSqliteStores(file: string): SqliteStores {
   const database = openDatabase(file);
+  const docStore = new SqliteDocStore(database);
   return {
     database,
-    docStore: new SqliteDocStore(database),
+    docStore,
     roomStore: new SqliteRoomStore(database),
     agentStore: new SqliteAgentStore(database),
     suggestionStore: new SqliteSuggestionStore(database),
@@ -45,6 +46,9 @@ export function createSqliteStores(file: string): SqliteStores {
     verdictStore: new SqliteVerdictStore(database),
     checkpointStore: new SqliteCheckpointStore(database),
     baseStore: new SqliteBaseStore(database),
-    close: () => database.close(),
+    close: () => {
+      void docStore.close();
+      database.close();
+    },
   };
 }

@@ -22,6 +22,12 @@ export interface DocWrite {
   updates: Uint8Array[];
 }
 
+/** A snapshot built from the stored log: the merged state of exactly the updates through `throughSeq`. */
+export interface BuiltSnapshot {
+  snapshot: Uint8Array;
+  throughSeq: number;
+}
+
 export interface DocStore {
   /** Reads a document. An unknown name is an empty document, not an error. */
   load(docName: string): Promise<StoredDoc>;
@@ -41,4 +47,9 @@ export interface DocStore {
    * of exactly those). Updates appended after throughSeq are kept.
    */
   compact(docName: string, snapshot: Uint8Array, throughSeq: number): Promise<void>;
+  /**
+   * Builds the compaction snapshot of a document from what is stored, off the event loop (ROOM-17): a
+   * store that can (SQLite, in a worker thread) offers it; without it the room encodes its in-memory doc.
+   */
+  buildSnapshot?(docName: string): Promise<BuiltSnapshot>;
 }

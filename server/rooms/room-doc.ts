@@ -87,6 +87,9 @@ export class RoomDoc implements CommitTarget {
   private heldItems = 0;
   /** new clientIDs each person introduced in this document in the current hour (ROOM-13) */
   private readonly newIdsByPerson = new Map<string, { start: number; count: number }>();
+  /** size of the stored snapshot: the compaction threshold grows with it (ROOM-17) */
+  private snapshotBytes = 0;
+  private compacting = false;
 
   private constructor(deps: RoomDocDeps) {
     this.deps = deps;
@@ -142,6 +145,7 @@ export class RoomDoc implements CommitTarget {
     roomDoc.lastSeq = stored.lastSeq;
     roomDoc.logBytes = stored.logBytes;
     roomDoc.storedBytes = stored.updates.reduce((n, u) => n + u.byteLength, 0);
+    roomDoc.snapshotBytes = Math.max(0, roomDoc.storedBytes - stored.logBytes);
     deps.bindings.reserve(roomDoc.doc.clientID);
     return roomDoc;
   }
@@ -547,16 +551,46 @@ export class RoomDoc implements CommitTarget {
   }
 
   private maybeCompact(): void {
-    if (this.failedStore || this.logBytes < this.deps.limits.compactAfterBytes) return;
-    // Only here is the in-memory doc exactly the stored state through lastSeq (nothing pending).
-    const snapshot = Y.encodeStateAsUpdate(this.doc);
-    const throughSeq = this.lastSeq;
-    this.logBytes = 0;
-    this.storedBytes = snapshot.byteLength;
-    this.deps.store.compact(this.name, snapshot, throughSeq).catch((err: unknown) => {
-      // The log is still intact, so a failed compaction loses nothing; it is retried at the next threshold.
-      this.deps.log.warn({ err, doc: this.name }, 'compaction failed');
-    });
+    if (this.failedStore || this.compacting) return;
+    // ROOM-17: the threshold grows with the snapshot. Each compaction costs about the snapshot's size, so
+    // waiting for at least that much new log keeps the total cost linear in what was written (a fixed
+    // 1 MiB made a 15 MB import compact the whole room again after every MiB).
+    const threshold = Math.max(this.deps.limits.compactAfterBytes, this.snapshotBytes);
+    if (this.logBytes < threshold) return;
+    const store = this.deps.store;
+    if (!store.buildSnapshot) {
+      // Only here is the in-memory doc exactly the stored state through lastSeq (nothing pending).
+      const snapshot = Y.encodeStateAsUpdate(this.doc);
+      this.logBytes = 0;
+      this.storedBytes = snapshot.byteLength;
+      this.snapshotBytes = snapshot.byteLength;
+      store.compact(this.name, snapshot, this.lastSeq).catch((err: unknown) => {
+        // The log is still intact, so a failed compaction loses nothing; it is retried at the next threshold.
+        this.deps.log.warn({ err, doc: this.name }, 'compaction failed');
+      });
+      return;
+    }
+    // The store builds the snapshot from what it holds, off the event loop; updates committed meanwhile
+    // stay in the log after its throughSeq. Only the write of the result runs here.
+    this.compacting = true;
+    const storedAtStart = this.storedBytes;
+    const logAtStart = this.logBytes;
+    store
+      .buildSnapshot(this.name)
+      .then(async ({ snapshot, throughSeq }) => {
+        await store.compact(this.name, snapshot, throughSeq);
+        // What was appended since the start stays counted (it may be in the snapshot too: the document
+        // limit errs on the safe side until the next load).
+        this.storedBytes = snapshot.byteLength + Math.max(0, this.storedBytes - storedAtStart);
+        this.logBytes = Math.max(0, this.logBytes - logAtStart);
+        this.snapshotBytes = snapshot.byteLength;
+      })
+      .catch((err: unknown) => {
+        this.deps.log.warn({ err, doc: this.name }, 'compaction failed');
+      })
+      .finally(() => {
+        this.compacting = false;
+      });
   }
 
   /** Sends to one connection, disconnecting a reader whose send buffer is over the limit (ROOM-9). */
