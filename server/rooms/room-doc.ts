@@ -41,6 +41,8 @@ export interface RoomDocDeps {
   checkStructs?: (structs: readonly DecodedStruct[], doc: Y.Doc) => string | null;
   /** called after every durable batch (attribution and other observers run from here) */
   onCommitted?: (updates: readonly PendingUpdate[]) => void;
+  /** called when a compaction finished (the room may unload now) */
+  onCompacted?: () => void;
 }
 
 const HOUR_MS = 3600_000;
@@ -89,7 +91,8 @@ export class RoomDoc implements CommitTarget {
   private readonly newIdsByPerson = new Map<string, { start: number; count: number }>();
   /** size of the stored snapshot: the compaction threshold grows with it (ROOM-17) */
   private snapshotBytes = 0;
-  private compacting = false;
+  /** the compaction in flight (ROOM-17), settled (never rejects) */
+  private compaction: Promise<void> | null = null;
 
   private constructor(deps: RoomDocDeps) {
     this.deps = deps;
@@ -551,7 +554,7 @@ export class RoomDoc implements CommitTarget {
   }
 
   private maybeCompact(): void {
-    if (this.failedStore || this.compacting) return;
+    if (this.failedStore || this.compaction !== null) return;
     // ROOM-17: the threshold grows with the snapshot. Each compaction costs about the snapshot's size, so
     // waiting for at least that much new log keeps the total cost linear in what was written (a fixed
     // 1 MiB made a 15 MB import compact the whole room again after every MiB).
@@ -572,10 +575,9 @@ export class RoomDoc implements CommitTarget {
     }
     // The store builds the snapshot from what it holds, off the event loop; updates committed meanwhile
     // stay in the log after its throughSeq. Only the write of the result runs here.
-    this.compacting = true;
     const storedAtStart = this.storedBytes;
     const logAtStart = this.logBytes;
-    store
+    this.compaction = store
       .buildSnapshot(this.name)
       .then(async ({ snapshot, throughSeq }) => {
         await store.compact(this.name, snapshot, throughSeq);
@@ -589,8 +591,19 @@ export class RoomDoc implements CommitTarget {
         this.deps.log.warn({ err, doc: this.name }, 'compaction failed');
       })
       .finally(() => {
-        this.compacting = false;
+        this.compaction = null;
+        this.deps.onCompacted?.();
       });
+  }
+
+  /** True while a compaction builds or writes its snapshot: the room stays loaded until it is done. */
+  get compacting(): boolean {
+    return this.compaction !== null;
+  }
+
+  /** Resolves once the compaction in flight (if any) has written its snapshot or given up. */
+  whenCompacted(): Promise<void> {
+    return this.compaction ?? Promise.resolve();
   }
 
   /** Sends to one connection, disconnecting a reader whose send buffer is over the limit (ROOM-9). */

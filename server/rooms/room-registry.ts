@@ -163,6 +163,7 @@ export class RoomRegistry {
     const rooms = [...this.loaded.values()];
     for (const room of rooms) room.closeAll(code, reason);
     await Promise.all(rooms.map((r) => r.whenFlushed()));
+    await Promise.all(rooms.map((r) => r.whenCompacted()));
     for (const room of rooms) room.destroy();
     this.loaded.clear();
   }

@@ -87,6 +87,9 @@ export class Room {
         onCommitted: () => {
           if (room) deps.onMaybeIdle(room);
         },
+        onCompacted: () => {
+          if (room) deps.onMaybeIdle(room);
+        },
       });
       return {
         doc,
@@ -130,6 +133,9 @@ export class Room {
       this.code.idle &&
       this.review.idle &&
       this.codeBindings.pendingWrites === 0 &&
+      // A compaction in flight finishes before the room unloads, so shutdown can wait for it (ROOM-17).
+      !this.code.compacting &&
+      !this.review.compacting &&
       !this.broken
     );
   }
@@ -205,6 +211,11 @@ export class Room {
 
   async whenFlushed(): Promise<void> {
     await Promise.all([this.code.whenFlushed(), this.review.whenFlushed()]);
+  }
+
+  /** Resolves once no compaction is in flight (shutdown waits for it before the database closes). */
+  async whenCompacted(): Promise<void> {
+    await Promise.all([this.code.whenCompacted(), this.review.whenCompacted()]);
   }
 
   private fail(cause: unknown): void {
