@@ -1,3 +1,4 @@
+import { Worker } from 'node:worker_threads';
 import { WebSocket } from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
@@ -126,6 +127,27 @@ export const attacksScenario: Scenario = {
           `peak ${r.peakRssMb.toFixed(0)} MB, attacker ${r.outcome}, honest closes [${r.honestCloses.join(', ')}]`,
       );
     }
+    // What the document limits cost at their maximum: a room filled to maxDocItems with the smallest
+    // items, and one filled to maxDocBytes with text, each loaded again by a fresh server.
+    const atMax: Record<string, AtMaxResult> = {};
+    if (!only || only.includes('at-max')) {
+      for (const kind of ['items', 'bytes'] as const) {
+        const dataDir = ctx.tempDir(`attacks-max-${kind}`);
+        const filled = await withContender(ctx, 'attacks', sparkroomContender, { dataDir }, (running) =>
+          fillToMax(running.process.port, running.process.pid, kind),
+        );
+        const loaded = await withContender(ctx, 'attacks', sparkroomContender, { dataDir }, (running) =>
+          loadAgain(running.process.port, running.process.pid, filled),
+        );
+        atMax[kind] = { ...filled.figures, ...loaded };
+        const r = atMax[kind]!;
+        ctx.log(
+          `room at its ${kind} limit (${r.items} items, ${(r.storedBytes / 2 ** 20).toFixed(1)} MB stored): ` +
+            `RSS +${r.rssGrowthMb.toFixed(0)} MB while filled; a fresh server loads it in ${r.loadMs.toFixed(0)} ms ` +
+            `(worst stall ${r.loadStallMs.toFixed(0)} ms), RSS ${r.rssBeforeLoadMb.toFixed(0)} -> ${r.rssAfterLoadMb.toFixed(0)} MB`,
+        );
+      }
+    }
     const figures: Figure[] = Object.entries(results).flatMap(([id, r]) => [
       {
         scenario: 'attacks',
@@ -142,9 +164,118 @@ export const attacksScenario: Scenario = {
         values: { sparkroom: r.peakRssMb },
       },
     ]);
-    return { figures, details: results };
+    for (const [kind, r] of Object.entries(atMax)) {
+      figures.push(
+        {
+          scenario: 'attacks',
+          label: `room at its ${kind} limit: load`,
+          unit: 'ms',
+          better: 'lower',
+          values: { sparkroom: r.loadMs },
+        },
+        {
+          scenario: 'attacks',
+          label: `room at its ${kind} limit: RSS growth`,
+          unit: 'MB',
+          better: 'lower',
+          values: { sparkroom: r.rssAfterLoadMb - r.rssBeforeLoadMb },
+        },
+      );
+    }
+    return { figures, details: { attacks: results, atMax } };
   },
 };
+
+interface AtMaxResult {
+  items: number;
+  storedBytes: number;
+  /** server RSS growth while the room was filled (and held by one client) */
+  rssGrowthMb: number;
+  /** a fresh server: from a client's connect to its sync, and the worst probe answer meanwhile */
+  loadMs: number;
+  loadStallMs: number;
+  rssBeforeLoadMb: number;
+  rssAfterLoadMb: number;
+}
+
+interface Filled {
+  roomId: string;
+  token: string;
+  figures: Pick<AtMaxResult, 'items' | 'storedBytes' | 'rssGrowthMb'>;
+}
+
+/** Fills a room to the default item limit (1-character items) or byte limit (large texts). */
+async function fillToMax(port: number, pid: number, kind: 'items' | 'bytes'): Promise<Filled> {
+  const base = `http://127.0.0.1:${port}`;
+  const post = async <T>(path: string, json: unknown): Promise<T> => {
+    const res = await fetch(base + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(json),
+    });
+    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  };
+  const room = await post<CreateRoomResponse>('/api/rooms', { name: `at max ${kind}` });
+  const editor = await post<JoinResponse>(`/api/rooms/${room.roomId}/join`, {
+    invite: room.invites.editor,
+    name: 'filler',
+  });
+  const client = await openRawClient(syncSocketUrl(`ws://127.0.0.1:${port}/sync`, room.roomId, editor.token));
+  await client.roundTrip(30_000);
+  const meter = new ProcMeter(pid, 100);
+  const before = meter.read().peakRssBytes;
+  let storedBytes = 0;
+  if (kind === 'items') {
+    // 250,000 items, the default limit, less the few the room holds already.
+    const update = tinyItemsUpdate(249_000, 6_000_000, 'items.ts');
+    client.sendUpdate(update);
+    storedBytes += update.byteLength;
+    await client.roundTrip(300_000);
+  } else {
+    // Seven 4.5 MB files: 31.5 MB of the 32 MiB limit (one frame is at most 8 MiB).
+    const doc = new Y.Doc();
+    doc.clientID = 6_100_000;
+    const files = doc.getMap<Y.Text>('files');
+    for (let i = 0; i < 7; i++) {
+      const sv = Y.encodeStateVector(doc);
+      const line = `export const value${i} = ${'1234567890'.repeat(7)};\n`;
+      files.set(`big-${i}.ts`, new Y.Text(line.repeat(Math.floor(4.5e6 / line.length))));
+      const update = Y.encodeStateAsUpdate(doc, sv);
+      client.sendUpdate(update);
+      storedBytes += update.byteLength;
+      await client.roundTrip(300_000);
+    }
+    doc.destroy();
+  }
+  const items = client.doc.store.clients.get(kind === 'items' ? 6_000_000 : 6_100_000)?.length ?? 0;
+  const rssGrowthMb = (meter.stop().peakRssBytes - before) / 2 ** 20;
+  client.close();
+  return { roomId: room.roomId, token: editor.token, figures: { items, storedBytes, rssGrowthMb } };
+}
+
+/** A fresh server on the same data: how long the filled room takes to load, and what it holds the loop. */
+async function loadAgain(
+  port: number,
+  pid: number,
+  filled: Filled,
+): Promise<Omit<AtMaxResult, 'items' | 'storedBytes' | 'rssGrowthMb'>> {
+  const base = `http://127.0.0.1:${port}`;
+  const meter = new ProcMeter(pid, 50);
+  const rssBeforeLoadMb = meter.read().peakRssBytes / 2 ** 20;
+  const probe = startProbe(`${base}/api/rooms/probe`);
+  const started = performance.now();
+  const client = await openRawClient(
+    syncSocketUrl(`ws://127.0.0.1:${port}/sync`, filled.roomId, filled.token),
+  );
+  await client.roundTrip(300_000);
+  const loadMs = performance.now() - started;
+  await delay(500);
+  const loadStallMs = await probe.stop();
+  const rssAfterLoadMb = meter.stop().peakRssBytes / 2 ** 20;
+  client.close();
+  return { loadMs, loadStallMs, rssBeforeLoadMb, rssAfterLoadMb };
+}
 
 async function runAttack(port: number, pid: number, attack: Attack): Promise<AttackResult> {
   const base = `http://127.0.0.1:${port}`;
@@ -185,19 +316,7 @@ async function runAttack(port: number, pid: number, attack: Attack): Promise<Att
 
   const meter = new ProcMeter(pid, 50);
   const rssBeforeMb = meter.read().peakRssBytes / 2 ** 20;
-  let probing = true;
-  let stallMs = 0;
-  let inFlightSince = 0;
-  const probe = (async () => {
-    while (probing) {
-      inFlightSince = performance.now();
-      const res = await fetch(`${base}/api/rooms/probe`).catch(() => null);
-      await res?.arrayBuffer().catch(() => undefined);
-      stallMs = Math.max(stallMs, performance.now() - inFlightSince);
-      inFlightSince = 0;
-      await delay(5);
-    }
-  })();
+  const probe = startProbe(`${base}/api/rooms/probe`);
   const started = performance.now();
   send(client);
   // The server answers one socket's frames in order and a sync step 1 only once what came before is
@@ -214,12 +333,51 @@ async function runAttack(port: number, pid: number, attack: Attack): Promise<Att
   const capped = outcome === 'no answer';
   // Let anything the attack set off (broadcasts to the honest clients) run into the probe too.
   await delay(capped ? 0 : 1000);
-  probing = false;
+  let stallMs = await probe.stop();
   // A capped attack held the server for at least the cap, whatever the probe managed in between.
-  if (capped) stallMs = Math.max(stallMs, wallMs, inFlightSince > 0 ? performance.now() - inFlightSince : 0);
+  if (capped) stallMs = Math.max(stallMs, wallMs);
   if (!capped) await probe;
   const peakRssMb = meter.stop().peakRssBytes / 2 ** 20;
   client.close();
   for (const p of providers) p.destroy();
   return { stallMs, capped, rssBeforeMb, peakRssMb, outcome, honestCloses, wallMs };
+}
+
+/**
+ * The stall probe: an HTTP request to the server every ~5 ms from a worker thread, so that the attacker's
+ * own work in this thread (encoding, masking and sending 140 MB) never delays it; the worst answer time is
+ * the longest the server's event loop was held. `stop()` resolves with it, in ms.
+ */
+function startProbe(url: string): { stop(): Promise<number> } {
+  const worker = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+    let probing = true, worst = 0;
+    parentPort.on('message', () => { probing = false; });
+    (async () => {
+      while (probing) {
+        const since = performance.now();
+        try { const res = await fetch(workerData); await res.arrayBuffer(); } catch {}
+        worst = Math.max(worst, performance.now() - since);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      parentPort.postMessage(worst);
+    })();`,
+    { eval: true, workerData: url },
+  );
+  return {
+    stop: () =>
+      new Promise<number>((resolve) => {
+        // A server still stuck never answers the last probe: that attack is capped, and its caller knows.
+        const timer = setTimeout(() => {
+          void worker.terminate();
+          resolve(0);
+        }, 5000);
+        worker.once('message', (worst: number) => {
+          clearTimeout(timer);
+          void worker.terminate();
+          resolve(worst);
+        });
+        worker.postMessage('stop');
+      }),
+  };
 }

@@ -641,6 +641,7 @@ export class RoomDoc implements CommitTarget {
   private refuse(conn: Connection, err: AppError): void {
     this.deps.log.info({ doc: this.name, user: conn.user.id, code: err.code }, err.message);
     conn.close(err.closeCode, err.message);
+    conn.socket.stopReading?.();
     this.removeConnection(conn);
   }
 

@@ -177,6 +177,7 @@ export class Room {
         this.deps.log.info({ room: this.id, user: conn.user.id, code: appErr.code }, appErr.message);
       }
       conn.close(appErr.closeCode, appErr.message);
+      conn.socket.stopReading?.();
       this.handleClose(conn);
     }
   }

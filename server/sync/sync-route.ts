@@ -74,6 +74,7 @@ export function syncRoutes(deps: SyncRouteDeps): Hono {
         ws.close(code, reason);
         graceTimer = setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
       },
+      stopReading: () => ws.pause(),
       get bufferedAmount() {
         return ws.bufferedAmount;
       },
