@@ -478,8 +478,11 @@ export class FileTree {
       this.draw();
     };
     input.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter') finish(true);
-      else if (e.key === 'Escape') finish(false);
+      if (e.key !== 'Enter' && e.key !== 'Escape') return;
+      // The redraw moves the focus to a row; without this the same Enter would then activate that row's
+      // button (a folder: it collapsed right after a file was created in it).
+      e.preventDefault();
+      finish(e.key === 'Enter');
     });
     input.addEventListener('blur', () => {
       if (!this.drawing) finish(input.value.trim() !== '');
