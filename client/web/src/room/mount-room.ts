@@ -12,6 +12,7 @@ import { FileEditor } from '../editor/file-editor.ts';
 import type { Participant } from '../editor/presence-state.ts';
 import { inlineSuggestions, resolveRange } from '../editor/suggestion-ranges.ts';
 import { Navigation } from '../nav/navigation.ts';
+import { mountReview } from '../review/mount-review.ts';
 import { describeError } from '../ui/describe-error.ts';
 import { mount } from '../ui/dom.ts';
 import { nextChoice, onThemeChange, setThemeChoice, themeChoice, themeLabels } from '../ui/theme.ts';
@@ -189,9 +190,33 @@ export function mountRoom(
   });
   cleanups.push(() => nav.destroy());
 
+  // --- code review: threads, verdicts, the change against the base (CR-15..17) ------------------------------
+  let editorRef: FileEditor | null = null;
+  const review = mountReview({
+    client,
+    session,
+    after: layout.peopleHost,
+    editor: () => editorRef,
+    openFile: (file) => openFile(file, true),
+  });
+  cleanups.push(() => review.destroy());
+  // Changed-file counts follow typing, at most twice a second.
+  let reviewTimer: number | null = null;
+  const onCodeForReview = () => {
+    reviewTimer ??= window.setTimeout(() => {
+      reviewTimer = null;
+      review.refresh();
+    }, 500);
+  };
+  session.conn.codeDoc.on('update', onCodeForReview);
+  cleanups.push(() => {
+    session.conn.codeDoc.off('update', onCodeForReview);
+    if (reviewTimer !== null) clearTimeout(reviewTimer);
+  });
+
   const editor: FileEditor = new FileEditor({
     parent: layout.editorHost,
-    extensions: [nav.editorExtension],
+    extensions: [nav.editorExtension, review.extension],
     awareness: session.conn.codeProvider.awareness,
     agentAwareness: session.conn.reviewProvider.awareness,
     readOnly: !can.write,
@@ -221,6 +246,7 @@ export function mountRoom(
       blame.textChanged();
     },
   });
+  editorRef = editor;
   cleanups.push(() => editor.destroy());
   layout.readOnlyNotice.hidden = can.write;
 
@@ -237,6 +263,7 @@ export function mountRoom(
     renderSparkPanel();
     blame.fileOpened();
     nav.fileOpened(path);
+    review.refresh();
   };
 
   const feedSuggestions = () => {
@@ -602,6 +629,7 @@ export function mountRoom(
   // --- live updates -----------------------------------------------------------------------------------
   cleanups.push(
     session.on('files', () => {
+      review.refresh();
       onFilesChanged();
       renderPending();
       // Presence is relayed at once but edits only after they are stored, so a person's new file can
@@ -609,6 +637,7 @@ export function mountRoom(
       follow.presenceChanged();
     }),
     session.on('review', () => {
+      review.refresh();
       renderPending();
       feedSuggestions();
       renderTree();
@@ -624,6 +653,7 @@ export function mountRoom(
       follow.presenceChanged();
     }),
     session.on('info', () => {
+      review.refresh();
       // The policy may have changed (WEB-11): buttons in the panel and in the widgets follow at once.
       renderPending();
       renderPeoplePanel();

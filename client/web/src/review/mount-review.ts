@@ -1,0 +1,127 @@
+import type { Extension } from '@codemirror/state';
+import type { BaseInfo } from '../../../../schema/protocol.ts';
+import type { SparkroomClient } from '../../../sdk/sparkroom-client.ts';
+import type { FileEditor } from '../editor/file-editor.ts';
+import type { RoomSession } from '../room/room-session.ts';
+import { describeError } from '../ui/describe-error.ts';
+import { h } from '../ui/dom.ts';
+import { toast } from '../ui/toast.ts';
+import { ReviewPanel } from './review-panel.ts';
+import { setThreadMarks, threadGutter } from './thread-gutter.ts';
+import { readBaseInfo, readThreads, readVerdicts } from './thread-views.ts';
+
+export interface ReviewDeps {
+  client: SparkroomClient;
+  session: RoomSession;
+  /** the sidebar section the panel goes after */
+  after: HTMLElement;
+  editor: () => FileEditor | null;
+  openFile: (file: string) => void;
+}
+
+/**
+ * Code review in the room page (CR-15..17): the Review panel, the thread gutter in the editor, and the
+ * base version fetched whenever the review doc announces a new one. Its own module so the room page only
+ * wires it in (`extension` into the editor, `refresh` on review and file changes).
+ */
+export function mountReview(deps: ReviewDeps): { extension: Extension; refresh(): void; destroy(): void } {
+  const { client, session } = deps;
+  const host = h('section', { class: 'review-panel', 'aria-label': 'Review' });
+  deps.after.after(host);
+  let baseInfo: BaseInfo | null = null;
+  let baseFiles = new Map<string, string>();
+  let baseLoading: string | null = null;
+  const report = (err: unknown) => toast(describeError(err, 'room'), 'error');
+
+  const panel = new ReviewPanel(
+    host,
+    {
+      async commentOnSelection(text) {
+        const editor = deps.editor();
+        const file = editor?.file;
+        if (!editor || !file) throw new Error('open a file first');
+        let { from, to } = editor.selection();
+        if (from === to) {
+          const line = editor.view.state.doc.lineAt(from);
+          from = line.from;
+          to = line.to;
+        }
+        await client.createThread({ file, from, to, text });
+      },
+      async commentOnBase(file, from, to, text) {
+        await client.createThread({ file, from, to, text, side: 'base' });
+      },
+      reply: (id, text) => client.replyToThread(id, text).then(() => undefined),
+      resolve: (id, resolved) => client.resolveThread(id, resolved),
+      editComment: (id, cid, text) => client.editComment(id, cid, text),
+      deleteComment: (id, cid) => client.deleteComment(id, cid),
+      setVerdict: (v) => client.setVerdict(v),
+      open(file, from, to) {
+        deps.openFile(file);
+        const editor = deps.editor();
+        if (editor?.file === file && to >= from) {
+          editor.jumpTo(from);
+          if (to > from) editor.view.dispatch({ selection: { anchor: from, head: to } });
+        }
+      },
+    },
+    report,
+  );
+
+  const loadBase = (info: BaseInfo) => {
+    if (baseLoading === info.id) return;
+    baseLoading = info.id;
+    client.getBase().then(
+      (res) => {
+        baseFiles = new Map(res.files.map((f) => [f.path, f.text]));
+        baseInfo = res.base;
+        refresh();
+      },
+      (err: unknown) => {
+        baseLoading = null;
+        report(err);
+      },
+    );
+  };
+
+  const refresh = () => {
+    const announced = readBaseInfo(session.conn.room);
+    if (announced && announced.id !== baseInfo?.id) loadBase(announced);
+    const threads = readThreads(session.conn.reviewDoc, session.files, baseFiles);
+    const editor = deps.editor();
+    const file = editor?.file ?? null;
+    if (editor && file) {
+      const marks = threads
+        .filter((t) => t.file === file && t.side === 'head' && t.anchor && !t.anchor.deleted)
+        .map((t) => ({
+          id: t.id,
+          from: t.anchor?.from ?? 0,
+          to: t.anchor?.to ?? 0,
+          resolved: t.resolved,
+          comments: t.comments.length,
+        }));
+      queueMicrotask(() => editor.view.dispatch({ effects: setThreadMarks.of(marks) }));
+    }
+    const headFiles = new Map<string, string>();
+    if (baseInfo) for (const [path, text] of session.files) headFiles.set(path, text.toString());
+    panel.update({
+      me: { id: session.me.sub, name: session.me.name },
+      threads,
+      verdicts: readVerdicts(session.conn.reviewDoc),
+      base: baseInfo,
+      baseFiles,
+      headFiles,
+      currentFile: file,
+      canComment: session.can('comment'),
+      canManage: session.can('manage'),
+    });
+  };
+
+  return {
+    extension: threadGutter((ids) => {
+      if (ids[0]) panel.focusThread(ids[0]);
+    }),
+    refresh,
+    destroy: () => host.remove(),
+  };
+}

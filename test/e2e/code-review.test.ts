@@ -1,0 +1,186 @@
+import { strToU8, zipSync } from 'fflate';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiPaths, type CreateRoomResponse, type JoinResponse } from '../../schema/protocol.ts';
+import { screenshot } from '../helpers/browser.ts';
+import { api } from '../helpers/test-server.ts';
+import { type BrowserApp, startBrowserApp } from './web-server.ts';
+
+// Issue 12 in Chromium: a code review with three people, threads on a diff, verdicts.
+
+const BASE = `export function add(a: number, b: number): number {
+  return a - b;
+}
+`;
+const HEAD = `export function add(a: number, b: number): number {
+  // fixed the sign
+  return a + b;
+}
+`;
+
+let app: BrowserApp;
+beforeAll(async () => {
+  app = await startBrowserApp();
+}, 120_000);
+afterAll(async () => {
+  await app?.close();
+});
+
+async function joinWithInvite(link: string, name: string): Promise<Page> {
+  const { page } = await app.browser.person({ viewport: { width: 1440, height: 900 } });
+  await page.goto(link);
+  await page.fill('#display-name', name);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('.pill-online', { timeout: 10_000 });
+  return page;
+}
+
+async function upload(url: string, token: string, bytes: Uint8Array, method: 'POST' | 'PUT') {
+  const res = await fetch(url, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/zip' },
+    body: bytes as Uint8Array<ArrayBuffer>,
+  });
+  if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+}
+
+describe('a code review in the browser (CR-15..17)', () => {
+  let ada: Page;
+  let bob: Page;
+  let cy: Page;
+
+  it('three people open a room whose change against its base is listed with +/- counts', async () => {
+    const url = app.server.url;
+    const created = (await api<CreateRoomResponse>(url, 'POST', apiPaths.rooms, { body: { name: 'Review' } }))
+      .body;
+    const setup = (
+      await api<JoinResponse>(url, 'POST', apiPaths.join(created.roomId), {
+        body: { invite: created.invites.owner, name: 'Setup' },
+      })
+    ).body;
+    await upload(
+      `${url}${apiPaths.base(created.roomId)}?ref=main`,
+      setup.token,
+      zipSync({ 'src/math.ts': strToU8(BASE), 'src/old.ts': strToU8('legacy one\nlegacy two\n') }),
+      'PUT',
+    );
+    await upload(
+      `${url}${apiPaths.importArchive(created.roomId)}`,
+      setup.token,
+      zipSync({ 'src/math.ts': strToU8(HEAD), 'src/new.ts': strToU8('export const n = 1;\n') }),
+      'POST',
+    );
+    const link = (role: 'owner' | 'editor' | 'viewer') =>
+      `${url}/join/${created.roomId}#invite=${encodeURIComponent(created.invites[role])}`;
+    ada = await joinWithInvite(link('owner'), 'Ada');
+    bob = await joinWithInvite(link('editor'), 'Bob');
+    cy = await joinWithInvite(link('viewer'), 'Cy');
+    for (const page of [ada, bob, cy]) {
+      await page.waitForSelector('.changed-file[data-file="src/old.ts"]', { timeout: 10_000 });
+      const rows = await page
+        .locator('.changed-file')
+        .evaluateAll((els) =>
+          els.map((el) => [
+            (el as HTMLElement).dataset.file,
+            el.querySelector('.added')?.textContent,
+            el.querySelector('.removed')?.textContent,
+          ]),
+        );
+      expect(rows).toEqual([
+        ['src/math.ts', '+2', '−1'],
+        ['src/new.ts', '+1', '−0'],
+        ['src/old.ts', '+0', '−2'],
+      ]);
+    }
+    expect(await ada.locator('.review-changes h3').textContent()).toBe('Changed files (3) against main');
+  });
+
+  it('CR-15: Cy (a viewer) comments on a changed line; everyone sees the thread live, in the gutter on that line', async () => {
+    for (const page of [ada, cy]) {
+      await page.click('.changed-file[data-file="src/math.ts"] .file-name');
+      await page.waitForSelector('.file-path:text("src/math.ts")');
+    }
+    // Cy puts the cursor on line 3 (return a + b) and comments on that line.
+    await cy.locator('.cm-line').nth(2).click();
+    await cy.fill('.new-thread-text', 'Is the sign right now?');
+    await cy.click('form.new-thread button[type=submit]');
+    for (const page of [ada, bob, cy]) {
+      await page.waitForSelector('.thread .comment-text:text("Is the sign right now?")', { timeout: 10_000 });
+      expect(await page.locator('.thread .thread-where').first().textContent()).toBe('src/math.ts:line 3');
+      expect(await page.locator('.thread .thread-quote').first().textContent()).toBe('  return a + b;');
+    }
+    // Ada's gutter marker sits on line 3, level with it.
+    const marker = ada.locator('.cm-thread-marker');
+    await marker.waitFor();
+    expect(await marker.textContent()).toBe('1');
+    const markerBox = await marker.boundingBox();
+    const lineBox = await ada.locator('.cm-line').nth(2).boundingBox();
+    expect(
+      Math.abs(
+        (markerBox?.y ?? 0) + (markerBox?.height ?? 0) / 2 - ((lineBox?.y ?? 0) + (lineBox?.height ?? 0) / 2),
+      ),
+    ).toBeLessThan(6);
+    expect(await ada.locator('.cm-thread-range').first().textContent()).toBe('  return a + b;');
+    await screenshot(cy, '40-review-viewer-comment');
+  });
+
+  it('CR-16: Bob comments on a removed line in the inline diff; he replies to Cy; Ada resolves; filters hide it', async () => {
+    await bob.click('.changed-file[data-file="src/old.ts"] .diff-toggle');
+    await bob.waitForSelector('.inline-diff[data-file="src/old.ts"] .diff-line.del');
+    expect(
+      await bob.locator('.inline-diff[data-file="src/old.ts"] .diff-line.del').allTextContents(),
+    ).toEqual(['-legacy one+ comment', '-legacy two+ comment']);
+    bob.once('dialog', (d) => void d.accept('Why was this removed?'));
+    await bob
+      .locator('.inline-diff[data-file="src/old.ts"] .diff-line.del')
+      .nth(1)
+      .locator('.comment-removed')
+      .click();
+    await ada.waitForSelector('.thread-where:text("src/old.ts:base line 2")', { timeout: 10_000 });
+    expect(
+      await ada
+        .locator('.thread:has(.thread-where:text("src/old.ts:base line 2")) .thread-quote')
+        .textContent(),
+    ).toBe('legacy two');
+    await screenshot(bob, '41-review-removed-line-thread');
+
+    const cyThread = (page: Page) =>
+      page.locator('.thread:has(.comment-text:text("Is the sign right now?"))');
+    await cyThread(bob).locator('.reply-text').fill('Yes: add() added nothing before.');
+    await cyThread(bob).locator('.thread-reply button[type=submit]').click();
+    await cyThread(cy)
+      .locator('.comment-text:text("Yes: add() added nothing before.")')
+      .waitFor({ timeout: 10_000 });
+
+    await cyThread(ada).locator('button.resolve').click();
+    // Open is the default filter: the resolved thread leaves Cy's list; "All" shows it, marked resolved.
+    await cy.waitForFunction(() => document.querySelectorAll('.thread').length === 1, null, {
+      timeout: 10_000,
+    });
+    await cy.selectOption('select[data-filter="status"]', 'all');
+    await cyThread(cy).locator('.resolved-badge').waitFor();
+    expect(await cy.locator('.review-threads h3').textContent()).toBe('Threads (1 open)');
+    // "Mine" for Bob: both threads he wrote in.
+    await bob.selectOption('select[data-filter="status"]', 'all');
+    await bob.selectOption('select[data-filter="who"]', 'mine');
+    expect(await bob.locator('.thread').count()).toBe(2);
+  });
+
+  it('CR-17: verdicts: everyone sees who approved and who asked for changes', async () => {
+    await ada.click('.verdict-buttons button[data-verdict="approve"]');
+    await bob.click('.verdict-buttons button[data-verdict="request_changes"]');
+    await cy.waitForFunction(() => document.querySelectorAll('.verdict-list .verdict').length === 2, null, {
+      timeout: 10_000,
+    });
+    expect(await cy.locator('.verdict-list .verdict').allTextContents()).toEqual([
+      'Ada: Approved',
+      'Bob: Changes requested',
+    ]);
+    expect(
+      await ada.locator('.verdict-buttons button[data-verdict="approve"]').getAttribute('aria-pressed'),
+    ).toBe('true');
+    await screenshot(ada, '42-review-owner');
+    await screenshot(bob, '43-review-editor');
+    await screenshot(cy, '44-review-viewer-verdicts');
+  });
+});
