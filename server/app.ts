@@ -11,8 +11,13 @@ import type { Logger } from './log.ts';
 
 export interface AppDeps {
   log: Logger;
-  /** true while the database answers */
+  /** true while the database is open */
   healthy: () => boolean;
+  /**
+   * what /healthz reports beyond that: each dependency asked now (CLUSTER-18); `ok` false answers 503, so a
+   * load balancer takes the node out
+   */
+  health?: () => Promise<{ ok: boolean } & Record<string, unknown>>;
   /** route groups mounted in order (rooms, agent, sync) */
   routes: Hono[];
   /** built web client (client/web/dist); served when present */
@@ -27,9 +32,11 @@ export function createApp(deps: AppDeps): Hono {
   app.onError(errorHandler(deps.log));
   app.use('*', securityHeaders());
 
-  app.get(apiPaths.health, (c) => {
+  app.get(apiPaths.health, async (c) => {
     if (!deps.healthy()) return c.json({ ok: false, error: 'database is not open' }, 503);
-    return c.json({ ok: true });
+    if (!deps.health) return c.json({ ok: true });
+    const report = await deps.health();
+    return c.json(report, report.ok ? 200 : 503);
   });
 
   const jsonBodyLimit = bodyLimit({

@@ -18,6 +18,7 @@ import { AppError } from './errors.ts';
 import { agentRoutes } from './http/agent-routes.ts';
 import { baseRoutes } from './http/base-routes.ts';
 import { historyRoutes } from './http/history-routes.ts';
+import { opsRoutes } from './http/ops-routes.ts';
 import { peopleRoutes } from './http/people-routes.ts';
 import { projectRoutes } from './http/project-routes.ts';
 import { reviewRoutes } from './http/review-routes.ts';
@@ -26,6 +27,7 @@ import { sparkCheckRoute } from './http/spark-check-route.ts';
 import { suggestionRoutes } from './http/suggestion-routes.ts';
 import { threadRoutes } from './http/thread-routes.ts';
 import type { Logger } from './log.ts';
+import { NodeMetrics } from './ops/node-metrics.ts';
 import { openStores } from './persistence/open-stores.ts';
 import { ImportService } from './project/import-service.ts';
 import { TraceService } from './project/trace-service.ts';
@@ -126,6 +128,11 @@ export async function startServer(config: Config, options: StartOptions): Promis
   if (purged > 0) log.info({ rooms: purged }, 'purged rooms deleted before the last stop');
 
   const sockets = new LiveSockets();
+  const metrics = new NodeMetrics({
+    rooms: () => registry?.size ?? 0,
+    sockets: () => sockets.count(),
+    leases: cluster ? () => cluster?.leases.rooms.length ?? 0 : undefined,
+  });
   let agent: AgentService | null = null;
   const rooms = new RoomService({
     store: stores.roomStore,
@@ -147,7 +154,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     },
   });
   // One group commit for the whole process: all rooms changed in a turn share one durable commit.
-  const commits = new CommitQueue(stores.docStore, log);
+  const commits = new CommitQueue(metrics.docStore(stores.docStore), log);
   registry = new RoomRegistry({
     maxConcurrentLoads: config.limits.maxConcurrentLoads,
     log,
@@ -195,7 +202,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     registry,
     rooms,
     provider,
-    store: stores.agentStore,
+    store: metrics.agentStore(stores.agentStore),
     proposals: suggestions,
     log,
     now,
@@ -278,9 +285,20 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const app = createApp({
     log,
     healthy: () => dbOpen && stores.isOpen(),
+    health: async () => {
+      const [database, redis] = await Promise.all([stores.ping(), liveCluster?.ping()]);
+      const dependencies: Record<string, boolean> = redis === undefined ? { database } : { database, redis };
+      return {
+        ok: Object.values(dependencies).every(Boolean),
+        node: liveCluster?.leases.nodeId ?? null,
+        storage: stores.kind,
+        dependencies,
+      };
+    },
     webRoot: options.webRoot === undefined ? defaultWebRoot : options.webRoot,
     maxBodyBytes: 1024 * 1024,
     routes: [
+      opsRoutes({ metrics, adminToken: config.adminToken }),
       // First: a room another node owns is forwarded there before any room route runs (CLUSTER-12).
       ...(liveCluster
         ? [liveCluster.routes({ rooms, secret: config.secret, maxFrameBytes: config.limits.maxFrameBytes })]

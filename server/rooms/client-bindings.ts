@@ -64,6 +64,11 @@ export class ClientBindings {
     return this.byClient.get(clientId);
   }
 
+  /** claims waiting for the next flush (not yet handed to the store) */
+  get unsavedCount(): number {
+    return this.unsaved.length;
+  }
+
   /** claims not yet stored (waiting or being written) */
   get pendingWrites(): number {
     return this.writes + this.unsaved.length;

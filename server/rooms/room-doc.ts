@@ -507,6 +507,10 @@ export class RoomDoc implements CommitTarget {
   /** CommitTarget: hands the pending updates to the commit in progress. */
   takeBatch(): Uint8Array[] | null {
     this.scheduled = false;
+    // A claim made while beforeCommit's flush was being written found this doc already scheduled and did not
+    // schedule it again: schedule the next commit now, or it would wait forever (and with it every sync
+    // answer that waits for the doc to be idle). A store slower than SQLite (PostgreSQL) hits this window.
+    if (this.deps.bindings.unsavedCount > 0) this.scheduleCommit();
     if (this.inFlight !== null || this.pending.length === 0) {
       if (this.inFlight === null) this.drainAfterFlush();
       return null;

@@ -22,7 +22,8 @@ async function roomOn(url: string, roles: ('editor' | 'viewer')[]) {
   return { room: created.body, people };
 }
 
-describe('several nodes (CLUSTER)', () => {
+// Three node processes start per test: on a loaded 2-core machine that alone can take 20 s.
+describe('several nodes (CLUSTER)', { timeout: 120_000 }, () => {
   allowStockClients(8);
   let cluster: TestCluster | null = null;
   const clients: YClient[] = [];

@@ -30,7 +30,10 @@ describe('rooms REST API (ROOM-1, AUTH-1, AUTH-2)', () => {
 
   it('GET /healthz answers 200 while the database is open', async () => {
     const res = await api(server.url, 'GET', apiPaths.health);
-    expect(res).toEqual({ status: 200, body: { ok: true } });
+    expect(res).toEqual({
+      status: 200,
+      body: { ok: true, node: null, storage: 'sqlite', dependencies: { database: true } },
+    });
   });
 
   it('POST /api/rooms creates a room with one invite per role', async () => {
