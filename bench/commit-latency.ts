@@ -18,12 +18,18 @@ async function measure(store: DocStore): Promise<{ p50: number; p99: number; per
   for (let i = 0; i < N; i++) {
     const t = performance.now();
     // One turn's group commit: ten rooms changed.
-    await store.appendMany(Array.from({ length: 10 }, (_, r) => ({ docName: `room${r}`, updates: [update] })));
+    await store.appendMany(
+      Array.from({ length: 10 }, (_, r) => ({ docName: `room${r}`, updates: [update] })),
+    );
     times.push(performance.now() - t);
   }
   const total = performance.now() - started;
   times.sort((a, b) => a - b);
-  return { p50: times[Math.floor(N * 0.5)]!, p99: times[Math.floor(N * 0.99)]!, perSecond: (N * 1000) / total };
+  return {
+    p50: times[Math.floor(N * 0.5)]!,
+    p99: times[Math.floor(N * 0.99)]!,
+    perSecond: (N * 1000) / total,
+  };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'sparkroom-commit-'));
