@@ -48,7 +48,10 @@ export function roomLayout(roomName: string, me: { sub: string; name: string; ro
   );
   const historyButton = h(
     'button',
-    { class: 'btn ghost small history-button', title: 'Every change, who made it, and restoring a checkpoint' },
+    {
+      class: 'btn ghost small history-button',
+      title: 'Every change, who made it, and restoring a checkpoint',
+    },
     'History',
   );
   const pendingButton = h(
