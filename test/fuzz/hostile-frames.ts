@@ -1,6 +1,7 @@
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
-import { messageType } from '../../schema/protocol.ts';
+import { CODE_FILES_KEY, messageType } from '../../schema/protocol.ts';
+import { manyClientIdsAwareness, manyClientIdsUpdate, orphanUpdates } from '../helpers/attacks.ts';
 import {
   awarenessFrame,
   fileUpdate,
@@ -21,12 +22,16 @@ export type FrameKind =
   | 'awareness-json'
   | 'valid-update'
   | 'future-update'
-  | 'text';
+  | 'text'
+  | 'many-client-ids'
+  | 'orphan-chain'
+  | 'key-overwrite'
+  | 'whitespace-line';
 
 export interface HostileFrame {
   kind: FrameKind;
-  /** a string is sent as a text frame */
-  data: Uint8Array | string;
+  /** a string is sent as a text frame; a list is a burst of frames sent back to back */
+  data: Uint8Array | string | Uint8Array[];
 }
 
 /** Valid y-websocket frames of every message type, the material the mutations start from. */
@@ -85,7 +90,7 @@ function hugeVarint(rng: SeededRandom): Uint8Array {
  * awareness with odd JSON, valid updates under random clientIDs, and updates whose dependencies never
  * arrive (Yjs keeps those pending in memory).
  */
-export function hostileFrame(rng: SeededRandom): HostileFrame {
+export function hostileFrame(rng: SeededRandom, base?: Y.Doc): HostileFrame {
   const kind = rng.weighted<FrameKind>({
     'random-bytes': 2,
     'random-type': 1,
@@ -98,6 +103,10 @@ export function hostileFrame(rng: SeededRandom): HostileFrame {
     'valid-update': 1,
     'future-update': 1,
     text: 0.3,
+    'many-client-ids': 1,
+    'orphan-chain': 0.5,
+    'key-overwrite': base ? 2 : 0,
+    'whitespace-line': 0.5,
   });
   switch (kind) {
     case 'random-bytes':
@@ -178,5 +187,80 @@ export function hostileFrame(rng: SeededRandom): HostileFrame {
     }
     case 'text':
       return { kind, data: rng.text(30) };
+    case 'many-client-ids': {
+      // Issue 9: one frame naming many new clientIDs (awareness from anyone, an update from an editor).
+      const n = rng.range(20, 3000);
+      const first = rng.range(1, 2 ** 30);
+      return rng.int(2) === 0
+        ? { kind, data: awarenessFrame(manyClientIdsAwareness(n, first)) }
+        : { kind, data: updateFrame(manyClientIdsUpdate(n, first, `ids${rng.int(3)}.ts`)) };
+    }
+    case 'orphan-chain':
+      // A burst of small updates that all wait for a first struct that never comes.
+      return {
+        kind,
+        data: orphanUpdates(rng.range(20, 400), rng.range(1, 2 ** 30), `orphan${rng.int(3)}.ts`).map(
+          updateFrame,
+        ),
+      };
+    case 'key-overwrite':
+      return { kind, data: updateFrame(keyOverwrite(rng, base ?? new Y.Doc())) };
+    case 'whitespace-line': {
+      // A file with one very long run of spaces and tabs (the anchor matcher's old quadratic case).
+      const run = rng.range(10_000, 120_000);
+      const line = `${' \t'.repeat(run / 2)}${rng.int(2) === 0 ? 'x' : ''}`;
+      return {
+        kind,
+        data: updateFrame(
+          fileUpdate(`space${rng.int(3)}.ts`, `a\n${line}\nb\n`, { clientId: rng.range(1, 2 ** 31) }),
+        ),
+      };
+    }
   }
+}
+
+/**
+ * An update that breaks the code doc's shape (SAFE-35) against what the attacker has synced (`base`):
+ * overwrites an existing file with null, a number, a Y.Map, a Y.Array or a Y.XmlText, adds another
+ * top-level type, or puts an embed or formatting into a file's text.
+ */
+function keyOverwrite(rng: SeededRandom, base: Y.Doc): Uint8Array {
+  const doc = new Y.Doc();
+  Y.applyUpdate(doc, Y.encodeStateAsUpdate(base));
+  doc.clientID = rng.range(1, 2 ** 31);
+  const before = Y.encodeStateVector(doc);
+  const files = doc.getMap<unknown>(CODE_FILES_KEY);
+  const keys = [...files.keys()];
+  const key = keys.length > 0 ? keys[rng.int(keys.length)]! : 'live.ts';
+  const text = files.get(key);
+  switch (rng.int(8)) {
+    case 0:
+      files.set(key, null);
+      break;
+    case 1:
+      files.set(key, rng.int(1000));
+      break;
+    case 2:
+      files.set(key, new Y.Map());
+      break;
+    case 3:
+      files.set(key, new Y.Array());
+      break;
+    case 4:
+      files.set(key, new Y.XmlText('x'));
+      break;
+    case 5:
+      doc.getText(`top${rng.int(3)}`).insert(0, 'x');
+      break;
+    case 6:
+      if (text instanceof Y.Text) text.insertEmbed(rng.int(text.length + 1), { img: 'x' });
+      else files.set(key, false);
+      break;
+    default:
+      if (text instanceof Y.Text && text.length > 0) text.format(0, text.length, { bold: true });
+      else files.set(key, 'a plain string');
+  }
+  const update = Y.encodeStateAsUpdate(doc, before);
+  doc.destroy();
+  return update;
 }
