@@ -467,12 +467,21 @@ export interface SuggestionView {
   interruptedBy: string | null;
   /** true when the suggestion creates a file that does not exist yet */
   newFile: boolean;
+  /**
+   * a suggestion about the file itself (AGENT-17): `rename` moves `file` to `to` (its text unchanged),
+   * `delete` removes `file` (start/end/baseText then hold the whole file, so an edit makes it stale);
+   * absent or null for a change of text
+   */
+  fileOp?: FileOp | null;
   /** what the last accept (or revert) wrote, so it can be reverted (REVIEW-5); absent before any */
   applied?: AppliedChange | null;
   /** who reverted it last, and when (state `reverted`) */
   revertedBy?: string | null;
   revertedAt?: number | null;
 }
+
+/** What a file-level suggestion does to its file (AGENT-17). */
+export type FileOp = { kind: 'rename'; to: string } | { kind: 'delete' };
 
 /** The text an accept or a revert wrote into a file, and what it replaced (REVIEW-5). */
 export interface AppliedChange {

@@ -70,6 +70,8 @@ export const suggestions = pgTable(
     decidedAt: int8('decided_at'),
     interruptedBy: text('interrupted_by'),
     newFile: boolean('new_file').notNull(),
+    /** JSON of a FileOp (AGENT-17): a rename or a delete of the file; null for a change of text */
+    fileOp: text('file_op'),
   },
   (t) => [uniqueIndex('suggestions_id').on(t.id), index('suggestions_run').on(t.roomId, t.runId, t.seq)],
 );

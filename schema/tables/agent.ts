@@ -75,6 +75,8 @@ export const suggestions = sqliteTable(
     decidedAt: integer('decided_at'),
     interruptedBy: text('interrupted_by'),
     newFile: integer('new_file', { mode: 'boolean' }).notNull(),
+    /** JSON of a FileOp (AGENT-17): a rename or a delete of the file; null for a change of text */
+    fileOp: text('file_op'),
   },
   (t) => [
     // Suggestions are keyed by id: saveSuggestion upserts on it.

@@ -162,8 +162,26 @@ export class ApplyPatchGrammar implements LineGrammar {
       return;
     }
     if (t.startsWith(MOVE_TO)) {
-      // Renames are not suggestions yet (SPEC, "Not held yet", AGENT-17): say so rather than drop it.
-      this.sink.error(`apply_patch: "*** Move to" is not supported; edits stay in ${this.file}`);
+      // AGENT-17: a rename is a suggestion of its own, about the file; the section's edits stay edits of
+      // the old path (they are anchored against its text), to be accepted before the rename.
+      const to = t.slice(MOVE_TO.length).trim();
+      if (this.op !== 'update') this.sink.error('apply_patch: "*** Move to" outside an Update File');
+      else if (to === '') this.sink.error('apply_patch: "*** Move to:" without a path');
+      else {
+        this.closeSection(true);
+        this.sink.start({
+          file: this.file,
+          contextBefore: '',
+          oldText: '',
+          lineHint: null,
+          newFile: false,
+          deleteFile: false,
+          headers: [],
+          append: false,
+          moveTo: to,
+        });
+        this.sink.end(true);
+      }
     } else if (t === END_OF_FILE) {
       if (this.op === 'update') this.closeSection(true);
     } else if (t !== BEGIN_PATCH) {

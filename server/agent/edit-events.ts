@@ -26,6 +26,11 @@ export type EditEvent =
       /** Delete File: oldText is '' and stands for the whole file */
       deleteFile: boolean;
       /**
+       * `*** Move to: PATH` in an Update File: this hunk is the rename of `file` to it (no text of its
+       * own; the section's hunks are edits of `file`, AGENT-17); else absent
+       */
+      moveTo?: string;
+      /**
        * apply_patch `@@ text` lines above the hunk's section, outermost first (`@@ class Foo`, `@@ def bar`):
        * the hunk is the first match after them (AGENT-14); [] elsewhere
        */

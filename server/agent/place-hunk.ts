@@ -7,7 +7,7 @@ import type { HunkStart } from './edit-parser.ts';
 import { anchorIndexOf, type FileSnapshot, mapToLive } from './file-snapshot.ts';
 
 /** Where a suggestion sits in the live code doc, ready to go into its SuggestionView. */
-export type Placement = Pick<SuggestionView, 'newFile' | 'start' | 'end' | 'baseText'>;
+export type Placement = Pick<SuggestionView, 'newFile' | 'start' | 'end' | 'baseText' | 'fileOp'>;
 
 export interface PlaceOptions {
   /** 1-based line after the previous hunk placed in this file this turn: `@@` headers are sought from it */
@@ -48,6 +48,7 @@ export function placeHunk(
       endLine: 1,
     };
   }
+  if (hunk.moveTo !== undefined) return placeRename(codeDoc, ytext, hunk.moveTo);
   const snap = snapshots.get(hunk.file);
   if (!snap || !ytext) {
     return {
@@ -86,9 +87,27 @@ export function placeHunk(
     endLine: index.lineOf(to) + (index.startOf(index.lineOf(to)) === to ? 0 : 1),
     placement: {
       newFile: false,
+      ...(hunk.deleteFile ? { fileOp: { kind: 'delete' as const } } : {}),
       baseText: snap.text.slice(from, to),
       start: encodeRelativePosition(Y.createRelativePositionFromTypeIndex(ytext, live.from, 0)),
       end: encodeRelativePosition(Y.createRelativePositionFromTypeIndex(ytext, live.to, -1)),
     },
+  };
+}
+
+/**
+ * A rename (AGENT-17) is checked against the live doc only: the source must exist and the target must not
+ * (checked again on accept). It has no range: it moves the whole file, whatever its text is then.
+ */
+function placeRename(codeDoc: Y.Doc, ytext: Y.Text | undefined, to: string): ReturnType<typeof placeHunk> {
+  if (!ytext) return { ok: false, reason: 'no such file' };
+  if (!isValidFilePath(to))
+    return { ok: false, reason: `cannot rename to ${to.slice(0, 120)}: not a valid relative file path` };
+  if (fileText(codeDoc, to)) return { ok: false, reason: `cannot rename to ${to}: the file already exists` };
+  return {
+    ok: true,
+    lead: '',
+    endLine: 1,
+    placement: { newFile: false, start: null, end: null, baseText: '', fileOp: { kind: 'rename', to } },
   };
 }

@@ -7,6 +7,7 @@ import type {
   DecisionEventRecord,
   SuggestionStore,
 } from '../suggestions/suggestion-store.ts';
+import { decodeFileOp, encodeFileOp } from '../suggestions/suggestion-store.ts';
 import type { PgDatabase } from './pg-database.ts';
 
 /**
@@ -53,6 +54,7 @@ export class PgSuggestionStore implements SuggestionStore {
       decidedAt: r.decidedAt,
       interruptedBy: r.interruptedBy,
       newFile: r.newFile,
+      ...decodeFileOp(r.fileOp),
     }));
   }
 
@@ -112,6 +114,7 @@ async function upsertSuggestion(
     decidedAt: s.decidedAt,
     interruptedBy: s.interruptedBy,
     newFile: s.newFile,
+    fileOp: encodeFileOp(s.fileOp),
   };
   const { id: _id, ...rest } = row;
   // The conflict target is id alone, so seq (the first-save order) survives every later save.

@@ -8,6 +8,7 @@ import type {
   DecisionEventRecord,
   SuggestionStore,
 } from '../suggestions/suggestion-store.ts';
+import { decodeFileOp, encodeFileOp } from '../suggestions/suggestion-store.ts';
 import type { Database } from './database.ts';
 import { upsert } from './sql-upsert.ts';
 
@@ -75,6 +76,7 @@ export class SqliteSuggestionStore implements SuggestionStore {
       interruptedBy: s.interruptedBy,
       // better-sqlite3 binds numbers, not booleans; drizzle's boolean column reads 1 back as true.
       newFile: s.newFile ? 1 : 0,
+      fileOp: encodeFileOp(s.fileOp),
     });
   }
 
@@ -100,6 +102,7 @@ export class SqliteSuggestionStore implements SuggestionStore {
       decidedAt: r.decidedAt,
       interruptedBy: r.interruptedBy,
       newFile: r.newFile,
+      ...decodeFileOp(r.fileOp),
     }));
   }
 
@@ -144,6 +147,7 @@ function prepare(sqlite: BetterSqlite3.Database) {
         decided_at: 'decidedAt',
         interrupted_by: 'interruptedBy',
         new_file: 'newFile',
+        file_op: 'fileOp',
       }),
     ),
     insertEvent: sqlite.prepare(

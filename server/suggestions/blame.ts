@@ -69,6 +69,38 @@ export function blameText(
   return mergeLines(lines);
 }
 
+/**
+ * The authors of a Y.Text's characters in order, as runs of equal authors (the same attribution as
+ * blameText): what a rename carries over to the copied text (AGENT-17).
+ */
+export function authorRuns(
+  ytext: Y.Text,
+  userOf: (client: number) => string | undefined,
+  rows: readonly AttributionRecord[],
+): { length: number; author: { kind: 'human'; userId: string } | { kind: 'ai'; row: AttributionRecord } }[] {
+  const byClient = indexRows(rows);
+  const runs: ReturnType<typeof authorRuns> = [];
+  const none = () => undefined;
+  for (let item = ytext._start; item !== null; item = item.right) {
+    if (item.deleted || !item.countable || !(item.content instanceof Y.ContentString)) continue;
+    const { client, clock } = item.id;
+    const clientRows = byClient.get(client);
+    for (let i = 0; i < item.content.str.length; i++) {
+      const a = authorOf(client, clock + i, clientRows, userOf, none);
+      const author = a.kind === 'ai' ? a : { kind: 'human' as const, userId: a.userId };
+      const last = runs.at(-1);
+      const same =
+        last !== undefined &&
+        (last.author.kind === 'ai'
+          ? author.kind === 'ai' && author.row === last.author.row
+          : author.kind === 'human' && author.userId === last.author.userId);
+      if (same) last.length++;
+      else runs.push({ length: 1, author });
+    }
+  }
+  return runs;
+}
+
 function indexRows(rows: readonly AttributionRecord[]): Map<number, AttributionRecord[]> {
   const map = new Map<number, AttributionRecord[]>();
   for (const row of rows) {

@@ -5,7 +5,7 @@ import type { RunFields } from './review-writer.ts';
 export type { RunFields } from './review-writer.ts';
 
 /** Where a placed hunk sits in the live code doc (the agent's anchoring decides it, AGENT-4). */
-export type Placement = Pick<SuggestionView, 'file' | 'newFile' | 'start' | 'end' | 'baseText'>;
+export type Placement = Pick<SuggestionView, 'file' | 'newFile' | 'start' | 'end' | 'baseText' | 'fileOp'>;
 
 /**
  * The narrow port through which the agent writes what it proposes (AGENT-1): its runs and their hunks.

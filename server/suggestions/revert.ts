@@ -27,6 +27,13 @@ export async function revertSuggestion(
 ): Promise<SuggestionView> {
   const s = getSuggestion(room, id);
   const applied = s.applied;
+  if (s.fileOp && s.state === 'accepted') {
+    // AGENT-17: an accepted rename or delete is undone from the room's history (restore), not here yet.
+    throw new AppError(
+      'conflict',
+      `reverting a ${s.fileOp.kind} is not supported yet; restore ${s.file} from the room's history`,
+    );
+  }
   if ((s.state !== 'accepted' && s.state !== 'reverted') || !applied) {
     throw new AppError('conflict', `only an accepted suggestion can be reverted; this one is ${s.state}`);
   }

@@ -47,6 +47,7 @@ export function watchStaleness(room: Room, deps: StalenessDeps): void {
         end: map.get('end') as string | null,
         baseText: map.get('baseText') as string,
         newFile: map.get('newFile') === true,
+        fileOp: (map.get('fileOp') as Anchored['fileOp']) ?? null,
       };
       if (baseStillHolds(room.code.doc, anchored)) continue;
       const id = map.get('id') as string;

@@ -27,9 +27,20 @@ export function resolveRange(
 }
 
 /** True while the text under the suggestion is still exactly what the model replaced. */
-export type Anchored = Pick<SuggestionView, 'file' | 'start' | 'end' | 'baseText' | 'newFile'>;
+export type Anchored = Pick<SuggestionView, 'file' | 'start' | 'end' | 'baseText' | 'newFile' | 'fileOp'>;
 
 export function baseStillHolds(codeDoc: Y.Doc, s: Anchored): boolean {
+  // A rename moves the file whatever its text: edits of it never make the rename stale (AGENT-17).
+  if (s.fileOp?.kind === 'rename') return fileText(codeDoc, s.file) !== undefined;
+  if (s.fileOp?.kind === 'delete') {
+    // A delete removes what was proposed for deletion: the whole file, so text added at either end counts.
+    const ytext = fileText(codeDoc, s.file);
+    return (
+      ytext !== undefined &&
+      ytext.length === s.baseText.length &&
+      textSlice(ytext, 0, ytext.length) === s.baseText
+    );
+  }
   if (s.newFile) {
     const existing = fileText(codeDoc, s.file);
     return !existing || existing.length === 0;

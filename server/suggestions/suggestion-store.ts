@@ -1,4 +1,14 @@
-import type { AuditEventKind, SuggestionView } from '../../schema/protocol.ts';
+import type { AuditEventKind, FileOp, SuggestionView } from '../../schema/protocol.ts';
+
+/** A suggestion's file operation as the stores' `file_op` column holds it (JSON, or null for none). */
+export function encodeFileOp(op: FileOp | null | undefined): string | null {
+  return op ? JSON.stringify(op) : null;
+}
+
+/** The column read back: `{ fileOp }` when the suggestion has one, else nothing (the field stays absent). */
+export function decodeFileOp(column: string | null): { fileOp?: FileOp } {
+  return column === null ? {} : { fileOp: JSON.parse(column) as FileOp };
+}
 
 /** What people decided about a suggestion (or what happened to it), in a run's audit trail. */
 export type DecisionEventKind = Extract<

@@ -217,14 +217,44 @@ stray too
 `,
     expected: [
       error('without a path'),
-      error('Move to'),
+      start(0, 'a.ts', '', '', { moveTo: 'b.ts' }),
+      end(0),
       error('unexpected line in a.ts'),
-      start(0, 'a.ts', '', 'x\n'),
-      delta(0, 'y\n'),
+      start(1, 'a.ts', '', 'x\n'),
+      delta(1, 'y\n'),
       error('unknown marker'),
       error('unexpected line in a.ts: stray'),
-      end(0),
+      end(1),
       error('outside a file section'),
+    ],
+  },
+  {
+    name: 'apply_patch: AGENT-17 a rename with edits, a bare rename, a delete',
+    format: 'apply_patch',
+    input: `*** Begin Patch
+*** Update File: src/a.ts
+*** Move to: src/b.ts
+@@
+-const a = 1;
++const b = 1;
+*** Update File: c.ts
+ *** Move to:  lib/c.ts  
+*** Delete File: old.ts
+*** Update File: d.ts
+*** Move to:
+*** End Patch
+`,
+    expected: [
+      start(0, 'src/a.ts', '', '', { moveTo: 'src/b.ts' }),
+      end(0),
+      start(1, 'src/a.ts', '', 'const a = 1;\n'),
+      delta(1, 'const b = 1;\n'),
+      end(1),
+      start(2, 'c.ts', '', '', { moveTo: 'lib/c.ts' }),
+      end(2),
+      start(3, 'old.ts', '', '', { deleteFile: true }),
+      end(3),
+      error('"*** Move to:" without a path'),
     ],
   },
   {

@@ -67,9 +67,20 @@ export function suggestionStoreContract(
         });
         await store.saveSuggestion('r1', decided);
         await store.saveSuggestion('r1', newFile('s2', 'run1'));
-        expect(await store.listSuggestions('r1', 'run1')).toEqual([decided, newFile('s2', 'run1')]);
+        // AGENT-17: a rename and a delete keep their file operation.
+        const rename = suggestion('s3', 'run1', {
+          start: null,
+          end: null,
+          baseText: '',
+          proposed: '',
+          fileOp: { kind: 'rename', to: 'src/other.ts' },
+        });
+        const del = suggestion('s4', 'run1', { proposed: '', fileOp: { kind: 'delete' } });
+        await store.saveSuggestions('r1', [rename, del]);
+        const all = [decided, newFile('s2', 'run1'), rename, del];
+        expect(await store.listSuggestions('r1', 'run1')).toEqual(all);
         store = await harness.reopen();
-        expect(await store.listSuggestions('r1', 'run1')).toEqual([decided, newFile('s2', 'run1')]);
+        expect(await store.listSuggestions('r1', 'run1')).toEqual(all);
       });
 
       it('saving again replaces the suggestion and keeps its place in the run', async () => {
