@@ -192,9 +192,11 @@ export class SuggestionService implements ProposalPort {
     await this.require(user, 'accept');
     return this.withRoom(user.roomId, async (room) => {
       this.channels.get(runId)?.flush();
+      // Renames and deletes go after the run's edits (AGENT-17): a rename waits for the edits of its file.
       const ids = [...suggestionsMap(room.review.doc).values()]
         .map(readSuggestion)
         .filter((s) => s.runId === runId)
+        .sort((a, b) => Number(Boolean(a.fileOp)) - Number(Boolean(b.fileOp)))
         .map((s) => s.id);
       if (ids.length === 0 && !runsMap(room.review.doc).has(runId)) {
         throw new AppError('not_found', `no run ${runId} in this room`);
@@ -216,6 +218,9 @@ export class SuggestionService implements ProposalPort {
             out.decided.push(id);
           } catch (err) {
             if (err instanceof AppError && err.code === 'stale') out.stale.push(id);
+            // A rename refused (its target exists, an edit of its file was skipped) is left for a person.
+            else if (err instanceof AppError && err.code === 'conflict' && getSuggestion(room, id).fileOp)
+              out.skipped.push(id);
             else throw err;
           }
         }

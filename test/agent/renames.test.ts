@@ -110,6 +110,20 @@ describe('renames and deletions are suggestions (AGENT-17)', () => {
     expect(revert.body.error.message).toContain('not supported yet');
   });
 
+  it('AGENT-17: a run-level accept applies the edit first, then the rename and the delete', async () => {
+    room = await startAgentRoom();
+    const { suggestions } = await proposed(room, REPLY);
+    const res = await room.post<{ decided: string[]; skipped: string[] }>(
+      room.people[0]!.token,
+      `/runs/${suggestions[0]!.runId}/accept`,
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.decided).toEqual([suggestions[1]!.id, suggestions[0]!.id, suggestions[2]!.id]);
+    const other = room.client(room.people[3]!.token);
+    await other.waitForText('src/arith.ts', (t) => t === MATH_SOURCE.replace('a - b', 'a + b'));
+    expect(await waitFiles(other, (k) => k.length === 1)).toEqual(['src/arith.ts']);
+  });
+
   it('AGENT-17: a rename onto an existing file is refused on proposal and on accept; reject leaves the file', async () => {
     room = await startAgentRoom();
     const reply = `*** Begin Patch
