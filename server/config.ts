@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { defaultImportLimits, type ImportLimits } from '../schema/import-rules.ts';
 import { ensureDataDir } from './data-dir.ts';
 
-/** Limits enforced by the server; every one is configurable (DESIGN.md section 6). */
+/** Limits enforced by the server; every one is configurable (docs/design.md section 6). */
 export interface Limits {
   /** largest WebSocket frame accepted, bytes (larger frames close the socket with 1009) */
   maxFrameBytes: number;

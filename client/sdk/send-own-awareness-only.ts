@@ -10,7 +10,7 @@ const MESSAGE_AWARENESS = 1;
  * `minIntervalMs` (the latest state wins).
  *
  * Why: the stock provider re-sends every awareness change it applies, including other people's states it
- * has just received. The Sparkroom server binds every clientID to one person (DESIGN.md section 4) and
+ * has just received. The Sparkroom server binds every clientID to one person (docs/design.md section 4) and
  * rate-limits awareness per socket, so echoing others' states gets a socket closed as an identity
  * mismatch or a flood, and a fast mouse drag alone can pass the per-second limit. Returns the undo.
  */

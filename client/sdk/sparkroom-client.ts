@@ -65,7 +65,7 @@ export interface ConnectOptions {
   awarenessIntervalMs?: number;
 }
 
-/** The room's two live documents (DESIGN.md section 2) and their providers. */
+/** The room's two live documents (docs/design.md section 2) and their providers. */
 export interface RoomConnection {
   codeDoc: Y.Doc;
   reviewDoc: Y.Doc;

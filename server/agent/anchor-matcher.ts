@@ -1,5 +1,5 @@
 /**
- * Finds where a hunk's old text sits in a file (DESIGN.md section 3): the orchestrator runs it against the
+ * Finds where a hunk's old text sits in a file (docs/design.md section 3): the orchestrator runs it against the
  * prompt-time snapshot of the file, then maps the result to the live text through relative positions.
  *
  * Tiers, each tried only when the one before found nothing (a stricter tier that finds several matches

@@ -1,5 +1,5 @@
 /**
- * Streaming parser for the two edit formats the agent writes (DESIGN.md section 3): Codex `apply_patch`
+ * Streaming parser for the two edit formats the agent writes (docs/design.md section 3): Codex `apply_patch`
  * and aider-style SEARCH/REPLACE. It turns model output, chunked anywhere, into hunk events as early as
  * they are certain, so the replacement can be typed into a suggestion while the model is still writing.
  *

@@ -1,5 +1,5 @@
 /**
- * The model provider port: one streaming turn is an event stream (DESIGN.md model 6, after vercel/ai
+ * The model provider port: one streaming turn is an event stream (docs/design.md section 3, after vercel/ai
  * stream parts). Errors and the finish are events rather than exceptions, so the run loop has one place
  * to decide what a turn's end means, and cancellation always goes through an AbortSignal.
  */

@@ -1,5 +1,5 @@
 /**
- * What the model is told (DESIGN.md section 3, step 2): fixed instructions for the edit format the parser
+ * What the model is told (docs/design.md section 3, step 2): fixed instructions for the edit format the parser
  * expects, and the room's files rendered within a character budget. File text goes out verbatim (no line
  * numbers in it) because the model must copy old text exactly for the anchor matcher; line numbers live in
  * a short index above each file instead, which is what the `line=N` hints of search_replace come from.

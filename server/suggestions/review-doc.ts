@@ -8,7 +8,7 @@ import {
 } from '../../schema/protocol.ts';
 
 /**
- * Reading and writing the review doc's shape (DESIGN.md section 2): `runs` and `suggestions` are
+ * Reading and writing the review doc's shape (docs/design.md section 2): `runs` and `suggestions` are
  * Y.Map<id, Y.Map>. What grows while a run streams is a Yjs type, appended to and never rewritten whole
  * (a rewrite sends the whole value to every watcher again): a suggestion's `proposed` and a run's `message`
  * are Y.Text, a run's `steers` and `unanchored` are Y.Array. Every other field is a plain value. Only the
