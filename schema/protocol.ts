@@ -441,9 +441,13 @@ export interface RunView {
   error: string | null;
   /** hunks the model wrote that could not be anchored, with why */
   unanchored: { file: string; reason: string }[];
-  /** the model's prose outside edits (explanations) */
+  /** the model's prose outside edits (explanations); the whole answer of an `ask` run (Markdown) */
   message: string;
   metrics: RunMetrics;
+  /** the run this one follows up (its conversation is the model's history), null for a new conversation */
+  parentRunId?: string | null;
+  /** `edit`: Spark proposes edits; `ask`: a question answered in prose, no edits (NAV-21) */
+  mode?: RunMode;
   createdAt: number;
   endedAt: number | null;
 }
@@ -745,7 +749,14 @@ export interface CreateRunRequest {
   prompt: string;
   file?: string;
   selection?: { from: number; to: number };
+  /** a finished run of this room to continue: its conversation goes to the model first (NAV-20) */
+  followUp?: string;
+  /** default `edit` */
+  mode?: RunMode;
 }
+/** What a run is for: proposing edits, or answering a question without any (NAV-21). */
+export const runModes = ['edit', 'ask'] as const;
+export type RunMode = (typeof runModes)[number];
 export interface CreateRunResponse {
   runId: string;
 }

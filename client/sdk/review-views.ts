@@ -51,6 +51,8 @@ export function readRun(id: string, map: Y.Map<unknown>): RunView {
     },
     createdAt: num(map.get('createdAt')) ?? 0,
     endedAt: num(map.get('endedAt')),
+    parentRunId: strOrNull(map.get('parentRunId')),
+    mode: map.get('mode') === 'ask' ? 'ask' : 'edit',
   };
 }
 

@@ -11,6 +11,7 @@ import {
   type ChangeRoleResponse,
   CODE_FILES_KEY,
   type CreateRoomResponse,
+  type CreateRunRequest,
   type CreateRunResponse,
   type HistoryDiffResponse,
   type HistoryResponse,
@@ -27,6 +28,7 @@ import {
   type RoomInfo,
   type RoomPolicy,
   type RunDecision,
+  type RunMode,
   type RunView,
   type SparkCheckReport,
   SYNC_PATH,
@@ -168,10 +170,18 @@ export class SparkroomClient {
   }
 
   /** Asks Spark; the run then lives in the review doc. Returns its id. */
-  async prompt(prompt: string, file?: string | null, selection?: Selection | null): Promise<string> {
-    const body: { prompt: string; file?: string; selection?: Selection } = { prompt };
+  /** A run; `followUp` continues a finished run's conversation, `mode: 'ask'` answers without edits. */
+  async prompt(
+    prompt: string,
+    file?: string | null,
+    selection?: Selection | null,
+    opts: { followUp?: string; mode?: RunMode } = {},
+  ): Promise<string> {
+    const body: CreateRunRequest = { prompt };
     if (file) body.file = file;
     if (file && selection) body.selection = selection;
+    if (opts.followUp) body.followUp = opts.followUp;
+    if (opts.mode) body.mode = opts.mode;
     const res = await this.request<CreateRunResponse>('POST', apiPaths.runs(this.room()), body);
     return res.runId;
   }

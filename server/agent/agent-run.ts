@@ -1,4 +1,4 @@
-import { type PublicUser, type RunView, SPARK_COLOR } from '../../schema/protocol.ts';
+import { type PublicUser, type RunMode, type RunView, SPARK_COLOR } from '../../schema/protocol.ts';
 import type { Logger } from '../log.ts';
 import { fileTexts } from '../rooms/code-doc-shape.ts';
 import type { Room } from '../rooms/room.ts';
@@ -8,7 +8,13 @@ import { createEditParser, type EditEvent, type EditFormat, type HunkStart } fro
 import { type FileSnapshot, snapshotFile } from './file-snapshot.ts';
 import type { ModelMessage, ModelProvider } from './model-provider.ts';
 import { placeHunk } from './place-hunk.ts';
-import { buildContext, buildInstructions, contextCharBudget, formatForModel } from './prompt-builder.ts';
+import {
+  buildAskInstructions,
+  buildContext,
+  buildInstructions,
+  contextCharBudget,
+  formatForModel,
+} from './prompt-builder.ts';
 import { RunRecorder } from './run-recorder.ts';
 
 export interface AgentRunDeps {
@@ -32,6 +38,12 @@ export interface RunRequest {
   prompt: string;
   file: string | null;
   selection: { from: number; to: number } | null;
+  /** the run this continues (NAV-20) */
+  parentRunId?: string | null;
+  /** `ask`: answer in prose, no edits (NAV-21) */
+  mode?: RunMode;
+  /** the earlier turns of the conversation, oldest first (a follow-up's) */
+  history?: ModelMessage[];
 }
 
 interface Turn {
@@ -121,7 +133,10 @@ export class AgentRun {
       metrics: { ttftMs: null, tokens: 0, tokensPerSecond: null, interruptToQuiescenceMs: null },
       createdAt: deps.now(),
       endedAt: null,
+      parentRunId: request.parentRunId ?? null,
+      mode: request.mode ?? 'edit',
     };
+    this.messages.push(...(request.history ?? []));
     this.turns.push({ instruction: request.prompt, kind: 'prompt' });
     // Writes the queued run to the review doc.
     this.channel = deps.proposals.openRun(deps.room, this.view);
@@ -188,7 +203,7 @@ export class AgentRun {
     for await (const event of provider.stream(
       {
         model: provider.model,
-        instructions: buildInstructions(this.format),
+        instructions: this.view.mode === 'ask' ? buildAskInstructions() : buildInstructions(this.format),
         messages: [...this.messages],
         maxOutputTokens,
         sessionKey: this.deps.room.id,
@@ -219,7 +234,9 @@ export class AgentRun {
             break;
           }
           state.output += event.text;
-          for (const edit of state.parser.push(event.text)) this.onEdit(state, edit);
+          // NAV-21: a question's answer is all prose; nothing in it is parsed as an edit.
+          if (this.view.mode === 'ask') this.onEdit(state, { type: 'text', text: event.text });
+          else for (const edit of state.parser.push(event.text)) this.onEdit(state, edit);
           // The run's counters change with every token, but replacing a Y.Map value every frame leaves a
           // delete behind each time for every watcher to apply: a few updates a second are enough to read.
           if (now - this.statsWrittenAt >= STATS_INTERVAL_MS) {
@@ -246,7 +263,7 @@ export class AgentRun {
     if (overLimit !== null) failure = overLimit;
     else if (stalled)
       failure = `the model sent nothing for ${Math.round(this.deps.idleTimeoutMs / 1000)}s; stopped waiting`;
-    for (const edit of state.parser.end()) this.onEdit(state, edit);
+    if (this.view.mode !== 'ask') for (const edit of state.parser.end()) this.onEdit(state, edit);
     if (usageTokens !== null) this.view.metrics.tokens += usageTokens - tokens;
     this.messages.push({ role: 'assistant', content: state.output });
     this.closeOpenHunks(state, failure === null ? 'proposed' : 'interrupted');

@@ -11,7 +11,7 @@ import { Semaphore } from '../rooms/semaphore.ts';
 import type { ProposalPort } from '../suggestions/proposal-port.ts';
 import { AgentRun } from './agent-run.ts';
 import type { AgentStore, StoredRun } from './agent-store.ts';
-import type { ModelProvider } from './model-provider.ts';
+import type { ModelMessage, ModelProvider } from './model-provider.ts';
 import { PromptAllowance } from './prompt-allowance.ts';
 
 export interface AgentServiceDeps {
@@ -35,6 +35,15 @@ export interface AgentServiceDeps {
   /** redirects per person per minute, and per run in all (SAFE-56) */
   steersPerMinute: number;
   maxSteersPerRun: number;
+}
+
+/** The most characters of earlier turns a follow-up sends (about 15k tokens). */
+export const MAX_HISTORY_CHARS = 60_000;
+
+/** A stored request turn without the room's files: the part from its "## Request" heading on. */
+function requestOnly(content: string): string {
+  const at = content.lastIndexOf('## Request\n');
+  return at >= 0 ? `(earlier request; the files were shown with it)\n${content.slice(at)}` : content;
 }
 
 /**
@@ -80,6 +89,8 @@ export class AgentService {
       throw new AppError('agent_not_configured', 'agent not configured: set SPARK_BASE_URL / SPARK_API_KEY');
     }
     this.takePromptSlot(user);
+    // NAV-20: a follow-up continues a finished run's conversation (its stored messages), never a live one.
+    const history = body.followUp ? await this.followUpHistory(user.roomId, body.followUp) : [];
     const { room, release } = await this.deps.registry.acquire(user.roomId);
     try {
       if (body.file !== undefined && !fileText(room.code.doc, body.file)) {
@@ -107,6 +118,9 @@ export class AgentService {
         prompt: body.prompt,
         file: body.file ?? null,
         selection: body.selection ?? null,
+        parentRunId: body.followUp ?? null,
+        mode: body.mode ?? 'edit',
+        history,
       },
     );
     this.live.set(run.id, run);
@@ -119,6 +133,38 @@ export class AgentService {
         release();
       });
     return run.id;
+  }
+
+  /**
+   * The conversation a follow-up continues: the parent's stored turns (its own history included), each
+   * request without the files it was sent with (the new turn sends the files as they are now), newest kept
+   * within MAX_HISTORY_CHARS.
+   */
+  private async followUpHistory(roomId: string, parentId: string): Promise<ModelMessage[]> {
+    const parent = await this.deps.store.getRun(roomId, parentId);
+    if (!parent) throw new AppError('not_found', `no run ${parentId} in this room`);
+    if (this.live.has(parentId) || parent.status === 'queued' || parent.status === 'streaming') {
+      throw new AppError(
+        'conflict',
+        'that run is still going: redirect it, or wait until it ends to follow up',
+      );
+    }
+    const stored = await this.deps.store.listMessages(parentId);
+    const turns: ModelMessage[] = stored
+      .filter((m) => m.role === 'user' || m.role === 'assistant')
+      .map((m) => ({
+        role: m.role as 'user' | 'assistant',
+        content: m.role === 'user' ? requestOnly(m.content) : m.content,
+      }));
+    let size = 0;
+    let keep = turns.length;
+    while (keep > 0 && size + (turns[keep - 1]?.content.length ?? 0) <= MAX_HISTORY_CHARS) {
+      size += turns[keep - 1]!.content.length;
+      keep--;
+    }
+    // Start the kept history with a user turn, as every API expects.
+    while (keep < turns.length && turns[keep]?.role !== 'user') keep++;
+    return turns.slice(keep);
   }
 
   async interrupt(user: AuthUser, runId: string): Promise<RunView> {

@@ -67,6 +67,20 @@ src/math.ts
 >>>>>>> REPLACE
 Fixed the sign in add().`;
 
+const ASK_RULES = `You are Spark, a coding assistant in a shared room where several people read the same files.
+Someone asked a question about the code. Answer it; do not change any file.
+
+Rules:
+- Never write edit blocks, patches or SEARCH/REPLACE blocks: this answer cannot change code.
+- Answer in Markdown: short paragraphs, lists where they help, code in fenced blocks with the language named.
+- Be specific to the files and the selection shown; quote the lines you talk about.
+- If the question asks for a change, explain what you would change; the person can ask for the edit next.`;
+
+/** The system instructions of a question that needs no edit (NAV-21). */
+export function buildAskInstructions(): string {
+  return `${ASK_RULES}\n`;
+}
+
 /** The system instructions for one edit format. */
 export function buildInstructions(format: EditFormat): string {
   return `${COMMON_RULES}\n\n${format === 'apply_patch' ? APPLY_PATCH_RULES : SEARCH_REPLACE_RULES}\n`;

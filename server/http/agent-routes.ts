@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { apiRoutes, isValidFilePath } from '../../schema/protocol.ts';
+import { apiRoutes, isValidFilePath, runModes } from '../../schema/protocol.ts';
 import type { AgentService } from '../agent/agent-service.ts';
 import type { RoomService } from '../auth/room-service.ts';
 import { idParam, roomIdParam } from '../route-params.ts';
@@ -22,6 +22,11 @@ const createRunBody = z
       .strict()
       .refine((s) => s.from <= s.to, 'selection.from must not be after selection.to')
       .optional(),
+    followUp: z
+      .string()
+      .regex(/^run_[A-Za-z0-9_-]{1,40}$/, 'followUp is a run id')
+      .optional(),
+    mode: z.enum(runModes).optional(),
   })
   .strict();
 /** The longest redirect accepted, characters (SAFE-56). */

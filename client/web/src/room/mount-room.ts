@@ -535,11 +535,11 @@ export function mountRoom(
 
   // --- Spark ------------------------------------------------------------------------------------------
   const spark = new SparkPanel(layout.sparkHost, {
-    ask: async (prompt) => {
+    ask: async (prompt, opts = {}) => {
       const file = editor.file;
       const sel = editor.selection();
       try {
-        await client.prompt(prompt, file, sel.from !== sel.to ? sel : null);
+        await client.prompt(prompt, file, sel.from !== sel.to ? sel : null, opts);
       } catch (err) {
         throw new Error(describeError(err, 'agent'));
       }

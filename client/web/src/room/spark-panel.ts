@@ -1,5 +1,6 @@
-import type { RunView, SparkCheckReport } from '../../../../schema/protocol.ts';
+import type { RunMode, RunView, SparkCheckReport } from '../../../../schema/protocol.ts';
 import { keyLabel, reviewKeys } from '../editor/keys.ts';
+import { renderReply } from '../nav/reply-markdown.ts';
 import { h, mount } from '../ui/dom.ts';
 import type { HunkEntry } from './hunk-index.ts';
 
@@ -25,7 +26,8 @@ export interface SparkPanelModel {
 }
 
 export interface SparkPanelActions {
-  ask(prompt: string): Promise<void>;
+  /** a new run; `followUp` continues a finished run's conversation, `mode: 'ask'` wants no edit (NAV-20, NAV-21) */
+  ask(prompt: string, opts?: { mode?: RunMode; followUp?: string }): Promise<void>;
   stop(runId: string): void;
   steer(runId: string, text: string, mode: 'now' | 'queue'): Promise<void>;
   acceptRun(runId: string): void;
@@ -51,6 +53,7 @@ export class SparkPanel {
   private readonly notice: HTMLElement;
   private readonly list: HTMLElement;
   private readonly askButton: HTMLButtonElement;
+  private readonly questionButton: HTMLButtonElement;
   private readonly checkButton: HTMLButtonElement;
   private readonly checkResult: HTMLElement;
   private readonly cards = new Map<string, RunCard>();
@@ -68,13 +71,24 @@ export class SparkPanel {
       'aria-label': 'Prompt for Spark',
     });
     this.askButton = h('button', { class: 'btn primary', type: 'submit' }, 'Ask Spark');
+    // NAV-21: a question that needs no edit ("explain this selection"): answered in prose only.
+    this.questionButton = h(
+      'button',
+      {
+        class: 'btn ghost ask-question-btn',
+        type: 'button',
+        title: 'Ask a question that needs no edit: Spark answers in the panel and changes nothing',
+        on: { click: () => this.submit(null, 'ask') },
+      },
+      'Just ask',
+    );
     this.contextLine = h('div', { class: 'prompt-context' });
     this.notice = h('div', { class: 'notice', hidden: true, role: 'alert' });
     this.form = h(
       'form',
       { class: 'prompt-form', on: { submit: (e) => this.submit(e) } },
       this.textarea,
-      h('div', { class: 'prompt-row' }, this.contextLine, this.askButton),
+      h('div', { class: 'prompt-row' }, this.contextLine, this.questionButton, this.askButton),
     );
     this.textarea.addEventListener('keydown', (e) => {
       if (e.key === 'Enter' && (e.metaKey || e.ctrlKey)) this.form.requestSubmit();
@@ -159,6 +173,7 @@ export class SparkPanel {
     const disabled = !model.configured || !model.canPrompt;
     this.textarea.disabled = disabled;
     this.askButton.disabled = disabled || this.sending;
+    this.questionButton.disabled = disabled || this.sending;
     if (!model.configured) {
       this.showNotice(
         'Spark is not configured on this server: set SPARK_BASE_URL / SPARK_API_KEY and restart it. Editing together works without it.',
@@ -199,14 +214,14 @@ export class SparkPanel {
     } else if (model.runs.length > 0) this.list.querySelector('.runs-empty')?.remove();
   }
 
-  private submit(e: Event): void {
-    e.preventDefault();
+  private submit(e: Event | null, mode: RunMode = 'edit'): void {
+    e?.preventDefault();
     const prompt = this.textarea.value.trim();
     if (!prompt || this.sending) return;
     this.sending = true;
     this.askButton.disabled = true;
     this.showNotice(null);
-    this.actions.ask(prompt).then(
+    this.actions.ask(prompt, { mode }).then(
       () => {
         this.sending = false;
         this.textarea.value = '';
@@ -227,6 +242,10 @@ class RunCard {
   private readonly body: HTMLElement;
   private readonly controls: HTMLElement;
   private readonly hunkList: HTMLElement;
+  private readonly reply: HTMLElement;
+  private readonly followForm: HTMLFormElement;
+  private readonly followInput: HTMLInputElement;
+  private replyText: string | null = null;
   private run: RunView | null = null;
   private controlsKey = '';
   private pendingKey = '';
@@ -241,7 +260,59 @@ class RunCard {
     this.body = h('div', { class: 'run-body' });
     this.controls = h('div', { class: 'run-controls' });
     this.hunkList = h('ul', { class: 'run-hunks', 'aria-label': 'Hunks of this run' });
-    this.el = h('article', { class: 'run' }, this.body, this.hunkList, this.controls);
+    // NAV-22: the reply in full, as Markdown, while it streams.
+    this.reply = h('div', { class: 'run-reply markdown', 'aria-label': 'Spark’s reply', hidden: true });
+    // NAV-20: a follow-up keeps this run's conversation.
+    this.followInput = h('input', {
+      class: 'follow-up-input',
+      placeholder: 'Follow up…',
+      'aria-label': 'Follow-up question or request for Spark',
+    });
+    const sendFollowUp = (mode: RunMode) => {
+      const text = this.followInput.value.trim();
+      const run = this.run;
+      if (!text || !run) return;
+      this.actions.ask(text, { followUp: run.id, mode }).then(
+        () => {
+          this.followInput.value = '';
+        },
+        () => undefined, // the panel shows the error; the text stays to send again
+      );
+    };
+    this.followForm = h(
+      'form',
+      {
+        class: 'follow-up-form',
+        hidden: true,
+        on: {
+          submit: (e) => {
+            e.preventDefault();
+            sendFollowUp('ask');
+          },
+        },
+      },
+      this.followInput,
+      h('button', { class: 'btn small', type: 'submit', title: 'Ask; Spark answers without editing' }, 'Ask'),
+      h(
+        'button',
+        {
+          class: 'btn small ghost',
+          type: 'button',
+          title: 'Ask Spark for an edit, keeping this conversation',
+          on: { click: () => sendFollowUp('edit') },
+        },
+        'Edit',
+      ),
+    );
+    this.el = h(
+      'article',
+      { class: 'run' },
+      this.body,
+      this.reply,
+      this.hunkList,
+      this.controls,
+      this.followForm,
+    );
   }
 
   update(run: RunView, model: SparkPanelModel): void {
@@ -257,6 +328,9 @@ class RunCard {
         { class: 'run-head' },
         h('span', { class: `status status-${run.status}` }, run.status),
         h('span', { class: 'run-who' }, `${run.requestedByName || model.nameOf(run.requestedBy)} asked`),
+        run.parentRunId &&
+          h('span', { class: 'run-tag', title: 'continues an earlier conversation' }, 'follow-up'),
+        run.mode === 'ask' && h('span', { class: 'run-tag', title: 'a question: no edits' }, 'question'),
         run.file && h('span', { class: 'run-file', title: run.file }, run.file),
       ),
       h('p', { class: 'run-prompt' }, run.prompt),
@@ -289,9 +363,14 @@ class RunCard {
       ...run.unanchored.map((u) =>
         h('p', { class: 'run-note warn' }, `An edit to ${u.file} could not be placed: ${u.reason}`),
       ),
-      run.message &&
-        h('details', { class: 'run-message' }, h('summary', null, 'Spark says'), h('p', null, run.message)),
     );
+    if (run.message !== this.replyText) {
+      this.replyText = run.message;
+      this.reply.hidden = run.message === '';
+      renderReply(this.reply, run.message);
+    }
+    this.followForm.hidden = live(run) || !model.canPrompt || !model.configured;
+    this.el.dataset.parentRunId = run.parentRunId ?? '';
     this.renderHunks(model.hunks.get(run.id) ?? []);
     // Controls are rebuilt only when what they offer changes: rebuilding them on every streamed frame
     // would pull a button out from under a click, and the focus out of a half-typed redirect.
