@@ -256,7 +256,13 @@ export class FileTree {
     const active = document.activeElement as HTMLElement | null;
     const focusedRow =
       active && this.viewport.contains(active) ? active.closest<HTMLElement>('.tree-row') : null;
-    if (this.focusIndex === null && focusedRow?.dataset.index)
+    // The name field's row hands its focus to no one: an Enter that finished it must not land on the row
+    // drawn in its place (Chrome clicks the newly focused button on that Enter's keypress).
+    if (
+      this.focusIndex === null &&
+      focusedRow?.dataset.index &&
+      !focusedRow.classList.contains('tree-editing')
+    )
       this.focusIndex = Number(focusedRow.dataset.index);
     const inputHadFocus = active instanceof HTMLInputElement && active.classList.contains('tree-input');
     this.spacer.style.height = `${this.rows.length * this.rowPx}px`;
