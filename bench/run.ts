@@ -20,6 +20,7 @@ import { durabilityScenario } from './scenarios/durability-scenario.ts';
 import { fanOutScenario } from './scenarios/fan-out-scenario.ts';
 import { lectureScenario } from './scenarios/lecture-scenario.ts';
 import { memoryScenario } from './scenarios/memory-scenario.ts';
+import { navigationScenario } from './scenarios/navigation-scenario.ts';
 import { projectIoScenario } from './scenarios/project-io-scenario.ts';
 import type { Scenario, ScenarioContext } from './scenarios/scenario.ts';
 import { throughputScenario } from './scenarios/throughput-scenario.ts';
@@ -27,7 +28,7 @@ import { throughputScenario } from './scenarios/throughput-scenario.ts';
 const usage = `npm run bench [-- options]
 
   --quick                 ~1 minute smoke run (fewer sizes, shorter windows); results go to a temp file
-  --only=a,b              scenarios: ${'fan-out, lecture, throughput, memory, cold-load, durability, agent, browser, project-io, attacks'}
+  --only=a,b              scenarios: ${'fan-out, lecture, throughput, memory, cold-load, durability, agent, browser, project-io, attacks, navigation'}
   --contenders=a,b        ${contenderNames.join(', ')}
   --profile=NAME[:SCEN]   run contender NAME (in scenario SCEN, or all) under node --cpu-prof
   --threads=N             driver worker threads (default: cores)
@@ -46,6 +47,7 @@ const allScenarios: Scenario[] = [
   browserScenario,
   projectIoScenario,
   attacksScenario,
+  navigationScenario,
 ];
 
 const { values: args } = parseArgs({
