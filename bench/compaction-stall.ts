@@ -24,8 +24,7 @@ const logBytes = updates.reduce((n, u) => n + u.byteLength, 0);
 const measure = async (what: string, run: () => Promise<void>) => {
   const loop = watchEventLoop(5);
   const ticker = setInterval(() => {}, 5);
-  // The histogram records the gap between two of its samples: let it take a first one.
-  await new Promise((r) => setTimeout(r, 30));
+  await loop.ready;
   const t0 = performance.now();
   await run();
   const ms = performance.now() - t0;

@@ -147,6 +147,7 @@ describe('frame fuzzer: hostile y-protocols frames on live sockets (ROOM-10)', (
       await fuzz(300);
       const baseline = await settledHeap();
       const loop = watchEventLoop();
+      await loop.ready;
       await fuzz(FUZZ_MS);
       const stall = loop.stop();
 

@@ -10,12 +10,16 @@ export interface StallReport {
 
 /**
  * Watches this process's event loop (servers under attack run in-process in these tests) until `stop`.
- * The histogram samples every `resolutionMs`; a stall shows as one delay of about its length.
+ * The histogram samples every `resolutionMs`; a stall shows as one delay of about its length. Await
+ * `ready` before starting the work: the histogram measures each delay from its previous sample, so a stall
+ * that begins before the first sample is not recorded at all (a 300 ms busy loop started at once read 11 ms).
  */
-export function watchEventLoop(resolutionMs = 10): { stop(): StallReport } {
+export function watchEventLoop(resolutionMs = 10): { ready: Promise<void>; stop(): StallReport } {
   const histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: resolutionMs });
   histogram.enable();
+  const ready = new Promise<void>((resolve) => setTimeout(resolve, resolutionMs * 3));
   return {
+    ready,
     stop() {
       histogram.disable();
       // The histogram reports nanoseconds and includes the sampling interval itself.
@@ -32,6 +36,7 @@ export async function measureStall<T>(
 ): Promise<{ result: T; stall: StallReport }> {
   const watch = watchEventLoop(resolutionMs);
   try {
+    await watch.ready;
     const result = await attack();
     return { result, stall: watch.stop() };
   } catch (err) {
