@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
+import type { Hono } from 'hono';
 import { WebSocketServer } from 'ws';
 import { CLOSE_GOING_AWAY } from '../schema/protocol.ts';
 import { AgentService } from './agent/agent-service.ts';
@@ -18,6 +19,7 @@ import { AppError } from './errors.ts';
 import { agentRoutes } from './http/agent-routes.ts';
 import { baseRoutes } from './http/base-routes.ts';
 import { historyRoutes } from './http/history-routes.ts';
+import { openApiRoute } from './http/openapi-document.ts';
 import { opsRoutes } from './http/ops-routes.ts';
 import { peopleRoutes } from './http/people-routes.ts';
 import { projectRoutes } from './http/project-routes.ts';
@@ -43,6 +45,8 @@ import { LiveSockets } from './sync/live-sockets.ts';
 import { syncRoutes } from './sync/sync-route.ts';
 
 export interface RunningServer {
+  /** the HTTP application (its `routes` are what the OpenAPI document must cover, OPS-16) */
+  app: Hono;
   /** http://host:port, as this machine reaches it (a wildcard host becomes the loopback address) */
   url: string;
   /** where people reach it: SPARKROOM_PUBLIC_URL, else `url` (OPS-5) */
@@ -299,6 +303,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     maxBodyBytes: 1024 * 1024,
     routes: [
       opsRoutes({ metrics, adminToken: config.adminToken }),
+      openApiRoute(packageVersion()),
       // First: a room another node owns is forwarded there before any room route runs (CLUSTER-12).
       ...(liveCluster
         ? [liveCluster.routes({ rooms, secret: config.secret, maxFrameBytes: config.limits.maxFrameBytes })]
@@ -408,6 +413,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     return closing;
   };
   return {
+    app,
     url,
     publicUrl: config.publicUrl ?? url,
     port,

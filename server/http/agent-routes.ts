@@ -13,7 +13,7 @@ export interface AgentRoutesDeps {
 }
 
 const filePath = z.string().refine(isValidFilePath, 'not a valid relative file path');
-const createRunBody = z
+export const createRunBody = z
   .object({
     prompt: z.string().trim().min(1, 'a prompt is required').max(20_000),
     file: filePath.optional(),
@@ -31,7 +31,7 @@ const createRunBody = z
   .strict();
 /** The longest redirect accepted, characters (SAFE-56). */
 export const MAX_STEER_CHARS = 4000;
-const steerBody = z
+export const steerBody = z
   .object({
     // SAFE-56: a redirect is an instruction, not a document; every one is stored and sent to all watchers.
     text: z.string().trim().min(1, 'steer text is required').max(MAX_STEER_CHARS),

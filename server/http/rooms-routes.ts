@@ -35,15 +35,15 @@ export interface RoomsRoutesDeps {
   onPolicyChanged?: (roomId: string, policy: RoomPolicy) => void;
 }
 
-const createRoomBody = z.object({ name: z.string().trim().max(120).optional() }).strict();
-const joinBody = z
+export const createRoomBody = z.object({ name: z.string().trim().max(120).optional() }).strict();
+export const joinBody = z
   .object({
     invite: z.string().min(1).max(200),
     name: z.string().trim().min(1, 'a display name is required').max(60),
   })
   .strict();
 const roleParam = z.enum(roles);
-const policyBody = z
+export const policyBody = z
   .object({
     accept: z.array(z.enum(roles)).max(3),
     interrupt: z.array(z.enum(roles)).max(3),
