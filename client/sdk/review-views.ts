@@ -75,6 +75,7 @@ export function readSuggestion(id: string, map: Y.Map<unknown>): SuggestionView 
     decidedAt: num(map.get('decidedAt')),
     interruptedBy: strOrNull(map.get('interruptedBy')),
     newFile: map.get('newFile') === true,
+    fileOp: fileOpOf(map.get('fileOp')),
   };
 }
 
@@ -94,4 +95,13 @@ export function listSuggestions(suggestions: Y.Map<Y.Map<unknown>>, file?: strin
     if (file === undefined || view.file === file) out.push(view);
   }
   return out;
+}
+
+/** A suggestion's file operation (AGENT-17), read defensively from the review doc. */
+function fileOpOf(v: unknown): SuggestionView['fileOp'] {
+  if (typeof v !== 'object' || v === null) return null;
+  const o = v as { kind?: unknown; to?: unknown };
+  if (o.kind === 'delete') return { kind: 'delete' };
+  if (o.kind === 'rename' && typeof o.to === 'string') return { kind: 'rename', to: o.to };
+  return null;
 }

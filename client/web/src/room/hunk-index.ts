@@ -16,6 +16,8 @@ export interface HunkEntry {
   askedBy: string;
   /** the first line of the proposed text, for a preview */
   preview: string;
+  /** a rename or delete of the file (AGENT-17): shown as a card of its own */
+  fileOp: SuggestionView['fileOp'];
 }
 
 /**
@@ -70,6 +72,7 @@ export function hunkEntries(
       state: s.state,
       askedBy: askedBy(s),
       preview: s.proposed.split('\n', 1)[0] ?? '',
+      fileOp: s.fileOp ?? null,
     });
   }
   return out.sort(

@@ -552,6 +552,8 @@ export function mountRoom(
       }),
     acceptRun,
     rejectRun: (runId) => decide(client.rejectRun(runId)),
+    accept: acceptOne,
+    reject: (id) => decide(client.reject(id)),
     jump: (id) => jumpToHunk(id),
     checkSpark: () =>
       client.checkSpark().catch((err: unknown) => {

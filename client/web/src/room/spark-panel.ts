@@ -32,6 +32,9 @@ export interface SparkPanelActions {
   steer(runId: string, text: string, mode: 'now' | 'queue'): Promise<void>;
   acceptRun(runId: string): void;
   rejectRun(runId: string): void;
+  /** decides one suggestion (the rename and delete cards, AGENT-17) */
+  accept(suggestionId: string): void;
+  reject(suggestionId: string): void;
   /** opens the hunk's file, puts the cursor on it and scrolls it into view */
   jump(suggestionId: string): void;
   /** runs the server's connection check (OPS-10); rejects with a sentence when the request failed */
@@ -371,7 +374,7 @@ class RunCard {
     }
     this.followForm.hidden = live(run) || !model.canPrompt || !model.configured;
     this.el.dataset.parentRunId = run.parentRunId ?? '';
-    this.renderHunks(model.hunks.get(run.id) ?? []);
+    this.renderHunks(model.hunks.get(run.id) ?? [], model.canAccept);
     // Controls are rebuilt only when what they offer changes: rebuilding them on every streamed frame
     // would pull a button out from under a click, and the focus out of a half-typed redirect.
     const key = `${run.id}|${run.status}|${model.canStop}|${model.canSteer}`;
@@ -435,37 +438,39 @@ class RunCard {
    * WEB-13: the run's open hunks as links (file:line and state): a hunk far down a long file is one click
    * (or Enter) away, and a stale one says so here, not only in the editor. Rebuilt only when it changes.
    */
-  private renderHunks(hunks: readonly HunkEntry[]): void {
-    const key = hunks.map((x) => `${x.id}:${x.line}:${x.state}`).join('|');
+  private renderHunks(hunks: readonly HunkEntry[], canAccept: boolean): void {
+    const key = `${canAccept}|${hunks.map((x) => `${x.id}:${x.line}:${x.state}`).join('|')}`;
     if (key === this.hunksKey) return;
     this.hunksKey = key;
     const stale = hunks.filter((x) => x.state === 'stale').length;
     mount(
       this.hunkList,
       ...hunks.map((x) =>
-        h(
-          'li',
-          null,
-          h(
-            'button',
-            {
-              class: 'hunk-link',
-              title: `Go to this hunk (${x.state})`,
-              dataset: { suggestionId: x.id },
-              on: { click: () => this.actions.jump(x.id) },
-            },
-            h(
-              'span',
-              { class: 'hunk-where' },
-              x.line === null ? `${x.file} (new file)` : `${x.file}:${x.line}`,
+        x.fileOp
+          ? this.fileOpCard(x, x.fileOp, canAccept)
+          : h(
+              'li',
+              null,
+              h(
+                'button',
+                {
+                  class: 'hunk-link',
+                  title: `Go to this hunk (${x.state})`,
+                  dataset: { suggestionId: x.id },
+                  on: { click: () => this.actions.jump(x.id) },
+                },
+                h(
+                  'span',
+                  { class: 'hunk-where' },
+                  x.line === null ? `${x.file} (new file)` : `${x.file}:${x.line}`,
+                ),
+                h(
+                  'span',
+                  { class: `hunk-state hunk-state-${x.state}` },
+                  x.state === 'interrupted' ? 'partial' : x.state,
+                ),
+              ),
             ),
-            h(
-              'span',
-              { class: `hunk-state hunk-state-${x.state}` },
-              x.state === 'interrupted' ? 'partial' : x.state,
-            ),
-          ),
-        ),
       ),
       stale > 0 &&
         h(
@@ -473,6 +478,28 @@ class RunCard {
           { class: 'run-note warn' },
           `${stale === 1 ? 'One hunk is' : `${stale} hunks are`} stale: the code under ${stale === 1 ? 'it' : 'them'} changed since Spark wrote ${stale === 1 ? 'it' : 'them'}. Reject ${stale === 1 ? 'it' : 'them'} or ask again.`,
         ),
+    );
+  }
+
+  /** AGENT-17: a rename or delete is a card of its own, "Rename a.ts → b.ts" / "Delete a.ts". */
+  private fileOpCard(x: HunkEntry, op: NonNullable<HunkEntry['fileOp']>, canAccept: boolean): HTMLElement {
+    const what = op.kind === 'rename' ? `Rename ${x.file} → ${op.to}` : `Delete ${x.file}`;
+    const decidable = x.state === 'proposed';
+    return h(
+      'li',
+      { class: `file-op file-op-${op.kind}`, dataset: { suggestionId: x.id } },
+      h('span', { class: 'file-op-what' }, what),
+      x.state !== 'proposed' &&
+        h(
+          'span',
+          { class: `hunk-state hunk-state-${x.state}` },
+          x.state === 'interrupted' ? 'partial' : x.state,
+        ),
+      canAccept &&
+        decidable &&
+        h('button', { class: 'btn small accept', on: { click: () => this.actions.accept(x.id) } }, 'Accept'),
+      canAccept &&
+        h('button', { class: 'btn small ghost', on: { click: () => this.actions.reject(x.id) } }, 'Reject'),
     );
   }
 

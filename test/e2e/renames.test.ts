@@ -1,0 +1,99 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { screenshot } from '../helpers/browser.ts';
+import { type FakeModelServer, startFakeModelServer } from '../helpers/fake-model-server.ts';
+import { type BrowserApp, startBrowserApp } from './web-server.ts';
+
+// AGENT-17 in the browser: Spark proposes a rename and a delete; the run card shows them as such; Ada
+// accepts both and Bob's file tree shows the file moved and the other gone.
+
+let fake: FakeModelServer;
+let app: BrowserApp;
+
+beforeAll(async () => {
+  fake = await startFakeModelServer();
+  app = await startBrowserApp({
+    SPARK_API: 'responses',
+    SPARK_BASE_URL: fake.url,
+    SPARK_API_KEY: 'test-key',
+    SPARK_MODEL: 'gpt-5.3-codex-spark',
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await app?.close();
+  await fake?.close();
+});
+
+async function newFile(page: Page, path: string, text: string): Promise<void> {
+  await page.click('button[aria-label="New file"]');
+  await page.fill('.tree-input', path);
+  await page.press('.tree-input', 'Enter');
+  await page.waitForSelector(`.file-path:text("${path}")`);
+  await page.click('.cm-content');
+  await page.keyboard.insertText(text);
+}
+
+const treePaths = (page: Page) =>
+  page.$$eval('.tree-file[data-path]', (els) => els.map((e) => e.getAttribute('data-path')).sort());
+
+describe('renames and deletions in the browser (AGENT-17)', () => {
+  let ada: Page;
+  let bob: Page;
+
+  it('Spark proposes a rename and a delete; accepting them moves and removes the files in the other tree', async () => {
+    ada = (await app.browser.person()).page;
+    await ada.goto(`${app.server.url}/`);
+    await ada.fill('#your-name', 'Ada');
+    await ada.fill('#room-name', 'Renames');
+    await ada.click('form.create-card button[type=submit]');
+    await ada.waitForSelector('.created-card');
+    const editorLink = await ada.inputValue('input[data-role=editor]');
+    await ada.click('text=Open the room');
+    await ada.waitForSelector('.pill-online');
+    await newFile(ada, 'src/math.ts', 'export const one = 1;\n');
+    await newFile(ada, 'src/old.ts', 'export const old = 0;\n');
+
+    bob = (await app.browser.person()).page;
+    await bob.goto(editorLink);
+    await bob.fill('#display-name', 'Bob');
+    await bob.click('button[type=submit]');
+    await bob.waitForSelector('.pill-online');
+    await bob.waitForSelector('.tree-file[data-path="src/old.ts"]');
+    expect(await treePaths(bob)).toEqual(['src/math.ts', 'src/old.ts']);
+
+    fake.enqueue({
+      text:
+        'Renaming math and dropping old.\n*** Begin Patch\n*** Update File: src/math.ts\n' +
+        '*** Move to: src/arith.ts\n*** Delete File: src/old.ts\n*** End Patch\n',
+      tokensPerSecond: 2000,
+    });
+    await ada.fill('.prompt-input', 'Rename math to arith and drop old');
+    await ada.click('button:text("Ask Spark")');
+    for (const page of [ada, bob]) {
+      await page.waitForSelector('.file-op-rename .btn.accept', { timeout: 15_000 });
+      await page.waitForSelector('.file-op-delete .btn.accept');
+      expect(await page.locator('.file-op-rename .file-op-what').textContent()).toBe(
+        'Rename src/math.ts → src/arith.ts',
+      );
+      expect(await page.locator('.file-op-delete .file-op-what').textContent()).toBe('Delete src/old.ts');
+    }
+    const card = await ada.locator('.file-op-rename').boundingBox();
+    const del = await ada.locator('.file-op-delete').boundingBox();
+    expect(card && del && card.width > 0 && del.y > card.y).toBe(true);
+    await screenshot(ada, '40-rename-delete-proposed');
+
+    await ada.click('.file-op-rename .btn.accept');
+    await bob.waitForSelector('.tree-file[data-path="src/arith.ts"]');
+    await ada.click('.file-op-delete .btn.accept');
+    await bob.waitForSelector('.tree-file[data-path="src/old.ts"]', { state: 'detached' });
+    await bob.waitForSelector('.tree-file[data-path="src/math.ts"]', { state: 'detached' });
+    expect(await treePaths(bob)).toEqual(['src/arith.ts']);
+    await ada.waitForSelector('.file-op', { state: 'detached' });
+    await bob.click('.tree-file[data-path="src/arith.ts"]');
+    await bob.waitForFunction(() =>
+      document.querySelector('.cm-content')?.textContent?.includes('export const one = 1;'),
+    );
+    await screenshot(bob, '41-rename-delete-accepted-bob');
+  });
+});
