@@ -162,6 +162,30 @@ describe('history in the browser (WEB-40)', () => {
     );
   });
 
+  it('WEB-40: on a 390 px phone History sits in the sidebar drawer and opens the same list', async () => {
+    const phone = (await app.browser.person()).page;
+    await phone.setViewportSize({ width: 390, height: 800 });
+    await phone.goto(viewerLink);
+    await phone.fill('#display-name', 'Pat');
+    await phone.click('button[type=submit]');
+    await phone.waitForSelector('.pill-online');
+    expect(await phone.locator('.topbar .history-button').isVisible()).toBe(false);
+    await phone.click('.drawer-btn-files');
+    // The drawer slides in.
+    await phone.waitForFunction(
+      () => (document.querySelector('.sidebar')?.getBoundingClientRect().left ?? -1) >= 0,
+    );
+    const button = phone.locator('.sidebar .phone-actions button:text("History")');
+    const box = await button.boundingBox();
+    expect(box).not.toBeNull();
+    expect(box!.x).toBeGreaterThanOrEqual(0);
+    expect(box!.x + box!.width).toBeLessThanOrEqual(390);
+    expect(box!.height).toBeGreaterThanOrEqual(40);
+    await button.click();
+    await phone.waitForFunction(() => document.querySelectorAll('.history-entry').length >= 4);
+    await screenshot(phone, '47-history-phone');
+  });
+
   it('logged no errors in any page', () => {
     expect(app.browser.consoleErrors).toEqual([]);
   });

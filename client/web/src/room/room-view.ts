@@ -76,6 +76,13 @@ export function roomLayout(roomName: string, me: { sub: string; name: string; ro
     { class: 'editor-hint', id: EDITOR_HINT_ID },
     'Tab indents. To leave the editor press Esc, then Tab. Shortcuts: ? (outside the editor).',
   );
+  // A phone's top bar has no room for History and the theme (NAV-14): the sidebar drawer offers them.
+  const phoneActions = h(
+    'section',
+    { class: 'phone-actions', 'aria-label': 'More' },
+    h('button', { class: 'btn ghost small', on: { click: () => historyButton.click() } }, 'History'),
+    h('button', { class: 'btn ghost small', on: { click: () => themeButton.click() } }, 'Light / dark'),
+  );
   const filesHost = h('section', { class: 'files-panel' });
   const projectHost = h('section', { class: 'project-panel', 'aria-label': 'Upload and download' });
   const peopleHost = h('section', { class: 'people-panel' });
@@ -130,7 +137,7 @@ export function roomLayout(roomName: string, me: { sub: string; name: string; ro
     h(
       'div',
       { class: 'workspace' },
-      h('nav', { class: 'sidebar' }, projectHost, filesHost, peopleHost),
+      h('nav', { class: 'sidebar' }, projectHost, filesHost, peopleHost, phoneActions),
       editorPane,
       sparkHost,
     ),
