@@ -66,6 +66,7 @@ export function syncRoutes(deps: SyncRouteDeps): Hono {
   const attach = (ws: WebSocket, authUser: AuthUser, kind: DocKind): void => {
     let user = authUser;
     let graceTimer: NodeJS.Timeout | null = null;
+    let refused = false;
     let expiryTimer: NodeJS.Timeout | null = null;
     const socket: RoomSocket = {
       send: (data) => ws.send(data),
@@ -74,7 +75,11 @@ export function syncRoutes(deps: SyncRouteDeps): Hono {
         ws.close(code, reason);
         graceTimer = setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
       },
-      stopReading: () => ws.pause(),
+      // Frames that arrive after a refusal are dropped unread. Pausing the TCP socket instead made later
+      // upgrades hang after about fifteen refusals (SAFE-28).
+      stopReading: () => {
+        refused = true;
+      },
       get bufferedAmount() {
         return ws.bufferedAmount;
       },
@@ -85,6 +90,7 @@ export function syncRoutes(deps: SyncRouteDeps): Hono {
     let gone = false;
 
     ws.on('message', (data, isBinary) => {
+      if (refused) return;
       if (!isBinary) {
         const err = new AppError('malformed_frame', 'text frames are not part of the y-websocket protocol');
         socket.close(err.closeCode, err.message);

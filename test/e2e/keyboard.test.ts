@@ -92,6 +92,8 @@ describe('keyboard only (WEB-12)', () => {
     await ada.keyboard.press('Escape');
     await ada.keyboard.press('Tab');
     expect(await ada.evaluate(() => document.activeElement?.closest('.cm-editor') === null)).toBe(true);
+    // CodeMirror drops its focused class in its next update after the blur; the hint follows that class.
+    await ada.waitForSelector('.cm-editor:not(.cm-focused)');
     expect(
       await ada.evaluate(() => getComputedStyle(document.querySelector('.editor-hint')!).visibility),
     ).toBe('hidden');

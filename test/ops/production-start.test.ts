@@ -99,7 +99,7 @@ async function startAndCheck(dir: string, script: string): Promise<string> {
     const page = await fetch(`${url}/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<title>Sparkroom');
-    expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ ok: true });
+    expect(await (await fetch(`${url}/healthz`)).json()).toMatchObject({ ok: true, storage: 'sqlite' });
     return url;
   } finally {
     // npm runs the server as its child: signal the whole group, then wait for npm to end.
