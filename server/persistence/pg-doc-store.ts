@@ -21,14 +21,17 @@ const HEAD_CACHE_SIZE = 10_000;
 
 /** SQLSTATE of a unique violation: another writer took the same seq (a second, unfenced writer). */
 const UNIQUE_VIOLATION = '23505';
+/** SQLSTATE sparkroom_append raises when a newer owner's fencing number is stored (schema/pg-migrations/0004). */
+const FENCED = 'SR409';
 
 /**
  * The doc store on PostgreSQL: tables doc_updates, doc_snapshots and room_fences (schema/pg-tables/docs.ts).
  *
  * Raw statements on the pool, as SqliteDocStore uses prepared statements: appendMany sits between a keystroke
- * and its broadcast. One batch is one transaction, and each document in it costs one round trip (its head and
- * its rows in one statement), plus one for the fence of each fenced room. The commit returns only when the
- * server has flushed it (synchronous_commit on, set per connection by openPgDatabase).
+ * and its broadcast. One batch (the group commit of one event-loop turn, every room in it) is one call of the
+ * prepared `sparkroom_append` function: one round trip, one transaction with the fencing check of every room
+ * (CLUSTER-41). The commit returns only when the server has flushed it (synchronous_commit on, set per
+ * connection by openPgDatabase).
  */
 export class PgDocStore implements DocStore {
   readonly #pool: pg.Pool;
@@ -79,20 +82,107 @@ export class PgDocStore implements DocStore {
 
   async appendMany(writes: readonly DocWrite[]): Promise<AppendResult[]> {
     if (writes.length === 0) return [];
-    const heads = await this.#transaction('READ COMMITTED', async (client) => {
-      await this.#checkFences(
-        client,
-        writes.map((w) => w.docName),
-      );
-      const out: Head[] = [];
-      for (const w of writes) out.push(await this.#appendOne(client, w.docName, w.updates));
-      return out;
+    // Everything the call needs is known before it is sent: the fencing numbers (a room this node no longer
+    // holds throws here, before any I/O) and each document's next seq from the cache of what this store last
+    // loaded or wrote. Only an uncached document is read, inside the call.
+    const fences = new Map<string, number>();
+    const indexOf = new Map<string, number>();
+    const docNames: string[] = [];
+    const bases: (number | null)[] = [];
+    const rowDocs: number[] = [];
+    const rowOffsets: number[] = [];
+    const rowData: Buffer[] = [];
+    const rowCrcs: number[] = [];
+    const added: number[] = [];
+    const counts: number[] = [];
+    for (const w of writes) {
+      const f = this.#fenceOf(w.docName);
+      if (f) fences.set(f.roomId, f.fence);
+      let i = indexOf.get(w.docName);
+      if (i === undefined) {
+        i = docNames.length;
+        indexOf.set(w.docName, i);
+        docNames.push(w.docName);
+        bases.push(this.#heads.get(w.docName)?.lastSeq ?? null);
+        added.push(0);
+        counts.push(0);
+      }
+      for (const u of w.updates) {
+        counts[i]! += 1;
+        added[i]! += u.byteLength;
+        rowDocs.push(i + 1);
+        rowOffsets.push(counts[i]!);
+        rowData.push(toBuffer(u));
+        rowCrcs.push(docChecksum(u));
+      }
+    }
+    const rooms = [...fences.keys()];
+    const res = await this.#call<{
+      doc_index: number;
+      last_seq: string;
+      through_seq: string;
+      log_bytes: string;
+    }>(docNames, {
+      name: 'sparkroom_append',
+      text: 'SELECT doc_index, last_seq, through_seq, log_bytes FROM sparkroom_append($1, $2, $3, $4, $5, $6, $7, $8)',
+      values: [
+        rooms,
+        rooms.map((r) => fences.get(r)!),
+        docNames,
+        bases,
+        rowDocs,
+        rowOffsets,
+        rowData,
+        rowCrcs,
+      ],
     });
-    // Only after COMMIT: a rolled-back batch must not leave its heads in the cache.
-    return heads.map((head, i) => {
-      this.#remember(writes[i]!.docName, head);
+    // Only after COMMIT: a failed call must not leave its heads in the cache.
+    const heads: Head[] = docNames.map((name, i) => {
+      const cached = this.#heads.get(name);
+      return {
+        lastSeq: (bases[i] ?? 0) + counts[i]!,
+        throughSeq: cached?.throughSeq ?? 0,
+        logBytes: (cached?.logBytes ?? 0) + added[i]!,
+      };
+    });
+    for (const row of res.rows) {
+      heads[row.doc_index - 1] = {
+        lastSeq: Number(row.last_seq),
+        throughSeq: Number(row.through_seq),
+        logBytes: Number(row.log_bytes),
+      };
+    }
+    for (const [i, name] of docNames.entries()) this.#remember(name, heads[i]!);
+    // A document written twice in one batch answers its head after the last write, for each of them.
+    return writes.map((w) => {
+      const head = heads[indexOf.get(w.docName)!]!;
       return { lastSeq: head.lastSeq, logBytes: head.logBytes };
     });
+  }
+
+  /**
+   * One statement outside any explicit transaction (so one round trip, committed on return), prepared once per
+   * connection by its name. Refusals keep the codes the transaction path had: a newer owner's fence or a seq
+   * another writer took is `fenced`, a lost server `storage_failed`; either way the cached heads of the batch
+   * are dropped, so the next attempt reads them afresh.
+   */
+  async #call<R extends pg.QueryResultRow>(
+    docNames: readonly string[],
+    query: pg.QueryConfig,
+  ): Promise<pg.QueryResult<R>> {
+    try {
+      return await this.#pool.query<R>(query);
+    } catch (err) {
+      for (const name of docNames) this.#heads.delete(name);
+      const code = (err as { code?: string }).code;
+      if (code === FENCED) {
+        throw new AppError('fenced', `this node no longer owns the room: ${(err as Error).message}`);
+      }
+      if (code === UNIQUE_VIOLATION) {
+        throw new AppError('fenced', 'another node wrote this document at the same time');
+      }
+      throw isConnectionError(err) ? unreachable(err) : err;
+    }
   }
 
   async compact(docName: string, snapshot: Uint8Array, throughSeq: number): Promise<void> {
@@ -171,43 +261,6 @@ export class PgDocStore implements DocStore {
     }
   }
 
-  async #appendOne(client: pg.PoolClient, docName: string, updates: Uint8Array[]): Promise<Head> {
-    // The head and the new rows in one round trip; the seq of each row is the head plus its position.
-    const res = await client.query<{ last_seq: string; through_seq: string; added: string | null }>(
-      `WITH head AS (
-         SELECT coalesce((SELECT max(seq) FROM doc_updates WHERE doc_name = $1), 0) AS max_seq,
-                coalesce((SELECT through_seq FROM doc_snapshots WHERE doc_name = $1), 0) AS through_seq
-       ), ins AS (
-         INSERT INTO doc_updates (doc_name, seq, data, crc32)
-         SELECT $1, greatest(head.max_seq, head.through_seq) + u.ord, u.data, u.crc32
-         FROM head, unnest($2::bytea[], $3::int8[]) WITH ORDINALITY AS u(data, crc32, ord)
-         RETURNING seq
-       )
-       SELECT greatest(head.max_seq, head.through_seq) AS last_seq, head.through_seq,
-              (SELECT max(seq) FROM ins) AS added
-       FROM head`,
-      [docName, updates.map(toBuffer), updates.map(docChecksum)],
-    );
-    const row = res.rows[0]!;
-    const before = { lastSeq: Number(row.last_seq), throughSeq: Number(row.through_seq) };
-    let added = 0;
-    for (const u of updates) added += u.byteLength;
-    const lastSeq = row.added === null ? before.lastSeq : Number(row.added);
-    const cached = this.#heads.get(docName);
-    let logBytes: number;
-    if (cached && cached.lastSeq === before.lastSeq && cached.throughSeq === before.throughSeq) {
-      logBytes = cached.logBytes + added;
-    } else {
-      // Someone wrote past this instance's cache (another node before a failover): count the log afresh.
-      const bytes = await client.query<{ bytes: string }>(
-        'SELECT coalesce(sum(octet_length(data)), 0) AS bytes FROM doc_updates WHERE doc_name = $1 AND seq > $2',
-        [docName, before.throughSeq],
-      );
-      logBytes = Number(bytes.rows[0]!.bytes);
-    }
-    return { lastSeq, throughSeq: before.throughSeq, logBytes };
-  }
-
   async #readHead(client: pg.PoolClient, docName: string): Promise<Head> {
     const res = await client.query<{ max_seq: string; through_seq: string }>(
       `SELECT coalesce((SELECT max(seq) FROM doc_updates WHERE doc_name = $1), 0) AS max_seq,
@@ -245,6 +298,10 @@ export class PgDocStore implements DocStore {
   }
 
   #remember(docName: string, head: Head): void {
+    // A compaction that read the head before an append committed must not move the next seq backwards: the
+    // append path takes its seqs from here.
+    const known = this.#heads.get(docName);
+    if (known && known.lastSeq > head.lastSeq) head = { ...head, lastSeq: known.lastSeq };
     this.#heads.delete(docName);
     this.#heads.set(docName, head);
     if (this.#heads.size > HEAD_CACHE_SIZE) {
