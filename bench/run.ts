@@ -10,7 +10,12 @@ import { yWebsocketServerContender } from './contenders/y-websocket-server-conte
 import { LoadDriver } from './driver/load-driver.ts';
 import { describeMachine, endConditions } from './lib/machine.ts';
 import type { Figure } from './report/figure.ts';
-import { type BenchResults, updateResultsMarkdown, writeResults } from './report/results-file.ts';
+import {
+  type BenchResults,
+  updateReadmeSummary,
+  updateResultsMarkdown,
+  writeResults,
+} from './report/results-file.ts';
 import { terminalTable } from './report/results-table.ts';
 import { agentScenario } from './scenarios/agent-scenario.ts';
 import { attacksScenario } from './scenarios/attacks-scenario.ts';
@@ -156,8 +161,11 @@ const out: BenchResults = {
 };
 const resultsDir = complete ? join(repoRoot, 'bench', 'results') : join(tmpdir(), 'sparkroom-bench-results');
 const file = writeResults(resultsDir, out);
-if (complete && !failed)
+// A full run rewrites the generated parts of bench/RESULTS.md and the README's summary table from its JSON.
+if (complete && !failed) {
   updateResultsMarkdown(join(repoRoot, 'bench', 'RESULTS.md'), out, 'bench/results/latest.json');
+  updateReadmeSummary(join(repoRoot, 'README.md'), out);
+}
 console.log(`results: ${file}${complete ? '' : ' (partial or quick run: not written to bench/results)'}`);
 if (profileName)
   console.log(`CPU profiles: ${keepProfiles} (summarise with: npx tsx bench/profile-summary.ts FILE)`);

@@ -111,6 +111,8 @@ export interface AgentConfig {
   maxRunMs: number;
   /** hunks a run may propose, all turns together; past it the rest are refused with a reason (SAFE-51) */
   maxRunHunks: number;
+  /** ms between a streaming run's review-doc frames (AGENT-5, PERF-3): each frame is one commit and one broadcast */
+  frameMs?: number;
 }
 
 export interface Config {
@@ -286,6 +288,7 @@ const envSchema = z.object({
   SPARK_MAX_RUN_TOKENS: intFrom(16_384),
   SPARK_MAX_RUN_SECONDS: intFrom(600),
   SPARK_MAX_RUN_HUNKS: intFrom(200),
+  SPARK_FRAME_MS: intFrom(16),
   SPARKROOM_STEERS_PER_MINUTE: intFrom(defaultLimits.steersPerMinute),
   SPARKROOM_MAX_STEERS_PER_RUN: intFrom(defaultLimits.maxSteersPerRun),
   SPARKROOM_COMPRESS_ABOVE_BYTES: intFrom(defaultLimits.compressAboveBytes),
@@ -396,6 +399,7 @@ export function loadConfig(
       maxRunTokens: Math.max(1, e.SPARK_MAX_RUN_TOKENS),
       maxRunMs: Math.max(1000, e.SPARK_MAX_RUN_SECONDS * 1000),
       maxRunHunks: Math.max(1, e.SPARK_MAX_RUN_HUNKS),
+      frameMs: Math.min(100, Math.max(8, e.SPARK_FRAME_MS)),
     },
   };
 }

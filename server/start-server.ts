@@ -199,6 +199,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     history,
     log,
     now,
+    ...(config.agent.frameMs !== undefined ? { frameMs: config.agent.frameMs } : {}),
   });
   const provider =
     options.provider === undefined ? createProvider(config.agent, options.providerDeps) : options.provider;

@@ -14,6 +14,8 @@ import { seedRooms } from './seed-rooms.ts';
 
 const WATCHERS = 20;
 const TYPISTS = 10;
+/** times the streaming phases are repeated in a full run; the figures are the worst round */
+const ROUNDS = 3;
 /** edits/s per typist: a quick typist */
 const TYPING_RATE = 5;
 /** tokens the stream must have sent before an interrupt, so it lands mid-hunk */
@@ -50,7 +52,8 @@ interface StreamPhase {
  */
 export const agentScenario: Scenario = {
   id: 'agent',
-  title: 'Spark at 1,000 and 5,000 tokens/s with 20 watchers and 10 typists (Sparkroom only)',
+  title:
+    'Spark at 1,000 and 5,000 tokens/s with 20 watchers and 10 typists, worst of 3 rounds (Sparkroom only)',
   async run(ctx) {
     if (!ctx.contenders.some((c) => c.name === 'sparkroom')) return { figures: [], details: 'skipped' };
     const seconds = ctx.quick ? 2 : 5;
@@ -66,6 +69,12 @@ export const agentScenario: Scenario = {
         SPARK_MAX_OUTPUT_TOKENS: '60000',
         // One person prompts 100+ times a minute here; the default limit is for people, not benchmarks.
         SPARKROOM_PROMPTS_PER_MINUTE: '100000',
+        SPARKROOM_ROOM_PROMPTS_PER_MINUTE: '100000',
+        // A 5,000 tokens/s phase sends 25,000+ tokens; the default per-run cap (16,384) would end it early.
+        SPARK_MAX_RUN_TOKENS: '1000000',
+        SPARK_MAX_RUN_OUTPUT_BYTES: String(64 * 1024 * 1024),
+        // BENCH_SPARK_FRAME_MS tries another review-doc frame interval (SPARK_FRAME_MS) against the default.
+        ...(process.env.BENCH_SPARK_FRAME_MS ? { SPARK_FRAME_MS: process.env.BENCH_SPARK_FRAME_MS } : {}),
       };
       return await withContender(ctx, 'agent', sparkroomContender, { env }, (running) =>
         runAgent(ctx, running, fake, seconds, interrupts),
@@ -205,9 +214,21 @@ async function runAgent(
     `agent typists only: keystroke p50 ${baseline.keystrokes?.p50.toFixed(1)} p99 ` +
       `${baseline.keystrokes?.p99.toFixed(1)} ms, ${baseline.incomplete} incomplete`,
   );
-  const alone = await stream('5k tok/s, 20 watchers', 5000, false);
-  const typed1k = await stream('1k tok/s + 10 typists', 1000, true);
-  const typed5k = await stream('5k tok/s + 10 typists', 5000, true);
+  // Tail latency must hold run after run (issue 17 saw p99 29 ms in one run and 351 ms in the next): the
+  // streaming phases run `rounds` times and the figures report the worst round; every round is in details.
+  const rounds: { alone: StreamPhase; typed1k: StreamPhase; typed5k: StreamPhase }[] = [];
+  for (let r = 0; r < (ctx.quick ? 1 : ROUNDS); r++) {
+    rounds.push({
+      alone: await stream(`5k tok/s, 20 watchers (round ${r + 1})`, 5000, false),
+      typed1k: await stream(`1k tok/s + 10 typists (round ${r + 1})`, 1000, true),
+      typed5k: await stream(`5k tok/s + 10 typists (round ${r + 1})`, 5000, true),
+    });
+  }
+  const worst = (pick: (r: (typeof rounds)[number]) => number | null | undefined): number | null =>
+    rounds.reduce<number | null>((m, r) => {
+      const v = pick(r);
+      return v == null || !Number.isFinite(v) ? m : m === null ? v : Math.max(m, v);
+    }, null);
 
   // Interrupts: prompt, let the stream get mid-hunk, interrupt, and time until watchers stop changing.
   const quiescence = new LatencyHistogram();
@@ -254,14 +275,42 @@ async function runAgent(
     values: { sparkroom: value ?? null },
   });
   const figures: Figure[] = [
-    only('agent 5k tok/s: server CPU per 1k tokens', 'ms', alone.serverCpuMsPer1kTokens),
-    only('agent 5k tok/s: token-to-visible p50', 'ms', alone.tokenToVisible.p50),
-    only('agent 5k tok/s: token-to-visible p99', 'ms', alone.tokenToVisible.p99),
-    only('agent 1k tok/s + typists: token-to-visible p99', 'ms', typed1k.tokenToVisible.p99),
-    only('agent 5k tok/s + typists: token-to-visible p99', 'ms', typed5k.tokenToVisible.p99),
+    only(
+      'agent 5k tok/s: server CPU per 1k tokens',
+      'ms',
+      worst((r) => r.alone.serverCpuMsPer1kTokens),
+    ),
+    only(
+      'agent 5k tok/s: token-to-visible p50',
+      'ms',
+      worst((r) => r.alone.tokenToVisible.p50),
+    ),
+    only(
+      'agent 5k tok/s: token-to-visible p99',
+      'ms',
+      worst((r) => r.alone.tokenToVisible.p99),
+    ),
+    only(
+      'agent 1k tok/s + typists: token-to-visible p99',
+      'ms',
+      worst((r) => r.typed1k.tokenToVisible.p99),
+    ),
+    only(
+      'agent 5k tok/s + typists: token-to-visible p99',
+      'ms',
+      worst((r) => r.typed5k.tokenToVisible.p99),
+    ),
     only('keystroke p99, 10 typists, no agent', 'ms', baseline.keystrokes?.p99),
-    only('keystroke p99, 10 typists, agent 1k tok/s', 'ms', typed1k.typing?.keystrokes?.p99),
-    only('keystroke p99, 10 typists, agent 5k tok/s', 'ms', typed5k.typing?.keystrokes?.p99),
+    only(
+      'keystroke p99, 10 typists, agent 1k tok/s',
+      'ms',
+      worst((r) => r.typed1k.typing?.keystrokes?.p99),
+    ),
+    only(
+      'keystroke p99, 10 typists, agent 5k tok/s',
+      'ms',
+      worst((r) => r.typed5k.typing?.keystrokes?.p99),
+    ),
     only(`interrupt-to-quiescence p50 (${interrupts})`, 'ms', q.p50),
     only(`interrupt-to-quiescence p99 (${interrupts})`, 'ms', q.p99),
   ];
@@ -273,7 +322,8 @@ async function runAgent(
       typingRatePerTypist: TYPING_RATE,
       seconds,
       baselineTyping: baseline,
-      phases: [alone, typed1k, typed5k],
+      /** the figures are the worst round's */
+      rounds,
       interrupts: {
         count: interrupts,
         /** runs that finished before their interrupt was handled (not timed) */
