@@ -1,16 +1,15 @@
 import { Readable } from 'node:stream';
 import { Hono } from 'hono';
-import { ALWAYS_SKIPPED_DIRS, archiveContentTypes, formatOfContentType } from '../../schema/import-rules.ts';
+import { ALWAYS_SKIPPED_DIRS, archiveContentTypes } from '../../schema/import-rules.ts';
 import { type ImportRulesResponse, importQuery } from '../../schema/project-rest.ts';
 import type { AuthUser, RoomService } from '../auth/room-service.ts';
-import { AppError } from '../errors.ts';
-import { spoolUpload } from '../project/archive-upload.ts';
 import type { ExportFile } from '../project/export-archive.ts';
 import type { ImportService } from '../project/import-service.ts';
 import type { TraceService } from '../project/trace-service.ts';
 import { fileTexts } from '../rooms/code-doc-shape.ts';
 import type { RoomRegistry } from '../rooms/room-registry.ts';
 import { roomIdParam } from '../route-params.ts';
+import { readArchiveBody } from './archive-body.ts';
 import { bearerUser } from './bearer-user.ts';
 
 export interface ProjectRoutesDeps {
@@ -49,36 +48,19 @@ export function projectRoutes(deps: ProjectRoutesDeps): Hono {
 
   app.post('/api/rooms/:roomId/import', async (c) => {
     const caller = await user(c);
-    const query = importQuery.safeParse(c.req.query());
-    if (!query.success) {
-      const issue = query.error.issues[0];
-      throw new AppError(
-        'bad_request',
-        `invalid query: ${issue?.path.join('.') || 'query'}: ${issue?.message}`,
-      );
-    }
-    const format = formatOfContentType(c.req.header('content-type'));
-    if (!format) {
-      throw new AppError(
-        'unsupported_media_type',
-        'send the archive as application/zip or application/gzip (a .tar.gz)',
-      );
-    }
-    // Refused before a byte of the body is stored: no permission, no room.
-    await deps.imports.authorize(caller);
-    const length = Number(c.req.header('content-length'));
-    const upload = await spoolUpload(
-      c.req.raw.body,
-      deps.uploadDir,
-      deps.imports.limits.maxArchiveBytes,
-      Number.isFinite(length) ? length : null,
-    );
+    const { query, format, upload } = await readArchiveBody(c, {
+      query: importQuery,
+      what: 'the archive',
+      authorize: () => deps.imports.authorize(caller),
+      uploadDir: deps.uploadDir,
+      maxBytes: deps.imports.limits.maxArchiveBytes,
+    });
     try {
       const result = await deps.imports.importArchive(caller, {
         file: upload.file,
         format,
-        prefix: query.data.prefix,
-        overwrite: query.data.overwrite,
+        prefix: query.prefix,
+        overwrite: query.overwrite,
       });
       return c.json(result);
     } finally {

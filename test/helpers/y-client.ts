@@ -61,7 +61,10 @@ export function connectClient(
         },
         timeoutMs,
         `text of ${path}`,
-      );
+      ).catch((err: Error) => {
+        // Say what the text was when the wait gave up: a CI log is all there is to read afterwards.
+        throw new Error(`${err.message} (it was ${files.has(path) ? JSON.stringify(text(path)) : 'absent'})`);
+      });
     },
     async nextClose() {
       const [event] = await once<[CloseEvent | null]>(provider, 'connection-close');
