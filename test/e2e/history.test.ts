@@ -1,9 +1,8 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { screenshot } from '../helpers/browser.ts';
-import { type FakeModelServer, startFakeModelServer } from '../helpers/fake-model-server.ts';
 import { editorText } from './editor-text.ts';
-import { type BrowserApp, startBrowserApp } from './web-server.ts';
+import { type SparkBrowserApp, startSparkBrowserApp } from './web-server.ts';
 
 // WEB-40 in Chromium: the History panel lists who changed what, shows a file's diff, and restores a
 // checkpoint after a confirmation, as a new entry that can itself be restored.
@@ -24,23 +23,13 @@ const FIX = `Fixing the sign.
 `;
 const LATER = '// later, by Ada\n';
 
-let fake: FakeModelServer;
-let app: BrowserApp;
+let app: SparkBrowserApp;
 
 beforeAll(async () => {
-  fake = await startFakeModelServer();
-  app = await startBrowserApp({
-    SPARK_API: 'responses',
-    SPARK_BASE_URL: fake.url,
-    SPARK_API_KEY: 'test-key',
-    SPARK_MODEL: 'gpt-5.3-codex-spark',
-  });
+  app = await startSparkBrowserApp();
 }, 120_000);
 
-afterAll(async () => {
-  await app?.close();
-  await fake?.close();
-});
+afterAll(() => app?.close());
 
 const entryTexts = (page: Page) =>
   page.$$eval('.history-entry', (els) =>
@@ -70,7 +59,7 @@ describe('history in the browser (WEB-40)', () => {
     await ada.waitForSelector('.file-path:text("src/math.ts")');
     await ada.click('.cm-content');
     await ada.keyboard.insertText(SOURCE);
-    fake.enqueue({ text: FIX, tokensPerSecond: 2000 });
+    app.fake.enqueue({ text: FIX, tokensPerSecond: 2000 });
     await ada.fill('.prompt-input', 'Fix add');
     await ada.click('button:text("Ask Spark")');
     await ada.waitForSelector('.cm-spark-badge:text("proposed")', { timeout: 15_000 });

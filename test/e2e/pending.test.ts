@@ -1,9 +1,8 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { screenshot } from '../helpers/browser.ts';
-import { type FakeModelServer, startFakeModelServer } from '../helpers/fake-model-server.ts';
 import { editorText } from './editor-text.ts';
-import { type BrowserApp, startBrowserApp } from './web-server.ts';
+import { type SparkBrowserApp, startSparkBrowserApp } from './web-server.ts';
 
 // WEB-42 in Chromium: one list of every open hunk in every file, driven by the keyboard, after Zed's review
 // multibuffer; hunk cards in the editor keep only Accept and Reject.
@@ -40,23 +39,13 @@ const PATCH = `Three fixes.
 *** End Patch
 `;
 
-let fake: FakeModelServer;
-let app: BrowserApp;
+let app: SparkBrowserApp;
 
 beforeAll(async () => {
-  fake = await startFakeModelServer();
-  app = await startBrowserApp({
-    SPARK_API: 'responses',
-    SPARK_BASE_URL: fake.url,
-    SPARK_API_KEY: 'test-key',
-    SPARK_MODEL: 'gpt-5.3-codex-spark',
-  });
+  app = await startSparkBrowserApp();
 }, 120_000);
 
-afterAll(async () => {
-  await app?.close();
-  await fake?.close();
-});
+afterAll(() => app?.close());
 
 async function newFile(page: Page, path: string, text: string): Promise<void> {
   await page.click('button[aria-label="New file"]');
@@ -91,7 +80,7 @@ describe('pending changes in the browser (WEB-42)', () => {
     await ada.waitForSelector('.pill-online');
     await newFile(ada, 'src/util.ts', UTIL);
     await newFile(ada, 'src/math.ts', MATH);
-    fake.enqueue({ text: PATCH, tokensPerSecond: 3000 });
+    app.fake.enqueue({ text: PATCH, tokensPerSecond: 3000 });
     await ada.fill('.prompt-input', 'Fix the math and rename util');
     await ada.click('button:text("Ask Spark")');
     await ada.waitForSelector('article.run[data-status="completed"]', { timeout: 15_000 });

@@ -1,29 +1,18 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { screenshot } from '../helpers/browser.ts';
-import { type FakeModelServer, startFakeModelServer } from '../helpers/fake-model-server.ts';
-import { type BrowserApp, startBrowserApp } from './web-server.ts';
+import { type SparkBrowserApp, startSparkBrowserApp } from './web-server.ts';
 
 // AGENT-17 in the browser: Spark proposes a rename and a delete; the run card shows them as such; Ada
 // accepts both and Bob's file tree shows the file moved and the other gone.
 
-let fake: FakeModelServer;
-let app: BrowserApp;
+let app: SparkBrowserApp;
 
 beforeAll(async () => {
-  fake = await startFakeModelServer();
-  app = await startBrowserApp({
-    SPARK_API: 'responses',
-    SPARK_BASE_URL: fake.url,
-    SPARK_API_KEY: 'test-key',
-    SPARK_MODEL: 'gpt-5.3-codex-spark',
-  });
+  app = await startSparkBrowserApp();
 }, 120_000);
 
-afterAll(async () => {
-  await app?.close();
-  await fake?.close();
-});
+afterAll(() => app?.close());
 
 async function newFile(page: Page, path: string, text: string): Promise<void> {
   await page.click('button[aria-label="New file"]');
@@ -62,7 +51,7 @@ describe('renames and deletions in the browser (AGENT-17)', () => {
     await bob.waitForSelector('.tree-file[data-path="src/old.ts"]');
     expect(await treePaths(bob)).toEqual(['src/math.ts', 'src/old.ts']);
 
-    fake.enqueue({
+    app.fake.enqueue({
       text:
         'Renaming math and dropping old.\n*** Begin Patch\n*** Update File: src/math.ts\n' +
         '*** Move to: src/arith.ts\n*** Delete File: src/old.ts\n*** End Patch\n',

@@ -1,9 +1,8 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { screenshot } from '../helpers/browser.ts';
-import { type FakeModelServer, startFakeModelServer } from '../helpers/fake-model-server.ts';
 import { editorText } from './editor-text.ts';
-import { type BrowserApp, startBrowserApp } from './web-server.ts';
+import { type SparkBrowserApp, startSparkBrowserApp } from './web-server.ts';
 
 // Issue 10 in Chromium: review you can trust. Real server on port 0, real SDK provider against the fake
 // model server, one browser context per person.
@@ -46,23 +45,13 @@ const REDIRECTED = `Just the fix.
 *** End Patch
 `;
 
-let fake: FakeModelServer;
-let app: BrowserApp;
+let app: SparkBrowserApp;
 
 beforeAll(async () => {
-  fake = await startFakeModelServer();
-  app = await startBrowserApp({
-    SPARK_API: 'responses',
-    SPARK_BASE_URL: fake.url,
-    SPARK_API_KEY: 'test-key',
-    SPARK_MODEL: 'gpt-5.3-codex-spark',
-  });
+  app = await startSparkBrowserApp();
 }, 120_000);
 
-afterAll(async () => {
-  await app?.close();
-  await fake?.close();
-});
+afterAll(() => app?.close());
 
 describe('review in the browser', () => {
   let ada: Page;
@@ -92,8 +81,8 @@ describe('review in the browser', () => {
   });
 
   it('REVIEW-1: Steer now, then Accept all: the code is the redirected proposal, and Ctrl+Z never undoes her unrelated line', async () => {
-    fake.enqueue({ text: COMMENTED, tokensPerSecond: 12 }, { text: REDIRECTED, tokensPerSecond: 2000 });
-    const first = fake.requests.length;
+    app.fake.enqueue({ text: COMMENTED, tokensPerSecond: 12 }, { text: REDIRECTED, tokensPerSecond: 2000 });
+    const first = app.fake.requests.length;
     await ada.fill('.prompt-input', 'Document add');
     await ada.click('button:text("Ask Spark")');
     await ada.waitForFunction(
@@ -103,7 +92,7 @@ describe('review in the browser', () => {
     );
     await ada.fill('article.run[data-status="streaming"] .steer-input', 'No comment, just fix the sign');
     await ada.click('article.run[data-status="streaming"] button:text("Steer now")');
-    await fake.waitForRequest(first + 1);
+    await app.fake.waitForRequest(first + 1);
     await ada.waitForSelector('article.run[data-status="completed"]', { timeout: 15_000 });
     // The fragment is superseded: one proposal is shown, and the run offers to accept one hunk.
     await ada.waitForFunction(() => document.querySelectorAll('.cm-editor .cm-spark-proposal').length === 1);
@@ -131,7 +120,7 @@ describe('review in the browser', () => {
 
   it('REVIEW-2: accepting a stopped (partial) hunk asks for a confirmation that names it partial', async () => {
     // Her Ctrl+Z reverted the fix: add() subtracts again, as COMMENTED expects.
-    fake.enqueue({ text: COMMENTED, tokensPerSecond: 12 });
+    app.fake.enqueue({ text: COMMENTED, tokensPerSecond: 12 });
     await ada.fill('.prompt-input', 'Document add again');
     await ada.click('button:text("Ask Spark")');
     await ada.waitForFunction(
@@ -175,7 +164,7 @@ describe('review in the browser', () => {
       '*** End Patch',
       '',
     ].join('\n');
-    fake.enqueue({ text: tweak, tokensPerSecond: 2000 });
+    app.fake.enqueue({ text: tweak, tokensPerSecond: 2000 });
     await ada.fill('.prompt-input', 'Tweak add');
     await ada.click('button:text("Ask Spark")');
     for (const page of [ada, bob]) {

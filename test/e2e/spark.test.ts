@@ -2,9 +2,8 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PATCH_REPLY } from '../helpers/agent-room.ts';
 import { screenshot } from '../helpers/browser.ts';
-import { type FakeModelServer, startFakeModelServer } from '../helpers/fake-model-server.ts';
 import { editorText } from './editor-text.ts';
-import { type BrowserApp, startBrowserApp } from './web-server.ts';
+import { type SparkBrowserApp, startSparkBrowserApp } from './web-server.ts';
 
 // ISSUE-4 end to end with Spark: real Chromium, the real server on port 0, the real OpenAI SDK provider
 // talking to the fake model server. Two people watch one stream; the other one stops it; the first
@@ -36,23 +35,13 @@ ${Array.from({ length: 40 }, (_, i) => `+  // caller worked around by negating b
 *** End Patch
 `;
 
-let fake: FakeModelServer;
-let app: BrowserApp;
+let app: SparkBrowserApp;
 
 beforeAll(async () => {
-  fake = await startFakeModelServer();
-  app = await startBrowserApp({
-    SPARK_API: 'responses',
-    SPARK_BASE_URL: fake.url,
-    SPARK_API_KEY: 'test-key',
-    SPARK_MODEL: 'gpt-5.3-codex-spark',
-  });
+  app = await startSparkBrowserApp();
 }, 120_000);
 
-afterAll(async () => {
-  await app?.close();
-  await fake?.close();
-});
+afterAll(() => app?.close());
 
 const proposal = (page: Page) => page.locator('.cm-spark-proposal').first();
 
@@ -90,7 +79,7 @@ describe('Spark in the browser', () => {
   });
 
   it('one asks, both watch the suggestion stream in; the other stops it and it stops for both', async () => {
-    fake.enqueue({ text: LONG_REPLY, tokensPerSecond: 12 });
+    app.fake.enqueue({ text: LONG_REPLY, tokensPerSecond: 12 });
     await ada.fill('.prompt-input', 'Make add correct and explain why');
     await ada.click('button:text("Ask Spark")');
     // Both see the proposal, labelled with who asked, growing while it streams.
@@ -115,7 +104,7 @@ describe('Spark in the browser', () => {
       await page.waitForSelector('article.run[data-status="interrupted"]');
     }
     const stoppedAt = await ada.locator('.cm-spark-text').textContent();
-    const request = await fake.waitForDisconnect(0);
+    const request = await app.fake.waitForDisconnect(0);
     expect(request.tokensSent).toBeLessThan(request.tokensPlanned);
     // After the stop was acknowledged, nothing more reached either page.
     expect(await ada.locator('.cm-spark-text').textContent()).toBe(stoppedAt);
@@ -131,7 +120,7 @@ describe('Spark in the browser', () => {
   });
 
   it('the first accepts a hunk from the keyboard and the code changes for both; blame shows Spark', async () => {
-    fake.enqueue({ text: PATCH_REPLY, tokensPerSecond: 2000 });
+    app.fake.enqueue({ text: PATCH_REPLY, tokensPerSecond: 2000 });
     await ada.fill('.prompt-input', 'Fix the sign in add');
     await ada.click('button:text("Ask Spark")');
     await ada.waitForSelector('.cm-spark-badge:text("proposed")', { timeout: 15_000 });
@@ -161,7 +150,7 @@ describe('Spark in the browser', () => {
   });
 
   it('a new file Spark proposes shows in both file trees as pending, and accepting it creates it', async () => {
-    fake.enqueue({
+    app.fake.enqueue({
       text: '*** Begin Patch\n*** Add File: src/util.ts\n+export const twice = (n: number) => n * 2;\n*** End Patch\n',
       tokensPerSecond: 2000,
     });
@@ -187,7 +176,7 @@ describe('Spark in the browser', () => {
     await ada.click('.tree-file[data-path="src/math.ts"]');
     const patchMul = (...plus: string[]) =>
       `*** Begin Patch\n*** Update File: src/math.ts\n@@\n export function mul(a: number, b: number): number {\n-  return a * b;\n${plus.map((l) => `+${l}\n`).join('')} }\n*** End Patch\n`;
-    fake.enqueue(
+    app.fake.enqueue(
       {
         text: patchMul(
           '  // Multiplies two numbers, written out at length so that there is time to redirect it',
@@ -197,7 +186,7 @@ describe('Spark in the browser', () => {
       },
       { text: patchMul('  return b * a;'), tokensPerSecond: 2000 },
     );
-    const first = fake.requests.length;
+    const first = app.fake.requests.length;
     await ada.fill('.prompt-input', 'Rewrite mul');
     await ada.click('button:text("Ask Spark")');
     await bob.waitForSelector('article.run[data-status="streaming"] .steer-input', { timeout: 15_000 });
@@ -206,14 +195,14 @@ describe('Spark in the browser', () => {
       'Only swap the operands, nothing else',
     );
     await bob.click('article.run[data-status="streaming"] button:text("Steer now")');
-    const steered = await fake.waitForRequest(first + 1);
+    const steered = await app.fake.waitForRequest(first + 1);
     expect(JSON.stringify(steered.body)).toContain('Only swap the operands, nothing else');
     await ada.waitForSelector('article.run .run-steer:has-text("Bob (redirected): Only swap the operands")');
     await ada.waitForSelector('.cm-spark-text:has-text("return b * a;")', { timeout: 15_000 });
     await ada.click('article.run >> nth=0 >> button:text("Reject all")');
     await bob.waitForSelector('.cm-editor .cm-spark-proposal', { state: 'detached' });
 
-    fake.enqueue({
+    app.fake.enqueue({
       inBandError: { message: 'model overloaded', code: 'server_error' },
       afterTokens: 3,
       text: 'Looking at',

@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACTS_DIR, screenshot } from '../helpers/browser.ts';
-import { type FakeModelServer, startFakeModelServer } from '../helpers/fake-model-server.ts';
-import { type BrowserApp, startBrowserApp } from './web-server.ts';
+import { type SparkBrowserApp, startSparkBrowserApp } from './web-server.ts';
 
 // Issue 10, bugs 2, 3, 4 and 7, measured in Chromium: where the proposal widget sits, whether the line
 // numbers stay on their lines, whether a hunk's buttons stay on screen beside a long line, and whether the
@@ -43,24 +42,16 @@ const REPLY = `Fixing add and mul.
 *** End Patch
 `;
 
-let fake: FakeModelServer;
-let app: BrowserApp;
+let app: SparkBrowserApp;
 const measured: Record<string, unknown> = {};
 
 beforeAll(async () => {
-  fake = await startFakeModelServer();
-  app = await startBrowserApp({
-    SPARK_API: 'responses',
-    SPARK_BASE_URL: fake.url,
-    SPARK_API_KEY: 'test-key',
-    SPARK_MODEL: 'gpt-5.3-codex-spark',
-  });
+  app = await startSparkBrowserApp();
 }, 120_000);
 
 afterAll(async () => {
   writeFileSync(join(ARTIFACTS_DIR, 'suggestion-layout.json'), `${JSON.stringify(measured, null, 2)}\n`);
   await app?.close();
-  await fake?.close();
 });
 
 /** Every rendered line's top beside the top of the line-number element that names it. */
@@ -105,7 +96,7 @@ describe('suggestion layout in the browser (WEB-7..WEB-10)', () => {
     await ada.click('.cm-content');
     await ada.keyboard.insertText(SOURCE);
     await ada.keyboard.press('Control+Home');
-    fake.enqueue({ text: REPLY, tokensPerSecond: 3000 });
+    app.fake.enqueue({ text: REPLY, tokensPerSecond: 3000 });
     await ada.fill('.prompt-input', 'Fix add and mul');
     await ada.click('button:text("Ask Spark")');
     await ada.waitForFunction(

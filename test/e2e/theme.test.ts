@@ -1,8 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { screenshot } from '../helpers/browser.ts';
-import { type FakeModelServer, startFakeModelServer } from '../helpers/fake-model-server.ts';
-import { type BrowserApp, startBrowserApp } from './web-server.ts';
+import { type SparkBrowserApp, startSparkBrowserApp } from './web-server.ts';
 
 // WEB-43 in Chromium: the theme follows the system setting, a toggle overrides it and is remembered, and
 // both themes keep text readable (WCAG contrast measured from computed colours).
@@ -22,23 +21,13 @@ const FIX = `Fixing the sign.
 *** End Patch
 `;
 
-let fake: FakeModelServer;
-let app: BrowserApp;
+let app: SparkBrowserApp;
 
 beforeAll(async () => {
-  fake = await startFakeModelServer();
-  app = await startBrowserApp({
-    SPARK_API: 'responses',
-    SPARK_BASE_URL: fake.url,
-    SPARK_API_KEY: 'test-key',
-    SPARK_MODEL: 'gpt-5.3-codex-spark',
-  });
+  app = await startSparkBrowserApp();
 }, 120_000);
 
-afterAll(async () => {
-  await app?.close();
-  await fake?.close();
-});
+afterAll(() => app?.close());
 
 interface Measured {
   theme: string | undefined;
@@ -128,7 +117,7 @@ describe('dark and light themes (WEB-43)', () => {
     await ada.waitForSelector('.file-path:text("src/math.ts")');
     await ada.click('.cm-content');
     await ada.keyboard.insertText(SOURCE);
-    fake.enqueue({ text: FIX, tokensPerSecond: 2000 });
+    app.fake.enqueue({ text: FIX, tokensPerSecond: 2000 });
     await ada.fill('.prompt-input', 'Fix add');
     await ada.click('button:text("Ask Spark")');
     await ada.waitForSelector('.cm-spark-badge:text("proposed")', { timeout: 15_000 });

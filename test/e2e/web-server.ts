@@ -7,6 +7,7 @@ import { loadConfig } from '../../server/config.ts';
 import { silentLogger } from '../../server/log.ts';
 import { type RunningServer, startServer } from '../../server/start-server.ts';
 import { CHROMIUM_PATH, chromiumAvailable, launchBrowser, type TestBrowser } from '../helpers/browser.ts';
+import { type FakeModelServer, startFakeModelServer } from '../helpers/fake-model-server.ts';
 import { MANY_CLIENTS_FROM_ONE_ADDRESS, TEST_SECRET } from '../helpers/test-server.ts';
 
 const viteConfig = fileURLToPath(new URL('../../client/web/vite.config.ts', import.meta.url));
@@ -90,6 +91,39 @@ export async function startBrowserApp(env: Record<string, string> = {}): Promise
     // A half-started app is cleaned up here: the caller never got a handle to close it with.
     await server?.close();
     web.cleanup();
+    throw err;
+  }
+}
+
+export interface SparkBrowserApp extends BrowserApp {
+  /** the model Spark streams from: enqueue replies, read the requests */
+  fake: FakeModelServer;
+}
+
+/**
+ * A browser app whose Spark talks to a fresh fake model server over the Responses API, through the real
+ * SDK (what a person gets with SPARK_API=responses); close() stops both.
+ */
+export async function startSparkBrowserApp(env: Record<string, string> = {}): Promise<SparkBrowserApp> {
+  const fake = await startFakeModelServer();
+  try {
+    const app = await startBrowserApp({
+      SPARK_API: 'responses',
+      SPARK_BASE_URL: fake.url,
+      SPARK_API_KEY: 'test-key',
+      SPARK_MODEL: 'gpt-5.3-codex-spark',
+      ...env,
+    });
+    return {
+      ...app,
+      fake,
+      async close() {
+        await app.close();
+        await fake.close();
+      },
+    };
+  } catch (err) {
+    await fake.close();
     throw err;
   }
 }
