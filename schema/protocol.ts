@@ -487,7 +487,11 @@ export interface SuggestionView {
 /** What a file-level suggestion does to its file (AGENT-17). */
 export type FileOp = { kind: 'rename'; to: string } | { kind: 'delete' };
 
-/** The text an accept or a revert wrote into a file, and what it replaced (REVIEW-5). */
+/**
+ * The text an accept or a revert wrote into a file, and what it replaced (REVIEW-5). An accepted delete
+ * (AGENT-19) has nothing left to anchor: `start` and `end` are empty and `removed` is the file's text; a
+ * restore anchors the whole restored text again, so deleting it anew is a revert like any other.
+ */
 export interface AppliedChange {
   /** base64 relative positions of the written text's first and last character (or of the point) */
   start: string;
@@ -498,6 +502,13 @@ export interface AppliedChange {
   removed: string;
   by: string;
   at: number;
+  /**
+   * where the written text was (character indexes) when an accepted delete removed its file: restoring the
+   * file anchors it there again, so the edit stays revertible (AGENT-21)
+   */
+  detached?: { from: number; to: number } | null;
+  /** an accepted delete: the suggestions whose written text was in the file (re-anchored on restore) */
+  carried?: string[] | null;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -3,7 +3,6 @@ import {
   type AppliedChange,
   acceptableStates,
   CODE_FILES_KEY,
-  isValidFilePath,
   type PublicUser,
   partialStates,
   type SuggestionState,
@@ -14,7 +13,7 @@ import { fileText } from '../rooms/code-doc-shape.ts';
 import type { TransactionOrigin } from '../rooms/origins.ts';
 import { encodeRelativePosition } from '../rooms/relative-positions.ts';
 import type { Room } from '../rooms/room.ts';
-import { authorRuns } from './blame.ts';
+import { deleteFile, moveFile } from './file-op-decisions.ts';
 import { readSuggestion, suggestionsMap, writeFields } from './review-doc.ts';
 import { baseStillHolds, resolveRange } from './suggestion-range.ts';
 import type { AttributionRecord, DecisionEventRecord, SuggestionStore } from './suggestion-store.ts';
@@ -82,7 +81,10 @@ export async function acceptSuggestion(
         'accept it alone with confirmPartial to apply it anyway',
     );
   }
-  if (s.fileOp?.kind === 'rename') return acceptRename(deps, room, s, s.fileOp.to, user);
+  if (s.fileOp?.kind === 'rename') {
+    await moveFile(deps, room, s, s.file, s.fileOp.to, user, 'accept');
+    return decideFileOp(deps, room, s, user, null, `renamed to ${s.fileOp.to}`);
+  }
   const now = deps.now();
   const code = room.code;
   if (!baseStillHolds(code.doc, s)) {
@@ -92,6 +94,11 @@ export async function acceptSuggestion(
       'stale',
       'the code under this suggestion changed since Spark wrote it; it is now stale',
     );
+  }
+  if (s.fileOp?.kind === 'delete') {
+    // AGENT-17: the file goes, not just its text; the base check above made sure it is what was proposed.
+    const applied = await deleteFile(deps, room, s, user, 'accept');
+    return decideFileOp(deps, room, s, user, applied, null);
   }
   const origin: TransactionOrigin = { source: 'accept', suggestionId: s.id, runId: s.runId, userId: user.id };
   const client = code.doc.clientID;
@@ -112,11 +119,6 @@ export async function acceptSuggestion(
     }
     const range = resolveRange(doc, s);
     if (!range) return;
-    if (s.fileOp?.kind === 'delete') {
-      // AGENT-17: the file goes, not just its text; the base check above made sure it is what was proposed.
-      files.delete(s.file);
-      return;
-    }
     const { prefix, suffix } = commonEnds(s.baseText, s.proposed);
     const at = range.from + prefix;
     const removed = s.baseText.length - prefix - suffix;
@@ -152,82 +154,20 @@ export async function acceptSuggestion(
   return decided;
 }
 
-/**
- * Accepts a rename (AGENT-17): the file's text moves to the new key in one code-doc transaction attributed
- * to the suggestion and the accepter. A Y.Text cannot be moved between map keys in Yjs, so the text is
- * copied into a new Y.Text and the old key deleted; each copied character gets an attribution row naming
- * who wrote the original (the person, or Spark's accept with its run), so blame after the move shows the
- * same authors line for line (imports show as the importing person).
- */
-async function acceptRename(
+/** Marks an accepted rename or delete (AGENT-17) in the review doc and the audit trail. */
+async function decideFileOp(
   deps: DecisionDeps,
   room: Room,
   s: SuggestionView,
-  to: string,
   user: PublicUser,
+  applied: AppliedChange | null,
+  detail: string | null,
 ): Promise<SuggestionView> {
-  const code = room.code;
-  const rows = await deps.store.listAttribution(code.name);
-  const source = fileText(code.doc, s.file);
-  if (!isValidFilePath(to))
-    throw new AppError('bad_request', `cannot rename to ${to}: not a valid file path`);
-  if (!source) throw new AppError('conflict', `cannot rename ${s.file}: it no longer exists`);
-  if (code.doc.getMap(CODE_FILES_KEY).has(to)) {
-    throw new AppError('conflict', `cannot rename ${s.file} to ${to}: ${to} already exists`);
-  }
-  // Edits of the old path would be lost on their anchors: they are decided first (accepted or rejected).
-  const open = [...suggestionsMap(room.review.doc).values()]
-    .map(readSuggestion)
-    .filter(
-      (x) =>
-        x.file === s.file &&
-        x.id !== s.id &&
-        !x.fileOp &&
-        (x.state === 'streaming' || acceptableStates.includes(x.state)),
-    );
-  if (open.length > 0) {
-    throw new AppError(
-      'conflict',
-      `decide the ${open.length} open suggestion${open.length === 1 ? '' : 's'} on ${s.file} before renaming it`,
-    );
-  }
-  const runs = authorRuns(source, (client) => room.codeBindings.userOf(client), rows);
   const now = deps.now();
-  const origin: TransactionOrigin = { source: 'accept', suggestionId: s.id, runId: s.runId, userId: user.id };
-  const client = code.doc.clientID;
-  let copyClock = 0;
-  code.transact((doc) => {
-    const files = doc.getMap<Y.Text>(CODE_FILES_KEY);
-    const text = source.toString();
-    const target = new Y.Text();
-    files.set(to, target);
-    copyClock = Y.getState(doc.store, client);
-    if (text !== '') target.insert(0, text);
-    files.delete(s.file);
-  }, origin);
-  const copied: AttributionRecord[] = [];
-  let clock = copyClock;
-  for (const run of runs) {
-    const base = { docName: code.name, client, clock, length: run.length, at: now };
-    if (run.author.kind === 'ai') {
-      const { suggestionId, runId, requestedBy, acceptedBy, at } = run.author.row;
-      copied.push({ ...base, suggestionId, runId, requestedBy, acceptedBy, at });
-    } else {
-      const who = { suggestionId: s.id, runId: s.runId, requestedBy: s.requestedBy };
-      copied.push({ ...base, ...who, acceptedBy: run.author.userId, kind: 'human' });
-    }
-    clock += run.length;
-  }
-  if (copied.length > 0) await deps.store.addAttribution(copied);
-  const decided: SuggestionView = {
-    ...s,
-    state: 'accepted',
-    decidedBy: user.id,
-    decidedAt: now,
-    applied: null,
-  };
-  writeSuggestionState(room, s.id, { state: 'accepted', decidedBy: user.id, decidedAt: now });
-  await record(deps, room, decided, 'accepted', user.id, `renamed to ${to}`);
+  const fields = { state: 'accepted' as const, decidedBy: user.id, decidedAt: now, applied };
+  writeSuggestionState(room, s.id, fields);
+  const decided: SuggestionView = { ...s, ...fields };
+  await record(deps, room, decided, 'accepted', user.id, detail);
   return decided;
 }
 

@@ -1,10 +1,11 @@
 import * as Y from 'yjs';
-import type { PublicUser, SuggestionView } from '../../schema/protocol.ts';
+import type { AppliedChange, PublicUser, SuggestionView } from '../../schema/protocol.ts';
 import { AppError } from '../errors.ts';
 import type { TransactionOrigin } from '../rooms/origins.ts';
 import { decodeRelativePosition } from '../rooms/relative-positions.ts';
 import type { Room } from '../rooms/room.ts';
 import { appliedChange, type DecisionDeps, getSuggestion, writeSuggestionState } from './decisions.ts';
+import { deleteFile, moveFile, restoreFile } from './file-op-decisions.ts';
 import type { AttributionRecord } from './suggestion-store.ts';
 
 export interface RevertOptions {
@@ -27,15 +28,15 @@ export async function revertSuggestion(
 ): Promise<SuggestionView> {
   const s = getSuggestion(room, id);
   const applied = s.applied;
-  if (s.fileOp && s.state === 'accepted') {
-    // AGENT-17: an accepted rename or delete is undone from the room's history (restore), not here yet.
-    throw new AppError(
-      'conflict',
-      `reverting a ${s.fileOp.kind} is not supported yet; restore ${s.file} from the room's history`,
-    );
+  if (s.fileOp?.kind === 'rename' && (s.state === 'accepted' || s.state === 'reverted')) {
+    return revertRename(deps, room, s, s.fileOp.to, user);
   }
   if ((s.state !== 'accepted' && s.state !== 'reverted') || !applied) {
     throw new AppError('conflict', `only an accepted suggestion can be reverted; this one is ${s.state}`);
+  }
+  if (s.fileOp?.kind === 'delete' && s.state === 'accepted') {
+    const restored = await restoreFile(deps, room, s, applied, user);
+    return fileReverted(deps, room, s, user, false, restored, `restored ${s.file}`);
   }
   const code = room.code;
   const start = Y.createAbsolutePositionFromRelativePosition(decodeRelativePosition(applied.start), code.doc);
@@ -59,6 +60,22 @@ export async function revertSuggestion(
       `${who} edited inside this text since it was ${s.state === 'accepted' ? 'accepted' : 'reverted'}; ` +
         'revert with confirm to replace their edit too',
     );
+  }
+  if (s.fileOp?.kind === 'delete') {
+    // A restored file deleted again: the whole file goes, as it was proposed (AGENT-20).
+    const whole = ytext.toString();
+    if (from !== 0 || to !== whole.length) {
+      if (opts.confirm !== true) {
+        const editors = await editorsInside(deps, room, ytext, 0, whole.length);
+        throw new AppError(
+          'needs_confirmation',
+          `${editors.join(' and ') || 'someone'} edited ${s.file} since it was restored; ` +
+            'delete it again with confirm to delete their edit too',
+        );
+      }
+    }
+    const removed = await deleteFile(deps, room, s, user, 'revert');
+    return fileReverted(deps, room, s, user, true, removed, 'deleted again (a revert reverted)');
   }
   const now = deps.now();
   const reapply = s.state === 'reverted';
@@ -103,6 +120,60 @@ export async function revertSuggestion(
     detail: reapply ? 'applied again (a revert reverted)' : null,
   });
   return decided;
+}
+
+/**
+ * AGENT-19: an accepted rename is reverted by renaming the file back, with every edit made since (the text
+ * moves as it is now); a reverted one is applied again. Refused (409) when the path it goes to is taken.
+ */
+async function revertRename(
+  deps: DecisionDeps,
+  room: Room,
+  s: SuggestionView,
+  to: string,
+  user: PublicUser,
+): Promise<SuggestionView> {
+  const again = s.state === 'reverted';
+  if (again) await moveFile(deps, room, s, s.file, to, user, 'revert');
+  else await moveFile(deps, room, s, to, s.file, user, 'revert');
+  return fileReverted(
+    deps,
+    room,
+    s,
+    user,
+    again,
+    null,
+    again ? `renamed to ${to} again` : `renamed back to ${s.file}`,
+  );
+}
+
+/** Writes a file revert's outcome: `reverted` by the person, or `accepted` again when a revert was reverted. */
+async function fileReverted(
+  deps: DecisionDeps,
+  room: Room,
+  s: SuggestionView,
+  user: PublicUser,
+  reapply: boolean,
+  applied: AppliedChange | null,
+  detail: string,
+): Promise<SuggestionView> {
+  const now = deps.now();
+  const fields = reapply
+    ? { state: 'accepted' as const, decidedBy: user.id, decidedAt: now, applied }
+    : { state: 'reverted' as const, revertedBy: user.id, revertedAt: now, applied };
+  writeSuggestionState(room, s.id, fields);
+  const view: SuggestionView = { ...s, ...fields };
+  await deps.store.saveSuggestion(room.id, view);
+  await deps.store.recordEvent({
+    roomId: room.id,
+    runId: s.runId,
+    suggestionId: s.id,
+    kind: reapply ? 'accepted' : 'reverted',
+    userId: user.id,
+    at: now,
+    detail,
+  });
+  return view;
 }
 
 /** Names of the people whose characters are inside [from, to) now and were not written by the server. */

@@ -316,7 +316,10 @@ export class SuggestionService implements ProposalPort {
       const verb =
         kind === 'accept' ? 'Accepted' : suggestions[0]?.state === 'accepted' ? 'Applied again' : 'Reverted';
       const what = ids.length === 1 ? 'a suggestion' : `${ids.length} suggestions`;
-      meta.summary = `${verb} ${what} of Spark in ${files.join(', ') || 'no file'}`;
+      const op = ids.length === 1 ? suggestions[0]?.fileOp : null;
+      meta.summary = op
+        ? `${verb} Spark's ${op.kind === 'rename' ? `rename of ${files[0]} → ${op.to}` : `delete of ${files[0]}`}`
+        : `${verb} ${what} of Spark in ${files.join(', ') || 'no file'}`;
       return value;
     });
     return result;

@@ -104,10 +104,10 @@ describe('renames and deletions are suggestions (AGENT-17)', () => {
       acceptedBy: room.people[0]!.user.id,
     });
 
-    // Reverting a file operation is refused with a reason, and the file stays.
-    const revert = await room.post<{ error: { message: string } }>(owner, `/suggestions/${rename.id}/revert`);
-    expect(revert.status).toBe(409);
-    expect(revert.body.error.message).toContain('not supported yet');
+    // A file operation is reverted like a hunk (AGENT-19, test/agent/file-op-revert.test.ts).
+    const revert = await room.post<SuggestionView>(owner, `/suggestions/${rename.id}/revert`);
+    expect(revert.status).toBe(200);
+    expect(await waitFiles(other, (k) => k.length === 1 && k[0] === 'src/math.ts')).toEqual(['src/math.ts']);
   });
 
   it('AGENT-17: a run-level accept applies the edit first, then the rename and the delete', async () => {
