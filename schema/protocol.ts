@@ -36,6 +36,8 @@ export const apiRoutes = {
   history: '/api/rooms/:roomId/history',
   historyDiff: '/api/rooms/:roomId/history/:checkpointId/diff',
   restoreCheckpoint: '/api/rooms/:roomId/history/:checkpointId/restore',
+  revertCheckpoint: '/api/rooms/:roomId/history/:checkpointId/revert',
+  replace: '/api/rooms/:roomId/replace',
   people: '/api/rooms/:roomId/people',
   person: '/api/rooms/:roomId/people/:userId',
   importArchive: '/api/rooms/:roomId/import',
@@ -100,6 +102,11 @@ export const apiPaths = {
   /** POST: puts a file (or every file) back to the checkpoint recorded before this entry */
   restoreCheckpoint: (roomId: string, checkpointId: string) =>
     fillRoute(apiRoutes.restoreCheckpoint, { roomId, checkpointId }),
+  /** POST: undoes one history entry's change, keeping what changed since (NAV-26) */
+  revertCheckpoint: (roomId: string, checkpointId: string) =>
+    fillRoute(apiRoutes.revertCheckpoint, { roomId, checkpointId }),
+  /** POST: replace across files, one history entry (NAV-24) */
+  replace: room(apiRoutes.replace),
   /** GET: the room's members; owners PATCH a person's role or DELETE (remove) them */
   people: room(apiRoutes.people),
   person: (roomId: string, userId: string) => fillRoute(apiRoutes.person, { roomId, userId }),
@@ -666,7 +673,7 @@ export interface HistoryEntryView {
   editors: HistoryPerson[];
   suggestionIds: string[];
   runIds: string[];
-  /** for `restore`: the checkpoint restored */
+  /** for `restore`: the checkpoint restored; for the revert of an entry (NAV-26): the entry reverted */
   restoredFrom: string | null;
   summary: string;
   /** the files it touched, by path (at most 100 listed: see `fileCount`) */
@@ -694,6 +701,26 @@ export interface RestoreResponse {
   entry: HistoryEntryView | null;
   /** the files whose text changed */
   restored: string[];
+}
+
+/** What a replace across files did (NAV-24). */
+export interface ReplaceResponse {
+  /** the history entry it made (null when nothing matched any more) */
+  entry: HistoryEntryView | null;
+  /** matches replaced, in all */
+  replaced: number;
+  /** per file changed: how many matches */
+  files: { path: string; replaced: number }[];
+  /** files asked for and left alone, with why (gone, or changed since the search) */
+  skipped: { path: string; reason: string }[];
+}
+
+/** What reverting a history entry did (NAV-26). */
+export interface RevertCheckpointResponse {
+  /** the new `revert` entry (null when every file already had its text from before the entry) */
+  entry: HistoryEntryView | null;
+  /** the files whose text changed */
+  reverted: string[];
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ import { openApiRoute } from './http/openapi-document.ts';
 import { opsRoutes } from './http/ops-routes.ts';
 import { peopleRoutes } from './http/people-routes.ts';
 import { projectRoutes } from './http/project-routes.ts';
+import { replaceRoutes } from './http/replace-routes.ts';
 import { reviewRoutes } from './http/review-routes.ts';
 import { roomsRoutes } from './http/rooms-routes.ts';
 import { sparkCheckRoute } from './http/spark-check-route.ts';
@@ -40,6 +41,7 @@ import { CommitQueue } from './rooms/commit-queue.ts';
 import { Room } from './rooms/room.ts';
 import { RoomRegistry } from './rooms/room-registry.ts';
 import { HistoryService } from './suggestions/history-service.ts';
+import { ReplaceService } from './suggestions/replace-service.ts';
 import { SuggestionService } from './suggestions/suggestion-service.ts';
 import { LiveSockets } from './sync/live-sockets.ts';
 import { syncRoutes } from './sync/sync-route.ts';
@@ -190,6 +192,13 @@ export async function startServer(config: Config, options: StartOptions): Promis
     log,
     now,
     editIntervalMs: config.limits.historyEditIntervalMs,
+  });
+  const replace = new ReplaceService({
+    registry,
+    rooms,
+    history,
+    attribution: stores.suggestionStore,
+    now,
   });
   const suggestions = new SuggestionService({
     registry,
@@ -343,6 +352,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       threadRoutes({ rooms, threads }),
       reviewRoutes({ rooms, review }),
       historyRoutes({ rooms, history }),
+      replaceRoutes({ rooms, replace }),
       baseRoutes({ rooms, base, uploadDir: join(config.dataDir, 'uploads') }),
       projectRoutes({
         rooms,
@@ -404,6 +414,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     closing ??= (async () => {
       server.close();
       await agentService.close();
+      await replace.close();
       await liveRegistry.close(CLOSE_GOING_AWAY, 'server restarting');
       for (const client of wss.clients) client.terminate();
       if ('closeAllConnections' in server) server.closeAllConnections();

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { apiRoutes, isValidFilePath } from '../../schema/protocol.ts';
-import { restoreCheckpointBody } from '../../schema/rest.ts';
+import { restoreCheckpointBody, revertCheckpointBody } from '../../schema/rest.ts';
 import type { RoomService } from '../auth/room-service.ts';
 import { AppError } from '../errors.ts';
 import { idParam, roomIdParam } from '../route-params.ts';
@@ -20,7 +20,7 @@ function intQuery(value: string | undefined, name: string): number | undefined {
   return Number(value);
 }
 
-/** REST for the room's history (REVIEW-6..10): the list, one file's diff, and restoring a checkpoint. */
+/** REST for the room's history (REVIEW-6..10): the list, one file's diff, restoring a checkpoint, reverting an entry (NAV-26). */
 export function historyRoutes(deps: HistoryRoutesDeps): Hono {
   const app = new Hono();
   const user = (c: Parameters<typeof bearerUser>[0]) =>
@@ -50,6 +50,13 @@ export function historyRoutes(deps: HistoryRoutesDeps): Hono {
     const caller = await user(c);
     const id = idParam(c.req.param('checkpointId'), 'checkpoint');
     return c.json(await deps.history.restore(caller, id, await parseBody(c, restoreCheckpointBody)));
+  });
+
+  app.post(apiRoutes.revertCheckpoint, async (c) => {
+    const caller = await user(c);
+    const id = idParam(c.req.param('checkpointId'), 'checkpoint');
+    await parseBody(c, revertCheckpointBody);
+    return c.json(await deps.history.revert(caller, id));
   });
 
   return app;

@@ -3,7 +3,13 @@ import { z } from 'zod';
 import { archiveContentTypes } from '../../schema/import-rules.ts';
 import { importQuery } from '../../schema/project-rest.ts';
 import { apiRoutes, type Permission, REVIEW_SUFFIX, SYNC_PATH } from '../../schema/protocol.ts';
-import { acceptSuggestionBody, restoreCheckpointBody, revertSuggestionBody } from '../../schema/rest.ts';
+import {
+  acceptSuggestionBody,
+  replaceBody,
+  restoreCheckpointBody,
+  revertCheckpointBody,
+  revertSuggestionBody,
+} from '../../schema/rest.ts';
 import {
   baseQuery,
   commentBody,
@@ -278,6 +284,24 @@ export const operations: readonly Operation[] = [
     body: restoreCheckpointBody,
     status: 200,
     response: 'the restore, recorded as a new history entry',
+  },
+  {
+    method: 'post',
+    route: apiRoutes.revertCheckpoint,
+    summary: "Undo one history entry's change, keeping what changed since",
+    access: 'write',
+    body: revertCheckpointBody,
+    status: 200,
+    response: 'the revert, recorded as a new history entry',
+  },
+  {
+    method: 'post',
+    route: apiRoutes.replace,
+    summary: 'Replace the matches of a search across files, as one history entry',
+    access: 'write',
+    body: replaceBody,
+    status: 200,
+    response: 'ReplaceResponse: the entry, what was replaced and skipped',
   },
   {
     method: 'get',

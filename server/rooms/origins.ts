@@ -10,6 +10,8 @@ export type TransactionOrigin =
   | { source: 'accept'; suggestionId: string; runId: string; userId: string }
   | { source: 'revert'; suggestionId: string; runId: string; userId: string }
   | { source: 'server'; reason: string }
+  /** a change the server makes for a person over many files (replace across files, reverting an entry) */
+  | { source: 'change'; userId: string; what: 'replace' | 'revert' }
   /** text brought in by an archive import (IO-7), inserted under the import's own clientID */
   | { source: 'import'; importId: string; userId: string };
 

@@ -6,19 +6,22 @@ import {
   type HistoryResponse,
   type PublicUser,
   type RestoreResponse,
+  type RevertCheckpointResponse,
 } from '../../schema/protocol.ts';
 import type { RestoreCheckpointRequest } from '../../schema/rest.ts';
+import { applyTextEdits, textEdits } from '../../schema/text-edits.ts';
 import { requirePermission } from '../auth/permissions.ts';
 import type { AuthUser, RoomService } from '../auth/room-service.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { TransactionOrigin } from '../rooms/origins.ts';
 import type { Room } from '../rooms/room.ts';
 import type { RoomRegistry } from '../rooms/room-registry.ts';
 import type { CheckpointRecord, CheckpointStore } from './checkpoint-store.ts';
 import { commonEnds } from './decisions.ts';
+import { planRevert, type RevertFile } from './history-revert.ts';
+import { writeForPerson } from './person-write.ts';
 import { type ChangeMeta, RoomHistory } from './room-history.ts';
-import type { AttributionRecord, SuggestionStore } from './suggestion-store.ts';
+import type { SuggestionStore } from './suggestion-store.ts';
 
 export type { ChangeMeta } from './room-history.ts';
 
@@ -173,54 +176,111 @@ export class HistoryService {
     texts: Map<string, string | null>,
     restored: string[],
   ): Promise<void> {
-    const code = room.code;
-    const origin: TransactionOrigin = { source: 'server', reason: `restore ${checkpointId} for ${user.id}` };
-    const client = code.doc.clientID;
-    const clockBefore = Y.getState(code.doc.store, client);
-    code.transact((doc) => {
-      const files = doc.getMap<Y.Text>(CODE_FILES_KEY);
-      for (const [path, text] of texts) {
-        const ytext = files.get(path);
-        if (text === null) {
-          if (ytext) {
-            files.delete(path);
-            restored.push(path);
+    await writeForPerson(room, this.deps.attribution, {
+      userId: user.id,
+      // A restore has no suggestion: the row names the history entry restored.
+      label: `history:${checkpointId}`,
+      origin: { source: 'server', reason: `restore ${checkpointId} for ${user.id}` },
+      at: this.deps.now(),
+      apply: (files) => {
+        for (const [path, text] of texts) {
+          const ytext = files.get(path);
+          if (text === null) {
+            if (ytext) {
+              files.delete(path);
+              restored.push(path);
+            }
+            continue;
           }
-          continue;
-        }
-        if (!ytext) {
-          const fresh = new Y.Text();
-          files.set(path, fresh);
-          fresh.insert(0, text);
+          if (!ytext) {
+            const fresh = new Y.Text();
+            files.set(path, fresh);
+            fresh.insert(0, text);
+            restored.push(path);
+            continue;
+          }
+          const current = ytext.toString();
+          if (current === text) continue;
+          // Only the lines that differ are rewritten (as accepts do), so unchanged lines keep their authors.
+          const { prefix, suffix } = commonEnds(current, text);
+          if (current.length - prefix - suffix > 0) ytext.delete(prefix, current.length - prefix - suffix);
+          const added = text.slice(prefix, text.length - suffix);
+          if (added.length > 0) ytext.insert(prefix, added);
           restored.push(path);
-          continue;
         }
-        const current = ytext.toString();
-        if (current === text) continue;
-        // Only the lines that differ are rewritten (as accepts do), so unchanged lines keep their authors.
-        const { prefix, suffix } = commonEnds(current, text);
-        if (current.length - prefix - suffix > 0) ytext.delete(prefix, current.length - prefix - suffix);
-        const added = text.slice(prefix, text.length - suffix);
-        if (added.length > 0) ytext.insert(prefix, added);
-        restored.push(path);
-      }
-    }, origin);
-    const clockAfter = Y.getState(code.doc.store, client);
-    if (clockAfter > clockBefore) {
-      const row: AttributionRecord = {
-        docName: code.name,
-        client,
-        clock: clockBefore,
-        length: clockAfter - clockBefore,
-        // A restore has no suggestion: the row names the history entry restored.
-        suggestionId: `history:${checkpointId}`,
-        runId: '',
-        requestedBy: user.id,
-        acceptedBy: user.id,
-        at: this.deps.now(),
-        kind: 'human',
-      };
-      await this.deps.attribution.addAttribution([row]);
+      },
+    });
+  }
+
+  /**
+   * Undoes one entry's change (NAV-26): each file it touched gets the entry's change taken back out, with
+   * what changed since kept, as a new `revert` entry by `user` (itself revertible). A file changed since on
+   * the same lines refuses the whole revert (409, naming the files), so nothing is half undone.
+   */
+  async revert(user: AuthUser, checkpointId: string): Promise<RevertCheckpointResponse> {
+    const policy = (await this.deps.rooms.getRoom(user.roomId)).policy;
+    requirePermission(user, 'write', policy);
+    const entry = await this.entry(user.roomId, checkpointId);
+    if (entry.kind === 'baseline') {
+      throw new AppError('conflict', 'this entry is where history starts: there is no change to undo');
+    }
+    const { room, release } = await this.deps.registry.acquire(user.roomId);
+    try {
+      const reverted: string[] = [];
+      const { entry: made } = await this.recordChange(
+        room,
+        {
+          kind: 'revert',
+          by: { id: user.id, name: user.name },
+          restoredFrom: entry.id,
+          summary: `Reverted “${entry.summary}”`,
+        },
+        async () => {
+          const read = (hash: string | null) =>
+            hash === null ? Promise.resolve(null) : this.deps.store.readText(room.id, hash);
+          const files: RevertFile[] = [];
+          for (const f of entry.files) {
+            const [before, after] = await Promise.all([read(f.before), read(f.after)]);
+            if ((f.before !== null && before === null) || (f.after !== null && after === null))
+              throw new Error(`history text of ${f.path} in ${entry.id} is missing`);
+            files.push({ path: f.path, before, after, now: null });
+          }
+          // Read now, after the awaits: the texts the plan is made from are the ones it writes over.
+          const code = room.code.doc.getMap<Y.Text>(CODE_FILES_KEY);
+          for (const f of files) f.now = code.get(f.path)?.toString() ?? null;
+          const plan = planRevert(files);
+          if (plan.conflicts.length > 0) {
+            const shown = plan.conflicts.slice(0, 5).join(', ');
+            const more = plan.conflicts.length > 5 ? ` and ${plan.conflicts.length - 5} more` : '';
+            throw new AppError(
+              'conflict',
+              `${shown}${more} changed since on the lines this entry changed: nothing was reverted; restore them from history instead`,
+            );
+          }
+          await writeForPerson(room, this.deps.attribution, {
+            userId: user.id,
+            label: `history:${entry.id}`,
+            origin: { source: 'change', userId: user.id, what: 'revert' },
+            at: this.deps.now(),
+            apply: (map) => {
+              for (const [path, text] of plan.targets) {
+                const ytext = map.get(path);
+                if (text === null) map.delete(path);
+                else if (!ytext) {
+                  const fresh = new Y.Text();
+                  map.set(path, fresh);
+                  fresh.insert(0, text);
+                } else applyTextEdits(ytext, textEdits(ytext.toString(), text));
+                reverted.push(path);
+              }
+            },
+          });
+        },
+      );
+      await room.whenFlushed();
+      return { entry: made ? toView(made) : null, reverted };
+    } finally {
+      release();
     }
   }
 

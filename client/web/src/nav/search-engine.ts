@@ -4,12 +4,9 @@
  * Worker in the page (search-worker.ts) and directly in the bench and tests.
  */
 
-export interface SearchQuery {
-  text: string;
-  caseSensitive: boolean;
-  wholeWord: boolean;
-  regex: boolean;
-}
+import { compileQuery, type SearchQuery } from '../../../../schema/search-query.ts';
+
+export { compileQuery, MAX_QUERY_CHARS, type SearchQuery } from '../../../../schema/search-query.ts';
 
 export interface LineMatch {
   /** 1-based line number */
@@ -52,27 +49,7 @@ export interface SearchLimits {
 
 export const defaultSearchLimits: SearchLimits = { showCap: 1000, countCap: 100_000 };
 
-/** The longest query accepted, characters (a pasted file is not a search). */
-export const MAX_QUERY_CHARS = 1000;
 const PREVIEW_CHARS = 160;
-
-/** Word characters for "whole word" (identifiers in the languages people keep in rooms). */
-const WORD = 'A-Za-z0-9_$';
-
-/** The query as a global regular expression, or the reason it is not a valid one. */
-export function compileQuery(q: SearchQuery): RegExp | { error: string } {
-  if (q.text.length > MAX_QUERY_CHARS)
-    return { error: `the search is longer than ${MAX_QUERY_CHARS} characters` };
-  let source = q.regex ? q.text : q.text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  if (q.wholeWord) source = `(?<![${WORD}])(?:${source})(?![${WORD}])`;
-  try {
-    return new RegExp(source, q.caseSensitive ? 'gm' : 'gim');
-  } catch (err) {
-    return {
-      error: `not a valid regular expression: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}`,
-    };
-  }
-}
 
 /**
  * Searches `files` in order. Matches past `showCap` are counted, not described; counting stops at
