@@ -455,6 +455,8 @@ export interface RunView {
   parentRunId?: string | null;
   /** `edit`: Spark proposes edits; `ask`: a question answered in prose, no edits (NAV-21) */
   mode?: RunMode;
+  /** the review thread whose `@spark` comment asked for this run (CR-18); absent or null otherwise */
+  threadId?: string | null;
   createdAt: number;
   endedAt: number | null;
 }
@@ -489,6 +491,8 @@ export interface SuggestionView {
   /** who reverted it last, and when (state `reverted`) */
   revertedBy?: string | null;
   revertedAt?: number | null;
+  /** the review thread its run was asked from (CR-18); absent or null otherwise */
+  threadId?: string | null;
 }
 
 /** What a file-level suggestion does to its file (AGENT-17). */
@@ -537,6 +541,8 @@ export interface CommentView {
   text: string;
   at: number;
   editedAt: number | null;
+  /** the Spark run this comment started by mentioning `@spark` (CR-18); absent otherwise */
+  runId?: string | null;
 }
 
 /** One thread as the review doc holds it (the fields of its Y.Map) and the database stores it. */
@@ -580,6 +586,41 @@ export interface ThreadAnchor {
 export interface ThreadWithAnchor extends ThreadView {
   /** null when the file itself is gone */
   anchor: ThreadAnchor | null;
+  /** what Spark proposed for this thread (runs its comments started, CR-19), in the order proposed */
+  suggestions: ThreadSuggestionView[];
+}
+
+/**
+ * A comment that mentions `@spark` (a word of its own, any case; not part of an address such as
+ * `me@spark.dev`) asks Spark from the thread (CR-18).
+ */
+export function mentionsSpark(text: string): boolean {
+  return /(^|[^\w@.])@spark(?![\w.@-]*\w)/i.test(text);
+}
+
+/** The comment's text as Spark is asked: the mentions taken out (CR-18). */
+export function withoutSparkMention(text: string): string {
+  return text
+    .replace(/(^|[^\w@.])@spark(?![\w.@-]*\w)[,:]?/gi, '$1')
+    .replace(/[ \t]{2,}/g, ' ')
+    .trim();
+}
+
+/** How a thread lists a suggestion its Spark run made (CR-19): waiting, taken, turned down, or gone. */
+export type SuggestionOutcome = 'pending' | 'accepted' | 'rejected' | 'reverted' | 'superseded';
+export function suggestionOutcome(state: SuggestionState): SuggestionOutcome {
+  if (state === 'accepted' || state === 'rejected' || state === 'reverted' || state === 'superseded')
+    return state;
+  return 'pending';
+}
+
+/** One suggestion of a thread's Spark runs (CR-19). */
+export interface ThreadSuggestionView {
+  id: string;
+  runId: string;
+  file: string;
+  state: SuggestionState;
+  outcome: SuggestionOutcome;
 }
 
 export const verdicts = ['approve', 'request_changes', 'comment'] as const;
@@ -631,6 +672,8 @@ export interface ThreadsResponse {
 }
 export interface ThreadResponse {
   thread: ThreadWithAnchor;
+  /** the Spark run the posted comment started (it mentioned `@spark`, CR-18) */
+  runId?: string;
 }
 
 // ---------------------------------------------------------------------------------------------------------

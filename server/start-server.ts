@@ -250,6 +250,16 @@ export async function startServer(config: Config, options: StartOptions): Promis
     log,
     now,
     baseFiles: (roomId) => base.baseFiles(roomId),
+    askSpark: (user, request) =>
+      agentService.createRun(
+        user,
+        {
+          prompt: request.prompt,
+          ...(request.file !== undefined ? { file: request.file } : {}),
+          ...(request.selection ? { selection: request.selection } : {}),
+        },
+        { id: request.threadId, context: request.context },
+      ),
   });
   const review = new ReviewService({
     registry,

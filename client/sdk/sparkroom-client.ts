@@ -299,15 +299,17 @@ export class SparkroomClient {
     return (await this.request<ThreadsResponse>('GET', apiPaths.threads(this.room()))).threads;
   }
 
-  /** Starts a thread on `from..to` of a file (CR-1); `side: 'base'` for removed lines (CR-14). */
-  async createThread(body: CreateThreadRequest): Promise<ThreadWithAnchor> {
-    return (await this.request<ThreadResponse>('POST', apiPaths.threads(this.room()), body)).thread;
+  /**
+   * Starts a thread on `from..to` of a file (CR-1); `side: 'base'` for removed lines (CR-14). A text that
+   * mentions `@spark` also asks Spark (CR-18): `runId` names the run.
+   */
+  async createThread(body: CreateThreadRequest): Promise<ThreadResponse> {
+    return this.request<ThreadResponse>('POST', apiPaths.threads(this.room()), body);
   }
 
-  async replyToThread(threadId: string, text: string): Promise<ThreadWithAnchor> {
-    return (
-      await this.request<ThreadResponse>('POST', apiPaths.threadComments(this.room(), threadId), { text })
-    ).thread;
+  /** Replies to a thread; a reply that mentions `@spark` asks Spark from it (CR-18): `runId` names the run. */
+  async replyToThread(threadId: string, text: string): Promise<ThreadResponse> {
+    return this.request<ThreadResponse>('POST', apiPaths.threadComments(this.room(), threadId), { text });
   }
 
   async editComment(threadId: string, commentId: string, text: string): Promise<void> {

@@ -32,6 +32,8 @@ export const runs = pgTable(
     unanchored: jsonb('unanchored_json').$type<{ file: string; reason: string }[]>().notNull(),
     message: text('message').notNull(),
     metrics: jsonb('metrics_json').$type<RunMetrics>().notNull(),
+    /** the review thread the run was asked from (CR-18) */
+    threadId: text('thread_id'),
     createdAt: int8('created_at').notNull(),
     endedAt: int8('ended_at'),
   },
@@ -72,6 +74,8 @@ export const suggestions = pgTable(
     newFile: boolean('new_file').notNull(),
     /** JSON of a FileOp (AGENT-17): a rename or a delete of the file; null for a change of text */
     fileOp: text('file_op'),
+    /** the review thread its run was asked from (CR-18) */
+    threadId: text('thread_id'),
   },
   (t) => [uniqueIndex('suggestions_id').on(t.id), index('suggestions_run').on(t.roomId, t.runId, t.seq)],
 );

@@ -28,6 +28,8 @@ export const runs = sqliteTable(
       .notNull(),
     message: text('message').notNull(),
     metrics: text('metrics_json', { mode: 'json' }).$type<RunMetrics>().notNull(),
+    /** the review thread whose `@spark` comment asked for the run (CR-18); null for any other run */
+    threadId: text('thread_id'),
     createdAt: integer('created_at').notNull(),
     endedAt: integer('ended_at'),
   },
@@ -77,6 +79,8 @@ export const suggestions = sqliteTable(
     newFile: integer('new_file', { mode: 'boolean' }).notNull(),
     /** JSON of a FileOp (AGENT-17): a rename or a delete of the file; null for a change of text */
     fileOp: text('file_op'),
+    /** the review thread its run was asked from (CR-18) */
+    threadId: text('thread_id'),
   },
   (t) => [
     // Suggestions are keyed by id: saveSuggestion upserts on it.

@@ -44,6 +44,10 @@ export interface RunRequest {
   mode?: RunMode;
   /** the earlier turns of the conversation, oldest first (a follow-up's) */
   history?: ModelMessage[];
+  /** the review thread the run was asked from (CR-18) */
+  threadId?: string | null;
+  /** what the request came with, shown to the model before it (a review thread, rendered) */
+  context?: string;
 }
 
 interface Turn {
@@ -135,6 +139,7 @@ export class AgentRun {
       endedAt: null,
       parentRunId: request.parentRunId ?? null,
       mode: request.mode ?? 'edit',
+      ...(request.threadId ? { threadId: request.threadId } : {}),
     };
     this.messages.push(...(request.history ?? []));
     this.turns.push({ instruction: request.prompt, kind: 'prompt' });
@@ -295,6 +300,7 @@ export class AgentRun {
       files: all,
       ...(this.request.file ? { focusFile: this.request.file } : {}),
       ...(this.request.selection && turn.kind === 'prompt' ? { selection: this.request.selection } : {}),
+      ...(this.request.context && turn.kind === 'prompt' ? { extra: this.request.context } : {}),
       prompt:
         turn.kind === 'prompt'
           ? turn.instruction

@@ -81,7 +81,15 @@ export class AgentService {
     return this.live.get(runId);
   }
 
-  async createRun(user: AuthUser, body: CreateRunRequest): Promise<string> {
+  /**
+   * Starts a run. `thread` is for a run asked from a review thread (CR-18): its id goes on the run and its
+   * suggestions, and its rendered text goes to the model with the request.
+   */
+  async createRun(
+    user: AuthUser,
+    body: CreateRunRequest,
+    thread?: { id: string; context: string },
+  ): Promise<string> {
     const policy = (await this.deps.rooms.getRoom(user.roomId)).policy;
     requirePermission(user, 'prompt', policy);
     const provider = this.deps.provider;
@@ -121,6 +129,7 @@ export class AgentService {
         parentRunId: body.followUp ?? null,
         mode: body.mode ?? 'edit',
         history,
+        ...(thread ? { threadId: thread.id, context: thread.context } : {}),
       },
     );
     this.live.set(run.id, run);

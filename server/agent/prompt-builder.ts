@@ -98,6 +98,8 @@ export interface ContextInput {
   /** UTF-16 offsets into the focus file's text */
   selection?: { from: number; to: number };
   prompt: string;
+  /** text the request came with (a review thread, CR-18), placed right before it; bounded by its maker */
+  extra?: string;
   /** budget for the whole returned text (see contextCharBudget) */
   maxChars: number;
 }
@@ -126,7 +128,7 @@ export function buildContext(input: ContextInput): BuiltContext {
   const others = input.files.filter((f) => f !== focus);
   const selectionOf = (withText: boolean) =>
     focus && input.selection ? renderSelection(focus, input.selection, withText) : '';
-  const request = `## Request\n${input.prompt}\n`;
+  const request = `${input.extra ? `${input.extra}\n` : ''}## Request\n${input.prompt}\n`;
   // Reserve room for naming every file as omitted, so the list at the end always fits.
   const omittedReserve = input.files.reduce((n, f) => n + f.path.length + 2, 200);
   let budget = input.maxChars - request.length - omittedReserve;

@@ -31,7 +31,7 @@ export function threadRoutes(deps: ThreadRoutesDeps): Hono {
   app.post(apiRoutes.threads, async (c) => {
     const caller = await user(c);
     const body = await parseBody(c, createThreadBody);
-    const answer: ThreadResponse = { thread: await deps.threads.create(caller, body) };
+    const answer: ThreadResponse = await deps.threads.create(caller, body);
     return c.json(answer, 201);
   });
 
@@ -53,7 +53,7 @@ export function threadRoutes(deps: ThreadRoutesDeps): Hono {
   app.post(apiRoutes.threadComments, async (c) => {
     const caller = await user(c);
     const body = await parseBody(c, commentBody);
-    const answer: ThreadResponse = { thread: await deps.threads.reply(caller, threadId(c), body.text) };
+    const answer: ThreadResponse = await deps.threads.reply(caller, threadId(c), body.text);
     return c.json(answer, 201);
   });
 

@@ -4,6 +4,7 @@ import { runEvents, runMessages, runs } from '../../schema/pg-tables/agent.ts';
 import type { AuditEventKind, RunStatus } from '../../schema/protocol.ts';
 import type { AgentStore, RunEventRecord, RunMessageRecord, StoredRun } from '../agent/agent-store.ts';
 import type { PgDatabase } from './pg-database.ts';
+import { storedRun } from './sqlite-agent-store.ts';
 
 const unfinishedStatuses: RunStatus[] = ['queued', 'streaming'];
 
@@ -16,10 +17,11 @@ export class PgAgentStore implements AgentStore {
   }
 
   async saveRun(run: StoredRun): Promise<void> {
-    const { roomId: _r, id: _i, ...rest } = run;
+    const row = { ...run, threadId: run.threadId ?? null };
+    const { roomId: _r, id: _i, ...rest } = row;
     await this.#db
       .insert(runs)
-      .values(run)
+      .values(row)
       .onConflictDoUpdate({ target: [runs.roomId, runs.id], set: rest });
   }
 
@@ -28,15 +30,16 @@ export class PgAgentStore implements AgentStore {
       .select()
       .from(runs)
       .where(and(eq(runs.roomId, roomId), eq(runs.id, runId)));
-    return row ?? null;
+    return row ? storedRun(row) : null;
   }
 
   async listUnfinishedRuns(): Promise<StoredRun[]> {
-    return this.#db
+    const rows = await this.#db
       .select()
       .from(runs)
       .where(inArray(runs.status, unfinishedStatuses))
       .orderBy(asc(runs.createdAt), asc(runs.roomId), asc(runs.id));
+    return rows.map(storedRun);
   }
 
   async appendMessages(messages: RunMessageRecord[]): Promise<void> {

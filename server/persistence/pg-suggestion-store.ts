@@ -55,6 +55,7 @@ export class PgSuggestionStore implements SuggestionStore {
       interruptedBy: r.interruptedBy,
       newFile: r.newFile,
       ...decodeFileOp(r.fileOp),
+      ...(r.threadId === null ? {} : { threadId: r.threadId }),
     }));
   }
 
@@ -115,6 +116,7 @@ async function upsertSuggestion(
     interruptedBy: s.interruptedBy,
     newFile: s.newFile,
     fileOp: encodeFileOp(s.fileOp),
+    threadId: s.threadId ?? null,
   };
   const { id: _id, ...rest } = row;
   // The conflict target is id alone, so seq (the first-save order) survives every later save.

@@ -49,6 +49,7 @@ export class SqliteAgentStore implements AgentStore {
       unanchored: JSON.stringify(run.unanchored),
       message: run.message,
       metrics: JSON.stringify(run.metrics),
+      threadId: run.threadId ?? null,
       createdAt: run.createdAt,
       endedAt: run.endedAt,
     });
@@ -60,7 +61,7 @@ export class SqliteAgentStore implements AgentStore {
       .from(runs)
       .where(and(eq(runs.roomId, roomId), eq(runs.id, runId)))
       .get();
-    return row ?? null;
+    return row ? storedRun(row) : null;
   }
 
   async listUnfinishedRuns(): Promise<StoredRun[]> {
@@ -69,7 +70,8 @@ export class SqliteAgentStore implements AgentStore {
       .from(runs)
       .where(inArray(runs.status, unfinishedStatuses))
       .orderBy(asc(runs.createdAt), asc(runs.roomId), asc(runs.id))
-      .all();
+      .all()
+      .map(storedRun);
   }
 
   async appendMessages(messages: RunMessageRecord[]): Promise<void> {
@@ -109,6 +111,11 @@ export class SqliteAgentStore implements AgentStore {
   }
 }
 
+/** A row as the run it stores: `threadId` only on a run asked from a thread, as the run view has it. */
+export function storedRun<T extends { threadId: string | null }>({ threadId, ...rest }: T) {
+  return threadId === null ? rest : { ...rest, threadId };
+}
+
 function prepare(sqlite: BetterSqlite3.Database) {
   return {
     upsertRun: sqlite.prepare(
@@ -127,6 +134,7 @@ function prepare(sqlite: BetterSqlite3.Database) {
         unanchored_json: 'unanchored',
         message: 'message',
         metrics_json: 'metrics',
+        thread_id: 'threadId',
         created_at: 'createdAt',
         ended_at: 'endedAt',
       }),

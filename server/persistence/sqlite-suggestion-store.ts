@@ -77,6 +77,7 @@ export class SqliteSuggestionStore implements SuggestionStore {
       // better-sqlite3 binds numbers, not booleans; drizzle's boolean column reads 1 back as true.
       newFile: s.newFile ? 1 : 0,
       fileOp: encodeFileOp(s.fileOp),
+      threadId: s.threadId ?? null,
     });
   }
 
@@ -103,6 +104,7 @@ export class SqliteSuggestionStore implements SuggestionStore {
       interruptedBy: r.interruptedBy,
       newFile: r.newFile,
       ...decodeFileOp(r.fileOp),
+      ...(r.threadId === null ? {} : { threadId: r.threadId }),
     }));
   }
 
@@ -148,6 +150,7 @@ function prepare(sqlite: BetterSqlite3.Database) {
         interrupted_by: 'interruptedBy',
         new_file: 'newFile',
         file_op: 'fileOp',
+        thread_id: 'threadId',
       }),
     ),
     insertEvent: sqlite.prepare(

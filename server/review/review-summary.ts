@@ -80,10 +80,13 @@ export function reviewSummary(input: SummaryInput): string {
     const asked = a.run
       ? `asked by ${inline(a.run.requestedByName)}: “${inline(clip(a.run.prompt, 200))}”`
       : '';
+    // CR-19: a change Spark made for a thread says which thread.
+    const thread = s.threadId ? input.threads.find((t) => t.id === s.threadId) : undefined;
+    const from = thread ? ` From the thread on \`${inline(thread.file)}\`, ${whereOf(thread)}.` : '';
     out.push(
       `### \`${inline(s.file)}\``,
       '',
-      `Accepted by ${inline(a.acceptedByName)}${s.decidedAt ? ` on ${iso(s.decidedAt)}` : ''}; ${asked || 'Spark'} (${inline(s.proposedBy.model)}).`,
+      `Accepted by ${inline(a.acceptedByName)}${s.decidedAt ? ` on ${iso(s.decidedAt)}` : ''}; ${asked || 'Spark'} (${inline(s.proposedBy.model)}).${from}`,
       '',
       fence(diffLines(s.baseText, s.proposed), 'diff'),
       '',
@@ -92,16 +95,27 @@ export function reviewSummary(input: SummaryInput): string {
   return `${out.join('\n').trimEnd()}\n`;
 }
 
+function whereOf(t: ThreadWithAnchor): string {
+  if (t.anchor === null) return 'file deleted';
+  if (t.anchor.deleted) return 'code deleted';
+  return `${t.side === 'base' ? 'base line' : 'line'} ${t.anchor.line}`;
+}
+
 function threadLines(t: ThreadWithAnchor): string[] {
-  const where =
-    t.anchor === null ? 'file deleted' : t.anchor.deleted ? 'code deleted' : `line ${t.anchor.line}`;
-  const lines = [`### \`${inline(t.file)}\`, ${where}`, ''];
+  const lines = [`### \`${inline(t.file)}\`, ${whereOf(t)}`, ''];
   if (t.anchor?.deleted) lines.push('_The code this thread was on has been deleted; quoted as it was._', '');
   if (t.quote) lines.push(fence(t.quote, ''), '');
   for (const c of t.comments) {
     lines.push(`> **${inline(c.byName)}** (${iso(c.at)}${c.editedAt ? ', edited' : ''}):`);
     for (const l of c.text.split('\n')) lines.push(`> ${l}`);
     lines.push('');
+  }
+  if (t.suggestions.length > 0) {
+    // CR-19: what Spark proposed when asked from this thread, and what became of it.
+    const counts = new Map<string, number>();
+    for (const s of t.suggestions) counts.set(s.outcome, (counts.get(s.outcome) ?? 0) + 1);
+    const parts = [...counts].map(([outcome, n]) => `${n} ${outcome}`);
+    lines.push(`Spark's suggestions from this thread: ${parts.join(', ')}.`, '');
   }
   if (t.resolved) lines.push(`Resolved${t.resolvedAt ? ` on ${iso(t.resolvedAt)}` : ''}.`, '');
   return lines;

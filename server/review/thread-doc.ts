@@ -2,10 +2,14 @@ import * as Y from 'yjs';
 import {
   type CommentView,
   REVIEW_THREADS_KEY,
+  type SuggestionState,
+  suggestionOutcome,
   type ThreadAnchor,
+  type ThreadSuggestionView,
   type ThreadView,
 } from '../../schema/protocol.ts';
 import { fileText } from '../rooms/code-doc-shape.ts';
+import { suggestionsMap } from '../suggestions/review-doc.ts';
 import { resolveRange } from '../suggestions/suggestion-range.ts';
 
 /*
@@ -99,4 +103,26 @@ export function lineAt(ytext: Y.Text, index: number): number {
     seen += str.length;
   }
   return line;
+}
+
+/**
+ * The suggestions Spark made for threads (CR-19), by thread id, in the order they were proposed: read from
+ * the review doc, where each names its thread. `only` limits it to one thread.
+ */
+export function threadSuggestions(reviewDoc: Y.Doc, only?: string): Map<string, ThreadSuggestionView[]> {
+  const out = new Map<string, ThreadSuggestionView[]>();
+  for (const [id, map] of suggestionsMap(reviewDoc)) {
+    const threadId = map.get('threadId');
+    if (typeof threadId !== 'string' || (only !== undefined && threadId !== only)) continue;
+    const state = map.get('state') as SuggestionState;
+    const view: ThreadSuggestionView = {
+      id,
+      runId: String(map.get('runId')),
+      file: String(map.get('file')),
+      state,
+      outcome: suggestionOutcome(state),
+    };
+    out.set(threadId, [...(out.get(threadId) ?? []), view]);
+  }
+  return out;
 }

@@ -1,12 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import * as Y from 'yjs';
 import {
+  type AppliedChange,
   type CommentView,
   MAX_COMMENTS_PER_THREAD,
   MAX_QUOTE_CHARS,
   MAX_THREADS_PER_ROOM,
+  mentionsSpark,
+  type ThreadSuggestionView,
   type ThreadView,
   type ThreadWithAnchor,
+  withoutSparkMention,
 } from '../../schema/protocol.ts';
 import type { CreateThreadRequest } from '../../schema/review-rest.ts';
 import { can, requirePermission } from '../auth/permissions.ts';
@@ -18,8 +22,18 @@ import type { TransactionOrigin } from '../rooms/origins.ts';
 import { encodeRelativePosition } from '../rooms/relative-positions.ts';
 import type { Room } from '../rooms/room.ts';
 import type { RoomRegistry } from '../rooms/room-registry.ts';
+import { suggestionsMap } from '../suggestions/review-doc.ts';
 import { textSlice } from '../suggestions/suggestion-range.ts';
-import { anchorOf, lineAt, readThread, removeThread, threadsMap, writeThread } from './thread-doc.ts';
+import {
+  anchorOf,
+  lineAt,
+  readThread,
+  removeThread,
+  threadSuggestions,
+  threadsMap,
+  writeThread,
+} from './thread-doc.ts';
+import { renderThreadForSpark } from './thread-prompt.ts';
 import type { ThreadStore } from './thread-store.ts';
 
 export interface ThreadServiceDeps {
@@ -30,10 +44,33 @@ export interface ThreadServiceDeps {
   now: () => number;
   /** the base version's files, for threads on removed lines (CR-14) */
   baseFiles?: (roomId: string) => Promise<Map<string, string>>;
+  /** starts a Spark run for a comment that mentions `@spark` (CR-18); absent: such comments are refused */
+  askSpark?: SparkAsker;
 }
 
-/** Told after a comment was added, so a mention of Spark can start a run (CR-11). */
-export type CommentListener = (room: Room, user: AuthUser, thread: ThreadView, comment: CommentView) => void;
+/**
+ * Starts a Spark run asked from a thread and answers its id (the agent's createRun, narrowed, so review/
+ * does not depend on agent/). It checks the asker's permission to prompt and the limits, throwing AppError.
+ */
+export type SparkAsker = (user: AuthUser, request: ThreadRunRequest) => Promise<string>;
+
+export interface ThreadRunRequest {
+  threadId: string;
+  /** the asking comment without its mention */
+  prompt: string;
+  /** the thread's file, when the room still has it */
+  file?: string;
+  /** the thread's range now (a thread on the current text whose code is still there) */
+  selection?: { from: number; to: number };
+  /** the thread rendered for the model (thread-prompt.ts) */
+  context: string;
+}
+
+/** A thread as changed by a comment, and the Spark run that comment started. */
+export interface CommentOutcome {
+  thread: ThreadWithAnchor;
+  runId?: string;
+}
 
 const origin: TransactionOrigin = { source: 'server', reason: 'thread' };
 const newId = (prefix: string) => `${prefix}_${randomBytes(9).toString('base64url')}`;
@@ -47,14 +84,9 @@ const newId = (prefix: string) => `${prefix}_${randomBytes(9).toString('base64ur
 export class ThreadService {
   private readonly deps: ThreadServiceDeps;
   private readonly queues = new Map<string, Promise<unknown>>();
-  private readonly listeners: CommentListener[] = [];
 
   constructor(deps: ThreadServiceDeps) {
     this.deps = deps;
-  }
-
-  onComment(listener: CommentListener): void {
-    this.listeners.push(listener);
   }
 
   /**
@@ -62,6 +94,7 @@ export class ThreadService {
    * between the two writes) is written into it, so the database and the doc agree again.
    */
   async attach(room: Room): Promise<void> {
+    this.followAccepts(room);
     const stored = await this.deps.store.listThreads(room.id);
     const live = threadsMap(room.review.doc);
     const missing = stored.filter((t) => !live.has(t.id));
@@ -72,13 +105,46 @@ export class ThreadService {
     this.deps.log.info({ room: room.id, threads: missing.length }, 'threads restored into the review doc');
   }
 
+  /**
+   * CR-21: an accept rewrites whole lines, so accepting the fix Spark made for a thread would leave the
+   * thread on deleted code. When a suggestion that names a thread is accepted and the thread's code is gone,
+   * the thread moves onto the text the accept wrote (its quote stays as it was when the thread started).
+   */
+  private followAccepts(room: Room): void {
+    const suggestions = suggestionsMap(room.review.doc);
+    suggestions.observeDeep((events) => {
+      for (const event of events) {
+        if (!(event instanceof Y.YMapEvent) || !event.keysChanged.has('state')) continue;
+        const map = event.target as Y.Map<unknown>;
+        if (map.parent !== suggestions) continue;
+        const threadId = map.get('threadId');
+        const applied = map.get('applied') as AppliedChange | null | undefined;
+        if (map.get('state') !== 'accepted' || typeof threadId !== 'string' || !applied) continue;
+        this.serial(room.id, async (live) => {
+          const entry = threadsMap(live.review.doc).get(threadId);
+          if (!entry) return;
+          const thread = readThread(entry);
+          const anchor = thread.side === 'head' ? anchorOf(live.code.doc, thread) : null;
+          if (!anchor?.deleted) return;
+          await this.commit(live, { ...thread, start: applied.start, end: applied.end });
+        }).catch((err: unknown) =>
+          this.deps.log.error(
+            { err, room: room.id, thread: threadId },
+            'moving a thread onto its fix failed',
+          ),
+        );
+      }
+    });
+  }
+
   async list(user: AuthUser): Promise<ThreadWithAnchor[]> {
     return this.withRoom(user.roomId, async (room) => {
       const threads = [...threadsMap(room.review.doc).values()]
         .map(readThread)
         .sort((a, b) => a.createdAt - b.createdAt);
       const base = threads.some((t) => t.side === 'base') ? await this.base(room.id) : undefined;
-      return threads.map((t) => withAnchor(room, t, base));
+      const proposed = threadSuggestions(room.review.doc);
+      return threads.map((t) => withAnchor(room, t, base, proposed.get(t.id)));
     });
   }
 
@@ -86,7 +152,7 @@ export class ThreadService {
     return this.withRoom(user.roomId, async (room) => this.anchored(room, this.find(room, threadId)));
   }
 
-  async create(user: AuthUser, body: CreateThreadRequest): Promise<ThreadWithAnchor> {
+  async create(user: AuthUser, body: CreateThreadRequest): Promise<CommentOutcome> {
     await this.require(user);
     return this.serial(user.roomId, async (room) => {
       if (threadsMap(room.review.doc).size >= MAX_THREADS_PER_ROOM) {
@@ -108,9 +174,40 @@ export class ThreadService {
         resolvedAt: null,
         comments: [newComment(user, body.text, now)],
       };
-      await this.commit(room, thread);
-      this.tell(room, user, thread);
-      return this.anchored(room, thread);
+      return this.commitComment(room, user, thread);
+    });
+  }
+
+  /**
+   * CR-18: a comment that mentions `@spark` starts its run before anything is stored, so a refused run
+   * (a viewer, a rate limit, no model) refuses the comment too and changes nothing; then the comment is
+   * stored naming the run, which already names the thread.
+   */
+  private async commitComment(room: Room, user: AuthUser, thread: ThreadView): Promise<CommentOutcome> {
+    const comment = thread.comments.at(-1);
+    let runId: string | undefined;
+    let next = thread;
+    if (comment && mentionsSpark(comment.text)) {
+      runId = await this.askSpark(room, user, thread, comment);
+      next = { ...thread, comments: [...thread.comments.slice(0, -1), { ...comment, runId }] };
+    }
+    await this.commit(room, next);
+    const answer: CommentOutcome = { thread: await this.anchored(room, next) };
+    return runId ? { ...answer, runId } : answer;
+  }
+
+  private async askSpark(room: Room, user: AuthUser, thread: ThreadView, comment: CommentView) {
+    const ask = this.deps.askSpark;
+    if (!ask) throw new AppError('agent_not_configured', 'Spark cannot be asked from threads on this server');
+    const { anchor } = await this.anchored(room, thread);
+    const inRoom = fileText(room.code.doc, thread.file) !== undefined;
+    const onCode = thread.side === 'head' && anchor !== null && !anchor.deleted;
+    return ask(user, {
+      threadId: thread.id,
+      prompt: withoutSparkMention(comment.text) || 'Answer this review thread.',
+      ...(inRoom ? { file: thread.file } : {}),
+      ...(onCode ? { selection: { from: anchor.from, to: anchor.to } } : {}),
+      context: renderThreadForSpark(thread, anchor),
     });
   }
 
@@ -137,10 +234,11 @@ export class ThreadService {
   }
 
   private async anchored(room: Room, thread: ThreadView): Promise<ThreadWithAnchor> {
-    return withAnchor(room, thread, thread.side === 'base' ? await this.base(room.id) : undefined);
+    const base = thread.side === 'base' ? await this.base(room.id) : undefined;
+    return withAnchor(room, thread, base, threadSuggestions(room.review.doc, thread.id).get(thread.id));
   }
 
-  async reply(user: AuthUser, threadId: string, text: string): Promise<ThreadWithAnchor> {
+  async reply(user: AuthUser, threadId: string, text: string): Promise<CommentOutcome> {
     await this.require(user);
     return this.serial(user.roomId, async (room) => {
       const thread = this.find(room, threadId);
@@ -151,9 +249,7 @@ export class ThreadService {
         );
       }
       const next = { ...thread, comments: [...thread.comments, newComment(user, text, this.deps.now())] };
-      await this.commit(room, next);
-      this.tell(room, user, next);
-      return this.anchored(room, next);
+      return this.commitComment(room, user, next);
     });
   }
 
@@ -232,18 +328,6 @@ export class ThreadService {
     await room.whenFlushed();
   }
 
-  private tell(room: Room, user: AuthUser, thread: ThreadView): void {
-    const comment = thread.comments.at(-1);
-    if (!comment) return;
-    for (const listener of this.listeners) {
-      try {
-        listener(room, user, thread, comment);
-      } catch (err) {
-        this.deps.log.error({ err, room: room.id, thread: thread.id }, 'a comment listener failed');
-      }
-    }
-  }
-
   private async require(user: AuthUser) {
     const policy = (await this.deps.rooms.getRoom(user.roomId)).policy;
     requirePermission(user, 'comment', policy);
@@ -312,12 +396,17 @@ function lineOfText(text: string, index: number): number {
  * Where the thread sits now. A thread on the base sits where it was while the base holds the same text
  * there; a new base without it leaves the thread `deleted`, with its quote.
  */
-function withAnchor(room: Room, thread: ThreadView, base?: Map<string, string>): ThreadWithAnchor {
-  if (thread.side !== 'base') return { ...thread, anchor: anchorOf(room.code.doc, thread) };
+function withAnchor(
+  room: Room,
+  thread: ThreadView,
+  base?: Map<string, string>,
+  suggestions: ThreadSuggestionView[] = [],
+): ThreadWithAnchor {
+  if (thread.side !== 'base') return { ...thread, anchor: anchorOf(room.code.doc, thread), suggestions };
   const text = base?.get(thread.file);
   const from = Number(thread.start);
   const to = Number(thread.end);
-  if (text === undefined) return { ...thread, anchor: null };
+  if (text === undefined) return { ...thread, anchor: null, suggestions };
   const holds = text.slice(from, Math.min(to, from + MAX_QUOTE_CHARS)) === thread.quote;
-  return { ...thread, anchor: { from, to, line: lineOfText(text, from), deleted: !holds } };
+  return { ...thread, anchor: { from, to, line: lineOfText(text, from), deleted: !holds }, suggestions };
 }

@@ -31,6 +31,8 @@ function rangesOverlap(a: { from: number; to: number }, b: { from: number; to: n
  */
 export class RunProposals implements RunChannel {
   readonly runId: string;
+  /** the review thread the run was asked from: each of its suggestions names it (CR-18) */
+  private readonly threadId: string | null;
   private readonly deps: RunProposalsDeps;
   private readonly writer: ReviewWriter;
   private readonly views = new Map<string, SuggestionView>();
@@ -43,6 +45,7 @@ export class RunProposals implements RunChannel {
   constructor(deps: RunProposalsDeps, run: RunView) {
     this.deps = deps;
     this.runId = run.id;
+    this.threadId = run.threadId ?? null;
     this.writer = new ReviewWriter(deps.room.review, run.id, deps.frameMs);
     deps.room.review.transact((doc) => runsMap(doc).set(run.id, newRunMap(run)), {
       source: 'agent',
@@ -86,6 +89,7 @@ export class RunProposals implements RunChannel {
       decidedBy: null,
       decidedAt: null,
       interruptedBy: null,
+      ...(this.threadId ? { threadId: this.threadId } : {}),
     };
     this.views.set(view.id, view);
     this.writer.createSuggestion(view);

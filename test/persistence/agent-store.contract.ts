@@ -37,6 +37,8 @@ const fullRun = (roomId: string, id: string, over: Partial<StoredRun> = {}): Sto
   ],
   message: 'I renamed it.',
   metrics: { ttftMs: 120, tokens: 4096, tokensPerSecond: 1234.5, interruptToQuiescenceMs: 7 },
+  // CR-18: a run asked from a review thread names it (a bare run has no such field at all)
+  threadId: 't_thread1',
   createdAt: 1000,
   endedAt: 2000,
   ...over,

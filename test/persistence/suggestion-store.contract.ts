@@ -64,6 +64,8 @@ export function suggestionStoreContract(
           decidedBy: 'u-bob',
           decidedAt: 2500,
           interruptedBy: 'u-cy',
+          // CR-18: the thread its run was asked from
+          threadId: 't_thread1',
         });
         await store.saveSuggestion('r1', decided);
         await store.saveSuggestion('r1', newFile('s2', 'run1'));

@@ -26,6 +26,7 @@ describe('review summary (CR-10)', () => {
           resolvedAt: null,
           comments: [{ id: 'c', by: 'u', byName: 'Eve\n## x', text: 'a\nb', at: 0, editedAt: null }],
           anchor: { from: 0, to: 13, line: 1, deleted: false },
+          suggestions: [],
         },
       ],
     });
