@@ -1,7 +1,16 @@
 import type pg from 'pg';
 import { AppError } from '../errors.ts';
-import type { AppendResult, DocStore, DocWrite, StoredDoc } from '../rooms/doc-store.ts';
+import {
+  type AppendResult,
+  type BuiltSnapshot,
+  type DocStore,
+  type DocWrite,
+  INLINE_LOAD_BYTES,
+  type PreparedDoc,
+  type StoredDoc,
+} from '../rooms/doc-store.ts';
 import { checkDocChecksum, docChecksum } from './doc-checksum.ts';
+import { DocWorker, type StoredEntry } from './doc-worker.ts';
 import type { PgDatabase } from './pg-database.ts';
 
 /**
@@ -37,6 +46,8 @@ export class PgDocStore implements DocStore {
   readonly #pool: pg.Pool;
   readonly #fenceOf: FenceOf;
   readonly #heads = new Map<string, Head>();
+  /** merges what this store reads into snapshots and load slices, off the event loop (ROOM-17, ROOM-18) */
+  readonly #worker = new DocWorker(null);
 
   constructor(database: Pick<PgDatabase, 'pool'>, options: { fenceOf?: FenceOf } = {}) {
     this.#pool = database.pool;
@@ -44,6 +55,41 @@ export class PgDocStore implements DocStore {
   }
 
   async load(docName: string): Promise<StoredDoc> {
+    const { entries, lastSeq, logBytes } = await this.#read(docName);
+    for (const e of entries) checkDocChecksum(docName, e.what, e.data, e.crc32);
+    return { updates: entries.map((e) => e.data), lastSeq, logBytes };
+  }
+
+  /**
+   * ROOM-18: a document past INLINE_LOAD_BYTES is checked, merged and sliced in the worker; the event loop
+   * only applies the slices. (Reading it is I/O; the driver's decoding of the rows stays here.)
+   */
+  async loadPrepared(docName: string): Promise<PreparedDoc> {
+    const { entries, lastSeq, logBytes, storedBytes } = await this.#read(docName);
+    if (storedBytes <= INLINE_LOAD_BYTES) {
+      for (const e of entries) checkDocChecksum(docName, e.what, e.data, e.crc32);
+      return { slices: entries.map((e) => e.data), lastSeq, logBytes, storedBytes };
+    }
+    const slices = await this.#worker.merge(docName, entries, true);
+    return { slices, lastSeq, logBytes, storedBytes };
+  }
+
+  /** ROOM-17: the compaction snapshot, merged from what is stored in the worker (the encode took the loop). */
+  async buildSnapshot(docName: string): Promise<BuiltSnapshot> {
+    const { entries, lastSeq } = await this.#read(docName);
+    const [snapshot] = await this.#worker.merge(docName, entries, false);
+    return { snapshot: snapshot!, throughSeq: lastSeq };
+  }
+
+  /** Stops the worker (the pool is closed by its owner). */
+  async close(): Promise<void> {
+    await this.#worker.close();
+  }
+
+  /** The stored entries of a document, unchecked, with its head. */
+  async #read(
+    docName: string,
+  ): Promise<{ entries: StoredEntry[]; lastSeq: number; logBytes: number; storedBytes: number }> {
     // One snapshot-consistent read: REPEATABLE READ sees the snapshot and the log as of the same moment, so
     // a compaction committing in between cannot make an update appear twice or not at all.
     return this.#transaction('REPEATABLE READ', async (client) => {
@@ -55,23 +101,20 @@ export class PgDocStore implements DocStore {
         'SELECT seq, data, crc32 FROM doc_updates WHERE doc_name = $1 ORDER BY seq',
         [docName],
       );
-      const updates: Uint8Array[] = [];
+      const entries: StoredEntry[] = [];
       const snapshot = snap.rows[0];
-      if (snapshot) {
-        checkDocChecksum(docName, 'snapshot', snapshot.data, snapshot.crc32);
-        updates.push(toUint8Array(snapshot.data));
-      }
+      if (snapshot)
+        entries.push({ what: 'snapshot', data: toUint8Array(snapshot.data), crc32: snapshot.crc32 });
       let logBytes = 0;
       for (const row of rows.rows) {
-        checkDocChecksum(docName, `update ${row.seq}`, row.data, row.crc32);
-        updates.push(toUint8Array(row.data));
+        entries.push({ what: `update ${row.seq}`, data: toUint8Array(row.data), crc32: row.crc32 });
         logBytes += row.data.byteLength;
       }
       const throughSeq = snapshot ? Number(snapshot.through_seq) : 0;
       const last = rows.rows.at(-1);
       const lastSeq = Math.max(throughSeq, last ? Number(last.seq) : 0);
       this.#remember(docName, { lastSeq, throughSeq, logBytes });
-      return { updates, lastSeq, logBytes };
+      return { entries, lastSeq, logBytes, storedBytes: (snapshot?.data.byteLength ?? 0) + logBytes };
     });
   }
 

@@ -31,9 +31,10 @@ export async function createPgStores(
   options: PgOptions & { fenceOf?: FenceOf } = {},
 ): Promise<PgStores> {
   const database = await openPgDatabase(url, options);
+  const docStore = new PgDocStore(database, { fenceOf: options.fenceOf });
   return {
     database,
-    docStore: new PgDocStore(database, { fenceOf: options.fenceOf }),
+    docStore,
     roomStore: new PgRoomStore(database),
     agentStore: new PgAgentStore(database),
     suggestionStore: new PgSuggestionStore(database),
@@ -43,6 +44,9 @@ export async function createPgStores(
     verdictStore: new PgVerdictStore(database),
     baseStore: new PgBaseStore(database),
     checkpointStore: new PgCheckpointStore(database),
-    close: () => database.close(),
+    close: async () => {
+      await docStore.close();
+      await database.close();
+    },
   };
 }

@@ -1,8 +1,16 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { AppendResult, BuiltSnapshot, DocStore, DocWrite, StoredDoc } from '../rooms/doc-store.ts';
+import {
+  type AppendResult,
+  type BuiltSnapshot,
+  type DocStore,
+  type DocWrite,
+  INLINE_LOAD_BYTES,
+  type PreparedDoc,
+  type StoredDoc,
+} from '../rooms/doc-store.ts';
 import type { Database } from './database.ts';
 import { checkDocChecksum, docChecksum } from './doc-checksum.ts';
-import { SnapshotWorker } from './snapshot-worker.ts';
+import { DocWorker } from './doc-worker.ts';
 
 interface Head {
   lastSeq: number;
@@ -32,17 +40,22 @@ export class SqliteDocStore implements DocStore {
    * stored max seq and snapshot seq still match it, so a writer that bypassed this instance is noticed.
    */
   readonly #heads = new Map<string, Head>();
-  /** builds compaction snapshots in a worker thread (a file database only: a worker cannot see :memory:) */
-  readonly #snapshots: SnapshotWorker | null;
+  /** builds snapshots and loads in a worker thread (a file database only: a worker cannot see :memory:) */
+  readonly #worker: DocWorker | null;
   /** present for a file database (ROOM-17); an in-memory one leaves compaction to the room's own encode */
   readonly buildSnapshot?: (docName: string) => Promise<BuiltSnapshot>;
+  /** present for a file database (ROOM-18) */
+  readonly loadPrepared?: (docName: string) => Promise<PreparedDoc>;
 
   constructor(database: Pick<Database, 'sqlite'>) {
     this.#sqlite = database.sqlite;
     this.#stmt = prepare(this.#sqlite);
-    this.#snapshots = this.#sqlite.memory ? null : new SnapshotWorker(this.#sqlite.name);
-    const snapshots = this.#snapshots;
-    if (snapshots) this.buildSnapshot = (docName) => snapshots.build(docName);
+    this.#worker = this.#sqlite.memory ? null : new DocWorker(this.#sqlite.name);
+    const worker = this.#worker;
+    if (worker) {
+      this.buildSnapshot = (docName) => worker.build(docName);
+      this.loadPrepared = (docName) => this.#loadPrepared(worker, docName);
+    }
     // better-sqlite3 transactions are synchronous: nothing else in this process runs between BEGIN and
     // COMMIT, and a throw rolls the whole batch back, which is what append's all-or-nothing promise needs.
     const appendOne = (docName: string, updates: Uint8Array[]): Head => {
@@ -96,6 +109,24 @@ export class SqliteDocStore implements DocStore {
     return { updates, lastSeq, logBytes };
   }
 
+  /**
+   * ROOM-18: a small document is read here and applied as stored; a larger one is read, checked, merged
+   * and sliced by the worker, so the event loop only applies slices.
+   */
+  async #loadPrepared(worker: DocWorker, docName: string): Promise<PreparedDoc> {
+    const head = this.#currentHead(docName);
+    const snapshotBytes =
+      (this.#stmt.snapshotBytes.get(docName) as { bytes: number } | undefined)?.bytes ?? 0;
+    if (snapshotBytes + head.logBytes <= INLINE_LOAD_BYTES) {
+      const stored = await this.load(docName);
+      const storedBytes = stored.updates.reduce((n, u) => n + u.byteLength, 0);
+      return { slices: stored.updates, lastSeq: stored.lastSeq, logBytes: stored.logBytes, storedBytes };
+    }
+    const { throughSeq, ...prepared } = await worker.load(docName);
+    this.#remember(docName, { lastSeq: prepared.lastSeq, throughSeq, logBytes: prepared.logBytes });
+    return prepared;
+  }
+
   async append(docName: string, updates: Uint8Array[]): Promise<AppendResult> {
     const head = this.#append(docName, updates);
     this.#remember(docName, head);
@@ -112,9 +143,9 @@ export class SqliteDocStore implements DocStore {
     });
   }
 
-  /** Stops the snapshot worker (at close; the database connection is closed by its owner). */
+  /** Stops the worker (at close; the database connection is closed by its owner). */
   async close(): Promise<void> {
-    await this.#snapshots?.close();
+    await this.#worker?.close();
   }
 
   async compact(docName: string, snapshot: Uint8Array, throughSeq: number): Promise<void> {
@@ -161,6 +192,7 @@ function prepare(sqlite: BetterSqlite3.Database) {
     updates: sqlite.prepare('SELECT seq, data, crc32 FROM doc_updates WHERE doc_name = ? ORDER BY seq'),
     maxSeq: sqlite.prepare('SELECT max(seq) AS seq FROM doc_updates WHERE doc_name = ?'),
     throughSeq: sqlite.prepare('SELECT through_seq AS seq FROM doc_snapshots WHERE doc_name = ?'),
+    snapshotBytes: sqlite.prepare('SELECT length(data) AS bytes FROM doc_snapshots WHERE doc_name = ?'),
     logBytesAfter: sqlite.prepare(
       'SELECT coalesce(sum(length(data)), 0) AS bytes FROM doc_updates WHERE doc_name = ? AND seq > ?',
     ),

@@ -28,6 +28,21 @@ export interface BuiltSnapshot {
   throughSeq: number;
 }
 
+/**
+ * A document ready to apply in steps (ROOM-18): its stored state checked and merged, cut into slices that
+ * each apply on their own in a fraction of the 50 ms budget (update-slices.ts), in order.
+ */
+export interface PreparedDoc {
+  slices: Uint8Array[];
+  lastSeq: number;
+  logBytes: number;
+  /** snapshot + log as stored: the measure of the document size limit */
+  storedBytes: number;
+}
+
+/** Below this many stored bytes a document is read and applied at once: a few milliseconds at most. */
+export const INLINE_LOAD_BYTES = 64 * 1024;
+
 export interface DocStore {
   /** Reads a document. An unknown name is an empty document, not an error. */
   load(docName: string): Promise<StoredDoc>;
@@ -52,4 +67,9 @@ export interface DocStore {
    * store that can (SQLite, in a worker thread) offers it; without it the room encodes its in-memory doc.
    */
   buildSnapshot?(docName: string): Promise<BuiltSnapshot>;
+  /**
+   * Reads a document for a room load with its heavy work off the event loop (ROOM-18): checked, merged
+   * and sliced in a worker thread. A store without it is loaded with `load` and applied entry by entry.
+   */
+  loadPrepared?(docName: string): Promise<PreparedDoc>;
 }
