@@ -53,6 +53,15 @@ export const apiRoutes = {
   base: '/api/rooms/:roomId/base',
   health: '/healthz',
   sparkCheck: '/api/rooms/:roomId/spark-check',
+  modes: '/api/rooms/:roomId/modes',
+  tutor: '/api/rooms/:roomId/modes/tutor',
+  lecture: '/api/rooms/:roomId/modes/lecture',
+  pen: '/api/rooms/:roomId/modes/lecture/pen',
+  assignments: '/api/rooms/:roomId/assignments',
+  assignment: '/api/rooms/:roomId/assignments/:assignmentId',
+  openCopy: '/api/rooms/:roomId/assignments/:assignmentId/copies/:copyId/open',
+  collect: '/api/rooms/:roomId/assignments/:assignmentId/collect.zip',
+  assignmentJoin: '/api/assignments/:assignmentId/join',
 } as const;
 export type ApiRoute = keyof typeof apiRoutes;
 
@@ -133,6 +142,26 @@ export const apiPaths = {
   base: room(apiRoutes.base),
   health: apiRoutes.health,
   sparkCheck: room(apiRoutes.sparkCheck),
+  /** GET the room's modes (tutor, lecture: CLASS-1) */
+  modes: room(apiRoutes.modes),
+  /** PUT `{enabled?, maxChangedLines?}`: owners set tutor mode (CLASS-2) */
+  tutor: room(apiRoutes.tutor),
+  /** PUT `{follow?, frozen?}`: owners lead a lecture (CLASS-10) */
+  lecture: room(apiRoutes.lecture),
+  /** PUT `{userId, seconds}` hands the pen to one person; DELETE takes it back (CLASS-12) */
+  pen: room(apiRoutes.pen),
+  /** GET the template room's assignments; POST `{name}` creates one (CLASS-20) */
+  assignments: room(apiRoutes.assignments),
+  /** GET: the teacher's dashboard of one assignment (CLASS-23) */
+  assignment: (roomId: string, assignmentId: string) =>
+    fillRoute(apiRoutes.assignment, { roomId, assignmentId }),
+  /** POST: a token for the teacher in one student's copy (CLASS-24) */
+  openCopy: (roomId: string, assignmentId: string, copyId: string) =>
+    fillRoute(apiRoutes.openCopy, { roomId, assignmentId, copyId }),
+  /** GET: every copy in one zip, a folder per student (CLASS-25) */
+  collect: (roomId: string, assignmentId: string) => fillRoute(apiRoutes.collect, { roomId, assignmentId }),
+  /** POST `{code, name, token?}`: a student's own copy of the assignment (CLASS-21) */
+  assignmentJoin: (assignmentId: string) => fillRoute(apiRoutes.assignmentJoin, { assignmentId }),
 } as const;
 
 /** Room ids are URL-safe so they can sit in a path segment without escaping. */
@@ -380,6 +409,8 @@ export const suggestionStates = [
   'interrupted',
   'superseded',
   'reverted',
+  /** tutor mode refused it: the run passed its line limit (CLASS-3); final, never pending */
+  'refused',
 ] as const;
 export type SuggestionState = (typeof suggestionStates)[number];
 
@@ -416,6 +447,7 @@ export const auditEventKinds = [
   'stale',
   'superseded',
   'reverted',
+  'refused',
 ] as const;
 export type AuditEventKind = (typeof auditEventKinds)[number];
 
@@ -457,8 +489,17 @@ export interface RunView {
   mode?: RunMode;
   /** the review thread whose `@spark` comment asked for this run (CR-18); absent or null otherwise */
   threadId?: string | null;
+  /** tutor mode's account of the run (CLASS-3): its limit, lines used, edits refused; absent without it */
+  tutor?: TutorReport | null;
   createdAt: number;
   endedAt: number | null;
+}
+
+/** What tutor mode allowed in one run (CLASS-3). */
+export interface TutorReport {
+  maxChangedLines: number;
+  usedLines: number;
+  refused: { file: string; suggestionId: string | null; lines: number }[];
 }
 
 /** Plain view of one suggestion (the fields of its Y.Map; `proposed` is a Y.Text in the doc). */
@@ -919,3 +960,127 @@ export function colorFor(id: string): string {
 }
 
 export const SPARK_COLOR = '#f59e0b';
+
+// ---------------------------------------------------------------------------------------------------------
+// Classroom (CLASS): tutor mode, lecture mode, assignments
+// ---------------------------------------------------------------------------------------------------------
+
+/** Tutor mode bounds: the lines one run may change at most, whatever the owner asks for (CLASS-2). */
+export const TUTOR_MIN_LINES = 1;
+export const TUTOR_MAX_LINES = 200;
+
+/** Spark as a tutor (CLASS-2..5): hints and explanations, at most `maxChangedLines` changed per run. */
+export interface TutorMode {
+  enabled: boolean;
+  /** lines one run may change in all (a rewritten line counts once: the larger of added and removed) */
+  maxChangedLines: number;
+}
+
+/** The pen (CLASS-12): one person who may write while the room is frozen, until `until` (ms). */
+export interface PenHolder {
+  userId: string;
+  name: string;
+  until: number;
+}
+
+/** Lecture mode (CLASS-10..15), led by an owner. */
+export interface LectureMode {
+  /** everyone follows `leader`; viewers cannot stop following while it is on */
+  follow: boolean;
+  /** nobody but owners (and the pen holder) writes code */
+  frozen: boolean;
+  /** the owner who turned follow on (whom everyone follows); null when follow is off */
+  leader: { id: string; name: string } | null;
+  pen: PenHolder | null;
+}
+
+/**
+ * A room's modes: in the review doc's `room` map as `modes` (every open page follows them live) and
+ * `GET /api/rooms/:id/modes`. A room that never set one has `defaultModes`.
+ */
+export interface RoomModes {
+  tutor: TutorMode;
+  lecture: LectureMode;
+}
+
+export const defaultModes: RoomModes = {
+  tutor: { enabled: false, maxChangedLines: 8 },
+  lecture: { follow: false, frozen: false, leader: null, pen: null },
+};
+
+/** Review doc `room` map key of the modes (written by the server when they are first set, CLASS-1). */
+export const REVIEW_MODES_KEY = 'modes';
+
+/** The longest a pen may be handed for at once (CLASS-12). */
+export const MAX_PEN_SECONDS = 3_600;
+
+/** The pen as it stands at `now`: null once its time ran out. */
+export function penAt(lecture: LectureMode, now: number): PenHolder | null {
+  return lecture.pen !== null && lecture.pen.until > now ? lecture.pen : null;
+}
+
+/**
+ * May this person change the code now (CLASS-11)? The one rule the server's frame check and REST writes
+ * and the web client's editor read: owners always; the pen holder while the pen lasts; nobody else while the
+ * room is frozen; otherwise whoever the role lets write.
+ */
+export function canWriteNow(user: { id: string; role: Role }, modes: RoomModes, now: number): boolean {
+  if (user.role === 'owner') return true;
+  if (penAt(modes.lecture, now)?.userId === user.id) return true;
+  if (modes.lecture.frozen) return false;
+  // `write` is fixed per role (no policy field decides it), so the default policy answers for every room.
+  return can(user.role, 'write', defaultPolicy);
+}
+
+/** Assignment names and student names are short; the join code is a secret of 24 url-safe characters. */
+export const MAX_ASSIGNMENT_NAME = 120;
+/** Copies one assignment holds at most (CLASS-27): a large course, not an unbounded list. */
+export const MAX_COPIES_PER_ASSIGNMENT = 500;
+/** Assignments one template room holds at most (CLASS-27). */
+export const MAX_ASSIGNMENTS_PER_ROOM = 100;
+
+export interface AssignmentView {
+  id: string;
+  name: string;
+  templateRoomId: string;
+  /** the secret of the join link (`/a/:id#code=...`); shown to the template's owners only */
+  code: string;
+  createdBy: string;
+  createdByName: string;
+  createdAt: number;
+  /** files of the template when the assignment was made (what every copy starts with) */
+  files: number;
+}
+
+/** One student's copy, as the teacher's dashboard shows it (CLASS-23). */
+export interface CopyActivity {
+  roomId: string;
+  student: { id: string; name: string };
+  createdAt: number;
+  /** when the student (or anyone but the server) last changed its code; null: never */
+  lastEditAt: number | null;
+  /** lines added and removed since the template (CR-13's line diff) */
+  added: number;
+  removed: number;
+  /** Spark runs asked in the copy, and suggestions still waiting for a decision */
+  runs: number;
+  pending: number;
+  /** the student has a socket open on the copy now */
+  connected: boolean;
+}
+
+export interface AssignmentsResponse {
+  assignments: AssignmentView[];
+}
+export interface AssignmentResponse {
+  assignment: AssignmentView;
+}
+export interface DashboardResponse {
+  assignment: AssignmentView;
+  copies: CopyActivity[];
+}
+/** Answer of a student's join: a token for their own copy (`copy.created` false: the one they had). */
+export interface AssignmentJoinResponse extends JoinResponse {
+  assignment: { id: string; name: string };
+  created: boolean;
+}

@@ -13,12 +13,14 @@ import { createProvider, type ProviderDeps } from './agent/providers/create-prov
 import { createApp } from './app.ts';
 import { KeyedRateLimiter } from './auth/rate-limiter.ts';
 import { RoomService } from './auth/room-service.ts';
+import { ModesService } from './classroom/modes-service.ts';
 import { type Cluster, startCluster } from './cluster/cluster.ts';
 import type { Config } from './config.ts';
 import { AppError } from './errors.ts';
 import { agentRoutes } from './http/agent-routes.ts';
 import { baseRoutes } from './http/base-routes.ts';
 import { historyRoutes } from './http/history-routes.ts';
+import { modesRoutes } from './http/modes-routes.ts';
 import { openApiRoute } from './http/openapi-document.ts';
 import { opsRoutes } from './http/ops-routes.ts';
 import { peopleRoutes } from './http/people-routes.ts';
@@ -184,6 +186,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
       return room;
     },
   });
+  const modes = new ModesService({ registry, rooms, store: stores.classroomStore, log, now });
+  rooms.codeWriteGuard = (user) => modes.assertMayWrite(user);
   const history = new HistoryService({
     registry,
     rooms,
@@ -233,6 +237,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     },
     steersPerMinute: config.limits.steersPerMinute,
     maxSteersPerRun: config.limits.maxSteersPerRun,
+    tutorOf: async (roomId) => (await modes.modes(roomId)).tutor,
   });
   const agentService = agent;
   const base = new BaseService({
@@ -274,6 +279,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
   registry.onLoad((room) => {
     // History first: it must see every change made from here on, including the others' recovery.
     history.attach(room);
+    modes.attach(room);
     agentService.attach(room);
     suggestions.attach(room);
     threads
@@ -287,6 +293,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const liveCluster = cluster;
   // A room out of memory gives its lease back: the next node to need it takes it at once.
   if (liveCluster) liveRegistry.onUnload((id) => void liveCluster.leases.release(id));
+  liveRegistry.onUnload((id) => modes.detach(id));
   const hour = 3_600_000;
   const imports = new ImportService({
     registry,
@@ -360,6 +367,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       }),
       suggestionRoutes({ rooms, suggestions }),
       threadRoutes({ rooms, threads }),
+      modesRoutes({ rooms, modes }),
       reviewRoutes({ rooms, review }),
       historyRoutes({ rooms, history }),
       replaceRoutes({ rooms, replace }),
@@ -425,6 +433,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       server.close();
       await agentService.close();
       await replace.close();
+      modes.close();
       await liveRegistry.close(CLOSE_GOING_AWAY, 'server restarting');
       for (const client of wss.clients) client.terminate();
       if ('closeAllConnections' in server) server.closeAllConnections();

@@ -1,4 +1,10 @@
-import { type PublicUser, type RunMode, type RunView, SPARK_COLOR } from '../../schema/protocol.ts';
+import {
+  type PublicUser,
+  type RunMode,
+  type RunView,
+  SPARK_COLOR,
+  type TutorMode,
+} from '../../schema/protocol.ts';
 import type { Logger } from '../log.ts';
 import { fileTexts } from '../rooms/code-doc-shape.ts';
 import type { Room } from '../rooms/room.ts';
@@ -12,10 +18,12 @@ import {
   buildAskInstructions,
   buildContext,
   buildInstructions,
+  buildTutorInstructions,
   contextCharBudget,
   formatForModel,
 } from './prompt-builder.ts';
 import { RunRecorder } from './run-recorder.ts';
+import { HunkLines, TutorBudget } from './tutor-budget.ts';
 
 export interface AgentRunDeps {
   room: Room;
@@ -30,6 +38,8 @@ export interface AgentRunDeps {
   idleTimeoutMs: number;
   /** the run's caps, whatever the model sends (SAFE-57; hunks SAFE-51) */
   limits: { maxOutputBytes: number; maxTokens: number; maxRunMs: number; maxHunks: number };
+  /** the room's tutor mode when the run was asked (CLASS-2..4); off when absent */
+  tutor?: TutorMode | null;
 }
 
 export interface RunRequest {
@@ -58,6 +68,8 @@ interface Turn {
 interface HunkState {
   /** null when the hunk could not be anchored (its text is ignored) */
   suggestionId: string | null;
+  /** tutor mode: the hunk's file, its changed lines so far and its text (CLASS-3) */
+  tutor?: { file: string; lines: HunkLines; text: string };
 }
 
 /** What the current turn is doing; replaced by the next turn, so a stale turn can never write. */
@@ -108,12 +120,15 @@ export class AgentRun {
   private presenceAt = 0;
   /** hunks the model started over all turns (SAFE-51: past the cap they are refused unplaced) */
   private hunksSeen = 0;
+  /** tutor mode's line budget over all turns (CLASS-3); null without tutor mode */
+  private readonly tutor: TutorBudget | null;
 
   constructor(deps: AgentRunDeps, request: RunRequest) {
     this.deps = deps;
     this.request = request;
     this.id = request.id;
     this.format = formatForModel(deps.provider.model);
+    this.tutor = deps.tutor?.enabled ? new TutorBudget(deps.tutor.maxChangedLines) : null;
     this.recorder = new RunRecorder({
       store: deps.store,
       roomId: deps.room.id,
@@ -140,6 +155,7 @@ export class AgentRun {
       parentRunId: request.parentRunId ?? null,
       mode: request.mode ?? 'edit',
       ...(request.threadId ? { threadId: request.threadId } : {}),
+      ...(this.tutor ? { tutor: this.tutor.report() } : {}),
     };
     this.messages.push(...(request.history ?? []));
     this.turns.push({ instruction: request.prompt, kind: 'prompt' });
@@ -217,7 +233,7 @@ export class AgentRun {
     for await (const event of provider.stream(
       {
         model: provider.model,
-        instructions: this.view.mode === 'ask' ? buildAskInstructions() : buildInstructions(this.format),
+        instructions: this.instructions(),
         messages: [...this.messages],
         maxOutputTokens,
         sessionKey: this.deps.room.id,
@@ -290,6 +306,11 @@ export class AgentRun {
     return 'completed';
   }
 
+  private instructions(): string {
+    const base = this.view.mode === 'ask' ? buildAskInstructions() : buildInstructions(this.format);
+    return this.tutor ? `${base}\n${buildTutorInstructions(this.tutor.maxChangedLines)}` : base;
+  }
+
   private beginTurn(turn: Turn): TurnState {
     const { room, now } = this.deps;
     // Keys an older store left holding something else are skipped (reported at load: SAFE-36).
@@ -354,24 +375,84 @@ export class AgentRun {
         this.unanchored('(edit)', edit.message);
         break;
       case 'hunk-start':
-        state.hunks.set(edit.hunk, { suggestionId: this.anchor(state, edit) });
+        state.hunks.set(edit.hunk, this.anchor(state, edit));
         break;
       case 'hunk-delta': {
-        const id = state.hunks.get(edit.hunk)?.suggestionId;
+        const hunk = state.hunks.get(edit.hunk);
+        const id = hunk?.suggestionId;
+        if (!id || !hunk) break;
+        // CLASS-3: a hunk whose certainly-added lines alone pass the budget is refused while it streams.
+        if (hunk.tutor && this.tutor) {
+          hunk.tutor.text += edit.text;
+          const atLeast = hunk.tutor.lines.push(edit.text);
+          if (this.tutor.exceeds(atLeast)) {
+            this.refuseHunk(hunk, atLeast);
+            break;
+          }
+        }
         // False once the hunk takes no more text (a person's edit made it stale): its other hunks go on.
-        if (id) this.channel.appendProposed(id, edit.text);
+        this.channel.appendProposed(id, edit.text);
         break;
       }
       case 'hunk-end': {
-        const id = state.hunks.get(edit.hunk)?.suggestionId;
-        if (id) this.channel.endHunk(id, edit.complete ? 'proposed' : 'interrupted');
+        const hunk = state.hunks.get(edit.hunk);
+        const id = hunk?.suggestionId;
+        if (!id || !hunk) break;
+        if (hunk.tutor && this.tutor) {
+          const lines = hunk.tutor.lines.final(hunk.tutor.text);
+          if (this.tutor.exceeds(lines)) {
+            this.refuseHunk(hunk, lines);
+            break;
+          }
+          this.tutor.spend(lines);
+          // Counted once: closing the turn's hunks later must not count it again.
+          hunk.tutor = undefined;
+          this.channel.updateRun({ tutor: this.tutor.report() });
+        }
+        this.channel.endHunk(id, edit.complete ? 'proposed' : 'interrupted');
         break;
       }
     }
   }
 
-  /** Places a hunk (AGENT-4); returns its suggestion id, or null after reporting why it cannot be placed. */
-  private anchor(state: TurnState, hunk: HunkStart): string | null {
+  /**
+   * CLASS-3: tutor mode refuses a hunk past the run's line budget. It stops taking text, ends `refused`
+   * (final: never pending, never acceptable), and the run's tutor report names it.
+   */
+  private refuseHunk(hunk: HunkState, lines: number): void {
+    const id = hunk.suggestionId;
+    if (!this.tutor || !hunk.tutor || id === null) return;
+    hunk.suggestionId = null;
+    this.channel.refuse(id, `tutor mode: past the limit of ${this.tutor.maxChangedLines} changed lines`);
+    this.tutor.refuse(hunk.tutor.file, id, lines);
+    this.channel.updateRun({ tutor: this.tutor.report() });
+    this.recorder.step(
+      this.view,
+      'unanchored',
+      null,
+      `${hunk.tutor.file}: refused by tutor mode (${lines} lines, ${this.tutor.left} left)`,
+    );
+  }
+
+  /** Places a hunk (AGENT-4) and starts its suggestion; without one its text is ignored. */
+  private anchor(state: TurnState, hunk: HunkStart): HunkState {
+    // CLASS-3: with the budget spent, a further hunk is refused before it is placed.
+    if (this.tutor && this.tutor.left <= 0) {
+      this.tutor.refuse(hunk.file, null, 0);
+      this.channel.updateRun({ tutor: this.tutor.report() });
+      return { suggestionId: null };
+    }
+    const started = this.place(state, hunk);
+    if (started === null || !this.tutor) return { suggestionId: started?.id ?? null };
+    const { id, baseText, lead } = started;
+    const lines = new HunkLines(baseText);
+    const placed: HunkState = { suggestionId: id, tutor: { file: hunk.file, lines, text: lead } };
+    if (this.tutor.exceeds(lines.push(lead))) this.refuseHunk(placed, lines.push(''));
+    return placed;
+  }
+
+  /** Places a hunk (AGENT-4); returns its suggestion, or null after reporting why it cannot be placed. */
+  private place(state: TurnState, hunk: HunkStart): { id: string; baseText: string; lead: string } | null {
     // SAFE-51: placing a hunk costs a pass over its file; a run's hunks are capped so a reply of thousands
     // of tiny hunks cannot hold the server. The first refused one is reported, the rest only counted.
     const { maxHunks } = this.deps.limits;
@@ -394,7 +475,7 @@ export class AgentRun {
     );
     if (placed.lead !== '') this.channel.appendProposed(id, placed.lead);
     this.writing = { id, file: hunk.file };
-    return id;
+    return { id, baseText: placed.placement.baseText, lead: placed.lead };
   }
 
   private unanchored(file: string, reason: string): null {
@@ -407,8 +488,21 @@ export class AgentRun {
 
   /** Ends the turn's hunks that are still streaming (`interrupted` keeps their partial text). */
   private closeOpenHunks(state: TurnState, to: 'proposed' | 'interrupted', by: string | null = null): void {
-    for (const { suggestionId } of state.hunks.values()) {
-      if (suggestionId) this.channel.endHunk(suggestionId, to, by);
+    for (const hunk of state.hunks.values()) {
+      const id = hunk.suggestionId;
+      if (!id) continue;
+      // CLASS-3: a partial hunk's lines count against the budget too (it can still be accepted).
+      if (hunk.tutor && this.tutor) {
+        const lines = hunk.tutor.lines.final(hunk.tutor.text);
+        if (this.tutor.exceeds(lines)) {
+          this.refuseHunk(hunk, lines);
+          continue;
+        }
+        this.tutor.spend(lines);
+        hunk.tutor = undefined;
+        this.channel.updateRun({ tutor: this.tutor.report() });
+      }
+      this.channel.endHunk(id, to, by);
     }
   }
 

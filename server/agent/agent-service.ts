@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { CreateRunRequest, PublicUser, RunView } from '../../schema/protocol.ts';
+import type { CreateRunRequest, PublicUser, RunView, TutorMode } from '../../schema/protocol.ts';
 import { requirePermission } from '../auth/permissions.ts';
 import type { AuthUser, RoomService } from '../auth/room-service.ts';
 import { AppError } from '../errors.ts';
@@ -35,6 +35,8 @@ export interface AgentServiceDeps {
   /** redirects per person per minute, and per run in all (SAFE-56) */
   steersPerMinute: number;
   maxSteersPerRun: number;
+  /** the room's tutor mode (CLASS-2): read when a run is asked, kept for its whole life */
+  tutorOf?: (roomId: string) => Promise<TutorMode>;
 }
 
 /** The most characters of earlier turns a follow-up sends (about 15k tokens). */
@@ -99,6 +101,7 @@ export class AgentService {
     this.takePromptSlot(user);
     // NAV-20: a follow-up continues a finished run's conversation (its stored messages), never a live one.
     const history = body.followUp ? await this.followUpHistory(user.roomId, body.followUp) : [];
+    const tutor = (await this.deps.tutorOf?.(user.roomId)) ?? null;
     const { room, release } = await this.deps.registry.acquire(user.roomId);
     try {
       if (body.file !== undefined && !fileText(room.code.doc, body.file)) {
@@ -119,6 +122,7 @@ export class AgentService {
         maxOutputTokens: this.deps.maxOutputTokens,
         idleTimeoutMs: this.deps.idleTimeoutMs,
         limits: this.deps.runLimits,
+        tutor,
       },
       {
         id: `run_${randomBytes(8).toString('base64url')}`,

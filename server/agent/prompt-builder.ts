@@ -76,6 +76,19 @@ Rules:
 - Be specific to the files and the selection shown; quote the lines you talk about.
 - If the question asks for a change, explain what you would change; the person can ask for the edit next.`;
 
+/**
+ * Tutor mode (CLASS-4): the room is a class, and the person asking is learning. Added after the format
+ * rules, so it narrows them; the server enforces the line limit whatever the model does (CLASS-3).
+ */
+export function buildTutorInstructions(maxChangedLines: number): string {
+  return `Tutor mode is on: the people in this room are students learning to program.
+- Teach, do not solve. Explain what is wrong and why, give a hint or the next small step, and ask a question that leads the student to the answer.
+- Never write a whole solution, a whole function body or a whole file, even when asked to.
+- Your edits in this run may change at most ${maxChangedLines} lines in all; edits past that are refused by the server. Prefer no edit at all: a short comment in the code or a hint in prose is usually better.
+- When you show code in prose, show a fragment that illustrates the idea, not the answer to the exercise.
+`;
+}
+
 /** The system instructions of a question that needs no edit (NAV-21). */
 export function buildAskInstructions(): string {
   return `${ASK_RULES}\n`;

@@ -53,8 +53,18 @@ export interface AuthUser extends PublicUser {
 export class RoomService {
   private readonly deps: RoomServiceDeps;
 
+  /**
+   * CLASS-11: asked before a REST command changes code (accept, revert, restore, import); the classroom
+   * sets it (lecture mode's freeze and pen). Throws to refuse.
+   */
+  codeWriteGuard: ((user: AuthUser) => Promise<void>) | null = null;
+
   constructor(deps: RoomServiceDeps) {
     this.deps = deps;
+  }
+
+  async assertMayWriteCode(user: AuthUser): Promise<void> {
+    await this.codeWriteGuard?.(user);
   }
 
   async createRoom(name: string | undefined): Promise<Omit<CreateRoomResponse, 'publicUrl'>> {

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { lectureBody, penBody, tutorBody } from '../../schema/classroom-rest.ts';
 import { archiveContentTypes } from '../../schema/import-rules.ts';
 import { importQuery } from '../../schema/project-rest.ts';
 import { apiRoutes, type Permission, REVIEW_SUFFIX, SYNC_PATH } from '../../schema/protocol.ts';
@@ -440,6 +441,49 @@ export const operations: readonly Operation[] = [
     status: 200,
     response: 'Markdown',
     contentType: 'text/markdown',
+  },
+  {
+    method: 'get',
+    route: apiRoutes.modes,
+    summary: "The room's modes: tutor mode and lecture mode (CLASS-1)",
+    access: 'member',
+    status: 200,
+    response: '{modes: RoomModes}',
+  },
+  {
+    method: 'put',
+    route: apiRoutes.tutor,
+    summary: 'Tutor mode for Spark: on or off, and the lines one run may change (CLASS-2)',
+    access: 'manage',
+    body: tutorBody,
+    status: 200,
+    response: '{modes: RoomModes}',
+  },
+  {
+    method: 'put',
+    route: apiRoutes.lecture,
+    summary: 'Lecture mode: everyone follows the owner, and the code is frozen (CLASS-10, CLASS-11)',
+    access: 'manage',
+    body: lectureBody,
+    status: 200,
+    response: '{modes: RoomModes}',
+  },
+  {
+    method: 'put',
+    route: apiRoutes.pen,
+    summary: 'Hand the pen to one person for a while (CLASS-12)',
+    access: 'manage',
+    body: penBody,
+    status: 200,
+    response: '{modes: RoomModes}',
+  },
+  {
+    method: 'delete',
+    route: apiRoutes.pen,
+    summary: 'Take the pen back (CLASS-12)',
+    access: 'manage',
+    status: 200,
+    response: '{modes: RoomModes}',
   },
   {
     method: 'get',

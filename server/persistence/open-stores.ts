@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { AgentStore } from '../agent/agent-store.ts';
 import type { RoomPurger, RoomStore } from '../auth/room-store.ts';
+import type { ClassroomStore } from '../classroom/classroom-store.ts';
 import type { ImportStore } from '../project/import-store.ts';
 import type { BaseStore } from '../review/base-store.ts';
 import type { ThreadStore } from '../review/thread-store.ts';
@@ -26,6 +27,7 @@ export interface Stores {
   verdictStore: VerdictStore;
   baseStore: BaseStore;
   checkpointStore: CheckpointStore;
+  classroomStore: ClassroomStore;
   /** PostgreSQL only: writes a room's new fencing number before its new owner loads it (CLUSTER-9) */
   claimFence?: (roomId: string, fence: number) => Promise<{ ok: true } | { ok: false; stored: number }>;
   /** asks the database for an answer (a statement on PostgreSQL); false when it cannot be reached */
@@ -93,5 +95,6 @@ function pick(s: Omit<Stores, 'kind' | 'ping' | 'isOpen' | 'close'>) {
     verdictStore: s.verdictStore,
     baseStore: s.baseStore,
     checkpointStore: s.checkpointStore,
+    classroomStore: s.classroomStore,
   };
 }

@@ -2,6 +2,7 @@ import { and, eq, exists, isNotNull, or, type SQL, sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { attribution, runEvents, runMessages, runs, suggestions } from '../../schema/pg-tables/agent.ts';
+import { assignmentCopies, assignments, roomModes } from '../../schema/pg-tables/classroom.ts';
 import { clientBindings } from '../../schema/pg-tables/client-bindings.ts';
 import { docSnapshots, docUpdates, roomFences } from '../../schema/pg-tables/docs.ts';
 import { historyEntries, historyFiles, historyTexts } from '../../schema/pg-tables/history.ts';
@@ -44,6 +45,9 @@ export class PgRoomPurger implements RoomPurger {
       await tx.delete(historyFiles).where(eq(historyFiles.roomId, roomId));
       await tx.delete(historyEntries).where(eq(historyEntries.roomId, roomId));
       await tx.delete(historyTexts).where(eq(historyTexts.roomId, roomId));
+      await tx.delete(roomModes).where(eq(roomModes.roomId, roomId));
+      await tx.delete(assignmentCopies).where(eq(assignmentCopies.roomId, roomId));
+      await tx.delete(assignments).where(eq(assignments.templateRoomId, roomId));
       await tx.delete(members).where(eq(members.roomId, roomId));
       await tx.delete(invites).where(eq(invites.roomId, roomId));
       await tx.delete(roomFences).where(eq(roomFences.roomId, roomId));

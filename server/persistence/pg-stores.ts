@@ -1,6 +1,7 @@
 import { PgAgentStore } from './pg-agent-store.ts';
 import { PgBaseStore } from './pg-base-store.ts';
 import { PgCheckpointStore } from './pg-checkpoint-store.ts';
+import { PgClassroomStore } from './pg-classroom-store.ts';
 import { openPgDatabase, type PgDatabase, type PgOptions } from './pg-database.ts';
 import { type FenceOf, PgDocStore } from './pg-doc-store.ts';
 import { PgImportStore } from './pg-import-store.ts';
@@ -22,6 +23,7 @@ export interface PgStores {
   verdictStore: PgVerdictStore;
   baseStore: PgBaseStore;
   checkpointStore: PgCheckpointStore;
+  classroomStore: PgClassroomStore;
   close(): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ export async function createPgStores(
     verdictStore: new PgVerdictStore(database),
     baseStore: new PgBaseStore(database),
     checkpointStore: new PgCheckpointStore(database),
+    classroomStore: new PgClassroomStore(database),
     close: async () => {
       await docStore.close();
       await database.close();

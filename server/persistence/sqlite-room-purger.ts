@@ -1,6 +1,7 @@
 import { and, eq, exists, gte, inArray, isNotNull, lt, or, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { attribution, runEvents, runMessages, runs, suggestions } from '../../schema/tables/agent.ts';
+import { assignmentCopies, assignments, roomModes } from '../../schema/tables/classroom.ts';
 import { clientBindings } from '../../schema/tables/client-bindings.ts';
 import { docSnapshots, docUpdates } from '../../schema/tables/docs.ts';
 import { historyEntries, historyFiles, historyTexts } from '../../schema/tables/history.ts';
@@ -47,6 +48,11 @@ export class SqliteRoomPurger implements RoomPurger {
       tx.delete(historyTexts).where(eq(historyTexts.roomId, roomId)).run();
       tx.delete(baseFiles).where(eq(baseFiles.roomId, roomId)).run();
       tx.delete(roomBases).where(eq(roomBases.roomId, roomId)).run();
+      // A deleted copy leaves its assignment's dashboard; a deleted template takes its assignments along
+      // (the copies stay: they are the students' rooms, and the teacher still owns them).
+      tx.delete(roomModes).where(eq(roomModes.roomId, roomId)).run();
+      tx.delete(assignmentCopies).where(eq(assignmentCopies.roomId, roomId)).run();
+      tx.delete(assignments).where(eq(assignments.templateRoomId, roomId)).run();
       tx.delete(members).where(eq(members.roomId, roomId)).run();
       tx.delete(invites).where(eq(invites.roomId, roomId)).run();
     });

@@ -2,6 +2,7 @@ import { type Database, openDatabase } from './database.ts';
 import { SqliteAgentStore } from './sqlite-agent-store.ts';
 import { SqliteBaseStore } from './sqlite-base-store.ts';
 import { SqliteCheckpointStore } from './sqlite-checkpoint-store.ts';
+import { SqliteClassroomStore } from './sqlite-classroom-store.ts';
 import { SqliteDocStore } from './sqlite-doc-store.ts';
 import { SqliteImportStore } from './sqlite-import-store.ts';
 import { SqliteRoomPurger } from './sqlite-room-purger.ts';
@@ -22,6 +23,7 @@ export interface SqliteStores {
   verdictStore: SqliteVerdictStore;
   checkpointStore: SqliteCheckpointStore;
   baseStore: SqliteBaseStore;
+  classroomStore: SqliteClassroomStore;
   /** closes the database; call after the last write has settled (the stores are unusable afterwards) */
   close(): void;
 }
@@ -46,6 +48,7 @@ export function createSqliteStores(file: string): SqliteStores {
     verdictStore: new SqliteVerdictStore(database),
     checkpointStore: new SqliteCheckpointStore(database),
     baseStore: new SqliteBaseStore(database),
+    classroomStore: new SqliteClassroomStore(database),
     close: () => {
       void docStore.close();
       database.close();

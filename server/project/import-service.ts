@@ -52,6 +52,7 @@ export class ImportService {
   async authorize(user: AuthUser): Promise<void> {
     const room = await this.deps.rooms.getRoom(user.roomId);
     requirePermission(user, 'write', room.policy);
+    await this.deps.rooms.assertMayWriteCode(user);
   }
 
   async importArchive(user: AuthUser, req: ImportRequest): Promise<ImportResponse> {

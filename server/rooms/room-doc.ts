@@ -1,6 +1,6 @@
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
-import { type AwarenessUser, colorFor } from '../../schema/protocol.ts';
+import { type AwarenessUser, colorFor, type PublicUser } from '../../schema/protocol.ts';
 import type { Limits } from '../config.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -102,6 +102,11 @@ export class RoomDoc implements CommitTarget {
   private snapshotBytes = 0;
   /** the compaction in flight (ROOM-17), settled (never rejects) */
   private compaction: Promise<void> | null = null;
+  /**
+   * Who may write this document now, asked per update frame (CLASS-11: lecture mode's freeze and pen);
+   * without one, the role decides (ROOM-6). Set by the classroom when the room loads.
+   */
+  writeGate: ((user: PublicUser) => boolean) | null = null;
 
   private constructor(deps: RoomDocDeps) {
     this.deps = deps;
@@ -220,6 +225,16 @@ export class RoomDoc implements CommitTarget {
     if (states.size > 0) this.send(conn, this.awarenessMessage([...states.keys()]));
   }
 
+  /**
+   * Asks every client for what this document lacks (a sync step 1 each; the stock client answers with
+   * a sync step 2). CLASS-13: edits a freeze refused come back this way once the person may write again.
+   */
+  requestSync(): void {
+    if (this.connections.size === 0) return;
+    const frame = syncStep1Frame(this.doc);
+    for (const conn of this.connections) this.send(conn, frame);
+  }
+
   removeConnection(conn: Connection): void {
     if (!this.connections.delete(conn)) return;
     // ROOM-14: updates held for missing dependencies go with their socket; nothing of them was stored.
@@ -281,7 +296,8 @@ export class RoomDoc implements CommitTarget {
 
   private applyClientUpdate(conn: Connection, update: Uint8Array): void {
     // ROOM-6: viewers' writes and any client write to the review doc are dropped, never applied or relayed.
-    if (!conn.canWrite) return;
+    // CLASS-11: while a room is frozen, so are everyone's but the owners' and the pen holder's.
+    if (conn.kind !== 'code' || !(this.writeGate ? this.writeGate(conn.user) : conn.canWrite)) return;
     // Updates held for their dependencies (ROOM-14), and anything Yjs itself keeps pending, count too:
     // they integrate all at once when the dependencies come, so without counting them a client could grow
     // the room's memory without bound and the document past its limit with one small update at the end.

@@ -125,6 +125,7 @@ export class HistoryService {
   ): Promise<RestoreResponse> {
     const policy = (await this.deps.rooms.getRoom(user.roomId)).policy;
     requirePermission(user, 'write', policy);
+    await this.deps.rooms.assertMayWriteCode(user);
     const entry = await this.entry(user.roomId, checkpointId);
     if (entry.kind === 'baseline') {
       throw new AppError(

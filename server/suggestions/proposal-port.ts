@@ -40,6 +40,8 @@ export interface RunChannel {
   appendProposed(id: string, text: string): boolean;
   /** Ends a streaming hunk as `proposed` (complete) or `interrupted` (partial); others are left alone. */
   endHunk(id: string, state: 'proposed' | 'interrupted', interruptedBy?: string | null): void;
+  /** Tutor mode refused the hunk (CLASS-3): it takes no more text and ends `refused`, a final state. */
+  refuse(id: string, reason: string): void;
   /** replacement text typed so far (the agent's cursor sits at its end) */
   proposedLength(id: string): number;
   /** the agent's presence in the review doc (null: it leaves) */

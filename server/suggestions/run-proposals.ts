@@ -112,6 +112,13 @@ export class RunProposals implements RunChannel {
     this.setState(s, state, interruptedBy === null ? {} : { interruptedBy });
   }
 
+  refuse(id: string, reason: string): void {
+    const s = this.views.get(id);
+    if (!s || !(s.state === 'streaming' || s.state === 'proposed' || s.state === 'interrupted')) return;
+    this.setState(s, 'refused');
+    this.record(s, 'refused', null, reason);
+  }
+
   proposedLength(id: string): number {
     return this.views.get(id)?.proposed.length ?? 0;
   }

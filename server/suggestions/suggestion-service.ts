@@ -328,6 +328,8 @@ export class SuggestionService implements ProposalPort {
   private async require(user: AuthUser, permission: 'accept'): Promise<void> {
     const policy = (await this.deps.rooms.getRoom(user.roomId)).policy;
     requirePermission(user, permission, policy);
+    // CLASS-11: deciding Spark's suggestions changes code, which a frozen room keeps to its owners.
+    await this.deps.rooms.assertMayWriteCode(user);
   }
 
   private async withRoom<T>(roomId: string, fn: (room: Room) => Promise<T>): Promise<T> {

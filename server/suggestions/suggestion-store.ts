@@ -13,7 +13,7 @@ export function decodeFileOp(column: string | null): { fileOp?: FileOp } {
 /** What people decided about a suggestion (or what happened to it), in a run's audit trail. */
 export type DecisionEventKind = Extract<
   AuditEventKind,
-  'accepted' | 'rejected' | 'stale' | 'superseded' | 'reverted'
+  'accepted' | 'rejected' | 'stale' | 'superseded' | 'reverted' | 'refused'
 >;
 
 export interface DecisionEventRecord {

@@ -29,7 +29,8 @@ export function sqliteHarness<
     | 'threadStore'
     | 'verdictStore'
     | 'checkpointStore'
-    | 'baseStore',
+    | 'baseStore'
+    | 'classroomStore',
 >(key: K): StoreHarness<SqliteStores[K]> {
   const { file, remove } = tempDatabaseFile();
   let stores = createSqliteStores(file);
@@ -60,7 +61,8 @@ export async function pgHarness<
     | 'threadStore'
     | 'verdictStore'
     | 'checkpointStore'
-    | 'baseStore',
+    | 'baseStore'
+    | 'classroomStore',
 >(key: K): Promise<StoreHarness<PgStores[K]>> {
   const { url, schema, drop } = await createTestSchema();
   let stores = await createPgStores(url, { schema, max: 4 });
