@@ -23,7 +23,9 @@ import {
   REVIEW_RUNS_KEY,
   REVIEW_SUFFIX,
   REVIEW_SUGGESTIONS_KEY,
+  type ReplaceResponse,
   type RestoreResponse,
+  type RevertCheckpointResponse,
   type Role,
   type RoomInfo,
   type RoomPolicy,
@@ -39,6 +41,7 @@ import {
 } from '../../schema/protocol.ts';
 import type {
   AcceptSuggestionRequest,
+  ReplaceRequest,
   RestoreCheckpointRequest,
   RevertSuggestionRequest,
 } from '../../schema/rest.ts';
@@ -243,6 +246,16 @@ export class SparkroomClient {
   /** Restores a file (or every file) to the checkpoint before a history entry (REVIEW-9). */
   restoreCheckpoint(checkpointId: string, body: RestoreCheckpointRequest = {}): Promise<RestoreResponse> {
     return this.request('POST', apiPaths.restoreCheckpoint(this.room(), checkpointId), body);
+  }
+
+  /** Undoes one history entry's change as a new entry, keeping what changed since (NAV-26). */
+  revertCheckpoint(checkpointId: string): Promise<RevertCheckpointResponse> {
+    return this.request('POST', apiPaths.revertCheckpoint(this.room(), checkpointId), {});
+  }
+
+  /** Replaces the matches of a search across files, as one history entry (NAV-24). */
+  replace(body: ReplaceRequest): Promise<ReplaceResponse> {
+    return this.request('POST', apiPaths.replace(this.room()), body);
   }
 
   /** The server's import caps and content types (GET /api/import-rules). */

@@ -1,7 +1,9 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiPaths, type HistoryResponse } from '../../schema/protocol.ts';
 import { screenshot } from '../helpers/browser.ts';
-import { type BigRoom, makeBigRoom } from './big-room.ts';
+import { connectClient, whenSynced } from '../helpers/y-client.ts';
+import { type BigRoom, KNOWN_FILES, makeBigRoom } from './big-room.ts';
 import { type BrowserApp, startBrowserApp } from './web-server.ts';
 
 // Issue 13: finding one's way in a real project, on a room of 2,000 files made by the test.
@@ -281,6 +283,90 @@ describe('search across files (NAV-6..NAV-10, SAFE-80)', () => {
     // The next search works (a fresh worker with the files).
     expect(await search(ada, 'needle\\d')).toBe('2 results in 1 file');
     await toggle(ada, 'regex');
+  });
+
+  it('NAV-27: replace the checked matches across files as one change, then revert it as one', async () => {
+    const watcher = connectClient(
+      app.server.url.replace(/^http/, 'ws') + '/sync',
+      room.roomId,
+      room.owner.token,
+    );
+    try {
+      await whenSynced(watcher);
+      const needles = KNOWN_FILES['src/search/needles.ts']!;
+      const other = KNOWN_FILES['src/search/other-needle.ts']!;
+      await ada.focus('.search-input');
+      await ada.keyboard.press('Control+Shift+h');
+      await ada.waitForSelector('.replace-bar:not([hidden])');
+      expect(await ada.evaluate(() => document.activeElement?.classList.contains('replace-input'))).toBe(
+        true,
+      );
+      await toggle(ada, 'wholeWord');
+      expect(await search(ada, 'needle')).toBe('5 results in 2 files');
+      // Every match starts checked; line 1 of needles.ts ("export const Needle = 1;") is unchecked.
+      expect(
+        await ada.$$eval('.replace-check', (bs) => bs.every((b) => (b as HTMLInputElement).checked)),
+      ).toBe(true);
+      await ada.click('.replace-check[aria-label="Replace on line 1 of src/search/needles.ts"]');
+      await ada.fill('.replace-input', 'pin');
+      expect(await ada.getAttribute('.replace-all', 'title')).toContain(
+        'Replace 4 checked matches in 2 files',
+      );
+      await ada.click('.replace-all');
+      await ada.waitForFunction(
+        () => document.querySelector<HTMLElement>('.replace-bar')?.dataset.state === 'replaced',
+      );
+      expect(await ada.textContent('.replace-status')).toBe('Replaced 4 matches in 2 files.Revert');
+      // Both files changed for everyone, line 1 left alone.
+      const replaced = needles
+        .split('\n')
+        .map((line, i) =>
+          i === 0 ? line : line.replace(/(?<![A-Za-z0-9_$])needle(?![A-Za-z0-9_$])/gi, 'pin'),
+        )
+        .join('\n');
+      expect(replaced).toContain('export const Needle = 1;\nexport const pin = 2;');
+      await watcher.waitForText('src/search/needles.ts', (t) => t === replaced);
+      await watcher.waitForText(
+        'src/search/other-needle.ts',
+        (t) => t === 'export const otherNeedle = "pin";\n',
+      );
+      // Searched again, the list shows what is left: the unchecked Needle.
+      await ada.waitForFunction(
+        () => document.querySelector('.search-summary')?.textContent === '1 result in 1 file',
+      );
+      // One history entry, by Ada.
+      const history = await fetch(`${app.server.url}${apiPaths.history(room.roomId)}`, {
+        headers: { authorization: `Bearer ${room.owner.token}` },
+      }).then((r) => r.json() as Promise<HistoryResponse>);
+      expect(history.entries[0]).toMatchObject({
+        kind: 'change',
+        by: { name: 'Ada' },
+        summary: 'Replace “needle” → “pin” in 2 files (4 matches)',
+        files: [
+          { path: 'src/search/needles.ts', change: 'changed' },
+          { path: 'src/search/other-needle.ts', change: 'changed' },
+        ],
+      });
+      await screenshot(ada, 'nav-07-replaced');
+
+      await ada.click('.replace-revert');
+      await ada.waitForFunction(
+        () => document.querySelector<HTMLElement>('.replace-bar')?.dataset.state === 'reverted',
+      );
+      expect(await ada.textContent('.replace-status')).toBe('Reverted: 2 files as they were.');
+      await watcher.waitForText('src/search/needles.ts', (t) => t === needles);
+      await watcher.waitForText('src/search/other-needle.ts', (t) => t === other);
+      await ada.waitForFunction(
+        () => document.querySelector('.search-summary')?.textContent === '5 results in 2 files',
+      );
+      await screenshot(ada, 'nav-08-replace-reverted');
+      await ada.click('.replace-toggle');
+      await ada.waitForSelector('.replace-bar', { state: 'hidden' });
+      expect(await ada.$$eval('.replace-check', (bs) => bs.length)).toBe(0);
+      await toggle(ada, 'wholeWord');
+    } finally {
+      watcher.destroy();
+    }
   });
 
   it('closes', async () => {

@@ -11,6 +11,7 @@ import { navKeys } from './nav-keys.ts';
 import { OutlinePanel } from './outline-panel.ts';
 import { QuickOpen } from './quick-open.ts';
 import { RecentFiles } from './recent-files.ts';
+import type { ReplaceActions } from './replace-bar.ts';
 import { SearchClient } from './search-client.ts';
 import { defaultSearchLimits } from './search-engine.ts';
 import { SearchPanel } from './search-panel.ts';
@@ -50,6 +51,8 @@ export interface NavigationDeps {
   open(path: string): void;
   /** puts the cursor at `pos` (selecting to `to` if given), scrolls there, focuses the editor */
   jumpTo(pos: number, to?: number): void;
+  /** replace across files through the server (NAV-24..NAV-27) */
+  replace: ReplaceActions;
 }
 
 /** How long the outline waits after the last edit or parse step before it is rebuilt, ms. */
@@ -108,6 +111,7 @@ export class Navigation {
       search: (q) => this.searchClient.search(q, defaultSearchLimits),
       jump: (path, line, column, length) => this.jumpToMatch(path, line, column, length),
       closed: () => this.showSidebar('files'),
+      replace: deps.replace,
     });
     this.switchButtons = {
       files: h(
@@ -135,6 +139,9 @@ export class Navigation {
       ),
       this.search.el,
     );
+    const onFiles = () => this.search.filesChanged();
+    deps.fileMap.observeDeep(onFiles);
+    this.cleanups.push(() => deps.fileMap.unobserveDeep(onFiles));
     const schedule = () => this.scheduleOutline();
     this.editorExtension = ViewPlugin.define(() => ({
       update(u) {
@@ -149,6 +156,10 @@ export class Navigation {
         searchFiles: () => {
           this.openSearch();
           return true;
+        },
+        replaceFiles: () => {
+          this.openSearch();
+          this.search.showReplace(true);
         },
       }),
       () => this.outline.el.remove(),

@@ -1,4 +1,5 @@
 import { h, mount } from '../ui/dom.ts';
+import { type ReplaceActions, ReplaceBar } from './replace-bar.ts';
 import type { SearchAnswer } from './search-client.ts';
 import { compileQuery, type LineMatch, type SearchQuery, type SearchResult } from './search-engine.ts';
 
@@ -8,7 +9,12 @@ export interface SearchPanelActions {
   jump(path: string, line: number, column: number, length: number): void;
   /** the panel was closed (Escape, ✕): the sidebar shows the files again */
   closed(): void;
+  /** replace across files (NAV-27) */
+  replace: ReplaceActions;
 }
+
+/** After a replace or its revert the list is searched again when its change reaches this page, or after this, ms. */
+const REFRESH_AFTER_REPLACE_MS = 300;
 
 /** How long typing pauses before the search runs, ms. */
 const TYPING_DELAY_MS = 150;
@@ -34,6 +40,12 @@ export class SearchPanel {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private generation = 0;
   private last: SearchResult | null = null;
+  /** the query the last result answers */
+  private lastQuery: SearchQuery | null = null;
+  readonly replace: ReplaceBar;
+  /** a replace or revert answered: its change reaching this page searches again */
+  private refreshOnChange = false;
+  private readonly replaceToggle: HTMLButtonElement;
 
   constructor(private readonly actions: SearchPanelActions) {
     this.input = h('input', {
@@ -61,6 +73,26 @@ export class SearchPanel {
       this.toggles.set(key, b);
       return b;
     };
+    this.replace = new ReplaceBar(
+      actions.replace,
+      () => (this.last && this.lastQuery ? { query: this.lastQuery, result: this.last } : null),
+      () => {
+        this.refreshOnChange = true;
+        this.schedule(REFRESH_AFTER_REPLACE_MS);
+      },
+    );
+    this.replaceToggle = h(
+      'button',
+      {
+        class: 'search-toggle replace-toggle',
+        type: 'button',
+        title: 'Replace (Ctrl+Shift+H)',
+        'aria-label': 'Replace',
+        'aria-pressed': 'false',
+        on: { click: () => this.showReplace(!this.replace.open) },
+      },
+      '⇄',
+    );
     this.summary = h('p', { class: 'search-summary', role: 'status', 'aria-live': 'polite' });
     this.results = h('div', { class: 'search-results', role: 'tree', 'aria-label': 'Search results' });
     this.el = h(
@@ -88,7 +120,9 @@ export class SearchPanel {
         toggle('caseSensitive', 'Aa', 'Match case', 'C'),
         toggle('wholeWord', 'ab', 'Whole word', 'W'),
         toggle('regex', '.*', 'Regular expression', 'R'),
+        this.replaceToggle,
       ),
+      this.replace.el,
       this.summary,
       this.results,
     );
@@ -125,6 +159,21 @@ export class SearchPanel {
     this.input.select();
   }
 
+  /** The room's files changed (any edit): after a replace, the list is searched again with the change. */
+  filesChanged(): void {
+    if (!this.refreshOnChange) return;
+    this.refreshOnChange = false;
+    this.schedule(0);
+  }
+
+  /** Shows or hides the replace field (and the boxes that pick matches). */
+  showReplace(open: boolean): void {
+    this.replace.setOpen(open);
+    this.replaceToggle.setAttribute('aria-pressed', String(open));
+    if (this.last) this.render(this.last);
+    if (open) this.replace.input.focus();
+  }
+
   close(): void {
     this.el.hidden = true;
     this.actions.closed();
@@ -154,6 +203,7 @@ export class SearchPanel {
     const generation = ++this.generation;
     if (query.text === '') {
       this.last = null;
+      this.replace.resultChanged();
       this.el.dataset.state = 'done';
       this.el.dataset.query = '';
       this.summary.textContent = '';
@@ -175,11 +225,14 @@ export class SearchPanel {
       return;
     }
     this.last = answer;
+    this.lastQuery = query;
+    this.replace.resultChanged();
     this.render(answer);
   }
 
   private showError(text: string, message: string): void {
     this.last = null;
+    this.replace.resultChanged();
     this.el.dataset.query = text;
     this.el.dataset.state = 'error';
     this.summary.className = 'search-summary error';
@@ -224,7 +277,7 @@ export class SearchPanel {
         h('span', { class: 'count' }, String(file.count)),
       );
       mount(list, ...file.lines.map((m) => this.lineRow(file.path, m)));
-      groups.push(h('div', { class: 'search-group' }, head, list));
+      groups.push(h('div', { class: 'search-group' }, this.withBox(head, file.path), list));
     }
     const more = r.total - r.shown;
     mount(
@@ -248,7 +301,7 @@ export class SearchPanel {
       at = to;
     }
     parts.push(m.preview.slice(at));
-    return h(
+    const row = h(
       'button',
       {
         class: 'search-line',
@@ -261,6 +314,25 @@ export class SearchPanel {
       h('span', { class: 'search-line-no' }, String(m.line)),
       h('span', { class: 'search-preview' }, ...parts),
     );
+    return this.withBox(row, path, m.line);
+  }
+
+  /** While replacing, a row gets a box that says whether its matches (a file's, a line's) are replaced. */
+  private withBox(row: HTMLElement, path: string, line?: number): HTMLElement {
+    if (!this.replace.open) return row;
+    const box = h('input', {
+      class: 'replace-check',
+      type: 'checkbox',
+      checked: this.replace.isChecked(path, line),
+      'aria-label': line === undefined ? `Replace in ${path}` : `Replace on line ${line} of ${path}`,
+      on: {
+        change: () => {
+          this.replace.setChecked(path, line, box.checked);
+          if (line === undefined) this.render(this.last!);
+        },
+      },
+    });
+    return h('div', { class: 'replace-row' }, box, row);
   }
 
   private rows(): HTMLElement[] {

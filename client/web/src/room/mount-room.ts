@@ -187,6 +187,11 @@ export function mountRoom(
       editor.jumpTo(pos);
       if (to !== undefined) editor.view.dispatch({ selection: { anchor: pos, head: to } });
     },
+    replace: {
+      replace: (req) => client.replace(req),
+      revert: (entryId) => client.revertCheckpoint(entryId),
+      canWrite: () => session.can('write'),
+    },
   });
   cleanups.push(() => nav.destroy());
 
