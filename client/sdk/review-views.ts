@@ -76,6 +76,8 @@ export function readSuggestion(id: string, map: Y.Map<unknown>): SuggestionView 
     interruptedBy: strOrNull(map.get('interruptedBy')),
     newFile: map.get('newFile') === true,
     fileOp: fileOpOf(map.get('fileOp')),
+    revertedBy: strOrNull(map.get('revertedBy')),
+    revertedAt: num(map.get('revertedAt')),
   };
 }
 

@@ -1,4 +1,4 @@
-import { pendingStates } from '../../../../schema/protocol.ts';
+import { type FileOp, pendingStates } from '../../../../schema/protocol.ts';
 import type { FileTreeModel } from './file-tree.ts';
 import type { RoomSession } from './room-session.ts';
 
@@ -10,9 +10,13 @@ export function fileTreeModel(
 ): FileTreeModel {
   const counts = new Map<string, number>();
   const pendingNew = new Set<string>();
+  const fileOps = new Map<string, FileOp>();
   for (const s of session.suggestions) {
     if (!pendingStates.includes(s.state)) continue;
-    if (s.newFile) pendingNew.add(s.file);
+    // A rename or delete is marked on the file's row itself (WEB-45), not counted with its edits.
+    if (s.fileOp) {
+      if (!fileOps.has(s.file)) fileOps.set(s.file, s.fileOp);
+    } else if (s.newFile) pendingNew.add(s.file);
     else counts.set(s.file, (counts.get(s.file) ?? 0) + 1);
   }
   const presence = new Map<string, { name: string; color: string }[]>();
@@ -25,6 +29,7 @@ export function fileTreeModel(
     pendingNewFiles: [...pendingNew].sort(),
     current,
     pendingCounts: counts,
+    pendingFileOps: fileOps,
     presence,
     canWrite,
   };

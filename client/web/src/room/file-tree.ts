@@ -1,12 +1,16 @@
+import type { FileOp } from '../../../../schema/protocol.ts';
 import { h, mount } from '../ui/dom.ts';
+import { fileRowElement } from './file-tree-row.ts';
 
 export interface FileTreeModel {
   files: string[];
   /** files Spark proposes to create, not accepted yet */
   pendingNewFiles: string[];
   current: string | null;
-  /** pending suggestion count per file */
+  /** pending suggestion count per file (edits of its text) */
   pendingCounts: Map<string, number>;
+  /** a rename or delete Spark proposes for the file, not decided yet (WEB-45) */
+  pendingFileOps: Map<string, FileOp>;
   /** who is in which file (coloured dots) */
   presence: Map<string, { name: string; color: string }[]>;
   canWrite: boolean;
@@ -332,70 +336,13 @@ export class FileTree {
           h('span', { class: 'tree-name' }, row.name),
         );
       case 'file':
-        return this.fileRow(row, index, model, pad(row.depth));
+        return fileRowElement(row.path, row.name, model, pad(row.depth), {
+          open: () => this.actions.open(row.path),
+          key: (e) => this.onRowKey(e, index, row.path),
+          rename: (e) => this.startRename(e, row.path),
+          remove: (e) => this.remove(e, row.path),
+        });
     }
-  }
-
-  private fileRow(
-    row: Extract<Row, { kind: 'file' }>,
-    index: number,
-    model: FileTreeModel,
-    style: string,
-  ): HTMLElement {
-    const count = model.pendingCounts.get(row.path) ?? 0;
-    const here = model.presence.get(row.path) ?? [];
-    return h(
-      'div',
-      {
-        class: `tree-row tree-file${model.current === row.path ? ' active' : ''}`,
-        style,
-        role: 'treeitem',
-        // WEB-12: reachable and usable from the keyboard (Tab in, arrows move, Enter opens).
-        tabindex: 0,
-        'aria-current': model.current === row.path ? 'true' : undefined,
-        dataset: { path: row.path },
-        on: {
-          click: () => this.actions.open(row.path),
-          keydown: (e) => this.onRowKey(e, index, row.path),
-        },
-      },
-      h('span', { class: 'tree-icon' }, '·'),
-      h('span', { class: 'tree-name', title: row.path }, row.name),
-      h(
-        'span',
-        { class: 'tree-dots' },
-        ...here
-          .slice(0, 4)
-          .map((p) => h('span', { class: 'dot', title: p.name, style: `background:${p.color}` })),
-      ),
-      count > 0 &&
-        h('span', { class: 'tree-badge spark', title: `${count} suggestion(s) from Spark` }, String(count)),
-      model.canWrite &&
-        h(
-          'span',
-          { class: 'tree-actions' },
-          h(
-            'button',
-            {
-              class: 'icon-btn small',
-              title: 'Rename',
-              'aria-label': `Rename ${row.path}`,
-              on: { click: (e) => this.startRename(e, row.path) },
-            },
-            '✎',
-          ),
-          h(
-            'button',
-            {
-              class: 'icon-btn small danger',
-              title: 'Delete',
-              'aria-label': `Delete ${row.path}`,
-              on: { click: (e) => this.remove(e, row.path) },
-            },
-            '✕',
-          ),
-        ),
-    );
   }
 
   private toggleFolder(path: string, index: number): void {

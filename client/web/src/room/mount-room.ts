@@ -4,6 +4,7 @@ import {
   partialStates,
   type Role,
   rejectableStates,
+  type SuggestionView,
   type TokenClaims,
 } from '../../../../schema/protocol.ts';
 import type { SparkroomClient } from '../../../sdk/sparkroom-client.ts';
@@ -135,8 +136,9 @@ export function mountRoom(
   };
   /** Reverts an accepted suggestion; over someone's later edit only after the person confirms (REVIEW-5). */
   const revertOne = (id: string) => {
+    const s = session.suggestions.find((x) => x.id === id);
     client.revert(id).then(
-      () => toast('Reverted the accepted suggestion', 'success'),
+      () => toast(s ? revertedMessage(s) : 'Reverted the accepted suggestion', 'success'),
       (err: unknown) => {
         if (isSparkroomError(err) && err.code === 'needs_confirmation') {
           if (confirm(`${err.message}.\n\nRevert anyway?`)) decide(client.revert(id, { confirm: true }));
@@ -147,7 +149,10 @@ export function mountRoom(
   /** Accepts a file's complete proposals in order (never a partial hunk, REVIEW-2). */
   const acceptFile = (file: string) => {
     const at = performance.now();
-    const ids = fileSuggestions(file).map((s) => s.id);
+    // A rename or delete goes after the file's edits (a rename waits for them, AGENT-17).
+    const ids = fileSuggestions(file)
+      .sort((a, b) => Number(Boolean(a.fileOp)) - Number(Boolean(b.fileOp)))
+      .map((s) => s.id);
     decide(sequential(ids.map((id) => () => client.accept(id))).then(() => noteAccepts(ids, at)));
   };
   const rejectFile = (file: string) => {
@@ -485,6 +490,11 @@ export function mountRoom(
       renderTree();
       return;
     }
+    // A rename or delete is about the whole file: it opens at the top.
+    if (s.fileOp) {
+      if (session.text(s.file)) openFile(s.file, true);
+      return;
+    }
     const text = session.text(s.file);
     const range = text ? resolveRange(s, text) : null;
     if (!range) return;
@@ -508,6 +518,7 @@ export function mountRoom(
           askedBy: x.askedBy,
           baseText: s?.baseText ?? '',
           proposed: s?.proposed ?? '',
+          fileOp: x.fileOp ?? null,
         };
       }),
     canDecide: () => can.accept,
@@ -559,6 +570,7 @@ export function mountRoom(
     rejectRun: (runId) => decide(client.rejectRun(runId)),
     accept: acceptOne,
     reject: (id) => decide(client.reject(id)),
+    revert: revertOne,
     jump: (id) => jumpToHunk(id),
     checkSpark: () =>
       client.checkSpark().catch((err: unknown) => {
@@ -695,4 +707,13 @@ export function mountRoom(
 /** Runs the calls one after another (accepting hunks of one file in order keeps the anchors simple). */
 async function sequential(calls: (() => Promise<unknown>)[]): Promise<void> {
   for (const call of calls) await call();
+}
+
+/** What a revert did, in words (a revert of a reverted suggestion applies it again). */
+function revertedMessage(s: SuggestionView): string {
+  const again = s.state === 'reverted';
+  if (s.fileOp?.kind === 'rename')
+    return again ? `Renamed ${s.file} to ${s.fileOp.to} again` : `Renamed ${s.fileOp.to} back to ${s.file}`;
+  if (s.fileOp?.kind === 'delete') return again ? `Deleted ${s.file} again` : `Restored ${s.file}`;
+  return again ? 'Applied the suggestion again' : 'Reverted the accepted suggestion';
 }

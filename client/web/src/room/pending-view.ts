@@ -1,6 +1,7 @@
 import {
   acceptableStates,
   bulkAcceptableStates,
+  type FileOp,
   partialStates,
   rejectableStates,
   type SuggestionState,
@@ -23,6 +24,8 @@ export interface PendingHunk {
   askedBy: string;
   baseText: string;
   proposed: string;
+  /** a rename or delete of the file (AGENT-17), listed as what it does to the file (WEB-46) */
+  fileOp: FileOp | null;
 }
 
 export interface PendingViewDeps {
@@ -164,8 +167,16 @@ export class PendingView {
 
   private renderHunk(x: PendingHunk, canDecide: boolean): HTMLElement {
     const selected = x.id === this.selected;
-    const rows = textDiff(x.baseText, x.proposed).filter((r) => r.kind !== 'same' && r.kind !== 'skip');
-    const where = x.line === null ? `${x.file} (new file)` : `${x.file}:${x.line}`;
+    // A rename changes no text: it shows no diff; a delete shows the lines it removes.
+    const rows =
+      x.fileOp?.kind === 'rename'
+        ? []
+        : textDiff(x.baseText, x.fileOp ? '' : x.proposed).filter(
+            (r) => r.kind !== 'same' && r.kind !== 'skip',
+          );
+    const where: (HTMLElement | string)[] = x.fileOp
+      ? fileOpWords(x.file, x.fileOp)
+      : [x.line === null ? `${x.file} (new file)` : `${x.file}:${x.line}`];
     return h(
       'div',
       {
@@ -185,12 +196,12 @@ export class PendingView {
         h(
           'button',
           {
-            class: 'pending-where',
+            class: `pending-where${x.fileOp ? ` pending-file-op pending-file-op-${x.fileOp.kind}` : ''}`,
             tabIndex: -1,
-            title: 'Open this hunk in the editor (Enter)',
+            title: x.fileOp ? 'Open the file in the editor (Enter)' : 'Open this hunk in the editor (Enter)',
             on: { click: () => this.deps.jump(x.id) },
           },
-          where,
+          ...where,
         ),
         h('span', { class: `hunk-state hunk-state-${x.state}` }, stateLabels[x.state] ?? x.state),
         h(
@@ -291,4 +302,19 @@ export class PendingView {
     }
     e.preventDefault();
   }
+}
+
+/**
+ * WEB-46: what a rename or delete does to its file, as the tree marks it (WEB-45): the old name struck
+ * through, then the new one, or "delete file".
+ */
+function fileOpWords(file: string, op: FileOp): (HTMLElement | string)[] {
+  return op.kind === 'rename'
+    ? [
+        h('span', { class: 'file-op-verb' }, 'Rename '),
+        h('s', { class: 'file-op-old' }, file),
+        ' → ',
+        h('span', { class: 'file-op-new' }, op.to),
+      ]
+    : [h('span', { class: 'file-op-verb' }, 'Delete file '), h('s', { class: 'file-op-old' }, file)];
 }

@@ -1,8 +1,66 @@
-import { bulkAcceptableStates, pendingStates } from '../../../../schema/protocol.ts';
+import {
+  bulkAcceptableStates,
+  type FileOp,
+  pendingStates,
+  type RunMode,
+  type RunView,
+  type SparkCheckReport,
+  type SuggestionState,
+} from '../../../../schema/protocol.ts';
 import type { FileEditor } from '../editor/file-editor.ts';
 import type { HunkEntry } from './hunk-index.ts';
 import type { RoomSession } from './room-session.ts';
-import type { SparkPanelModel } from './spark-panel.ts';
+
+export interface SparkPanelModel {
+  configured: boolean;
+  model: string | null;
+  canPrompt: boolean;
+  /** may redirect (steer) runs */
+  canSteer: boolean;
+  /** may stop runs (by default everyone in the room, viewers too) */
+  canStop: boolean;
+  canAccept: boolean;
+  /** may test the model connection (owners, OPS-12) */
+  canCheck: boolean;
+  /** "src/a.ts, lines 3-7": what a prompt will be about */
+  context: string | null;
+  runs: RunView[];
+  /** pending suggestions per run: all, and how many can be accepted now */
+  pending: Map<string, { total: number; acceptable: number }>;
+  /** each run's open hunks, placed (file:line), for the links in its card */
+  hunks: Map<string, HunkEntry[]>;
+  /** each run's renames and deletes that were accepted or reverted: undone and redone from the card */
+  decidedFileOps: Map<string, DecidedFileOp[]>;
+  nameOf(userId: string): string;
+}
+
+export interface SparkPanelActions {
+  /** a new run; `followUp` continues a finished run's conversation, `mode: 'ask'` wants no edit (NAV-20, NAV-21) */
+  ask(prompt: string, opts?: { mode?: RunMode; followUp?: string }): Promise<void>;
+  stop(runId: string): void;
+  steer(runId: string, text: string, mode: 'now' | 'queue'): Promise<void>;
+  acceptRun(runId: string): void;
+  rejectRun(runId: string): void;
+  /** decides one suggestion (the rename and delete cards, AGENT-17) */
+  accept(suggestionId: string): void;
+  reject(suggestionId: string): void;
+  /** reverts an accepted suggestion, or applies a reverted one again (REVIEW-5; renames and deletes too) */
+  revert(suggestionId: string): void;
+  /** opens the hunk's file, puts the cursor on it and scrolls it into view */
+  jump(suggestionId: string): void;
+  /** runs the server's connection check (OPS-10); rejects with a sentence when the request failed */
+  checkSpark(): Promise<SparkCheckReport>;
+}
+
+/** A rename or delete of a run that was accepted, or accepted and reverted (AGENT-19, AGENT-20). */
+export interface DecidedFileOp {
+  id: string;
+  file: string;
+  fileOp: FileOp;
+  state: Extract<SuggestionState, 'accepted' | 'reverted'>;
+  /** who accepted it, or who reverted it */
+  by: string;
+}
 
 /** What this person may do with Spark now (accept, stop and redirect change with the room policy). */
 export interface SparkPermissions {
@@ -33,6 +91,19 @@ export function sparkPanelModel(
     if (bulkAcceptableStates.includes(s.state)) entry.acceptable++;
     pending.set(s.runId, entry);
   }
+  const decidedFileOps = new Map<string, DecidedFileOp[]>();
+  for (const s of session.suggestions) {
+    if (!s.fileOp || (s.state !== 'accepted' && s.state !== 'reverted')) continue;
+    const by = s.state === 'accepted' ? s.decidedBy : s.revertedBy;
+    const entry: DecidedFileOp = {
+      id: s.id,
+      file: s.file,
+      fileOp: s.fileOp,
+      state: s.state,
+      by: by ? session.nameOf(by) : 'someone',
+    };
+    decidedFileOps.set(s.runId, [...(decidedFileOps.get(s.runId) ?? []), entry]);
+  }
   const file = editor.file;
   let context: string | null = null;
   if (file) {
@@ -54,6 +125,7 @@ export function sparkPanelModel(
     runs: session.runs,
     pending,
     hunks,
+    decidedFileOps,
     nameOf: (id) => session.nameOf(id),
   };
 }
