@@ -54,6 +54,15 @@ export function describeClose(
         detail:
           'The server found this room\u2019s stored data damaged and will not serve it until its operator restores it.',
       };
+    case errorCodes.missing_dependencies.close:
+      // ROOM-14: this tab's updates waited for changes the server never got (too many, or too long). They
+      // were not stored; a reload syncs the tab with the room as it is.
+      return {
+        title: 'Out of sync',
+        detail:
+          'This tab sent changes that build on edits the server never received, so they were not saved. ' +
+          'Reload the page to rejoin with the room as it is now.',
+      };
     case 4413:
       return {
         title: 'Disconnected',

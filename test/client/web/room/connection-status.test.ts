@@ -136,5 +136,10 @@ describe('connection status', () => {
       title: 'Room unavailable',
       detail: expect.stringMatching(/stored data damaged.*operator restores it/),
     });
+    // SAFE-88: updates that waited for edits the server never got (ROOM-14) were not saved.
+    expect(describeClose(4424, 'more than 100 updates wait')).toMatchObject({
+      title: 'Out of sync',
+      detail: expect.stringMatching(/never received, so they were not saved\. Reload the page/),
+    });
   });
 });
