@@ -86,7 +86,16 @@ export const apiPaths = {
   invites: room(apiRoutes.invites),
   invite: (roomId: string, role: Role) => fillRoute(apiRoutes.invite, { roomId, role }),
   policy: room(apiRoutes.policy),
+  /** POST starts a run; GET `runsPage` lists the room's runs, newest first */
   runs: room(apiRoutes.runs),
+  /** GET: the room's runs with their suggestions, newest first (RunsPageResponse); `before` (a createdAt) pages back */
+  runsPage: (roomId: string, page: { before?: number; limit?: number } = {}) => {
+    const q = new URLSearchParams();
+    if (page.before !== undefined) q.set('before', String(page.before));
+    if (page.limit !== undefined) q.set('limit', String(page.limit));
+    const query = q.toString();
+    return `${fillRoute(apiRoutes.runs, { roomId })}${query ? `?${query}` : ''}`;
+  },
   run: ofRun(apiRoutes.run),
   interrupt: ofRun(apiRoutes.interrupt),
   steer: ofRun(apiRoutes.steer),
@@ -500,6 +509,21 @@ export interface TutorReport {
   maxChangedLines: number;
   usedLines: number;
   refused: { file: string; suggestionId: string | null; lines: number }[];
+}
+
+/** A run with its suggestions (GET one run, and each entry of a runs page). */
+export interface RunDetails extends RunView {
+  suggestions: SuggestionView[];
+}
+
+/**
+ * GET runs (ROOM-26): every run of the room, newest first, from storage, with its suggestions and who asked,
+ * proposed and decided each. Runs settled for a while leave the live review doc; this is where they are read.
+ */
+export interface RunsPageResponse {
+  runs: RunDetails[];
+  /** true when older runs remain: ask again with `before` = the last run's createdAt */
+  more: boolean;
 }
 
 /** Plain view of one suggestion (the fields of its Y.Map; `proposed` is a Y.Text in the doc). */

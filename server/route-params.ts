@@ -20,3 +20,10 @@ export function idParam(value: string | undefined, what: string): string {
   if (!value || !ID_PATTERN.test(value)) throw new AppError('not_found', `no such ${what}`);
   return value;
 }
+
+/** A whole number query parameter (paging), or undefined when absent; anything else is a 400. */
+export function intQuery(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,15}$/.test(value)) throw new AppError('bad_request', `${name} must be a whole number`);
+  return Number(value);
+}

@@ -210,6 +210,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     store: stores.suggestionStore,
     imports: stores.importStore,
     history,
+    runs: stores.agentStore,
     log,
     now,
     ...(config.agent.frameMs !== undefined ? { frameMs: config.agent.frameMs } : {}),

@@ -31,6 +31,7 @@ import {
   type RoomPolicy,
   type RunDecision,
   type RunMode,
+  type RunsPageResponse,
   type RunView,
   type SparkCheckReport,
   SYNC_PATH,
@@ -231,6 +232,14 @@ export class SparkroomClient {
 
   blame(file: string): Promise<BlameResponse> {
     return this.request('GET', apiPaths.blame(this.room(), file));
+  }
+
+  /**
+   * The room's runs with their suggestions, newest first (ROOM-26): settled runs leave the live review doc
+   * after a while, and this is where they stay; `before` (the last run's createdAt) pages back.
+   */
+  listRuns(page: { before?: number; limit?: number } = {}): Promise<RunsPageResponse> {
+    return this.request('GET', apiPaths.runsPage(this.room(), page));
   }
 
   /** The room's history, newest first (REVIEW-10); `before` (an entry's seq) pages back. */

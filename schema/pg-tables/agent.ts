@@ -76,6 +76,10 @@ export const suggestions = pgTable(
     fileOp: text('file_op'),
     /** the review thread its run was asked from (CR-18) */
     threadId: text('thread_id'),
+    /** JSON of the AppliedChange the last accept or revert wrote (REVIEW-5), so a retired suggestion stays revertible */
+    applied: text('applied'),
+    revertedBy: text('reverted_by'),
+    revertedAt: int8('reverted_at'),
   },
   (t) => [uniqueIndex('suggestions_id').on(t.id), index('suggestions_run').on(t.roomId, t.runId, t.seq)],
 );

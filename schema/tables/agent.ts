@@ -81,6 +81,10 @@ export const suggestions = sqliteTable(
     fileOp: text('file_op'),
     /** the review thread its run was asked from (CR-18) */
     threadId: text('thread_id'),
+    /** JSON of the AppliedChange the last accept or revert wrote (REVIEW-5), so a retired suggestion stays revertible */
+    applied: text('applied'),
+    revertedBy: text('reverted_by'),
+    revertedAt: integer('reverted_at'),
   },
   (t) => [
     // Suggestions are keyed by id: saveSuggestion upserts on it.

@@ -43,6 +43,8 @@ export interface AgentStore {
   /** inserts or replaces the run (all fields) */
   saveRun(run: StoredRun): Promise<void>;
   getRun(roomId: string, runId: string): Promise<StoredRun | null>;
+  /** a room's runs, newest first (by createdAt, then id); `before` pages back (runs created before it) */
+  listRuns(roomId: string, page: { before?: number; limit: number }): Promise<StoredRun[]>;
   /** runs whose status is queued or streaming (after a crash they must be marked interrupted) */
   listUnfinishedRuns(): Promise<StoredRun[]>;
   appendMessages(messages: RunMessageRecord[]): Promise<void>;

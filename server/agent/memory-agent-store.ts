@@ -35,6 +35,15 @@ export class MemoryAgentStore implements AgentStore {
     return run ? structuredClone(run) : null;
   }
 
+  async listRuns(roomId: string, page: { before?: number; limit: number }): Promise<StoredRun[]> {
+    const before = page.before;
+    return [...(this.#runs.get(roomId)?.values() ?? [])]
+      .filter((r) => before === undefined || r.createdAt < before)
+      .sort((a, b) => b.createdAt - a.createdAt || compareStrings(b.id, a.id))
+      .slice(0, page.limit)
+      .map((r) => structuredClone(r));
+  }
+
   async listUnfinishedRuns(): Promise<StoredRun[]> {
     const unfinished: StoredRun[] = [];
     for (const roomRuns of this.#runs.values()) {

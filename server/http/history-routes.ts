@@ -3,7 +3,7 @@ import { apiRoutes, isValidFilePath } from '../../schema/protocol.ts';
 import { restoreCheckpointBody, revertCheckpointBody } from '../../schema/rest.ts';
 import type { RoomService } from '../auth/room-service.ts';
 import { AppError } from '../errors.ts';
-import { idParam, roomIdParam } from '../route-params.ts';
+import { idParam, intQuery, roomIdParam } from '../route-params.ts';
 import type { HistoryService } from '../suggestions/history-service.ts';
 import { bearerUser } from './bearer-user.ts';
 import { parseBody } from './parse-body.ts';
@@ -11,13 +11,6 @@ import { parseBody } from './parse-body.ts';
 export interface HistoryRoutesDeps {
   rooms: RoomService;
   history: HistoryService;
-}
-
-/** A whole number query parameter, or undefined when absent; anything else is a 400. */
-function intQuery(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d{1,15}$/.test(value)) throw new AppError('bad_request', `${name} must be a whole number`);
-  return Number(value);
 }
 
 /** REST for the room's history (REVIEW-6..10): the list, one file's diff, restoring a checkpoint, reverting an entry (NAV-26). */

@@ -182,6 +182,18 @@ export const operations: readonly Operation[] = [
   },
   {
     method: 'get',
+    route: apiRoutes.runs,
+    summary: "The room's runs with their suggestions, newest first (settled runs are read from storage)",
+    access: 'member',
+    queryParams: [
+      ['before', false, "a createdAt: page back from here (the last run's)"],
+      ['limit', false, 'runs per page (at most 100)'],
+    ],
+    status: 200,
+    response: 'runs and whether older ones remain',
+  },
+  {
+    method: 'get',
     route: apiRoutes.run,
     summary: 'A run and its suggestions',
     access: 'member',

@@ -3,7 +3,7 @@ import { apiRoutes, isValidFilePath } from '../../schema/protocol.ts';
 import { acceptSuggestionBody, revertSuggestionBody } from '../../schema/rest.ts';
 import type { RoomService } from '../auth/room-service.ts';
 import { AppError } from '../errors.ts';
-import { idParam, roomIdParam } from '../route-params.ts';
+import { idParam, intQuery, roomIdParam } from '../route-params.ts';
 import type { SuggestionService } from '../suggestions/suggestion-service.ts';
 import { bearerUser } from './bearer-user.ts';
 import { parseBody } from './parse-body.ts';
@@ -22,6 +22,18 @@ export function suggestionRoutes(deps: SuggestionRoutesDeps): Hono {
   app.get(apiRoutes.run, async (c) => {
     const caller = await user(c);
     return c.json(await deps.suggestions.getRun(caller, idParam(c.req.param('runId'), 'run')));
+  });
+
+  app.get(apiRoutes.runs, async (c) => {
+    const caller = await user(c);
+    const before = intQuery(c.req.query('before'), 'before');
+    const limit = intQuery(c.req.query('limit'), 'limit');
+    return c.json(
+      await deps.suggestions.listRuns(caller, {
+        ...(before !== undefined ? { before } : {}),
+        ...(limit !== undefined ? { limit } : {}),
+      }),
+    );
   });
 
   for (const decision of ['accept', 'reject'] as const) {

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { runEvents, runMessages, runs } from '../../schema/pg-tables/agent.ts';
 import type { AuditEventKind, RunStatus } from '../../schema/protocol.ts';
@@ -31,6 +31,19 @@ export class PgAgentStore implements AgentStore {
       .from(runs)
       .where(and(eq(runs.roomId, roomId), eq(runs.id, runId)));
     return row ? storedRun(row) : null;
+  }
+
+  async listRuns(roomId: string, page: { before?: number; limit: number }): Promise<StoredRun[]> {
+    return this.#db
+      .select()
+      .from(runs)
+      .where(
+        page.before === undefined
+          ? eq(runs.roomId, roomId)
+          : and(eq(runs.roomId, roomId), lt(runs.createdAt, page.before)),
+      )
+      .orderBy(desc(runs.createdAt), desc(runs.id))
+      .limit(page.limit);
   }
 
   async listUnfinishedRuns(): Promise<StoredRun[]> {

@@ -7,7 +7,12 @@ import type {
   DecisionEventRecord,
   SuggestionStore,
 } from '../suggestions/suggestion-store.ts';
-import { decodeFileOp, encodeFileOp } from '../suggestions/suggestion-store.ts';
+import {
+  decodeFileOp,
+  decodeRevertFields,
+  encodeFileOp,
+  encodeRevertFields,
+} from '../suggestions/suggestion-store.ts';
 import type { PgDatabase } from './pg-database.ts';
 
 /**
@@ -39,24 +44,15 @@ export class PgSuggestionStore implements SuggestionStore {
       .from(suggestions)
       .where(and(eq(suggestions.roomId, roomId), eq(suggestions.runId, runId)))
       .orderBy(asc(suggestions.seq));
-    return rows.map((r) => ({
-      id: r.id,
-      runId: r.runId,
-      file: r.file,
-      start: r.start,
-      end: r.end,
-      baseText: r.baseText,
-      proposed: r.proposed,
-      state: r.state,
-      proposedBy: { agent: r.proposedByAgent, model: r.proposedByModel },
-      requestedBy: r.requestedBy,
-      decidedBy: r.decidedBy,
-      decidedAt: r.decidedAt,
-      interruptedBy: r.interruptedBy,
-      newFile: r.newFile,
-      ...decodeFileOp(r.fileOp),
-      ...(r.threadId === null ? {} : { threadId: r.threadId }),
-    }));
+    return rows.map(toView);
+  }
+
+  async getSuggestion(roomId: string, id: string): Promise<SuggestionView | null> {
+    const [row] = await this.#db
+      .select()
+      .from(suggestions)
+      .where(and(eq(suggestions.roomId, roomId), eq(suggestions.id, id)));
+    return row ? toView(row) : null;
   }
 
   async recordEvent(e: DecisionEventRecord): Promise<void> {
@@ -117,8 +113,31 @@ async function upsertSuggestion(
     newFile: s.newFile,
     fileOp: encodeFileOp(s.fileOp),
     threadId: s.threadId ?? null,
+    ...encodeRevertFields(s),
   };
   const { id: _id, ...rest } = row;
   // The conflict target is id alone, so seq (the first-save order) survives every later save.
   await db.insert(suggestions).values(row).onConflictDoUpdate({ target: suggestions.id, set: rest });
+}
+
+function toView(r: typeof suggestions.$inferSelect): SuggestionView {
+  return {
+    id: r.id,
+    runId: r.runId,
+    file: r.file,
+    start: r.start,
+    end: r.end,
+    baseText: r.baseText,
+    proposed: r.proposed,
+    state: r.state,
+    proposedBy: { agent: r.proposedByAgent, model: r.proposedByModel },
+    requestedBy: r.requestedBy,
+    decidedBy: r.decidedBy,
+    decidedAt: r.decidedAt,
+    interruptedBy: r.interruptedBy,
+    newFile: r.newFile,
+    ...decodeFileOp(r.fileOp),
+    ...(r.threadId === null ? {} : { threadId: r.threadId }),
+    ...decodeRevertFields(r),
+  };
 }

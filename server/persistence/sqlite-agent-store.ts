@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { AuditEventKind, RunStatus } from '../../schema/protocol.ts';
 import { runEvents, runMessages, runs } from '../../schema/tables/agent.ts';
@@ -62,6 +62,20 @@ export class SqliteAgentStore implements AgentStore {
       .where(and(eq(runs.roomId, roomId), eq(runs.id, runId)))
       .get();
     return row ? storedRun(row) : null;
+  }
+
+  async listRuns(roomId: string, page: { before?: number; limit: number }): Promise<StoredRun[]> {
+    return this.#db
+      .select()
+      .from(runs)
+      .where(
+        page.before === undefined
+          ? eq(runs.roomId, roomId)
+          : and(eq(runs.roomId, roomId), lt(runs.createdAt, page.before)),
+      )
+      .orderBy(desc(runs.createdAt), desc(runs.id))
+      .limit(page.limit)
+      .all();
   }
 
   async listUnfinishedRuns(): Promise<StoredRun[]> {

@@ -8,7 +8,12 @@ import type {
   DecisionEventRecord,
   SuggestionStore,
 } from '../suggestions/suggestion-store.ts';
-import { decodeFileOp, encodeFileOp } from '../suggestions/suggestion-store.ts';
+import {
+  decodeFileOp,
+  decodeRevertFields,
+  encodeFileOp,
+  encodeRevertFields,
+} from '../suggestions/suggestion-store.ts';
 import type { Database } from './database.ts';
 import { upsert } from './sql-upsert.ts';
 
@@ -78,34 +83,27 @@ export class SqliteSuggestionStore implements SuggestionStore {
       newFile: s.newFile ? 1 : 0,
       fileOp: encodeFileOp(s.fileOp),
       threadId: s.threadId ?? null,
+      ...encodeRevertFields(s),
     });
   }
 
   async listSuggestions(roomId: string, runId: string): Promise<SuggestionView[]> {
-    const rows = this.#db
+    return this.#db
       .select()
       .from(suggestions)
       .where(and(eq(suggestions.roomId, roomId), eq(suggestions.runId, runId)))
       .orderBy(asc(suggestions.seq))
-      .all();
-    return rows.map((r) => ({
-      id: r.id,
-      runId: r.runId,
-      file: r.file,
-      start: r.start,
-      end: r.end,
-      baseText: r.baseText,
-      proposed: r.proposed,
-      state: r.state,
-      proposedBy: { agent: r.proposedByAgent, model: r.proposedByModel },
-      requestedBy: r.requestedBy,
-      decidedBy: r.decidedBy,
-      decidedAt: r.decidedAt,
-      interruptedBy: r.interruptedBy,
-      newFile: r.newFile,
-      ...decodeFileOp(r.fileOp),
-      ...(r.threadId === null ? {} : { threadId: r.threadId }),
-    }));
+      .all()
+      .map(toView);
+  }
+
+  async getSuggestion(roomId: string, id: string): Promise<SuggestionView | null> {
+    const row = this.#db
+      .select()
+      .from(suggestions)
+      .where(and(eq(suggestions.roomId, roomId), eq(suggestions.id, id)))
+      .get();
+    return row ? toView(row) : null;
   }
 
   async recordEvent(e: DecisionEventRecord): Promise<void> {
@@ -126,6 +124,28 @@ export class SqliteSuggestionStore implements SuggestionStore {
     // 'ai' is the default and reads as absent, as the record is written by accepts.
     return rows.map(({ kind, ...r }) => (kind === 'human' ? { ...r, kind } : r));
   }
+}
+
+function toView(r: typeof suggestions.$inferSelect): SuggestionView {
+  return {
+    id: r.id,
+    runId: r.runId,
+    file: r.file,
+    start: r.start,
+    end: r.end,
+    baseText: r.baseText,
+    proposed: r.proposed,
+    state: r.state,
+    proposedBy: { agent: r.proposedByAgent, model: r.proposedByModel },
+    requestedBy: r.requestedBy,
+    decidedBy: r.decidedBy,
+    decidedAt: r.decidedAt,
+    interruptedBy: r.interruptedBy,
+    newFile: r.newFile,
+    ...decodeFileOp(r.fileOp),
+    ...(r.threadId === null ? {} : { threadId: r.threadId }),
+    ...decodeRevertFields(r),
+  };
 }
 
 function prepare(sqlite: BetterSqlite3.Database) {
@@ -151,6 +171,9 @@ function prepare(sqlite: BetterSqlite3.Database) {
         new_file: 'newFile',
         file_op: 'fileOp',
         thread_id: 'threadId',
+        applied: 'applied',
+        reverted_by: 'revertedBy',
+        reverted_at: 'revertedAt',
       }),
     ),
     insertEvent: sqlite.prepare(

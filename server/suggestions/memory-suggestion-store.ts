@@ -46,6 +46,11 @@ export class MemorySuggestionStore implements SuggestionStore {
     return found;
   }
 
+  async getSuggestion(roomId: string, id: string): Promise<SuggestionView | null> {
+    const stored = this.#suggestions.get(id);
+    return stored && stored.roomId === roomId ? structuredClone(stored.suggestion) : null;
+  }
+
   async recordEvent(event: DecisionEventRecord): Promise<void> {
     this.#events.push({ ...event });
   }

@@ -3,6 +3,8 @@ import {
   bulkAcceptableStates,
   type RoomPolicy,
   type RunDecision,
+  type RunDetails,
+  type RunsPageResponse,
   type RunView,
   rejectableStates,
   type SuggestionView,
@@ -43,11 +45,19 @@ export interface SuggestionServiceDeps {
   now: () => number;
   /** review-doc frame interval while a run streams, ms */
   frameMs?: number;
+  /** where runs are stored (the agent store): runs that left the review doc are read from here (ROOM-26) */
+  runs?: RunRecords;
 }
 
-export interface RunDetails extends RunView {
-  suggestions: SuggestionView[];
+/** The stored runs, as suggestions/ reads them (the agent store implements it). */
+export interface RunRecords {
+  getRun(roomId: string, runId: string): Promise<RunView | null>;
+  listRuns(roomId: string, page: { before?: number; limit: number }): Promise<RunView[]>;
 }
+
+/** Runs one page of GET runs holds at most, and by default. */
+export const MAX_RUNS_PAGE = 100;
+const DEFAULT_RUNS_PAGE = 20;
 
 /**
  * Suggestions behind one service: what the agent proposes (the ProposalPort it writes through), the
@@ -235,13 +245,47 @@ export class SuggestionService implements ProposalPort {
 
   async getRun(user: AuthUser, runId: string): Promise<RunDetails> {
     return this.withRoom(user.roomId, async (room) => {
-      const map = runsMap(room.review.doc).get(runId);
-      if (!map) throw new AppError('not_found', `no run ${runId} in this room`);
+      const details = await this.details(room, runId);
+      if (!details) throw new AppError('not_found', `no run ${runId} in this room`);
+      return details;
+    });
+  }
+
+  /**
+   * ROOM-26: the room's runs, newest first, with their suggestions: live ones as the review doc shows them,
+   * the others (those that left the doc once settled) from storage.
+   */
+  async listRuns(user: AuthUser, page: { before?: number; limit?: number }): Promise<RunsPageResponse> {
+    const records = this.deps.runs;
+    if (!records) throw new Error('listRuns needs the run records (deps.runs)');
+    const limit = Math.min(MAX_RUNS_PAGE, Math.max(1, page.limit ?? DEFAULT_RUNS_PAGE));
+    return this.withRoom(user.roomId, async (room) => {
+      const rows = await records.listRuns(room.id, {
+        ...(page.before !== undefined ? { before: page.before } : {}),
+        limit: limit + 1,
+      });
+      const runs: RunDetails[] = [];
+      for (const row of rows.slice(0, limit)) {
+        const details = await this.details(room, row.id, row);
+        if (details) runs.push(details);
+      }
+      return { runs, more: rows.length > limit };
+    });
+  }
+
+  /** A run with its suggestions: from the review doc while it is there, else from storage. */
+  private async details(room: Room, runId: string, stored?: RunView): Promise<RunDetails | null> {
+    const map = runsMap(room.review.doc).get(runId);
+    if (map) {
       const suggestions = [...suggestionsMap(room.review.doc).values()]
         .map(readSuggestion)
         .filter((s) => s.runId === runId);
       return { ...readRun(map), suggestions };
-    });
+    }
+    const run = stored ?? (await this.deps.runs?.getRun(room.id, runId)) ?? null;
+    if (!run) return null;
+    const { roomId: _room, ...view } = run as RunView & { roomId?: string };
+    return { ...view, suggestions: await this.deps.store.listSuggestions(room.id, runId) };
   }
 
   async blame(user: AuthUser, file: string): Promise<BlameResponse> {

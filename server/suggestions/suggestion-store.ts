@@ -1,4 +1,4 @@
-import type { AuditEventKind, FileOp, SuggestionView } from '../../schema/protocol.ts';
+import type { AppliedChange, AuditEventKind, FileOp, SuggestionView } from '../../schema/protocol.ts';
 
 /** A suggestion's file operation as the stores' `file_op` column holds it (JSON, or null for none). */
 export function encodeFileOp(op: FileOp | null | undefined): string | null {
@@ -8,6 +8,32 @@ export function encodeFileOp(op: FileOp | null | undefined): string | null {
 /** The column read back: `{ fileOp }` when the suggestion has one, else nothing (the field stays absent). */
 export function decodeFileOp(column: string | null): { fileOp?: FileOp } {
   return column === null ? {} : { fileOp: JSON.parse(column) as FileOp };
+}
+
+/** The columns that keep a suggestion revertible once it has left the review doc (REVIEW-5, ROOM-26). */
+export function encodeRevertFields(s: SuggestionView): {
+  applied: string | null;
+  revertedBy: string | null;
+  revertedAt: number | null;
+} {
+  return {
+    applied: s.applied ? JSON.stringify(s.applied) : null,
+    revertedBy: s.revertedBy ?? null,
+    revertedAt: s.revertedAt ?? null,
+  };
+}
+
+/** The columns read back: only the fields the suggestion has (absent before any accept or revert). */
+export function decodeRevertFields(r: {
+  applied: string | null;
+  revertedBy: string | null;
+  revertedAt: number | null;
+}): Pick<SuggestionView, 'applied' | 'revertedBy' | 'revertedAt'> {
+  return {
+    ...(r.applied !== null ? { applied: JSON.parse(r.applied) as AppliedChange } : {}),
+    ...(r.revertedBy !== null ? { revertedBy: r.revertedBy } : {}),
+    ...(r.revertedAt !== null ? { revertedAt: r.revertedAt } : {}),
+  };
 }
 
 /** What people decided about a suggestion (or what happened to it), in a run's audit trail. */
@@ -63,6 +89,8 @@ export interface SuggestionStore {
   saveSuggestions(roomId: string, suggestions: SuggestionView[]): Promise<void>;
   /** a run's suggestions in the order they were first saved */
   listSuggestions(roomId: string, runId: string): Promise<SuggestionView[]>;
+  /** one suggestion of the room, or null */
+  getSuggestion(roomId: string, id: string): Promise<SuggestionView | null>;
   recordEvent(event: DecisionEventRecord): Promise<void>;
   addAttribution(rows: AttributionRecord[]): Promise<void>;
   /** a document's rows by client, then clock */

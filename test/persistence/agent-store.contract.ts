@@ -134,6 +134,22 @@ export function agentStoreContract(name: string, makeStore: () => Promise<AgentS
         expect(await store.getRun('r1', 'run1')).toEqual(retried);
       });
 
+      it("ROOM-26: lists a room's runs newest first, paged back by createdAt, and only that room's", async () => {
+        for (let i = 0; i < 5; i++) {
+          await store.saveRun(fullRun('r1', `run-${i}`, { createdAt: 1000 + i * 10, status: 'completed' }));
+        }
+        await store.saveRun(fullRun('r2', 'other', { createdAt: 5000 }));
+        const ids = (runs: StoredRun[]) => runs.map((r) => r.id);
+        expect(ids(await store.listRuns('r1', { limit: 2 }))).toEqual(['run-4', 'run-3']);
+        expect(ids(await store.listRuns('r1', { before: 1030, limit: 2 }))).toEqual(['run-2', 'run-1']);
+        expect(ids(await store.listRuns('r1', { before: 1010, limit: 10 }))).toEqual(['run-0']);
+        expect(await store.listRuns('r3', { limit: 10 })).toEqual([]);
+        store = await harness.reopen();
+        expect(await store.listRuns('r1', { limit: 1 })).toEqual([
+          fullRun('r1', 'run-4', { createdAt: 1040, status: 'completed' }),
+        ]);
+      });
+
       it('lists queued and streaming runs of every room, oldest first, and only those', async () => {
         const statuses: RunStatus[] = ['queued', 'streaming', 'interrupted', 'completed', 'failed'];
         for (const [i, status] of statuses.entries()) {

@@ -120,6 +120,40 @@ export function suggestionStoreContract(
         ]);
       });
 
+      it('ROOM-26: keeps what makes an accepted or reverted suggestion revertible, and finds one by id', async () => {
+        const applied = {
+          start: 'AQID',
+          end: 'BAUG',
+          inserted: 'const bar = 1;\n',
+          removed: 'const foo = 1;\n',
+          by: 'u-bob',
+          at: 2600,
+        };
+        const accepted = suggestion('s1', 'run1', {
+          state: 'accepted',
+          decidedBy: 'u-bob',
+          decidedAt: 2600,
+          applied,
+        });
+        const reverted = suggestion('s2', 'run1', {
+          state: 'reverted',
+          decidedBy: 'u-bob',
+          decidedAt: 2600,
+          applied: { ...applied, inserted: applied.removed, removed: applied.inserted },
+          revertedBy: 'u-cy',
+          revertedAt: 2700,
+        });
+        await store.saveSuggestions('r1', [accepted, reverted]);
+        await store.saveSuggestion('r2', suggestion('s3', 'run9'));
+        expect(await store.listSuggestions('r1', 'run1')).toEqual([accepted, reverted]);
+        store = await harness.reopen();
+        expect(await store.getSuggestion('r1', 's2')).toEqual(reverted);
+        expect(await store.getSuggestion('r1', 's1')).toEqual(accepted);
+        // Only in its own room.
+        expect(await store.getSuggestion('r1', 's3')).toBeNull();
+        expect(await store.getSuggestion('r1', 'nope')).toBeNull();
+      });
+
       it('lists only the suggestions of that room and run', async () => {
         await store.saveSuggestion('r1', suggestion('s1', 'run1'));
         await store.saveSuggestion('r1', suggestion('s2', 'run2'));
