@@ -142,9 +142,7 @@ describe('several nodes (CLUSTER)', { timeout: 120_000 }, () => {
     expect(lost).toEqual([]);
     expect(stored.size).toBe(written);
   });
-  // Known failing since refused sockets stopped pausing their TCP socket (9a0a222, SAFE-28): the clients
-  // do not converge on the new owner after SIGCONT. Held open in SPEC "Not held yet"; fix before re-enabling.
-  it.skip('CLUSTER-17: an owner paused past its lease is fenced when it resumes; every client converges on the new owner', async () => {
+  it('CLUSTER-17: an owner paused past its lease is fenced when it resumes; every client converges on the new owner', async () => {
     cluster = await startTestCluster(3);
     const [old, b, c] = cluster.nodes as [
       (typeof cluster.nodes)[0],
@@ -158,8 +156,13 @@ describe('several nodes (CLUSTER)', { timeout: 120_000 }, () => {
     const viaC = connect(c.syncUrl, room.roomId, people[2]!.token);
     await Promise.all([whenSynced(viaB), whenSynced(viaC)]);
     direct.edit('f.txt', (t) => t.insert(0, 'before;'));
-    await viaC.waitForText('f.txt', (s) => s === 'before;');
-    const directClosed = direct.nextClose();
+    // Both relayed clients must hold the file before they write to it: a client that creates f.txt itself
+    // sets the same map key concurrently, and Yjs keeps one of the two texts (the other's edits vanish from
+    // every client alike: converged, but not with what this test asserts).
+    await Promise.all([viaB, viaC].map((cl) => cl.waitForText('f.txt', (s) => s === 'before;')));
+    // The close comes only after the pause, the lease expiry and the takeover: long on a loaded machine.
+    const directClosed = direct.nextClose(60_000);
+    directClosed.catch(() => undefined);
 
     old.child.kill('SIGSTOP');
     // Edits go on while the owner is frozen: the direct client's sit in the paused process's socket buffer.

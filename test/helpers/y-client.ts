@@ -16,8 +16,8 @@ export interface YClient {
   edit(path: string, fn: (text: Y.Text) => void): void;
   /** resolves when the file's text satisfies the predicate */
   waitForText(path: string, predicate: (text: string) => boolean, timeoutMs?: number): Promise<string>;
-  /** resolves with the close event when the server closes the socket with a code */
-  nextClose(): Promise<{ code: number; reason: string }>;
+  /** resolves with the close event when the server closes the socket with a code (within `timeoutMs`) */
+  nextClose(timeoutMs?: number): Promise<{ code: number; reason: string }>;
   destroy(): void;
 }
 
@@ -66,8 +66,8 @@ export function connectClient(
         throw new Error(`${err.message} (it was ${files.has(path) ? JSON.stringify(text(path)) : 'absent'})`);
       });
     },
-    async nextClose() {
-      const [event] = await once<[CloseEvent | null]>(provider, 'connection-close');
+    async nextClose(timeoutMs) {
+      const [event] = await once<[CloseEvent | null]>(provider, 'connection-close', timeoutMs);
       return { code: event?.code ?? 0, reason: event?.reason ?? '' };
     },
     destroy() {
