@@ -27,10 +27,14 @@ import type { AttributionRecord } from './suggestion-store.ts';
 
 type AuthorRun = ReturnType<typeof authorRuns>[number];
 
-/** Where the authors of an accepted delete's text are kept until a revert restores it (AGENT-20). */
-export function deletedAuthorsDoc(codeDoc: string, suggestionId: string, at: number): string {
-  // Under the code doc's name with a `/`: the room purge takes it with the room's other rows.
-  return `${codeDoc}/deleted/${suggestionId}/${at}`;
+/**
+ * Where the authors of an accepted delete's text are kept until a revert restores it (AGENT-20): one name
+ * per suggestion, rewritten in place by each delete, so deleting and restoring again and again stores no
+ * more rows than the file has characters (SAFE-111). Under the code doc's name with a `/`: the room purge
+ * takes it with the room's other rows.
+ */
+export function deletedAuthorsDoc(codeDoc: string, suggestionId: string): string {
+  return `${codeDoc}/deleted/${suggestionId}`;
 }
 
 /**
@@ -126,7 +130,7 @@ export async function deleteFile(
   const now = deps.now();
   const kept = carriedRows(
     runs,
-    { docName: deletedAuthorsDoc(code.name, s.id, now), client: 0, clock: 0 },
+    { docName: deletedAuthorsDoc(code.name, s.id), client: 0, clock: 0 },
     s,
     now,
   );
@@ -178,17 +182,20 @@ export async function restoreFile(
       `cannot restore ${s.file}: a file exists at that path now (rename or delete it first)`,
     );
   }
-  const kept = await deps.store.listAttribution(deletedAuthorsDoc(code.name, s.id, applied.at));
+  const kept = await deps.store.listAttribution(deletedAuthorsDoc(code.name, s.id));
   const text = applied.removed;
+  // The rows are walked from offset 0, each from where the one before ended: rows an earlier delete of the
+  // same file left at other offsets are never reached (the latest delete wrote a row at each of its own).
+  const at = new Map(kept.map((row) => [row.clock, row]));
   const runs: AuthorRun[] = [];
   let covered = 0;
-  for (const row of kept) {
-    if (row.clock !== covered || covered + row.length > text.length) break;
+  for (let row = at.get(0); row && covered + row.length <= text.length; row = at.get(covered)) {
     runs.push({
       length: row.length,
       author: row.kind === 'human' ? { kind: 'human', userId: row.acceptedBy } : { kind: 'ai', row },
     });
     covered += row.length;
+    if (row.length <= 0) break;
   }
   // Rows lost from the store: what they covered comes back as the reverter's rather than as no one's.
   if (covered < text.length)

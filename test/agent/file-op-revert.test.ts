@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   apiPaths,
@@ -287,6 +289,54 @@ describe('reverting renames and deletes (AGENT-19..21)', () => {
     await other.waitForText('src/old.ts', (t) => t === 'export const old = 1;\n// mine\n');
     const b = await blame(room, 'src/old.ts');
     expect(b.ranges.map((x) => [x.from, x.userId])).toEqual([
+      [0, owner!.user.id],
+      [22, ed2!.user.id],
+    ]);
+  });
+});
+
+describe('deleting and restoring again and again (SAFE-111)', () => {
+  let room: AgentRoom | null = null;
+  afterEach(async () => {
+    await room?.close();
+    room = null;
+  });
+
+  it('SAFE-111: toggling a delete and its revert keeps one set of author rows for the file, and blame stays right', async () => {
+    room = await startAgentRoom();
+    const [owner, , ed2] = room.people;
+    room.code.edit('src/old.ts', (t) => t.insert(0, 'export const old = 1;\n'));
+    const typist = room.client(ed2!.token);
+    await typist.waitForText('src/old.ts', (t) => t === 'export const old = 1;\n');
+    typist.edit('src/old.ts', (t) => t.insert(t.length, 'export const two = 2;\n'));
+    const text = 'export const old = 1;\nexport const two = 2;\n';
+    await room.code.waitForText('src/old.ts', (t) => t === text);
+    const [del] = await run(
+      room,
+      '*** Begin Patch\n*** Delete File: src/old.ts\n*** End Patch\n',
+      'drop old',
+    );
+    expect((await room.post(owner!.token, `/suggestions/${del!.id}/accept`)).status).toBe(200);
+    const rows = () => {
+      const db = new Database(join(room!.server.dataDir, 'sparkroom.db'), { readonly: true });
+      try {
+        const r = db
+          .prepare('SELECT count(*) AS n FROM attribution WHERE doc_name LIKE ?')
+          .get(`${room!.roomId}/deleted/%`) as { n: number };
+        return r.n;
+      } finally {
+        db.close();
+      }
+    };
+    expect(rows()).toBe(2);
+    for (let i = 0; i < 10; i++) {
+      expect((await room.post(owner!.token, `/suggestions/${del!.id}/revert`)).status).toBe(200);
+      expect((await room.post(owner!.token, `/suggestions/${del!.id}/revert`)).status).toBe(200);
+    }
+    expect(rows()).toBe(2);
+    expect((await room.post(owner!.token, `/suggestions/${del!.id}/revert`)).status).toBe(200);
+    await room.code.waitForText('src/old.ts', (t) => t === text);
+    expect((await blame(room, 'src/old.ts')).ranges.map((x) => [x.from, x.userId])).toEqual([
       [0, owner!.user.id],
       [22, ed2!.user.id],
     ]);
