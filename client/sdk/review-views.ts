@@ -53,6 +53,7 @@ export function readRun(id: string, map: Y.Map<unknown>): RunView {
     endedAt: num(map.get('endedAt')),
     parentRunId: strOrNull(map.get('parentRunId')),
     mode: map.get('mode') === 'ask' ? 'ask' : 'edit',
+    threadId: strOrNull(map.get('threadId')),
   };
 }
 
@@ -78,6 +79,7 @@ export function readSuggestion(id: string, map: Y.Map<unknown>): SuggestionView 
     fileOp: fileOpOf(map.get('fileOp')),
     revertedBy: strOrNull(map.get('revertedBy')),
     revertedAt: num(map.get('revertedAt')),
+    threadId: strOrNull(map.get('threadId')),
   };
 }
 

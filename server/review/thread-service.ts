@@ -202,13 +202,23 @@ export class ThreadService {
     const { anchor } = await this.anchored(room, thread);
     const inRoom = fileText(room.code.doc, thread.file) !== undefined;
     const onCode = thread.side === 'head' && anchor !== null && !anchor.deleted;
-    return ask(user, {
-      threadId: thread.id,
-      prompt: withoutSparkMention(comment.text) || 'Answer this review thread.',
-      ...(inRoom ? { file: thread.file } : {}),
-      ...(onCode ? { selection: { from: anchor.from, to: anchor.to } } : {}),
-      context: renderThreadForSpark(thread, anchor),
-    });
+    try {
+      return await ask(user, {
+        threadId: thread.id,
+        prompt: withoutSparkMention(comment.text) || 'Answer this review thread.',
+        ...(inRoom ? { file: thread.file } : {}),
+        ...(onCode ? { selection: { from: anchor.from, to: anchor.to } } : {}),
+        context: renderThreadForSpark(thread, anchor),
+      });
+    } catch (err) {
+      // CR-20: say what to do about it, since the comment itself would have been allowed.
+      if (err instanceof AppError && err.code === 'forbidden')
+        throw new AppError(
+          'forbidden',
+          `${err.message}, so this comment cannot ask Spark: post it without @spark`,
+        );
+      throw err;
+    }
   }
 
   /** CR-14: a thread on lines of the base version (removed lines): offsets into the base text. */

@@ -179,7 +179,9 @@ describe('asking Spark from a thread (CR-18..CR-21)', () => {
     );
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('forbidden');
-    expect(res.body.error.message).toBe('a viewer may not prompt in this room');
+    expect(res.body.error.message).toBe(
+      'a viewer may not prompt in this room, so this comment cannot ask Spark: post it without @spark',
+    );
     // A new thread that mentions Spark is refused the same way.
     const started = await room.post(cy.token, '/threads', {
       file: 'src/math.ts',

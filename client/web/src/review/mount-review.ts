@@ -1,14 +1,14 @@
 import type { Extension } from '@codemirror/state';
-import type { BaseInfo } from '../../../../schema/protocol.ts';
+import type { BaseInfo, ThreadResponse } from '../../../../schema/protocol.ts';
 import type { SparkroomClient } from '../../../sdk/sparkroom-client.ts';
 import type { FileEditor } from '../editor/file-editor.ts';
 import type { RoomSession } from '../room/room-session.ts';
 import { describeError } from '../ui/describe-error.ts';
 import { h } from '../ui/dom.ts';
 import { toast } from '../ui/toast.ts';
-import { ReviewPanel } from './review-panel.ts';
+import { ReviewPanel, threadSuggestionList } from './review-panel.ts';
 import { setThreadMarks, threadGutter } from './thread-gutter.ts';
-import { readBaseInfo, readThreads, readVerdicts } from './thread-views.ts';
+import { type LiveThread, readBaseInfo, readThreads, readVerdicts } from './thread-views.ts';
 
 export interface ReviewDeps {
   client: SparkroomClient;
@@ -17,6 +17,8 @@ export interface ReviewDeps {
   after: HTMLElement;
   editor: () => FileEditor | null;
   openFile: (file: string) => void;
+  /** opens a suggestion where it sits (the Spark panel's jump) */
+  openSuggestion: (suggestionId: string) => void;
 }
 
 /**
@@ -24,7 +26,13 @@ export interface ReviewDeps {
  * base version fetched whenever the review doc announces a new one. Its own module so the room page only
  * wires it in (`extension` into the editor, `refresh` on review and file changes).
  */
-export function mountReview(deps: ReviewDeps): { extension: Extension; refresh(): void; destroy(): void } {
+export function mountReview(deps: ReviewDeps): {
+  extension: Extension;
+  refresh(): void;
+  /** shows a thread in the Review panel (from a run asked from it, CR-19) */
+  focusThread(id: string): void;
+  destroy(): void;
+} {
   const { client, session } = deps;
   const host = h('section', { class: 'review-panel', 'aria-label': 'Review' });
   deps.after.after(host);
@@ -32,6 +40,11 @@ export function mountReview(deps: ReviewDeps): { extension: Extension; refresh()
   let baseFiles = new Map<string, string>();
   let baseLoading: string | null = null;
   const report = (err: unknown) => toast(describeError(err, 'room'), 'error');
+  /** CR-18: the comment mentioned @spark and a run started: say so (its card is in the Spark panel). */
+  const sparkAsked = (res: ThreadResponse) => {
+    if (res.runId) toast('Spark is on it: its suggestions will be listed in the thread.', 'info');
+  };
+  let latest: LiveThread[] = [];
 
   const panel = new ReviewPanel(
     host,
@@ -46,16 +59,17 @@ export function mountReview(deps: ReviewDeps): { extension: Extension; refresh()
           from = line.from;
           to = line.to;
         }
-        await client.createThread({ file, from, to, text });
+        sparkAsked(await client.createThread({ file, from, to, text }));
       },
       async commentOnBase(file, from, to, text) {
-        await client.createThread({ file, from, to, text, side: 'base' });
+        sparkAsked(await client.createThread({ file, from, to, text, side: 'base' }));
       },
-      reply: (id, text) => client.replyToThread(id, text).then(() => undefined),
+      reply: async (id, text) => sparkAsked(await client.replyToThread(id, text)),
       resolve: (id, resolved) => client.resolveThread(id, resolved),
       editComment: (id, cid, text) => client.editComment(id, cid, text),
       deleteComment: (id, cid) => client.deleteComment(id, cid),
       setVerdict: (v) => client.setVerdict(v),
+      openSuggestion: (id) => deps.openSuggestion(id),
       open(file, from, to) {
         deps.openFile(file);
         const editor = deps.editor();
@@ -88,6 +102,7 @@ export function mountReview(deps: ReviewDeps): { extension: Extension; refresh()
     const announced = readBaseInfo(session.conn.room);
     if (announced && announced.id !== baseInfo?.id) loadBase(announced);
     const threads = readThreads(session.conn.reviewDoc, session.files, baseFiles);
+    latest = threads;
     const editor = deps.editor();
     const file = editor?.file ?? null;
     if (editor && file) {
@@ -117,11 +132,68 @@ export function mountReview(deps: ReviewDeps): { extension: Extension; refresh()
     });
   };
 
+  /** The gutter popup (CR-19): each thread on the line, its last comments and what Spark proposed for it. */
+  const popup = (ids: string[], close: () => void): HTMLElement =>
+    h(
+      'div',
+      { class: 'thread-popup', role: 'dialog', 'aria-label': 'Threads on this line' },
+      ...ids.map((id) => {
+        const t = latest.find((x) => x.id === id);
+        if (!t) return h('p', { class: 'muted small' }, 'This thread is gone.');
+        const shown = t.comments.slice(-2);
+        return h(
+          'section',
+          { class: 'thread-popup-thread', dataset: { threadId: t.id } },
+          h(
+            'p',
+            { class: 'thread-popup-head small' },
+            h('strong', null, t.createdByName),
+            ` · ${t.comments.length} comment${t.comments.length === 1 ? '' : 's'}${t.resolved ? ' · resolved' : ''}`,
+          ),
+          t.comments.length > shown.length
+            ? h('p', { class: 'muted small' }, `… ${t.comments.length - shown.length} earlier`)
+            : null,
+          ...shown.map((c) =>
+            h(
+              'p',
+              { class: 'thread-popup-comment' },
+              h('strong', null, `${c.byName}: `),
+              c.text.length > 240 ? `${c.text.slice(0, 239)}…` : c.text,
+            ),
+          ),
+          threadSuggestionList(t, (sid) => {
+            close();
+            deps.openSuggestion(sid);
+          }),
+          h(
+            'button',
+            {
+              class: 'btn ghost tiny thread-popup-open',
+              type: 'button',
+              on: {
+                click: () => {
+                  close();
+                  panel.focusThread(t.id);
+                },
+              },
+            },
+            'Open in Review',
+          ),
+        );
+      }),
+      h(
+        'button',
+        { class: 'btn ghost tiny thread-popup-close', type: 'button', on: { click: close } },
+        'Close',
+      ),
+    );
+
   return {
     extension: threadGutter((ids) => {
       if (ids[0]) panel.focusThread(ids[0]);
-    }),
+    }, popup),
     refresh,
+    focusThread: (id) => panel.focusThread(id),
     destroy: () => host.remove(),
   };
 }

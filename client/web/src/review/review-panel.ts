@@ -3,6 +3,7 @@ import { fileChanges } from '../../../../schema/line-diff.ts';
 import {
   type BaseInfo,
   type FileChangeView,
+  type ThreadSuggestionView,
   type Verdict,
   type VerdictView,
   verdictLabels,
@@ -34,6 +35,8 @@ export interface ReviewActions {
   deleteComment(threadId: string, commentId: string): Promise<void>;
   setVerdict(verdict: Verdict): Promise<void>;
   open(file: string, from: number, to: number): void;
+  /** opens a suggestion Spark made for a thread where it sits (CR-19) */
+  openSuggestion(suggestionId: string): void;
 }
 
 type Filter = { status: 'open' | 'resolved' | 'all'; mine: boolean; file: 'any' | 'current' };
@@ -109,8 +112,14 @@ export class ReviewPanel {
     );
   }
 
-  private run(p: Promise<unknown>): void {
-    p.then(() => this.render(), this.report);
+  private run(p: Promise<unknown>, onError?: () => void): void {
+    p.then(
+      () => this.render(),
+      (err: unknown) => {
+        onError?.();
+        this.report(err);
+      },
+    );
   }
 
   private verdictSection(m: ReviewModel): HTMLElement {
@@ -273,7 +282,9 @@ export class ReviewPanel {
     const draft = h('textarea', {
       class: 'new-thread-text',
       rows: 2,
-      placeholder: m.currentFile ? 'Comment on the selected lines…' : 'Open a file to comment',
+      placeholder: m.currentFile
+        ? 'Comment on the selected lines… (@spark asks Spark)'
+        : 'Open a file to comment',
       disabled: !m.canComment || !m.currentFile,
     });
     const select = <T extends string>(name: string, value: T, options: [T, string][], set: (v: T) => void) =>
@@ -306,7 +317,10 @@ export class ReviewPanel {
               if (!draft.value.trim()) return;
               const text = draft.value;
               draft.value = '';
-              this.run(this.actions.commentOnSelection(text));
+              // A refused comment (a viewer's @spark, CR-20) keeps its text, so nothing typed is lost.
+              this.run(this.actions.commentOnSelection(text), () => {
+                if (draft.value === '') draft.value = text;
+              });
             },
           },
         },
@@ -406,6 +420,9 @@ export class ReviewPanel {
           { class: 'comment', dataset: { commentId: c.id } },
           h('strong', null, c.byName),
           c.editedAt ? h('span', { class: 'muted small' }, ' (edited)') : null,
+          c.runId
+            ? h('span', { class: 'badge comment-spark', title: 'This comment asked Spark' }, 'asked Spark')
+            : null,
           h('div', { class: 'comment-text' }, c.text),
           c.by === m.me.id || m.canManage
             ? h(
@@ -443,6 +460,7 @@ export class ReviewPanel {
             : null,
         ),
       ),
+      threadSuggestionList(t, (id) => this.actions.openSuggestion(id)),
       h(
         'form',
         {
@@ -453,7 +471,9 @@ export class ReviewPanel {
               if (!reply.value.trim()) return;
               const text = reply.value;
               reply.value = '';
-              this.run(this.actions.reply(t.id, text));
+              this.run(this.actions.reply(t.id, text), () => {
+                if (reply.value === '') reply.value = text;
+              });
             },
           },
         },
@@ -472,6 +492,44 @@ export class ReviewPanel {
       ),
     );
   }
+}
+
+const outcomeLabels: Record<ThreadSuggestionView['outcome'], string> = {
+  pending: 'pending',
+  accepted: 'accepted',
+  rejected: 'rejected',
+  reverted: 'reverted',
+  superseded: 'replaced',
+};
+
+/**
+ * What Spark proposed when asked from the thread (CR-19): each suggestion's file and what became of it; a
+ * click opens it where it sits. The Review panel and the gutter popup both show it.
+ */
+export function threadSuggestionList(
+  t: Pick<LiveThread, 'suggestions'>,
+  open: (suggestionId: string) => void,
+): HTMLElement | null {
+  if (t.suggestions.length === 0) return null;
+  return h(
+    'ul',
+    { class: 'thread-suggestions', 'aria-label': 'Spark’s suggestions from this thread' },
+    ...t.suggestions.map((s, i) =>
+      h(
+        'li',
+        {
+          class: `thread-suggestion outcome-${s.outcome}`,
+          dataset: { suggestionId: s.id, outcome: s.outcome },
+        },
+        h(
+          'button',
+          { class: 'link small', type: 'button', on: { click: () => open(s.id) } },
+          `Spark's suggestion ${i + 1}: ${s.file}`,
+        ),
+        h('span', { class: `badge outcome outcome-${s.outcome}` }, outcomeLabels[s.outcome]),
+      ),
+    ),
+  );
 }
 
 /** Files changed since the base with +/- counts (the shared line diff, CR-13). */

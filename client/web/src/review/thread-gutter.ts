@@ -1,5 +1,14 @@
 import { type Extension, RangeSet, StateEffect, StateField } from '@codemirror/state';
-import { Decoration, type DecorationSet, EditorView, GutterMarker, gutter } from '@codemirror/view';
+import {
+  Decoration,
+  type DecorationSet,
+  EditorView,
+  GutterMarker,
+  gutter,
+  keymap,
+  showTooltip,
+  type Tooltip,
+} from '@codemirror/view';
 
 /** A thread placed in the open file: its range now, and whether it is resolved. */
 export interface ThreadMark {
@@ -11,6 +20,8 @@ export interface ThreadMark {
 }
 
 export const setThreadMarks = StateEffect.define<ThreadMark[]>();
+/** Opens the popup of the threads on the line at `pos` (null closes it). */
+export const setThreadPopup = StateEffect.define<{ pos: number; ids: string[] } | null>();
 
 class ThreadMarker extends GutterMarker {
   constructor(
@@ -36,6 +47,7 @@ class ThreadMarker extends GutterMarker {
 interface ThreadState {
   marks: ThreadMark[];
   ranges: DecorationSet;
+  popup: { pos: number; ids: string[] } | null;
 }
 
 /**
@@ -43,11 +55,15 @@ interface ThreadState {
  * comments; dim when resolved) and the open threads' ranges underlined. The page feeds the marks whenever
  * threads or the text change; between feeds the ranges map through edits.
  */
-export function threadGutter(onOpen: (threadIds: string[]) => void): Extension {
+export function threadGutter(
+  onOpen: (threadIds: string[]) => void,
+  popup: (threadIds: string[], close: () => void) => HTMLElement,
+): Extension {
   const field = StateField.define<ThreadState>({
-    create: () => ({ marks: [], ranges: Decoration.none }),
+    create: () => ({ marks: [], ranges: Decoration.none, popup: null }),
     update(value, tr) {
       for (const e of tr.effects) {
+        if (e.is(setThreadPopup)) return { ...value, popup: e.value };
         if (e.is(setThreadMarks)) {
           const len = tr.state.doc.length;
           const ranges = e.value
@@ -59,7 +75,10 @@ export function threadGutter(onOpen: (threadIds: string[]) => void): Extension {
                 m.to,
               ),
             );
-          return { marks: e.value, ranges: Decoration.set(ranges, true) };
+          // An open popup is drawn anew (a new object) so it shows the threads as they are now.
+          const open = value.popup;
+          const popup = open ? { ...open, pos: Math.min(open.pos, len) } : null;
+          return { marks: e.value, ranges: Decoration.set(ranges, true), popup };
         }
       }
       if (!tr.docChanged) return value;
@@ -70,9 +89,24 @@ export function threadGutter(onOpen: (threadIds: string[]) => void): Extension {
           to: tr.changes.mapPos(m.to, -1),
         })),
         ranges: value.ranges.map(tr.changes),
+        popup: value.popup ? { ...value.popup, pos: tr.changes.mapPos(value.popup.pos) } : null,
       };
     },
-    provide: (f) => EditorView.decorations.from(f, (v) => v.ranges),
+    provide: (f) => [
+      EditorView.decorations.from(f, (v) => v.ranges),
+      showTooltip.from(f, (v): Tooltip | null => {
+        const open = v.popup;
+        if (!open) return null;
+        return {
+          pos: open.pos,
+          above: false,
+          create: (view) => {
+            const close = () => view.dispatch({ effects: setThreadPopup.of(null) });
+            return { dom: popup(open.ids, close) };
+          },
+        };
+      }),
+    ],
   });
   const markers = (view: EditorView) => {
     const { marks } = view.state.field(field);
@@ -95,14 +129,28 @@ export function threadGutter(onOpen: (threadIds: string[]) => void): Extension {
   };
   return [
     field,
+    keymap.of([
+      {
+        key: 'Escape',
+        run: (view) => {
+          if (!view.state.field(field).popup) return false;
+          view.dispatch({ effects: setThreadPopup.of(null) });
+          return true;
+        },
+      },
+    ]),
     gutter({
       class: 'cm-thread-gutter',
       markers,
       domEventHandlers: {
-        mousedown(_view, _line, event) {
+        mousedown(view, line, event) {
           const target = (event.target as HTMLElement).closest<HTMLElement>('.cm-thread-marker');
           if (!target?.dataset.threads) return false;
-          onOpen(target.dataset.threads.split(' '));
+          const ids = target.dataset.threads.split(' ');
+          const open = view.state.field(field).popup;
+          const same = open?.ids.join() === ids.join();
+          view.dispatch({ effects: setThreadPopup.of(same ? null : { pos: line.from, ids }) });
+          onOpen(ids);
           return true;
         },
       },

@@ -2,9 +2,13 @@ import * as Y from 'yjs';
 import {
   type BaseInfo,
   type CommentView,
+  REVIEW_SUGGESTIONS_KEY,
   REVIEW_THREADS_KEY,
   REVIEW_VERDICTS_KEY,
+  type SuggestionState,
+  suggestionOutcome,
   type ThreadAnchor,
+  type ThreadSuggestionView,
   type ThreadView,
   type VerdictView,
 } from '../../../../schema/protocol.ts';
@@ -13,11 +17,14 @@ import { decodeRelativePosition } from '../editor/suggestion-ranges.ts';
 export interface LiveThread extends ThreadView {
   /** where it is now in this page's copy of the file (null: the file is gone) */
   anchor: ThreadAnchor | null;
+  /** what Spark proposed when asked from this thread, with what became of it (CR-19) */
+  suggestions: ThreadSuggestionView[];
 }
 
 /** Every thread of the review doc, placed in the page's code doc (CR-4), oldest first. */
 export function readThreads(reviewDoc: Y.Doc, files: Y.Map<Y.Text>, base: Map<string, string>): LiveThread[] {
   const out: LiveThread[] = [];
+  const proposed = threadSuggestions(reviewDoc);
   for (const [id, map] of reviewDoc.getMap<Y.Map<unknown>>(REVIEW_THREADS_KEY)) {
     if (!(map instanceof Y.Map)) continue;
     const json = map.toJSON() as Partial<ThreadView>;
@@ -38,9 +45,29 @@ export function readThreads(reviewDoc: Y.Doc, files: Y.Map<Y.Text>, base: Map<st
       resolvedAt: json.resolvedAt ?? null,
       comments: Array.isArray(json.comments) ? (json.comments as CommentView[]) : [],
     };
-    out.push({ ...thread, anchor: anchorOf(thread, files, base) });
+    out.push({ ...thread, anchor: anchorOf(thread, files, base), suggestions: proposed.get(id) ?? [] });
   }
   return out.sort((a, b) => a.createdAt - b.createdAt);
+}
+
+/** The review doc's suggestions that name a thread, by thread, in the order proposed (CR-19). */
+function threadSuggestions(reviewDoc: Y.Doc): Map<string, ThreadSuggestionView[]> {
+  const out = new Map<string, ThreadSuggestionView[]>();
+  for (const [id, map] of reviewDoc.getMap<Y.Map<unknown>>(REVIEW_SUGGESTIONS_KEY)) {
+    if (!(map instanceof Y.Map)) continue;
+    const threadId = map.get('threadId');
+    if (typeof threadId !== 'string') continue;
+    const state = map.get('state') as SuggestionState;
+    const view: ThreadSuggestionView = {
+      id,
+      runId: String(map.get('runId') ?? ''),
+      file: String(map.get('file') ?? ''),
+      state,
+      outcome: suggestionOutcome(state),
+    };
+    out.set(threadId, [...(out.get(threadId) ?? []), view]);
+  }
+  return out;
 }
 
 function anchorOf(t: ThreadView, files: Y.Map<Y.Text>, base: Map<string, string>): ThreadAnchor | null {

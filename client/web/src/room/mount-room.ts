@@ -208,6 +208,8 @@ export function mountRoom(
     after: layout.peopleHost,
     editor: () => editorRef,
     openFile: (file) => openFile(file, true),
+    // jumpToHunk is defined further down; this runs only on a click, long after.
+    openSuggestion: (id) => jumpToHunk(id),
   });
   cleanups.push(() => review.destroy());
   // Changed-file counts follow typing, at most twice a second.
@@ -572,6 +574,7 @@ export function mountRoom(
     reject: (id) => decide(client.reject(id)),
     revert: revertOne,
     jump: (id) => jumpToHunk(id),
+    openThread: (id) => review.focusThread(id),
     checkSpark: () =>
       client.checkSpark().catch((err: unknown) => {
         throw new Error(describeError(err, 'agent'));

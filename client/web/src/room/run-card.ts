@@ -108,6 +108,17 @@ export class RunCard {
           h('span', { class: 'run-tag', title: 'continues an earlier conversation' }, 'follow-up'),
         run.mode === 'ask' && h('span', { class: 'run-tag', title: 'a question: no edits' }, 'question'),
         run.file && h('span', { class: 'run-file', title: run.file }, run.file),
+        run.threadId &&
+          h(
+            'button',
+            {
+              class: 'link small run-thread-link',
+              type: 'button',
+              title: 'Show the review thread this was asked from',
+              on: { click: () => run.threadId && this.actions.openThread(run.threadId) },
+            },
+            'from a thread',
+          ),
       ),
       h('p', { class: 'run-prompt' }, run.prompt),
       ...run.steers.map((s) =>

@@ -48,6 +48,8 @@ export interface SparkPanelActions {
   revert(suggestionId: string): void;
   /** opens the hunk's file, puts the cursor on it and scrolls it into view */
   jump(suggestionId: string): void;
+  /** shows the review thread a run was asked from (CR-19) */
+  openThread(threadId: string): void;
   /** runs the server's connection check (OPS-10); rejects with a sentence when the request failed */
   checkSpark(): Promise<SparkCheckReport>;
 }
