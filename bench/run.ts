@@ -25,6 +25,7 @@ import { durabilityScenario } from './scenarios/durability-scenario.ts';
 import { fanOutScenario } from './scenarios/fan-out-scenario.ts';
 import { lectureScenario } from './scenarios/lecture-scenario.ts';
 import { memoryScenario } from './scenarios/memory-scenario.ts';
+import { navigationBrowserScenario } from './scenarios/navigation-browser-scenario.ts';
 import { navigationScenario } from './scenarios/navigation-scenario.ts';
 import { projectIoScenario } from './scenarios/project-io-scenario.ts';
 import type { Scenario, ScenarioContext } from './scenarios/scenario.ts';
@@ -33,7 +34,7 @@ import { throughputScenario } from './scenarios/throughput-scenario.ts';
 const usage = `npm run bench [-- options]
 
   --quick                 ~1 minute smoke run (fewer sizes, shorter windows); results go to a temp file
-  --only=a,b              scenarios: ${'fan-out, lecture, throughput, memory, cold-load, durability, agent, browser, project-io, attacks, navigation'}
+  --only=a,b              scenarios: ${'fan-out, lecture, throughput, memory, cold-load, durability, agent, browser, project-io, attacks, navigation, navigation-browser'}
   --contenders=a,b        ${contenderNames.join(', ')}
   --profile=NAME[:SCEN]   run contender NAME (in scenario SCEN, or all) under node --cpu-prof
   --threads=N             driver worker threads (default: cores)
@@ -53,6 +54,7 @@ const allScenarios: Scenario[] = [
   projectIoScenario,
   attacksScenario,
   navigationScenario,
+  navigationBrowserScenario,
 ];
 
 const { values: args } = parseArgs({

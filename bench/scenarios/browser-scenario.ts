@@ -21,8 +21,8 @@ import type { Figure } from '../report/figure.ts';
 import { scriptedReply } from './agent-reply.ts';
 import { type Scenario, withContender } from './scenario.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
