@@ -174,4 +174,21 @@ Done, add() adds.
     await acceptAll(room, [suggestions[0]!.id]);
     await room.code.waitForText('src/math.ts', (t) => t === `${MATH_SOURCE}\nexport const ZERO = 0;\n`);
   });
+
+  it('AGENT-15: a pure addition to a file whose last line has no newline starts on a new line', async () => {
+    room = await startAgentRoom();
+    room.code.edit('src/tail.ts', (t) => t.insert(0, 'export const a = 1;'));
+    await room.client(room.people[0]!.token).waitForText('src/tail.ts', (t) => t === 'export const a = 1;');
+    const reply = `*** Begin Patch
+*** Update File: src/tail.ts
+@@
++export const b = 2;
+*** End Patch
+`;
+    const { run, suggestions } = await runReply(room, reply);
+    expect(run.unanchored).toEqual([]);
+    expect(suggestions).toHaveLength(1);
+    await acceptAll(room, [suggestions[0]!.id]);
+    await room.code.waitForText('src/tail.ts', (t) => t === 'export const a = 1;\nexport const b = 2;\n');
+  });
 });
