@@ -13,11 +13,13 @@ import { createProvider, type ProviderDeps } from './agent/providers/create-prov
 import { createApp } from './app.ts';
 import { KeyedRateLimiter } from './auth/rate-limiter.ts';
 import { RoomService } from './auth/room-service.ts';
+import { AssignmentService } from './classroom/assignment-service.ts';
 import { ModesService } from './classroom/modes-service.ts';
 import { type Cluster, startCluster } from './cluster/cluster.ts';
 import type { Config } from './config.ts';
 import { AppError } from './errors.ts';
 import { agentRoutes } from './http/agent-routes.ts';
+import { assignmentRoutes } from './http/assignment-routes.ts';
 import { baseRoutes } from './http/base-routes.ts';
 import { historyRoutes } from './http/history-routes.ts';
 import { modesRoutes } from './http/modes-routes.ts';
@@ -188,6 +190,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
   });
   const modes = new ModesService({ registry, rooms, store: stores.classroomStore, log, now });
   rooms.codeWriteGuard = (user) => modes.assertMayWrite(user);
+  const assignments = new AssignmentService({ registry, rooms, store: stores.classroomStore, log, now });
   const history = new HistoryService({
     registry,
     rooms,
@@ -281,6 +284,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     // History first: it must see every change made from here on, including the others' recovery.
     history.attach(room);
     modes.attach(room);
+    assignments.attach(room);
     agentService.attach(room);
     suggestions.attach(room);
     threads
@@ -314,6 +318,11 @@ export async function startServer(config: Config, options: StartOptions): Promis
     now,
   });
 
+  // One allowance for every kind of join (invites and assignment links): each mints a person (SAFE-44).
+  const joinLimit = {
+    limiter: new KeyedRateLimiter({ limit: config.limits.joinsPerAddressPerHour, windowMs: hour }),
+    what: 'joins',
+  };
   const app = createApp({
     log,
     healthy: () => dbOpen && stores.isOpen(),
@@ -350,10 +359,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
             limiter: new KeyedRateLimiter({ limit: config.limits.roomsPerAddressPerHour, windowMs: hour }),
             what: 'rooms created',
           },
-          join: {
-            limiter: new KeyedRateLimiter({ limit: config.limits.joinsPerAddressPerHour, windowMs: hour }),
-            what: 'joins',
-          },
+          join: joinLimit,
         },
       }),
       peopleRoutes({ rooms }),
@@ -369,6 +375,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       suggestionRoutes({ rooms, suggestions }),
       threadRoutes({ rooms, threads }),
       modesRoutes({ rooms, modes }),
+      assignmentRoutes({ rooms, assignments, joinLimit, trustProxy: config.trustProxy, now }),
       reviewRoutes({ rooms, review }),
       historyRoutes({ rooms, history }),
       replaceRoutes({ rooms, replace }),

@@ -147,6 +147,48 @@ export class RoomService {
     return { id: member.userId, name: member.name, role: member.role, roomId, expiresAt: claims.exp * 1000 };
   }
 
+  /**
+   * Adds a known person to a room with a role (or gives an existing member that role) and signs them a
+   * token for it: a teacher becomes an owner of each student's copy under their own id (CLASS-21, CLASS-24).
+   */
+  async admit(roomId: string, person: PublicUser): Promise<JoinResponse> {
+    const room = await this.getRoom(roomId);
+    const now = this.deps.now();
+    const existing = await this.deps.store.findMember(roomId, person.id);
+    if (existing && existing.role !== person.role)
+      await this.deps.store.changeMember(roomId, person.id, { role: person.role });
+    if (!existing) {
+      await this.deps.store.upsertMember({
+        roomId,
+        userId: person.id,
+        name: person.name,
+        role: person.role,
+        joinedAt: now,
+        lastSeenAt: now,
+      });
+    }
+    const token = signToken(
+      {
+        sub: person.id,
+        room: roomId,
+        role: person.role,
+        name: person.name,
+        exp: Math.floor(now / 1000) + this.deps.tokenTtlSeconds,
+      },
+      this.deps.secret,
+    );
+    return { token, user: { ...person }, room: { id: room.id, name: room.name } };
+  }
+
+  /** The room a well-signed, unexpired token names; null for any other token. */
+  roomOfToken(token: string): string | null {
+    try {
+      return verifyToken(token, this.deps.secret, this.deps.now()).room;
+    } catch {
+      return null;
+    }
+  }
+
   async listInvites(roomId: string): Promise<Record<Role, string>> {
     return inviteMap(await this.deps.store.listInvites(roomId));
   }

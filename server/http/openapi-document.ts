@@ -1,6 +1,12 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { lectureBody, penBody, tutorBody } from '../../schema/classroom-rest.ts';
+import {
+  assignmentJoinBody,
+  createAssignmentBody,
+  lectureBody,
+  penBody,
+  tutorBody,
+} from '../../schema/classroom-rest.ts';
 import { archiveContentTypes } from '../../schema/import-rules.ts';
 import { importQuery } from '../../schema/project-rest.ts';
 import { apiRoutes, type Permission, REVIEW_SUFFIX, SYNC_PATH } from '../../schema/protocol.ts';
@@ -496,6 +502,57 @@ export const operations: readonly Operation[] = [
     access: 'manage',
     status: 200,
     response: '{modes: RoomModes}',
+  },
+  {
+    method: 'get',
+    route: apiRoutes.assignments,
+    summary: "The template room's assignments, with their join codes (CLASS-20)",
+    access: 'manage',
+    status: 200,
+    response: 'AssignmentsResponse',
+  },
+  {
+    method: 'post',
+    route: apiRoutes.assignments,
+    summary: "An assignment from this room's files: one copy per student (CLASS-20)",
+    access: 'manage',
+    body: createAssignmentBody,
+    status: 201,
+    response: 'AssignmentResponse',
+  },
+  {
+    method: 'get',
+    route: apiRoutes.assignment,
+    summary: "The teacher's dashboard: every copy with its activity (CLASS-23)",
+    access: 'manage',
+    status: 200,
+    response: 'DashboardResponse',
+  },
+  {
+    method: 'post',
+    route: apiRoutes.openCopy,
+    summary: "A token for the teacher as an owner of one student's copy (CLASS-24)",
+    access: 'manage',
+    status: 200,
+    response: 'JoinResponse',
+  },
+  {
+    method: 'get',
+    route: apiRoutes.collect,
+    summary: 'Every copy in one zip, a folder per student (CLASS-25)',
+    access: 'manage',
+    status: 200,
+    response: 'zip archive',
+    contentType: 'application/zip',
+  },
+  {
+    method: 'post',
+    route: apiRoutes.assignmentJoin,
+    summary: "A student's own copy of an assignment (201), or the one they have (200) (CLASS-21)",
+    access: 'none',
+    body: assignmentJoinBody,
+    status: 201,
+    response: 'AssignmentJoinResponse',
   },
   {
     method: 'get',
