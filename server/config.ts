@@ -63,6 +63,8 @@ export interface Limits {
   compressAboveBytes: number;
   /** people's edits are recorded in history at most this often, ms (REVIEW-7) */
   historyEditIntervalMs: number;
+  /** ROOM-27: how long a settled run stays in the live review doc before it is read from storage only, ms */
+  retireRunsAfterMs: number;
 }
 
 export const defaultLimits: Limits = {
@@ -86,6 +88,7 @@ export const defaultLimits: Limits = {
   maxSteersPerRun: 50,
   compressAboveBytes: 16 * 1024,
   historyEditIntervalMs: 180_000,
+  retireRunsAfterMs: 60_000,
   maxClientIdsPerSocket: 8,
   newClientIdsPerHour: 200,
   maxAwarenessStateBytes: 8 * 1024,
@@ -269,6 +272,7 @@ const envSchema = z.object({
   SPARKROOM_TOKEN_TTL_SECONDS: intFrom(defaultLimits.tokenTtlSeconds),
   SPARKROOM_KEEPALIVE_MS: intFrom(defaultLimits.keepaliveMs),
   SPARKROOM_HISTORY_EDIT_INTERVAL_MS: intFrom(defaultLimits.historyEditIntervalMs),
+  SPARKROOM_RETIRE_RUNS_AFTER_MS: intFrom(defaultLimits.retireRunsAfterMs),
   SPARKROOM_IMPORT_MAX_FILE_BYTES: intFrom(defaultImportLimits.maxFileBytes),
   SPARKROOM_IMPORT_MAX_BYTES: intFrom(defaultImportLimits.maxTotalBytes),
   SPARKROOM_IMPORT_MAX_FILES: intFrom(defaultImportLimits.maxFiles),
@@ -366,6 +370,7 @@ export function loadConfig(
       // Under 30 s with margin for the timer's granularity: the stock client gives up after 30 s of silence.
       keepaliveMs: Math.min(20_000, Math.max(1000, e.SPARKROOM_KEEPALIVE_MS)),
       historyEditIntervalMs: Math.max(1000, e.SPARKROOM_HISTORY_EDIT_INTERVAL_MS),
+      retireRunsAfterMs: e.SPARKROOM_RETIRE_RUNS_AFTER_MS,
       steersPerMinute: e.SPARKROOM_STEERS_PER_MINUTE,
       maxSteersPerRun: e.SPARKROOM_MAX_STEERS_PER_RUN,
       compressAboveBytes: e.SPARKROOM_COMPRESS_ABOVE_BYTES,

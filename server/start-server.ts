@@ -214,6 +214,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     imports: stores.importStore,
     history,
     runs: stores.agentStore,
+    retireAfterMs: config.limits.retireRunsAfterMs,
     log,
     now,
     ...(config.agent.frameMs !== undefined ? { frameMs: config.agent.frameMs } : {}),
@@ -278,6 +279,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     log,
     now,
     baseSummary: (room) => base.summaryOf(room),
+    allRuns: (room) => suggestions.allRuns(room),
   });
   // Every room, as it loads: crashed runs recovered, staleness watched, the policy published.
   registry.onLoad((room) => {
@@ -316,6 +318,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     imports: stores.importStore,
     toolVersion: packageVersion(),
     now,
+    allRuns: (room) => suggestions.allRuns(room),
   });
 
   // One allowance for every kind of join (invites and assignment links): each mints a person (SAFE-44).
@@ -442,6 +445,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       await agentService.close();
       await replace.close();
       modes.close();
+      suggestions.close();
       await liveRegistry.close(CLOSE_GOING_AWAY, 'server restarting');
       for (const client of wss.clients) client.terminate();
       if ('closeAllConnections' in server) server.closeAllConnections();

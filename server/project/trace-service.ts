@@ -1,6 +1,8 @@
 import type { AgentTraceRecord } from '../../schema/agent-trace.ts';
+import type { RunView } from '../../schema/protocol.ts';
 import type { AuthUser, RoomService } from '../auth/room-service.ts';
 import { fileTexts } from '../rooms/code-doc-shape.ts';
+import type { Room } from '../rooms/room.ts';
 import type { RoomRegistry } from '../rooms/room-registry.ts';
 import { runsMap } from '../suggestions/review-doc.ts';
 import type { SuggestionStore } from '../suggestions/suggestion-store.ts';
@@ -14,6 +16,8 @@ export interface TraceServiceDeps {
   imports: ImportStore;
   toolVersion: string;
   now: () => number;
+  /** every run, those that left the review doc included (ROOM-27) */
+  allRuns?: (room: Room) => Promise<RunView[]>;
 }
 
 /** GET /api/rooms/:id/trace (IO-11): the room's provenance as an Agent Trace record, for any member. */
@@ -33,6 +37,9 @@ export class TraceService {
         ]),
       );
       const runs = new Map<string, { model: string; requestedBy: string }>();
+      for (const run of (await this.deps.allRuns?.(room)) ?? []) {
+        runs.set(run.id, { model: run.model, requestedBy: run.requestedBy });
+      }
       for (const [id, run] of runsMap(room.review.doc)) {
         runs.set(id, {
           model: String(run.get('model') ?? ''),

@@ -1,5 +1,5 @@
 import type * as Y from 'yjs';
-import { REVIEW_VERDICTS_KEY, type VerdictView } from '../../schema/protocol.ts';
+import { REVIEW_VERDICTS_KEY, type RunDetails, type VerdictView } from '../../schema/protocol.ts';
 import type { VerdictRequest } from '../../schema/review-rest.ts';
 import { requirePermission } from '../auth/permissions.ts';
 import type { AuthUser, RoomService } from '../auth/room-service.ts';
@@ -27,6 +27,8 @@ export interface ReviewServiceDeps {
   now: () => number;
   /** the room's change against its base, for the summary */
   baseSummary?: (room: Room) => Promise<BaseSummary | null>;
+  /** every run with its suggestions, those that left the review doc included (ROOM-27) */
+  allRuns?: (room: Room) => Promise<RunDetails[]>;
 }
 
 const origin: TransactionOrigin = { source: 'server', reason: 'verdict' };
@@ -100,11 +102,17 @@ export class ReviewService {
     const threads = await this.deps.threads.list(user);
     const verdicts = await this.deps.store.listVerdicts(user.roomId);
     return this.withRoom(user.roomId, async (room) => {
-      const runs = new Map(
-        [...runsMap(room.review.doc).values()].map((m) => readRun(m)).map((r) => [r.id, r]),
-      );
-      const accepted = [...suggestionsMap(room.review.doc).values()]
-        .map((m) => readSuggestion(m))
+      const all = this.deps.allRuns
+        ? await this.deps.allRuns(room)
+        : [...runsMap(room.review.doc).values()].map((m) => ({
+            ...readRun(m),
+            suggestions: [...suggestionsMap(room.review.doc).values()]
+              .map((x) => readSuggestion(x))
+              .filter((x) => x.runId === m.get('id')),
+          }));
+      const runs = new Map(all.map((r) => [r.id, r]));
+      const accepted = all
+        .flatMap((r) => r.suggestions)
         .filter((s) => s.state === 'accepted')
         .sort((a, b) => (a.decidedAt ?? 0) - (b.decidedAt ?? 0))
         .map((suggestion) => ({

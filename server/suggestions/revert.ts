@@ -25,8 +25,10 @@ export async function revertSuggestion(
   id: string,
   user: PublicUser,
   opts: RevertOptions = {},
+  /** the suggestion as storage holds it, when its run has left the review doc (ROOM-27) */
+  stored: SuggestionView | null = null,
 ): Promise<SuggestionView> {
-  const s = getSuggestion(room, id);
+  const s = stored ?? getSuggestion(room, id);
   const applied = s.applied;
   if (s.fileOp?.kind === 'rename' && (s.state === 'accepted' || s.state === 'reverted')) {
     return revertRename(deps, room, s, s.fileOp.to, user);

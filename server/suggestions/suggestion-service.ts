@@ -30,6 +30,7 @@ import type { ProposalPort } from './proposal-port.ts';
 import { type RevertOptions, revertSuggestion } from './revert.ts';
 import { readRun, readSuggestion, roomMap, runsMap, suggestionsMap, writeFields } from './review-doc.ts';
 import { RunProposals } from './run-proposals.ts';
+import { RunRetirement } from './run-retirement.ts';
 import { watchStaleness } from './staleness.ts';
 import type { SuggestionStore } from './suggestion-store.ts';
 
@@ -47,6 +48,8 @@ export interface SuggestionServiceDeps {
   frameMs?: number;
   /** where runs are stored (the agent store): runs that left the review doc are read from here (ROOM-26) */
   runs?: RunRecords;
+  /** ROOM-27: how long a settled run stays in the live review doc, ms (default 60 s); needs `runs` */
+  retireAfterMs?: number;
 }
 
 /** The stored runs, as suggestions/ reads them (the agent store implements it). */
@@ -70,9 +73,29 @@ export class SuggestionService implements ProposalPort {
   /** the channels of runs streaming in this process, by run id */
   private readonly channels = new Map<string, RunProposals>();
 
+  /** ROOM-27: settled runs leave the review doc (absent without run records to read them back from) */
+  private readonly retirement: RunRetirement | null;
+
   constructor(deps: SuggestionServiceDeps) {
     this.deps = deps;
     this.decisionDeps = { store: deps.store, now: deps.now };
+    const runs = deps.runs;
+    this.retirement = runs
+      ? new RunRetirement({
+          store: deps.store,
+          runs,
+          isLive: (runId) => this.channels.has(runId),
+          peek: (roomId) => deps.registry.peek(roomId),
+          settleMs: deps.retireAfterMs ?? 60_000,
+          now: deps.now,
+          log: deps.log,
+        })
+      : null;
+  }
+
+  /** Stops the retirement timers (shutdown). */
+  close(): void {
+    this.retirement?.close();
   }
 
   // --- the port the agent writes through ---------------------------------------------------------------
@@ -87,6 +110,7 @@ export class SuggestionService implements ProposalPort {
         frameMs: this.deps.frameMs ?? 16,
         onClose: (c) => {
           if (this.channels.get(c.runId) === c) this.channels.delete(c.runId);
+          this.retirement?.schedule(room);
         },
       },
       run,
@@ -137,6 +161,7 @@ export class SuggestionService implements ProposalPort {
       (record) => this.publishPolicy(room.id, record.policy),
       (err: unknown) => this.deps.log.error({ err, room: room.id }, 'reading the room policy failed'),
     );
+    this.retirement?.attach(room);
     watchStaleness(room, {
       store: this.deps.store,
       log: this.deps.log.child({ room: room.id }),
@@ -175,8 +200,12 @@ export class SuggestionService implements ProposalPort {
     return this.withRoom(user.roomId, async (room) => {
       const nameOf = async (userId: string) =>
         (await this.deps.rooms.membersOf(room.id)).find((m) => m.userId === userId)?.name ?? 'someone';
+      // A suggestion whose run left the review doc (ROOM-27) is reverted from storage.
+      const stored = suggestionsMap(room.review.doc).has(suggestionId)
+        ? null
+        : await this.deps.store.getSuggestion(room.id, suggestionId);
       const s = await this.recorded(room, 'revert', user, [suggestionId], () =>
-        revertSuggestion({ ...this.decisionDeps, nameOf }, room, suggestionId, user, opts),
+        revertSuggestion({ ...this.decisionDeps, nameOf }, room, suggestionId, user, opts, stored),
       );
       await room.whenFlushed();
       return s;
@@ -271,6 +300,36 @@ export class SuggestionService implements ProposalPort {
       }
       return { runs, more: rows.length > limit };
     });
+  }
+
+  /**
+   * Every run of a loaded room with its suggestions (ROOM-27): the review doc's, and those that left it from
+   * storage. For whole-room views (the review summary, the trace), not per request of a page.
+   */
+  async allRuns(room: Room): Promise<RunDetails[]> {
+    const out = new Map<string, RunDetails>();
+    for (const id of runsMap(room.review.doc).keys()) {
+      const d = await this.details(room, id);
+      if (d) out.set(id, d);
+    }
+    const records = this.deps.runs;
+    if (!records) return [...out.values()];
+    let before: number | undefined;
+    for (;;) {
+      const rows = await records.listRuns(room.id, {
+        ...(before !== undefined ? { before } : {}),
+        limit: MAX_RUNS_PAGE,
+      });
+      for (const row of rows) {
+        if (!out.has(row.id)) {
+          const d = await this.details(room, row.id, row);
+          if (d) out.set(row.id, d);
+        }
+      }
+      if (rows.length < MAX_RUNS_PAGE) break;
+      before = rows.at(-1)!.createdAt;
+    }
+    return [...out.values()];
   }
 
   /** A run with its suggestions: from the review doc while it is there, else from storage. */
@@ -381,6 +440,8 @@ export class SuggestionService implements ProposalPort {
     try {
       return await fn(room);
     } finally {
+      // A decision may have settled a run (ROOM-27): its retirement is timed from now.
+      this.retirement?.schedule(room);
       release();
     }
   }

@@ -28,6 +28,15 @@ export class RoomSession {
   runs: RunView[] = [];
   suggestions: SuggestionView[] = [];
   private readonly names = new Map<string, string>();
+  /**
+   * ROOM-27: runs that left the live review doc once settled (decided and ended), with their suggestions:
+   * the last view this page saw of each, and the room's recent ones from REST at load. They are final, so
+   * they never change here; the panel shows them as before.
+   */
+  private readonly settledRuns = new Map<string, RunView>();
+  private readonly settledSuggestions = new Map<string, SuggestionView>();
+  /** the runs the review doc held at the last read */
+  private liveRunIds = new Set<string>();
   private readonly listeners = new Map<Topic, Set<() => void>>();
   private readonly dirty = new Set<Topic>();
   private frame: number | null = null;
@@ -75,6 +84,7 @@ export class RoomSession {
       () => this.conn.codeProvider.awareness.off('change', presence),
       () => this.conn.reviewProvider.awareness.off('change', presence),
     );
+    void this.loadSettledRuns();
     // Our own presence on the code doc: y-codemirror.next's fields, plus the file we are in.
     this.conn.codeProvider.awareness.setLocalState({
       user: { name: me.name, color: '#64748b' },
@@ -163,9 +173,41 @@ export class RoomSession {
       this.info = { ...this.info, policy: completePolicy(policy as Partial<RoomPolicy>) };
       this.touch('info');
     }
-    this.runs = listRuns(this.conn.runs);
+    const liveRuns = listRuns(this.conn.runs);
+    const live = new Set(liveRuns.map((r) => r.id));
+    // A run that was live at the last read and is gone now has settled: keep what this page last saw of it.
+    for (const r of this.runs) {
+      if (!this.liveRunIds.has(r.id) || live.has(r.id)) continue;
+      this.settledRuns.set(r.id, r);
+      for (const x of this.suggestions) if (x.runId === r.id) this.settledSuggestions.set(x.id, x);
+    }
+    this.liveRunIds = live;
+    this.runs = [...liveRuns, ...[...this.settledRuns.values()].filter((r) => !live.has(r.id))].sort(
+      (a, b) => b.createdAt - a.createdAt,
+    );
     for (const r of this.runs) if (r.requestedByName) this.names.set(r.requestedBy, r.requestedByName);
-    this.suggestions = listSuggestions(this.conn.suggestions);
+    this.suggestions = [
+      ...listSuggestions(this.conn.suggestions),
+      ...[...this.settledSuggestions.values()].filter((x) => !live.has(x.runId)),
+    ];
+  }
+
+  /** The room's recent runs from REST (ROOM-26): those no longer in the review doc join the live ones. */
+  private async loadSettledRuns(): Promise<void> {
+    try {
+      const page = await this.client.listRuns({ limit: 50 });
+      for (const run of page.runs) {
+        const { suggestions, ...view } = run;
+        if (this.settledRuns.has(view.id) || this.liveRunIds.has(view.id)) continue;
+        this.settledRuns.set(view.id, view);
+        for (const x of suggestions) this.settledSuggestions.set(x.id, x);
+      }
+      this.readReview();
+      this.touch('review');
+    } catch (err) {
+      // The live runs still show; only older ones are missing until the next load.
+      console.warn('loading earlier Spark runs failed', err);
+    }
   }
 
   private touch(topic: Topic): void {
