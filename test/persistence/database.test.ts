@@ -50,6 +50,8 @@ describe('openDatabase', () => {
         .all()
         .map((r) => (r as { name: string }).name);
       expect(tables).toEqual([
+        'assignment_copies',
+        'assignments',
         'attribution',
         'base_files',
         'client_bindings',
@@ -62,6 +64,7 @@ describe('openDatabase', () => {
         'invites',
         'members',
         'room_bases',
+        'room_modes',
         'rooms',
         'run_events',
         'run_messages',
