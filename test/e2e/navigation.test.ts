@@ -93,7 +93,7 @@ describe('quick open, go to line, go to symbol, outline (NAV-1..NAV-5)', () => {
     await ada.keyboard.press('Escape');
     await ada.waitForSelector('dialog.palette', { state: 'detached' });
     expect(await openPath(ada)).toBe('src/app/room-service.ts');
-  });
+  }, 90_000); // the first page joins and syncs the 2,000 files: on a loaded machine that alone can take 30 s
 
   it('NAV-3: Ctrl+G goes to a line (and a column), also from inside the editor', async () => {
     await ada.locator('.cm-content').click();
@@ -360,6 +360,40 @@ describe('search across files (NAV-6..NAV-10, SAFE-80)', () => {
         () => document.querySelector('.search-summary')?.textContent === '5 results in 2 files',
       );
       await screenshot(ada, 'nav-08-replace-reverted');
+
+      // History lists the replace as one change by Ada, and its revert; "Revert this change" on the revert
+      // brings the replace back as one, and on that entry takes it out again.
+      await ada.click('.topbar button:text("History")');
+      await ada.waitForSelector('dialog.history-dialog[open] .history-entry');
+      const summaries = () =>
+        ada.$$eval('.history-entry', (es) =>
+          es.map(
+            (e) =>
+              `${e.querySelector('.history-summary')?.textContent} / ${e.querySelector('.history-who')?.textContent}`,
+          ),
+        );
+      expect((await summaries()).slice(0, 2)).toEqual([
+        'Reverted “Replace “needle” → “pin” in 2 files (4 matches)” / Ada',
+        'Replace “needle” → “pin” in 2 files (4 matches) / Ada',
+      ]);
+      await ada.click('.history-entry[data-kind="revert"] .history-entry-main');
+      await ada.click('.history-revert');
+      await watcher.waitForText('src/search/needles.ts', (t) => t === replaced);
+      await watcher.waitForText(
+        'src/search/other-needle.ts',
+        (t) => t === 'export const otherNeedle = "pin";\n',
+      );
+      await ada.waitForFunction(() =>
+        document
+          .querySelector('.history-entry.active .history-summary')
+          ?.textContent?.startsWith('Reverted “Reverted'),
+      );
+      await screenshot(ada, 'nav-09-history-revert');
+      await ada.click('.history-revert');
+      await watcher.waitForText('src/search/needles.ts', (t) => t === needles);
+      await watcher.waitForText('src/search/other-needle.ts', (t) => t === other);
+      await ada.keyboard.press('Escape');
+      await ada.waitForSelector('dialog.history-dialog', { state: 'detached' });
       await ada.click('.replace-toggle');
       await ada.waitForSelector('.replace-bar', { state: 'hidden' });
       expect(await ada.$$eval('.replace-check', (bs) => bs.length)).toBe(0);

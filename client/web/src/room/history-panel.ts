@@ -4,6 +4,7 @@ import type {
   HistoryKind,
   HistoryResponse,
   RestoreResponse,
+  RevertCheckpointResponse,
 } from '../../../../schema/protocol.ts';
 import type { RestoreCheckpointRequest } from '../../../../schema/rest.ts';
 import { diffRowElement } from '../review/diff-rows.ts';
@@ -16,6 +17,8 @@ export interface HistoryPanelDeps {
   history(page: { before?: number }): Promise<HistoryResponse>;
   diff(id: string, file: string): Promise<HistoryDiffResponse>;
   restore(id: string, body: RestoreCheckpointRequest): Promise<RestoreResponse>;
+  /** undoes one entry's change, keeping what changed since (NAV-26) */
+  revert(id: string): Promise<RevertCheckpointResponse>;
   /** may this person restore (permission `write`)? */
   canRestore(): boolean;
   /** opens a file in the editor (the dialog closes) */
@@ -166,6 +169,30 @@ export class HistoryPanel {
     }
   }
 
+  /** Reverts one entry as a new entry (NAV-26): no confirmation, since it keeps later changes and is itself revertible. */
+  private async revert(e: HistoryEntryView): Promise<void> {
+    this.busy = true;
+    this.render();
+    try {
+      const res = await this.deps.revert(e.id);
+      if (res.entry) {
+        toast(
+          `Reverted “${e.summary}” in ${res.reverted.length === 1 ? res.reverted[0] : `${res.reverted.length} files`}`,
+          'success',
+        );
+      } else toast('Nothing to revert: the files already have their text from before it', 'info');
+      this.selected = null;
+      this.diff = null;
+      await this.reload();
+      if (res.entry) this.select(res.entry.id, res.entry.files[0]?.path ?? null);
+    } catch (err) {
+      toast(describeError(err, 'room'), 'error');
+    } finally {
+      this.busy = false;
+      this.render();
+    }
+  }
+
   private render(): void {
     const dialog = this.dialog;
     if (!dialog) return;
@@ -276,6 +303,16 @@ export class HistoryPanel {
         ? h(
             'div',
             { class: 'history-actions' },
+            h(
+              'button',
+              {
+                class: 'btn small history-revert',
+                disabled: this.busy,
+                title: 'Undo this change alone, as a new entry; what changed since stays',
+                on: { click: () => void this.revert(e) },
+              },
+              'Revert this change',
+            ),
             file
               ? h(
                   'button',

@@ -594,6 +594,7 @@ export function mountRoom(
     history: (page) => client.history(page),
     diff: (id, file) => client.historyDiff(id, file),
     restore: (id, body) => client.restoreCheckpoint(id, body),
+    revert: (id) => client.revertCheckpoint(id),
     canRestore: () => session.can('write'),
     openFile: (path) => openFile(path, true),
   });
