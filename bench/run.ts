@@ -28,13 +28,14 @@ import { memoryScenario } from './scenarios/memory-scenario.ts';
 import { navigationBrowserScenario } from './scenarios/navigation-browser-scenario.ts';
 import { navigationScenario } from './scenarios/navigation-scenario.ts';
 import { projectIoScenario } from './scenarios/project-io-scenario.ts';
+import { reviewDocScenario } from './scenarios/review-doc-scenario.ts';
 import type { Scenario, ScenarioContext } from './scenarios/scenario.ts';
 import { throughputScenario } from './scenarios/throughput-scenario.ts';
 
 const usage = `npm run bench [-- options]
 
   --quick                 ~1 minute smoke run (fewer sizes, shorter windows); results go to a temp file
-  --only=a,b              scenarios: ${'fan-out, lecture, throughput, memory, cold-load, durability, agent, browser, project-io, attacks, navigation, navigation-browser'}
+  --only=a,b              scenarios: ${'fan-out, lecture, throughput, memory, cold-load, durability, agent, review-doc, browser, project-io, attacks, navigation, navigation-browser'}
   --contenders=a,b        ${contenderNames.join(', ')}
   --profile=NAME[:SCEN]   run contender NAME (in scenario SCEN, or all) under node --cpu-prof
   --threads=N             driver worker threads (default: cores)
@@ -50,6 +51,7 @@ const allScenarios: Scenario[] = [
   coldLoadScenario,
   durabilityScenario,
   agentScenario,
+  reviewDocScenario,
   browserScenario,
   projectIoScenario,
   attacksScenario,
