@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiPaths, type CreateRoomResponse, type JoinResponse } from '../../schema/protocol.ts';
 import { screenshot } from '../helpers/browser.ts';
 import { api } from '../helpers/test-server.ts';
+import { editorText } from './editor-text.ts';
 import { type BrowserApp, startBrowserApp } from './web-server.ts';
 
 // Issue 12 in Chromium: a code review with three people, threads on a diff, verdicts.
@@ -93,7 +94,7 @@ describe('a code review in the browser (CR-15..17)', () => {
       ]);
     }
     expect(await ada.locator('.review-changes h3').textContent()).toBe('Changed files (3) against main');
-  });
+  }, 90_000);
 
   it('CR-15: Cy (a viewer) comments on a changed line; everyone sees the thread live, in the gutter on that line', async () => {
     for (const page of [ada, cy]) {
@@ -182,5 +183,87 @@ describe('a code review in the browser (CR-15..17)', () => {
     await screenshot(ada, '42-review-owner');
     await screenshot(bob, '43-review-editor');
     await screenshot(cy, '44-review-viewer-verdicts');
+  });
+
+  it('CR-22: the change from the base shows inline in the editor; a removed line takes a thread there', async () => {
+    // Ada has src/math.ts open; "Show changes" draws the base's removed line above the lines that replace it.
+    await ada.click('.file-bar .changes-toggle');
+    const removed = ada.locator('.cm-deletedChunk .cm-deletedLine');
+    await removed.first().waitFor({ timeout: 10_000 });
+    expect(await removed.allTextContents()).toEqual(['  return a - b;']);
+    expect(await removed.first().getAttribute('data-base-line')).toBe('2');
+    expect(await ada.locator('.file-bar .changes-toggle').textContent()).toBe('Hide changes');
+    // The added lines are lines 2 and 3 of the current text, marked changed; line 1 and 4 are not.
+    const lines = ada.locator('.cm-content > .cm-line');
+    // Read as people read it: remote carets left out, and the removed line is a widget, not a line.
+    expect((await editorText(ada))?.split('\n')).toEqual([
+      'export function add(a: number, b: number): number {',
+      '  // fixed the sign',
+      '  return a + b;',
+      '}',
+      '',
+    ]);
+    const changed = await lines.evaluateAll((els) =>
+      els.map((el) => el.classList.contains('cm-changedLine')),
+    );
+    expect(changed).toEqual([false, true, true, false, false]);
+    // The removed line sits between line 1 and line 2, in the editor's column.
+    const line1 = await lines.nth(0).boundingBox();
+    const line2 = await lines.nth(1).boundingBox();
+    const gone = await removed.first().boundingBox();
+    expect(gone?.y ?? 0).toBeGreaterThanOrEqual((line1?.y ?? 0) + (line1?.height ?? 0) - 1);
+    expect((gone?.y ?? 0) + (gone?.height ?? 0)).toBeLessThanOrEqual((line2?.y ?? 0) + 1);
+    expect(Math.abs((gone?.x ?? 0) - (line2?.x ?? 0))).toBeLessThan(8);
+
+    // Bob shows the change too and comments on the removed line from the editor.
+    await bob.click('.changed-file[data-file="src/math.ts"] .file-name');
+    await bob.waitForSelector('.file-path:text("src/math.ts")');
+    await bob.click('.file-bar .changes-toggle');
+    await bob.locator('.cm-deletedChunk .cm-deletedLine').first().waitFor();
+    bob.once('dialog', (d) => void d.accept('The subtraction was the bug'));
+    await bob.locator('.cm-deletedChunk .cm-deletedLine').first().click();
+    for (const page of [ada, bob, cy]) {
+      await page.waitForSelector('.thread:has(.comment-text:text("The subtraction was the bug"))', {
+        timeout: 10_000,
+      });
+      expect(
+        await page
+          .locator('.thread:has(.comment-text:text("The subtraction was the bug")) .thread-where')
+          .textContent(),
+      ).toBe('src/math.ts:base line 2');
+      expect(
+        await page
+          .locator('.thread:has(.comment-text:text("The subtraction was the bug")) .thread-quote')
+          .textContent(),
+      ).toBe('  return a - b;');
+    }
+    // In the diff the removed line carries the thread's badge.
+    const badge = ada.locator('.cm-deletedLine[data-base-line="2"] .cm-removed-thread');
+    await badge.waitFor({ timeout: 10_000 });
+    expect(await badge.textContent()).toBe('1');
+    await screenshot(ada, '49-review-inline-diff-editor');
+    // Without the diff (Cy), the thread sits in the gutter on line 2, where the removed line was.
+    const markerOn = async (page: Page, n: number) => {
+      const box = await page.locator('.cm-content > .cm-line').nth(n).boundingBox();
+      const marks = await page.locator('.cm-thread-marker').evaluateAll((els) =>
+        els.map((el) => {
+          const r = el.getBoundingClientRect();
+          return r.y + r.height / 2;
+        }),
+      );
+      return marks.some((y) => Math.abs(y - ((box?.y ?? 0) + (box?.height ?? 0) / 2)) < 6);
+    };
+    await cy.waitForFunction(() => document.querySelectorAll('.cm-thread-marker').length >= 2, null, {
+      timeout: 10_000,
+    });
+    expect(await cy.locator('.cm-deletedChunk').count()).toBe(0);
+    expect(await markerOn(cy, 1)).toBe(true);
+    await screenshot(cy, '50-review-removed-line-thread-gutter');
+
+    // Hiding the change removes the removed lines from Ada's editor.
+    await ada.click('.file-bar .changes-toggle');
+    await ada.locator('.cm-deletedChunk').waitFor({ state: 'detached' });
+    expect(await ada.locator('.file-bar .changes-toggle').textContent()).toBe('Show changes');
+    expect(await ada.locator('.cm-changedLine').count()).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 import { defaultKeymap, indentWithTab } from '@codemirror/commands';
 import { bracketMatching, indentOnInput } from '@codemirror/language';
+import { unifiedMergeView } from '@codemirror/merge';
 import { highlightSelectionMatches, searchKeymap } from '@codemirror/search';
 import { Compartment, EditorState, type Extension } from '@codemirror/state';
 import {
@@ -65,6 +66,9 @@ export class FileEditor {
   private readonly ownAccepts = new Map<Y.Text, { suggestionId: string; at: number }[]>();
   private readonly language = new Compartment();
   private readonly blameSlot = new Compartment();
+  /** the change from the base version shown inline (CR-22): @codemirror/merge's unified view, or nothing */
+  private readonly diffSlot = new Compartment();
+  private diffOriginal: string | null = null;
   /** light or dark colours, switched live when the person (or their system) changes theme (WEB-43) */
   private readonly themeSlot = new Compartment();
   private readonly stopThemeWatch: () => void;
@@ -125,6 +129,7 @@ export class FileEditor {
       this.themeSlot.of(editorTheme(currentTheme())),
       this.language.of([]),
       this.blameSlot.of(this.blameOn ? blame(d.blame) : []),
+      this.diffSlot.of([]),
       yCollab(ytext, null, { undoManager: undo }),
       presence({
         awareness: d.awareness,
@@ -146,6 +151,7 @@ export class FileEditor {
     ];
     if (d.extensions) extensions.push(...d.extensions);
     if (d.readOnly) extensions.push(EditorState.readOnly.of(true));
+    this.diffOriginal = null;
     this.view.setState(EditorState.create({ doc: ytext.toString(), extensions }));
     this.view.dom.hidden = false;
     languageFor(path).then(
@@ -199,6 +205,30 @@ export class FileEditor {
       this.view.dispatch({ effects });
       if (on) this.view.dispatch({ effects: setBlame.of(ranges) });
     }
+  }
+
+  /**
+   * Shows the open file's change from `original` (its base version) inline, or hides it (null): added lines
+   * marked, removed lines drawn above them, read-only (CR-22). Cheap to call again with the same text.
+   */
+  setBaseDiff(original: string | null): void {
+    if (!this.path || original === this.diffOriginal) return;
+    this.diffOriginal = original;
+    const ext =
+      original === null
+        ? []
+        : unifiedMergeView({
+            original,
+            mergeControls: false,
+            highlightChanges: true,
+            gutter: true,
+            syntaxHighlightDeletions: true,
+          });
+    this.view.dispatch({ effects: this.diffSlot.reconfigure(ext) });
+  }
+
+  get diffShown(): boolean {
+    return this.diffOriginal !== null;
   }
 
   /** Scrolls a position into the middle of the view without moving this person's own cursor. */

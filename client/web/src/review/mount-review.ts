@@ -1,4 +1,5 @@
-import type { Extension } from '@codemirror/state';
+import { Chunk } from '@codemirror/merge';
+import { type Extension, Text } from '@codemirror/state';
 import type { BaseInfo, ThreadResponse } from '../../../../schema/protocol.ts';
 import type { SparkroomClient } from '../../../sdk/sparkroom-client.ts';
 import type { FileEditor } from '../editor/file-editor.ts';
@@ -6,6 +7,8 @@ import type { RoomSession } from '../room/room-session.ts';
 import { describeError } from '../ui/describe-error.ts';
 import { h } from '../ui/dom.ts';
 import { toast } from '../ui/toast.ts';
+import { baseToCurrent } from './base-map.ts';
+import { removedLines } from './removed-lines.ts';
 import { ReviewPanel, threadSuggestionList } from './review-panel.ts';
 import { setThreadMarks, threadGutter } from './thread-gutter.ts';
 import { type LiveThread, readBaseInfo, readThreads, readVerdicts } from './thread-views.ts';
@@ -19,6 +22,8 @@ export interface ReviewDeps {
   openFile: (file: string) => void;
   /** opens a suggestion where it sits (the Spark panel's jump) */
   openSuggestion: (suggestionId: string) => void;
+  /** a base version arrived or was replaced (the file bar offers its inline diff) */
+  baseChanged?: () => void;
 }
 
 /**
@@ -31,6 +36,11 @@ export function mountReview(deps: ReviewDeps): {
   refresh(): void;
   /** shows a thread in the Review panel (from a run asked from it, CR-19) */
   focusThread(id: string): void;
+  /** the room holds a base version (CR-12) */
+  hasBase(): boolean;
+  /** the open file's change from the base is shown in the editor (CR-22) */
+  diffOn(): boolean;
+  toggleDiff(): void;
   destroy(): void;
 } {
   const { client, session } = deps;
@@ -45,6 +55,7 @@ export function mountReview(deps: ReviewDeps): {
     if (res.runId) toast('Spark is on it: its suggestions will be listed in the thread.', 'info');
   };
   let latest: LiveThread[] = [];
+  let diffOn = false;
 
   const panel = new ReviewPanel(
     host,
@@ -90,6 +101,7 @@ export function mountReview(deps: ReviewDeps): {
         baseFiles = new Map(res.files.map((f) => [f.path, f.text]));
         baseInfo = res.base;
         refresh();
+        deps.baseChanged?.();
       },
       (err: unknown) => {
         baseLoading = null;
@@ -106,6 +118,7 @@ export function mountReview(deps: ReviewDeps): {
     const editor = deps.editor();
     const file = editor?.file ?? null;
     if (editor && file) {
+      const head = session.files.get(file)?.toString() ?? '';
       const marks = threads
         .filter((t) => t.file === file && t.side === 'head' && t.anchor && !t.anchor.deleted)
         .map((t) => ({
@@ -115,7 +128,24 @@ export function mountReview(deps: ReviewDeps): {
           resolved: t.resolved,
           comments: t.comments.length,
         }));
-      queueMicrotask(() => editor.view.dispatch({ effects: setThreadMarks.of(marks) }));
+      // CR-22: a thread on removed lines sits in the gutter where those lines are now.
+      const onBase = threads.filter(
+        (t) => t.file === file && t.side === 'base' && t.anchor && !t.anchor.deleted,
+      );
+      const base = baseFiles.get(file);
+      if (onBase.length > 0 && base !== undefined) {
+        const stretches = Chunk.build(Text.of(base.split('\n')), Text.of(head.split('\n')));
+        for (const t of onBase) {
+          const at = Math.min(baseToCurrent(stretches, t.anchor?.from ?? 0), head.length);
+          marks.push({ id: t.id, from: at, to: at, resolved: t.resolved, comments: t.comments.length });
+        }
+      }
+      const original = baseInfo && diffOn ? (base ?? '') : null;
+      queueMicrotask(() => {
+        if (editor.file !== file) return;
+        editor.setBaseDiff(original);
+        editor.view.dispatch({ effects: setThreadMarks.of(marks) });
+      });
     }
     const headFiles = new Map<string, string>();
     if (baseInfo) for (const [path, text] of session.files) headFiles.set(path, text.toString());
@@ -188,12 +218,40 @@ export function mountReview(deps: ReviewDeps): {
       ),
     );
 
-  return {
-    extension: threadGutter((ids) => {
+  const removed = removedLines({
+    threads: () => {
+      const file = deps.editor()?.file;
+      return latest
+        .filter((t) => t.file === file && t.side === 'base' && t.anchor && !t.anchor.deleted)
+        .map((t) => ({ id: t.id, line: t.anchor?.line ?? t.line, comments: t.comments.length }));
+    },
+    comment: (line, from, to) => {
+      const file = deps.editor()?.file;
+      if (!file || !session.can('comment')) return;
+      const text = prompt(`Comment on removed line ${line} of ${file}`);
+      if (!text?.trim()) return;
+      client.createThread({ file, from, to, text, side: 'base' }).then(sparkAsked, report).finally(refresh);
+    },
+    open: (ids) => {
       if (ids[0]) panel.focusThread(ids[0]);
-    }, popup),
+    },
+  });
+
+  return {
+    extension: [
+      threadGutter((ids) => {
+        if (ids[0]) panel.focusThread(ids[0]);
+      }, popup),
+      removed,
+    ],
     refresh,
     focusThread: (id) => panel.focusThread(id),
+    hasBase: () => baseInfo !== null,
+    diffOn: () => diffOn,
+    toggleDiff: () => {
+      diffOn = !diffOn;
+      refresh();
+    },
     destroy: () => host.remove(),
   };
 }

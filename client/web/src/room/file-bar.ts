@@ -7,10 +7,14 @@ export interface FileBarModel {
   previewing: string | null;
   fileCount: number;
   canWrite: boolean;
+  /** the room has a base version: the file's change from it can be shown inline (CR-22); null: none */
+  changes?: { on: boolean } | null;
 }
 
 export interface FileBarActions {
   create(path: string): void;
+  /** shows or hides the open file's change from the base in the editor */
+  toggleChanges?(): void;
 }
 
 /**
@@ -30,6 +34,19 @@ export function renderFileBar(
     file
       ? h('span', { class: 'file-path' }, file)
       : h('span', { class: 'muted' }, previewing ? 'New file proposed by Spark' : 'No file open'),
+    file && model.changes
+      ? h(
+          'button',
+          {
+            class: `btn ghost small changes-toggle${model.changes.on ? ' active' : ''}`,
+            type: 'button',
+            'aria-pressed': String(model.changes.on),
+            title: 'Show this file’s change from the base version inline',
+            on: { click: () => actions.toggleChanges?.() },
+          },
+          model.changes.on ? 'Hide changes' : 'Show changes',
+        )
+      : null,
   );
   if (file || previewing) return;
   mount(

@@ -210,6 +210,7 @@ export function mountRoom(
     openFile: (file) => openFile(file, true),
     // jumpToHunk is defined further down; this runs only on a click, long after.
     openSuggestion: (id) => jumpToHunk(id),
+    baseChanged: () => refreshFileBar(),
   });
   cleanups.push(() => review.destroy());
   // Changed-file counts follow typing, at most twice a second.
@@ -305,8 +306,15 @@ export function mountRoom(
         previewing: preview.path,
         fileCount: session.fileNames().length,
         canWrite: can.write,
+        changes: review.hasBase() ? { on: review.diffOn() } : null,
       },
-      { create: tryCreate },
+      {
+        create: tryCreate,
+        toggleChanges: () => {
+          review.toggleDiff();
+          refreshFileBar();
+        },
+      },
     );
 
   // --- files -----------------------------------------------------------------------------------------
