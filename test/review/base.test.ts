@@ -9,6 +9,7 @@ import {
   type ErrorBody,
   REVIEW_ROOM_KEY,
   type ThreadResponse,
+  type ThreadsResponse,
 } from '../../schema/protocol.ts';
 import { waitReview } from '../helpers/agent-room.ts';
 import { type CliProcess, startCli } from '../helpers/cli-process.ts';
@@ -142,6 +143,19 @@ describe('a change against its base (CR-12..CR-14)', { timeout: 120_000 }, () =>
       });
       expect(notInBase.status).toBe(404);
       expect(notInBase.body.error.message).toBe('no file src/b.ts in the base version');
+      // A range past the end of the base text is refused too, and changes nothing.
+      const pastBase = await api<ErrorBody>(local.url, 'POST', apiPaths.threads(room.roomId), {
+        token: viewer!.token,
+        body: { file: 'src/a.ts', from: 0, to: 10_000, text: 'x', side: 'base' },
+      });
+      expect(pastBase.status).toBe(400);
+      expect(pastBase.body.error.message).toMatch(
+        /^range 0\.\.10000 is past the end of src\/a\.ts in the base/,
+      );
+      const threadsNow = await api<ThreadsResponse>(local.url, 'GET', apiPaths.threads(room.roomId), {
+        token: viewer!.token,
+      });
+      expect(threadsNow.body.threads.map((t) => t.quote)).toEqual(['two']);
 
       const dataDir = local.dataDir;
       await local.close({ keepData: true });

@@ -139,6 +139,14 @@ describe('asking Spark from a thread (CR-18..CR-21)', () => {
     expect(md).toContain("Spark's suggestions from this thread: 1 accepted.");
     expect(md).toContain('From the thread on `src/math.ts`, line 2.');
 
+    expect(
+      (
+        await api(room.server.url, 'PUT', apiPaths.verdicts(room.roomId), {
+          token: bob.token,
+          body: { verdict: 'approve' },
+        })
+      ).status,
+    ).toBe(200);
     // Stored too: the run and its suggestion carry the thread id in the database.
     expect((await room.server.running.agent.storedRun(room.roomId, runId!))?.threadId).toBe(thread.id);
     await room.server.close({ keepData: true });
@@ -164,6 +172,15 @@ describe('asking Spark from a thread (CR-18..CR-21)', () => {
         { id: s!.id, runId, file: 'src/math.ts', state: 'accepted', outcome: 'accepted' },
       ]);
       expect(after.comments.at(-1)?.runId).toBe(runId);
+      // review.md after the restart: the thread, its Spark suggestion, the verdict and the accepted change.
+      const afterMd = await fetch(`${again.url}${apiPaths.reviewSummary(room.roomId)}`, {
+        headers: { authorization: `Bearer ${ada.token}` },
+      }).then((r) => r.text());
+      expect(afterMd).toContain('### `src/math.ts`, line 2');
+      expect(afterMd).toContain("Spark's suggestions from this thread: 1 accepted.");
+      expect(afterMd).toContain(`- **${bob.user.name}**: Approved`);
+      expect(afterMd).toContain('From the thread on `src/math.ts`, line 2.');
+      expect(afterMd).toContain('-  return a - b;\n+  return a + b;');
     } finally {
       await again.close();
     }

@@ -275,6 +275,41 @@ describe('threads on code (CR)', () => {
     expect(threadsOf(s.review)).toEqual([]);
   });
 
+  it('CR-7: a bad reply, edit or resolve of an existing thread gets a 4xx and changes nothing', async () => {
+    const s = await setup();
+    const { body } = await call<ThreadResponse>(s, 'POST', apiPaths.threads(s.room.roomId), s.editor.token, {
+      file: 'src/math.ts',
+      from: 0,
+      to: 6,
+      text: 'first',
+    });
+    const id = body.thread.id;
+    const cid = body.thread.comments[0]!.id;
+    const bad: [string, string, unknown, number][] = [
+      ['POST', apiPaths.threadComments(s.room.roomId, id), { text: 'x'.repeat(MAX_COMMENT_CHARS + 1) }, 400],
+      ['POST', apiPaths.threadComments(s.room.roomId, id), { text: '' }, 400],
+      ['POST', apiPaths.threadComments(s.room.roomId, id), { text: 'x', by: 'someone-else' }, 400],
+      [
+        'PATCH',
+        apiPaths.threadComment(s.room.roomId, id, cid),
+        { text: 'x'.repeat(MAX_COMMENT_CHARS + 1) },
+        400,
+      ],
+      ['PATCH', apiPaths.threadComment(s.room.roomId, id, 'c_nope'), { text: 'x' }, 404],
+      ['PATCH', apiPaths.thread(s.room.roomId, id), { resolved: 'yes' }, 400],
+      ['PATCH', apiPaths.thread(s.room.roomId, id), { resolved: true, file: 'other.ts' }, 400],
+    ];
+    for (const [method, path, b, status] of bad) {
+      const res = await call<{ error: { message: string } }>(s, method, path, s.editor.token, b);
+      expect(res.status, `${method} ${path} ${JSON.stringify(b).slice(0, 60)}`).toBe(status);
+      expect(res.body.error.message.length).toBeGreaterThan(0);
+    }
+    const listed = await call<ThreadsResponse>(s, 'GET', apiPaths.threads(s.room.roomId), s.owner.token);
+    expect(listed.body.threads.map((t) => [t.resolved, t.comments.map((c) => c.text)])).toEqual([
+      [false, ['first']],
+    ]);
+  });
+
   it('CR-2: with the policy narrowed, viewers may no longer comment; owners keep it', async () => {
     const s = await setup();
     const put = await call(s, 'PUT', apiPaths.policy(s.room.roomId), s.owner.token, {
