@@ -30,7 +30,8 @@ import { HistoryPanel } from './history-panel.ts';
 import { hunkEntries, LineIndex } from './hunk-index.ts';
 import { NewFilePreviewPanel } from './new-file-preview-panel.ts';
 import { PendingView } from './pending-view.ts';
-import { type PersonRef, renderPeople } from './people-panel.ts';
+import { peopleActions } from './people-actions.ts';
+import { renderPeople } from './people-panel.ts';
 import { ProjectPanel } from './project-panel.ts';
 import { roomKeys } from './room-keys.ts';
 import type { RoomSession } from './room-session.ts';
@@ -412,39 +413,7 @@ export function mountRoom(
     },
   });
   // --- managing people (owners) -----------------------------------------------------------------------
-  const refreshPeople = () => {
-    session.refreshInfo().catch(() => undefined);
-  };
-  const changeRole = (person: PersonRef, role: Role) => {
-    client.changeRole(person.id, role).then(
-      () => {
-        toast(`${person.name} is now ${role === 'viewer' ? 'a' : 'an'} ${role}`, 'success');
-        refreshPeople();
-      },
-      (err: unknown) => {
-        toast(describeError(err, 'room'), 'error');
-        renderPeoplePanel(); // puts the picker back on the role they still have
-      },
-    );
-  };
-  const removePerson = (person: PersonRef) => {
-    if (
-      !confirm(
-        `Remove ${person.name} from the room? They are disconnected at once and can no longer open it.`,
-      )
-    )
-      return;
-    client.removePerson(person.id).then(
-      () => {
-        toast(
-          `${person.name} was removed. Anyone with the ${person.role} invite link can still join: revoke it in Share to keep them out.`,
-          'success',
-        );
-        refreshPeople();
-      },
-      (err: unknown) => toast(describeError(err, 'room'), 'error'),
-    );
-  };
+  const { changeRole, removePerson } = peopleActions({ client, session, redraw: () => renderPeoplePanel() });
 
   // Presence redraws the panel many times a second; an owner's open role picker must not vanish under them.
   let peopleStale = false;
