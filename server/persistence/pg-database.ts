@@ -56,8 +56,15 @@ export async function openPgDatabase(url: string, options: PgOptions = {}): Prom
   pool.on('error', () => {
     reachable = false;
   });
-  pool.on('connect', () => {
+  pool.on('connect', (client) => {
     reachable = true;
+    // The pool listens for errors only on idle clients: one checked out (a transaction between two
+    // statements) whose server goes away emits 'error' with no listener, which killed the whole node when
+    // PostgreSQL restarted (CLUSTER-22). The statement in flight fails on its own and the caller releases
+    // the dead client, so here it is only noted.
+    client.on('error', () => {
+      reachable = false;
+    });
   });
   const db = drizzle({ client: pool });
   try {
