@@ -9,17 +9,27 @@ export interface TestCluster {
   nodes: ChildServer[];
   /** the environment every node got (a restarted node gets the same) */
   env(i: number): Record<string, string>;
-  /** starts node i again (after a kill) on a new port */
-  restart(i: number): Promise<ChildServer>;
+  /** starts node i again (after a kill) on a new port, or on its old one (clients reconnect to it as to a proxy) */
+  restart(i: number, opts?: { samePort?: boolean }): Promise<ChildServer>;
   close(): Promise<void>;
 }
 
 export async function startTestCluster(
   n: number,
-  opts: { leaseMs?: number; env?: Record<string, string> } = {},
+  opts: {
+    leaseMs?: number;
+    env?: Record<string, string>;
+    /** a PostgreSQL and a Redis of the test's own (private-servers.ts) instead of the shared ones */
+    services?: { databaseUrl: string; redisUrl: string };
+  } = {},
 ): Promise<TestCluster> {
-  const schema = await createTestSchema();
-  const redis = createTestRedisPrefix();
+  const own = opts.services;
+  const schema = own
+    ? { url: own.databaseUrl, schema: 'public', drop: async () => {} }
+    : await createTestSchema();
+  const redis = own
+    ? { url: own.redisUrl, prefix: 'sparkroom:', clean: async () => {} }
+    : createTestRedisPrefix();
   const dirs: string[] = [];
   const env = (i: number): Record<string, string> => ({
     SPARKROOM_DATABASE_URL: schema.url,
@@ -30,10 +40,10 @@ export async function startTestCluster(
     SPARKROOM_LEASE_MS: String(opts.leaseMs ?? 1500),
     ...opts.env,
   });
-  const start = (i: number) => {
+  const start = (i: number, port = '0') => {
     const dataDir = mkdtempSync(join(tmpdir(), `sparkroom-node${i}-`));
     dirs.push(dataDir);
-    return startChildServer({ dataDir, env: env(i), startTimeoutMs: 60_000 });
+    return startChildServer({ dataDir, env: { ...env(i), PORT: port }, startTimeoutMs: 60_000 });
   };
   const nodes: ChildServer[] = [];
   // One after another: they migrate one schema (under a lock anyway) and two cores are shared by all tests.
@@ -41,8 +51,9 @@ export async function startTestCluster(
   return {
     nodes,
     env,
-    async restart(i) {
-      nodes[i] = await start(i);
+    async restart(i, restartOpts) {
+      const old = nodes[i];
+      nodes[i] = await start(i, restartOpts?.samePort && old ? new URL(old.url).port : '0');
       return nodes[i]!;
     },
     async close() {

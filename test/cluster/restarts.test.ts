@@ -1,0 +1,202 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { apiPaths, type CreateRoomResponse, type JoinResponse } from '../../schema/protocol.ts';
+import { lostEdits } from '../faults/doc-contains.ts';
+import { startTestCluster, type TestCluster } from '../helpers/cluster-nodes.ts';
+import { type PrivateServer, startPrivatePostgres, startPrivateRedis } from '../helpers/private-servers.ts';
+import { api } from '../helpers/test-server.ts';
+import { until } from '../helpers/wait.ts';
+import { allowStockClients, connectClient, whenSynced, type YClient } from '../helpers/y-client.ts';
+
+const FILE = 'type.txt';
+const TOKEN = /w(\d)n(\d+) /g;
+const tokensIn = (text: string) => new Set([...text.matchAll(TOKEN)].map((m) => `w${m[1]}n${m[2]}`));
+
+/** A room on three nodes: a writer on each (the one on node 0 makes it the owner) and two watchers that never write. */
+async function liveRoom(
+  cluster: TestCluster,
+  connect: (url: string, roomId: string, token: string) => YClient,
+) {
+  const created = await api<CreateRoomResponse>(cluster.nodes[1]!.url, 'POST', apiPaths.rooms, {
+    body: { name: 'restarts' },
+  });
+  const roomId = created.body.roomId;
+  const join = async (role: 'editor' | 'viewer', name: string) =>
+    (
+      await api<JoinResponse>(cluster.nodes[1]!.url, 'POST', apiPaths.join(roomId), {
+        body: { invite: created.body.invites[role], name },
+      })
+    ).body.token;
+  const tokens = await Promise.all([
+    join('editor', 'w0'),
+    join('editor', 'w1'),
+    join('editor', 'w2'),
+    join('viewer', 'v1'),
+    join('viewer', 'v2'),
+  ]);
+  const writers = [0, 1, 2].map((i) => connect(cluster.nodes[i]!.syncUrl, roomId, tokens[i]!));
+  await whenSynced(writers[0]!);
+  const watchers = [1, 2].map((i) => connect(cluster.nodes[i]!.syncUrl, roomId, tokens[2 + i]!));
+  const everyone = [...writers, ...watchers];
+  await Promise.all(everyone.map((c) => whenSynced(c)));
+  // One client creates the file and every other holds it before writing: two clients creating it would set
+  // the same map key concurrently and Yjs keeps one of the texts.
+  writers[0]!.edit(FILE, (t) => t.insert(0, 'start '));
+  await Promise.all(everyone.map((c) => c.waitForText(FILE, (s) => s.startsWith('start '))));
+
+  // Each writer types a token every 30 ms, connected or not (the stock client keeps what it could not send).
+  const written = new Set<string>();
+  let n = 0;
+  const typing = setInterval(() => {
+    n++;
+    for (const [j, w] of writers.entries()) {
+      w.edit(FILE, (t) => t.insert(t.length, `w${j}n${n} `));
+      written.add(`w${j}n${n}`);
+    }
+  }, 30);
+  const closes = new Map<YClient, number[]>(everyone.map((c) => [c, []]));
+  for (const c of everyone) {
+    c.provider.on('connection-close', (event: CloseEvent | null) => closes.get(c)!.push(event?.code ?? 0));
+  }
+  return {
+    roomId,
+    tokens,
+    writers,
+    watchers,
+    everyone,
+    written,
+    closes: (c: YClient) => closes.get(c)!,
+    /** the last token every writer typed so far */
+    latest: () => n,
+    stopTyping: () => clearInterval(typing),
+  };
+}
+
+/** Resolves once every client has been closed at least once since `before` closes. */
+function allClosed(
+  room: Awaited<ReturnType<typeof liveRoom>>,
+  before: Map<YClient, number>,
+  timeoutMs = 60_000,
+) {
+  return Promise.all(
+    room.everyone.map((c) =>
+      until(
+        () => room.closes(c).length > (before.get(c) ?? 0),
+        (cb) => {
+          c.provider.on('connection-close', cb);
+          return () => c.provider.off('connection-close', cb);
+        },
+        timeoutMs,
+        'a close',
+      ),
+    ),
+  );
+}
+
+/** Resolves once every client holds every writer's token `n` (so it reconnected and syncs both ways again). */
+function allHave(room: Awaited<ReturnType<typeof liveRoom>>, n: number, timeoutMs = 60_000) {
+  const has = (s: string) => [0, 1, 2].every((j) => s.includes(`w${j}n${n} `));
+  return Promise.all(room.everyone.map((c) => c.waitForText(FILE, has, timeoutMs)));
+}
+
+// Three node processes, a private PostgreSQL and Redis per test: slow on a loaded 2-core machine.
+describe('restarts with live clients (CLUSTER-21..23)', { timeout: 300_000 }, () => {
+  allowStockClients(12);
+  const cleanup: (() => unknown)[] = [];
+  afterEach(async () => {
+    for (const fn of cleanup.splice(0).reverse()) await fn();
+  });
+  const clients: YClient[] = [];
+  const connect = (url: string, roomId: string, token: string) => {
+    const c = connectClient(url, roomId, token);
+    clients.push(c);
+    return c;
+  };
+  const setUp = async () => {
+    const redis: PrivateServer = await startPrivateRedis();
+    cleanup.push(() => redis.close());
+    const postgres: PrivateServer = await startPrivatePostgres();
+    cleanup.push(() => postgres.close());
+    const cluster = await startTestCluster(3, {
+      leaseMs: 1500,
+      services: { databaseUrl: postgres.url, redisUrl: redis.url },
+    });
+    cleanup.push(() => cluster.close());
+    cleanup.push(() => {
+      for (const c of clients.splice(0)) c.destroy();
+    });
+    return { redis, postgres, cluster, room: await liveRoom(cluster, connect) };
+  };
+
+  /** After recovery: typing stops, everyone converges, and what PostgreSQL holds has every edit. */
+  const settle = async (
+    cluster: TestCluster,
+    room: Awaited<ReturnType<typeof liveRoom>>,
+    seen: Uint8Array[],
+  ) => {
+    await allHave(room, room.latest());
+    room.stopTyping();
+    const all = (s: string) => tokensIn(s).size === room.written.size;
+    await Promise.all(room.everyone.map((c) => c.waitForText(FILE, all, 60_000)));
+    const fresh = connect(cluster.nodes[2]!.syncUrl, room.roomId, room.tokens[4]!);
+    await whenSynced(fresh, 60_000);
+    await fresh.waitForText(FILE, all, 60_000);
+    // Everything a watcher had been sent is stored: nothing acknowledged was lost.
+    for (const update of seen) expect(lostEdits(fresh.doc, update)).toBe(0);
+    expect([...room.written].filter((t) => !tokensIn(fresh.text(FILE)).has(t))).toEqual([]);
+  };
+
+  it('CLUSTER-21: Redis restarts under live clients: owners stop and close 4509, clients reconnect by themselves, nothing acknowledged is lost', async () => {
+    const { redis, cluster, room } = await setUp();
+    await allHave(room, 5);
+    const before = new Map(room.everyone.map((c) => [c, room.closes(c).length]));
+    const closed = allClosed(room, before);
+    await redis.stop('kill');
+    await closed;
+    // The owner gave the room up because its lease could no longer be renewed: the transient close, which
+    // the relays pass on to the clients of the other nodes.
+    for (const c of room.everyone) expect(room.closes(c)[before.get(c)!]).toBe(4509);
+    const seen = room.watchers.map((w) => Y.encodeStateAsUpdate(w.doc));
+    // Redis comes back empty (nothing on disk): leases and fencing counters start again, and the fencing
+    // numbers jump past what PostgreSQL holds (CLUSTER-7).
+    await redis.start();
+    await allHave(room, room.latest() + 2);
+    await settle(cluster, room, seen);
+  });
+
+  it('CLUSTER-22: PostgreSQL restarts under live clients: appends fail as a full disk (4507), clients reconnect by themselves, nothing acknowledged is lost', async () => {
+    const { postgres, cluster, room } = await setUp();
+    await allHave(room, 5);
+    const before = new Map(room.everyone.map((c) => [c, room.closes(c).length]));
+    const closed = allClosed(room, before);
+    const seenBefore = room.watchers.map((w) => Y.encodeStateAsUpdate(w.doc));
+    await postgres.stop('clean');
+    await closed;
+    for (const c of room.everyone) expect(room.closes(c)[before.get(c)!]).toBe(4507);
+    // Whatever a watcher holds now was committed before the database went away.
+    const seen = [...seenBefore, ...room.watchers.map((w) => Y.encodeStateAsUpdate(w.doc))];
+    await postgres.start();
+    await allHave(room, room.latest() + 2);
+    await settle(cluster, room, seen);
+  });
+
+  it('CLUSTER-23: a rolling restart of every node while people type: clients reconnect to their node, nothing acknowledged is lost', async () => {
+    const { cluster, room } = await setUp();
+    await allHave(room, 5);
+    const seen: Uint8Array[] = [];
+    for (const i of [0, 1, 2]) {
+      const before = new Map(room.everyone.map((c) => [c, room.closes(c).length]));
+      const exit = await cluster.nodes[i]!.kill('SIGTERM');
+      expect(exit.code).toBe(0);
+      seen.push(...room.watchers.map((w) => Y.encodeStateAsUpdate(w.doc)));
+      await cluster.restart(i, { samePort: true });
+      await allHave(room, room.latest() + 2);
+      // Every client of the stopped node was closed and came back; the other nodes' clients stayed or
+      // followed the room to its next owner.
+      for (const c of room.everyone) {
+        if (room.closes(c).length > before.get(c)!) expect(room.closes(c)[before.get(c)!]).not.toBe(4507);
+      }
+    }
+    await settle(cluster, room, seen);
+  });
+});
