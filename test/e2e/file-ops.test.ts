@@ -133,7 +133,7 @@ describe('pending renames and deletes marked, and undone (WEB-44..46)', () => {
     );
     await screenshot(bob, 'files-02-pending-rename-delete-list');
     await bob.click('.pending-view button:text("Close")');
-  });
+  }, 90_000);
 
   it('WEB-44: accepted, a rename and a delete are undone from the run card by someone else; the files come back for everyone', async () => {
     await ada.click('.file-op-rename .btn.accept');
@@ -191,5 +191,5 @@ describe('pending renames and deletes marked, and undone (WEB-44..46)', () => {
     );
     expect(await treePaths(bob)).toEqual(['src/arith.ts', 'src/keep.ts', 'src/math.ts', 'src/old.ts']);
     await screenshot(ada, 'files-05-undo-refused');
-  });
+  }, 90_000);
 });

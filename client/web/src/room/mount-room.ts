@@ -1,14 +1,5 @@
-import {
-  bulkAcceptableStates,
-  colorFor,
-  partialStates,
-  type Role,
-  rejectableStates,
-  type SuggestionView,
-  type TokenClaims,
-} from '../../../../schema/protocol.ts';
+import { colorFor, type Role, type TokenClaims } from '../../../../schema/protocol.ts';
 import type { SparkroomClient } from '../../../sdk/sparkroom-client.ts';
-import { isSparkroomError } from '../../../sdk/sparkroom-error.ts';
 import { FileEditor } from '../editor/file-editor.ts';
 import type { Participant } from '../editor/presence-state.ts';
 import { inlineSuggestions, resolveRange } from '../editor/suggestion-ranges.ts';
@@ -40,6 +31,7 @@ import { openShareDialog } from './share-dialog.ts';
 import { openShortcutSheet } from './shortcut-sheet.ts';
 import { SparkPanel } from './spark-panel.ts';
 import { sparkPanelModel } from './spark-panel-model.ts';
+import { suggestionDecisions } from './suggestion-decisions.ts';
 
 export interface MountOptions {
   /** mounted again because an owner changed this person's role: say so (AUTH-5) */
@@ -104,66 +96,15 @@ export function mountRoom(
     () => status.destroy(),
   );
 
-  // --- editor ----------------------------------------------------------------------------------------
-  // A file-level accept takes complete proposals only, never a partial (interrupted) hunk (REVIEW-2).
-  const fileSuggestions = (file: string) =>
-    session.suggestions.filter(
-      (s) => s.file === file && !s.newFile && bulkAcceptableStates.includes(s.state),
-    );
-  /** Notes this person's accepts in the open file so Ctrl+Z undoes them first (REVIEW-3). */
-  const noteAccepts = (ids: readonly string[], at: number) => {
-    const file = editor.file;
-    const text = editor.text;
-    if (!file || !text) return;
-    for (const id of ids) {
-      if (session.suggestions.find((s) => s.id === id)?.file === file) editor.noteOwnAccept(text, id, at);
-    }
-  };
-  /** Accepts one hunk; a partial one only after the person confirms it is partial (REVIEW-2). */
-  const acceptOne = (id: string) => {
-    const s = session.suggestions.find((x) => x.id === id);
-    const partial = s !== undefined && partialStates.includes(s.state);
-    if (
-      partial &&
-      !confirm(
-        'Accept a partial suggestion?\n\nSpark was stopped while writing this hunk, so its text may end ' +
-          'mid-statement. It will replace the struck-out code exactly as shown.',
-      )
-    ) {
-      return;
-    }
-    const at = performance.now();
-    decide(client.accept(id, partial ? { confirmPartial: true } : {}).then(() => noteAccepts([id], at)));
-  };
-  /** Reverts an accepted suggestion; over someone's later edit only after the person confirms (REVIEW-5). */
-  const revertOne = (id: string) => {
-    const s = session.suggestions.find((x) => x.id === id);
-    client.revert(id).then(
-      () => toast(s ? revertedMessage(s) : 'Reverted the accepted suggestion', 'success'),
-      (err: unknown) => {
-        if (isSparkroomError(err) && err.code === 'needs_confirmation') {
-          if (confirm(`${err.message}.\n\nRevert anyway?`)) decide(client.revert(id, { confirm: true }));
-        } else report(err);
-      },
-    );
-  };
-  /** Accepts a file's complete proposals in order (never a partial hunk, REVIEW-2). */
-  const acceptFile = (file: string) => {
-    const at = performance.now();
-    // A rename or delete goes after the file's edits (a rename waits for them, AGENT-17).
-    const ids = fileSuggestions(file)
-      .sort((a, b) => Number(Boolean(a.fileOp)) - Number(Boolean(b.fileOp)))
-      .map((s) => s.id);
-    decide(sequential(ids.map((id) => () => client.accept(id))).then(() => noteAccepts(ids, at)));
-  };
-  const rejectFile = (file: string) => {
-    const pending = session.suggestions.filter((s) => s.file === file && rejectableStates.includes(s.state));
-    decide(sequential(pending.map((s) => () => client.reject(s.id))));
-  };
-  const acceptRun = (runId: string) => {
-    const at = performance.now();
-    decide(client.acceptRun(runId).then((r) => noteAccepts(r.decided, at)));
-  };
+  // --- deciding suggestions (accept, reject, revert: one hunk, a file, a run) ---------------------------
+  const { acceptOne, revertOne, acceptFile, rejectFile, acceptRun } = suggestionDecisions({
+    client,
+    session,
+    editor: () => editorRef,
+    decide,
+    report,
+  });
+
   // --- finding one's way: quick open, go to line/symbol, outline (NAV-*) --------------------------------
   const nav: Navigation = new Navigation({
     roomId: session.info.id,
@@ -683,18 +624,4 @@ export function mountRoom(
   return () => {
     for (const c of cleanups.reverse()) c();
   };
-}
-
-/** Runs the calls one after another (accepting hunks of one file in order keeps the anchors simple). */
-async function sequential(calls: (() => Promise<unknown>)[]): Promise<void> {
-  for (const call of calls) await call();
-}
-
-/** What a revert did, in words (a revert of a reverted suggestion applies it again). */
-function revertedMessage(s: SuggestionView): string {
-  const again = s.state === 'reverted';
-  if (s.fileOp?.kind === 'rename')
-    return again ? `Renamed ${s.file} to ${s.fileOp.to} again` : `Renamed ${s.fileOp.to} back to ${s.file}`;
-  if (s.fileOp?.kind === 'delete') return again ? `Deleted ${s.file} again` : `Restored ${s.file}`;
-  return again ? 'Applied the suggestion again' : 'Reverted the accepted suggestion';
 }
