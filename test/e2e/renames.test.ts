@@ -84,5 +84,5 @@ describe('renames and deletions in the browser (AGENT-17)', () => {
       document.querySelector('.cm-content')?.textContent?.includes('export const one = 1;'),
     );
     await screenshot(bob, '41-rename-delete-accepted-bob');
-  });
+  }, 90_000);
 });
