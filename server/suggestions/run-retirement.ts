@@ -2,19 +2,20 @@ import {
   pendingStates,
   REVIEW_RUNS_KEY,
   REVIEW_SUGGESTIONS_KEY,
+  type RunView,
   type SuggestionView,
 } from '../../schema/protocol.ts';
 import type { Logger } from '../log.ts';
 import type { TransactionOrigin } from '../rooms/origins.ts';
 import type { Room } from '../rooms/room.ts';
 import { foldRetiredEntries } from './review-compaction.ts';
-import { readSuggestion, runsMap, suggestionsMap } from './review-doc.ts';
+import { readRun, readSuggestion, runsMap, suggestionsMap } from './review-doc.ts';
 import type { SuggestionStore } from './suggestion-store.ts';
 
 export interface RunRetirementDeps {
   store: Pick<SuggestionStore, 'saveSuggestions'>;
-  /** the stored runs: a run is retired only once storage holds it */
-  runs: { getRun(roomId: string, runId: string): Promise<unknown> };
+  /** the stored runs: a run is retired only once storage holds it as the doc shows it */
+  runs: { getRun(roomId: string, runId: string): Promise<RunView | null> };
   /** a run still streaming in this process is never retired */
   isLive: (runId: string) => boolean;
   /** the room, if it is still loaded */
@@ -114,13 +115,11 @@ export class RunRetirement {
       if (!room) return;
       const ready: string[] = [];
       for (const runId of runIds) {
-        // Never delete what storage does not hold: a run missing there stays in the doc.
-        if (await this.deps.runs.getRun(roomId, runId)) ready.push(runId);
-        else
-          this.deps.log.warn(
-            { room: roomId, run: runId },
-            'a settled run is not in storage; kept in the doc',
-          );
+        // Never delete what storage does not hold as the doc shows it: such a run stays in the doc. (The
+        // runs table has no mode nor parent yet, so questions and follow-ups stay live for now.)
+        const map = runsMap(room.review.doc).get(runId);
+        const stored = await this.deps.runs.getRun(roomId, runId);
+        if (map && stored && sameRun(readRun(map), stored)) ready.push(runId);
       }
       const ids = new Set(ready);
       const views = [...suggestionsMap(room.review.doc).values()]
@@ -148,4 +147,18 @@ export class RunRetirement {
       this.running.delete(roomId);
     }
   }
+}
+
+/** Defaults of the fields older rows (and the runs table) leave out. */
+const runDefaults: Partial<RunView> = { mode: 'edit', parentRunId: null };
+
+/** Whether storage holds every field of the run as the doc shows it (absent fields read as their default). */
+function sameRun(live: RunView, stored: RunView): boolean {
+  const a = { ...runDefaults, ...live } as Record<string, unknown>;
+  const b = { ...runDefaults, ...stored } as Record<string, unknown>;
+  for (const [key, value] of Object.entries(a)) {
+    if (value === undefined) continue;
+    if (JSON.stringify(value) !== JSON.stringify(b[key] ?? null)) return false;
+  }
+  return true;
 }
