@@ -11,7 +11,7 @@ import { checkConnection } from './agent/connection-check.ts';
 import type { ModelProvider } from './agent/model-provider.ts';
 import { createProvider, type ProviderDeps } from './agent/providers/create-provider.ts';
 import { createApp } from './app.ts';
-import { KeyedRateLimiter } from './auth/rate-limiter.ts';
+import { KeyedRateLimiter, type RateLimit, type RateRule } from './auth/rate-limiter.ts';
 import { RoomService } from './auth/room-service.ts';
 import { AssignmentService } from './classroom/assignment-service.ts';
 import { ModesService } from './classroom/modes-service.ts';
@@ -302,6 +302,9 @@ export async function startServer(config: Config, options: StartOptions): Promis
   if (liveCluster) liveRegistry.onUnload((id) => void liveCluster.leases.release(id));
   liveRegistry.onUnload((id) => modes.detach(id));
   const hour = 3_600_000;
+  // Per-address limits hold across nodes when there are several (SAFE-127); one process counts alone.
+  const addressLimit = (name: string, rule: RateRule): RateLimit =>
+    liveCluster ? liveCluster.rateLimit(name, rule) : new KeyedRateLimiter(rule);
   const imports = new ImportService({
     registry,
     rooms,
@@ -323,7 +326,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
 
   // One allowance for every kind of join (invites and assignment links): each mints a person (SAFE-44).
   const joinLimit = {
-    limiter: new KeyedRateLimiter({ limit: config.limits.joinsPerAddressPerHour, windowMs: hour }),
+    limiter: addressLimit('joins', { limit: config.limits.joinsPerAddressPerHour, windowMs: hour }),
     what: 'joins',
   };
   const app = createApp({
@@ -346,7 +349,14 @@ export async function startServer(config: Config, options: StartOptions): Promis
       openApiRoute(packageVersion()),
       // First: a room another node owns is forwarded there before any room route runs (CLUSTER-12).
       ...(liveCluster
-        ? [liveCluster.routes({ rooms, secret: config.secret, maxFrameBytes: config.limits.maxFrameBytes })]
+        ? [
+            liveCluster.routes({
+              rooms,
+              secret: config.secret,
+              trustProxy: config.trustProxy,
+              maxFrameBytes: config.limits.maxFrameBytes,
+            }),
+          ]
         : []),
       roomsRoutes({
         rooms,
@@ -359,7 +369,10 @@ export async function startServer(config: Config, options: StartOptions): Promis
         now,
         addressLimits: {
           create: {
-            limiter: new KeyedRateLimiter({ limit: config.limits.roomsPerAddressPerHour, windowMs: hour }),
+            limiter: addressLimit('rooms-created', {
+              limit: config.limits.roomsPerAddressPerHour,
+              windowMs: hour,
+            }),
             what: 'rooms created',
           },
           join: joinLimit,

@@ -5,12 +5,23 @@ export interface RateRule {
 }
 
 /**
+ * A per-key allowance the per-address limits take from: this process's KeyedRateLimiter, or with several
+ * nodes one kept in Redis (server/cluster/shared-rate-limiter.ts) so a client cannot multiply its allowance
+ * by the number of nodes (SAFE-127).
+ */
+export interface RateLimit {
+  readonly rule: RateRule;
+  /** ms until `key` may have one more event at `now`, or 0 when it may and the event was counted */
+  take(key: string, now: number): number | Promise<number>;
+}
+
+/**
  * A sliding-window counter per key (a client address, a person, a room): at most `limit` events in any
  * `windowMs`. Each key keeps at most `limit` timestamps, and the number of keys is bounded: keys whose
  * window has passed are swept, and past `maxKeys` the least recently used go first, so a flood of new
  * addresses costs bounded memory (at worst it forgets an old key's count, never refuses a fresh one).
  */
-export class KeyedRateLimiter {
+export class KeyedRateLimiter implements RateLimit {
   readonly rule: RateRule;
   private readonly maxKeys: number;
   private readonly events = new Map<string, number[]>();

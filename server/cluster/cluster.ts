@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
 import { Redis } from 'ioredis';
+import type { RateLimit, RateRule } from '../auth/rate-limiter.ts';
 import type { RoomService } from '../auth/room-service.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -8,6 +9,7 @@ import type { FenceOf } from '../persistence/pg-doc-store.ts';
 import { forwarding } from './forwarding.ts';
 import { NodeDirectory } from './node-directory.ts';
 import { type ClaimFence, RoomLeases } from './room-leases.ts';
+import { SharedRateLimiter } from './shared-rate-limiter.ts';
 
 export interface ClusterConfig {
   redisUrl: string;
@@ -26,7 +28,9 @@ export interface Cluster {
   /** for the PostgreSQL doc store: the fencing number of a room's doc, refusing rooms this node does not hold */
   fenceOf: FenceOf;
   /** the routes in front of the room routes that send other nodes' rooms on (CLUSTER-12) */
-  routes(deps: { rooms: RoomService; secret: string; maxFrameBytes: number }): Hono;
+  routes(deps: { rooms: RoomService; secret: string; trustProxy: boolean; maxFrameBytes: number }): Hono;
+  /** a per-key allowance every node shares through Redis (SAFE-127) */
+  rateLimit(name: string, rule: RateRule): RateLimit;
   /** announces this node once it listens */
   register(listeningUrl: string): Promise<void>;
   /** true while Redis answers */
@@ -83,12 +87,13 @@ export async function startCluster(
       }
       return { roomId, fence };
     },
-    routes({ rooms, secret, maxFrameBytes }) {
+    routes({ rooms, secret, trustProxy, maxFrameBytes }) {
       const { rest, sync } = forwarding({
         leases,
         nodes,
         rooms,
         secret,
+        trustProxy,
         maxFrameBytes,
         heartbeatMs: Math.max(100, Math.floor(config.leaseMs / 4)),
         log,
@@ -99,6 +104,7 @@ export async function startCluster(
       app.use('/sync/:roomId/*', sync);
       return app;
     },
+    rateLimit: (name, rule) => new SharedRateLimiter({ redis, prefix: config.redisPrefix, name, rule, log }),
     register: (listeningUrl) => nodes.register(nodeId, config.nodeUrl ?? listeningUrl),
     async ping() {
       try {

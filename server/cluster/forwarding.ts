@@ -4,12 +4,17 @@ import type { Context, MiddlewareHandler, Next } from 'hono';
 import { WebSocket } from 'ws';
 import type { RoomService } from '../auth/room-service.ts';
 import { AppError } from '../errors.ts';
+import { clientAddress, FORWARDED_FROM, type ForwardedFrom } from '../http/client-address.ts';
 import type { Logger } from '../log.ts';
 import type { NodeDirectory } from './node-directory.ts';
 import type { RoomLeases } from './room-leases.ts';
 
 /** The header a node sets on what it forwards; the owner never forwards such a request again. */
 export const FORWARDED_HEADER = 'x-sparkroom-forwarded';
+/** The client's address as the forwarding node saw it; believed only beside a valid FORWARDED_HEADER. */
+export const CLIENT_ADDRESS_HEADER = 'x-sparkroom-client-address';
+/** The id of the node that forwarded the request (logs). */
+export const FORWARDED_BY_HEADER = 'x-sparkroom-forwarded-by';
 
 export interface ForwardingDeps {
   leases: RoomLeases;
@@ -17,6 +22,8 @@ export interface ForwardingDeps {
   rooms: RoomService;
   /** the secret every node shares (SPARKROOM_SECRET): forwarded requests carry a proof of it */
   secret: string;
+  /** SPARKROOM_TRUST_PROXY: how this node tells a client's address (clientAddress) before forwarding it */
+  trustProxy: boolean;
   maxFrameBytes: number;
   /** how often a relay pings the owner; no pong within three of these ends the relay (a frozen owner) */
   heartbeatMs: number;
@@ -53,6 +60,29 @@ export function forwarding(deps: ForwardingDeps): { rest: MiddlewareHandler; syn
     return a.length === b.length && timingSafeEqual(a, b);
   };
 
+  /**
+   * On the owner: a request forwarded with the proof keeps who sent it (SAFE-126), so per-address limits
+   * and logs see the client, not the relay's loopback address. Without the proof the headers mean nothing.
+   */
+  const acceptForwarded = (c: Context): void => {
+    if (!isForwarded(c)) return;
+    const from: ForwardedFrom = {
+      address: (c.req.header(CLIENT_ADDRESS_HEADER) ?? 'unknown').slice(0, 100),
+      node: (c.req.header(FORWARDED_BY_HEADER) ?? 'unknown').slice(0, 100),
+    };
+    c.set(FORWARDED_FROM as never, from as never);
+    deps.log.debug(
+      { client: from.address, via: from.node, method: c.req.method, path: c.req.path },
+      'forwarded request',
+    );
+  };
+  /** The headers that carry the proof and who the client is, for the owner. */
+  const forwardHeaders = (c: Context): Record<string, string> => ({
+    [FORWARDED_HEADER]: proof,
+    [CLIENT_ADDRESS_HEADER]: clientAddress(c, deps.trustProxy),
+    [FORWARDED_BY_HEADER]: deps.leases.nodeId,
+  });
+
   /** The owner's internal URL when another node owns the room; null to serve it here. */
   const ownerUrl = async (c: Context, roomId: string): Promise<string | null> => {
     if (deps.leases.isHeld(roomId)) return null;
@@ -72,13 +102,16 @@ export function forwarding(deps: ForwardingDeps): { rest: MiddlewareHandler; syn
     const roomId = c.req.param('roomId');
     if (!roomId) return next();
     const target = await ownerUrl(c, roomId);
-    if (target === null) return next();
+    if (target === null) {
+      acceptForwarded(c);
+      return next();
+    }
     const url = new URL(c.req.url);
     const headers = new Headers();
     c.req.raw.headers.forEach((value, key) => {
       if (!HOP_HEADERS.has(key)) headers.set(key, value);
     });
-    headers.set(FORWARDED_HEADER, proof);
+    for (const [key, value] of Object.entries(forwardHeaders(c))) headers.set(key, value);
     const body = c.req.method === 'GET' || c.req.method === 'HEAD' ? undefined : await c.req.arrayBuffer();
     let res: Response;
     try {
@@ -100,20 +133,24 @@ export function forwarding(deps: ForwardingDeps): { rest: MiddlewareHandler; syn
     const roomId = c.req.param('roomId');
     if (!roomId || c.req.header('upgrade')?.toLowerCase() !== 'websocket') return next();
     const target = await ownerUrl(c, roomId);
-    if (target === null) return next();
+    if (target === null) {
+      acceptForwarded(c);
+      return next();
+    }
     // The same checks as the owner's, here first: a bad token is a 401 before any socket exists.
     await deps.rooms.authenticate(c.req.query('token'), roomId);
     const url = new URL(c.req.url);
     const upstreamUrl = `${target.replace(/^http/, 'ws')}${url.pathname}${url.search}`;
+    const headers = forwardHeaders(c);
     const handler = upgradeWebSocket(() => ({
-      onOpen: (_event, ctx) => relay(ctx.raw as WebSocket, upstreamUrl),
+      onOpen: (_event, ctx) => relay(ctx.raw as WebSocket, upstreamUrl, headers),
     }));
     return handler(c, next);
   };
 
-  const relay = (client: WebSocket, upstreamUrl: string): void => {
+  const relay = (client: WebSocket, upstreamUrl: string, headers: Record<string, string>): void => {
     const upstream = new WebSocket(upstreamUrl, {
-      headers: { [FORWARDED_HEADER]: proof },
+      headers,
       maxPayload: deps.maxFrameBytes,
       perMessageDeflate: false,
     });

@@ -1,18 +1,23 @@
 import type { Context } from 'hono';
-import type { KeyedRateLimiter } from '../auth/rate-limiter.ts';
+import type { RateLimit } from '../auth/rate-limiter.ts';
 import { AppError } from '../errors.ts';
 import { clientAddress } from './client-address.ts';
 
 /** A per-client-address limit on one kind of request (room creation, joins). */
 export interface AddressLimit {
-  limiter: KeyedRateLimiter;
+  limiter: RateLimit;
   /** what is limited, for the message: "rooms created", "joins" */
   what: string;
 }
 
 /** Counts this request against its client's allowance; 429 with Retry-After once it is used up. */
-export function takeAddressSlot(c: Context, limit: AddressLimit, trustProxy: boolean, now: number): void {
-  const wait = limit.limiter.take(clientAddress(c, trustProxy), now);
+export async function takeAddressSlot(
+  c: Context,
+  limit: AddressLimit,
+  trustProxy: boolean,
+  now: number,
+): Promise<void> {
+  const wait = await limit.limiter.take(clientAddress(c, trustProxy), now);
   if (wait === 0) return;
   const seconds = Math.ceil(wait / 1000);
   const { limit: n, windowMs } = limit.limiter.rule;

@@ -67,7 +67,7 @@ export function assignmentRoutes(deps: AssignmentRoutesDeps): Hono {
     const id = assignmentId(c);
     const body = await parseBody(c, assignmentJoinBody);
     if (deps.joinLimit && !body.token)
-      takeAddressSlot(c, deps.joinLimit, deps.trustProxy ?? false, deps.now());
+      await takeAddressSlot(c, deps.joinLimit, deps.trustProxy ?? false, deps.now());
     const answer = await deps.assignments.join(id, body);
     return c.json(answer, answer.created ? 201 : 200);
   });

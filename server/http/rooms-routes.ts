@@ -65,7 +65,8 @@ export function roomsRoutes(deps: RoomsRoutesDeps): Hono {
     }
     const body = await parseBody(c, createRoomBody);
     // The admin is trusted to provision many rooms (a class); the cap still holds for everyone.
-    if (!asAdmin && deps.addressLimits) takeAddressSlot(c, deps.addressLimits.create, trustProxy, now());
+    if (!asAdmin && deps.addressLimits)
+      await takeAddressSlot(c, deps.addressLimits.create, trustProxy, now());
     const created: CreateRoomResponse = {
       ...(await deps.rooms.createRoom(body.name)),
       publicUrl: deps.publicUrl ?? null,
@@ -77,7 +78,7 @@ export function roomsRoutes(deps: RoomsRoutesDeps): Hono {
     const roomId = roomIdParam(c.req.param('roomId'));
     const body = await parseBody(c, joinBody);
     // Each join mints a person; bounding joins per address bounds the identities one client can make.
-    if (deps.addressLimits) takeAddressSlot(c, deps.addressLimits.join, trustProxy, now());
+    if (deps.addressLimits) await takeAddressSlot(c, deps.addressLimits.join, trustProxy, now());
     const joined: JoinResponse = await deps.rooms.join(roomId, body.invite, body.name);
     return c.json(joined);
   });
