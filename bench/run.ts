@@ -20,6 +20,7 @@ import { terminalTable } from './report/results-table.ts';
 import { agentScenario } from './scenarios/agent-scenario.ts';
 import { attacksScenario } from './scenarios/attacks-scenario.ts';
 import { browserScenario } from './scenarios/browser-scenario.ts';
+import { clusterScenario } from './scenarios/cluster-scenario.ts';
 import { coldLoadScenario } from './scenarios/cold-load-scenario.ts';
 import { durabilityScenario } from './scenarios/durability-scenario.ts';
 import { fanOutScenario } from './scenarios/fan-out-scenario.ts';
@@ -36,11 +37,13 @@ const usage = `npm run bench [-- options]
 
   --quick                 ~1 minute smoke run (fewer sizes, shorter windows); results go to a temp file
   --only=a,b              scenarios: ${'fan-out, lecture, throughput, memory, cold-load, durability, agent, review-doc, browser, project-io, attacks, navigation, navigation-browser'}
+                          and, only when asked for, cluster (3 nodes on the local PostgreSQL and Redis)
   --contenders=a,b        ${contenderNames.join(', ')}
   --profile=NAME[:SCEN]   run contender NAME (in scenario SCEN, or all) under node --cpu-prof
   --threads=N             driver worker threads (default: cores)
 
-Only a full run of every scenario and contender writes bench/results/ and bench/RESULTS.md.`;
+Only a full run of every scenario and contender writes bench/results/ and bench/RESULTS.md; a run of
+--only=cluster (not --quick) writes bench/results/cluster-*.json and its own table in bench/RESULTS.md.`;
 
 const allContenders: Contender[] = [sparkroomContender, yWebsocketServerContender, hocuspocusContender];
 const allScenarios: Scenario[] = [
@@ -58,6 +61,8 @@ const allScenarios: Scenario[] = [
   navigationScenario,
   navigationBrowserScenario,
 ];
+/** Scenarios a full run leaves out: they need services beyond this process (PostgreSQL, Redis). */
+const optInScenarios: Scenario[] = [clusterScenario];
 
 const { values: args } = parseArgs({
   options: {
@@ -94,7 +99,9 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 
-const scenarios = pick(allScenarios, args.only, 'scenario');
+const scenarios = args.only
+  ? pick([...allScenarios, ...optInScenarios], args.only, 'scenario')
+  : allScenarios;
 const contenders = pick(allContenders, args.contenders, 'contender');
 const complete =
   !args.quick && scenarios.length === allScenarios.length && contenders.length === allContenders.length;
@@ -163,14 +170,25 @@ const out: BenchResults = {
   figures,
   scenarios: results,
 };
-const resultsDir = complete ? join(repoRoot, 'bench', 'results') : join(tmpdir(), 'sparkroom-bench-results');
-const file = writeResults(resultsDir, out);
-// A full run rewrites the generated parts of bench/RESULTS.md and the README's summary table from its JSON.
+// The cluster scenario keeps results of its own: its figures have no peers and its run needs other services.
+const clusterRun = !args.quick && scenarios.length === 1 && scenarios[0] === clusterScenario;
+const kept = complete || clusterRun;
+const resultsDir = kept ? join(repoRoot, 'bench', 'results') : join(tmpdir(), 'sparkroom-bench-results');
+const file = writeResults(resultsDir, out, clusterRun ? 'cluster-' : '');
+// A full run rewrites the generated parts of bench/RESULTS.md and the README's summary table from its JSON;
+// a cluster run only its own table in bench/RESULTS.md.
 if (complete && !failed) {
   updateResultsMarkdown(join(repoRoot, 'bench', 'RESULTS.md'), out, 'bench/results/latest.json');
   updateReadmeSummary(join(repoRoot, 'README.md'), out);
 }
-console.log(`results: ${file}${complete ? '' : ' (partial or quick run: not written to bench/results)'}`);
+if (clusterRun && !failed)
+  updateResultsMarkdown(
+    join(repoRoot, 'bench', 'RESULTS.md'),
+    out,
+    'bench/results/cluster-latest.json',
+    'cluster',
+  );
+console.log(`results: ${file}${kept ? '' : ' (partial or quick run: not written to bench/results)'}`);
 if (profileName)
   console.log(`CPU profiles: ${keepProfiles} (summarise with: npx tsx bench/profile-summary.ts FILE)`);
 else rmSync(keepProfiles, { recursive: true, force: true });

@@ -19,6 +19,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** extra node flags (a CPU profile run) */
   nodeFlags?: string[];
+  /** how long the process may take to listen (default 30 s) */
+  startTimeoutMs?: number;
 }
 
 export interface ClientRole {

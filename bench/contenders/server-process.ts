@@ -19,6 +19,8 @@ export interface ServerProcessOptions {
   ready: RegExp;
   /** extra node flags, e.g. --cpu-prof */
   nodeFlags?: string[];
+  /** how long the start may take (default 30 s) */
+  startTimeoutMs?: number;
 }
 
 const probeUrl = new URL('../peers/memory-probe.ts', import.meta.url).href;
@@ -71,10 +73,11 @@ export class ServerProcess {
     };
     child.stderr?.on('data', keep);
     return new Promise<ServerProcess>((resolve, reject) => {
+      const timeoutMs = opts.startTimeoutMs ?? START_TIMEOUT_MS;
       const timer = setTimeout(() => {
         child.kill('SIGKILL');
-        reject(new Error(`${opts.name} did not start within ${START_TIMEOUT_MS} ms:\n${tail}`));
-      }, START_TIMEOUT_MS);
+        reject(new Error(`${opts.name} did not start within ${timeoutMs} ms:\n${tail}`));
+      }, timeoutMs);
       let seen = '';
       const onOut = (chunk: Buffer) => {
         keep(chunk);

@@ -30,6 +30,7 @@ export const sparkroomContender: Contender = {
       },
       ready: /Sparkroom listening on http:\/\/[^\s"]+:(\d+)/,
       nodeFlags: opts.nodeFlags,
+      startTimeoutMs: opts.startTimeoutMs,
     });
     const http = `http://127.0.0.1:${proc.port}`;
     const post = async <T>(path: string, body: unknown): Promise<T> => {

@@ -7,10 +7,10 @@ import type { Figure } from '../report/figure.ts';
 import { type Scenario, type ScenarioContext, withContenders } from './scenario.ts';
 import { converged, createRooms, seedRooms } from './seed-rooms.ts';
 
-const PEOPLE_PER_ROOM = 3;
-const P99_LIMIT_MS = 50;
+export const PEOPLE_PER_ROOM = 3;
+export const P99_LIMIT_MS = 50;
 
-interface Step {
+export interface Step {
   offered: number;
   achieved: number;
   latency: LatencySummary;
@@ -31,7 +31,7 @@ interface ContenderRun {
 }
 
 /** One contender's rooms and clients, all connected, ready to be driven at any rate. */
-interface Load {
+export interface Load {
   running: RunningContender;
   keys: string[];
   roomWriters: Record<string, number[]>;
@@ -103,7 +103,11 @@ export const throughputScenario: Scenario = {
 
 let writerIds = 0;
 
-async function setUp(ctx: ScenarioContext, running: RunningContender, roomCount: number): Promise<Load> {
+export async function setUp(
+  ctx: ScenarioContext,
+  running: RunningContender,
+  roomCount: number,
+): Promise<Load> {
   const tag = `tp-${running.name}`;
   const rooms = await createRooms(running, roomCount, PEOPLE_PER_ROOM + 1);
   await seedRooms(ctx.driver, running, rooms, smallSeed);
@@ -139,7 +143,7 @@ async function setUp(ctx: ScenarioContext, running: RunningContender, roomCount:
   };
 }
 
-async function runStep(
+export async function runStep(
   ctx: ScenarioContext,
   load: Load,
   offered: number,
