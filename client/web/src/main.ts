@@ -1,4 +1,5 @@
 import './styles.css';
+import { showAssignmentPage } from './pages/assignment-page.ts';
 import { showJoinPage, showProblem } from './pages/join-page.ts';
 import { showStartPage } from './pages/start-page.ts';
 import { parseRoute } from './routes.ts';
@@ -25,6 +26,9 @@ function render(): void {
       return;
     case 'join':
       showJoinPage(root!, store, route.roomId, route.invite, navigate);
+      return;
+    case 'assignment':
+      showAssignmentPage(root!, store, route.assignmentId, route.code, navigate);
       return;
     case 'room':
       // The editor (CodeMirror, Yjs) is its own chunk: the start and join pages load without it.

@@ -5,10 +5,16 @@ export type Route =
   | { page: 'start' }
   | { page: 'join'; roomId: string; invite: string | null }
   | { page: 'room'; roomId: string }
+  | { page: 'assignment'; assignmentId: string; code: string | null }
   | { page: 'not-found' };
 
 export function parseRoute(pathname: string, hash: string): Route {
   if (pathname === '/' || pathname === '') return { page: 'start' };
+  const a = /^\/a\/([A-Za-z0-9_-]{1,80})\/?$/.exec(pathname);
+  if (a) {
+    const code = new URLSearchParams(hash.replace(/^#/, '')).get('code');
+    return { page: 'assignment', assignmentId: a[1]!, code: code || null };
+  }
   const m = /^\/(join|r)\/([^/]+)\/?$/.exec(pathname);
   if (!m) return { page: 'not-found' };
   const roomId = decodeURIComponent(m[2]!);

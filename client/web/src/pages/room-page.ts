@@ -1,7 +1,9 @@
+import type { JoinResponse } from '../../../../schema/protocol.ts';
 import { SparkroomClient } from '../../../sdk/sparkroom-client.ts';
 import { isSparkroomError } from '../../../sdk/sparkroom-error.ts';
 import { mountRoom } from '../room/mount-room.ts';
 import { RoomSession } from '../room/room-session.ts';
+import { roomPath } from '../routes.ts';
 import { isExpired, readClaims, type SessionStore } from '../session-store.ts';
 import { describeError } from '../ui/describe-error.ts';
 import { h, mount } from '../ui/dom.ts';
@@ -51,12 +53,30 @@ export async function showRoomPage(
       document.title = 'Sparkroom';
       showProblem(root, 'Room deleted', `“${info.name}” and everything in it are gone, for everyone.`);
     };
-    const options = { deleted: deletedByMe, gone: () => store.forget(roomId) };
+    const options = {
+      deleted: deletedByMe,
+      gone: () => store.forget(roomId),
+      // CLASS-24: the teacher opens a student's copy with the token the dashboard got for it.
+      openRoom: (join: JoinResponse, hash: string) => {
+        store.saveJoin(join.user.name, join);
+        location.assign(`${roomPath(join.room.id)}${hash}`);
+      },
+    };
     let unmount = mountRoom(root, client, session.me, session, options);
     // AUTH-5: an owner changed this person's role; the sockets stay, the page is built again around it.
+    // CLASS-11: so it is when a freeze or the pen changes whether this person may write.
+    let role = session.me.role;
     session.on('role', () => {
       unmount();
-      unmount = mountRoom(root, client, session.me, session, { ...options, roleChangedTo: session.me.role });
+      const changed = session.me.role !== role;
+      role = session.me.role;
+      unmount = mountRoom(
+        root,
+        client,
+        session.me,
+        session,
+        changed ? { ...options, roleChangedTo: role } : options,
+      );
       remember();
     });
     return () => {

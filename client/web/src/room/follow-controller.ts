@@ -19,6 +19,8 @@ export interface FollowControllerDeps {
   reveal(file: string, index: number): void;
   ended(target: FollowTarget, reason: 'stopped' | 'own-move' | 'left'): void;
   changed(): void;
+  /** lecture mode keeps this person following (CLASS-10): their own moves and stop do not end it */
+  locked?: () => boolean;
 }
 
 /** Where a participant is now, resolved against the live code doc; null when unknown. */
@@ -54,11 +56,12 @@ export class FollowController {
   }
 
   stop(): void {
+    if (this.deps.locked?.()) return;
     this.apply({ type: 'stop' });
   }
 
   ownMove(): void {
-    if (this.state.target) this.apply({ type: 'own-move' });
+    if (this.state.target && !this.deps.locked?.()) this.apply({ type: 'own-move' });
   }
 
   /** Call on every presence change. */

@@ -1,4 +1,5 @@
-import { colorFor, type Role, type TokenClaims } from '../../../../schema/protocol.ts';
+import { colorFor, type JoinResponse, type Role, type TokenClaims } from '../../../../schema/protocol.ts';
+import { ClassroomClient } from '../../../sdk/classroom-client.ts';
 import type { SparkroomClient } from '../../../sdk/sparkroom-client.ts';
 import { FileEditor } from '../editor/file-editor.ts';
 import type { Participant } from '../editor/presence-state.ts';
@@ -6,11 +7,13 @@ import { inlineSuggestions, resolveRange } from '../editor/suggestion-ranges.ts'
 import { Navigation } from '../nav/navigation.ts';
 import { mountReview } from '../review/mount-review.ts';
 import { describeError } from '../ui/describe-error.ts';
-import { mount } from '../ui/dom.ts';
+import { h, mount } from '../ui/dom.ts';
 import { nextChoice, onThemeChange, setThemeChoice, themeChoice, themeLabels } from '../ui/theme.ts';
 import { toast } from '../ui/toast.ts';
+import { openAssignmentsDialog } from './assignments-dialog.ts';
 import { blameLook } from './blame-look.ts';
 import { BlameToggle } from './blame-toggle.ts';
+import { ClassroomBar } from './classroom-bar.ts';
 import { ConnectionStatus } from './connection-status.ts';
 import { renderFileBar } from './file-bar.ts';
 import { createFile, deleteFile, pathProblem, renameFile } from './file-ops.ts';
@@ -40,6 +43,8 @@ export interface MountOptions {
   deleted?: () => void;
   /** the server ended this person's access for good: removed, or the room deleted (AUTH-6) */
   gone?: () => void;
+  /** opens another room with a token (a teacher opening a student's copy, CLASS-24) */
+  openRoom?: (join: JoinResponse, hash: string) => void;
 }
 
 /**
@@ -204,6 +209,11 @@ export function mountRoom(
   editorRef = editor;
   cleanups.push(() => editor.destroy());
   layout.readOnlyNotice.hidden = can.write;
+  // CLASS-11: an editor (or viewer) who may not write because the room is frozen is told why.
+  if (!can.write && session.modes.lecture.frozen) {
+    const pen = session.modes.lecture.pen;
+    layout.readOnlyNotice.textContent = `Read-only: the room is frozen for the lecture${pen && pen.until > Date.now() ? `; ${pen.name} holds the pen` : ''}. You can watch and follow.`;
+  }
 
   const openFile = (path: string, byUser: boolean) => {
     const text = session.text(path);
@@ -330,7 +340,7 @@ export function mountRoom(
   });
 
   // --- people and follow -----------------------------------------------------------------------------
-  const follow = new FollowController({
+  const follow: FollowController = new FollowController({
     codeDoc: session.conn.codeDoc,
     files: session.files,
     participants: () => session.participants(),
@@ -350,9 +360,48 @@ export function mountRoom(
     changed: () => {
       nav.presenceChanged();
       renderPeoplePanel();
-      renderFollowBanner(layout, follow.target, () => follow.stop());
+      renderFollowBanner(layout, follow.target, () => follow.stop(), followLocked());
     },
+    locked: (): boolean => followLocked(),
   });
+  // --- classroom (CLASS): lecture follow, the modes bar, assignments -----------------------------------
+  const leaderId = () => {
+    const l = session.modes.lecture;
+    return l.follow && l.leader && l.leader.id !== me.sub ? l.leader.id : null;
+  };
+  /** CLASS-10: while the owner leads, a viewer cannot stop following them. */
+  const followLocked = (): boolean => me.role === 'viewer' && leaderId() !== null && follow.target !== null;
+  /** whom this page should follow by itself: the lecture's leader, or a student the teacher asked for */
+  let followUserWanted = new URLSearchParams(location.hash.slice(1)).get('follow');
+  const autoFollow = () => {
+    const wanted = leaderId() ?? followUserWanted;
+    if (!wanted || follow.target) return;
+    const person = session.participants().people.find((p) => p.user.id === wanted);
+    if (!person) return;
+    if (wanted === followUserWanted) followUserWanted = null;
+    follow.follow({ kind: 'person', clientId: person.clientId, name: person.user.name });
+  };
+  const classroom = new ClassroomClient('', session.info.id, client.token);
+  const barHost = h('div', { class: 'classroom-bar', hidden: true });
+  layout.readOnlyNotice.before(barHost);
+  const bar = new ClassroomBar({
+    host: barHost,
+    classroom,
+    me: { id: me.sub },
+    modes: () => session.modes,
+    canManage: session.can('manage'),
+    members: () => {
+      // Members as last read, and whoever is online now (people who joined since the page opened).
+      const byId = new Map(session.info.members.map((m) => [m.id, m.name]));
+      for (const p of session.participants().people) byId.set(p.user.id, p.user.name);
+      return [...byId].map(([id, name]) => ({ id, name }));
+    },
+    openAssignments: () =>
+      openAssignmentsDialog(classroom, location.origin, (join, followUser) =>
+        opts.openRoom?.(join, followUser ? `#follow=${encodeURIComponent(followUser)}` : ''),
+      ),
+  });
+  cleanups.push(() => bar.destroy());
   // --- managing people (owners) -----------------------------------------------------------------------
   const { changeRole, removePerson } = peopleActions({ client, session, redraw: () => renderPeoplePanel() });
 
@@ -587,7 +636,14 @@ export function mountRoom(
       follow.presenceChanged();
       blame.reviewChanged(session.suggestions);
     }),
+    session.on('modes', () => {
+      bar.render();
+      autoFollow();
+      renderFollowBanner(layout, follow.target, () => follow.stop(), followLocked());
+    }),
     session.on('presence', () => {
+      autoFollow();
+      bar.peopleChanged();
       nav.presenceChanged();
       renderPeoplePanel();
       renderTree();
@@ -620,6 +676,8 @@ export function mountRoom(
   renderPeoplePanel();
   renderSparkPanel();
   renderPendingButton();
+  bar.render();
+  autoFollow();
 
   return () => {
     for (const c of cleanups.reverse()) c();

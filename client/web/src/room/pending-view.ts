@@ -46,6 +46,7 @@ const stateLabels: Partial<Record<SuggestionState, string>> = {
   stale: 'stale',
   streaming: 'streaming',
   proposed: 'proposed',
+  refused: 'refused by tutor mode',
 };
 
 /** At most this many diff rows of a hunk are drawn in the list (the editor shows it whole). */

@@ -1,10 +1,14 @@
 import type * as Y from 'yjs';
 import {
   can,
+  canWriteNow,
   completePolicy,
+  defaultModes,
   type Permission,
+  REVIEW_MODES_KEY,
   type Role,
   type RoomInfo,
+  type RoomModes,
   type RoomPolicy,
   type RunView,
   type SuggestionView,
@@ -15,7 +19,7 @@ import { listRuns, listSuggestions } from '../../../sdk/review-views.ts';
 import type { RoomConnection, SparkroomClient } from '../../../sdk/sparkroom-client.ts';
 import { type Participant, participantsOf } from '../editor/presence-state.ts';
 
-type Topic = 'files' | 'review' | 'presence' | 'info' | 'role';
+type Topic = 'files' | 'review' | 'presence' | 'info' | 'role' | 'modes';
 
 /**
  * The live model of one room for the page: the SDK connection, room info, and views of the files,
@@ -26,6 +30,10 @@ export class RoomSession {
   readonly conn: RoomConnection;
   info: RoomInfo;
   runs: RunView[] = [];
+  /** tutor and lecture mode, live from the review doc (CLASS-1) */
+  modes: RoomModes = defaultModes;
+  private penTimer: number | null = null;
+  private writable = true;
   suggestions: SuggestionView[] = [];
   private readonly names = new Map<string, string>();
   /**
@@ -53,6 +61,7 @@ export class RoomSession {
     this.me = me;
     this.info = info;
     this.indexNames(info);
+    this.writable = this.can('write');
     this.conn = client.connect();
     const files = () => this.touch('files');
     const review = () => {
@@ -117,8 +126,13 @@ export class RoomSession {
     return fileText(this.conn.files, path);
   }
 
-  /** What this person may do now: the shared permission table with the room's current policy. */
+  /**
+   * What this person may do now: the shared permission table with the room's current policy; writing also
+   * follows lecture mode (CLASS-11: the freeze and the pen), by the same rule the server applies.
+   */
   can(permission: Permission): boolean {
+    if (permission === 'write')
+      return canWriteNow({ id: this.me.sub, role: this.me.role }, this.modes, Date.now());
     return can(this.me.role, permission, this.info.policy);
   }
 
@@ -153,7 +167,26 @@ export class RoomSession {
     this.touch('info');
   }
 
+  /**
+   * The page is built around whether this person may write (a read-only editor): when a freeze, a pen or its
+   * end changes that, it is rebuilt like after a role change. A pen's end is checked at its time.
+   */
+  private checkWritable(): void {
+    if (this.penTimer !== null) clearTimeout(this.penTimer);
+    this.penTimer = null;
+    const pen = this.modes.lecture.pen;
+    if (pen && pen.userId === this.me.sub && pen.until > Date.now()) {
+      this.penTimer = window.setTimeout(() => this.checkWritable(), pen.until - Date.now() + 50);
+    }
+    const writable = this.can('write');
+    if (writable !== this.writable) {
+      this.writable = writable;
+      this.touch('role');
+    }
+  }
+
   destroy(): void {
+    if (this.penTimer !== null) clearTimeout(this.penTimer);
     if (this.frame !== null) cancelAnimationFrame(this.frame);
     for (const c of this.cleanups) c();
     this.conn.destroy();
@@ -172,6 +205,12 @@ export class RoomSession {
     if (policy && typeof policy === 'object' && JSON.stringify(policy) !== JSON.stringify(this.info.policy)) {
       this.info = { ...this.info, policy: completePolicy(policy as Partial<RoomPolicy>) };
       this.touch('info');
+    }
+    const modes = this.conn.room.get(REVIEW_MODES_KEY) as RoomModes | undefined;
+    if (modes && JSON.stringify(modes) !== JSON.stringify(this.modes)) {
+      this.modes = modes;
+      this.touch('modes');
+      this.checkWritable();
     }
     const liveRuns = listRuns(this.conn.runs);
     const live = new Set(liveRuns.map((r) => r.id));

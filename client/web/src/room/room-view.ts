@@ -219,13 +219,20 @@ export function renderRoleNotice(layout: RoomLayout, role: Role): void {
 }
 
 /** Says whom this person is following, with a way to stop; hidden while following no one. */
-export function renderFollowBanner(layout: RoomLayout, target: FollowTarget | null, stop: () => void): void {
+export function renderFollowBanner(
+  layout: RoomLayout,
+  target: FollowTarget | null,
+  stop: () => void,
+  locked = false,
+): void {
   layout.followBanner.hidden = !target;
   if (!target) return;
   mount(
     layout.followBanner,
     h('span', { class: 'dot', style: `background:${target.kind === 'spark' ? '#f59e0b' : '#3b82f6'}` }),
-    `Following ${target.name}. Click, type or move to stop.`,
-    h('button', { class: 'btn small ghost', on: { click: () => stop() } }, 'Stop following'),
+    locked
+      ? `Lecture mode: you follow ${target.name} until the lecture ends.`
+      : `Following ${target.name}. Click, type or move to stop.`,
+    !locked && h('button', { class: 'btn small ghost', on: { click: () => stop() } }, 'Stop following'),
   );
 }

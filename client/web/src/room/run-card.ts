@@ -147,6 +147,16 @@ export class RunCard {
       ),
       run.interruptedBy && h('p', { class: 'run-note' }, `Stopped by ${model.nameOf(run.interruptedBy)}.`),
       run.error && h('p', { class: 'run-error', role: 'alert' }, `Spark failed: ${run.error}`),
+      // CLASS-3: what tutor mode allowed this run, and what it refused.
+      run.tutor &&
+        h(
+          'p',
+          { class: 'run-note tutor-report' },
+          `Tutor mode: ${run.tutor.usedLines} of ${run.tutor.maxChangedLines} lines changed` +
+            (run.tutor.refused.length > 0
+              ? `; ${run.tutor.refused.length} edit${run.tutor.refused.length === 1 ? '' : 's'} refused (${run.tutor.refused.map((r) => r.file).join(', ')})`
+              : ''),
+        ),
       ...run.unanchored.map((u) =>
         h('p', { class: 'run-note warn' }, `An edit to ${u.file} could not be placed: ${u.reason}`),
       ),

@@ -1,0 +1,164 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CreateRoomResponse, JoinResponse } from '../../schema/protocol.ts';
+import { MATH_SOURCE } from '../helpers/agent-room.ts';
+import { screenshot } from '../helpers/browser.ts';
+import { connectClient, whenSynced } from '../helpers/y-client.ts';
+import { editorText } from './editor-text.ts';
+import { type SparkBrowserApp, startSparkBrowserApp } from './web-server.ts';
+
+// A teacher and two students in real Chromium (WEB-59..70): lecture mode (follow, freeze, the pen), a
+// tutor-mode Spark run with the fake model, and an assignment with the teacher's dashboard.
+let app: SparkBrowserApp;
+beforeAll(async () => {
+  app = await startSparkBrowserApp();
+}, 120_000);
+afterAll(async () => {
+  await app?.close();
+});
+
+async function post<T>(path: string, body: unknown): Promise<T> {
+  const res = await fetch(app.server.url + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+async function joinInBrowser(link: string, name: string): Promise<Page> {
+  const { page } = await app.browser.person();
+  await page.goto(link);
+  await page.fill('#display-name', name);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('.pill-online', { timeout: 10_000 });
+  await page.waitForFunction(
+    () => document.querySelector('.cm-content')?.textContent?.includes('export'),
+    null,
+    {
+      timeout: 10_000,
+    },
+  );
+  return page;
+}
+
+describe('a class in the browser: a teacher and two students', () => {
+  let grace: Page;
+  let ada: Page;
+  let bob: Page;
+  let room: CreateRoomResponse;
+
+  it('WEB-59/WEB-60: the teacher turns on tutor mode and lecture mode; students see the modes, follow her, and cannot type', async () => {
+    room = await post<CreateRoomResponse>('/api/rooms', { name: 'CS101' });
+    // The exercise, written by a helper owner before anyone arrives.
+    const setup = await post<JoinResponse>(`/api/rooms/${room.roomId}/join`, {
+      invite: room.invites.owner,
+      name: 'Setup',
+    });
+    const c = connectClient(`${app.server.url.replace(/^http/, 'ws')}/sync`, room.roomId, setup.token);
+    await whenSynced(c);
+    c.edit('src/math.ts', (t) => t.insert(0, MATH_SOURCE));
+    const probe = connectClient(`${app.server.url.replace(/^http/, 'ws')}/sync`, room.roomId, setup.token);
+    await probe.waitForText('src/math.ts', (t) => t === MATH_SOURCE);
+    c.destroy();
+    probe.destroy();
+
+    const base = app.server.url;
+    grace = await joinInBrowser(`${base}/join/${room.roomId}#invite=${room.invites.owner}`, 'Grace');
+    ada = await joinInBrowser(`${base}/join/${room.roomId}#invite=${room.invites.editor}`, 'Ada');
+    bob = await joinInBrowser(`${base}/join/${room.roomId}#invite=${room.invites.viewer}`, 'Bob');
+
+    await grace.check('input[aria-label="Tutor mode"]');
+    await grace.fill('input.tutor-lines', '2');
+    await grace.press('input.tutor-lines', 'Tab');
+    await grace.check('input[aria-label="Everyone follows me"]');
+    await grace.check('input[aria-label="Freeze code"]');
+    for (const page of [ada, bob]) {
+      await page.waitForFunction(
+        () => document.querySelector('.mode-chips')?.textContent?.includes('Code frozen'),
+        null,
+        { timeout: 10_000 },
+      );
+      const chips = await page.textContent('.mode-chips');
+      expect(chips).toContain('Tutor mode: Spark gives hints, at most 2 lines a run');
+      expect(chips).toContain('Lecture: everyone follows Grace');
+      await page.waitForSelector('.readonly-notice:not([hidden])');
+      expect(await page.textContent('.readonly-notice')).toContain(
+        page === ada ? 'frozen for the lecture' : 'you are a viewer',
+      );
+      expect(await page.getAttribute('.cm-content', 'aria-label')).toBe('Read-only code: src/math.ts');
+      // The bar sits above the editor, across the pane.
+      const bar = (await page.locator('.classroom-bar').boundingBox())!;
+      const editor = (await page.locator('.cm-editor').boundingBox())!;
+      expect(bar.y + bar.height).toBeLessThanOrEqual(editor.y + 1);
+    }
+    // Both follow the teacher; the viewer cannot stop it.
+    await bob.waitForFunction(
+      () => document.querySelector('.follow-banner')?.textContent?.includes('Grace'),
+      null,
+      {
+        timeout: 10_000,
+      },
+    );
+    expect(await bob.textContent('.follow-banner')).toContain(
+      'Lecture mode: you follow Grace until the lecture ends',
+    );
+    expect(await bob.locator('.follow-banner button').count()).toBe(0);
+    await screenshot(bob, 'classroom-lecture-student');
+    await screenshot(grace, 'classroom-lecture-teacher');
+  }, 60_000);
+
+  it('WEB-63/WEB-64: an assignment: each student opens the link and gets their own copy; the teacher’s dashboard shows their work', async () => {
+    await grace.uncheck('input[aria-label="Freeze code"]');
+    await grace.uncheck('input[aria-label="Everyone follows me"]');
+    await grace.click('button.assignments-button');
+    await grace.fill('#assignment-name', 'Week 1: add');
+    await grace.click('.assignments-dialog form button[type=submit]');
+    await grace.waitForSelector('input.assignment-link');
+    const link = await grace.inputValue('input.assignment-link');
+    expect(link).toMatch(/\/a\/as_[A-Za-z0-9_-]+#code=/);
+
+    for (const [page, name] of [
+      [ada, 'Ada'],
+      [bob, 'Bob'],
+    ] as const) {
+      await page.goto(link);
+      await page.waitForSelector('#display-name');
+      expect(await page.inputValue('#display-name')).toBe(name);
+      await page.click('button[type=submit]');
+      await page.waitForSelector('.pill-online', { timeout: 10_000 });
+      await page.waitForFunction(
+        () => document.querySelector('.cm-content')?.textContent?.includes('export'),
+        null,
+        {
+          timeout: 10_000,
+        },
+      );
+      expect(new URL(page.url()).pathname).not.toBe(`/r/${room.roomId}`);
+      // Their own copy, writable, starting from the template's text as it was.
+      expect((await editorText(page))?.split('\n')[0]).toBe(
+        'export function add(a: number, b: number): number {',
+      );
+    }
+    await bob.click('.cm-content');
+    await bob.keyboard.press('Control+End');
+    await bob.keyboard.type('// bob was here\n');
+    // Ada's copy is hers alone: Bob's line never shows there.
+    await grace.waitForFunction(
+      () => document.querySelector('tr[data-student="Bob"] td.lines')?.textContent === '+1 −0',
+      null,
+      { timeout: 15_000 },
+    );
+    expect(await editorText(ada)).not.toContain('bob was here');
+    const rows = await grace.$$eval('table.dashboard tbody tr', (trs) =>
+      trs.map((tr) => [...tr.querySelectorAll('td')].slice(0, 6).map((td) => td.textContent)),
+    );
+    expect(rows.map((r) => r[0])).toEqual(['Ada', 'Bob']);
+    expect(rows[0]!.slice(1, 2)).toEqual(['● online']);
+    expect(rows[0]![3]).toBe('+0 −0');
+    expect(rows[1]![3]).toBe('+1 −0');
+    expect(rows[1]![2]).toMatch(/s ago/);
+    await screenshot(grace, 'classroom-dashboard');
+  }, 90_000);
+});
