@@ -103,11 +103,6 @@ export class RoomDoc implements CommitTarget {
   /** the compaction in flight (ROOM-17), settled (never rejects) */
   private compaction: Promise<void> | null = null;
   /**
-   * ROOM-19: the slices a big document was loaded from and the state vector they make up. A joiner with
-   * nothing gets them as they are, and only the live doc's difference from them is encoded on the loop.
-   */
-  private base: { frames: readonly Uint8Array[]; stateVector: Uint8Array } | null = null;
-  /**
    * Who may write this document now, asked per update frame (CLASS-11: lecture mode's freeze and pen);
    * without one, the role decides (ROOM-6). Set by the classroom when the room loads.
    */
@@ -161,12 +156,6 @@ export class RoomDoc implements CommitTarget {
       throw err;
     }
     roomDoc.doc.on('update', roomDoc.onDocUpdate);
-    if (prepared.slices.length > 1) {
-      roomDoc.base = {
-        frames: prepared.slices.map(updateFrame),
-        stateVector: Y.encodeStateVector(roomDoc.doc),
-      };
-    }
     roomDoc.lastSeq = prepared.lastSeq;
     roomDoc.logBytes = prepared.logBytes;
     roomDoc.storedBytes = prepared.storedBytes;
@@ -297,20 +286,9 @@ export class RoomDoc implements CommitTarget {
   private answerSyncStep1(conn: Connection, stateVector: Uint8Array): void {
     conn.countSyncRequest(this.deps.now(), this.deps.limits.maxSyncRequestsPerSecond);
     // Validate now, answer once everything applied so far is durable (ROOM-3).
-    const known = Y.decodeStateVector(stateVector);
+    Y.decodeStateVector(stateVector);
     const answer = () => {
-      if (conn.closed) return;
-      const base = this.base;
-      if (base && known.size === 0) {
-        // ROOM-19: encoding a big document whole took the loop for up to seconds per joiner. The slices it
-        // was loaded from go out as they are, then the live doc's difference from them: together the bytes
-        // of the one answer frame, so past the send-buffer check as that one frame would have passed it.
-        for (const frame of base.frames) conn.socket.send(frame);
-        conn.socket.send(syncStep2Frame(this.doc, base.stateVector));
-        conn.lastSentAt = this.deps.now();
-        return;
-      }
-      this.send(conn, syncStep2Frame(this.doc, stateVector));
+      if (!conn.closed) this.send(conn, syncStep2Frame(this.doc, stateVector));
     };
     if (this.idle) answer();
     else this.afterFlush.push(answer);
