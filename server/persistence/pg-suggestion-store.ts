@@ -7,13 +7,9 @@ import type {
   DecisionEventRecord,
   SuggestionStore,
 } from '../suggestions/suggestion-store.ts';
-import {
-  decodeFileOp,
-  decodeRevertFields,
-  encodeFileOp,
-  encodeRevertFields,
-} from '../suggestions/suggestion-store.ts';
+import { encodeFileOp, encodeRevertFields } from '../suggestions/suggestion-store.ts';
 import type { PgDatabase } from './pg-database.ts';
+import { suggestionView } from './suggestion-view.ts';
 
 /**
  * The suggestion store on PostgreSQL through drizzle: the twin of SqliteSuggestionStore, held to the same
@@ -44,7 +40,7 @@ export class PgSuggestionStore implements SuggestionStore {
       .from(suggestions)
       .where(and(eq(suggestions.roomId, roomId), eq(suggestions.runId, runId)))
       .orderBy(asc(suggestions.seq));
-    return rows.map(toView);
+    return rows.map(suggestionView);
   }
 
   async getSuggestion(roomId: string, id: string): Promise<SuggestionView | null> {
@@ -52,7 +48,7 @@ export class PgSuggestionStore implements SuggestionStore {
       .select()
       .from(suggestions)
       .where(and(eq(suggestions.roomId, roomId), eq(suggestions.id, id)));
-    return row ? toView(row) : null;
+    return row ? suggestionView(row) : null;
   }
 
   async recordEvent(e: DecisionEventRecord): Promise<void> {
@@ -118,26 +114,4 @@ async function upsertSuggestion(
   const { id: _id, ...rest } = row;
   // The conflict target is id alone, so seq (the first-save order) survives every later save.
   await db.insert(suggestions).values(row).onConflictDoUpdate({ target: suggestions.id, set: rest });
-}
-
-function toView(r: typeof suggestions.$inferSelect): SuggestionView {
-  return {
-    id: r.id,
-    runId: r.runId,
-    file: r.file,
-    start: r.start,
-    end: r.end,
-    baseText: r.baseText,
-    proposed: r.proposed,
-    state: r.state,
-    proposedBy: { agent: r.proposedByAgent, model: r.proposedByModel },
-    requestedBy: r.requestedBy,
-    decidedBy: r.decidedBy,
-    decidedAt: r.decidedAt,
-    interruptedBy: r.interruptedBy,
-    newFile: r.newFile,
-    ...decodeFileOp(r.fileOp),
-    ...(r.threadId === null ? {} : { threadId: r.threadId }),
-    ...decodeRevertFields(r),
-  };
 }

@@ -8,14 +8,10 @@ import type {
   DecisionEventRecord,
   SuggestionStore,
 } from '../suggestions/suggestion-store.ts';
-import {
-  decodeFileOp,
-  decodeRevertFields,
-  encodeFileOp,
-  encodeRevertFields,
-} from '../suggestions/suggestion-store.ts';
+import { encodeFileOp, encodeRevertFields } from '../suggestions/suggestion-store.ts';
 import type { Database } from './database.ts';
 import { upsert } from './sql-upsert.ts';
+import { suggestionView } from './suggestion-view.ts';
 
 /**
  * The suggestion store on SQLite: tables suggestions and attribution, and the decisions in run_events, the
@@ -94,7 +90,7 @@ export class SqliteSuggestionStore implements SuggestionStore {
       .where(and(eq(suggestions.roomId, roomId), eq(suggestions.runId, runId)))
       .orderBy(asc(suggestions.seq))
       .all()
-      .map(toView);
+      .map(suggestionView);
   }
 
   async getSuggestion(roomId: string, id: string): Promise<SuggestionView | null> {
@@ -103,7 +99,7 @@ export class SqliteSuggestionStore implements SuggestionStore {
       .from(suggestions)
       .where(and(eq(suggestions.roomId, roomId), eq(suggestions.id, id)))
       .get();
-    return row ? toView(row) : null;
+    return row ? suggestionView(row) : null;
   }
 
   async recordEvent(e: DecisionEventRecord): Promise<void> {
@@ -124,28 +120,6 @@ export class SqliteSuggestionStore implements SuggestionStore {
     // 'ai' is the default and reads as absent, as the record is written by accepts.
     return rows.map(({ kind, ...r }) => (kind === 'human' ? { ...r, kind } : r));
   }
-}
-
-function toView(r: typeof suggestions.$inferSelect): SuggestionView {
-  return {
-    id: r.id,
-    runId: r.runId,
-    file: r.file,
-    start: r.start,
-    end: r.end,
-    baseText: r.baseText,
-    proposed: r.proposed,
-    state: r.state,
-    proposedBy: { agent: r.proposedByAgent, model: r.proposedByModel },
-    requestedBy: r.requestedBy,
-    decidedBy: r.decidedBy,
-    decidedAt: r.decidedAt,
-    interruptedBy: r.interruptedBy,
-    newFile: r.newFile,
-    ...decodeFileOp(r.fileOp),
-    ...(r.threadId === null ? {} : { threadId: r.threadId }),
-    ...decodeRevertFields(r),
-  };
 }
 
 function prepare(sqlite: BetterSqlite3.Database) {
