@@ -1,42 +1,20 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { screenshot } from '../helpers/browser.ts';
-import { type FakeModelServer, startFakeModelServer } from '../helpers/fake-model-server.ts';
-import { type BrowserApp, startBrowserApp } from './web-server.ts';
+import { createRoomAs, joinAs, newFile, treePaths } from './room-flow.ts';
+import { type SparkBrowserApp, startSparkBrowserApp } from './web-server.ts';
 
 // WEB-44..46 in the browser: a rename and a delete Spark proposes are marked on the very rows of the file
 // tree and in the pending changes view, for Ada and Bob; once accepted, Bob undoes them from the run card
 // and Ada sees the files come back; the old path taken refuses the undo with the reason.
 
-let fake: FakeModelServer;
-let app: BrowserApp;
+let app: SparkBrowserApp;
 
 beforeAll(async () => {
-  fake = await startFakeModelServer();
-  app = await startBrowserApp({
-    SPARK_API: 'responses',
-    SPARK_BASE_URL: fake.url,
-    SPARK_API_KEY: 'test-key',
-    SPARK_MODEL: 'gpt-5.3-codex-spark',
-  });
+  app = await startSparkBrowserApp();
 }, 120_000);
 
-afterAll(async () => {
-  await app?.close();
-  await fake?.close();
-});
-
-async function newFile(page: Page, path: string, text: string): Promise<void> {
-  await page.click('button[aria-label="New file"]');
-  await page.fill('.tree-input', path);
-  await page.press('.tree-input', 'Enter');
-  await page.waitForSelector(`.file-path:text("${path}")`);
-  await page.click('.cm-content');
-  await page.keyboard.insertText(text);
-}
-
-const treePaths = (page: Page) =>
-  page.$$eval('.tree-file[data-path]', (els) => els.map((e) => e.getAttribute('data-path')).sort());
+afterAll(() => app?.close());
 
 /** The marker text on each file row, with the row's and the marker's boxes. */
 async function rowMarks(page: Page) {
@@ -66,26 +44,16 @@ describe('pending renames and deletes marked, and undone (WEB-44..46)', () => {
 
   it('WEB-45, WEB-46: a pending rename and delete are marked on their own tree rows and in the pending list, for everyone', async () => {
     ada = (await app.browser.person()).page;
-    await ada.goto(`${app.server.url}/`);
-    await ada.fill('#your-name', 'Ada');
-    await ada.fill('#room-name', 'File ops');
-    await ada.click('form.create-card button[type=submit]');
-    await ada.waitForSelector('.created-card');
-    const editorLink = await ada.inputValue('input[data-role=editor]');
-    await ada.click('text=Open the room');
-    await ada.waitForSelector('.pill-online');
+    const editorLink = await createRoomAs(ada, app.server.url, 'Ada', 'File ops');
     await newFile(ada, 'src/keep.ts', 'export const keep = 1;\n');
     await newFile(ada, 'src/math.ts', 'export const one = 1;\n');
     await newFile(ada, 'src/old.ts', 'export const old = 0;\n');
 
     bob = (await app.browser.person()).page;
-    await bob.goto(editorLink);
-    await bob.fill('#display-name', 'Bob');
-    await bob.click('button[type=submit]');
-    await bob.waitForSelector('.pill-online');
+    await joinAs(bob, editorLink, 'Bob');
     await bob.waitForSelector('.tree-file[data-path="src/old.ts"]');
 
-    fake.enqueue({
+    app.fake.enqueue({
       text:
         'Renaming math and dropping old.\n*** Begin Patch\n*** Update File: src/math.ts\n' +
         '*** Move to: src/arith.ts\n*** Delete File: src/old.ts\n*** End Patch\n',

@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { screenshot } from '../helpers/browser.ts';
+import { createRoomAs, joinAs, newFile, treePaths } from './room-flow.ts';
 import { type SparkBrowserApp, startSparkBrowserApp } from './web-server.ts';
 
 // AGENT-17 in the browser: Spark proposes a rename and a delete; the run card shows them as such; Ada
@@ -14,40 +15,18 @@ beforeAll(async () => {
 
 afterAll(() => app?.close());
 
-async function newFile(page: Page, path: string, text: string): Promise<void> {
-  await page.click('button[aria-label="New file"]');
-  await page.fill('.tree-input', path);
-  await page.press('.tree-input', 'Enter');
-  await page.waitForSelector(`.file-path:text("${path}")`);
-  await page.click('.cm-content');
-  await page.keyboard.insertText(text);
-}
-
-const treePaths = (page: Page) =>
-  page.$$eval('.tree-file[data-path]', (els) => els.map((e) => e.getAttribute('data-path')).sort());
-
 describe('renames and deletions in the browser (AGENT-17)', () => {
   let ada: Page;
   let bob: Page;
 
   it('Spark proposes a rename and a delete; accepting them moves and removes the files in the other tree', async () => {
     ada = (await app.browser.person()).page;
-    await ada.goto(`${app.server.url}/`);
-    await ada.fill('#your-name', 'Ada');
-    await ada.fill('#room-name', 'Renames');
-    await ada.click('form.create-card button[type=submit]');
-    await ada.waitForSelector('.created-card');
-    const editorLink = await ada.inputValue('input[data-role=editor]');
-    await ada.click('text=Open the room');
-    await ada.waitForSelector('.pill-online');
+    const editorLink = await createRoomAs(ada, app.server.url, 'Ada', 'Renames');
     await newFile(ada, 'src/math.ts', 'export const one = 1;\n');
     await newFile(ada, 'src/old.ts', 'export const old = 0;\n');
 
     bob = (await app.browser.person()).page;
-    await bob.goto(editorLink);
-    await bob.fill('#display-name', 'Bob');
-    await bob.click('button[type=submit]');
-    await bob.waitForSelector('.pill-online');
+    await joinAs(bob, editorLink, 'Bob');
     await bob.waitForSelector('.tree-file[data-path="src/old.ts"]');
     expect(await treePaths(bob)).toEqual(['src/math.ts', 'src/old.ts']);
 

@@ -1,0 +1,43 @@
+import type { Page } from 'playwright-core';
+
+// The steps a person takes in the web client that many browser tests start from.
+
+/** Creates a room from the start page as `person`, opens it, and returns the editor invite link. */
+export async function createRoomAs(
+  page: Page,
+  baseUrl: string,
+  person: string,
+  roomName: string,
+): Promise<string> {
+  await page.goto(`${baseUrl}/`);
+  await page.fill('#your-name', person);
+  await page.fill('#room-name', roomName);
+  await page.click('form.create-card button[type=submit]');
+  await page.waitForSelector('.created-card');
+  const editorLink = await page.inputValue('input[data-role=editor]');
+  await page.click('text=Open the room');
+  await page.waitForSelector('.pill-online');
+  return editorLink;
+}
+
+/** Opens an invite link and joins under `name`, until the room says it is online. */
+export async function joinAs(page: Page, link: string, name: string): Promise<void> {
+  await page.goto(link);
+  await page.fill('#display-name', name);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('.pill-online');
+}
+
+/** Makes a file from the tree's New file button and types its text into the editor. */
+export async function newFile(page: Page, path: string, text: string): Promise<void> {
+  await page.click('button[aria-label="New file"]');
+  await page.fill('.tree-input', path);
+  await page.press('.tree-input', 'Enter');
+  await page.waitForSelector(`.file-path:text("${path}")`);
+  await page.click('.cm-content');
+  await page.keyboard.insertText(text);
+}
+
+/** The paths in the file tree, sorted. */
+export const treePaths = (page: Page): Promise<(string | null)[]> =>
+  page.$$eval('.tree-file[data-path]', (els) => els.map((e) => e.getAttribute('data-path')).sort());
