@@ -5,6 +5,7 @@ import { apiPaths, type CreateRoomResponse, type JoinResponse } from '../../sche
 import { screenshot } from '../helpers/browser.ts';
 import { api } from '../helpers/test-server.ts';
 import { editorText } from './editor-text.ts';
+import { joinInNewPage } from './room-flow.ts';
 import { type BrowserApp, startBrowserApp } from './web-server.ts';
 
 // Issue 12 in Chromium: a code review with three people, threads on a diff, verdicts.
@@ -27,14 +28,7 @@ afterAll(async () => {
   await app?.close();
 });
 
-async function joinWithInvite(link: string, name: string): Promise<Page> {
-  const { page } = await app.browser.person({ viewport: { width: 1440, height: 900 } });
-  await page.goto(link);
-  await page.fill('#display-name', name);
-  await page.click('button[type=submit]');
-  await page.waitForSelector('.pill-online', { timeout: 10_000 });
-  return page;
-}
+const joinWithInvite = (link: string, name: string): Promise<Page> => joinInNewPage(app.browser, link, name);
 
 async function upload(url: string, token: string, bytes: Uint8Array, method: 'POST' | 'PUT') {
   const res = await fetch(url, {

@@ -41,3 +41,14 @@ export async function newFile(page: Page, path: string, text: string): Promise<v
 /** The paths in the file tree, sorted. */
 export const treePaths = (page: Page): Promise<(string | null)[]> =>
   page.$$eval('.tree-file[data-path]', (els) => els.map((e) => e.getAttribute('data-path')).sort());
+
+/** A new desktop-sized page in `browser` that joins through an invite link as `name`. */
+export async function joinInNewPage(
+  browser: { person(opts: { viewport: { width: number; height: number } }): Promise<{ page: Page }> },
+  link: string,
+  name: string,
+): Promise<Page> {
+  const { page } = await browser.person({ viewport: { width: 1440, height: 900 } });
+  await joinAs(page, link, name);
+  return page;
+}

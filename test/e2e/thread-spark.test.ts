@@ -5,6 +5,7 @@ import { apiPaths, type CreateRoomResponse, type JoinResponse } from '../../sche
 import { MATH_SOURCE, PATCH_REPLY } from '../helpers/agent-room.ts';
 import { screenshot } from '../helpers/browser.ts';
 import { api } from '../helpers/test-server.ts';
+import { joinInNewPage } from './room-flow.ts';
 import { type SparkBrowserApp, startSparkBrowserApp } from './web-server.ts';
 
 // Issue 12 item 2 in Chromium: three people on a thread; an editor asks Spark from it, everyone sees the
@@ -18,14 +19,7 @@ afterAll(async () => {
   await app?.close();
 });
 
-async function joinWithInvite(link: string, name: string): Promise<Page> {
-  const { page } = await app.browser.person({ viewport: { width: 1440, height: 900 } });
-  await page.goto(link);
-  await page.fill('#display-name', name);
-  await page.click('button[type=submit]');
-  await page.waitForSelector('.pill-online', { timeout: 10_000 });
-  return page;
-}
+const joinWithInvite = (link: string, name: string): Promise<Page> => joinInNewPage(app.browser, link, name);
 
 const thread = (page: Page) => page.locator('.thread:has(.comment-text:text("Is the sign right here?"))');
 
