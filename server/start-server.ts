@@ -404,7 +404,15 @@ export async function startServer(config: Config, options: StartOptions): Promis
         uploadDir: join(config.dataDir, 'uploads'),
         now,
       }),
-      syncRoutes({ rooms, registry: liveRegistry, log, sockets, allowedOrigins: config.allowedOrigins, now }),
+      syncRoutes({
+        rooms,
+        registry: liveRegistry,
+        log,
+        sockets,
+        allowedOrigins: config.allowedOrigins,
+        compressAboveBytes: config.limits.compressAboveBytes,
+        now,
+      }),
     ],
   });
 

@@ -35,9 +35,12 @@ export class SqliteDocStore implements DocStore {
   readonly #appendMany: (writes: readonly DocWrite[]) => Head[];
   readonly #compact: (docName: string, snapshot: Uint8Array, throughSeq: number) => Head;
   /**
-   * Log bytes per document. Summing the log is a scan (milliseconds at the compaction threshold, against
-   * ~0.2 ms for the commit itself), so append keeps a running total. An entry is trusted only while the
-   * stored max seq and snapshot seq still match it, so a writer that bypassed this instance is noticed.
+   * Each document's head (last seq, snapshot seq, log bytes), so the append path reads nothing: the two
+   * index lookups it made before every insert were most of a keystroke's commit besides the fsync, and
+   * summing the log is a scan (milliseconds at the compaction threshold). This instance is the only writer of
+   * its documents (the worker only reads); were another to write one, the next insert would collide on the
+   * (doc_name, seq) key and fail the append, and a failed append forgets the heads of its documents, so the
+   * reload that follows (ROOM-11) reads them from the tables.
    */
   readonly #heads = new Map<string, Head>();
   /** builds snapshots and loads in a worker thread (a file database only: a worker cannot see :memory:) */
@@ -128,14 +131,26 @@ export class SqliteDocStore implements DocStore {
   }
 
   async append(docName: string, updates: Uint8Array[]): Promise<AppendResult> {
-    const head = this.#append(docName, updates);
+    let head: Head;
+    try {
+      head = this.#append(docName, updates);
+    } catch (err) {
+      this.#heads.delete(docName);
+      throw err;
+    }
     this.#remember(docName, head);
     return { lastSeq: head.lastSeq, logBytes: head.logBytes };
   }
 
   async appendMany(writes: readonly DocWrite[]): Promise<AppendResult[]> {
     if (writes.length === 0) return [];
-    const heads = this.#appendMany(writes);
+    let heads: Head[];
+    try {
+      heads = this.#appendMany(writes);
+    } catch (err) {
+      for (const w of writes) this.#heads.delete(w.docName);
+      throw err;
+    }
     // Only after COMMIT: a rolled-back batch must not leave its heads in the cache.
     return heads.map((head, i) => {
       this.#remember(writes[i]!.docName, head);
@@ -152,13 +167,13 @@ export class SqliteDocStore implements DocStore {
     this.#remember(docName, this.#compact(docName, snapshot, throughSeq));
   }
 
-  /** Reads the two sequence numbers (index lookups) and reuses the cached byte count when they match. */
+  /** The cached head, else the two sequence numbers (index lookups) and the log's size from the tables. */
   #currentHead(docName: string): Head {
+    const cached = this.#heads.get(docName);
+    if (cached) return cached;
     const maxSeq = (this.#stmt.maxSeq.get(docName) as { seq: number | null }).seq ?? 0;
     const throughSeq = (this.#stmt.throughSeq.get(docName) as { seq: number } | undefined)?.seq ?? 0;
     const lastSeq = Math.max(maxSeq, throughSeq);
-    const cached = this.#heads.get(docName);
-    if (cached && cached.lastSeq === lastSeq && cached.throughSeq === throughSeq) return cached;
     const logBytes = (this.#stmt.logBytesAfter.get(docName, throughSeq) as { bytes: number }).bytes;
     return { lastSeq, throughSeq, logBytes };
   }

@@ -5,12 +5,14 @@ import type { Limits } from '../config.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { type AwarenessEntry, decodeAwarenessUpdate, encodeAwarenessUpdate } from './awareness-codec.ts';
+import { broadcastBatch } from './batch-broadcast.ts';
 import type { ClientBindings } from './client-bindings.ts';
 import type { DecodedStruct } from './code-doc-shape.ts';
 import { CommitQueue, type CommitTarget } from './commit-queue.ts';
 import type { Connection } from './connection.ts';
 import type { AppendResult, DocStore, PreparedDoc, StoredDoc } from './doc-store.ts';
 import { isOrigin, type TransactionOrigin } from './origins.ts';
+import { SharedMessage } from './room-socket.ts';
 import { missingDependencies, type Needs, needsMet } from './update-deps.ts';
 import { scanUpdate, type UpdateScan } from './update-scan.ts';
 import {
@@ -20,7 +22,6 @@ import {
   KEEPALIVE_FRAME,
   syncStep1Frame,
   syncStep2Frame,
-  updateFrame,
 } from './y-websocket-frames.ts';
 
 export interface RoomDocDeps {
@@ -531,8 +532,9 @@ export class RoomDoc implements CommitTarget {
   ): void => {
     const changed = [...change.added, ...change.updated, ...change.removed];
     if (changed.length === 0) return;
-    const message = this.awarenessMessage(changed);
-    for (const conn of this.connections) this.send(conn, message);
+    const message = new SharedMessage(this.awarenessMessage(changed));
+    const now = this.deps.now();
+    for (const conn of this.connections) this.sendShared(conn, message, now);
   };
 
   private awarenessMessage(clients: number[]): Uint8Array {
@@ -591,11 +593,15 @@ export class RoomDoc implements CommitTarget {
     for (const fn of waiting) fn();
   }
 
+  /** PERF-21: one message per batch and socket, encoded once (batch-broadcast.ts). */
   private broadcastCommitted(batch: PendingUpdate[]): void {
-    for (const { update, origin } of batch) {
-      const message = updateFrame(update);
-      const from = origin?.source === 'connection' ? origin.connId : -1;
-      for (const conn of this.connections) if (conn.id !== from) this.send(conn, message);
+    if (this.connections.size > 0) {
+      const now = this.deps.now();
+      const committed = batch.map((p) => ({
+        update: p.update,
+        sender: p.origin?.source === 'connection' ? p.origin.connId : -1,
+      }));
+      broadcastBatch(committed, this.connections, (conn, message) => this.sendShared(conn, message, now));
     }
     this.deps.onCommitted?.(batch);
   }
@@ -655,17 +661,29 @@ export class RoomDoc implements CommitTarget {
 
   /** Sends to one connection, disconnecting a reader whose send buffer is over the limit (ROOM-9). */
   send(conn: Connection, message: Uint8Array): void {
-    if (conn.closed) return;
-    if (conn.socket.bufferedAmount > this.deps.limits.maxSendBufferBytes) {
-      const err = new AppError('slow_reader', 'send buffer over the limit: the client is not reading');
-      conn.close(err.closeCode, err.message);
-      // A reader that is not reading cannot finish the close handshake either, so its socket only goes
-      // after the transport's grace period; its presence and its place in the broadcast go now.
-      this.removeConnection(conn);
-      return;
-    }
+    if (!this.mayReceive(conn)) return;
     conn.socket.send(message);
     conn.lastSentAt = this.deps.now();
+  }
+
+  /** The same for one message of a broadcast, which the transport may frame once for every socket. */
+  private sendShared(conn: Connection, message: SharedMessage, now: number): void {
+    if (!this.mayReceive(conn)) return;
+    if (conn.socket.sendShared) conn.socket.sendShared(message);
+    else conn.socket.send(message.data);
+    conn.lastSentAt = now;
+  }
+
+  /** False for a closed socket, and for a slow reader, which is closed here (ROOM-9). */
+  private mayReceive(conn: Connection): boolean {
+    if (conn.closed) return false;
+    if (conn.socket.bufferedAmount <= this.deps.limits.maxSendBufferBytes) return true;
+    const err = new AppError('slow_reader', 'send buffer over the limit: the client is not reading');
+    conn.close(err.closeCode, err.message);
+    // A reader that is not reading cannot finish the close handshake either, so its socket only goes
+    // after the transport's grace period; its presence and its place in the broadcast go now.
+    this.removeConnection(conn);
+    return false;
   }
 
   /** Sends the keepalive frame to every socket this doc has sent nothing for `silentMs` (SAFE-55). */

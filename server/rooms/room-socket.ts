@@ -4,6 +4,11 @@
  */
 export interface RoomSocket {
   send(data: Uint8Array): void;
+  /**
+   * Sends a message that goes to many sockets at once (a batch's broadcast, PERF-21). A transport that can
+   * frames it once and keeps the frame on the message for the other sockets; without it `send` is used.
+   */
+  sendShared?(message: SharedMessage): void;
   close(code: number, reason: string): void;
   /**
    * Reads nothing more from a socket closed for a refused frame (SAFE-30): a hostile client has usually
@@ -14,4 +19,18 @@ export interface RoomSocket {
   stopReading?(): void;
   /** bytes queued but not yet written to the network (slow-reader detection) */
   readonly bufferedAmount: number;
+}
+
+/**
+ * One message for many sockets (PERF-21): the y-websocket bytes, and the transport's wire frame of them once
+ * the first socket has built it, so a room of a thousand costs one framing and a thousand writes.
+ */
+export class SharedMessage {
+  readonly data: Uint8Array;
+  /** the transport's encoded frame of `data`, set by the first socket that sends it */
+  framed: Uint8Array | null = null;
+
+  constructor(data: Uint8Array) {
+    this.data = data;
+  }
 }

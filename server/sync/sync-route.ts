@@ -11,6 +11,7 @@ import type { Room } from '../rooms/room.ts';
 import type { RoomRegistry } from '../rooms/room-registry.ts';
 import type { RoomSocket } from '../rooms/room-socket.ts';
 import { roomIdParam } from '../route-params.ts';
+import { sendShared } from './framed-send.ts';
 import { LiveSockets } from './live-sockets.ts';
 
 export interface SyncRouteDeps {
@@ -21,11 +22,18 @@ export interface SyncRouteDeps {
   maxQueuedFrames?: number;
   /** the open sockets, for role changes, removals and room deletions; a private set when absent */
   sockets?: LiveSockets;
+  /**
+   * messages at least this large go through ws.send, which compresses them for clients that offer it
+   * (SPARKROOM_COMPRESS_ABOVE_BYTES, PERF-1); smaller broadcasts are framed once for every socket (PERF-21)
+   */
+  compressAboveBytes?: number;
   /** origins besides the server's own whose pages may open sockets (SPARKROOM_ALLOWED_ORIGINS) */
   allowedOrigins?: readonly string[];
   now?: () => number;
 }
 
+/** Without compression, broadcasts up to this size are framed once for every socket (PERF-21). */
+const PLAIN_FRAMED_MAX_BYTES = 64 * 1024;
 /** How long a closing socket gets to finish the close handshake before it is cut (slow readers never do). */
 const CLOSE_GRACE_MS = 2000;
 /** setTimeout's largest delay; a token valid for longer is checked again when this passes */
@@ -43,6 +51,8 @@ export function syncRoutes(deps: SyncRouteDeps): Hono {
   const sockets = deps.sockets ?? new LiveSockets();
   const allowedOrigins = deps.allowedOrigins ?? [];
   const now = deps.now ?? Date.now;
+  const compressAbove = deps.compressAboveBytes ?? 0;
+  const plainBelow = compressAbove > 0 ? compressAbove : PLAIN_FRAMED_MAX_BYTES;
 
   // Events are created before the upgrade: a throw here becomes a 401/403/404 response, not a socket.
   const upgrade = (kind: DocKind) =>
@@ -70,6 +80,7 @@ export function syncRoutes(deps: SyncRouteDeps): Hono {
     let expiryTimer: NodeJS.Timeout | null = null;
     const socket: RoomSocket = {
       send: (data) => ws.send(data),
+      sendShared: (message) => sendShared(ws, message, plainBelow),
       close: (code, reason) => {
         if (ws.readyState === ws.CLOSED) return;
         ws.close(code, reason);

@@ -163,12 +163,21 @@ describe('SqliteDocStore beyond the contract', () => {
     });
   });
 
-  it('notices rows written past it and still counts log bytes right', async () => {
+  it('PERF-20: appends number from the head the store keeps; a row written past it fails the append, which reads the head afresh next time', async () => {
     const { docStore, database } = temp.open();
     await docStore.append('room', [new Uint8Array(10)]);
     database.sqlite
       .prepare('INSERT INTO doc_updates (doc_name, seq, data) VALUES (?, ?, ?)')
       .run('room', 2, new Uint8Array(5));
-    expect(await docStore.append('room', [new Uint8Array(1)])).toEqual({ lastSeq: 3, logBytes: 16 });
+    // The store does not look before it writes: its seq 2 collides with the other writer's and nothing is stored.
+    await expect(docStore.append('room', [new Uint8Array(1)])).rejects.toThrow(/UNIQUE|PRIMARY KEY/);
+    expect((await docStore.load('room')).lastSeq).toBe(2);
+    database.sqlite
+      .prepare('INSERT INTO doc_updates (doc_name, seq, data) VALUES (?, ?, ?)')
+      .run('room', 3, new Uint8Array(2));
+    await expect(docStore.appendMany([{ docName: 'room', updates: [new Uint8Array(1)] }])).rejects.toThrow(
+      /UNIQUE|PRIMARY KEY/,
+    );
+    expect(await docStore.append('room', [new Uint8Array(1)])).toEqual({ lastSeq: 4, logBytes: 18 });
   });
 });

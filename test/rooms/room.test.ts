@@ -100,6 +100,44 @@ describe('Room (transport-free core)', () => {
     expect((await store.load('room1')).lastSeq).toBe(5);
   });
 
+  it("PERF-21: a commit reaches each socket as one message: all of the turn's updates for a watcher, the others' for a sender", async () => {
+    const { room } = await loadRoom();
+    const ada = new FakeRoomSocket();
+    const bob = new FakeRoomSocket();
+    const cy = new FakeRoomSocket();
+    const adaConn = room.handleConnect(person('ada', 'editor'), 'code', ada);
+    const bobConn = room.handleConnect(person('bob', 'editor'), 'code', bob);
+    room.handleConnect(person('cy', 'viewer'), 'code', cy);
+    // Three updates in one turn (one commit): two of Ada's, one of Bob's.
+    room.handleMessage(adaConn, updateFrame(fileUpdate('a.ts', 'one')));
+    room.handleMessage(adaConn, updateFrame(fileUpdate('a2.ts', 'two')));
+    room.handleMessage(bobConn, updateFrame(fileUpdate('b.ts', 'three')));
+    await room.whenFlushed();
+    await cy.when(() => cy.updates > 0, 'broadcast');
+    expect(cy.updates).toBe(1);
+    expect([cy.text('a.ts'), cy.text('a2.ts'), cy.text('b.ts')]).toEqual(['one', 'two', 'three']);
+    // Each sender gets the others' edits in one message, never its own back.
+    expect(ada.updates).toBe(1);
+    expect([ada.text('a.ts'), ada.text('a2.ts'), ada.text('b.ts')]).toEqual(['', '', 'three']);
+    expect(bob.updates).toBe(1);
+    expect([bob.text('a.ts'), bob.text('a2.ts'), bob.text('b.ts')]).toEqual(['one', 'two', '']);
+  });
+
+  it('PERF-21: a commit past 64 KB goes update by update, unmerged, and arrives whole', async () => {
+    const { room } = await loadRoom();
+    const ada = new FakeRoomSocket();
+    const cy = new FakeRoomSocket();
+    const adaConn = room.handleConnect(person('ada', 'editor'), 'code', ada);
+    room.handleConnect(person('cy', 'viewer'), 'code', cy);
+    const big = 'x'.repeat(40_000);
+    room.handleMessage(adaConn, updateFrame(fileUpdate('a.ts', big)));
+    room.handleMessage(adaConn, updateFrame(fileUpdate('b.ts', big)));
+    await room.whenFlushed();
+    await cy.when(() => cy.updates === 2, 'two broadcasts');
+    expect([cy.text('a.ts'), cy.text('b.ts')]).toEqual([big, big]);
+    expect(ada.updates).toBe(0);
+  });
+
   it("ROOM-6: a viewer's update and any client's review-doc update are dropped without closing the socket", async () => {
     const { room, appends } = await loadRoom();
     const viewer = new FakeRoomSocket();
