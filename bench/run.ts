@@ -10,6 +10,7 @@ import { yWebsocketServerContender } from './contenders/y-websocket-server-conte
 import { LoadDriver } from './driver/load-driver.ts';
 import { describeMachine, endConditions } from './lib/machine.ts';
 import type { Figure } from './report/figure.ts';
+import { unmeasuredIssueRows } from './report/issue-table.ts';
 import {
   type BenchResults,
   updateReadmeSummary,
@@ -140,17 +141,20 @@ const results: BenchResults['scenarios'] = {};
 let failed = false;
 for (const scenario of scenarios) {
   console.log(`\n${scenario.id}: ${scenario.title}`);
+  const scenarioBegan = performance.now();
+  const seconds = () => Math.round((performance.now() - scenarioBegan) / 1000);
   try {
     const outcome = await scenario.run(ctx);
     figures.push(...outcome.figures);
-    results[scenario.id] = { title: scenario.title, details: outcome.details };
+    results[scenario.id] = { title: scenario.title, seconds: seconds(), details: outcome.details };
   } catch (err) {
     failed = true;
     const message = (err as Error).stack ?? String(err);
     console.error(`  scenario ${scenario.id} failed: ${message}`);
-    results[scenario.id] = { title: scenario.title, error: message };
+    results[scenario.id] = { title: scenario.title, seconds: seconds(), error: message };
     await driver.close().catch(() => undefined);
   }
+  ctx.log(`${scenario.id} took ${results[scenario.id]!.seconds} s`);
 }
 await driver.stop();
 rmSync(tempRoot, { recursive: true, force: true });
@@ -159,6 +163,19 @@ const conditionsAtEnd = endConditions();
 const names: ContenderName[] = contenders.map((c) => c.name);
 const durationSeconds = (performance.now() - began) / 1000;
 console.log(`\n${terminalTable({ figures, contenders: names })}\n`);
+console.log(
+  `Scenario times: ${Object.entries(results)
+    .map(([id, r]) => `${id} ${r.seconds} s`)
+    .join(', ')}`,
+);
+if (!args.only) {
+  const missing = unmeasuredIssueRows(figures);
+  console.log(
+    missing.length === 0
+      ? 'Every row of issue 17 was measured.'
+      : `Issue 17 rows this run did not measure:\n${missing.map((m) => `  - ${m}`).join('\n')}`,
+  );
+}
 const out: BenchResults = {
   startedAt: startedAt.toISOString(),
   durationSeconds,

@@ -36,6 +36,11 @@ export interface ClientSpec {
   trackSeen?: boolean;
   /** a full client of a Sparkroom review doc that times the agent's suggestion text (SuggestionWatch) */
   watchSuggestions?: boolean;
+  /**
+   * publish a presence (awareness) state on connect, as every editor client does (default true); the
+   * lecture's watchers do not, so a thousand joins are not a million presence frames before the measurement
+   */
+  presence?: boolean;
 }
 
 export interface ConnectTiming {
@@ -104,6 +109,7 @@ export class BenchClient {
         const sv = this.doc ? Y.encodeStateVector(this.doc) : EMPTY_STATE_VECTOR;
         ws.send(encodeSyncStep1(spec.wire, spec.docName, sv));
         const clientId = this.doc?.clientID ?? Math.floor(Math.random() * 0xffffffff);
+        if (spec.presence === false) return;
         ws.send(
           encodeAwareness(spec.wire, spec.docName, clientId, 1, {
             user: { name: spec.key },

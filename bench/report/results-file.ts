@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { ContenderName } from '../contenders/contender.ts';
 import type { MachineDescription, RunConditions } from '../lib/machine.ts';
 import { type Figure, formatValue } from './figure.ts';
+import { issueMarkdown } from './issue-table.ts';
 import { markdownTable } from './results-table.ts';
 
 export interface BenchResults {
@@ -16,7 +17,7 @@ export interface BenchResults {
   contenders: { name: ContenderName; storage: string }[];
   figures: Figure[];
   /** per scenario: what it measured in full, or why it failed */
-  scenarios: Record<string, { title: string; details?: unknown; error?: string }>;
+  scenarios: Record<string, { title: string; seconds?: number; details?: unknown; error?: string }>;
 }
 
 /** Writes `<dir>/<prefix><date>-<time>.json` and `<dir>/<prefix>latest.json`; returns the dated path. */
@@ -73,6 +74,11 @@ export function updateResultsMarkdown(
     '',
     markdownTable({ figures: results.figures, contenders: results.contenders.map((c) => c.name) }),
     '',
+    `Scenario times: ${Object.entries(results.scenarios)
+      .map(([id, sc]) => `${id} ${sc.seconds ?? '?'} s`)
+      .join(', ')}.`,
+    '',
+    ...(part === '' ? ["Issue 17's table, from this run:", '', issueMarkdown(results.figures), ''] : []),
     ...Object.entries(results.scenarios)
       .filter(([, s]) => s.error)
       .map(([id, s]) => `- scenario ${id} failed: ${s.error?.split('\n')[0]}`),

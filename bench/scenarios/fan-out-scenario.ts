@@ -69,6 +69,11 @@ export const fanOutScenario: Scenario = {
   },
 };
 
+export interface FanOutOptions {
+  /** readers publish a presence state on connect (default true; see ClientSpec.presence) */
+  presence?: boolean;
+}
+
 /** One room of `n` people on one contender: warm-up, a measured window of typing, then everyone leaves. */
 export async function measureFanOut(
   ctx: ScenarioContext,
@@ -76,6 +81,7 @@ export async function measureFanOut(
   n: number,
   seconds: number,
   writer: number,
+  opts: FanOutOptions = {},
 ): Promise<FanOutRow> {
   const room = await running.createRoom(n + 1);
   await seedRooms(ctx.driver, running, [room], smallSeed);
@@ -89,13 +95,22 @@ export async function measureFanOut(
         tag: 'fan-out',
       }),
     );
+    if (i > 1 && opts.presence === false) specs[i - 1]!.presence = false;
   }
   await ctx.driver.open(specs);
+  // Everything the joins set off (presence relayed to everyone, sync answers) is through before the
+  // warm-up: each reader's answer to a fresh sync step 1 comes after every earlier frame on its socket.
+  await ctx.driver.ack(specs.map((s) => s.key));
   const writerKey = specs[0]!.key;
   const roomWriters = { [room.roomId]: [writer] };
   // Warm-up (JIT, socket buffers), then measure from a clean histogram.
   const warm = await ctx.driver.write([writerKey], RATE, 1000);
-  await ctx.driver.settle(warm.sent, roomWriters, 5000);
+  const warmed = await ctx.driver.settle(warm.sent, roomWriters, 5000);
+  if (warmed.incomplete > 0) {
+    ctx.log(
+      `fan-out ${running.name} ${n} clients: ${warmed.incomplete} readers still behind after the warm-up`,
+    );
+  }
   await ctx.driver.collect(true);
   const meter = new ProcMeter(running.process.pid);
   const w = await ctx.driver.write([writerKey], RATE, seconds * 1000);

@@ -17,6 +17,8 @@ export interface Step {
   incomplete: number;
   closedUnexpectedly: number;
   serverCpuUtilisation: number;
+  /** server CPU time per edit the writers sent in the window, µs */
+  serverCpuUsPerEdit: number;
   /** the harness process (all driver threads): near 2 cores means the driver, not the server, was the limit */
   driverCpuUtilisation: number;
   pass: boolean;
@@ -48,13 +50,20 @@ export interface Load {
  * and the first failure). A step passes when p99 < 50 ms, every edit reached every other person in its
  * room, no socket was dropped, and the writers achieved at least 95% of the offered rate. The contenders
  * run side by side and take turns at each level, so they meet the same machine conditions.
+ *
+ * Issue 17 also compares the servers at fixed rates, so every contender runs the two top levels whether or
+ * not it passed the ones below: server CPU per edit at the second-highest level (4,800 edits/s) and
+ * p50/p99 at the highest (9,600). The ramp starts at 1,200/s: the levels below it pass on every server and
+ * only cost run time.
  */
 export const throughputScenario: Scenario = {
   id: 'throughput',
   title: 'max edits/s with p99 < 50 ms, 100 rooms of 3 people (10 with --quick), ramped',
   async run(ctx) {
     const roomCount = ctx.quick ? 10 : 100;
-    const levels = ctx.quick ? [150, 600] : [150, 300, 600, 1200, 2400, 4800, 9600];
+    const levels = ctx.quick ? [150, 600] : [1200, 2400, 4800, 9600];
+    /** levels every contender runs, passed below or not (figures at fixed rates) */
+    const fixed = levels.slice(-2);
     const stepMs = ctx.quick ? 1500 : 3000;
     const runs: ContenderRun[] = [];
     await withContenders(ctx, 'throughput', {}, async (all) => {
@@ -73,11 +82,15 @@ export const throughputScenario: Scenario = {
         return second;
       };
       for (const offered of levels) {
-        const active = loads.filter((l) => !l.firstFail);
+        const active = loads.filter((l) => !l.firstFail || fixed.includes(offered));
         if (active.length === 0) break;
         for (const load of active) {
-          const step = await tryLevel(load, offered);
-          if (step.pass) load.lastPass = step;
+          // Past a failure a fixed level is measured once, for its figures; it no longer moves the maximum.
+          const step = load.firstFail
+            ? await runStep(ctx, load, offered, stepMs)
+            : await tryLevel(load, offered);
+          if (load.firstFail) load.steps.push(step);
+          else if (step.pass) load.lastPass = step;
           else load.firstFail = step;
         }
       }
@@ -97,7 +110,10 @@ export const throughputScenario: Scenario = {
         });
       }
     });
-    return { figures: figuresOf(runs, roomCount, levels), details: { roomCount, levels, stepMs, runs } };
+    return {
+      figures: figuresOf(runs, roomCount, levels, fixed),
+      details: { roomCount, levels, stepMs, runs },
+    };
   },
 };
 
@@ -168,7 +184,8 @@ export async function runStep(
     latency.p99 < P99_LIMIT_MS && settled.incomplete === 0 && closed === 0 && achieved >= 0.95 * offered;
   ctx.log(
     `throughput ${running.name} ${offered}/s${warmUp ? ' (warm-up)' : ''}: achieved ${achieved.toFixed(0)}, ` +
-      `p50 ${latency.p50.toFixed(1)} p99 ${latency.p99.toFixed(1)} ms, server cpu ${(server.utilisation * 100).toFixed(0)}%, ` +
+      `p50 ${latency.p50.toFixed(1)} p99 ${latency.p99.toFixed(1)} ms, server cpu ${(server.utilisation * 100).toFixed(0)}% ` +
+      `(${w.totalSent > 0 ? ((server.cpuSeconds / w.totalSent) * 1e6).toFixed(0) : '-'} µs/edit), ` +
       `driver cpu ${(driver.utilisation * 100).toFixed(0)}%, ${settled.incomplete} incomplete -> ${pass ? 'pass' : 'fail'}`,
   );
   return {
@@ -178,12 +195,13 @@ export async function runStep(
     incomplete: settled.incomplete,
     closedUnexpectedly: closed,
     serverCpuUtilisation: server.utilisation,
+    serverCpuUsPerEdit: w.totalSent > 0 ? (server.cpuSeconds / w.totalSent) * 1e6 : 0,
     driverCpuUtilisation: driver.utilisation,
     pass,
   };
 }
 
-function figuresOf(runs: ContenderRun[], roomCount: number, levels: number[]): Figure[] {
+function figuresOf(runs: ContenderRun[], roomCount: number, levels: number[], fixed: number[]): Figure[] {
   const maxFig: Figure = {
     scenario: 'throughput',
     label: `max edits/s, p99<${P99_LIMIT_MS}ms, ${roomCount}x${PEOPLE_PER_ROOM}`,
@@ -216,5 +234,26 @@ function figuresOf(runs: ContenderRun[], roomCount: number, levels: number[]): F
     if (run.maxSustained === null) notes.push(`failed the lowest level (${levels[0]}/s)`);
     if (notes.length > 0) maxFig.notes![run.contender] = notes.join(', ');
   }
-  return [maxFig, p99Fig, cpuFig];
+  const [cpuLevel, topLevel] = [fixed[0]!, fixed.at(-1)!];
+  /** the last step of a run at `offered` (a retried level counts its second try) */
+  const at = (run: ContenderRun, offered: number) => run.steps.filter((s) => s.offered === offered).at(-1);
+  const perLevel = (offered: number, label: string, unit: string, pick: (s: Step) => number): Figure => {
+    const fig: Figure = { scenario: 'throughput', label, unit, better: 'lower', values: {}, notes: {} };
+    for (const run of runs) {
+      const step = at(run, offered);
+      fig.values[run.contender] = step ? pick(step) : null;
+      if (step && !step.pass) {
+        fig.notes![run.contender] = `${offered}/s did not pass (${Math.round(step.achieved)}/s achieved)`;
+      }
+    }
+    return fig;
+  };
+  return [
+    maxFig,
+    p99Fig,
+    cpuFig,
+    perLevel(cpuLevel, `server CPU per edit at ${cpuLevel} edits/s`, 'µs', (s) => s.serverCpuUsPerEdit),
+    perLevel(topLevel, `p50 at ${topLevel} edits/s`, 'ms', (s) => s.latency.p50),
+    perLevel(topLevel, `p99 at ${topLevel} edits/s`, 'ms', (s) => s.latency.p99),
+  ];
 }
