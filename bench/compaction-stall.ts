@@ -1,11 +1,13 @@
-// Compaction of a 15 MB room (ROOM-17): the event-loop stall of one compaction the old way (encode and
-// write on the event loop) and the new way (snapshot built in the worker, write here), and how many
+// Compaction of a 15 MB room (ROOM-17, ROOM-30): the event-loop stall of one compaction the first way
+// (encode on the event loop), of the snapshot's write as one statement (before ROOM-30), and now (snapshot
+// built in the worker, written in parts of SNAPSHOT_PART_BYTES each in its own transaction); and how many
 // compactions a 15 MB import triggers with the fixed and the growing threshold.
 // Run: npx tsx bench/compaction-stall.ts
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as Y from 'yjs';
+import { SNAPSHOT_PART_BYTES } from '../server/persistence/sqlite-doc-store.ts';
 import { createSqliteStores } from '../server/persistence/sqlite-stores.ts';
 import { watchEventLoop } from '../test/helpers/event-loop-stall.ts';
 
@@ -34,14 +36,30 @@ const measure = async (what: string, run: () => Promise<void>) => {
   const stall = loop.stop();
   console.log(`${what}: took ${ms.toFixed(0)} ms, worst event-loop stall ${stall.maxMs.toFixed(0)} ms`);
 };
-await measure('before: encode + write on the event loop', async () => {
-  const snapshot = Y.encodeStateAsUpdate(doc);
-  await stores.docStore.compact('room', snapshot, (await stores.docStore.load('room')).lastSeq);
+// The floor on this machine: ordinary small commits (a few keystrokes each), one per turn.
+await measure('floor: 30 commits of 100 bytes, one per turn', async () => {
+  for (let i = 0; i < 30; i++) {
+    await new Promise((r) => setImmediate(r));
+    await stores.docStore.append('floor', [new Uint8Array(100)]);
+  }
 });
-await stores.docStore.append('room', [Y.encodeStateAsUpdate(doc, Y.encodeStateVector(doc))]);
+let encoded: Uint8Array = new Uint8Array();
+await measure('first: encode on the event loop', async () => {
+  encoded = Y.encodeStateAsUpdate(doc);
+});
+// The snapshot's write before ROOM-30: one row, one fsync'd statement (a scratch table of the same shape).
+stores.database.sqlite.exec('CREATE TABLE scratch_snapshots (doc_name TEXT PRIMARY KEY, data BLOB NOT NULL)');
+const insertWhole = stores.database.sqlite.prepare('INSERT INTO scratch_snapshots VALUES (?, ?)');
+await measure(
+  `before ROOM-30: the ${(encoded.byteLength / 1e6).toFixed(1)} MB snapshot written as one row`,
+  async () => {
+    insertWhole.run('room', encoded);
+  },
+);
+stores.database.sqlite.exec('DROP TABLE scratch_snapshots');
 // Start the worker once (its first start loads yjs and better-sqlite3).
 await stores.docStore.buildSnapshot?.('none');
-await measure('after: snapshot built in the worker, write on the event loop', async () => {
+await measure(`now: built in the worker, written in parts of ${SNAPSHOT_PART_BYTES / 1024} KiB`, async () => {
   const built = await stores.docStore.buildSnapshot!('room');
   await stores.docStore.compact('room', built.snapshot, built.throughSeq);
 });

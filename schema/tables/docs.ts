@@ -25,4 +25,25 @@ export const docSnapshots = sqliteTable('doc_snapshots', {
   throughSeq: integer('through_seq').notNull(),
   // CRC-32 of data, checked at load (SAFE-38); null for snapshots written before the column existed.
   crc32: integer('crc32'),
+  // ROOM-30: a snapshot over one part is stored in doc_snapshot_parts under this generation (data is then
+  // empty); null for a snapshot held whole in data.
+  gen: integer('gen'),
+  // how many parts the generation has; 0 for a snapshot held whole in data
+  parts: integer('parts').notNull().default(0),
 });
+
+// ROOM-30: a large snapshot in parts of at most SNAPSHOT_PART_BYTES, each written in its own short
+// transaction before the snapshot row names their generation. Parts of any other generation are leftovers
+// (a compaction that did not finish, or a replaced snapshot) and are never read.
+export const docSnapshotParts = sqliteTable(
+  'doc_snapshot_parts',
+  {
+    docName: text('doc_name').notNull(),
+    gen: integer('gen').notNull(),
+    part: integer('part').notNull(),
+    data: blob('data', { mode: 'buffer' }).notNull(),
+    // CRC-32 of this part's data, checked at load (SAFE-38)
+    crc32: integer('crc32').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.docName, t.gen, t.part] })],
+);

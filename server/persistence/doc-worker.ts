@@ -25,8 +25,10 @@ const sliceUpdate = (${sliceUpdate.toString()});
 const Database = workerData.file ? require(workerData.betterSqlite3) : null;
 const db = Database ? new Database(workerData.file, { readonly: true, fileMustExist: true }) : null;
 if (db) db.pragma('busy_timeout = 5000');
-const snapshotRow = db && db.prepare('SELECT data, through_seq, crc32 FROM doc_snapshots WHERE doc_name = ?');
-const updateRows = db && db.prepare('SELECT seq, data, crc32 FROM doc_updates WHERE doc_name = ? ORDER BY seq');
+const snapshotRow = db && db.prepare('SELECT data, through_seq, crc32, gen, parts FROM doc_snapshots WHERE doc_name = ?');
+const partRows = db && db.prepare('SELECT part, data, crc32 FROM doc_snapshot_parts WHERE doc_name = ? AND gen = ? ORDER BY part');
+// rows through the snapshot's seq may still be there (ROOM-30: deleted after the swap, in steps)
+const updateRows = db && db.prepare('SELECT seq, data, crc32 FROM doc_updates WHERE doc_name = ? AND seq > ? ORDER BY seq');
 class Corrupt extends Error {}
 const check = (docName, what, data, expected) => {
   if (expected === null || expected === undefined) return;
@@ -56,12 +58,29 @@ const merge = (docName, entries) => {
     doc.destroy();
   }
 };
+// A snapshot in parts (ROOM-30) is checked part by part and joined; a missing part is corruption.
+const snapshotData = (docName, snap) => {
+  if (!snap.parts) return snap.data;
+  check(docName, 'snapshot', snap.data, snap.crc32);
+  const parts = partRows.all(docName, snap.gen);
+  if (parts.length !== snap.parts || parts.some((p, i) => p.part !== i)) {
+    throw new Corrupt('document ' + docName + ': stored snapshot has ' + parts.length + ' of its ' +
+      snap.parts + ' parts');
+  }
+  for (const p of parts) check(docName, 'snapshot part ' + p.part, p.data, p.crc32);
+  return Buffer.concat(parts.map((p) => p.data));
+};
 const readStored = (docName) => {
-  const [snap, rows] = db.transaction(() => [snapshotRow.get(docName), updateRows.all(docName)])();
+  const [snap, data, rows] = db.transaction(() => {
+    const snap = snapshotRow.get(docName);
+    const data = snap ? snapshotData(docName, snap) : null;
+    return [snap, data, updateRows.all(docName, snap ? snap.through_seq : 0)];
+  })();
   const entries = [];
   let throughSeq = 0;
   if (snap) {
-    entries.push({ what: 'snapshot', data: snap.data, crc32: snap.crc32 });
+    // a joined snapshot's parts are checked already; its row's own checksum is of the empty data
+    entries.push({ what: 'snapshot', data, crc32: snap.parts ? null : snap.crc32 });
     throughSeq = snap.through_seq;
   }
   let lastSeq = throughSeq;
@@ -71,7 +90,7 @@ const readStored = (docName) => {
     lastSeq = Math.max(lastSeq, row.seq);
     logBytes += row.data.byteLength;
   }
-  const storedBytes = (snap ? snap.data.byteLength : 0) + logBytes;
+  const storedBytes = (data ? data.byteLength : 0) + logBytes;
   return { entries, throughSeq, lastSeq, logBytes, storedBytes };
 };
 parentPort.on('message', (msg) => {

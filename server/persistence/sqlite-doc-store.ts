@@ -1,4 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { AppError } from '../errors.ts';
 import {
   type AppendResult,
   type BuiltSnapshot,
@@ -33,7 +34,11 @@ export class SqliteDocStore implements DocStore {
   readonly #stmt: ReturnType<typeof prepare>;
   readonly #append: (docName: string, updates: Uint8Array[]) => Head;
   readonly #appendMany: (writes: readonly DocWrite[]) => Head[];
-  readonly #compact: (docName: string, snapshot: Uint8Array, throughSeq: number) => Head;
+  readonly #compact: (docName: string, snapshot: SnapshotWrite, throughSeq: number) => Head;
+  /** the next generation of snapshot parts (ROOM-30) */
+  #nextGen: number;
+  /** generations whose parts are being written: not leftovers, whatever the snapshot row names */
+  readonly #writing = new Set<number>();
   /**
    * Each document's head (last seq, snapshot seq, log bytes), so the append path reads nothing: the two
    * index lookups it made before every insert were most of a keystroke's commit besides the fsync, and
@@ -53,6 +58,7 @@ export class SqliteDocStore implements DocStore {
   constructor(database: Pick<Database, 'sqlite'>) {
     this.#sqlite = database.sqlite;
     this.#stmt = prepare(this.#sqlite);
+    this.#nextGen = (this.#stmt.maxGen.get() as { gen: number }).gen + 1;
     this.#worker = this.#sqlite.memory ? null : new DocWorker(this.#sqlite.name);
     const worker = this.#worker;
     if (worker) {
@@ -76,17 +82,18 @@ export class SqliteDocStore implements DocStore {
       writes.map((w) => appendOne(w.docName, w.updates)),
     );
     this.#compact = this.#sqlite.transaction(
-      (docName: string, snapshot: Uint8Array, throughSeq: number): Head => {
-        const head = this.#currentHead(docName);
-        if (!Number.isSafeInteger(throughSeq) || throughSeq < head.throughSeq || throughSeq > head.lastSeq) {
-          throw new Error(
-            `cannot compact ${docName} through seq ${throughSeq}: it must lie between the snapshot's seq ` +
-              `${head.throughSeq} and the last seq ${head.lastSeq}`,
-          );
+      (docName: string, snapshot: SnapshotWrite, throughSeq: number): Head => {
+        const head = this.#checkThrough(docName, throughSeq);
+        const s = this.#stmt;
+        if (snapshot.parts === 0) {
+          s.upsertSnapshot.run(docName, snapshot.data, throughSeq, docChecksum(snapshot.data), null, 0);
+        } else {
+          s.upsertSnapshot.run(docName, EMPTY, throughSeq, docChecksum(EMPTY), snapshot.gen, snapshot.parts);
         }
-        this.#stmt.upsertSnapshot.run(docName, snapshot, throughSeq, docChecksum(snapshot));
-        this.#stmt.deleteUpdatesThrough.run(docName, throughSeq);
-        const logBytes = (this.#stmt.logBytesAfter.get(docName, throughSeq) as { bytes: number }).bytes;
+        // A small log goes at once; a large one stays for #sweep (loads read only seq > through_seq).
+        const doomed = s.logRowsThrough.get(docName, throughSeq) as { rows: number; bytes: number };
+        if (doomed.bytes <= SNAPSHOT_PART_BYTES) s.deleteUpdatesThrough.run(docName, throughSeq);
+        const logBytes = (s.logBytesAfter.get(docName, throughSeq) as { bytes: number }).bytes;
         return { lastSeq: head.lastSeq, throughSeq, logBytes };
       },
     );
@@ -94,22 +101,34 @@ export class SqliteDocStore implements DocStore {
 
   async load(docName: string): Promise<StoredDoc> {
     const snapshot = this.#stmt.snapshot.get(docName) as SnapshotRow | undefined;
-    const rows = this.#stmt.updates.all(docName) as UpdateRow[];
+    const throughSeq = snapshot?.through_seq ?? 0;
+    const rows = this.#stmt.updates.all(docName, throughSeq) as UpdateRow[];
     const updates: Uint8Array[] = [];
-    if (snapshot) {
-      checkDocChecksum(docName, 'snapshot', snapshot.data, snapshot.crc32);
-      updates.push(toUint8Array(snapshot.data));
-    }
+    if (snapshot) updates.push(this.#snapshotData(docName, snapshot));
     let logBytes = 0;
     for (const row of rows) {
       checkDocChecksum(docName, `update ${row.seq}`, row.data, row.crc32);
       updates.push(toUint8Array(row.data));
       logBytes += row.data.byteLength;
     }
-    const throughSeq = snapshot?.through_seq ?? 0;
     const lastSeq = Math.max(throughSeq, rows.at(-1)?.seq ?? 0);
     this.#remember(docName, { lastSeq, throughSeq, logBytes });
     return { updates, lastSeq, logBytes };
+  }
+
+  /** The snapshot's bytes, held whole or joined from its parts (ROOM-30), each checked (SAFE-38). */
+  #snapshotData(docName: string, snapshot: SnapshotRow): Uint8Array {
+    checkDocChecksum(docName, 'snapshot', snapshot.data, snapshot.crc32);
+    if (snapshot.parts === 0) return toUint8Array(snapshot.data);
+    const parts = this.#stmt.snapshotParts.all(docName, snapshot.gen) as PartRow[];
+    if (parts.length !== snapshot.parts || parts.some((p, i) => p.part !== i)) {
+      throw new AppError(
+        'room_corrupt',
+        `document ${docName}: stored snapshot has ${parts.length} of its ${snapshot.parts} parts`,
+      );
+    }
+    for (const p of parts) checkDocChecksum(docName, `snapshot part ${p.part}`, p.data, p.crc32);
+    return Buffer.concat(parts.map((p) => p.data));
   }
 
   /**
@@ -163,8 +182,83 @@ export class SqliteDocStore implements DocStore {
     await this.#worker?.close();
   }
 
+  /**
+   * ROOM-30: a snapshot of one part is written in one transaction as before. A larger one is written part by
+   * part, each its own short transaction with a turn of the event loop between them, and then named by a
+   * last small transaction that also drops the log it replaces; until that commits, loads read the old
+   * snapshot and the whole log, so a crash at any point leaves the room as it was or as compacted.
+   */
   async compact(docName: string, snapshot: Uint8Array, throughSeq: number): Promise<void> {
-    this.#remember(docName, this.#compact(docName, snapshot, throughSeq));
+    this.#checkThrough(docName, throughSeq);
+    if (snapshot.byteLength <= SNAPSHOT_PART_BYTES) {
+      this.#remember(docName, this.#compact(docName, { data: snapshot, parts: 0, gen: 0 }, throughSeq));
+      await this.#sweep(docName);
+      return;
+    }
+    const gen = this.#nextGen++;
+    this.#writing.add(gen);
+    let parts = 0;
+    try {
+      for (let at = 0; at < snapshot.byteLength; at += SNAPSHOT_PART_BYTES, parts++) {
+        await nextTurn();
+        const data = snapshot.subarray(at, at + SNAPSHOT_PART_BYTES);
+        this.#stmt.insertPart.run(docName, gen, parts, data, docChecksum(data));
+      }
+      await nextTurn();
+      this.#remember(docName, this.#compact(docName, { data: EMPTY, parts, gen }, throughSeq));
+    } catch (err) {
+      // Parts of a generation no snapshot names are never read; the sweep drops them one by one.
+      this.#writing.delete(gen);
+      await this.#sweep(docName).catch(() => undefined);
+      throw err;
+    }
+    this.#writing.delete(gen);
+    await this.#sweep(docName);
+  }
+
+  /**
+   * Deletes what no load reads any more, in short transactions: parts of generations the snapshot row does
+   * not name (replaced, or left by a compaction that stopped before its swap) and log rows through the
+   * snapshot's seq, about one part's bytes at a time.
+   */
+  async #sweep(docName: string): Promise<void> {
+    const s = this.#stmt;
+    for (;;) {
+      const stale = (s.staleParts.all(docName, docName) as { gen: number; part: number }[]).filter(
+        (p) => !this.#writing.has(p.gen),
+      );
+      if (stale.length === 0) break;
+      for (const p of stale) {
+        await nextTurn();
+        s.deletePart.run(docName, p.gen, p.part);
+      }
+    }
+    for (;;) {
+      const throughSeq = (s.throughSeq.get(docName) as { seq: number } | undefined)?.seq ?? 0;
+      const rows = s.logSizesThrough.all(docName, throughSeq) as { seq: number; bytes: number }[];
+      if (rows.length === 0) break;
+      let upTo = rows[0]!.seq;
+      let bytes = 0;
+      for (const row of rows) {
+        if (bytes > 0 && bytes + row.bytes > SNAPSHOT_PART_BYTES) break;
+        bytes += row.bytes;
+        upTo = row.seq;
+      }
+      await nextTurn();
+      s.deleteUpdatesThrough.run(docName, upTo);
+    }
+  }
+
+  /** Throws, before anything is written, unless throughSeq lies between the snapshot's seq and the last seq. */
+  #checkThrough(docName: string, throughSeq: number): Head {
+    const head = this.#currentHead(docName);
+    if (!Number.isSafeInteger(throughSeq) || throughSeq < head.throughSeq || throughSeq > head.lastSeq) {
+      throw new Error(
+        `cannot compact ${docName} through seq ${throughSeq}: it must lie between the snapshot's seq ` +
+          `${head.throughSeq} and the last seq ${head.lastSeq}`,
+      );
+    }
+    return head;
   }
 
   /** The cached head, else the two sequence numbers (index lookups) and the log's size from the tables. */
@@ -193,6 +287,14 @@ interface SnapshotRow {
   data: Buffer;
   through_seq: number;
   crc32: number | null;
+  gen: number | null;
+  parts: number;
+}
+
+interface PartRow {
+  part: number;
+  data: Buffer;
+  crc32: number;
 }
 
 interface UpdateRow {
@@ -203,22 +305,66 @@ interface UpdateRow {
 
 function prepare(sqlite: BetterSqlite3.Database) {
   return {
-    snapshot: sqlite.prepare('SELECT data, through_seq, crc32 FROM doc_snapshots WHERE doc_name = ?'),
-    updates: sqlite.prepare('SELECT seq, data, crc32 FROM doc_updates WHERE doc_name = ? ORDER BY seq'),
+    snapshot: sqlite.prepare(
+      'SELECT data, through_seq, crc32, gen, parts FROM doc_snapshots WHERE doc_name = ?',
+    ),
+    snapshotParts: sqlite.prepare(
+      'SELECT part, data, crc32 FROM doc_snapshot_parts WHERE doc_name = ? AND gen = ? ORDER BY part',
+    ),
+    // ROOM-30: rows through the snapshot's seq may still be there (deleted after the swap, in steps)
+    updates: sqlite.prepare(
+      'SELECT seq, data, crc32 FROM doc_updates WHERE doc_name = ? AND seq > ? ORDER BY seq',
+    ),
     maxSeq: sqlite.prepare('SELECT max(seq) AS seq FROM doc_updates WHERE doc_name = ?'),
     throughSeq: sqlite.prepare('SELECT through_seq AS seq FROM doc_snapshots WHERE doc_name = ?'),
-    snapshotBytes: sqlite.prepare('SELECT length(data) AS bytes FROM doc_snapshots WHERE doc_name = ?'),
+    snapshotBytes: sqlite.prepare(
+      'SELECT length(s.data) + coalesce((SELECT sum(length(p.data)) FROM doc_snapshot_parts p ' +
+        'WHERE p.doc_name = s.doc_name AND p.gen = s.gen), 0) AS bytes FROM doc_snapshots s WHERE s.doc_name = ?',
+    ),
     logBytesAfter: sqlite.prepare(
       'SELECT coalesce(sum(length(data)), 0) AS bytes FROM doc_updates WHERE doc_name = ? AND seq > ?',
     ),
+    logRowsThrough: sqlite.prepare(
+      'SELECT count(*) AS rows, coalesce(sum(length(data)), 0) AS bytes FROM doc_updates ' +
+        'WHERE doc_name = ? AND seq <= ?',
+    ),
+    logSizesThrough: sqlite.prepare(
+      'SELECT seq, length(data) AS bytes FROM doc_updates WHERE doc_name = ? AND seq <= ? ORDER BY seq LIMIT 1000',
+    ),
     insertUpdate: sqlite.prepare('INSERT INTO doc_updates (doc_name, seq, data, crc32) VALUES (?, ?, ?, ?)'),
     upsertSnapshot: sqlite.prepare(
-      'INSERT INTO doc_snapshots (doc_name, data, through_seq, crc32) VALUES (?, ?, ?, ?) ' +
+      'INSERT INTO doc_snapshots (doc_name, data, through_seq, crc32, gen, parts) VALUES (?, ?, ?, ?, ?, ?) ' +
         'ON CONFLICT (doc_name) DO UPDATE SET data = excluded.data, through_seq = excluded.through_seq, ' +
-        'crc32 = excluded.crc32',
+        'crc32 = excluded.crc32, gen = excluded.gen, parts = excluded.parts',
     ),
     deleteUpdatesThrough: sqlite.prepare('DELETE FROM doc_updates WHERE doc_name = ? AND seq <= ?'),
+    insertPart: sqlite.prepare(
+      'INSERT INTO doc_snapshot_parts (doc_name, gen, part, data, crc32) VALUES (?, ?, ?, ?, ?)',
+    ),
+    staleParts: sqlite.prepare(
+      'SELECT gen, part FROM doc_snapshot_parts WHERE doc_name = ? AND gen IS NOT ' +
+        '(SELECT gen FROM doc_snapshots WHERE doc_name = ?) ORDER BY gen, part LIMIT 100',
+    ),
+    deletePart: sqlite.prepare('DELETE FROM doc_snapshot_parts WHERE doc_name = ? AND gen = ? AND part = ?'),
+    maxGen: sqlite.prepare('SELECT coalesce(max(gen), 0) AS gen FROM doc_snapshot_parts'),
   };
+}
+
+/** ROOM-30: the size of one stored snapshot part, and of one step of the sweep that follows a swap. */
+export const SNAPSHOT_PART_BYTES = 512 * 1024;
+
+const EMPTY = new Uint8Array(0);
+
+/** What the swap names: a snapshot held whole (parts 0) or the generation of its parts. */
+interface SnapshotWrite {
+  data: Uint8Array;
+  parts: number;
+  gen: number;
+}
+
+/** Lets the event loop run other work (sockets, timers) between two steps of a long write. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** A view without copying: callers compare and apply plain Uint8Arrays, whatever the driver hands back. */
