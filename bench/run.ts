@@ -21,7 +21,7 @@ import { terminalTable } from './report/results-table.ts';
 import { agentScenario } from './scenarios/agent-scenario.ts';
 import { attacksScenario } from './scenarios/attacks-scenario.ts';
 import { browserScenario } from './scenarios/browser-scenario.ts';
-import { clusterScenario } from './scenarios/cluster-scenario.ts';
+import { clusterParts, clusterScenario } from './scenarios/cluster-scenario.ts';
 import { coldLoadScenario } from './scenarios/cold-load-scenario.ts';
 import { durabilityScenario } from './scenarios/durability-scenario.ts';
 import { fanOutScenario } from './scenarios/fan-out-scenario.ts';
@@ -42,6 +42,8 @@ const usage = `npm run bench [-- options]
   --contenders=a,b        ${contenderNames.join(', ')}
   --profile=NAME[:SCEN]   run contender NAME (in scenario SCEN, or all) under node --cpu-prof
   --threads=N             driver worker threads (default: cores)
+  --cluster-parts=a,b     only these parts of the cluster scenario: commits, fan-out, throughput, failover
+                          (a partial run's results go to a temp file)
 
 Only a full run of every scenario and contender writes bench/results/ and bench/RESULTS.md; a run of
 --only=cluster (not --quick) writes bench/results/cluster-*.json and its own table in bench/RESULTS.md.`;
@@ -72,6 +74,7 @@ const { values: args } = parseArgs({
     contenders: { type: 'string' },
     profile: { type: 'string' },
     threads: { type: 'string' },
+    'cluster-parts': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -107,6 +110,10 @@ const contenders = pick(allContenders, args.contenders, 'contender');
 const complete =
   !args.quick && scenarios.length === allScenarios.length && contenders.length === allContenders.length;
 const [profileName, profileScenario] = (args.profile ?? '').split(':');
+const clusterPartsWanted = args['cluster-parts']?.split(',').map((s) => s.trim());
+for (const p of clusterPartsWanted ?? [])
+  if (!(clusterParts as readonly string[]).includes(p))
+    throw new Error(`unknown cluster part "${p}"\n\n${usage}`);
 const threads = Math.max(1, Number(args.threads ?? availableParallelism()));
 
 const tempRoot = mkdtempSync(join(tmpdir(), 'sparkroom-bench-'));
@@ -128,6 +135,7 @@ const ctx: ScenarioContext = {
     c.name === profileName && (!profileScenario || profileScenario === scenario)
       ? ['--cpu-prof', `--cpu-prof-dir=${keepProfiles}`]
       : [],
+  ...(clusterPartsWanted ? { clusterParts: clusterPartsWanted } : {}),
 };
 
 console.log(
@@ -188,7 +196,8 @@ const out: BenchResults = {
   scenarios: results,
 };
 // The cluster scenario keeps results of its own: its figures have no peers and its run needs other services.
-const clusterRun = !args.quick && scenarios.length === 1 && scenarios[0] === clusterScenario;
+const clusterRun =
+  !args.quick && !clusterPartsWanted && scenarios.length === 1 && scenarios[0] === clusterScenario;
 const kept = complete || clusterRun;
 const resultsDir = kept ? join(repoRoot, 'bench', 'results') : join(tmpdir(), 'sparkroom-bench-results');
 const file = writeResults(resultsDir, out, clusterRun ? 'cluster-' : '');

@@ -21,8 +21,14 @@ export class SparkroomCluster {
   readonly #database: string;
   readonly #redis: Redis;
   readonly #dataDir: (label: string) => string;
+  readonly #nodeFlags: string[];
 
-  private constructor(database: string, leaseMs: number, dataDir: (label: string) => string) {
+  private constructor(
+    database: string,
+    leaseMs: number,
+    dataDir: (label: string) => string,
+    nodeFlags: string[],
+  ) {
     this.#database = database;
     const u = new URL(benchPgAdminUrl);
     u.pathname = `/${database}`;
@@ -30,17 +36,18 @@ export class SparkroomCluster {
     this.prefix = `sparkroom-bench-${database}:`;
     this.leaseMs = leaseMs;
     this.#dataDir = dataDir;
+    this.#nodeFlags = nodeFlags;
     this.#redis = new Redis(benchRedisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   }
 
   /** Creates the database (its own, named after this run) and starts `n` nodes one after another. */
   static async start(
     n: number,
-    opts: { leaseMs: number; dataDir: (label: string) => string },
+    opts: { leaseMs: number; dataDir: (label: string) => string; nodeFlags?: string[] },
   ): Promise<SparkroomCluster> {
     const database = `sparkroom_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
     await admin(`CREATE DATABASE ${database}`);
-    const cluster = new SparkroomCluster(database, opts.leaseMs, opts.dataDir);
+    const cluster = new SparkroomCluster(database, opts.leaseMs, opts.dataDir, opts.nodeFlags ?? []);
     try {
       await cluster.#redis.connect();
       for (let i = 0; i < n; i++) cluster.nodes.push(await cluster.#startNode(i));
@@ -103,6 +110,8 @@ export class SparkroomCluster {
   #startNode(i: number): Promise<RunningContender> {
     return sparkroomContender.start({
       dataDir: this.#dataDir(`cluster-node${i}`),
+      // --profile=sparkroom:cluster profiles every node (one .cpuprofile per process when it stops).
+      nodeFlags: this.#nodeFlags,
       // Three nodes starting (and restarting after each kill) on a shared 2-core machine can take a while.
       startTimeoutMs: 120_000,
       env: {

@@ -11,6 +11,8 @@ export interface ScenarioContext {
   log(message: string): void;
   /** extra node flags for a contender's process (CPU profiling) */
   nodeFlags(contender: Contender, scenario: string): string[];
+  /** the cluster scenario's parts to run (`--cluster-parts=`); all when absent */
+  clusterParts?: readonly string[];
 }
 
 export interface ScenarioOutcome {

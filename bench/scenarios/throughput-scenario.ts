@@ -123,8 +123,9 @@ export async function setUp(
   ctx: ScenarioContext,
   running: RunningContender,
   roomCount: number,
+  /** what tells this load's clients and latencies apart from another load's on the same contender */
+  tag = `tp-${running.name}`,
 ): Promise<Load> {
-  const tag = `tp-${running.name}`;
   const rooms = await createRooms(running, roomCount, PEOPLE_PER_ROOM + 1);
   await seedRooms(ctx.driver, running, rooms, smallSeed);
   const specs: ClientSpec[] = [];
