@@ -16,7 +16,7 @@ import { ensureDataDir } from '../data-dir.ts';
 export const DB_FILE = 'sparkroom.db';
 export const KEY_FILE = 'secret.key';
 /** The table a backup carries its signing key in; restore takes it out again. */
-const BACKUP_TABLE = 'sparkroom_backup';
+export const BACKUP_TABLE = 'sparkroom_backup';
 
 export interface BackupResult {
   file: string;
