@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { AppError } from '../errors.ts';
-import type { BuiltSnapshot, PreparedDoc } from '../rooms/doc-store.ts';
+import type { BuiltSnapshot, EncodedBase, PreparedDoc } from '../rooms/doc-store.ts';
 import { LOAD_SLICE, sliceUpdate } from '../rooms/update-slices.ts';
 
 // Resolved here, so the worker finds the same packages whatever the process's working directory.
@@ -11,10 +11,11 @@ const resolve = createRequire(import.meta.url).resolve;
 // a reader never blocks the writer on the main thread, nor is blocked by it). It checks each row's checksum
 // (SAFE-38), applies the rows to a Y.Doc and encodes it: the read, the decode and the encode of a large room
 // (about 0.1 s + 0.5 s + 0.45 s for 15 MB). A compaction takes the encoded state (ROOM-17); a load takes it
-// cut into slices the event loop applies one per turn (ROOM-18). Plain JavaScript evaluated in place: a .ts
-// entry would need a loader in the worker, which neither Node 20's Worker execArgv nor vitest provide; the
-// slicer is TypeScript whose compiled source is inlined (it imports nothing; `__name` is what the compiler
-// may wrap its functions in to keep their names).
+// cut into slices the event loop applies one per turn (ROOM-18); both also get it framed for a fresh joiner,
+// who is sent those bytes instead of an encode on the event loop (ROOM-35). Plain JavaScript evaluated in
+// place: a .ts entry would need a loader in the worker, which neither Node 20's Worker execArgv nor vitest
+// provide; the slicer is TypeScript whose compiled source is inlined (it imports nothing; `__name` is what
+// the compiler may wrap its functions in to keep their names).
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { crc32 } = require('node:zlib');
@@ -38,7 +39,9 @@ const check = (docName, what, data, expected) => {
       ' instead of ' + expected + ')');
   }
 };
-// entries: [{ what, data, crc32 }] in order: the snapshot first, then the log
+// entries: [{ what, data, crc32 }] in order: the snapshot first, then the log. The merged state comes back
+// framed as a y-websocket update message ([0 sync, 2 update, length, state]): the frame is what a fresh
+// joiner receives (ROOM-35), the state a view into it (stateOffset), so neither is copied again.
 const merge = (docName, entries) => {
   const doc = new Y.Doc({ gc: true });
   try {
@@ -53,7 +56,13 @@ const merge = (docName, entries) => {
         }
       });
     });
-    return Y.encodeStateAsUpdate(doc);
+    const state = Y.encodeStateAsUpdate(doc);
+    const e = lib.encoding.createEncoder();
+    lib.encoding.writeVarUint(e, 0);
+    lib.encoding.writeVarUint(e, 2);
+    lib.encoding.writeVarUint8Array(e, state);
+    const frame = lib.encoding.toUint8Array(e);
+    return { frame, stateOffset: frame.length - state.length, stateVector: Y.encodeStateVector(doc) };
   } finally {
     doc.destroy();
   }
@@ -69,6 +78,17 @@ const snapshotData = (docName, snap) => {
   }
   for (const p of parts) check(docName, 'snapshot part ' + p.part, p.data, p.crc32);
   return Buffer.concat(parts.map((p) => p.data));
+};
+// The merged state cut into slices (ROOM-18), or null when it applies whole (then the state is the slice).
+const sliced = (merged) => {
+  const state = merged.frame.subarray(merged.stateOffset);
+  const slices = sliceUpdate(state, workerData.slice, lib);
+  return slices.length === 1 && slices[0].buffer === merged.frame.buffer ? null : slices;
+};
+const reply = (id, merged, slices, extra) => {
+  const { frame, stateOffset, stateVector } = merged;
+  const transfer = [frame.buffer, stateVector.buffer].concat(slices ? slices.map((s) => s.buffer) : []);
+  parentPort.postMessage(Object.assign({ id, ok: true, frame, stateOffset, stateVector, slices }, extra), transfer);
 };
 const readStored = (docName) => {
   const [snap, data, rows] = db.transaction(() => {
@@ -98,19 +118,16 @@ parentPort.on('message', (msg) => {
   try {
     if (op === 'build') {
       const stored = readStored(docName);
-      const snapshot = merge(docName, stored.entries);
-      parentPort.postMessage({ id, ok: true, snapshot, throughSeq: stored.lastSeq }, [snapshot.buffer]);
+      reply(id, merge(docName, stored.entries), null, { throughSeq: stored.lastSeq });
     } else if (op === 'load') {
       const stored = readStored(docName);
-      const slices = sliceUpdate(merge(docName, stored.entries), workerData.slice, lib);
+      const merged = merge(docName, stored.entries);
       const { lastSeq, throughSeq, logBytes, storedBytes } = stored;
-      parentPort.postMessage({ id, ok: true, slices, lastSeq, throughSeq, logBytes, storedBytes },
-        slices.map((s) => s.buffer));
+      reply(id, merged, sliced(merged), { lastSeq, throughSeq, logBytes, storedBytes });
     } else {
       // merge: entries sent by the main thread (a store it reads itself, PostgreSQL)
-      const state = merge(docName, msg.entries);
-      const slices = msg.slice ? sliceUpdate(state, workerData.slice, lib) : [state];
-      parentPort.postMessage({ id, ok: true, slices }, slices.map((s) => s.buffer));
+      const merged = merge(docName, msg.entries);
+      reply(id, merged, msg.slice ? sliced(merged) : null, {});
     }
   } catch (err) {
     parentPort.postMessage({ id, ok: false, corrupt: err instanceof Corrupt, error: String(err && err.message || err) });
@@ -129,14 +146,25 @@ export interface StoredEntry {
 interface Reply {
   id: number;
   ok: boolean;
-  snapshot?: Uint8Array;
-  slices?: Uint8Array[];
+  frame?: Uint8Array;
+  stateOffset?: number;
+  stateVector?: Uint8Array;
+  slices?: Uint8Array[] | null;
   throughSeq?: number;
   lastSeq?: number;
   logBytes?: number;
   storedBytes?: number;
   corrupt?: boolean;
   error?: string;
+}
+
+/** The merged state of a reply and the same bytes as a joiner's frame (the state is a view into it). */
+function merged(reply: Reply): { state: Uint8Array; base: EncodedBase } {
+  const frame = reply.frame!;
+  return {
+    state: frame.subarray(reply.stateOffset!),
+    base: { frame, stateVector: reply.stateVector! },
+  };
 }
 
 interface Waiting {
@@ -164,27 +192,37 @@ export class DocWorker {
   /** SQLite: the compaction snapshot of what is stored now, and the last seq it holds. */
   async build(docName: string): Promise<BuiltSnapshot> {
     const reply = await this.#request({ op: 'build', docName });
-    return { snapshot: reply.snapshot!, throughSeq: reply.throughSeq! };
+    const { state, base } = merged(reply);
+    return { snapshot: state, throughSeq: reply.throughSeq!, base };
   }
 
   /** SQLite: the document as it is stored, checked and merged, cut into slices (ROOM-18). */
   async load(docName: string): Promise<PreparedDoc & { throughSeq: number }> {
     const r = await this.#request({ op: 'load', docName });
+    const { state, base } = merged(r);
     return {
-      slices: r.slices!,
+      slices: r.slices ?? [state],
       lastSeq: r.lastSeq!,
       throughSeq: r.throughSeq!,
       logBytes: r.logBytes!,
       storedBytes: r.storedBytes!,
+      base,
     };
   }
 
   /**
-   * Checks and merges entries read elsewhere into one state: whole (a compaction) or `sliced` (a load).
-   * The entries' buffers are copied to the worker, not moved: the caller may still hold them.
+   * Checks and merges entries read elsewhere into one state: whole (a compaction) or `sliced` (a load),
+   * with the state framed for a joiner. The entries' buffers are copied to the worker, not moved: the
+   * caller may still hold them.
    */
-  async merge(docName: string, entries: StoredEntry[], sliced: boolean): Promise<Uint8Array[]> {
-    return (await this.#request({ op: 'merge', docName, entries, slice: sliced })).slices!;
+  async merge(
+    docName: string,
+    entries: StoredEntry[],
+    sliced: boolean,
+  ): Promise<{ slices: Uint8Array[]; base: EncodedBase }> {
+    const reply = await this.#request({ op: 'merge', docName, entries, slice: sliced });
+    const { state, base } = merged(reply);
+    return { slices: reply.slices ?? [state], base };
   }
 
   async close(): Promise<void> {

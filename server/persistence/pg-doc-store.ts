@@ -70,15 +70,15 @@ export class PgDocStore implements DocStore {
       for (const e of entries) checkDocChecksum(docName, e.what, e.data, e.crc32);
       return { slices: entries.map((e) => e.data), lastSeq, logBytes, storedBytes };
     }
-    const slices = await this.#worker.merge(docName, entries, true);
-    return { slices, lastSeq, logBytes, storedBytes };
+    const { slices, base } = await this.#worker.merge(docName, entries, true);
+    return { slices, lastSeq, logBytes, storedBytes, base };
   }
 
   /** ROOM-17: the compaction snapshot, merged from what is stored in the worker (the encode took the loop). */
   async buildSnapshot(docName: string): Promise<BuiltSnapshot> {
     const { entries, lastSeq } = await this.#read(docName);
-    const [snapshot] = await this.#worker.merge(docName, entries, false);
-    return { snapshot: snapshot!, throughSeq: lastSeq };
+    const { slices, base } = await this.#worker.merge(docName, entries, false);
+    return { snapshot: slices[0]!, throughSeq: lastSeq, base };
   }
 
   /** Stops the worker (the pool is closed by its owner). */

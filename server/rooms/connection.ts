@@ -24,6 +24,12 @@ export class Connection {
   /** updates waiting for dependencies this socket has not sent yet, oldest first (ROOM-14) */
   held: { update: Uint8Array; needs: Needs; items: number; at: number }[] = [];
   closed = false;
+  /**
+   * ROOM-35: its sync answer waits for a base built off the loop; until it goes out, batches are not
+   * relayed to it (the answer, encoded once everything is durable, holds them, and relayed first they
+   * would wait in the client for the state they build on).
+   */
+  awaitingAnswer = false;
   /** when the room last sent this socket a frame (keepalive, SAFE-55) */
   lastSentAt: number;
   private readonly awarenessRate = new RateWindow();

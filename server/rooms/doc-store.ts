@@ -22,10 +22,23 @@ export interface DocWrite {
   updates: Uint8Array[];
 }
 
+/**
+ * A document's whole state as a fresh joiner receives it (ROOM-35): encoded once off the event loop, already
+ * framed as a y-websocket update message, with the state vector it makes up.
+ */
+export interface EncodedBase {
+  /** `[sync, update, length, state]`: the bytes go out as they are, to every joiner */
+  frame: Uint8Array;
+  /** the encoded state vector of that state */
+  stateVector: Uint8Array;
+}
+
 /** A snapshot built from the stored log: the merged state of exactly the updates through `throughSeq`. */
 export interface BuiltSnapshot {
   snapshot: Uint8Array;
   throughSeq: number;
+  /** the same state framed for a joiner (the snapshot is a view into its frame: no second copy) */
+  base?: EncodedBase;
 }
 
 /**
@@ -38,6 +51,8 @@ export interface PreparedDoc {
   logBytes: number;
   /** snapshot + log as stored: the measure of the document size limit */
   storedBytes: number;
+  /** the merged state framed for a joiner, when the worker merged it (ROOM-35) */
+  base?: EncodedBase;
 }
 
 /** Below this many stored bytes a document is read and applied at once: a few milliseconds at most. */

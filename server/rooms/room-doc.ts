@@ -11,6 +11,7 @@ import type { DecodedStruct } from './code-doc-shape.ts';
 import { CommitQueue, type CommitTarget } from './commit-queue.ts';
 import type { Connection } from './connection.ts';
 import type { AppendResult, DocStore, PreparedDoc, StoredDoc } from './doc-store.ts';
+import { JoinBase } from './join-base.ts';
 import { isOrigin, type TransactionOrigin } from './origins.ts';
 import { SharedMessage } from './room-socket.ts';
 import { missingDependencies, type Needs, needsMet } from './update-deps.ts';
@@ -103,6 +104,8 @@ export class RoomDoc implements CommitTarget {
   private snapshotBytes = 0;
   /** the compaction in flight (ROOM-17), settled (never rejects) */
   private compaction: Promise<void> | null = null;
+  /** ROOM-35: a fresh joiner's answer, encoded off the loop */
+  private readonly joinBase: JoinBase;
   /**
    * Who may write this document now, asked per update frame (CLASS-11: lecture mode's freeze and pen);
    * without one, the role decides (ROOM-6). Set by the classroom when the room loads.
@@ -120,6 +123,12 @@ export class RoomDoc implements CommitTarget {
     // The doc's update listener is attached once the stored state is in (load): with a listener Yjs encodes
     // every transaction for it, which doubled the cost of a load (1.8 s instead of 0.24 s for 30 MB).
     this.awareness.on('update', this.onAwarenessUpdate);
+    const store = deps.store;
+    this.joinBase = new JoinBase(
+      this.doc,
+      store.buildSnapshot ? async () => (await store.buildSnapshot!(deps.name)).base : null,
+      (err) => deps.log.warn({ err, doc: deps.name }, "building the joiners' base failed; answering inline"),
+    );
     // ROOM-13: new clientID bindings are stored by the group commit, in one transaction per turn.
     deps.bindings.onUnsaved = () => this.scheduleCommit();
   }
@@ -157,6 +166,7 @@ export class RoomDoc implements CommitTarget {
       throw err;
     }
     roomDoc.doc.on('update', roomDoc.onDocUpdate);
+    roomDoc.joinBase.offer(prepared.base);
     roomDoc.lastSeq = prepared.lastSeq;
     roomDoc.logBytes = prepared.logBytes;
     roomDoc.storedBytes = prepared.storedBytes;
@@ -287,12 +297,35 @@ export class RoomDoc implements CommitTarget {
   private answerSyncStep1(conn: Connection, stateVector: Uint8Array): void {
     conn.countSyncRequest(this.deps.now(), this.deps.limits.maxSyncRequestsPerSecond);
     // Validate now, answer once everything applied so far is durable (ROOM-3).
-    Y.decodeStateVector(stateVector);
-    const answer = () => {
-      if (!conn.closed) this.send(conn, syncStep2Frame(this.doc, stateVector));
+    const known = Y.decodeStateVector(stateVector);
+    const answer = (rebuilt: boolean) => {
+      if (conn.closed) return;
+      // ROOM-35: a joiner lacking much of a big document gets its base, encoded off the loop, and the diff
+      // from it; a base too far behind is built again first (once: a second miss is answered inline).
+      const plan = this.joinBase.plan(known);
+      if (plan.kind === 'build' && !rebuilt) {
+        conn.awaitingAnswer = true;
+        void this.joinBase.rebuild().then(() => this.whenIdle(() => answer(true)));
+        return;
+      }
+      conn.awaitingAnswer = false;
+      if (plan.kind !== 'base') {
+        this.send(conn, syncStep2Frame(this.doc, stateVector));
+        return;
+      }
+      // The base is one update the client applies whole, the diff the sync step 2 that completes it (the
+      // stock client is synced with it). Together they are the one answer: past the send-buffer check
+      // (ROOM-9) as one frame of their size would have passed it.
+      this.send(conn, plan.frame);
+      if (!conn.closed) conn.socket.send(syncStep2Frame(this.doc, plan.stateVector));
     };
-    if (this.idle) answer();
-    else this.afterFlush.push(answer);
+    this.whenIdle(() => answer(false));
+  }
+
+  /** Runs `fn` once everything applied so far is durable: now, or at the end of the flush in progress. */
+  private whenIdle(fn: () => void): void {
+    if (this.idle) fn();
+    else this.afterFlush.push(fn);
   }
 
   private applyClientUpdate(conn: Connection, update: Uint8Array): void {
@@ -601,7 +634,10 @@ export class RoomDoc implements CommitTarget {
         update: p.update,
         sender: p.origin?.source === 'connection' ? p.origin.connId : -1,
       }));
-      broadcastBatch(committed, this.connections, (conn, message) => this.sendShared(conn, message, now));
+      // ROOM-35: a socket waiting for its answer gets these in it.
+      broadcastBatch(committed, this.connections, (conn, message) => {
+        if (!conn.awaitingAnswer) this.sendShared(conn, message, now);
+      });
     }
     this.deps.onCommitted?.(batch);
   }
@@ -632,7 +668,9 @@ export class RoomDoc implements CommitTarget {
     const logAtStart = this.logBytes;
     this.compaction = store
       .buildSnapshot(this.name)
-      .then(async ({ snapshot, throughSeq }) => {
+      .then(async ({ snapshot, throughSeq, base }) => {
+        // ROOM-35: the snapshot, durable as the log it was built from, is the joiners' next base.
+        this.joinBase.offer(base);
         await store.compact(this.name, snapshot, throughSeq);
         // What was appended since the start stays counted (it may be in the snapshot too: the document
         // limit errs on the safe side until the next load).
@@ -722,6 +760,7 @@ export class RoomDoc implements CommitTarget {
   }
 
   destroy(): void {
+    this.joinBase.clear();
     this.doc.off('update', this.onDocUpdate);
     this.awareness.off('update', this.onAwarenessUpdate);
     this.awareness.destroy();
