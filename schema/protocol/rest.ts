@@ -1,0 +1,131 @@
+/**
+ * REST request and response bodies of rooms, people, runs, blame and import.
+ * Part of the wire contract: schema/protocol.ts re-exports it, and it imports only its siblings.
+ */
+
+import type { PublicUser, Role, RoomPolicy } from './access.ts';
+import type { RunMode } from './review-doc.ts';
+
+export interface CreateRoomRequest {
+  name?: string;
+}
+export interface CreateRoomResponse {
+  roomId: string;
+  name: string;
+  invites: Record<Role, string>;
+  /** the server's public address (SPARKROOM_PUBLIC_URL) for invite links; null: use the address you called */
+  publicUrl: string | null;
+}
+export interface JoinRequest {
+  invite: string;
+  name: string;
+}
+export interface JoinResponse {
+  token: string;
+  user: PublicUser;
+  room: { id: string; name: string };
+}
+export interface RoomInfo {
+  id: string;
+  name: string;
+  /** the caller as the server sees them now (the role may differ from the one in their token) */
+  you: PublicUser;
+  members: (PublicUser & { lastSeenAt: number })[];
+  /** people an owner removed: named so blame and run history can still say who wrote what */
+  former: { id: string; name: string }[];
+  files: string[];
+  policy: RoomPolicy;
+  agent: { configured: boolean; model: string | null };
+  /** the server's public address (SPARKROOM_PUBLIC_URL) for invite links; null: use the address you called */
+  publicUrl: string | null;
+}
+
+/** One member of a room as the people list shows it. */
+export interface PersonView extends PublicUser {
+  joinedAt: number;
+  lastSeenAt: number;
+}
+export interface PeopleResponse {
+  people: PersonView[];
+}
+/** Body of `PATCH /api/rooms/:id/people/:userId` (owners only). */
+export interface ChangeRoleRequest {
+  role: Role;
+}
+export interface ChangeRoleResponse {
+  person: PersonView;
+}
+export interface RemovePersonResponse {
+  removed: string;
+}
+export interface DeleteRoomResponse {
+  deleted: string;
+}
+
+export interface CreateRunRequest {
+  prompt: string;
+  file?: string;
+  selection?: { from: number; to: number };
+  /** a finished run of this room to continue: its conversation goes to the model first (NAV-20) */
+  followUp?: string;
+  /** default `edit` */
+  mode?: RunMode;
+}
+export interface CreateRunResponse {
+  runId: string;
+}
+/** Answer of a run-level accept or reject: what happened to each of the run's suggestions. */
+export interface RunDecision {
+  /** accepted (or rejected), in order */
+  decided: string[];
+  /** their code changed under them; now stale, nothing applied */
+  stale: string[];
+  /** not decidable this way (already decided, still streaming, or a partial hunk on accept) */
+  skipped: string[];
+}
+export interface SteerRequest {
+  text: string;
+  mode: 'now' | 'queue';
+}
+
+export type BlameKind = 'human' | 'ai' | 'mixed';
+export interface BlameRange {
+  from: number;
+  to: number;
+  kind: BlameKind;
+  userId?: string;
+  runId?: string;
+  suggestionId?: string;
+  requestedBy?: string;
+  acceptedBy?: string;
+  /** set when the line's text came in with an archive import (IO-7): `userId` imported it, at this time */
+  importId?: string;
+  importedAt?: number;
+}
+export interface BlameResponse {
+  file: string;
+  length: number;
+  ranges: BlameRange[];
+}
+
+/** Answer of POST /api/rooms/:id/import (IO-1). */
+export interface ImportResponse {
+  importId: string;
+  format: 'zip' | 'tar.gz';
+  /** the folder the files went into ('' for the root) */
+  prefix: string;
+  /** new files, by room path */
+  created: string[];
+  /** existing files whose text was replaced (overwrite=true) */
+  updated: string[];
+  /** files already in the room with the same text */
+  unchanged: string[];
+  /** files left alone because something is already there (without overwrite=true: any existing file) */
+  conflicts: { path: string; reason: string }[];
+  /** files that stayed out, with why (a wholly ignored folder is listed once, e.g. `dist/`) */
+  skipped: { path: string; reason: string }[];
+  /** all skipped files, counted one by one (the list stops at 1,000) */
+  skippedCount: number;
+  /** bytes of text written */
+  bytes: number;
+}
