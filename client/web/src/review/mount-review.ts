@@ -9,8 +9,9 @@ import { h } from '../ui/dom.ts';
 import { toast } from '../ui/toast.ts';
 import { baseToCurrent } from './base-map.ts';
 import { removedLines } from './removed-lines.ts';
-import { ReviewPanel, threadSuggestionList } from './review-panel.ts';
+import { ReviewPanel } from './review-panel.ts';
 import { setThreadMarks, threadGutter } from './thread-gutter.ts';
+import { threadSuggestionList } from './thread-suggestions.ts';
 import { type LiveThread, readBaseInfo, readThreads, readVerdicts } from './thread-views.ts';
 
 export interface ReviewDeps {
@@ -237,6 +238,16 @@ export function mountReview(deps: ReviewDeps): {
     },
   });
 
+  // Changed-file counts follow typing, at most twice a second.
+  let typingTimer: number | null = null;
+  const onCode = () => {
+    typingTimer ??= window.setTimeout(() => {
+      typingTimer = null;
+      refresh();
+    }, 500);
+  };
+  session.conn.codeDoc.on('update', onCode);
+
   return {
     extension: [
       threadGutter((ids) => {
@@ -252,6 +263,10 @@ export function mountReview(deps: ReviewDeps): {
       diffOn = !diffOn;
       refresh();
     },
-    destroy: () => host.remove(),
+    destroy: () => {
+      session.conn.codeDoc.off('update', onCode);
+      if (typingTimer !== null) clearTimeout(typingTimer);
+      host.remove();
+    },
   };
 }

@@ -1,15 +1,15 @@
-import { structuredPatch } from 'diff';
 import { fileChanges } from '../../../../schema/line-diff.ts';
 import {
   type BaseInfo,
   type FileChangeView,
-  type ThreadSuggestionView,
   type Verdict,
   type VerdictView,
   verdictLabels,
   verdicts,
 } from '../../../../schema/protocol.ts';
 import { h, mount } from '../ui/dom.ts';
+import { baseDiffView } from './base-diff-view.ts';
+import { threadSuggestionList } from './thread-suggestions.ts';
 import type { LiveThread } from './thread-views.ts';
 
 export interface ReviewModel {
@@ -212,64 +212,19 @@ export class ReviewPanel {
               },
               'Diff',
             ),
-            this.diffOpen.has(c.file) ? this.diffView(m, c.file) : null,
+            this.diffOpen.has(c.file)
+              ? baseDiffView(
+                  m,
+                  c.file,
+                  m.canComment
+                    ? (from, to, text) => this.run(this.actions.commentOnBase(c.file, from, to, text))
+                    : null,
+                )
+              : null,
           ),
         ),
       ),
     );
-  }
-
-  /** The change of one file as an inline diff; a removed line can take a thread (on the base, CR-14). */
-  private diffView(m: ReviewModel, file: string): HTMLElement {
-    const before = m.baseFiles.get(file) ?? '';
-    const after = m.headFiles.get(file) ?? '';
-    const patch = structuredPatch(file, file, before, after, '', '', { context: 2 });
-    const baseLineStarts = lineStarts(before);
-    const rows: HTMLElement[] = [];
-    for (const hunk of patch.hunks) {
-      rows.push(
-        h(
-          'div',
-          { class: 'diff-hunk-head' },
-          `@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`,
-        ),
-      );
-      let oldLine = hunk.oldStart;
-      for (const line of hunk.lines) {
-        const kind = line[0] === '+' ? 'add' : line[0] === '-' ? 'del' : 'ctx';
-        const row = h(
-          'div',
-          { class: `diff-line ${kind}` },
-          h('span', { class: 'sign' }, line[0] ?? ' '),
-          line.slice(1),
-        );
-        if (kind === 'del' && m.canComment) {
-          const n = oldLine;
-          row.append(
-            h(
-              'button',
-              {
-                class: 'btn ghost tiny comment-removed',
-                title: 'Comment on this removed line',
-                on: {
-                  click: () => {
-                    const text = prompt(`Comment on removed line ${n} of ${file}`);
-                    if (!text?.trim()) return;
-                    const from = baseLineStarts[n - 1] ?? 0;
-                    const to = (baseLineStarts[n] ?? before.length + 1) - 1;
-                    this.run(this.actions.commentOnBase(file, from, Math.max(from, to), text));
-                  },
-                },
-              },
-              '+ comment',
-            ),
-          );
-        }
-        if (kind !== 'add') oldLine++;
-        rows.push(row);
-      }
-    }
-    return h('div', { class: 'inline-diff', dataset: { file } }, ...rows);
   }
 
   private threadsSection(m: ReviewModel): HTMLElement {
@@ -494,51 +449,7 @@ export class ReviewPanel {
   }
 }
 
-const outcomeLabels: Record<ThreadSuggestionView['outcome'], string> = {
-  pending: 'pending',
-  accepted: 'accepted',
-  rejected: 'rejected',
-  reverted: 'reverted',
-  superseded: 'replaced',
-};
-
-/**
- * What Spark proposed when asked from the thread (CR-19): each suggestion's file and what became of it; a
- * click opens it where it sits. The Review panel and the gutter popup both show it.
- */
-export function threadSuggestionList(
-  t: Pick<LiveThread, 'suggestions'>,
-  open: (suggestionId: string) => void,
-): HTMLElement | null {
-  if (t.suggestions.length === 0) return null;
-  return h(
-    'ul',
-    { class: 'thread-suggestions', 'aria-label': 'Spark’s suggestions from this thread' },
-    ...t.suggestions.map((s, i) =>
-      h(
-        'li',
-        {
-          class: `thread-suggestion outcome-${s.outcome}`,
-          dataset: { suggestionId: s.id, outcome: s.outcome },
-        },
-        h(
-          'button',
-          { class: 'link small', type: 'button', on: { click: () => open(s.id) } },
-          `Spark's suggestion ${i + 1}: ${s.file}`,
-        ),
-        h('span', { class: `badge outcome outcome-${s.outcome}` }, outcomeLabels[s.outcome]),
-      ),
-    ),
-  );
-}
-
 /** Files changed since the base with +/- counts (the shared line diff, CR-13). */
 export function changedFiles(base: Map<string, string>, head: Map<string, string>): FileChangeView[] {
   return fileChanges(base, head);
-}
-
-function lineStarts(text: string): number[] {
-  const starts = [0];
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
-  return starts;
 }

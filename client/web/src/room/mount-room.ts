@@ -1,4 +1,4 @@
-import { colorFor, type JoinResponse, type Role, type TokenClaims } from '../../../../schema/protocol.ts';
+import type { JoinResponse, Role, TokenClaims } from '../../../../schema/protocol.ts';
 import { ClassroomClient } from '../../../sdk/classroom-client.ts';
 import type { SparkroomClient } from '../../../sdk/sparkroom-client.ts';
 import { FileEditor } from '../editor/file-editor.ts';
@@ -8,7 +8,6 @@ import { Navigation } from '../nav/navigation.ts';
 import { mountReview } from '../review/mount-review.ts';
 import { describeError } from '../ui/describe-error.ts';
 import { h, mount } from '../ui/dom.ts';
-import { nextChoice, onThemeChange, setThemeChoice, themeChoice, themeLabels } from '../ui/theme.ts';
 import { toast } from '../ui/toast.ts';
 import { openAssignmentsDialog } from './assignments-dialog.ts';
 import { blameLook } from './blame-look.ts';
@@ -16,24 +15,19 @@ import { BlameToggle } from './blame-toggle.ts';
 import { ClassroomBar } from './classroom-bar.ts';
 import { ConnectionStatus } from './connection-status.ts';
 import { renderFileBar } from './file-bar.ts';
-import { createFile, deleteFile, pathProblem, renameFile } from './file-ops.ts';
-import { FileTree } from './file-tree.ts';
-import { fileTreeModel } from './file-tree-model.ts';
+import { mountFileTree } from './file-tree-section.ts';
 import { FollowController } from './follow-controller.ts';
-import { HistoryPanel } from './history-panel.ts';
 import { hunkEntries, LineIndex } from './hunk-index.ts';
 import { NewFilePreviewPanel } from './new-file-preview-panel.ts';
-import { PendingView } from './pending-view.ts';
-import { peopleActions } from './people-actions.ts';
-import { renderPeople } from './people-panel.ts';
-import { ProjectPanel } from './project-panel.ts';
+import { mountPending } from './pending-section.ts';
+import { mountPeople } from './people-section.ts';
 import { roomKeys } from './room-keys.ts';
 import type { RoomSession } from './room-session.ts';
+import { mountRoomTools } from './room-tools.ts';
 import { renderFollowBanner, renderRoleNotice, renderStatus, roomLayout } from './room-view.ts';
-import { openShareDialog } from './share-dialog.ts';
 import { openShortcutSheet } from './shortcut-sheet.ts';
-import { SparkPanel } from './spark-panel.ts';
-import { sparkPanelModel } from './spark-panel-model.ts';
+import { livePermissions } from './spark-panel-model.ts';
+import { mountSpark } from './spark-section.ts';
 import { suggestionDecisions } from './suggestion-decisions.ts';
 
 export interface MountOptions {
@@ -62,22 +56,7 @@ export function mountRoom(
   mount(container, layout.root);
   if (opts.roleChangedTo) renderRoleNotice(layout, opts.roleChangedTo);
   const cleanups: (() => void)[] = [];
-  const can = {
-    write: session.can('write'),
-    prompt: session.can('prompt'),
-    get accept() {
-      return session.can('accept');
-    },
-    get interrupt() {
-      return session.can('interrupt');
-    },
-    get stop() {
-      return session.can('stop');
-    },
-    get checkSpark() {
-      return session.can('checkSpark');
-    },
-  };
+  const can = livePermissions(session);
 
   const agentLabel = (p: Participant) => {
     if (p.user.name.startsWith('Spark')) return p.user.name; // the server names it "Spark, asked by Ada"
@@ -160,19 +139,6 @@ export function mountRoom(
     baseChanged: () => refreshFileBar(),
   });
   cleanups.push(() => review.destroy());
-  // Changed-file counts follow typing, at most twice a second.
-  let reviewTimer: number | null = null;
-  const onCodeForReview = () => {
-    reviewTimer ??= window.setTimeout(() => {
-      reviewTimer = null;
-      review.refresh();
-    }, 500);
-  };
-  session.conn.codeDoc.on('update', onCodeForReview);
-  cleanups.push(() => {
-    session.conn.codeDoc.off('update', onCodeForReview);
-    if (reviewTimer !== null) clearTimeout(reviewTimer);
-  });
 
   const editor: FileEditor = new FileEditor({
     parent: layout.editorHost,
@@ -261,7 +227,7 @@ export function mountRoom(
         changes: review.hasBase() ? { on: review.diffOn() } : null,
       },
       {
-        create: tryCreate,
+        create: (path) => tree.create(path),
         toggleChanges: () => {
           review.toggleDiff();
           refreshFileBar();
@@ -270,39 +236,23 @@ export function mountRoom(
     );
 
   // --- files -----------------------------------------------------------------------------------------
-  const tryCreate = (path: string): string | null => {
-    const problem = pathProblem(session.files, path);
-    if (problem) return problem;
-    createFile(session.files, path);
-    openFile(path, true);
-    return null;
+  /** Shows a new file Spark proposes in place of the editor. */
+  const showPreview = (path: string) => {
+    follow.ownMove();
+    editor.close();
+    preview.show(path);
+    refreshFileBar();
+    renderTree();
   };
-  const tree = new FileTree(
-    layout.filesHost,
-    {
-      open: (path) => openFile(path, true),
-      openPending: (path) => {
-        follow.ownMove();
-        editor.close();
-        preview.show(path);
-        refreshFileBar();
-        renderTree();
-      },
-      create: tryCreate,
-      rename: (from, to) => {
-        try {
-          renameFile(session.files, from, to);
-        } catch (err) {
-          return (err as Error).message;
-        }
-        if (editor.file === from) openFile(to, true);
-        return null;
-      },
-      remove: (path) => deleteFile(session.files, path),
-    },
-    { storageKey: `sparkroom:folders:${session.info.id}` },
-  );
-  const renderTree = () => tree.render(fileTreeModel(session, editor.file, can.write));
+  const tree = mountFileTree({
+    host: layout.filesHost,
+    session,
+    canWrite: can.write,
+    currentFile: () => editor.file,
+    openFile: (path) => openFile(path, true),
+    openPending: showPreview,
+  });
+  const renderTree = () => tree.render();
   const onFilesChanged = () => {
     const file = editor.file;
     const current = file ? session.text(file) : undefined;
@@ -402,44 +352,17 @@ export function mountRoom(
       ),
   });
   cleanups.push(() => bar.destroy());
-  // --- managing people (owners) -----------------------------------------------------------------------
-  const { changeRole, removePerson } = peopleActions({ client, session, redraw: () => renderPeoplePanel() });
-
-  // Presence redraws the panel many times a second; an owner's open role picker must not vanish under them.
-  let peopleStale = false;
-  const renderPeoplePanel = () => {
-    const active = document.activeElement;
-    if (active instanceof HTMLSelectElement && layout.peopleHost.contains(active)) {
-      peopleStale = true;
-      return;
-    }
-    peopleStale = false;
-    const { people, agents } = session.participants();
-    renderPeople(
-      layout.peopleHost,
-      {
-        me: { id: me.sub, name: me.name, role: me.role, color: colorFor(me.sub) },
-        people,
-        agents,
-        offline: session.info.members.filter((m) => m.id !== me.sub),
-        following: follow.target,
-        agentConfigured: session.info.agent.configured,
-        agentLabel,
-        canManage: session.can('manage'),
-      },
-      {
-        follow: (t) => follow.follow(t),
-        stopFollowing: () => follow.stop(),
-        setRole: changeRole,
-        remove: removePerson,
-      },
-    );
-  };
-  const onPeopleBlur = () => {
-    if (peopleStale) queueMicrotask(renderPeoplePanel);
-  };
-  layout.peopleHost.addEventListener('focusout', onPeopleBlur);
-  cleanups.push(() => layout.peopleHost.removeEventListener('focusout', onPeopleBlur));
+  // --- people, and an owner's actions on them -----------------------------------------------------------
+  const people = mountPeople({
+    host: layout.peopleHost,
+    client,
+    session,
+    me,
+    follow: () => follow,
+    agentLabel,
+  });
+  const renderPeoplePanel = () => people.render();
+  cleanups.push(() => people.destroy());
 
   // --- hunks across files (run-card links, pending changes) ----------------------------------------------
   const lines = new LineIndex();
@@ -452,11 +375,7 @@ export function mountRoom(
     const s = session.suggestions.find((x) => x.id === id);
     if (!s) return;
     if (s.newFile) {
-      follow.ownMove();
-      editor.close();
-      preview.show(s.file);
-      refreshFileBar();
-      renderTree();
+      showPreview(s.file);
       return;
     }
     // A rename or delete is about the whole file: it opens at the top.
@@ -472,112 +391,40 @@ export function mountRoom(
   };
 
   // --- pending changes (WEB-42) -------------------------------------------------------------------------
-  const pending = new PendingView(layout.editorPane, {
-    hunks: () =>
-      openHunks().map((x) => {
-        const s = session.suggestions.find((y) => y.id === x.id);
-        const run = session.runs.find((r) => r.id === x.runId);
-        return {
-          id: x.id,
-          file: x.file,
-          line: x.line,
-          state: x.state,
-          runId: x.runId,
-          prompt: run?.prompt ?? '',
-          askedBy: x.askedBy,
-          baseText: s?.baseText ?? '',
-          proposed: s?.proposed ?? '',
-          fileOp: x.fileOp ?? null,
-        };
-      }),
+  const pending = mountPending({
+    layout,
+    session,
+    openHunks,
     canDecide: () => can.accept,
     accept: acceptOne,
     reject: (id) => decide(client.reject(id)),
     acceptFile,
     rejectFile,
-    jump: (id) => {
-      pending.close();
-      jumpToHunk(id);
-    },
-    closed: () => {
-      renderPendingButton();
-      editor.view.focus();
-    },
+    jump: (id) => jumpToHunk(id),
+    closed: () => editor.view.focus(),
   });
-  const renderPendingButton = () => {
-    const n = openHunks().length;
-    layout.pendingButton.textContent = n > 0 ? `Pending (${n})` : 'Pending';
-    layout.pendingButton.setAttribute('aria-pressed', String(pending.isOpen));
-  };
-  layout.pendingButton.addEventListener('click', () => {
-    pending.toggle();
-    renderPendingButton();
-  });
-  const renderPending = () => {
-    pending.render();
-    renderPendingButton();
-  };
+  const renderPending = () => pending.render();
 
   // --- Spark ------------------------------------------------------------------------------------------
-  const spark = new SparkPanel(layout.sparkHost, {
-    ask: async (prompt, opts = {}) => {
-      const file = editor.file;
-      const sel = editor.selection();
-      try {
-        await client.prompt(prompt, file, sel.from !== sel.to ? sel : null, opts);
-      } catch (err) {
-        throw new Error(describeError(err, 'agent'));
-      }
-    },
-    stop: (runId) => decide(client.interrupt(runId)),
-    steer: (runId, text, mode) =>
-      client.steer(runId, text, mode).catch((err: unknown) => {
-        report(err);
-        throw err;
-      }),
+  const spark = mountSpark({
+    host: layout.sparkHost,
+    client,
+    session,
+    editor: () => editor,
+    can,
+    openHunks,
+    decide,
+    report,
     acceptRun,
-    rejectRun: (runId) => decide(client.rejectRun(runId)),
     accept: acceptOne,
-    reject: (id) => decide(client.reject(id)),
     revert: revertOne,
     jump: (id) => jumpToHunk(id),
     openThread: (id) => review.focusThread(id),
-    checkSpark: () =>
-      client.checkSpark().catch((err: unknown) => {
-        throw new Error(describeError(err, 'agent'));
-      }),
   });
-  const renderSparkPanel = () => spark.render(sparkPanelModel(session, editor, can, openHunks()));
-  const stopNewestRun = () => {
-    const run = session.runs.find((r) => r.status === 'streaming' || r.status === 'queued');
-    if (run && can.stop) decide(client.interrupt(run.id));
-    return Boolean(run);
-  };
-  cleanups.push(roomKeys(document, { stopSpark: stopNewestRun, showShortcuts: () => openShortcutSheet() }));
-  layout.shortcutsButton.addEventListener('click', () => openShortcutSheet());
-
-  // --- history and checkpoints (WEB-40) -------------------------------------------------------------------
-  const historyPanel = new HistoryPanel({
-    history: (page) => client.history(page),
-    diff: (id, file) => client.historyDiff(id, file),
-    restore: (id, body) => client.restoreCheckpoint(id, body),
-    revert: (id) => client.revertCheckpoint(id),
-    canRestore: () => session.can('write'),
-    openFile: (path) => openFile(path, true),
-  });
-  layout.historyButton.addEventListener('click', () => historyPanel.open());
-  cleanups.push(() => historyPanel.close());
-
-  // --- theme (WEB-43) -------------------------------------------------------------------------------------
-  const renderThemeButton = () => {
-    const label = themeLabels[themeChoice()];
-    layout.themeButton.textContent = label.text;
-    layout.themeButton.title = label.title;
-    layout.themeButton.setAttribute('aria-label', label.title);
-  };
-  layout.themeButton.addEventListener('click', () => setThemeChoice(nextChoice(themeChoice())));
-  cleanups.push(onThemeChange(renderThemeButton));
-  renderThemeButton();
+  const renderSparkPanel = () => spark.render();
+  cleanups.push(
+    roomKeys(document, { stopSpark: () => spark.stopNewestRun(), showShortcuts: () => openShortcutSheet() }),
+  );
 
   // --- blame ------------------------------------------------------------------------------------------
   const blame = new BlameToggle({
@@ -589,32 +436,20 @@ export function mountRoom(
   });
   cleanups.push(() => blame.destroy());
 
-  // --- code in and out --------------------------------------------------------------------------------
-  const project = new ProjectPanel({
-    host: layout.projectHost,
-    dropZone: layout.filesHost,
-    client,
-    roomId: session.info.id,
-    token: client.token ?? '',
-    canWrite: can.write,
-  });
-  cleanups.push(() => project.destroy());
-
-  // --- share ------------------------------------------------------------------------------------------
-  layout.shareButton.hidden = !session.can('manage');
-  layout.shareButton.addEventListener('click', () => {
-    void openShareDialog(
+  // --- history, code in and out, share, theme, shortcuts ---------------------------------------------------
+  cleanups.push(
+    mountRoomTools({
+      layout,
       client,
-      session.info.id,
-      (policy) => {
-        session.info = { ...session.info, policy };
+      session,
+      openFile: (path) => openFile(path, true),
+      policyChanged: () => {
         renderSparkPanel();
         feedSuggestions();
       },
-      session.info.policy,
-      { name: session.info.name, publicUrl: session.info.publicUrl, deleted: () => opts.deleted?.() },
-    );
-  });
+      deleted: () => opts.deleted?.(),
+    }),
+  );
 
   // --- live updates -----------------------------------------------------------------------------------
   cleanups.push(
@@ -675,7 +510,7 @@ export function mountRoom(
   refreshFileBar();
   renderPeoplePanel();
   renderSparkPanel();
-  renderPendingButton();
+  pending.renderButton();
   bar.render();
   autoFollow();
 

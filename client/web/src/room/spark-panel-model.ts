@@ -75,6 +75,33 @@ export interface SparkPermissions {
   readonly checkSpark: boolean;
 }
 
+/**
+ * This person's permissions in the room as the page reads them: `write` and `prompt` as at mount (a role
+ * change mounts the room again, AUTH-5), the others live, since they follow the room policy (WEB-11).
+ */
+export function livePermissions(
+  session: Pick<RoomSession, 'can'>,
+): SparkPermissions & { readonly write: boolean } {
+  const write = session.can('write');
+  const prompt = session.can('prompt');
+  return {
+    write,
+    prompt,
+    get accept() {
+      return session.can('accept');
+    },
+    get interrupt() {
+      return session.can('interrupt');
+    },
+    get stop() {
+      return session.can('stop');
+    },
+    get checkSpark() {
+      return session.can('checkSpark');
+    },
+  };
+}
+
 /** The Spark panel's model from the room's live state and the editor's selection. */
 export function sparkPanelModel(
   session: Pick<RoomSession, 'info' | 'runs' | 'suggestions' | 'nameOf'>,

@@ -61,3 +61,16 @@ export const themeLabels: Record<ThemeChoice, { text: string; title: string }> =
   light: { text: '☀ Light', title: 'Theme: light (click for dark)' },
   dark: { text: '☾ Dark', title: 'Theme: dark (click to follow your system setting)' },
 };
+
+/** The topbar's theme toggle (WEB-43): its label follows the choice, a click moves to the next one. */
+export function bindThemeButton(button: HTMLButtonElement): () => void {
+  const render = () => {
+    const label = themeLabels[themeChoice()];
+    button.textContent = label.text;
+    button.title = label.title;
+    button.setAttribute('aria-label', label.title);
+  };
+  button.addEventListener('click', () => setThemeChoice(nextChoice(themeChoice())));
+  render();
+  return onThemeChange(render);
+}
