@@ -4,6 +4,7 @@ import { apiPaths, type HistoryResponse } from '../../schema/protocol.ts';
 import { screenshot } from '../helpers/browser.ts';
 import { connectClient, whenSynced } from '../helpers/y-client.ts';
 import { type BigRoom, KNOWN_FILES, makeBigRoom } from './big-room.ts';
+import { search, toggle } from './room-flow.ts';
 import { type BrowserApp, startBrowserApp } from './web-server.ts';
 
 // Issue 13: finding one's way in a real project, on a room of 2,000 files made by the test.
@@ -166,22 +167,6 @@ describe('quick open, go to line, go to symbol, outline (NAV-1..NAV-5)', () => {
   });
 });
 
-/** Runs a search in the panel and waits for its answer; returns the summary line. */
-async function search(page: Page, text: string): Promise<string> {
-  await page.fill('.search-input', text);
-  await page.waitForFunction(
-    (t) => {
-      const panel = document.querySelector<HTMLElement>('.search-panel');
-      return (
-        (panel?.dataset.state === 'done' || panel?.dataset.state === 'error') && panel.dataset.query === t
-      );
-    },
-    text,
-    { timeout: 10_000 },
-  );
-  return (await page.textContent('.search-summary')) ?? '';
-}
-const toggle = (page: Page, option: string) => page.click(`.search-toggle[data-option="${option}"]`);
 const resultFiles = (page: Page) =>
   page.$$eval('.search-file', (els) =>
     els.map((e) => `${e.getAttribute('data-path')}:${e.querySelector('.count')?.textContent}`),

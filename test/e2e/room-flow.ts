@@ -52,3 +52,22 @@ export async function joinInNewPage(
   await joinAs(page, link, name);
   return page;
 }
+
+/** Runs a search across files in the (open) search panel and waits for its answer; returns the summary line. */
+export async function search(page: Page, text: string): Promise<string> {
+  await page.fill('.search-input', text);
+  await page.waitForFunction(
+    (t) => {
+      const panel = document.querySelector<HTMLElement>('.search-panel');
+      return (
+        (panel?.dataset.state === 'done' || panel?.dataset.state === 'error') && panel.dataset.query === t
+      );
+    },
+    text,
+    { timeout: 10_000 },
+  );
+  return (await page.textContent('.search-summary')) ?? '';
+}
+/** Flips one of the search panel's options: caseSensitive, wholeWord or regex. */
+export const toggle = (page: Page, option: string): Promise<void> =>
+  page.click(`.search-toggle[data-option="${option}"]`);

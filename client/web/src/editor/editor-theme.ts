@@ -19,6 +19,8 @@ const light = EditorView.theme({
   '.cm-activeLine': { backgroundColor: 'rgba(59, 130, 246, 0.045)' },
   '.cm-activeLineGutter': { backgroundColor: 'rgba(59, 130, 246, 0.08)', color: '#475569' },
   '.cm-selectionBackground': { backgroundColor: 'rgba(59, 130, 246, 0.18) !important' },
+  '.cm-search-hit': { backgroundColor: 'rgba(234, 179, 8, 0.35)', borderRadius: '2px' },
+  '.cm-search-hit-selected': { outline: '1px solid rgba(161, 98, 7, 0.8)' },
 });
 
 const dark = EditorView.theme(
@@ -33,6 +35,8 @@ const dark = EditorView.theme(
     '.cm-selectionBackground': { backgroundColor: 'rgba(56, 139, 253, 0.35) !important' },
     '.cm-matchingBracket': { backgroundColor: 'rgba(63, 185, 80, 0.25)', color: 'inherit' },
     '.cm-selectionMatch': { backgroundColor: 'rgba(56, 139, 253, 0.2)' },
+    '.cm-search-hit': { backgroundColor: 'rgba(210, 153, 34, 0.4)', borderRadius: '2px' },
+    '.cm-search-hit-selected': { outline: '1px solid rgba(227, 179, 65, 0.9)' },
   },
   { dark: true },
 );

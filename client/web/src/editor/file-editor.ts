@@ -1,7 +1,7 @@
 import { defaultKeymap, indentWithTab } from '@codemirror/commands';
 import { bracketMatching, indentOnInput } from '@codemirror/language';
 import { unifiedMergeView } from '@codemirror/merge';
-import { highlightSelectionMatches, searchKeymap } from '@codemirror/search';
+import { searchKeymap } from '@codemirror/search';
 import { Compartment, EditorState, type Extension } from '@codemirror/state';
 import {
   crosshairCursor,
@@ -27,6 +27,7 @@ import { languageFor } from './language-for.ts';
 import { ownUndo } from './own-undo.ts';
 import { presence } from './presence.ts';
 import type { Participant } from './presence-state.ts';
+import { matchHighlight } from './search-hits.ts';
 import type { InlineSuggestion } from './suggestion-ranges.ts';
 import { type SuggestionsConfig, setSuggestions, suggestions } from './suggestions.ts';
 
@@ -73,6 +74,9 @@ export class FileEditor {
   private readonly themeSlot = new Compartment();
   private readonly stopThemeWatch: () => void;
   private blameOn = false;
+  /** the room search's matches (NAV-30), or the selection's other occurrences when no search is shown */
+  private readonly matchSlot = new Compartment();
+  private searchQuery: RegExp | null = null;
   private readonly deps: FileEditorDeps;
 
   constructor(deps: FileEditorDeps) {
@@ -90,6 +94,18 @@ export class FileEditor {
 
   get text(): Y.Text | null {
     return this.ytext;
+  }
+
+  /**
+   * NAV-30: while the room search shows a query (its compiled expression), the open file marks its matches;
+   * null goes back to marking the selection's other occurrences.
+   */
+  showSearchHits(query: RegExp | null): void {
+    const same = (a: RegExp | null, b: RegExp | null) =>
+      a === b || (a !== null && b !== null && a.source === b.source && a.flags === b.flags);
+    if (same(query, this.searchQuery)) return;
+    this.searchQuery = query;
+    if (this.path) this.view.dispatch({ effects: this.matchSlot.reconfigure(matchHighlight(query)) });
   }
 
   /** Shows `path`; its Y.Text is bound both ways to the editor through y-codemirror.next. */
@@ -115,7 +131,7 @@ export class FileEditor {
       rectangularSelection(),
       crosshairCursor(),
       highlightActiveLine(),
-      highlightSelectionMatches(),
+      this.matchSlot.of(matchHighlight(this.searchQuery)),
       ownUndo({
         undoManager: undo,
         lastOwnAccept: () => this.ownAccepts.get(ytext)?.at(-1) ?? null,

@@ -53,6 +53,8 @@ export interface NavigationDeps {
   jumpTo(pos: number, to?: number): void;
   /** replace across files through the server (NAV-24..NAV-27) */
   replace: ReplaceActions;
+  /** the search's query as the editor marks its matches, or null when none is shown (NAV-30) */
+  showSearchHits(query: RegExp | null): void;
 }
 
 /** How long the outline waits after the last edit or parse step before it is rebuilt, ms. */
@@ -111,6 +113,7 @@ export class Navigation {
       search: (q) => this.searchClient.search(q, defaultSearchLimits),
       jump: (path, line, column, length) => this.jumpToMatch(path, line, column, length),
       closed: () => this.showSidebar('files'),
+      queryChanged: (query) => deps.showSearchHits(query),
       replace: deps.replace,
     });
     this.switchButtons = {

@@ -9,6 +9,8 @@ export interface SearchPanelActions {
   jump(path: string, line: number, column: number, length: number): void;
   /** the panel was closed (Escape, ✕): the sidebar shows the files again */
   closed(): void;
+  /** the query shown changed: its expression, or null (empty, invalid, or the panel closed) (NAV-30) */
+  queryChanged(query: RegExp | null): void;
   /** replace across files (NAV-27) */
   replace: ReplaceActions;
 }
@@ -176,6 +178,7 @@ export class SearchPanel {
 
   close(): void {
     this.el.hidden = true;
+    this.actions.queryChanged(null);
     this.actions.closed();
   }
 
@@ -202,6 +205,7 @@ export class SearchPanel {
     const query = this.query();
     const generation = ++this.generation;
     if (query.text === '') {
+      this.actions.queryChanged(null);
       this.last = null;
       this.replace.resultChanged();
       this.el.dataset.state = 'done';
@@ -213,9 +217,11 @@ export class SearchPanel {
     // A bad regular expression is said at once, without a trip to the worker.
     const compiled = compileQuery(query);
     if (!(compiled instanceof RegExp)) {
+      this.actions.queryChanged(null);
       this.showError(query.text, compiled.error);
       return;
     }
+    this.actions.queryChanged(compiled);
     this.el.dataset.state = 'searching';
     const answer = await this.actions.search(query);
     if (answer === null || generation !== this.generation) return;

@@ -118,6 +118,7 @@ export function mountRoom(
       editor.jumpTo(pos);
       if (to !== undefined) editor.view.dispatch({ selection: { anchor: pos, head: to } });
     },
+    showSearchHits: (query) => editor.showSearchHits(query),
     replace: {
       replace: (req) => client.replace(req),
       revert: (entryId) => client.revertCheckpoint(entryId),
