@@ -74,7 +74,7 @@ describe('owners manage people and the room, in a browser', () => {
     await expect.poll(() => roleOf(ada, 'Vera').inputValue()).toBe('viewer');
     expect(await bob.locator('select.role-select').count()).toBe(0);
     await screenshot(ada, 'people-01-owner-sees-role-pickers');
-  });
+  }, 90_000);
 
   it('SAFE-46: a participant sending a malformed cursor does not stop anyone’s carets from being drawn', async () => {
     // Mallory joins with the editor link from a program and publishes a cursor that is not a position.
