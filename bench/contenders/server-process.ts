@@ -7,6 +7,8 @@ export interface MemoryUsage {
   heapUsed: number;
   external: number;
   arrayBuffers: number;
+  /** of heapUsed: compiled code (V8's code spaces), shared by every room and grown by the JIT as it warms */
+  codeBytes: number;
 }
 
 export interface ServerProcessOptions {

@@ -1,7 +1,10 @@
+import { getHeapSpaceStatistics } from 'node:v8';
+
 /**
  * Preloaded (`--import`) into every contender process by the bench: on an IPC `{type:'memory'}` message it
- * forces two full GCs (the process runs with --expose-gc) and answers with process.memoryUsage(), so
- * memory per room compares live data, not how lazily each server's heap happened to be collected.
+ * forces two full GCs (the process runs with --expose-gc) and answers with process.memoryUsage() and the
+ * size of compiled code, so memory per room compares live data, not how lazily each server's heap happened
+ * to be collected nor how much code its JIT compiled meanwhile.
  * It adds no work to the server otherwise.
  */
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -12,7 +15,11 @@ if (process.send) {
     gc?.();
     gc?.();
     const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
-    process.send?.({ type: 'memory', usage: { rss, heapUsed, external, arrayBuffers } });
+    let codeBytes = 0;
+    for (const space of getHeapSpaceStatistics()) {
+      if (space.space_name.startsWith('code_')) codeBytes += space.space_used_size;
+    }
+    process.send?.({ type: 'memory', usage: { rss, heapUsed, external, arrayBuffers, codeBytes } });
   });
   // The IPC channel must not keep a server alive that would otherwise exit (its own shutdown path).
   process.channel?.unref();
