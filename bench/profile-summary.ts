@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 /**
  * Summarises a V8 .cpuprofile (from `npm run bench -- --profile=sparkroom`): where the sampled time went,
  * by function (self and inclusive) and by package. Usage: npx tsx bench/profile-summary.ts FILE [TOP]
+ * [--window=FROM-TO]: only the samples between two monotonic-clock seconds (the profile's own clock, the
+ * one `process.hrtime` reads; the agent scenario logs each phase's window in it).
  */
 interface ProfileNode {
   id: number;
@@ -17,13 +19,23 @@ interface CpuProfile {
   endTime: number;
 }
 
-const [file, topArg] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const windowArg = args.find((a) => a.startsWith('--window='));
+const [file, topArg] = args.filter((a) => !a.startsWith('--'));
 if (!file) {
-  console.error('usage: npx tsx bench/profile-summary.ts FILE.cpuprofile [TOP]');
+  console.error('usage: npx tsx bench/profile-summary.ts FILE.cpuprofile [TOP] [--window=FROM-TO]');
   process.exit(2);
 }
 const top = Number(topArg ?? 25);
 const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+/** microseconds on the monotonic clock, as the profile's startTime */
+const [fromUs, toUs] = windowArg
+  ? windowArg
+      .slice('--window='.length)
+      .split('-')
+      .map((s) => Number(s) * 1e6)
+  : [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
+if (!Number.isFinite(fromUs ?? Number.NaN) && windowArg) throw new Error(`bad ${windowArg}`);
 
 const byId = new Map<number, ProfileNode>();
 const parent = new Map<number, number>();
@@ -48,7 +60,10 @@ const self = new Map<string, number>();
 const inclusive = new Map<string, number>();
 const pkg = new Map<string, number>();
 let total = 0;
+let at = profile.startTime;
 for (let i = 0; i < profile.samples.length; i++) {
+  at += profile.timeDeltas[i] ?? 0;
+  if (at < (fromUs ?? 0) || at > (toUs ?? 0)) continue;
   const dt = (profile.timeDeltas[i] ?? 0) / 1000;
   const node = byId.get(profile.samples[i]!);
   if (!node) continue;

@@ -11,3 +11,11 @@ export function clockMs(): number {
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * Seconds on CLOCK_MONOTONIC, the clock V8 stamps a CPU profile with in every process: a phase's window in
+ * it picks that phase's samples out of a server's profile (bench/profile-summary.ts --window=FROM-TO).
+ */
+export function monotonicSeconds(): number {
+  return Number(process.hrtime.bigint() / 1000n) / 1e6;
+}

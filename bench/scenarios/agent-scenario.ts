@@ -3,7 +3,7 @@ import { type FakeModelServer, startFakeModelServer } from '../../test/helpers/f
 import type { RoomHandle, RunningContender } from '../contenders/contender.ts';
 import { sparkroomContender } from '../contenders/sparkroom-contender.ts';
 import type { ClientSpec } from '../driver/bench-client.ts';
-import { clockMs } from '../lib/clock.ts';
+import { clockMs, monotonicSeconds } from '../lib/clock.ts';
 import { LatencyHistogram, type LatencySummary } from '../lib/latency-histogram.ts';
 import { ProcMeter } from '../lib/proc-stats.ts';
 import { EDIT_FILE, smallSeed } from '../lib/seed-content.ts';
@@ -42,6 +42,8 @@ interface StreamPhase {
   typing: Typing | null;
   /** the stream ended before the phase's interrupt was handled (the server fell that far behind) */
   completedBeforeInterrupt: boolean;
+  /** the phase's window on the monotonic clock, s (bench/profile-summary.ts --window=FROM-TO) */
+  window: string;
 }
 
 /**
@@ -167,6 +169,7 @@ async function runAgent(
     await ctx.driver.collect(true);
     const meter = new ProcMeter(running.process.pid);
     const driverMeter = new ProcMeter(process.pid);
+    const from = monotonicSeconds();
     const { runId } = await post<CreateRunResponse>('/runs', {
       prompt: 'rewrite the first function',
       file: EDIT_FILE,
@@ -178,6 +181,7 @@ async function runAgent(
     await post(`/runs/${runId}/reject`, {});
     const cpu = meter.stop();
     const driverCpu = driverMeter.stop();
+    const window = `${from.toFixed(3)}-${monotonicSeconds().toFixed(3)}`;
     const tokensSent = rec.tokensSentAtDisconnect ?? rec.tokensSent;
     const due0 = performance.timeOrigin + (rec.firstTokenDueAt ?? 0);
     const visible = new LatencyHistogram();
@@ -197,12 +201,14 @@ async function runAgent(
       tokenToVisible: visible.summary(),
       typing,
       completedBeforeInterrupt: !interrupted,
+      window,
     };
     ctx.log(
       `agent ${name}: ${tokensSent} tokens, ${phase.serverCpuMsPer1kTokens.toFixed(1)} ms CPU/1k tokens, ` +
         `token-to-visible p50 ${phase.tokenToVisible.p50.toFixed(1)} p99 ${phase.tokenToVisible.p99.toFixed(1)} ms` +
         (typing?.keystrokes ? `, keystroke p99 ${typing.keystrokes.p99.toFixed(1)} ms` : '') +
-        `, server cpu ${(cpu.utilisation * 100).toFixed(0)}%, harness cpu ${(driverCpu.utilisation * 100).toFixed(0)}%`,
+        `, server cpu ${(cpu.utilisation * 100).toFixed(0)}%, harness cpu ${(driverCpu.utilisation * 100).toFixed(0)}%` +
+        ` (window ${window})`,
     );
     return phase;
   };

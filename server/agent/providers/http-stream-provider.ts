@@ -1,16 +1,24 @@
-import type OpenAI from 'openai';
+import { APIError, type OpenAI } from 'openai';
 import type { AgentEvent, ModelProvider, ModelRequest } from '../model-provider.ts';
 import type { RetryPolicy } from './retry-policy.ts';
+import { type SseEvent, SseEventTooLarge, sseEventBatches } from './sse-events.ts';
 import { type AttemptEvent, streamWithRetry } from './stream-with-retry.ts';
 import { failureFromError, isAbort, type UpstreamFailure } from './upstream-failure.ts';
+
+/** One event of a stream, parsed: what its `data:` JSON holds. */
+export type StreamChunk = Record<string, unknown>;
 
 /**
  * What the providers that stream one HTTP request per attempt (Responses over SSE, Chat Completions)
  * share: each attempt gets its own AbortController, so that the turn's abort, the consumer leaving early
  * and `close()` all end that request, and SDK errors are classified by whether the stream had begun.
  * A subclass says only how to send its request and how to read what comes back.
+ *
+ * The SDK sends the request (its headers, auth, timeout and error classification); the body is read here
+ * (AGENT-25), a network read's events at a time: the SDK's own reader cost more CPU than everything else
+ * Spark does per token, and time quadratic in a read that holds many events.
  */
-export abstract class HttpStreamProvider<Chunk> implements ModelProvider {
+export abstract class HttpStreamProvider implements ModelProvider {
   abstract readonly api: ModelProvider['api'];
   private readonly inFlight = new Set<AbortController>();
 
@@ -20,8 +28,19 @@ export abstract class HttpStreamProvider<Chunk> implements ModelProvider {
     private readonly retry: RetryPolicy,
   ) {}
 
-  /** Sends the request; `signal` must reach the SDK, as aborting it is how the HTTP stream is closed. */
-  protected abstract open(request: ModelRequest, signal: AbortSignal): Promise<AsyncIterable<Chunk>>;
+  /**
+   * Sends the request and resolves with the raw response once its headers came with a 2xx (the SDK's
+   * `asResponse()`); `signal` must reach the SDK, as aborting it is how the HTTP stream is closed.
+   */
+  protected abstract open(request: ModelRequest, signal: AbortSignal): Promise<Response>;
+
+  /**
+   * Whether an event may be skipped unparsed by its `event:` name alone (one a provider never reads, such
+   * as the `.done` events that repeat the whole reply). Events without a name are always parsed.
+   */
+  protected skips(_event: string): boolean {
+    return false;
+  }
 
   /** Adds what the user can do about a refusal before the stream began (OPS-9); as it is by default. */
   protected explain(failure: UpstreamFailure): UpstreamFailure {
@@ -29,10 +48,40 @@ export abstract class HttpStreamProvider<Chunk> implements ModelProvider {
   }
 
   /**
-   * Turns the opened stream into the attempt's events that follow `start`. A throw while reading becomes
-   * a mid-stream failure unless `signal` was aborted (an abort is never reported as an error).
+   * Turns the opened stream's events, a network read's worth at a time, into the attempt's events that
+   * follow `start`. A throw while reading becomes a mid-stream failure unless `signal` was aborted (an
+   * abort is never reported as an error).
    */
-  protected abstract read(stream: AsyncIterable<Chunk>, signal: AbortSignal): AsyncGenerator<AttemptEvent>;
+  protected abstract read(
+    batches: AsyncIterable<StreamChunk[]>,
+    signal: AbortSignal,
+  ): AsyncGenerator<AttemptEvent>;
+
+  /**
+   * The body's events as parsed JSON, per network read. As the SDK did: `[DONE]` ends the stream, and an
+   * event carrying `error` is thrown as the SDK's APIError (an in-band failure).
+   */
+  private async *chunks(response: Response): AsyncGenerator<StreamChunk[]> {
+    if (!response.body) throw new Error('the model server answered without a body');
+    for await (const events of sseEventBatches(response.body)) {
+      const batch: StreamChunk[] = [];
+      for (const e of events) {
+        if (e.data.startsWith('[DONE]')) {
+          if (batch.length > 0) yield batch;
+          return;
+        }
+        if (e.event !== null && this.skips(e.event)) continue;
+        const data = parseChunk(e);
+        if (data.error) {
+          // What came before the error in this read is delivered first, as it was sent.
+          if (batch.length > 0) yield batch;
+          throw new APIError(undefined, data.error, undefined, response.headers);
+        }
+        batch.push(data);
+      }
+      if (batch.length > 0) yield batch;
+    }
+  }
 
   stream(request: ModelRequest, signal: AbortSignal): AsyncIterable<AgentEvent> {
     return streamWithRetry((s) => this.attempt(request, s), signal, this.retry);
@@ -44,9 +93,9 @@ export abstract class HttpStreamProvider<Chunk> implements ModelProvider {
     signal.addEventListener('abort', forward, { once: true });
     this.inFlight.add(controller);
     try {
-      let stream: AsyncIterable<Chunk>;
+      let response: Response;
       try {
-        stream = await this.open(request, controller.signal);
+        response = await this.open(request, controller.signal);
       } catch (err) {
         if (!isAbort(err) && !controller.signal.aborted) {
           yield { type: 'failure', failure: this.explain(failureFromError(err, 'connect')) };
@@ -56,9 +105,12 @@ export abstract class HttpStreamProvider<Chunk> implements ModelProvider {
       // Headers arrived with 200: upstream accepted the turn.
       yield { type: 'start' };
       try {
-        yield* this.read(stream, controller.signal);
+        yield* this.read(this.chunks(response), controller.signal);
       } catch (err) {
-        if (!isAbort(err) && !controller.signal.aborted) {
+        if (err instanceof SseEventTooLarge) {
+          // Retrying would only fetch the same oversized answer again.
+          yield { type: 'failure', failure: { kind: 'request', message: err.message } };
+        } else if (!isAbort(err) && !controller.signal.aborted) {
           yield { type: 'failure', failure: failureFromError(err, 'stream') };
         }
       }
@@ -74,4 +126,12 @@ export abstract class HttpStreamProvider<Chunk> implements ModelProvider {
     for (const c of this.inFlight) c.abort();
     this.inFlight.clear();
   }
+}
+
+function parseChunk(e: SseEvent): StreamChunk {
+  const data: unknown = JSON.parse(e.data);
+  if (typeof data !== 'object' || data === null) {
+    throw new Error(`the model sent an event that is not a JSON object: ${e.data.slice(0, 80)}`);
+  }
+  return data as StreamChunk;
 }

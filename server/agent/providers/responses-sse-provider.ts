@@ -1,6 +1,6 @@
 import type { ResponseInput } from 'openai/resources/responses/responses';
 import type { ModelRequest } from '../model-provider.ts';
-import { HttpStreamProvider } from './http-stream-provider.ts';
+import { HttpStreamProvider, type StreamChunk } from './http-stream-provider.ts';
 import { mapResponsesEvent } from './responses-event-mapper.ts';
 import type { AttemptEvent } from './stream-with-retry.ts';
 import { explainWrongApi, type UpstreamFailure } from './upstream-failure.ts';
@@ -22,27 +22,41 @@ export function responsesBody(request: ModelRequest) {
   };
 }
 
+/** The Responses stream events mapResponsesEvent reads; the others are skipped unparsed when named. */
+const READ_EVENTS = new Set([
+  'response.created',
+  'response.output_text.delta',
+  'response.completed',
+  'response.incomplete',
+  'response.failed',
+  'error',
+]);
+
 /** OpenAI Responses API streamed over SSE (`POST /v1/responses`, `stream: true`). */
-export class ResponsesSseProvider extends HttpStreamProvider<{ type: string }> {
+export class ResponsesSseProvider extends HttpStreamProvider {
   readonly api = 'responses';
 
-  protected override open(
-    request: ModelRequest,
-    signal: AbortSignal,
-  ): Promise<AsyncIterable<{ type: string }>> {
-    return this.client.responses.create({ ...responsesBody(request), stream: true }, { signal });
+  protected override open(request: ModelRequest, signal: AbortSignal): Promise<Response> {
+    return this.client.responses.create({ ...responsesBody(request), stream: true }, { signal }).asResponse();
+  }
+
+  /** `.done` events repeat the whole reply so far (three of them at the end): never parsed. */
+  protected override skips(event: string): boolean {
+    return !READ_EVENTS.has(event);
   }
 
   protected override explain(failure: UpstreamFailure): UpstreamFailure {
     return explainWrongApi(failure, 'responses', `${this.client.baseURL.replace(/\/$/, '')}/responses`);
   }
 
-  protected override async *read(stream: AsyncIterable<{ type: string }>): AsyncGenerator<AttemptEvent> {
-    for await (const event of stream) {
-      const mapped = mapResponsesEvent(event);
-      if (mapped === null) continue;
-      yield mapped;
-      if (mapped.type === 'end' || mapped.type === 'failure') return;
+  protected override async *read(batches: AsyncIterable<StreamChunk[]>): AsyncGenerator<AttemptEvent> {
+    for await (const batch of batches) {
+      for (const event of batch) {
+        const mapped = mapResponsesEvent(event);
+        if (mapped === null) continue;
+        yield mapped;
+        if (mapped.type === 'end' || mapped.type === 'failure') return;
+      }
     }
   }
 }
