@@ -87,8 +87,12 @@ interface TurnState {
 
 /** how often the run's counters (tokens, rate, prose) are written while streaming, ms */
 const STATS_INTERVAL_MS = 250;
-/** how often the agent's cursor is republished while streaming, ms */
-const PRESENCE_INTERVAL_MS = 100;
+/**
+ * How often the agent's cursor is published again while it stays on one hunk, ms: only so that it does not
+ * expire (awareness drops a state not renewed for 30 s). Its cursor names the suggestion, and watchers put
+ * it at that suggestion's end, which every frame moves already (AGENT-26).
+ */
+const PRESENCE_RENEW_MS = 15_000;
 
 /**
  * One agent run: a prompt, then any steered turns, streamed from the model into suggestions in the
@@ -118,6 +122,8 @@ export class AgentRun {
   private outputBytes = 0;
   private runStartedAt: number | null = null;
   private presenceAt = 0;
+  /** the suggestion the published cursor names */
+  private presenceOn: string | null = null;
   /** hunks the model started over all turns (SAFE-51: past the cap they are refused unplaced) */
   private hunksSeen = 0;
   /** tutor mode's line budget over all turns (CLASS-3); null without tutor mode */
@@ -598,10 +604,13 @@ export class AgentRun {
   private publishPresence(): void {
     const last = this.writing;
     if (this.finished || last === null) return;
-    // Presence is a cursor to follow, not the text itself: ten moves a second keeps follow mode smooth.
+    // AGENT-26: published when Spark moves to another hunk, after the frame that wrote the hunk (so watchers
+    // have the suggestion the cursor names), not after every frame: each publish is an awareness frame to
+    // every watcher, ten a second per run while the text itself already showed where Spark types.
     const now = this.deps.now();
-    if (now - this.presenceAt < PRESENCE_INTERVAL_MS) return;
+    if (last.id === this.presenceOn && now - this.presenceAt < PRESENCE_RENEW_MS) return;
     this.presenceAt = now;
+    this.presenceOn = last.id;
     this.channel.setPresence(this.presenceId, {
       user: {
         id: `spark:${this.id}`,

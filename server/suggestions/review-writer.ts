@@ -2,6 +2,7 @@ import type * as Y from 'yjs';
 import type { RunView, Steer, SuggestionView } from '../../schema/protocol.ts';
 import type { TransactionOrigin } from '../rooms/origins.ts';
 import type { RoomDoc } from '../rooms/room-doc.ts';
+import type { FrameClock } from './frame-clock.ts';
 import {
   appendToRun,
   newSuggestionMap,
@@ -26,24 +27,24 @@ type Op =
 /**
  * Writes one run's changes to the review doc in one transaction per frame (AGENT-5): a model streaming
  * 5,000 tokens/s must not produce 5,000 Yjs updates, storage commits and broadcasts per second. Changes
- * are queued in order (appends to the same text merge) and applied together every `frameMs`.
+ * are queued in order (appends to the same text merge) and applied together at the next tick of the
+ * process's frame clock, with every other run's (AGENT-26).
  */
 export class ReviewWriter {
-  private readonly review: RoomDoc;
+  private readonly review: Pick<RoomDoc, 'transact'>;
   private readonly runId: string;
   private readonly origin: TransactionOrigin;
-  private readonly frameMs: number;
+  private readonly clock: FrameClock;
   private ops: Op[] = [];
-  private timer: NodeJS.Timeout | null = null;
   private closed = false;
   /** called after each applied frame (presence, metrics) */
   onFrame: (() => void) | null = null;
 
-  constructor(review: RoomDoc, runId: string, frameMs = 16) {
+  constructor(review: Pick<RoomDoc, 'transact'>, runId: string, clock: FrameClock) {
     this.review = review;
     this.runId = runId;
     this.origin = { source: 'agent', runId };
-    this.frameMs = frameMs;
+    this.clock = clock;
   }
 
   updateRun(fields: RunFields): void {
@@ -85,10 +86,7 @@ export class ReviewWriter {
 
   /** Applies everything queued now, in one transaction. */
   flush(): void {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
+    this.clock.cancel(this);
     if (this.ops.length === 0) return;
     const ops = this.ops;
     this.ops = [];
@@ -104,7 +102,7 @@ export class ReviewWriter {
   private push(op: Op): void {
     if (this.closed) throw new Error('review writer is closed');
     this.ops.push(op);
-    this.timer ??= setTimeout(() => this.flush(), this.frameMs);
+    if (this.ops.length === 1) this.clock.request(this);
   }
 }
 

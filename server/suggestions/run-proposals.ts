@@ -1,6 +1,7 @@
 import type { RunView, Steer, SuggestionState, SuggestionView } from '../../schema/protocol.ts';
 import type { Logger } from '../log.ts';
 import type { Room } from '../rooms/room.ts';
+import type { FrameClock } from './frame-clock.ts';
 import type { Placement, RunChannel } from './proposal-port.ts';
 import { newRunMap, runsMap } from './review-doc.ts';
 import { ReviewWriter, type RunFields } from './review-writer.ts';
@@ -12,8 +13,8 @@ export interface RunProposalsDeps {
   store: SuggestionStore;
   log: Logger;
   now: () => number;
-  /** ms between review-doc frames while streaming (16-33) */
-  frameMs: number;
+  /** the process's review-doc frame tick while runs stream (AGENT-26) */
+  frames: FrameClock;
   /** told when the run's channel closes */
   onClose: (channel: RunProposals) => void;
 }
@@ -46,7 +47,7 @@ export class RunProposals implements RunChannel {
     this.deps = deps;
     this.runId = run.id;
     this.threadId = run.threadId ?? null;
-    this.writer = new ReviewWriter(deps.room.review, run.id, deps.frameMs);
+    this.writer = new ReviewWriter(deps.room.review, run.id, deps.frames);
     deps.room.review.transact((doc) => runsMap(doc).set(run.id, newRunMap(run)), {
       source: 'agent',
       runId: run.id,

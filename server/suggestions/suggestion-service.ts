@@ -25,6 +25,7 @@ import {
   getSuggestion,
   rejectSuggestion,
 } from './decisions.ts';
+import { FrameClock } from './frame-clock.ts';
 import type { HistoryService } from './history-service.ts';
 import type { ProposalPort } from './proposal-port.ts';
 import { type RevertOptions, revertSuggestion } from './revert.ts';
@@ -75,9 +76,14 @@ export class SuggestionService implements ProposalPort {
 
   /** ROOM-27: settled runs leave the review doc (absent without run records to read them back from) */
   private readonly retirement: RunRetirement | null;
+  /** one frame tick for every streaming run (AGENT-26) */
+  private readonly frames: FrameClock;
 
   constructor(deps: SuggestionServiceDeps) {
     this.deps = deps;
+    this.frames = new FrameClock(deps.frameMs ?? 16, (err) =>
+      deps.log.error({ err }, 'a review-doc frame could not be applied'),
+    );
     this.decisionDeps = { store: deps.store, now: deps.now };
     const runs = deps.runs;
     this.retirement = runs
@@ -107,7 +113,7 @@ export class SuggestionService implements ProposalPort {
         store: this.deps.store,
         log: this.deps.log.child({ room: room.id }),
         now: this.deps.now,
-        frameMs: this.deps.frameMs ?? 16,
+        frames: this.frames,
         onClose: (c) => {
           if (this.channels.get(c.runId) === c) this.channels.delete(c.runId);
           this.retirement?.schedule(room);

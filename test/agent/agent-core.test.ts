@@ -138,4 +138,57 @@ describe('the agent core in-process (AGENT-*, REVIEW-*)', () => {
     const refused = await core.suggestions.accept(core.people.owner, s!.id).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(AppError);
   });
+
+  it('AGENT-12/AGENT-26: Spark publishes its cursor when it moves to another hunk, not after every frame', async () => {
+    core = await startAgentCore({ 'src/math.ts': MATH_SOURCE });
+    const gates = Array.from({ length: 6 }, () => pause());
+    const last = pause();
+    const lines = gates.map((_, i) => `+  // line ${i}\n`);
+    const mulHunk = [' export function mul(a: number, b: number): number {\n', '-  return a * b;\n'];
+    core.provider.script([
+      ...header,
+      ...addHunk,
+      ...lines.flatMap((line, i) => [line, gates[i]!]),
+      ' }\n@@\n',
+      ...mulHunk,
+      '+  return b * a;\n',
+      last,
+      ...footer,
+    ]);
+    const awareness = core.room().review.awareness;
+    const published: { suggestionId: unknown; at: number }[] = [];
+    let left = false;
+    awareness.on('update', (change: { added: number[]; updated: number[]; removed: number[] }) => {
+      for (const id of [...change.added, ...change.updated]) {
+        const state = awareness.getStates().get(id) as {
+          user?: { role?: string };
+          cursor?: { suggestionId?: unknown };
+        };
+        if (state?.user?.role === 'agent')
+          published.push({ suggestionId: state.cursor?.suggestionId, at: Date.now() });
+      }
+      if (change.removed.length > 0) left = true;
+    });
+    const runId = await core.agent.createRun(core.people.editor, { prompt: 'fix add, sub' });
+    // Six frames of the first hunk, paced like a slow model (each over 100 ms apart: the old cadence
+    // republished the cursor at each of them).
+    for (const [i, gate] of gates.entries()) {
+      await core.waitReview(
+        () => core!.suggestionsOf(runId)[0]?.proposed.includes(`line ${i}`),
+        `frame ${i} of the first hunk`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 110));
+      gate.open();
+    }
+    await core.waitReview(() => core!.suggestionsOf(runId)[1]?.proposed.includes('b * a'), 'the second hunk');
+    // Published in the same frame that wrote the hunk.
+    expect(published).toHaveLength(2);
+    last.open();
+    await core.waitRun(runId, ['completed']);
+    const [first, second] = core.suggestionsOf(runId);
+    expect(second?.proposed).toBe('  return b * a;\n');
+    // Once per hunk, each naming its suggestion (the frame that created it went first), and gone at the end.
+    expect(published.map((p) => p.suggestionId)).toEqual([first!.id, second!.id]);
+    expect(left).toBe(true);
+  });
 });
