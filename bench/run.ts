@@ -19,6 +19,7 @@ import {
 } from './report/results-file.ts';
 import { terminalTable } from './report/results-table.ts';
 import { agentScenario } from './scenarios/agent-scenario.ts';
+import { agentStreamsScenario } from './scenarios/agent-streams-scenario.ts';
 import { attacksScenario } from './scenarios/attacks-scenario.ts';
 import { browserScenario } from './scenarios/browser-scenario.ts';
 import { clusterParts, clusterScenario } from './scenarios/cluster-scenario.ts';
@@ -37,7 +38,7 @@ import { throughputScenario } from './scenarios/throughput-scenario.ts';
 const usage = `npm run bench [-- options]
 
   --quick                 ~1 minute smoke run (fewer sizes, shorter windows); results go to a temp file
-  --only=a,b              scenarios: ${'fan-out, lecture, throughput, memory, cold-load, durability, agent, review-doc, browser, project-io, attacks, navigation, navigation-browser'}
+  --only=a,b              scenarios: ${'fan-out, lecture, throughput, memory, cold-load, durability, agent, agent-streams, review-doc, browser, project-io, attacks, navigation, navigation-browser'}
                           and, only when asked for, cluster (3 nodes on the local PostgreSQL and Redis)
   --contenders=a,b        ${contenderNames.join(', ')}
   --profile=NAME[:SCEN]   run contender NAME (in scenario SCEN, or all) under node --cpu-prof
@@ -57,6 +58,7 @@ const allScenarios: Scenario[] = [
   coldLoadScenario,
   durabilityScenario,
   agentScenario,
+  agentStreamsScenario,
   reviewDocScenario,
   browserScenario,
   projectIoScenario,

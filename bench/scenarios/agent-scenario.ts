@@ -345,7 +345,12 @@ async function runAgent(
   };
 }
 
-function reviewClient(running: RunningContender, room: RoomHandle, slot: number, i: number): ClientSpec {
+export function reviewClient(
+  running: RunningContender,
+  room: RoomHandle,
+  slot: number,
+  i: number,
+): ClientSpec {
   const spec = running.client(room, slot, {
     key: `agent-watch-${i}`,
     mode: 'full',
