@@ -8,6 +8,10 @@ export function describeMigration(r: MigrateReport): string[] {
     `  ${'table'.padEnd(width)}  ${'rows'.padStart(9)}  ${'MB'.padStart(8)}  ${'batches'.padStart(7)}  check`,
   ];
   for (const t of r.tables) {
+    if (t.joinedInto) {
+      lines.push(`  ${t.table.padEnd(width)}  joined into ${t.joinedInto} (one whole snapshot per document)`);
+      continue;
+    }
     lines.push(
       `  ${t.table.padEnd(width)}  ${String(t.rows).padStart(9)}  ${(t.bytes / 1024 / 1024).toFixed(2).padStart(8)}  ` +
         `${String(t.batches).padStart(7)}  ${t.verified ? 'same rows' : 'DIFFERENT'}`,

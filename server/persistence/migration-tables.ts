@@ -23,6 +23,8 @@ export interface TablePair {
   pg: Table;
   /** a bigserial column whose sequence must continue after the copied rows */
   serial?: string;
+  /** not copied row for row: its rows are joined into the named table's (and read by no PostgreSQL store) */
+  joinedInto?: string;
 }
 
 /**
@@ -36,6 +38,14 @@ export const migrationTables: TablePair[] = [
   { name: 'members', sqlite: rooms.members, pg: pgRooms.members },
   { name: 'client_bindings', sqlite: bindings.clientBindings, pg: pgBindings.clientBindings },
   { name: 'doc_snapshots', sqlite: docs.docSnapshots, pg: pgDocs.docSnapshots },
+  // ROOM-30: the SQLite store keeps a large snapshot in parts; the PostgreSQL store reads snapshots whole, so
+  // the migration joins each snapshot's parts into its row (sqlite-to-pg.ts) and copies no part.
+  {
+    name: 'doc_snapshot_parts',
+    sqlite: docs.docSnapshotParts,
+    pg: pgDocs.docSnapshotParts,
+    joinedInto: 'doc_snapshots',
+  },
   { name: 'doc_updates', sqlite: docs.docUpdates, pg: pgDocs.docUpdates },
   { name: 'runs', sqlite: agent.runs, pg: pgAgent.runs },
   { name: 'run_messages', sqlite: agent.runMessages, pg: pgAgent.runMessages },
