@@ -8,6 +8,7 @@ import {
   type SuggestionState,
   type SuggestionView,
   suggestionStates,
+  type TutorReport,
 } from '../../schema/protocol.ts';
 
 /**
@@ -54,7 +55,29 @@ export function readRun(id: string, map: Y.Map<unknown>): RunView {
     parentRunId: strOrNull(map.get('parentRunId')),
     mode: map.get('mode') === 'ask' ? 'ask' : 'edit',
     threadId: strOrNull(map.get('threadId')),
+    ...tutorOf(plain(map.get('tutor'))),
   };
+}
+
+/**
+ * CLASS-3: tutor mode's report on a run, read defensively (the doc comes from the network); absent on a
+ * run asked without tutor mode, as the server writes it.
+ */
+function tutorOf(v: unknown): { tutor?: TutorReport } {
+  if (typeof v !== 'object' || v === null) return {};
+  const t = v as Record<string, unknown>;
+  const max = num(t.maxChangedLines);
+  const used = num(t.usedLines);
+  if (max === null || used === null || !Array.isArray(t.refused)) return {};
+  const refused: TutorReport['refused'] = [];
+  for (const r of t.refused as unknown[]) {
+    if (typeof r !== 'object' || r === null) continue;
+    const x = r as Record<string, unknown>;
+    const lines = num(x.lines);
+    if (typeof x.file === 'string' && lines !== null)
+      refused.push({ file: x.file, suggestionId: strOrNull(x.suggestionId), lines });
+  }
+  return { tutor: { maxChangedLines: max, usedLines: used, refused } };
 }
 
 export function readSuggestion(id: string, map: Y.Map<unknown>): SuggestionView {
