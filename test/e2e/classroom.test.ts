@@ -17,6 +17,28 @@ afterAll(async () => {
   await app?.close();
 });
 
+/**
+ * A model that explains, hints, and then writes the whole answer anyway: tutor mode keeps the one-line hint
+ * (in mul) and refuses the rewrite of add (4 lines against a limit of 2).
+ */
+const TUTOR_REPLY = `The sign is the problem: add() subtracts. Look at the operator on its return line: which operator adds two numbers? Try changing it yourself.
+*** Begin Patch
+*** Update File: src/math.ts
+@@
+ export function add(a: number, b: number): number {
+-  return a - b;
++  // The fix: use + instead of -.
++  const sum = a + b;
++  console.log(sum);
++  return sum;
+ }
+@@
+ export function mul(a: number, b: number): number {
++  // Hint: compare this operator with the one in add().
+   return a * b;
+*** End Patch
+`;
+
 async function post<T>(path: string, body: unknown): Promise<T> {
   const res = await fetch(app.server.url + path, {
     method: 'POST',
@@ -69,6 +91,8 @@ describe('a class in the browser: a teacher and two students', () => {
     ada = await joinInBrowser(`${base}/join/${room.roomId}#invite=${room.invites.editor}`, 'Ada');
     bob = await joinInBrowser(`${base}/join/${room.roomId}#invite=${room.invites.viewer}`, 'Bob');
 
+    // A fresh room is not a classroom yet: the owner unfolds the controls from the top bar (WEB-72).
+    await grace.click('button.classroom-button');
     await grace.check('input[aria-label="Tutor mode"]');
     await grace.fill('input.tutor-lines', '2');
     await grace.press('input.tutor-lines', 'Tab');
@@ -107,6 +131,53 @@ describe('a class in the browser: a teacher and two students', () => {
     expect(await bob.locator('.follow-banner button').count()).toBe(0);
     await screenshot(bob, 'classroom-lecture-student');
     await screenshot(grace, 'classroom-lecture-teacher');
+  }, 60_000);
+
+  it('WEB-74: in tutor mode Ada asks Spark to solve add(): she gets an explanation and a one-line hint; the whole solution is refused', async () => {
+    await grace.uncheck('input[aria-label="Freeze code"]');
+    await grace.uncheck('input[aria-label="Everyone follows me"]');
+    await ada.waitForFunction(
+      () => document.querySelector('.cm-content')?.getAttribute('aria-label') === 'Code editor: src/math.ts',
+    );
+    const first = app.fake.requests.length;
+    app.fake.enqueue({ text: TUTOR_REPLY, tokensPerSecond: 2000 });
+    await ada.fill('.prompt-input', 'Write add() for me');
+    await ada.click('button:text("Ask Spark")');
+    // CLASS-4: the model was told to teach, with the room's limit.
+    const request = JSON.stringify((await app.fake.waitForRequest(first)).body);
+    expect(request).toContain('Tutor mode is on');
+    expect(request).toContain('may change at most 2 lines');
+
+    // What Ada sees, and Bob watching: the explanation, the tutor report, and only the hint in the code.
+    for (const page of [ada, bob]) {
+      await page.waitForSelector('article.run .tutor-report', { timeout: 15_000 });
+      await page.waitForFunction(
+        () => document.querySelector('article.run .tutor-report')?.textContent?.includes('refused') ?? false,
+        null,
+        { timeout: 15_000 },
+      );
+      expect(await page.textContent('article.run .tutor-report')).toBe(
+        'Tutor mode: 1 of 2 lines changed; 1 edit refused (src/math.ts)',
+      );
+      expect(await page.textContent('article.run .run-reply')).toContain(
+        'which operator adds two numbers? Try changing it yourself.',
+      );
+      await page.waitForSelector('.cm-spark-proposal .cm-spark-badge:text("proposed")');
+      const proposals = await page.$$eval('.cm-spark-proposal .cm-spark-text', (els) =>
+        els.map((e) => e.textContent),
+      );
+      expect(proposals).toEqual(['  // Hint: compare this operator with the one in add().\n']);
+      expect(await page.textContent('.cm-content')).not.toContain('const sum = a + b;');
+    }
+    // The hint sits in mul(), where it goes: below mul's first line, above its closing brace.
+    const hint = (await ada.locator('.cm-spark-proposal').boundingBox())!;
+    const mulLine = (await ada.locator('.cm-line:has-text("export function mul")').boundingBox())!;
+    const lines = ada.locator('.cm-content > .cm-line');
+    const closing = (await lines.nth(6).boundingBox())!;
+    expect(await lines.nth(6).textContent()).toBe('}');
+    expect(hint.y).toBeGreaterThanOrEqual(mulLine.y + mulLine.height - 1);
+    expect(hint.y + hint.height).toBeLessThanOrEqual(closing.y + 1);
+    expect(await editorText(ada)).toContain('  return a - b;');
   }, 60_000);
 
   it('WEB-63/WEB-64: an assignment: each student opens the link and gets their own copy; the teacher’s dashboard shows their work', async () => {
@@ -161,4 +232,19 @@ describe('a class in the browser: a teacher and two students', () => {
     expect(rows[1]![2]).toMatch(/s ago/);
     await screenshot(grace, 'classroom-dashboard');
   }, 90_000);
+
+  it('WEB-72: a room that handed out an assignment opens with the owner’s classroom controls unfolded', async () => {
+    await grace.click('.assignments-dialog button:text("Close")');
+    await grace.uncheck('input[aria-label="Tutor mode"]');
+    await ada.waitForSelector('.classroom-bar', { state: 'hidden' });
+    await grace.reload();
+    await grace.waitForSelector('.pill-online');
+    // No mode is on, but the room has an assignment: it is a classroom.
+    await grace.waitForSelector('.mode-controls input[aria-label="Tutor mode"]');
+    expect(await grace.getAttribute('button.classroom-button', 'aria-expanded')).toBe('true');
+    expect(await grace.isChecked('input[aria-label="Tutor mode"]')).toBe(false);
+    // The owner may still fold them away.
+    await grace.click('button.classroom-button');
+    expect(await grace.isHidden('.classroom-bar')).toBe(true);
+  }, 30_000);
 });

@@ -9,15 +9,28 @@ export async function createRoomAs(
   person: string,
   roomName: string,
 ): Promise<string> {
+  return (await createRoomWithInvites(page, baseUrl, person, roomName)).editor;
+}
+
+/** Like createRoomAs, and returns the editor and the viewer invite links. */
+export async function createRoomWithInvites(
+  page: Page,
+  baseUrl: string,
+  person: string,
+  roomName: string,
+): Promise<{ editor: string; viewer: string }> {
   await page.goto(`${baseUrl}/`);
   await page.fill('#your-name', person);
   await page.fill('#room-name', roomName);
   await page.click('form.create-card button[type=submit]');
   await page.waitForSelector('.created-card');
-  const editorLink = await page.inputValue('input[data-role=editor]');
+  const links = {
+    editor: await page.inputValue('input[data-role=editor]'),
+    viewer: await page.inputValue('input[data-role=viewer]'),
+  };
   await page.click('text=Open the room');
   await page.waitForSelector('.pill-online');
-  return editorLink;
+  return links;
 }
 
 /** Opens an invite link and joins under `name`, until the room says it is online. */

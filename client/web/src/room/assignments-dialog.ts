@@ -19,6 +19,8 @@ export function openAssignmentsDialog(
   classroom: ClassroomClient,
   origin: string,
   openCopy: (join: JoinResponse, followUserId: string | null) => void,
+  /** how many assignments the room has, whenever the dialog learns it (WEB-72) */
+  counted?: (count: number) => void,
 ): void {
   const dialog = h('dialog', { class: 'dialog assignments-dialog' });
   let timer: number | null = null;
@@ -61,7 +63,10 @@ export function openAssignmentsDialog(
         on: {
           submit: (e) => {
             e.preventDefault();
-            classroom.createAssignment({ name: name.value.trim() }).then((a) => void show(a), fail);
+            classroom.createAssignment({ name: name.value.trim() }).then((a) => {
+              counted?.(assignments.length + 1);
+              void show(a);
+            }, fail);
           },
         },
       },
@@ -71,6 +76,7 @@ export function openAssignmentsDialog(
     let assignments: AssignmentView[] = [];
     try {
       assignments = await classroom.assignments();
+      counted?.(assignments.length);
     } catch (err) {
       fail(err);
     }

@@ -1,8 +1,7 @@
-import { penAt, type RoomModes, TUTOR_MAX_LINES, TUTOR_MIN_LINES } from '../../../../schema/protocol.ts';
+import { penAt, type RoomModes } from '../../../../schema/protocol.ts';
 import type { ClassroomClient } from '../../../sdk/classroom-client.ts';
-import { describeError } from '../ui/describe-error.ts';
 import { h, mount } from '../ui/dom.ts';
-import { toast } from '../ui/toast.ts';
+import { ClassroomControls } from './classroom-controls.ts';
 
 export interface ClassroomBarDeps {
   host: HTMLElement;
@@ -14,23 +13,71 @@ export interface ClassroomBarDeps {
   /** members to hand the pen to */
   members: () => { id: string; name: string }[];
   openAssignments: () => void;
+  /** the owner's one entry point to the folded controls (WEB-72): a toggle in the room's top bar */
+  toggle: HTMLButtonElement;
+}
+
+/**
+ * Is the room used as a classroom (WEB-72)? A mode is on, the pen is out, or it has handed out an
+ * assignment. Until then the owner's controls stay folded behind the top bar's Classroom button.
+ */
+export function classroomInUse(modes: RoomModes, assignments: number): boolean {
+  const l = modes.lecture;
+  return modes.tutor.enabled || l.follow || l.frozen || l.pen !== null || assignments > 0;
 }
 
 /**
  * The classroom bar above the editor (CLASS-1, CLASS-14): which modes are on, who leads, who holds the pen
- * and for how long; for owners, the switches. Drawn from the review doc's modes, so it follows live.
+ * and for how long; for owners, the switches, folded away until the room is used as a classroom (WEB-72).
+ * Drawn from the review doc's modes, so it follows live.
  */
 export class ClassroomBar {
   private readonly deps: ClassroomBarDeps;
   private timer: number | null = null;
+  private readonly chipsHost = h('div', { class: 'mode-chips', role: 'status' });
+  private readonly controls: ClassroomControls | null;
+  /** assignments made from this room (owners only; null until asked) */
+  private assignments: number | null = null;
+  /** the owner unfolded or folded the controls by hand; null: follow whether the room is in use */
+  private unfolded: boolean | null = null;
+  private wasInUse = false;
+  private readonly onToggle = () => {
+    this.unfolded = !this.expanded();
+    this.render();
+  };
 
   constructor(deps: ClassroomBarDeps) {
     this.deps = deps;
+    this.controls = deps.canManage ? new ClassroomControls(deps.classroom, deps.openAssignments) : null;
+    mount(deps.host, this.chipsHost, this.controls?.root);
+    deps.toggle.hidden = !deps.canManage;
+    deps.toggle.addEventListener('click', this.onToggle);
+    if (deps.canManage) {
+      deps.classroom.assignments().then(
+        (list) => this.assignmentsChanged(list.length),
+        // Unknown: the controls stay folded until a mode is on; the rest of the room works as before.
+        (err: unknown) => console.warn('listing the assignments failed', err),
+      );
+    }
+  }
+
+  /** How many assignments this room has (the dialog says so when it makes one): the room is a classroom. */
+  assignmentsChanged(count: number): void {
+    this.assignments = count;
+    this.render();
+  }
+
+  private expanded(): boolean {
+    return this.deps.canManage && (this.unfolded ?? classroomInUse(this.deps.modes(), this.assignments ?? 0));
   }
 
   render(): void {
-    const { host, canManage } = this.deps;
+    const { host, toggle } = this.deps;
     const modes = this.deps.modes();
+    const inUse = classroomInUse(modes, this.assignments ?? 0);
+    // The room just became a classroom (a co-owner turned a mode on, an assignment was made): unfold.
+    if (inUse && !this.wasInUse) this.unfolded = null;
+    this.wasInUse = inUse;
     const pen = penAt(modes.lecture, Date.now());
     const chips = [
       modes.tutor.enabled &&
@@ -58,115 +105,26 @@ export class ClassroomBar {
     ].filter(Boolean);
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = pen ? window.setTimeout(() => this.render(), 1000) : null;
-    host.hidden = chips.length === 0 && !canManage;
-    mount(
-      host,
-      h('div', { class: 'mode-chips', role: 'status' }, ...chips),
-      canManage && this.controls(modes),
-    );
+    const expanded = this.expanded();
+    host.hidden = chips.length === 0 && !expanded;
+    mount(this.chipsHost, ...chips);
+    this.chipsHost.hidden = chips.length === 0;
+    toggle.setAttribute('aria-expanded', String(expanded));
+    toggle.classList.toggle('active', expanded);
+    if (!this.controls) return;
+    this.controls.root.hidden = !expanded;
+    this.controls.showModes(modes);
+    this.peopleChanged();
   }
 
-  private people = '';
-
-  /** Redraws when the people one can hand the pen to changed (not on every cursor move). */
+  /** The people one can hand the pen to may have changed: the picker follows, keeping its choice. */
   peopleChanged(): void {
-    const now = JSON.stringify(this.deps.members());
-    if (now === this.people) return;
-    this.people = now;
-    if (this.deps.canManage && document.activeElement?.closest('.mode-controls') === null) this.render();
-    else if (this.deps.canManage && !document.activeElement?.closest('.mode-controls')) this.render();
+    this.controls?.showPeople(this.deps.members().filter((m) => m.id !== this.deps.me.id));
   }
 
   destroy(): void {
     if (this.timer !== null) clearTimeout(this.timer);
-  }
-
-  private controls(modes: RoomModes): HTMLElement {
-    const c = this.deps.classroom;
-    const run = (p: Promise<unknown>, done: string) =>
-      p.then(
-        () => toast(done, 'success'),
-        (err: unknown) => toast(describeError(err, 'room'), 'error'),
-      );
-    const lines = h('input', {
-      type: 'number',
-      class: 'tutor-lines',
-      min: String(TUTOR_MIN_LINES),
-      max: String(TUTOR_MAX_LINES),
-      value: String(modes.tutor.maxChangedLines),
-      'aria-label': 'Lines one Spark run may change',
-      on: {
-        change: () => void run(c.setTutor({ maxChangedLines: Number(lines.value) }), 'Tutor limit saved'),
-      },
-    });
-    const toggle = (label: string, checked: boolean, onChange: (on: boolean) => void) =>
-      h(
-        'label',
-        { class: 'check' },
-        h('input', {
-          type: 'checkbox',
-          checked,
-          'aria-label': label,
-          on: { change: (e) => onChange((e.target as HTMLInputElement).checked) },
-        }),
-        ` ${label}`,
-      );
-    const who = h(
-      'select',
-      { class: 'pen-person', 'aria-label': 'Hand the pen to' },
-      ...this.deps
-        .members()
-        .filter((m) => m.id !== this.deps.me.id)
-        .map((m) => h('option', { value: m.id }, m.name)),
-    );
-    return h(
-      'div',
-      { class: 'mode-controls' },
-      toggle('Tutor mode', modes.tutor.enabled, (on) =>
-        run(c.setTutor({ enabled: on }), on ? 'Tutor mode is on' : 'Tutor mode is off'),
-      ),
-      lines,
-      h('span', { class: 'muted small' }, 'lines a run'),
-      toggle('Everyone follows me', modes.lecture.follow, (on) =>
-        run(c.setLecture({ follow: on }), on ? 'Everyone follows you' : 'Follow ended'),
-      ),
-      toggle('Freeze code', modes.lecture.frozen, (on) =>
-        run(c.setLecture({ frozen: on }), on ? 'Code frozen' : 'Code unfrozen'),
-      ),
-      who,
-      h(
-        'button',
-        {
-          class: 'btn small give-pen',
-          type: 'button',
-          disabled: who.options.length === 0,
-          on: {
-            click: () =>
-              void run(c.givePen({ userId: who.value, seconds: 120 }), 'Pen handed over for 2 minutes'),
-          },
-        },
-        'Give pen (2 min)',
-      ),
-      modes.lecture.pen &&
-        h(
-          'button',
-          {
-            class: 'btn small ghost',
-            type: 'button',
-            on: { click: () => void run(c.takePen(), 'Pen taken back') },
-          },
-          'Take pen back',
-        ),
-      h(
-        'button',
-        {
-          class: 'btn small assignments-button',
-          type: 'button',
-          on: { click: () => this.deps.openAssignments() },
-        },
-        'Assignments',
-      ),
-    );
+    this.deps.toggle.removeEventListener('click', this.onToggle);
   }
 }
 

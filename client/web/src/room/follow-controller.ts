@@ -21,6 +21,10 @@ export interface FollowControllerDeps {
   changed(): void;
   /** lecture mode keeps this person following (CLASS-10): their own moves and stop do not end it */
   locked?: () => boolean;
+  /** the file this page shows now */
+  shownFile?: () => string | null;
+  /** a locked follower who opened another file was brought back to the target (WEB-73) */
+  heldBack?: (target: FollowTarget) => void;
 }
 
 /** Where a participant is now, resolved against the live code doc; null when unknown. */
@@ -61,7 +65,31 @@ export class FollowController {
   }
 
   ownMove(): void {
-    if (this.state.target && !this.deps.locked?.()) this.apply({ type: 'own-move' });
+    if (!this.state.target) return;
+    if (this.deps.locked?.()) this.holdBack();
+    else this.apply({ type: 'own-move' });
+  }
+
+  private holdPending = false;
+
+  /**
+   * WEB-73: a locked follower may click and select in the leader's file, but a file of their own choosing
+   * (the tree, quick open, a link) is left at once for the leader's place. It runs after the move that
+   * asked for it: the file opening that called ownMove() first finishes, then is undone here.
+   */
+  private holdBack(): void {
+    if (this.holdPending) return;
+    this.holdPending = true;
+    queueMicrotask(() => {
+      this.holdPending = false;
+      const target = this.state.target;
+      if (!target || !this.deps.locked?.()) return;
+      const position = this.locate(target);
+      if (!position || this.deps.shownFile?.() === position.file) return;
+      this.state = { ...this.state, last: position };
+      this.deps.reveal(position.file, position.index);
+      this.deps.heldBack?.(target);
+    });
   }
 
   /** Call on every presence change. */

@@ -24,7 +24,13 @@ import { mountPeople } from './people-section.ts';
 import { roomKeys } from './room-keys.ts';
 import type { RoomSession } from './room-session.ts';
 import { mountRoomTools } from './room-tools.ts';
-import { renderFollowBanner, renderRoleNotice, renderStatus, roomLayout } from './room-view.ts';
+import {
+  readOnlyNotice,
+  renderFollowBanner,
+  renderRoleNotice,
+  renderStatus,
+  roomLayout,
+} from './room-view.ts';
 import { openShortcutSheet } from './shortcut-sheet.ts';
 import { livePermissions } from './spark-panel-model.ts';
 import { mountSpark } from './spark-section.ts';
@@ -175,12 +181,8 @@ export function mountRoom(
   });
   editorRef = editor;
   cleanups.push(() => editor.destroy());
-  layout.readOnlyNotice.hidden = can.write;
-  // CLASS-11: an editor (or viewer) who may not write because the room is frozen is told why.
-  if (!can.write && session.modes.lecture.frozen) {
-    const pen = session.modes.lecture.pen;
-    layout.readOnlyNotice.textContent = `Read-only: the room is frozen for the lecture${pen && pen.until > Date.now() ? `; ${pen.name} holds the pen` : ''}. You can watch and follow.`;
-  }
+  const renderReadOnlyNotice = () => readOnlyNotice(layout.readOnlyNotice, can.write, me.role, session.modes);
+  renderReadOnlyNotice();
 
   const openFile = (path: string, byUser: boolean) => {
     const text = session.text(path);
@@ -307,6 +309,9 @@ export function mountRoom(
     },
     ended: (target, reason) => {
       if (reason === 'left') toast(`${target.name} left; stopped following`, 'info');
+      // CLASS-10: an editor who looks around during the lecture is not pulled back by the next presence
+      // change; a leader who left (a reload) is followed again when back.
+      else optedOutOf = leaderId();
     },
     changed: () => {
       nav.presenceChanged();
@@ -314,6 +319,8 @@ export function mountRoom(
       renderFollowBanner(layout, follow.target, () => follow.stop(), followLocked());
     },
     locked: (): boolean => followLocked(),
+    shownFile: () => editor.file,
+    heldBack: (target) => toast(`Lecture mode: you follow ${target.name} until the lecture ends`, 'info'),
   });
   // --- classroom (CLASS): lecture follow, the modes bar, assignments -----------------------------------
   const leaderId = () => {
@@ -324,8 +331,12 @@ export function mountRoom(
   const followLocked = (): boolean => me.role === 'viewer' && leaderId() !== null && follow.target !== null;
   /** whom this page should follow by itself: the lecture's leader, or a student the teacher asked for */
   let followUserWanted = new URLSearchParams(location.hash.slice(1)).get('follow');
+  /** the lecture's leader this person stopped following (editors may); null again when the lecture ends */
+  let optedOutOf: string | null = null;
   const autoFollow = () => {
-    const wanted = leaderId() ?? followUserWanted;
+    const leader = leaderId();
+    if (leader !== optedOutOf) optedOutOf = null;
+    const wanted = (leader !== optedOutOf ? leader : null) ?? followUserWanted;
     if (!wanted || follow.target) return;
     const person = session.participants().people.find((p) => p.user.id === wanted);
     if (!person) return;
@@ -337,6 +348,7 @@ export function mountRoom(
   layout.readOnlyNotice.before(barHost);
   const bar = new ClassroomBar({
     host: barHost,
+    toggle: layout.classroomButton,
     classroom,
     me: { id: me.sub },
     modes: () => session.modes,
@@ -348,8 +360,12 @@ export function mountRoom(
       return [...byId].map(([id, name]) => ({ id, name }));
     },
     openAssignments: () =>
-      openAssignmentsDialog(classroom, location.origin, (join, followUser) =>
-        opts.openRoom?.(join, followUser ? `#follow=${encodeURIComponent(followUser)}` : ''),
+      openAssignmentsDialog(
+        classroom,
+        location.origin,
+        (join, followUser) =>
+          opts.openRoom?.(join, followUser ? `#follow=${encodeURIComponent(followUser)}` : ''),
+        (count) => bar.assignmentsChanged(count),
       ),
   });
   cleanups.push(() => bar.destroy());
@@ -474,6 +490,7 @@ export function mountRoom(
     }),
     session.on('modes', () => {
       bar.render();
+      renderReadOnlyNotice();
       autoFollow();
       renderFollowBanner(layout, follow.target, () => follow.stop(), followLocked());
     }),

@@ -1,4 +1,4 @@
-import { colorFor, type Role } from '../../../../schema/protocol.ts';
+import { colorFor, penAt, type Role, type RoomModes } from '../../../../schema/protocol.ts';
 import { EDITOR_HINT_ID } from '../editor/file-editor.ts';
 import type { FollowTarget } from '../editor/follow-mode.ts';
 import { h, mount } from '../ui/dom.ts';
@@ -19,6 +19,8 @@ export interface RoomLayout {
   /** the editor pane, which the pending changes view covers while open */
   editorPane: HTMLElement;
   shareButton: HTMLButtonElement;
+  /** owners: unfolds the classroom controls (WEB-72) */
+  classroomButton: HTMLButtonElement;
   filesHost: HTMLElement;
   projectHost: HTMLElement;
   peopleHost: HTMLElement;
@@ -65,6 +67,16 @@ export function roomLayout(roomName: string, me: { sub: string; name: string; ro
   );
   const themeButton = h('button', { class: 'btn ghost small theme-toggle' });
   const shareButton = h('button', { class: 'btn small primary', hidden: true }, 'Share');
+  const classroomButton = h(
+    'button',
+    {
+      class: 'btn ghost small toggle classroom-button',
+      hidden: true,
+      'aria-expanded': 'false',
+      title: 'Teach with this room: tutor mode, lecture mode, assignments',
+    },
+    'Classroom',
+  );
   const shortcutsButton = h(
     'button',
     { class: 'btn ghost small', title: 'Keyboard shortcuts (?)', 'aria-label': 'Keyboard shortcuts' },
@@ -123,6 +135,7 @@ export function roomLayout(roomName: string, me: { sub: string; name: string; ro
       historyButton,
       themeButton,
       shortcutsButton,
+      classroomButton,
       shareButton,
       h(
         'span',
@@ -153,6 +166,7 @@ export function roomLayout(roomName: string, me: { sub: string; name: string; ro
     themeButton,
     editorPane,
     shareButton,
+    classroomButton,
     filesHost,
     projectHost,
     peopleHost,
@@ -235,4 +249,21 @@ export function renderFollowBanner(
       : `Following ${target.name}. Click, type or move to stop.`,
     !locked && h('button', { class: 'btn small ghost', on: { click: () => stop() } }, 'Stop following'),
   );
+}
+
+/**
+ * Says why the editor is read-only (WEB-60): a viewer's role, or the lecture's freeze and who holds the pen
+ * now (redrawn when the modes change). Hidden for someone who may write.
+ */
+export function readOnlyNotice(notice: HTMLElement, canWrite: boolean, role: Role, modes: RoomModes): void {
+  notice.hidden = canWrite;
+  if (canWrite) return;
+  // A viewer's role is the lasting reason: it outlives the lecture.
+  if (role === 'viewer' || !modes.lecture.frozen) {
+    notice.textContent =
+      'Read-only: you are a viewer in this room. You can watch, select and follow, but not type.';
+    return;
+  }
+  const pen = penAt(modes.lecture, Date.now());
+  notice.textContent = `Read-only: the room is frozen for the lecture${pen ? `; ${pen.name} holds the pen` : ''}. You can watch and follow.`;
 }
