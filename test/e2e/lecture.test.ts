@@ -93,6 +93,12 @@ describe('lecture mode in the browser: the pen and the follow lock', () => {
     expect(Math.abs(box.y + box.height / 2 - (share.y + share.height / 2))).toBeLessThan(2);
     expect(box.x + box.width).toBeLessThanOrEqual(share.x);
     await screenshot(grace, 'lecture-folded');
+    // On a phone the top bar has no room for it: the sidebar drawer has the same button (NAV-14).
+    await grace.setViewportSize({ width: 390, height: 844 });
+    expect(await button.isVisible()).toBe(false);
+    expect(await grace.getAttribute('.phone-actions .phone-classroom', 'hidden')).toBeNull();
+    expect(await ada.getAttribute('.phone-actions .phone-classroom', 'hidden')).not.toBeNull();
+    await grace.setViewportSize({ width: 1440, height: 900 });
 
     await button.click();
     expect(await button.getAttribute('aria-expanded')).toBe('true');

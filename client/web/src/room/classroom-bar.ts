@@ -15,6 +15,8 @@ export interface ClassroomBarDeps {
   openAssignments: () => void;
   /** the owner's one entry point to the folded controls (WEB-72): a toggle in the room's top bar */
   toggle: HTMLButtonElement;
+  /** its copy in a phone's sidebar drawer (NAV-14), which clicks `toggle` */
+  phoneToggle?: HTMLElement;
 }
 
 /**
@@ -51,6 +53,7 @@ export class ClassroomBar {
     this.controls = deps.canManage ? new ClassroomControls(deps.classroom, deps.openAssignments) : null;
     mount(deps.host, this.chipsHost, this.controls?.root);
     deps.toggle.hidden = !deps.canManage;
+    if (deps.phoneToggle) deps.phoneToggle.hidden = !deps.canManage;
     deps.toggle.addEventListener('click', this.onToggle);
     if (deps.canManage) {
       deps.classroom.assignments().then(

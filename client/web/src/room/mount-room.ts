@@ -349,6 +349,7 @@ export function mountRoom(
   const bar = new ClassroomBar({
     host: barHost,
     toggle: layout.classroomButton,
+    phoneToggle: layout.classroomPhoneButton,
     classroom,
     me: { id: me.sub },
     modes: () => session.modes,

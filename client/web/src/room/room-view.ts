@@ -21,6 +21,8 @@ export interface RoomLayout {
   shareButton: HTMLButtonElement;
   /** owners: unfolds the classroom controls (WEB-72) */
   classroomButton: HTMLButtonElement;
+  /** the same in a phone's sidebar drawer, where the top bar has no room for it (NAV-14) */
+  classroomPhoneButton: HTMLButtonElement;
   filesHost: HTMLElement;
   projectHost: HTMLElement;
   peopleHost: HTMLElement;
@@ -88,12 +90,18 @@ export function roomLayout(roomName: string, me: { sub: string; name: string; ro
     { class: 'editor-hint', id: EDITOR_HINT_ID },
     'Tab indents. To leave the editor press Esc, then Tab. Shortcuts: ? (outside the editor).',
   );
+  const classroomPhoneButton = h(
+    'button',
+    { class: 'btn ghost small phone-classroom', hidden: true, on: { click: () => classroomButton.click() } },
+    'Classroom',
+  );
   // A phone's top bar has no room for History and the theme (NAV-14): the sidebar drawer offers them.
   const phoneActions = h(
     'section',
     { class: 'phone-actions', 'aria-label': 'More' },
     h('button', { class: 'btn ghost small', on: { click: () => historyButton.click() } }, 'History'),
     h('button', { class: 'btn ghost small', on: { click: () => themeButton.click() } }, 'Light / dark'),
+    classroomPhoneButton,
   );
   const filesHost = h('section', { class: 'files-panel' });
   const projectHost = h('section', { class: 'project-panel', 'aria-label': 'Upload and download' });
@@ -167,6 +175,7 @@ export function roomLayout(roomName: string, me: { sub: string; name: string; ro
     editorPane,
     shareButton,
     classroomButton,
+    classroomPhoneButton,
     filesHost,
     projectHost,
     peopleHost,
