@@ -32,6 +32,7 @@ import {
   type RunDecision,
   type RunMode,
   type RunsPageResponse,
+  type RunDetails,
   type RunView,
   type SparkCheckReport,
   SYNC_PATH,
@@ -190,7 +191,8 @@ export class SparkroomClient {
     return res.runId;
   }
 
-  run(runId: string): Promise<RunView> {
+  /** One run with its suggestions, also one that left the live review doc (ROOM-26, ROOM-27). */
+  run(runId: string): Promise<RunDetails> {
     return this.request('GET', apiPaths.run(this.room(), runId));
   }
 

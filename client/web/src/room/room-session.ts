@@ -38,8 +38,8 @@ export class RoomSession {
   private readonly names = new Map<string, string>();
   /**
    * ROOM-27: runs that left the live review doc once settled (decided and ended), with their suggestions:
-   * the last view this page saw of each, and the room's recent ones from REST at load. They are final, so
-   * they never change here; the panel shows them as before.
+   * the last view this page saw of each, and the room's recent ones from REST at load. Only a revert (or
+   * its undo) still changes one: `reloadSettledRun` reads it again from REST (REVIEW-12).
    */
   private readonly settledRuns = new Map<string, RunView>();
   private readonly settledSuggestions = new Map<string, SuggestionView>();
@@ -229,6 +229,32 @@ export class RoomSession {
       ...listSuggestions(this.conn.suggestions),
       ...[...this.settledSuggestions.values()].filter((x) => !live.has(x.runId)),
     ];
+  }
+
+  /** Is this run one that left the live review doc (ROOM-27), shown from this page's last view of it? */
+  isSettled(runId: string): boolean {
+    return this.settledRuns.has(runId) && !this.liveRunIds.has(runId);
+  }
+
+  /**
+   * REVIEW-12: reads a run that left the live review doc again from REST (after a revert of one of its
+   * suggestions, or before one), so the panel shows its suggestions as storage holds them now. Resolves to
+   * the run's suggestions as read; a run back in the live doc, or one that could not be read, to null.
+   */
+  async reloadSettledRun(runId: string): Promise<SuggestionView[] | null> {
+    if (!this.isSettled(runId)) return null;
+    try {
+      const { suggestions, ...view } = await this.client.run(runId);
+      if (!this.isSettled(runId)) return null;
+      this.settledRuns.set(runId, view);
+      for (const x of suggestions) this.settledSuggestions.set(x.id, x);
+      this.readReview();
+      this.touch('review');
+      return suggestions;
+    } catch (err) {
+      console.warn('reading a settled Spark run again failed', err);
+      return null;
+    }
   }
 
   /** The room's recent runs from REST (ROOM-26): those no longer in the review doc join the live ones. */

@@ -12,7 +12,7 @@ import type { RoomSession } from './room-session.ts';
 
 export interface SuggestionDecisionDeps {
   client: Pick<SparkroomClient, 'accept' | 'reject' | 'revert' | 'acceptRun'>;
-  session: Pick<RoomSession, 'suggestions'>;
+  session: Pick<RoomSession, 'suggestions' | 'isSettled' | 'reloadSettledRun' | 'nameOf'>;
   /** the editor, once it exists: accepts in its open file are noted so Ctrl+Z undoes them (REVIEW-3) */
   editor: () => Pick<FileEditor, 'file' | 'text' | 'noteOwnAccept'> | null;
   /** runs a request, reporting its failure */
@@ -61,18 +61,44 @@ export function suggestionDecisions(deps: SuggestionDecisionDeps) {
   };
   /**
    * Reverts an accepted suggestion (a rename or delete too, AGENT-19/20), or applies a reverted one again;
-   * over someone's later edit only after the person confirms (REVIEW-5).
+   * over someone's later edit only after the person confirms (REVIEW-5). A suggestion of a run that left
+   * the live review doc (ROOM-27) is shown from this page's last view of it: it is read again first, and
+   * when someone reverted or re-applied it since, the card is brought up to date instead (a revert of a
+   * reverted suggestion applies it again, so acting on the old view would redo what they undid), REVIEW-13.
    */
   const revertOne = (id: string) => {
-    const s = session.suggestions.find((x) => x.id === id);
-    client.revert(id).then(
-      () => toast(s ? revertedMessage(s) : 'Reverted the accepted suggestion', 'success'),
-      (err: unknown) => {
-        if (isSparkroomError(err) && err.code === 'needs_confirmation') {
-          if (confirm(`${err.message}.\n\nRevert anyway?`)) decide(client.revert(id, { confirm: true }));
-        } else report(err);
-      },
-    );
+    const shown = session.suggestions.find((x) => x.id === id);
+    const settled = shown !== undefined && session.isSettled(shown.runId);
+    const reload = () => (shown && settled ? session.reloadSettledRun(shown.runId) : Promise.resolve(null));
+    const revert = (): void => {
+      client.revert(id).then(
+        () => {
+          toast(shown ? revertedMessage(shown) : 'Reverted the accepted suggestion', 'success');
+          void reload();
+        },
+        (err: unknown) => {
+          if (isSparkroomError(err) && err.code === 'needs_confirmation') {
+            if (confirm(`${err.message}.\n\nRevert anyway?`))
+              decide(client.revert(id, { confirm: true }).then(reload));
+          } else report(err);
+        },
+      );
+    };
+    if (!settled) {
+      revert();
+      return;
+    }
+    void reload().then((now) => {
+      const current = now?.find((x) => x.id === id);
+      if (current && current.state !== shown.state) {
+        toast(
+          alreadyMessage(current, (userId) => session.nameOf(userId)),
+          'info',
+        );
+        return;
+      }
+      revert();
+    });
   };
   /** Accepts a file's complete proposals in order (never a partial hunk, REVIEW-2). */
   const acceptFile = (file: string) => {
@@ -106,4 +132,12 @@ function revertedMessage(s: SuggestionView): string {
     return again ? `Renamed ${s.file} to ${s.fileOp.to} again` : `Renamed ${s.fileOp.to} back to ${s.file}`;
   if (s.fileOp?.kind === 'delete') return again ? `Deleted ${s.file} again` : `Restored ${s.file}`;
   return again ? 'Applied the suggestion again' : 'Reverted the accepted suggestion';
+}
+
+/** Why a revert was not sent: someone decided the suggestion since this page last saw it (REVIEW-13). */
+function alreadyMessage(now: SuggestionView, nameOf: (userId: string) => string): string {
+  if (now.state === 'reverted')
+    return `Already undone${now.revertedBy ? ` by ${nameOf(now.revertedBy)}` : ''}`;
+  if (now.state === 'accepted') return 'Already applied again';
+  return `It is ${now.state} now`;
 }
