@@ -13,6 +13,7 @@ import type { RoomSocket } from '../rooms/room-socket.ts';
 import { roomIdParam } from '../route-params.ts';
 import { sendShared } from './framed-send.ts';
 import { LiveSockets } from './live-sockets.ts';
+import { stopParsing } from './stop-parsing.ts';
 
 export interface SyncRouteDeps {
   rooms: RoomService;
@@ -86,10 +87,10 @@ export function syncRoutes(deps: SyncRouteDeps): Hono {
         ws.close(code, reason);
         graceTimer = setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
       },
-      // Frames that arrive after a refusal are dropped unread. Pausing the TCP socket instead made later
-      // upgrades hang after about fifteen refusals (SAFE-28).
+      // Frames behind a refusal are neither parsed nor handled (SAFE-136).
       stopReading: () => {
         refused = true;
+        stopParsing(ws);
       },
       get bufferedAmount() {
         return ws.bufferedAmount;

@@ -13,7 +13,14 @@ import {
   tinyItemsUpdate,
 } from '../helpers/attacks.ts';
 import { measureStall } from '../helpers/event-loop-stall.ts';
-import { awarenessFrame, openRawClient, type RawClient, syncSocketUrl } from '../helpers/raw-socket.ts';
+import { openFlood } from '../helpers/flood-worker.ts';
+import {
+  awarenessFrame,
+  openRawClient,
+  type RawClient,
+  syncSocketUrl,
+  updateFrame,
+} from '../helpers/raw-socket.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { until } from '../helpers/wait.ts';
 import { connectClient, whenSynced, type YClient } from '../helpers/y-client.ts';
@@ -250,6 +257,32 @@ describe('hostile frames cost little and are refused with a code (issue 9)', () 
     reader.close();
     await annotate(`12,000 orphan updates: 4424 after 100, worst stall ${stall.maxMs.toFixed(0)} ms`);
   });
+
+  it('SAFE-136: 100,000 orphan updates written at once from another thread: 4424 after 100, the frames behind the refusal are not parsed, the loop held < 500 ms', async ({
+    annotate,
+  }) => {
+    // Built before the honest clients connect: 100,000 updates hold this process's loop for seconds.
+    const frames = orphanUpdates(100_000, 3_100_000).map((u) => updateFrame(u));
+    const s = await setUp();
+    const flood = await openFlood(syncSocketUrl(s.server.syncUrl, s.roomId, s.attackerEditor.token), frames);
+    try {
+      const { result: closed, stall } = await measureStall(async () => {
+        flood.send();
+        const code = await flood.closed;
+        // the honest clients still type and see each other
+        await roomStillWorks(s, 'after the orphan flood');
+        return code;
+      });
+      expect(closed.code).toBe(4424);
+      expect(closed.reason).toMatch(/more than 100 updates wait/);
+      expect(stall.maxMs).toBeLessThan(STALL_BOUND_MS);
+      await annotate(
+        `100,000 orphan updates at once from a thread: 4424, worst stall ${stall.maxMs.toFixed(0)} ms`,
+      );
+    } finally {
+      await flood.stop();
+    }
+  }, 120_000);
 
   it('SAFE-30: updates sent before their parent (a reconnect racing its sync answer) wait on their socket and apply when it comes', async () => {
     const s = await setUp();
