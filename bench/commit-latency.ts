@@ -19,7 +19,7 @@ const schema = `bench_${process.pid}`;
 const pgStores = await createPgStores(url, {
   schema,
   max: 2,
-  fenceOf: (docName) => ({ roomId: docName.split('/')[0]!, fence: 1 }),
+  fencing: { fenceOf: (docName) => ({ roomId: docName.split('/')[0]!, fence: 1 }) },
 });
 try {
   const s = await measureGroupCommit(sqlite.docStore, 10, N);

@@ -97,17 +97,21 @@ function packageVersion(): string {
 export async function startServer(config: Config, options: StartOptions): Promise<RunningServer> {
   const { log } = options;
   const now = options.now ?? Date.now;
-  // Several nodes (CLUSTER-6): the doc store asks the leases for each append's fencing number, and the
-  // leases write new numbers through the store; the cluster starts right after the stores.
+  // Several nodes (CLUSTER-6): every store asks the leases for the fencing number of each write of a room
+  // (CLUSTER-9, CLUSTER-50), and the leases write new numbers through the store; the cluster starts right
+  // after the stores.
   let cluster: Cluster | null = null;
   const stores = await openStores({
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,
     databaseSchema: config.databaseSchema,
-    fenceOf: config.cluster
-      ? (docName) => {
-          if (!cluster) throw new AppError('fenced', 'this node is not part of the cluster yet');
-          return cluster.fenceOf(docName);
+    fencing: config.cluster
+      ? {
+          fenceOf: (docName) => {
+            if (!cluster) throw new AppError('fenced', 'this node is not part of the cluster yet');
+            return cluster.fenceOf(docName);
+          },
+          refused: (roomId, reason) => cluster?.refused(roomId, reason),
         }
       : undefined,
   });
@@ -120,8 +124,10 @@ export async function startServer(config: Config, options: StartOptions): Promis
         log,
         claimFence,
         // The lease is gone: stop the room now, its clients reconnect (to the new owner, through any node).
+        // Its Spark runs stop first and write nothing more (CLUSTER-51): the new owner ends them.
         onLost: (roomId, reason) => {
           const lost = new AppError('fenced', `this node lost the room: ${reason}`);
+          agent?.abandonRoom(roomId, reason);
           registry?.evict(roomId, lost.closeCode, lost.message).catch((err: unknown) => {
             log.error({ err, room: roomId }, 'evicting a lost room failed');
           });

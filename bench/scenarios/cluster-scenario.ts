@@ -99,7 +99,7 @@ async function measureCommits(ctx: ScenarioContext, cluster: SparkroomCluster): 
   const pgStores = await createPgStores(cluster.databaseUrl, {
     schema: 'bench_commit',
     max: 2,
-    fenceOf: (docName) => ({ roomId: docName.split('/')[0]!, fence: 1 }),
+    fencing: { fenceOf: (docName) => ({ roomId: docName.split('/')[0]!, fence: 1 }) },
   });
   const rows: CommitRow[] = [];
   try {

@@ -113,6 +113,8 @@ export class AgentRun {
   private firstTokenAt: number | null = null;
   private streamingSince: number | null = null;
   private finished = false;
+  /** the room was lost to another node: nothing more is written from here (CLUSTER-51) */
+  private abandoned = false;
   private done: Promise<void> | null = null;
   /** the suggestion Spark is typing (or typed last): its presence cursor sits on it */
   private writing: { id: string; file: string } | null = null;
@@ -196,6 +198,7 @@ export class AgentRun {
   private async loop(): Promise<void> {
     for (let turn = this.turns.shift(); turn && !this.finished; turn = this.turns.shift()) {
       const outcome = await this.runTurn(turn);
+      if (this.abandoned) return;
       this.recorder.messages(this.messages);
       if (outcome === 'failed') return;
       if (outcome === 'stopped' && this.turns.length === 0) return;
@@ -555,6 +558,25 @@ export class AgentRun {
       this.turns.push({ instruction: text, kind: 'steer' });
       this.channel.flush();
     }
+  }
+
+  /**
+   * The room was lost to another node (its lease, CLUSTER-51): stop streaming at once and write nothing more,
+   * neither to the review doc nor to the store. This process may no longer write the room: every such write
+   * would be refused by the fencing check anyway, and the new owner's load marks the run interrupted from
+   * what was stored (AGENT-11), with the text every client saw.
+   */
+  abandon(reason: string): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.abandoned = true;
+    this.turns.length = 0;
+    const state = this.turn;
+    if (state) state.stopped = true;
+    this.turn = null;
+    this.channel.abandon();
+    state?.controller.abort();
+    this.deps.log.warn({ run: this.id, reason }, 'Spark run abandoned: the room moved to another node');
   }
 
   private fail(reason: string): void {

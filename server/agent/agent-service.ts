@@ -277,6 +277,18 @@ export class AgentService {
     await Promise.allSettled(runs.map((r) => r.whenDone()));
   }
 
+  /**
+   * CLUSTER-51: this node lost the room (its lease ran out, or PostgreSQL refused a write with a newer owner's
+   * number). Its live runs stop streaming and write nothing more; the new owner ends them from storage.
+   */
+  abandonRoom(roomId: string, reason: string): void {
+    const room = this.deps.registry.peek(roomId);
+    if (!room) return;
+    for (const run of this.live.values()) {
+      if (this.deps.proposals.hasRun(room, run.id)) run.abandon(reason);
+    }
+  }
+
   async close(): Promise<void> {
     for (const run of this.live.values()) {
       if (!run.isFinished) run.interrupt({ id: '@server', name: 'server shutdown', role: 'owner' });

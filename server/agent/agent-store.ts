@@ -47,7 +47,8 @@ export interface AgentStore {
   listRuns(roomId: string, page: { before?: number; limit: number }): Promise<StoredRun[]>;
   /** runs whose status is queued or streaming (after a crash they must be marked interrupted) */
   listUnfinishedRuns(): Promise<StoredRun[]>;
-  appendMessages(messages: RunMessageRecord[]): Promise<void>;
+  /** the messages of runs of `roomId` (fenced by that room on several nodes, CLUSTER-50) */
+  appendMessages(roomId: string, messages: RunMessageRecord[]): Promise<void>;
   listMessages(runId: string): Promise<RunMessageRecord[]>;
   recordEvent(event: RunEventRecord): Promise<void>;
   listEvents(roomId: string, runId: string): Promise<RunEventRecord[]>;

@@ -56,7 +56,7 @@ export class MemoryAgentStore implements AgentStore {
     );
   }
 
-  async appendMessages(messages: RunMessageRecord[]): Promise<void> {
+  async appendMessages(_roomId: string, messages: RunMessageRecord[]): Promise<void> {
     // Check the whole batch before storing any of it: all or nothing, as the SQLite transaction.
     const seen = new Set<string>();
     for (const m of messages) {

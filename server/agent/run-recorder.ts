@@ -52,7 +52,7 @@ export class RunRecorder {
     }));
     this.savedMessages = all.length;
     if (fresh.length === 0) return;
-    this.store.appendMessages(fresh).catch((err: unknown) => {
+    this.store.appendMessages(this.roomId, fresh).catch((err: unknown) => {
       this.log.error({ err, run: this.runId }, 'saving run messages failed');
     });
   }

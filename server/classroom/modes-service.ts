@@ -124,13 +124,20 @@ export class ModesService {
   private async change(user: AuthUser, next: (m: RoomModes) => RoomModes): Promise<RoomModes> {
     requirePermission(user, 'manage', (await this.deps.rooms.getRoom(user.roomId)).policy);
     return this.serial(user.roomId, async () => {
-      const modes = next(await this.modes(user.roomId));
-      // Durable before visible: a change that cannot be stored is refused and nobody sees it.
-      await this.deps.store.setModes(user.roomId, modes, this.deps.now());
-      this.cache.set(user.roomId, modes);
-      this.publish(user.roomId, modes);
-      this.armPen(user.roomId, modes);
-      return modes;
+      // Loaded (its lease taken) before the write: on several nodes a room's modes are written by its owner,
+      // fenced by its number (CLUSTER-50), and read from its cache.
+      const { release } = await this.deps.registry.acquire(user.roomId);
+      try {
+        const modes = next(await this.modes(user.roomId));
+        // Durable before visible: a change that cannot be stored is refused and nobody sees it.
+        await this.deps.store.setModes(user.roomId, modes, this.deps.now());
+        this.cache.set(user.roomId, modes);
+        this.publish(user.roomId, modes);
+        this.armPen(user.roomId, modes);
+        return modes;
+      } finally {
+        release();
+      }
     });
   }
 
@@ -171,12 +178,18 @@ export class ModesService {
         this.penTimers.delete(roomId);
         const server: AuthUser = { ...SERVER, roomId, expiresAt: Number.MAX_SAFE_INTEGER };
         this.serial(roomId, async () => {
-          const current = await this.modes(roomId);
-          if (current.lecture.pen?.until !== pen.until) return;
-          const back = { ...current, lecture: { ...current.lecture, pen: null } };
-          await this.deps.store.setModes(roomId, back, this.deps.now());
-          this.cache.set(roomId, back);
-          this.publish(roomId, back);
+          // As change(): written by the room's owner (on several nodes, another node may hold it now).
+          const { release } = await this.deps.registry.acquire(roomId);
+          try {
+            const current = await this.modes(roomId);
+            if (current.lecture.pen?.until !== pen.until) return;
+            const back = { ...current, lecture: { ...current.lecture, pen: null } };
+            await this.deps.store.setModes(roomId, back, this.deps.now());
+            this.cache.set(roomId, back);
+            this.publish(roomId, back);
+          } finally {
+            release();
+          }
         }).catch((err: unknown) =>
           this.deps.log.error({ err, room: server.roomId }, 'taking the pen back failed'),
         );

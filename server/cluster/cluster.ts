@@ -5,7 +5,7 @@ import type { RateLimit, RateRule } from '../auth/rate-limiter.ts';
 import type { RoomService } from '../auth/room-service.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { FenceOf } from '../persistence/pg-doc-store.ts';
+import type { FenceOf } from '../persistence/pg-fence.ts';
 import { forwarding } from './forwarding.ts';
 import { NodeDirectory } from './node-directory.ts';
 import { type ClaimFence, RoomLeases } from './room-leases.ts';
@@ -25,8 +25,10 @@ export interface ClusterConfig {
 export interface Cluster {
   leases: RoomLeases;
   nodes: NodeDirectory;
-  /** for the PostgreSQL doc store: the fencing number of a room's doc, refusing rooms this node does not hold */
+  /** for the PostgreSQL stores: the fencing number of a room's doc, refusing rooms this node does not hold */
   fenceOf: FenceOf;
+  /** PostgreSQL refused a write of the room (a newer owner's number is stored): the room is lost now */
+  refused(roomId: string, reason: string): void;
   /** the routes in front of the room routes that send other nodes' rooms on (CLUSTER-12) */
   routes(deps: { rooms: RoomService; secret: string; trustProxy: boolean; maxFrameBytes: number }): Hono;
   /** a per-key allowance every node shares through Redis (SAFE-127) */
@@ -87,6 +89,7 @@ export async function startCluster(
       }
       return { roomId, fence };
     },
+    refused: (roomId, reason) => leases.forfeit(roomId, reason),
     routes({ rooms, secret, trustProxy, maxFrameBytes }) {
       const { rest, sync } = forwarding({
         leases,

@@ -168,6 +168,14 @@ export class RoomLeases {
     }
   }
 
+  /**
+   * PostgreSQL refused a write with a newer owner's fencing number: whatever this node's clock says, the room
+   * is someone else's. Stops it now (onLost) rather than at the next renewal.
+   */
+  forfeit(roomId: string, reason: string): void {
+    this.#lose(roomId, reason);
+  }
+
   #lose(roomId: string, reason: string): void {
     if (!this.#held.delete(roomId)) return;
     this.#o.log.warn({ room: roomId, reason }, 'room lease lost');

@@ -9,7 +9,7 @@ import type { VerdictStore } from '../review/verdict-store.ts';
 import type { DocStore } from '../rooms/doc-store.ts';
 import type { CheckpointStore } from '../suggestions/checkpoint-store.ts';
 import type { SuggestionStore } from '../suggestions/suggestion-store.ts';
-import type { FenceOf } from './pg-doc-store.ts';
+import type { Fencing } from './pg-fence.ts';
 import { createPgStores } from './pg-stores.ts';
 import { createSqliteStores } from './sqlite-stores.ts';
 
@@ -42,8 +42,8 @@ export interface OpenStoresOptions {
   /** postgres://... : PostgreSQL instead of the SQLite file in dataDir */
   databaseUrl: string | null;
   databaseSchema: string;
-  /** the fencing numbers this node holds (cluster mode); appends of other rooms are not fenced */
-  fenceOf?: FenceOf;
+  /** the fencing numbers this node holds (cluster mode): every write of a loaded room's state is fenced */
+  fencing?: Fencing;
 }
 
 /** The composition root's one call: the SQLite file by default, PostgreSQL when a URL is configured. */
@@ -51,7 +51,7 @@ export async function openStores(options: OpenStoresOptions): Promise<Stores> {
   if (options.databaseUrl !== null) {
     const pg = await createPgStores(options.databaseUrl, {
       schema: options.databaseSchema,
-      fenceOf: options.fenceOf,
+      fencing: options.fencing,
     });
     let open = true;
     return {

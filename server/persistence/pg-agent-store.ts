@@ -4,6 +4,7 @@ import { runEvents, runMessages, runs } from '../../schema/pg-tables/agent.ts';
 import type { AuditEventKind, RunStatus } from '../../schema/protocol.ts';
 import type { AgentStore, RunEventRecord, RunMessageRecord, StoredRun } from '../agent/agent-store.ts';
 import type { PgDatabase } from './pg-database.ts';
+import { type Fencing, fencedWrite, NO_FENCING } from './pg-fence.ts';
 import { storedRun } from './sqlite-agent-store.ts';
 
 const unfinishedStatuses: RunStatus[] = ['queued', 'streaming'];
@@ -11,18 +12,23 @@ const unfinishedStatuses: RunStatus[] = ['queued', 'streaming'];
 /** The agent store on PostgreSQL through drizzle: the twin of SqliteAgentStore, held to the same contract. */
 export class PgAgentStore implements AgentStore {
   readonly #db: NodePgDatabase;
+  readonly #fencing: Fencing;
 
-  constructor(database: Pick<PgDatabase, 'db'>) {
+  /** Every write of a room is fenced by its owner's number (CLUSTER-50); reads are not. */
+  constructor(database: Pick<PgDatabase, 'db'>, fencing: Fencing = NO_FENCING) {
     this.#db = database.db;
+    this.#fencing = fencing;
   }
 
   async saveRun(run: StoredRun): Promise<void> {
     const row = { ...run, threadId: run.threadId ?? null };
     const { roomId: _r, id: _i, ...rest } = row;
-    await this.#db
-      .insert(runs)
-      .values(row)
-      .onConflictDoUpdate({ target: [runs.roomId, runs.id], set: rest });
+    await fencedWrite(this.#db, this.#fencing, run.roomId, (db) =>
+      db
+        .insert(runs)
+        .values(row)
+        .onConflictDoUpdate({ target: [runs.roomId, runs.id], set: rest }),
+    );
   }
 
   async getRun(roomId: string, runId: string): Promise<StoredRun | null> {
@@ -55,10 +61,10 @@ export class PgAgentStore implements AgentStore {
     return rows.map(storedRun);
   }
 
-  async appendMessages(messages: RunMessageRecord[]): Promise<void> {
+  async appendMessages(roomId: string, messages: RunMessageRecord[]): Promise<void> {
     if (messages.length === 0) return;
-    // One statement is one transaction: a duplicate seq fails the whole batch.
-    await this.#db.insert(runMessages).values(messages);
+    // One statement (in the fenced transaction): a duplicate seq fails the whole batch.
+    await fencedWrite(this.#db, this.#fencing, roomId, (db) => db.insert(runMessages).values(messages));
   }
 
   async listMessages(runId: string): Promise<RunMessageRecord[]> {
@@ -70,7 +76,7 @@ export class PgAgentStore implements AgentStore {
   }
 
   async recordEvent(e: RunEventRecord): Promise<void> {
-    await this.#db.insert(runEvents).values(e);
+    await fencedWrite(this.#db, this.#fencing, e.roomId, (db) => db.insert(runEvents).values(e));
   }
 
   async listEvents(roomId: string, runId: string): Promise<RunEventRecord[]> {

@@ -4,17 +4,27 @@ import { baseFiles, roomBases } from '../../schema/pg-tables/review.ts';
 import type { BaseInfo } from '../../schema/protocol.ts';
 import type { BaseFile, BaseStore } from '../review/base-store.ts';
 import type { PgDatabase } from './pg-database.ts';
+import { type Fencing, fencedWrite, NO_FENCING } from './pg-fence.ts';
 
 /** A room's base version on PostgreSQL: the twin of SqliteBaseStore, replaced in one transaction. */
 export class PgBaseStore implements BaseStore {
   readonly #db: NodePgDatabase;
+  readonly #fencing: Fencing;
 
-  constructor(database: Pick<PgDatabase, 'db'>) {
+  /** Every write of a room is fenced by its owner's number (CLUSTER-50); reads are not. */
+  constructor(database: Pick<PgDatabase, 'db'>, fencing: Fencing = NO_FENCING) {
     this.#db = database.db;
+    this.#fencing = fencing;
   }
 
   async setBase(roomId: string, info: BaseInfo, files: BaseFile[]): Promise<void> {
-    await this.#db.transaction(async (tx) => {
+    await fencedWrite(this.#db, this.#fencing, roomId, (fenced) =>
+      this.#replace(fenced, roomId, info, files),
+    );
+  }
+
+  async #replace(db: NodePgDatabase, roomId: string, info: BaseInfo, files: BaseFile[]): Promise<void> {
+    await db.transaction(async (tx) => {
       await tx.delete(baseFiles).where(eq(baseFiles.roomId, roomId));
       await tx.delete(roomBases).where(eq(roomBases.roomId, roomId));
       await tx.insert(roomBases).values({ ...info, roomId });

@@ -7,6 +7,7 @@ import type {
   StoredText,
 } from '../suggestions/checkpoint-store.ts';
 import type { PgDatabase } from './pg-database.ts';
+import { checkFenceOn, type Fencing, NO_FENCING } from './pg-fence.ts';
 
 interface EntryRow {
   seq: string;
@@ -28,24 +29,64 @@ interface EntryRow {
  */
 export class PgCheckpointStore implements CheckpointStore {
   readonly #pool: pg.Pool;
+  readonly #fencing: Fencing;
+  /** the last write asked per room: the next one starts after it */
+  readonly #queues = new Map<string, Promise<void>>();
 
-  constructor(database: Pick<PgDatabase, 'pool'>) {
+  /** Every write of a room is fenced by its owner's number (CLUSTER-50); reads are not. */
+  constructor(database: Pick<PgDatabase, 'pool'>, fencing: Fencing = NO_FENCING) {
     this.#pool = database.pool;
+    this.#fencing = fencing;
   }
 
   async putTexts(roomId: string, texts: readonly StoredText[]): Promise<void> {
     if (texts.length === 0) return;
-    await this.#pool.query(
-      'INSERT INTO history_texts (room_id, hash, text) SELECT $1, h, t FROM unnest($2::text[], $3::text[]) AS u(h, t) ' +
-        'ON CONFLICT DO NOTHING',
-      [roomId, texts.map((t) => t.hash), texts.map((t) => t.text)],
+    await this.#transaction(roomId, (client) =>
+      client.query(
+        'INSERT INTO history_texts (room_id, hash, text) SELECT $1, h, t FROM unnest($2::text[], $3::text[]) AS u(h, t) ' +
+          'ON CONFLICT DO NOTHING',
+        [roomId, texts.map((t) => t.hash), texts.map((t) => t.text)],
+      ),
     );
   }
 
+  /**
+   * BEGIN, the room's fencing check, `fn`, COMMIT; all of it rolled back on any failure. The fencing number is
+   * taken when the write is asked (a room unloading gives its lease up right after asking for its last
+   * entry), and one room's writes run in the order they were asked, as on SQLite: an entry's texts are put
+   * before the entry that needs them is checked.
+   */
+  #transaction<T>(roomId: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const fence = this.#fencing.fenceOf(roomId);
+    const run = async () => {
+      const client = await this.#pool.connect();
+      try {
+        await client.query('BEGIN');
+        await checkFenceOn(client, this.#fencing, fence);
+        const result = await fn(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    };
+    const result = (this.#queues.get(roomId) ?? Promise.resolve()).then(run, run);
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#queues.set(roomId, settled);
+    void settled.then(() => {
+      if (this.#queues.get(roomId) === settled) this.#queues.delete(roomId);
+    });
+    return result;
+  }
+
   async append(e: Omit<CheckpointRecord, 'seq'>): Promise<CheckpointRecord> {
-    const client = await this.#pool.connect();
-    try {
-      await client.query('BEGIN');
+    return this.#transaction(e.roomId, async (client) => {
       const hashes = [...new Set(e.files.flatMap((f) => [f.before, f.after]).filter((h) => h !== null))];
       if (hashes.length > 0) {
         const found = await client.query<{ hash: string }>(
@@ -79,14 +120,8 @@ export class PgCheckpointStore implements CheckpointStore {
           [e.roomId, seq, f.path, f.before, f.after],
         );
       }
-      await client.query('COMMIT');
       return { ...structuredClone(e), seq };
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async list(roomId: string, page: { before?: number; limit: number }): Promise<CheckpointRecord[]> {

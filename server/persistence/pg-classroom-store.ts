@@ -4,13 +4,17 @@ import { assignmentCopies, assignments, roomModes } from '../../schema/pg-tables
 import type { RoomModes } from '../../schema/protocol.ts';
 import type { AssignmentRecord, ClassroomStore, CopyRecord } from '../classroom/classroom-store.ts';
 import type { PgDatabase } from './pg-database.ts';
+import { type Fencing, fencedWrite, NO_FENCING } from './pg-fence.ts';
 
 /** The twin of SqliteClassroomStore on PostgreSQL. */
 export class PgClassroomStore implements ClassroomStore {
   readonly #db: NodePgDatabase;
+  readonly #fencing: Fencing;
 
-  constructor(database: Pick<PgDatabase, 'db'>) {
+  /** Every write of a room is fenced by its owner's number (CLUSTER-50); reads are not. */
+  constructor(database: Pick<PgDatabase, 'db'>, fencing: Fencing = NO_FENCING) {
     this.#db = database.db;
+    this.#fencing = fencing;
   }
 
   async getModes(roomId: string): Promise<RoomModes | null> {
@@ -20,7 +24,9 @@ export class PgClassroomStore implements ClassroomStore {
 
   async setModes(roomId: string, modes: RoomModes, now: number): Promise<void> {
     const row = { roomId, modes, updatedAt: now };
-    await this.#db.insert(roomModes).values(row).onConflictDoUpdate({ target: roomModes.roomId, set: row });
+    await fencedWrite(this.#db, this.#fencing, roomId, (db) =>
+      db.insert(roomModes).values(row).onConflictDoUpdate({ target: roomModes.roomId, set: row }),
+    );
   }
 
   async createAssignment(assignment: AssignmentRecord): Promise<void> {
@@ -65,8 +71,13 @@ export class PgClassroomStore implements ClassroomStore {
     return row ?? null;
   }
 
+  /** Written by the copy's owner as people edit it: fenced by the copy room (CLUSTER-50). */
   async noteEdit(roomId: string, at: number): Promise<void> {
-    await this.#db
+    await fencedWrite(this.#db, this.#fencing, roomId, (db) => this.#noteEdit(db, roomId, at));
+  }
+
+  async #noteEdit(db: NodePgDatabase, roomId: string, at: number): Promise<void> {
+    await db
       .update(assignmentCopies)
       .set({ lastEditAt: at })
       .where(

@@ -12,13 +12,7 @@ import {
 import { checkDocChecksum, docChecksum } from './doc-checksum.ts';
 import { DocWorker, type StoredEntry } from './doc-worker.ts';
 import type { PgDatabase } from './pg-database.ts';
-
-/**
- * The fencing number this process holds for the room a document belongs to, or null when the document is not
- * fenced (a single node, or a room this node does not own through a lease). Supplied by the cluster part
- * (server/cluster/), so this store never learns about Redis.
- */
-export type FenceOf = (docName: string) => { roomId: string; fence: number } | null;
+import type { FenceOf, Fencing } from './pg-fence.ts';
 
 interface Head {
   lastSeq: number;
@@ -45,13 +39,15 @@ const FENCED = 'SR409';
 export class PgDocStore implements DocStore {
   readonly #pool: pg.Pool;
   readonly #fenceOf: FenceOf;
+  readonly #refused: NonNullable<Fencing['refused']>;
   readonly #heads = new Map<string, Head>();
   /** merges what this store reads into snapshots and load slices, off the event loop (ROOM-17, ROOM-18) */
   readonly #worker = new DocWorker(null);
 
-  constructor(database: Pick<PgDatabase, 'pool'>, options: { fenceOf?: FenceOf } = {}) {
+  constructor(database: Pick<PgDatabase, 'pool'>, options: Partial<Fencing> = {}) {
     this.#pool = database.pool;
     this.#fenceOf = options.fenceOf ?? (() => null);
+    this.#refused = options.refused ?? (() => {});
   }
 
   async load(docName: string): Promise<StoredDoc> {
@@ -165,7 +161,7 @@ export class PgDocStore implements DocStore {
       last_seq: string;
       through_seq: string;
       log_bytes: string;
-    }>(docNames, {
+    }>(docNames, rooms, {
       name: 'sparkroom_append',
       text: 'SELECT doc_index, last_seq, through_seq, log_bytes FROM sparkroom_append($1, $2, $3, $4, $5, $6, $7, $8)',
       values: [
@@ -211,6 +207,7 @@ export class PgDocStore implements DocStore {
    */
   async #call<R extends pg.QueryResultRow>(
     docNames: readonly string[],
+    rooms: readonly string[],
     query: pg.QueryConfig,
   ): Promise<pg.QueryResult<R>> {
     try {
@@ -219,7 +216,12 @@ export class PgDocStore implements DocStore {
       for (const name of docNames) this.#heads.delete(name);
       const code = (err as { code?: string }).code;
       if (code === FENCED) {
-        throw new AppError('fenced', `this node no longer owns the room: ${(err as Error).message}`);
+        const message = `this node no longer owns the room: ${(err as Error).message}`;
+        // sparkroom_append names the refused rooms after "holds room ", comma-separated: each is lost here.
+        const text = (err as Error).message;
+        const named = new Set(text.slice(text.indexOf('holds room ') + 'holds room '.length).split(', '));
+        for (const roomId of rooms) if (named.has(roomId)) this.#refused(roomId, message);
+        throw new AppError('fenced', message);
       }
       if (code === UNIQUE_VIOLATION) {
         throw new AppError('fenced', 'another node wrote this document at the same time');
@@ -299,7 +301,9 @@ export class PgDocStore implements DocStore {
         [roomId, fence],
       );
       if (res.rowCount === 0) {
-        throw new AppError('fenced', `this node no longer owns room ${roomId}: a newer owner holds it`);
+        const message = `this node no longer owns room ${roomId}: a newer owner holds it`;
+        this.#refused(roomId, message);
+        throw new AppError('fenced', message);
       }
     }
   }

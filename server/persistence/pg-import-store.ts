@@ -3,20 +3,26 @@ import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { imports } from '../../schema/pg-tables/imports.ts';
 import type { ImportRecord, ImportStore } from '../project/import-store.ts';
 import type { PgDatabase } from './pg-database.ts';
+import { type Fencing, fencedWrite, NO_FENCING, roomOfDoc } from './pg-fence.ts';
 
 /** Import records on PostgreSQL: the twin of SqliteImportStore. */
 export class PgImportStore implements ImportStore {
   readonly #db: NodePgDatabase;
+  readonly #fencing: Fencing;
 
-  constructor(database: Pick<PgDatabase, 'db'>) {
+  /** Every write of a room is fenced by its owner's number (CLUSTER-50); reads are not. */
+  constructor(database: Pick<PgDatabase, 'db'>, fencing: Fencing = NO_FENCING) {
     this.#db = database.db;
+    this.#fencing = fencing;
   }
 
   async addImport(record: ImportRecord): Promise<void> {
-    await this.#db
-      .insert(imports)
-      .values(record)
-      .onConflictDoUpdate({ target: [imports.docName, imports.client], set: record });
+    await fencedWrite(this.#db, this.#fencing, roomOfDoc(record.docName), (db) =>
+      db
+        .insert(imports)
+        .values(record)
+        .onConflictDoUpdate({ target: [imports.docName, imports.client], set: record }),
+    );
   }
 
   async listImports(docName: string): Promise<ImportRecord[]> {

@@ -6,6 +6,7 @@ import { type Role, type RoomPolicy, roles } from '../../schema/protocol.ts';
 import type { InviteRecord, MemberRecord, RoomRecord, RoomStore } from '../auth/room-store.ts';
 import { AppError } from '../errors.ts';
 import type { PgDatabase } from './pg-database.ts';
+import { type Fencing, fencedWrite, NO_FENCING, roomOfDoc } from './pg-fence.ts';
 
 /** SQLSTATE of a unique violation (a second live invite for a role). */
 const UNIQUE_VIOLATION = '23505';
@@ -13,13 +14,17 @@ const UNIQUE_VIOLATION = '23505';
 /**
  * The room store on PostgreSQL through drizzle: the twin of SqliteRoomStore, held to the same contract. Where
  * SQLite relied on its single synchronous writer (changeMember's owner check), this one locks the room's row,
- * so two nodes changing members of one room at once take turns.
+ * so two nodes changing members of one room at once take turns. Rooms, people and invites are written by
+ * whichever node is asked (they hold no state of the loaded room); the client bindings a loaded room's commits
+ * write are fenced by its owner's number (CLUSTER-50).
  */
 export class PgRoomStore implements RoomStore {
   readonly #db: NodePgDatabase;
+  readonly #fencing: Fencing;
 
-  constructor(database: Pick<PgDatabase, 'db'>) {
+  constructor(database: Pick<PgDatabase, 'db'>, fencing: Fencing = NO_FENCING) {
     this.#db = database.db;
+    this.#fencing = fencing;
   }
 
   async createRoom(room: RoomRecord, roomInvites: InviteRecord[]): Promise<void> {
@@ -211,7 +216,13 @@ export class PgRoomStore implements RoomStore {
   }
 
   async bindClient(docName: string, clientId: number, userId: string): Promise<string> {
-    return this.#db.transaction(async (tx) => {
+    return fencedWrite(this.#db, this.#fencing, roomOfDoc(docName), (db) =>
+      this.#bind(db, docName, clientId, userId),
+    );
+  }
+
+  async #bind(db: NodePgDatabase, docName: string, clientId: number, userId: string): Promise<string> {
+    return db.transaction(async (tx) => {
       await tx.insert(clientBindings).values({ docName, clientId, userId }).onConflictDoNothing();
       const [row] = await tx
         .select({ userId: clientBindings.userId })
@@ -227,8 +238,18 @@ export class PgRoomStore implements RoomStore {
     bindings: readonly { clientId: number; userId: string }[],
   ): Promise<Map<number, string>> {
     if (bindings.length === 0) return new Map();
+    return fencedWrite(this.#db, this.#fencing, roomOfDoc(docName), (db) =>
+      this.#bindAll(db, docName, bindings),
+    );
+  }
+
+  async #bindAll(
+    db: NodePgDatabase,
+    docName: string,
+    bindings: readonly { clientId: number; userId: string }[],
+  ): Promise<Map<number, string>> {
     // One transaction for the whole batch (ROOM-13), in chunks far below PostgreSQL's parameter limit.
-    return this.#db.transaction(async (tx) => {
+    return db.transaction(async (tx) => {
       const owners = new Map<number, string>();
       for (let i = 0; i < bindings.length; i += 500) {
         const chunk = bindings.slice(i, i + 500);

@@ -3,7 +3,8 @@ import { PgBaseStore } from './pg-base-store.ts';
 import { PgCheckpointStore } from './pg-checkpoint-store.ts';
 import { PgClassroomStore } from './pg-classroom-store.ts';
 import { openPgDatabase, type PgDatabase, type PgOptions } from './pg-database.ts';
-import { type FenceOf, PgDocStore } from './pg-doc-store.ts';
+import { PgDocStore } from './pg-doc-store.ts';
+import { type Fencing, NO_FENCING } from './pg-fence.ts';
 import { PgImportStore } from './pg-import-store.ts';
 import { PgRoomPurger } from './pg-room-purger.ts';
 import { PgRoomStore } from './pg-room-store.ts';
@@ -30,23 +31,25 @@ export interface PgStores {
 /** Connects (migrating) and builds every store on one pool: the PostgreSQL twin of createSqliteStores. */
 export async function createPgStores(
   url: string,
-  options: PgOptions & { fenceOf?: FenceOf } = {},
+  options: PgOptions & { fencing?: Fencing } = {},
 ): Promise<PgStores> {
   const database = await openPgDatabase(url, options);
-  const docStore = new PgDocStore(database, { fenceOf: options.fenceOf });
+  // Every write of a loaded room's state is fenced by its owner's number, in its transaction (CLUSTER-9, 50).
+  const fencing = options.fencing ?? NO_FENCING;
+  const docStore = new PgDocStore(database, fencing);
   return {
     database,
     docStore,
-    roomStore: new PgRoomStore(database),
-    agentStore: new PgAgentStore(database),
-    suggestionStore: new PgSuggestionStore(database),
+    roomStore: new PgRoomStore(database, fencing),
+    agentStore: new PgAgentStore(database, fencing),
+    suggestionStore: new PgSuggestionStore(database, fencing),
     roomPurger: new PgRoomPurger(database),
-    importStore: new PgImportStore(database),
-    threadStore: new PgThreadStore(database),
-    verdictStore: new PgVerdictStore(database),
-    baseStore: new PgBaseStore(database),
-    checkpointStore: new PgCheckpointStore(database),
-    classroomStore: new PgClassroomStore(database),
+    importStore: new PgImportStore(database, fencing),
+    threadStore: new PgThreadStore(database, fencing),
+    verdictStore: new PgVerdictStore(database, fencing),
+    baseStore: new PgBaseStore(database, fencing),
+    checkpointStore: new PgCheckpointStore(database, fencing),
+    classroomStore: new PgClassroomStore(database, fencing),
     close: async () => {
       await docStore.close();
       await database.close();

@@ -9,6 +9,7 @@ import type {
 } from '../suggestions/suggestion-store.ts';
 import { encodeFileOp, encodeRevertFields } from '../suggestions/suggestion-store.ts';
 import type { PgDatabase } from './pg-database.ts';
+import { type Fencing, fencedWrite, NO_FENCING, roomOfDoc } from './pg-fence.ts';
 import { suggestionView } from './suggestion-view.ts';
 
 /**
@@ -17,21 +18,26 @@ import { suggestionView } from './suggestion-view.ts';
  */
 export class PgSuggestionStore implements SuggestionStore {
   readonly #db: NodePgDatabase;
+  readonly #fencing: Fencing;
 
-  constructor(database: Pick<PgDatabase, 'db'>) {
+  /** Every write of a room is fenced by its owner's number (CLUSTER-50); reads are not. */
+  constructor(database: Pick<PgDatabase, 'db'>, fencing: Fencing = NO_FENCING) {
     this.#db = database.db;
+    this.#fencing = fencing;
   }
 
   async saveSuggestion(roomId: string, s: SuggestionView): Promise<void> {
-    await upsertSuggestion(this.#db, roomId, s);
+    await fencedWrite(this.#db, this.#fencing, roomId, (db) => upsertSuggestion(db, roomId, s));
   }
 
   async saveSuggestions(roomId: string, list: SuggestionView[]): Promise<void> {
     if (list.length === 0) return;
     // One transaction, all or none; in order, so each one's seq (first-save order) is kept.
-    await this.#db.transaction(async (tx) => {
-      for (const s of list) await upsertSuggestion(tx, roomId, s);
-    });
+    await fencedWrite(this.#db, this.#fencing, roomId, (db) =>
+      db.transaction(async (tx) => {
+        for (const s of list) await upsertSuggestion(tx, roomId, s);
+      }),
+    );
   }
 
   async listSuggestions(roomId: string, runId: string): Promise<SuggestionView[]> {
@@ -52,13 +58,18 @@ export class PgSuggestionStore implements SuggestionStore {
   }
 
   async recordEvent(e: DecisionEventRecord): Promise<void> {
-    await this.#db.insert(runEvents).values(e);
+    await fencedWrite(this.#db, this.#fencing, e.roomId, (db) => db.insert(runEvents).values(e));
   }
 
   async addAttribution(rows: AttributionRecord[]): Promise<void> {
     if (rows.length === 0) return;
+    const rooms = rows.map((r) => roomOfDoc(r.docName));
     // One statement, so all or nothing; a second row for the same item id replaces the first.
-    await this.#db
+    await fencedWrite(this.#db, this.#fencing, rooms, (db) => this.#upsertAttribution(db, rows));
+  }
+
+  async #upsertAttribution(db: NodePgDatabase, rows: AttributionRecord[]): Promise<void> {
+    await db
       .insert(attribution)
       .values(rows.map((r) => ({ ...r, kind: r.kind ?? 'ai' })))
       .onConflictDoUpdate({

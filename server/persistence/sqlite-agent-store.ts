@@ -88,7 +88,7 @@ export class SqliteAgentStore implements AgentStore {
       .map(storedRun);
   }
 
-  async appendMessages(messages: RunMessageRecord[]): Promise<void> {
+  async appendMessages(_roomId: string, messages: RunMessageRecord[]): Promise<void> {
     this.#appendMessages(messages);
   }
 

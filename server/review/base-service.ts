@@ -74,13 +74,14 @@ export class BaseService {
       files: plan.files.length,
       bytes: plan.totalBytes,
     };
-    await this.deps.store.setBase(
-      user.roomId,
-      info,
-      plan.files.map((f) => ({ path: f.path, text: f.text })),
-    );
+    // Loaded first: on several nodes a room's writes are its owner's, fenced by its number (CLUSTER-50).
     const { room, release } = await this.deps.registry.acquire(user.roomId);
     try {
+      await this.deps.store.setBase(
+        user.roomId,
+        info,
+        plan.files.map((f) => ({ path: f.path, text: f.text })),
+      );
       this.publish(room, info);
       await room.whenFlushed();
     } finally {

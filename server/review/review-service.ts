@@ -68,8 +68,10 @@ export class ReviewService {
       note: body.note?.trim() ?? '',
       at: this.deps.now(),
     };
-    await this.deps.store.setVerdict(user.roomId, verdict);
+    // The room is loaded (its lease taken) before the write: on several nodes a room's writes are its
+    // owner's, fenced by its number (CLUSTER-50).
     await this.withRoom(user.roomId, async (room) => {
+      await this.deps.store.setVerdict(user.roomId, verdict);
       room.review.transact((doc) => verdictsMap(doc).set(user.id, verdict), origin);
       await room.whenFlushed();
     });
@@ -78,8 +80,8 @@ export class ReviewService {
 
   async clearVerdict(user: AuthUser): Promise<void> {
     await this.require(user);
-    await this.deps.store.clearVerdict(user.roomId, user.id);
     await this.withRoom(user.roomId, async (room) => {
+      await this.deps.store.clearVerdict(user.roomId, user.id);
       if (!verdictsMap(room.review.doc).has(user.id)) return;
       room.review.transact((doc) => verdictsMap(doc).delete(user.id), origin);
       await room.whenFlushed();

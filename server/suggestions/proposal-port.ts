@@ -52,4 +52,9 @@ export interface RunChannel {
   flush(): void;
   /** flushes and ends the channel (the run is over) */
   close(): void;
+  /**
+   * Ends the channel writing nothing more, not even what is queued: the room was lost to another node, which
+   * ends the run from what it stored (CLUSTER-51).
+   */
+  abandon(): void;
 }

@@ -99,6 +99,13 @@ export class ReviewWriter {
     this.closed = true;
   }
 
+  /** Drops what is queued and takes nothing more: the room is no longer this process's to write (CLUSTER-51). */
+  abandon(): void {
+    this.clock.cancel(this);
+    this.ops = [];
+    this.closed = true;
+  }
+
   private push(op: Op): void {
     if (this.closed) throw new Error('review writer is closed');
     this.ops.push(op);

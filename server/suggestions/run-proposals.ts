@@ -165,6 +165,13 @@ export class RunProposals implements RunChannel {
     this.deps.onClose(this);
   }
 
+  abandon(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.writer.abandon();
+    this.deps.onClose(this);
+  }
+
   /**
    * REVIEW-1: after a steer, the new turn re-proposes what the interrupted turn had started. The fragment
    * it covers must not stay pending over the same lines (an accept of it would replace the code with half

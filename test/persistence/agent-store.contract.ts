@@ -16,7 +16,7 @@ export interface AgentStoreHarness {
 }
 
 /** A run with every optional field filled, JSON arrays with several entries and a fractional metric. */
-const fullRun = (roomId: string, id: string, over: Partial<StoredRun> = {}): StoredRun => ({
+export const fullRun = (roomId: string, id: string, over: Partial<StoredRun> = {}): StoredRun => ({
   roomId,
   id,
   prompt: 'rename foo to bar\nand keep "quotes" and ünïcode 🚀',
@@ -65,7 +65,11 @@ const bareRun = (roomId: string, id: string, over: Partial<StoredRun> = {}): Sto
   ...over,
 });
 
-const message = (runId: string, seq: number, over: Partial<RunMessageRecord> = {}): RunMessageRecord => ({
+export const message = (
+  runId: string,
+  seq: number,
+  over: Partial<RunMessageRecord> = {},
+): RunMessageRecord => ({
   runId,
   seq,
   role: 'user',
@@ -74,7 +78,7 @@ const message = (runId: string, seq: number, over: Partial<RunMessageRecord> = {
   ...over,
 });
 
-const event = (roomId: string, runId: string, over: Partial<RunEventRecord> = {}): RunEventRecord => ({
+export const event = (roomId: string, runId: string, over: Partial<RunEventRecord> = {}): RunEventRecord => ({
   roomId,
   runId,
   suggestionId: null,
@@ -186,17 +190,17 @@ export function agentStoreContract(name: string, makeStore: () => Promise<AgentS
 
     describe('messages', () => {
       it('lists a run’s messages in seq order across batches, and only that run’s', async () => {
-        await store.appendMessages([
+        await store.appendMessages('r1', [
           message('run1', 0, { role: 'system', content: 'You are Spark.' }),
           message('run1', 1),
         ]);
-        await store.appendMessages([message('run2', 0)]);
+        await store.appendMessages('r1', [message('run2', 0)]);
         // A later batch may carry lower seqs (a queued follow-up numbered before an assistant reply lands).
-        await store.appendMessages([
+        await store.appendMessages('r1', [
           message('run1', 3, { role: 'user', content: 'now add tests' }),
           message('run1', 2, { role: 'assistant', content: 'Done.\n```diff\n-a\n+b\n```' }),
         ]);
-        await store.appendMessages([]);
+        await store.appendMessages('r1', []);
 
         const expected = [
           message('run1', 0, { role: 'system', content: 'You are Spark.' }),
@@ -212,9 +216,9 @@ export function agentStoreContract(name: string, makeStore: () => Promise<AgentS
       });
 
       it('refuses a batch that repeats a seq, storing none of it', async () => {
-        await store.appendMessages([message('run1', 0)]);
-        await expect(store.appendMessages([message('run1', 1), message('run1', 0)])).rejects.toThrow();
-        await expect(store.appendMessages([message('run1', 2), message('run1', 2)])).rejects.toThrow();
+        await store.appendMessages('r1', [message('run1', 0)]);
+        await expect(store.appendMessages('r1', [message('run1', 1), message('run1', 0)])).rejects.toThrow();
+        await expect(store.appendMessages('r1', [message('run1', 2), message('run1', 2)])).rejects.toThrow();
         expect(await store.listMessages('run1')).toEqual([message('run1', 0)]);
       });
     });

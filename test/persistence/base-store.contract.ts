@@ -3,7 +3,7 @@ import type { BaseInfo } from '../../schema/protocol.ts';
 import type { BaseStore } from '../../server/review/base-store.ts';
 import type { StoreHarness } from '../helpers/store-harness.ts';
 
-const info = (id: string, over: Partial<BaseInfo> = {}): BaseInfo => ({
+export const info = (id: string, over: Partial<BaseInfo> = {}): BaseInfo => ({
   id,
   ref: 'main',
   setBy: 'u-ada',

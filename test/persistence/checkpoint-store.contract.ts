@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CheckpointRecord, CheckpointStore } from '../../server/suggestions/checkpoint-store.ts';
 import type { StoreHarness } from '../helpers/store-harness.ts';
 
-const entry = (
+export const entry = (
   id: string,
   files: CheckpointRecord['files'],
   over: Partial<CheckpointRecord> = {},

@@ -3,7 +3,7 @@ import { defaultModes, type RoomModes } from '../../schema/protocol.ts';
 import type { AssignmentRecord, ClassroomStore, CopyRecord } from '../../server/classroom/classroom-store.ts';
 import type { StoreHarness } from '../helpers/store-harness.ts';
 
-const assignment = (id: string, templateRoomId: string, at: number): AssignmentRecord => ({
+export const assignment = (id: string, templateRoomId: string, at: number): AssignmentRecord => ({
   id,
   templateRoomId,
   name: `Exercise ${id}`,
@@ -17,7 +17,7 @@ const assignment = (id: string, templateRoomId: string, at: number): AssignmentR
   ],
 });
 
-const copy = (roomId: string, assignmentId: string, at: number): CopyRecord => ({
+export const copy = (roomId: string, assignmentId: string, at: number): CopyRecord => ({
   roomId,
   assignmentId,
   studentId: `u_${roomId}`,

@@ -3,7 +3,11 @@ import type { SuggestionView } from '../../schema/protocol.ts';
 import type { AttributionRecord, SuggestionStore } from '../../server/suggestions/suggestion-store.ts';
 import type { StoreHarness } from '../helpers/store-harness.ts';
 
-const suggestion = (id: string, runId: string, over: Partial<SuggestionView> = {}): SuggestionView => ({
+export const suggestion = (
+  id: string,
+  runId: string,
+  over: Partial<SuggestionView> = {},
+): SuggestionView => ({
   id,
   runId,
   file: 'src/main.ts',
@@ -21,7 +25,12 @@ const suggestion = (id: string, runId: string, over: Partial<SuggestionView> = {
   ...over,
 });
 
-const row = (docName: string, client: number, clock: number, over: Partial<AttributionRecord> = {}) => ({
+export const row = (
+  docName: string,
+  client: number,
+  clock: number,
+  over: Partial<AttributionRecord> = {},
+) => ({
   docName,
   client,
   clock,

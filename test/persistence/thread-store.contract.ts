@@ -3,7 +3,7 @@ import type { ThreadView } from '../../schema/protocol.ts';
 import type { ThreadStore } from '../../server/review/thread-store.ts';
 import type { StoreHarness } from '../helpers/store-harness.ts';
 
-const thread = (id: string, createdAt: number, over: Partial<ThreadView> = {}): ThreadView => ({
+export const thread = (id: string, createdAt: number, over: Partial<ThreadView> = {}): ThreadView => ({
   id,
   file: 'src/main.ts',
   side: 'head',

@@ -3,7 +3,7 @@ import type { VerdictView } from '../../schema/protocol.ts';
 import type { VerdictStore } from '../../server/review/verdict-store.ts';
 import type { StoreHarness } from '../helpers/store-harness.ts';
 
-const verdict = (userId: string, at: number, over: Partial<VerdictView> = {}): VerdictView => ({
+export const verdict = (userId: string, at: number, over: Partial<VerdictView> = {}): VerdictView => ({
   userId,
   name: `Name ${userId}`,
   verdict: 'approve',
