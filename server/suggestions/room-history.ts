@@ -60,7 +60,11 @@ export class RoomHistory {
     this.files = room.code.doc.getMap<Y.Text>(CODE_FILES_KEY);
     this.files.observeDeep(this.onChange);
     room.code.doc.on('destroy', this.onDestroy);
-    this.chain = this.start();
+    // A failed start (storage away, or on several nodes a room lost while it loaded: CLUSTER-50) is logged, not
+    // left as a rejection nobody handles, which ended the whole process.
+    this.chain = this.start().catch((err: unknown) =>
+      this.deps.log.error({ err, room: this.room.id }, 'starting the room history failed'),
+    );
   }
 
   /** Loads what was recorded; files history does not know yet get a baseline entry (REVIEW-6). */
