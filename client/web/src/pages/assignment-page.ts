@@ -1,9 +1,8 @@
 import { ClassroomClient } from '../../../sdk/classroom-client.ts';
 import { roomPath } from '../routes.ts';
 import { isExpired, type SessionStore } from '../session-store.ts';
-import { describeError } from '../ui/describe-error.ts';
-import { h, mount } from '../ui/dom.ts';
 import { showProblem } from './join-page.ts';
+import { mountCentered, nameForm } from './name-form.ts';
 
 const COPIES_KEY = 'sparkroom.assignmentCopies';
 
@@ -40,19 +39,12 @@ export function showAssignmentPage(
   const known = copies()[assignmentId];
   const saved = known ? store.session(known) : null;
   const token = saved && !isExpired(saved.token) ? saved.token : undefined;
-  const nameInput = h('input', {
-    id: 'display-name',
-    required: true,
-    maxLength: 60,
-    value: store.displayName ?? '',
-    placeholder: 'Your name',
-  });
-  const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
-  const submit = h('button', { class: 'btn primary big', type: 'submit' }, 'Start the assignment');
-  const join = async (name: string) => {
-    submit.disabled = true;
-    error.hidden = true;
-    try {
+  const { form, nameInput, join } = nameForm({
+    store,
+    title: 'Start the assignment',
+    intro: 'You get your own copy of the exercise. Your teacher can see it and help.',
+    submitLabel: 'Start the assignment',
+    join: async (name) => {
       const joined = await api.joinAssignment(assignmentId, { code, name, ...(token ? { token } : {}) });
       store.saveJoin(name, joined);
       try {
@@ -61,40 +53,10 @@ export function showAssignmentPage(
         // Without storage a second visit makes a second copy; nothing else breaks.
       }
       navigate(roomPath(joined.room.id), { replace: true });
-    } catch (err) {
-      error.textContent = describeError(err, 'join');
-      error.hidden = false;
-      submit.disabled = false;
-    }
-  };
-  const form = h(
-    'form',
-    {
-      class: 'card join-form',
-      on: {
-        submit: (e) => {
-          e.preventDefault();
-          const name = nameInput.value.trim();
-          if (name) void join(name);
-        },
-      },
     },
-    h('h2', null, 'Start the assignment'),
-    h('p', { class: 'muted' }, 'You get your own copy of the exercise. Your teacher can see it and help.'),
-    h('label', { class: 'field' }, h('span', null, 'Display name'), nameInput),
-    error,
-    submit,
-  );
-  mount(
-    root,
-    h(
-      'div',
-      { class: 'centered' },
-      h('div', { class: 'brand big' }, h('span', { class: 'brand-mark' }, '✦'), 'Sparkroom'),
-      form,
-    ),
-  );
+  });
+  mountCentered(root, form);
   // A second visit goes straight to the copy this browser already has.
-  if (token && saved) void join(saved.user.name);
+  if (token && saved) join(saved.user.name);
   else nameInput.focus();
 }

@@ -1,8 +1,8 @@
 import { SparkroomClient } from '../../../sdk/sparkroom-client.ts';
 import { roomPath } from '../routes.ts';
 import { isExpired, type SessionStore } from '../session-store.ts';
-import { describeError } from '../ui/describe-error.ts';
-import { h, mount } from '../ui/dom.ts';
+import { h } from '../ui/dom.ts';
+import { mountCentered, nameForm } from './name-form.ts';
 
 /**
  * `/join/:roomId#invite=TOKEN`: asks for a display name once (remembered), exchanges the invite for a
@@ -29,75 +29,37 @@ export function showJoinPage(
     return;
   }
   const api = new SparkroomClient({ baseUrl: '', roomId });
-  const nameInput = h('input', {
-    id: 'display-name',
-    required: true,
-    maxLength: 60,
-    value: store.displayName ?? '',
-    placeholder: 'Your name',
-    autocomplete: 'nickname',
-  });
-  const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
-  const submit = h('button', { class: 'btn primary big', type: 'submit' }, 'Join room');
-
-  const join = async (name: string) => {
-    submit.disabled = true;
-    error.hidden = true;
-    try {
+  const status = h('p', { class: 'muted loading', hidden: true });
+  const { form, nameInput, join } = nameForm({
+    store,
+    title: 'Join the room',
+    intro: 'Pick the name others will see next to your cursor.',
+    submitLabel: 'Join room',
+    join: async (name) => {
       store.saveJoin(name, await api.join(invite, name));
       // Drop the invite from the address bar and history: the personal token is what counts now.
       navigate(roomPath(roomId), { replace: true });
-    } catch (err) {
-      error.textContent = describeError(err, 'join');
-      error.hidden = false;
-      submit.disabled = false;
+    },
+    failed: () => {
       form.hidden = false;
       status.hidden = true;
-    }
-  };
-
-  const form = h(
-    'form',
-    {
-      class: 'card join-form',
-      on: {
-        submit: (e) => {
-          e.preventDefault();
-          const name = nameInput.value.trim();
-          if (name) void join(name);
-        },
-      },
     },
-    h('h2', null, 'Join the room'),
-    h('p', { class: 'muted' }, 'Pick the name others will see next to your cursor.'),
-    h('label', { class: 'field' }, h('span', null, 'Display name'), nameInput),
-    error,
-    submit,
-    existing &&
-      h(
-        'p',
-        { class: 'muted small' },
-        `You are already in this room as ${existing.user.name}. `,
-        h('a', { href: roomPath(roomId) }, 'Open it as before'),
-      ),
-  );
-  const status = h('p', { class: 'muted loading', hidden: true });
-  mount(
-    root,
-    h(
-      'div',
-      { class: 'centered' },
-      h('div', { class: 'brand big' }, h('span', { class: 'brand-mark' }, '✦'), 'Sparkroom'),
-      status,
-      form,
-    ),
-  );
+    footer: existing
+      ? h(
+          'p',
+          { class: 'muted small' },
+          `You are already in this room as ${existing.user.name}. `,
+          h('a', { href: roomPath(roomId) }, 'Open it as before'),
+        )
+      : null,
+  });
+  mountCentered(root, status, form);
   // The name is asked once: with a remembered name (and no earlier seat here) we join straight away.
   if (store.displayName && !existing) {
     form.hidden = true;
     status.hidden = false;
     status.textContent = `Joining as ${store.displayName}…`;
-    void join(store.displayName);
+    join(store.displayName);
   } else nameInput.focus();
 }
 
@@ -107,23 +69,18 @@ export function showProblem(
   detail: string,
   action?: { label: string; run: () => void },
 ): void {
-  mount(
+  mountCentered(
     root,
     h(
       'div',
-      { class: 'centered' },
-      h('div', { class: 'brand big' }, h('span', { class: 'brand-mark' }, '✦'), 'Sparkroom'),
+      { class: 'card problem', role: 'alert' },
+      h('h2', null, title),
+      h('p', null, detail),
       h(
         'div',
-        { class: 'card problem', role: 'alert' },
-        h('h2', null, title),
-        h('p', null, detail),
-        h(
-          'div',
-          { class: 'row' },
-          action && h('button', { class: 'btn primary', on: { click: action.run } }, action.label),
-          h('a', { class: 'btn ghost', href: '/' }, 'Start page'),
-        ),
+        { class: 'row' },
+        action && h('button', { class: 'btn primary', on: { click: action.run } }, action.label),
+        h('a', { class: 'btn ghost', href: '/' }, 'Start page'),
       ),
     ),
   );
