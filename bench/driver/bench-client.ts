@@ -47,10 +47,11 @@ export interface ConnectTiming {
   key: string;
   /** ms from `new WebSocket` to the socket being open */
   openMs: number;
-  /** ms from `new WebSocket` to the server's sync step 2 arriving */
+  /** ms from `new WebSocket` to the server's sync step 2 arriving (after the base frame, if one is sent first) */
   syncedMs: number;
   /** ms from `new WebSocket` to that step 2 being applied to the client's Y.Doc (= syncedMs without one) */
   appliedMs: number;
+  /** bytes of the state received up to and including step 2 (a base update sent before it counts) */
   docBytes: number;
 }
 
@@ -72,6 +73,8 @@ export class BenchClient {
   private cursor = 0;
   private seq = 0;
   private synced = false;
+  /** bytes of updates that arrived before sync step 2: Sparkroom sends a big room's base first (ROOM-35) */
+  private preSyncBytes = 0;
   private acks: (() => void)[] = [];
   /** markers received from other writers, per writer */
   readonly received = new Map<number, number>();
@@ -144,11 +147,12 @@ export class BenchClient {
               openMs: openedAt - t0,
               syncedMs: syncedAt - t0,
               appliedMs: appliedAt - t0,
-              docBytes: frame.payload.byteLength,
+              docBytes: this.preSyncBytes + frame.payload.byteLength,
             });
             break;
           }
           case 'update':
+            if (!this.synced) this.preSyncBytes += frame.payload.byteLength;
             this.onUpdate(frame.payload);
             break;
           default:
