@@ -15,7 +15,7 @@ import {
   type JoinResponse,
   type RoomModes,
 } from '../../schema/protocol.ts';
-import { SparkroomError } from './sparkroom-error.ts';
+import { fetchOrThrow, jsonRequest, readJson } from './http-call.ts';
 
 /**
  * The classroom's REST calls (CLASS): a room's modes, and assignments. `roomId`/`token` are the room the
@@ -80,25 +80,11 @@ export class ClassroomClient {
     return this.roomId;
   }
 
-  private async raw(method: string, path: string, body?: unknown): Promise<Response> {
-    const headers: Record<string, string> = {};
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
-    let res: Response;
-    try {
-      res = await this.fetchFn(this.baseUrl + path, {
-        method,
-        headers,
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
-    } catch (err) {
-      throw new SparkroomError('network', 'cannot reach the Sparkroom server', 0, { cause: err });
-    }
-    if (!res.ok) throw await SparkroomError.fromResponse(res);
-    return res;
+  private raw(method: string, path: string, body?: unknown): Promise<Response> {
+    return fetchOrThrow(this.fetchFn, this.baseUrl + path, jsonRequest(method, body, this.token));
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    return (await (await this.raw(method, path, body)).json()) as T;
+    return readJson<T>(await this.raw(method, path, body));
   }
 }

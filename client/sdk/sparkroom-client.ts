@@ -47,8 +47,8 @@ import type {
   RevertSuggestionRequest,
 } from '../../schema/rest.ts';
 import type { CreateThreadRequest } from '../../schema/review-rest.ts';
+import { fetchOrThrow, jsonRequest, readJson } from './http-call.ts';
 import { sendOwnAwarenessOnly } from './send-own-awareness-only.ts';
-import { SparkroomError } from './sparkroom-error.ts';
 
 export interface SparkroomClientOptions {
   /** http(s)://host:port of the Sparkroom server ('' in a browser page served by it) */
@@ -425,15 +425,8 @@ export class SparkroomClient {
   }
 
   /** A raw call whose answer is not JSON (archives); non-2xx answers throw SparkroomError. */
-  private async send(path: string, init: RequestInit): Promise<Response> {
-    let res: Response;
-    try {
-      res = await this.fetchFn(this.baseUrl + path, init);
-    } catch (err) {
-      throw new SparkroomError('network', 'cannot reach the Sparkroom server', 0, { cause: err });
-    }
-    if (!res.ok) throw await SparkroomError.fromResponse(res);
-    return res;
+  private send(path: string, init: RequestInit): Promise<Response> {
+    return fetchOrThrow(this.fetchFn, this.baseUrl + path, init);
   }
 
   private async request<T>(
@@ -442,32 +435,6 @@ export class SparkroomClient {
     body?: unknown,
     bearer: string | null | undefined = this.token,
   ): Promise<T> {
-    const headers: Record<string, string> = {};
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (bearer) headers.authorization = `Bearer ${bearer}`;
-    let res: Response;
-    try {
-      res = await this.fetchFn(this.baseUrl + path, {
-        method,
-        headers,
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
-    } catch (err) {
-      throw new SparkroomError('network', 'cannot reach the Sparkroom server', 0, { cause: err });
-    }
-    if (!res.ok) throw await SparkroomError.fromResponse(res);
-    if (res.status === 204) return undefined as T;
-    try {
-      return (await res.json()) as T;
-    } catch (err) {
-      throw new SparkroomError(
-        'bad_response',
-        'the server answered with something other than JSON',
-        res.status,
-        {
-          cause: err,
-        },
-      );
-    }
+    return readJson<T>(await this.send(path, jsonRequest(method, body, bearer)));
   }
 }
