@@ -44,3 +44,27 @@ export function scriptedReply(firstOrdinal: number, tps: number, seconds: number
   }
   return { text, tokens: tokens.length, tokenOf };
 }
+
+/**
+ * The server environment of every Spark scenario: Spark pointed at the fake model, and the limits that are
+ * made for people (prompts per minute, tokens per run) raised so a benchmark's runs are not cut short.
+ */
+export function sparkBenchEnv(fakeUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    SPARK_API: 'responses',
+    SPARK_BASE_URL: fakeUrl,
+    SPARK_API_KEY: 'bench',
+    // Long enough for the longest scripted stream (5,000 tokens/s for the phase plus slack), short
+    // enough that the context budget (128k window minus this) still holds the room's files.
+    SPARK_MAX_OUTPUT_TOKENS: '60000',
+    // One person prompts 100+ times a minute here; the default limit is for people, not benchmarks.
+    SPARKROOM_PROMPTS_PER_MINUTE: '100000',
+    SPARKROOM_ROOM_PROMPTS_PER_MINUTE: '100000',
+    // A 5,000 tokens/s phase sends 25,000+ tokens; the default per-run cap (16,384) would end it early.
+    SPARK_MAX_RUN_TOKENS: '1000000',
+    SPARK_MAX_RUN_OUTPUT_BYTES: String(64 * 1024 * 1024),
+    // BENCH_SPARK_FRAME_MS tries another review-doc frame interval (SPARK_FRAME_MS) against the default.
+    ...(process.env.BENCH_SPARK_FRAME_MS ? { SPARK_FRAME_MS: process.env.BENCH_SPARK_FRAME_MS } : {}),
+    ...extra,
+  };
+}

@@ -8,7 +8,7 @@ import { LatencyHistogram, type LatencySummary } from '../lib/latency-histogram.
 import { ProcMeter } from '../lib/proc-stats.ts';
 import { EDIT_FILE, smallSeed } from '../lib/seed-content.ts';
 import type { Figure } from '../report/figure.ts';
-import { scriptedReply } from './agent-reply.ts';
+import { scriptedReply, sparkBenchEnv } from './agent-reply.ts';
 import { type Scenario, type ScenarioContext, withContender } from './scenario.ts';
 import { seedRooms } from './seed-rooms.ts';
 
@@ -62,22 +62,7 @@ export const agentScenario: Scenario = {
     const interrupts = ctx.quick ? 10 : 100;
     const fake = await startFakeModelServer({ host: '127.0.0.1' });
     try {
-      const env = {
-        SPARK_API: 'responses',
-        SPARK_BASE_URL: fake.url,
-        SPARK_API_KEY: 'bench',
-        // Long enough for the longest scripted stream (5,000 tokens/s for the phase plus slack), short
-        // enough that the context budget (128k window minus this) still holds the room's files.
-        SPARK_MAX_OUTPUT_TOKENS: '60000',
-        // One person prompts 100+ times a minute here; the default limit is for people, not benchmarks.
-        SPARKROOM_PROMPTS_PER_MINUTE: '100000',
-        SPARKROOM_ROOM_PROMPTS_PER_MINUTE: '100000',
-        // A 5,000 tokens/s phase sends 25,000+ tokens; the default per-run cap (16,384) would end it early.
-        SPARK_MAX_RUN_TOKENS: '1000000',
-        SPARK_MAX_RUN_OUTPUT_BYTES: String(64 * 1024 * 1024),
-        // BENCH_SPARK_FRAME_MS tries another review-doc frame interval (SPARK_FRAME_MS) against the default.
-        ...(process.env.BENCH_SPARK_FRAME_MS ? { SPARK_FRAME_MS: process.env.BENCH_SPARK_FRAME_MS } : {}),
-      };
+      const env = sparkBenchEnv(fake.url);
       return await withContender(ctx, 'agent', sparkroomContender, { env }, (running) =>
         runAgent(ctx, running, fake, seconds, interrupts),
       );

@@ -7,7 +7,7 @@ import { LatencyHistogram, type LatencySummary } from '../lib/latency-histogram.
 import { ProcMeter } from '../lib/proc-stats.ts';
 import { EDIT_FILE, smallSeed } from '../lib/seed-content.ts';
 import type { Figure } from '../report/figure.ts';
-import { scriptedReply } from './agent-reply.ts';
+import { scriptedReply, sparkBenchEnv } from './agent-reply.ts';
 import { reviewClient } from './agent-scenario.ts';
 import { type Scenario, type ScenarioContext, withContender } from './scenario.ts';
 import { createRooms, seedRooms } from './seed-rooms.ts';
@@ -43,17 +43,9 @@ export const agentStreamsScenario: Scenario = {
     const levels = ctx.quick ? QUICK_LEVELS : LEVELS;
     const fake = await startFakeModelServer({ host: '127.0.0.1' });
     try {
-      const env = {
-        SPARK_API: 'responses',
-        SPARK_BASE_URL: fake.url,
-        SPARK_API_KEY: 'bench',
-        SPARK_MAX_OUTPUT_TOKENS: '60000',
-        SPARKROOM_PROMPTS_PER_MINUTE: '100000',
-        SPARKROOM_ROOM_PROMPTS_PER_MINUTE: '100000',
+      const env = sparkBenchEnv(fake.url, {
         SPARKROOM_MAX_CONCURRENT_RUNS: String(Math.max(...levels) + 8),
-        SPARK_MAX_RUN_TOKENS: '1000000',
-        ...(process.env.BENCH_SPARK_FRAME_MS ? { SPARK_FRAME_MS: process.env.BENCH_SPARK_FRAME_MS } : {}),
-      };
+      });
       return await withContender(ctx, 'agent-streams', sparkroomContender, { env }, (running) =>
         ramp(ctx, running, fake, levels, ctx.quick ? 2 : 3),
       );

@@ -7,7 +7,7 @@ import type { RunningContender } from '../contenders/contender.ts';
 import { sparkroomContender } from '../contenders/sparkroom-contender.ts';
 import { EDIT_FILE, smallSeed } from '../lib/seed-content.ts';
 import type { Figure } from '../report/figure.ts';
-import { scriptedReply } from './agent-reply.ts';
+import { scriptedReply, sparkBenchEnv } from './agent-reply.ts';
 import { type Scenario, withContender } from './scenario.ts';
 import { seedRooms } from './seed-rooms.ts';
 
@@ -25,14 +25,7 @@ export const reviewDocScenario: Scenario = {
     const steps = ctx.quick ? [5, 10] : [10, 40];
     const fake = await startFakeModelServer({ host: '127.0.0.1' });
     try {
-      const env = {
-        SPARK_API: 'responses',
-        SPARK_BASE_URL: fake.url,
-        SPARK_API_KEY: 'bench',
-        SPARKROOM_PROMPTS_PER_MINUTE: '100000',
-        SPARKROOM_ROOM_PROMPTS_PER_MINUTE: '100000',
-        SPARKROOM_RETIRE_RUNS_AFTER_MS: '0',
-      };
+      const env = sparkBenchEnv(fake.url, { SPARKROOM_RETIRE_RUNS_AFTER_MS: '0' });
       return await withContender(ctx, 'review-doc', sparkroomContender, { env }, async (running) => {
         const room = await running.createRoom(2);
         await seedRooms(ctx.driver, running, [room], smallSeed);
