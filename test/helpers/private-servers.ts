@@ -55,12 +55,48 @@ function exitOf(p: ChildProcess): Promise<void> {
   return new Promise((resolve) => p.once('exit', () => resolve()));
 }
 
+/**
+ * The lifecycle both private servers share: spawn, wait until `ready`, stop with the server's own signals
+ * (`clean`: its orderly shutdown; `kill`: a crash), and on close stop the way `closeWith` says and remove `dir`.
+ */
+async function supervise(opts: {
+  what: string;
+  url: string;
+  dir: string;
+  launch: () => ChildProcess;
+  ready: () => Promise<boolean>;
+  signals: { clean: NodeJS.Signals; kill: NodeJS.Signals };
+  closeWith: 'clean' | 'kill';
+}): Promise<PrivateServer> {
+  let proc: ChildProcess | null = null;
+  const start = async () => {
+    proc = opts.launch();
+    await waitUntil(opts.what, opts.ready, () => proc);
+  };
+  const stop = async (how: 'clean' | 'kill' = 'clean') => {
+    const p = proc;
+    proc = null;
+    if (!p) return;
+    p.kill(opts.signals[how]);
+    await exitOf(p);
+  };
+  await start();
+  return {
+    url: opts.url,
+    start,
+    stop,
+    async close() {
+      await stop(opts.closeWith);
+      rmSync(opts.dir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** `redis-server` on a free port, keeping nothing on disk (a restart starts empty, as a cache-only Redis does). */
 export async function startPrivateRedis(): Promise<PrivateServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'sparkroom-redis-'));
   const url = `redis://127.0.0.1:${port}`;
-  let proc: ChildProcess | null = null;
   const ping = async () => {
     const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     redis.on('error', () => {});
@@ -73,31 +109,20 @@ export async function startPrivateRedis(): Promise<PrivateServer> {
       redis.disconnect();
     }
   };
-  const start = async () => {
-    proc = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-      { stdio: 'ignore' },
-    );
-    await waitUntil('redis-server', ping, () => proc);
-  };
-  const stop = async (how: 'clean' | 'kill' = 'clean') => {
-    const p = proc;
-    proc = null;
-    if (!p) return;
-    p.kill(how === 'kill' ? 'SIGKILL' : 'SIGTERM');
-    await exitOf(p);
-  };
-  await start();
-  return {
+  return supervise({
+    what: 'redis-server',
     url,
-    start,
-    stop,
-    async close() {
-      await stop('kill');
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+    dir,
+    launch: () =>
+      spawn(
+        'redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+        { stdio: 'ignore' },
+      ),
+    ready: ping,
+    signals: { clean: 'SIGTERM', kill: 'SIGKILL' },
+    closeWith: 'kill',
+  });
 }
 
 /** The newest PostgreSQL server binaries of Debian's packages. */
@@ -134,7 +159,6 @@ export async function startPrivatePostgres(): Promise<PrivateServer> {
     ...as,
   });
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  let proc: ChildProcess | null = null;
   const ready = async () => {
     const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
     client.on('error', () => {});
@@ -148,31 +172,20 @@ export async function startPrivatePostgres(): Promise<PrivateServer> {
       await client.end().catch(() => {});
     }
   };
-  const start = async () => {
-    proc = spawn(
-      pgBin('postgres'),
-      ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1'],
-      { stdio: 'ignore', ...as },
-    );
-    await waitUntil('postgres', ready, () => proc);
-  };
-  const stop = async (how: 'clean' | 'kill' = 'clean') => {
-    const p = proc;
-    proc = null;
-    if (!p) return;
+  return supervise({
+    what: 'postgres',
+    url,
+    dir,
+    launch: () =>
+      spawn(
+        pgBin('postgres'),
+        ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1'],
+        { stdio: 'ignore', ...as },
+      ),
+    ready,
     // SIGINT is PostgreSQL's fast shutdown, SIGQUIT its immediate one (a crash: recovery replays the WAL at
     // the next start); either way what was committed stays.
-    p.kill(how === 'kill' ? 'SIGQUIT' : 'SIGINT');
-    await exitOf(p);
-  };
-  await start();
-  return {
-    url,
-    start,
-    stop,
-    async close() {
-      await stop('clean');
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+    signals: { clean: 'SIGINT', kill: 'SIGQUIT' },
+    closeWith: 'clean',
+  });
 }
