@@ -38,6 +38,19 @@ function joinUntilLoaded(url: string, stay?: (ws: WebSocket) => void): Promise<n
   });
 }
 
+/** 2,000 files of 170 lines (24 MB of text), written by one client in 2,000 updates, and the line repeated. */
+function twoThousandFiles(clientID: number): { updates: Uint8Array[]; line: string } {
+  const doc = new Y.Doc();
+  doc.clientID = clientID;
+  const updates: Uint8Array[] = [];
+  doc.on('update', (u: Uint8Array) => updates.push(u));
+  const files = doc.getMap<Y.Text>(CODE_FILES_KEY);
+  const line = 'export const value = computeSomething(alpha, beta, gamma); // comment\n';
+  for (let f = 0; f < 2000; f++) files.set(`src/f${f}.ts`, new Y.Text(line.repeat(170)));
+  doc.destroy();
+  return { updates, line };
+}
+
 describe('ROOM-18: a big room loads in slices', () => {
   let servers: TestServer[] = [];
   const clients: YClient[] = [];
@@ -108,14 +121,7 @@ describe('ROOM-18: a big room loads in slices', () => {
   it('ROOM-18/SAFE-86: a room of 24 MB of text in 2,000 logged updates loads with the loop held < 500 ms', async ({
     annotate,
   }) => {
-    const doc = new Y.Doc();
-    doc.clientID = 4_300_000;
-    const updates: Uint8Array[] = [];
-    doc.on('update', (u: Uint8Array) => updates.push(u));
-    const files = doc.getMap<Y.Text>(CODE_FILES_KEY);
-    const line = 'export const value = computeSomething(alpha, beta, gamma); // comment\n';
-    for (let f = 0; f < 2000; f++) files.set(`src/f${f}.ts`, new Y.Text(line.repeat(170)));
-    doc.destroy();
+    const { updates, line } = twoThousandFiles(4_300_000);
     const { stall, reader } = await loadStall(updates);
     expect(reader.files.size).toBe(2000);
     expect(reader.text('src/f1999.ts')).toBe(line.repeat(170));
@@ -126,14 +132,7 @@ describe('ROOM-18: a big room loads in slices', () => {
   it('ROOM-35/SAFE-140: four fresh joiners of a loaded room of 24 MB get it whole with the loop held < 500 ms', async ({
     annotate,
   }) => {
-    const doc = new Y.Doc();
-    doc.clientID = 4_400_000;
-    const updates: Uint8Array[] = [];
-    doc.on('update', (u: Uint8Array) => updates.push(u));
-    const files = doc.getMap<Y.Text>(CODE_FILES_KEY);
-    const line = 'export const value = computeSomething(alpha, beta, gamma); // comment\n';
-    for (let f = 0; f < 2000; f++) files.set(`src/f${f}.ts`, new Y.Text(line.repeat(170)));
-    doc.destroy();
+    const { updates, line } = twoThousandFiles(4_400_000);
     // The room is loaded (its load is watched above); four answers to an empty state vector: before, one
     // encode of everything on the loop for each (0.4-1.3 s apiece on this machine); now the load's merged
     // state, framed in its worker, and a diff. The joiners receive on their own thread.
