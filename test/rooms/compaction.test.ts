@@ -1,14 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { CODE_FILES_KEY, type PublicUser } from '../../schema/protocol.ts';
-import { MemoryRoomStore } from '../../server/auth/memory-room-store.ts';
-import { defaultLimits } from '../../server/config.ts';
-import { silentLogger } from '../../server/log.ts';
 import type { BuiltSnapshot, DocStore } from '../../server/rooms/doc-store.ts';
-import { Room } from '../../server/rooms/room.ts';
+import type { Room } from '../../server/rooms/room.ts';
 import { fileUpdate, updateFrame } from '../helpers/raw-socket.ts';
 import { tempSqliteStores } from '../helpers/store-harness.ts';
 import { FakeRoomSocket } from './fake-room-socket.ts';
+import { loadBigRoom } from './load-room.ts';
 
 const ada: PublicUser = { id: 'ada', name: 'ada', role: 'editor' };
 
@@ -49,16 +47,7 @@ afterEach(() => {
 });
 
 async function load(store: DocStore, compactAfterBytes: number): Promise<Room> {
-  const room = await Room.load({
-    id: 'big',
-    docStore: store,
-    bindingStore: new MemoryRoomStore(),
-    limits: { ...defaultLimits, compactAfterBytes },
-    log: silentLogger,
-    now: () => 0,
-    onBroken: () => {},
-    onMaybeIdle: () => {},
-  });
+  const room = await loadBigRoom(store, compactAfterBytes);
   rooms.push(room);
   return room;
 }

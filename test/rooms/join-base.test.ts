@@ -3,15 +3,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
 import { CODE_FILES_KEY, messageType, type PublicUser } from '../../schema/protocol.ts';
-import { MemoryRoomStore } from '../../server/auth/memory-room-store.ts';
 import { defaultLimits } from '../../server/config.ts';
-import { silentLogger } from '../../server/log.ts';
 import type { BuiltSnapshot, DocStore } from '../../server/rooms/doc-store.ts';
 import { INLINE_ANSWER, JoinBase, lackOf } from '../../server/rooms/join-base.ts';
-import { Room } from '../../server/rooms/room.ts';
+import type { Room } from '../../server/rooms/room.ts';
 import { syncStep1Frame, updateFrame } from '../helpers/raw-socket.ts';
 import { tempSqliteStores } from '../helpers/store-harness.ts';
 import { FakeRoomSocket } from './fake-room-socket.ts';
+import { loadBigRoom } from './load-room.ts';
 
 const ada: PublicUser = { id: 'ada', name: 'ada', role: 'editor' };
 const bob: PublicUser = { id: 'bob', name: 'bob', role: 'viewer' };
@@ -42,16 +41,7 @@ function countingStore(inner: DocStore) {
 }
 
 async function load(store: DocStore, compactAfterBytes = defaultLimits.compactAfterBytes): Promise<Room> {
-  const room = await Room.load({
-    id: 'big',
-    docStore: store,
-    bindingStore: new MemoryRoomStore(),
-    limits: { ...defaultLimits, compactAfterBytes },
-    log: silentLogger,
-    now: () => 0,
-    onBroken: () => {},
-    onMaybeIdle: () => {},
-  });
+  const room = await loadBigRoom(store, compactAfterBytes);
   rooms.push(room);
   return room;
 }
