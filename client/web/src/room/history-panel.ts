@@ -145,46 +145,43 @@ export class HistoryPanel {
     this.render();
   }
 
-  private async restore(id: string, file: string | null): Promise<void> {
-    this.busy = true;
-    this.render();
-    try {
+  private restore(id: string, file: string | null): Promise<void> {
+    return this.act(async () => {
       const res = await this.deps.restore(id, file ? { file } : {});
       this.confirming = null;
-      if (res.entry) {
-        toast(
-          `Restored ${res.restored.length === 1 ? res.restored[0] : `${res.restored.length} files`}`,
-          'success',
-        );
-      } else toast('Nothing to restore: the files already have that text', 'info');
-      this.selected = null;
-      this.diff = null;
-      await this.reload();
-      if (res.entry) this.select(res.entry.id, res.entry.files[0]?.path ?? null);
-    } catch (err) {
-      toast(describeError(err, 'room'), 'error');
-    } finally {
-      this.busy = false;
-      this.render();
-    }
+      const files = res.restored.length === 1 ? res.restored[0] : `${res.restored.length} files`;
+      return {
+        entry: res.entry,
+        said: res.entry ? `Restored ${files}` : 'Nothing to restore: the files already have that text',
+      };
+    });
   }
 
   /** Reverts one entry as a new entry (NAV-26): no confirmation, since it keeps later changes and is itself revertible. */
-  private async revert(e: HistoryEntryView): Promise<void> {
+  private revert(e: HistoryEntryView): Promise<void> {
+    return this.act(async () => {
+      const res = await this.deps.revert(e.id);
+      const files = res.reverted.length === 1 ? res.reverted[0] : `${res.reverted.length} files`;
+      return {
+        entry: res.entry,
+        said: res.entry
+          ? `Reverted “${e.summary}” in ${files}`
+          : 'Nothing to revert: the files already have their text from before it',
+      };
+    });
+  }
+
+  /** A restore or a revert: busy while it runs, says what it did, and selects the entry it made. */
+  private async act(run: () => Promise<{ entry: HistoryEntryView | null; said: string }>): Promise<void> {
     this.busy = true;
     this.render();
     try {
-      const res = await this.deps.revert(e.id);
-      if (res.entry) {
-        toast(
-          `Reverted “${e.summary}” in ${res.reverted.length === 1 ? res.reverted[0] : `${res.reverted.length} files`}`,
-          'success',
-        );
-      } else toast('Nothing to revert: the files already have their text from before it', 'info');
+      const { entry, said } = await run();
+      toast(said, entry ? 'success' : 'info');
       this.selected = null;
       this.diff = null;
       await this.reload();
-      if (res.entry) this.select(res.entry.id, res.entry.files[0]?.path ?? null);
+      if (entry) this.select(entry.id, entry.files[0]?.path ?? null);
     } catch (err) {
       toast(describeError(err, 'room'), 'error');
     } finally {
