@@ -17,6 +17,8 @@ interface Writer {
   committed: Set<number>;
   compactions: number;
   compacted: number;
+  /** edits committed while one of its compactions was running */
+  committedDuringCompaction: number[];
   exited: Promise<void>;
   /** resolves once a line of output satisfies `check` */
   waitFor(check: () => boolean, what: string): Promise<void>;
@@ -35,6 +37,7 @@ function startWriter(file: string): Writer {
     committed: new Set(),
     compactions: 0,
     compacted: 0,
+    committedDuringCompaction: [],
     exited: new Promise((resolve) => child.once('exit', () => resolve())),
     waitFor(check, what) {
       return new Promise((resolve, reject) => {
@@ -64,7 +67,11 @@ function startWriter(file: string): Writer {
     const lines = buffered.split('\n');
     buffered = lines.pop() ?? '';
     for (const line of lines) {
-      if (line.startsWith('ok ')) writer.committed.add(Number(line.slice(3)));
+      if (line.startsWith('ok ')) {
+        const n = Number(line.slice(3));
+        writer.committed.add(n);
+        if (writer.compactions > writer.compacted) writer.committedDuringCompaction.push(n);
+      }
       else if (line === 'compacting') writer.compactions++;
       else if (line === 'compacted') writer.compacted++;
     }
@@ -143,6 +150,7 @@ describe('compaction survives SIGKILL at any point (ROOM-30)', () => {
     const file = join(dir, 'sparkroom.db');
     createSqliteStores(file).close();
     const committed = new Set<number>();
+    const duringCompaction: number[] = [];
     const seen = { staleParts: 0, sweptLater: 0 };
 
     // Each moment: wait for the child to start a compaction, then kill it when the file shows that moment.
@@ -160,6 +168,7 @@ describe('compaction survives SIGKILL at any point (ROOM-30)', () => {
       writer.child.kill('SIGKILL');
       await writer.exited;
       for (const n of writer.committed) committed.add(n);
+      duringCompaction.push(...writer.committedDuringCompaction);
       const left = leftovers(file);
       seen.staleParts = Math.max(seen.staleParts, left.staleParts);
       seen.sweptLater = Math.max(seen.sweptLater, left.sweptLater);
@@ -179,6 +188,8 @@ describe('compaction survives SIGKILL at any point (ROOM-30)', () => {
     for (const n of writer.committed) committed.add(n);
     expect(leftovers(file)).toMatchObject({ staleParts: 0, sweptLater: 0 });
     await expectEveryCommittedEdit(file, committed);
-    expect(committed.size).toBeGreaterThan(500);
+    // The edits checked above include some committed while a killed compaction ran. How many depends on the
+    // machine's speed (a loaded CI machine commits fewer), so the test asks for some, not for a number.
+    expect(duringCompaction.length).toBeGreaterThan(0);
   }, 240_000);
 });
