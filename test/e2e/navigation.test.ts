@@ -272,7 +272,7 @@ describe('search across files (NAV-6..NAV-10, SAFE-80)', () => {
 
   it('NAV-27: replace the checked matches across files as one change, then revert it as one', async () => {
     const watcher = connectClient(
-      app.server.url.replace(/^http/, 'ws') + '/sync',
+      `${app.server.url.replace(/^http/, 'ws')}/sync`,
       room.roomId,
       room.owner.token,
     );

@@ -71,8 +71,7 @@ function startWriter(file: string): Writer {
         const n = Number(line.slice(3));
         writer.committed.add(n);
         if (writer.compactions > writer.compacted) writer.committedDuringCompaction.push(n);
-      }
-      else if (line === 'compacting') writer.compactions++;
+      } else if (line === 'compacting') writer.compactions++;
       else if (line === 'compacted') writer.compacted++;
     }
     for (const w of [...waiters]) w();
