@@ -3,7 +3,7 @@
  * Part of the wire contract: schema/protocol.ts re-exports it, and it imports only its siblings.
  */
 
-import { can, defaultPolicy, type Role } from './access.ts';
+import { can, defaultPolicy, type Permission, type Role, type RoomPolicy } from './access.ts';
 import type { JoinResponse } from './rest.ts';
 
 /** Tutor mode bounds: the lines one run may change at most, whatever the owner asks for (CLASS-2). */
@@ -71,6 +71,30 @@ export function canWriteNow(user: { id: string; role: Role }, modes: RoomModes, 
   if (modes.lecture.frozen) return false;
   // `write` is fixed per role (no policy field decides it), so the default policy answers for every room.
   return can(user.role, 'write', defaultPolicy);
+}
+
+/**
+ * The permissions whose use changes code (CLASS-28): typing and file operations (`write`), and deciding
+ * Spark's suggestions (`accept`: accept, reject, revert). A freeze holds them to `canWriteNow`; the others
+ * (asking Spark, commenting, stopping a run) stay as the role and the policy say.
+ */
+export const codeChangingPermissions: readonly Permission[] = ['write', 'accept'];
+
+/**
+ * May this person use `permission` now (CLASS-28)? The permission table with the room's policy, and for a
+ * permission that changes code the write rule too: what the server checks (a REST command that changes code
+ * asks `canWriteNow` after the permission) and what the web client's editor and buttons follow live.
+ */
+export function canNow(
+  user: { id: string; role: Role },
+  permission: Permission,
+  policy: RoomPolicy,
+  modes: RoomModes,
+  now: number,
+): boolean {
+  if (permission === 'write') return canWriteNow(user, modes, now);
+  if (!can(user.role, permission, policy)) return false;
+  return !codeChangingPermissions.includes(permission) || canWriteNow(user, modes, now);
 }
 
 /** Assignment names and student names are short; the join code is a secret of 24 url-safe characters. */

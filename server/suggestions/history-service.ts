@@ -221,6 +221,8 @@ export class HistoryService {
   async revert(user: AuthUser, checkpointId: string): Promise<RevertCheckpointResponse> {
     const policy = (await this.deps.rooms.getRoom(user.roomId)).policy;
     requirePermission(user, 'write', policy);
+    // CLASS-30: so does undoing a history entry.
+    await this.deps.rooms.assertMayWriteCode(user);
     const entry = await this.entry(user.roomId, checkpointId);
     if (entry.kind === 'baseline') {
       throw new AppError('conflict', 'this entry is where history starts: there is no change to undo');

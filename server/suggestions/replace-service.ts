@@ -47,6 +47,8 @@ export class ReplaceService {
   async replace(user: AuthUser, req: ReplaceRequest): Promise<ReplaceResponse> {
     const policy = (await this.deps.rooms.getRoom(user.roomId)).policy;
     requirePermission(user, 'write', policy);
+    // CLASS-30: a replace changes code, which a frozen room keeps to its owners and the pen holder.
+    await this.deps.rooms.assertMayWriteCode(user);
     const re = compileQuery(req.query);
     if (!(re instanceof RegExp)) throw new AppError('bad_request', re.error);
     const seen = new Set<string>();

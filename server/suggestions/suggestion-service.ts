@@ -1,6 +1,7 @@
 import {
   type BlameResponse,
   bulkAcceptableStates,
+  codeChangingPermissions,
   type RoomPolicy,
   type RunDecision,
   type RunDetails,
@@ -437,8 +438,9 @@ export class SuggestionService implements ProposalPort {
   private async require(user: AuthUser, permission: 'accept'): Promise<void> {
     const policy = (await this.deps.rooms.getRoom(user.roomId)).policy;
     requirePermission(user, permission, policy);
-    // CLASS-11: deciding Spark's suggestions changes code, which a frozen room keeps to its owners.
-    await this.deps.rooms.assertMayWriteCode(user);
+    // CLASS-11, CLASS-28: deciding Spark's suggestions changes code, which a frozen room keeps to its owners
+    // (the same list the web client's buttons read through canNow).
+    if (codeChangingPermissions.includes(permission)) await this.deps.rooms.assertMayWriteCode(user);
   }
 
   private async withRoom<T>(roomId: string, fn: (room: Room) => Promise<T>): Promise<T> {

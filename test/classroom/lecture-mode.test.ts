@@ -33,7 +33,7 @@ describe('lecture mode (CLASS-10..15), with stock y-websocket clients', () => {
     body?: unknown,
   ) => api<T>(server!.url, method, `/api/rooms/${roomId}${path}`, { token: who.token, body });
 
-  it('CLASS-10/CLASS-11/CLASS-13: frozen editors’ frames are refused without closing anything, the owner keeps writing, and the refused edit arrives once the freeze ends', async () => {
+  it('CLASS-10/CLASS-11/CLASS-13/CLASS-30: frozen editors’ frames are refused without closing anything, the owner keeps writing, and the refused edit arrives once the freeze ends', async () => {
     const { roomId, people } = await classroom();
     const [teacher, ada, bob, vera] = people as [JoinResponse, JoinResponse, JoinResponse, JoinResponse];
     const t = client(roomId, teacher.token);
@@ -71,6 +71,17 @@ describe('lecture mode (CLASS-10..15), with stock y-websocket clients', () => {
     const frozenAccept = await call('POST', roomId, '/suggestions/nope/accept', ada, {});
     expect(frozenAccept.status).toBe(403);
     expect(frozenAccept.body.error.message).toContain('frozen');
+    // CLASS-30: so do a replace across files and undoing a history entry, which changed code unchecked.
+    const frozenReplace = await call('POST', roomId, '/replace', ada, {
+      query: { text: 'print', caseSensitive: true, wholeWord: false, regex: false },
+      replacement: 'echo',
+      files: [{ path: 'main.py' }],
+    });
+    expect(frozenReplace.status).toBe(403);
+    expect(frozenReplace.body.error.message).toContain('frozen');
+    const frozenRevert = await call('POST', roomId, '/history/nope/revert', ada, {});
+    expect(frozenRevert.status).toBe(403);
+    expect(frozenRevert.body.error.message).toContain('frozen');
 
     const off = await call('PUT', roomId, '/modes/lecture', teacher, { frozen: false });
     expect(off.body.modes.lecture.frozen).toBe(false);

@@ -35,6 +35,7 @@ export interface FileEditorDeps {
   parent: HTMLElement;
   awareness: Awareness;
   agentAwareness: Awareness | null;
+  /** may not change the file now (a viewer, or a freeze): switched in place by `setReadOnly` (CLASS-29) */
   readOnly: boolean;
   suggestions: SuggestionsConfig;
   blame: BlameConfig;
@@ -77,10 +78,17 @@ export class FileEditor {
   /** the room search's matches (NAV-30), or the selection's other occurrences when no search is shown */
   private readonly matchSlot = new Compartment();
   private searchQuery: RegExp | null = null;
+  /**
+   * CLASS-29: read-only or not, and the editor's name saying so, in one slot that a freeze or the pen switches
+   * in place: the view, its undo history, scroll and selection stay.
+   */
+  private readonly readOnlySlot = new Compartment();
+  private readOnly: boolean;
   private readonly deps: FileEditorDeps;
 
   constructor(deps: FileEditorDeps) {
     this.deps = deps;
+    this.readOnly = deps.readOnly;
     this.view = new EditorView({ parent: deps.parent, state: EditorState.create({ doc: '' }) });
     this.view.dom.hidden = true;
     this.stopThemeWatch = onThemeChange((theme) => {
@@ -155,18 +163,13 @@ export class FileEditor {
         agentLabel: d.agentLabel,
       }),
       suggestions(d.suggestions),
-      // WEB-12: screen readers name the editor and hear how to leave it (Tab indents here).
-      EditorView.contentAttributes.of({
-        'aria-label': `${d.readOnly ? 'Read-only code' : 'Code editor'}: ${path}`,
-        'aria-describedby': EDITOR_HINT_ID,
-      }),
+      this.readOnlySlot.of(readOnlyLook(this.readOnly, path)),
       EditorView.updateListener.of((update) => {
         if (update.transactions.some(isOwnMove)) d.onOwnMove();
         if (update.docChanged || update.selectionSet) d.onChange?.(update.docChanged);
       }),
     ];
     if (d.extensions) extensions.push(...d.extensions);
-    if (d.readOnly) extensions.push(EditorState.readOnly.of(true));
     this.diffOriginal = null;
     this.view.setState(EditorState.create({ doc: ytext.toString(), extensions }));
     this.view.dom.hidden = false;
@@ -176,6 +179,21 @@ export class FileEditor {
       },
       (err: unknown) => console.warn(`no syntax highlighting for ${path}`, err),
     );
+  }
+
+  /**
+   * Makes the editor read-only or writable in place (CLASS-29: a freeze, the pen and its end): one
+   * reconfiguration of the same view, so the text, undo history, selection, scroll and focus stay.
+   */
+  setReadOnly(readOnly: boolean): void {
+    if (readOnly === this.readOnly) return;
+    this.readOnly = readOnly;
+    if (this.path)
+      this.view.dispatch({ effects: this.readOnlySlot.reconfigure(readOnlyLook(readOnly, this.path)) });
+  }
+
+  get isReadOnly(): boolean {
+    return this.readOnly;
   }
 
   /** No file open (the room is empty, or the open file was deleted). */
@@ -278,4 +296,18 @@ export class FileEditor {
     for (const u of this.undoManagers.values()) u.destroy();
     this.view.destroy();
   }
+}
+
+/**
+ * Read-only or not: the state facet (no typing, pasting or dropping; Ctrl+Z refuses too, own-undo.ts) and the
+ * editor's name, which says so to screen readers (WEB-12: it also tells how to leave the editor).
+ */
+function readOnlyLook(readOnly: boolean, path: string): Extension {
+  return [
+    EditorState.readOnly.of(readOnly),
+    EditorView.contentAttributes.of({
+      'aria-label': `${readOnly ? 'Read-only code' : 'Code editor'}: ${path}`,
+      'aria-describedby': EDITOR_HINT_ID,
+    }),
+  ];
 }

@@ -28,7 +28,10 @@ export function ownUndo(config: OwnUndoConfig): Extension {
   const um = config.undoManager;
   const now = config.now ?? (() => performance.now());
   stampStackItems(um, now);
-  const undo: Command = () => {
+  // A read-only editor (a viewer, a freeze: CLASS-29) undoes nothing: the undone text would stay here only,
+  // refused by the server. The history is kept for when writing is allowed again.
+  const undo: Command = (view) => {
+    if (view.state.readOnly) return true;
     const accept = config.lastOwnAccept();
     const top = um.undoStack.at(-1);
     const topAt = (top?.meta.get(AT) as number | undefined) ?? Number.NEGATIVE_INFINITY;
@@ -40,7 +43,8 @@ export function ownUndo(config: OwnUndoConfig): Extension {
     if (!oneStep(um, 'undo')) config.nothingToUndo();
     return true;
   };
-  const redo: Command = () => {
+  const redo: Command = (view) => {
+    if (view.state.readOnly) return true;
     if (um.redoStack.length > 0) oneStep(um, 'redo');
     return true;
   };

@@ -64,19 +64,10 @@ export async function showRoomPage(
     };
     let unmount = mountRoom(root, client, session.me, session, options);
     // AUTH-5: an owner changed this person's role; the sockets stay, the page is built again around it.
-    // CLASS-11: so it is when a freeze or the pen changes whether this person may write.
-    let role = session.me.role;
+    // (A freeze or the pen is not a role change: the page switches in place, CLASS-29.)
     session.on('role', () => {
       unmount();
-      const changed = session.me.role !== role;
-      role = session.me.role;
-      unmount = mountRoom(
-        root,
-        client,
-        session.me,
-        session,
-        changed ? { ...options, roleChangedTo: role } : options,
-      );
+      unmount = mountRoom(root, client, session.me, session, { ...options, roleChangedTo: session.me.role });
       remember();
     });
     return () => {

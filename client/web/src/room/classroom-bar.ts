@@ -79,7 +79,10 @@ export class ClassroomBar {
     const modes = this.deps.modes();
     const inUse = classroomInUse(modes, this.assignments ?? 0);
     // The room just became a classroom (a co-owner turned a mode on, an assignment was made): unfold.
-    if (inUse && !this.wasInUse) this.unfolded = null;
+    if (inUse && !this.wasInUse && this.unfolded === false) this.unfolded = null;
+    // WEB-75: the owner turned the last mode off (unfroze, ended the lecture): the switches stay where her
+    // hand is, for the next freeze or pen, until she folds them with the Classroom button.
+    if (!inUse && this.wasInUse && this.unfolded === null && this.deps.canManage) this.unfolded = true;
     this.wasInUse = inUse;
     const pen = penAt(modes.lecture, Date.now());
     const chips = [

@@ -6,7 +6,8 @@ import type { RoomSession } from './room-session.ts';
 export interface FileTreeSectionDeps {
   host: HTMLElement;
   session: RoomSession;
-  canWrite: boolean;
+  /** may change files now (read at each draw: a freeze or the pen switches it, CLASS-29) */
+  canWrite(): boolean;
   /** the file open in the editor */
   currentFile(): string | null;
   /** opens a file in the editor, as the person's own move */
@@ -52,7 +53,7 @@ export function mountFileTree(deps: FileTreeSectionDeps): {
     { storageKey: `sparkroom:folders:${session.info.id}` },
   );
   return {
-    render: () => tree.render(fileTreeModel(session, deps.currentFile(), deps.canWrite)),
+    render: () => tree.render(fileTreeModel(session, deps.currentFile(), deps.canWrite())),
     create,
   };
 }

@@ -1,4 +1,4 @@
-import type { JoinResponse, Role, TokenClaims } from '../../../../schema/protocol.ts';
+import { type JoinResponse, penAt, type Role, type TokenClaims } from '../../../../schema/protocol.ts';
 import { ClassroomClient } from '../../../sdk/classroom-client.ts';
 import type { SparkroomClient } from '../../../sdk/sparkroom-client.ts';
 import { FileEditor } from '../editor/file-editor.ts';
@@ -250,7 +250,7 @@ export function mountRoom(
   const tree = mountFileTree({
     host: layout.filesHost,
     session,
-    canWrite: can.write,
+    canWrite: () => can.write,
     currentFile: () => editor.file,
     openFile: (path) => openFile(path, true),
     openPending: showPreview,
@@ -455,19 +455,27 @@ export function mountRoom(
   cleanups.push(() => blame.destroy());
 
   // --- history, code in and out, share, theme, shortcuts ---------------------------------------------------
-  cleanups.push(
-    mountRoomTools({
-      layout,
-      client,
-      session,
-      openFile: (path) => openFile(path, true),
-      policyChanged: () => {
-        renderSparkPanel();
-        feedSuggestions();
-      },
-      deleted: () => opts.deleted?.(),
-    }),
-  );
+  const tools = mountRoomTools({
+    layout,
+    client,
+    session,
+    openFile: (path) => openFile(path, true),
+    policyChanged: () => {
+      renderSparkPanel();
+      feedSuggestions();
+    },
+    deleted: () => opts.deleted?.(),
+  });
+  cleanups.push(() => tools.destroy());
+
+  // WEB-76: the holder is told when the pen went back (its time ran out, or the owner took it), once.
+  let heldPen = penAt(session.modes.lecture, Date.now())?.userId === me.sub;
+  const penOver = () => {
+    const holds = penAt(session.modes.lecture, Date.now())?.userId === me.sub;
+    if (heldPen && !holds && !can.write)
+      toast('Your turn with the pen is over: the code is read-only again. What you wrote stays.', 'info');
+    heldPen = holds;
+  };
 
   // --- live updates -----------------------------------------------------------------------------------
   cleanups.push(
@@ -489,7 +497,23 @@ export function mountRoom(
       follow.presenceChanged();
       blame.reviewChanged(session.suggestions);
     }),
+    // CLASS-29: a freeze, the pen or its end changed whether this person may change code: the editor and
+    // every control that changes code switch in place (the editor keeps its text, undo history, scroll and
+    // selection; the Spark prompt keeps what is typed in it).
+    session.on('writable', () => {
+      penOver();
+      editor.setReadOnly(!can.write);
+      renderReadOnlyNotice();
+      refreshFileBar();
+      renderTree();
+      renderPending();
+      renderSparkPanel();
+      feedSuggestions();
+      preview.render();
+      tools.writableChanged();
+    }),
     session.on('modes', () => {
+      penOver();
       bar.render();
       renderReadOnlyNotice();
       autoFollow();

@@ -21,7 +21,8 @@ export interface ProjectPanelDeps {
   client: SparkroomClient;
   roomId: string;
   token: string;
-  canWrite: boolean;
+  /** may bring code in now (read at each draw and drop: a freeze or the pen switches it, CLASS-29) */
+  canWrite(): boolean;
 }
 
 type Upload = { body: Blob; format: ArchiveFormat; label: string };
@@ -36,6 +37,8 @@ export class ProjectPanel {
   private status: HTMLElement;
   private last: Upload | null = null;
   private busy = false;
+  /** whether the upload buttons were drawn for someone who may write */
+  private drawn: boolean;
   private readonly cleanups: (() => void)[] = [];
 
   constructor(private readonly deps: ProjectPanelDeps) {
@@ -46,11 +49,21 @@ export class ProjectPanel {
       },
       () => undefined,
     );
+    this.drawn = deps.canWrite();
     this.render();
-    if (deps.canWrite) this.listenForDrops();
+    this.listenForDrops();
+  }
+
+  /** Draws the upload buttons again when whether this person may write changed since (CLASS-29). */
+  refresh(): void {
+    const canWrite = this.deps.canWrite();
+    if (canWrite === this.drawn) return;
+    this.drawn = canWrite;
+    this.render();
   }
 
   private render(): void {
+    const canWrite = this.drawn;
     const folderInput = h('input', { type: 'file', class: 'io-folder-input', hidden: true, multiple: true });
     folderInput.setAttribute('webkitdirectory', '');
     folderInput.addEventListener('change', () => {
@@ -74,7 +87,7 @@ export class ProjectPanel {
       h(
         'div',
         { class: 'io-actions' },
-        this.deps.canWrite &&
+        canWrite &&
           h(
             'button',
             {
@@ -84,7 +97,7 @@ export class ProjectPanel {
             },
             'Upload folder',
           ),
-        this.deps.canWrite &&
+        canWrite &&
           h(
             'button',
             {
@@ -115,7 +128,7 @@ export class ProjectPanel {
         folderInput,
         archiveInput,
       ),
-      this.deps.canWrite && h('p', { class: 'io-hint' }, 'Drop a folder or a .zip / .tar.gz on the files.'),
+      canWrite && h('p', { class: 'io-hint' }, 'Drop a folder or a .zip / .tar.gz on the files.'),
       this.status,
     );
   }
@@ -123,7 +136,7 @@ export class ProjectPanel {
   private listenForDrops(): void {
     const zone = this.deps.dropZone;
     const over = (e: DragEvent) => {
-      if (!e.dataTransfer?.types.includes('Files')) return;
+      if (!e.dataTransfer?.types.includes('Files') || !this.deps.canWrite()) return;
       e.preventDefault();
       e.dataTransfer.dropEffect = 'copy';
       zone.classList.add('drop-target');
@@ -133,7 +146,7 @@ export class ProjectPanel {
       zone.classList.remove('drop-target');
     };
     const drop = (e: DragEvent) => {
-      if (!e.dataTransfer?.types.includes('Files')) return;
+      if (!e.dataTransfer?.types.includes('Files') || !this.deps.canWrite()) return;
       e.preventDefault();
       zone.classList.remove('drop-target');
       void this.fromDrop(e.dataTransfer);

@@ -1,7 +1,6 @@
 import type * as Y from 'yjs';
 import {
-  can,
-  canWriteNow,
+  canNow,
   completePolicy,
   defaultModes,
   type Permission,
@@ -19,7 +18,11 @@ import { listRuns, listSuggestions } from '../../../sdk/review-views.ts';
 import type { RoomConnection, SparkroomClient } from '../../../sdk/sparkroom-client.ts';
 import { type Participant, participantsOf } from '../editor/presence-state.ts';
 
-type Topic = 'files' | 'review' | 'presence' | 'info' | 'role' | 'modes';
+/**
+ * `role`: an owner changed this person's role (the page is built again around it, AUTH-5); `writable`: a
+ * freeze or the pen changed whether they may change code now (the page switches in place, CLASS-29).
+ */
+type Topic = 'files' | 'review' | 'presence' | 'info' | 'role' | 'writable' | 'modes';
 
 /**
  * The live model of one room for the page: the SDK connection, room info, and views of the files,
@@ -78,6 +81,7 @@ export class RoomSession {
       const role = user?.role;
       if (isRole(role) && role !== this.me.role) {
         this.me = { ...this.me, role };
+        this.writable = this.can('write');
         this.touch('role');
       }
     };
@@ -131,9 +135,13 @@ export class RoomSession {
    * follows lecture mode (CLASS-11: the freeze and the pen), by the same rule the server applies.
    */
   can(permission: Permission): boolean {
-    if (permission === 'write')
-      return canWriteNow({ id: this.me.sub, role: this.me.role }, this.modes, Date.now());
-    return can(this.me.role, permission, this.info.policy);
+    return canNow(
+      { id: this.me.sub, role: this.me.role },
+      permission,
+      this.info.policy,
+      this.modes,
+      Date.now(),
+    );
   }
 
   /** A display name for a user id ("you" aware callers add that themselves). */
@@ -168,8 +176,9 @@ export class RoomSession {
   }
 
   /**
-   * The page is built around whether this person may write (a read-only editor): when a freeze, a pen or its
-   * end changes that, it is rebuilt like after a role change. A pen's end is checked at its time.
+   * CLASS-29: when a freeze, a pen or its end changes whether this person may change code, the page is told
+   * (`writable`) and switches its editor and buttons in place: nothing typed, scrolled or undoable is lost.
+   * A pen's end is checked at its time (the server's timer publishes it too, a moment later).
    */
   private checkWritable(): void {
     if (this.penTimer !== null) clearTimeout(this.penTimer);
@@ -181,7 +190,7 @@ export class RoomSession {
     const writable = this.can('write');
     if (writable !== this.writable) {
       this.writable = writable;
-      this.touch('role');
+      this.touch('writable');
     }
   }
 

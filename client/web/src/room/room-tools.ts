@@ -21,9 +21,9 @@ export interface RoomToolsDeps {
 
 /**
  * The room's tools around the editor: History (WEB-40), code in and out, Share (owners), the theme toggle
- * (WEB-43) and the shortcut sheet. Returns what undoes it.
+ * (WEB-43) and the shortcut sheet. `writableChanged` redraws what depends on writing (CLASS-29).
  */
-export function mountRoomTools(deps: RoomToolsDeps): () => void {
+export function mountRoomTools(deps: RoomToolsDeps): { destroy(): void; writableChanged(): void } {
   const { layout, client, session } = deps;
   const cleanups: (() => void)[] = [];
   layout.shortcutsButton.addEventListener('click', () => openShortcutSheet());
@@ -47,7 +47,7 @@ export function mountRoomTools(deps: RoomToolsDeps): () => void {
     client,
     roomId: session.info.id,
     token: client.token ?? '',
-    canWrite: session.can('write'),
+    canWrite: () => session.can('write'),
   });
   cleanups.push(() => project.destroy());
 
@@ -64,7 +64,10 @@ export function mountRoomTools(deps: RoomToolsDeps): () => void {
       { name: session.info.name, publicUrl: session.info.publicUrl, deleted: deps.deleted },
     );
   });
-  return () => {
-    for (const c of cleanups.reverse()) c();
+  return {
+    destroy: () => {
+      for (const c of cleanups.reverse()) c();
+    },
+    writableChanged: () => project.refresh(),
   };
 }

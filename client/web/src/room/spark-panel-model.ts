@@ -76,17 +76,19 @@ export interface SparkPermissions {
 }
 
 /**
- * This person's permissions in the room as the page reads them: `write` and `prompt` as at mount (a role
- * change mounts the room again, AUTH-5), the others live, since they follow the room policy (WEB-11).
+ * This person's permissions in the room as the page reads them, live: each asks the shared rule (`canNow`)
+ * when read, so they follow the room policy (WEB-11) and a freeze or the pen (CLASS-29) without a rebuild.
  */
 export function livePermissions(
   session: Pick<RoomSession, 'can'>,
 ): SparkPermissions & { readonly write: boolean } {
-  const write = session.can('write');
-  const prompt = session.can('prompt');
   return {
-    write,
-    prompt,
+    get write() {
+      return session.can('write');
+    },
+    get prompt() {
+      return session.can('prompt');
+    },
     get accept() {
       return session.can('accept');
     },
