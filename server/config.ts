@@ -152,6 +152,10 @@ export interface Config {
     nodeId: string | null;
     nodeUrl: string | null;
     leaseMs: number;
+    /** SPARKROOM_LEASE_MARGIN_MS (null: a tenth of the lease, at least 100 ms) */
+    leaseMarginMs: number | null;
+    /** SPARKROOM_REDIS_COMMAND_TIMEOUT_MS (default a fifth of the lease, at least 100 ms) */
+    redisCommandTimeoutMs: number;
   } | null;
   limits: Limits;
   /** caps of one archive or folder import (IO-3) */
@@ -159,6 +163,8 @@ export interface Config {
   agent: AgentConfig;
 }
 
+/** SPARKROOM_LEASE_MS as used: at least 500 ms. */
+const clusterLeaseMs = (ms: number) => Math.max(500, ms);
 const intFrom = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
 const flag = z
   .enum(['1', 'true', 'yes', '0', 'false', 'no', ''])
@@ -249,6 +255,8 @@ const envSchema = z.object({
     .optional(),
   SPARKROOM_NODE_URL: z.url().optional(),
   SPARKROOM_LEASE_MS: intFrom(5000),
+  SPARKROOM_LEASE_MARGIN_MS: z.coerce.number().int().positive().optional(),
+  SPARKROOM_REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
   SPARKROOM_DATABASE_SCHEMA: z
     .string()
     .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'SPARKROOM_DATABASE_SCHEMA must be a lower-case SQL name')
@@ -327,6 +335,14 @@ export function loadConfig(
       'invalid configuration:\n  SPARKROOM_REDIS_URL: several nodes share their rooms through PostgreSQL; set SPARKROOM_DATABASE_URL too',
     );
   }
+  if (
+    e.SPARKROOM_LEASE_MARGIN_MS !== undefined &&
+    e.SPARKROOM_LEASE_MARGIN_MS * 2 > clusterLeaseMs(e.SPARKROOM_LEASE_MS)
+  ) {
+    throw new Error(
+      'invalid configuration: SPARKROOM_LEASE_MARGIN_MS: at most half of SPARKROOM_LEASE_MS (a node renews every third of the lease)',
+    );
+  }
   const dataDir = resolve(e.SPARKROOM_DATA);
   const apiKey = e.SPARK_API_KEY ?? e.OPENAI_API_KEY ?? null;
   return {
@@ -348,7 +364,11 @@ export function loadConfig(
           redisPrefix: e.SPARKROOM_REDIS_PREFIX,
           nodeId: e.SPARKROOM_NODE_ID ?? null,
           nodeUrl: e.SPARKROOM_NODE_URL?.replace(/\/$/, '') ?? null,
-          leaseMs: Math.max(500, e.SPARKROOM_LEASE_MS),
+          leaseMs: clusterLeaseMs(e.SPARKROOM_LEASE_MS),
+          leaseMarginMs: e.SPARKROOM_LEASE_MARGIN_MS ?? null,
+          redisCommandTimeoutMs:
+            e.SPARKROOM_REDIS_COMMAND_TIMEOUT_MS ??
+            Math.max(100, Math.floor(clusterLeaseMs(e.SPARKROOM_LEASE_MS) / 5)),
         }
       : null,
     limits: {

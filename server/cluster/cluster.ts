@@ -20,6 +20,10 @@ export interface ClusterConfig {
   /** the URL other nodes reach this one at (defaults to the listening URL) */
   nodeUrl: string | null;
   leaseMs: number;
+  /** stop writing this long before a lease could expire in Redis (null: a tenth of the lease, >= 100 ms) */
+  leaseMarginMs: number | null;
+  /** every Redis command fails after this long without an answer (a hung Redis, CLUSTER-52) */
+  redisCommandTimeoutMs: number;
 }
 
 export interface Cluster {
@@ -54,6 +58,9 @@ export async function startCluster(
     // Fail fast while Redis is away (the lease clock decides what that means), reconnect in the background.
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
+    // A Redis that accepts the connection and then says nothing must not hold a renewal, an acquisition or an
+    // owner lookup forever (CLUSTER-52): each command fails after this, the lease deadline does the rest.
+    commandTimeout: config.redisCommandTimeoutMs,
     connectTimeout: Math.max(500, Math.floor(config.leaseMs / 3)),
     retryStrategy: (times) => Math.min(times * 100, 1000),
   });
@@ -72,6 +79,7 @@ export async function startCluster(
     nodeId,
     prefix: config.redisPrefix,
     leaseMs: config.leaseMs,
+    marginMs: config.leaseMarginMs ?? undefined,
     claimFence: deps.claimFence,
     log,
     onLost: deps.onLost,

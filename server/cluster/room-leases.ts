@@ -16,6 +16,11 @@ export interface RoomLeasesOptions {
   prefix: string;
   /** how long a lease lives without renewal; renewed every third of it */
   leaseMs: number;
+  /**
+   * how long before the lease could expire in Redis this node stops writing (clock drift, a slow event loop);
+   * default a tenth of the lease, at least 100 ms (CLUSTER-8, CLUSTER-52)
+   */
+  marginMs?: number;
   claimFence: ClaimFence;
   log: Logger;
   now?: () => number;
@@ -27,6 +32,8 @@ interface Held {
   fence: number;
   /** this node may write until then: the lease cannot have expired in Redis before it (CLUSTER-8) */
   validUntil: number;
+  /** fires at validUntil and gives the room up unless a renewal confirmed in time moved it (CLUSTER-52) */
+  deadline: NodeJS.Timeout | null;
 }
 
 // Compare-and-act scripts: only the holder may renew or release its lease.
@@ -40,7 +47,10 @@ const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call
  *
  * The clock rule: a lease counts as held only until the moment its last successful SET or renew was *sent*,
  * plus the lease time, minus a margin for clock drift. When Redis cannot be reached, renewals fail, that
- * moment passes, and this node stops writing before Redis could have let anyone else take the room.
+ * moment passes, and this node stops writing before Redis could have let anyone else take the room. A Redis
+ * that hangs (accepts the connection, never answers) fails nothing by itself: so each held lease has a timer
+ * at that moment which gives the room up (CLUSTER-52), whatever the renewals are still waiting for, and every
+ * Redis command has a timeout (cluster.ts) so nothing else waits forever either.
  */
 export class RoomLeases {
   readonly #o: RoomLeasesOptions;
@@ -115,7 +125,13 @@ export class RoomLeases {
         if (attempt > 3) throw new Error(`cannot claim a fencing number above ${claimed.stored}`);
         fence = await redis.incrby(this.#key('fence', roomId), claimed.stored - fence + 1);
       }
-      this.#held.set(roomId, { fence, validUntil: sentAt + this.#safeMs() });
+      const held: Held = { fence, validUntil: sentAt + this.#safeMs(), deadline: null };
+      // Redis or PostgreSQL took so long that the lease may already be running out: never start a room on it.
+      if (this.#now() >= held.validUntil) {
+        throw new AppError('fenced', `taking room ${roomId} took longer than its lease is sure: try again`);
+      }
+      this.#held.set(roomId, held);
+      this.#arm(roomId, held);
       return { fence };
     } catch (err) {
       await redis.eval(RELEASE, 1, this.#key('lease', roomId), this.#o.nodeId).catch(() => {});
@@ -125,7 +141,10 @@ export class RoomLeases {
 
   /** Gives the room up (it unloaded): the next node to need it takes it at once, not after the expiry. */
   async release(roomId: string): Promise<void> {
-    if (!this.#held.delete(roomId)) return;
+    const held = this.#held.get(roomId);
+    if (!held) return;
+    this.#disarm(held);
+    this.#held.delete(roomId);
     try {
       await this.#o.redis.eval(RELEASE, 1, this.#key('lease', roomId), this.#o.nodeId);
     } catch (err) {
@@ -141,31 +160,59 @@ export class RoomLeases {
     await Promise.all(this.rooms.map((r) => this.release(r)));
   }
 
+  /**
+   * One round: every held lease renewed at once (one slow or hung answer does not hold up the others'). A
+   * renewal moves a lease's deadline only when it was confirmed, to the time it was sent plus the safe time.
+   */
   async #renewAll(): Promise<void> {
-    for (const [roomId, held] of this.#held) {
-      const sentAt = this.#now();
-      try {
-        const ok = await this.#o.redis.eval(
-          RENEW,
-          1,
-          this.#key('lease', roomId),
-          this.#o.nodeId,
-          String(this.#o.leaseMs),
-        );
-        if (this.#held.get(roomId) !== held) continue;
-        if (ok === 1) held.validUntil = sentAt + this.#safeMs();
-        else this.#lose(roomId, 'another node took the room');
-      } catch (err) {
-        this.#o.log.warn({ err, room: roomId }, 'could not renew a room lease');
-        if (this.#held.get(roomId) === held && this.#now() >= held.validUntil) {
-          this.#lose(roomId, 'the room lease could not be renewed (Redis unreachable)');
+    await Promise.all(
+      [...this.#held].map(async ([roomId, held]) => {
+        const sentAt = this.#now();
+        try {
+          const ok = await this.#o.redis.eval(
+            RENEW,
+            1,
+            this.#key('lease', roomId),
+            this.#o.nodeId,
+            String(this.#o.leaseMs),
+          );
+          if (this.#held.get(roomId) !== held) return;
+          if (ok !== 1) {
+            this.#lose(roomId, 'another node took the room');
+            return;
+          }
+          held.validUntil = Math.max(held.validUntil, sentAt + this.#safeMs());
+          this.#arm(roomId, held);
+        } catch (err) {
+          // The deadline timer gives the room up if no renewal is confirmed in time.
+          this.#o.log.warn({ err, room: roomId }, 'could not renew a room lease');
         }
+      }),
+    );
+  }
+
+  /** (Re)sets the lease's deadline timer to its validUntil. */
+  #arm(roomId: string, held: Held): void {
+    this.#disarm(held);
+    const fire = () => {
+      held.deadline = null;
+      if (this.#held.get(roomId) !== held) return;
+      // A timer may fire a little early by this clock: wait the rest rather than give up a valid lease.
+      const left = held.validUntil - this.#now();
+      if (left > 0) {
+        held.deadline = setTimeout(fire, left);
+        held.deadline.unref();
+        return;
       }
-    }
-    // Leases whose deadline passed between two renew rounds stop now too.
-    for (const [roomId, held] of this.#held) {
-      if (this.#now() >= held.validUntil) this.#lose(roomId, 'the room lease ran out');
-    }
+      this.#lose(roomId, 'the room lease could not be renewed in time (Redis unreachable or not answering)');
+    };
+    held.deadline = setTimeout(fire, Math.max(0, held.validUntil - this.#now()));
+    held.deadline.unref();
+  }
+
+  #disarm(held: Held): void {
+    if (held.deadline) clearTimeout(held.deadline);
+    held.deadline = null;
   }
 
   /**
@@ -177,17 +224,25 @@ export class RoomLeases {
   }
 
   #lose(roomId: string, reason: string): void {
-    if (!this.#held.delete(roomId)) return;
+    const held = this.#held.get(roomId);
+    if (!held) return;
+    this.#disarm(held);
+    this.#held.delete(roomId);
     this.#o.log.warn({ room: roomId, reason }, 'room lease lost');
     this.#o.onLost(roomId, reason);
   }
 
   /** The lease time less a margin for clock drift between this process and Redis. */
   #safeMs(): number {
-    return this.#o.leaseMs - Math.max(100, Math.floor(this.#o.leaseMs / 10));
+    return this.#o.leaseMs - leaseMarginMs(this.#o.leaseMs, this.#o.marginMs);
   }
 
   #key(kind: 'lease' | 'fence', roomId: string): string {
     return `${this.#o.prefix}${kind}:${roomId}`;
   }
+}
+
+/** The safety margin of CLUSTER-8: the one configured, else a tenth of the lease and at least 100 ms. */
+export function leaseMarginMs(leaseMs: number, configured?: number | null): number {
+  return configured ?? Math.max(100, Math.floor(leaseMs / 10));
 }

@@ -16,13 +16,34 @@ export interface TcpProxy {
   setTarget(port: number | null): void;
   /** cuts every open connection at once, as a crashed server or a dropped network would */
   cutAll(): void;
+  /**
+   * Stops forwarding without closing anything, as a server that hangs (accepts, never answers) or a network
+   * that silently drops packets looks to a client: every connection, and each one opened meanwhile, stays
+   * open and its bytes wait (paused sockets: TCP's own flow control holds them) until thaw().
+   */
+  freeze(): void;
+  /** forwards again, in order, what freeze() held */
+  thaw(): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetPort: number | null): Promise<TcpProxy> {
   let target = targetPort;
   let accepted = 0;
+  let frozen = false;
   const open = new Set<Socket>();
+  const pairs = new Set<[Socket, Socket]>();
+  // pipe() resumes its source, so a frozen pair is unpiped and paused, and piped again on thaw.
+  const flow = ([client, upstream]: [Socket, Socket]) => {
+    client.pipe(upstream);
+    upstream.pipe(client);
+  };
+  const hold = ([client, upstream]: [Socket, Socket]) => {
+    client.unpipe(upstream);
+    upstream.unpipe(client);
+    client.pause();
+    upstream.pause();
+  };
   const track = (s: Socket) => {
     open.add(s);
     s.once('close', () => open.delete(s));
@@ -38,10 +59,15 @@ export async function startTcpProxy(targetPort: number | null): Promise<TcpProxy
     }
     const upstream = connect(target, '127.0.0.1');
     track(upstream);
-    client.pipe(upstream);
-    upstream.pipe(client);
+    const pair: [Socket, Socket] = [client, upstream];
+    pairs.add(pair);
+    if (frozen) hold(pair);
+    else flow(pair);
     client.once('close', () => upstream.destroy());
-    upstream.once('close', () => client.destroy());
+    upstream.once('close', () => {
+      pairs.delete(pair);
+      client.destroy();
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -61,6 +87,18 @@ export async function startTcpProxy(targetPort: number | null): Promise<TcpProxy
     },
     cutAll() {
       for (const s of [...open]) s.destroy();
+    },
+    freeze() {
+      frozen = true;
+      for (const pair of pairs) hold(pair);
+    },
+    thaw() {
+      frozen = false;
+      for (const pair of pairs) {
+        flow(pair);
+        pair[0].resume();
+        pair[1].resume();
+      }
     },
     async close() {
       target = null;

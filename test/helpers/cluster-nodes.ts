@@ -19,6 +19,8 @@ export async function startTestCluster(
   opts: {
     leaseMs?: number;
     env?: Record<string, string>;
+    /** environment for node i only, over `env` (one node reaching Redis through a proxy) */
+    nodeEnv?: (i: number) => Record<string, string>;
     /** a PostgreSQL and a Redis of the test's own (private-servers.ts) instead of the shared ones */
     services?: { databaseUrl: string; redisUrl: string };
   } = {},
@@ -39,6 +41,7 @@ export async function startTestCluster(
     SPARKROOM_NODE_ID: `node${i}`,
     SPARKROOM_LEASE_MS: String(opts.leaseMs ?? 1500),
     ...opts.env,
+    ...opts.nodeEnv?.(i),
   });
   const start = (i: number, port = '0') => {
     const dataDir = mkdtempSync(join(tmpdir(), `sparkroom-node${i}-`));
