@@ -142,7 +142,8 @@ export class AgentService {
     void run
       .start((task) => this.slots.run(task))
       .finally(() => {
-        this.live.delete(run.id);
+        // An abandoned run left `live` already, and a new run of a re-taken room may use its id's slot.
+        if (this.live.get(run.id) === run) this.live.delete(run.id);
         release();
       });
     return run.id;
@@ -284,8 +285,13 @@ export class AgentService {
   abandonRoom(roomId: string, reason: string): void {
     const room = this.deps.registry.peek(roomId);
     if (!room) return;
-    for (const run of this.live.values()) {
-      if (this.deps.proposals.hasRun(room, run.id)) run.abandon(reason);
+    for (const run of [...this.live.values()]) {
+      if (!this.deps.proposals.hasRun(room, run.id)) continue;
+      run.abandon(reason);
+      // CLUSTER-53: out of `live` now, not when its stream or its wait for a slot ends: if this node takes
+      // the room again meanwhile, the new load must find the run stranded (and end it interrupted), and no
+      // interrupt or steer may reach the dead run.
+      this.live.delete(run.id);
     }
   }
 

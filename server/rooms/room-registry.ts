@@ -56,6 +56,10 @@ export class RoomRegistry {
   }
 
   private unloaded(roomId: string): void {
+    // CLUSTER-53: an eviction waits for the room's writes before it says so; if the room was loaded again
+    // meanwhile (a lost lease taken back), what the listeners give up (the lease, cached modes) is the new
+    // room's now, and must stay.
+    if (this.loaded.has(roomId) || this.loading.has(roomId)) return;
     for (const listener of this.unloadListeners) {
       try {
         listener(roomId);
