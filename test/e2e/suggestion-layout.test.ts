@@ -42,6 +42,19 @@ const REPLY = `Fixing add and mul.
 *** End Patch
 `;
 
+/** A function, and a reply that only inserts a line before its body (at the start of a line, WEB-77). */
+const GREET = 'export function greet(name: string): string {\n  return `hi ${name}`;\n}\n';
+const INSERT_REPLY = `A comment for greet.
+*** Begin Patch
+*** Update File: src/greet.ts
+@@
+ export function greet(name: string): string {
++  // Say hello by name.
+   return \`hi \${name}\`;
+ }
+*** End Patch
+`;
+
 let app: SparkBrowserApp;
 const measured: Record<string, unknown> = {};
 
@@ -224,6 +237,56 @@ describe('suggestion layout in the browser (WEB-7..WEB-10)', () => {
       'One hunk is stale',
     );
     await screenshot(ada, '33-stale-hunk-run-says-so');
+  });
+
+  it('WEB-77: a proposal that only inserts lines at the start of a line is drawn there, above that line', async () => {
+    await ada.click('button[aria-label="New file"]');
+    await ada.fill('.tree-input', 'src/greet.ts');
+    await ada.press('.tree-input', 'Enter');
+    await ada.waitForSelector('.file-path:text("src/greet.ts")');
+    await ada.click('.cm-content');
+    await ada.keyboard.insertText(GREET);
+    await ada.keyboard.press('Control+Home');
+    app.fake.enqueue({ text: INSERT_REPLY, tokensPerSecond: 3000 });
+    await ada.fill('.prompt-input', 'Comment greet');
+    await ada.click('button:text("Ask Spark")');
+    await ada.waitForSelector('.cm-spark-proposal:has-text("Say hello by name.") .cm-spark-badge-proposed', {
+      timeout: 15_000,
+    });
+    const boxes = await ada.evaluate(() => {
+      const widget = [...document.querySelectorAll('.cm-editor .cm-spark-block')].find((b) =>
+        b.textContent?.includes('Say hello by name.'),
+      );
+      const lines = [...document.querySelectorAll('.cm-content > .cm-line')];
+      const box = (el: Element | null | undefined) => {
+        const r = el?.getBoundingClientRect();
+        return r ? { top: r.top, bottom: r.bottom } : null;
+      };
+      return {
+        widget: box(widget),
+        head: box(lines.find((l) => l.textContent?.startsWith('export function greet'))),
+        body: box(lines.find((l) => l.textContent?.includes('return `hi'))),
+        bodyMarked: lines
+          .find((l) => l.textContent?.includes('return `hi'))
+          ?.classList.contains('cm-spark-hunk-line'),
+      };
+    });
+    measured.insertAtLineStart = boxes;
+    expect(boxes.widget && boxes.head && boxes.body).toBeTruthy();
+    // Between the two lines: flush under the function's first line and over the line it goes before, which
+    // it does not replace (so it is not marked as part of the hunk).
+    expect(Math.abs(boxes.widget!.top - boxes.head!.bottom)).toBeLessThanOrEqual(1);
+    expect(Math.abs(boxes.body!.top - boxes.widget!.bottom)).toBeLessThanOrEqual(1);
+    expect(boxes.bodyMarked).toBe(false);
+    await screenshot(ada, '34-insert-at-line-start');
+    // Accepting it puts the line where it was drawn.
+    await ada.click('.cm-spark-proposal:has-text("Say hello by name.") .cm-spark-btn-accept');
+    await ada.waitForFunction(() =>
+      [...document.querySelectorAll('.cm-content > .cm-line')]
+        .map((l) => l.textContent)
+        .join('\n')
+        .startsWith('export function greet(name: string): string {\n  // Say hello by name.\n  return'),
+    );
   });
 
   it('logged no errors in any page', () => {

@@ -197,17 +197,18 @@ export function buildSuggestionDecorations(
         ranges.push(deletedWord.range(from + a, from + b));
       }
     }
+    const widget = new ProposalWidget(s, canDecide, lang, highlighter);
+    // WEB-77: lines inserted at the start of a line go before it: the proposal is drawn above that line,
+    // which it does not replace (drawn under it, the new lines looked as if they came after it).
+    if (to === from && doc.lineAt(from).from === from) {
+      ranges.push(Decoration.widget({ widget, block: true, side: -1 }).range(from));
+      continue;
+    }
     const lines = coveredLines(doc, s);
     const first = doc.line(lines.first);
     const last = doc.line(lines.last);
     for (let n = first.number; n <= last.number; n++) ranges.push(hunkLine.range(doc.line(n).from));
-    ranges.push(
-      Decoration.widget({
-        widget: new ProposalWidget(s, canDecide, lang, highlighter),
-        block: true,
-        side: 1,
-      }).range(last.to),
-    );
+    ranges.push(Decoration.widget({ widget, block: true, side: 1 }).range(last.to));
   }
   return Decoration.set(ranges, true);
 }

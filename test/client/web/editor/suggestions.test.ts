@@ -180,9 +180,21 @@ describe('suggestions() decorations on EditorState', () => {
   });
 
   it('shows a pure insertion as an insertion point, not a strike-through', () => {
-    const at = BASE.indexOf('}');
-    const state = stateWith(BASE, [{ ...hunk(BASE, '}'), to: at, from: at, baseText: '' }]);
+    // Inside a line: the line is the hunk's, the proposal goes under it.
+    const at = BASE.indexOf('b;');
+    const state = stateWith(BASE, [{ ...hunk(BASE, 'b;'), to: at, from: at, baseText: '' }]);
     expect(decorations(state).map((d) => d[2])).toEqual(['cm-spark-hunk-line', 'insert-point', 'proposal']);
+  });
+
+  it('WEB-77: draws lines inserted at the start of a line above that line, which is not the hunk’s', () => {
+    const at = BASE.indexOf('}');
+    expect(BASE[at - 1]).toBe('\n');
+    const state = stateWith(BASE, [{ ...hunk(BASE, '}'), to: at, from: at, baseText: '' }]);
+    // Both at the line's start: the block before the line (side -1), then the insertion point in it.
+    expect(decorations(state)).toEqual([
+      [at, at, 'proposal'],
+      [at, at, 'insert-point'],
+    ]);
   });
 
   it('maps through any single edit exactly as the Yjs anchors move', () => {
