@@ -176,11 +176,24 @@ describe('seeded fuzz: people, Spark, disconnects and a restart converge (ROOM-2
           ...(body === undefined ? {} : { body }),
         });
 
+      // Every seed walks steer + accept-all + revert at least twice, once on each side of the restart: left to
+      // chance, a seed could draw none (seed 3 once ran two walks that both missed the stream) and the
+      // invariant would hold trivially. The random ops below add more.
+      const forced = new Map<number, 'steerAccept' | 'revert'>([
+        [4, 'steerAccept'],
+        [5, 'revert'],
+        [restartAt + 2, 'steerAccept'],
+        [restartAt + 3, 'revert'],
+      ]);
+      /** steer-accept walks whose steer landed mid-stream: a superseded fragment, the redirect accepted */
+      let walksSuperseded = 0;
+      let revertsApplied = 0;
       for (let step = 0; step < STEPS; step++) {
         const op =
           step === restartAt
             ? 'restart'
-            : rng.weighted({
+            : (forced.get(step) ??
+              rng.weighted({
                 edit: 10,
                 delete: 3,
                 viewerEdit: 1,
@@ -194,7 +207,7 @@ describe('seeded fuzz: people, Spark, disconnects and a restart converge (ROOM-2
                 steerAccept: 1,
                 revert: 1,
                 reject: 1,
-              });
+              }));
         ops.set(op, (ops.get(op) ?? 0) + 1);
         const actor = rng.pick(actors.filter((a) => a.writes));
         switch (op) {
@@ -275,6 +288,11 @@ describe('seeded fuzz: people, Spark, disconnects and a restart converge (ROOM-2
           }
           case 'steerAccept': {
             // REVIEW-1: ask, steer now mid-stream over the same lines, accept the whole run.
+            if (forced.has(step)) {
+              // A forced walk gets a run slot at once: hung runs from earlier steps would queue it.
+              for (const id of runIds.filter((r) => server.running.agent.liveRun(r) !== undefined))
+                await rest('POST', `/runs/${id}/interrupt`, people[0]!.token);
+            }
             const serverCode = server.running.registry.peek(roomId)?.code.doc;
             const current = serverCode?.getMap<Y.Text>(CODE_FILES_KEY).get('src/math.ts')?.toString() ?? '';
             mulFrom = current.includes(MUL_LINE.forward) ? MUL_LINE.forward : MUL_LINE.backward;
@@ -301,6 +319,13 @@ describe('seeded fuzz: people, Spark, disconnects and a restart converge (ROOM-2
             );
             const all = await rest('POST', `/runs/${runId}/accept`, actor.person.token);
             expect([200, 404]).toContain(all.status);
+            const walk = suggestionsOf(watcher).filter((x) => x.runId === runId);
+            const fragment = walk.find((x) => x.proposed.includes('mul note'));
+            if (all.status === 200 && steer.status === 202 && fragment?.state === 'superseded') {
+              // The fragment was never applied, whatever else the run proposed.
+              expect((all.body as { decided: string[] }).decided).not.toContain(fragment.id);
+              walksSuperseded++;
+            }
             break;
           }
           case 'revert': {
@@ -309,10 +334,15 @@ describe('seeded fuzz: people, Spark, disconnects and a restart converge (ROOM-2
               (s) => s.state === 'accepted' || s.state === 'reverted',
             );
             if (done.length > 0) {
-              const res = await rest('POST', `/suggestions/${rng.pick(done).id}/revert`, actor.person.token, {
-                confirm: rng.chance(0.5),
+              // A forced revert takes an accepted suggestion (not a reverted one) and confirms over edits in it.
+              const target = forced.has(step)
+                ? (done.find((s) => s.state === 'accepted') ?? rng.pick(done))
+                : rng.pick(done);
+              const res = await rest('POST', `/suggestions/${target.id}/revert`, actor.person.token, {
+                confirm: forced.has(step) || rng.chance(0.5),
               });
               expect([200, 404, 409]).toContain(res.status);
+              if (res.status === 200) revertsApplied++;
             }
             break;
           }
@@ -404,12 +434,18 @@ describe('seeded fuzz: people, Spark, disconnects and a restart converge (ROOM-2
       const suggestions = suggestionsOf({ doc: storedReview.doc } as YClient);
       expect(suggestions.filter((s) => s.state === 'streaming')).toEqual([]);
       expect(invariant.violations).toEqual([]);
+      // The invariant was exercised: walks reached a superseded fragment, accepts and reverts were checked.
+      expect(walksSuperseded).toBeGreaterThan(0);
+      expect(revertsApplied).toBeGreaterThan(0);
+      expect(invariant.accepts).toBeGreaterThan(0);
+      expect(invariant.reverts).toBeGreaterThan(0);
 
       const states = new Map<string, number>();
       for (const s of suggestions) states.set(s.state, (states.get(s.state) ?? 0) + 1);
       await annotate(
         `seed ${seed}: ${STEPS} steps (${[...ops].map(([k, n]) => `${k} ${n}`).join(', ')}); ` +
           `${runIds.length} runs, suggestions ${[...states].map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}; ` +
+          `${walksSuperseded} steer-accept walks superseded their fragment; ` +
           `${invariant.accepts} accepts and ${invariant.reverts} reverts checked; ` +
           `edits lost: ${lost}`,
       );
