@@ -11,6 +11,9 @@ export interface ConnectionCheckDeps {
   provider?: Omit<ProviderDeps, 'fetch'>;
 }
 
+/** Tokens that arrive closer together than this came in one read: no speed can be read from them. */
+const MIN_TIMED_SPREAD_MS = 2;
+
 /** The tiny request: a handful of output tokens, enough to see a stream and time it. */
 const PROBE_PROMPT = 'Reply with the words: Spark is connected.';
 const PROBE_MAX_TOKENS = 16;
@@ -175,13 +178,21 @@ export async function checkConnection(
       return report();
     }
     const tokens = outputTokens ?? deltas;
-    const seconds = (lastAt - firstAt) / 1000;
-    const tokensPerSecond = tokens > 1 && seconds > 0 ? Math.round((tokens - 1) / seconds) : null;
+    const spreadMs = lastAt - firstAt;
+    // OPS-10: a speed needs the tokens spread over time. When they all arrive in one read (a fast model, or a
+    // proxy that gathers the stream), dividing by the microseconds between them gave "291160 tokens/s".
+    const timed = tokens > 1 && spreadMs >= MIN_TIMED_SPREAD_MS;
+    const tokensPerSecond = timed ? Math.round((tokens - 1) / (spreadMs / 1000)) : null;
     const ttftMs = Math.round(firstAt - sentAt);
+    const count = `${tokens} token${tokens === 1 ? '' : 's'}`;
     set(
       'streaming',
       'ok',
-      `Streaming works: first token after ${ttftMs} ms, ${tokens} token${tokens === 1 ? '' : 's'}${tokensPerSecond === null ? '' : ` at ${tokensPerSecond} tokens/s`}.`,
+      tokensPerSecond !== null
+        ? `Streaming works: first token after ${ttftMs} ms, ${count} at ${tokensPerSecond} tokens/s.`
+        : tokens > 1
+          ? `Streaming works: first token after ${ttftMs} ms, ${count} arriving together (too fast to time the speed from so few).`
+          : `Streaming works: first token after ${ttftMs} ms, ${count}.`,
     );
     return report({ ttftMs, tokensPerSecond, outputTokens: tokens });
   } catch (err) {

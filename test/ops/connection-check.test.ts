@@ -84,6 +84,22 @@ describe('OPS-10: the connection check, against the fake model server in each AP
     expect(f.requests[0]?.api).toBe(mode);
   });
 
+  it.each(MODES)(
+    'SPARK_API=%s: tokens that all arrive in one read give no speed, and say so (not "291160 tokens/s")',
+    async (mode) => {
+      const f = await fake();
+      // Far faster than any timer: the fake writes the whole reply in one batch.
+      f.enqueue({ text: 'Spark is connected and streaming well.', tokensPerSecond: 10_000_000 });
+      const r = await checkConnection(config(mode, f.url));
+      expect(r.ok).toBe(true);
+      expect(r.outputTokens).toBeGreaterThan(3);
+      expect(r.tokensPerSecond).toBeNull();
+      expect(detail(r, 'streaming')).toMatch(
+        /^Streaming works: first token after \d+ ms, \d+ tokens arriving together \(too fast to time the speed from so few\)\.$/,
+      );
+    },
+  );
+
   it.each(['responses', 'responses-ws'] as const)(
     'SPARK_API=%s against a server that speaks only Chat Completions: the API step fails and says SPARK_API=chat',
     async (mode) => {
