@@ -12,6 +12,9 @@ export function consoleOutput(stdout = process.stdout, stderr = process.stderr):
   const tty = Boolean(stderr.isTTY);
   let lastStep = -1;
   let open = false;
+  /** off a terminal: the newest progress text, and whether it was printed (the end always is) */
+  let latest: string | null = null;
+  let latestPrinted = false;
   return {
     print: (line) => stdout.write(`${line}\n`),
     error: (line) => {
@@ -30,15 +33,22 @@ export function consoleOutput(stdout = process.stdout, stderr = process.stderr):
         return;
       }
       const step = total && total > 0 ? Math.floor((done / total) * 10) : Math.floor(done / (1024 * 1024));
-      if (step !== lastStep) {
+      latest = text;
+      latestPrinted = step !== lastStep;
+      if (latestPrinted) {
         lastStep = step;
         stderr.write(`${text}\n`);
       }
     },
     progressDone() {
       if (open) stderr.write('\n');
+      // Off a terminal the lines come every 10% (or MB): the last one may be far behind, like "sent 0 kB"
+      // for a whole 300 kB upload. The finished figure is always printed.
+      else if (latest !== null && !latestPrinted) stderr.write(`${latest}\n`);
       open = false;
       lastStep = -1;
+      latest = null;
+      latestPrinted = false;
     },
   };
 }
