@@ -1,10 +1,10 @@
 import { readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { JoinResponse } from '../../schema/protocol.ts';
+import type { BlameResponse, JoinResponse } from '../../schema/protocol.ts';
 import { type CliProcess, startCli, waitForFile } from '../helpers/cli-process.ts';
 import { git, makeProjectRepo, type ProjectTree, writeTree } from '../helpers/project-tree.ts';
-import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { api, startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { connectClient, whenSynced, type YClient } from '../helpers/y-client.ts';
 
 let server: TestServer;
@@ -27,6 +27,8 @@ async function share(): Promise<{
   roomId: string;
   bob: YClient;
   invite: string;
+  sharer: { token: string; userId: string };
+  bobId: string;
 }> {
   const repo = makeProjectRepo();
   cleanups.push(() => repo.cleanup());
@@ -46,7 +48,15 @@ async function share(): Promise<{
   const bob = connectClient(server.syncUrl, state.roomId, (joined as JoinResponse).token);
   cleanups.push(() => bob.destroy());
   await whenSynced(bob);
-  return { repo, cli, roomId: state.roomId, bob, invite: invite! };
+  return {
+    repo,
+    cli,
+    roomId: state.roomId,
+    bob,
+    invite: invite!,
+    sharer: { token: state.token, userId: state.user.id },
+    bobId: (joined as JoinResponse).user.id,
+  };
 }
 
 describe('sparkroom share: a folder and a room in live two-way sync (IO-12..IO-14)', {
@@ -60,7 +70,7 @@ describe('sparkroom share: a folder and a room in live two-way sync (IO-12..IO-1
   });
 
   it('IO-13: a person typing in the room and an edit saved on disk to the same file both survive, both sides', async () => {
-    const { repo, bob } = await share();
+    const { repo, bob, roomId, sharer, bobId } = await share();
     const file = join(repo.dir, 'src/main.ts');
     // Bob types at the end while the file is saved on disk with its first line changed.
     bob.edit('src/main.ts', (t) => t.insert(t.length, '// typed by Bob\n'));
@@ -73,6 +83,21 @@ describe('sparkroom share: a folder and a room in live two-way sync (IO-12..IO-1
       'export function main(): void { // saved on disk\n  console.log("hi");\n}\n// typed by Bob\n';
     await waitForFile(file, (t) => t === expected);
     await bob.waitForText('src/main.ts', (t) => t === expected);
+    // The disk's edit reached the room as a small edit typed by the sharing person, not a rewrite of the
+    // file: blame names Ada for what she saved and Bob for his line (IO-13).
+    const blame = await api<BlameResponse>(
+      server.url,
+      'GET',
+      `/api/rooms/${roomId}/blame?file=${encodeURIComponent('src/main.ts')}`,
+      { token: sharer.token },
+    );
+    expect(blame.status).toBe(200);
+    const whoWrote = (needle: string) => {
+      const at = expected.indexOf(needle);
+      return blame.body.ranges.find((r) => r.from <= at && at < r.to);
+    };
+    expect(whoWrote('// saved on disk')).toMatchObject({ kind: 'human', userId: sharer.userId });
+    expect(whoWrote('// typed by Bob')).toMatchObject({ kind: 'human', userId: bobId });
     // CRLF survives a room edit written back to disk.
     bob.edit('src/windows.txt', (t) => t.insert(t.length, 'line three\r\n'));
     await waitForFile(
