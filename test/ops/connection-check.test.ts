@@ -58,7 +58,9 @@ async function closedPort(): Promise<number> {
 describe('OPS-10: the connection check, against the fake model server in each API mode', () => {
   it.each(MODES)('SPARK_API=%s: every step passes, with time to first token and tokens/s', async (mode) => {
     const f = await fake();
-    f.enqueue({ text: 'Spark is connected and streaming well.', ttftMs: 60, tokensPerSecond: 200 });
+    // 50 tokens/s: the tokens come in several reads even on a loaded machine, so there is a speed to read
+    // (tokens that arrive in one read give none, tested below).
+    f.enqueue({ text: 'Spark is connected and streaming well.', ttftMs: 60, tokensPerSecond: 50 });
     const r = await checkConnection(config(mode, f.url));
     expect(status(r)).toEqual({
       configured: 'ok',
@@ -72,8 +74,8 @@ describe('OPS-10: the connection check, against the fake model server in each AP
     expect(r.advice).toBeNull();
     expect(r.ttftMs).toBeGreaterThanOrEqual(55);
     expect(r.outputTokens).toBeGreaterThan(3);
-    // Loose: the fake paces 200 tokens/s; a loaded machine only slows it.
-    expect(r.tokensPerSecond).toBeGreaterThan(20);
+    // Loose: the fake paces 50 tokens/s; a loaded machine slows it, or lets a late batch catch up.
+    expect(r.tokensPerSecond).toBeGreaterThan(5);
     expect(r.tokensPerSecond).toBeLessThan(2000);
     expect(detail(r, 'streaming')).toMatch(
       /^Streaming works: first token after \d+ ms, \d+ tokens at \d+ tokens\/s\.$/,

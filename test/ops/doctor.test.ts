@@ -15,7 +15,9 @@ describe('OPS-11: sparkroom doctor', { timeout: 90_000 }, () => {
   let chatOnly: FakeModelServer;
   beforeAll(async () => {
     full = await startFakeModelServer({
-      defaultReply: { text: 'Spark is connected and ready.', tokensPerSecond: 500 },
+      // Slow enough that the tokens come in several reads even on a loaded machine: tokens that arrive in
+      // one read give no speed (OPS-10), and this test checks the speed line.
+      defaultReply: { text: 'Spark is connected and ready to write code.', tokensPerSecond: 50 },
     });
     chatOnly = await startFakeModelServer({ apis: ['chat'] });
   });
