@@ -11,7 +11,6 @@ import {
   type ChangeRoleResponse,
   CODE_FILES_KEY,
   type CreateRoomResponse,
-  type CreateRunRequest,
   type CreateRunResponse,
   type HistoryDiffResponse,
   type HistoryResponse,
@@ -42,9 +41,15 @@ import {
 } from '../../schema/protocol.ts';
 import type {
   AcceptSuggestionRequest,
+  ChangeRoleRequest,
+  CreateRoomRequest,
+  CreateRunRequest,
+  JoinRequest,
+  PolicyRequest,
   ReplaceRequest,
   RestoreCheckpointRequest,
   RevertSuggestionRequest,
+  SteerRequest,
 } from '../../schema/rest.ts';
 import type { CreateThreadRequest } from '../../schema/review-rest.ts';
 import { fetchOrThrow, jsonRequest, readJson } from './http-call.ts';
@@ -122,12 +127,14 @@ export class SparkroomClient {
   }
 
   createRoom(name?: string, opts: { adminToken?: string } = {}): Promise<CreateRoomResponse> {
-    return this.request('POST', apiPaths.rooms, name === undefined ? {} : { name }, opts.adminToken ?? null);
+    const body: CreateRoomRequest = name === undefined ? {} : { name };
+    return this.request('POST', apiPaths.rooms, body, opts.adminToken ?? null);
   }
 
   /** Exchanges an invite for a personal token; store `token` and pass it to forRoom() or `token`. */
   join(invite: string, name: string): Promise<JoinResponse> {
-    return this.request('POST', apiPaths.join(this.room()), { invite, name }, null);
+    const body: JoinRequest = { invite, name };
+    return this.request('POST', apiPaths.join(this.room()), body, null);
   }
 
   roomInfo(): Promise<RoomInfo> {
@@ -152,10 +159,9 @@ export class SparkroomClient {
 
   /** Owners: gives a member another role; it applies to their open sockets at once. */
   async changeRole(userId: string, role: Role): Promise<PersonView> {
-    const body = await this.request<ChangeRoleResponse>('PATCH', apiPaths.person(this.room(), userId), {
-      role,
-    });
-    return body.person;
+    const body: ChangeRoleRequest = { role };
+    const res = await this.request<ChangeRoleResponse>('PATCH', apiPaths.person(this.room(), userId), body);
+    return res.person;
   }
 
   /** Owners: removes a member; their sockets close (4411) and their token stops working. */
@@ -169,8 +175,9 @@ export class SparkroomClient {
   }
 
   async setPolicy(policy: RoomPolicy): Promise<RoomPolicy> {
-    const body = await this.request<{ policy: RoomPolicy }>('PUT', apiPaths.policy(this.room()), policy);
-    return body.policy;
+    const body: PolicyRequest = policy;
+    const res = await this.request<{ policy: RoomPolicy }>('PUT', apiPaths.policy(this.room()), body);
+    return res.policy;
   }
 
   /** Asks Spark; the run then lives in the review doc. Returns its id. */
@@ -199,8 +206,9 @@ export class SparkroomClient {
     await this.request('POST', apiPaths.interrupt(this.room(), runId), {});
   }
 
-  async steer(runId: string, text: string, mode: 'now' | 'queue'): Promise<void> {
-    await this.request('POST', apiPaths.steer(this.room(), runId), { text, mode });
+  async steer(runId: string, text: string, mode: SteerRequest['mode']): Promise<void> {
+    const body: SteerRequest = { text, mode };
+    await this.request('POST', apiPaths.steer(this.room(), runId), body);
   }
 
   /** Accepts one suggestion; an interrupted (partial) one needs `{confirmPartial: true}` (REVIEW-2). */

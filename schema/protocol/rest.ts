@@ -1,24 +1,17 @@
 /**
- * REST request and response bodies of rooms, people, runs, blame and import.
+ * REST answers of rooms, people, runs, blame and import (request bodies: the zod schemas in schema/rest.ts).
  * Part of the wire contract: schema/protocol.ts re-exports it, and it imports only its siblings.
  */
 
 import type { PublicUser, Role, RoomPolicy } from './access.ts';
 import type { RunMode } from './review-doc.ts';
 
-export interface CreateRoomRequest {
-  name?: string;
-}
 export interface CreateRoomResponse {
   roomId: string;
   name: string;
   invites: Record<Role, string>;
   /** the server's public address (SPARKROOM_PUBLIC_URL) for invite links; null: use the address you called */
   publicUrl: string | null;
-}
-export interface JoinRequest {
-  invite: string;
-  name: string;
 }
 export interface JoinResponse {
   token: string;
@@ -48,10 +41,6 @@ export interface PersonView extends PublicUser {
 export interface PeopleResponse {
   people: PersonView[];
 }
-/** Body of `PATCH /api/rooms/:id/people/:userId` (owners only). */
-export interface ChangeRoleRequest {
-  role: Role;
-}
 export interface ChangeRoleResponse {
   person: PersonView;
 }
@@ -62,15 +51,6 @@ export interface DeleteRoomResponse {
   deleted: string;
 }
 
-export interface CreateRunRequest {
-  prompt: string;
-  file?: string;
-  selection?: { from: number; to: number };
-  /** a finished run of this room to continue: its conversation goes to the model first (NAV-20) */
-  followUp?: string;
-  /** default `edit` */
-  mode?: RunMode;
-}
 export interface CreateRunResponse {
   runId: string;
 }
@@ -82,10 +62,6 @@ export interface RunDecision {
   stale: string[];
   /** not decidable this way (already decided, still streaming, or a partial hunk on accept) */
   skipped: string[];
-}
-export interface SteerRequest {
-  text: string;
-  mode: 'now' | 'queue';
 }
 
 export type BlameKind = 'human' | 'ai' | 'mixed';

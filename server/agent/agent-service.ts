@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { CreateRunRequest, PublicUser, RunView, TutorMode } from '../../schema/protocol.ts';
+import type { PublicUser, RunView, TutorMode } from '../../schema/protocol.ts';
+import type { CreateRunRequest } from '../../schema/rest.ts';
 import { requirePermission } from '../auth/permissions.ts';
 import type { AuthUser, RoomService } from '../auth/room-service.ts';
 import { AppError } from '../errors.ts';

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
-import { apiRoutes, isValidFilePath, runModes } from '../../schema/protocol.ts';
+import { apiRoutes } from '../../schema/protocol.ts';
+import { createRunBody, steerBody } from '../../schema/rest.ts';
 import type { AgentService } from '../agent/agent-service.ts';
 import type { RoomService } from '../auth/room-service.ts';
 import { idParam, roomIdParam } from '../route-params.ts';
@@ -11,33 +11,6 @@ export interface AgentRoutesDeps {
   rooms: RoomService;
   agent: AgentService;
 }
-
-const filePath = z.string().refine(isValidFilePath, 'not a valid relative file path');
-export const createRunBody = z
-  .object({
-    prompt: z.string().trim().min(1, 'a prompt is required').max(20_000),
-    file: filePath.optional(),
-    selection: z
-      .object({ from: z.number().int().nonnegative(), to: z.number().int().nonnegative() })
-      .strict()
-      .refine((s) => s.from <= s.to, 'selection.from must not be after selection.to')
-      .optional(),
-    followUp: z
-      .string()
-      .regex(/^run_[A-Za-z0-9_-]{1,40}$/, 'followUp is a run id')
-      .optional(),
-    mode: z.enum(runModes).optional(),
-  })
-  .strict();
-/** The longest redirect accepted, characters (SAFE-56). */
-export const MAX_STEER_CHARS = 4000;
-export const steerBody = z
-  .object({
-    // SAFE-56: a redirect is an instruction, not a document; every one is stored and sent to all watchers.
-    text: z.string().trim().min(1, 'steer text is required').max(MAX_STEER_CHARS),
-    mode: z.enum(['now', 'queue']),
-  })
-  .strict();
 
 /** REST for Spark's runs: prompt, stop, steer (AGENT-*). Deciding about what it proposes: suggestion-routes. */
 export function agentRoutes(deps: AgentRoutesDeps): Hono {

@@ -1,10 +1,16 @@
 import type { z } from 'zod';
 import { apiRoutes, type Permission, REVIEW_SUFFIX, SYNC_PATH } from '../../schema/protocol.ts';
-import { acceptSuggestionBody, revertSuggestionBody } from '../../schema/rest.ts';
-import { createRunBody, steerBody } from './agent-routes.ts';
-import { changeRoleBody } from './people-routes.ts';
-import { createRoomBody, joinBody, policyBody } from './rooms-routes.ts';
-import { sparkCheckBody } from './spark-check-route.ts';
+import {
+  acceptSuggestionBody,
+  changeRoleBody,
+  createRoomBody,
+  createRunBody,
+  joinBody,
+  policyBody,
+  revertSuggestionBody,
+  sparkCheckBody,
+  steerBody,
+} from '../../schema/rest.ts';
 
 /** Where the OpenAPI document is served (OPS-16); it needs no token. */
 export const OPENAPI_PATH = '/api/openapi.json';

@@ -1,12 +1,11 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
-import {
-  type ChangeRoleResponse,
-  type PeopleResponse,
-  type PersonView,
-  type RemovePersonResponse,
-  roles,
+import type {
+  ChangeRoleResponse,
+  PeopleResponse,
+  PersonView,
+  RemovePersonResponse,
 } from '../../schema/protocol.ts';
+import { changeRoleBody } from '../../schema/rest.ts';
 import { requirePermission } from '../auth/permissions.ts';
 import type { RoomService } from '../auth/room-service.ts';
 import type { MemberRecord } from '../auth/room-store.ts';
@@ -18,9 +17,6 @@ import { parseBody } from './parse-body.ts';
 export interface PeopleRoutesDeps {
   rooms: RoomService;
 }
-
-/** Body of PATCH /api/rooms/:roomId/people/:userId (ChangeRoleRequest). */
-export const changeRoleBody = z.object({ role: z.enum(roles) }).strict();
 
 const userIdParam = (value: string | undefined): string => {
   if (!value || !/^[A-Za-z0-9_-]{1,80}$/.test(value)) throw new AppError('not_found', 'no such person');

@@ -9,6 +9,7 @@ import {
   type RoomPolicy,
   roles,
 } from '../../schema/protocol.ts';
+import { createRoomBody, joinBody, policyBody } from '../../schema/rest.ts';
 import { requirePermission } from '../auth/permissions.ts';
 import type { RoomService } from '../auth/room-service.ts';
 import { AppError } from '../errors.ts';
@@ -35,22 +36,7 @@ export interface RoomsRoutesDeps {
   onPolicyChanged?: (roomId: string, policy: RoomPolicy) => void;
 }
 
-export const createRoomBody = z.object({ name: z.string().trim().max(120).optional() }).strict();
-export const joinBody = z
-  .object({
-    invite: z.string().min(1).max(200),
-    name: z.string().trim().min(1, 'a display name is required').max(60),
-  })
-  .strict();
 const roleParam = z.enum(roles);
-export const policyBody = z
-  .object({
-    accept: z.array(z.enum(roles)).max(3),
-    interrupt: z.array(z.enum(roles)).max(3),
-    stop: z.array(z.enum(roles)).max(3).optional(),
-    comment: z.array(z.enum(roles)).max(3).optional(),
-  })
-  .strict();
 
 /** REST for rooms, invites, joins and policy (ROOM-1, AUTH-*). */
 export function roomsRoutes(deps: RoomsRoutesDeps): Hono {

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
 import { apiRoutes, type SparkCheckReport } from '../../schema/protocol.ts';
+import { sparkCheckBody } from '../../schema/rest.ts';
 import { requirePermission } from '../auth/permissions.ts';
 import { KeyedRateLimiter } from '../auth/rate-limiter.ts';
 import type { RoomService } from '../auth/room-service.ts';
@@ -17,9 +17,6 @@ export interface SparkCheckRouteDeps {
   /** checks one room may run per minute (default 6): each is a model call paid by the server */
   perRoomPerMinute?: number;
 }
-
-/** An empty JSON object: declared JSON, so a page of another site cannot make an owner's browser send it. */
-export const sparkCheckBody = z.object({}).strict();
 
 /**
  * `POST /api/rooms/:roomId/spark-check`: the owner's "Test Spark" button (OPS-12). Owners only, through the
