@@ -4,7 +4,7 @@
  *
  * Tiers, each tried only when the one before found nothing (a stricter tier that finds several matches
  * is ambiguous: a looser one would only find more):
- * 1. exact: contextBefore + oldText occurs verbatim;
+ * 1. exact: contextBefore + oldText occurs verbatim (at a line start when it starts a line: SAFE-142);
  * 2. trailing-ws: line by line, ignoring trailing whitespace (and \r) on each line;
  * 3. indent: line by line, ignoring leading indentation too (the model re-indented what it copied).
  * The line tiers need the needle to start at a line start, so they apply only when contextBefore is empty
@@ -84,19 +84,15 @@ export function findAnchor(
   }
 
   const first = headers.length > 0;
-  const exact: Span[] = [];
-  const afterOffset = lines.startOf(after + 1);
-  for (let i = text.indexOf(full, afterOffset); i !== -1; i = text.indexOf(full, i + 1)) {
-    const from = i + needle.contextBefore.length;
-    exact.push({ from, to: from + needle.oldText.length });
-    if (first) break;
-    if (exact.length > MAX_EXACT_CANDIDATES)
-      return { ok: false, reason: 'ambiguous', candidates: exact.length };
-  }
+  const limit = first ? 1 : MAX_EXACT_CANDIDATES + 1;
+  const exact = atLineStart(needle)
+    ? matchExactLines(lines, needle, after, limit)
+    : matchAnywhere(lines, needle, after, limit);
+  if (exact.length > MAX_EXACT_CANDIDATES)
+    return { ok: false, reason: 'ambiguous', candidates: exact.length };
   if (exact.length > 0) return pick(exact, 'exact', hint, lines);
 
-  if (needle.contextBefore !== '' && !needle.contextBefore.endsWith('\n'))
-    return { ok: false, reason: 'not_found' };
+  if (!atLineStart(needle)) return { ok: false, reason: 'not_found' };
   for (const tier of ['trailing-ws', 'indent'] as const) {
     const spans = matchLines(lines, needle, tier, after, first);
     if (spans.length > 0) return pick(spans, tier, hint, lines);
@@ -107,6 +103,60 @@ export function findAnchor(
 interface Span {
   from: number;
   to: number;
+}
+
+/** A needle whose context is empty or ends a line starts at a line start (always so for parser output). */
+function atLineStart(needle: AnchorNeedle): boolean {
+  return needle.contextBefore === '' || needle.contextBefore.endsWith('\n');
+}
+
+/** Substring matches anywhere from line `after` on: only for a needle that starts inside a line. */
+function matchAnywhere(lines: AnchorIndex, needle: AnchorNeedle, after: number, limit: number): Span[] {
+  const full = needle.contextBefore + needle.oldText;
+  const spans: Span[] = [];
+  const text = lines.text;
+  for (let i = text.indexOf(full, lines.startOf(after + 1)); i !== -1; i = text.indexOf(full, i + 1)) {
+    const from = i + needle.contextBefore.length;
+    spans.push({ from, to: from + needle.oldText.length });
+    if (spans.length >= limit) break;
+  }
+  return spans;
+}
+
+/**
+ * SAFE-142: the exact tier of a needle that starts at a line start matches at line starts only, through the
+ * index: its whole lines as ids (`occurrences`), then its last, unfinished line as the start of the next
+ * line. A substring search (`indexOf`) scanned the whole file for every hunk (to count its matches), so a
+ * chunk of 300 hunks against a 450 KB file cost 170 ms; a match inside a line ("x" of "  x") was a
+ * misplacement anyway and is left to the indent tier.
+ */
+function matchExactLines(lines: AnchorIndex, needle: AnchorNeedle, after: number, limit: number): Span[] {
+  const parts = (needle.contextBefore + needle.oldText).split('\n');
+  const tail = parts.pop() ?? '';
+  const whole = lines.tier('exact-line');
+  const wanted: number[] = [];
+  for (const line of parts) {
+    const id = whole.table.get(line);
+    if (id === undefined) return [];
+    wanted.push(id);
+  }
+  const fits = (start: number) => lines.lines[start + parts.length]?.startsWith(tail) === true;
+  const starts =
+    wanted.length > 0
+      ? occurrences(whole, wanted, after, limit, fits)
+      : linesStartingWith(lines, tail, after, limit);
+  return starts.map((i) => {
+    const from = lines.startOf(i + 1) + needle.contextBefore.length;
+    return { from, to: from + needle.oldText.length };
+  });
+}
+
+/** Lines (0-based, from `after` on, at most `limit`) that start with `prefix`. */
+function linesStartingWith(lines: AnchorIndex, prefix: string, after: number, limit: number): number[] {
+  const found: number[] = [];
+  for (let i = after; i < lines.lines.length && found.length < limit; i++)
+    if (lines.lines[i]?.startsWith(prefix)) found.push(i);
+  return found;
 }
 
 type LineTier = 'exact-line' | 'trailing-ws' | 'indent';
@@ -153,18 +203,18 @@ function matchLines(
   after: number,
   first: boolean,
 ): Span[] {
-  const { ids, table } = lines.tier(tier);
+  const built = lines.tier(tier);
   const normalize = normalizers[tier];
   const wanted: number[] = [];
   for (const line of splitLines(needle.contextBefore + needle.oldText)) {
-    const id = table.get(normalize(line));
+    const id = built.table.get(normalize(line));
     if (id === undefined) return [];
     wanted.push(id);
   }
   const contextLines = splitLines(needle.contextBefore).length;
   const spans: Span[] = [];
   const limit = first ? 1 : MAX_EXACT_CANDIDATES + 1;
-  for (const i of occurrences(ids, wanted, after, limit)) {
+  for (const i of occurrences(built, wanted, after, limit)) {
     const from = lines.startOf(i + contextLines + 1);
     if (needle.oldText === '') {
       spans.push({ from, to: from });
@@ -179,14 +229,72 @@ function matchLines(
   return spans;
 }
 
+/** A tier of the index: each line's id, the ids' table, and per id the lines holding it (ascending). */
+interface TierIndex {
+  ids: Int32Array;
+  table: Map<string, number>;
+  /** lines of id k are `lines[offsets[k] .. offsets[k + 1])` */
+  postings: { offsets: Int32Array; lines: Int32Array };
+}
+
 /**
- * Start indices of `pattern` in `seq` from `from` on, at most `limit` (Knuth-Morris-Pratt: linear, however
- * repetitive the text).
+ * Start lines of `pattern` (line ids) in the tier from line `from` on that `accept` takes, at most `limit`.
+ * SAFE-142: the candidates are the lines holding the needle's rarest line, each compared in full, so a needle
+ * costs O(its lines x that line's count) instead of a pass over the file; when that product passes the
+ * file's length (a needle of lines the file repeats everywhere), Knuth-Morris-Pratt over the ids: linear,
+ * however repetitive the text.
  */
-function occurrences(seq: Int32Array, pattern: number[], from: number, limit: number): number[] {
+function occurrences(
+  tier: TierIndex,
+  pattern: number[],
+  from: number,
+  limit: number,
+  accept: (start: number) => boolean = () => true,
+): number[] {
+  const m = pattern.length;
+  if (m === 0) return [];
+  const { ids, postings } = tier;
+  let pivot = 0;
+  let fewest = Number.POSITIVE_INFINITY;
+  for (let k = 0; k < m; k++) {
+    const id = pattern[k] ?? 0;
+    const count = (postings.offsets[id + 1] ?? 0) - (postings.offsets[id] ?? 0);
+    if (count < fewest) {
+      fewest = count;
+      pivot = k;
+    }
+  }
+  if (fewest * m > ids.length + m) return occurrencesKmp(ids, pattern, from, limit, accept);
+  const found: number[] = [];
+  const id = pattern[pivot] ?? 0;
+  const end = postings.offsets[id + 1] ?? 0;
+  // The first posting that can start at `from` or later (postings ascend).
+  let lo = postings.offsets[id] ?? 0;
+  for (let hi = end; lo < hi; ) {
+    const mid = (lo + hi) >> 1;
+    if ((postings.lines[mid] ?? 0) < from + pivot) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let p = lo; p < end && found.length < limit; p++) {
+    const start = (postings.lines[p] ?? 0) - pivot;
+    if (start < from || start + m > ids.length) continue;
+    let k = 0;
+    while (k < m && ids[start + k] === pattern[k]) k++;
+    if (k === m && accept(start)) found.push(start);
+  }
+  return found;
+}
+
+/** The same by Knuth-Morris-Pratt over the whole sequence. */
+function occurrencesKmp(
+  seq: Int32Array,
+  pattern: number[],
+  from: number,
+  limit: number,
+  accept: (start: number) => boolean,
+): number[] {
   const found: number[] = [];
   const m = pattern.length;
-  if (m === 0) return found;
   const fail = new Int32Array(m);
   for (let i = 1, k = 0; i < m; i++) {
     while (k > 0 && pattern[i] !== pattern[k]) k = fail[k - 1] ?? 0;
@@ -197,7 +305,7 @@ function occurrences(seq: Int32Array, pattern: number[], from: number, limit: nu
     while (k > 0 && seq[i] !== pattern[k]) k = fail[k - 1] ?? 0;
     if (seq[i] === pattern[k]) k++;
     if (k === m) {
-      found.push(i - m + 1);
+      if (accept(i - m + 1)) found.push(i - m + 1);
       if (found.length >= limit) break;
       k = fail[k - 1] ?? 0;
     }
@@ -222,7 +330,7 @@ export class AnchorIndex {
   readonly text: string;
   readonly lines: string[];
   private readonly starts: number[] = [];
-  private readonly tiers = new Map<LineTier, { ids: Int32Array; table: Map<string, number> }>();
+  private readonly tiers = new Map<LineTier, TierIndex>();
 
   constructor(text: string) {
     this.text = text;
@@ -234,7 +342,7 @@ export class AnchorIndex {
     }
   }
 
-  tier(tier: LineTier): { ids: Int32Array; table: Map<string, number> } {
+  tier(tier: LineTier): TierIndex {
     let built = this.tiers.get(tier);
     if (!built) {
       const normalize = normalizers[tier];
@@ -249,7 +357,18 @@ export class AnchorIndex {
         }
         ids[i] = id;
       }
-      built = { ids, table };
+      // Lines per id, ascending, in two arrays (a counting sort): what `occurrences` starts from.
+      const offsets = new Int32Array(table.size + 1);
+      for (const id of ids) offsets[id + 1] = (offsets[id + 1] ?? 0) + 1;
+      for (let k = 0; k < table.size; k++) offsets[k + 1] = (offsets[k + 1] ?? 0) + (offsets[k] ?? 0);
+      const next = offsets.slice(0, table.size);
+      const lines = new Int32Array(ids.length);
+      for (const [i, id] of ids.entries()) {
+        const slot = next[id] ?? 0;
+        lines[slot] = i;
+        next[id] = slot + 1;
+      }
+      built = { ids, table, postings: { offsets, lines } };
       this.tiers.set(tier, built);
     }
     return built;
@@ -258,11 +377,11 @@ export class AnchorIndex {
   /** First line (0-based, from `from` on) equal to `line`, then ignoring trailing, then all edge blanks. */
   seekLine(line: string, from: number): number {
     for (const tier of ['exact-line', 'trailing-ws', 'indent'] as const) {
-      const { ids, table } = this.tier(tier);
-      const id = table.get(normalizers[tier](line));
+      const built = this.tier(tier);
+      const id = built.table.get(normalizers[tier](line));
       if (id === undefined) continue;
-      const at = ids.indexOf(id, from);
-      if (at !== -1) return at;
+      const [at] = occurrences(built, [id], from, 1);
+      if (at !== undefined) return at;
     }
     return -1;
   }

@@ -1,10 +1,11 @@
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
 import { isValidFilePath, type SuggestionView } from '../../schema/protocol.ts';
 import { fileText } from '../rooms/code-doc-shape.ts';
 import { encodeRelativePosition } from '../rooms/relative-positions.ts';
 import { findAnchor } from './anchor-matcher.ts';
 import type { HunkStart } from './edit-parser.ts';
-import { anchorIndexOf, type FileSnapshot, mapToLive } from './file-snapshot.ts';
+import { anchorIndexOf, type FileSnapshot, liveOf, mapToLive } from './file-snapshot.ts';
+import { liveRelative } from './live-lines.ts';
 
 /** Where a suggestion sits in the live code doc, ready to go into its SuggestionView. */
 export type Placement = Pick<SuggestionView, 'newFile' | 'start' | 'end' | 'baseText' | 'fileOp'>;
@@ -81,6 +82,7 @@ export function placeHunk(
   const lead = hunk.append && snap.text !== '' && !snap.text.endsWith('\n') ? '\n' : '';
   const live = mapToLive(snap, ytext, codeDoc, from, to);
   if (!live) return { ok: false, reason: 'the text there changed after the prompt' };
+  const view = liveOf(snap, ytext, codeDoc);
   return {
     ok: true,
     lead,
@@ -89,8 +91,8 @@ export function placeHunk(
       newFile: false,
       ...(hunk.deleteFile ? { fileOp: { kind: 'delete' as const } } : {}),
       baseText: snap.text.slice(from, to),
-      start: encodeRelativePosition(Y.createRelativePositionFromTypeIndex(ytext, live.from, 0)),
-      end: encodeRelativePosition(Y.createRelativePositionFromTypeIndex(ytext, live.to, -1)),
+      start: encodeRelativePosition(liveRelative(view, live.from, 0)),
+      end: encodeRelativePosition(liveRelative(view, live.to, -1)),
     },
   };
 }

@@ -93,10 +93,25 @@ const cases: Case[] = [
     expected: { ok: true, from: 7, to: 11, tier: 'trailing-ws' },
   },
   {
+    // SAFE-142: the exact tier of a needle that starts a line matches at line starts only (was 3 with "  x").
     name: 'ambiguous in a strict tier does not fall through to a looser one',
     haystack: 'x\nx\n  x\n',
     oldText: 'x\n',
-    expected: { ok: false, reason: 'ambiguous', candidates: 3 },
+    expected: { ok: false, reason: 'ambiguous', candidates: 2 },
+  },
+  {
+    name: 'SAFE-142: a needle that starts a line is not matched inside a line; the indent tier takes the line',
+    haystack: 'a\n  x\n',
+    oldText: 'x\n',
+    expected: { ok: true, from: 2, to: 6, tier: 'indent' },
+    covers: '  x\n',
+  },
+  {
+    name: 'SAFE-142: an unfinished last line matches the start of a line',
+    haystack: 'a\nbc\nb\n',
+    contextBefore: 'a\n',
+    oldText: 'b',
+    expected: { ok: true, from: 2, to: 3, tier: 'exact' },
   },
   {
     name: 'text not in the file',
