@@ -88,6 +88,26 @@ describe('a code review in the browser (CR-15..17)', () => {
       ]);
     }
     expect(await ada.locator('.review-changes h3').textContent()).toBe('Changed files (3) against main');
+    // WEB-78: under review, the Review section sits right under the files (above the outline and the
+    // people), so the changed files and the verdict buttons are on screen when the room opens.
+    for (const page of [ada, bob]) {
+      expect(
+        await page.evaluate(() => document.querySelector('.files-panel')?.nextElementSibling?.className),
+      ).toBe('review-panel');
+      const sidebar = (await page.locator('nav.sidebar').boundingBox())!;
+      for (const what of ['.review-changes h3', '.verdict-buttons button[data-verdict="approve"]']) {
+        const box = (await page.locator(what).boundingBox())!;
+        expect(box.y).toBeGreaterThanOrEqual(sidebar.y);
+        expect(box.y + box.height).toBeLessThanOrEqual(sidebar.y + sidebar.height);
+      }
+      // Drawn whole down to the threads' heading: not squeezed by the sections under it.
+      const threads = (await page.locator('.review-threads h3').boundingBox())!;
+      const panel = (await page.locator('.review-panel').boundingBox())!;
+      expect(threads.y + threads.height).toBeLessThanOrEqual(panel.y + panel.height);
+      const people = (await page.locator('.people-panel').boundingBox())!;
+      expect(people.y).toBeGreaterThan((await page.locator('.review-panel').boundingBox())!.y);
+    }
+    await screenshot(ada, '39-review-opens-with-changes');
   }, 90_000);
 
   it('CR-15: Cy (a viewer) comments on a changed line; everyone sees the thread live, in the gutter on that line', async () => {

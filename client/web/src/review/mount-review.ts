@@ -19,6 +19,8 @@ export interface ReviewDeps {
   session: RoomSession;
   /** the sidebar section the panel goes after */
   after: HTMLElement;
+  /** where it goes instead while the room is under review (a base, threads or verdicts; WEB-78) */
+  reviewingAfter?: HTMLElement;
   editor: () => FileEditor | null;
   openFile: (file: string) => void;
   /** opens a suggestion where it sits (the Spark panel's jump) */
@@ -150,10 +152,16 @@ export function mountReview(deps: ReviewDeps): {
     }
     const headFiles = new Map<string, string>();
     if (baseInfo) for (const [path, text] of session.files) headFiles.set(path, text.toString());
+    const verdicts = readVerdicts(session.conn.reviewDoc);
+    // WEB-78: a room under review shows the Review section right under the files, not below the outline
+    // and the people, where a reviewer had to scroll the sidebar to find the changed files and threads.
+    const reviewing = baseInfo !== null || threads.length > 0 || verdicts.length > 0;
+    const place = reviewing && deps.reviewingAfter ? deps.reviewingAfter : deps.after;
+    if (place.nextElementSibling !== host) place.after(host);
     panel.update({
       me: { id: session.me.sub, name: session.me.name },
       threads,
-      verdicts: readVerdicts(session.conn.reviewDoc),
+      verdicts,
       base: baseInfo,
       baseFiles,
       headFiles,

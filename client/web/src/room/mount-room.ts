@@ -139,6 +139,7 @@ export function mountRoom(
     client,
     session,
     after: layout.peopleHost,
+    reviewingAfter: layout.filesHost,
     editor: () => editorRef,
     openFile: (file) => openFile(file, true),
     // jumpToHunk is defined further down; this runs only on a click, long after.
