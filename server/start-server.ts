@@ -295,12 +295,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
     assignments.attach(room);
     agentService.attach(room);
     suggestions.attach(room);
-    threads
-      .attach(room)
-      .catch((err: unknown) => log.error({ err, room: room.id }, 'restoring threads failed'));
-    review
-      .attach(room)
-      .catch((err: unknown) => log.error({ err, room: room.id }, 'restoring verdicts failed'));
+    threads.attach(room);
+    review.attach(room);
   });
   const liveRegistry = registry;
   const liveCluster = cluster;

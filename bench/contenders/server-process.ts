@@ -124,6 +124,21 @@ export class ServerProcess {
     });
   }
 
+  /** Writes a heap snapshot of the server to `path` (bench/heap-diff.ts), after a forced GC. */
+  heapSnapshot(path: string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const onMessage = (msg: { type?: string }) => {
+        if (msg?.type !== 'heap-snapshot') return;
+        this.child.off('message', onMessage);
+        resolve();
+      };
+      this.child.on('message', onMessage);
+      if (!this.child.send({ type: 'heap-snapshot', snapshot: path })) {
+        reject(new Error(`${this.name}: IPC channel closed`));
+      }
+    });
+  }
+
   /** SIGTERM (each server's own graceful path: flush, close sockets), SIGKILL if it hangs. */
   async stop(): Promise<number | null> {
     if (!this.running) return this.child.exitCode;

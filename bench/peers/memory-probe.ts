@@ -1,4 +1,4 @@
-import { getHeapSpaceStatistics } from 'node:v8';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 
 /**
  * Preloaded (`--import`) into every contender process by the bench: on an IPC `{type:'memory'}` message it
@@ -10,7 +10,13 @@ import { getHeapSpaceStatistics } from 'node:v8';
 const gc = (globalThis as { gc?: () => void }).gc;
 
 if (process.send) {
-  process.on('message', (msg: { type?: string }) => {
+  process.on('message', (msg: { type?: string; snapshot?: string }) => {
+    if (msg?.type === 'heap-snapshot' && msg.snapshot) {
+      gc?.();
+      writeHeapSnapshot(msg.snapshot);
+      process.send?.({ type: 'heap-snapshot', path: msg.snapshot });
+      return;
+    }
     if (msg?.type !== 'memory') return;
     gc?.();
     gc?.();

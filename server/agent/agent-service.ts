@@ -209,6 +209,11 @@ export class AgentService {
    * suggestions stay), in the review doc and in the store (AGENT-11).
    */
   attach(room: Room): void {
+    // PERF-31: a room whose review doc holds runs opens it at load, so this runs at load for them.
+    room.whenReview(this.recover);
+  }
+
+  private readonly recover = (room: Room): void => {
     const reason = 'the server restarted during this run';
     const stranded = this.deps.proposals.recoverStranded(room, (id) => this.live.has(id), reason);
     for (const id of stranded) {
@@ -226,7 +231,7 @@ export class AgentService {
         )
         .catch((err: unknown) => this.deps.log.error({ err, run: id }, 'recovering run failed'));
     }
-  }
+  };
 
   private async liveRunFor(
     user: AuthUser,

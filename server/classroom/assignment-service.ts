@@ -72,7 +72,7 @@ export class AssignmentService {
             this.noteEdit(room.id);
           }
         });
-        room.review.doc.on('update', () => this.counts.delete(room.id));
+        room.whenReview((r) => r.review.doc.on('update', () => this.counts.delete(r.id)));
       },
       (err: unknown) => this.deps.log.error({ err, room: room.id }, 'reading the assignment copy failed'),
     );

@@ -58,6 +58,8 @@ export class ModesService {
   attach(room: Room): void {
     room.code.writeGate = (user) =>
       canWriteNow(user, this.cache.get(room.id) ?? defaultModes, this.deps.now());
+    // PERF-31: a review doc that opens after the stored modes were read gets them as it opens.
+    room.whenReview(this.publishCached);
     this.deps.store.getModes(room.id).then(
       (stored) => {
         if (!stored) return;
@@ -69,6 +71,11 @@ export class ModesService {
       (err: unknown) => this.deps.log.error({ err, room: room.id }, 'reading the room modes failed'),
     );
   }
+
+  private readonly publishCached = (room: Room): void => {
+    const modes = this.cache.get(room.id);
+    if (modes) this.publish(room.id, modes);
+  };
 
   /** The room unloaded: its modes are read from the store again next time. */
   detach(roomId: string): void {
@@ -154,7 +161,8 @@ export class ModesService {
   /** Writes the modes into the loaded room's review doc (CLASS-1); a room loaded later does so in attach. */
   private publish(roomId: string, modes: RoomModes): void {
     const room = this.deps.registry.peek(roomId);
-    if (!room) return;
+    // PERF-31: a review doc not open yet is written as it opens (publishCached).
+    if (!room?.reviewIsOpen) return;
     const map = roomMap(room.review.doc);
     const before = map.get(REVIEW_MODES_KEY) as RoomModes | undefined;
     if (JSON.stringify(before) === JSON.stringify(modes)) return;

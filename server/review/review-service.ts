@@ -49,7 +49,18 @@ export class ReviewService {
   }
 
   /** Called once per room load: verdicts stored but missing from the review doc are written back. */
-  async attach(room: Room): Promise<void> {
+  /** At load, or when the review doc opens (PERF-31): stored verdicts missing from it are restored. */
+  attach(room: Room): void {
+    room.whenReview(this.attachReview);
+  }
+
+  private readonly attachReview = (room: Room): void => {
+    this.restore(room).catch((err: unknown) =>
+      this.deps.log.error({ err, room: room.id }, 'restoring verdicts failed'),
+    );
+  };
+
+  private async restore(room: Room): Promise<void> {
     const stored = await this.deps.store.listVerdicts(room.id);
     const live = verdictsMap(room.review.doc);
     const missing = stored.filter((v) => JSON.stringify(live.get(v.userId)) !== JSON.stringify(v));

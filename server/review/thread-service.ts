@@ -90,11 +90,22 @@ export class ThreadService {
   }
 
   /**
-   * Called once per room load: a thread stored but missing from the review doc (the process stopped
-   * between the two writes) is written into it, so the database and the doc agree again.
+   * When the review doc opens (at load, or on first use: PERF-31): accepts are followed, and a thread stored
+   * but missing from the review doc (the process stopped between the two writes) is written into it, so the
+   * database and the doc agree again.
    */
-  async attach(room: Room): Promise<void> {
+  attach(room: Room): void {
+    room.whenReview(this.attachReview);
+  }
+
+  private readonly attachReview = (room: Room): void => {
     this.followAccepts(room);
+    this.restore(room).catch((err: unknown) =>
+      this.deps.log.error({ err, room: room.id }, 'restoring threads failed'),
+    );
+  };
+
+  private async restore(room: Room): Promise<void> {
     const stored = await this.deps.store.listThreads(room.id);
     const live = threadsMap(room.review.doc);
     const missing = stored.filter((t) => !live.has(t.id));

@@ -58,6 +58,8 @@ function asPrepared(stored: StoredDoc): PreparedDoc {
   return { slices: stored.updates, lastSeq: stored.lastSeq, logBytes: stored.logBytes, storedBytes };
 }
 
+const LOAD_ORIGIN: TransactionOrigin = { source: 'load' };
+
 /** How far a server restamp moves an awareness clock ahead (restampPresence). */
 const RESTAMP_CLOCK_STEP = 1000;
 
@@ -155,9 +157,16 @@ export class RoomDoc implements CommitTarget {
    * its sockets' frames wait in their queues.
    */
   static async load(deps: RoomDocDeps): Promise<RoomDoc> {
-    const prepared = deps.store.loadPrepared
-      ? await deps.store.loadPrepared(deps.name)
-      : asPrepared(await deps.store.load(deps.name));
+    return RoomDoc.fromPrepared(deps, await RoomDoc.read(deps.store, deps.name));
+  }
+
+  /** The stored state of document `name`, ready to apply (a store without a worker: its entries). */
+  static async read(store: DocStore, name: string): Promise<PreparedDoc> {
+    return store.loadPrepared ? await store.loadPrepared(name) : asPrepared(await store.load(name));
+  }
+
+  /** A document from its stored state read earlier (read), applied a slice at a time (ROOM-18). */
+  static async fromPrepared(deps: RoomDocDeps, prepared: PreparedDoc): Promise<RoomDoc> {
     const roomDoc = new RoomDoc(deps);
     try {
       await roomDoc.applyStored(prepared.slices);
@@ -165,34 +174,58 @@ export class RoomDoc implements CommitTarget {
       roomDoc.destroy();
       throw err;
     }
-    roomDoc.doc.on('update', roomDoc.onDocUpdate);
-    roomDoc.joinBase.offer(prepared.base);
-    roomDoc.lastSeq = prepared.lastSeq;
-    roomDoc.logBytes = prepared.logBytes;
-    roomDoc.storedBytes = prepared.storedBytes;
-    roomDoc.snapshotBytes = Math.max(0, prepared.storedBytes - prepared.logBytes);
-    deps.bindings.reserve(roomDoc.doc.clientID);
+    roomDoc.loaded(prepared);
     return roomDoc;
   }
 
+  /**
+   * The same at once, in this turn: for a small document (PERF-31: a room's review doc, opened on first use
+   * from the state its load read).
+   */
+  static openNow(deps: RoomDocDeps, prepared: PreparedDoc): RoomDoc {
+    const roomDoc = new RoomDoc(deps);
+    try {
+      for (const [i, slice] of prepared.slices.entries())
+        roomDoc.applySlice(slice, i, prepared.slices.length);
+    } catch (err) {
+      roomDoc.destroy();
+      throw err;
+    }
+    roomDoc.loaded(prepared);
+    return roomDoc;
+  }
+
+  private loaded(prepared: PreparedDoc): void {
+    this.doc.on('update', this.onDocUpdate);
+    this.joinBase.offer(prepared.base);
+    this.lastSeq = prepared.lastSeq;
+    this.logBytes = prepared.logBytes;
+    this.storedBytes = prepared.storedBytes;
+    this.snapshotBytes = Math.max(0, prepared.storedBytes - prepared.logBytes);
+    this.deps.bindings.reserve(this.doc.clientID);
+  }
+
   private async applyStored(slices: readonly Uint8Array[]): Promise<void> {
-    const origin: TransactionOrigin = { source: 'load' };
     let turnStart = performance.now();
     for (const [i, slice] of slices.entries()) {
       if (performance.now() - turnStart > LOAD_TURN_MS) {
         await new Promise((resolve) => setImmediate(resolve));
         turnStart = performance.now();
       }
-      try {
-        Y.applyUpdate(this.doc, slice, origin);
-      } catch (err) {
-        // SAFE-37: never serve a part of a document; say which stored entry failed.
-        throw new AppError(
-          'room_corrupt',
-          `document ${this.name}: stored entry ${i + 1} of ${slices.length} cannot be decoded`,
-          { cause: err },
-        );
-      }
+      this.applySlice(slice, i, slices.length);
+    }
+  }
+
+  private applySlice(slice: Uint8Array, i: number, count: number): void {
+    try {
+      Y.applyUpdate(this.doc, slice, LOAD_ORIGIN);
+    } catch (err) {
+      // SAFE-37: never serve a part of a document; say which stored entry failed.
+      throw new AppError(
+        'room_corrupt',
+        `document ${this.name}: stored entry ${i + 1} of ${count} cannot be decoded`,
+        { cause: err },
+      );
     }
   }
 

@@ -1,4 +1,11 @@
-import { type PublicUser, REVIEW_SUFFIX, type Role } from '../../schema/protocol.ts';
+import * as Y from 'yjs';
+import {
+  type PublicUser,
+  REVIEW_RUNS_KEY,
+  REVIEW_SUFFIX,
+  REVIEW_SUGGESTIONS_KEY,
+  type Role,
+} from '../../schema/protocol.ts';
 import type { Limits } from '../config.ts';
 import { AppError, toAppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -7,8 +14,8 @@ import { ClientBindings } from './client-bindings.ts';
 import { codeDocShapeProblems, codeStructsProblem } from './code-doc-shape.ts';
 import type { CommitQueue } from './commit-queue.ts';
 import { Connection, type DocKind } from './connection.ts';
-import type { DocStore } from './doc-store.ts';
-import { RoomDoc } from './room-doc.ts';
+import { type DocStore, INLINE_LOAD_BYTES, type PreparedDoc } from './doc-store.ts';
+import { RoomDoc, type RoomDocDeps } from './room-doc.ts';
 import type { RoomSocket } from './room-socket.ts';
 
 export interface RoomDeps {
@@ -26,6 +33,63 @@ export interface RoomDeps {
   onMaybeIdle: (room: Room) => void;
 }
 
+interface OpenedDoc {
+  doc: RoomDoc;
+  bindings: ClientBindings;
+  attach: (room: Room) => void;
+}
+
+/** The deps of one of a room's documents; its callbacks reach the room once `attach` names it. */
+function docDeps(deps: RoomDeps, kind: DocKind, loaded: Map<number, string>) {
+  const name = docNameOf(deps.id, kind);
+  const bindings = new ClientBindings(name, loaded, deps.bindingStore, deps.log);
+  let room: Room | null = null;
+  const docDeps: RoomDocDeps = {
+    name,
+    store: deps.docStore,
+    ...(deps.commits ? { commits: deps.commits } : {}),
+    limits: deps.limits,
+    log: deps.log,
+    bindings,
+    now: deps.now,
+    ...(kind === 'code' ? { checkStructs: codeStructsProblem } : {}),
+    onStorageFailure: (err) => room?.fail(err),
+    onCommitted: () => {
+      if (room) deps.onMaybeIdle(room);
+    },
+    onCompacted: () => {
+      if (room) deps.onMaybeIdle(room);
+    },
+  };
+  return {
+    docDeps,
+    bindings,
+    attach: (r: Room) => {
+      room = r;
+    },
+  };
+}
+
+async function openDocAsync(
+  deps: RoomDeps,
+  kind: DocKind,
+  loaded: Map<number, string>,
+  prepared: PreparedDoc,
+): Promise<OpenedDoc> {
+  const d = docDeps(deps, kind, loaded);
+  return { doc: await RoomDoc.fromPrepared(d.docDeps, prepared), bindings: d.bindings, attach: d.attach };
+}
+
+function openDoc(
+  deps: RoomDeps,
+  kind: DocKind,
+  loaded: Map<number, string>,
+  prepared: PreparedDoc,
+): OpenedDoc {
+  const d = docDeps(deps, kind, loaded);
+  return { doc: RoomDoc.openNow(d.docDeps, prepared), bindings: d.bindings, attach: d.attach };
+}
+
 export function docNameOf(roomId: string, kind: DocKind): string {
   return kind === 'code' ? roomId : `${roomId}/${REVIEW_SUFFIX}`;
 }
@@ -35,21 +99,61 @@ export function docNameOf(roomId: string, kind: DocKind): string {
  * over a minimal socket). The registry loads it once and unloads it when it is idle: no lease (socket,
  * pending join, running agent) and nothing waiting to be written.
  */
+/** A review doc stored at most this big may wait for its first use unopened (PERF-31). */
+const LAZY_REVIEW_MAX_BYTES = INLINE_LOAD_BYTES;
+
+/**
+ * PERF-31: whether a review doc must be open as its room loads. One holding runs or suggestions is: a
+ * person's edit may make a suggestion stale and a crashed run is recovered at load. Any other (policy,
+ * modes, threads, verdicts: what the room's services write into it when it opens) can wait for its first
+ * use; so can one that fails to decode, which the opening reports as it would have at load.
+ */
+function reviewNeededAtLoad(prepared: PreparedDoc): boolean {
+  if (prepared.storedBytes > LAZY_REVIEW_MAX_BYTES) return true;
+  if (prepared.slices.length === 0) return false;
+  const probe = new Y.Doc({ gc: true });
+  try {
+    for (const slice of prepared.slices) Y.applyUpdate(probe, slice);
+    return probe.getMap(REVIEW_RUNS_KEY).size > 0 || probe.getMap(REVIEW_SUGGESTIONS_KEY).size > 0;
+  } catch {
+    return true;
+  } finally {
+    probe.destroy();
+  }
+}
+
+/** What a room's load read of its review doc, kept until the doc is first used (PERF-31). */
+interface ReviewSeed {
+  prepared: PreparedDoc;
+  bindings: Map<number, string>;
+}
+
+/**
+ * A room: its code doc and its review doc, transport-free (handleConnect / handleMessage / handleClose
+ * over a minimal socket). The registry loads it once and unloads it when it is idle: no lease (socket,
+ * pending join, running agent) and nothing waiting to be written.
+ *
+ * PERF-31: the review doc (with its awareness and clientID bindings) of a room whose review side holds no
+ * runs or suggestions opens on first use (`review`, a review socket, `whenReview`), from the state the
+ * load read: an idle room of people typing carries one document, not two.
+ */
 export class Room {
   readonly id: string;
   readonly code: RoomDoc;
-  readonly review: RoomDoc;
   readonly codeBindings: ClientBindings;
   private readonly deps: RoomDeps;
   private leases = 0;
   private broken = false;
   private readonly keepaliveTimer: NodeJS.Timeout;
+  private reviewDoc: RoomDoc | null = null;
+  private reviewSeed: ReviewSeed | null = null;
+  /** told (in order) when the review doc opens; null once it is open */
+  private reviewWaiters: ((room: Room) => void)[] | null = null;
 
-  private constructor(deps: RoomDeps, code: RoomDoc, review: RoomDoc, codeBindings: ClientBindings) {
+  private constructor(deps: RoomDeps, code: RoomDoc, codeBindings: ClientBindings) {
     this.deps = deps;
     this.id = deps.id;
     this.code = code;
-    this.review = review;
     this.codeBindings = codeBindings;
     // SAFE-55: the review doc of an idle room carries nothing for minutes, and the stock client drops a
     // socket after 30 s of silence ("Connection lost" every ~33 s). Checked twice per keepalive period.
@@ -58,48 +162,66 @@ export class Room {
     this.keepaliveTimer.unref();
   }
 
+  /** The review doc, opened now if this is its first use (PERF-31). */
+  get review(): RoomDoc {
+    return this.reviewDoc ?? this.openReview();
+  }
+
+  /** Whether the review doc is open (PERF-31); `review` opens it. */
+  get reviewIsOpen(): boolean {
+    return this.reviewDoc !== null;
+  }
+
+  /**
+   * Runs `fn` with this room once its review doc is open: now if it is, else when it opens (PERF-31). What
+   * a service writes into or watches on the review doc starts here, not at load.
+   */
+  whenReview(fn: (room: Room) => void): void {
+    if (this.reviewDoc) {
+      fn(this);
+      return;
+    }
+    if (this.reviewWaiters) this.reviewWaiters.push(fn);
+    else this.reviewWaiters = [fn];
+  }
+
+  private openReview(): RoomDoc {
+    const seed = this.reviewSeed;
+    if (!seed) throw new Error(`room ${this.id}: review doc neither open nor loaded`);
+    this.reviewSeed = null;
+    const opened = openDoc(this.deps, 'review', seed.bindings, seed.prepared);
+    this.reviewDoc = opened.doc;
+    opened.attach(this);
+    this.tellReviewWaiters();
+    return opened.doc;
+  }
+
+  private tellReviewWaiters(): void {
+    const waiters = this.reviewWaiters ?? [];
+    this.reviewWaiters = null;
+    for (const fn of waiters) {
+      try {
+        fn(this);
+      } catch (err) {
+        this.deps.log.error({ err, room: this.id }, 'opening the review doc: a service failed to attach');
+      }
+    }
+  }
+
   /** Sends the keepalive frame to every socket of this room that has heard nothing for a while. */
   keepalive(): void {
     this.code.keepalive(this.deps.limits.keepaliveMs);
-    this.review.keepalive(this.deps.limits.keepaliveMs);
+    this.reviewDoc?.keepalive(this.deps.limits.keepaliveMs);
   }
 
   static async load(deps: RoomDeps): Promise<Room> {
-    const load = async (kind: DocKind) => {
-      const name = docNameOf(deps.id, kind);
-      const bindings = new ClientBindings(
-        name,
-        await deps.bindingStore.listClientBindings(name),
-        deps.bindingStore,
-        deps.log,
-      );
-      let room: Room | null = null;
-      const doc = await RoomDoc.load({
-        name,
-        store: deps.docStore,
-        ...(deps.commits ? { commits: deps.commits } : {}),
-        limits: deps.limits,
-        log: deps.log,
-        bindings,
-        now: deps.now,
-        ...(kind === 'code' ? { checkStructs: codeStructsProblem } : {}),
-        onStorageFailure: (err) => room?.fail(err),
-        onCommitted: () => {
-          if (room) deps.onMaybeIdle(room);
-        },
-        onCompacted: () => {
-          if (room) deps.onMaybeIdle(room);
-        },
-      });
-      return {
-        doc,
-        bindings,
-        attach: (r: Room) => {
-          room = r;
-        },
-      };
-    };
-    const code = await load('code');
+    const codeName = docNameOf(deps.id, 'code');
+    const code = await openDocAsync(
+      deps,
+      'code',
+      await deps.bindingStore.listClientBindings(codeName),
+      await RoomDoc.read(deps.docStore, codeName),
+    );
     // SAFE-36: a document stored before SAFE-35 may break the code doc's shape. Readers skip such keys
     // (fileText, fileTexts); say once, at load, which room and which keys so an operator can see them.
     for (const { key, problem } of codeDocShapeProblems(code.doc.doc)) {
@@ -108,9 +230,29 @@ export class Room {
         'code doc key skipped: it breaks the shape',
       );
     }
-    const review = await load('review');
-    const room = new Room(deps, code.doc, review.doc, code.bindings);
+    const reviewName = docNameOf(deps.id, 'review');
+    const reviewBindings = await deps.bindingStore.listClientBindings(reviewName);
+    let prepared: PreparedDoc;
+    try {
+      prepared = await RoomDoc.read(deps.docStore, reviewName);
+    } catch (err) {
+      code.doc.destroy();
+      throw err;
+    }
+    const room = new Room(deps, code.doc, code.bindings);
     code.attach(room);
+    if (!reviewNeededAtLoad(prepared)) {
+      room.reviewSeed = { prepared, bindings: reviewBindings };
+      return room;
+    }
+    let review: OpenedDoc;
+    try {
+      review = await openDocAsync(deps, 'review', reviewBindings, prepared);
+    } catch (err) {
+      room.destroy();
+      throw err;
+    }
+    room.reviewDoc = review.doc;
     review.attach(room);
     return room;
   }
@@ -131,11 +273,11 @@ export class Room {
     return (
       this.leases === 0 &&
       this.code.idle &&
-      this.review.idle &&
+      (this.reviewDoc?.idle ?? true) &&
       this.codeBindings.pendingWrites === 0 &&
       // A compaction in flight finishes before the room unloads, so shutdown can wait for it (ROOM-17).
       !this.code.compacting &&
-      !this.review.compacting &&
+      !this.reviewDoc?.compacting &&
       !this.broken
     );
   }
@@ -145,7 +287,7 @@ export class Room {
   }
 
   get connectionCount(): number {
-    return this.code.connections.size + this.review.connections.size;
+    return this.code.connections.size + (this.reviewDoc?.connections.size ?? 0);
   }
 
   docOf(kind: DocKind): RoomDoc {
@@ -202,7 +344,7 @@ export class Room {
 
   /** Closes every socket (shutdown: 1001 so clients reconnect to the next process). */
   closeAll(code: number, reason: string): void {
-    for (const doc of [this.code, this.review]) {
+    for (const doc of this.reviewDoc ? [this.code, this.reviewDoc] : [this.code]) {
       for (const conn of [...doc.connections]) {
         conn.close(code, reason);
         this.handleClose(conn);
@@ -211,15 +353,16 @@ export class Room {
   }
 
   async whenFlushed(): Promise<void> {
-    await Promise.all([this.code.whenFlushed(), this.review.whenFlushed()]);
+    await Promise.all([this.code.whenFlushed(), this.reviewDoc?.whenFlushed()]);
   }
 
   /** Resolves once no compaction is in flight (shutdown waits for it before the database closes). */
   async whenCompacted(): Promise<void> {
-    await Promise.all([this.code.whenCompacted(), this.review.whenCompacted()]);
+    await Promise.all([this.code.whenCompacted(), this.reviewDoc?.whenCompacted()]);
   }
 
-  private fail(cause: unknown): void {
+  /** Storage failed under one of its documents: the room closes its sockets and is forgotten. */
+  fail(cause: unknown): void {
     if (this.broken) return;
     this.broken = true;
     // A fenced write (CLUSTER-9) says another node owns the room now: the transient close sends clients to
@@ -236,6 +379,8 @@ export class Room {
   destroy(): void {
     clearInterval(this.keepaliveTimer);
     this.code.destroy();
-    this.review.destroy();
+    this.reviewDoc?.destroy();
+    this.reviewSeed = null;
+    this.reviewWaiters = null;
   }
 }

@@ -30,6 +30,8 @@ export function watchStaleness(room: Room, deps: StalenessDeps): void {
     const origin = isOrigin(tr.origin) ? tr.origin : null;
     // People's edits, and imports that overwrite files (IO-9), can take the text from under a suggestion.
     if ((origin?.source !== 'connection' && origin?.source !== 'import') || tr.changed.size === 0) return;
+    // PERF-31: a review doc left unopened at load held no suggestion, and any since would have opened it.
+    if (!room.reviewIsOpen) return;
     const suggestions = suggestionsMap(room.review.doc);
     if (suggestions.size === 0) return;
     // Only files this transaction touched can have lost their base text.

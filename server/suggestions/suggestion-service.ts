@@ -164,11 +164,8 @@ export class SuggestionService implements ProposalPort {
    * the room's policy is published for every open page (WEB-11).
    */
   attach(room: Room): void {
-    this.deps.rooms.getRoom(room.id).then(
-      (record) => this.publishPolicy(room.id, record.policy),
-      (err: unknown) => this.deps.log.error({ err, room: room.id }, 'reading the room policy failed'),
-    );
-    this.retirement?.attach(room);
+    // PERF-31: the review side starts when the review doc opens (at load when it holds runs or suggestions).
+    room.whenReview(this.attachReview);
     watchStaleness(room, {
       store: this.deps.store,
       log: this.deps.log.child({ room: room.id }),
@@ -177,13 +174,22 @@ export class SuggestionService implements ProposalPort {
     });
   }
 
+  private readonly attachReview = (room: Room): void => {
+    this.deps.rooms.getRoom(room.id).then(
+      (record) => this.publishPolicy(room.id, record.policy),
+      (err: unknown) => this.deps.log.error({ err, room: room.id }, 'reading the room policy failed'),
+    );
+    this.retirement?.attach(room);
+  };
+
   /**
    * Writes the room's policy into its review doc when the room is loaded, so every open page shows and
    * hides its buttons at once (WEB-11); a room loaded later publishes it in attach().
    */
   publishPolicy(roomId: string, policy: RoomPolicy): void {
     const room = this.deps.registry.peek(roomId);
-    if (!room) return;
+    // PERF-31: a review doc not open yet reads the policy as it opens (attachReview).
+    if (!room?.reviewIsOpen) return;
     const map = roomMap(room.review.doc);
     if (JSON.stringify(map.get('policy')) === JSON.stringify(policy)) return;
     room.review.transact(() => map.set('policy', policy), { source: 'server', reason: 'policy changed' });

@@ -1,7 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Awareness, applyAwarenessUpdate } from 'y-protocols/awareness';
 import * as Y from 'yjs';
-import type { PublicUser, Role } from '../../schema/protocol.ts';
+import {
+  type PublicUser,
+  REVIEW_RUNS_KEY,
+  REVIEW_SUFFIX,
+  REVIEW_SUGGESTIONS_KEY,
+  type Role,
+} from '../../schema/protocol.ts';
 import { MemoryRoomStore } from '../../server/auth/memory-room-store.ts';
 import { defaultLimits, type Limits } from '../../server/config.ts';
 import { silentLogger } from '../../server/log.ts';
@@ -306,5 +312,72 @@ describe('Room (transport-free core)', () => {
     room.keepalive();
     expect(busy.sent.length).toBe(bobBefore);
     expect(quiet.sent.length).toBe(sentAtJoin + 1);
+  });
+});
+
+describe('PERF-31: the review doc opens on first use', () => {
+  const deps = (store: MemoryDocStore, bindingStore: MemoryRoomStore) => ({
+    id: 'room1',
+    docStore: store,
+    bindingStore,
+    limits: defaultLimits,
+    log: silentLogger,
+    now: () => 1_000_000,
+    onBroken: () => {},
+    onMaybeIdle: () => {},
+  });
+  const storeWith = async (write: (doc: Y.Doc) => void): Promise<MemoryDocStore> => {
+    const store = new MemoryDocStore();
+    const doc = new Y.Doc();
+    write(doc);
+    await store.append(`room1/${REVIEW_SUFFIX}`, [Y.encodeStateAsUpdate(doc)]);
+    return store;
+  };
+
+  it('PERF-31: a review doc without runs or suggestions is left unopened at load, and opens with what was stored', async () => {
+    const store = await storeWith((doc) => doc.getMap('room').set('policy', { accept: 'editors' }));
+    const room = await Room.load(deps(store, new MemoryRoomStore()));
+    rooms.push(room);
+    const told: string[] = [];
+    room.whenReview((r) => told.push(`opened ${r.reviewIsOpen}`));
+    expect(room.reviewIsOpen).toBe(false);
+    expect(told).toEqual([]);
+    // A person typing in the code doc does not open it.
+    const ada = room.handleConnect(person('ada', 'editor'), 'code', new FakeRoomSocket());
+    room.handleMessage(ada, updateFrame(fileUpdate('a.ts', 'hello')));
+    await room.whenFlushed();
+    expect(room.reviewIsOpen).toBe(false);
+    // First use: the stored state is there, and whoever waited is told before the caller goes on.
+    expect(room.review.doc.getMap('room').get('policy')).toEqual({ accept: 'editors' });
+    expect(room.reviewIsOpen).toBe(true);
+    expect(told).toEqual(['opened true']);
+    // Written and stored like any review change; a later load reads it.
+    room.review.transact((doc) => doc.getMap('room').set('modes', 1), { source: 'server', reason: 'test' });
+    await room.whenFlushed();
+    const again = await Room.load(deps(store, new MemoryRoomStore()));
+    rooms.push(again);
+    expect(again.review.doc.getMap('room').get('modes')).toBe(1);
+  });
+
+  it('PERF-31: a review socket opens it; a stored run or suggestion opens it at load', async () => {
+    const empty = await Room.load(deps(new MemoryDocStore(), new MemoryRoomStore()));
+    rooms.push(empty);
+    expect(empty.reviewIsOpen).toBe(false);
+    const watcher = new FakeRoomSocket();
+    empty.handleConnect(person('bob', 'viewer'), 'review', watcher);
+    expect(empty.reviewIsOpen).toBe(true);
+    expect(empty.connectionCount).toBe(1);
+
+    for (const key of [REVIEW_RUNS_KEY, REVIEW_SUGGESTIONS_KEY]) {
+      const store = await storeWith((doc) => doc.getMap(key).set('r1', new Y.Map()));
+      const room = await Room.load(deps(store, new MemoryRoomStore()));
+      rooms.push(room);
+      expect(room.reviewIsOpen).toBe(true);
+      let told = false;
+      room.whenReview(() => {
+        told = true;
+      });
+      expect(told).toBe(true);
+    }
   });
 });
