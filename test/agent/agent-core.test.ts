@@ -139,6 +139,37 @@ describe('the agent core in-process (AGENT-*, REVIEW-*)', () => {
     expect(refused).toBeInstanceOf(AppError);
   });
 
+  it('REVIEW-5: a revert after edits around the accept puts the replaced text back, by the reverter; an edit inside it needs a confirmation', async () => {
+    core = await startAgentCore({ 'src/math.ts': MATH_SOURCE });
+    core.provider.script([...header, ...addHunk, '+  return a + b;\n', ...footer]);
+    const runId = await core.agent.createRun(core.people.editor, { prompt: 'fix add' });
+    await core.waitRun(runId, ['completed']);
+    const [s] = core.suggestionsOf(runId);
+    await core.suggestions.accept(core.people.owner, s!.id);
+    expect(core.text('src/math.ts')).toBe(FIXED);
+    // Edits around the accepted text: a line above it and one at the end of the file.
+    core.edit(core.people.editor, 'src/math.ts', (t) => t.insert(0, '// top\n'));
+    core.edit(core.people.editor, 'src/math.ts', (t) => t.insert(t.length, '// end\n'));
+    const reverted = await core.suggestions.revert(core.people.editor, s!.id);
+    expect(reverted).toMatchObject({ state: 'reverted', revertedBy: core.people.editor.id });
+    expect(core.text('src/math.ts')).toBe(`// top\n${MATH_SOURCE}// end\n`);
+    // A revert is revertible: the accept applies again, where it was.
+    await core.suggestions.revert(core.people.owner, s!.id);
+    expect(core.text('src/math.ts')).toBe(`// top\n${FIXED}// end\n`);
+    expect(core.suggestionsOf(runId)[0]?.state).toBe('accepted');
+
+    // The editor edits inside the accepted text: reverting over it asks first. (Naming the editor needs their
+    // socket's clientID binding, which this in-process core has not: test/suggestions/revert.test.ts checks it.)
+    const inside = core.text('src/math.ts').indexOf('a + b') + 'a + b'.length;
+    core.edit(core.people.editor, 'src/math.ts', (t) => t.insert(inside, ' + 0'));
+    const refused = await core.suggestions.revert(core.people.owner, s!.id).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'needs_confirmation' });
+    expect((refused as AppError).message).toMatch(/edited inside this text/);
+    expect(core.text('src/math.ts')).toContain('a + b + 0');
+    await core.suggestions.revert(core.people.owner, s!.id, { confirm: true });
+    expect(core.text('src/math.ts')).toBe(`// top\n${MATH_SOURCE}// end\n`);
+  });
+
   it('AGENT-12/AGENT-26: Spark publishes its cursor when it moves to another hunk, not after every frame', async () => {
     core = await startAgentCore({ 'src/math.ts': MATH_SOURCE });
     const gates = Array.from({ length: 6 }, () => pause());
