@@ -12,8 +12,11 @@ import { startChildServer } from '../helpers/child-server.ts';
  * Not testable here: a read-only mount (needs mount privileges) and a disk that is full at start. As
  * root, chmod does not stop writes, so the permission case runs the server as `nobody`.
  */
-// Each case boots a real process (about a second of tsx start-up), so they run side by side.
-describe.concurrent('an unusable data directory stops the server at start with a clear message', () => {
+// Each case boots a real process (about a second of tsx start-up on a quiet machine). One at a time: six
+// side by side on a loaded 2-core machine took 45-80 s each and ran into the time limits.
+describe('an unusable data directory stops the server at start with a clear message', {
+  timeout: 90_000,
+}, () => {
   let root: string;
   beforeAll(() => {
     root = mkdtempSync(join(tmpdir(), 'sparkroom-datadir-'));
@@ -29,7 +32,9 @@ describe.concurrent('an unusable data directory stops the server at start with a
     const failure = await startChildServer({
       dataDir,
       env,
-      startTimeoutMs: 20_000,
+      // Only a bound for a start that never ends (the /proc mkdir spun forever): six tsx start-ups side by side
+      // on a loaded 2-core machine took over 20 s each, with the server itself refusing in about 1 s.
+      startTimeoutMs: 60_000,
       ...(runAs ? { runAs } : {}),
     }).then(
       async (child) => {
