@@ -56,7 +56,9 @@ afterAll(() => app?.close());
 describe('review in the browser', () => {
   let ada: Page;
   let bob: Page;
+  let cy: Page;
   let editorLink: string;
+  let viewerLink: string;
 
   it('Ada has a room with src/math.ts and a line of her own', async () => {
     ada = (await app.browser.person({ viewport: { width: 1440, height: 900 } })).page;
@@ -66,6 +68,7 @@ describe('review in the browser', () => {
     await ada.click('form.create-card button[type=submit]');
     await ada.waitForSelector('.created-card');
     editorLink = await ada.inputValue('input[data-role=editor]');
+    viewerLink = await ada.inputValue('input[data-role=viewer]');
     await ada.click('text=Open the room');
     await ada.waitForSelector('.pill-online');
     await ada.click('button[aria-label="New file"]');
@@ -187,6 +190,76 @@ describe('review in the browser', () => {
     await ada.click('.cm-spark-proposal .cm-spark-btn-reject');
     await bob.waitForSelector('.cm-editor .cm-spark-proposal', { state: 'detached' });
   });
+
+  it('REVIEW-4: Cy, a viewer, is offered Stop (not Steer) and stops a run; Ada narrows who may stop and his Stop goes at once', async () => {
+    cy = (await app.browser.person({ viewport: { width: 1440, height: 900 } })).page;
+    await cy.goto(viewerLink);
+    await cy.fill('#display-name', 'Cy');
+    await cy.click('button[type=submit]');
+    await cy.waitForSelector('.pill-online');
+    app.fake.enqueue({ text: COMMENTED, tokensPerSecond: 12 });
+    await ada.fill('.prompt-input', 'Document add for the class');
+    await ada.click('button:text("Ask Spark")');
+    const cyRun = cy.locator('article.run').first();
+    const stop = cyRun.locator('.stop-btn');
+    await stop.waitFor({ timeout: 15_000 });
+    // Stopped once the doc comment streams, so the run leaves a partial hunk to reject.
+    await cy.waitForFunction(
+      () => document.querySelector('.cm-spark-text')?.textContent?.includes(' * Adds a and b'),
+      null,
+      { timeout: 15_000 },
+    );
+    expect(await cyRun.getAttribute('data-status')).toBe('streaming');
+    expect(await stop.textContent()).toBe('Stop');
+    // Redirecting stays with those who may prompt: no steer form for a viewer.
+    expect(await cyRun.locator('.steer-input').count()).toBe(0);
+    // The button is on screen, inside its run card.
+    const card = (await cyRun.boundingBox())!;
+    const button = (await stop.boundingBox())!;
+    expect(button.width).toBeGreaterThan(0);
+    expect(button.x).toBeGreaterThanOrEqual(card.x);
+    expect(button.x + button.width).toBeLessThanOrEqual(card.x + card.width + 0.5);
+    expect(button.y).toBeGreaterThanOrEqual(card.y);
+    expect(button.y + button.height).toBeLessThanOrEqual(Math.min(card.y + card.height, 900) + 0.5);
+    await screenshot(cy, '23-viewer-offered-stop');
+
+    await stop.click();
+    for (const page of [ada, cy]) {
+      await page.waitForSelector('article.run[data-status="interrupted"] >> nth=0');
+      await page.waitForFunction(
+        () => document.querySelector('article.run .run-note')?.textContent === 'Stopped by Cy.',
+      );
+    }
+    expect(await ada.locator('article.run').first().getAttribute('data-status')).toBe('interrupted');
+    await ada.waitForSelector('.cm-spark-badge:text("interrupted")');
+    await screenshot(ada, '24-stopped-by-cy');
+    await ada.click('.cm-spark-proposal .cm-spark-btn-reject');
+    await ada.waitForSelector('.cm-editor .cm-spark-proposal', { state: 'detached' });
+
+    // A lecture: Ada lets only editors stop. Cy's page is never touched; his next run card has no Stop.
+    await ada.click('button:text("Share")');
+    await ada.waitForSelector('form.policy');
+    await ada.uncheck('form.policy input[data-kind="stop"][data-role="viewer"]');
+    await ada.click('form.policy button[type=submit]');
+    await ada.waitForSelector('.toast:text("Policy saved")');
+    await ada.keyboard.press('Escape');
+    app.fake.enqueue({ text: COMMENTED, tokensPerSecond: 12 });
+    await ada.fill('.prompt-input', 'Document add once more');
+    await ada.click('button:text("Ask Spark")');
+    await cy.waitForFunction(
+      () => document.querySelector('.cm-spark-text')?.textContent?.includes(' * Adds a and b'),
+      null,
+      { timeout: 15_000 },
+    );
+    expect(await cy.locator('article.run').first().getAttribute('data-status')).toBe('streaming');
+    await ada.waitForSelector('article.run[data-status="streaming"] .stop-btn');
+    expect(await cy.locator('article.run[data-status="streaming"] .stop-btn').count()).toBe(0);
+    await screenshot(cy, '25-viewer-no-stop-in-lecture');
+    await ada.click('article.run[data-status="streaming"] .stop-btn');
+    await ada.waitForSelector('.cm-spark-badge:text("interrupted")');
+    await ada.click('.cm-spark-proposal .cm-spark-btn-reject');
+    await cy.waitForSelector('.cm-editor .cm-spark-proposal', { state: 'detached' });
+  }, 90_000);
 
   it('logged no errors in any page', () => {
     expect(app.browser.consoleErrors).toEqual([]);
