@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { strFromU8, unzipSync } from 'fflate';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreateRoomResponse, JoinResponse } from '../../schema/protocol.ts';
@@ -230,8 +232,58 @@ describe('a class in the browser: a teacher and two students', () => {
     expect(rows[0]![3]).toBe('+0 −0');
     expect(rows[1]![3]).toBe('+1 −0');
     expect(rows[1]![2]).toMatch(/s ago/);
+    // WEB-79: the counts are plain table cells, level with the row (the Spark panel's .runs grid and padding
+    // once styled the runs cell, which sat higher than its row, underlined like an input).
+    const cells = await grace.$$eval('table.dashboard tbody tr:first-child td', (tds) =>
+      tds.map((td) => ({
+        display: getComputedStyle(td).display,
+        top: Math.round(td.getBoundingClientRect().top),
+      })),
+    );
+    expect(cells.map((c) => c.display)).toEqual(cells.map(() => 'table-cell'));
+    expect(new Set(cells.map((c) => c.top)).size).toBe(1);
     await screenshot(grace, 'classroom-dashboard');
   }, 90_000);
+
+  it('WEB-64: from the dashboard the teacher collects every copy as one zip, and follows a student in her copy', async () => {
+    // Collect all: one zip, a folder per student, each with that student's text.
+    const [download] = await Promise.all([
+      grace.waitForEvent('download'),
+      grace.click('.assignments-dialog button:text("Collect all (zip)")'),
+    ]);
+    // Named after the assignment (the browser makes the colon safe for a file name).
+    expect(download.suggestedFilename()).toMatch(/^Week 1. add\.zip$/);
+    const files = unzipSync(new Uint8Array(readFileSync((await download.path())!)));
+    expect(Object.keys(files).sort()).toEqual(['Ada/src/math.ts', 'Bob/src/math.ts']);
+    expect(strFromU8(files['Bob/src/math.ts']!)).toContain('// bob was here');
+    expect(strFromU8(files['Ada/src/math.ts']!)).not.toContain('// bob was here');
+
+    // Follow, in a second tab of the teacher's (the first stays on the template room): it opens Bob's copy,
+    // as an owner of it, following Bob; his next line scrolls into her view.
+    const tab = await grace.context().newPage();
+    await tab.goto(`${app.server.url}/r/${room.roomId}`);
+    await tab.waitForSelector('.pill-online');
+    await tab.click('button.assignments-button');
+    await tab.click('.assignment-list button:text("Week 1: add")');
+    await tab.click('tr[data-student="Bob"] button:text("Follow")');
+    await tab.waitForFunction((id) => !location.pathname.endsWith(id), room.roomId);
+    await tab.waitForSelector('.pill-online');
+    await tab.waitForFunction(
+      () => document.querySelector('.follow-banner')?.textContent?.includes('Following Bob') ?? false,
+      null,
+      { timeout: 10_000 },
+    );
+    expect(new URL(tab.url()).pathname).toBe(new URL(bob.url()).pathname);
+    expect(await tab.textContent('.topbar .me .role')).toBe('owner');
+    await bob.keyboard.type('// bob again\n');
+    await tab.waitForFunction(
+      () => document.querySelector('.cm-content')?.textContent?.includes('// bob again') ?? false,
+      null,
+      { timeout: 10_000 },
+    );
+    await screenshot(tab, 'classroom-teacher-follows-student');
+    await tab.close();
+  }, 60_000);
 
   it('WEB-72: a room that handed out an assignment opens with the owner’s classroom controls unfolded', async () => {
     await grace.click('.assignments-dialog button:text("Close")');

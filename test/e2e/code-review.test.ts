@@ -179,6 +179,14 @@ describe('a code review in the browser (CR-15..17)', () => {
     await bob.selectOption('select[data-filter="status"]', 'all');
     await bob.selectOption('select[data-filter="who"]', 'mine');
     expect(await bob.locator('.thread').count()).toBe(2);
+    // "This file": with src/math.ts open, only the thread on it (the one on src/old.ts's base goes).
+    await bob.click('.changed-file[data-file="src/math.ts"] .file-name');
+    await bob.waitForSelector('.file-path:text("src/math.ts")');
+    await bob.selectOption('select[data-filter="file"]', 'current');
+    await bob.waitForFunction(() => document.querySelectorAll('.thread').length === 1);
+    expect(await bob.locator('.thread .thread-where').allTextContents()).toEqual(['src/math.ts:line 3']);
+    await bob.selectOption('select[data-filter="file"]', 'any');
+    expect(await bob.locator('.thread').count()).toBe(2);
   });
 
   it('CR-17: verdicts: everyone sees who approved and who asked for changes', async () => {

@@ -162,8 +162,8 @@ export function openAssignmentsDialog(
                 h('td', { class: c.connected ? 'online' : 'offline' }, c.connected ? '● online' : '○ away'),
                 h('td', { class: 'last-edit' }, c.lastEditAt === null ? 'no edits yet' : ago(c.lastEditAt)),
                 h('td', { class: 'lines' }, `+${c.added} −${c.removed}`),
-                h('td', { class: 'runs' }, String(c.runs)),
-                h('td', { class: 'pending' }, String(c.pending)),
+                h('td', { class: 'copy-runs' }, String(c.runs)),
+                h('td', { class: 'copy-pending' }, String(c.pending)),
                 h(
                   'td',
                   null,
