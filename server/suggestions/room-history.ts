@@ -43,8 +43,15 @@ export class RoomHistory {
   private readonly files: Y.Map<Y.Text>;
   /** last recorded text hash per path (null: recorded as deleted) */
   private recorded = new Map<string, string | null>();
-  /** paths changed since they were last recorded (or not yet checked after a load) */
+  /** paths changed since they were last recorded */
   private readonly dirty = new Set<string>();
+  /**
+   * paths history knows that nobody has changed since the load, not yet compared with what was recorded
+   * (text a crash kept from being recorded): checked in slices after the load (SAFE-143), never at unload
+   */
+  private readonly unchecked = new Set<string>();
+  /** paths a record in progress took from `dirty` and has not written yet (an unload records them itself) */
+  private readonly recording = new Set<string>();
   private readonly editors = new Set<string>();
   /** names of the people who edited, looked up as they first edit (an unload cannot wait for a lookup) */
   private readonly names = new Map<string, string>();
@@ -67,19 +74,29 @@ export class RoomHistory {
     );
   }
 
-  /** Loads what was recorded; files history does not know yet get a baseline entry (REVIEW-6). */
+  /**
+   * Loads what was recorded; files history does not know yet get a baseline entry (REVIEW-6), and the files
+   * it knows are compared with what was recorded, in slices (SAFE-143).
+   */
   private async start(): Promise<void> {
     this.recorded = await this.deps.store.filesAt(this.room.id, null);
     const unknown: string[] = [];
     for (const path of this.files.keys()) {
-      if (this.recorded.has(path)) this.dirty.add(path);
-      else unknown.push(path);
+      // A file someone changed while this loaded is dirty already: recorded at the next record.
+      if (!this.recorded.has(path)) unknown.push(path);
+      else if (!this.dirty.has(path)) this.unchecked.add(path);
     }
-    // Recorded files gone from the doc were deleted before a crash: checked at the next record.
+    // Recorded files gone from the doc were deleted before a crash: found by the check.
     for (const [path, hash] of this.recorded)
-      if (hash !== null && !this.files.has(path)) this.dirty.add(path);
-    if (unknown.length === 0) return;
-    const { files, texts } = this.changesOf(unknown, () => null);
+      if (hash !== null && !this.files.has(path) && !this.dirty.has(path)) this.unchecked.add(path);
+    if (unknown.length > 0) await this.baseline(unknown);
+    await this.checkLoaded();
+  }
+
+  private async baseline(unknown: string[]): Promise<void> {
+    const changes = await this.changesSliced(unknown, () => null);
+    if (!changes) return;
+    const { files, texts } = changes;
     await this.write(
       {
         kind: 'baseline',
@@ -95,6 +112,45 @@ export class RoomHistory {
     );
   }
 
+  /**
+   * SAFE-143: compares the files nobody changed since the load with what history recorded, a slice at a time
+   * (about `SLICE_CHARS` of text hashed per turn of the event loop); a difference (text a crash kept from
+   * being recorded) makes the file dirty, recorded at the next record. Hashing them all in one go, at the
+   * unload as before, held the loop ~200 ms for a room of 24 MB. What is left unchecked at an unload is
+   * checked at the next load: nobody changed it, so the stored text is the one in memory.
+   */
+  private async checkLoaded(): Promise<void> {
+    let hashed = 0;
+    for (const path of [...this.unchecked]) {
+      if (this.destroyed) return;
+      if (!this.unchecked.delete(path)) continue;
+      const ytext = this.files.get(path);
+      const text = ytext instanceof Y.Text ? ytext.toString() : null;
+      if ((text === null ? null : textHash(text)) !== (this.recorded.get(path) ?? null)) this.markDirty(path);
+      hashed += text?.length ?? 0;
+      if (hashed >= SLICE_CHARS) {
+        hashed = 0;
+        await nextTurn();
+      }
+    }
+  }
+
+  private markDirty(path: string): void {
+    this.dirty.add(path);
+    this.armTimer();
+  }
+
+  private armTimer(): void {
+    if (this.timer || this.destroyed) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.serial(() => this.recordEdits()).catch((err: unknown) =>
+        this.deps.log.error({ err, room: this.room.id }, 'recording edits in history failed'),
+      );
+    }, this.deps.editIntervalMs);
+    this.timer.unref();
+  }
+
   private readonly onChange = (events: Y.YEvent<Y.AbstractType<unknown>>[], tr: Y.Transaction): void => {
     const origin = isOrigin(tr.origin) ? tr.origin : null;
     if (origin?.source === 'load') return;
@@ -108,17 +164,12 @@ export class RoomHistory {
       for (const p of paths) this.capture.add(p);
       return;
     }
-    for (const p of paths) this.dirty.add(p);
-    if (origin && 'userId' in origin && human) this.noteEditor(origin.userId);
-    if (!this.timer && !this.destroyed) {
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        this.serial(() => this.recordEdits()).catch((err: unknown) =>
-          this.deps.log.error({ err, room: this.room.id }, 'recording edits in history failed'),
-        );
-      }, this.deps.editIntervalMs);
-      this.timer.unref();
+    for (const p of paths) {
+      this.unchecked.delete(p);
+      this.dirty.add(p);
     }
+    if (origin && 'userId' in origin && human) this.noteEditor(origin.userId);
+    this.armTimer();
   };
 
   private noteEditor(userId: string): void {
@@ -137,14 +188,18 @@ export class RoomHistory {
     return list;
   }
 
-  /** The room unloads: what people typed since the last record is recorded now, in this turn. */
+  /**
+   * The room unloads: what people typed since the last record (and what a record in progress had not
+   * written) is recorded now, in this turn. Files nobody changed are not read (SAFE-143).
+   */
   private readonly onDestroy = (): void => {
     this.destroyed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.files.unobserveDeep(this.onChange);
-    if (this.dirty.size === 0) return;
-    const { files, texts } = this.changesOf([...this.dirty], (p) => this.recorded.get(p) ?? null);
+    const paths = new Set([...this.dirty, ...this.recording]);
+    if (paths.size === 0) return;
+    const { files, texts } = this.changesOf([...paths], (p) => this.recorded.get(p) ?? null);
     if (files.length === 0) return;
     const editors = this.editorList();
     const entry = this.entry(
@@ -190,8 +245,9 @@ export class RoomHistory {
   }
 
   private async recordTouched(meta: ChangeMeta, touched: Set<string>): Promise<CheckpointRecord | null> {
-    const { files, texts } = this.changesOf([...touched], (p) => this.recorded.get(p) ?? null);
-    if (files.length === 0) return null;
+    const changes = await this.changesSliced([...touched], (p) => this.recorded.get(p) ?? null);
+    if (!changes || changes.files.length === 0) return null;
+    const { files, texts } = changes;
     return this.write(
       {
         kind: meta.kind,
@@ -213,9 +269,10 @@ export class RoomHistory {
     if (this.dirty.size === 0) return null;
     const paths = [...this.dirty];
     this.dirty.clear();
+    const changes = await this.changesSliced(paths, (p) => this.recorded.get(p) ?? null);
+    if (!changes || changes.files.length === 0) return null;
+    const { files, texts } = changes;
     const editors = this.editorList();
-    const { files, texts } = this.changesOf(paths, (p) => this.recorded.get(p) ?? null);
-    if (files.length === 0) return null;
     return this.write(
       {
         kind: 'edits',
@@ -229,6 +286,43 @@ export class RoomHistory {
       files,
       texts,
     );
+  }
+
+  /**
+   * `changesOf`, hashed a slice at a time (SAFE-143): the texts are read at once (one moment of the doc),
+   * then hashed about `SLICE_CHARS` per turn of the event loop. Until then the paths count as `recording`,
+   * so an unload meanwhile records them; null when it did (this record then writes nothing).
+   */
+  private async changesSliced(
+    paths: readonly string[],
+    before: (path: string) => string | null,
+  ): Promise<{ files: CheckpointFile[]; texts: StoredText[] } | null> {
+    const read = [...paths].sort().map((path) => {
+      const ytext = this.files.get(path);
+      return { path, text: ytext instanceof Y.Text ? ytext.toString() : null };
+    });
+    for (const p of paths) this.recording.add(p);
+    const files: CheckpointFile[] = [];
+    const texts: StoredText[] = [];
+    let hashed = 0;
+    try {
+      for (const { path, text } of read) {
+        if (hashed >= SLICE_CHARS) {
+          hashed = 0;
+          await nextTurn();
+          if (this.destroyed) return null;
+        }
+        hashed += text?.length ?? 0;
+        const after = text === null ? null : textHash(text);
+        const was = before(path);
+        if (after === was) continue;
+        if (text !== null && after !== null) texts.push({ hash: after, text });
+        files.push({ path, before: was, after });
+      }
+      return { files, texts };
+    } finally {
+      if (!this.destroyed) for (const p of paths) this.recording.delete(p);
+    }
   }
 
   /** The current text of `paths` against `before` (hash per path), unchanged files left out. */
@@ -290,6 +384,13 @@ export class RoomHistory {
     this.chain = next.catch(() => undefined);
     return next;
   }
+}
+
+/** Text hashed per turn of the event loop when many files are (about 5 ms of sha-256 on this machine). */
+const SLICE_CHARS = 2 * 1024 * 1024;
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function describeFiles(files: readonly CheckpointFile[]): string {

@@ -1,13 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
-import * as Y from 'yjs';
-import { CODE_FILES_KEY, type JoinResponse } from '../../schema/protocol.ts';
+import type { JoinResponse } from '../../schema/protocol.ts';
 import { tinyItemsUpdate } from '../helpers/attacks.ts';
 import { measureStall } from '../helpers/event-loop-stall.ts';
 import { type JoinReceipt, joinFromWorker } from '../helpers/join-worker.ts';
 import { openRawClient, syncSocketUrl } from '../helpers/raw-socket.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { connectClient, whenSynced, type YClient } from '../helpers/y-client.ts';
+import { joinUntilLoaded, twoThousandFiles } from '../rooms/load-room.ts';
 
 /**
  * ROOM-18: loading a room at its limits must not hold every other room up. Before, the stored state was one
@@ -16,40 +15,6 @@ import { connectClient, whenSynced, type YClient } from '../helpers/y-client.ts'
  * one; the bench has the tight figures (`npm run bench -- --only=attacks`).
  */
 const STALL_BOUND_MS = 500;
-
-/**
- * Joins without building a document in this process (which is the server's too) and resolves with the
- * server's sync step 1, which it sends once the room is loaded: its state vector, undecoded.
- */
-function joinUntilLoaded(url: string, stay?: (ws: WebSocket) => void): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false });
-    ws.binaryType = 'nodebuffer';
-    ws.on('message', (data: Buffer) => {
-      // [0 sync, 0 step 1]: the server's state vector
-      if (data[0] === 0 && data[1] === 0) {
-        resolve(data.byteLength);
-        if (stay) stay(ws);
-        else ws.close();
-      }
-    });
-    ws.on('error', reject);
-    ws.on('close', (code) => reject(new Error(`closed ${code} before the document arrived`)));
-  });
-}
-
-/** 2,000 files of 170 lines (24 MB of text), written by one client in 2,000 updates, and the line repeated. */
-function twoThousandFiles(clientID: number): { updates: Uint8Array[]; line: string } {
-  const doc = new Y.Doc();
-  doc.clientID = clientID;
-  const updates: Uint8Array[] = [];
-  doc.on('update', (u: Uint8Array) => updates.push(u));
-  const files = doc.getMap<Y.Text>(CODE_FILES_KEY);
-  const line = 'export const value = computeSomething(alpha, beta, gamma); // comment\n';
-  for (let f = 0; f < 2000; f++) files.set(`src/f${f}.ts`, new Y.Text(line.repeat(170)));
-  doc.destroy();
-  return { updates, line };
-}
 
 describe('ROOM-18: a big room loads in slices', () => {
   let servers: TestServer[] = [];
