@@ -139,7 +139,7 @@ describe('a code review in the browser (CR-15..17)', () => {
     await screenshot(cy, '40-review-viewer-comment');
   });
 
-  it('CR-16: Bob comments on a removed line in the inline diff; he replies to Cy; Ada resolves; filters hide it', async () => {
+  it('CR-16: Bob comments on a removed line in the inline diff; he replies to Cy; Ada resolves; filters hide it; he edits and deletes his own reply; Ada reopens', async () => {
     await bob.click('.changed-file[data-file="src/old.ts"] .diff-toggle');
     await bob.waitForSelector('.inline-diff[data-file="src/old.ts"] .diff-line.del');
     expect(
@@ -187,6 +187,31 @@ describe('a code review in the browser (CR-15..17)', () => {
     expect(await bob.locator('.thread .thread-where').allTextContents()).toEqual(['src/math.ts:line 3']);
     await bob.selectOption('select[data-filter="file"]', 'any');
     expect(await bob.locator('.thread').count()).toBe(2);
+
+    // Edit and delete are for one's own comments: Bob edits his reply (everyone reads the new text, marked
+    // edited) and deletes it; Cy's comment offers him neither.
+    const bobsReply = (page: Page, text: string) =>
+      cyThread(page).locator(`.comment:has(.comment-text:text("${text}"))`);
+    expect(
+      await cyThread(bob).locator('.comment').first().locator('.edit-comment, .delete-comment').count(),
+    ).toBe(0);
+    bob.once('dialog', (d) => void d.accept('Yes: add() used to subtract.'));
+    await bobsReply(bob, 'Yes: add() added nothing before.').locator('.edit-comment').click();
+    await bobsReply(cy, 'Yes: add() used to subtract.').waitFor({ timeout: 10_000 });
+    expect(await bobsReply(cy, 'Yes: add() used to subtract.').textContent()).toContain('(edited)');
+    bob.once('dialog', (d) => void d.accept());
+    await bobsReply(bob, 'Yes: add() used to subtract.').locator('.delete-comment').click();
+    await bobsReply(cy, 'Yes: add() used to subtract.').waitFor({ state: 'detached', timeout: 10_000 });
+    expect(await cyThread(cy).locator('.comment').count()).toBe(1);
+    // Reopen: the resolved thread is open again for everyone.
+    await ada.selectOption('select[data-filter="status"]', 'all');
+    await cyThread(ada).locator('button.resolve:text("Reopen")').click();
+    await cy.waitForFunction(
+      () => document.querySelector('.review-threads h3')?.textContent === 'Threads (2 open)',
+      null,
+      { timeout: 10_000 },
+    );
+    expect(await cyThread(cy).locator('.resolved-badge').count()).toBe(0);
   });
 
   it('CR-17: verdicts: everyone sees who approved and who asked for changes', async () => {
