@@ -43,6 +43,7 @@ import { ReviewService } from './review/review-service.ts';
 import { ThreadService } from './review/thread-service.ts';
 import { CommitQueue } from './rooms/commit-queue.ts';
 import { Room } from './rooms/room.ts';
+import { RoomEndHooks } from './rooms/room-end-hooks.ts';
 import { RoomRegistry } from './rooms/room-registry.ts';
 import { HistoryService } from './suggestions/history-service.ts';
 import { ReplaceService } from './suggestions/replace-service.ts';
@@ -116,6 +117,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
       : undefined,
   });
   let registry: RoomRegistry | null = null;
+  // The agent is built after the room service and the cluster that announce a room's end: it registers here.
+  const roomEnds = new RoomEndHooks();
   if (config.cluster) {
     const claimFence = stores.claimFence;
     if (!claimFence) throw new Error('several nodes need PostgreSQL: set SPARKROOM_DATABASE_URL');
@@ -127,7 +130,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
         // Its Spark runs stop first and write nothing more (CLUSTER-51): the new owner ends them.
         onLost: (roomId, reason) => {
           const lost = new AppError('fenced', `this node lost the room: ${reason}`);
-          agent?.abandonRoom(roomId, reason);
+          roomEnds.lost(roomId, reason);
           registry?.evict(roomId, lost.closeCode, lost.message).catch((err: unknown) => {
             log.error({ err, room: roomId }, 'evicting a lost room failed');
           });
@@ -149,7 +152,6 @@ export async function startServer(config: Config, options: StartOptions): Promis
     sockets: () => sockets.count(),
     leases: cluster ? () => cluster?.leases.rooms.length ?? 0 : undefined,
   });
-  let agent: AgentService | null = null;
   const rooms = new RoomService({
     store: stores.roomStore,
     secret: config.secret,
@@ -163,7 +165,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       roomDeleted: async (roomId, message) => {
         const gone = new AppError('room_deleted', message);
         sockets.roomDeleted(roomId, message);
-        await agent?.stopRoom(roomId, { id: '@server', name: 'room deleted', role: 'owner' });
+        await roomEnds.deleted(roomId);
         await registry?.evict(roomId, gone.closeCode, gone.message);
         log.info({ room: roomId }, 'room deleted');
       },
@@ -227,7 +229,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
   });
   const provider =
     options.provider === undefined ? createProvider(config.agent, options.providerDeps) : options.provider;
-  agent = new AgentService({
+  const agentService = new AgentService({
     registry,
     rooms,
     provider,
@@ -250,7 +252,11 @@ export async function startServer(config: Config, options: StartOptions): Promis
     maxSteersPerRun: config.limits.maxSteersPerRun,
     tutorOf: async (roomId) => (await modes.modes(roomId)).tutor,
   });
-  const agentService = agent;
+  // A deleted room's runs stop before it is evicted; a lost room's are abandoned, writing nothing more.
+  roomEnds.onDeleted((roomId) =>
+    agentService.stopRoom(roomId, { id: '@server', name: 'room deleted', role: 'owner' }),
+  );
+  roomEnds.onLost((roomId, reason) => agentService.abandonRoom(roomId, reason));
   const base = new BaseService({
     registry,
     rooms,
