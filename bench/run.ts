@@ -41,7 +41,8 @@ const usage = `npm run bench [-- options]
   --only=a,b              scenarios: ${'fan-out, lecture, throughput, memory, cold-load, durability, agent, agent-streams, review-doc, browser, project-io, attacks, navigation, navigation-browser'}
                           and, only when asked for, cluster (3 nodes on the local PostgreSQL and Redis)
   --contenders=a,b        ${contenderNames.join(', ')}
-  --profile=NAME[:SCEN]   run contender NAME (in scenario SCEN, or all) under node --cpu-prof
+  --profile=NAME[:SCEN]   run contender NAME (in scenario SCEN, or all) under node --cpu-prof;
+                          chromium: CPU profiles of the browser scenarios' pages (an unminified client)
   --threads=N             driver worker threads (default: cores)
   --cluster-parts=a,b     only these parts of the cluster scenario: commits, fan-out, throughput, failover
                           (a partial run's results go to a temp file)
@@ -138,6 +139,7 @@ const ctx: ScenarioContext = {
       ? ['--cpu-prof', `--cpu-prof-dir=${keepProfiles}`]
       : [],
   ...(clusterPartsWanted ? { clusterParts: clusterPartsWanted } : {}),
+  ...(profileName === 'chromium' ? { pageProfileDir: keepProfiles } : {}),
 };
 
 console.log(

@@ -13,12 +13,13 @@ import {
 } from '../../schema/protocol.ts';
 import { startFakeModelServer } from '../../test/helpers/fake-model-server.ts';
 import { sparkroomContender } from '../contenders/sparkroom-contender.ts';
-import { ORDINAL_PATTERN } from '../driver/suggestion-watch.ts';
+import { ORDINAL_PATTERN, SuggestionWatch } from '../driver/suggestion-watch.ts';
 import { delay } from '../lib/clock.ts';
 import { LatencyHistogram, type LatencySummary } from '../lib/latency-histogram.ts';
+import { profilePage } from '../lib/page-profile.ts';
 import { EDIT_FILE, EDIT_FILE_TEXT } from '../lib/seed-content.ts';
 import type { Figure } from '../report/figure.ts';
-import { scriptedReply } from './agent-reply.ts';
+import { scriptedReply, sparkBenchEnv } from './agent-reply.ts';
 import { type Scenario, withContender } from './scenario.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -44,6 +45,8 @@ interface BrowserResult {
   keystroke: LatencySummary;
   keystrokeTasks: PageProbe;
   tokenToVisible: LatencySummary | null;
+  /** the same tokens at a stock y-websocket client of the review doc in the bench process */
+  tokenToStockClient: LatencySummary | null;
   tokensSent: number;
   streamTasks: PageProbe | null;
 }
@@ -65,16 +68,17 @@ export const browserScenario: Scenario = {
       return { figures: [], details: 'no chromium' };
     }
     ctx.log('building the web client');
-    await build({ configFile: viteConfig, logLevel: 'warn' });
+    await build({
+      configFile: viteConfig,
+      logLevel: 'warn',
+      ...(ctx.pageProfileDir ? { build: { minify: false } } : {}),
+    });
     const keystrokes = ctx.quick ? 40 : 150;
     const streamSeconds = ctx.quick ? 2 : 5;
     const fake = await startFakeModelServer({ host: '127.0.0.1' });
-    const env = {
-      SPARK_API: 'responses',
-      SPARK_BASE_URL: fake.url,
-      SPARK_API_KEY: 'bench',
-      SPARK_MAX_OUTPUT_TOKENS: '60000',
-    };
+    // The agent scenarios' limits: the whole 5 s stream is sent (the output-bytes cap made for people cut
+    // it at about 17,000 tokens before).
+    const env = sparkBenchEnv(fake.url);
     let browser: Browser | null = null;
     try {
       const result = await withContender(ctx, 'browser', sparkroomContender, { env }, async (running) => {
@@ -120,6 +124,8 @@ export const browserScenario: Scenario = {
             { capture: true },
           );
         });
+        const stopTypist = await profilePage(typist, ctx.pageProfileDir, 'browser-keystroke-typist');
+        const stopWatcher = await profilePage(watcher, ctx.pageProfileDir, 'browser-keystroke-watcher');
         for (let i = 0; i < keystrokes; i++) {
           await typist.keyboard.type(`k${i}z `, { delay: KEY_DELAY_MS });
         }
@@ -128,6 +134,8 @@ export const browserScenario: Scenario = {
           keystrokes - 1,
           { timeout: 30_000 },
         );
+        await stopTypist();
+        await stopWatcher();
         const keyTimes = await typist.evaluate(() => (window as unknown as { keyTimes: number[] }).keyTimes);
         const seenKeys = await seenMap(watcher);
         const keystroke = new LatencyHistogram();
@@ -146,6 +154,11 @@ export const browserScenario: Scenario = {
         fake.enqueue({ text: reply.text, tokensPerSecond: 5000 });
         await watchMarkers(watcher, ORDINAL_PATTERN);
         await startLongTasks(watcher);
+        const stopStream = await profilePage(watcher, ctx.pageProfileDir, 'browser-stream-watcher');
+        // The same stream at a stock client in this process: what the server and the machine cost a token
+        // before any page work, so the page's own share is the difference.
+        const reference = watchReviewDoc(running.process.port, room.roomId, owner.token);
+        await reference.synced;
         const index = fake.requests.length;
         const { runId } = await post<CreateRunResponse>(
           `/api/rooms/${room.roomId}/runs`,
@@ -165,6 +178,7 @@ export const browserScenario: Scenario = {
         } catch {
           ctx.log('browser: the watcher page never showed the last line of the stream');
         }
+        await stopStream();
         const seenTokens = await seenMap(watcher);
         const due0 = performance.timeOrigin + (rec.firstTokenDueAt ?? 0);
         const visible = new LatencyHistogram();
@@ -173,17 +187,26 @@ export const browserScenario: Scenario = {
           if (token !== undefined) visible.recordMs(seenAt - (due0 + (token * 1000) / 5000));
         }
         if (seenTokens.size > 0) tokenToVisible = visible.summary();
+        const atStockClient = new LatencyHistogram();
+        for (const [ordinal, seenAt] of reference.watch.firstSeen) {
+          const token = reply.tokenOf.get(ordinal);
+          if (token !== undefined) atStockClient.recordMs(seenAt - (due0 + (token * 1000) / 5000));
+        }
+        reference.close();
+        const tokenToStockClient = atStockClient.count > 0 ? atStockClient.summary() : null;
         const streamTasks = await longTasks(watcher);
         await post(`/api/rooms/${room.roomId}/runs/${runId}/reject`, {}, owner.token).catch(() => undefined);
         ctx.log(
           `browser 5k tok/s: ${seenTokens.size}/${last} lines seen, token-to-visible p50 ` +
             `${tokenToVisible?.p50.toFixed(1)} p99 ${tokenToVisible?.p99.toFixed(1)} ms, longest task ` +
-            `${streamTasks.longestTaskMs.toFixed(0)} ms`,
+            `${streamTasks.longestTaskMs.toFixed(0)} ms; at a stock client in the bench process p50 ` +
+            `${tokenToStockClient?.p50.toFixed(1)} p99 ${tokenToStockClient?.p99.toFixed(1)} ms`,
         );
         return {
           keystroke: keystroke.summary(),
           keystrokeTasks,
           tokenToVisible,
+          tokenToStockClient,
           tokensSent: rec.tokensSent,
           streamTasks,
         } satisfies BrowserResult;
@@ -202,6 +225,7 @@ export const browserScenario: Scenario = {
           only('browser: longest task while typing', result.keystrokeTasks.longestTaskMs),
           only('browser: Spark 5k tok/s token-to-visible p99', result.tokenToVisible?.p99),
           only('browser: longest task during the stream', result.streamTasks?.longestTaskMs),
+          only('browser: same stream at a stock client p99 (no page)', result.tokenToStockClient?.p99),
         ],
         details: { keystrokes, keyDelayMs: KEY_DELAY_MS, streamSeconds, ...result },
       };
@@ -244,6 +268,31 @@ async function seed(port: number, roomId: string, token: string): Promise<void> 
   } finally {
     provider.destroy();
   }
+}
+
+/** A stock client of the room's review doc that notes when each ordinal marker arrives (SuggestionWatch). */
+function watchReviewDoc(
+  port: number,
+  roomId: string,
+  token: string,
+): { watch: SuggestionWatch; synced: Promise<void>; close(): void } {
+  const doc = new Y.Doc();
+  const watch = new SuggestionWatch();
+  doc.on('update', (update: Uint8Array) => watch.observe(update));
+  const provider = new WebsocketProvider(`ws://127.0.0.1:${port}/sync`, `${roomId}/review`, doc, {
+    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    params: { token },
+    disableBc: true,
+  });
+  const synced = new Promise<void>((resolve) => provider.once('sync', () => resolve()));
+  return {
+    watch,
+    synced,
+    close: () => {
+      provider.destroy();
+      doc.destroy();
+    },
+  };
 }
 
 /** A person joins with the editor invite, by the join page, and opens EDIT_FILE. */

@@ -15,6 +15,7 @@ import { sparkroomContender } from '../contenders/sparkroom-contender.ts';
 import { delay } from '../lib/clock.ts';
 import { LatencyHistogram, type LatencySummary } from '../lib/latency-histogram.ts';
 import { ProcMeter } from '../lib/proc-stats.ts';
+import { WireMeter } from '../lib/wire-meter.ts';
 import type { Figure } from '../report/figure.ts';
 import { type Scenario, withContender } from './scenario.ts';
 
@@ -30,11 +31,61 @@ interface Transfer {
 }
 
 interface JoinCost {
-  /** HTTP bodies + WebSocket frames the page received, bytes */
+  /** bytes the server sent the page on the wire after it opened the invite link (HTTP and WebSocket) */
   bytes: number;
-  wsBytes: number;
   /** from opening the invite link to the first file's text in the editor */
   firstFileMs: number;
+  phases: JoinPhases;
+}
+
+/** Where a join's time goes, in the page, from the join form's submit (ms after it). */
+interface JoinPhases {
+  /** the code doc's socket created (the join request, the room page's code, the room info) */
+  socketMs: number;
+  /** the largest frame of the code doc (the document) received: the server's answer */
+  frameMs: number;
+  /** the editor shows a file's text */
+  shownMs: number;
+}
+
+interface JoinProbe {
+  joinPhases(): JoinPhases;
+}
+
+/** In the page before its scripts: notes the submit, the code doc's socket and its largest frame. */
+function joinProbe(): void {
+  const w = window as unknown as JoinProbe;
+  let submit = 0;
+  let socket = 0;
+  let frame = 0;
+  let largest = 0;
+  document.addEventListener(
+    'submit',
+    () => {
+      submit = performance.now();
+    },
+    { capture: true },
+  );
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols);
+      if (String(url).includes('/review')) return;
+      socket = performance.now();
+      this.addEventListener('message', (e: MessageEvent) => {
+        const n = (e.data as ArrayBuffer).byteLength ?? 0;
+        if (n > largest) {
+          largest = n;
+          frame = performance.now();
+        }
+      });
+    }
+  };
+  w.joinPhases = () => ({
+    socketMs: socket - submit,
+    frameMs: frame - submit,
+    shownMs: performance.now() - submit,
+  });
 }
 
 /**
@@ -216,6 +267,8 @@ export const projectIoScenario: Scenario = {
       );
 
       // --- what joining costs a browser -----------------------------------------------------------------
+      // The page talks to the server through a relay that counts the bytes on the wire (WireMeter): the
+      // WebSocket frames as sent, compressed when permessage-deflate was negotiated.
       const joins: JoinCost[] = [];
       if (existsSync(CHROMIUM)) {
         const browser = await chromium.launch({
@@ -223,28 +276,18 @@ export const projectIoScenario: Scenario = {
           headless: true,
           args: ['--headless', '--no-sandbox', '--disable-gpu'],
         });
+        const wire = await WireMeter.start(running.process.port);
+        const relayed = `http://127.0.0.1:${wire.port}`;
         try {
           for (let s = 0; s < (ctx.quick ? 1 : 3); s++) {
             const context = await browser.newContext();
+            // tsx keeps function names (`__name(fn, "fn")`) in what addInitScript sends: the page needs it.
+            await context.addInitScript('globalThis.__name = (fn) => fn;');
+            await context.addInitScript(joinProbe);
             const page = await context.newPage();
-            const cdp = await context.newCDPSession(page);
-            await cdp.send('Network.enable');
-            let http = 0;
-            let ws = 0;
-            cdp.on('Network.loadingFinished', (e: { encodedDataLength: number }) => {
-              http += e.encodedDataLength;
-            });
-            cdp.on(
-              'Network.webSocketFrameReceived',
-              (e: { response: { opcode: number; payloadData: string } }) => {
-                ws +=
-                  e.response.opcode === 2
-                    ? Buffer.byteLength(e.response.payloadData, 'base64')
-                    : e.response.payloadData.length;
-              },
-            );
+            wire.reset();
             const start = performance.now();
-            await page.goto(`${base}/join/${room.roomId}#invite=${room.invites.viewer}`);
+            await page.goto(`${relayed}/join/${room.roomId}#invite=${room.invites.viewer}`);
             await page.fill('#display-name', `viewer-${s}`);
             await page.click('button[type=submit]');
             await page.waitForFunction(
@@ -253,14 +296,17 @@ export const projectIoScenario: Scenario = {
               { timeout: 120_000 },
             );
             const firstFileMs = performance.now() - start;
-            joins.push({ bytes: http + ws, wsBytes: ws, firstFileMs });
+            const phases = await page.evaluate(() => (window as unknown as JoinProbe).joinPhases());
+            joins.push({ bytes: wire.received, firstFileMs, phases });
             ctx.log(
-              `browser join: ${((http + ws) / 2 ** 20).toFixed(1)} MB received (${(ws / 2 ** 20).toFixed(1)} MB over ` +
-                `WebSocket), first file shown after ${firstFileMs.toFixed(0)} ms`,
+              `browser join: ${(wire.received / 2 ** 20).toFixed(2)} MB on the wire, first file shown after ` +
+                `${firstFileMs.toFixed(0)} ms (in the page: submit → socket ${phases.socketMs.toFixed(0)} ms, ` +
+                `→ document frame ${phases.frameMs.toFixed(0)} ms, → first file ${phases.shownMs.toFixed(0)} ms)`,
             );
             await context.close();
           }
         } finally {
+          await wire.close();
           await browser.close();
         }
       } else ctx.log(`no Chromium at ${CHROMIUM}: browser join cost not measured`);

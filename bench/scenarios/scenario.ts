@@ -11,6 +11,11 @@ export interface ScenarioContext {
   log(message: string): void;
   /** extra node flags for a contender's process (CPU profiling) */
   nodeFlags(contender: Contender, scenario: string): string[];
+  /**
+   * `--profile=chromium`: where browser scenarios write CPU profiles of their pages (the web client
+   * is then built unminified, so the profiles name our functions); absent otherwise
+   */
+  pageProfileDir?: string;
   /** the cluster scenario's parts to run (`--cluster-parts=`); all when absent */
   clusterParts?: readonly string[];
 }
