@@ -519,6 +519,39 @@ describe('the file tree with 2,000 files, and tabs (NAV-11..NAV-13)', () => {
     await bob.waitForSelector('.followers-bar', { state: 'hidden' });
   });
 
+  it('PERF-40: a presence change that moves no one leaves the tree as drawn; a move draws the dot at once', async () => {
+    await ada.$eval('.files-panel .tree', (t) => {
+      t.scrollTop = 0;
+    });
+    await ada.click('.cm-content');
+    const frames = (page: Page) =>
+      page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    await frames(ada);
+    const tagged = await ada.$$eval('.files-panel .tree-row', (rows) => {
+      for (const r of rows) (r as HTMLElement).dataset.probe = '1';
+      return rows.length;
+    });
+    expect(tagged).toBeGreaterThan(10);
+    // Ada's own cursor moves: her presence changes, the room page asks the tree to redraw, nothing in it
+    // changed, and the rows are the same elements.
+    await ada.keyboard.press('ArrowDown');
+    await ada.keyboard.press('ArrowDown');
+    await frames(ada);
+    expect(await ada.$$eval('.files-panel .tree-row[data-probe]', (rows) => rows.length)).toBe(tagged);
+    // Bob moves to another file: his dot leaves one row and appears on the other.
+    expect(await ada.$('.tree-file[data-path="docs/guide.md"] .dot[title="Bob"]')).not.toBeNull();
+    await bob.keyboard.press('Control+p');
+    await bob.keyboard.type('room-service');
+    await bob.keyboard.press('Enter');
+    await ada.waitForSelector('.tree-file[data-path="src/app/room-service.ts"] .dot[title="Bob"]');
+    expect(await ada.$('.tree-file[data-path="docs/guide.md"] .dot[title="Bob"]')).toBeNull();
+    expect(
+      await ada.$$eval('.files-panel .tree-file .tree-name', (names) =>
+        names.slice(0, 3).map((n) => n.textContent),
+      ),
+    ).toEqual(['guide.md', 'room-service.ts', 'file-0.ts']);
+  });
+
   it('logged no errors so far (2)', () => {
     expect(app.browser.consoleErrors).toEqual([]);
   });

@@ -29,7 +29,7 @@ import { presence } from './presence.ts';
 import type { Participant } from './presence-state.ts';
 import { matchHighlight } from './search-hits.ts';
 import type { InlineSuggestion } from './suggestion-ranges.ts';
-import { type SuggestionsConfig, setSuggestions, suggestions } from './suggestions.ts';
+import { type SuggestionsConfig, setSuggestions, suggestions, suggestionsField } from './suggestions.ts';
 
 export interface FileEditorDeps {
   parent: HTMLElement;
@@ -224,6 +224,8 @@ export class FileEditor {
 
   setSuggestions(items: InlineSuggestion[]): void {
     if (!this.path) return;
+    // Fed after every edit: a file without suggestions, which stays so, needs no transaction per keystroke.
+    if (items.length === 0 && this.view.state.field(suggestionsField, false)?.items.length === 0) return;
     this.view.dispatch({ effects: setSuggestions.of(items) });
   }
 

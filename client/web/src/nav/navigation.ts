@@ -44,7 +44,7 @@ export interface NavigationDeps {
   agentLabel(p: Participant): string;
   /** the room's files, live (search keeps a copy in a worker) */
   fileMap: Y.Map<Y.Text>;
-  files(): string[];
+  files(): readonly string[];
   currentFile(): string | null;
   view(): EditorView | null;
   /** opens a file as the person's own move */

@@ -4,7 +4,7 @@ import { openPalette, type Palette, type PaletteItem, type PaletteResult } from 
 import { type DocSymbol, documentSymbols } from './symbols.ts';
 
 export interface QuickOpenDeps {
-  files(): string[];
+  files(): readonly string[];
   recent(): readonly string[];
   currentFile(): string | null;
   /** the editor's view while a file is open */

@@ -3,7 +3,7 @@ import { h, mount } from '../ui/dom.ts';
 import { fileRowElement } from './file-tree-row.ts';
 
 export interface FileTreeModel {
-  files: string[];
+  files: readonly string[];
   /** files Spark proposes to create, not accepted yet */
   pendingNewFiles: string[];
   current: string | null;
@@ -36,7 +36,7 @@ interface Node {
   file: boolean;
 }
 
-function buildTree(paths: string[]): Node {
+function buildTree(paths: readonly string[]): Node {
   const root: Node = { name: '', path: '', children: new Map(), file: false };
   for (const path of paths) {
     let node = root;
@@ -52,6 +52,18 @@ function buildTree(paths: string[]): Node {
     });
   }
   return root;
+}
+
+/** Everything a model shows in the rows but its files (compared by identity): small maps, as text. */
+function shownKey(m: FileTreeModel): string {
+  return JSON.stringify([
+    m.pendingNewFiles,
+    m.current,
+    [...m.pendingCounts],
+    [...m.pendingFileOps],
+    [...m.presence],
+    m.canWrite,
+  ]);
 }
 
 const sortNodes = (a: Node, b: Node) => Number(a.file) - Number(b.file) || a.name.localeCompare(b.name);
@@ -83,6 +95,10 @@ export class FileTree {
   private filter = '';
   private rows: Row[] = [];
   private rowsKey = '';
+  /** the model's files when the rows were last built: the same array until the room's keys change */
+  private rowsFiles: readonly string[] | null = null;
+  /** what of the model, besides its files, the drawn rows show (shownKey) */
+  private shownKey = '';
   private readonly head: HTMLElement;
   private readonly filterInput: HTMLInputElement;
   private readonly errorLine: HTMLElement;
@@ -129,6 +145,9 @@ export class FileTree {
     this.spacer = h('div', { class: 'tree-spacer' });
     this.viewport = h('div', { class: 'tree', role: 'tree', 'aria-label': 'Files' }, this.spacer);
     this.viewport.addEventListener('scroll', () => this.scheduleWindow());
+    // A new size (a phone's taller rows, --tree-row; a taller sidebar) redraws the window: the page's own
+    // redraws are skipped while nothing in the tree changed.
+    new ResizeObserver(() => this.scheduleWindow()).observe(this.viewport);
     mount(
       this.host,
       this.head,
@@ -139,6 +158,12 @@ export class FileTree {
   }
 
   render(model: FileTreeModel): void {
+    // The room page asks for a redraw on every review, presence and file change, up to once a frame while
+    // Spark streams (PERF-40): when nothing the tree shows changed, the DOM is left alone, and so is the
+    // layout a redraw would force (reading the viewport's size after the page's other changes that frame).
+    const shown = shownKey(model);
+    if (this.model && model.files === this.model.files && shown === this.shownKey) return;
+    this.shownKey = shown;
     const canWriteChanged = this.model?.canWrite !== model.canWrite;
     this.model = model;
     if (canWriteChanged || this.head.childElementCount === 0) this.drawHead();
@@ -171,14 +196,14 @@ export class FileTree {
     const model = this.model;
     if (!model) return;
     const key = [
-      model.files.join('\n'),
       model.pendingNewFiles.join('\n'),
       [...this.collapsed].join('\n'),
       this.filter,
       JSON.stringify(this.editing),
     ].join('\0');
-    if (key !== this.rowsKey) {
+    if (key !== this.rowsKey || model.files !== this.rowsFiles) {
       this.rowsKey = key;
+      this.rowsFiles = model.files;
       this.rows = this.buildRows(model);
     }
     const count = this.head.querySelector('.tree-count');

@@ -32,12 +32,13 @@ type Topic = 'files' | 'review' | 'presence' | 'info' | 'role' | 'writable' | 'm
 export class RoomSession {
   readonly conn: RoomConnection;
   info: RoomInfo;
-  runs: RunView[] = [];
-  /** tutor and lecture mode, live from the review doc (CLASS-1) */
-  modes: RoomModes = defaultModes;
+  private runList: RunView[] = [];
+  private modesNow: RoomModes = defaultModes;
+  /** the review doc changed since readReview last ran (PERF-42: read once per frame or when asked) */
+  private reviewStale = false;
   private penTimer: number | null = null;
   private writable = true;
-  suggestions: SuggestionView[] = [];
+  private suggestionList: SuggestionView[] = [];
   private readonly names = new Map<string, string>();
   /**
    * ROOM-27: runs that left the live review doc once settled (decided and ended), with their suggestions:
@@ -52,6 +53,8 @@ export class RoomSession {
   private readonly dirty = new Set<Topic>();
   private frame: number | null = null;
   private readonly cleanups: (() => void)[] = [];
+  /** fileNames() as last read; null once a key of the files map was added, removed or replaced */
+  private fileList: readonly string[] | null = null;
 
   /** who this tab is; the role follows an owner's changes (AUTH-5), the rest is the token's */
   me: TokenClaims;
@@ -66,9 +69,17 @@ export class RoomSession {
     this.indexNames(info);
     this.writable = this.can('write');
     this.conn = client.connect();
-    const files = () => this.touch('files');
+    const files = () => {
+      this.fileList = null;
+      this.touch('files');
+    };
+    // PERF-42: Spark streams a review-doc update per frame and more when the page is behind; reading every
+    // run and suggestion (each proposal's whole text) is done once, when the frame or a caller needs them.
+    // A hidden tab gets no frames: it reads at once, as before, so a run that starts and leaves the live
+    // doc while it is hidden is still noted as settled (ROOM-27).
     const review = () => {
-      this.readReview();
+      this.reviewStale = true;
+      if (document.hidden) this.readReview();
       this.touch('review');
     };
     const presence = () => this.touch('presence');
@@ -106,6 +117,30 @@ export class RoomSession {
     });
   }
 
+  /** the room's Spark runs, newest first: the live review doc's and those that left it (ROOM-27) */
+  get runs(): RunView[] {
+    this.freshReview();
+    return this.runList;
+  }
+
+  /** every suggestion of those runs */
+  get suggestions(): SuggestionView[] {
+    this.freshReview();
+    return this.suggestionList;
+  }
+
+  /** tutor and lecture mode, live from the review doc (CLASS-1) */
+  get modes(): RoomModes {
+    this.freshReview();
+    return this.modesNow;
+  }
+
+  private freshReview(): void {
+    if (!this.reviewStale) return;
+    this.reviewStale = false;
+    this.readReview();
+  }
+
   on(topic: Topic, fn: () => void): () => void {
     let set = this.listeners.get(topic);
     if (!set) {
@@ -120,9 +155,15 @@ export class RoomSession {
     return this.conn.files;
   }
 
-  /** The files that are texts; a key an older store left holding something else is skipped (SAFE-36). */
-  fileNames(): string[] {
-    return fileNames(this.conn.files);
+  /**
+   * The files that are texts, sorted; a key an older store left holding something else is skipped
+   * (SAFE-36). Read once per change of the map's keys (PERF-39): the tree, the file bar and quick open
+   * ask for it many times per change, and a room of thousands of files made each ask cost milliseconds.
+   * The same array until the keys change, so callers may compare it by identity; never mutate it.
+   */
+  fileNames(): readonly string[] {
+    this.fileList ??= fileNames(this.conn.files);
+    return this.fileList;
   }
 
   /** A file's text, or undefined when there is none or its key holds something else (SAFE-36). */
@@ -209,6 +250,7 @@ export class RoomSession {
   }
 
   private readReview(): void {
+    this.reviewStale = false;
     // WEB-11: the policy lives in the review doc too, so a change reaches every open page at once.
     const policy = this.conn.room.get('policy');
     if (policy && typeof policy === 'object' && JSON.stringify(policy) !== JSON.stringify(this.info.policy)) {
@@ -216,25 +258,25 @@ export class RoomSession {
       this.touch('info');
     }
     const modes = this.conn.room.get(REVIEW_MODES_KEY) as RoomModes | undefined;
-    if (modes && JSON.stringify(modes) !== JSON.stringify(this.modes)) {
-      this.modes = modes;
+    if (modes && JSON.stringify(modes) !== JSON.stringify(this.modesNow)) {
+      this.modesNow = modes;
       this.touch('modes');
       this.checkWritable();
     }
     const liveRuns = listRuns(this.conn.runs);
     const live = new Set(liveRuns.map((r) => r.id));
     // A run that was live at the last read and is gone now has settled: keep what this page last saw of it.
-    for (const r of this.runs) {
+    for (const r of this.runList) {
       if (!this.liveRunIds.has(r.id) || live.has(r.id)) continue;
       this.settledRuns.set(r.id, r);
-      for (const x of this.suggestions) if (x.runId === r.id) this.settledSuggestions.set(x.id, x);
+      for (const x of this.suggestionList) if (x.runId === r.id) this.settledSuggestions.set(x.id, x);
     }
     this.liveRunIds = live;
-    this.runs = [...liveRuns, ...[...this.settledRuns.values()].filter((r) => !live.has(r.id))].sort(
+    this.runList = [...liveRuns, ...[...this.settledRuns.values()].filter((r) => !live.has(r.id))].sort(
       (a, b) => b.createdAt - a.createdAt,
     );
-    for (const r of this.runs) if (r.requestedByName) this.names.set(r.requestedBy, r.requestedByName);
-    this.suggestions = [
+    for (const r of this.runList) if (r.requestedByName) this.names.set(r.requestedBy, r.requestedByName);
+    this.suggestionList = [
       ...listSuggestions(this.conn.suggestions),
       ...[...this.settledSuggestions.values()].filter((x) => !live.has(x.runId)),
     ];
@@ -289,6 +331,8 @@ export class RoomSession {
     if (this.frame !== null) return;
     this.frame = requestAnimationFrame(() => {
       this.frame = null;
+      // Before the topics are taken: a policy or mode change it finds fires with them.
+      this.freshReview();
       const topics = [...this.dirty];
       this.dirty.clear();
       for (const t of topics) for (const fn of this.listeners.get(t) ?? []) fn();
