@@ -35,10 +35,28 @@ ${Array.from({ length: 40 }, (_, i) => `+  // caller worked around by negating b
 *** End Patch
 `;
 
+/** PERF-41: a proposal far past the painted size (about 64 KB), streamed for several seconds. */
+const LONG_LINES = Array.from(
+  { length: 1400 },
+  (_, i) => `  const step${String(i).padStart(4, '0')} = a * ${i}; // one part of mul\n`,
+);
+const HUGE_REPLY = `Rewriting mul.
+*** Begin Patch
+*** Update File: src/math.ts
+@@
+ export function mul(a: number, b: number): number {
+-  return a * b;
+${LONG_LINES.map((l) => `+${l}`).join('')}+  return a * b;
+ }
+*** End Patch
+`;
+const HUGE_PROPOSAL = `${LONG_LINES.join('')}  return a * b;\n`;
+
 let app: SparkBrowserApp;
 
 beforeAll(async () => {
-  app = await startSparkBrowserApp();
+  // Room for the long proposal of PERF-41 (the defaults cap a reply at 4,096 tokens, a run at 16,384).
+  app = await startSparkBrowserApp({ SPARK_MAX_OUTPUT_TOKENS: '60000', SPARK_MAX_RUN_TOKENS: '60000' });
 }, 120_000);
 
 afterAll(() => app?.close());
@@ -217,6 +235,76 @@ describe('Spark in the browser', () => {
     }
     await screenshot(ada, '15-run-failed');
   });
+
+  it('PERF-41: a long proposal grows in place while it streams, every line in order, and ends whole', async () => {
+    for (const page of [ada, bob]) {
+      await page.click('.tree-file[data-path="src/math.ts"]');
+      await page.waitForFunction(
+        () => document.querySelector('.file-bar .file-path')?.textContent === 'src/math.ts',
+      );
+    }
+    app.fake.enqueue({ text: HUGE_REPLY, tokensPerSecond: 1500 });
+    await ada.fill('.prompt-input', 'Spell out mul step by step');
+    await ada.click('button:text("Ask Spark")');
+    const shown = (page: Page) =>
+      page.evaluate(() => {
+        const card = [...document.querySelectorAll('.cm-spark-proposal')].find((c) =>
+          c.textContent?.includes('one part of mul'),
+        );
+        return {
+          text: card?.querySelector('.cm-spark-text')?.textContent ?? '',
+          badge: card?.querySelector('.cm-spark-badge')?.textContent ?? '',
+          tagged: card?.querySelector('.cm-spark-text[data-probe]') !== null,
+        };
+      });
+    // Past the painted size the card's text grows in place: the element Bob sees now is the one he sees
+    // thousands of characters later, while it still streams.
+    await bob.waitForFunction(
+      () => (document.querySelector('.cm-spark-streaming .cm-spark-text')?.textContent?.length ?? 0) > 25_000,
+      null,
+      { timeout: 60_000 },
+    );
+    await bob.evaluate(() => {
+      const text = document.querySelector<HTMLElement>('.cm-spark-streaming .cm-spark-text');
+      if (text) text.dataset.probe = '1';
+    });
+    const early = await shown(bob);
+    expect(early.badge).toBe('streaming');
+    expect(HUGE_PROPOSAL.startsWith(early.text)).toBe(true);
+    await bob.waitForFunction(
+      (n) => (document.querySelector('.cm-spark-streaming .cm-spark-text')?.textContent?.length ?? 0) > n,
+      early.text.length + 8_000,
+      { timeout: 60_000 },
+    );
+    const later = await shown(bob);
+    expect(later.badge).toBe('streaming');
+    expect(later.tagged).toBe(true);
+    expect(HUGE_PROPOSAL.startsWith(later.text)).toBe(true);
+    await screenshot(bob, '16-long-proposal-streaming');
+    // The end: both pages show the whole proposal, once, in order.
+    for (const page of [ada, bob]) {
+      await page.waitForFunction(
+        () =>
+          [...document.querySelectorAll('.cm-spark-proposal')].some(
+            (c) =>
+              c.textContent?.includes('one part of mul') &&
+              c.querySelector('.cm-spark-badge')?.textContent === 'proposed',
+          ),
+        null,
+        { timeout: 90_000 },
+      );
+      expect((await shown(page)).text).toBe(HUGE_PROPOSAL);
+    }
+    await ada.click('.cm-spark-proposal:has-text("one part of mul") .cm-spark-btn-reject');
+    await bob.waitForFunction(
+      () =>
+        ![...document.querySelectorAll('.cm-spark-proposal')].some((c) =>
+          c.textContent?.includes('one part of mul'),
+        ),
+      null,
+      { timeout: 15_000 },
+    );
+  }, 180_000);
 
   it('logged no errors in any page', () => {
     expect(app.browser.consoleErrors).toEqual([]);

@@ -23,7 +23,7 @@ import {
 import type { Highlighter } from '@lezer/highlight';
 import { acceptableStates, partialStates, SPARK_COLOR } from '../../../../schema/protocol.ts';
 import { keyLabel, reviewKeys } from './keys.ts';
-import { paintProposal, proposalHighlighter, wordsOf } from './proposal-text.ts';
+import { MAX_PAINTED_CHARS, paintProposal, proposalHighlighter, wordsOf } from './proposal-text.ts';
 import type { InlineSuggestion } from './suggestion-ranges.ts';
 
 /** What the buttons and keys of inline suggestions do; all decisions go to the server. */
@@ -59,6 +59,17 @@ const stateLabels: Record<string, string> = {
   stale: 'stale: the code changed',
   interrupted: 'interrupted: partial',
 };
+
+/**
+ * A streaming proposal too long to paint (plain text), as its card shows it: the text, and the node holding
+ * its unfinished last line. The next frame's text is appended to it in place (PERF-41).
+ */
+interface PlainStream {
+  widget: ProposalWidget;
+  text: string;
+  tail: CharacterData;
+}
+const plainStreams = new WeakMap<HTMLElement, PlainStream>();
 
 class ProposalWidget extends WidgetType {
   constructor(
@@ -113,14 +124,55 @@ class ProposalWidget extends WidgetType {
       head.append(actions);
     }
     const body = el('pre', 'cm-spark-text');
-    body.append(
-      paintProposal(s.proposed, this.lang, wordsOf(s.id, s.baseText, s.proposed).added, this.highlighter),
-    );
+    if (this.streamsPlain()) {
+      // Finished lines, then the unfinished one in a node of its own: what updateDOM appends to.
+      const cut = s.proposed.lastIndexOf('\n') + 1;
+      const tail = document.createTextNode(s.proposed.slice(cut));
+      body.append(s.proposed.slice(0, cut), tail);
+      plainStreams.set(block, { widget: this, text: s.proposed, tail });
+    } else
+      body.append(
+        paintProposal(s.proposed, this.lang, wordsOf(s.id, s.baseText, s.proposed).added, this.highlighter),
+      );
     if (s.proposed === '' && s.state !== 'streaming')
       body.append(el('span', 'cm-spark-empty', '(deletes the struck-out code)'));
     if (s.state === 'streaming') body.append(el('span', 'cm-spark-typing'));
     box.append(head, body);
     return block;
+  }
+
+  /** Streaming past the painted size: plain text, which only grows at its end while Spark writes. */
+  private streamsPlain(): boolean {
+    return this.s.state === 'streaming' && this.s.proposed.length > MAX_PAINTED_CHARS;
+  }
+
+  /**
+   * PERF-41: while Spark streams a long proposal, each frame's card differs from the last only by the text
+   * added at its end. Rebuilding it made Chromium lay out the whole proposal again every frame (hundreds of
+   * ms per frame at 80 KB); instead the finished lines are appended as a new text node and the unfinished
+   * last line's node is updated. Anything else (another state, buttons, language, a text that does not
+   * extend the shown one) draws the card anew.
+   */
+  override updateDOM(dom: HTMLElement): boolean {
+    const shown = plainStreams.get(dom);
+    if (!shown || !this.streamsPlain()) return false;
+    const a = shown.widget;
+    if (
+      a.s.id !== this.s.id ||
+      a.s.askedBy !== this.s.askedBy ||
+      a.s.baseText !== this.s.baseText ||
+      a.canDecide !== this.canDecide ||
+      a.lang !== this.lang ||
+      a.highlighter !== this.highlighter ||
+      !this.s.proposed.startsWith(shown.text)
+    )
+      return false;
+    const line = shown.tail.data + this.s.proposed.slice(shown.text.length);
+    const cut = line.lastIndexOf('\n') + 1;
+    if (cut > 0) shown.tail.before(line.slice(0, cut));
+    if (shown.tail.data !== line.slice(cut)) shown.tail.data = line.slice(cut);
+    plainStreams.set(dom, { widget: this, text: this.s.proposed, tail: shown.tail });
+    return true;
   }
 
   override ignoreEvent(): boolean {
