@@ -165,6 +165,11 @@ export class RoomRegistry {
     this.closing = true;
     await Promise.allSettled([...this.loading.values()]);
     const rooms = [...this.loaded.values()];
+    // CLUSTER-54: the review doc's last writes (the final frame of each Spark run the shutdown interrupted)
+    // are broadcast once durable: let them reach the sockets before they close, so what is stored is what
+    // clients saw. Only the review doc: clients never write it, so its flush ends; the code doc's would not
+    // while people type (its sender holds an edit committed after the close, and gets it acknowledged later).
+    await Promise.all(rooms.map((r) => r.review.whenFlushed()));
     for (const room of rooms) room.closeAll(code, reason);
     await Promise.all(rooms.map((r) => r.whenFlushed()));
     await Promise.all(rooms.map((r) => r.whenCompacted()));

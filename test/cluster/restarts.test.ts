@@ -1,10 +1,20 @@
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { apiPaths, type CreateRoomResponse, type JoinResponse } from '../../schema/protocol.ts';
+import {
+  apiPaths,
+  type CreateRoomResponse,
+  type JoinResponse,
+  type RunView,
+  type SuggestionView,
+} from '../../schema/protocol.ts';
 import { lostEdits } from '../faults/doc-contains.ts';
+import { MATH_SOURCE, PATCH_REPLY } from '../helpers/agent-room.ts';
 import { startTestCluster, type TestCluster } from '../helpers/cluster-nodes.ts';
+import { type FakeModelServer, startFakeModelServer } from '../helpers/fake-model-server.ts';
 import { type PrivateServer, startPrivatePostgres, startPrivateRedis } from '../helpers/private-servers.ts';
 import { api } from '../helpers/test-server.ts';
+import { testRedisUrl } from '../helpers/test-services.ts';
 import { until } from '../helpers/wait.ts';
 import { allowStockClients, connectClient, whenSynced, type YClient } from '../helpers/y-client.ts';
 
@@ -99,9 +109,31 @@ function allHave(room: Awaited<ReturnType<typeof liveRoom>>, n: number, timeoutM
   return Promise.all(room.everyone.map((c) => c.waitForText(FILE, has, timeoutMs)));
 }
 
+/** A fix streamed slowly, with a long tail, so a node can be stopped while it is still being written. */
+const LONG_REPLY = PATCH_REPLY.replace(
+  '+  return a + b;\n',
+  `+  return a + b;\n${'+  // why\n'.repeat(300)}`,
+);
+
+const suggestionsOf = (c: YClient): SuggestionView[] =>
+  [...c.doc.getMap<{ toJSON(): unknown }>('suggestions').values()].map((m) => m.toJSON() as SuggestionView);
+const runOf = (c: YClient, id: string): RunView | undefined =>
+  c.doc.getMap<{ toJSON(): unknown }>('runs').get(id)?.toJSON() as RunView | undefined;
+/** Waits until a client's doc satisfies `check` (re-checked on each update). */
+const waitDoc = <T>(c: YClient, check: () => T | undefined | false, what: string, timeoutMs = 60_000) =>
+  until(
+    check,
+    (cb) => {
+      c.doc.on('update', cb);
+      return () => c.doc.off('update', cb);
+    },
+    timeoutMs,
+    what,
+  );
+
 // Three node processes, a private PostgreSQL and Redis per test: slow on a loaded 2-core machine.
-describe('restarts with live clients (CLUSTER-21..23)', { timeout: 300_000 }, () => {
-  allowStockClients(12);
+describe('restarts with live clients (CLUSTER-21..23, CLUSTER-54)', { timeout: 300_000 }, () => {
+  allowStockClients(18);
   const cleanup: (() => unknown)[] = [];
   afterEach(async () => {
     for (const fn of cleanup.splice(0).reverse()) await fn();
@@ -198,5 +230,125 @@ describe('restarts with live clients (CLUSTER-21..23)', { timeout: 300_000 }, ()
       }
     }
     await settle(cluster, room, seen);
+  });
+
+  it('CLUSTER-54: a rolling restart while people type and Spark streams: each run ends completed or interrupted with exactly the text clients saw, nothing acknowledged is lost, and the suggestions are accepted on the new owner', async () => {
+    const fake: FakeModelServer = await startFakeModelServer();
+    cleanup.push(() => fake.close());
+    // The machine's PostgreSQL and Redis (own schema and prefix): only the nodes restart here.
+    const cluster = await startTestCluster(3, {
+      leaseMs: 1500,
+      env: { SPARK_API: 'responses', SPARK_BASE_URL: fake.url, SPARK_API_KEY: 'test-key' },
+    });
+    cleanup.push(() => cluster.close());
+    cleanup.push(() => {
+      for (const c of clients.splice(0)) c.destroy();
+    });
+    const redis = new Redis(testRedisUrl);
+    cleanup.push(() => redis.disconnect());
+    const room = await liveRoom(cluster, connect);
+    const leaseKey = `${cluster.env(0).SPARKROOM_REDIS_PREFIX}lease:${room.roomId}`;
+    const editor = room.tokens[0]!;
+    room.writers[0]!.edit('src/math.ts', (t) => t.insert(0, MATH_SOURCE));
+    // A review-doc watcher on each node (viewers: they never write), reconnecting by themselves.
+    const watchers = [0, 1, 2].map((i) => {
+      const c = connectClient(cluster.nodes[i]!.syncUrl, room.roomId, room.tokens[3 + (i % 2)]!, {
+        review: true,
+      });
+      clients.push(c);
+      return c;
+    });
+    await Promise.all(watchers.map((w) => whenSynced(w, 60_000)));
+    await Promise.all(room.watchers.map((w) => w.waitForText('src/math.ts', (s) => s === MATH_SOURCE)));
+    await allHave(room, 5);
+
+    const runIds: string[] = [];
+    /** per run stopped with its node: what the watcher on that node held when its socket closed */
+    const seenAtStop = new Map<string, string>();
+    const seen: Uint8Array[] = [];
+    for (const i of [0, 1, 2]) {
+      // A run asked through node i (forwarded to the owner), streaming when node i stops.
+      fake.enqueue({ text: LONG_REPLY, tokensPerSecond: 80 });
+      const started = await api<{ runId: string }>(
+        cluster.nodes[i]!.url,
+        'POST',
+        apiPaths.runs(room.roomId),
+        {
+          token: editor,
+          body: { prompt: `fix add (${i})` },
+        },
+      );
+      expect(started.status).toBe(202);
+      const runId = started.body.runId;
+      runIds.push(runId);
+      const watcher = watchers[i]!;
+      await waitDoc(
+        watcher,
+        () => suggestionsOf(watcher).find((s) => s.runId === runId && s.proposed.length > 40),
+        `run ${i} streaming`,
+      );
+      const owner = await redis.get(leaseKey);
+      // What the watcher on node i holds when node i closes its socket: every run not completed by then
+      // (streaming, or interrupted by this shutdown: the owner sends that before it closes).
+      const closed = watcher.nextClose(60_000).then(() =>
+        runIds.flatMap((id) => {
+          const s = suggestionsOf(watcher).find((x) => x.runId === id);
+          const status = runOf(watcher, id)?.status;
+          return (status === 'streaming' || status === 'interrupted') && s ? [[id, s.proposed] as const] : [];
+        }),
+      );
+      const exit = await cluster.nodes[i]!.kill('SIGTERM');
+      expect(exit.code).toBe(0);
+      const streamingAtClose = await closed;
+      // Runs on the stopped node end with it; those on another owner stream on.
+      if (owner === `node${i}`) {
+        for (const [id, text] of streamingAtClose) if (!seenAtStop.has(id)) seenAtStop.set(id, text);
+      }
+      seen.push(...room.watchers.map((w) => Y.encodeStateAsUpdate(w.doc)));
+      await cluster.restart(i, { samePort: true });
+      await allHave(room, room.latest() + 2);
+    }
+    // Every node stopped once, so whichever node owned the room first stopped while it streamed a run.
+    expect(seenAtStop.size).toBeGreaterThan(0);
+    await settle(cluster, room, seen);
+
+    // What is stored, read by a client that saw none of it: every run ended; a stopped one kept exactly the
+    // text its watcher had when the node stopped.
+    const fresh = connectClient(cluster.nodes[1]!.syncUrl, room.roomId, room.tokens[4]!, { review: true });
+    clients.push(fresh);
+    await whenSynced(fresh, 60_000);
+    for (const runId of runIds) {
+      const run = await waitDoc(
+        fresh,
+        () => {
+          const r = runOf(fresh, runId);
+          return r && r.status !== 'streaming' && r.status !== 'queued' && r;
+        },
+        `run ${runId} ended`,
+        120_000,
+      );
+      expect(['completed', 'interrupted']).toContain(run.status);
+      const stored = suggestionsOf(fresh).filter((s) => s.runId === runId);
+      expect(stored.length).toBe(1);
+      const atStop = seenAtStop.get(runId);
+      if (atStop !== undefined) {
+        expect(run.status).toBe('interrupted');
+        expect(stored[0]!.proposed).toBe(atStop);
+      }
+    }
+
+    // A suggestion of a run that stopped with its node is accepted on whichever node owns the room now.
+    const [stoppedRun] = [...seenAtStop.keys()];
+    const first = suggestionsOf(fresh).find((s) => s.runId === stoppedRun)!;
+    const accepted = await api(
+      cluster.nodes[2]!.url,
+      'POST',
+      apiPaths.acceptSuggestion(room.roomId, first.id),
+      { token: editor, body: { confirmPartial: true } },
+    );
+    expect(accepted.status).toBe(200);
+    await Promise.all(
+      room.watchers.map((w) => w.waitForText('src/math.ts', (s) => s.includes('return a + b;'), 60_000)),
+    );
   });
 });
