@@ -106,6 +106,22 @@ function owners(
       }
     }
   });
+  if (process.env.HOLDERS) {
+    // Who holds the new nodes named HOLDERS (e.g. "(object properties)"): the retainer's name, summed.
+    const holders = new Map<string, number>();
+    for (let n = 0; n < count; n++) {
+      for (let e = firstEdge[n]!; e < firstEdge[n + 1]!; e++) {
+        const to = s.edges[e * ew + eTo]! / w;
+        if (!fresh(to) || nameOf(to) !== process.env.HOLDERS) continue;
+        const t = types[s.nodes[n * w + iType]!];
+        const key = `${t} ${nameOf(n).slice(0, 50)} (owner ${owner[to] === -1 ? '-' : order[owner[to]!]})`;
+        holders.set(key, (holders.get(key) ?? 0) + s.nodes[to * w + iSize]!);
+      }
+    }
+    for (const [k, v] of [...holders].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
+      console.log(`holder ${String(v).padStart(8)} B total  ${k}`);
+    }
+  }
   let rest = 0;
   for (let n = 0; n < count; n++) {
     if (owner[n] !== -1 || !fresh(n)) continue;

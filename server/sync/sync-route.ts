@@ -70,7 +70,22 @@ export function syncRoutes(deps: SyncRouteDeps): Hono {
       // The room's existence and the member's current role and standing are checked here (AUTH-5..7).
       const user = await deps.rooms.authenticate(c.req.query('token'), roomId);
       return {
-        onOpen: (_event, ctx) => attach(ctx.raw as WebSocket, user, kind),
+        onOpen: (_event, ctx) => {
+          const ws = ctx.raw as WebSocket;
+          const before = adapterEvents.map((e) => new Set(ws.listeners(e)));
+          attach(ws, user, kind);
+          const ours = adapterEvents.map((e) => new Set(ws.listeners(e)));
+          // PERF-32: right after onOpen the adapter adds its own message, close and error listeners, which
+          // hold the upgrade's whole request (its Hono context, headers, URL) for the socket's life and copy
+          // every binary frame into a MessageEvent nobody reads. This route reads the ws directly: they go.
+          queueMicrotask(() => {
+            adapterEvents.forEach((event, i) => {
+              for (const fn of ws.listeners(event)) {
+                if (!before[i]!.has(fn) && !ours[i]!.has(fn)) ws.off(event, fn as () => void);
+              }
+            });
+          });
+        },
       };
     });
 
@@ -186,6 +201,9 @@ export function syncRoutes(deps: SyncRouteDeps): Hono {
   app.get(`${SYNC_PATH}/:roomId/${REVIEW_SUFFIX}`, upgrade('review'));
   return app;
 }
+
+/** The events @hono/node-server's upgradeWebSocket listens to on each socket it opens. */
+const adapterEvents = ['message', 'close', 'error'] as const;
 
 function toBytes(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
   if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));

@@ -32,6 +32,8 @@ export interface RoomsServer {
   syncUrl: string;
   port: number;
   registry: RoomRegistry;
+  /** the ws server under the sync route (its sockets, as the route holds them) */
+  wss: WebSocketServer;
   /** stops accepting, closes the rooms (flushing them, sockets get 1001), cuts what is left; once */
   close(): Promise<void>;
 }
@@ -88,6 +90,7 @@ export async function startRoomsServer(opts: RoomsServerOptions): Promise<RoomsS
     syncUrl: `${url.replace(/^http/, 'ws')}/sync`,
     port,
     registry,
+    wss,
     close() {
       closing ??= (async () => {
         // The same order as start-server.ts: stop accepting, flush and close the rooms, cut the rest.
