@@ -191,12 +191,24 @@ describe('review in the browser', () => {
     await bob.waitForSelector('.cm-editor .cm-spark-proposal', { state: 'detached' });
   });
 
-  it('REVIEW-4: Cy, a viewer, is offered Stop (not Steer) and stops a run; Ada narrows who may stop and his Stop goes at once', async () => {
+  it('REVIEW-4, WEB-94: Cy, a viewer, is offered Stop (not Steer) and stops a run; Ada narrows who may stop and his Stop goes at once', async () => {
     cy = (await app.browser.person({ viewport: { width: 1440, height: 900 } })).page;
     await cy.goto(viewerLink);
     await cy.fill('#display-name', 'Cy');
     await cy.click('button[type=submit]');
     await cy.waitForSelector('.pill-online');
+    // WEB-94: the keys hint offers only what each may do, between the prompt box and the runs.
+    await cy.waitForFunction(
+      () => document.querySelector('.keys-hint')?.textContent === 'Review: Alt+] next · Alt+. stop Spark',
+    );
+    expect(await ada.locator('.keys-hint').textContent()).toBe(
+      'Review: Alt+Y accept · Alt+N reject · Alt+] next · Alt+. stop Spark',
+    );
+    const hint = (await cy.locator('.keys-hint').boundingBox())!;
+    const form = (await cy.locator('.prompt-input').boundingBox())!;
+    const firstRun = (await cy.locator('article.run').first().boundingBox())!;
+    expect(hint.y).toBeGreaterThanOrEqual(form.y + form.height);
+    expect(hint.y + hint.height).toBeLessThanOrEqual(firstRun.y);
     app.fake.enqueue({ text: COMMENTED, tokensPerSecond: 12 });
     await ada.fill('.prompt-input', 'Document add for the class');
     await ada.click('button:text("Ask Spark")');
@@ -243,6 +255,9 @@ describe('review in the browser', () => {
     await ada.click('form.policy button[type=submit]');
     await ada.waitForSelector('.toast:text("Policy saved")');
     await ada.keyboard.press('Escape');
+    await cy.waitForFunction(
+      () => document.querySelector('.keys-hint')?.textContent === 'Review: Alt+] next',
+    );
     app.fake.enqueue({ text: COMMENTED, tokensPerSecond: 12 });
     await ada.fill('.prompt-input', 'Document add once more');
     await ada.click('button:text("Ask Spark")');

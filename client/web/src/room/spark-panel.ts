@@ -16,6 +16,8 @@ export class SparkPanel {
   private readonly questionButton: HTMLButtonElement;
   private readonly checkButton: HTMLButtonElement;
   private readonly checkResult: HTMLElement;
+  /** the review keys this person may use (WEB-94) */
+  private readonly keysHint: HTMLElement;
   private readonly cards = new Map<string, RunCard>();
   private model: SparkPanelModel | null = null;
   private sending = false;
@@ -66,6 +68,7 @@ export class SparkPanel {
       'Test Spark',
     );
     this.checkResult = h('div', { class: 'spark-check', hidden: true, role: 'status' });
+    this.keysHint = h('p', { class: 'keys-hint' }, keysHintText(false, false));
     mount(
       host,
       h(
@@ -82,11 +85,7 @@ export class SparkPanel {
       this.checkResult,
       this.notice,
       this.form,
-      h(
-        'p',
-        { class: 'keys-hint' },
-        `Review: ${keyLabel(reviewKeys.accept)} accept · ${keyLabel(reviewKeys.reject)} reject · ${keyLabel(reviewKeys.next)} next · ${keyLabel(reviewKeys.stop)} stop Spark`,
-      ),
+      this.keysHint,
       this.list,
     );
   }
@@ -126,6 +125,8 @@ export class SparkPanel {
 
   render(model: SparkPanelModel): void {
     this.model = model;
+    const hint = keysHintText(model.canAccept, model.canStop);
+    if (this.keysHint.textContent !== hint) this.keysHint.textContent = hint;
     this.checkButton.hidden = !model.canCheck;
     if (!model.canCheck) this.closeCheck();
     const modelName = this.form.parentElement?.querySelector('.model-name');
@@ -194,4 +195,17 @@ export class SparkPanel {
       },
     );
   }
+}
+
+/**
+ * The review keys under the prompt box (WEB-94): only those the person may use, so a viewer is not told
+ * "Alt+Y accept" by a room that refuses it, and the stop key goes when the owner narrows who may stop.
+ */
+export function keysHintText(canAccept: boolean, canStop: boolean): string {
+  const keys = [
+    ...(canAccept ? [`${keyLabel(reviewKeys.accept)} accept`, `${keyLabel(reviewKeys.reject)} reject`] : []),
+    `${keyLabel(reviewKeys.next)} next`,
+    ...(canStop ? [`${keyLabel(reviewKeys.stop)} stop Spark`] : []),
+  ];
+  return `Review: ${keys.join(' · ')}`;
 }
