@@ -28,14 +28,16 @@ function tally(path: string): Map<string, { count: number; bytes: number }> {
   const out = new Map<string, { count: number; bytes: number }>();
   for (let i = 0; i < s.nodes.length; i += width) {
     const type = types[s.nodes[i + iType]!]!;
-    if (type === 'code') continue;
+    if (type === 'code' && !process.env.CODE) continue;
     const name = s.strings[s.nodes[i + iName]!]!;
     const key =
-      type === 'object' || type === 'closure' || type === 'native'
-        ? `${type} ${name.slice(0, 60)}`
-        : type === 'hidden' || type === 'array'
-          ? `${type} ${name.slice(0, 40)}`
-          : type;
+      type === 'code' && process.env.CODE
+        ? `code ${name.slice(0, 70)}`
+        : type === 'object' || type === 'closure' || type === 'native'
+          ? `${type} ${name.slice(0, 60)}`
+          : type === 'hidden' || type === 'array'
+            ? `${type} ${name.slice(0, 40)}`
+            : type;
     const e = out.get(key) ?? { count: 0, bytes: 0 };
     e.count++;
     e.bytes += s.nodes[i + iSize]!;
@@ -156,6 +158,11 @@ try {
   const m0 = await running.process.memory();
   await running.process.heapSnapshot(join(dir, 'a.heapsnapshot'));
   await step(rooms);
+  if (process.env.AFTER_LEAVE) {
+    // What stays once everyone left and the rooms unloaded (the memory scenario's second figure).
+    await driver.close();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+  }
   const m1 = await running.process.memory();
   await running.process.heapSnapshot(join(dir, 'b.heapsnapshot'));
   console.log(
