@@ -282,10 +282,15 @@ describe('restarts with live clients (CLUSTER-21..23, CLUSTER-54)', { timeout: 3
       const runId = started.body.runId;
       runIds.push(runId);
       const watcher = watchers[i]!;
-      await waitDoc(
-        watcher,
-        () => suggestionsOf(watcher).find((s) => s.runId === runId && s.proposed.length > 40),
-        `run ${i} streaming`,
+      // The stream reaches the review clients of every node, the owner's and the relayed ones (issue 15).
+      await Promise.all(
+        watchers.map((w, j) =>
+          waitDoc(
+            w,
+            () => suggestionsOf(w).find((s) => s.runId === runId && s.proposed.length > 40),
+            `run ${i} streaming on node ${j}`,
+          ),
+        ),
       );
       const owner = await redis.get(leaseKey);
       // What the watcher on node i holds when node i closes its socket: every run not completed by then
