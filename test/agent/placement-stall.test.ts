@@ -99,7 +99,10 @@ describe('SAFE-142: a chunk of hunks is placed against one read of its file', ()
       await annotate(
         `300 hunks, 450 KB, ${items} item(s): stall ${stall.maxMs.toFixed(0)} ms, CPU ${cpuMs.toFixed(0)} ms`,
       );
-      expect(stall.maxMs).toBeLessThan(500);
+      // The bound is on the CPU time of the block: on a loaded CI machine the wall-clock stall of the same work
+      // was 379-1,395 ms. The wall bound below still fails the per-hunk reads this replaced (13.8 s).
+      expect(cpuMs).toBeLessThan(500);
+      expect(stall.maxMs).toBeLessThan(3_000);
       // The same ranges as Yjs's own (walking) functions give, checked for some of them (each walk is O(items)).
       for (const h of [0, 1, 150, 298, 299]) {
         const result = placed[h];
