@@ -90,7 +90,6 @@ export class RoomHistory {
     for (const [path, hash] of this.recorded)
       if (hash !== null && !this.files.has(path) && !this.dirty.has(path)) this.unchecked.add(path);
     if (unknown.length > 0) await this.baseline(unknown);
-    await this.checkLoaded();
   }
 
   private async baseline(unknown: string[]): Promise<void> {
@@ -114,10 +113,11 @@ export class RoomHistory {
 
   /**
    * SAFE-143: compares the files nobody changed since the load with what history recorded, a slice at a time
-   * (about `SLICE_CHARS` of text hashed per turn of the event loop); a difference (text a crash kept from
-   * being recorded) makes the file dirty, recorded at the next record. Hashing them all in one go, at the
-   * unload as before, held the loop ~200 ms for a room of 24 MB. What is left unchecked at an unload is
-   * checked at the next load: nobody changed it, so the stored text is the one in memory.
+   * (about `SLICE_CHARS` of text hashed per turn of the event loop), at the first record after the load (not
+   * at the load itself, which has its own budget: ROOM-18); a difference (text a crash kept from being
+   * recorded) is recorded by that record. Hashing them all in one go, at the unload as before, held the loop
+   * ~200 ms for a room of 24 MB. What an unload leaves unchecked is checked after the next load: nobody
+   * changed it, so the stored text is the one in memory.
    */
   private async checkLoaded(): Promise<void> {
     let hashed = 0;
@@ -126,18 +126,13 @@ export class RoomHistory {
       if (!this.unchecked.delete(path)) continue;
       const ytext = this.files.get(path);
       const text = ytext instanceof Y.Text ? ytext.toString() : null;
-      if ((text === null ? null : textHash(text)) !== (this.recorded.get(path) ?? null)) this.markDirty(path);
+      if ((text === null ? null : textHash(text)) !== (this.recorded.get(path) ?? null)) this.dirty.add(path);
       hashed += text?.length ?? 0;
       if (hashed >= SLICE_CHARS) {
         hashed = 0;
         await nextTurn();
       }
     }
-  }
-
-  private markDirty(path: string): void {
-    this.dirty.add(path);
-    this.armTimer();
   }
 
   private armTimer(): void {
@@ -264,6 +259,7 @@ export class RoomHistory {
   }
 
   private async recordEdits(): Promise<CheckpointRecord | null> {
+    await this.checkLoaded();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.dirty.size === 0) return null;
