@@ -1,26 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { apiPaths, type CreateRoomResponse, type JoinResponse } from '../../schema/protocol.ts';
-import { startTestCluster, type TestCluster } from '../helpers/cluster-nodes.ts';
+import { roomOn, startTestCluster, type TestCluster } from '../helpers/cluster-nodes.ts';
 import { openRawClient, syncSocketUrl } from '../helpers/raw-socket.ts';
-import { api } from '../helpers/test-server.ts';
 import { until } from '../helpers/wait.ts';
 import { allowStockClients, connectClient, whenSynced, type YClient } from '../helpers/y-client.ts';
 
 const TOKEN = /t(\d+) /g;
 const tokensIn = (text: string) => new Set([...text.matchAll(TOKEN)].map((m) => Number(m[1])));
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-async function roomOn(url: string, roles: ('editor' | 'viewer')[]) {
-  const created = await api<CreateRoomResponse>(url, 'POST', apiPaths.rooms, { body: { name: 'cluster' } });
-  const people: JoinResponse[] = [];
-  for (const [i, role] of roles.entries()) {
-    const joined = await api<JoinResponse>(url, 'POST', apiPaths.join(created.body.roomId), {
-      body: { invite: created.body.invites[role], name: `${role}-${i}` },
-    });
-    people.push(joined.body);
-  }
-  return { room: created.body, people };
-}
 
 // Three node processes start per test: on a loaded 2-core machine that alone can take 20 s.
 describe('several nodes (CLUSTER)', { timeout: 120_000 }, () => {

@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { apiPaths, type CreateRoomResponse, type JoinResponse } from '../../schema/protocol.ts';
 import { type ChildServer, startChildServer } from './child-server.ts';
+import { api } from './test-server.ts';
 import { createTestRedisPrefix, createTestSchema } from './test-services.ts';
 
 /** N node processes sharing one PostgreSQL schema and one Redis key prefix, as a real deployment would. */
@@ -66,4 +68,17 @@ export async function startTestCluster(
       await redis.clean();
     },
   };
+}
+
+/** Creates a room through the node at `url` and joins one person per role (rooms and people live in PostgreSQL). */
+export async function roomOn(url: string, roles: ('editor' | 'viewer')[]) {
+  const created = await api<CreateRoomResponse>(url, 'POST', apiPaths.rooms, { body: { name: 'cluster' } });
+  const people: JoinResponse[] = [];
+  for (const [i, role] of roles.entries()) {
+    const joined = await api<JoinResponse>(url, 'POST', apiPaths.join(created.body.roomId), {
+      body: { invite: created.body.invites[role], name: `${role}-${i}` },
+    });
+    people.push(joined.body);
+  }
+  return { room: created.body, people };
 }
