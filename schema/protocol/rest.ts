@@ -4,7 +4,6 @@
  */
 
 import type { PublicUser, Role, RoomPolicy } from './access.ts';
-import type { RunMode } from './review-doc.ts';
 
 export interface CreateRoomResponse {
   roomId: string;

@@ -43,6 +43,7 @@ const REPLY = `Fixing add and mul.
 `;
 
 /** A function, and a reply that only inserts a line before its body (at the start of a line, WEB-77). */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: the file's TypeScript source, with a template literal in it
 const GREET = 'export function greet(name: string): string {\n  return `hi ${name}`;\n}\n';
 const INSERT_REPLY = `A comment for greet.
 *** Begin Patch
