@@ -1,32 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { apiPaths, type ErrorBody } from '../../schema/protocol.ts';
 import { roomOn, startTestCluster, type TestCluster } from '../helpers/cluster-nodes.ts';
-import { openRawClient, type RawClient, syncSocketUrl } from '../helpers/raw-socket.ts';
+import { awarenessSeen, openRawClient, syncSocketUrl } from '../helpers/raw-socket.ts';
 import { api } from '../helpers/test-server.ts';
-import { until } from '../helpers/wait.ts';
 import { allowStockClients, connectClient, whenSynced, type YClient } from '../helpers/y-client.ts';
 
 const codeOf = (res: { body: unknown }) => (res.body as ErrorBody).error.code;
-
-/** Resolves once `raw` has seen an awareness state from `clientId` that satisfies `predicate`. */
-function awarenessSeen(
-  raw: RawClient,
-  clientId: number,
-  predicate: (state: Record<string, unknown>) => boolean,
-) {
-  return until(
-    () => {
-      const state = raw.awareness.get(clientId)?.state;
-      return state ? predicate(state) : false;
-    },
-    (cb) => {
-      raw.ws.on('message', cb);
-      return () => raw.ws.off('message', cb);
-    },
-    30_000,
-    `awareness of client ${clientId}`,
-  );
-}
 
 // Two node processes per test: on a loaded 2-core machine that alone can take 20 s.
 describe('permissions through a node that does not own the room (CLUSTER-55)', { timeout: 120_000 }, () => {
@@ -62,7 +41,7 @@ describe('permissions through a node that does not own the room (CLUSTER-55)', {
     // His awareness goes out after his edits on the same socket and through the same forwarding link, so once
     // the watcher sees it the owner has handled the edits; the watcher's round trip shows every broadcast.
     v.provider.awareness.setLocalStateField('cursor', 42);
-    await awarenessSeen(o, v.doc.clientID, (s) => s.cursor === 42);
+    await awarenessSeen(o, v.doc.clientID, (s) => s.cursor === 42, 30_000);
     await o.roundTrip(30_000);
     expect(o.text('main.ts')).toBe('shared\n');
     expect(o.doc.getMap('files').has('viewer.ts')).toBe(false);

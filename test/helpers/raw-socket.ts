@@ -287,3 +287,24 @@ function parseErrorBody(text: string): ErrorBody | null {
     return null;
   }
 }
+
+/** Resolves once `raw` has seen an awareness state from `clientId` that satisfies `predicate`. */
+export function awarenessSeen(
+  raw: RawClient,
+  clientId: number,
+  predicate: (state: Record<string, unknown>) => boolean,
+  timeoutMs = 10_000,
+) {
+  return until(
+    () => {
+      const state = raw.awareness.get(clientId)?.state;
+      return state ? predicate(state) : false;
+    },
+    (cb) => {
+      raw.ws.on('message', cb);
+      return () => raw.ws.off('message', cb);
+    },
+    timeoutMs,
+    `awareness of client ${clientId}`,
+  );
+}

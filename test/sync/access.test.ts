@@ -1,30 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { apiPaths, REVIEW_SUGGESTIONS_KEY, type Role, type RoomInfo } from '../../schema/protocol.ts';
 import { signToken } from '../../server/auth/tokens.ts';
-import { expectRefusedUpgrade, openRawClient, type RawClient, syncSocketUrl } from '../helpers/raw-socket.ts';
+import { awarenessSeen, expectRefusedUpgrade, openRawClient, syncSocketUrl } from '../helpers/raw-socket.ts';
 import { api, startTestServer, TEST_SECRET, type TestServer } from '../helpers/test-server.ts';
-import { until } from '../helpers/wait.ts';
 import { connectClient, whenSynced, type YClient } from '../helpers/y-client.ts';
-
-/** Resolves once `raw` has seen an awareness state from `clientId` that satisfies `predicate`. */
-function awarenessSeen(
-  raw: RawClient,
-  clientId: number,
-  predicate: (state: Record<string, unknown>) => boolean,
-) {
-  return until(
-    () => {
-      const state = raw.awareness.get(clientId)?.state;
-      return state ? predicate(state) : false;
-    },
-    (cb) => {
-      raw.ws.on('message', cb);
-      return () => raw.ws.off('message', cb);
-    },
-    10_000,
-    `awareness of client ${clientId}`,
-  );
-}
 
 describe('access to rooms over sync (ROOM-6, AUTH-2)', () => {
   let server: TestServer;

@@ -8,30 +8,10 @@ import {
   type PeopleResponse,
   type RoomInfo,
 } from '../../schema/protocol.ts';
-import { expectRefusedUpgrade, openRawClient, type RawClient, syncSocketUrl } from '../helpers/raw-socket.ts';
+import { awarenessSeen, expectRefusedUpgrade, openRawClient, syncSocketUrl } from '../helpers/raw-socket.ts';
 import { api, startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { once, until } from '../helpers/wait.ts';
 import { connectClient, whenSynced, type YClient } from '../helpers/y-client.ts';
-
-/** Resolves once `raw` has seen an awareness state from `clientId` that satisfies `predicate`. */
-function awarenessSeen(
-  raw: RawClient,
-  clientId: number,
-  predicate: (state: Record<string, unknown>) => boolean,
-) {
-  return until(
-    () => {
-      const state = raw.awareness.get(clientId)?.state;
-      return state ? predicate(state) : false;
-    },
-    (cb) => {
-      raw.ws.on('message', cb);
-      return () => raw.ws.off('message', cb);
-    },
-    10_000,
-    `awareness of client ${clientId}`,
-  );
-}
 
 const roleIn = (state: Record<string, unknown>) => (state.user as { role?: string } | undefined)?.role;
 const codeOf = (res: { body: unknown }) => (res.body as ErrorBody).error.code;
