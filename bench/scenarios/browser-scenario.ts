@@ -111,7 +111,12 @@ export const browserScenario: Scenario = {
         await startLongTasks(typist);
         await startLongTasks(watcher);
         await typist.click('.cm-content');
+        // At the start of the second function (line 4), in view on both pages: the first function stays
+        // as the scripted patch quotes it, so Spark's hunk still finds its place after the typing (SAFE-142
+        // matches a quoted line at line starts only; typed in front of line 1 it found none).
         await typist.keyboard.press('Control+Home');
+        for (let i = 0; i < 3; i++) await typist.keyboard.press('ArrowDown');
+        await typist.keyboard.press('Home');
         await typist.evaluate(() => {
           const w = window as unknown as { keyTimes: number[] };
           w.keyTimes = [];
@@ -176,7 +181,19 @@ export const browserScenario: Scenario = {
             { timeout: 30_000 },
           );
         } catch {
-          ctx.log('browser: the watcher page never showed the last line of the stream');
+          // Say how the run ended: a stream nobody saw is a run the server refused or failed.
+          const res = await fetch(`${base}/api/rooms/${room.roomId}/runs/${runId}`, {
+            headers: { authorization: `Bearer ${owner.token}` },
+          });
+          const run = (await res.json().catch(() => ({}))) as {
+            status?: string;
+            error?: string | null;
+            suggestions?: unknown[];
+          };
+          ctx.log(
+            `browser: the watcher page never showed the last line of the stream (run ${run.status ?? res.status}` +
+              `${run.error ? `: ${run.error}` : ''}, ${run.suggestions?.length ?? 0} suggestions)`,
+          );
         }
         await stopStream();
         const seenTokens = await seenMap(watcher);
