@@ -48,8 +48,9 @@ export async function launchBrowser(): Promise<TestBrowser & { consoleErrors: st
       const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1360, height: 820 } });
       contexts.push(context);
       const page = await context.newPage();
-      // Fail a step well inside the test's own timeout, so the report names the step that hung.
-      page.setDefaultTimeout(10_000);
+      // Fail a step inside the test's own timeout (30 s), so the report names the step that hung. 10 s was too
+      // short on a loaded machine: a file made from the tree took longer to show while a bench ran beside it.
+      page.setDefaultTimeout(20_000);
       page.on('console', (msg) => {
         if (msg.type() === 'error') consoleErrors.push(`${page.url()}: ${msg.text()}`);
       });
