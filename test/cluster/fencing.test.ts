@@ -1,44 +1,13 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  apiPaths,
-  type CreateRoomResponse,
-  type JoinResponse,
-  type RunView,
-  type SuggestionView,
-} from '../../schema/protocol.ts';
-import { MATH_SOURCE, PATCH_REPLY } from '../helpers/agent-room.ts';
+import { apiPaths, type CreateRoomResponse, type JoinResponse, type RunView } from '../../schema/protocol.ts';
+import { longPatchReply, MATH_SOURCE, runOf, suggestionsOf } from '../helpers/agent-room.ts';
 import { startTestCluster, type TestCluster } from '../helpers/cluster-nodes.ts';
 import { type FakeModelServer, startFakeModelServer } from '../helpers/fake-model-server.ts';
-import { openRawClient, type RawClient, syncSocketUrl } from '../helpers/raw-socket.ts';
+import { openRawClient, type RawClient, syncSocketUrl, waitRaw } from '../helpers/raw-socket.ts';
 import { roomRows } from '../helpers/room-rows.ts';
 import { api } from '../helpers/test-server.ts';
-import { until } from '../helpers/wait.ts';
 import { connectClient, whenSynced } from '../helpers/y-client.ts';
-
-/** A long replacement streamed slowly, so the fence is raised while the suggestion is still streaming. */
-const LONG_REPLY = PATCH_REPLY.replace(
-  '+  return a + b;\n',
-  `+  return a + b;\n${'+  // why\n'.repeat(400)}`,
-);
-
-const suggestionsIn = (r: RawClient): SuggestionView[] =>
-  [...r.doc.getMap<{ toJSON(): unknown }>('suggestions').values()].map((m) => m.toJSON() as SuggestionView);
-const runIn = (r: RawClient, id: string): RunView | undefined =>
-  r.doc.getMap<{ toJSON(): unknown }>('runs').get(id)?.toJSON() as RunView | undefined;
-
-/** Waits until a raw client's doc satisfies `check` (re-checked on each frame it receives). */
-function waitRaw<T>(r: RawClient, check: () => T | undefined | false, what: string, timeoutMs = 30_000) {
-  return until(
-    check,
-    (cb) => {
-      r.ws.on('message', cb);
-      return () => r.ws.off('message', cb);
-    },
-    timeoutMs,
-    what,
-  );
-}
 
 // Two node processes and a fake model: slow on a loaded 2-core machine.
 describe('a node whose room was taken writes nothing more (CLUSTER-50, CLUSTER-51)', {
@@ -162,7 +131,7 @@ describe('a node whose room was taken writes nothing more (CLUSTER-50, CLUSTER-5
     // A Spark run streaming on the owner when a newer owner's number is stored: its next write is refused,
     // the owner stops the model stream and closes its sockets (relayed ones too), and writes nothing more.
     const watcher = await hold(node1, true);
-    fake.enqueue({ text: LONG_REPLY, tokensPerSecond: 150 });
+    fake.enqueue({ text: longPatchReply(400), tokensPerSecond: 150 });
     const requestIndex = fake.requests.length;
     const started = await api<{ runId: string }>(node0.url, 'POST', apiPaths.runs(roomId), {
       token: owner,
@@ -172,7 +141,7 @@ describe('a node whose room was taken writes nothing more (CLUSTER-50, CLUSTER-5
     const runId = started.body.runId;
     await waitRaw(
       watcher,
-      () => suggestionsIn(watcher).find((s) => s.runId === runId && s.proposed.length > 40),
+      () => suggestionsOf(watcher).find((s) => s.runId === runId && s.proposed.length > 40),
       'the suggestion streaming',
     );
     await raiseFence();
@@ -180,7 +149,7 @@ describe('a node whose room was taken writes nothing more (CLUSTER-50, CLUSTER-5
     expect((await watcher.waitForClose(30_000)).code).toBe(4509);
     const disconnected = await fake.waitForDisconnect(requestIndex);
     expect(disconnected.tokensSentAtDisconnect).toBeLessThan(disconnected.tokensPlanned);
-    const seen = suggestionsIn(watcher).find((s) => s.runId === runId)!;
+    const seen = suggestionsOf(watcher).find((s) => s.runId === runId)!;
     expect(seen.state).toBe('streaming');
     expect(await rows()).toEqual(before);
 
@@ -189,11 +158,11 @@ describe('a node whose room was taken writes nothing more (CLUSTER-50, CLUSTER-5
     const after = await hold(node1, true);
     const run = await waitRaw(
       after,
-      () => runIn(after, runId)?.status !== 'streaming' && runIn(after, runId),
+      () => runOf(after, runId)?.status !== 'streaming' && runOf(after, runId),
       'the run ended',
     );
     expect(run.status).toBe('interrupted');
-    const stored = suggestionsIn(after).filter((s) => s.runId === runId);
+    const stored = suggestionsOf(after).filter((s) => s.runId === runId);
     expect(stored.map((s) => [s.id, s.state, s.proposed])).toEqual([[seen.id, 'interrupted', seen.proposed]]);
     const rest = await api<RunView>(node1.url, 'GET', apiPaths.run(roomId, runId), { token: owner });
     expect(rest.body.status).toBe('interrupted');

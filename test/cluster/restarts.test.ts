@@ -1,15 +1,9 @@
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import {
-  apiPaths,
-  type CreateRoomResponse,
-  type JoinResponse,
-  type RunView,
-  type SuggestionView,
-} from '../../schema/protocol.ts';
+import { apiPaths, type CreateRoomResponse, type JoinResponse } from '../../schema/protocol.ts';
 import { lostEdits } from '../faults/doc-contains.ts';
-import { MATH_SOURCE, PATCH_REPLY } from '../helpers/agent-room.ts';
+import { longPatchReply, MATH_SOURCE, runOf, suggestionsOf, waitReview } from '../helpers/agent-room.ts';
 import { startTestCluster, type TestCluster } from '../helpers/cluster-nodes.ts';
 import { type FakeModelServer, startFakeModelServer } from '../helpers/fake-model-server.ts';
 import { type PrivateServer, startPrivatePostgres, startPrivateRedis } from '../helpers/private-servers.ts';
@@ -108,28 +102,6 @@ function allHave(room: Awaited<ReturnType<typeof liveRoom>>, n: number, timeoutM
   const has = (s: string) => [0, 1, 2].every((j) => s.includes(`w${j}n${n} `));
   return Promise.all(room.everyone.map((c) => c.waitForText(FILE, has, timeoutMs)));
 }
-
-/** A fix streamed slowly, with a long tail, so a node can be stopped while it is still being written. */
-const LONG_REPLY = PATCH_REPLY.replace(
-  '+  return a + b;\n',
-  `+  return a + b;\n${'+  // why\n'.repeat(300)}`,
-);
-
-const suggestionsOf = (c: YClient): SuggestionView[] =>
-  [...c.doc.getMap<{ toJSON(): unknown }>('suggestions').values()].map((m) => m.toJSON() as SuggestionView);
-const runOf = (c: YClient, id: string): RunView | undefined =>
-  c.doc.getMap<{ toJSON(): unknown }>('runs').get(id)?.toJSON() as RunView | undefined;
-/** Waits until a client's doc satisfies `check` (re-checked on each update). */
-const waitDoc = <T>(c: YClient, check: () => T | undefined | false, what: string, timeoutMs = 60_000) =>
-  until(
-    check,
-    (cb) => {
-      c.doc.on('update', cb);
-      return () => c.doc.off('update', cb);
-    },
-    timeoutMs,
-    what,
-  );
 
 // Three node processes, a private PostgreSQL and Redis per test: slow on a loaded 2-core machine.
 describe('restarts with live clients (CLUSTER-21..23, CLUSTER-54)', { timeout: 300_000 }, () => {
@@ -268,7 +240,7 @@ describe('restarts with live clients (CLUSTER-21..23, CLUSTER-54)', { timeout: 3
     const seen: Uint8Array[] = [];
     for (const i of [0, 1, 2]) {
       // A run asked through node i (forwarded to the owner), streaming when node i stops.
-      fake.enqueue({ text: LONG_REPLY, tokensPerSecond: 80 });
+      fake.enqueue({ text: longPatchReply(300), tokensPerSecond: 80 });
       const started = await api<{ runId: string }>(
         cluster.nodes[i]!.url,
         'POST',
@@ -285,10 +257,11 @@ describe('restarts with live clients (CLUSTER-21..23, CLUSTER-54)', { timeout: 3
       // The stream reaches the review clients of every node, the owner's and the relayed ones (issue 15).
       await Promise.all(
         watchers.map((w, j) =>
-          waitDoc(
+          waitReview(
             w,
             () => suggestionsOf(w).find((s) => s.runId === runId && s.proposed.length > 40),
             `run ${i} streaming on node ${j}`,
+            60_000,
           ),
         ),
       );
@@ -323,7 +296,7 @@ describe('restarts with live clients (CLUSTER-21..23, CLUSTER-54)', { timeout: 3
     clients.push(fresh);
     await whenSynced(fresh, 60_000);
     for (const runId of runIds) {
-      const run = await waitDoc(
+      const run = await waitReview(
         fresh,
         () => {
           const r = runOf(fresh, runId);

@@ -2,36 +2,15 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { apiPaths, type CreateRoomResponse, type JoinResponse, type RunView } from '../../schema/protocol.ts';
-import { MATH_SOURCE, PATCH_REPLY } from '../helpers/agent-room.ts';
+import { longPatchReply, MATH_SOURCE, runOf } from '../helpers/agent-room.ts';
 import { startTestCluster, type TestCluster } from '../helpers/cluster-nodes.ts';
 import { type FakeModelServer, startFakeModelServer } from '../helpers/fake-model-server.ts';
-import { openRawClient, type RawClient, syncSocketUrl } from '../helpers/raw-socket.ts';
+import { openRawClient, type RawClient, syncSocketUrl, waitRaw } from '../helpers/raw-socket.ts';
 import { api } from '../helpers/test-server.ts';
 import { testRedisUrl } from '../helpers/test-services.ts';
-import { until } from '../helpers/wait.ts';
 import { connectClient, whenSynced } from '../helpers/y-client.ts';
 
 /** A reply streamed slowly enough to hold the only Spark slot for the whole test. */
-const SLOW_REPLY = PATCH_REPLY.replace(
-  '+  return a + b;\n',
-  `+  return a + b;\n${'+  // why\n'.repeat(400)}`,
-);
-
-const runIn = (r: RawClient, id: string): RunView | undefined =>
-  r.doc.getMap<{ toJSON(): unknown }>('runs').get(id)?.toJSON() as RunView | undefined;
-
-function waitRaw<T>(r: RawClient, check: () => T | undefined | false, what: string, timeoutMs = 60_000) {
-  return until(
-    check,
-    (cb) => {
-      r.ws.on('message', cb);
-      return () => r.ws.off('message', cb);
-    },
-    timeoutMs,
-    what,
-  );
-}
-
 // One node process (with Redis leases and PostgreSQL fences) and a fake model.
 describe('a node taking back a room it lost (CLUSTER-53)', { timeout: 240_000 }, () => {
   const cleanup: (() => unknown)[] = [];
@@ -96,7 +75,7 @@ describe('a node taking back a room it lost (CLUSTER-53)', { timeout: 240_000 },
     const b = await makeRoom('b');
 
     // Room A's run takes the only slot and streams on; room B's run waits for it (queued).
-    fake.enqueue({ text: SLOW_REPLY, tokensPerSecond: 20 });
+    fake.enqueue({ text: longPatchReply(400), tokensPerSecond: 20 });
     const aRun = await api<{ runId: string }>(node.url, 'POST', apiPaths.runs(a.roomId), {
       token: a.owner,
       body: { prompt: 'explain at length' },
@@ -109,7 +88,7 @@ describe('a node taking back a room it lost (CLUSTER-53)', { timeout: 240_000 },
     });
     expect(bRun.status).toBe(202);
     const runId = bRun.body.runId;
-    await waitRaw(bReview, () => runIn(bReview, runId)?.status === 'queued', 'room B’s run queued');
+    await waitRaw(bReview, () => runOf(bReview, runId)?.status === 'queued', 'room B’s run queued');
 
     // A newer owner's number is stored for room B (what another node's acquisition writes, CLUSTER-7); the
     // next write of B is refused, and the node gives B up: its sockets close 4509, its run is abandoned.
@@ -130,7 +109,7 @@ describe('a node taking back a room it lost (CLUSTER-53)', { timeout: 240_000 },
     const again = await b.hold(true);
     const ended = await waitRaw(
       again,
-      () => runIn(again, runId)?.status !== 'queued' && runIn(again, runId),
+      () => runOf(again, runId)?.status !== 'queued' && runOf(again, runId),
       'room B’s run ended by the new load',
     );
     expect(ended.status).toBe('interrupted');
@@ -155,7 +134,7 @@ describe('a node taking back a room it lost (CLUSTER-53)', { timeout: 240_000 },
     const aCode = await a.hold(true);
     await waitRaw(
       aCode,
-      () => runIn(aCode, aRun.body.runId)?.status === 'interrupted',
+      () => runOf(aCode, aRun.body.runId)?.status === 'interrupted',
       'room A’s run stopped',
     );
     const b2 = await api<RunView>(node.url, 'GET', apiPaths.run(b.roomId, runId), { token: b.owner });

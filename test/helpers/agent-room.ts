@@ -107,25 +107,34 @@ export async function startAgentRoom(
   };
 }
 
-/** Suggestions of a review-doc client as plain views. */
-export function suggestionsOf(review: YClient): SuggestionView[] {
+/** PATCH_REPLY with `tailLines` more added lines, so a run is still streaming when a test acts on it. */
+export const longPatchReply = (tailLines: number) =>
+  PATCH_REPLY.replace('+  return a + b;\n', `+  return a + b;\n${'+  // why\n'.repeat(tailLines)}`);
+
+/** Suggestions of a review-doc client (stock or raw) as plain views. */
+export function suggestionsOf(review: { doc: Y.Doc }): SuggestionView[] {
   const map = review.doc.getMap<Y.Map<unknown>>('suggestions');
   return [...map.values()].map((m) => m.toJSON() as SuggestionView);
 }
 
-export function runOf(review: YClient, runId: string): RunView | undefined {
+export function runOf(review: { doc: Y.Doc }, runId: string): RunView | undefined {
   return review.doc.getMap<Y.Map<unknown>>('runs').get(runId)?.toJSON() as RunView | undefined;
 }
 
 /** Waits until the review doc satisfies `check` (re-checked on every update it receives). */
-export function waitReview<T>(review: YClient, check: () => T | undefined | false, what: string): Promise<T> {
+export function waitReview<T>(
+  review: YClient,
+  check: () => T | undefined | false,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<T> {
   return until(
     check,
     (cb) => {
       review.doc.on('update', cb);
       return () => review.doc.off('update', cb);
     },
-    15_000,
+    timeoutMs,
     what,
   );
 }

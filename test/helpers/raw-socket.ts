@@ -288,6 +288,24 @@ function parseErrorBody(text: string): ErrorBody | null {
   }
 }
 
+/** Waits until `check` holds for a raw client, re-checked on each frame it receives. */
+export function waitRaw<T>(
+  raw: RawClient,
+  check: () => T | undefined | false,
+  what: string,
+  timeoutMs = 60_000,
+) {
+  return until(
+    check,
+    (cb) => {
+      raw.ws.on('message', cb);
+      return () => raw.ws.off('message', cb);
+    },
+    timeoutMs,
+    what,
+  );
+}
+
 /** Resolves once `raw` has seen an awareness state from `clientId` that satisfies `predicate`. */
 export function awarenessSeen(
   raw: RawClient,
@@ -295,16 +313,13 @@ export function awarenessSeen(
   predicate: (state: Record<string, unknown>) => boolean,
   timeoutMs = 10_000,
 ) {
-  return until(
+  return waitRaw(
+    raw,
     () => {
       const state = raw.awareness.get(clientId)?.state;
       return state ? predicate(state) : false;
     },
-    (cb) => {
-      raw.ws.on('message', cb);
-      return () => raw.ws.off('message', cb);
-    },
-    timeoutMs,
     `awareness of client ${clientId}`,
+    timeoutMs,
   );
 }
