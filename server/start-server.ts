@@ -6,15 +6,13 @@ import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { WebSocketServer } from 'ws';
 import { CLOSE_GOING_AWAY } from '../schema/protocol.ts';
-import { AgentService } from './agent/agent-service.ts';
+import type { AgentService } from './agent/agent-service.ts';
 import { checkConnection } from './agent/connection-check.ts';
 import type { ModelProvider } from './agent/model-provider.ts';
-import { createProvider, type ProviderDeps } from './agent/providers/create-provider.ts';
+import type { ProviderDeps } from './agent/providers/create-provider.ts';
 import { createApp } from './app.ts';
 import { KeyedRateLimiter, type RateLimit, type RateRule } from './auth/rate-limiter.ts';
 import { RoomService } from './auth/room-service.ts';
-import { AssignmentService } from './classroom/assignment-service.ts';
-import { ModesService } from './classroom/modes-service.ts';
 import { type Cluster, startCluster } from './cluster/cluster.ts';
 import type { Config } from './config.ts';
 import { AppError } from './errors.ts';
@@ -36,18 +34,15 @@ import { threadRoutes } from './http/thread-routes.ts';
 import type { Logger } from './log.ts';
 import { NodeMetrics } from './ops/node-metrics.ts';
 import { openStores } from './persistence/open-stores.ts';
-import { ImportService } from './project/import-service.ts';
-import { TraceService } from './project/trace-service.ts';
-import { BaseService } from './review/base-service.ts';
-import { ReviewService } from './review/review-service.ts';
-import { ThreadService } from './review/thread-service.ts';
+import type { ReviewService } from './review/review-service.ts';
+import type { ThreadService } from './review/thread-service.ts';
 import { CommitQueue } from './rooms/commit-queue.ts';
 import { Room } from './rooms/room.ts';
 import { RoomEndHooks } from './rooms/room-end-hooks.ts';
 import { RoomRegistry } from './rooms/room-registry.ts';
-import { HistoryService } from './suggestions/history-service.ts';
-import { ReplaceService } from './suggestions/replace-service.ts';
-import { SuggestionService } from './suggestions/suggestion-service.ts';
+import { createServices } from './start-services.ts';
+import type { HistoryService } from './suggestions/history-service.ts';
+import type { SuggestionService } from './suggestions/suggestion-service.ts';
 import { LiveSockets } from './sync/live-sockets.ts';
 import { syncRoutes } from './sync/sync-route.ts';
 
@@ -196,113 +191,29 @@ export async function startServer(config: Config, options: StartOptions): Promis
       return room;
     },
   });
-  const modes = new ModesService({ registry, rooms, store: stores.classroomStore, log, now });
-  rooms.codeWriteGuard = (user) => modes.assertMayWrite(user);
-  const assignments = new AssignmentService({ registry, rooms, store: stores.classroomStore, log, now });
-  const history = new HistoryService({
-    registry,
-    rooms,
-    store: stores.checkpointStore,
-    attribution: stores.suggestionStore,
-    log,
-    now,
-    editIntervalMs: config.limits.historyEditIntervalMs,
-  });
-  const replace = new ReplaceService({
-    registry,
-    rooms,
+  const {
+    modes,
+    assignments,
     history,
-    attribution: stores.suggestionStore,
-    now,
-  });
-  const suggestions = new SuggestionService({
-    registry,
-    rooms,
-    store: stores.suggestionStore,
-    imports: stores.importStore,
-    history,
-    runs: stores.agentStore,
-    retireAfterMs: config.limits.retireRunsAfterMs,
-    log,
-    now,
-    ...(config.agent.frameMs !== undefined ? { frameMs: config.agent.frameMs } : {}),
-  });
-  const provider =
-    options.provider === undefined ? createProvider(config.agent, options.providerDeps) : options.provider;
-  const agentService = new AgentService({
-    registry,
-    rooms,
-    provider,
-    store: metrics.agentStore(stores.agentStore),
-    proposals: suggestions,
-    log,
-    now,
-    promptsPerMinute: config.limits.promptsPerMinute,
-    roomPromptsPerMinute: config.limits.roomPromptsPerMinute,
-    maxConcurrentRuns: config.limits.maxConcurrentRuns,
-    maxOutputTokens: config.agent.maxOutputTokens,
-    idleTimeoutMs: config.agent.idleTimeoutMs,
-    runLimits: {
-      maxOutputBytes: config.agent.maxRunOutputBytes,
-      maxTokens: config.agent.maxRunTokens,
-      maxRunMs: config.agent.maxRunMs,
-      maxHunks: config.agent.maxRunHunks,
-    },
-    steersPerMinute: config.limits.steersPerMinute,
-    maxSteersPerRun: config.limits.maxSteersPerRun,
-    tutorOf: async (roomId) => (await modes.modes(roomId)).tutor,
-  });
-  // A deleted room's runs stop before it is evicted; a lost room's are abandoned, writing nothing more.
-  roomEnds.onDeleted((roomId) =>
-    agentService.stopRoom(roomId, { id: '@server', name: 'room deleted', role: 'owner' }),
-  );
-  roomEnds.onLost((roomId, reason) => agentService.abandonRoom(roomId, reason));
-  const base = new BaseService({
-    registry,
-    rooms,
-    store: stores.baseStore,
-    limits: config.imports,
-    log,
-    now,
-  });
-  const threads = new ThreadService({
-    registry,
-    rooms,
-    store: stores.threadStore,
-    log,
-    now,
-    baseFiles: (roomId) => base.baseFiles(roomId),
-    askSpark: (user, request) =>
-      agentService.createRun(
-        user,
-        {
-          prompt: request.prompt,
-          ...(request.file !== undefined ? { file: request.file } : {}),
-          ...(request.selection ? { selection: request.selection } : {}),
-        },
-        { id: request.threadId, context: request.context },
-      ),
-  });
-  const review = new ReviewService({
-    registry,
-    rooms,
-    store: stores.verdictStore,
+    replace,
+    suggestions,
+    agentService,
+    base,
     threads,
+    review,
+    imports,
+    traces,
+  } = createServices({
+    config,
+    options,
+    stores,
+    registry,
+    rooms,
+    roomEnds,
+    metrics,
+    toolVersion: packageVersion(),
     log,
     now,
-    baseSummary: (room) => base.summaryOf(room),
-    allRuns: (room) => suggestions.allRuns(room),
-  });
-  // Every room, as it loads: crashed runs recovered, staleness watched, the policy published.
-  registry.onLoad((room) => {
-    // History first: it must see every change made from here on, including the others' recovery.
-    history.attach(room);
-    modes.attach(room);
-    assignments.attach(room);
-    agentService.attach(room);
-    suggestions.attach(room);
-    threads.attach(room);
-    review.attach(room);
   });
   const liveRegistry = registry;
   const liveCluster = cluster;
@@ -313,25 +224,6 @@ export async function startServer(config: Config, options: StartOptions): Promis
   // Per-address limits hold across nodes when there are several (SAFE-127); one process counts alone.
   const addressLimit = (name: string, rule: RateRule): RateLimit =>
     liveCluster ? liveCluster.rateLimit(name, rule) : new KeyedRateLimiter(rule);
-  const imports = new ImportService({
-    registry,
-    rooms,
-    store: stores.importStore,
-    limits: config.imports,
-    maxDocBytes: config.limits.maxDocBytes,
-    log,
-    now,
-  });
-  const traces = new TraceService({
-    registry,
-    rooms,
-    attribution: stores.suggestionStore,
-    imports: stores.importStore,
-    toolVersion: packageVersion(),
-    now,
-    allRuns: (room) => suggestions.allRuns(room),
-  });
-
   // One allowance for every kind of join (invites and assignment links): each mints a person (SAFE-44).
   const joinLimit = {
     limiter: addressLimit('joins', { limit: config.limits.joinsPerAddressPerHour, windowMs: hour }),
