@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createEditParser, type EditEvent, type EditFormat } from '../../server/agent/edit-parser.ts';
-import { delta, end, fixtures, start, text } from './edit-parser-fixtures.ts';
+import { delta, end, start, text } from './edit-parser-events.ts';
+import { fixtures } from './edit-parser-fixtures.ts';
 
 /** Runs the parser over `chunks`; adjacent text and same-hunk deltas are merged (chunking may split them). */
 function parse(format: EditFormat, chunks: string[]): EditEvent[] {
