@@ -238,8 +238,8 @@ describe('review in the browser', () => {
     await stop.click();
     for (const page of [ada, cy]) {
       await page.waitForSelector('article.run[data-status="interrupted"] >> nth=0');
-      await page.waitForFunction(
-        () => document.querySelector('article.run .run-note')?.textContent === 'Stopped by Cy.',
+      await page.waitForFunction(() =>
+        document.querySelector('article.run .run-note')?.textContent?.startsWith('Stopped by Cy after '),
       );
     }
     expect(await ada.locator('article.run').first().getAttribute('data-status')).toBe('interrupted');

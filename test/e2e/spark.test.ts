@@ -96,7 +96,7 @@ describe('Spark in the browser', () => {
     expect(await ada.isEnabled('.prompt-input')).toBe(true);
   });
 
-  it('one asks, both watch the suggestion stream in; the other stops it and it stops for both', async () => {
+  it('one asks, both watch the suggestion stream in; the other stops it and it stops for both (WEB-106: the card says by whom and after how long)', async () => {
     app.fake.enqueue({ text: LONG_REPLY, tokensPerSecond: 12 });
     await ada.fill('.prompt-input', 'Make add correct and explain why');
     await ada.click('button:text("Ask Spark")');
@@ -128,7 +128,24 @@ describe('Spark in the browser', () => {
     expect(await ada.locator('.cm-spark-text').textContent()).toBe(stoppedAt);
     expect(await bob.locator('.cm-spark-text').textContent()).toBe(stoppedAt);
     expect(stoppedAt).not.toContain('return sum;');
-    expect(await ada.locator('article.run .run-note').first().textContent()).toBe('Stopped by Bob.');
+    // WEB-106: the card says who stopped the run and how long it had run (it read "stopped in 0 ms", the
+    // time the stop took to settle). The run streamed past its first token before the stop, so it ran at
+    // least its time to first token (both measured by the server; the note rounds to 0.1 s).
+    for (const page of [ada, bob]) {
+      const note = (await page.locator('article.run .run-note').first().textContent()) ?? '';
+      const ran = note.match(/^Stopped by Bob after (\d+(?:\.\d)?) (ms|s)\.$/);
+      expect(ran, note).not.toBeNull();
+      const ranMs = Number(ran![1]) * (ran![2] === 's' ? 1000 : 1);
+      const ttft = ((await page.locator('article.run .run-metrics span').first().textContent()) ?? '').match(
+        /^TTFT (\d+(?:\.\d+)?) (ms|s)$/,
+      );
+      expect(ttft).not.toBeNull();
+      expect(ranMs).toBeGreaterThan(0);
+      expect(ranMs + 50).toBeGreaterThanOrEqual(Number(ttft![1]) * (ttft![2] === 's' ? 1000 : 1));
+      expect(await page.locator('article.run .run-metrics').first().textContent()).not.toContain(
+        'stopped in',
+      );
+    }
     await screenshot(bob, '12-spark-stopped-by-bob');
 
     // The stopped hunk is rejected; the code never changed.

@@ -2,11 +2,25 @@ import type { RunMode, RunView } from '../../../../schema/protocol.ts';
 import { keyLabel, reviewKeys } from '../editor/keys.ts';
 import { renderReply } from '../nav/reply-markdown.ts';
 import { h, mount } from '../ui/dom.ts';
-import { formatMs } from '../ui/duration.ts';
+import { formatDuration, formatMs } from '../ui/duration.ts';
 import { RunHunkList } from './run-hunks.ts';
 import type { SparkPanelActions, SparkPanelModel } from './spark-panel-model.ts';
 
 const live = (r: RunView) => r.status === 'queued' || r.status === 'streaming';
+
+/**
+ * WEB-106: what a stopped run's card says: who stopped it, if a person did, and how long it had run, from
+ * the request to the stop. The run's `interruptToQuiescenceMs` metric is how long the stop took to settle
+ * (a few milliseconds at most, since it is applied at once), not how long the run lasted: the card said
+ * "stopped in 0 ms" for a run stopped after a minute. A run stopped with no end time recorded (a stored
+ * run from before endedAt existed) says only who stopped it.
+ */
+export function stoppedNote(run: RunView, nameOf: (userId: string) => string): string {
+  const who = run.interruptedBy ? ` by ${nameOf(run.interruptedBy)}` : '';
+  const after =
+    run.endedAt === null || run.createdAt <= 0 ? '' : ` after ${formatDuration(run.endedAt - run.createdAt)}`;
+  return `Stopped${who}${after}.`;
+}
 
 /**
  * One run in the Spark panel: who asked what, its state and metrics, the reply as it streams (NAV-22), its
@@ -138,14 +152,19 @@ export class RunCard {
           m.tokensPerSecond === null ? '– tok/s' : `${Math.round(m.tokensPerSecond).toLocaleString()} tok/s`,
         ),
         h('span', null, `${m.tokens.toLocaleString()} tokens`),
-        m.interruptToQuiescenceMs !== null &&
-          h(
-            'span',
-            { title: 'from Stop to the last change' },
-            `stopped in ${formatMs(m.interruptToQuiescenceMs)}`,
-          ),
       ),
-      run.interruptedBy && h('p', { class: 'run-note' }, `Stopped by ${model.nameOf(run.interruptedBy)}.`),
+      run.status === 'interrupted' &&
+        h(
+          'p',
+          {
+            class: 'run-note run-stopped',
+            title:
+              m.interruptToQuiescenceMs === null
+                ? 'from the request to the stop'
+                : `from the request to the stop; the stop settled in ${formatMs(m.interruptToQuiescenceMs)}`,
+          },
+          stoppedNote(run, model.nameOf),
+        ),
       run.error && h('p', { class: 'run-error', role: 'alert' }, `Spark failed: ${run.error}`),
       // CLASS-3: what tutor mode allowed this run, and what it refused.
       run.tutor &&
