@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADD_MUL_HUNKS } from '../helpers/agent-room.ts';
 import { screenshot } from '../helpers/browser.ts';
 import { editorText } from './editor-text.ts';
 import { type SparkBrowserApp, startSparkBrowserApp } from './web-server.ts';
@@ -21,17 +22,7 @@ export const version = 1;
 const PATCH = `Three fixes.
 *** Begin Patch
 *** Update File: src/math.ts
-@@
- export function add(a: number, b: number): number {
--  return a - b;
-+  return a + b;
- }
-@@
- export function mul(a: number, b: number): number {
--  return a * b;
-+  return b * a;
- }
-*** Update File: src/util.ts
+${ADD_MUL_HUNKS}*** Update File: src/util.ts
 @@
 -export const name = 'util';
 +export const name = 'utilities';

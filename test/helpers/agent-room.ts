@@ -28,6 +28,22 @@ export const PATCH_REPLY = `I'll fix the sign in add.
 *** End Patch
 `;
 
+/**
+ * Two apply_patch hunks for MATH_SOURCE's src/math.ts (after an `*** Update File: src/math.ts` line): add
+ * fixed, mul's operands swapped. Two complete proposals in one file.
+ */
+export const ADD_MUL_HUNKS = `@@
+ export function add(a: number, b: number): number {
+-  return a - b;
++  return a + b;
+ }
+@@
+ export function mul(a: number, b: number): number {
+-  return a * b;
++  return b * a;
+ }
+`;
+
 /** The same edit as SEARCH/REPLACE (other models). */
 export const SEARCH_REPLACE_REPLY = `Fixing the sign in add.
 src/math.ts

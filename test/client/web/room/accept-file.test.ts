@@ -4,7 +4,7 @@ import { listSuggestions } from '../../../../client/sdk/review-views.ts';
 import { type RoomConnection, SparkroomClient } from '../../../../client/sdk/sparkroom-client.ts';
 import { suggestionDecisions } from '../../../../client/web/src/room/suggestion-decisions.ts';
 import type { SuggestionView } from '../../../../schema/protocol.ts';
-import { type AgentRoom, MATH_SOURCE, startAgentRoom } from '../../../helpers/agent-room.ts';
+import { ADD_MUL_HUNKS, type AgentRoom, MATH_SOURCE, startAgentRoom } from '../../../helpers/agent-room.ts';
 import { until } from '../../../helpers/wait.ts';
 
 // REVIEW-2 on the page's own code path: "Accept file" in the pending changes view calls
@@ -23,17 +23,7 @@ export function sub(a: number, b: number): number {
 const THREE_HUNKS = `Fixing add, mul and sub.
 *** Begin Patch
 *** Update File: src/math.ts
-@@
- export function add(a: number, b: number): number {
--  return a - b;
-+  return a + b;
- }
-@@
- export function mul(a: number, b: number): number {
--  return a * b;
-+  return b * a;
- }
-@@
+${ADD_MUL_HUNKS}@@
  export function sub(a: number, b: number): number {
 -  return a + b;
 +  return a - b;
