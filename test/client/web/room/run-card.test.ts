@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { RunView } from '../../../../schema/protocol.ts';
 import { stoppedNote } from '../../../../client/web/src/room/run-card.ts';
 import { formatDuration } from '../../../../client/web/src/ui/duration.ts';
+import type { RunView } from '../../../../schema/protocol.ts';
 
 const run = (over: Partial<RunView>): RunView => ({
   id: 'r1',
