@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { strFromU8, unzipSync } from 'fflate';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CreateRoomResponse, JoinResponse } from '../../schema/protocol.ts';
+import type { CreateRoomResponse } from '../../schema/protocol.ts';
 import { MATH_SOURCE } from '../helpers/agent-room.ts';
 import { screenshot } from '../helpers/browser.ts';
-import { connectClient, whenSynced } from '../helpers/y-client.ts';
+import { joinShowing, seededRoom, waitOnlineShowing } from '../helpers/seeded-room.ts';
 import { editorText } from './editor-text.ts';
 import { type SparkBrowserApp, startSparkBrowserApp } from './web-server.ts';
 
@@ -41,31 +41,8 @@ const TUTOR_REPLY = `The sign is the problem: add() subtracts. Look at the opera
 *** End Patch
 `;
 
-async function post<T>(path: string, body: unknown): Promise<T> {
-  const res = await fetch(app.server.url + path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
-async function joinInBrowser(link: string, name: string): Promise<Page> {
-  const { page } = await app.browser.person();
-  await page.goto(link);
-  await page.fill('#display-name', name);
-  await page.click('button[type=submit]');
-  await page.waitForSelector('.pill-online', { timeout: 10_000 });
-  await page.waitForFunction(
-    () => document.querySelector('.cm-content')?.textContent?.includes('export'),
-    null,
-    {
-      timeout: 10_000,
-    },
-  );
-  return page;
-}
+const joinInBrowser = (link: string, name: string): Promise<Page> =>
+  joinShowing(app.browser, link, name, 'export');
 
 describe('a class in the browser: a teacher and two students', () => {
   let grace: Page;
@@ -74,24 +51,12 @@ describe('a class in the browser: a teacher and two students', () => {
   let room: CreateRoomResponse;
 
   it('WEB-59/WEB-60: the teacher turns on tutor mode and lecture mode; students see the modes, follow her, and cannot type', async () => {
-    room = await post<CreateRoomResponse>('/api/rooms', { name: 'CS101' });
     // The exercise, written by a helper owner before anyone arrives.
-    const setup = await post<JoinResponse>(`/api/rooms/${room.roomId}/join`, {
-      invite: room.invites.owner,
-      name: 'Setup',
-    });
-    const c = connectClient(`${app.server.url.replace(/^http/, 'ws')}/sync`, room.roomId, setup.token);
-    await whenSynced(c);
-    c.edit('src/math.ts', (t) => t.insert(0, MATH_SOURCE));
-    const probe = connectClient(`${app.server.url.replace(/^http/, 'ws')}/sync`, room.roomId, setup.token);
-    await probe.waitForText('src/math.ts', (t) => t === MATH_SOURCE);
-    c.destroy();
-    probe.destroy();
-
-    const base = app.server.url;
-    grace = await joinInBrowser(`${base}/join/${room.roomId}#invite=${room.invites.owner}`, 'Grace');
-    ada = await joinInBrowser(`${base}/join/${room.roomId}#invite=${room.invites.editor}`, 'Ada');
-    bob = await joinInBrowser(`${base}/join/${room.roomId}#invite=${room.invites.viewer}`, 'Bob');
+    const seeded = await seededRoom(app.server.url, 'CS101', 'src/math.ts', MATH_SOURCE);
+    room = seeded.room;
+    grace = await joinInBrowser(seeded.link('owner'), 'Grace');
+    ada = await joinInBrowser(seeded.link('editor'), 'Ada');
+    bob = await joinInBrowser(seeded.link('viewer'), 'Bob');
 
     // A fresh room is not a classroom yet: the owner unfolds the controls from the top bar (WEB-72).
     await grace.click('button.classroom-button');
@@ -200,14 +165,7 @@ describe('a class in the browser: a teacher and two students', () => {
       await page.waitForSelector('#display-name');
       expect(await page.inputValue('#display-name')).toBe(name);
       await page.click('button[type=submit]');
-      await page.waitForSelector('.pill-online', { timeout: 10_000 });
-      await page.waitForFunction(
-        () => document.querySelector('.cm-content')?.textContent?.includes('export'),
-        null,
-        {
-          timeout: 10_000,
-        },
-      );
+      await waitOnlineShowing(page, 'export');
       expect(new URL(page.url()).pathname).not.toBe(`/r/${room.roomId}`);
       // Their own copy, writable, starting from the template's text as it was.
       expect((await editorText(page))?.split('\n')[0]).toBe(

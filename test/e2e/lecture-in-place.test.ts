@@ -2,7 +2,8 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreateRoomResponse, JoinResponse } from '../../schema/protocol.ts';
 import { screenshot } from '../helpers/browser.ts';
-import { connectClient, whenSynced } from '../helpers/y-client.ts';
+import { joinShowing, LESSON, seededRoom } from '../helpers/seeded-room.ts';
+import { api } from '../helpers/test-server.ts';
 import { type SparkBrowserApp, startSparkBrowserApp } from './web-server.ts';
 
 // CLASS-29: a freeze, the pen and the pen's end switch a student's page between read-only and writable in
@@ -17,29 +18,11 @@ afterAll(async () => {
   await app?.close();
 });
 
-const LESSON = Array.from({ length: 120 }, (_, i) => `const line${i + 1} = ${i + 1};`).join('\n');
 const LABEL_WRITABLE = 'Code editor: lesson.ts';
 const LABEL_READ_ONLY = 'Read-only code: lesson.ts';
 
-async function post<T>(path: string, body: unknown, token?: string, method = 'POST'): Promise<T> {
-  const res = await fetch(app.server.url + path, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
-async function joinInBrowser(link: string, name: string): Promise<Page> {
-  const { page } = await app.browser.person({ viewport: { width: 1440, height: 900 } });
-  await page.goto(link);
-  await page.fill('#display-name', name);
-  await page.click('button[type=submit]');
-  await page.waitForSelector('.pill-online', { timeout: 10_000 });
-  await page.waitForFunction(() => document.querySelector('.cm-content')?.textContent?.includes('line1 ='));
-  return page;
-}
+const joinInBrowser = (link: string, name: string): Promise<Page> =>
+  joinShowing(app.browser, link, name, 'line1 =', { width: 1440, height: 900 });
 
 const label = (page: Page) => page.getAttribute('.cm-content', 'aria-label');
 const waitForLabel = (page: Page, want: string) =>
@@ -84,21 +67,11 @@ describe('CLASS-29: a freeze and the pen switch a student’s page in place', ()
   let ada: Page;
 
   beforeAll(async () => {
-    room = await post<CreateRoomResponse>('/api/rooms', { name: 'Lecture hall' });
-    setup = await post<JoinResponse>(`/api/rooms/${room.roomId}/join`, {
-      invite: room.invites.owner,
-      name: 'Setup',
-    });
-    const c = connectClient(`${app.server.url.replace(/^http/, 'ws')}/sync`, room.roomId, setup.token);
-    await whenSynced(c);
-    c.edit('lesson.ts', (t) => t.insert(0, LESSON));
-    const probe = connectClient(`${app.server.url.replace(/^http/, 'ws')}/sync`, room.roomId, setup.token);
-    await probe.waitForText('lesson.ts', (t) => t === LESSON);
-    c.destroy();
-    probe.destroy();
-    const base = app.server.url;
-    grace = await joinInBrowser(`${base}/join/${room.roomId}#invite=${room.invites.owner}`, 'Grace');
-    ada = await joinInBrowser(`${base}/join/${room.roomId}#invite=${room.invites.editor}`, 'Ada');
+    const seeded = await seededRoom(app.server.url, 'Lecture hall', 'lesson.ts', LESSON);
+    room = seeded.room;
+    setup = seeded.setup;
+    grace = await joinInBrowser(seeded.link('owner'), 'Grace');
+    ada = await joinInBrowser(seeded.link('editor'), 'Ada');
     await grace.click('button.classroom-button');
     await grace.waitForSelector('.mode-controls input[aria-label="Freeze code"]');
   }, 90_000);
@@ -212,12 +185,12 @@ describe('CLASS-29: a freeze and the pen switch a student’s page in place', ()
     const adaMember = info.members.find((m) => m.name === 'Ada');
     if (!adaMember) throw new Error('Ada is not a member');
     // The shortest pen there is (CLASS-12: 5 s), handed through the API.
-    await post(
-      `/api/rooms/${room.roomId}/modes/lecture/pen`,
-      { userId: adaMember.id, seconds: 5 },
-      setup.token,
-      'PUT',
-    );
+    const handed = await api(app.server.url, 'PUT', `/api/rooms/${room.roomId}/modes/lecture/pen`, {
+      body: { userId: adaMember.id, seconds: 5 },
+      token: setup.token,
+    });
+    if (handed.status >= 300)
+      throw new Error(`handing the pen: ${handed.status} ${JSON.stringify(handed.body)}`);
     await ada.waitForFunction(() =>
       document.querySelector('.mode-chips')?.textContent?.includes('You hold the pen'),
     );

@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { screenshot } from '../helpers/browser.ts';
+import { LESSON } from '../helpers/seeded-room.ts';
 import { editorText } from './editor-text.ts';
 import { createRoomWithInvites, joinInNewPage, newFile } from './room-flow.ts';
 import { type BrowserApp, startBrowserApp } from './web-server.ts';
@@ -15,9 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
 });
-
-/** 120 numbered lines: long enough that following the teacher's cursor means scrolling. */
-const LESSON = Array.from({ length: 120 }, (_, i) => `const line${i + 1} = ${i + 1};`).join('\n');
 
 const chips = (page: Page) => page.textContent('.mode-chips');
 const readOnly = async (page: Page) =>
