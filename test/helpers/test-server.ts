@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import type { ImportLimits } from '../../schema/import-rules.ts';
 import type { CreateRoomResponse, JoinResponse, Role } from '../../schema/protocol.ts';
 import { type Config, type Limits, loadConfig } from '../../server/config.ts';
@@ -72,6 +73,21 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       if (!closeOpts?.keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The servers and clients a test starts, closed after each test of the calling file or describe block:
+ * clients first, so none reconnects to a server going away. A test pushes what it starts; a server it
+ * closes itself (a restart with `keepData`) it does not push.
+ */
+export function closedAfterEach(): { servers: TestServer[]; clients: { destroy(): void }[] } {
+  const servers: TestServer[] = [];
+  const clients: { destroy(): void }[] = [];
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.destroy();
+    for (const s of servers.splice(0)) await s.close();
+  });
+  return { servers, clients };
 }
 
 export interface RoomsApi {

@@ -5,8 +5,8 @@ import * as Y from 'yjs';
 import { apiPaths, type HistoryDiffResponse, type HistoryResponse } from '../../schema/protocol.ts';
 import { measureStall } from '../helpers/event-loop-stall.ts';
 import { openRawClient, syncSocketUrl } from '../helpers/raw-socket.ts';
-import { api, startTestServer, type TestServer } from '../helpers/test-server.ts';
-import { connectClient, whenSynced, type YClient } from '../helpers/y-client.ts';
+import { api, closedAfterEach, startTestServer } from '../helpers/test-server.ts';
+import { connectClient, whenSynced } from '../helpers/y-client.ts';
 import { joinUntilLoaded, twoThousandFiles } from '../rooms/load-room.ts';
 
 /*
@@ -17,12 +17,8 @@ import { joinUntilLoaded, twoThousandFiles } from '../rooms/load-room.ts';
  * the next load. The stall bound is the attack tests' loose one; the figure is annotated.
  */
 describe('SAFE-143: room history at load and unload', () => {
-  let servers: TestServer[] = [];
-  const clients: YClient[] = [];
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.destroy();
-    for (const s of servers.splice(0)) await s.close();
-    servers = [];
+  const { servers, clients } = closedAfterEach();
+  afterEach(() => {
     vi.restoreAllMocks();
   });
 

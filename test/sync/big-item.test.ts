@@ -1,10 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JoinResponse } from '../../schema/protocol.ts';
 import { measureStall } from '../helpers/event-loop-stall.ts';
 import { joinFromWorker } from '../helpers/join-worker.ts';
 import { fileUpdate, openRawClient, syncSocketUrl } from '../helpers/raw-socket.ts';
-import { startTestServer, type TestServer } from '../helpers/test-server.ts';
-import { connectClient, whenSynced, type YClient } from '../helpers/y-client.ts';
+import { closedAfterEach, startTestServer } from '../helpers/test-server.ts';
+import { connectClient, whenSynced } from '../helpers/y-client.ts';
 
 /*
  * SAFE-144: one item of the largest size a frame allows (a 4 MB and a 7.5 MB Y.Text insert, one Yjs item
@@ -13,13 +13,7 @@ import { connectClient, whenSynced, type YClient } from '../helpers/y-client.ts'
  * its cost is linear in the frame's bytes and is listed in SPEC "Not held yet".
  */
 describe('SAFE-144: a single item as big as a frame', () => {
-  let servers: TestServer[] = [];
-  const clients: YClient[] = [];
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.destroy();
-    for (const s of servers.splice(0)) await s.close();
-    servers = [];
-  });
+  const { servers, clients } = closedAfterEach();
 
   for (const mb of [4, 7.5]) {
     it(`SAFE-144: one ${mb} MB insert is stored, relayed, reloaded and sent to 4 joiners whole; the reload and the joins hold the loop < 500 ms`, async ({

@@ -1,10 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JoinResponse } from '../../schema/protocol.ts';
 import { tinyItemsUpdate } from '../helpers/attacks.ts';
 import { measureStall } from '../helpers/event-loop-stall.ts';
 import { type JoinReceipt, joinFromWorker } from '../helpers/join-worker.ts';
 import { openRawClient, syncSocketUrl } from '../helpers/raw-socket.ts';
-import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { closedAfterEach, startTestServer } from '../helpers/test-server.ts';
 import { connectClient, whenSynced, type YClient } from '../helpers/y-client.ts';
 import { joinUntilLoaded, twoThousandFiles } from '../rooms/load-room.ts';
 
@@ -17,13 +17,7 @@ import { joinUntilLoaded, twoThousandFiles } from '../rooms/load-room.ts';
 const STALL_BOUND_MS = 500;
 
 describe('ROOM-18: a big room loads in slices', () => {
-  let servers: TestServer[] = [];
-  const clients: YClient[] = [];
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.destroy();
-    for (const s of servers.splice(0)) await s.close();
-    servers = [];
-  });
+  const { servers, clients } = closedAfterEach();
 
   /**
    * Fills a room through the server, restarts it (the room is now only on disk) and joins it while watching;
