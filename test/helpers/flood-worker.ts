@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { clientFrame } from './ws-frame.ts';
 
 // The attacker lives in a worker thread on a raw TCP socket: it makes the WebSocket upgrade by hand and
 // writes every frame in one write, as a hostile client on another machine would, so what the test
@@ -75,24 +76,7 @@ export interface Flood {
 
 /** Client-to-server binary frames (masked, as RFC 6455 requires; the zero key leaves the bytes as they are). */
 export function maskedFrames(payloads: readonly Uint8Array[]): Buffer {
-  const parts: Buffer[] = [];
-  for (const p of payloads) {
-    const len = p.byteLength;
-    const head =
-      len < 126
-        ? Buffer.from([0x82, 0x80 | len])
-        : len < 65536
-          ? Buffer.from([0x82, 0x80 | 126, len >> 8, len & 0xff])
-          : Buffer.concat([Buffer.from([0x82, 0x80 | 127]), bigLength(len)]);
-    parts.push(head, Buffer.alloc(4), Buffer.from(p.buffer, p.byteOffset, len));
-  }
-  return Buffer.concat(parts);
-}
-
-function bigLength(len: number): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64BE(BigInt(len));
-  return b;
+  return Buffer.concat(payloads.map((p) => clientFrame(p)));
 }
 
 export async function openFlood(url: string, frames: readonly Uint8Array[]): Promise<Flood> {

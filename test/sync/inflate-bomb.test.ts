@@ -12,6 +12,7 @@ import {
   updateFrame,
 } from '../helpers/raw-socket.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { clientFrame } from '../helpers/ws-frame.ts';
 import { connectClient, whenSynced, type YClient } from '../helpers/y-client.ts';
 
 const FRAME_LIMIT = 1024 * 1024;
@@ -24,23 +25,7 @@ const FRAME_LIMIT = 1024 * 1024;
 function compressedFrame(inflated: Buffer): Buffer {
   const deflated = deflateRawSync(inflated, { finishFlush: constants.Z_SYNC_FLUSH });
   const payload = deflated.subarray(0, deflated.length - 4);
-  const mask = randomBytes(4);
-  const len = payload.length;
-  const header =
-    len < 126
-      ? Buffer.from([0xc2, 0x80 | len])
-      : len < 65536
-        ? Buffer.from([0xc2, 0x80 | 126, len >> 8, len & 0xff])
-        : Buffer.concat([Buffer.from([0xc2, 0x80 | 127]), bigLength(len)]);
-  const masked = Buffer.alloc(len);
-  for (let i = 0; i < len; i++) masked[i] = payload[i]! ^ mask[i & 3]!;
-  return Buffer.concat([header, mask, masked]);
-}
-
-function bigLength(n: number): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64BE(BigInt(n));
-  return b;
+  return clientFrame(payload, { compressed: true, mask: randomBytes(4) });
 }
 
 /**
