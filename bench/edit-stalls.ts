@@ -6,9 +6,15 @@
  *
  * Each shape is one synchronous call sequence, as one big model chunk would run on the event loop. The
  * attack tests (test/load/edit-stalls.test.ts) check the same shapes through the server with a loose bound.
+ * The last two are what a turn's start reads (SAFE-156; test/agent/turn-start-stall.test.ts).
  */
+import * as Y from 'yjs';
+import { CODE_FILES_KEY } from '../schema/protocol.ts';
 import { AnchorIndex, findAnchor } from '../server/agent/anchor-matcher.ts';
 import { createEditParser, type EditFormat } from '../server/agent/edit-parser.ts';
+import { snapshotFile } from '../server/agent/file-snapshot.ts';
+import { buildContext, contextCharBudget } from '../server/agent/prompt-builder.ts';
+import { bigFileUpdate } from '../test/helpers/big-file.ts';
 
 function time(label: string, fn: () => void): void {
   const t0 = performance.now();
@@ -53,4 +59,22 @@ time('SAFE-51 a 1,000-line needle in 200,000 equal lines (exact, capped)', () =>
 });
 time('SAFE-51 the same needle with drift (line tier, KMP)', () => {
   findAnchor(same, { contextBefore: '', oldText: 'x \n'.repeat(1000) });
+});
+
+const typed = new Y.Doc();
+Y.applyUpdate(typed, bigFileUpdate('big.ts'));
+const typedText = typed.getMap<Y.Text>(CODE_FILES_KEY).get('big.ts');
+if (!typedText) throw new Error('big.ts missing');
+snapshotFile('big.ts', typedText);
+time('SAFE-156 a turn reads a 450 KB file of 224,000 items (its snapshot, once)', () => {
+  snapshotFile('big.ts', typedText);
+});
+const roomFile = 'export const value = computeSomething(alpha, beta, gamma); // comment\n'.repeat(170);
+const room = Array.from({ length: 2_000 }, (_, i) => ({
+  path: `src/f${i}.ts`,
+  length: roomFile.length,
+  read: () => roomFile,
+}));
+time('SAFE-156 the context of a 2,000-file / 24 MB room (files that fit read)', () => {
+  buildContext({ files: room, focusFile: 'src/f3.ts', prompt: 'go', maxChars: contextCharBudget(4096) });
 });

@@ -29,26 +29,35 @@ export function anchorIndexOf(snap: FileSnapshot): AnchorIndex {
 /**
  * Captures a snapshot in one walk over the Y.Text's items. Creating one relative position per line with
  * Y.createRelativePositionFromTypeIndex would walk the item list once per line (quadratic on big files).
+ *
+ * SAFE-156: this walk is the only read of the file a turn makes (its text is also what the model is shown),
+ * and it costs about what `Y.Text.toString` costs: newlines are found with `indexOf` per item.
  */
 export function snapshotFile(path: string, ytext: Y.Text): FileSnapshot {
   const lineStarts: Y.RelativePosition[] = [];
   const lineOffsets: number[] = [];
   const parts: string[] = [];
-  let index = 0;
+  let length = 0;
   let atLineStart = true;
   for (let item = ytext._start; item !== null; item = item.right) {
     if (item.deleted || !item.countable || !(item.content instanceof Y.ContentString)) continue;
     const str = item.content.str;
-    for (let i = 0; i < str.length; i++) {
-      if (atLineStart) {
-        lineStarts.push(relativeAt(item.id.client, item.id.clock + i));
-        lineOffsets.push(index + i);
-        atLineStart = false;
+    // item.id is read at line starts only: it is another object per item, and the walk is bound by memory.
+    if (atLineStart) {
+      lineStarts.push(relativeAt(item.id.client, item.id.clock));
+      lineOffsets.push(length);
+      atLineStart = false;
+    }
+    for (let nl = str.indexOf('\n'); nl !== -1; nl = str.indexOf('\n', nl + 1)) {
+      // A newline that ends the item starts a line in the next item that holds text.
+      if (nl + 1 === str.length) atLineStart = true;
+      else {
+        lineStarts.push(relativeAt(item.id.client, item.id.clock + nl + 1));
+        lineOffsets.push(length + nl + 1);
       }
-      if (str.charCodeAt(i) === 10) atLineStart = true;
     }
     parts.push(str);
-    index += str.length;
+    length += str.length;
   }
   const text = parts.join('');
   if (atLineStart) {

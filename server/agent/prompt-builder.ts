@@ -99,13 +99,24 @@ export function buildInstructions(format: EditFormat): string {
   return `${COMMON_RULES}\n\n${format === 'apply_patch' ? APPLY_PATCH_RULES : SEARCH_REPLACE_RULES}\n`;
 }
 
+/** A file whose text is at hand. */
 export interface ContextFile {
   path: string;
   text: string;
 }
 
+/**
+ * A file read only if it can be shown (SAFE-156): `length` (an upper bound of the text's length, known
+ * without reading it) tells whether it can fit, and `read` is called at most once.
+ */
+export interface LazyContextFile {
+  path: string;
+  length: number;
+  read(): string;
+}
+
 export interface ContextInput {
-  files: ContextFile[];
+  files: (ContextFile | LazyContextFile)[];
   /** the file the person is looking at: rendered first, and excerpted around the selection if too big */
   focusFile?: string;
   /** UTF-16 offsets into the focus file's text */
@@ -137,8 +148,9 @@ const MIN_EXCERPT_CHARS = 400;
  * exceed maxChars only when the prompt alone does.
  */
 export function buildContext(input: ContextInput): BuiltContext {
-  const focus = input.files.find((f) => f.path === input.focusFile);
-  const others = input.files.filter((f) => f !== focus);
+  const files = input.files.map(toReadOnce);
+  const focus = files.find((f) => f.path === input.focusFile);
+  const others = files.filter((f) => f !== focus);
   const selectionOf = (withText: boolean) =>
     focus && input.selection ? renderSelection(focus, input.selection, withText) : '';
   const request = `${input.extra ? `${input.extra}\n` : ''}## Request\n${input.prompt}\n`;
@@ -170,8 +182,10 @@ export function buildContext(input: ContextInput): BuiltContext {
     }
   }
   for (const file of others) {
-    const block = renderFile(file, false);
-    if (block.length <= budget) {
+    // A block holds the whole text and more: a file longer than the budget left is omitted unread (a room's
+    // other files were all read and rendered here, at every turn, to learn that they did not fit).
+    const block = file.length > budget ? null : renderFile(file, false);
+    if (block !== null && block.length <= budget) {
       blocks.push(block);
       included.push(file.path);
       budget -= block.length;
@@ -186,6 +200,29 @@ export function buildContext(input: ContextInput): BuiltContext {
   if (sel !== '') parts.push(sel);
   parts.push(request);
   return { text: parts.join('\n'), included, omitted };
+}
+
+/** A file whose text is read on first use, and once (SAFE-156). */
+class ReadOnce implements ContextFile {
+  readonly path: string;
+  readonly length: number;
+  private readonly source: LazyContextFile;
+  private cached: string | null = null;
+
+  constructor(source: LazyContextFile) {
+    this.path = source.path;
+    this.length = source.length;
+    this.source = source;
+  }
+
+  get text(): string {
+    this.cached ??= this.source.read();
+    return this.cached;
+  }
+}
+
+function toReadOnce(file: ContextFile | LazyContextFile): ContextFile & { length: number } {
+  return 'read' in file ? new ReadOnce(file) : { ...file, length: file.text.length };
 }
 
 /** A fence longer than any backtick run in the text, so file content can never close it. */

@@ -5,6 +5,7 @@ import type { HunkStart } from '../../server/agent/edit-parser.ts';
 import { type FileSnapshot, snapshotFile } from '../../server/agent/file-snapshot.ts';
 import { placeHunk } from '../../server/agent/place-hunk.ts';
 import { encodeRelativePosition } from '../../server/rooms/relative-positions.ts';
+import { BIG_FILE_LINES, BIG_FILE_TEXT, bigFileUpdate } from '../helpers/big-file.ts';
 import { measureStall } from '../helpers/event-loop-stall.ts';
 
 /*
@@ -16,8 +17,8 @@ import { measureStall } from '../helpers/event-loop-stall.ts';
  * machine). The bound is the attack tests' loose one; the figures are annotated.
  */
 
-const lines = Array.from({ length: 10_000 }, (_, i) => `export const value${i} = ${i}; // ${'-'.repeat(10)}`);
-const text = `${lines.join('\n')}\n`;
+const lines = BIG_FILE_LINES;
+const text = BIG_FILE_TEXT;
 
 /** A code doc holding `text` at big.ts: one item, or two-character items of two clients (224,000). */
 function codeDoc(items: 'one' | 'many'): { doc: Y.Doc; ytext: Y.Text } {
@@ -25,27 +26,8 @@ function codeDoc(items: 'one' | 'many'): { doc: Y.Doc; ytext: Y.Text } {
   const ytext = new Y.Text();
   if (items === 'one') doc.getMap<Y.Text>(CODE_FILES_KEY).set('big.ts', ytext);
   if (items === 'one') ytext.insert(0, text);
-  else Y.applyUpdate(doc, manyItems());
+  else Y.applyUpdate(doc, bigFileUpdate('big.ts'));
   return { doc, ytext: doc.getMap<Y.Text>(CODE_FILES_KEY).get('big.ts') ?? ytext };
-}
-
-let manyItemsUpdate: Uint8Array | null = null;
-
-/** big.ts typed in two-character pieces by two alternating clients (so Yjs cannot merge them), as an update. */
-function manyItems(): Uint8Array {
-  if (manyItemsUpdate) return manyItemsUpdate;
-  const doc = new Y.Doc();
-  const ytext = new Y.Text();
-  doc.getMap<Y.Text>(CODE_FILES_KEY).set('big.ts', ytext);
-  doc.transact(() => {
-    for (let i = 0; i < text.length; i += 2) {
-      doc.clientID = 11 + ((i / 2) % 2);
-      ytext.insert(i, text.slice(i, i + 2));
-    }
-  });
-  manyItemsUpdate = Y.encodeStateAsUpdate(doc);
-  doc.destroy();
-  return manyItemsUpdate;
 }
 
 function hunk(n: number, oldText: string): HunkStart {

@@ -184,6 +184,38 @@ describe('buildContext', () => {
   });
 });
 
+describe('SAFE-156: a turn reads only the files it can show', () => {
+  it('SAFE-156: of a room of 2,000 files of 12 KB, only those that fit are read, each once; the others are named', () => {
+    const text = lines(500, 'export const value = compute(alpha, beta);');
+    const reads = new Map<string, number>();
+    const files = Array.from({ length: 2_000 }, (_, i) => ({
+      path: `src/f${i}.ts`,
+      length: text.length,
+      read: () => {
+        reads.set(`src/f${i}.ts`, (reads.get(`src/f${i}.ts`) ?? 0) + 1);
+        return text;
+      },
+    }));
+    const maxChars = contextCharBudget(4_096);
+    const ctx = buildContext({ files, focusFile: 'src/f7.ts', prompt: 'p', maxChars });
+    expect(ctx.text.length).toBeLessThanOrEqual(maxChars);
+    expect(ctx.included[0]).toBe('src/f7.ts');
+    expect(ctx.included.length).toBeGreaterThan(10);
+    expect(ctx.included.length + ctx.omitted.length).toBe(2_000);
+    // Before, every file of the room was read and rendered at every turn to learn that it did not fit.
+    expect([...reads.keys()].sort()).toEqual([...ctx.included].sort());
+    expect([...reads.values()].every((n) => n === 1)).toBe(true);
+    // The same text as files given whole.
+    const whole = buildContext({
+      files: files.map((f) => ({ path: f.path, text })),
+      focusFile: 'src/f7.ts',
+      prompt: 'p',
+      maxChars,
+    });
+    expect(ctx).toEqual(whole);
+  });
+});
+
 describe('contextCharBudget', () => {
   it('leaves the output and instructions out of the 128k window', () => {
     expect(contextCharBudget(8_000)).toBe(Math.floor((128_000 - 8_000 - 1_500) * 3.5));
