@@ -260,8 +260,10 @@ export class AgentRun {
             this.view.metrics.ttftMs = now - state.startedAt;
           }
           this.streamingSince ??= now;
-          tokens++;
-          this.view.metrics.tokens++;
+          // PERF-50: one event carries the deltas of one network read.
+          const count = event.tokens ?? 1;
+          tokens += count;
+          this.view.metrics.tokens += count;
           this.outputBytes += Buffer.byteLength(event.text);
           if (this.outputBytes > maxOutputBytes || this.view.metrics.tokens > maxTokens) {
             overLimit =

@@ -162,7 +162,7 @@ export async function checkConnection(
           const now = performance.now();
           firstAt ??= now;
           lastAt = now;
-          deltas += 1;
+          deltas += event.tokens ?? 1;
           turns.note();
         } else if (event.type === 'usage') outputTokens = event.outputTokens;
         else end = event;

@@ -26,7 +26,11 @@ export interface ModelRequest {
 export type AgentEvent =
   /** upstream accepted the request (headers / response.created) */
   | { type: 'start' }
-  | { type: 'text-delta'; text: string }
+  /**
+   * `tokens`: how many of the model's deltas `text` joins, 1 when absent. The deltas of one network read are
+   * handed over as one event (PERF-50): they arrived together, and each event costs the run a pass.
+   */
+  | { type: 'text-delta'; text: string; tokens?: number }
   | { type: 'usage'; inputTokens: number | null; outputTokens: number }
   | { type: 'finish'; reason: 'stop' | 'length' | 'other' }
   | { type: 'error'; message: string; code?: string; status?: number };

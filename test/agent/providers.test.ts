@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentEvent, ModelProvider, ModelRequest } from '../../server/agent/model-provider.ts';
+import { coalesceDeltas } from '../../server/agent/providers/coalesce-deltas.ts';
 import { createProvider } from '../../server/agent/providers/create-provider.ts';
 import { defaultRetryPolicy, nextRetryDelay } from '../../server/agent/providers/retry-policy.ts';
 import { failureFromStatus, parseRetryAfterMs } from '../../server/agent/providers/upstream-failure.ts';
@@ -43,6 +44,8 @@ async function collect(iterable: AsyncIterable<AgentEvent>): Promise<AgentEvent[
   return events;
 }
 
+const tokensOf = (events: AgentEvent[]) =>
+  events.reduce((n, e) => n + (e.type === 'text-delta' ? (e.tokens ?? 1) : 0), 0);
 const textOf = (events: AgentEvent[]) => events.map((e) => (e.type === 'text-delta' ? e.text : '')).join('');
 const last = (events: AgentEvent[]) => events[events.length - 1];
 
@@ -109,6 +112,27 @@ describe('nextRetryDelay', () => {
   });
 });
 
+describe('coalesceDeltas (PERF-50)', () => {
+  it('PERF-50: joins consecutive deltas, keeps the other events in their place and drops empty deltas', () => {
+    expect(
+      coalesceDeltas([
+        { type: 'start' },
+        { type: 'text-delta', text: 'a' },
+        null,
+        { type: 'text-delta', text: '' },
+        { type: 'text-delta', text: 'bc', tokens: 2 },
+        { type: 'end', reason: 'stop', inputTokens: 1, outputTokens: null },
+        { type: 'text-delta', text: 'd' },
+      ]),
+    ).toEqual([
+      { type: 'start' },
+      { type: 'text-delta', text: 'abc', tokens: 3 },
+      { type: 'end', reason: 'stop', inputTokens: 1, outputTokens: null },
+      { type: 'text-delta', text: 'd', tokens: 1 },
+    ]);
+  });
+});
+
 describe('createProvider', () => {
   it('returns null when no model endpoint is configured', () => {
     expect(createProvider(config('responses', null))).toBeNull();
@@ -141,7 +165,8 @@ describe.each(APIS)('%s provider against the fake model server', (api) => {
     const events = await collect(provider.stream(request(), new AbortController().signal));
     expect(events[0]).toEqual({ type: 'start' });
     expect(textOf(events)).toBe(script);
-    expect(events.filter((e) => e.type === 'text-delta').length).toBe(tokenize(script).length);
+    // PERF-50: one event may join several deltas; it says how many, so every token is still counted.
+    expect(tokensOf(events)).toBe(tokenize(script).length);
     const usage = events.at(-2);
     expect(usage).toMatchObject({ type: 'usage', outputTokens: tokenize(script).length });
     expect(usage?.type === 'usage' && usage.inputTokens).toBeGreaterThan(0);
@@ -213,6 +238,21 @@ describe.each(APIS)('%s provider against the fake model server', (api) => {
     expect(last(events)).toEqual({ type: 'error', message: 'connection lost mid-stream' });
     expect(server.requests).toHaveLength(1);
   });
+
+  it.skipIf(api === 'responses-ws')(
+    'PERF-50: the deltas of one network read arrive as one event that counts them, every token kept in order',
+    async () => {
+      // 200,000 tokens/s: the fake writes hundreds of tokens at a time, so a read holds many events.
+      const script = Array.from({ length: 200 }, (_, i) => `line ${i} of the reply;\n`).join('');
+      server.enqueue({ text: script, tokensPerSecond: 200_000 });
+      const events = await collect(provider.stream(request(), new AbortController().signal));
+      const deltas = events.filter((e) => e.type === 'text-delta');
+      expect(textOf(events)).toBe(script);
+      expect(tokensOf(events)).toBe(tokenize(script).length);
+      expect(deltas.length).toBeLessThan(tokenize(script).length / 2);
+      expect(events.at(-2)).toMatchObject({ type: 'usage', outputTokens: tokenize(script).length });
+    },
+  );
 
   it('stops at once when aborted mid-stream, and the server sees the client leave', async () => {
     // 2,000 tokens at 100/s would take 20 s.

@@ -1,5 +1,6 @@
 import type { ChatCompletionChunk, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import type { ModelRequest } from '../model-provider.ts';
+import { coalesceDeltas } from './coalesce-deltas.ts';
 import { HttpStreamProvider, type StreamChunk } from './http-stream-provider.ts';
 import type { AttemptEvent } from './stream-with-retry.ts';
 
@@ -38,12 +39,13 @@ export class ChatCompletionsProvider extends HttpStreamProvider {
     let reason: 'stop' | 'length' | 'other' | null = null;
     let usage: { inputTokens: number | null; outputTokens: number | null } | null = null;
     for await (const batch of batches) {
+      const deltas: AttemptEvent[] = [];
       for (const raw of batch) {
         // Read defensively: compatible servers differ (a usage-only chunk has no choices at all).
         const chunk = raw as Partial<ChatCompletionChunk>;
         const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
         const text = choice?.delta?.content;
-        if (typeof text === 'string' && text !== '') yield { type: 'text-delta', text };
+        if (typeof text === 'string' && text !== '') deltas.push({ type: 'text-delta', text });
         if (choice?.finish_reason) reason = finishReason(choice.finish_reason);
         if (chunk.usage) {
           usage = {
@@ -52,6 +54,7 @@ export class ChatCompletionsProvider extends HttpStreamProvider {
           };
         }
       }
+      yield* coalesceDeltas(deltas);
     }
     if (signal.aborted) return;
     // A stream that closes without a finish_reason was cut off, whatever the transport said.

@@ -1,5 +1,6 @@
 import type { ResponseInput } from 'openai/resources/responses/responses';
 import type { ModelRequest } from '../model-provider.ts';
+import { coalesceDeltas } from './coalesce-deltas.ts';
 import { HttpStreamProvider, type StreamChunk } from './http-stream-provider.ts';
 import { mapResponsesEvent } from './responses-event-mapper.ts';
 import type { AttemptEvent } from './stream-with-retry.ts';
@@ -51,9 +52,7 @@ export class ResponsesSseProvider extends HttpStreamProvider {
 
   protected override async *read(batches: AsyncIterable<StreamChunk[]>): AsyncGenerator<AttemptEvent> {
     for await (const batch of batches) {
-      for (const event of batch) {
-        const mapped = mapResponsesEvent(event);
-        if (mapped === null) continue;
+      for (const mapped of coalesceDeltas(batch.map(mapResponsesEvent))) {
         yield mapped;
         if (mapped.type === 'end' || mapped.type === 'failure') return;
       }

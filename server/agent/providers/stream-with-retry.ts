@@ -5,7 +5,8 @@ import type { UpstreamFailure } from './upstream-failure.ts';
 /** What one upstream attempt reports; `streamWithRetry` turns attempts into one turn's AgentEvents. */
 export type AttemptEvent =
   | { type: 'start' }
-  | { type: 'text-delta'; text: string }
+  /** `tokens`: how many of the model's deltas `text` joins (PERF-50); 1 when absent */
+  | { type: 'text-delta'; text: string; tokens?: number }
   | {
       type: 'end';
       reason: 'stop' | 'length' | 'other';
@@ -74,7 +75,7 @@ export async function* streamWithRetry(
             yield event;
           } else if (event.type === 'text-delta') {
             if (event.text === '') continue;
-            deltas += 1;
+            deltas += event.tokens ?? 1;
             yield event;
           } else {
             yield {
