@@ -1,19 +1,12 @@
-import {
-  type PublicUser,
-  type RunMode,
-  type RunView,
-  SPARK_COLOR,
-  type TutorMode,
-} from '../../schema/protocol.ts';
+import type { PublicUser, RunMode, RunView, TutorMode } from '../../schema/protocol.ts';
 import type { Logger } from '../log.ts';
 import { fileTexts } from '../rooms/code-doc-shape.ts';
 import type { Room } from '../rooms/room.ts';
 import type { ProposalPort, RunChannel } from '../suggestions/proposal-port.ts';
 import type { AgentStore } from './agent-store.ts';
-import { createEditParser, type EditEvent, type EditFormat, type HunkStart } from './edit-parser.ts';
+import { createEditParser, type EditFormat } from './edit-parser.ts';
 import { type FileSnapshot, snapshotFile } from './file-snapshot.ts';
 import type { ModelMessage, ModelProvider } from './model-provider.ts';
-import { placeHunk } from './place-hunk.ts';
 import {
   buildAskInstructions,
   buildContext,
@@ -22,8 +15,10 @@ import {
   contextCharBudget,
   formatForModel,
 } from './prompt-builder.ts';
+import { newTurnEdits, RunEdits, type TurnEdits } from './run-edits.ts';
 import { RunRecorder } from './run-recorder.ts';
-import { HunkLines, TutorBudget } from './tutor-budget.ts';
+import { SparkPresence } from './spark-presence.ts';
+import { TutorBudget } from './tutor-budget.ts';
 
 export interface AgentRunDeps {
   room: Room;
@@ -65,34 +60,17 @@ interface Turn {
   kind: 'prompt' | 'steer';
 }
 
-interface HunkState {
-  /** null when the hunk could not be anchored (its text is ignored) */
-  suggestionId: string | null;
-  /** tutor mode: the hunk's file, its changed lines so far and its text (CLASS-3) */
-  tutor?: { file: string; lines: HunkLines; text: string };
-}
-
 /** What the current turn is doing; replaced by the next turn, so a stale turn can never write. */
-interface TurnState {
+interface TurnState extends TurnEdits {
   controller: AbortController;
   stopped: boolean;
   parser: ReturnType<typeof createEditParser>;
-  snapshots: Map<string, FileSnapshot>;
-  hunks: Map<number, HunkState>;
-  /** per file, the line after the last hunk placed there this turn: `@@` headers are sought from it */
-  cursors: Map<string, number>;
   output: string;
   startedAt: number;
 }
 
 /** how often the run's counters (tokens, rate, prose) are written while streaming, ms */
 const STATS_INTERVAL_MS = 250;
-/**
- * How often the agent's cursor is published again while it stays on one hunk, ms: only so that it does not
- * expire (awareness drops a state not renewed for 30 s). Its cursor names the suggestion, and watchers put
- * it at that suggestion's end, which every frame moves already (AGENT-26).
- */
-const PRESENCE_RENEW_MS = 15_000;
 
 /**
  * One agent run: a prompt, then any steered turns, streamed from the model into suggestions in the
@@ -108,7 +86,6 @@ export class AgentRun {
   private readonly format: EditFormat;
   private readonly messages: ModelMessage[] = [];
   private readonly turns: Turn[] = [];
-  private readonly presenceId = (Math.random() * 0x7fffffff) | 0;
   private turn: TurnState | null = null;
   private firstTokenAt: number | null = null;
   private streamingSince: number | null = null;
@@ -116,18 +93,14 @@ export class AgentRun {
   /** the room was lost to another node: nothing more is written from here (CLUSTER-51) */
   private abandoned = false;
   private done: Promise<void> | null = null;
-  /** the suggestion Spark is typing (or typed last): its presence cursor sits on it */
-  private writing: { id: string; file: string } | null = null;
+  /** what the model's edits do: the run's message, its placed hunks and their suggestions */
+  private readonly edits: RunEdits;
   private reportedUnanchored = 0;
   private statsWrittenAt = 0;
   /** UTF-8 bytes the model sent over all turns, and when the first turn started (SAFE-57) */
   private outputBytes = 0;
   private runStartedAt: number | null = null;
-  private presenceAt = 0;
-  /** the suggestion the published cursor names */
-  private presenceOn: string | null = null;
-  /** hunks the model started over all turns (SAFE-51: past the cap they are refused unplaced) */
-  private hunksSeen = 0;
+  private readonly presence: SparkPresence;
   /** tutor mode's line budget over all turns (CLASS-3); null without tutor mode */
   private readonly tutor: TutorBudget | null;
 
@@ -169,7 +142,20 @@ export class AgentRun {
     this.turns.push({ instruction: request.prompt, kind: 'prompt' });
     // Writes the queued run to the review doc.
     this.channel = deps.proposals.openRun(deps.room, this.view);
-    this.channel.onFrame = () => this.publishPresence();
+    this.presence = new SparkPresence(this.channel, { id: request.id, askedBy: request.user }, deps.now);
+    this.channel.onFrame = () => {
+      if (!this.finished) this.presence.publish(this.edits.writing);
+    };
+    this.edits = new RunEdits({
+      room: deps.room,
+      channel: this.channel,
+      recorder: this.recorder,
+      view: this.view,
+      tutor: this.tutor,
+      maxHunks: deps.limits.maxHunks,
+      model: deps.provider.model,
+      requestedBy: request.user.id,
+    });
   }
 
   get isFinished(): boolean {
@@ -275,8 +261,8 @@ export class AgentRun {
           }
           state.output += event.text;
           // NAV-21: a question's answer is all prose; nothing in it is parsed as an edit.
-          if (this.view.mode === 'ask') this.onEdit(state, { type: 'text', text: event.text });
-          else for (const edit of state.parser.push(event.text)) this.onEdit(state, edit);
+          if (this.view.mode === 'ask') this.edits.apply(state, { type: 'text', text: event.text });
+          else for (const edit of state.parser.push(event.text)) this.edits.apply(state, edit);
           // The run's counters change with every token, but replacing a Y.Map value every frame leaves a
           // delete behind each time for every watcher to apply: a few updates a second are enough to read.
           if (now - this.statsWrittenAt >= STATS_INTERVAL_MS) {
@@ -303,10 +289,10 @@ export class AgentRun {
     if (overLimit !== null) failure = overLimit;
     else if (stalled)
       failure = `the model sent nothing for ${Math.round(this.deps.idleTimeoutMs / 1000)}s; stopped waiting`;
-    if (this.view.mode !== 'ask') for (const edit of state.parser.end()) this.onEdit(state, edit);
+    if (this.view.mode !== 'ask') for (const edit of state.parser.end()) this.edits.apply(state, edit);
     if (usageTokens !== null) this.view.metrics.tokens += usageTokens - tokens;
     this.messages.push({ role: 'assistant', content: state.output });
-    this.closeOpenHunks(state, failure === null ? 'proposed' : 'interrupted');
+    this.edits.closeOpenHunks(state, failure === null ? 'proposed' : 'interrupted');
     if (failure !== null) {
       this.fail(failure);
       return 'failed';
@@ -325,20 +311,11 @@ export class AgentRun {
   private beginTurn(turn: Turn): TurnState {
     const { room, now } = this.deps;
     // Keys an older store left holding something else are skipped (reported at load: SAFE-36).
-    // SAFE-156: a file is read once, by its snapshot (AGENT-4), and only if it can be shown; its text is
-    // what the model is sent. Files too long for what is left of the budget are not read at all.
-    const read = new Map<string, FileSnapshot>();
-    const files = fileTexts(room.code.doc).map(([path, ytext]) => ({
-      path,
-      length: ytext.length,
-      read: () => {
-        const snap = snapshotFile(path, ytext);
-        read.set(path, snap);
-        return snap.text;
-      },
-    }));
+    const texts = fileTexts(room.code.doc);
+    const files = new Map(texts);
+    const all = texts.map(([path, text]) => ({ path, text: text.toString() }));
     const context = buildContext({
-      files,
+      files: all,
       ...(this.request.file ? { focusFile: this.request.file } : {}),
       ...(this.request.selection && turn.kind === 'prompt' ? { selection: this.request.selection } : {}),
       ...(this.request.context && turn.kind === 'prompt' ? { extra: this.request.context } : {}),
@@ -350,8 +327,8 @@ export class AgentRun {
     });
     const snapshots = new Map<string, FileSnapshot>();
     for (const path of context.included) {
-      const snap = read.get(path);
-      if (snap) snapshots.set(path, snap);
+      const ytext = files.get(path);
+      if (ytext) snapshots.set(path, snapshotFile(path, ytext));
     }
     // AGENT-4: edits that could not be placed are told to the model, so it can redo them properly.
     const missed = this.view.unanchored.slice(this.reportedUnanchored);
@@ -362,12 +339,10 @@ export class AgentRun {
         : `\n\nThese edits from your previous reply could not be applied:\n${missed.map((u) => `- ${u.file}: ${u.reason}`).join('\n')}\n`;
     this.messages.push({ role: 'user', content: context.text + note });
     const state: TurnState = {
+      ...newTurnEdits(snapshots),
       controller: new AbortController(),
       stopped: false,
       parser: createEditParser(this.format),
-      snapshots,
-      hunks: new Map(),
-      cursors: new Map(),
       output: '',
       startedAt: now(),
     };
@@ -384,148 +359,6 @@ export class AgentRun {
     return state;
   }
 
-  private onEdit(state: TurnState, edit: EditEvent): void {
-    switch (edit.type) {
-      case 'text':
-        // Appended to the run's message (a Y.Text) in the next frame: never the whole message again.
-        this.view.message += edit.text;
-        this.channel.appendMessage(edit.text);
-        break;
-      case 'parse-error':
-        this.unanchored('(edit)', edit.message);
-        break;
-      case 'hunk-start':
-        state.hunks.set(edit.hunk, this.anchor(state, edit));
-        break;
-      case 'hunk-delta': {
-        const hunk = state.hunks.get(edit.hunk);
-        const id = hunk?.suggestionId;
-        if (!id || !hunk) break;
-        // CLASS-3: a hunk whose certainly-added lines alone pass the budget is refused while it streams.
-        if (hunk.tutor && this.tutor) {
-          hunk.tutor.text += edit.text;
-          const atLeast = hunk.tutor.lines.push(edit.text);
-          if (this.tutor.exceeds(atLeast)) {
-            this.refuseHunk(hunk, atLeast);
-            break;
-          }
-        }
-        // False once the hunk takes no more text (a person's edit made it stale): its other hunks go on.
-        this.channel.appendProposed(id, edit.text);
-        break;
-      }
-      case 'hunk-end': {
-        const hunk = state.hunks.get(edit.hunk);
-        const id = hunk?.suggestionId;
-        if (!id || !hunk) break;
-        if (hunk.tutor && this.tutor) {
-          const lines = hunk.tutor.lines.final(hunk.tutor.text);
-          if (this.tutor.exceeds(lines)) {
-            this.refuseHunk(hunk, lines);
-            break;
-          }
-          this.tutor.spend(lines);
-          // Counted once: closing the turn's hunks later must not count it again.
-          hunk.tutor = undefined;
-          this.channel.updateRun({ tutor: this.tutor.report() });
-        }
-        this.channel.endHunk(id, edit.complete ? 'proposed' : 'interrupted');
-        break;
-      }
-    }
-  }
-
-  /**
-   * CLASS-3: tutor mode refuses a hunk past the run's line budget. It stops taking text, ends `refused`
-   * (final: never pending, never acceptable), and the run's tutor report names it.
-   */
-  private refuseHunk(hunk: HunkState, lines: number): void {
-    const id = hunk.suggestionId;
-    if (!this.tutor || !hunk.tutor || id === null) return;
-    hunk.suggestionId = null;
-    this.channel.refuse(id, `tutor mode: past the limit of ${this.tutor.maxChangedLines} changed lines`);
-    this.tutor.refuse(hunk.tutor.file, id, lines);
-    this.channel.updateRun({ tutor: this.tutor.report() });
-    this.recorder.step(
-      this.view,
-      'unanchored',
-      null,
-      `${hunk.tutor.file}: refused by tutor mode (${lines} lines, ${this.tutor.left} left)`,
-    );
-  }
-
-  /** Places a hunk (AGENT-4) and starts its suggestion; without one its text is ignored. */
-  private anchor(state: TurnState, hunk: HunkStart): HunkState {
-    // CLASS-3: with the budget spent, a further hunk is refused before it is placed.
-    if (this.tutor && this.tutor.left <= 0) {
-      this.tutor.refuse(hunk.file, null, 0);
-      this.channel.updateRun({ tutor: this.tutor.report() });
-      return { suggestionId: null };
-    }
-    const started = this.place(state, hunk);
-    if (started === null || !this.tutor) return { suggestionId: started?.id ?? null };
-    const { id, baseText, lead } = started;
-    const lines = new HunkLines(baseText);
-    const placed: HunkState = { suggestionId: id, tutor: { file: hunk.file, lines, text: lead } };
-    if (this.tutor.exceeds(lines.push(lead))) this.refuseHunk(placed, lines.push(''));
-    return placed;
-  }
-
-  /** Places a hunk (AGENT-4); returns its suggestion, or null after reporting why it cannot be placed. */
-  private place(state: TurnState, hunk: HunkStart): { id: string; baseText: string; lead: string } | null {
-    // SAFE-51: placing a hunk costs a pass over its file; a run's hunks are capped so a reply of thousands
-    // of tiny hunks cannot hold the server. The first refused one is reported, the rest only counted.
-    const { maxHunks } = this.deps.limits;
-    if (++this.hunksSeen > maxHunks) {
-      if (this.hunksSeen === maxHunks + 1)
-        this.unanchored(
-          hunk.file,
-          `more than ${maxHunks} edits in one run: this one and any after it are refused`,
-        );
-      return null;
-    }
-    const placed = placeHunk(this.deps.room.code.doc, state.snapshots, hunk, {
-      fromLine: state.cursors.get(hunk.file) ?? 1,
-    });
-    if (!placed.ok) return this.unanchored(hunk.file, placed.reason);
-    state.cursors.set(hunk.file, placed.endLine);
-    const id = this.channel.propose(
-      { file: hunk.file, ...placed.placement },
-      { model: this.deps.provider.model, requestedBy: this.request.user.id },
-    );
-    if (placed.lead !== '') this.channel.appendProposed(id, placed.lead);
-    this.writing = { id, file: hunk.file };
-    return { id, baseText: placed.placement.baseText, lead: placed.lead };
-  }
-
-  private unanchored(file: string, reason: string): null {
-    const item = { file, reason };
-    this.view.unanchored.push(item);
-    this.channel.addUnanchored(item);
-    this.recorder.step(this.view, 'unanchored', null, `${file}: ${reason}`);
-    return null;
-  }
-
-  /** Ends the turn's hunks that are still streaming (`interrupted` keeps their partial text). */
-  private closeOpenHunks(state: TurnState, to: 'proposed' | 'interrupted', by: string | null = null): void {
-    for (const hunk of state.hunks.values()) {
-      const id = hunk.suggestionId;
-      if (!id) continue;
-      // CLASS-3: a partial hunk's lines count against the budget too (it can still be accepted).
-      if (hunk.tutor && this.tutor) {
-        const lines = hunk.tutor.lines.final(hunk.tutor.text);
-        if (this.tutor.exceeds(lines)) {
-          this.refuseHunk(hunk, lines);
-          continue;
-        }
-        this.tutor.spend(lines);
-        hunk.tutor = undefined;
-        this.channel.updateRun({ tutor: this.tutor.report() });
-      }
-      this.channel.endHunk(id, to, by);
-    }
-  }
-
   /**
    * Interrupt (AGENT-6): stop applying deltas now, mark open hunks interrupted with their partial text,
    * record who stopped it, then abort upstream. Returns once the final state is written.
@@ -535,7 +368,7 @@ export class AgentRun {
     const startedAt = this.deps.now();
     if (state) {
       state.stopped = true;
-      this.closeOpenHunks(state, 'interrupted', by.id);
+      this.edits.closeOpenHunks(state, 'interrupted', by.id);
       this.messages.push({ role: 'assistant', content: `${state.output}\n[interrupted by ${by.name}]` });
     }
     if (opts.continueWith === undefined) {
@@ -592,7 +425,7 @@ export class AgentRun {
 
   private fail(reason: string): void {
     if (this.finished) return;
-    if (this.turn) this.closeOpenHunks(this.turn, 'interrupted');
+    if (this.turn) this.edits.closeOpenHunks(this.turn, 'interrupted');
     this.view.error = reason;
     this.finish('failed', reason);
   }
@@ -615,7 +448,7 @@ export class AgentRun {
       metrics: { ...this.view.metrics },
     });
     this.channel.close();
-    this.channel.setPresence(this.presenceId, null);
+    this.presence.leave();
     this.recorder.step(this.view, status, by, error);
     // OPS-8: whoever runs the server sees why runs fail (the room id comes from the logger's bindings).
     // Never the prompt, a redirect's text or the model's output: only the reason and the counts.
@@ -632,29 +465,6 @@ export class AgentRun {
     if (this.firstTokenAt === null || this.view.metrics.tokens === 0) return;
     const seconds = (now - this.firstTokenAt) / 1000;
     if (seconds > 0) this.view.metrics.tokensPerSecond = Math.round(this.view.metrics.tokens / seconds);
-  }
-
-  private publishPresence(): void {
-    const last = this.writing;
-    if (this.finished || last === null) return;
-    // AGENT-26: published when Spark moves to another hunk, after the frame that wrote the hunk (so watchers
-    // have the suggestion the cursor names), not after every frame: each publish is an awareness frame to
-    // every watcher, ten a second per run while the text itself already showed where Spark types.
-    const now = this.deps.now();
-    if (last.id === this.presenceOn && now - this.presenceAt < PRESENCE_RENEW_MS) return;
-    this.presenceAt = now;
-    this.presenceOn = last.id;
-    this.channel.setPresence(this.presenceId, {
-      user: {
-        id: `spark:${this.id}`,
-        name: `Spark, asked by ${this.request.user.name}`,
-        role: 'agent',
-        color: SPARK_COLOR,
-        runId: this.id,
-        askedBy: this.request.user.id,
-      },
-      cursor: { file: last.file, suggestionId: last.id, index: this.channel.proposedLength(last.id) },
-    });
   }
 }
 
