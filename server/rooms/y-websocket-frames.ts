@@ -70,11 +70,21 @@ export function syncStep2Frame(doc: Y.Doc, stateVector: Uint8Array): Uint8Array 
   return encoding.toUint8Array(encoder);
 }
 
+/**
+ * The frame y-protocols' `writeUpdate` writes, with the update copied once (SAFE-157): lib0's encoder copies
+ * a payload longer than its buffer into a new buffer of at least that size and then copies everything again
+ * into the result, so a relayed 4 MB update cost 8 MB of transient memory and two copies.
+ */
 export function updateFrame(update: Uint8Array): Uint8Array {
-  const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, messageType.sync);
-  syncProtocol.writeUpdate(encoder, update);
-  return encoding.toUint8Array(encoder);
+  const head = encoding.createEncoder();
+  encoding.writeVarUint(head, messageType.sync);
+  encoding.writeVarUint(head, syncProtocol.messageYjsUpdate);
+  encoding.writeVarUint(head, update.byteLength);
+  const header = encoding.toUint8Array(head);
+  const frame = new Uint8Array(header.byteLength + update.byteLength);
+  frame.set(header, 0);
+  frame.set(update, header.byteLength);
+  return frame;
 }
 
 /** The awareness states of `clients` (removed ones as null). */
