@@ -14,8 +14,7 @@ import type { AppendResult, DocStore, PreparedDoc, StoredDoc } from './doc-store
 import { JoinBase } from './join-base.ts';
 import { isOrigin, type TransactionOrigin } from './origins.ts';
 import { SharedMessage } from './room-socket.ts';
-import { missingDependencies, type Needs, needsMet } from './update-deps.ts';
-import { scanUpdate, type UpdateScan } from './update-scan.ts';
+import { UpdateIntake } from './update-intake.ts';
 import {
   awarenessFrame,
   decodeFrame,
@@ -47,8 +46,6 @@ export interface RoomDocDeps {
   onCompacted?: () => void;
 }
 
-const HOUR_MS = 3600_000;
-
 /** A load applies stored slices for at most about this long before it lets other work run (ROOM-18). */
 const LOAD_TURN_MS = 10;
 
@@ -66,6 +63,20 @@ const RESTAMP_CLOCK_STEP = 1000;
 /** The `user` the server writes into every awareness state of a connection (ROOM-8). */
 function stampOf(conn: Connection): AwarenessUser {
   return { id: conn.user.id, name: conn.user.name, role: conn.user.role, color: colorFor(conn.user.id) };
+}
+
+/** A client update being applied with its bytes as the record (applyReceived). */
+interface Receiving {
+  origin: TransactionOrigin;
+  /** the doc's event recorded it after all (an observer's transaction brought the listener back) */
+  recorded: boolean;
+  transaction: Y.Transaction | null;
+}
+
+function sameState(a: Map<number, number>, b: Map<number, number>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [client, clock] of a) if (b.get(client) !== clock) return false;
+  return true;
 }
 
 export interface PendingUpdate {
@@ -96,12 +107,10 @@ export class RoomDoc implements CommitTarget {
   /** stored size (snapshot + log), the measure the document size limit applies to */
   private storedBytes = 0;
   private failedStore = false;
-  /** bytes of the updates held on this document's sockets for missing dependencies (ROOM-14) */
-  private heldBytes = 0;
-  /** items those updates carry (ROOM-15) */
-  private heldItems = 0;
-  /** new clientIDs each person introduced in this document in the current hour (ROOM-13) */
-  private readonly newIdsByPerson = new Map<string, { start: number; count: number }>();
+  /** the client update being applied by applyReceived */
+  private receiving: Receiving | null = null;
+  /** the checks a client update passes before it is applied, and the updates held for dependencies */
+  private readonly intake: UpdateIntake;
   /** size of the stored snapshot: the compaction threshold grows with it (ROOM-17) */
   private snapshotBytes = 0;
   /** the compaction in flight (ROOM-17), settled (never rejects) */
@@ -131,6 +140,19 @@ export class RoomDoc implements CommitTarget {
       store.buildSnapshot ? async () => (await store.buildSnapshot!(deps.name)).base : null,
       (err) => deps.log.warn({ err, doc: deps.name }, "building the joiners' base failed; answering inline"),
     );
+    this.intake = new UpdateIntake({
+      name: deps.name,
+      doc: this.doc,
+      limits: deps.limits,
+      bindings: deps.bindings,
+      now: deps.now,
+      ...(deps.checkStructs ? { checkStructs: deps.checkStructs } : {}),
+      storedBytes: () => this.storedBytes,
+      itemCount: () => this.itemCount(),
+      connections: () => this.connections,
+      apply: (update, origin) => this.applyReceived(update, origin),
+      refuse: (conn, err) => this.refuse(conn, err),
+    });
     // ROOM-13: new clientID bindings are stored by the group commit, in one transaction per turn.
     deps.bindings.onUnsaved = () => this.scheduleCommit();
   }
@@ -281,12 +303,7 @@ export class RoomDoc implements CommitTarget {
 
   removeConnection(conn: Connection): void {
     if (!this.connections.delete(conn)) return;
-    // ROOM-14: updates held for missing dependencies go with their socket; nothing of them was stored.
-    for (const h of conn.held) {
-      this.heldBytes -= h.update.byteLength;
-      this.heldItems -= h.items;
-    }
-    conn.held = [];
+    this.intake.release(conn);
     if (conn.awarenessIds.size > 0) {
       awarenessProtocol.removeAwarenessStates(this.awareness, [...conn.awarenessIds], conn);
     }
@@ -306,7 +323,7 @@ export class RoomDoc implements CommitTarget {
   }
 
   private dispatch(conn: Connection, frame: Frame): void {
-    this.refuseOverdueHeld(conn, this.deps.now());
+    this.intake.refuseOverdueHeld(conn, this.deps.now());
     switch (frame.type) {
       case 'sync-step-1':
         this.answerSyncStep1(conn, frame.stateVector);
@@ -365,174 +382,7 @@ export class RoomDoc implements CommitTarget {
     // ROOM-6: viewers' writes and any client write to the review doc are dropped, never applied or relayed.
     // CLASS-11: while a room is frozen, so are everyone's but the owners' and the pen holder's.
     if (conn.kind !== 'code' || !(this.writeGate ? this.writeGate(conn.user) : conn.canWrite)) return;
-    // Updates held for their dependencies (ROOM-14), and anything Yjs itself keeps pending, count too:
-    // they integrate all at once when the dependencies come, so without counting them a client could grow
-    // the room's memory without bound and the document past its limit with one small update at the end.
-    const store = this.doc.store;
-    const pendingBytes =
-      this.heldBytes + (store.pendingStructs?.update.byteLength ?? 0) + (store.pendingDs?.byteLength ?? 0);
-    if (this.storedBytes + pendingBytes + update.byteLength > this.deps.limits.maxDocBytes) {
-      throw new AppError(
-        'too_large',
-        `document ${this.name} would exceed its size limit of ${this.deps.limits.maxDocBytes} bytes`,
-      );
-    }
-    // ROOM-15: a document is charged for its items, not only its bytes (an item costs the server a few
-    // hundred bytes of memory and its share of every load however few bytes it takes on the wire), and
-    // this is counted before anything is built.
-    const maxItems = this.deps.limits.maxDocItems;
-    const itemBudget = maxItems - this.itemCount() - this.heldItems;
-    let scan: UpdateScan;
-    try {
-      scan = scanUpdate(update, Math.max(0, itemBudget));
-    } catch (err) {
-      throw new AppError('malformed_frame', 'update cannot be decoded', { cause: err });
-    }
-    const items = scan.structs + 2 * scan.deleteRanges;
-    if (items > itemBudget) {
-      throw new AppError('too_large', `document ${this.name} would exceed its limit of ${maxItems} items`);
-    }
-    // ROOM-7: every clientID whose structs this update inserts must belong to the sender.
-    this.claimClientIds(conn, new Set(scan.clients));
-    // Decoded once here for every other check; applyUpdate reads the bytes again.
-    let decoded: ReturnType<typeof Y.decodeUpdate>;
-    try {
-      decoded = Y.decodeUpdate(update);
-    } catch (err) {
-      throw new AppError('malformed_frame', 'update cannot be decoded', { cause: err });
-    }
-    this.refuseForeignFutureDeletes(conn, decoded.ds.clients);
-    const stateOf = (client: number) => Y.getState(store, client);
-    const needs = missingDependencies(decoded.structs, decoded.ds.clients, stateOf);
-    if (needs !== null) {
-      this.hold(conn, update, needs, items);
-      return;
-    }
-    this.integrate(conn, update, decoded.structs);
-    if (this.heldBytes > 0) this.integrateHeld();
-  }
-
-  /** Checks the shape of an update whose dependencies are all in the document, and applies it. */
-  private integrate(conn: Connection, update: Uint8Array, structs: readonly DecodedStruct[]): void {
-    const problem = this.deps.checkStructs?.(structs, this.doc) ?? null;
-    if (problem !== null) throw new AppError('malformed_frame', problem);
-    const origin: TransactionOrigin = { source: 'connection', connId: conn.id, userId: conn.user.id };
-    try {
-      Y.applyUpdate(this.doc, update, origin);
-    } catch (err) {
-      throw new AppError('malformed_frame', 'update cannot be applied', { cause: err });
-    }
-  }
-
-  /**
-   * ROOM-14: an update whose dependencies have not arrived is held here, on its socket, not given to Yjs
-   * (which would keep it pending and retry every pending struct on every later update: 12,000 small
-   * orphans kept the server busy for 20 s). A stock client sends one only in the moment between its
-   * reconnect and its sync answer. Past `maxHeldUpdatesPerSocket` the socket is refused with 4424.
-   */
-  private hold(conn: Connection, update: Uint8Array, needs: Needs, items: number): void {
-    const max = this.deps.limits.maxHeldUpdatesPerSocket;
-    if (conn.held.length >= max) {
-      throw new AppError(
-        'missing_dependencies',
-        `more than ${max} updates wait for changes this connection never sent`,
-      );
-    }
-    conn.held.push({ update, needs, items, at: this.deps.now() });
-    this.heldBytes += update.byteLength;
-    this.heldItems += items;
-  }
-
-  /** Applies every held update whose dependencies have arrived, in arrival order per socket. */
-  private integrateHeld(): void {
-    const stateOf = (client: number) => Y.getState(this.doc.store, client);
-    let progress = true;
-    while (progress) {
-      progress = false;
-      for (const conn of [...this.connections]) {
-        for (let i = 0; i < conn.held.length; ) {
-          const held = conn.held[i]!;
-          if (!needsMet(held.needs, stateOf)) {
-            i++;
-            continue;
-          }
-          conn.held.splice(i, 1);
-          this.heldBytes -= held.update.byteLength;
-          this.heldItems -= held.items;
-          try {
-            this.integrate(conn, held.update, Y.decodeUpdate(held.update).structs);
-            progress = true;
-          } catch (err) {
-            this.refuse(conn, err instanceof AppError ? err : new AppError('malformed_frame', String(err)));
-            break;
-          }
-        }
-      }
-    }
-  }
-
-  /**
-   * Yjs keeps deletions of items it has not seen yet and applies them when the items arrive, in the
-   * transaction of the update that brings them, which is not echoed to its sender. A delete of clocks
-   * another person has not written yet would erase their next words on arrival, for everyone but them.
-   * Only the sender's own (or unclaimed) clientIDs may have deletes waiting (held, ROOM-14).
-   */
-  private refuseForeignFutureDeletes(
-    conn: Connection,
-    deletes: Map<number, { clock: number; len: number }[]>,
-  ): void {
-    for (const [clientId, ranges] of deletes) {
-      const owner = this.deps.bindings.userOf(clientId);
-      if (owner === undefined || owner === conn.user.id) continue;
-      const known = Y.getState(this.doc.store, clientId);
-      if (ranges.some((r) => r.clock + r.len > known)) {
-        throw new AppError(
-          'identity_mismatch',
-          `update deletes text clientID ${clientId} has not written yet`,
-        );
-      }
-    }
-  }
-
-  /**
-   * ROOM-7/ROOM-13: binds the clientIDs a frame speaks for to the sender. Someone else's is a 4430; new ones
-   * count against the socket's allowance (a tab uses one per document) and the person's hourly allowance
-   * over all their sockets, and past either the whole frame is refused with 4429 before anything is bound:
-   * each binding is a row stored for ever and a clientID the document tracks.
-   */
-  private claimClientIds(conn: Connection, clients: Iterable<number>): void {
-    const fresh: number[] = [];
-    for (const clientId of clients) {
-      const owner = this.deps.bindings.userOf(clientId);
-      if (owner === conn.user.id) continue;
-      if (owner !== undefined) {
-        throw new AppError('identity_mismatch', `clientID ${clientId} belongs to another participant`);
-      }
-      fresh.push(clientId);
-    }
-    if (fresh.length === 0) return;
-    const { maxClientIdsPerSocket, newClientIdsPerHour } = this.deps.limits;
-    if (conn.newClientIds + fresh.length > maxClientIdsPerSocket) {
-      throw new AppError(
-        'too_many_client_ids',
-        `a connection may use at most ${maxClientIdsPerSocket} clientIDs; this frame names ${fresh.length} new`,
-      );
-    }
-    const now = this.deps.now();
-    let window = this.newIdsByPerson.get(conn.user.id);
-    if (!window || now - window.start >= HOUR_MS) {
-      window = { start: now, count: 0 };
-      this.newIdsByPerson.set(conn.user.id, window);
-    }
-    if (window.count + fresh.length > newClientIdsPerHour) {
-      throw new AppError(
-        'too_many_client_ids',
-        `at most ${newClientIdsPerHour} new clientIDs per person per hour in a document: reload later`,
-      );
-    }
-    window.count += fresh.length;
-    conn.newClientIds += fresh.length;
-    for (const clientId of fresh) this.deps.bindings.claim(clientId, conn.user.id);
+    this.intake.admit(conn, update);
   }
 
   private handleAwareness(conn: Connection, update: Uint8Array): void {
@@ -550,7 +400,7 @@ export class RoomDoc implements CommitTarget {
     if (own.length === 0) return;
     // ROOM-8: a client speaks only for its own clientIDs (only a newer clock for someone else's is an
     // attempt to speak for them), and the server says who it is.
-    this.claimClientIds(
+    this.intake.claimClientIds(
       conn,
       own.map((e) => e.clientId),
     );
@@ -610,9 +460,68 @@ export class RoomDoc implements CommitTarget {
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
     const o = isOrigin(origin) ? origin : null;
     if (o?.source === 'load') return;
-    this.pending.push({ update, origin: o });
+    if (this.receiving !== null && o === this.receiving.origin) this.receiving.recorded = true;
+    this.record(update, o);
+  };
+
+  private record(update: Uint8Array, origin: TransactionOrigin | null): void {
+    this.pending.push({ update, origin });
     this.storedBytes += update.byteLength;
     this.scheduleCommit();
+  }
+
+  /**
+   * PERF-60/SAFE-145: applies a checked client update and stores and relays the bytes as received, not Yjs's
+   * encoding of the transaction (which decodes and re-encodes every string of it: ~10 ms for 4 MB).
+   * Correct when Yjs holds nothing pending before the apply: then everything the transaction integrates
+   * comes from this update, so the update is an exact record of the change (it may also carry what the
+   * document had already, which applying again changes nothing; whatever of it Yjs keeps pending is kept
+   * the same way by every peer and by the next load). With something pending, the transaction may integrate
+   * that too, so the doc's event records it as before.
+   */
+  private applyReceived(update: Uint8Array, origin: TransactionOrigin): void {
+    const store = this.doc.store;
+    if (store.pendingStructs !== null || store.pendingDs !== null) {
+      Y.applyUpdate(this.doc, update, origin);
+      return;
+    }
+    const receiving: Receiving = { origin, recorded: false, transaction: null };
+    this.receiving = receiving;
+    // Yjs encodes a transaction only while the doc has an 'update' listener.
+    this.doc.off('update', this.onDocUpdate);
+    this.doc.on('beforeTransaction', this.onTransactionStart);
+    try {
+      Y.applyUpdate(this.doc, update, origin);
+    } catch (err) {
+      // The checks decoded it whole, so Yjs failing midway is not expected; if it changed the document
+      // anyway, that change has no record: the room reloads from storage (as after a failed append).
+      const tr = receiving.transaction;
+      if (tr && (tr.deleteSet.clients.size > 0 || !sameState(tr.beforeState, tr.afterState))) {
+        this.failedStore = true;
+        this.deps.log.error({ err, doc: this.name }, 'an update changed the document and failed; reloading');
+        this.deps.onStorageFailure(err);
+      }
+      throw err;
+    } finally {
+      this.receiving = null;
+      this.doc.off('beforeTransaction', this.onTransactionStart);
+      this.doc.off('update', this.onDocUpdate);
+      this.doc.on('update', this.onDocUpdate);
+    }
+    if (!receiving.recorded) this.record(update, origin);
+  }
+
+  /**
+   * During applyReceived: an observer that writes the document starts a transaction of its own, which must
+   * be recorded by the doc's event; so the listener comes back, and the received update's own event (emitted
+   * before the observer's) is then recorded in its place, keeping the order.
+   */
+  private readonly onTransactionStart = (tr: Y.Transaction): void => {
+    const receiving = this.receiving;
+    if (receiving === null) return;
+    if (tr.origin === receiving.origin) receiving.transaction = tr;
+    else if (!this.doc._observers.get('update')?.has(this.onDocUpdate))
+      this.doc.on('update', this.onDocUpdate);
   };
 
   /** CommitTarget: hands the pending updates to the commit in progress. */
@@ -763,7 +672,7 @@ export class RoomDoc implements CommitTarget {
     for (const conn of this.connections) {
       if (conn.held.length > 0) {
         try {
-          this.refuseOverdueHeld(conn, now);
+          this.intake.refuseOverdueHeld(conn, now);
         } catch (err) {
           this.refuse(conn, err as AppError);
           continue;
@@ -779,17 +688,6 @@ export class RoomDoc implements CommitTarget {
     conn.close(err.closeCode, err.message);
     conn.socket.stopReading?.();
     this.removeConnection(conn);
-  }
-
-  /** ROOM-14: an update held longer than the limit waits for something its sender never sent. */
-  private refuseOverdueHeld(conn: Connection, now: number): void {
-    const oldest = conn.held[0];
-    if (oldest && now - oldest.at > this.deps.limits.maxHeldMs) {
-      throw new AppError(
-        'missing_dependencies',
-        `an update waited ${Math.round((now - oldest.at) / 1000)} s for changes that never arrived`,
-      );
-    }
   }
 
   destroy(): void {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Awareness, applyAwarenessUpdate } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import {
+  CODE_FILES_KEY,
   type PublicUser,
   REVIEW_RUNS_KEY,
   REVIEW_SUFFIX,
@@ -127,6 +128,69 @@ describe('Room (transport-free core)', () => {
     expect([ada.text('a.ts'), ada.text('a2.ts'), ada.text('b.ts')]).toEqual(['', '', 'three']);
     expect(bob.updates).toBe(1);
     expect([bob.text('a.ts'), bob.text('a2.ts'), bob.text('b.ts')]).toEqual(['one', 'two', '']);
+  });
+
+  it('PERF-60: a client update is stored and relayed as the bytes received, not as Yjs re-encodes it', async () => {
+    // Two inserts of one client, merged into one update: two items Yjs would join into one when it applies
+    // them, so its own encoding of the transaction differs from what the client sent.
+    const author = new Y.Doc();
+    author.clientID = 4242;
+    const parts: Uint8Array[] = [];
+    author.on('update', (u: Uint8Array) => parts.push(u));
+    const text = author.getMap<Y.Text>(CODE_FILES_KEY).set('a.ts', new Y.Text());
+    text.insert(0, 'ab');
+    text.insert(2, 'cd');
+    const received = Y.mergeUpdates(parts);
+    const probe = new Y.Doc();
+    let reencoded: Uint8Array | null = null;
+    probe.on('update', (u: Uint8Array) => {
+      reencoded = u;
+    });
+    Y.applyUpdate(probe, received);
+    expect(Buffer.from(reencoded!).equals(Buffer.from(received))).toBe(false);
+
+    const { room, store } = await loadRoom();
+    const ada = new FakeRoomSocket();
+    const bob = new FakeRoomSocket();
+    const adaConn = room.handleConnect(person('ada', 'editor'), 'code', ada);
+    room.handleConnect(person('bob', 'editor'), 'code', bob);
+    room.handleMessage(adaConn, updateFrame(received));
+    await room.whenFlushed();
+    await bob.when(() => bob.updates === 1, 'broadcast');
+    expect(Buffer.from((await store.load('room1')).updates[0]!).equals(Buffer.from(received))).toBe(true);
+    expect(Buffer.from(bob.sent.at(-1)!).equals(Buffer.from(updateFrame(received)))).toBe(true);
+    expect(bob.text('a.ts')).toBe('abcd');
+  });
+
+  it('PERF-60: a change an observer makes while a client update applies is stored after it, in order', async () => {
+    const { room, store } = await loadRoom();
+    const ada = new FakeRoomSocket();
+    const bob = new FakeRoomSocket();
+    const adaConn = room.handleConnect(person('ada', 'editor'), 'code', ada);
+    room.handleConnect(person('bob', 'editor'), 'code', bob);
+    const doc = room.code.doc;
+    let reacted = false;
+    doc.getMap<Y.Text>(CODE_FILES_KEY).observeDeep((_events, tr) => {
+      if (reacted || (tr.origin as { source?: string } | null)?.source !== 'connection') return;
+      reacted = true;
+      doc.transact(() => doc.getMap<Y.Text>(CODE_FILES_KEY).get('a.ts')!.insert(5, '!'), {
+        source: 'server',
+        reason: 'test',
+      });
+    });
+    room.handleMessage(adaConn, updateFrame(fileUpdate('a.ts', 'hello')));
+    await room.whenFlushed();
+    await bob.when(() => bob.text('a.ts') === 'hello!', 'broadcast');
+    const stored = (await store.load('room1')).updates;
+    expect(stored).toHaveLength(2);
+    // Replayed in the stored order, each entry applies whole: the server's change comes after the update
+    // it builds on.
+    const replay = new Y.Doc();
+    for (const u of stored) {
+      Y.applyUpdate(replay, u);
+      expect(replay.store.pendingStructs).toBeNull();
+    }
+    expect(replay.getMap<Y.Text>(CODE_FILES_KEY).get('a.ts')!.toString()).toBe('hello!');
   });
 
   it('PERF-21: a commit past 64 KB goes update by update, unmerged, and arrives whole', async () => {

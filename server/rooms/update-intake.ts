@@ -1,0 +1,252 @@
+import * as Y from 'yjs';
+import type { Limits } from '../config.ts';
+import { AppError } from '../errors.ts';
+import type { ClientBindings } from './client-bindings.ts';
+import type { DecodedStruct } from './code-doc-shape.ts';
+import type { Connection } from './connection.ts';
+import type { TransactionOrigin } from './origins.ts';
+import { missingDependencies, type Needs, needsMet } from './update-deps.ts';
+import { scanUpdate, type UpdateScan } from './update-scan.ts';
+
+const HOUR_MS = 3600_000;
+
+export interface UpdateIntakeDeps {
+  name: string;
+  doc: Y.Doc;
+  limits: Limits;
+  bindings: ClientBindings;
+  now: () => number;
+  /** validates decoded structs against the document they would land in (RoomDocDeps.checkStructs) */
+  checkStructs?: (structs: readonly DecodedStruct[], doc: Y.Doc) => string | null;
+  /** the document's stored size with what waits to be written (the measure of the size limit) */
+  storedBytes: () => number;
+  /** structs the document holds (the measure of the item limit) */
+  itemCount: () => number;
+  /** the document's sockets, whose held updates may integrate once a dependency arrives */
+  connections: () => Iterable<Connection>;
+  /** applies a checked update whose dependencies are all in the document, and records it for storage */
+  apply: (update: Uint8Array, origin: TransactionOrigin) => void;
+  /** closes one socket whose held update failed its checks when it integrated */
+  refuse: (conn: Connection, err: AppError) => void;
+}
+
+/**
+ * What a client update must pass before it reaches a room's document, and the updates held for their
+ * dependencies: the size and item limits (ROOM-14, ROOM-15), the clientIDs it speaks for (ROOM-7, ROOM-13),
+ * deletes of others' future text, missing dependencies (held per socket, ROOM-14) and the document's shape
+ * (SAFE-35, through checkStructs). Split from RoomDoc, which keeps the durable path and the broadcast.
+ */
+export class UpdateIntake {
+  private readonly deps: UpdateIntakeDeps;
+  /** bytes of the updates held on this document's sockets for missing dependencies (ROOM-14) */
+  private heldBytes = 0;
+  /** items those updates carry (ROOM-15) */
+  private heldItems = 0;
+  /** new clientIDs each person introduced in this document in the current hour (ROOM-13) */
+  private readonly newIdsByPerson = new Map<string, { start: number; count: number }>();
+
+  constructor(deps: UpdateIntakeDeps) {
+    this.deps = deps;
+  }
+
+  /** ROOM-14: a closing socket's held updates go with it; nothing of them was stored. */
+  release(conn: Connection): void {
+    for (const h of conn.held) {
+      this.heldBytes -= h.update.byteLength;
+      this.heldItems -= h.items;
+    }
+    conn.held = [];
+  }
+
+  /**
+   * Checks a client update (size, items, identity, dependencies, shape) and applies it, or holds it until its
+   * dependencies arrive. Throws AppError for an update that must close the socket.
+   */
+  admit(conn: Connection, update: Uint8Array): void {
+    // Updates held for their dependencies (ROOM-14), and anything Yjs itself keeps pending, count too:
+    // they integrate all at once when the dependencies come, so without counting them a client could grow
+    // the room's memory without bound and the document past its limit with one small update at the end.
+    const store = this.deps.doc.store;
+    const pendingBytes =
+      this.heldBytes + (store.pendingStructs?.update.byteLength ?? 0) + (store.pendingDs?.byteLength ?? 0);
+    if (this.deps.storedBytes() + pendingBytes + update.byteLength > this.deps.limits.maxDocBytes) {
+      throw new AppError(
+        'too_large',
+        `document ${this.deps.name} would exceed its size limit of ${this.deps.limits.maxDocBytes} bytes`,
+      );
+    }
+    // ROOM-15: a document is charged for its items, not only its bytes (an item costs the server a few
+    // hundred bytes of memory and its share of every load however few bytes it takes on the wire), and
+    // this is counted before anything is built.
+    const maxItems = this.deps.limits.maxDocItems;
+    const itemBudget = maxItems - this.deps.itemCount() - this.heldItems;
+    let scan: UpdateScan;
+    try {
+      scan = scanUpdate(update, Math.max(0, itemBudget));
+    } catch (err) {
+      throw new AppError('malformed_frame', 'update cannot be decoded', { cause: err });
+    }
+    const items = scan.structs + 2 * scan.deleteRanges;
+    if (items > itemBudget) {
+      throw new AppError(
+        'too_large',
+        `document ${this.deps.name} would exceed its limit of ${maxItems} items`,
+      );
+    }
+    // ROOM-7: every clientID whose structs this update inserts must belong to the sender.
+    this.claimClientIds(conn, new Set(scan.clients));
+    // Decoded once here for every other check; applyUpdate reads the bytes again.
+    let decoded: ReturnType<typeof Y.decodeUpdate>;
+    try {
+      decoded = Y.decodeUpdate(update);
+    } catch (err) {
+      throw new AppError('malformed_frame', 'update cannot be decoded', { cause: err });
+    }
+    this.refuseForeignFutureDeletes(conn, decoded.ds.clients);
+    const stateOf = (client: number) => Y.getState(store, client);
+    const needs = missingDependencies(decoded.structs, decoded.ds.clients, stateOf);
+    if (needs !== null) {
+      this.hold(conn, update, needs, items);
+      return;
+    }
+    this.integrate(conn, update, decoded.structs);
+    if (this.heldBytes > 0) this.integrateHeld();
+  }
+
+  /** Checks the shape of an update whose dependencies are all in the document, and applies it. */
+  private integrate(conn: Connection, update: Uint8Array, structs: readonly DecodedStruct[]): void {
+    const problem = this.deps.checkStructs?.(structs, this.deps.doc) ?? null;
+    if (problem !== null) throw new AppError('malformed_frame', problem);
+    const origin: TransactionOrigin = { source: 'connection', connId: conn.id, userId: conn.user.id };
+    try {
+      this.deps.apply(update, origin);
+    } catch (err) {
+      throw new AppError('malformed_frame', 'update cannot be applied', { cause: err });
+    }
+  }
+
+  /**
+   * ROOM-14: an update whose dependencies have not arrived is held here, on its socket, not given to Yjs
+   * (which would keep it pending and retry every pending struct on every later update: 12,000 small
+   * orphans kept the server busy for 20 s). A stock client sends one only in the moment between its
+   * reconnect and its sync answer. Past `maxHeldUpdatesPerSocket` the socket is refused with 4424.
+   */
+  private hold(conn: Connection, update: Uint8Array, needs: Needs, items: number): void {
+    const max = this.deps.limits.maxHeldUpdatesPerSocket;
+    if (conn.held.length >= max) {
+      throw new AppError(
+        'missing_dependencies',
+        `more than ${max} updates wait for changes this connection never sent`,
+      );
+    }
+    conn.held.push({ update, needs, items, at: this.deps.now() });
+    this.heldBytes += update.byteLength;
+    this.heldItems += items;
+  }
+
+  /** Applies every held update whose dependencies have arrived, in arrival order per socket. */
+  private integrateHeld(): void {
+    const stateOf = (client: number) => Y.getState(this.deps.doc.store, client);
+    let progress = true;
+    while (progress) {
+      progress = false;
+      for (const conn of [...this.deps.connections()]) {
+        for (let i = 0; i < conn.held.length; ) {
+          const held = conn.held[i]!;
+          if (!needsMet(held.needs, stateOf)) {
+            i++;
+            continue;
+          }
+          conn.held.splice(i, 1);
+          this.heldBytes -= held.update.byteLength;
+          this.heldItems -= held.items;
+          try {
+            this.integrate(conn, held.update, Y.decodeUpdate(held.update).structs);
+            progress = true;
+          } catch (err) {
+            this.deps.refuse(
+              conn,
+              err instanceof AppError ? err : new AppError('malformed_frame', String(err)),
+            );
+            break;
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Yjs keeps deletions of items it has not seen yet and applies them when the items arrive, in the
+   * transaction of the update that brings them, which is not echoed to its sender. A delete of clocks
+   * another person has not written yet would erase their next words on arrival, for everyone but them.
+   * Only the sender's own (or unclaimed) clientIDs may have deletes waiting (held, ROOM-14).
+   */
+  private refuseForeignFutureDeletes(
+    conn: Connection,
+    deletes: Map<number, { clock: number; len: number }[]>,
+  ): void {
+    for (const [clientId, ranges] of deletes) {
+      const owner = this.deps.bindings.userOf(clientId);
+      if (owner === undefined || owner === conn.user.id) continue;
+      const known = Y.getState(this.deps.doc.store, clientId);
+      if (ranges.some((r) => r.clock + r.len > known)) {
+        throw new AppError(
+          'identity_mismatch',
+          `update deletes text clientID ${clientId} has not written yet`,
+        );
+      }
+    }
+  }
+
+  /**
+   * ROOM-7/ROOM-13: binds the clientIDs a frame speaks for to the sender. Someone else's is a 4430; new ones
+   * count against the socket's allowance (a tab uses one per document) and the person's hourly allowance
+   * over all their sockets, and past either the whole frame is refused with 4429 before anything is bound:
+   * each binding is a row stored for ever and a clientID the document tracks.
+   */
+  claimClientIds(conn: Connection, clients: Iterable<number>): void {
+    const fresh: number[] = [];
+    for (const clientId of clients) {
+      const owner = this.deps.bindings.userOf(clientId);
+      if (owner === conn.user.id) continue;
+      if (owner !== undefined) {
+        throw new AppError('identity_mismatch', `clientID ${clientId} belongs to another participant`);
+      }
+      fresh.push(clientId);
+    }
+    if (fresh.length === 0) return;
+    const { maxClientIdsPerSocket, newClientIdsPerHour } = this.deps.limits;
+    if (conn.newClientIds + fresh.length > maxClientIdsPerSocket) {
+      throw new AppError(
+        'too_many_client_ids',
+        `a connection may use at most ${maxClientIdsPerSocket} clientIDs; this frame names ${fresh.length} new`,
+      );
+    }
+    const now = this.deps.now();
+    let window = this.newIdsByPerson.get(conn.user.id);
+    if (!window || now - window.start >= HOUR_MS) {
+      window = { start: now, count: 0 };
+      this.newIdsByPerson.set(conn.user.id, window);
+    }
+    if (window.count + fresh.length > newClientIdsPerHour) {
+      throw new AppError(
+        'too_many_client_ids',
+        `at most ${newClientIdsPerHour} new clientIDs per person per hour in a document: reload later`,
+      );
+    }
+    window.count += fresh.length;
+    conn.newClientIds += fresh.length;
+    for (const clientId of fresh) this.deps.bindings.claim(clientId, conn.user.id);
+  }
+
+  /** ROOM-14: an update held longer than the limit waits for something its sender never sent. */
+  refuseOverdueHeld(conn: Connection, now: number): void {
+    const oldest = conn.held[0];
+    if (oldest && now - oldest.at > this.deps.limits.maxHeldMs) {
+      throw new AppError(
+        'missing_dependencies',
+        `an update waited ${Math.round((now - oldest.at) / 1000)} s for changes that never arrived`,
+      );
+    }
+  }
+}
