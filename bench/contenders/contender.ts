@@ -38,6 +38,12 @@ export interface RunningContender {
   createRoom(people: number): Promise<RoomHandle>;
   /** the spec for person `slot` of `room` connecting with `role` */
   client(room: RoomHandle, slot: number, role: ClientRole): ClientSpec;
+  /**
+   * How many documents the server holds in memory now, each stored before it left (cold-load waits for 0
+   * once everyone left); absent for a server that never unloads one (@y/websocket-server keeps each until
+   * it exits).
+   */
+  loadedDocs?(): Promise<number>;
 }
 
 /** One server under test, started by the harness in its own process on 127.0.0.1, port 0. */

@@ -14,4 +14,5 @@ export const hocuspocusContender = peerContender({
   env: (opts) => ({ BENCH_SQLITE_FILE: join(opts.dataDir, 'hocuspocus.sqlite') }),
   // One socket carries every document; the document name travels in each frame.
   url: (port) => `ws://127.0.0.1:${port}`,
+  countsDocs: true,
 });

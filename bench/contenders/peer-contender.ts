@@ -13,6 +13,8 @@ export interface PeerDefinition {
   env?: (opts: StartOptions) => Record<string, string>;
   /** the WebSocket URL a client of `roomId` connects to */
   url: (port: number, roomId: string) => string;
+  /** the launcher answers `{type:'documents'}` over IPC with how many documents it holds (it unloads them) */
+  countsDocs?: boolean;
 }
 
 /**
@@ -47,6 +49,7 @@ export function peerContender(def: PeerDefinition): Contender {
           docName: room.roomId,
           token: '',
         }),
+        ...(def.countsDocs ? { loadedDocs: () => proc.documents() } : {}),
       };
     },
   };

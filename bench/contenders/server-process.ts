@@ -113,27 +113,30 @@ export class ServerProcess {
   }
 
   memory(): Promise<MemoryUsage> {
-    return new Promise<MemoryUsage>((resolve, reject) => {
-      const onMessage = (msg: { type?: string; usage?: MemoryUsage }) => {
-        if (msg?.type !== 'memory' || !msg.usage) return;
-        this.child.off('message', onMessage);
-        resolve(msg.usage);
-      };
-      this.child.on('message', onMessage);
-      if (!this.child.send({ type: 'memory' })) reject(new Error(`${this.name}: IPC channel closed`));
-    });
+    return this.ask<MemoryUsage>({ type: 'memory' }, 'usage');
   }
 
   /** Writes a heap snapshot of the server to `path` (bench/heap-diff.ts), after a forced GC. */
-  heapSnapshot(path: string): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const onMessage = (msg: { type?: string }) => {
-        if (msg?.type !== 'heap-snapshot') return;
+  async heapSnapshot(path: string): Promise<void> {
+    await this.ask({ type: 'heap-snapshot', snapshot: path }, 'path');
+  }
+
+  /** How many documents a peer launcher that answers `{type:'documents'}` holds in memory now. */
+  documents(): Promise<number> {
+    return this.ask<number>({ type: 'documents' }, 'count');
+  }
+
+  /** Sends `msg` over the IPC channel and resolves with `field` of the first answer of the same type. */
+  private ask<T>(msg: { type: string; [k: string]: unknown }, field: string): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const onMessage = (answer: Record<string, unknown> | null) => {
+        if (answer?.type !== msg.type || answer[field] === undefined) return;
         this.child.off('message', onMessage);
-        resolve();
+        resolve(answer[field] as T);
       };
       this.child.on('message', onMessage);
-      if (!this.child.send({ type: 'heap-snapshot', snapshot: path })) {
+      if (!this.child.send(msg)) {
+        this.child.off('message', onMessage);
         reject(new Error(`${this.name}: IPC channel closed`));
       }
     });

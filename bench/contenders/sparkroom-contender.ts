@@ -68,6 +68,13 @@ export const sparkroomContender: Contender = {
         docName: room.roomId,
         token: '',
       }),
+      // ROOM-4: a room unloads once idle, after its writes are stored; /metrics counts those still loaded.
+      async loadedDocs(): Promise<number> {
+        const text = await (await fetch(`${http}/metrics`)).text();
+        const loaded = /^sparkroom_rooms_loaded (\d+)$/m.exec(text);
+        if (!loaded) throw new Error('sparkroom /metrics has no sparkroom_rooms_loaded');
+        return Number(loaded[1]);
+      },
     };
   },
 };

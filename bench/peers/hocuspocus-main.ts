@@ -18,3 +18,12 @@ const server = new Server({
 });
 await server.listen();
 console.log(`bench peer listening on http://127.0.0.1:${server.address.port}`);
+// The bench asks how many documents are loaded (cold-load waits until the ones everyone left are stored and
+// unloaded, instead of a fixed pause); answering adds no work otherwise.
+process.on('message', (msg: { type?: string } | null) => {
+  if (msg?.type === 'documents') {
+    process.send?.({ type: 'documents', count: server.hocuspocus.getDocumentsCount() });
+  }
+});
+// Like the memory probe's, the listener must not keep alive a server that would otherwise exit.
+process.channel?.unref();

@@ -53,15 +53,17 @@ export interface Load {
  *
  * Issue 17 also compares the servers at fixed rates, so every contender runs the two top levels whether or
  * not it passed the ones below: server CPU per edit at the second-highest level (4,800 edits/s) and
- * p50/p99 at the highest (9,600). The ramp starts at 1,200/s: the levels below it pass on every server and
- * only cost run time.
+ * p50/p99 at the highest (9,600). The ramp starts at 2,400/s: the levels below it pass on every server and
+ * only cost run time (1,200 and 2,400/s both passed at p99 <= 20 ms on all three in the run of 2026-12-05).
+ * A server that fails 2,400 (a loaded machine) is then tried at 1,200, where the ramp began before, and
+ * bisected between the two as before: its maximum stays a figure instead of none.
  */
 export const throughputScenario: Scenario = {
   id: 'throughput',
   title: 'max edits/s with p99 < 50 ms, 100 rooms of 3 people (10 with --quick), ramped',
   async run(ctx) {
     const roomCount = ctx.quick ? 10 : 100;
-    const levels = ctx.quick ? [150, 600] : [1200, 2400, 4800, 9600];
+    const levels = ctx.quick ? [150, 600] : [2400, 4800, 9600];
     /** levels every contender runs, passed below or not (figures at fixed rates) */
     const fixed = levels.slice(-2);
     const stepMs = ctx.quick ? 1500 : 3000;
@@ -93,6 +95,12 @@ export const throughputScenario: Scenario = {
           else if (step.pass) load.lastPass = step;
           else load.firstFail = step;
         }
+      }
+      const floor = levels[0]! / 2;
+      for (const load of loads) {
+        if (load.lastPass) continue;
+        const step = await tryLevel(load, floor);
+        if (step.pass) load.lastPass = step;
       }
       for (const load of loads) {
         if (!load.lastPass || !load.firstFail) continue;
@@ -232,7 +240,7 @@ function figuresOf(runs: ContenderRun[], roomCount: number, levels: number[], fi
     const notes: string[] = [];
     if (!run.converged) notes.push('did not converge');
     if (run.atMax && run.atMax.offered === levels.at(-1)) notes.push('passed the highest level offered');
-    if (run.maxSustained === null) notes.push(`failed the lowest level (${levels[0]}/s)`);
+    if (run.maxSustained === null) notes.push(`failed the lowest level (${levels[0]! / 2}/s)`);
     if (notes.length > 0) maxFig.notes![run.contender] = notes.join(', ');
   }
   const [cpuLevel, topLevel] = [fixed[0]!, fixed.at(-1)!];
