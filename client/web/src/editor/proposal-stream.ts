@@ -1,0 +1,86 @@
+import type { Language } from '@codemirror/language';
+import { type Tree, TreeFragment } from '@lezer/common';
+import type { Highlighter } from '@lezer/highlight';
+import { colourEnd, colourSpans, paintRange } from './proposal-text.ts';
+
+/**
+ * PERF-43: the text of a proposal while Spark streams it, drawn so that a frame touches only what it
+ * added. The finished lines are blocks (`cm-spark-lines`), one per frame that finished some, each painted
+ * once: the syntax tree grows by an incremental parse (Lezer reuses what it parsed of the text before) and
+ * only the new lines are coloured. The unfinished last line and the typing cursor are the last block
+ * (`cm-spark-tail`), whose text node is updated in place. Chromium lays out a changed block only, where the
+ * whole proposal in one block (or one repaint per frame) was laid out again every frame. Word marks wait
+ * for the stream's end (the card is then drawn anew, WEB-41), as they compare with lines still to come.
+ */
+export class ProposalStream {
+  private text = '';
+  /** where the finished lines shown end (after the last newline shown) */
+  private done = 0;
+  private tree: Tree | null = null;
+  /** what the incremental parse may reuse: the last tree, for the text before `parsedTo` */
+  private fragments: readonly TreeFragment[] = [];
+  private parsedTo = 0;
+  private readonly tail: Text;
+  private readonly tailBlock: HTMLElement;
+  private readonly caret: HTMLElement;
+
+  constructor(
+    /** the card's text element, empty: the stream owns its children */
+    readonly body: HTMLElement,
+    private readonly lang: Language | null,
+    private readonly highlighter: Highlighter,
+  ) {
+    this.tail = document.createTextNode('');
+    this.caret = document.createElement('span');
+    this.caret.className = 'cm-spark-typing';
+    this.tailBlock = document.createElement('div');
+    this.tailBlock.className = 'cm-spark-tail';
+    this.tailBlock.append(this.tail, this.caret);
+    body.append(this.tailBlock);
+  }
+
+  /** the text shown */
+  get shown(): string {
+    return this.text;
+  }
+
+  /** Shows `text` if it extends what is shown (true); a text that does not is for the caller to redraw. */
+  extend(text: string): boolean {
+    if (text.length < this.text.length || !text.startsWith(this.text)) return false;
+    const done = text.lastIndexOf('\n') + 1;
+    if (done > this.done) {
+      this.tailBlock.before(this.paintLines(text, this.done, done));
+      this.done = done;
+    }
+    const rest = text.slice(done);
+    if (this.tail.data !== rest) this.tail.data = rest;
+    this.text = text;
+    return true;
+  }
+
+  /** The stream ended: the text stays as drawn, without the typing cursor. */
+  finish(): void {
+    this.caret.remove();
+  }
+
+  private paintLines(text: string, from: number, to: number): HTMLElement {
+    const block = document.createElement('div');
+    block.className = 'cm-spark-lines';
+    const end = Math.min(to, colourEnd(text));
+    if (!this.lang || end <= from) {
+      block.append(text.slice(from, to));
+      return block;
+    }
+    const fragments =
+      this.tree === null
+        ? []
+        : TreeFragment.applyChanges(this.fragments, [
+            { fromA: this.parsedTo, toA: this.parsedTo, fromB: this.parsedTo, toB: end },
+          ]);
+    this.tree = this.lang.parser.parse(text.slice(0, end), fragments);
+    this.fragments = TreeFragment.addTree(this.tree);
+    this.parsedTo = end;
+    block.append(paintRange(text, from, to, colourSpans(this.tree, this.highlighter, from, end), []));
+    return block;
+  }
+}

@@ -1,0 +1,180 @@
+import type { Language } from '@codemirror/language';
+import { defaultHighlightStyle } from '@codemirror/language';
+import { Facet } from '@codemirror/state';
+import { type EditorView, WidgetType } from '@codemirror/view';
+import type { Highlighter } from '@lezer/highlight';
+import { acceptableStates, partialStates } from '../../../../schema/protocol.ts';
+import { keyLabel, reviewKeys } from './keys.ts';
+import { ProposalStream } from './proposal-stream.ts';
+import { MAX_PAINTED_CHARS, paintProposal, wordsOf } from './proposal-text.ts';
+import type { InlineSuggestion } from './suggestion-ranges.ts';
+
+/** What the buttons and keys of inline suggestions do; all decisions go to the server. */
+export interface SuggestionsConfig {
+  /** may this person accept or reject (role and room policy)? */
+  canDecide: boolean;
+  onAccept(id: string): void;
+  onReject(id: string): void;
+}
+
+export const suggestionsConfig = Facet.define<SuggestionsConfig, SuggestionsConfig | null>({
+  combine: (values) => values[values.length - 1] ?? null,
+});
+
+const stateLabels: Record<string, string> = {
+  streaming: 'streaming',
+  proposed: 'proposed',
+  stale: 'stale: the code changed',
+  interrupted: 'interrupted: partial',
+};
+
+/** A card as drawn: the widget it shows, its parts, and its text while Spark streams it (PERF-43). */
+interface ShownCard {
+  widget: ProposalWidget;
+  box: HTMLElement;
+  head: HTMLElement;
+  stream: ProposalStream | null;
+}
+const shownCards = new WeakMap<HTMLElement, ShownCard>();
+
+/** A proposal's card under the lines it replaces: who asked, its state, the buttons, the proposed text. */
+export class ProposalWidget extends WidgetType {
+  constructor(
+    readonly s: InlineSuggestion,
+    /** may this person decide (drawn into the widget: a policy change must redraw it, WEB-11) */
+    readonly canDecide: boolean,
+    /** the file's language, for syntax colours in the proposal (it loads after the file opens) */
+    readonly lang: Language | null,
+    readonly highlighter: Highlighter | undefined = undefined,
+  ) {
+    super();
+  }
+
+  override eq(other: ProposalWidget): boolean {
+    const a = this.s;
+    const b = other.s;
+    return (
+      a.id === b.id &&
+      a.proposed === b.proposed &&
+      a.state === b.state &&
+      a.askedBy === b.askedBy &&
+      a.baseText === b.baseText &&
+      this.canDecide === other.canDecide &&
+      this.lang === other.lang &&
+      this.highlighter === other.highlighter
+    );
+  }
+
+  toDOM(view: EditorView): HTMLElement {
+    const s = this.s;
+    // The block CodeMirror measures has no margins (it cannot see them: the line numbers would drift by
+    // them, WEB-8); the spacing is padding of this outer block around the visible card.
+    const block = el('div', 'cm-spark-block');
+    const box = el('div', `cm-spark-proposal cm-spark-${s.state}`);
+    block.append(box);
+    box.dataset.suggestionId = s.id;
+    const head = this.head(view);
+    const body = el('pre', 'cm-spark-text');
+    let stream: ProposalStream | null = null;
+    if (s.state === 'streaming') {
+      stream = new ProposalStream(body, this.lang, this.highlighter ?? defaultHighlightStyle);
+      stream.extend(s.proposed);
+    } else {
+      const added = wordsOf(s.id, s.baseText, s.proposed).added;
+      body.append(paintProposal(s.proposed, this.lang, added, this.highlighter));
+      if (s.proposed === '') body.append(el('span', 'cm-spark-empty', '(deletes the struck-out code)'));
+    }
+    box.append(head, body);
+    shownCards.set(block, { widget: this, box, head, stream });
+    return block;
+  }
+
+  private head(view: EditorView): HTMLElement {
+    const conf = view.state.facet(suggestionsConfig);
+    const s = this.s;
+    const head = el('div', 'cm-spark-head');
+    const who = el('span', 'cm-spark-who', `✦ Spark, asked by ${s.askedBy}`);
+    const badge = el('span', `cm-spark-badge cm-spark-badge-${s.state}`, stateLabels[s.state] ?? s.state);
+    head.append(who, badge);
+    if (conf?.canDecide) {
+      const actions = el('span', 'cm-spark-actions');
+      if (acceptableStates.includes(s.state)) {
+        // A partial hunk is accepted only after a confirmation that names it partial (REVIEW-2).
+        const label = partialStates.includes(s.state) ? 'Accept partial…' : 'Accept';
+        actions.append(button(label, keyLabel(reviewKeys.accept), 'accept', () => conf.onAccept(s.id)));
+      }
+      // A hunk card decides this hunk only: file and run actions live in the run card and the pending
+      // changes view (WEB-42), where what they cover is in sight.
+      actions.append(button('Reject', keyLabel(reviewKeys.reject), 'reject', () => conf.onReject(s.id)));
+      head.append(actions);
+    }
+    return head;
+  }
+
+  /**
+   * PERF-41, PERF-43: while Spark streams, each frame's card differs from the last only by the text added at
+   * its end, which the card's stream appends (rebuilding the card made Chromium lay out the whole proposal
+   * again every frame). When the stream ends, a proposal past the painted size keeps its text as drawn
+   * (only the head and the typing cursor change); a shorter one is drawn anew, with its word marks. Anything
+   * else (language, theme, another text) draws the card anew.
+   */
+  override updateDOM(dom: HTMLElement, view: EditorView): boolean {
+    const shown = shownCards.get(dom);
+    const stream = shown?.stream;
+    if (!shown || !stream) return false;
+    const a = shown.widget;
+    const b = this.s;
+    if (
+      a.s.id !== b.id ||
+      a.s.askedBy !== b.askedBy ||
+      a.s.baseText !== b.baseText ||
+      a.lang !== this.lang ||
+      a.highlighter !== this.highlighter ||
+      (b.state !== 'streaming' && b.proposed.length <= MAX_PAINTED_CHARS) ||
+      !stream.extend(b.proposed)
+    )
+      return false;
+    if (a.s.state !== b.state || a.canDecide !== this.canDecide) {
+      const head = this.head(view);
+      shown.head.replaceWith(head);
+      shown.head = head;
+      shown.box.className = `cm-spark-proposal cm-spark-${b.state}`;
+    }
+    if (b.state !== 'streaming') {
+      stream.finish();
+      shown.stream = null;
+    }
+    shown.widget = this;
+    return true;
+  }
+
+  override ignoreEvent(): boolean {
+    return true;
+  }
+}
+
+export function el(tag: string, className: string, text?: string): HTMLElement {
+  const node = document.createElement(tag);
+  node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function button(label: string, key: string | null, action: string, run: () => void): HTMLElement {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.className = `cm-spark-btn cm-spark-btn-${action}`;
+  b.dataset.action = action;
+  b.textContent = label;
+  if (key) {
+    b.title = `${label} (${key})`;
+    b.append(el('kbd', '', key));
+  }
+  // mousedown would move the editor's selection first; the click is what counts.
+  b.addEventListener('mousedown', (e) => e.preventDefault());
+  b.addEventListener('click', (e) => {
+    e.preventDefault();
+    run();
+  });
+  return b;
+}
