@@ -39,6 +39,11 @@ export class RunCard {
   private replyText: string | null = null;
   private run: RunView | null = null;
   private controlsKey = '';
+  private bodyKey = '';
+  private readonly ttft = h('span', { title: 'time to first token' });
+  private readonly rate = h('span', null);
+  private readonly tokens = h('span', null);
+  private readonly metrics = h('div', { class: 'run-metrics' }, this.ttft, this.rate, this.tokens);
   private pendingKey = '';
 
   constructor(private readonly actions: SparkPanelActions) {
@@ -105,12 +110,8 @@ export class RunCard {
     );
   }
 
-  update(run: RunView, model: SparkPanelModel): void {
-    this.run = run;
-    this.el.dataset.runId = run.id;
-    this.el.dataset.status = run.status;
+  private drawBody(run: RunView, model: SparkPanelModel): void {
     const m = run.metrics;
-    const pending = model.pending.get(run.id) ?? { total: 0, acceptable: 0 };
     mount(
       this.body,
       h(
@@ -142,17 +143,7 @@ export class RunCard {
           `↳ ${model.nameOf(s.by)} (${s.mode === 'now' ? 'redirected' : 'queued'}): ${s.text}`,
         ),
       ),
-      h(
-        'div',
-        { class: 'run-metrics' },
-        h('span', { title: 'time to first token' }, `TTFT ${formatMs(m.ttftMs)}`),
-        h(
-          'span',
-          null,
-          m.tokensPerSecond === null ? '– tok/s' : `${Math.round(m.tokensPerSecond).toLocaleString()} tok/s`,
-        ),
-        h('span', null, `${m.tokens.toLocaleString()} tokens`),
-      ),
+      this.metrics,
       run.status === 'interrupted' &&
         h(
           'p',
@@ -180,6 +171,40 @@ export class RunCard {
         h('p', { class: 'run-note warn' }, `An edit to ${u.file} could not be placed: ${u.reason}`),
       ),
     );
+  }
+
+  update(run: RunView, model: SparkPanelModel): void {
+    this.run = run;
+    this.el.dataset.runId = run.id;
+    this.el.dataset.status = run.status;
+    const m = run.metrics;
+    const pending = model.pending.get(run.id) ?? { total: 0, acceptable: 0 };
+    // PERF-44: the metrics change every streamed frame and are updated in place; the rest of the card's
+    // body is drawn again only when what it shows changed (drawing it every frame laid the panel out again).
+    setText(this.ttft, `TTFT ${formatMs(m.ttftMs)}`);
+    setText(
+      this.rate,
+      m.tokensPerSecond === null ? '– tok/s' : `${Math.round(m.tokensPerSecond).toLocaleString()} tok/s`,
+    );
+    setText(this.tokens, `${m.tokens.toLocaleString()} tokens`);
+    const bodyKey = JSON.stringify([
+      run.status,
+      run.requestedByName || model.nameOf(run.requestedBy),
+      run.parentRunId,
+      run.mode,
+      run.file,
+      run.threadId,
+      run.prompt,
+      run.steers.map((x) => [model.nameOf(x.by), x.mode, x.text]),
+      run.status === 'interrupted' && [stoppedNote(run, model.nameOf), m.interruptToQuiescenceMs],
+      run.error,
+      run.tutor,
+      run.unanchored,
+    ]);
+    if (bodyKey !== this.bodyKey) {
+      this.bodyKey = bodyKey;
+      this.drawBody(run, model);
+    }
     if (run.message !== this.replyText) {
       this.replyText = run.message;
       this.reply.hidden = run.message === '';
@@ -296,4 +321,8 @@ export class RunCard {
       },
     );
   }
+}
+
+function setText(el: HTMLElement, text: string): void {
+  if (el.textContent !== text) el.textContent = text;
 }
