@@ -1,26 +1,24 @@
-import { type JoinResponse, penAt, type Role, type TokenClaims } from '../../../../schema/protocol.ts';
-import { ClassroomClient } from '../../../sdk/classroom-client.ts';
+import type { JoinResponse, Role, TokenClaims } from '../../../../schema/protocol.ts';
 import type { SparkroomClient } from '../../../sdk/sparkroom-client.ts';
 import { FileEditor } from '../editor/file-editor.ts';
 import type { Participant } from '../editor/presence-state.ts';
-import { inlineSuggestions, resolveRange } from '../editor/suggestion-ranges.ts';
+import { resolveRange } from '../editor/suggestion-ranges.ts';
 import { Navigation } from '../nav/navigation.ts';
 import { mountReview } from '../review/mount-review.ts';
 import { describeError } from '../ui/describe-error.ts';
-import { h, mount } from '../ui/dom.ts';
+import { mount } from '../ui/dom.ts';
 import { toast } from '../ui/toast.ts';
-import { openAssignmentsDialog } from './assignments-dialog.ts';
 import { blameLook } from './blame-look.ts';
 import { BlameToggle } from './blame-toggle.ts';
-import { ClassroomBar } from './classroom-bar.ts';
 import { ConnectionStatus } from './connection-status.ts';
 import { renderFileBar } from './file-bar.ts';
 import { mountFileTree } from './file-tree-section.ts';
 import { FollowController } from './follow-controller.ts';
-import { hunkEntries, LineIndex } from './hunk-index.ts';
 import { NewFilePreviewPanel } from './new-file-preview-panel.ts';
 import { mountPending } from './pending-section.ts';
 import { mountPeople } from './people-section.ts';
+import { mountClassroom } from './room-classroom.ts';
+import { roomHunks } from './room-hunks.ts';
 import { roomKeys } from './room-keys.ts';
 import type { RoomSession } from './room-session.ts';
 import { mountRoomTools } from './room-tools.ts';
@@ -35,6 +33,7 @@ import { openShortcutSheet } from './shortcut-sheet.ts';
 import { livePermissions } from './spark-panel-model.ts';
 import { mountSpark } from './spark-section.ts';
 import { suggestionDecisions } from './suggestion-decisions.ts';
+import { suggestionFeed } from './suggestion-feed.ts';
 
 export interface MountOptions {
   /** mounted again because an owner changed this person's role: say so (AUTH-5) */
@@ -201,23 +200,7 @@ export function mountRoom(
     review.refresh();
   };
 
-  const feedSuggestions = () => {
-    const file = editor.file;
-    const text = editor.text;
-    if (!file || !text) return;
-    editor.setSuggestions(inlineSuggestions(session.suggestions, file, text, (s) => session.askedByOf(s)));
-  };
-
-  let feedQueued = false;
-  const scheduleFeed = () => {
-    if (feedQueued) return;
-    feedQueued = true;
-    // After the current CodeMirror update: dispatching inside one is not allowed.
-    queueMicrotask(() => {
-      feedQueued = false;
-      feedSuggestions();
-    });
-  };
+  const { feed: feedSuggestions, schedule: scheduleFeed } = suggestionFeed(session, () => editor);
 
   const refreshFileBar = () =>
     renderFileBar(
@@ -312,7 +295,7 @@ export function mountRoom(
       if (reason === 'left') toast(`${target.name} left; stopped following`, 'info');
       // CLASS-10: an editor who looks around during the lecture is not pulled back by the next presence
       // change; a leader who left (a reload) is followed again when back.
-      else optedOutOf = leaderId();
+      else optOut();
     },
     changed: () => {
       nav.presenceChanged();
@@ -324,51 +307,14 @@ export function mountRoom(
     heldBack: (target) => toast(`Lecture mode: you follow ${target.name} until the lecture ends`, 'info'),
   });
   // --- classroom (CLASS): lecture follow, the modes bar, assignments -----------------------------------
-  const leaderId = () => {
-    const l = session.modes.lecture;
-    return l.follow && l.leader && l.leader.id !== me.sub ? l.leader.id : null;
-  };
-  /** CLASS-10: while the owner leads, a viewer cannot stop following them. */
-  const followLocked = (): boolean => me.role === 'viewer' && leaderId() !== null && follow.target !== null;
-  /** whom this page should follow by itself: the lecture's leader, or a student the teacher asked for */
-  let followUserWanted = new URLSearchParams(location.hash.slice(1)).get('follow');
-  /** the lecture's leader this person stopped following (editors may); null again when the lecture ends */
-  let optedOutOf: string | null = null;
-  const autoFollow = () => {
-    const leader = leaderId();
-    if (leader !== optedOutOf) optedOutOf = null;
-    const wanted = (leader !== optedOutOf ? leader : null) ?? followUserWanted;
-    if (!wanted || follow.target) return;
-    const person = session.participants().people.find((p) => p.user.id === wanted);
-    if (!person) return;
-    if (wanted === followUserWanted) followUserWanted = null;
-    follow.follow({ kind: 'person', clientId: person.clientId, name: person.user.name });
-  };
-  const classroom = new ClassroomClient('', session.info.id, client.token);
-  const barHost = h('div', { class: 'classroom-bar', hidden: true });
-  layout.readOnlyNotice.before(barHost);
-  const bar = new ClassroomBar({
-    host: barHost,
-    toggle: layout.classroomButton,
-    phoneToggle: layout.classroomPhoneButton,
-    classroom,
-    me: { id: me.sub },
-    modes: () => session.modes,
-    canManage: session.can('manage'),
-    members: () => {
-      // Members as last read, and whoever is online now (people who joined since the page opened).
-      const byId = new Map(session.info.members.map((m) => [m.id, m.name]));
-      for (const p of session.participants().people) byId.set(p.user.id, p.user.name);
-      return [...byId].map(([id, name]) => ({ id, name }));
-    },
-    openAssignments: () =>
-      openAssignmentsDialog(
-        classroom,
-        location.origin,
-        (join, followUser) =>
-          opts.openRoom?.(join, followUser ? `#follow=${encodeURIComponent(followUser)}` : ''),
-        (count) => bar.assignmentsChanged(count),
-      ),
+  const { bar, autoFollow, followLocked, optOut, penOver } = mountClassroom({
+    layout,
+    client,
+    session,
+    me,
+    canWrite: () => can.write,
+    follow: () => follow,
+    ...(opts.openRoom ? { openRoom: opts.openRoom } : {}),
   });
   cleanups.push(() => bar.destroy());
   // --- people, and an owner's actions on them -----------------------------------------------------------
@@ -384,30 +330,17 @@ export function mountRoom(
   cleanups.push(() => people.destroy());
 
   // --- hunks across files (run-card links, pending changes) ----------------------------------------------
-  const lines = new LineIndex();
-  const onCodeUpdate = () => lines.invalidate();
-  session.conn.codeDoc.on('update', onCodeUpdate);
-  cleanups.push(() => session.conn.codeDoc.off('update', onCodeUpdate));
-  const openHunks = () => hunkEntries(session.suggestions, session.files, lines, (s) => session.askedByOf(s));
-  /** Opens the hunk's file (or its new-file preview) with the cursor on the hunk. */
-  const jumpToHunk = (id: string) => {
-    const s = session.suggestions.find((x) => x.id === id);
-    if (!s) return;
-    if (s.newFile) {
-      showPreview(s.file);
-      return;
-    }
-    // A rename or delete is about the whole file: it opens at the top.
-    if (s.fileOp) {
-      if (session.text(s.file)) openFile(s.file, true);
-      return;
-    }
-    const text = session.text(s.file);
-    const range = text ? resolveRange(s, text) : null;
-    if (!range) return;
-    openFile(s.file, true);
-    editor.jumpTo(range.from);
-  };
+  const {
+    openHunks,
+    jumpToHunk,
+    destroy: dropHunks,
+  } = roomHunks({
+    session,
+    editor: () => editor,
+    openFile: (path, byUser) => openFile(path, byUser),
+    showPreview: (path) => showPreview(path),
+  });
+  cleanups.push(dropHunks);
 
   // --- pending changes (WEB-42) -------------------------------------------------------------------------
   const pending = mountPending({
@@ -468,15 +401,6 @@ export function mountRoom(
     deleted: () => opts.deleted?.(),
   });
   cleanups.push(() => tools.destroy());
-
-  // WEB-76: the holder is told when the pen went back (its time ran out, or the owner took it), once.
-  let heldPen = penAt(session.modes.lecture, Date.now())?.userId === me.sub;
-  const penOver = () => {
-    const holds = penAt(session.modes.lecture, Date.now())?.userId === me.sub;
-    if (heldPen && !holds && !can.write)
-      toast('Your turn with the pen is over: the code is read-only again. What you wrote stays.', 'info');
-    heldPen = holds;
-  };
 
   // --- live updates -----------------------------------------------------------------------------------
   cleanups.push(
