@@ -5,7 +5,10 @@ import type { Page } from 'playwright-core';
 /**
  * A V8 CPU profile of one Chromium page's main thread over one phase of a browser scenario (through the
  * page's CDP session; `--profile=chromium`). The page's own time (our code, CodeMirror, Yjs) shows by
- * function; layout, style and paint show as "(program)". Summarise with bench/profile-summary.ts.
+ * function; layout, style and paint show as "(program)". Summarise with bench/profile-summary.ts. Beside it,
+ * a timeline trace (`.trace.json`, opens in Chrome's Performance panel) and, in `.timeline.txt`, where the
+ * main thread's time went by trace event (Layout, UpdateLayoutTree, Paint, FunctionCall, ...) with the
+ * objects each layout touched: what "(program)" is made of.
  */
 export async function profilePage(
   page: Page,
@@ -16,11 +19,77 @@ export async function profilePage(
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.setSamplingInterval', { interval: 250 });
+  const events: TraceEvent[] = [];
+  cdp.on('Tracing.dataCollected', (e) => {
+    for (const x of e.value) events.push(x as unknown as TraceEvent);
+  });
+  // A trace is the browser's, one at a time: of two pages profiled together, the first is traced.
+  const tracing = await cdp
+    .send('Tracing.start', {
+      categories: 'devtools.timeline,disabled-by-default-devtools.timeline',
+      transferMode: 'ReportEvents',
+    })
+    .then(
+      () => true,
+      (err: unknown) => {
+        console.log(`${name}: no timeline trace (${err instanceof Error ? err.message : String(err)})`);
+        return false;
+      },
+    );
   await cdp.send('Profiler.start');
   return async () => {
     const { profile } = (await cdp.send('Profiler.stop')) as { profile: unknown };
-    const file = join(dir, `${name}.cpuprofile`);
-    writeFileSync(file, JSON.stringify(profile));
+    writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+    if (!tracing) {
+      await cdp.detach();
+      return;
+    }
+    const complete = new Promise<void>((resolve) => cdp.once('Tracing.tracingComplete', () => resolve()));
+    await cdp.send('Tracing.end');
+    await complete;
+    writeFileSync(join(dir, `${name}.trace.json`), JSON.stringify({ traceEvents: events }));
+    writeFileSync(join(dir, `${name}.timeline.txt`), summariseTimeline(events));
     await cdp.detach();
   };
+}
+
+interface TraceEvent {
+  name: string;
+  ph: string;
+  pid: number;
+  tid: number;
+  ts: number;
+  dur?: number;
+  args?: { name?: string; beginData?: { dirtyObjects?: number; totalObjects?: number } };
+}
+
+/** Time on the renderer's main thread by event name (complete events, nested ones counted in each). */
+function summariseTimeline(events: TraceEvent[]): string {
+  const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+  const byName = new Map<string, { ms: number; n: number; longest: number }>();
+  let dirty = 0;
+  let total = 0;
+  let layouts = 0;
+  for (const e of events) {
+    if (e.ph !== 'X' || (main && (e.pid !== main.pid || e.tid !== main.tid))) continue;
+    const ms = (e.dur ?? 0) / 1000;
+    const row = byName.get(e.name) ?? { ms: 0, n: 0, longest: 0 };
+    row.ms += ms;
+    row.n++;
+    row.longest = Math.max(row.longest, ms);
+    byName.set(e.name, row);
+    if (e.name === 'Layout' && e.args?.beginData) {
+      layouts++;
+      dirty += e.args.beginData.dirtyObjects ?? 0;
+      total += e.args.beginData.totalObjects ?? 0;
+    }
+  }
+  const rows = [...byName].sort((a, b) => b[1].ms - a[1].ms).slice(0, 30);
+  return [
+    `${layouts} layouts: ${dirty} dirty objects of ${total} (summed over the layouts)`,
+    ...rows.map(
+      ([n, r]) =>
+        `${r.ms.toFixed(0).padStart(8)} ms ${String(r.n).padStart(6)}x longest ${r.longest.toFixed(1).padStart(7)} ms  ${n}`,
+    ),
+  ].join('\n');
 }
