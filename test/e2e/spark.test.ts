@@ -53,7 +53,10 @@ ${LONG_LINES.map((l) => `+${l}`).join('')}+  return a * b;
 const HUGE_PROPOSAL = `${LONG_LINES.join('')}  return a * b;\n`;
 
 /** PERF-43: a proposal under the painted size, streamed over many frames (about 10 s at 150 tokens/s). */
-const PART_LINES = Array.from({ length: 120 }, (_, i) => `  const part${i} = a * ${i}; // part ${i} of mul\n`);
+const PART_LINES = Array.from(
+  { length: 120 },
+  (_, i) => `  const part${i} = a * ${i}; // part ${i} of mul\n`,
+);
 const PARTS_REPLY = `Splitting mul.
 *** Begin Patch
 *** Update File: src/math.ts
@@ -437,7 +440,9 @@ describe('Spark in the browser', () => {
     }
     // PERF-43: past the painted size the streamed text stays as drawn when the stream ends (no redraw).
     expect((await shown(bob)).tagged).toBe(true);
-    expect(await bob.locator('.cm-spark-proposal:has-text("one part of mul") .cm-spark-typing').count()).toBe(0);
+    expect(await bob.locator('.cm-spark-proposal:has-text("one part of mul") .cm-spark-typing').count()).toBe(
+      0,
+    );
     await ada.click('.cm-spark-proposal:has-text("one part of mul") .cm-spark-btn-reject');
     await bob.waitForFunction(
       () =>
