@@ -1,18 +1,24 @@
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
-import { type AwarenessUser, colorFor, type PublicUser } from '../../schema/protocol.ts';
+import type { PublicUser } from '../../schema/protocol.ts';
 import type { Limits } from '../config.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { type AwarenessEntry, decodeAwarenessUpdate, encodeAwarenessUpdate } from './awareness-codec.ts';
 import { broadcastBatch } from './batch-broadcast.ts';
 import type { ClientBindings } from './client-bindings.ts';
 import type { DecodedStruct } from './code-doc-shape.ts';
 import { CommitQueue, type CommitTarget } from './commit-queue.ts';
 import type { Connection } from './connection.ts';
+import {
+  applyClientPresence,
+  type PresenceDeps,
+  restampPresence,
+  setServerPresence,
+} from './doc-presence.ts';
 import type { AppendResult, DocStore, PreparedDoc, StoredDoc } from './doc-store.ts';
 import { JoinBase } from './join-base.ts';
 import { isOrigin, type TransactionOrigin } from './origins.ts';
+import { ReceivedApply } from './received-apply.ts';
 import { SharedMessage } from './room-socket.ts';
 import { UpdateIntake } from './update-intake.ts';
 import {
@@ -57,28 +63,6 @@ function asPrepared(stored: StoredDoc): PreparedDoc {
 
 const LOAD_ORIGIN: TransactionOrigin = { source: 'load' };
 
-/** How far a server restamp moves an awareness clock ahead (restampPresence). */
-const RESTAMP_CLOCK_STEP = 1000;
-
-/** The `user` the server writes into every awareness state of a connection (ROOM-8). */
-function stampOf(conn: Connection): AwarenessUser {
-  return { id: conn.user.id, name: conn.user.name, role: conn.user.role, color: colorFor(conn.user.id) };
-}
-
-/** A client update being applied with its bytes as the record (applyReceived). */
-interface Receiving {
-  origin: TransactionOrigin;
-  /** the doc's event recorded it after all (an observer's transaction brought the listener back) */
-  recorded: boolean;
-  transaction: Y.Transaction | null;
-}
-
-function sameState(a: Map<number, number>, b: Map<number, number>): boolean {
-  if (a.size !== b.size) return false;
-  for (const [client, clock] of a) if (b.get(client) !== clock) return false;
-  return true;
-}
-
 export interface PendingUpdate {
   update: Uint8Array;
   origin: TransactionOrigin | null;
@@ -107,8 +91,9 @@ export class RoomDoc implements CommitTarget {
   /** stored size (snapshot + log), the measure the document size limit applies to */
   private storedBytes = 0;
   private failedStore = false;
-  /** the client update being applied by applyReceived */
-  private receiving: Receiving | null = null;
+  private readonly presence: PresenceDeps;
+  /** PERF-60: applies a checked client update with its bytes as the record */
+  private readonly received: ReceivedApply;
   /** the checks a client update passes before it is applied, and the updates held for dependencies */
   private readonly intake: UpdateIntake;
   /** size of the stored snapshot: the compaction threshold grows with it (ROOM-17) */
@@ -140,6 +125,22 @@ export class RoomDoc implements CommitTarget {
       store.buildSnapshot ? async () => (await store.buildSnapshot!(deps.name)).base : null,
       (err) => deps.log.warn({ err, doc: deps.name }, "building the joiners' base failed; answering inline"),
     );
+    this.presence = {
+      limits: deps.limits,
+      now: deps.now,
+      claim: (conn, ids) => this.intake.claimClientIds(conn, ids),
+    };
+    this.received = new ReceivedApply({
+      doc: this.doc,
+      listener: this.onDocUpdate,
+      record: (update, origin) => this.record(update, origin),
+      lost: (err) => {
+        // As after a failed append: the room reloads from storage.
+        this.failedStore = true;
+        deps.log.error({ err, doc: this.name }, 'an update changed the document and failed; reloading');
+        deps.onStorageFailure(err);
+      },
+    });
     this.intake = new UpdateIntake({
       name: deps.name,
       doc: this.doc,
@@ -150,7 +151,7 @@ export class RoomDoc implements CommitTarget {
       storedBytes: () => this.storedBytes,
       itemCount: () => this.itemCount(),
       connections: () => this.connections,
-      apply: (update, origin) => this.applyReceived(update, origin),
+      apply: (update, origin) => this.received.apply(update, origin),
       refuse: (conn, err) => this.refuse(conn, err),
     });
     // ROOM-13: new clientID bindings are stored by the group commit, in one transaction per turn.
@@ -333,7 +334,7 @@ export class RoomDoc implements CommitTarget {
         this.applyClientUpdate(conn, frame.update);
         break;
       case 'awareness':
-        this.handleAwareness(conn, frame.update);
+        applyClientPresence(this.awareness, conn, frame.update, this.presence);
         break;
       case 'query-awareness':
         this.send(conn, this.awarenessMessage([...this.awareness.getStates().keys()]));
@@ -385,61 +386,15 @@ export class RoomDoc implements CommitTarget {
     this.intake.admit(conn, update);
   }
 
-  private handleAwareness(conn: Connection, update: Uint8Array): void {
-    const entries = decodeAwarenessUpdate(update, this.deps.limits.maxAwarenessStateBytes);
-    const stamp = stampOf(conn);
-    const own: AwarenessEntry[] = [];
-    for (const entry of entries) {
-      // The stock client relays every awareness change it hears with the clock unchanged: others', and
-      // those of its own person's other tabs. Such an entry changes nothing and is skipped whoever owns
-      // it; taken as this socket's own, its presence would be removed when this socket closes.
-      const known = this.awareness.meta.get(entry.clientId);
-      if (known && entry.clock <= known.clock) continue;
-      own.push(entry);
-    }
-    if (own.length === 0) return;
-    // ROOM-8: a client speaks only for its own clientIDs (only a newer clock for someone else's is an
-    // attempt to speak for them), and the server says who it is.
-    this.intake.claimClientIds(
-      conn,
-      own.map((e) => e.clientId),
-    );
-    for (const entry of own) {
-      conn.awarenessIds.add(entry.clientId);
-      if (entry.state !== null) entry.state = { ...entry.state, user: stamp };
-    }
-    // Only frames that speak for this connection count towards its rate: the stock client echoes every
-    // change it hears, so counting echoes would let one busy (or flooding) participant get everyone closed.
-    conn.countAwareness(this.deps.now(), this.deps.limits.maxAwarenessPerSecond);
-    awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessUpdate(own), conn);
-  }
-
-  /**
-   * Stamps the connection's presence again with its user as it is now (after a role change) and relays it
-   * to everyone, its own client included. The clock jumps well ahead: the person's client takes a newer
-   * clock for its own clientID as its local state (so it learns its role), and one it may be sending at
-   * this moment has a smaller clock, so the server's stamp wins on both sides. That in-flight update is
-   * skipped as old, costing one cursor position at most.
-   */
+  /** Stamps the connection's presence again with its user as it is now (after a role change). */
   restampPresence(conn: Connection): void {
-    const stamp = stampOf(conn);
-    const entries: AwarenessEntry[] = [];
-    for (const clientId of conn.awarenessIds) {
-      const state = this.awareness.getStates().get(clientId);
-      if (!state) continue;
-      const clock = (this.awareness.meta.get(clientId)?.clock ?? 0) + RESTAMP_CLOCK_STEP;
-      entries.push({ clientId, clock, state: { ...state, user: stamp } });
-    }
-    if (entries.length === 0) return;
-    awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessUpdate(entries), 'server');
+    restampPresence(this.awareness, conn);
   }
 
   /** Publishes (or with null removes) a server-owned participant such as the agent. */
   setServerPresence(clientId: number, state: Record<string, unknown> | null): void {
     this.deps.bindings.reserve(clientId);
-    const clock = (this.awareness.meta.get(clientId)?.clock ?? 0) + 1;
-    const update = encodeAwarenessUpdate([{ clientId, clock, state }]);
-    awarenessProtocol.applyAwarenessUpdate(this.awareness, update, 'server');
+    setServerPresence(this.awareness, clientId, state);
   }
 
   private readonly onAwarenessUpdate = (
@@ -460,7 +415,7 @@ export class RoomDoc implements CommitTarget {
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
     const o = isOrigin(origin) ? origin : null;
     if (o?.source === 'load') return;
-    if (this.receiving !== null && o === this.receiving.origin) this.receiving.recorded = true;
+    this.received.noteEvent(o);
     this.record(update, o);
   };
 
@@ -469,60 +424,6 @@ export class RoomDoc implements CommitTarget {
     this.storedBytes += update.byteLength;
     this.scheduleCommit();
   }
-
-  /**
-   * PERF-60/SAFE-145: applies a checked client update and stores and relays the bytes as received, not Yjs's
-   * encoding of the transaction (which decodes and re-encodes every string of it: ~10 ms for 4 MB).
-   * Correct when Yjs holds nothing pending before the apply: then everything the transaction integrates
-   * comes from this update, so the update is an exact record of the change (it may also carry what the
-   * document had already, which applying again changes nothing; whatever of it Yjs keeps pending is kept
-   * the same way by every peer and by the next load). With something pending, the transaction may integrate
-   * that too, so the doc's event records it as before.
-   */
-  private applyReceived(update: Uint8Array, origin: TransactionOrigin): void {
-    const store = this.doc.store;
-    if (store.pendingStructs !== null || store.pendingDs !== null) {
-      Y.applyUpdate(this.doc, update, origin);
-      return;
-    }
-    const receiving: Receiving = { origin, recorded: false, transaction: null };
-    this.receiving = receiving;
-    // Yjs encodes a transaction only while the doc has an 'update' listener.
-    this.doc.off('update', this.onDocUpdate);
-    this.doc.on('beforeTransaction', this.onTransactionStart);
-    try {
-      Y.applyUpdate(this.doc, update, origin);
-    } catch (err) {
-      // The checks decoded it whole, so Yjs failing midway is not expected; if it changed the document
-      // anyway, that change has no record: the room reloads from storage (as after a failed append).
-      const tr = receiving.transaction;
-      if (tr && (tr.deleteSet.clients.size > 0 || !sameState(tr.beforeState, tr.afterState))) {
-        this.failedStore = true;
-        this.deps.log.error({ err, doc: this.name }, 'an update changed the document and failed; reloading');
-        this.deps.onStorageFailure(err);
-      }
-      throw err;
-    } finally {
-      this.receiving = null;
-      this.doc.off('beforeTransaction', this.onTransactionStart);
-      this.doc.off('update', this.onDocUpdate);
-      this.doc.on('update', this.onDocUpdate);
-    }
-    if (!receiving.recorded) this.record(update, origin);
-  }
-
-  /**
-   * During applyReceived: an observer that writes the document starts a transaction of its own, which must
-   * be recorded by the doc's event; so the listener comes back, and the received update's own event (emitted
-   * before the observer's) is then recorded in its place, keeping the order.
-   */
-  private readonly onTransactionStart = (tr: Y.Transaction): void => {
-    const receiving = this.receiving;
-    if (receiving === null) return;
-    if (tr.origin === receiving.origin) receiving.transaction = tr;
-    else if (!this.doc._observers.get('update')?.has(this.onDocUpdate))
-      this.doc.on('update', this.onDocUpdate);
-  };
 
   /** CommitTarget: hands the pending updates to the commit in progress. */
   takeBatch(): Uint8Array[] | null {

@@ -1,0 +1,92 @@
+import * as awarenessProtocol from 'y-protocols/awareness';
+import { type AwarenessUser, colorFor } from '../../schema/protocol.ts';
+import type { Limits } from '../config.ts';
+import { type AwarenessEntry, decodeAwarenessUpdate, encodeAwarenessUpdate } from './awareness-codec.ts';
+import type { Connection } from './connection.ts';
+
+/*
+ * A document's presence (awareness) as the server writes it: a client's own states stamped with who it is
+ * (ROOM-8), a restamp after a role change, and server-owned participants such as the agent. Split from
+ * RoomDoc, which relays every change.
+ */
+
+export interface PresenceDeps {
+  limits: Limits;
+  now: () => number;
+  /** binds the clientIDs a frame speaks for to the sender, or throws (ROOM-7, ROOM-13) */
+  claim: (conn: Connection, clients: Iterable<number>) => void;
+}
+
+/** How far a server restamp moves an awareness clock ahead (restampPresence). */
+const RESTAMP_CLOCK_STEP = 1000;
+
+/** The `user` the server writes into every awareness state of a connection (ROOM-8). */
+function stampOf(conn: Connection): AwarenessUser {
+  return { id: conn.user.id, name: conn.user.name, role: conn.user.role, color: colorFor(conn.user.id) };
+}
+
+/** Applies a client's awareness frame: only its own newer states, stamped (ROOM-8), counted (ROOM-10). */
+export function applyClientPresence(
+  awareness: awarenessProtocol.Awareness,
+  conn: Connection,
+  update: Uint8Array,
+  deps: PresenceDeps,
+): void {
+  const entries = decodeAwarenessUpdate(update, deps.limits.maxAwarenessStateBytes);
+  const stamp = stampOf(conn);
+  const own: AwarenessEntry[] = [];
+  for (const entry of entries) {
+    // The stock client relays every awareness change it hears with the clock unchanged: others', and
+    // those of its own person's other tabs. Such an entry changes nothing and is skipped whoever owns
+    // it; taken as this socket's own, its presence would be removed when this socket closes.
+    const known = awareness.meta.get(entry.clientId);
+    if (known && entry.clock <= known.clock) continue;
+    own.push(entry);
+  }
+  if (own.length === 0) return;
+  // ROOM-8: a client speaks only for its own clientIDs (only a newer clock for someone else's is an
+  // attempt to speak for them), and the server says who it is.
+  deps.claim(
+    conn,
+    own.map((e) => e.clientId),
+  );
+  for (const entry of own) {
+    conn.awarenessIds.add(entry.clientId);
+    if (entry.state !== null) entry.state = { ...entry.state, user: stamp };
+  }
+  // Only frames that speak for this connection count towards its rate: the stock client echoes every
+  // change it hears, so counting echoes would let one busy (or flooding) participant get everyone closed.
+  conn.countAwareness(deps.now(), deps.limits.maxAwarenessPerSecond);
+  awarenessProtocol.applyAwarenessUpdate(awareness, encodeAwarenessUpdate(own), conn);
+}
+
+/**
+ * Stamps the connection's presence again with its user as it is now (after a role change) and relays it
+ * to everyone, its own client included. The clock jumps well ahead: the person's client takes a newer
+ * clock for its own clientID as its local state (so it learns its role), and one it may be sending at
+ * this moment has a smaller clock, so the server's stamp wins on both sides. That in-flight update is
+ * skipped as old, costing one cursor position at most.
+ */
+export function restampPresence(awareness: awarenessProtocol.Awareness, conn: Connection): void {
+  const stamp = stampOf(conn);
+  const entries: AwarenessEntry[] = [];
+  for (const clientId of conn.awarenessIds) {
+    const state = awareness.getStates().get(clientId);
+    if (!state) continue;
+    const clock = (awareness.meta.get(clientId)?.clock ?? 0) + RESTAMP_CLOCK_STEP;
+    entries.push({ clientId, clock, state: { ...state, user: stamp } });
+  }
+  if (entries.length === 0) return;
+  awarenessProtocol.applyAwarenessUpdate(awareness, encodeAwarenessUpdate(entries), 'server');
+}
+
+/** Publishes (or with null removes) a server-owned participant such as the agent. */
+export function setServerPresence(
+  awareness: awarenessProtocol.Awareness,
+  clientId: number,
+  state: Record<string, unknown> | null,
+): void {
+  const clock = (awareness.meta.get(clientId)?.clock ?? 0) + 1;
+  const update = encodeAwarenessUpdate([{ clientId, clock, state }]);
+  awarenessProtocol.applyAwarenessUpdate(awareness, update, 'server');
+}
