@@ -1,7 +1,5 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { build } from 'vite';
 import { WebSocket } from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
@@ -18,6 +16,7 @@ import { delay } from '../lib/clock.ts';
 import { LatencyHistogram, type LatencySummary } from '../lib/latency-histogram.ts';
 import { profilePage } from '../lib/page-profile.ts';
 import { EDIT_FILE, EDIT_FILE_TEXT } from '../lib/seed-content.ts';
+import { buildWebClient } from '../lib/web-client-build.ts';
 import type { Figure } from '../report/figure.ts';
 import { scriptedReply, sparkBenchEnv } from './agent-reply.ts';
 import { type Scenario, withContender } from './scenario.ts';
@@ -31,7 +30,6 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
-const viteConfig = fileURLToPath(new URL('../../client/web/vite.config.ts', import.meta.url));
 /** ms between a person's keystrokes: a quick typist (about 12 characters a second) */
 const KEY_DELAY_MS = 80;
 
@@ -68,11 +66,7 @@ export const browserScenario: Scenario = {
       return { figures: [], details: 'no chromium' };
     }
     ctx.log('building the web client');
-    await build({
-      configFile: viteConfig,
-      logLevel: 'warn',
-      ...(ctx.pageProfileDir ? { build: { minify: false } } : {}),
-    });
+    await buildWebClient({ minify: !ctx.pageProfileDir });
     const keystrokes = ctx.quick ? 40 : 150;
     const streamSeconds = ctx.quick ? 2 : 5;
     const fake = await startFakeModelServer({ host: '127.0.0.1' });

@@ -1,32 +1,10 @@
-import type { ContenderName, RoomHandle, RunningContender } from '../contenders/contender.ts';
-import { delay } from '../lib/clock.ts';
+import type { ContenderName, RoomHandle } from '../contenders/contender.ts';
+import { whenUnloaded } from '../contenders/when-unloaded.ts';
 import { LatencyHistogram, type LatencySummary } from '../lib/latency-histogram.ts';
 import { seedOfBytes, seedTextBytes } from '../lib/seed-content.ts';
 import type { Figure } from '../report/figure.ts';
 import { type Scenario, withContenders } from './scenario.ts';
 import { seedRooms } from './seed-rooms.ts';
-
-/** How long a server may take to store and unload the documents everyone left before the run gives up. */
-const UNLOAD_TIMEOUT_MS = 60_000;
-const UNLOAD_POLL_MS = 20;
-
-/**
- * Waits until every contender that unloads documents holds none (each was stored first): the next connect
- * is then a cold load. It was a fixed 1.2 s pause after every sample, longer than an unload takes here and
- * not proof that one had happened. Returns how long it took.
- */
-async function unloaded(all: readonly RunningContender[]): Promise<number> {
-  const started = performance.now();
-  for (const running of all) {
-    if (!running.loadedDocs) continue;
-    while ((await running.loadedDocs()) > 0) {
-      if (performance.now() - started > UNLOAD_TIMEOUT_MS)
-        throw new Error(`${running.name} still held documents ${UNLOAD_TIMEOUT_MS} ms after everyone left`);
-      await delay(UNLOAD_POLL_MS);
-    }
-  }
-  return performance.now() - started;
-}
 
 interface ColdRow {
   contender: ContenderName;
@@ -68,7 +46,7 @@ export const coldLoadScenario: Scenario = {
           await seedRooms(ctx.driver, running, [room], seed);
           rooms.push(room);
         }
-        unloadMs.push(await unloaded(all));
+        unloadMs.push(await whenUnloaded(all));
         const synced = all.map(() => new LatencyHistogram());
         const applied = all.map(() => new LatencyHistogram());
         const docBytes = all.map(() => 0);
@@ -89,7 +67,7 @@ export const coldLoadScenario: Scenario = {
             docBytes[i] = t.docBytes;
             await ctx.driver.close([key]);
           }
-          unloadMs.push(await unloaded(all));
+          unloadMs.push(await whenUnloaded(all));
         }
         for (const [i, running] of all.entries()) {
           const row: ColdRow = {

@@ -1,12 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type Browser, type CDPSession, chromium, type Page } from 'playwright-core';
-import { build } from 'vite';
 import type { CreateRoomResponse, JoinResponse } from '../../schema/protocol.ts';
 import { syntheticTree, tarGzDir, writeTree } from '../../test/helpers/project-tree.ts';
 import { sparkroomContender } from '../contenders/sparkroom-contender.ts';
 import { LatencyHistogram, type LatencySummary } from '../lib/latency-histogram.ts';
+import { buildWebClient } from '../lib/web-client-build.ts';
 import type { Figure } from '../report/figure.ts';
 import { CHROMIUM, CHROMIUM_ARGS } from './browser-scenario.ts';
 import { type Scenario, withContender } from './scenario.ts';
@@ -14,7 +13,6 @@ import { type Scenario, withContender } from './scenario.ts';
 const FILES = 2000;
 const BYTES = 15 * 2 ** 20;
 const TABS = 8;
-const viteConfig = fileURLToPath(new URL('../../client/web/vite.config.ts', import.meta.url));
 
 /** The page's memory at one moment: its JavaScript heap after a collection, and its renderer's RSS. */
 interface MemorySample {
@@ -49,7 +47,7 @@ export const navigationBrowserScenario: Scenario = {
       return { figures: [], details: 'no chromium' };
     }
     ctx.log('building the web client');
-    await build({ configFile: viteConfig, logLevel: 'warn' });
+    await buildWebClient({ minify: true });
     const rounds = ctx.quick ? 3 : 8;
     let browser: Browser | null = null;
     try {
