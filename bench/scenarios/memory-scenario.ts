@@ -74,9 +74,12 @@ export const memoryScenario: Scenario = {
             rssPerRoomAfterLeave: (afterLeave.rss - before.rss) / count,
           };
         };
-        // Warm-up, not reported: the first rooms a process ever serves also pay for compiled code and
-        // caches that every later room shares, which would otherwise be charged to the measured rooms.
-        await measure(3, smallSeed);
+        // Warm-up, not reported: the first rooms a process ever serves also pay for compiled code, the
+        // bytecode and type feedback the JIT keeps beside it, lazily loaded modules and caches that every later
+        // room shares, which would otherwise be charged to the measured rooms. A warm-up of as many rooms as
+        // are measured, through the same steps (create, seed, join, leave), runs every path the measured
+        // rooms take often enough to be compiled; with 3 rooms about 9 KB per measured room was this.
+        await measure(small, smallSeed);
         const s = await measure(small, smallSeed);
         ctx.log(logLine(running, 'small', s));
         const b = await measure(big, seedOfBytes(1024 * 1024));
