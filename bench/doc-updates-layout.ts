@@ -1,0 +1,106 @@
+// What one durable commit of the doc store costs with `doc_updates` as a rowid table plus its (doc_name, seq)
+// key (as the migrations make it) and as a WITHOUT ROWID table (docs/scaling.md): WAL frames (4 KB pages) written per
+// commit, exact whatever the machine's load, and the process's CPU per commit (user + system, the fsync's
+// kernel time included), the two layouts taking turns in the same minutes so load drifts hit both.
+// Run: [ROOMS=1,10] npx tsx bench/doc-updates-layout.ts [ROUNDS] [COMMITS_PER_ROUND]  (ROOMS: rooms per commit)
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Database, openDatabase } from '../server/persistence/database.ts';
+import { SqliteDocStore } from '../server/persistence/sqlite-doc-store.ts';
+
+const ROUNDS = Number(process.argv[2] ?? 8);
+const COMMITS = Number(process.argv[3] ?? 200);
+/** rows already in each document's log, so the B-trees have their usual depth */
+const PRELOAD = 2000;
+/** a keystroke's Yjs update is 20-40 bytes */
+const UPDATE = new Uint8Array(32).fill(7);
+
+interface Layout {
+  name: string;
+  database: Database;
+  store: SqliteDocStore;
+}
+
+/** `doc_updates` rebuilt with the same columns and key, as a rowid table or WITHOUT ROWID. */
+const rebuild = (withoutRowid: boolean) => `
+  CREATE TABLE new_doc_updates (doc_name text NOT NULL, seq integer NOT NULL, data blob NOT NULL, crc32 integer,
+    PRIMARY KEY(doc_name, seq))${withoutRowid ? ' WITHOUT ROWID' : ''};
+  INSERT INTO new_doc_updates SELECT doc_name, seq, data, crc32 FROM doc_updates;
+  DROP TABLE doc_updates;
+  ALTER TABLE new_doc_updates RENAME TO doc_updates;`;
+
+async function layout(dir: string, name: string, rooms: number, rowid: boolean): Promise<Layout> {
+  const database = openDatabase(join(dir, `${name}-${rooms}.db`));
+  database.sqlite.exec(rebuild(!rowid));
+  const store = new SqliteDocStore(database);
+  for (let r = 0; r < rooms; r++) {
+    const doc = `room-${r}`;
+    for (let i = 0; i < PRELOAD; i += 100)
+      await store.append(
+        doc,
+        Array.from({ length: 100 }, () => UPDATE),
+      );
+  }
+  return { name, database, store };
+}
+
+function walFrames(database: Database): number {
+  const [row] = database.sqlite.pragma('wal_checkpoint(PASSIVE)') as { log: number }[];
+  return row?.log ?? 0;
+}
+
+async function round(l: Layout, rooms: number): Promise<{ frames: number; cpuUs: number }> {
+  // No automatic checkpoint inside a round: it would restart the WAL and hide the frames written before it.
+  l.database.sqlite.pragma('wal_autocheckpoint = 0');
+  l.database.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+  const writes = Array.from({ length: rooms }, (_, r) => ({ docName: `room-${r}`, updates: [UPDATE] }));
+  const cpu = process.cpuUsage();
+  for (let i = 0; i < COMMITS; i++) await l.store.appendMany(writes);
+  const used = process.cpuUsage(cpu);
+  return { frames: walFrames(l.database) / COMMITS, cpuUs: (used.user + used.system) / COMMITS };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'sparkroom-layout-'));
+try {
+  for (const rooms of (process.env.ROOMS ?? '1,10').split(',').map(Number)) {
+    const layouts = [
+      await layout(dir, 'rowid', rooms, true),
+      await layout(dir, 'without-rowid', rooms, false),
+    ];
+    const seen = new Map<string, { frames: number[]; cpu: number[] }>();
+    for (let i = 0; i < ROUNDS; i++) {
+      for (const l of i % 2 === 0 ? layouts : [...layouts].reverse()) {
+        const r = await round(l, rooms);
+        const s = seen.get(l.name) ?? { frames: [], cpu: [] };
+        s.frames.push(r.frames);
+        s.cpu.push(r.cpuUs);
+        seen.set(l.name, s);
+      }
+    }
+    console.log(`${rooms} room(s) per commit, ${ROUNDS} rounds of ${COMMITS} commits, load ${load()}`);
+    for (const [name, s] of seen) {
+      const cpu = [...s.cpu].sort((a, b) => a - b);
+      console.log(
+        `  ${name.padEnd(14)} WAL frames/commit ${mean(s.frames).toFixed(2)}; CPU/commit µs median ${cpu[cpu.length >> 1]!.toFixed(0)}, ` +
+          `min ${cpu[0]!.toFixed(0)}, max ${cpu.at(-1)!.toFixed(0)}`,
+      );
+    }
+    for (const l of layouts) {
+      await l.store.close();
+      l.database.close();
+    }
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+function mean(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+function load(): string {
+  return loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
+}
