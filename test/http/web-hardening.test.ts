@@ -189,13 +189,13 @@ describe('web hardening (WEB-20..WEB-24)', () => {
   });
 });
 
-describe('WEB-24: files in the data directory', () => {
+describe('SAFE-47: files in the data directory', () => {
   const dirs: string[] = [];
   afterEach(() => {
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
 
-  it('the database (with its WAL and shared-memory files) and the generated signing key are 0600', async () => {
+  it('SAFE-47: the database (with its WAL and shared-memory files) and the generated signing key are 0600', async () => {
     const dataDir = join(mkdtempSync(join(tmpdir(), 'sparkroom-modes-')), 'data');
     dirs.push(dataDir);
     const config = loadConfig({ PORT: '0', SPARKROOM_DATA: dataDir, LOG_LEVEL: 'silent' });
