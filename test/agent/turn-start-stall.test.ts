@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { type AgentRoom, startAgentRoom, suggestionsOf, waitRunStatus } from '../helpers/agent-room.ts';
-import { BIG_FILE_LINES, bigFileUpdate, typedAtBigFileStart } from '../helpers/big-file.ts';
+import { BIG_FILE_LINES, BIG_FILE_TEXT, bigFileUpdate, typedAtBigFileStart } from '../helpers/big-file.ts';
 import { measureStall } from '../helpers/event-loop-stall.ts';
 import {
   openRawClient,
@@ -40,6 +40,8 @@ describe('SAFE-156: a turn reads the files it sends once', () => {
     // process (the server's), and collecting it would be counted as the server's stall.
     const typist = await openRawClient(syncSocketUrl(r.server.syncUrl, r.roomId, editor.token));
     await applied(typist, bigFileUpdate('big.ts'));
+    // The room's owner clients (this process) apply the file too: let them finish before anything is measured.
+    await r.code.waitForText('big.ts', (t) => t.length === BIG_FILE_TEXT.length, 120_000);
     const review = r.client(r.people[0]!.token, { review: true });
 
     // The first prompt finds the code cold (a server that just started); the second, after someone typed in

@@ -62,7 +62,10 @@ describe('ROOM-13: clientID bindings go to the store in one batch per turn', () 
     }
     const watcher = new FakeRoomSocket();
     room.handleConnect({ id: 'w', name: 'w', role: 'viewer' }, 'code', watcher);
-    await watcher.when(() => people.every((_, i) => watcher.text(`f${i}.ts`) === `from u${i}`), 'all 20 files');
+    await watcher.when(
+      () => people.every((_, i) => watcher.text(`f${i}.ts`) === `from u${i}`),
+      'all 20 files',
+    );
 
     expect(batches).toEqual([Array.from({ length: 20 }, (_, i) => 5_000 + i)]);
     // The binding is durable no later than the text it attributes.
