@@ -311,11 +311,20 @@ export class AgentRun {
   private beginTurn(turn: Turn): TurnState {
     const { room, now } = this.deps;
     // Keys an older store left holding something else are skipped (reported at load: SAFE-36).
-    const texts = fileTexts(room.code.doc);
-    const files = new Map(texts);
-    const all = texts.map(([path, text]) => ({ path, text: text.toString() }));
+    // SAFE-156: a file is read once, by its snapshot (AGENT-4), and only if it can be shown; its text is
+    // what the model is sent. Files too long for what is left of the budget are not read at all.
+    const read = new Map<string, FileSnapshot>();
+    const files = fileTexts(room.code.doc).map(([path, ytext]) => ({
+      path,
+      length: ytext.length,
+      read: () => {
+        const snap = snapshotFile(path, ytext);
+        read.set(path, snap);
+        return snap.text;
+      },
+    }));
     const context = buildContext({
-      files: all,
+      files,
       ...(this.request.file ? { focusFile: this.request.file } : {}),
       ...(this.request.selection && turn.kind === 'prompt' ? { selection: this.request.selection } : {}),
       ...(this.request.context && turn.kind === 'prompt' ? { extra: this.request.context } : {}),
@@ -327,8 +336,8 @@ export class AgentRun {
     });
     const snapshots = new Map<string, FileSnapshot>();
     for (const path of context.included) {
-      const ytext = files.get(path);
-      if (ytext) snapshots.set(path, snapshotFile(path, ytext));
+      const snap = read.get(path);
+      if (snap) snapshots.set(path, snap);
     }
     // AGENT-4: edits that could not be placed are told to the model, so it can redo them properly.
     const missed = this.view.unanchored.slice(this.reportedUnanchored);

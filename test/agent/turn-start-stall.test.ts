@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
+import { startAgentCore } from '../helpers/agent-core.ts';
 import { type AgentRoom, startAgentRoom, suggestionsOf, waitRunStatus } from '../helpers/agent-room.ts';
 import { BIG_FILE_LINES, BIG_FILE_TEXT, bigFileUpdate, typedAtBigFileStart } from '../helpers/big-file.ts';
 import { measureStall } from '../helpers/event-loop-stall.ts';
@@ -76,6 +77,30 @@ describe('SAFE-156: a turn reads the files it sends once', () => {
       expect(stall.maxMs).toBeLessThan(3_000);
     }
   }, 180_000);
+
+  it('SAFE-156: a turn in a room of 2,000 files reads the text of none but those it sends', async () => {
+    const file = 'export const value = computeSomething(alpha, beta, gamma); // comment\n'.repeat(170);
+    const files = Object.fromEntries(Array.from({ length: 2_000 }, (_, i) => [`src/f${i}.ts`, file]));
+    const core = await startAgentCore(files);
+    try {
+      // Y.Text.toString is what a whole-file read was; the snapshot walks the items instead.
+      const reads = vi.spyOn(Y.Text.prototype as { toString(): string }, 'toString');
+      const runId = await core.agent.createRun(core.people.editor, { prompt: 'p', file: 'src/f7.ts' });
+      const request = await core.provider.turnStarted(0);
+      const readsAtStart = reads.mock.calls.length;
+      reads.mockRestore();
+      await core.waitRun(runId, ['completed', 'failed']);
+      const sent = JSON.stringify(request.messages);
+      const shown = (sent.match(/## File: /g) ?? []).length;
+      expect(shown).toBeGreaterThan(10);
+      expect(shown).toBeLessThan(100);
+      expect(sent).toContain('Not shown (too large for the context; do not edit)');
+      // Before, every file of the room was read whole at every turn (2,000 reads).
+      expect(readsAtStart).toBe(0);
+    } finally {
+      await core.close();
+    }
+  });
 });
 
 /**
