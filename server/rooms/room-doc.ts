@@ -15,11 +15,12 @@ import {
   restampPresence,
   setServerPresence,
 } from './doc-presence.ts';
-import type { AppendResult, DocStore, PreparedDoc, StoredDoc } from './doc-store.ts';
+import type { AppendResult, DocStore, PreparedDoc } from './doc-store.ts';
 import { JoinBase } from './join-base.ts';
 import { isOrigin, type TransactionOrigin } from './origins.ts';
 import { ReceivedApply } from './received-apply.ts';
 import { SharedMessage } from './room-socket.ts';
+import { applySlices, applySlicesNow, readPrepared, StoredState } from './stored-state.ts';
 import { UpdateIntake } from './update-intake.ts';
 import {
   awarenessFrame,
@@ -52,17 +53,6 @@ export interface RoomDocDeps {
   onCompacted?: () => void;
 }
 
-/** A load applies stored slices for at most about this long before it lets other work run (ROOM-18). */
-const LOAD_TURN_MS = 10;
-
-/** A store without a worker: its entries, applied one by one. */
-function asPrepared(stored: StoredDoc): PreparedDoc {
-  const storedBytes = stored.updates.reduce((n, u) => n + u.byteLength, 0);
-  return { slices: stored.updates, lastSeq: stored.lastSeq, logBytes: stored.logBytes, storedBytes };
-}
-
-const LOAD_ORIGIN: TransactionOrigin = { source: 'load' };
-
 export interface PendingUpdate {
   update: Uint8Array;
   origin: TransactionOrigin | null;
@@ -86,20 +76,14 @@ export class RoomDoc implements CommitTarget {
   /** the batch being written now; broadcast when it is durable */
   private inFlight: PendingUpdate[] | null = null;
   private afterFlush: (() => void)[] = [];
-  private lastSeq = 0;
-  private logBytes = 0;
-  /** stored size (snapshot + log), the measure the document size limit applies to */
-  private storedBytes = 0;
+  /** what is stored of this document: sizes, the last seq, the compaction (ROOM-17) */
+  private readonly stored: StoredState;
   private failedStore = false;
   private readonly presence: PresenceDeps;
   /** PERF-60: applies a checked client update with its bytes as the record */
   private readonly received: ReceivedApply;
   /** the checks a client update passes before it is applied, and the updates held for dependencies */
   private readonly intake: UpdateIntake;
-  /** size of the stored snapshot: the compaction threshold grows with it (ROOM-17) */
-  private snapshotBytes = 0;
-  /** the compaction in flight (ROOM-17), settled (never rejects) */
-  private compaction: Promise<void> | null = null;
   /** ROOM-35: a fresh joiner's answer, encoded off the loop */
   private readonly joinBase: JoinBase;
   /**
@@ -125,6 +109,15 @@ export class RoomDoc implements CommitTarget {
       store.buildSnapshot ? async () => (await store.buildSnapshot!(deps.name)).base : null,
       (err) => deps.log.warn({ err, doc: deps.name }, "building the joiners' base failed; answering inline"),
     );
+    this.stored = new StoredState({
+      name: deps.name,
+      doc: this.doc,
+      store,
+      limits: deps.limits,
+      log: deps.log,
+      joinBase: this.joinBase,
+      onCompacted: () => deps.onCompacted?.(),
+    });
     this.presence = {
       limits: deps.limits,
       now: deps.now,
@@ -148,7 +141,7 @@ export class RoomDoc implements CommitTarget {
       bindings: deps.bindings,
       now: deps.now,
       ...(deps.checkStructs ? { checkStructs: deps.checkStructs } : {}),
-      storedBytes: () => this.storedBytes,
+      storedBytes: () => this.stored.storedBytes,
       itemCount: () => this.itemCount(),
       connections: () => this.connections,
       apply: (update, origin) => this.received.apply(update, origin),
@@ -185,14 +178,14 @@ export class RoomDoc implements CommitTarget {
 
   /** The stored state of document `name`, ready to apply (a store without a worker: its entries). */
   static async read(store: DocStore, name: string): Promise<PreparedDoc> {
-    return store.loadPrepared ? await store.loadPrepared(name) : asPrepared(await store.load(name));
+    return readPrepared(store, name);
   }
 
   /** A document from its stored state read earlier (read), applied a slice at a time (ROOM-18). */
   static async fromPrepared(deps: RoomDocDeps, prepared: PreparedDoc): Promise<RoomDoc> {
     const roomDoc = new RoomDoc(deps);
     try {
-      await roomDoc.applyStored(prepared.slices);
+      await applySlices(roomDoc.doc, roomDoc.name, prepared.slices);
     } catch (err) {
       roomDoc.destroy();
       throw err;
@@ -208,8 +201,7 @@ export class RoomDoc implements CommitTarget {
   static openNow(deps: RoomDocDeps, prepared: PreparedDoc): RoomDoc {
     const roomDoc = new RoomDoc(deps);
     try {
-      for (const [i, slice] of prepared.slices.entries())
-        roomDoc.applySlice(slice, i, prepared.slices.length);
+      applySlicesNow(roomDoc.doc, roomDoc.name, prepared.slices);
     } catch (err) {
       roomDoc.destroy();
       throw err;
@@ -221,40 +213,13 @@ export class RoomDoc implements CommitTarget {
   private loaded(prepared: PreparedDoc): void {
     this.doc.on('update', this.onDocUpdate);
     this.joinBase.offer(prepared.base);
-    this.lastSeq = prepared.lastSeq;
-    this.logBytes = prepared.logBytes;
-    this.storedBytes = prepared.storedBytes;
-    this.snapshotBytes = Math.max(0, prepared.storedBytes - prepared.logBytes);
+    this.stored.loaded(prepared);
     this.deps.bindings.reserve(this.doc.clientID);
-  }
-
-  private async applyStored(slices: readonly Uint8Array[]): Promise<void> {
-    let turnStart = performance.now();
-    for (const [i, slice] of slices.entries()) {
-      if (performance.now() - turnStart > LOAD_TURN_MS) {
-        await new Promise((resolve) => setImmediate(resolve));
-        turnStart = performance.now();
-      }
-      this.applySlice(slice, i, slices.length);
-    }
-  }
-
-  private applySlice(slice: Uint8Array, i: number, count: number): void {
-    try {
-      Y.applyUpdate(this.doc, slice, LOAD_ORIGIN);
-    } catch (err) {
-      // SAFE-37: never serve a part of a document; say which stored entry failed.
-      throw new AppError(
-        'room_corrupt',
-        `document ${this.name}: stored entry ${i + 1} of ${count} cannot be decoded`,
-        { cause: err },
-      );
-    }
   }
 
   /** Stored size (snapshot + log) plus what is waiting: the measure the document size limit applies to. */
   get storedSize(): number {
-    return this.storedBytes;
+    return this.stored.storedBytes;
   }
 
   /** Structs the document holds (each an object in memory): the measure of the item limit (ROOM-15). */
@@ -421,7 +386,7 @@ export class RoomDoc implements CommitTarget {
 
   private record(update: Uint8Array, origin: TransactionOrigin | null): void {
     this.pending.push({ update, origin });
-    this.storedBytes += update.byteLength;
+    this.stored.storedBytes += update.byteLength;
     this.scheduleCommit();
   }
 
@@ -445,11 +410,10 @@ export class RoomDoc implements CommitTarget {
   committed(result: AppendResult): void {
     const batch = this.inFlight ?? [];
     this.inFlight = null;
-    this.lastSeq = result.lastSeq;
-    this.logBytes = result.logBytes;
+    this.stored.committed(result);
     this.broadcastCommitted(batch);
     if (this.pending.length === 0) {
-      this.maybeCompact();
+      if (!this.failedStore) this.stored.maybeCompact();
       this.drainAfterFlush();
     }
   }
@@ -485,59 +449,14 @@ export class RoomDoc implements CommitTarget {
     this.deps.onCommitted?.(batch);
   }
 
-  private maybeCompact(): void {
-    if (this.failedStore || this.compaction !== null) return;
-    // ROOM-17: the threshold grows with the snapshot. Each compaction costs about the snapshot's size, so
-    // waiting for at least that much new log keeps the total cost linear in what was written (a fixed
-    // 1 MiB made a 15 MB import compact the whole room again after every MiB).
-    const threshold = Math.max(this.deps.limits.compactAfterBytes, this.snapshotBytes);
-    if (this.logBytes < threshold) return;
-    const store = this.deps.store;
-    if (!store.buildSnapshot) {
-      // Only here is the in-memory doc exactly the stored state through lastSeq (nothing pending).
-      const snapshot = Y.encodeStateAsUpdate(this.doc);
-      this.logBytes = 0;
-      this.storedBytes = snapshot.byteLength;
-      this.snapshotBytes = snapshot.byteLength;
-      store.compact(this.name, snapshot, this.lastSeq).catch((err: unknown) => {
-        // The log is still intact, so a failed compaction loses nothing; it is retried at the next threshold.
-        this.deps.log.warn({ err, doc: this.name }, 'compaction failed');
-      });
-      return;
-    }
-    // The store builds the snapshot from what it holds, off the event loop; updates committed meanwhile
-    // stay in the log after its throughSeq. Only the write of the result runs here.
-    const storedAtStart = this.storedBytes;
-    const logAtStart = this.logBytes;
-    this.compaction = store
-      .buildSnapshot(this.name)
-      .then(async ({ snapshot, throughSeq, base }) => {
-        // ROOM-35: the snapshot, durable as the log it was built from, is the joiners' next base.
-        this.joinBase.offer(base);
-        await store.compact(this.name, snapshot, throughSeq);
-        // What was appended since the start stays counted (it may be in the snapshot too: the document
-        // limit errs on the safe side until the next load).
-        this.storedBytes = snapshot.byteLength + Math.max(0, this.storedBytes - storedAtStart);
-        this.logBytes = Math.max(0, this.logBytes - logAtStart);
-        this.snapshotBytes = snapshot.byteLength;
-      })
-      .catch((err: unknown) => {
-        this.deps.log.warn({ err, doc: this.name }, 'compaction failed');
-      })
-      .finally(() => {
-        this.compaction = null;
-        this.deps.onCompacted?.();
-      });
-  }
-
   /** True while a compaction builds or writes its snapshot: the room stays loaded until it is done. */
   get compacting(): boolean {
-    return this.compaction !== null;
+    return this.stored.compacting;
   }
 
   /** Resolves once the compaction in flight (if any) has written its snapshot or given up. */
   whenCompacted(): Promise<void> {
-    return this.compaction ?? Promise.resolve();
+    return this.stored.whenCompacted();
   }
 
   /** Sends to one connection, disconnecting a reader whose send buffer is over the limit (ROOM-9). */

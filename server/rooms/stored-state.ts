@@ -1,0 +1,152 @@
+import * as Y from 'yjs';
+import type { Limits } from '../config.ts';
+import { AppError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { AppendResult, DocStore, PreparedDoc, StoredDoc } from './doc-store.ts';
+import type { JoinBase } from './join-base.ts';
+import type { TransactionOrigin } from './origins.ts';
+
+/** A load applies stored slices for at most about this long before it lets other work run (ROOM-18). */
+const LOAD_TURN_MS = 10;
+
+const LOAD_ORIGIN: TransactionOrigin = { source: 'load' };
+
+/** The stored state of document `name`, ready to apply (a store without a worker: its entries, one by one). */
+export async function readPrepared(store: DocStore, name: string): Promise<PreparedDoc> {
+  if (store.loadPrepared) return store.loadPrepared(name);
+  const stored: StoredDoc = await store.load(name);
+  const storedBytes = stored.updates.reduce((n, u) => n + u.byteLength, 0);
+  return { slices: stored.updates, lastSeq: stored.lastSeq, logBytes: stored.logBytes, storedBytes };
+}
+
+/** ROOM-18: applies stored slices a few at a time, with the event loop free in between. */
+export async function applySlices(doc: Y.Doc, name: string, slices: readonly Uint8Array[]): Promise<void> {
+  let turnStart = performance.now();
+  for (const [i, slice] of slices.entries()) {
+    if (performance.now() - turnStart > LOAD_TURN_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      turnStart = performance.now();
+    }
+    applySlice(doc, name, slice, i, slices.length);
+  }
+}
+
+/** The same in this turn (a small document). */
+export function applySlicesNow(doc: Y.Doc, name: string, slices: readonly Uint8Array[]): void {
+  for (const [i, slice] of slices.entries()) applySlice(doc, name, slice, i, slices.length);
+}
+
+function applySlice(doc: Y.Doc, name: string, slice: Uint8Array, i: number, count: number): void {
+  try {
+    Y.applyUpdate(doc, slice, LOAD_ORIGIN);
+  } catch (err) {
+    // SAFE-37: never serve a part of a document; say which stored entry failed.
+    throw new AppError(
+      'room_corrupt',
+      `document ${name}: stored entry ${i + 1} of ${count} cannot be decoded`,
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
+export interface StoredStateDeps {
+  name: string;
+  doc: Y.Doc;
+  store: DocStore;
+  limits: Limits;
+  log: Logger;
+  joinBase: JoinBase;
+  /** called when a compaction finished (the room may unload now) */
+  onCompacted: () => void;
+}
+
+/**
+ * What is stored of one document, as RoomDoc keeps count of it: the last seq, the log and snapshot sizes
+ * (the document size limit and the compaction threshold, ROOM-10 and ROOM-17), and the compaction in flight.
+ */
+export class StoredState {
+  private readonly deps: StoredStateDeps;
+  lastSeq = 0;
+  logBytes = 0;
+  /** stored size (snapshot + log) plus what waits to be written: the measure the document size limit applies to */
+  storedBytes = 0;
+  /** size of the stored snapshot: the compaction threshold grows with it (ROOM-17) */
+  private snapshotBytes = 0;
+  /** the compaction in flight (ROOM-17), settled (never rejects) */
+  private compaction: Promise<void> | null = null;
+
+  constructor(deps: StoredStateDeps) {
+    this.deps = deps;
+  }
+
+  loaded(prepared: PreparedDoc): void {
+    this.lastSeq = prepared.lastSeq;
+    this.logBytes = prepared.logBytes;
+    this.storedBytes = prepared.storedBytes;
+    this.snapshotBytes = Math.max(0, prepared.storedBytes - prepared.logBytes);
+  }
+
+  committed(result: AppendResult): void {
+    this.lastSeq = result.lastSeq;
+    this.logBytes = result.logBytes;
+  }
+
+  /** Starts a compaction when the log has grown past the threshold and none is in flight; called only with
+   * nothing waiting to be written. */
+  maybeCompact(): void {
+    if (this.compaction !== null) return;
+    // ROOM-17: the threshold grows with the snapshot. Each compaction costs about the snapshot's size, so
+    // waiting for at least that much new log keeps the total cost linear in what was written (a fixed
+    // 1 MiB made a 15 MB import compact the whole room again after every MiB).
+    const threshold = Math.max(this.deps.limits.compactAfterBytes, this.snapshotBytes);
+    if (this.logBytes < threshold) return;
+    const store = this.deps.store;
+    if (!store.buildSnapshot) {
+      // Only here is the in-memory doc exactly the stored state through lastSeq (nothing pending).
+      const snapshot = Y.encodeStateAsUpdate(this.deps.doc);
+      this.logBytes = 0;
+      this.storedBytes = snapshot.byteLength;
+      this.snapshotBytes = snapshot.byteLength;
+      store.compact(this.deps.name, snapshot, this.lastSeq).catch((err: unknown) => {
+        // The log is still intact, so a failed compaction loses nothing; it is retried at the next threshold.
+        this.deps.log.warn({ err, doc: this.deps.name }, 'compaction failed');
+      });
+      return;
+    }
+    // The store builds the snapshot from what it holds, off the event loop; updates committed meanwhile
+    // stay in the log after its throughSeq. Only the write of the result runs here.
+    const storedAtStart = this.storedBytes;
+    const logAtStart = this.logBytes;
+    this.compaction = store
+      .buildSnapshot(this.deps.name)
+      .then(async ({ snapshot, throughSeq, base }) => {
+        // ROOM-35: the snapshot, durable as the log it was built from, is the joiners' next base.
+        this.deps.joinBase.offer(base);
+        await store.compact(this.deps.name, snapshot, throughSeq);
+        // What was appended since the start stays counted (it may be in the snapshot too: the document
+        // limit errs on the safe side until the next load).
+        this.storedBytes = snapshot.byteLength + Math.max(0, this.storedBytes - storedAtStart);
+        this.logBytes = Math.max(0, this.logBytes - logAtStart);
+        this.snapshotBytes = snapshot.byteLength;
+      })
+      .catch((err: unknown) => {
+        this.deps.log.warn({ err, doc: this.deps.name }, 'compaction failed');
+      })
+      .finally(() => {
+        this.compaction = null;
+        this.deps.onCompacted();
+      });
+  }
+
+  /** True while a compaction builds or writes its snapshot: the room stays loaded until it is done. */
+  get compacting(): boolean {
+    return this.compaction !== null;
+  }
+
+  /** Resolves once the compaction in flight (if any) has written its snapshot or given up. */
+  whenCompacted(): Promise<void> {
+    return this.compaction ?? Promise.resolve();
+  }
+}
