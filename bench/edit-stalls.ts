@@ -13,6 +13,7 @@ import { CODE_FILES_KEY } from '../schema/protocol.ts';
 import { AnchorIndex, findAnchor } from '../server/agent/anchor-matcher.ts';
 import { createEditParser, type EditFormat } from '../server/agent/edit-parser.ts';
 import { snapshotFile } from '../server/agent/file-snapshot.ts';
+import { liveLinesOf } from '../server/agent/live-lines.ts';
 import { buildContext, contextCharBudget } from '../server/agent/prompt-builder.ts';
 import { bigFileUpdate } from '../test/helpers/big-file.ts';
 
@@ -65,9 +66,12 @@ const typed = new Y.Doc();
 Y.applyUpdate(typed, bigFileUpdate('big.ts'));
 const typedText = typed.getMap<Y.Text>(CODE_FILES_KEY).get('big.ts');
 if (!typedText) throw new Error('big.ts missing');
-snapshotFile('big.ts', typedText);
+const typedSnapshot = snapshotFile('big.ts', typedText);
 time('SAFE-156 a turn reads a 450 KB file of 224,000 items (its snapshot, once)', () => {
   snapshotFile('big.ts', typedText);
+});
+time("SAFE-158 its live view for the turn's first hunk (one walk)", () => {
+  liveLinesOf(typedSnapshot.lineStarts, typedText, typed);
 });
 const roomFile = 'export const value = computeSomething(alpha, beta, gamma); // comment\n'.repeat(170);
 const room = Array.from({ length: 2_000 }, (_, i) => ({
