@@ -7,6 +7,7 @@ import { placeHunk } from '../../server/agent/place-hunk.ts';
 import { encodeRelativePosition } from '../../server/rooms/relative-positions.ts';
 import { BIG_FILE_LINES, BIG_FILE_TEXT, bigFileUpdate } from '../helpers/big-file.ts';
 import { measureStall } from '../helpers/event-loop-stall.ts';
+import { start } from './edit-parser-events.ts';
 
 /*
  * SAFE-142: placing a model chunk's hunks costs the event loop one read of each file per change of the doc,
@@ -30,20 +31,8 @@ function codeDoc(items: 'one' | 'many'): { doc: Y.Doc; ytext: Y.Text } {
   return { doc, ytext: doc.getMap<Y.Text>(CODE_FILES_KEY).get('big.ts') ?? ytext };
 }
 
-function hunk(n: number, oldText: string): HunkStart {
-  return {
-    type: 'hunk-start',
-    hunk: n,
-    file: 'big.ts',
-    contextBefore: '',
-    oldText,
-    lineHint: null,
-    newFile: false,
-    deleteFile: false,
-    headers: [],
-    append: false,
-  };
-}
+/** A whole-line needle in big.ts, as the parsers write it. */
+const hunk = (n: number, oldText: string) => start(n, 'big.ts', '', oldText) as HunkStart;
 
 function warmUp(): void {
   const doc = new Y.Doc();

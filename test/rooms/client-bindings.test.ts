@@ -19,33 +19,43 @@ afterEach(() => {
   for (const r of rooms.splice(0)) r.destroy();
 });
 
+/** Room `id` on memory stores, its binding store recording each call's clientIDs in `batches`. */
+async function roomCountingBindings(
+  id: string,
+  docStore = new MemoryDocStore(),
+  events: string[] = [],
+): Promise<{ room: Room; bindings: MemoryRoomStore; batches: number[][] }> {
+  const bindings = new MemoryRoomStore();
+  const bind = bindings.bindClients.bind(bindings);
+  const batches: number[][] = [];
+  bindings.bindClients = (docName, batch) => {
+    batches.push(batch.map((b) => b.clientId));
+    events.push(`bind ${batch.length}`);
+    return bind(docName, batch);
+  };
+  const room = await Room.load({
+    id,
+    docStore,
+    bindingStore: bindings,
+    limits: defaultLimits,
+    log: silentLogger,
+    now: () => 1_000_000,
+    onBroken: () => {},
+    onMaybeIdle: () => {},
+  });
+  rooms.push(room);
+  return { room, bindings, batches };
+}
+
 describe('ROOM-13: clientID bindings go to the store in one batch per turn', () => {
   it('ROOM-13: 20 people writing under new clientIDs in one turn are bound in one call, stored before their updates', async () => {
     const events: string[] = [];
-    const bindings = new MemoryRoomStore();
-    const bind = bindings.bindClients.bind(bindings);
-    const batches: number[][] = [];
-    bindings.bindClients = (docName, batch) => {
-      batches.push(batch.map((b) => b.clientId));
-      events.push(`bind ${batch.length}`);
-      return bind(docName, batch);
-    };
     const store = new MemoryDocStore({
       beforeAppend: (_name, updates) => {
         events.push(`append ${updates.length}`);
       },
     });
-    const room = await Room.load({
-      id: 'room1',
-      docStore: store,
-      bindingStore: bindings,
-      limits: defaultLimits,
-      log: silentLogger,
-      now: () => 1_000_000,
-      onBroken: () => {},
-      onMaybeIdle: () => {},
-    });
-    rooms.push(room);
+    const { room, bindings, batches } = await roomCountingBindings('room1', store, events);
     const people = Array.from({ length: 20 }, (_, i) => {
       const socket = new FakeRoomSocket();
       const conn = room.handleConnect({ id: `u${i}`, name: `u${i}`, role: 'editor' }, 'code', socket);
@@ -76,24 +86,7 @@ describe('ROOM-13: clientID bindings go to the store in one batch per turn', () 
   });
 
   it('ROOM-13: an awareness frame naming new clientIDs (within the cap) binds them in one call', async () => {
-    const bindings = new MemoryRoomStore();
-    const bind = bindings.bindClients.bind(bindings);
-    const batches: number[] = [];
-    bindings.bindClients = (docName, batch) => {
-      batches.push(batch.length);
-      return bind(docName, batch);
-    };
-    const room = await Room.load({
-      id: 'room2',
-      docStore: new MemoryDocStore(),
-      bindingStore: bindings,
-      limits: defaultLimits,
-      log: silentLogger,
-      now: () => 1_000_000,
-      onBroken: () => {},
-      onMaybeIdle: () => {},
-    });
-    rooms.push(room);
+    const { room, bindings, batches } = await roomCountingBindings('room2');
     const socket = new FakeRoomSocket();
     const conn = room.handleConnect({ id: 'ada', name: 'ada', role: 'viewer' }, 'code', socket);
     await turns();
@@ -103,7 +96,7 @@ describe('ROOM-13: clientID bindings go to the store in one batch per turn', () 
     room.handleMessage(conn, awarenessFrame(entries));
     // Bound by the next group commit, a turn later (setImmediate), or at once if one is running.
     await turns();
-    expect(batches).toEqual([8]);
+    expect(batches).toEqual([ids]);
     const stored = await bindings.listClientBindings('room2');
     expect(ids.map((id) => stored.get(id))).toEqual(ids.map(() => 'ada'));
     expect(socket.closed).toBeNull();
