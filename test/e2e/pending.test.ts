@@ -60,7 +60,7 @@ const rows = (page: Page) =>
 describe('pending changes in the browser (WEB-42)', () => {
   let ada: Page;
 
-  it('Spark proposes three hunks in two files', async () => {
+  it('Spark proposes three hunks in two files (WEB-107: both files are made from the tree at 1440x900)', async () => {
     ada = (await app.browser.person({ viewport: { width: 1440, height: 900 } })).page;
     await ada.goto(`${app.server.url}/`);
     await ada.fill('#your-name', 'Ada');

@@ -89,6 +89,8 @@ export class FileTree {
   private model: FileTreeModel | null = null;
   private readonly collapsed: Set<string>;
   private editing: { kind: 'create' } | { kind: 'rename'; path: string } | null = null;
+  /** WEB-107: the name field's row, kept while one edit lasts: a window redraw (scroll, resize) lost the typing */
+  private inputRowFor: { editing: FileTree['editing']; el: HTMLElement } | null = null;
   private error: string | null = null;
   /** set while the DOM is replaced, so the removed input's blur is not taken as "done" */
   private drawing = false;
@@ -325,7 +327,9 @@ export class FileTree {
     const pad = (depth: number) => `padding-left:${10 + depth * 14}px`;
     switch (row.kind) {
       case 'input':
-        return this.inputRow(row.path, row.depth);
+        if (this.inputRowFor?.editing !== this.editing)
+          this.inputRowFor = { editing: this.editing, el: this.inputRow(row.path, row.depth) };
+        return this.inputRowFor.el;
       case 'pending':
         return h(
           'button',
