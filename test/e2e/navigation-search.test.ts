@@ -120,7 +120,7 @@ describe('search across files (NAV-6..NAV-10, SAFE-80)', () => {
     await toggle(ada, 'regex');
   });
 
-  it('NAV-27: replace the checked matches across files as one change, then revert it as one', async () => {
+  it('NAV-27, NAV-31: replace the checked matches across files as one change, then revert it as one', async () => {
     const watcher = connectClient(
       `${nav.app.server.url.replace(/^http/, 'ws')}/sync`,
       nav.room.roomId,
@@ -144,6 +144,11 @@ describe('search across files (NAV-6..NAV-10, SAFE-80)', () => {
       ).toBe(true);
       await ada.click('.replace-check[aria-label="Replace on line 1 of src/search/needles.ts"]');
       await ada.fill('.replace-input', 'pin');
+      expect(await ada.getAttribute('.replace-all', 'title')).toContain(
+        'Replace 4 checked matches in 2 files',
+      );
+      // NAV-31: the same query answered again keeps the box unchecked.
+      expect(await search(ada, 'needle')).toBe('5 results in 2 files');
       expect(await ada.getAttribute('.replace-all', 'title')).toContain(
         'Replace 4 checked matches in 2 files',
       );

@@ -76,9 +76,9 @@ export class ReplaceBar {
     this.refresh();
   }
 
-  /** A new search result: every match checked again. */
-  resultChanged(): void {
-    this.unchecked.clear();
+  /** A new search result: every match checked again, unless it answers the same query over the same files. */
+  resultChanged(sameQuery = false): void {
+    if (!sameQuery) this.unchecked.clear();
     this.refresh();
   }
 

@@ -47,6 +47,8 @@ export class SearchPanel {
   readonly replace: ReplaceBar;
   /** a replace or revert answered: its change reaching this page searches again */
   private refreshOnChange = false;
+  /** the files changed since the last answer (a replace): its checked boxes no longer name the same matches */
+  private filesMoved = false;
   private readonly replaceToggle: HTMLButtonElement;
 
   constructor(private readonly actions: SearchPanelActions) {
@@ -165,6 +167,7 @@ export class SearchPanel {
   filesChanged(): void {
     if (!this.refreshOnChange) return;
     this.refreshOnChange = false;
+    this.filesMoved = true;
     this.schedule(0);
   }
 
@@ -230,9 +233,13 @@ export class SearchPanel {
       this.showError(query.text, answer.error);
       return;
     }
+    // The same query answered again (a debounced keystroke that changed nothing, the editor's selection
+    // put back in the field) keeps the boxes the person unchecked meanwhile; another query checks all.
+    const same = !this.filesMoved && this.lastQuery !== null && sameQuery(this.lastQuery, query);
+    this.filesMoved = false;
     this.last = answer;
     this.lastQuery = query;
-    this.replace.resultChanged();
+    this.replace.resultChanged(same);
     this.render(answer);
   }
 
@@ -382,4 +389,13 @@ export class SearchPanel {
   get result(): SearchResult | null {
     return this.last;
   }
+}
+
+function sameQuery(a: SearchQuery, b: SearchQuery): boolean {
+  return (
+    a.text === b.text &&
+    a.caseSensitive === b.caseSensitive &&
+    a.wholeWord === b.wholeWord &&
+    a.regex === b.regex
+  );
 }
