@@ -143,6 +143,19 @@ describe('sparkroom share: a folder and a room in live two-way sync (IO-12..IO-1
       expect(bob.files.has(path), path).toBe(false);
   });
 
+  it('IO-20: saves in quick succession each reach the room, the last one included', async () => {
+    // chokidar emits one change per file in 50 ms and drops the rest: a save right after the one the room
+    // just received was never read (every other save of a loop like this one, before IO-20).
+    const { repo, bob } = await share();
+    const file = join(repo.dir, 'src/main.ts');
+    const original = readFileSync(file, 'utf8');
+    for (let i = 0; i < 10; i++) {
+      const text = `${original}// save ${i}\n`;
+      writeFileSync(file, text);
+      await bob.waitForText('src/main.ts', (t) => t === text);
+    }
+  });
+
   it('IO-14: git checkout of another branch while sharing brings that branch into the room', async () => {
     const { repo, bob } = await share();
     git(repo.dir, 'checkout', '-q', '-b', 'feature');

@@ -39,6 +39,13 @@ export interface SyncReport {
 type DiskText = string | undefined | 'local';
 
 /**
+ * chokidar emits at most one 'change' per file in 50 ms and drops the others, with no trailing event: a
+ * second save inside that window (an editor's format-on-save, git rewriting a file, a script) was never
+ * read. Every change is therefore read once more after the window (IO-20).
+ */
+const CHOKIDAR_CHANGE_THROTTLE_MS = 50;
+
+/**
  * Live two-way sync of a folder and a room's code doc (IO-12..IO-16).
  *
  * For every file the sync keeps the text both sides last agreed on (the base, also in .sparkroom/base/).
@@ -55,6 +62,8 @@ export class FolderSync {
   private readonly roomPending = new Set<string>();
   private roomTimer: NodeJS.Timeout | null = null;
   private readonly diskTimers = new Map<string, NodeJS.Timeout>();
+  /** IO-20: the second read of a changed file, after chokidar's throttle window */
+  private readonly recheckTimers = new Map<string, NodeJS.Timeout>();
   private readonly tasks = new Map<string, Promise<void>>();
   private stopped = false;
   private readonly report: SyncReport = { conflicts: [], merged: [] };
@@ -101,11 +110,13 @@ export class FolderSync {
 
   /** Resolves when every change seen so far has been reconciled (without waiting out the delays). */
   async idle(): Promise<void> {
-    for (const [path, timer] of this.diskTimers) {
-      clearTimeout(timer);
-      void this.enqueue(path, () => this.reconcile(path, 'live'));
+    for (const timers of [this.diskTimers, this.recheckTimers]) {
+      for (const [path, timer] of timers) {
+        clearTimeout(timer);
+        void this.enqueue(path, () => this.reconcile(path, 'live'));
+      }
+      timers.clear();
     }
-    this.diskTimers.clear();
     if (this.roomTimer) clearTimeout(this.roomTimer);
     this.flushRoom();
     while (this.tasks.size > 0) await Promise.all([...this.tasks.values()]);
@@ -151,6 +162,23 @@ export class FolderSync {
       });
     }
     this.scheduleDisk(path);
+    if (event === 'change') this.scheduleRecheck(path);
+  }
+
+  /** Reads `path` again once chokidar's window has passed, whatever happens meanwhile (IO-20). */
+  private scheduleRecheck(path: string): void {
+    const existing = this.recheckTimers.get(path);
+    if (existing) clearTimeout(existing);
+    this.recheckTimers.set(
+      path,
+      setTimeout(
+        () => {
+          this.recheckTimers.delete(path);
+          if (!this.stopped) void this.enqueue(path, () => this.reconcile(path, 'live'));
+        },
+        CHOKIDAR_CHANGE_THROTTLE_MS + (this.deps.diskDelayMs ?? 15),
+      ),
+    );
   }
 
   private scheduleDisk(path: string): void {
