@@ -1,5 +1,6 @@
 import type { FileOp } from '../../../../schema/protocol.ts';
 import { h, mount } from '../ui/dom.ts';
+import { buildTree, sortNodes, type TreeNode } from './file-tree-nodes.ts';
 import { fileRowElement } from './file-tree-row.ts';
 
 export interface FileTreeModel {
@@ -29,31 +30,6 @@ export interface FileTreeActions {
   remove(path: string): void;
 }
 
-interface Node {
-  name: string;
-  path: string;
-  children: Map<string, Node>;
-  file: boolean;
-}
-
-function buildTree(paths: readonly string[]): Node {
-  const root: Node = { name: '', path: '', children: new Map(), file: false };
-  for (const path of paths) {
-    let node = root;
-    const parts = path.split('/');
-    parts.forEach((part, i) => {
-      const childPath = parts.slice(0, i + 1).join('/');
-      let child = node.children.get(part);
-      if (!child) {
-        child = { name: part, path: childPath, children: new Map(), file: i === parts.length - 1 };
-        node.children.set(part, child);
-      }
-      node = child;
-    });
-  }
-  return root;
-}
-
 /** Everything a model shows in the rows but its files (compared by identity): small maps, as text. */
 function shownKey(m: FileTreeModel): string {
   return JSON.stringify([
@@ -65,8 +41,6 @@ function shownKey(m: FileTreeModel): string {
     m.canWrite,
   ]);
 }
-
-const sortNodes = (a: Node, b: Node) => Number(a.file) - Number(b.file) || a.name.localeCompare(b.name);
 
 /** One visible row of the tree, in order. */
 type Row =
@@ -237,7 +211,7 @@ export class FileTree {
     return rows;
   }
 
-  private walk(node: Node, depth: number, rows: Row[]): void {
+  private walk(node: TreeNode, depth: number, rows: Row[]): void {
     for (const child of [...node.children.values()].sort(sortNodes)) {
       if (!child.file) {
         // While filtering every folder on the way to a match is open: the matches are the point.
