@@ -118,8 +118,12 @@ describe('a class in the browser: a teacher and two students', () => {
     // What Ada sees, and Bob watching: the explanation, the tutor report, and only the hint in the code.
     for (const page of [ada, bob]) {
       await page.waitForSelector('article.run .tutor-report', { timeout: 15_000 });
+      // The whole solution comes first in the reply and is refused at once ("0 of 2 lines changed; 1 edit
+      // refused"); the hint after it is counted when it is placed: wait for the run's last word.
       await page.waitForFunction(
-        () => document.querySelector('article.run .tutor-report')?.textContent?.includes('refused') ?? false,
+        () =>
+          document.querySelector('article.run .tutor-report')?.textContent?.startsWith('Tutor mode: 1 of') ??
+          false,
         null,
         { timeout: 15_000 },
       );
