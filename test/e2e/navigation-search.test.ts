@@ -174,6 +174,10 @@ describe('search across files (NAV-6..NAV-10, SAFE-80)', () => {
       await ada.waitForFunction(
         () => document.querySelector('.search-summary')?.textContent === '1 result in 1 file',
       );
+      // NAV-31: searched again after the replace, every box is checked again.
+      expect(
+        await ada.$$eval('.replace-check', (bs) => bs.every((b) => (b as HTMLInputElement).checked)),
+      ).toBe(true);
       // One history entry, by Ada.
       const history = await fetch(`${nav.app.server.url}${apiPaths.history(nav.room.roomId)}`, {
         headers: { authorization: `Bearer ${nav.room.owner.token}` },

@@ -82,6 +82,7 @@ export class SearchPanel {
       () => (this.last && this.lastQuery ? { query: this.lastQuery, result: this.last } : null),
       () => {
         this.refreshOnChange = true;
+        this.filesMoved = true;
         this.schedule(REFRESH_AFTER_REPLACE_MS);
       },
     );
