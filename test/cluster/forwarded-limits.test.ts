@@ -66,6 +66,28 @@ describe('limits across nodes', { timeout: 120_000 }, () => {
     a.child.stdout?.on('data', (chunk: Buffer | string) => {
       ownerLog += chunk.toString();
     });
+    const forwardedRequests = () =>
+      ownerLog
+        .split('\n')
+        .slice(0, -1) // the text after the last newline is a line still on its way
+        .filter((line) => line.includes('"forwarded request"'))
+        .map((line) => JSON.parse(line) as { client: string; via: string; path: string });
+    /** The owner's answer can reach the client before its log line reaches this process: wait for the line. */
+    const whenLogged = (client: string, via: string) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (!forwardedRequests().some((f) => f.client === client && f.via === via)) return;
+          clearTimeout(timer);
+          a.child.stdout?.off('data', check);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          a.child.stdout?.off('data', check);
+          reject(new Error(`the owner never logged the request of ${client} via ${via}`));
+        }, 10_000);
+        a.child.stdout?.on('data', check);
+        check();
+      });
 
     const created = await postFrom('127.0.0.4', a.url, apiPaths.rooms, { name: 'limits' });
     expect(created.status).toBe(201);
@@ -91,10 +113,8 @@ describe('limits across nodes', { timeout: 120_000 }, () => {
     expect((await join('127.0.0.3', b)).status).toBe(200);
     expect((await join('127.0.0.3', c)).status).toBe(200);
     // The owner knows who sent what, and through which node.
-    const forwarded = ownerLog
-      .split('\n')
-      .filter((line) => line.includes('"forwarded request"'))
-      .map((line) => JSON.parse(line) as { client: string; via: string; path: string });
+    await whenLogged('127.0.0.3', 'node2');
+    const forwarded = forwardedRequests();
     expect(forwarded).toContainEqual(
       expect.objectContaining({ client: '127.0.0.2', via: 'node1', path: apiPaths.join(room.roomId) }),
     );
