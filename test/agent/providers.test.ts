@@ -239,20 +239,18 @@ describe.each(APIS)('%s provider against the fake model server', (api) => {
     expect(server.requests).toHaveLength(1);
   });
 
-  it.skipIf(api === 'responses-ws')(
-    'PERF-50: the deltas of one network read arrive as one event that counts them, every token kept in order',
-    async () => {
-      // 200,000 tokens/s: the fake writes hundreds of tokens at a time, so a read holds many events.
-      const script = Array.from({ length: 200 }, (_, i) => `line ${i} of the reply;\n`).join('');
-      server.enqueue({ text: script, tokensPerSecond: 200_000 });
-      const events = await collect(provider.stream(request(), new AbortController().signal));
-      const deltas = events.filter((e) => e.type === 'text-delta');
-      expect(textOf(events)).toBe(script);
-      expect(tokensOf(events)).toBe(tokenize(script).length);
-      expect(deltas.length).toBeLessThan(tokenize(script).length / 2);
-      expect(events.at(-2)).toMatchObject({ type: 'usage', outputTokens: tokenize(script).length });
-    },
-  );
+  it('PERF-50: the deltas of one network read arrive as one event that counts them, every token kept in order', async () => {
+    // 200,000 tokens/s: the fake writes hundreds of tokens at a time, so a read holds many events.
+    const script = Array.from({ length: 200 }, (_, i) => `line ${i} of the reply;\n`).join('');
+    server.enqueue({ text: script, tokensPerSecond: 200_000 });
+    const events = await collect(provider.stream(request(), new AbortController().signal));
+    const deltas = events.filter((e) => e.type === 'text-delta');
+    expect(textOf(events)).toBe(script);
+    expect(tokensOf(events)).toBe(tokenize(script).length);
+    // Over SSE one read holds many deltas; the WebSocket API hands each message over on its own.
+    if (api !== 'responses-ws') expect(deltas.length).toBeLessThan(tokenize(script).length / 2);
+    expect(events.at(-2)).toMatchObject({ type: 'usage', outputTokens: tokenize(script).length });
+  });
 
   it('stops at once when aborted mid-stream, and the server sees the client leave', async () => {
     // 2,000 tokens at 100/s would take 20 s.
