@@ -26,6 +26,8 @@ export interface ServerProcessOptions {
 }
 
 const probeUrl = new URL('../peers/memory-probe.ts', import.meta.url).href;
+/** Every contender's entry runs as `npm start` runs the server: TypeScript through our loader (PERF-45). */
+const loaderUrl = new URL('../../scripts/ts-register.mjs', import.meta.url).href;
 
 /** Every server still running, killed if the harness exits early (Ctrl-C, a crash) so none is orphaned. */
 const live = new Set<ChildProcess>();
@@ -59,7 +61,7 @@ export class ServerProcess {
   static start(opts: ServerProcessOptions): Promise<ServerProcess> {
     const child = spawn(
       process.execPath,
-      ['--expose-gc', ...(opts.nodeFlags ?? []), '--import', 'tsx', '--import', probeUrl, opts.entry],
+      ['--expose-gc', ...(opts.nodeFlags ?? []), '--import', loaderUrl, '--import', probeUrl, opts.entry],
       { cwd: opts.cwd, env: childEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },
     );
     live.add(child);

@@ -10,7 +10,7 @@ export interface ChildExit {
   signal: NodeJS.Signals | null;
 }
 
-/** The real server as a separate process (`node --import tsx server/main.ts`), for crash and signal tests. */
+/** The real server as a separate process (`node --import ./scripts/ts-register.mjs server/main.ts`, as `npm start` runs it), for crash and signal tests. */
 export interface ChildServer {
   url: string;
   /** ws://host:port/sync */
@@ -39,7 +39,7 @@ export interface ChildServerOptions {
  * environment is built from scratch so a developer's SPARK_API_KEY or LOG_LEVEL never leaks into a test.
  */
 export function startChildServer(opts: ChildServerOptions): Promise<ChildServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  const child = spawn(process.execPath, ['--import', './scripts/ts-register.mjs', 'server/main.ts'], {
     cwd: repoRoot,
     env: {
       PORT: '0',

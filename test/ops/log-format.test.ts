@@ -10,7 +10,7 @@ const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Runs the real server until it says where it listens, then stops it; returns what it wrote. */
 function runUntilListening(env: Record<string, string>): Promise<{ stdout: string; code: number | null }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  const child = spawn(process.execPath, ['--import', './scripts/ts-register.mjs', 'server/main.ts'], {
     cwd: repoRoot,
     env: { PORT: '0', HOST: '127.0.0.1', SPARKROOM_SECRET: TEST_SECRET, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
