@@ -5,7 +5,7 @@ import type { Room } from '../rooms/room.ts';
 import type { ProposalPort, RunChannel } from '../suggestions/proposal-port.ts';
 import type { AgentStore } from './agent-store.ts';
 import { createEditParser, type EditFormat } from './edit-parser.ts';
-import { type FileSnapshot, snapshotFile } from './file-snapshot.ts';
+import { type FileSnapshot, snapshotOf } from './file-snapshot.ts';
 import type { ModelMessage, ModelProvider } from './model-provider.ts';
 import {
   buildAskInstructions,
@@ -318,7 +318,7 @@ export class AgentRun {
       path,
       length: ytext.length,
       read: () => {
-        const snap = snapshotFile(path, ytext);
+        const snap = snapshotOf(path, ytext);
         read.set(path, snap);
         return snap.text;
       },

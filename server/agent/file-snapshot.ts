@@ -1,6 +1,7 @@
 import * as Y from 'yjs';
 import { AnchorIndex } from './anchor-matcher.ts';
-import { type LiveLines, liveLinesOf, liveSlice, typeEdge } from './live-lines.ts';
+import { itemWalks, type LiveLines, liveLinesOf, liveSlice, structCount, typeEdge } from './live-lines.ts';
+import { textVersion } from './text-version.ts';
 
 /**
  * A file as the model saw it at prompt time: its exact text, and a relative position for the start of
@@ -27,21 +28,55 @@ export function anchorIndexOf(snap: FileSnapshot): AnchorIndex {
 }
 
 /**
+ * The file's snapshot for a turn (SAFE-159): the one taken before is answered again while the file's text
+ * has not changed since (`textVersion`), so a redirect or a second prompt on an unchanged file reads
+ * nothing. A snapshot holds no state of a run: its matching index and live view are caches of its text.
+ */
+export function snapshotOf(path: string, ytext: Y.Text): FileSnapshot {
+  const version = textVersion(ytext);
+  const known = taken.get(ytext);
+  if (known && version !== null && known.version === version && known.snap.path === path) return known.snap;
+  const snap = snapshotFile(path, ytext);
+  if (version !== null) taken.set(ytext, { version, snap });
+  else taken.delete(ytext);
+  return snap;
+}
+
+const taken = new WeakMap<Y.Text, { version: number; snap: FileSnapshot }>();
+
+/**
  * Captures a snapshot in one walk over the Y.Text's items. Creating one relative position per line with
  * Y.createRelativePositionFromTypeIndex would walk the item list once per line (quadratic on big files).
  *
  * SAFE-156: this walk is the only read of the file a turn makes (its text is also what the model is shown),
  * and it costs about what `Y.Text.toString` costs: newlines are found with `indexOf` per item.
+ * SAFE-160: the same walk keeps the live items and where each starts, which is the live view (`liveOf`) of
+ * the text as the snapshot read it: a hunk placed before anyone changes the file walks nothing again.
  */
 export function snapshotFile(path: string, ytext: Y.Text): FileSnapshot {
+  itemWalks.count++;
+  const version = textVersion(ytext);
   const lineStarts: Y.RelativePosition[] = [];
   const lineOffsets: number[] = [];
   const parts: string[] = [];
+  const bound = ytext.doc ? Math.min(ytext.length, structCount(ytext.doc)) : ytext.length;
+  const items = new Array<Y.Item>(bound);
+  const itemStarts = new Float64Array(bound);
+  let n = 0;
+  // An embed counts in Yjs's offsets and not in the text: the snapshot's offsets are then not live ones.
+  let embeds = false;
   let length = 0;
   let atLineStart = true;
   for (let item = ytext._start; item !== null; item = item.right) {
-    if (item.deleted || !item.countable || !(item.content instanceof Y.ContentString)) continue;
-    const str = item.content.str;
+    if (item.deleted || !item.countable) continue;
+    const content = item.content;
+    if (!(content instanceof Y.ContentString)) {
+      embeds = true;
+      continue;
+    }
+    const str = content.str;
+    items[n] = item;
+    itemStarts[n++] = length;
     // item.id is read at line starts only: it is another object per item, and the walk is bound by memory.
     if (atLineStart) {
       lineStarts.push(relativeAt(item.id.client, item.id.clock));
@@ -66,7 +101,17 @@ export function snapshotFile(path: string, ytext: Y.Text): FileSnapshot {
     lineStarts.push(typeEdge(ytext, 0));
     lineOffsets.push(text.length);
   }
-  return { path, text, lineStarts, lineOffsets };
+  if (embeds || version === null) return { path, text, lineStarts, lineOffsets };
+  items.length = n;
+  const live: LiveLines = {
+    version,
+    ytext,
+    length,
+    starts: Float64Array.from(lineOffsets),
+    items,
+    itemStarts: itemStarts.subarray(0, n),
+  };
+  return { path, text, lineStarts, lineOffsets, live };
 }
 
 function relativeAt(client: number, clock: number): Y.RelativePosition {

@@ -1,4 +1,5 @@
 import * as Y from 'yjs';
+import { textVersion } from './text-version.ts';
 
 /**
  * A file's Y.Text as it is now, read in one walk (SAFE-142): its items (countable, not deleted), the offset
@@ -7,35 +8,21 @@ import * as Y from 'yjs';
  * the items under its range (`liveSlice`).
  */
 export interface LiveLines {
+  /** the text's version (`textVersion`) this was read at */
   version: number;
   ytext: Y.Text;
   length: number;
   starts: Float64Array;
   items: Y.Item[];
   itemStarts: Float64Array;
-  /** the line starts that name an item, grouped by client and sorted by clock (kept across versions) */
-  byClient: Map<number, { clocks: number[]; lines: number[] }>;
 }
 
-/** Counts a doc's transactions: what was read from it stays valid while the count does not move. */
-const versions = new WeakMap<Y.Doc, { n: number }>();
-
-function docVersion(doc: Y.Doc): number {
-  let v = versions.get(doc);
-  if (!v) {
-    const counter = { n: 0 };
-    v = counter;
-    versions.set(doc, counter);
-    doc.on('afterTransaction', () => {
-      counter.n++;
-    });
-  }
-  return v.n;
-}
+/** Counts the walks of a file's items (snapshots and live views), for the tests and the bench (SAFE-159). */
+export const itemWalks = { count: 0 };
 
 /**
  * `lineStarts` resolved in `ytext` as Yjs would resolve each (the offset of its character, or where it was
- * when deleted), for the doc as it is now; `previous` is answered again while the doc has not changed.
+ * when deleted), for the text as it is now; `previous` is answered again while the text has not changed.
  */
 export function liveLinesOf(
   lineStarts: readonly Y.RelativePosition[],
@@ -43,45 +30,79 @@ export function liveLinesOf(
   doc: Y.Doc,
   previous?: LiveLines,
 ): LiveLines {
-  const version = docVersion(doc);
+  const version = textVersion(ytext);
   if (previous && previous.version === version && previous.ytext === ytext) return previous;
-  const byClient = previous?.byClient ?? groupLineStarts(lineStarts);
+  itemWalks.count++;
   const starts = new Float64Array(lineStarts.length).fill(-1);
+  // SAFE-160: each line start's item is found in the doc's store (a binary search per line, not per item),
+  // and the walk meets them in order with one comparison per item. Yjs never reorders a list's items, so the
+  // snapshot's line starts, taken in text order, stay in list order. The walk reads nothing of an item but
+  // its links, flags and length: looking up every item's id (another object) in a map of clients was the
+  // dearest part of the walk, and through the server its code was deoptimised on maps it had not seen.
+  const marks = lineItems(lineStarts, ytext, doc);
   // Made at a size no smaller than the item count and trimmed after: growing them item by item cost more than
   // the walk, and counting first was a second walk of every item (a fifth of a turn's first placement). A text
   // holds at most one live item per character, and at most as many as the doc's structs.
-  let structs = 0;
-  for (const list of doc.store.clients.values()) structs += list.length;
-  const bound = Math.min(ytext.length, structs);
+  const bound = Math.min(ytext.length, structCount(doc));
   const items = new Array<Y.Item>(bound);
   const all = new Float64Array(bound);
   let index = 0;
   let n = 0;
+  let m = 0;
+  let next = marks.items[0] ?? null;
   for (let item = ytext._start; item !== null; item = item.right) {
-    const group = byClient.get(item.id.client);
-    if (group) {
-      const first = item.id.clock;
-      const end = first + item.length;
-      for (let k = lowerBound(group.clocks, first); k < group.clocks.length; k++) {
-        const clock = group.clocks[k] ?? end;
-        if (clock >= end) break;
-        starts[group.lines[k] ?? 0] = index + (item.deleted || !item.countable ? 0 : clock - first);
-      }
+    const live = !item.deleted && item.countable;
+    while (item === next) {
+      const line = marks.lines[m] ?? 0;
+      starts[line] = index + (live ? (marks.offsets[m] ?? 0) : 0);
+      next = marks.items[++m] ?? null;
     }
-    if (item.deleted || !item.countable) continue;
+    if (!live) continue;
     items[n] = item;
     all[n++] = index;
     index += item.length;
   }
   items.length = n;
-  const itemStarts = all.subarray(0, n);
   // A line start after the file's last newline names the end of the type, not an item: O(1) to resolve.
   for (const [line, rel] of lineStarts.entries()) {
     if (rel.item !== null) continue;
     const abs = Y.createAbsolutePositionFromRelativePosition(rel, doc);
     if (abs && abs.type === ytext) starts[line] = abs.index;
   }
-  return { version, ytext, length: index, starts, items, itemStarts, byClient };
+  return { version: version ?? -1, ytext, length: index, starts, items, itemStarts: all.subarray(0, n) };
+}
+
+/** An upper bound of a text's item count: the doc's struct count. */
+export function structCount(doc: Y.Doc): number {
+  let structs = 0;
+  for (const list of doc.store.clients.values()) structs += list.length;
+  return structs;
+}
+
+/**
+ * The item holding each line start that names one (in line order), with the line and the start's offset in
+ * it. A start not found in the store, or not in this text, is left out (it stays -1: the hunk is refused).
+ */
+function lineItems(
+  lineStarts: readonly Y.RelativePosition[],
+  ytext: Y.Text,
+  doc: Y.Doc,
+): { items: Y.Item[]; lines: number[]; offsets: number[] } {
+  const items: Y.Item[] = [];
+  const lines: number[] = [];
+  const offsets: number[] = [];
+  for (const [line, rel] of lineStarts.entries()) {
+    if (rel.item === null) continue;
+    const structs = doc.store.clients.get(rel.item.client);
+    const last = structs?.[structs.length - 1];
+    if (!structs || !last || rel.item.clock >= last.id.clock + last.length) continue;
+    const struct = structs[Y.findIndexSS(structs, rel.item.clock)];
+    if (!(struct instanceof Y.Item) || struct.parent !== ytext) continue;
+    items.push(struct);
+    lines.push(line);
+    offsets.push(rel.item.clock - struct.id.clock);
+  }
+  return { items, lines, offsets };
 }
 
 /** The live text from..to, read from the items under it (found by binary search). */
@@ -125,34 +146,6 @@ export function typeEdge(ytext: Y.Text, assoc: 0 | -1): Y.RelativePosition {
   return Y.createRelativePositionFromJSON({ type: { client, clock }, tname: null, item: null, assoc });
 }
 
-function groupLineStarts(
-  lineStarts: readonly Y.RelativePosition[],
-): Map<number, { clocks: number[]; lines: number[] }> {
-  const byClient = new Map<number, { clocks: number[]; lines: number[] }>();
-  for (const [line, rel] of lineStarts.entries()) {
-    if (rel.item === null) continue;
-    let group = byClient.get(rel.item.client);
-    if (!group) {
-      group = { clocks: [], lines: [] };
-      byClient.set(rel.item.client, group);
-    }
-    group.clocks.push(rel.item.clock);
-    group.lines.push(line);
-  }
-  // One person's lines are usually in clock order already; text typed above older text is not.
-  for (const [client, group] of byClient) {
-    if (group.clocks.every((c, i) => i === 0 || (group.clocks[i - 1] ?? 0) < c)) continue;
-    const order = group.clocks
-      .map((_, i) => i)
-      .sort((x, y) => (group.clocks[x] ?? 0) - (group.clocks[y] ?? 0));
-    byClient.set(client, {
-      clocks: order.map((i) => group.clocks[i] ?? 0),
-      lines: order.map((i) => group.lines[i] ?? 0),
-    });
-  }
-  return byClient;
-}
-
 /** First index of `sorted` holding a value > `value`. */
 function upperBound(sorted: Float64Array, value: number): number {
   let lo = 0;
@@ -160,18 +153,6 @@ function upperBound(sorted: Float64Array, value: number): number {
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if ((sorted[mid] ?? 0) <= value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** First index of `sorted` holding a value >= `value`. */
-function lowerBound(sorted: number[], value: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((sorted[mid] ?? 0) < value) lo = mid + 1;
     else hi = mid;
   }
   return lo;

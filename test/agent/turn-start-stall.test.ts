@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
+import { CODE_FILES_KEY } from '../../schema/protocol.ts';
+import { itemWalks } from '../../server/agent/live-lines.ts';
 import { startAgentCore } from '../helpers/agent-core.ts';
 import { type AgentRoom, startAgentRoom, suggestionsOf, waitRunStatus } from '../helpers/agent-room.ts';
 import { BIG_FILE_LINES, BIG_FILE_TEXT, bigFileUpdate, typedAtBigFileStart } from '../helpers/big-file.ts';
@@ -44,13 +46,21 @@ describe('SAFE-156: a turn reads the files it sends once', () => {
     // The room's owner clients (this process) apply the file too: let them finish before anything is measured.
     await r.code.waitForText('big.ts', (t) => t.length === BIG_FILE_TEXT.length, 120_000);
     const review = r.client(r.people[0]!.token, { review: true });
+    const files0 = r.code.doc.getMap(CODE_FILES_KEY).size;
 
     // The first prompt finds the code cold (a server that just started); the second, after someone typed in
-    // the file, is what a running server pays at every prompt.
-    for (const [i, target] of [2_000, 5_000].entries()) {
-      if (i > 0) await applied(typist, typedAtBigFileStart('// typed\n'));
+    // the file, is what a running server pays at every prompt; the third, on the unchanged file, reads nothing
+    // (SAFE-159). No prompt's hunk walks the file again (SAFE-160): the snapshot's walk is its live view.
+    const prompts = [
+      { target: 2_000, typed: false, name: 'cold' },
+      { target: 5_000, typed: true, name: 'after an edit' },
+      { target: 7_000, typed: false, name: 'unchanged' },
+    ];
+    for (const [i, { target, typed, name }] of prompts.entries()) {
+      if (typed) await applied(typist, typedAtBigFileStart('// typed\n'));
       r.fake.enqueue({ text: reply(target), ttftMs: 300 });
       let cpuMs = 0;
+      const walksBefore = itemWalks.count;
       // Two windows: from the POST until the model has the request (the turn's start), then the run.
       const { result: runId, stall } = await measureStall(async () => {
         const cpu = process.cpuUsage();
@@ -61,13 +71,18 @@ describe('SAFE-156: a turn reads the files it sends once', () => {
         expect(JSON.stringify(request.body)).toContain(line(target));
         return id;
       });
+      const startWalks = itemWalks.count - walksBefore;
       const { stall: runStall } = await measureStall(() =>
         waitRunStatus(review, runId, ['completed', 'failed']),
       );
+      const runWalks = itemWalks.count - walksBefore - startWalks;
       // Placing the hunk (SAFE-142) is bounded in test/agent/placement-stall.test.ts: noted here only.
       await annotate(
-        `450 KB / 224,000 items, focus file, ${i === 0 ? 'cold' : 'warm'}: from the POST to the model's request stall ${stall.maxMs.toFixed(0)} ms, CPU ${cpuMs.toFixed(0)} ms; the run's stream and placement stall ${runStall.maxMs.toFixed(0)} ms`,
+        `450 KB / 224,000 items, focus file, ${name}: from the POST to the model's request stall ${stall.maxMs.toFixed(0)} ms, CPU ${cpuMs.toFixed(0)} ms, ${startWalks} file walk(s); the run's stream and placement stall ${runStall.maxMs.toFixed(0)} ms, ${runWalks} walk(s)`,
       );
+      // The room's other file (src/math.ts) is read at the first prompt only: nobody changes it.
+      expect(startWalks).toBe(i === 0 ? files0 : typed ? 1 : 0);
+      expect(runWalks).toBe(0);
       const placed = suggestionsOf(review).filter((s) => s.runId === runId);
       expect(placed.map((s) => s.baseText)).toEqual([`${line(target)}\n`]);
       // As in SAFE-142's test: the CPU time carries the loose bound (this window also holds the HTTP request,
