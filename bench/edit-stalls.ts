@@ -12,7 +12,7 @@ import * as Y from 'yjs';
 import { CODE_FILES_KEY } from '../schema/protocol.ts';
 import { AnchorIndex, findAnchor } from '../server/agent/anchor-matcher.ts';
 import { createEditParser, type EditFormat } from '../server/agent/edit-parser.ts';
-import { snapshotFile } from '../server/agent/file-snapshot.ts';
+import { liveOf, snapshotFile } from '../server/agent/file-snapshot.ts';
 import { liveLinesOf } from '../server/agent/live-lines.ts';
 import { buildContext, contextCharBudget } from '../server/agent/prompt-builder.ts';
 import { bigFileUpdate } from '../test/helpers/big-file.ts';
@@ -70,7 +70,11 @@ const typedSnapshot = snapshotFile('big.ts', typedText);
 time('SAFE-156 a turn reads a 450 KB file of 224,000 items (its snapshot, once)', () => {
   snapshotFile('big.ts', typedText);
 });
-time("SAFE-158 its live view for the turn's first hunk (one walk)", () => {
+time("SAFE-160 its live view for the turn's first hunk, file unchanged (the snapshot's walk)", () => {
+  liveOf(typedSnapshot, typedText, typed);
+});
+typedText.insert(0, '// typed\n');
+time("SAFE-160 its live view after a person's edit (one walk)", () => {
   liveLinesOf(typedSnapshot.lineStarts, typedText, typed);
 });
 const roomFile = 'export const value = computeSomething(alpha, beta, gamma); // comment\n'.repeat(170);

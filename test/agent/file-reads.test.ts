@@ -98,7 +98,7 @@ describe('SAFE-159: a file is read once per change of its text', () => {
       expect(read.result.text).toBe(ytext.toString());
       expect(walksOf(() => snapshotOf('big.ts', ytext)).walks).toBe(0);
     }
-  });
+  }, 120_000);
 
   it('SAFE-159: a file whose key now holds a new text, or a deleted file, is never answered from the old read', () => {
     const { ytext, files } = bigDoc();
@@ -110,7 +110,7 @@ describe('SAFE-159: a file is read once per change of its text', () => {
     // The old text is deleted: Yjs no longer reports its changes, so nothing read of it is kept.
     expect(walksOf(() => snapshotOf('big.ts', ytext)).walks).toBe(1);
     expect(walksOf(() => snapshotOf('big.ts', ytext)).walks).toBe(1);
-  });
+  }, 120_000);
 });
 
 describe("SAFE-160: a turn's first placement walks nothing more; after an edit, one walk", () => {
@@ -141,5 +141,5 @@ describe("SAFE-160: a turn's first placement walks nothing more; after an edit, 
     ytext.insert(gap - 1, '\n');
     expect(expectPlacedAsYjs(doc, ytext, snap, 6_001)).toBe(1);
     expect(expectPlacedAsYjs(doc, ytext, snap, 5_999)).toBe(0);
-  });
+  }, 120_000);
 });

@@ -33,7 +33,7 @@ describe('SAFE-156: a turn reads the files it sends once', () => {
   const reply = (n: number) =>
     `Negated it.\nbig.ts\n<<<<<<< SEARCH\n${line(n)}\n=======\n${line(n).replace(` = ${n};`, ` = ${-n};`)}\n>>>>>>> REPLACE\n`;
 
-  it('SAFE-156: prompts against a 450 KB file of 224,000 items, through the server: its start costs < 500 ms of CPU, the hunk placed', async ({
+  it('SAFE-156: prompts against a 450 KB file of 224,000 items, through the server: its start costs < 500 ms of CPU, the hunk placed (SAFE-159: an unchanged file is not walked again; SAFE-160: no placement walks it)', async ({
     annotate,
   }) => {
     room = await startAgentRoom({ model: 'llama-3.3-70b' });
