@@ -14,7 +14,9 @@ import { sparkroomContender } from '../contenders/sparkroom-contender.ts';
 import { ORDINAL_PATTERN, SuggestionWatch } from '../driver/suggestion-watch.ts';
 import { delay } from '../lib/clock.ts';
 import { LatencyHistogram, type LatencySummary } from '../lib/latency-histogram.ts';
+import { type PageCpu, pageCpu } from '../lib/page-cpu.ts';
 import { profilePage } from '../lib/page-profile.ts';
+import { ProcMeter } from '../lib/proc-stats.ts';
 import { EDIT_FILE, EDIT_FILE_TEXT } from '../lib/seed-content.ts';
 import { buildWebClient } from '../lib/web-client-build.ts';
 import type { Figure } from '../report/figure.ts';
@@ -47,6 +49,8 @@ interface BrowserResult {
   tokenToStockClient: LatencySummary | null;
   tokensSent: number;
   streamTasks: PageProbe | null;
+  /** CPU over the stream (from the run's start to its last line in the watcher page), ms */
+  streamCpu: { watcher: PageCpu; typist: PageCpu; serverMs: number };
 }
 
 /**
@@ -154,6 +158,10 @@ export const browserScenario: Scenario = {
         await watchMarkers(watcher, ORDINAL_PATTERN);
         await startLongTasks(watcher);
         const stopStream = await profilePage(watcher, ctx.pageProfileDir, 'browser-stream-watcher');
+        // Both pages draw the stream (the typist's shows the same file); CPU time holds across loads.
+        const watcherCpu = await pageCpu(watcher);
+        const typistCpu = await pageCpu(typist);
+        const serverCpu = new ProcMeter(running.process.pid);
         // The same stream at a stock client in this process: what the server and the machine cost a token
         // before any page work, so the page's own share is the difference.
         const reference = watchReviewDoc(running.process.port, room.roomId, owner.token);
@@ -189,6 +197,11 @@ export const browserScenario: Scenario = {
               `${run.error ? `: ${run.error}` : ''}, ${run.suggestions?.length ?? 0} suggestions)`,
           );
         }
+        const streamCpu = {
+          watcher: await watcherCpu(),
+          typist: await typistCpu(),
+          serverMs: serverCpu.stop().cpuSeconds * 1000,
+        };
         await stopStream();
         const seenTokens = await seenMap(watcher);
         const due0 = performance.timeOrigin + (rec.firstTokenDueAt ?? 0);
@@ -211,7 +224,10 @@ export const browserScenario: Scenario = {
           `browser 5k tok/s: ${seenTokens.size}/${last} lines seen, token-to-visible p50 ` +
             `${tokenToVisible?.p50.toFixed(1)} p99 ${tokenToVisible?.p99.toFixed(1)} ms, longest task ` +
             `${streamTasks.longestTaskMs.toFixed(0)} ms; at a stock client in the bench process p50 ` +
-            `${tokenToStockClient?.p50.toFixed(1)} p99 ${tokenToStockClient?.p99.toFixed(1)} ms`,
+            `${tokenToStockClient?.p50.toFixed(1)} p99 ${tokenToStockClient?.p99.toFixed(1)} ms; CPU: watcher ` +
+            `page ${streamCpu.watcher.mainThreadMs.toFixed(0)} ms main thread (renderer ` +
+            `${streamCpu.watcher.rendererMs.toFixed(0)}), typist page ${streamCpu.typist.mainThreadMs.toFixed(0)} ` +
+            `(${streamCpu.typist.rendererMs.toFixed(0)}), server ${streamCpu.serverMs.toFixed(0)} ms`,
         );
         return {
           keystroke: keystroke.summary(),
@@ -220,6 +236,7 @@ export const browserScenario: Scenario = {
           tokenToStockClient,
           tokensSent: rec.tokensSent,
           streamTasks,
+          streamCpu,
         } satisfies BrowserResult;
       });
       const only = (label: string, value: number | null | undefined): Figure => ({
@@ -237,6 +254,10 @@ export const browserScenario: Scenario = {
           only('browser: Spark 5k tok/s token-to-visible p99', result.tokenToVisible?.p99),
           only('browser: longest task during the stream', result.streamTasks?.longestTaskMs),
           only('browser: same stream at a stock client p99 (no page)', result.tokenToStockClient?.p99),
+          only(
+            'browser: watcher page main-thread CPU per 1,000 tokens',
+            (result.streamCpu.watcher.mainThreadMs * 1000) / Math.max(1, result.tokensSent),
+          ),
         ],
         details: { keystrokes, keyDelayMs: KEY_DELAY_MS, streamSeconds, ...result },
       };
