@@ -69,6 +69,20 @@ ${PART_LINES.map((l) => `+${l}`).join('')}+  return a * b;
 `;
 const PARTS_PROPOSAL = `${PART_LINES.join('')}  return a * b;\n`;
 
+/** PERF-55: a short proposal streamed slowly enough (40 tokens/s) that the page is still between frames. */
+const SLOW_LINES = Array.from({ length: 30 }, (_, i) => `  const slow${i} = b * ${i}; // slow ${i}\n`);
+const SLOW_REPLY = `Slowing mul.
+*** Begin Patch
+*** Update File: src/math.ts
+@@
+ export function mul(a: number, b: number): number {
+-  return a * b;
+${SLOW_LINES.map((l) => `+${l}`).join('')}+  return a * b;
+ }
+*** End Patch
+`;
+const SLOW_PROPOSAL = `${SLOW_LINES.join('')}  return a * b;\n`;
+
 let app: SparkBrowserApp;
 
 beforeAll(async () => {
@@ -374,6 +388,92 @@ describe('Spark in the browser', () => {
         ![...document.querySelectorAll('.cm-spark-proposal')].some((c) =>
           c.textContent?.includes('part 0 of mul'),
         ),
+      null,
+      { timeout: 15_000 },
+    );
+  }, 120_000);
+
+  it('PERF-55: streamed text lands in the card under the replaced line, the code and line numbers below it move with the card, and it ends as the suggestion', async () => {
+    for (const page of [ada, bob]) {
+      await page.click('.tree-file[data-path="src/math.ts"]');
+      await page.waitForFunction(
+        () => document.querySelector('.file-bar .file-path')?.textContent === 'src/math.ts',
+      );
+    }
+    app.fake.enqueue({ text: SLOW_REPLY, tokensPerSecond: 40 });
+    await ada.fill('.prompt-input', 'Slow mul down');
+    await ada.click('button:text("Ask Spark")');
+    // Mid-stream, once the card's text has not changed for three frames (the editor measured the card
+    // after its last growth): where the text, the card, the code after it and that code's line number are.
+    const snapshot = (page: Page) =>
+      page.waitForFunction(
+        () => {
+          const w = window as unknown as { perf55?: { text: string; frames: number } };
+          const card = document.querySelector('.cm-spark-streaming');
+          const text = card?.querySelector('.cm-spark-text')?.textContent ?? '';
+          if (!text.includes('slow3 ')) return null;
+          if (w.perf55?.text !== text) {
+            w.perf55 = { text, frames: 0 };
+            return null;
+          }
+          if (++w.perf55.frames < 3) return null;
+          const lines = [...document.querySelectorAll('.cm-line')];
+          const replaced = lines.find((l) => l.textContent === '  return a * b;');
+          // mul's closing brace, the file's 7th line, comes after the card
+          const close = lines.filter((l) => l.textContent === '}')[1];
+          const number = [...document.querySelectorAll('.cm-lineNumbers .cm-gutterElement')].find(
+            (g) => g.textContent === '7',
+          );
+          const block = card?.closest('.cm-spark-block');
+          return {
+            text,
+            badge: card?.querySelector('.cm-spark-badge')?.textContent ?? '',
+            replacedBottom: replaced?.getBoundingClientRect().bottom ?? null,
+            cardTop: card?.getBoundingClientRect().top ?? null,
+            blockBottom: block?.getBoundingClientRect().bottom ?? null,
+            closeTop: close?.getBoundingClientRect().top ?? null,
+            numberTop: number?.getBoundingClientRect().top ?? null,
+          };
+        },
+        null,
+        { timeout: 60_000, polling: 'raf' },
+      );
+    // Both pages at once: the stream lasts about 10 s.
+    const mids = await Promise.all([bob, ada].map(async (page) => (await snapshot(page)).jsonValue()));
+    for (const mid of mids) {
+      expect(mid?.badge).toBe('streaming');
+      expect(SLOW_PROPOSAL.startsWith(mid?.text ?? 'x')).toBe(true);
+      expect(mid?.text.length).toBeLessThan(SLOW_PROPOSAL.length);
+      // The card under the line it replaces; the next line of code right under the card, and its number
+      // beside it: the editor measured the card's growth although it drew nothing itself.
+      expect(Math.abs((mid?.cardTop ?? 0) - (mid?.replacedBottom ?? 1e6))).toBeLessThan(12);
+      expect(Math.abs((mid?.closeTop ?? 0) - (mid?.blockBottom ?? 1e6))).toBeLessThan(1);
+      expect(Math.abs((mid?.numberTop ?? 0) - (mid?.closeTop ?? 1e6))).toBeLessThan(1);
+    }
+    await screenshot(bob, '16c-proposal-streaming-slowly');
+    for (const page of [ada, bob]) {
+      await page.waitForFunction(
+        () =>
+          [...document.querySelectorAll('.cm-spark-proposal')].some(
+            (c) =>
+              c.textContent?.includes('slow 0') &&
+              c.querySelector('.cm-spark-badge')?.textContent === 'proposed',
+          ),
+        null,
+        { timeout: 60_000 },
+      );
+      const text = await page.evaluate(
+        () =>
+          [...document.querySelectorAll('.cm-spark-proposal')]
+            .find((c) => c.textContent?.includes('slow 0'))
+            ?.querySelector('.cm-spark-text')?.textContent,
+      );
+      expect(text).toBe(SLOW_PROPOSAL);
+    }
+    await ada.click('.cm-spark-proposal:has-text("slow 0") .cm-spark-btn-reject');
+    await bob.waitForFunction(
+      () =>
+        ![...document.querySelectorAll('.cm-spark-proposal')].some((c) => c.textContent?.includes('slow 0')),
       null,
       { timeout: 15_000 },
     );
