@@ -116,6 +116,8 @@ export interface AgentConfig {
   maxRunHunks: number;
   /** ms between a streaming run's review-doc frames (AGENT-5, PERF-3): each frame is one commit and one broadcast */
   frameMs?: number;
+  /** streamed text is written every this many frames (PERF-45); 1 writes it in every frame */
+  textFrameTicks?: number;
 }
 
 export interface Config {
@@ -301,6 +303,7 @@ const envSchema = z.object({
   SPARK_MAX_RUN_SECONDS: intFrom(600),
   SPARK_MAX_RUN_HUNKS: intFrom(200),
   SPARK_FRAME_MS: intFrom(16),
+  SPARK_TEXT_FRAME_TICKS: intFrom(2),
   SPARKROOM_STEERS_PER_MINUTE: intFrom(defaultLimits.steersPerMinute),
   SPARKROOM_MAX_STEERS_PER_RUN: intFrom(defaultLimits.maxSteersPerRun),
   SPARKROOM_COMPRESS_ABOVE_BYTES: intFrom(defaultLimits.compressAboveBytes),
@@ -425,6 +428,7 @@ export function loadConfig(
       maxRunMs: Math.max(1000, e.SPARK_MAX_RUN_SECONDS * 1000),
       maxRunHunks: Math.max(1, e.SPARK_MAX_RUN_HUNKS),
       frameMs: Math.min(100, Math.max(8, e.SPARK_FRAME_MS)),
+      textFrameTicks: Math.min(6, Math.max(1, e.SPARK_TEXT_FRAME_TICKS)),
     },
   };
 }

@@ -71,6 +71,7 @@ export function createServices(deps: ServiceDeps) {
     log,
     now,
     ...(config.agent.frameMs !== undefined ? { frameMs: config.agent.frameMs } : {}),
+    ...(config.agent.textFrameTicks !== undefined ? { textFrameTicks: config.agent.textFrameTicks } : {}),
   });
   const provider =
     options.provider === undefined ? createProvider(config.agent, options.providerDeps) : options.provider;

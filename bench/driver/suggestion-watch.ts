@@ -22,6 +22,11 @@ export function ordinalText(n: number): string {
 export class SuggestionWatch {
   readonly firstSeen = new Map<number, number>();
   lastUpdateAt = 0;
+  /**
+   * The last update that wrote something. A settled run leaving the doc (ROOM-27, a minute after it
+   * settled) is an update of deletions only; every change a run makes (text, a field, a state) writes.
+   */
+  lastWriteAt = 0;
   /** "client:clock" of an insert's last character -> its last MARKER_LENGTH - 1 characters */
   private tails = new Map<string, string>();
 
@@ -29,7 +34,9 @@ export class SuggestionWatch {
   observe(update: Uint8Array): void {
     const now = clockMs();
     this.lastUpdateAt = now;
-    for (const struct of Y.decodeUpdate(update).structs) {
+    const { structs } = Y.decodeUpdate(update);
+    if (structs.length > 0) this.lastWriteAt = now;
+    for (const struct of structs) {
       if (!(struct instanceof Y.Item) || !(struct.content instanceof Y.ContentString)) continue;
       const str = struct.content.str;
       const origin = struct.origin;
@@ -49,8 +56,12 @@ export class SuggestionWatch {
     if (this.tails.size > 1000) this.tails = new Map([...this.tails].slice(-100));
   }
 
-  take(reset: boolean): { firstSeen: [number, number][]; lastUpdateAt: number } {
-    const out = { firstSeen: [...this.firstSeen], lastUpdateAt: this.lastUpdateAt };
+  take(reset: boolean): { firstSeen: [number, number][]; lastUpdateAt: number; lastWriteAt: number } {
+    const out = {
+      firstSeen: [...this.firstSeen],
+      lastUpdateAt: this.lastUpdateAt,
+      lastWriteAt: this.lastWriteAt,
+    };
     if (reset) this.firstSeen.clear();
     return out;
   }

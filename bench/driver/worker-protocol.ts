@@ -51,6 +51,8 @@ export interface WatchRow {
   /** [ordinal, clockMs when first fully visible] */
   firstSeen: [number, number][];
   lastUpdateAt: number;
+  /** clockMs of the last update that wrote something (not only deletions: a settled run retiring) */
+  lastWriteAt: number;
 }
 
 export type WorkerReplyValue =

@@ -227,6 +227,10 @@ async function runAgent(
 
   // Interrupts: prompt, let the stream get mid-hunk, interrupt, and time until watchers stop changing.
   const quiescence = new LatencyHistogram();
+  /** as quiescence, counting updates of deletions only too (settled runs leaving the doc, ROOM-27) */
+  const anyChange = new LatencyHistogram();
+  /** each interrupt: quiescence, the 202, and the last update of any kind, ms from the request */
+  const each: { q: number; ack: number; anyUpdate: number }[] = [];
   const acks = new LatencyHistogram();
   const serverSide = new LatencyHistogram();
   let missedInterrupts = 0;
@@ -248,8 +252,13 @@ async function runAgent(
       missedInterrupts++;
       continue;
     }
-    const last = Math.max(ackAt, ...rows.map((r) => r.lastUpdateAt));
+    // A settled run of an earlier phase leaves the doc a minute after it settled (ROOM-27), whenever that
+    // falls: an update of deletions only, which is not the interrupted run changing. Its updates all write.
+    const last = Math.max(ackAt, ...rows.map((r) => r.lastWriteAt));
+    const lastAny = Math.max(ackAt, ...rows.map((r) => r.lastUpdateAt));
     quiescence.recordMs(last - t0);
+    anyChange.recordMs(lastAny - t0);
+    each.push({ q: last - t0, ack: ackAt - t0, anyUpdate: lastAny - t0 });
     acks.recordMs(ackAt - t0);
     const view = (await (
       await fetch(`${http}/api/rooms/${room.roomId}/runs/${runId}`, {
@@ -260,7 +269,13 @@ async function runAgent(
     if (typeof ms === 'number') serverSide.recordMs(ms);
   }
   const q = quiescence.summary();
-  ctx.log(`agent ${interrupts} interrupts: quiescence p50 ${q.p50.toFixed(1)} p99 ${q.p99.toFixed(1)} ms`);
+  const qAny = anyChange.summary();
+  const slowest = [...each].sort((x, y) => y.anyUpdate - x.anyUpdate).slice(0, 5);
+  ctx.log(
+    `agent ${interrupts} interrupts: quiescence p50 ${q.p50.toFixed(1)} p99 ${q.p99.toFixed(1)} ms` +
+      ` (counting deletion-only updates: p99 ${qAny.p99.toFixed(1)} ms); slowest (q/ack/any update): ` +
+      slowest.map((e) => `${e.q.toFixed(1)}/${e.ack.toFixed(1)}/${e.anyUpdate.toFixed(1)}`).join(', '),
+  );
 
   const only = (label: string, unit: string, value: number | null | undefined): Figure => ({
     scenario: 'agent',
@@ -324,9 +339,12 @@ async function runAgent(
         /** runs that finished before their interrupt was handled (not timed) */
         missed: missedInterrupts,
         quiescence: q,
+        quiescenceCountingDeletions: qAny,
+        /** every interrupt in order, ms from the request: quiescence, the 202, the last update of any kind */
+        each: each.map((e) => [+e.q.toFixed(2), +e.ack.toFixed(2), +e.anyUpdate.toFixed(2)]),
         interruptAck: acks.summary(),
         serverMetric: serverSide.summary(),
-        note: 'quiescence = last review-doc change seen by any watcher (or the 202, if later) minus the request start',
+        note: 'quiescence = last review-doc update that wrote something, seen by any watcher (or the 202, if later), minus the request start; updates of deletions only are settled runs leaving the doc (ROOM-27), counted in quiescenceCountingDeletions',
       },
       tokenToVisibleNote:
         "measured from the fake model's schedule for each token (it may write up to ~1 ms late) to the first watcher frame showing it",

@@ -2,6 +2,12 @@
 export interface FrameTarget {
   /** applies what is queued; nothing when nothing is */
   flush(): void;
+  /**
+   * Whether everything queued is streamed text (proposed text, the run's message, its counters), which
+   * waits for the next text frame (PERF-45); anything else (a new hunk, a change of state) goes out at
+   * the next tick.
+   */
+  readonly textOnly?: boolean;
 }
 
 /**
@@ -9,18 +15,32 @@ export interface FrameTarget {
  * so ten streams wrote their review-doc frames in ten different event-loop turns: ten group commits (ten
  * fsyncs) and ten wake-ups per frame interval. On one shared tick every run's frame lands in the same turn
  * and the commit queue stores them in one transaction, however many stream.
+ *
+ * PERF-45: streamed text is written on every `textEvery`-th tick only (every other one by default, about
+ * 30 frames a second at 16 ms), counted on the shared tick so that every stream's text frame still lands
+ * in the same turn. Each frame is a durable commit (an fsync) and one write per watcher, whatever it
+ * holds, so a fast stream cost the same 60 of each a second as a slow one; half as many frames carry the
+ * same text, a token waits at most two ticks instead of one to be seen, and nothing is shown before it
+ * is durable.
  */
 export class FrameClock {
   readonly frameMs: number;
+  readonly textEvery: number;
   private waiting = new Set<FrameTarget>();
   private timer: NodeJS.Timeout | null = null;
+  /** ticks so far; text frames are the ticks where it is a multiple of `textEvery` */
+  private ticks = 0;
 
   private readonly onError: (err: unknown) => void;
 
   /** `onError` hears of a frame that could not be applied (the others are applied all the same). */
-  constructor(frameMs: number, onError: (err: unknown) => void) {
+  constructor(frameMs: number, onError: (err: unknown) => void, textEvery = 2) {
     if (!(frameMs > 0)) throw new Error(`frame interval must be positive, got ${frameMs}`);
+    if (!Number.isInteger(textEvery) || textEvery < 1) {
+      throw new Error(`text frames must come every 1 or more ticks, got ${textEvery}`);
+    }
     this.frameMs = frameMs;
+    this.textEvery = textEvery;
     this.onError = onError;
   }
 
@@ -41,15 +61,22 @@ export class FrameClock {
 
   private readonly tick = (): void => {
     this.timer = null;
+    this.ticks += 1;
+    const textFrame = this.ticks % this.textEvery === 0;
     const targets = this.waiting;
     this.waiting = new Set();
     // One target's failure (a broken run) must not keep the others' frames from being written.
     for (const t of targets) {
+      if (!textFrame && t.textOnly === true) {
+        this.waiting.add(t);
+        continue;
+      }
       try {
         t.flush();
       } catch (err) {
         this.onError(err);
       }
     }
+    if (this.waiting.size > 0) this.timer ??= setTimeout(this.tick, this.frameMs);
   };
 }

@@ -36,6 +36,8 @@ export class ReviewWriter {
   private readonly origin: TransactionOrigin;
   private readonly clock: FrameClock;
   private ops: Op[] = [];
+  /** something queued is not streamed text (PERF-45: it goes out at the next tick) */
+  private urgent = false;
   private closed = false;
   /** called after each applied frame (presence, metrics) */
   onFrame: (() => void) | null = null;
@@ -48,6 +50,8 @@ export class ReviewWriter {
   }
 
   updateRun(fields: RunFields): void {
+    // The counters change with the stream; a status or anything else is news for the next tick.
+    for (const key in fields) if (key !== 'metrics') this.urgent = true;
     const last = this.ops.at(-1);
     if (last?.kind === 'run') Object.assign(last.fields, fields);
     else this.push({ kind: 'run', fields: { ...fields } });
@@ -84,12 +88,18 @@ export class ReviewWriter {
     this.push({ kind: 'set', id, fields: { ...fields } });
   }
 
+  /** Whether all that is queued is streamed text and the run's counters (PERF-45). */
+  get textOnly(): boolean {
+    return !this.urgent;
+  }
+
   /** Applies everything queued now, in one transaction. */
   flush(): void {
     this.clock.cancel(this);
     if (this.ops.length === 0) return;
     const ops = this.ops;
     this.ops = [];
+    this.urgent = false;
     this.review.transact((doc) => applyOps(doc, this.runId, ops), this.origin);
     this.onFrame?.();
   }
@@ -103,12 +113,14 @@ export class ReviewWriter {
   abandon(): void {
     this.clock.cancel(this);
     this.ops = [];
+    this.urgent = false;
     this.closed = true;
   }
 
   private push(op: Op): void {
     if (this.closed) throw new Error('review writer is closed');
     this.ops.push(op);
+    if (op.kind !== 'append' && op.kind !== 'message' && op.kind !== 'run') this.urgent = true;
     if (this.ops.length === 1) this.clock.request(this);
   }
 }

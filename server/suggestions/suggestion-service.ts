@@ -48,6 +48,8 @@ export interface SuggestionServiceDeps {
   now: () => number;
   /** review-doc frame interval while a run streams, ms */
   frameMs?: number;
+  /** streamed text is written on every this many frame ticks (PERF-45, default 2) */
+  textFrameTicks?: number;
   /** where runs are stored (the agent store): runs that left the review doc are read from here (ROOM-26) */
   runs?: RunRecords;
   /** ROOM-27: how long a settled run stays in the live review doc, ms (default 60 s); needs `runs` */
@@ -82,8 +84,10 @@ export class SuggestionService implements ProposalPort {
 
   constructor(deps: SuggestionServiceDeps) {
     this.deps = deps;
-    this.frames = new FrameClock(deps.frameMs ?? 16, (err) =>
-      deps.log.error({ err }, 'a review-doc frame could not be applied'),
+    this.frames = new FrameClock(
+      deps.frameMs ?? 16,
+      (err) => deps.log.error({ err }, 'a review-doc frame could not be applied'),
+      deps.textFrameTicks ?? 2,
     );
     this.decisionDeps = { store: deps.store, now: deps.now };
     const runs = deps.runs;

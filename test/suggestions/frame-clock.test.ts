@@ -51,9 +51,14 @@ describe('one review-doc frame tick for every streaming run (AGENT-26)', () => {
   });
 
   it('AGENT-26: runs that got text at different moments write their frames in the same tick', () => {
-    const clock = new FrameClock(16, (err) => {
-      throw err;
-    });
+    // Text in every tick (PERF-45's spacing of text frames is tested below): the tick itself is tested here.
+    const clock = new FrameClock(
+      16,
+      (err) => {
+        throw err;
+      },
+      1,
+    );
     const a = reviewDoc('run-a');
     const b = reviewDoc('run-b');
     const writerA = new ReviewWriter(a, 'run-a', clock);
@@ -82,7 +87,7 @@ describe('one review-doc frame tick for every streaming run (AGENT-26)', () => {
 
   it('AGENT-26: a run that flushes on its own (interrupt) leaves the tick, and one failing frame does not stop the others', () => {
     const failures: unknown[] = [];
-    const clock = new FrameClock(16, (err) => failures.push(err));
+    const clock = new FrameClock(16, (err) => failures.push(err), 1);
     const a = reviewDoc('run-a');
     const writerA = new ReviewWriter(a, 'run-a', clock);
     writerA.appendMessage('typed');
@@ -104,5 +109,74 @@ describe('one review-doc frame tick for every streaming run (AGENT-26)', () => {
     vi.advanceTimersByTime(16);
     expect(failures).toHaveLength(1);
     expect(a.message()).toBe('typed on');
+  });
+});
+
+describe('streamed text in every other frame (PERF-45)', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 0 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('PERF-45: a stream of text a millisecond for a second takes 32 frames, not 63, every run on the same ticks; a change of state goes out at the next tick', () => {
+    const clock = new FrameClock(16, (err) => {
+      throw err;
+    });
+    const a = reviewDoc('run-a');
+    const b = reviewDoc('run-b');
+    const writerA = new ReviewWriter(a, 'run-a', clock);
+    const writerB = new ReviewWriter(b, 'run-b', clock);
+    // Run A streams from 0 ms, run B from 5 ms (a read's text every millisecond, as a fast model's reads).
+    for (let ms = 0; ms < 1000; ms++) {
+      writerA.appendMessage('a');
+      if (ms >= 5) writerB.appendMessage('b');
+      vi.advanceTimersByTime(1);
+    }
+    vi.advanceTimersByTime(32);
+    expect(a.message()).toBe('a'.repeat(1000));
+    expect(b.message()).toBe('b'.repeat(995));
+    // Each frame is a commit and a write per watcher: with text in every tick this was 63 of each.
+    expect(a.frames).toHaveLength(32);
+    // Both runs' text frames land on the same ticks (one group commit), two ticks apart: no text waited
+    // more than 32 ms to be written.
+    expect(b.frames).toEqual(a.frames);
+    expect(a.frames.every((at, i) => at === (i + 1) * 32)).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
+
+    // A change of state does not wait for the next text frame: the tick after it carries it, and the text
+    // queued before it with it, in order. The clock went idle; its next tick is not a text tick.
+    writerA.appendMessage(' more');
+    vi.advanceTimersByTime(16);
+    expect(a.frames).toHaveLength(32);
+    vi.advanceTimersByTime(16);
+    expect(a.frames).toHaveLength(33);
+    writerA.appendMessage(' done');
+    writerA.updateRun({ status: 'completed' });
+    vi.advanceTimersByTime(16);
+    expect(a.frames).toHaveLength(34);
+    expect(a.frames.at(-1)! - a.frames.at(-2)!).toBe(16);
+    expect(a.message()).toBe(`${'a'.repeat(1000)} more done`);
+    expect(String(runsMap(a.doc).get('run-a')?.get('status'))).toBe('completed');
+  });
+
+  it('PERF-45: text in every tick when configured so (SPARK_TEXT_FRAME_TICKS=1)', () => {
+    const clock = new FrameClock(
+      16,
+      (err) => {
+        throw err;
+      },
+      1,
+    );
+    const a = reviewDoc('run-a');
+    const writer = new ReviewWriter(a, 'run-a', clock);
+    for (let ms = 0; ms < 1000; ms++) {
+      writer.appendMessage('a');
+      vi.advanceTimersByTime(1);
+    }
+    vi.advanceTimersByTime(16);
+    expect(a.frames).toHaveLength(63);
+    expect(a.message()).toBe('a'.repeat(1000));
   });
 });
