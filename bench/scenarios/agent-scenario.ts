@@ -4,6 +4,7 @@ import type { RoomHandle, RunningContender } from '../contenders/contender.ts';
 import { sparkroomContender } from '../contenders/sparkroom-contender.ts';
 import type { ClientSpec } from '../driver/bench-client.ts';
 import { clockMs, monotonicSeconds } from '../lib/clock.ts';
+import { commitHistogram } from '../lib/commit-metrics.ts';
 import { LatencyHistogram, type LatencySummary } from '../lib/latency-histogram.ts';
 import { ProcMeter } from '../lib/proc-stats.ts';
 import { EDIT_FILE, smallSeed } from '../lib/seed-content.ts';
@@ -35,6 +36,8 @@ interface StreamPhase {
   tps: number;
   tokensSent: number;
   serverCpuMsPer1kTokens: number;
+  /** the server's group commits (each an fsync) per 1,000 tokens, typists' included (PERF-45) */
+  commitsPer1kTokens: number | null;
   serverCpuUtilisation: number;
   /** the harness (fake model, driver threads): near 2 cores would mean the harness was the limit */
   harnessCpuUtilisation: number;
@@ -152,6 +155,7 @@ async function runAgent(
     const index = fake.requests.length;
     await ctx.driver.watch(watcherKeys, true);
     await ctx.driver.collect(true);
+    const commitsBefore = await commitHistogram(running.process.port);
     const meter = new ProcMeter(running.process.pid);
     const driverMeter = new ProcMeter(process.pid);
     const from = monotonicSeconds();
@@ -166,6 +170,7 @@ async function runAgent(
     await post(`/runs/${runId}/reject`, {});
     const cpu = meter.stop();
     const driverCpu = driverMeter.stop();
+    const commitsAfter = await commitHistogram(running.process.port);
     const window = `${from.toFixed(3)}-${monotonicSeconds().toFixed(3)}`;
     const tokensSent = rec.tokensSentAtDisconnect ?? rec.tokensSent;
     const due0 = performance.timeOrigin + (rec.firstTokenDueAt ?? 0);
@@ -181,6 +186,10 @@ async function runAgent(
       tps,
       tokensSent,
       serverCpuMsPer1kTokens: (cpu.cpuSeconds * 1000) / (tokensSent / 1000),
+      commitsPer1kTokens:
+        commitsBefore && commitsAfter
+          ? (commitsAfter.count - commitsBefore.count) / (tokensSent / 1000)
+          : null,
       serverCpuUtilisation: cpu.utilisation,
       harnessCpuUtilisation: driverCpu.utilisation,
       tokenToVisible: visible.summary(),
@@ -190,6 +199,7 @@ async function runAgent(
     };
     ctx.log(
       `agent ${name}: ${tokensSent} tokens, ${phase.serverCpuMsPer1kTokens.toFixed(1)} ms CPU/1k tokens, ` +
+        `${phase.commitsPer1kTokens?.toFixed(1) ?? 'n/a'} commits/1k tokens, ` +
         `token-to-visible p50 ${phase.tokenToVisible.p50.toFixed(1)} p99 ${phase.tokenToVisible.p99.toFixed(1)} ms` +
         (typing?.keystrokes ? `, keystroke p99 ${typing.keystrokes.p99.toFixed(1)} ms` : '') +
         `, server cpu ${(cpu.utilisation * 100).toFixed(0)}%, harness cpu ${(driverCpu.utilisation * 100).toFixed(0)}%` +
