@@ -1,7 +1,7 @@
 import * as Y from 'yjs';
 import { AnchorIndex } from './anchor-matcher.ts';
 import { itemWalks, type LiveLines, liveLinesOf, liveSlice, structCount, typeEdge } from './live-lines.ts';
-import { textVersion } from './text-version.ts';
+import { keepRead, keptRead, textVersion } from './text-version.ts';
 
 /**
  * A file as the model saw it at prompt time: its exact text, and a relative position for the start of
@@ -33,16 +33,13 @@ export function anchorIndexOf(snap: FileSnapshot): AnchorIndex {
  * nothing. A snapshot holds no state of a run: its matching index and live view are caches of its text.
  */
 export function snapshotOf(path: string, ytext: Y.Text): FileSnapshot {
+  const known = keptRead(ytext) as FileSnapshot | undefined;
+  if (known?.path === path) return known;
   const version = textVersion(ytext);
-  const known = taken.get(ytext);
-  if (known && version !== null && known.version === version && known.snap.path === path) return known.snap;
   const snap = snapshotFile(path, ytext);
-  if (version !== null) taken.set(ytext, { version, snap });
-  else taken.delete(ytext);
+  keepRead(ytext, version, snap);
   return snap;
 }
-
-const taken = new WeakMap<Y.Text, { version: number; snap: FileSnapshot }>();
 
 /**
  * Captures a snapshot in one walk over the Y.Text's items. Creating one relative position per line with

@@ -11,7 +11,26 @@ import * as Y from 'yjs';
  */
 const counts = new WeakMap<object, number>();
 const watched = new WeakSet<Y.Doc>();
+/** What was read of a text at its version (`keepRead`): dropped when the text changes, not only ignored. */
+const reads = new WeakMap<object, { version: number; value: unknown }>();
 
+/**
+ * Keeps `value`, read of `ytext` at `version`, until the text changes: a snapshot holds the file's text and
+ * its items (a few MB for 224,000 items), which a changed file must not keep alive.
+ */
+export function keepRead(ytext: Y.Text, version: number | null, value: unknown): void {
+  if (version === null || version !== textVersion(ytext)) reads.delete(ytext);
+  else reads.set(ytext, { version, value });
+}
+
+/** What `keepRead` kept of `ytext` at its current version, if anything. */
+export function keptRead(ytext: Y.Text): unknown {
+  const version = textVersion(ytext);
+  const kept = reads.get(ytext);
+  return version !== null && kept?.version === version ? kept.value : undefined;
+}
+
+/** The text's version now; null when nothing read of it may be kept (no doc, or the text is deleted). */
 export function textVersion(ytext: Y.Text): number | null {
   const doc = ytext.doc;
   if (doc === null || ytext._item?.deleted) return null;
@@ -23,12 +42,16 @@ export function textVersion(ytext: Y.Text): number | null {
 }
 
 function bump(tr: Y.Transaction): void {
-  for (const type of tr.changed.keys()) counts.set(type, (counts.get(type) ?? 0) + 1);
+  for (const type of tr.changed.keys()) moved(type);
   // Splits made without changing the type (Yjs's snapshot reads) are merged back here: their items moved.
   const merged = (tr as unknown as { _mergeStructs?: unknown })._mergeStructs;
   if (!Array.isArray(merged)) return;
   for (const struct of merged) {
-    if (!(struct instanceof Y.Item) || !(struct.parent instanceof Y.AbstractType)) continue;
-    counts.set(struct.parent, (counts.get(struct.parent) ?? 0) + 1);
+    if (struct instanceof Y.Item && struct.parent instanceof Y.AbstractType) moved(struct.parent);
   }
+}
+
+function moved(type: object): void {
+  counts.set(type, (counts.get(type) ?? 0) + 1);
+  reads.delete(type);
 }

@@ -5,6 +5,7 @@ import type { HunkStart } from '../../server/agent/edit-parser.ts';
 import { type FileSnapshot, snapshotFile, snapshotOf } from '../../server/agent/file-snapshot.ts';
 import { itemWalks } from '../../server/agent/live-lines.ts';
 import { placeHunk } from '../../server/agent/place-hunk.ts';
+import { keptRead } from '../../server/agent/text-version.ts';
 import { encodeRelativePosition } from '../../server/rooms/relative-positions.ts';
 import { BIG_FILE_LINES, bigFileUpdate } from '../helpers/big-file.ts';
 import { start } from './edit-parser-events.ts';
@@ -93,6 +94,8 @@ describe('SAFE-159: a file is read once per change of its text', () => {
     ];
     for (const change of changes) {
       change();
+      // Dropped at the change, not only ignored: a snapshot holds MBs of a file nobody may ask for again.
+      expect(keptRead(ytext)).toBeUndefined();
       const read = walksOf(() => snapshotOf('big.ts', ytext));
       expect(read.walks).toBe(1);
       expect(read.result.text).toBe(ytext.toString());
