@@ -113,10 +113,20 @@ const readStored = (docName) => {
   const storedBytes = (data ? data.byteLength : 0) + logBytes;
   return { entries, throughSeq, lastSeq, logBytes, storedBytes };
 };
+// PERF-62: the WAL is checkpointed here, not by the commits on the event loop. A read-only connection cannot
+// checkpoint, so this one is opened read-write on first use and used for nothing else; it never writes a row.
+let checkpointer = null;
+const checkpoint = () => {
+  if (!checkpointer) checkpointer = new Database(workerData.file, { fileMustExist: true });
+  return checkpointer.pragma('wal_checkpoint(PASSIVE)')[0];
+};
 parentPort.on('message', (msg) => {
   const { id, op, docName } = msg;
   try {
-    if (op === 'build') {
+    if (op === 'checkpoint') {
+      const { busy, log, checkpointed } = checkpoint();
+      parentPort.postMessage({ id, ok: true, busy, log, checkpointed });
+    } else if (op === 'build') {
       const stored = readStored(docName);
       reply(id, merge(docName, stored.entries), null, { throughSeq: stored.lastSeq });
     } else if (op === 'load') {
@@ -134,6 +144,13 @@ parentPort.on('message', (msg) => {
   }
 });
 `;
+
+/** What a WAL checkpoint did (SQLite's `wal_checkpoint` row): WAL frames, and how many are in the database. */
+export interface WalCheckpoint {
+  busy: boolean;
+  log: number;
+  checkpointed: number;
+}
 
 /** One stored entry handed to the worker by a store that reads on the main thread (PostgreSQL). */
 export interface StoredEntry {
@@ -154,6 +171,9 @@ interface Reply {
   lastSeq?: number;
   logBytes?: number;
   storedBytes?: number;
+  busy?: number;
+  log?: number;
+  checkpointed?: number;
   corrupt?: boolean;
   error?: string;
 }
@@ -173,8 +193,8 @@ interface Waiting {
 }
 
 /**
- * One worker thread for a doc store's heavy work: compaction snapshots (ROOM-17) and loads cut into slices
- * (ROOM-18). With a SQLite file it reads the database from its own connection; without one (PostgreSQL) it
+ * One worker thread for a doc store's heavy work: compaction snapshots (ROOM-17), loads cut into slices
+ * (ROOM-18) and WAL checkpoints (PERF-62). With a SQLite file it reads the database from its own connection; without one (PostgreSQL) it
  * merges entries the store sends it. Started on first use, unref'd so it never keeps the process alive,
  * restarted if it dies. Requests run one at a time, in order.
  */
@@ -223,6 +243,16 @@ export class DocWorker {
     const reply = await this.#request({ op: 'merge', docName, entries, slice: sliced });
     const { state, base } = merged(reply);
     return { slices: reply.slices ?? [state], base };
+  }
+
+  /**
+   * SQLite: a PASSIVE checkpoint of the WAL from the worker's own read-write connection (PERF-62): frames in
+   * the WAL and how many of them are now in the database file (all of them unless a reader or a commit held
+   * some back).
+   */
+  async checkpoint(): Promise<WalCheckpoint> {
+    const r = await this.#request({ op: 'checkpoint' });
+    return { busy: r.busy === 1, log: r.log!, checkpointed: r.checkpointed! };
   }
 
   async close(): Promise<void> {

@@ -11,7 +11,7 @@ import {
 } from '../rooms/doc-store.ts';
 import type { Database } from './database.ts';
 import { checkDocChecksum, docChecksum } from './doc-checksum.ts';
-import { DocWorker } from './doc-worker.ts';
+import { DocWorker, type WalCheckpoint } from './doc-worker.ts';
 
 interface Head {
   lastSeq: number;
@@ -54,6 +54,17 @@ export class SqliteDocStore implements DocStore {
   readonly buildSnapshot?: (docName: string) => Promise<BuiltSnapshot>;
   /** present for a file database (ROOM-18) */
   readonly loadPrepared?: (docName: string) => Promise<PreparedDoc>;
+  /** the worker checkpoints the WAL, not SQLite in the commits (PERF-62) */
+  #walByWorker = false;
+  /** commits since the worker was last asked to checkpoint the WAL */
+  #sinceCheckpoint = 0;
+  /** the last checkpoint asked of the worker, until it is done */
+  #checkpointing: Promise<void> | null = null;
+  /** the WAL grew past WAL_MAX_FRAMES: the next commit checkpoints it on the event loop, as SQLite would */
+  #checkpointOnLoop = false;
+  #checkpointTimer: NodeJS.Timeout | null = null;
+  /** checkpoints run on the event loop (the fallback above); the worker runs all the others */
+  loopCheckpoints = 0;
 
   constructor(database: Pick<Database, 'sqlite'>) {
     this.#sqlite = database.sqlite;
@@ -64,6 +75,15 @@ export class SqliteDocStore implements DocStore {
     if (worker) {
       this.buildSnapshot = (docName) => worker.build(docName);
       this.loadPrepared = (docName) => this.#loadPrepared(worker, docName);
+      // PERF-62: SQLite checkpoints the WAL from inside the commit that takes it past 1,000 pages (about
+      // every 400 keystrokes): that commit, and the broadcast waiting for it, also copied 4 MB into the
+      // database file and fsync'd it. The worker checkpoints instead, from its own connection (a checkpoint
+      // never blocks the writer in WAL mode); this connection's commits only append to the WAL. Every other
+      // store shares this connection, so the timer also takes what they alone wrote.
+      this.#sqlite.pragma('wal_autocheckpoint = 0');
+      this.#walByWorker = true;
+      this.#checkpointTimer = setInterval(() => void this.checkpoint(), CHECKPOINT_EVERY_MS);
+      this.#checkpointTimer.unref();
     }
     // better-sqlite3 transactions are synchronous: nothing else in this process runs between BEGIN and
     // COMMIT, and a throw rolls the whole batch back, which is what append's all-or-nothing promise needs.
@@ -158,6 +178,7 @@ export class SqliteDocStore implements DocStore {
       throw err;
     }
     this.#remember(docName, head);
+    this.#committed();
     return { lastSeq: head.lastSeq, logBytes: head.logBytes };
   }
 
@@ -171,14 +192,69 @@ export class SqliteDocStore implements DocStore {
       throw err;
     }
     // Only after COMMIT: a rolled-back batch must not leave its heads in the cache.
-    return heads.map((head, i) => {
+    const results = heads.map((head, i) => {
       this.#remember(writes[i]!.docName, head);
       return { lastSeq: head.lastSeq, logBytes: head.logBytes };
     });
+    this.#committed();
+    return results;
+  }
+
+  /**
+   * PERF-62: after a commit. Every CHECKPOINT_EVERY_COMMITS the worker is asked to checkpoint (one request at a
+   * time). A checkpoint that runs while commits go on may leave the WAL unfinished, and SQLite restarts the WAL
+   * from its start only once a checkpoint finished it; should it still grow past WAL_MAX_FRAMES, the next
+   * commit checkpoints on the event loop once, as SQLite's own checkpoint did after every 1,000 pages.
+   */
+  #committed(): void {
+    if (!this.#walByWorker) return;
+    if (this.#checkpointOnLoop) {
+      this.#checkpointOnLoop = false;
+      this.#sinceCheckpoint = 0;
+      this.loopCheckpoints++;
+      this.#sqlite.pragma('wal_checkpoint(PASSIVE)');
+      return;
+    }
+    if (++this.#sinceCheckpoint >= CHECKPOINT_EVERY_COMMITS && !this.#checkpointing) void this.checkpoint();
+  }
+
+  /**
+   * Has the worker checkpoint the WAL (PERF-62), after the checkpoint under way if there is one, so what was
+   * committed before the call is in the database file when it resolves. A failed checkpoint (a worker that
+   * cannot open the file for writing) hands checkpoints back to SQLite's own. Never rejects.
+   */
+  checkpoint(): Promise<void> {
+    const worker = this.#worker;
+    if (!worker || !this.#walByWorker) return Promise.resolve();
+    const run = (this.#checkpointing ?? Promise.resolve()).then(() => this.#checkpointBy(worker));
+    this.#checkpointing = run;
+    void run.then(() => {
+      if (this.#checkpointing === run) this.#checkpointing = null;
+    });
+    return run;
+  }
+
+  async #checkpointBy(worker: DocWorker): Promise<void> {
+    if (!this.#walByWorker) return;
+    this.#sinceCheckpoint = 0;
+    let done: WalCheckpoint;
+    try {
+      done = await worker.checkpoint();
+    } catch {
+      if (this.#checkpointTimer) clearInterval(this.#checkpointTimer);
+      this.#checkpointTimer = null;
+      this.#walByWorker = false;
+      if (this.#sqlite.open) this.#sqlite.pragma('wal_autocheckpoint = 1000');
+      return;
+    }
+    if (done.log > WAL_MAX_FRAMES && done.checkpointed < done.log) this.#checkpointOnLoop = true;
   }
 
   /** Stops the worker (at close; the database connection is closed by its owner). */
   async close(): Promise<void> {
+    if (this.#checkpointTimer) clearInterval(this.#checkpointTimer);
+    this.#checkpointTimer = null;
+    await this.#checkpointing;
     await this.#worker?.close();
   }
 
@@ -349,6 +425,13 @@ function prepare(sqlite: BetterSqlite3.Database) {
     maxGen: sqlite.prepare('SELECT coalesce(max(gen), 0) AS gen FROM doc_snapshot_parts'),
   };
 }
+
+/** PERF-62: commits between two checkpoints the worker is asked for (a keystroke's commit adds 2-3 pages) */
+const CHECKPOINT_EVERY_COMMITS = 200;
+/** PERF-62: the worker checkpoints at least this often, for what the other stores wrote on the connection */
+const CHECKPOINT_EVERY_MS = 10_000;
+/** PERF-62: a WAL of more frames (pages) than this that the worker could not finish is finished on the loop */
+const WAL_MAX_FRAMES = 16_384;
 
 /** ROOM-30: the size of one stored snapshot part, and of one step of the sweep that follows a swap. */
 export const SNAPSHOT_PART_BYTES = 512 * 1024;

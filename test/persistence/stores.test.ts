@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryRoomStore } from '../../server/auth/memory-room-store.ts';
 import { MemoryDocStore } from '../../server/rooms/memory-doc-store.ts';
@@ -179,5 +180,22 @@ describe('SqliteDocStore beyond the contract', () => {
       /UNIQUE|PRIMARY KEY/,
     );
     expect(await docStore.append('room', [new Uint8Array(1)])).toEqual({ lastSeq: 4, logBytes: 18 });
+  });
+
+  it("PERF-62: commits never checkpoint the WAL on the event loop; the doc store's worker does, from its own connection", async () => {
+    const { docStore, database } = temp.open();
+    // SQLite's own checkpoint would run inside the commit that takes the WAL past 1,000 pages.
+    expect(database.sqlite.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+    // 1,200 commits of 4 KB: about 2,400 pages of WAL, past that point twice over.
+    for (let i = 0; i < 1200; i++) {
+      await docStore.appendMany([{ docName: 'room', updates: [new Uint8Array(4096).fill(i & 255)] }]);
+    }
+    await docStore.checkpoint();
+    expect(docStore.loopCheckpoints).toBe(0);
+    // The database file holds what was committed: the worker copied the WAL into it.
+    expect(statSync(database.sqlite.name).size).toBeGreaterThan(1200 * 4096);
+    const stored = await docStore.load('room');
+    expect(stored.updates).toHaveLength(1200);
+    expect(stored.updates[1199]![0]).toBe(1199 & 255);
   });
 });
