@@ -24,6 +24,7 @@ export function broadcastBatch(
   batch: readonly CommittedUpdate[],
   connections: Iterable<Connection>,
   send: (conn: Connection, message: SharedMessage) => void,
+  merge: (updates: Uint8Array[]) => Uint8Array = Y.mergeUpdates,
 ): void {
   if (batch.length === 0) return;
   let bytes = 0;
@@ -35,25 +36,29 @@ export function broadcastBatch(
     }
     return;
   }
-  const senders = new Set(batch.map((u) => u.sender));
-  const all = messageOf(batch.map((u) => u.update));
+  const senders = new Set<number>();
+  for (const u of batch) senders.add(u.sender);
+  const messageOf = (updates: Uint8Array[]) =>
+    new SharedMessage(updateFrame(updates.length === 1 ? updates[0]! : merge(updates)));
+  // PERF-63: built when a socket that sent nothing is found: in a room where everyone typed in this turn
+  // (three people, each a sender), nobody receives the merge of all of them.
+  let all: SharedMessage | null = null;
   const others = new Map<number, SharedMessage | null>();
   for (const conn of connections) {
-    let message: SharedMessage | null = all;
-    if (senders.has(conn.id)) {
+    let message: SharedMessage | null;
+    if (!senders.has(conn.id)) {
+      if (all === null) all = messageOf(batch.map((u) => u.update));
+      message = all;
+    } else {
       const known = others.get(conn.id);
       if (known !== undefined) message = known;
       else {
-        const rest = batch.filter((u) => u.sender !== conn.id).map((u) => u.update);
+        const rest: Uint8Array[] = [];
+        for (const u of batch) if (u.sender !== conn.id) rest.push(u.update);
         message = rest.length === 0 ? null : messageOf(rest);
         others.set(conn.id, message);
       }
     }
     if (message) send(conn, message);
   }
-}
-
-/** One y-websocket update message of `updates`, merged when there are several. */
-function messageOf(updates: Uint8Array[]): SharedMessage {
-  return new SharedMessage(updateFrame(updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates)));
 }
