@@ -1,0 +1,178 @@
+/**
+ * CPU of a keystroke's way through the room core, in-process (issue 17): frame in, checks, Yjs apply, the
+ * group commit (the memory doc store, so no fsync: this is the JavaScript's share) and the broadcast to
+ * `readers` sockets that drop what they get; beside it the reference server's way for the same frames
+ * (@y/websocket-server: apply with an update listener that encodes the message and sends it to every other
+ * socket). `rooms` rooms of 3 people typing round-robin, `perTurn` frames per event-loop turn. Best of 5.
+ *
+ *   npx tsx bench/room-path-cpu.ts [ROOMS=100] [PER_TURN=4] [EDITS=20000]
+ */
+import * as encoding from 'lib0/encoding';
+import * as syncProtocol from 'y-protocols/sync';
+import * as Y from 'yjs';
+import { CODE_FILES_KEY, type PublicUser } from '../schema/protocol.ts';
+import { MemoryRoomStore } from '../server/auth/memory-room-store.ts';
+import { defaultLimits } from '../server/config.ts';
+import { silentLogger } from '../server/log.ts';
+import { CommitQueue } from '../server/rooms/commit-queue.ts';
+import type { Connection } from '../server/rooms/connection.ts';
+import { MemoryDocStore } from '../server/rooms/memory-doc-store.ts';
+import { Room } from '../server/rooms/room.ts';
+import type { RoomSocket, SharedMessage } from '../server/rooms/room-socket.ts';
+
+const [roomsArg, perTurnArg, editsArg] = process.argv.slice(2);
+const ROOMS = Number(roomsArg ?? 100);
+const PER_TURN = Number(perTurnArg ?? 4);
+const EDITS = Number(editsArg ?? 20000);
+const PEOPLE = 3;
+
+class NullSocket implements RoomSocket {
+  bytes = 0;
+  bufferedAmount = 0;
+  send(data: Uint8Array): void {
+    this.bytes += data.byteLength;
+  }
+  sendShared(message: SharedMessage): void {
+    this.bytes += message.data.byteLength;
+  }
+  close(): void {}
+}
+
+function frameOf(update: Uint8Array): Uint8Array {
+  const enc = encoding.createEncoder();
+  encoding.writeVarUint(enc, 0);
+  syncProtocol.writeUpdate(enc, update);
+  return encoding.toUint8Array(enc);
+}
+
+/** Every person's keystrokes, prepared up front: frames of one character typed into one shared file. */
+function keystrokes(edits: number): Uint8Array[][] {
+  const perRoom: Uint8Array[][] = [];
+  for (let r = 0; r < ROOMS; r++) {
+    const docs = Array.from({ length: PEOPLE }, (_, i) => {
+      const d = new Y.Doc();
+      d.clientID = 1000 + r * 10 + i;
+      return d;
+    });
+    const frames: Uint8Array[] = [];
+    const seed = new Y.Doc();
+    seed.clientID = 999_000 + r;
+    seed.getMap<Y.Text>(CODE_FILES_KEY).set('main.ts', new Y.Text('x'.repeat(1200)));
+    const seedUpdate = Y.encodeStateAsUpdate(seed);
+    frames.push(frameOf(seedUpdate));
+    for (const d of docs) Y.applyUpdate(d, seedUpdate);
+    for (let k = 0; k < Math.ceil(edits / ROOMS) + PEOPLE + 1; k++) {
+      const author = docs[k % PEOPLE]!;
+      let update: Uint8Array | null = null;
+      const grab = (u: Uint8Array) => {
+        update = u;
+      };
+      author.on('update', grab);
+      const text = author.getMap<Y.Text>(CODE_FILES_KEY).get('main.ts')!;
+      text.insert(text.length >> 1, 'a');
+      author.off('update', grab);
+      for (const d of docs) if (d !== author) Y.applyUpdate(d, update!);
+      frames.push(frameOf(update!));
+    }
+    perRoom.push(frames);
+  }
+  return perRoom;
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+async function sparkroom(perRoom: Uint8Array[][]): Promise<number> {
+  const store = new MemoryDocStore();
+  const commits = new CommitQueue(store, silentLogger);
+  const rooms: { room: Room; conns: Connection[] }[] = [];
+  for (let r = 0; r < ROOMS; r++) {
+    const room = await Room.load({
+      id: `room${r}`,
+      docStore: store,
+      commits,
+      bindingStore: new MemoryRoomStore(),
+      limits: defaultLimits,
+      log: silentLogger,
+      now: Date.now,
+      onBroken: () => {},
+      onMaybeIdle: () => {},
+    });
+    const conns = Array.from({ length: PEOPLE }, (_, i) => {
+      const user: PublicUser = { id: `u${r}-${i}`, name: `u${i}`, role: 'editor' };
+      return room.handleConnect(user, 'code', new NullSocket());
+    });
+    // the seed, and each person's first edit (their clientID's binding) before measuring
+    room.handleMessage(conns[0]!, perRoom[r]![0]!);
+    for (let i = 1; i <= PEOPLE; i++) room.handleMessage(conns[(i - 1) % PEOPLE]!, perRoom[r]![i]!);
+    rooms.push({ room, conns });
+  }
+  await nextTurn();
+  await Promise.all(rooms.map((x) => x.room.whenFlushed()));
+  const c0 = process.cpuUsage();
+  let sent = 0;
+  for (let k = PEOPLE + 1; sent < EDITS; k++) {
+    for (let r = 0; r < ROOMS && sent < EDITS; r++) {
+      const { room, conns } = rooms[r]!;
+      const frame = perRoom[r]![k];
+      if (!frame) continue;
+      room.handleMessage(conns[(k - 1) % PEOPLE]!, frame);
+      sent++;
+      if (sent % PER_TURN === 0) await nextTurn();
+    }
+  }
+  await nextTurn();
+  await Promise.all(rooms.map((x) => x.room.whenFlushed()));
+  const c = process.cpuUsage(c0);
+  for (const x of rooms) x.room.destroy();
+  return (c.user + c.system) / sent;
+}
+
+async function reference(perRoom: Uint8Array[][]): Promise<number> {
+  const rooms: { doc: Y.Doc; socks: NullSocket[] }[] = [];
+  for (let r = 0; r < ROOMS; r++) {
+    const doc = new Y.Doc();
+    const socks = Array.from({ length: PEOPLE }, () => new NullSocket());
+    // @y/websocket-server's updateHandler: encode the message once, send it to every connection
+    doc.on('update', (update: Uint8Array, origin: unknown) => {
+      const message = frameOf(update);
+      for (const s of socks) if (s !== origin) s.send(message);
+    });
+    rooms.push({ doc, socks });
+  }
+  const c0 = process.cpuUsage();
+  let sent = 0;
+  for (let k = PEOPLE + 1; sent < EDITS; k++) {
+    for (let r = 0; r < ROOMS && sent < EDITS; r++) {
+      const { doc, socks } = rooms[r]!;
+      const frame = perRoom[r]![k];
+      if (!frame) continue;
+      if (k === PEOPLE + 1) for (let i = 0; i < k; i++) Y.applyUpdate(doc, readUpdate(perRoom[r]![i]!));
+      Y.applyUpdate(doc, readUpdate(frame), socks[(k - 1) % PEOPLE]);
+      sent++;
+      if (sent % PER_TURN === 0) await nextTurn();
+    }
+  }
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / sent;
+}
+
+/** The update inside a sync update frame [0, 2, len, ...update]. */
+function readUpdate(frame: Uint8Array): Uint8Array {
+  let at = 2;
+  while (frame[at]! & 0x80) at++;
+  return frame.subarray(at + 1);
+}
+
+const perRoom = keystrokes(EDITS);
+const sr: number[] = [];
+const ref: number[] = [];
+for (let i = 0; i < 5; i++) {
+  sr.push(await sparkroom(perRoom));
+  ref.push(await reference(perRoom));
+}
+const best = (a: number[]) => Math.min(...a);
+console.log(
+  `${ROOMS} rooms x ${PEOPLE}, ${PER_TURN} frames a turn, ${EDITS} edits: room core ${best(sr).toFixed(1)} µs/edit ` +
+    `(runs ${sr.map((x) => x.toFixed(1)).join(' ')}), reference path ${best(ref).toFixed(1)} µs/edit ` +
+    `(runs ${ref.map((x) => x.toFixed(1)).join(' ')})`,
+);
