@@ -12,6 +12,7 @@ import {
   CODE_FILES_KEY,
   type CreateRoomResponse,
   type CreateRunResponse,
+  type FileTextResponse,
   type HistoryDiffResponse,
   type HistoryResponse,
   type ImportResponse,
@@ -241,6 +242,14 @@ export class SparkroomClient {
 
   blame(file: string): Promise<BlameResponse> {
     return this.request('GET', apiPaths.blame(this.room(), file));
+  }
+
+  /**
+   * One file's text as the room holds it now, without syncing the room (PERF-51): `file`, or the room's first
+   * file by sorted path; at most MAX_FILE_TEXT_CHARS characters from its start.
+   */
+  fileText(file?: string): Promise<FileTextResponse> {
+    return this.request('GET', apiPaths.fileText(this.room(), file));
   }
 
   /**

@@ -31,6 +31,7 @@ export const apiRoutes = {
   revertSuggestion: '/api/rooms/:roomId/suggestions/:suggestionId/revert',
   rejectSuggestion: '/api/rooms/:roomId/suggestions/:suggestionId/reject',
   blame: '/api/rooms/:roomId/blame',
+  fileText: '/api/rooms/:roomId/file',
   history: '/api/rooms/:roomId/history',
   historyDiff: '/api/rooms/:roomId/history/:checkpointId/diff',
   restoreCheckpoint: '/api/rooms/:roomId/history/:checkpointId/restore',
@@ -104,6 +105,13 @@ export const apiPaths = {
   rejectSuggestion: ofSuggestion(apiRoutes.rejectSuggestion),
   blame: (roomId: string, file: string) =>
     `${fillRoute(apiRoutes.blame, { roomId })}?file=${encodeURIComponent(file)}`,
+  /** GET: the room's history, newest first; `before` (a seq) pages back */
+  /**
+   * GET: one file's text as the room holds it now, from its start (FileTextResponse, PERF-51); no `file`:
+   * the room's first file (its paths sorted, as the file tree lists them)
+   */
+  fileText: (roomId: string, file?: string) =>
+    `${fillRoute(apiRoutes.fileText, { roomId })}${file === undefined ? '' : `?file=${encodeURIComponent(file)}`}`,
   /** GET: the room's history, newest first; `before` (a seq) pages back */
   history: (roomId: string, page: { before?: number; limit?: number } = {}) => {
     const q = new URLSearchParams();

@@ -83,6 +83,23 @@ export interface BlameResponse {
   ranges: BlameRange[];
 }
 
+/**
+ * The most of one file `GET /api/rooms/:id/file` answers with (PERF-51): the page shows it while the room's
+ * document syncs, and 256 Ki characters fill far more than a screen.
+ */
+export const MAX_FILE_TEXT_CHARS = 256 * 1024;
+
+/** Answer of `GET /api/rooms/:id/file`: one file's text as the room holds it now (PERF-51). */
+export interface FileTextResponse {
+  file: string;
+  /** the file's text from its start: all of it, or its first MAX_FILE_TEXT_CHARS characters */
+  text: string;
+  /** the whole file's length (UTF-16 code units, as Y.Text and CodeMirror count) */
+  length: number;
+  /** `text` is only the file's start */
+  truncated: boolean;
+}
+
 /** Answer of POST /api/rooms/:id/import (IO-1). */
 export interface ImportResponse {
   importId: string;

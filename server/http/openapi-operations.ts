@@ -253,6 +253,15 @@ export const roomOperations: readonly Operation[] = [
     status: 200,
     response: 'attribution spans',
   },
+  {
+    method: 'get',
+    route: apiRoutes.fileText,
+    summary: "One file's text as the room holds it now, from its start (PERF-51)",
+    access: 'member',
+    queryParams: [['file', false, "relative file path; none: the room's first file (paths sorted)"]],
+    status: 200,
+    response: 'FileTextResponse: at most 262,144 characters, `truncated` when the file is longer',
+  },
 ];
 
 /** The Spark connection check and the two WebSocket endpoints. */

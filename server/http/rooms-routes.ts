@@ -4,7 +4,10 @@ import {
   apiRoutes,
   type CreateRoomResponse,
   type DeleteRoomResponse,
+  type FileTextResponse,
+  isValidFilePath,
   type JoinResponse,
+  MAX_FILE_TEXT_CHARS,
   type RoomInfo,
   type RoomPolicy,
   roles,
@@ -13,8 +16,9 @@ import { createRoomBody, joinBody, policyBody } from '../../schema/rest.ts';
 import { requirePermission } from '../auth/permissions.ts';
 import type { RoomService } from '../auth/room-service.ts';
 import { AppError } from '../errors.ts';
-import { fileTexts } from '../rooms/code-doc-shape.ts';
+import { fileText, fileTexts } from '../rooms/code-doc-shape.ts';
 import type { RoomRegistry } from '../rooms/room-registry.ts';
+import { textStart } from '../rooms/text-start.ts';
 import { roomIdParam } from '../route-params.ts';
 import { type AddressLimit, takeAddressSlot } from './address-limit.ts';
 import { bearerUser } from './bearer-user.ts';
@@ -102,6 +106,37 @@ export function roomsRoutes(deps: RoomsRoutesDeps): Hono {
       publicUrl: deps.publicUrl ?? null,
     };
     return c.json(info);
+  });
+
+  // PERF-51: the file a page opens first, shown while the room's document syncs (one file, not the room).
+  app.get(apiRoutes.fileText, async (c) => {
+    const roomId = roomIdParam(c.req.param('roomId'));
+    await bearerUser(c, deps.rooms, roomId);
+    await deps.rooms.getRoom(roomId);
+    const asked = c.req.query('file');
+    if (asked !== undefined && !isValidFilePath(asked))
+      throw new AppError('bad_request', 'file must be a valid relative path');
+    const { room: live, release } = await deps.registry.acquire(roomId);
+    try {
+      let file = asked;
+      let ytext = asked === undefined ? undefined : fileText(live.code.doc, asked);
+      if (asked === undefined) {
+        // The first of the sorted paths, as the file tree and the page order them (no sort of them all).
+        for (const [path, text] of fileTexts(live.code.doc)) {
+          if (file === undefined || path < file) [file, ytext] = [path, text];
+        }
+      }
+      if (file === undefined || ytext === undefined)
+        throw new AppError(
+          'not_found',
+          asked === undefined ? 'this room has no files' : `no file ${asked} in this room`,
+        );
+      const { text, truncated } = textStart(ytext, MAX_FILE_TEXT_CHARS);
+      const answer: FileTextResponse = { file, text, length: ytext.length, truncated };
+      return c.json(answer);
+    } finally {
+      release();
+    }
   });
 
   // SAFE-43: an owner deletes the room; its sockets close with 4410 and its content is purged.

@@ -2,7 +2,7 @@ import { defaultKeymap, indentWithTab } from '@codemirror/commands';
 import { bracketMatching, indentOnInput } from '@codemirror/language';
 import { unifiedMergeView } from '@codemirror/merge';
 import { searchKeymap } from '@codemirror/search';
-import { Compartment, EditorState, type Extension } from '@codemirror/state';
+import { Compartment, EditorState, type Extension, StateEffect } from '@codemirror/state';
 import {
   crosshairCursor,
   drawSelection,
@@ -63,6 +63,8 @@ export class FileEditor {
   readonly view: EditorView;
   private path: string | null = null;
   private ytext: Y.Text | null = null;
+  /** PERF-51: the file shown read-only from REST while the room's document syncs, before `open` binds it */
+  private loadingPath: string | null = null;
   private readonly undoManagers = new Map<Y.Text, Y.UndoManager>();
   /** this person's accepts per file, newest last, until Ctrl+Z undoes them */
   private readonly ownAccepts = new Map<Y.Text, { suggestionId: string; at: number }[]>();
@@ -92,7 +94,8 @@ export class FileEditor {
     this.view = new EditorView({ parent: deps.parent, state: EditorState.create({ doc: '' }) });
     this.view.dom.hidden = true;
     this.stopThemeWatch = onThemeChange((theme) => {
-      if (this.path) this.view.dispatch({ effects: this.themeSlot.reconfigure(editorTheme(theme)) });
+      if (this.path || this.loadingPath)
+        this.view.dispatch({ effects: this.themeSlot.reconfigure(editorTheme(theme)) });
     });
   }
 
@@ -102,6 +105,47 @@ export class FileEditor {
 
   get text(): Y.Text | null {
     return this.ytext;
+  }
+
+  /** the file shown read-only while the room syncs (showLoading), until a file is opened */
+  get loadingFile(): string | null {
+    return this.loadingPath;
+  }
+
+  /**
+   * PERF-51: shows `path` with `text` (what the server answered over REST) before the room's document has
+   * synced: read-only, not editable, named as loading, with the gutter, theme and highlighting `open` gives
+   * it, so that `open` of the same file later swaps the live text in without moving anything. Ignored once
+   * a file is open.
+   */
+  showLoading(path: string, text: string): void {
+    if (this.path !== null) return;
+    this.loadingPath = path;
+    this.view.setState(
+      EditorState.create({
+        doc: text,
+        extensions: [
+          lineNumbers(),
+          highlightActiveLineGutter(),
+          highlightSpecialChars(),
+          drawSelection(),
+          highlightActiveLine(),
+          this.themeSlot.of(editorTheme(currentTheme())),
+          this.language.of([]),
+          EditorState.readOnly.of(true),
+          EditorView.editable.of(false),
+          EditorView.editorAttributes.of({ class: 'cm-loading' }),
+          EditorView.contentAttributes.of({
+            'aria-label': `Loading, read-only until the room is in sync: ${path}`,
+            'aria-describedby': EDITOR_HINT_ID,
+          }),
+          // the room's own extensions too (the threads' gutter): the text starts where it will stay
+          ...(this.deps.extensions ?? []),
+        ],
+      }),
+    );
+    this.view.dom.hidden = false;
+    this.highlight(path, () => this.loadingPath === path && this.path === null);
   }
 
   /**
@@ -119,6 +163,10 @@ export class FileEditor {
   /** Shows `path`; its Y.Text is bound both ways to the editor through y-codemirror.next. */
   open(path: string, ytext: Y.Text): void {
     if (this.ytext === ytext && this.path === path) return;
+    // PERF-51: the same file was shown while the room synced: the live one takes its place where the person
+    // was (the top line they saw, and any selection), with the highlighting it had.
+    const swap = this.loadingPath === path;
+    const carried = swap ? (this.language.get(this.view.state) ?? []) : [];
     this.path = path;
     this.ytext = ytext;
     let undo = this.undoManagers.get(ytext);
@@ -151,7 +199,7 @@ export class FileEditor {
       }),
       keymap.of([...defaultKeymap, ...searchKeymap, indentWithTab]),
       this.themeSlot.of(editorTheme(currentTheme())),
-      this.language.of([]),
+      this.language.of(carried),
       this.blameSlot.of(this.blameOn ? blame(d.blame) : []),
       this.diffSlot.of([]),
       yCollab(ytext, null, { undoManager: undo }),
@@ -171,11 +219,24 @@ export class FileEditor {
     ];
     if (d.extensions) extensions.push(...d.extensions);
     this.diffOriginal = null;
-    this.view.setState(EditorState.create({ doc: ytext.toString(), extensions }));
+    this.loadingPath = null;
+    const doc = ytext.toString();
+    if (swap) {
+      // The view stays (its scroll, selection and measured heights): the text catches up with the edits
+      // made since REST answered (only the part that differs), then the live extensions replace the loading
+      // ones. Two steps, so y-codemirror.next never sees the catch-up as an edit of this person's.
+      const change = textChange(this.view.state.doc.toString(), doc);
+      if (change) this.view.dispatch({ changes: change });
+      this.view.dispatch({ effects: StateEffect.reconfigure.of(extensions) });
+    } else this.view.setState(EditorState.create({ doc, extensions }));
     this.view.dom.hidden = false;
+    this.highlight(path, () => this.path === path);
+  }
+
+  private highlight(path: string, stillShown: () => boolean): void {
     languageFor(path).then(
       (lang) => {
-        if (lang && this.path === path) this.view.dispatch({ effects: this.language.reconfigure(lang) });
+        if (lang && stillShown()) this.view.dispatch({ effects: this.language.reconfigure(lang) });
       },
       (err: unknown) => console.warn(`no syntax highlighting for ${path}`, err),
     );
@@ -200,6 +261,7 @@ export class FileEditor {
   close(): void {
     this.path = null;
     this.ytext = null;
+    this.loadingPath = null;
     this.view.setState(EditorState.create({ doc: '' }));
     this.view.dom.hidden = true;
   }
@@ -312,4 +374,16 @@ function readOnlyLook(readOnly: boolean, path: string): Extension {
       'aria-describedby': EDITOR_HINT_ID,
     }),
   ];
+}
+
+/** The one change that turns `from` into `to` (what lies between their common start and end), or null. */
+function textChange(from: string, to: string): { from: number; to: number; insert: string } | null {
+  if (from === to) return null;
+  const max = Math.min(from.length, to.length);
+  let start = 0;
+  while (start < max && from.charCodeAt(start) === to.charCodeAt(start)) start++;
+  let end = 0;
+  while (end < max - start && from.charCodeAt(from.length - 1 - end) === to.charCodeAt(to.length - 1 - end))
+    end++;
+  return { from: start, to: from.length - end, insert: to.slice(start, to.length - end) };
 }

@@ -35,6 +35,16 @@ export async function showRoomPage(
     h('div', { class: 'centered' }, h('p', { class: 'muted loading' }, `Opening ${saved.roomName}…`)),
   );
   const client = new SparkroomClient({ baseUrl: '', roomId, token: saved.token });
+  // PERF-51: the file the page opens first (the link's, or the room's first), asked for beside the room's info
+  // and before the socket opens: it is shown while the whole code doc syncs. A link naming a file that is
+  // gone falls back to the room's first file; any other failure shows nothing early.
+  const wanted = new URLSearchParams(location.hash.slice(1)).get('file');
+  const firstFile = client
+    .fileText(wanted ?? undefined)
+    .catch((err: unknown) =>
+      wanted && isSparkroomError(err) && err.status === 404 ? client.fileText() : null,
+    )
+    .catch(() => null);
   try {
     const info = await client.roomInfo();
     document.title = `${info.name} · Sparkroom`;
@@ -54,6 +64,7 @@ export async function showRoomPage(
       showProblem(root, 'Room deleted', `“${info.name}” and everything in it are gone, for everyone.`);
     };
     const options = {
+      firstFile,
       deleted: deletedByMe,
       gone: () => store.forget(roomId),
       // CLASS-24: the teacher opens a student's copy with the token the dashboard got for it.

@@ -5,6 +5,8 @@ export interface FileBarModel {
   file: string | null;
   /** the proposed new file shown in the editor's place */
   previewing: string | null;
+  /** PERF-51: the file shown read-only from REST while the room syncs (no file open yet) */
+  loading?: { file: string; truncated: boolean } | null;
   fileCount: number;
   canWrite: boolean;
   /** the room has a base version: the file's change from it can be shown inline (CR-22); null: none */
@@ -28,12 +30,24 @@ export function renderFileBar(
   actions: FileBarActions,
 ): void {
   const { file, previewing } = model;
-  emptyState.hidden = file !== null || previewing !== null;
+  const loading = file === null && previewing === null ? (model.loading ?? null) : null;
+  emptyState.hidden = file !== null || previewing !== null || loading !== null;
   mount(
     bar,
     file
       ? h('span', { class: 'file-path' }, file)
-      : h('span', { class: 'muted' }, previewing ? 'New file proposed by Spark' : 'No file open'),
+      : loading
+        ? h('span', { class: 'file-path' }, loading.file)
+        : h('span', { class: 'muted' }, previewing ? 'New file proposed by Spark' : 'No file open'),
+    // The same bar height as the live file's, so nothing below it moves when the live editor takes over.
+    loading &&
+      h(
+        'span',
+        { class: 'pill loading-badge', role: 'status' },
+        loading.truncated
+          ? 'Loading the room: read-only until it is in sync (the start of this file)'
+          : 'Loading the room: read-only until it is in sync',
+      ),
     file && model.changes
       ? h(
           'button',
@@ -48,7 +62,7 @@ export function renderFileBar(
         )
       : null,
   );
-  if (file || previewing) return;
+  if (file || previewing || loading) return;
   mount(
     emptyState,
     h('h2', null, model.fileCount === 0 ? 'This room has no files yet' : 'Pick a file to start'),

@@ -1,4 +1,4 @@
-import type { JoinResponse, Role, TokenClaims } from '../../../../schema/protocol.ts';
+import type { FileTextResponse, JoinResponse, Role, TokenClaims } from '../../../../schema/protocol.ts';
 import type { SparkroomClient } from '../../../sdk/sparkroom-client.ts';
 import { FileEditor } from '../editor/file-editor.ts';
 import type { Participant } from '../editor/presence-state.ts';
@@ -44,6 +44,8 @@ export interface MountOptions {
   gone?: () => void;
   /** opens another room with a token (a teacher opening a student's copy, CLASS-24) */
   openRoom?: (join: JoinResponse, hash: string) => void;
+  /** PERF-51: the file to open first, read over REST, shown read-only until the code doc has synced */
+  firstFile?: Promise<FileTextResponse | null>;
 }
 
 /**
@@ -61,6 +63,8 @@ export function mountRoom(
   mount(container, layout.root);
   if (opts.roleChangedTo) renderRoleNotice(layout, opts.roleChangedTo);
   const cleanups: (() => void)[] = [];
+  /** PERF-51: the first file as REST answered it, shown until the code doc has synced */
+  let early: FileTextResponse | null = null;
   const can = livePermissions(session);
 
   const agentLabel = (p: Participant) => {
@@ -209,6 +213,10 @@ export function mountRoom(
       {
         file: editor.file,
         previewing: preview.path,
+        loading:
+          early && editor.loadingFile === early.file
+            ? { file: early.file, truncated: early.truncated }
+            : null,
         fileCount: session.fileNames().length,
         canWrite: can.write,
         changes: review.hasBase() ? { on: review.diffOn() } : null,
@@ -252,7 +260,10 @@ export function mountRoom(
         editor.close();
       }
     }
-    if (!editor.file && !preview.path) {
+    // Not before the code doc has synced (openInitial then opens the file asked for): the room's first
+    // update can arrive before the answer to our sync step, and a file opened from it would take the place
+    // of the one shown while loading (WEB-111).
+    if (!editor.file && !preview.path && session.conn.codeProvider.synced) {
       const first = session.fileNames()[0];
       if (first) openFile(first, false);
     }
@@ -472,8 +483,24 @@ export function mountRoom(
     if (wanted && session.text(wanted) !== undefined) openFile(wanted, false);
     else onFilesChanged();
   };
+  // PERF-51: until then, the file's text as REST answered it, read-only and marked as loading; openFile swaps
+  // the live file in at the same place (the code doc's one big apply comes after this has been painted).
+  let destroyed = false;
+  cleanups.push(() => {
+    destroyed = true;
+  });
   if (session.conn.codeProvider.synced) openInitial();
-  else session.conn.codeProvider.once('sync', openInitial);
+  else {
+    session.conn.codeProvider.once('sync', openInitial);
+    void opts.firstFile?.then((first) => {
+      if (!first || destroyed || session.conn.codeProvider.synced || editor.file || preview.path) return;
+      early = first;
+      editor.showLoading(first.file, first.text);
+      // its tab too, so the strip above is drawn before the live file opens, not pushed in then
+      nav.fileOpened(first.file);
+      refreshFileBar();
+    });
+  }
   renderTree();
   refreshFileBar();
   renderPeoplePanel();
@@ -483,6 +510,7 @@ export function mountRoom(
   autoFollow();
 
   return () => {
+    destroyed = true;
     for (const c of cleanups.reverse()) c();
   };
 }

@@ -1,0 +1,117 @@
+import type { Page, WebSocketRoute } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { screenshot } from '../helpers/browser.ts';
+import { connectClient } from '../helpers/y-client.ts';
+import { KNOWN_FILES } from './big-room.ts';
+import { join, useNavigationRoom } from './navigation-room.ts';
+
+// WEB-111 (PERF-51): joining a room of 2,000 files, the page shows the file it opens first before the code doc
+// has synced. The tab's code-doc socket goes through a proxy in the page's network (Playwright's
+// routeWebSocket) that holds what the server sends until the test lets it through: the loading state is
+// then a state the test can read, not a race.
+const nav = useNavigationRoom();
+const FILE = 'src/app/room-service.ts';
+
+/**
+ * The line at the top of the editor's scroller (its text, where it sits in it), the scroller's offset, and
+ * where the scroller and the text sit on the page: a jump of any of them is what a person would see.
+ */
+const topLine = (page: Page) =>
+  page.evaluate(() => {
+    const scroller = document.querySelector('.cm-scroller') as HTMLElement;
+    const box = scroller.getBoundingClientRect();
+    const line = [...document.querySelectorAll('.cm-line')].find(
+      (l) => l.getBoundingClientRect().bottom > box.top + 1,
+    );
+    return {
+      scrollTop: scroller.scrollTop,
+      text: line?.textContent ?? null,
+      offset: line ? Math.round(line.getBoundingClientRect().top - box.top) : null,
+      scrollerTop: Math.round(box.top),
+      textLeft: line ? Math.round(line.getBoundingClientRect().left) : null,
+    };
+  });
+
+describe('the first file while a big room syncs (WEB-111, PERF-51)', () => {
+  it('WEB-111: shown read-only and marked as loading before the sync, then editable at the same place with edits made meanwhile', async () => {
+    const { context, page: first } = await nav.app.browser.person({ viewport: { width: 1280, height: 800 } });
+    await join(first, nav.room, 'Ada');
+    const page = await context.newPage();
+
+    // Hold the code doc's frames from the server (the review doc's path ends in /review) until released.
+    let held = true;
+    const queued: { ws: WebSocketRoute; message: string | Buffer }[] = [];
+    await page.routeWebSocket(/\/sync\/[^/?]+\?token=/, (ws) => {
+      const server = ws.connectToServer();
+      server.onMessage((message) => {
+        if (held) queued.push({ ws, message });
+        else ws.send(message);
+      });
+    });
+    await page.goto(`${nav.app.server.url}/r/${nav.room.roomId}#file=${encodeURIComponent(FILE)}`);
+
+    // Before the sync: the file's text, read-only, and the bar says the room is loading.
+    await page.waitForSelector('.cm-editor.cm-loading');
+    await page.waitForFunction(() =>
+      document.querySelector('.cm-content')?.textContent?.includes('class RoomService'),
+    );
+    expect(held).toBe(true);
+    expect(await page.textContent('.file-bar .file-path')).toBe(FILE);
+    expect(await page.textContent('.file-bar .loading-badge')).toContain(
+      'Loading the room: read-only until it is in sync',
+    );
+    expect(await page.getAttribute('.cm-content', 'contenteditable')).toBe('false');
+    expect(await page.getAttribute('.cm-content', 'aria-label')).toBe(
+      `Loading, read-only until the room is in sync: ${FILE}`,
+    );
+    expect(await page.isVisible('.empty-state')).toBe(false);
+    // The person scrolls down while it loads.
+    await page.evaluate(() => {
+      (document.querySelector('.cm-scroller') as HTMLElement).scrollTop = 1000;
+    });
+    await page.waitForFunction(
+      () => (document.querySelector('.cm-scroller') as HTMLElement).scrollTop === 1000,
+    );
+    const before = await topLine(page);
+    expect(before.text).toMatch(/^export const setting\d+ = \d+; \/\/ setting line \d+$/);
+    await screenshot(page, 'web-111-loading');
+
+    // Someone edits the line at the top of the view meanwhile (at its end: no line above it moves).
+    const owner = connectClient(
+      `${nav.app.server.url.replace(/^http/, 'ws')}/sync`,
+      nav.room.roomId,
+      nav.room.owner.token,
+    );
+    try {
+      await new Promise<void>((resolve) => owner.provider.once('sync', () => resolve()));
+      const at = KNOWN_FILES[FILE]!.indexOf(before.text!) + before.text!.length;
+      owner.edit(FILE, (t) => t.insert(at, ' // edited while you loaded'));
+
+      // The sync goes through: the live editor takes the loading one's place.
+      held = false;
+      for (const { ws, message } of queued.splice(0)) ws.send(message);
+      await page.waitForSelector('.cm-editor:not(.cm-loading) .cm-content[contenteditable="true"]', {
+        timeout: 60_000,
+      });
+      await page.waitForFunction(
+        (text) =>
+          document.querySelector('.cm-content')?.textContent?.includes(`${text} // edited while you loaded`),
+        before.text,
+      );
+      expect(await page.isVisible('.file-bar .loading-badge')).toBe(false);
+      expect(await page.textContent('.file-bar .file-path')).toBe(FILE);
+      expect(await page.getAttribute('.cm-content', 'aria-label')).toBe(`Code editor: ${FILE}`);
+      const after = await topLine(page);
+      expect(after).toEqual({ ...before, text: `${before.text} // edited while you loaded` });
+      await screenshot(page, 'web-111-live');
+
+      // Editable now: a click and typing change the file for everyone.
+      await page.locator('.cm-line', { hasText: 'edited while you loaded' }).click();
+      await page.keyboard.press('End');
+      await page.keyboard.type(' // and typed after');
+      await owner.waitForText(FILE, (t) => t.includes('edited while you loaded // and typed after'));
+    } finally {
+      owner.destroy();
+    }
+  }, 180_000);
+});
