@@ -43,9 +43,14 @@ describe('GET /api/rooms/:id/file: one file as the room holds it now (PERF-51)',
       'src/a.ts': 'export const a = 1;\n',
     });
     try {
-      const named = await api<FileTextResponse>(server.url, 'GET', apiPaths.fileText(room.roomId, 'src/b.ts'), {
-        token: viewer.token,
-      });
+      const named = await api<FileTextResponse>(
+        server.url,
+        'GET',
+        apiPaths.fileText(room.roomId, 'src/b.ts'),
+        {
+          token: viewer.token,
+        },
+      );
       expect(named).toEqual({
         status: 200,
         body: { file: 'src/b.ts', text: 'export const b = 2;\n', length: 20, truncated: false },
@@ -60,9 +65,14 @@ describe('GET /api/rooms/:id/file: one file as the room holds it now (PERF-51)',
       const probe = connectClient(server.syncUrl, room.roomId, viewer.token);
       await probe.waitForText('src/b.ts', (t) => t.startsWith('// edited'));
       probe.destroy();
-      const after = await api<FileTextResponse>(server.url, 'GET', apiPaths.fileText(room.roomId, 'src/b.ts'), {
-        token: viewer.token,
-      });
+      const after = await api<FileTextResponse>(
+        server.url,
+        'GET',
+        apiPaths.fileText(room.roomId, 'src/b.ts'),
+        {
+          token: viewer.token,
+        },
+      );
       expect(after.body.text).toBe('// edited\nexport const b = 2;\n');
     } finally {
       writer.destroy();
@@ -99,10 +109,22 @@ describe('GET /api/rooms/:id/file: one file as the room holds it now (PERF-51)',
     const cases: [string, string, string | undefined, number, string][] = [
       ['no token', apiPaths.fileText(room.roomId, 'a.ts'), undefined, 401, 'unauthorized'],
       ['forged token', apiPaths.fileText(room.roomId, 'a.ts'), forged, 401, 'unauthorized'],
-      ["another room's token", apiPaths.fileText(room.roomId, 'a.ts'), other.people[0]!.token, 403, 'forbidden'],
+      [
+        "another room's token",
+        apiPaths.fileText(room.roomId, 'a.ts'),
+        other.people[0]!.token,
+        403,
+        'forbidden',
+      ],
       ['an unknown file', apiPaths.fileText(room.roomId, 'nope.ts'), viewer.token, 404, 'not_found'],
       ['an empty room', apiPaths.fileText(empty.room.roomId), empty.people[0]!.token, 404, 'not_found'],
-      ['a path out of the room', apiPaths.fileText(room.roomId, '../etc/passwd'), viewer.token, 400, 'bad_request'],
+      [
+        'a path out of the room',
+        apiPaths.fileText(room.roomId, '../etc/passwd'),
+        viewer.token,
+        400,
+        'bad_request',
+      ],
     ];
     for (const [what, path, token, status, code] of cases) {
       const res = await api(server.url, 'GET', path, { token });
