@@ -3,11 +3,16 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { defaultImportLimits, type ImportLimits } from '../schema/import-rules.ts';
+import { UPDATE_PART_BYTES } from '../schema/protocol.ts';
 import { ensureDataDir } from './data-dir.ts';
 
 /** Limits enforced by the server; every one is configurable (docs/design.md section 6). */
 export interface Limits {
-  /** largest WebSocket frame accepted, bytes (larger frames close the socket with 1009) */
+  /**
+   * largest WebSocket frame accepted, bytes (larger frames close the socket with 1009). 2 MB keeps one
+   * frame's cost on the event loop inside issue 9's 50 ms (SAFE-166); our clients send bigger changes in
+   * parts (SAFE-165), so at least twice UPDATE_PART_BYTES
+   */
   maxFrameBytes: number;
   /** largest encoded document state, bytes; an update that would grow a doc past it is refused */
   maxDocBytes: number;
@@ -68,7 +73,7 @@ export interface Limits {
 }
 
 export const defaultLimits: Limits = {
-  maxFrameBytes: 8 * 1024 * 1024,
+  maxFrameBytes: 2 * 1024 * 1024,
   maxDocBytes: 32 * 1024 * 1024,
   maxDocItems: 250_000,
   maxSendBufferBytes: 16 * 1024 * 1024,
@@ -375,7 +380,8 @@ export function loadConfig(
         }
       : null,
     limits: {
-      maxFrameBytes: e.SPARKROOM_MAX_FRAME_BYTES,
+      // Our clients send updates in parts of UPDATE_PART_BYTES (SAFE-165): a lower limit would refuse them.
+      maxFrameBytes: Math.max(2 * UPDATE_PART_BYTES, e.SPARKROOM_MAX_FRAME_BYTES),
       maxDocBytes: e.SPARKROOM_MAX_DOC_BYTES,
       maxDocItems: Math.max(1000, e.SPARKROOM_MAX_DOC_ITEMS),
       maxSendBufferBytes: e.SPARKROOM_MAX_SEND_BUFFER_BYTES,

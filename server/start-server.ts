@@ -254,7 +254,12 @@ export async function startServer(config: Config, options: StartOptions): Promis
               rooms,
               secret: config.secret,
               trustProxy: config.trustProxy,
-              maxFrameBytes: config.limits.maxFrameBytes,
+              // A joiner's answer is the whole document (or the review doc), which may be several times
+              // what one client frame may be; the owner is a node of ours, behind the shared secret.
+              maxOwnerFrameBytes: Math.max(
+                config.limits.maxFrameBytes,
+                2 * config.limits.maxDocBytes + (1 << 20),
+              ),
             }),
           ]
         : []),

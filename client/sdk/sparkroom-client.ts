@@ -55,6 +55,7 @@ import type {
 import type { CreateThreadRequest } from '../../schema/review-rest.ts';
 import { fetchOrThrow, jsonRequest, readJson } from './http-call.ts';
 import { sendOwnAwarenessOnly } from './send-own-awareness-only.ts';
+import { sendUpdatesInParts } from './send-updates-in-parts.ts';
 
 export interface SparkroomClientOptions {
   /** http(s)://host:port of the Sparkroom server ('' in a browser page served by it) */
@@ -409,6 +410,8 @@ export class SparkroomClient {
     const undo = [
       sendOwnAwarenessOnly(codeProvider, opts.awarenessIntervalMs),
       sendOwnAwarenessOnly(reviewProvider, opts.awarenessIntervalMs),
+      sendUpdatesInParts(codeProvider),
+      sendUpdatesInParts(reviewProvider),
     ];
     return {
       codeDoc,

@@ -73,3 +73,11 @@ export interface ErrorBody {
 export const CLOSE_GOING_AWAY = 1001;
 /** 1009: frame larger than the configured limit (set by the WebSocket layer itself). */
 export const CLOSE_TOO_BIG = 1009;
+
+/**
+ * The largest Yjs update our clients put in one frame (SAFE-165): a bigger one (a big paste, a file saved
+ * on disk, what a client edited offline) goes as several updates of at most this many bytes, in order.
+ * A quarter of the server's default frame limit (SPARKROOM_MAX_FRAME_BYTES, 2 MB), which may not be set
+ * below twice this.
+ */
+export const UPDATE_PART_BYTES = 512 * 1024;

@@ -34,7 +34,7 @@ export interface Cluster {
   /** PostgreSQL refused a write of the room (a newer owner's number is stored): the room is lost now */
   refused(roomId: string, reason: string): void;
   /** the routes in front of the room routes that send other nodes' rooms on (CLUSTER-12) */
-  routes(deps: { rooms: RoomService; secret: string; trustProxy: boolean; maxFrameBytes: number }): Hono;
+  routes(deps: { rooms: RoomService; secret: string; trustProxy: boolean; maxOwnerFrameBytes: number }): Hono;
   /** a per-key allowance every node shares through Redis (SAFE-127) */
   rateLimit(name: string, rule: RateRule): RateLimit;
   /** announces this node once it listens */
@@ -98,14 +98,14 @@ export async function startCluster(
       return { roomId, fence };
     },
     refused: (roomId, reason) => leases.forfeit(roomId, reason),
-    routes({ rooms, secret, trustProxy, maxFrameBytes }) {
+    routes({ rooms, secret, trustProxy, maxOwnerFrameBytes }) {
       const { rest, sync } = forwarding({
         leases,
         nodes,
         rooms,
         secret,
         trustProxy,
-        maxFrameBytes,
+        maxOwnerFrameBytes,
         heartbeatMs: Math.max(100, Math.floor(config.leaseMs / 4)),
         log,
       });

@@ -24,7 +24,11 @@ export interface ForwardingDeps {
   secret: string;
   /** SPARKROOM_TRUST_PROXY: how this node tells a client's address (clientAddress) before forwarding it */
   trustProxy: boolean;
-  maxFrameBytes: number;
+  /**
+   * The largest frame the owner may send this node for one client: its answers to a joiner hold the whole
+   * document, past the limit on what clients send (SAFE-167), so this is sized from the document limit
+   */
+  maxOwnerFrameBytes: number;
   /** how often a relay pings the owner; no pong within three of these ends the relay (a frozen owner) */
   heartbeatMs: number;
   log: Logger;
@@ -151,7 +155,7 @@ export function forwarding(deps: ForwardingDeps): { rest: MiddlewareHandler; syn
   const relay = (client: WebSocket, upstreamUrl: string, headers: Record<string, string>): void => {
     const upstream = new WebSocket(upstreamUrl, {
       headers,
-      maxPayload: deps.maxFrameBytes,
+      maxPayload: deps.maxOwnerFrameBytes,
       perMessageDeflate: false,
     });
     let queue: Buffer[] | null = [];
