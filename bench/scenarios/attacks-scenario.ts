@@ -2,7 +2,8 @@ import { Worker } from 'node:worker_threads';
 import { WebSocket } from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import type { CreateRoomResponse, JoinResponse } from '../../schema/protocol.ts';
+import { splitUpdate } from '../../client/sdk/update-parts.ts';
+import { type CreateRoomResponse, type JoinResponse, UPDATE_PART_BYTES } from '../../schema/protocol.ts';
 import type { AwarenessEntry } from '../../server/rooms/awareness-codec.ts';
 import {
   bigAwarenessState,
@@ -229,11 +230,12 @@ async function fillToMax(port: number, pid: number, kind: 'items' | 'bytes'): Pr
   if (kind === 'items') {
     // 250,000 items, the default limit, less the few the room holds already.
     const update = tinyItemsUpdate(249_000, 6_000_000, 'items.ts');
-    client.sendUpdate(update);
+    // In parts, as our clients send it: one frame is at most 2 MiB (SAFE-165, SAFE-166).
+    for (const part of splitUpdate(update, UPDATE_PART_BYTES)) client.sendUpdate(part);
     storedBytes += update.byteLength;
     await client.roundTrip(300_000);
   } else {
-    // Seven 4.5 MB files: 31.5 MB of the 32 MiB limit (one frame is at most 8 MiB).
+    // Seven 4.5 MB files: 31.5 MB of the 32 MiB limit, each sent in parts (one frame is at most 2 MiB).
     const doc = new Y.Doc();
     doc.clientID = 6_100_000;
     const files = doc.getMap<Y.Text>('files');
@@ -242,7 +244,7 @@ async function fillToMax(port: number, pid: number, kind: 'items' | 'bytes'): Pr
       const line = `export const value${i} = ${'1234567890'.repeat(7)};\n`;
       files.set(`big-${i}.ts`, new Y.Text(line.repeat(Math.floor(4.5e6 / line.length))));
       const update = Y.encodeStateAsUpdate(doc, sv);
-      client.sendUpdate(update);
+      for (const part of splitUpdate(update, UPDATE_PART_BYTES)) client.sendUpdate(part);
       storedBytes += update.byteLength;
       await client.roundTrip(300_000);
     }

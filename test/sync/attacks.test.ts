@@ -200,8 +200,9 @@ describe('hostile frames cost little and are refused with a code (issue 9)', () 
     const rss = process.memoryUsage().rss;
     // The attacker's frames are built before the watch starts: building them is the test's cost, not the
     // server's, and this test process is both.
+    // 1.5 MB each (7 MB before the 2 MB frame limit, SAFE-166, which would now refuse them with 1009 first).
     const frames = Array.from({ length: 20 }, (_, i) =>
-      awarenessFrame([{ clientId: 5_000_000, clock: i + 1, state: bigAwarenessState(7e6) }]),
+      awarenessFrame([{ clientId: 5_000_000, clock: i + 1, state: bigAwarenessState(1.5e6) }]),
     );
     const { result: closed, stall } = await measureStall(async () => {
       for (const frame of frames) client.send(frame);
@@ -327,7 +328,10 @@ describe('hostile frames cost little and are refused with a code (issue 9)', () 
   it('SAFE-32: 4 updates of 6.6 MB of single-character items are refused with 4413 by their item count, < 500 ms', async ({
     annotate,
   }) => {
-    const s = await setUp();
+    // The frame limit an operator may set (8 MB, the default before SAFE-166): at the default 2 MB each of
+    // these frames is refused with 1009 by its size first, and this is about what a frame within the limit
+    // carries.
+    const s = await setUp({ maxFrameBytes: 8 * 1024 * 1024 });
     const client = await attacker(s, s.attackerEditor);
     await client.roundTrip();
     const updates = [0, 1, 2, 3].map((i) =>

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { JoinResponse } from '../../schema/protocol.ts';
+import { splitUpdate } from '../../client/sdk/update-parts.ts';
+import { type JoinResponse, UPDATE_PART_BYTES } from '../../schema/protocol.ts';
 import { tinyItemsUpdate } from '../helpers/attacks.ts';
 import { measureStall } from '../helpers/event-loop-stall.ts';
 import { type JoinReceipt, joinFromWorker } from '../helpers/join-worker.ts';
@@ -32,7 +33,8 @@ describe('ROOM-18: a big room loads in slices', () => {
     const { room, people } = await first.roomWith(['editor', 'editor']);
     const [filler, other] = people as [JoinResponse, JoinResponse];
     const client = await openRawClient(syncSocketUrl(first.syncUrl, room.roomId, filler.token));
-    for (const u of fill) client.sendUpdate(u);
+    // In parts, as our clients send a big change: one frame is at most 2 MB (SAFE-165, SAFE-166).
+    for (const u of fill) for (const p of splitUpdate(u, UPDATE_PART_BYTES)) client.sendUpdate(p);
     await client.roundTrip(120_000);
     client.close();
     // another room, with someone typing in it while the big one loads
