@@ -393,7 +393,7 @@ describe('Spark in the browser', () => {
     );
   }, 120_000);
 
-  it('PERF-55: streamed text lands in the card under the replaced line, the code and line numbers below it move with the card, and it ends as the suggestion', async () => {
+  it('PERF-55: streamed text lands in the card under the replaced line, the code and line numbers below it move with the card, and it ends as the suggestion (PERF-57: the panel still reads right)', async () => {
     for (const page of [ada, bob]) {
       await page.click('.tree-file[data-path="src/math.ts"]');
       await page.waitForFunction(
@@ -450,6 +450,9 @@ describe('Spark in the browser', () => {
       expect(Math.abs((mid?.closeTop ?? 0) - (mid?.blockBottom ?? 1e6))).toBeLessThan(1);
       expect(Math.abs((mid?.numberTop ?? 0) - (mid?.closeTop ?? 1e6))).toBeLessThan(1);
     }
+    // PERF-57: the panel's lines written only when changed still say what they said, mid-stream.
+    expect(await bob.locator('.prompt-context').textContent()).toBe('About src/math.ts');
+    expect(await bob.locator('.pending-button').textContent()).toBe('Pending (1)');
     await screenshot(bob, '16c-proposal-streaming-slowly');
     for (const page of [ada, bob]) {
       await page.waitForFunction(

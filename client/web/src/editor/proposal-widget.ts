@@ -47,18 +47,23 @@ const streamingCards = new WeakMap<EditorView, Set<ShownCard>>();
  * id), appending what was added. While Spark streams, the suggestions field keeps its decorations and their
  * widgets when only proposals grew, so CodeMirror has nothing to redraw; the card's text is extended here,
  * after the editor's update (a card it drew in that update shows the widget's text, maybe older), and
- * CodeMirror, seeing a widget's DOM change, measures its new height. A text that does not extend the shown
- * one is drawn anew in the same card.
+ * CodeMirror is asked to measure its new height. A text that does not extend the shown one is drawn anew in
+ * the same card.
  */
 export function extendStreams(view: EditorView, textOf: (id: string) => string | undefined): void {
   const cards = streamingCards.get(view);
   if (!cards) return;
+  let grew = false;
   for (const card of cards) {
     const stream = card.stream;
     const text = textOf(card.widget.s.id);
-    if (!stream || text === undefined || text === stream.shown || stream.extend(text)) continue;
-    card.stream = startStream(card.body, text, card.widget);
+    if (!stream || text === undefined || text === stream.shown) continue;
+    grew = true;
+    if (!stream.extend(text)) card.stream = startStream(card.body, text, card.widget);
   }
+  // CodeMirror would measure on seeing the widget's DOM change, but a transaction dispatched before its
+  // mutation observer runs drops those records (the next update clears them): ask for the measure here.
+  if (grew) view.requestMeasure();
 }
 
 function startStream(body: HTMLElement, text: string, widget: ProposalWidget): ProposalStream {
