@@ -53,7 +53,9 @@ export function mountPending(deps: PendingSectionDeps): { render(): void; render
   });
   const renderButton = () => {
     const n = deps.openHunks().length;
-    layout.pendingButton.textContent = n > 0 ? `Pending (${n})` : 'Pending';
+    const label = n > 0 ? `Pending (${n})` : 'Pending';
+    // Rendered every streamed frame: an unchanged label is left alone (PERF-57).
+    if (layout.pendingButton.textContent !== label) layout.pendingButton.textContent = label;
     layout.pendingButton.setAttribute('aria-pressed', String(pending.isOpen));
   };
   layout.pendingButton.addEventListener('click', () => {

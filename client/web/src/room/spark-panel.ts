@@ -130,7 +130,9 @@ export class SparkPanel {
     this.checkButton.hidden = !model.canCheck;
     if (!model.canCheck) this.closeCheck();
     const modelName = this.form.parentElement?.querySelector('.model-name');
-    if (modelName) modelName.textContent = model.model ?? '';
+    // Written only when changed: the panel renders every streamed frame, and each write replaced the text
+    // node, so Chromium styled and laid out the panel again every frame (PERF-57).
+    if (modelName && modelName.textContent !== (model.model ?? '')) modelName.textContent = model.model ?? '';
     const disabled = !model.configured || !model.canPrompt;
     this.textarea.disabled = disabled;
     this.askButton.disabled = disabled || this.sending;
@@ -143,7 +145,8 @@ export class SparkPanel {
     } else if (!model.canPrompt) {
       this.textarea.placeholder = 'Viewers can watch Spark but not ask it.';
     }
-    this.contextLine.textContent = model.context ? `About ${model.context}` : 'About the whole room';
+    const context = model.context ? `About ${model.context}` : 'About the whole room';
+    if (this.contextLine.textContent !== context) this.contextLine.textContent = context;
     const ids = new Set(model.runs.map((r) => r.id));
     for (const [id, card] of this.cards) {
       if (!ids.has(id)) {
