@@ -35,16 +35,6 @@ export async function showRoomPage(
     h('div', { class: 'centered' }, h('p', { class: 'muted loading' }, `Opening ${saved.roomName}…`)),
   );
   const client = new SparkroomClient({ baseUrl: '', roomId, token: saved.token });
-  // PERF-51: the file the page opens first (the link's, or the room's first), asked for beside the room's info
-  // and before the socket opens: it is shown while the whole code doc syncs. A link naming a file that is
-  // gone falls back to the room's first file; any other failure shows nothing early.
-  const wanted = new URLSearchParams(location.hash.slice(1)).get('file');
-  const firstFile = client
-    .fileText(wanted ?? undefined)
-    .catch((err: unknown) =>
-      wanted && isSparkroomError(err) && err.status === 404 ? client.fileText() : null,
-    )
-    .catch(() => null);
   try {
     const info = await client.roomInfo();
     document.title = `${info.name} · Sparkroom`;
@@ -54,6 +44,12 @@ export async function showRoomPage(
       const current = store.session(roomId);
       if (current) store.save({ ...current, user: { ...current.user, role: session.me.role } });
     };
+    // PERF-51: the file the page opens first (the link's, or the room's first), read over REST while the
+    // socket syncs the whole code doc: it is shown until then. Asked for only when the room's info names it,
+    // so an empty room or a stale link costs no refused request.
+    const wanted = new URLSearchParams(location.hash.slice(1)).get('file');
+    const first = wanted !== null && info.files.includes(wanted) ? wanted : info.files[0];
+    const firstFile = first === undefined ? Promise.resolve(null) : client.fileText(first).catch(() => null);
     const session = new RoomSession(client, me, info);
     remember();
     const deletedByMe = () => {
