@@ -77,7 +77,7 @@ export class RunEdits {
         // CLASS-3: a hunk whose certainly-added lines alone pass the budget is refused while it streams.
         if (hunk.tutor && tutor) {
           hunk.tutor.text += edit.text;
-          const atLeast = hunk.tutor.lines.push(edit.text);
+          const atLeast = hunk.tutor.lines.push(edit.text, tutor.left);
           if (tutor.exceeds(atLeast)) {
             this.refuseHunk(hunk, atLeast);
             break;
@@ -171,7 +171,8 @@ export class RunEdits {
     const { id, baseText, lead } = started;
     const lines = new HunkLines(baseText);
     const placed: HunkState = { suggestionId: id, tutor: { file: hunk.file, lines, text: lead } };
-    if (tutor.exceeds(lines.push(lead))) this.refuseHunk(placed, lines.push(''));
+    const atLeast = lines.push(lead, tutor.left);
+    if (tutor.exceeds(atLeast)) this.refuseHunk(placed, atLeast);
     return placed;
   }
 

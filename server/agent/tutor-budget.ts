@@ -17,14 +17,18 @@ export class HunkLines {
     for (const line of baseText.split('\n')) this.base.set(line, (this.base.get(line) ?? 0) + 1);
   }
 
-  /** Takes more proposed text; returns the lower bound of changed lines so far. */
-  push(text: string): number {
+  /**
+   * Takes more proposed text; returns the lower bound of changed lines so far. Counting stops at the line that
+   * passes `limit` (the hunk is refused there, and the rest is never counted), so a refusal reports the same
+   * count however the model's text was cut into chunks.
+   */
+  push(text: string, limit = Number.POSITIVE_INFINITY): number {
     const lines = (this.partial + text).split('\n');
     this.partial = lines.pop() ?? '';
     for (const line of lines) {
       const left = this.base.get(line) ?? 0;
       if (left > 0) this.base.set(line, left - 1);
-      else this.unmatched++;
+      else if (++this.unmatched > limit) return this.unmatched;
     }
     return this.unmatched;
   }

@@ -93,7 +93,11 @@ describe('SAFE-156: a turn reads the files it sends once', () => {
       // As in SAFE-142's test: the CPU time carries the loose bound (this window also holds the HTTP request,
       // the provider's request and the fake's parsing of it), and the wall-clock stall a looser one, since a
       // machine at load 10 with a 200 MB heap stretched the same work to 776 ms once.
-      expect(cpuMs).toBeLessThan(500);
+      // The cold prompt's window also compiles everything the route, the provider and the walk run for the first
+      // time in this process, and user CPU counts V8's helper threads: a full run (another test file beside it)
+      // read 777 ms there with a 163 ms stall, where the warm prompts stay far under 500 ms. Before SAFE-156 the
+      // start walked the file three times: 278 ms of stall.
+      expect(cpuMs).toBeLessThan(i === 0 ? 1_500 : 500);
       expect(stall.maxMs).toBeLessThan(3_000);
     }
   }, 180_000);

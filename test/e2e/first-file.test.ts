@@ -69,9 +69,16 @@ describe('the first file while a big room syncs (WEB-111, PERF-51)', () => {
     await page.evaluate(() => {
       (document.querySelector('.cm-scroller') as HTMLElement).scrollTop = 1000;
     });
-    await page.waitForFunction(
-      () => (document.querySelector('.cm-scroller') as HTMLElement).scrollTop === 1000,
-    );
+    // CodeMirror draws the lines of the new view in a frame after the scroll event: until then no drawn line
+    // reaches the top of the view (a full run read the top line as null right after the scroll).
+    await page.waitForFunction(() => {
+      const scroller = document.querySelector('.cm-scroller') as HTMLElement;
+      const top = scroller.getBoundingClientRect().top;
+      return (
+        scroller.scrollTop === 1000 &&
+        [...document.querySelectorAll('.cm-line')].some((l) => l.getBoundingClientRect().bottom > top + 1)
+      );
+    });
     const before = await topLine(page);
     expect(before.text).toMatch(/^export const setting\d+ = \d+; \/\/ setting line \d+$/);
     await screenshot(page, 'web-111-loading');
