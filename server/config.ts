@@ -308,7 +308,7 @@ const envSchema = z.object({
   SPARK_MAX_RUN_SECONDS: intFrom(600),
   SPARK_MAX_RUN_HUNKS: intFrom(200),
   SPARK_FRAME_MS: intFrom(16),
-  SPARK_TEXT_FRAME_TICKS: intFrom(2),
+  SPARK_TEXT_FRAME_TICKS: intFrom(1),
   SPARKROOM_STEERS_PER_MINUTE: intFrom(defaultLimits.steersPerMinute),
   SPARKROOM_MAX_STEERS_PER_RUN: intFrom(defaultLimits.maxSteersPerRun),
   SPARKROOM_COMPRESS_ABOVE_BYTES: intFrom(defaultLimits.compressAboveBytes),

@@ -34,7 +34,7 @@ export class FrameClock {
   private readonly onError: (err: unknown) => void;
 
   /** `onError` hears of a frame that could not be applied (the others are applied all the same). */
-  constructor(frameMs: number, onError: (err: unknown) => void, textEvery = 2) {
+  constructor(frameMs: number, onError: (err: unknown) => void, textEvery = 1) {
     if (!(frameMs > 0)) throw new Error(`frame interval must be positive, got ${frameMs}`);
     if (!Number.isInteger(textEvery) || textEvery < 1) {
       throw new Error(`text frames must come every 1 or more ticks, got ${textEvery}`);

@@ -87,7 +87,7 @@ export class SuggestionService implements ProposalPort {
     this.frames = new FrameClock(
       deps.frameMs ?? 16,
       (err) => deps.log.error({ err }, 'a review-doc frame could not be applied'),
-      deps.textFrameTicks ?? 2,
+      deps.textFrameTicks ?? 1,
     );
     this.decisionDeps = { store: deps.store, now: deps.now };
     const runs = deps.runs;
