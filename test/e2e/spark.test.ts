@@ -69,7 +69,7 @@ ${PART_LINES.map((l) => `+${l}`).join('')}+  return a * b;
 `;
 const PARTS_PROPOSAL = `${PART_LINES.join('')}  return a * b;\n`;
 
-/** PERF-55: a short proposal streamed slowly enough (40 tokens/s) that the page is still between frames. */
+/** A short proposal streamed slowly enough (40 tokens/s) that the page is still between frames. */
 const SLOW_LINES = Array.from({ length: 30 }, (_, i) => `  const slow${i} = b * ${i}; // slow ${i}\n`);
 const SLOW_REPLY = `Slowing mul.
 *** Begin Patch
@@ -393,7 +393,7 @@ describe('Spark in the browser', () => {
     );
   }, 120_000);
 
-  it('PERF-55: streamed text lands in the card under the replaced line, the code and line numbers below it move with the card, and it ends as the suggestion (PERF-57: the panel still reads right)', async () => {
+  it('Streamed text lands in the card under the replaced line, the code and line numbers below it move with the card, and it ends as the suggestion (PERF-57: the panel still reads right)', async () => {
     for (const page of [ada, bob]) {
       await page.click('.tree-file[data-path="src/math.ts"]');
       await page.waitForFunction(

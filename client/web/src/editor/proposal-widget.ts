@@ -33,45 +33,9 @@ interface ShownCard {
   widget: ProposalWidget;
   box: HTMLElement;
   head: HTMLElement;
-  body: HTMLElement;
   stream: ProposalStream | null;
-  /** the streaming cards of its editor, while it streams (PERF-55) */
-  streaming: Set<ShownCard>;
 }
 const shownCards = new WeakMap<HTMLElement, ShownCard>();
-/** Each editor's cards that show a stream, for `extendStreams` (few: one per hunk Spark is writing). */
-const streamingCards = new WeakMap<EditorView, Set<ShownCard>>();
-
-/**
- * PERF-55: shows each streaming card of `view` with its proposal's current text (`textOf` its suggestion
- * id), appending what was added. While Spark streams, the suggestions field keeps its decorations and their
- * widgets when only proposals grew, so CodeMirror has nothing to redraw; the card's text is extended here,
- * after the editor's update (a card it drew in that update shows the widget's text, maybe older), and
- * CodeMirror is asked to measure its new height. A text that does not extend the shown one is drawn anew in
- * the same card.
- */
-export function extendStreams(view: EditorView, textOf: (id: string) => string | undefined): void {
-  const cards = streamingCards.get(view);
-  if (!cards) return;
-  let grew = false;
-  for (const card of cards) {
-    const stream = card.stream;
-    const text = textOf(card.widget.s.id);
-    if (!stream || text === undefined || text === stream.shown) continue;
-    grew = true;
-    if (!stream.extend(text)) card.stream = startStream(card.body, text, card.widget);
-  }
-  // CodeMirror would measure on seeing the widget's DOM change, but a transaction dispatched before its
-  // mutation observer runs drops those records (the next update clears them): ask for the measure here.
-  if (grew) view.requestMeasure();
-}
-
-function startStream(body: HTMLElement, text: string, widget: ProposalWidget): ProposalStream {
-  body.replaceChildren();
-  const stream = new ProposalStream(body, widget.lang, widget.highlighter ?? defaultHighlightStyle);
-  stream.extend(text);
-  return stream;
-}
 
 /** A proposal's card under the lines it replaces: who asked, its state, the buttons, the proposed text. */
 export class ProposalWidget extends WidgetType {
@@ -113,27 +77,16 @@ export class ProposalWidget extends WidgetType {
     const body = el('pre', 'cm-spark-text');
     let stream: ProposalStream | null = null;
     if (s.state === 'streaming') {
-      stream = startStream(body, s.proposed, this);
+      stream = new ProposalStream(body, this.lang, this.highlighter ?? defaultHighlightStyle);
+      stream.extend(s.proposed);
     } else {
       const added = wordsOf(s.id, s.baseText, s.proposed).added;
       body.append(paintProposal(s.proposed, this.lang, added, this.highlighter));
       if (s.proposed === '') body.append(el('span', 'cm-spark-empty', '(deletes the struck-out code)'));
     }
     box.append(head, body);
-    let streaming = streamingCards.get(view);
-    if (!streaming) {
-      streaming = new Set();
-      streamingCards.set(view, streaming);
-    }
-    const shown: ShownCard = { widget: this, box, head, body, stream, streaming };
-    shownCards.set(block, shown);
-    if (stream) streaming.add(shown);
+    shownCards.set(block, { widget: this, box, head, stream });
     return block;
-  }
-
-  override destroy(dom: HTMLElement): void {
-    const shown = shownCards.get(dom);
-    shown?.streaming.delete(shown);
   }
 
   private head(view: EditorView): HTMLElement {
@@ -190,7 +143,6 @@ export class ProposalWidget extends WidgetType {
     if (b.state !== 'streaming') {
       stream.finish();
       shown.stream = null;
-      shown.streaming.delete(shown);
     }
     shown.widget = this;
     return true;
