@@ -145,7 +145,9 @@ describe('asking Spark from a thread in the browser (CR-18..CR-21)', () => {
     );
     // Below line 2, where the marker is. Read from the page once the popup is laid out: a full run read no box
     // (null, counted as y 0) right after its text had been read.
-    await cy.waitForFunction(() => (document.querySelector('.thread-popup')?.getBoundingClientRect().y ?? 0) > 0);
+    await cy.waitForFunction(
+      () => (document.querySelector('.thread-popup')?.getBoundingClientRect().y ?? 0) > 0,
+    );
     const popupBox = await popup.evaluate((el) => ({ y: el.getBoundingClientRect().y }));
     expect(popupBox?.y ?? 0).toBeGreaterThanOrEqual((lineBox?.y ?? 0) + (lineBox?.height ?? 0) - 6);
     expect(popupBox?.y ?? 0).toBeLessThan((lineBox?.y ?? 0) + 60);
