@@ -42,6 +42,14 @@ function reviewDoc(runId: string) {
   };
 }
 
+/** A 16 ms frame clock whose frame errors fail the test; `textEvery` as SPARK_TEXT_FRAME_TICKS (default: its own). */
+function throwingClock(textEvery?: number): FrameClock {
+  const fail = (err: unknown) => {
+    throw err;
+  };
+  return textEvery === undefined ? new FrameClock(16, fail) : new FrameClock(16, fail, textEvery);
+}
+
 describe('one review-doc frame tick for every streaming run (AGENT-26)', () => {
   beforeEach(() => {
     vi.useFakeTimers({ now: 0 });
@@ -52,13 +60,7 @@ describe('one review-doc frame tick for every streaming run (AGENT-26)', () => {
 
   it('AGENT-26: runs that got text at different moments write their frames in the same tick', () => {
     // Text in every tick (PERF-45's spacing of text frames is tested below): the tick itself is tested here.
-    const clock = new FrameClock(
-      16,
-      (err) => {
-        throw err;
-      },
-      1,
-    );
+    const clock = throwingClock(1);
     const a = reviewDoc('run-a');
     const b = reviewDoc('run-b');
     const writerA = new ReviewWriter(a, 'run-a', clock);
@@ -122,13 +124,7 @@ describe('streamed text in every other frame (PERF-45)', () => {
 
   it('PERF-45: a stream of text a millisecond for a second takes 32 frames, not 63, every run on the same ticks; a change of state goes out at the next tick', () => {
     // SPARK_TEXT_FRAME_TICKS=2 (the default is 1: text in every tick, see SPEC PERF-45)
-    const clock = new FrameClock(
-      16,
-      (err) => {
-        throw err;
-      },
-      2,
-    );
+    const clock = throwingClock(2);
     const a = reviewDoc('run-a');
     const b = reviewDoc('run-b');
     const writerA = new ReviewWriter(a, 'run-a', clock);
@@ -167,9 +163,7 @@ describe('streamed text in every other frame (PERF-45)', () => {
   });
 
   it('PERF-45: text in every tick by default (SPARK_TEXT_FRAME_TICKS=1)', () => {
-    const clock = new FrameClock(16, (err) => {
-      throw err;
-    });
+    const clock = throwingClock();
     const a = reviewDoc('run-a');
     const writer = new ReviewWriter(a, 'run-a', clock);
     for (let ms = 0; ms < 1000; ms++) {

@@ -45,6 +45,16 @@ const BIG = 'const é = "a long line of pasted code";\n'.repeat(Math.ceil((5 * 1
 describe('SAFE-165..167: one frame is at most 2 MB; our clients send a bigger change in parts', () => {
   const { servers, clients } = closedAfterEach();
   allowStockClients(4);
+  /** Closes `first` keeping its data, starts a server on it and connects a stock client that has synced. */
+  const reopened = async (first: TestServer, roomId: string, token: string) => {
+    await first.close({ keepData: true });
+    const server = await startTestServer({ dataDir: first.dataDir });
+    servers.push(server);
+    const reader = connectClient(server.syncUrl, roomId, token);
+    clients.push(reader);
+    await whenSynced(reader, 60_000);
+    return reader;
+  };
 
   it('SAFE-165: the SDK sends a 5 MB paste (one transaction) in frames under the limit; a stock client and a reload get it whole', async () => {
     expect(defaultLimits.maxFrameBytes).toBe(2 * 1024 * 1024);
@@ -64,13 +74,7 @@ describe('SAFE-165..167: one frame is at most 2 MB; our clients send a bigger ch
     expect(Math.max(...sent)).toBeLessThanOrEqual(UPDATE_PART_BYTES + 16);
     conn.destroy();
     watcher.destroy();
-    await first.close({ keepData: true });
-
-    const server = await startTestServer({ dataDir: first.dataDir });
-    servers.push(server);
-    const reader = connectClient(server.syncUrl, room.roomId, viewer.token);
-    clients.push(reader);
-    await whenSynced(reader, 60_000);
+    const reader = await reopened(first, room.roomId, viewer.token);
     expect(reader.text('big.ts')).toBe(BIG);
   }, 180_000);
 
@@ -117,13 +121,7 @@ describe('SAFE-165..167: one frame is at most 2 MB; our clients send a bigger ch
     await watcher.waitForText('main.ts', (t) => t === 'before;after;');
     typist.destroy();
     watcher.destroy();
-    await first.close({ keepData: true });
-
-    const server = await startTestServer({ dataDir: first.dataDir });
-    servers.push(server);
-    const reader = connectClient(server.syncUrl, room.roomId, viewer.token);
-    clients.push(reader);
-    await whenSynced(reader);
+    const reader = await reopened(first, room.roomId, viewer.token);
     expect(reader.text('main.ts')).toBe('before;after;');
   }, 180_000);
 });
