@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 /**
  * Summarises a V8 .cpuprofile (from `npm run bench -- --profile=sparkroom`): where the sampled time went,
- * by function (self and inclusive) and by package. Usage: npx tsx bench/profile-summary.ts FILE [TOP]
+ * by function (self and inclusive) and by package. Usage: npx tsx bench/profile-summary.ts FILE... [TOP]
  * [--window=FROM-TO]: only the samples between two monotonic-clock seconds (the profile's own clock, the
- * one `process.hrtime` reads; the agent scenario logs each phase's window in it).
+ * one `process.hrtime` reads; the agent scenario logs each phase's window in it). Several files (a bench run
+ * writes one per process) are summed into one set of tables; TOP is the one argument that is a number.
  */
 interface ProfileNode {
   id: number;
@@ -21,13 +23,14 @@ interface CpuProfile {
 
 const args = process.argv.slice(2);
 const windowArg = args.find((a) => a.startsWith('--window='));
-const [file, topArg] = args.filter((a) => !a.startsWith('--'));
-if (!file) {
-  console.error('usage: npx tsx bench/profile-summary.ts FILE.cpuprofile [TOP] [--window=FROM-TO]');
+const positional = args.filter((a) => !a.startsWith('--'));
+const topArg = positional.find((a) => /^\d+$/.test(a));
+const files = positional.filter((a) => a !== topArg);
+if (files.length === 0) {
+  console.error('usage: npx tsx bench/profile-summary.ts FILE.cpuprofile... [TOP] [--window=FROM-TO]');
   process.exit(2);
 }
 const top = Number(topArg ?? 25);
-const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
 /** microseconds on the monotonic clock, as the profile's startTime */
 const [fromUs, toUs] = windowArg
   ? windowArg
@@ -36,19 +39,16 @@ const [fromUs, toUs] = windowArg
       .map((s) => Number(s) * 1e6)
   : [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
 if (!Number.isFinite(fromUs ?? Number.NaN) && windowArg) throw new Error(`bad ${windowArg}`);
-
-const byId = new Map<number, ProfileNode>();
-const parent = new Map<number, number>();
-for (const n of profile.nodes) {
-  byId.set(n.id, n);
-  for (const c of n.children ?? []) parent.set(c, n.id);
-}
+/** this checkout's root, so a frame of ours is named by its path in the repository */
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
 const where = (n: ProfileNode): string => {
   const url = n.callFrame.url;
   const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (nm) return nm[1]!;
-  const src = /\/work\/main\/(.+)$/.exec(url) ?? /\/((?:server|schema|bench)\/.+)$/.exec(url);
+  const path = url.startsWith('file://') ? fileURLToPath(url) : url;
+  if (path.startsWith(repoRoot)) return path.slice(repoRoot.length);
+  const src = /\/((?:server|schema|bench)\/.+)$/.exec(url);
   if (src) return src[1]!;
   if (url.startsWith('node:')) return 'node';
   return url === '' ? n.callFrame.functionName : url;
@@ -60,22 +60,31 @@ const self = new Map<string, number>();
 const inclusive = new Map<string, number>();
 const pkg = new Map<string, number>();
 let total = 0;
-let at = profile.startTime;
-for (let i = 0; i < profile.samples.length; i++) {
-  at += profile.timeDeltas[i] ?? 0;
-  if (at < (fromUs ?? 0) || at > (toUs ?? 0)) continue;
-  const dt = (profile.timeDeltas[i] ?? 0) / 1000;
-  const node = byId.get(profile.samples[i]!);
-  if (!node) continue;
-  total += dt;
-  self.set(keyOf(node), (self.get(keyOf(node)) ?? 0) + dt);
-  pkg.set(where(node), (pkg.get(where(node)) ?? 0) + dt);
-  const seen = new Set<string>();
-  for (let id: number | undefined = node.id; id !== undefined; id = parent.get(id)) {
-    const k = keyOf(byId.get(id)!);
-    if (seen.has(k)) continue;
-    seen.add(k);
-    inclusive.set(k, (inclusive.get(k) ?? 0) + dt);
+for (const file of files) {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const byId = new Map<number, ProfileNode>();
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) {
+    byId.set(n.id, n);
+    for (const c of n.children ?? []) parent.set(c, n.id);
+  }
+  let at = profile.startTime;
+  for (let i = 0; i < profile.samples.length; i++) {
+    at += profile.timeDeltas[i] ?? 0;
+    if (at < (fromUs ?? 0) || at > (toUs ?? 0)) continue;
+    const dt = (profile.timeDeltas[i] ?? 0) / 1000;
+    const node = byId.get(profile.samples[i]!);
+    if (!node) continue;
+    total += dt;
+    self.set(keyOf(node), (self.get(keyOf(node)) ?? 0) + dt);
+    pkg.set(where(node), (pkg.get(where(node)) ?? 0) + dt);
+    const seen = new Set<string>();
+    for (let id: number | undefined = node.id; id !== undefined; id = parent.get(id)) {
+      const k = keyOf(byId.get(id)!);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      inclusive.set(k, (inclusive.get(k) ?? 0) + dt);
+    }
   }
 }
 
@@ -85,7 +94,7 @@ const print = (title: string, m: Map<string, number>, n: number) => {
     console.log(`${v.toFixed(0).padStart(8)} ms ${((v / total) * 100).toFixed(1).padStart(5)}%  ${k}`);
   }
 };
-console.log(`${file}: ${(total / 1000).toFixed(1)} s sampled`);
+console.log(`${files.join(', ')}: ${(total / 1000).toFixed(1)} s sampled`);
 print('self time by package/file', pkg, top);
 print('self time by function', self, top);
 print('inclusive time by function', inclusive, top);
