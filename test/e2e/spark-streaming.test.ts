@@ -1,12 +1,13 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reservedLines } from '../../client/web/src/editor/proposal-stream.ts';
 import { screenshot } from '../helpers/browser.ts';
 import { twoPeopleWithAFile } from './spark-room.ts';
 import { type SparkBrowserApp, startSparkBrowserApp } from './web-server.ts';
 
 // How a card Spark streams is drawn, in real Chromium on both pages of a room (see spark.test.ts for the
-// run itself): blocks of finished lines (PERF-43), the code and line numbers below it (PERF-55/57), and a
-// proposal past the painted size (PERF-41).
+// run itself): blocks of finished lines (PERF-43), the code and line numbers below it (PERF-55/57), the
+// space it reserves (WEB-112), and a proposal past the painted size (PERF-41).
 
 /** PERF-41: a proposal far past the painted size (about 64 KB), streamed for several seconds. */
 const LONG_LINES = Array.from(
@@ -55,6 +56,20 @@ ${SLOW_LINES.map((l) => `+${l}`).join('')}+  return a * b;
 *** End Patch
 `;
 const SLOW_PROPOSAL = `${SLOW_LINES.join('')}  return a * b;\n`;
+
+/** WEB-112: 44 lines streamed over many frames (about 5 s at 150 tokens/s), short lines that never wrap. */
+const STEP_LINES = Array.from({ length: 44 }, (_, i) => `  const stepped${i} = b + ${i};\n`);
+const STEP_REPLY = `Stepping mul.
+*** Begin Patch
+*** Update File: src/math.ts
+@@
+ export function mul(a: number, b: number): number {
+-  return a * b;
+${STEP_LINES.map((l) => `+${l}`).join('')}+  return a * b;
+ }
+*** End Patch
+`;
+const STEP_PROPOSAL = `${STEP_LINES.join('')}  return a * b;\n`;
 
 let app: SparkBrowserApp;
 
@@ -270,6 +285,138 @@ describe('A streaming card in the browser', () => {
     await bob.waitForFunction(
       () =>
         ![...document.querySelectorAll('.cm-spark-proposal')].some((c) => c.textContent?.includes('slow 0')),
+      null,
+      { timeout: 15_000 },
+    );
+  }, 120_000);
+
+  it('WEB-112: a streaming card reserves its lines in steps: its height, and the code below it, change every few lines, never hide its text, and the finished card keeps no empty space (WEB-113: the line numbers below it stay by their lines frame after frame)', async () => {
+    for (const page of [ada, bob]) {
+      await page.click('.tree-file[data-path="src/math.ts"]');
+      await page.waitForFunction(
+        () => document.querySelector('.file-bar .file-path')?.textContent === 'src/math.ts',
+      );
+    }
+    // Every frame of Bob's page while the card streams: its lines, its height, where its text ends and
+    // where its box ends.
+    await bob.evaluate(() => {
+      type Sample = {
+        lines: number;
+        height: number;
+        tailBottom: number;
+        textBottom: number;
+        lineHeight: number;
+        closeGap: number;
+        numberGap: number;
+      };
+      const w = window as unknown as { web112: { samples: Sample[]; done: boolean } };
+      w.web112 = { samples: [], done: false };
+      const frame = () => {
+        const card = [...document.querySelectorAll('.cm-spark-proposal')].find((c) =>
+          c.textContent?.includes('stepped0 '),
+        );
+        if (card && !card.classList.contains('cm-spark-streaming')) {
+          w.web112.done = true;
+          return;
+        }
+        const text = card?.querySelector<HTMLElement>('.cm-spark-text');
+        const tail = card?.querySelector('.cm-spark-tail');
+        const block = card?.closest('.cm-spark-block');
+        if (text && tail && block) {
+          // mul's closing brace (the file's 7th line, after the card) and its line number
+          const close = [...document.querySelectorAll('.cm-line')].filter((l) => l.textContent === '}')[1];
+          const number = [...document.querySelectorAll('.cm-lineNumbers .cm-gutterElement')].find(
+            (g) => g.textContent === '7',
+          );
+          const closeTop = close?.getBoundingClientRect().top ?? 1e6;
+          w.web112.samples.push({
+            lines: (text.textContent ?? '').split('\n').length,
+            height: block.getBoundingClientRect().height,
+            tailBottom: tail.getBoundingClientRect().bottom,
+            textBottom: text.getBoundingClientRect().bottom,
+            lineHeight: Number.parseFloat(getComputedStyle(text).lineHeight),
+            closeGap: closeTop - block.getBoundingClientRect().bottom,
+            numberGap: (number?.getBoundingClientRect().top ?? 1e6) - closeTop,
+          });
+        }
+        requestAnimationFrame(frame);
+      };
+      requestAnimationFrame(frame);
+    });
+    app.fake.enqueue({ text: STEP_REPLY, tokensPerSecond: 150 });
+    await ada.fill('.prompt-input', 'Step mul');
+    await ada.click('button:text("Ask Spark")');
+    await bob.waitForFunction(
+      () => document.querySelector('.cm-spark-streaming .cm-spark-text')?.textContent?.includes('stepped11 '),
+      null,
+      { timeout: 60_000 },
+    );
+    await screenshot(bob, '16d-proposal-streaming-reserved-lines');
+    await bob.waitForFunction(() => (window as unknown as { web112: { done: boolean } }).web112.done, null, {
+      timeout: 60_000,
+    });
+    const samples = await bob.evaluate(
+      () =>
+        (
+          window as unknown as {
+            web112: {
+              samples: {
+                lines: number;
+                height: number;
+                tailBottom: number;
+                textBottom: number;
+                lineHeight: number;
+                closeGap: number;
+                numberGap: number;
+              }[];
+            };
+          }
+        ).web112.samples,
+    );
+    const lineCounts = new Set(samples.map((s) => s.lines));
+    const heights = new Set(samples.map((s) => Math.round(s.height)));
+    // Many frames, each with more lines; the card's height took one value per step of 8 lines (1-8, 9-16,
+    // ..., 41-50: six), where growing with its text it took one per line count.
+    expect(lineCounts.size).toBeGreaterThan(10);
+    expect(heights.size).toBeLessThanOrEqual(6);
+    for (const s of samples) {
+      // Under the text's last line, inside the card, exactly the lines still reserved (and the padding).
+      const empty = (reservedLines(s.lines) - s.lines) * s.lineHeight;
+      expect(s.textBottom - s.tailBottom).toBeGreaterThan(empty - 0.5);
+      expect(s.textBottom - s.tailBottom).toBeLessThan(empty + s.lineHeight / 2);
+      // the code after the card starts where the card ends, in every frame
+      expect(Math.abs(s.closeGap)).toBeLessThan(1);
+    }
+    // WEB-113: the line number of that code beside it in every frame but those where the card just took a
+    // new height (the editor's height map had the card one line tall in every frame it redrew it, so the
+    // number sat by the card's first lines in about half of the frames).
+    const numberOff = samples.filter((s) => Math.abs(s.numberGap) >= 1).length;
+    expect(numberOff).toBeLessThanOrEqual(2 * heights.size);
+    expect(samples.length).toBeGreaterThan(4 * numberOff);
+    // Done, the card is drawn anew without the reservation: its text ends at its last line.
+    const done = await bob.evaluate(() => {
+      const card = [...document.querySelectorAll('.cm-spark-proposal')].find((c) =>
+        c.textContent?.includes('stepped0 '),
+      );
+      const text = card?.querySelector<HTMLElement>('.cm-spark-text');
+      const range = document.createRange();
+      if (text) range.selectNodeContents(text);
+      return {
+        text: text?.textContent ?? '',
+        badge: card?.querySelector('.cm-spark-badge')?.textContent ?? '',
+        emptyBelow: (text?.getBoundingClientRect().bottom ?? 0) - range.getBoundingClientRect().bottom,
+        lineHeight: Number.parseFloat(getComputedStyle(text ?? document.body).lineHeight),
+      };
+    });
+    expect(done.badge).toBe('proposed');
+    expect(done.text).toBe(STEP_PROPOSAL);
+    expect(done.emptyBelow).toBeLessThan(done.lineHeight / 2);
+    await ada.click('.cm-spark-proposal:has-text("stepped0 ") .cm-spark-btn-reject');
+    await bob.waitForFunction(
+      () =>
+        ![...document.querySelectorAll('.cm-spark-proposal')].some((c) =>
+          c.textContent?.includes('stepped0 '),
+        ),
       null,
       { timeout: 15_000 },
     );

@@ -3,6 +3,24 @@ import { type Tree, TreeFragment } from '@lezer/common';
 import type { Highlighter } from '@lezer/highlight';
 import { colourEnd, colourSpans, paintRange } from './proposal-text.ts';
 
+/** WEB-112: the fewest lines a streaming card reserves, and the step its reservation grows by at least. */
+export const RESERVE_STEP_LINES = 8;
+/** WEB-112: past a few steps, the reservation grows by this share of itself (a long stream at 5,000 tokens/s adds several lines a frame). */
+const RESERVE_GROWTH = 1.25;
+
+/**
+ * WEB-112: how many lines a streaming card reserves for `lines` lines of text: 8, 16, 24, 32, 40, 50, 63, ...
+ * (steps of 8 lines, then a quarter more each time), so the card's height, and with it the editor's height
+ * map, the code below the card and its line numbers, changes every few lines rather than every frame.
+ */
+export function reservedLines(lines: number): number {
+  let reserved = RESERVE_STEP_LINES;
+  while (reserved < lines) {
+    reserved = Math.max(reserved + RESERVE_STEP_LINES, Math.ceil(reserved * RESERVE_GROWTH));
+  }
+  return reserved;
+}
+
 /**
  * PERF-43: the text of a proposal while Spark streams it, drawn so that a frame touches only what it
  * added. The finished lines are blocks (`cm-spark-lines`), one per frame that finished some, each painted
@@ -20,6 +38,9 @@ export class ProposalStream {
   /** what the incremental parse may reuse: the last tree, for the text before `parsedTo` */
   private fragments: readonly TreeFragment[] = [];
   private parsedTo = 0;
+  /** the lines finished so far (newlines shown) and the lines the card reserves (WEB-112) */
+  private lines = 0;
+  private reserved = 0;
   private readonly tail: Text;
   private readonly tailBlock: HTMLElement;
   private readonly caret: HTMLElement;
@@ -50,8 +71,10 @@ export class ProposalStream {
     const done = text.lastIndexOf('\n') + 1;
     if (done > this.done) {
       this.tailBlock.before(this.paintLines(text, this.done, done));
+      this.lines += countNewlines(text, this.done, done);
       this.done = done;
     }
+    this.reserve();
     const rest = text.slice(done);
     if (this.tail.data !== rest) this.tail.data = rest;
     this.text = text;
@@ -61,6 +84,22 @@ export class ProposalStream {
   /** The stream ended: the text stays as drawn, without the typing cursor. */
   finish(): void {
     this.caret.remove();
+    this.body.style.removeProperty('--spark-reserved-lines');
+  }
+
+  /**
+   * WEB-112: the text's box is at least `reservedLines` lines tall (the theme's `min-height` from
+   * `--spark-reserved-lines`, in the text's own line height), written only when the step changes. The editor still
+   * redraws the card through `updateDOM` every frame, so its height map reads the card's height each time
+   * (PERF-55's cards grew outside that path and the map missed it); what changes is that the height it
+   * reads is mostly the same, so nothing below the card moves and the editor need not re-measure its lines.
+   * A line that wraps makes the text taller than the reservation; the card then grows with it, as before.
+   */
+  private reserve(): void {
+    const reserved = reservedLines(this.lines + 1);
+    if (reserved === this.reserved) return;
+    this.reserved = reserved;
+    this.body.style.setProperty('--spark-reserved-lines', String(reserved));
   }
 
   private paintLines(text: string, from: number, to: number): HTMLElement {
@@ -83,4 +122,10 @@ export class ProposalStream {
     block.append(paintRange(text, from, to, colourSpans(this.tree, this.highlighter, from, end), []));
     return block;
   }
+}
+
+function countNewlines(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = text.indexOf('\n', from); i !== -1 && i < to; i = text.indexOf('\n', i + 1)) n++;
+  return n;
 }

@@ -37,6 +37,29 @@ interface ShownCard {
 }
 const shownCards = new WeakMap<HTMLElement, ShownCard>();
 
+/**
+ * WEB-113: the height each suggestion's card was last laid out at, by suggestion id, for `estimatedHeight`.
+ * Every streamed frame builds a new decoration set, and CodeMirror's height map takes a new block widget's
+ * height from its estimate (one line height when it has none) until its next measure: the line numbers
+ * under a streaming card jumped up by the card's height and back on about every other frame (and the
+ * measure found a changed height every frame, so the editor updated twice per frame). A ResizeObserver
+ * reads the height after Chromium's own layout (no forced layout); with the stepped reservation of WEB-112
+ * the height it read last is the card's height in most frames. Entries go with their card's DOM.
+ */
+const cardHeights = new Map<string, { block: HTMLElement; height: number }>();
+const cardResizes =
+  typeof ResizeObserver === 'undefined'
+    ? null
+    : new ResizeObserver((entries) => {
+        for (const entry of entries) {
+          const block = entry.target as HTMLElement;
+          const id = block.dataset.cardOf;
+          const height = entry.borderBoxSize[0]?.blockSize;
+          if (id !== undefined && height !== undefined && block.isConnected)
+            cardHeights.set(id, { block, height });
+        }
+      });
+
 /** A proposal's card under the lines it replaces: who asked, its state, the buttons, the proposed text. */
 export class ProposalWidget extends WidgetType {
   constructor(
@@ -70,6 +93,8 @@ export class ProposalWidget extends WidgetType {
     // The block CodeMirror measures has no margins (it cannot see them: the line numbers would drift by
     // them, WEB-8); the spacing is padding of this outer block around the visible card.
     const block = el('div', 'cm-spark-block');
+    block.dataset.cardOf = s.id;
+    cardResizes?.observe(block);
     const box = el('div', `cm-spark-proposal cm-spark-${s.state}`);
     block.append(box);
     box.dataset.suggestionId = s.id;
@@ -146,6 +171,16 @@ export class ProposalWidget extends WidgetType {
     }
     shown.widget = this;
     return true;
+  }
+
+  /** WEB-113: the card's last laid-out height (see `cardHeights`); -1 before it was ever laid out. */
+  override get estimatedHeight(): number {
+    return cardHeights.get(this.s.id)?.height ?? -1;
+  }
+
+  override destroy(dom: HTMLElement): void {
+    cardResizes?.unobserve(dom);
+    if (cardHeights.get(this.s.id)?.block === dom) cardHeights.delete(this.s.id);
   }
 
   override ignoreEvent(): boolean {

@@ -73,6 +73,9 @@ export const suggestionsTheme = EditorView.baseTheme({
   '.cm-spark-text': {
     margin: '0',
     padding: '2px 8px 4px',
+    // WEB-112: a streaming card's reserved lines (set by its stream, in steps); the 6 px are the padding,
+    // inside the box as everything is `border-box`.
+    minHeight: 'calc(var(--spark-reserved-lines, 0) * 1lh + 6px)',
     whiteSpace: 'pre-wrap',
     font: 'inherit',
     color: '#713f12',
