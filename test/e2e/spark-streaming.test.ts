@@ -86,7 +86,7 @@ describe('A streaming card in the browser', () => {
 
   it('two people in a room with a file', async () => {
     ({ ada, bob } = await twoPeopleWithAFile(app));
-  });
+  }, 120_000); // two pages and a room on a loaded machine took over 30 s
 
   it('PERF-43: a streaming proposal grows by blocks of finished lines in syntax colours, stacked line under line; once done it is drawn whole', async () => {
     for (const page of [ada, bob]) {

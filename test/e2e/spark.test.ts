@@ -43,7 +43,7 @@ describe('Spark in the browser', () => {
 
   it('two people in a room with a file', async () => {
     ({ ada, bob } = await twoPeopleWithAFile(app));
-  });
+  }, 120_000); // two pages and a room on a loaded machine took over 30 s
 
   it('one asks, both watch the suggestion stream in; the other stops it and it stops for both (WEB-106: the card says by whom and after how long)', async () => {
     app.fake.enqueue({ text: LONG_REPLY, tokensPerSecond: 12 });
