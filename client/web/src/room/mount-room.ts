@@ -20,6 +20,7 @@ import { mountPeople } from './people-section.ts';
 import { mountClassroom } from './room-classroom.ts';
 import { roomHunks } from './room-hunks.ts';
 import { roomKeys } from './room-keys.ts';
+import { roomLiveUpdates } from './room-live-updates.ts';
 import type { RoomSession } from './room-session.ts';
 import { mountRoomTools } from './room-tools.ts';
 import {
@@ -415,62 +416,28 @@ export function mountRoom(
 
   // --- live updates -----------------------------------------------------------------------------------
   cleanups.push(
-    session.on('files', () => {
-      review.refresh();
-      onFilesChanged();
-      renderPending();
-      // Presence is relayed at once but edits only after they are stored, so a person's new file can
-      // be announced before it exists here: look again when it arrives.
-      follow.presenceChanged();
-    }),
-    session.on('review', () => {
-      review.refresh();
-      renderPending();
-      feedSuggestions();
-      renderTree();
-      renderSparkPanel();
-      preview.render();
-      follow.presenceChanged();
-      blame.reviewChanged(session.suggestions);
-    }),
-    // CLASS-29: a freeze, the pen or its end changed whether this person may change code: the editor and
-    // every control that changes code switch in place (the editor keeps its text, undo history, scroll and
-    // selection; the Spark prompt keeps what is typed in it).
-    session.on('writable', () => {
-      penOver();
-      editor.setReadOnly(!can.write);
-      renderReadOnlyNotice();
-      refreshFileBar();
-      renderTree();
-      renderPending();
-      renderSparkPanel();
-      feedSuggestions();
-      preview.render();
-      tools.writableChanged();
-    }),
-    session.on('modes', () => {
-      penOver();
-      bar.render();
-      renderReadOnlyNotice();
-      autoFollow();
-      renderFollowBanner(layout, follow.target, () => follow.stop(), followLocked());
-    }),
-    session.on('presence', () => {
-      autoFollow();
-      bar.peopleChanged();
-      nav.presenceChanged();
-      renderPeoplePanel();
-      renderTree();
-      follow.presenceChanged();
-    }),
-    session.on('info', () => {
-      review.refresh();
-      // The policy may have changed (WEB-11): buttons in the panel and in the widgets follow at once.
-      renderPending();
-      renderPeoplePanel();
-      renderSparkPanel();
-      feedSuggestions();
-      preview.render();
+    ...roomLiveUpdates(session, {
+      refreshReview: () => review.refresh(),
+      filesChanged: onFilesChanged,
+      renderPending,
+      feedSuggestions,
+      renderTree,
+      renderSparkPanel,
+      renderPreview: () => preview.render(),
+      renderPeoplePanel,
+      renderReadOnlyNotice,
+      refreshFileBar,
+      renderFollowBanner: () =>
+        renderFollowBanner(layout, follow.target, () => follow.stop(), followLocked()),
+      followPresenceChanged: () => follow.presenceChanged(),
+      navPresenceChanged: () => nav.presenceChanged(),
+      blameReviewChanged: () => blame.reviewChanged(session.suggestions),
+      setEditorReadOnly: () => editor.setReadOnly(!can.write),
+      toolsWritableChanged: () => tools.writableChanged(),
+      penOver,
+      renderClassroomBar: () => bar.render(),
+      classroomPeopleChanged: () => bar.peopleChanged(),
+      autoFollow,
     }),
   );
   const onFocus = () => void session.refreshInfo().catch(() => undefined);
