@@ -167,7 +167,10 @@ describe('compaction survives SIGKILL at any point (ROOM-30)', () => {
       // waits for the next compaction rather than failing on the race.
       let hit = false;
       for (let attempt = 1; attempt <= 5 && !hit; attempt++) {
-        await writer.waitFor(() => writer.compactions >= attempt, `compaction ${attempt} to start (${moment})`);
+        await writer.waitFor(
+          () => writer.compactions >= attempt,
+          `compaction ${attempt} to start (${moment})`,
+        );
         hit = await pollUntil(file, writer, check);
       }
       writer.child.kill('SIGKILL');
