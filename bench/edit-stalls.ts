@@ -12,9 +12,10 @@ import * as Y from 'yjs';
 import { CODE_FILES_KEY } from '../schema/protocol.ts';
 import { AnchorIndex, findAnchor } from '../server/agent/anchor-matcher.ts';
 import { createEditParser, type EditFormat } from '../server/agent/edit-parser.ts';
-import { liveOf, snapshotFile } from '../server/agent/file-snapshot.ts';
+import { liveOf, readLive, readSnapshot, snapshotFile } from '../server/agent/file-snapshot.ts';
 import { liveLinesOf } from '../server/agent/live-lines.ts';
 import { buildContext, contextCharBudget } from '../server/agent/prompt-builder.ts';
+import { sliceStats } from '../server/agent/sliced-walk.ts';
 import { bigFileUpdate } from '../test/helpers/big-file.ts';
 
 function time(label: string, fn: () => void): void {
@@ -86,3 +87,22 @@ const room = Array.from({ length: 2_000 }, (_, i) => ({
 time('SAFE-156 the context of a 2,000-file / 24 MB room (files that fit read)', () => {
   buildContext({ files: room, focusFile: 'src/f3.ts', prompt: 'go', maxChars: contextCharBudget(4096) });
 });
+
+// SAFE-175 / SAFE-176: the same reads in slices across turns of the loop; the longest slice is what holds it.
+sliceStats.longestMs = 0;
+const sliced = new Y.Doc();
+Y.applyUpdate(sliced, bigFileUpdate('big.ts'));
+const slicedText = sliced.getMap<Y.Text>(CODE_FILES_KEY).get('big.ts');
+if (!slicedText) throw new Error('big.ts missing');
+let t0 = performance.now();
+const slicedSnapshot = await readSnapshot('big.ts', slicedText);
+console.log(
+  `${'SAFE-175 the same read in slices: longest slice / slices / wall'.padEnd(72)} ${sliceStats.longestMs.toFixed(1).padStart(8)} ms / ${sliceStats.slices} / ${(performance.now() - t0).toFixed(1)} ms`,
+);
+slicedText.insert(0, '// typed\n');
+Object.assign(sliceStats, { slices: 0, longestMs: 0 });
+t0 = performance.now();
+await readLive(slicedSnapshot, slicedText, sliced);
+console.log(
+  `${"SAFE-176 the live view after a person's edit in slices: longest / slices / wall".padEnd(72)} ${sliceStats.longestMs.toFixed(1).padStart(8)} ms / ${sliceStats.slices} / ${(performance.now() - t0).toFixed(1)} ms`,
+);

@@ -1,15 +1,12 @@
 import type { PublicUser, RunMode, RunView, TutorMode } from '../../schema/protocol.ts';
 import type { Logger } from '../log.ts';
-import { fileTexts } from '../rooms/code-doc-shape.ts';
 import type { Room } from '../rooms/room.ts';
 import type { ProposalPort, RunChannel } from '../suggestions/proposal-port.ts';
 import type { AgentStore } from './agent-store.ts';
-import { createEditParser, type EditFormat } from './edit-parser.ts';
-import { type FileSnapshot, snapshotOf } from './file-snapshot.ts';
+import { createEditParser, type EditEvent, type EditFormat } from './edit-parser.ts';
 import type { ModelMessage, ModelProvider } from './model-provider.ts';
 import {
   buildAskInstructions,
-  buildContext,
   buildInstructions,
   buildTutorInstructions,
   contextCharBudget,
@@ -18,6 +15,7 @@ import {
 import { newTurnEdits, RunEdits, type TurnEdits } from './run-edits.ts';
 import { RunRecorder } from './run-recorder.ts';
 import { SparkPresence } from './spark-presence.ts';
+import { readTurnContext, type TurnContext } from './turn-context.ts';
 import { TutorBudget } from './tutor-budget.ts';
 
 export interface AgentRunDeps {
@@ -193,7 +191,10 @@ export class AgentRun {
   }
 
   private async runTurn(turn: Turn): Promise<'completed' | 'failed' | 'stopped'> {
-    const state = this.beginTurn(turn);
+    const context = await this.turnContext(turn);
+    // SAFE-175: the files were read across turns of the event loop; the run may have ended meanwhile.
+    if (this.finished) return 'stopped';
+    const state = this.beginTurn(turn, context);
     const { provider, maxOutputTokens } = this.deps;
     let usageTokens: number | null = null;
     let failure: string | null = null;
@@ -262,7 +263,7 @@ export class AgentRun {
           state.output += event.text;
           // NAV-21: a question's answer is all prose; nothing in it is parsed as an edit.
           if (this.view.mode === 'ask') this.edits.apply(state, { type: 'text', text: event.text });
-          else for (const edit of state.parser.push(event.text)) this.edits.apply(state, edit);
+          else if (!(await this.applyEdits(state, state.parser.push(event.text)))) break;
           // The run's counters change with every token, but replacing a Y.Map value every frame leaves a
           // delete behind each time for every watcher to apply: a few updates a second are enough to read.
           if (now - this.statsWrittenAt >= STATS_INTERVAL_MS) {
@@ -289,7 +290,7 @@ export class AgentRun {
     if (overLimit !== null) failure = overLimit;
     else if (stalled)
       failure = `the model sent nothing for ${Math.round(this.deps.idleTimeoutMs / 1000)}s; stopped waiting`;
-    if (this.view.mode !== 'ask') for (const edit of state.parser.end()) this.edits.apply(state, edit);
+    if (this.view.mode !== 'ask' && !state.stopped) await this.applyEdits(state, state.parser.end());
     if (usageTokens !== null) this.view.metrics.tokens += usageTokens - tokens;
     this.messages.push({ role: 'assistant', content: state.output });
     this.edits.closeOpenHunks(state, failure === null ? 'proposed' : 'interrupted');
@@ -303,28 +304,33 @@ export class AgentRun {
     return 'completed';
   }
 
+  /**
+   * Applies parsed edits in order; a hunk whose file's live view must be read again waits for it (SAFE-176).
+   * False when the turn was stopped meanwhile (AGENT-6: nothing more is applied after an interrupt).
+   */
+  private async applyEdits(state: TurnState, edits: EditEvent[]): Promise<boolean> {
+    for (const edit of edits) {
+      const ready = this.edits.liveReady(state, edit);
+      if (ready) {
+        await ready;
+        if (state.stopped || this.finished) return false;
+      }
+      this.edits.apply(state, edit);
+    }
+    return true;
+  }
+
   private instructions(): string {
     const base = this.view.mode === 'ask' ? buildAskInstructions() : buildInstructions(this.format);
     return this.tutor ? `${base}\n${buildTutorInstructions(this.tutor.maxChangedLines)}` : base;
   }
 
-  private beginTurn(turn: Turn): TurnState {
-    const { room, now } = this.deps;
+  /** What the turn sends the model; its files are read in slices when long (SAFE-175). */
+  private turnContext(turn: Turn): Promise<TurnContext> {
     // Keys an older store left holding something else are skipped (reported at load: SAFE-36).
     // SAFE-156: a file is read once, by its snapshot (AGENT-4), and only if it can be shown; its text is
     // what the model is sent. Files too long for what is left of the budget are not read at all.
-    const read = new Map<string, FileSnapshot>();
-    const files = fileTexts(room.code.doc).map(([path, ytext]) => ({
-      path,
-      length: ytext.length,
-      read: () => {
-        const snap = snapshotOf(path, ytext);
-        read.set(path, snap);
-        return snap.text;
-      },
-    }));
-    const context = buildContext({
-      files,
+    return readTurnContext(this.deps.room.code.doc, {
       ...(this.request.file ? { focusFile: this.request.file } : {}),
       ...(this.request.selection && turn.kind === 'prompt' ? { selection: this.request.selection } : {}),
       ...(this.request.context && turn.kind === 'prompt' ? { extra: this.request.context } : {}),
@@ -334,11 +340,10 @@ export class AgentRun {
           : `New instruction (this replaces the unfinished edit above): ${turn.instruction}`,
       maxChars: contextCharBudget(this.deps.maxOutputTokens),
     });
-    const snapshots = new Map<string, FileSnapshot>();
-    for (const path of context.included) {
-      const snap = read.get(path);
-      if (snap) snapshots.set(path, snap);
-    }
+  }
+
+  private beginTurn(turn: Turn, { context, snapshots }: TurnContext): TurnState {
+    const { now } = this.deps;
     // AGENT-4: edits that could not be placed are told to the model, so it can redo them properly.
     const missed = this.view.unanchored.slice(this.reportedUnanchored);
     this.reportedUnanchored = this.view.unanchored.length;

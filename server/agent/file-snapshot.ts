@@ -1,6 +1,15 @@
 import * as Y from 'yjs';
 import { AnchorIndex } from './anchor-matcher.ts';
-import { itemWalks, type LiveLines, liveLinesOf, liveSlice, structCount, typeEdge } from './live-lines.ts';
+import {
+  itemWalks,
+  type LiveLines,
+  liveLinesOf,
+  liveSlice,
+  readLiveLines,
+  structCount,
+  typeEdge,
+} from './live-lines.ts';
+import { countSliceItems, type ItemWalk, walkInSlices } from './sliced-walk.ts';
 import { keepRead, keptRead, textVersion } from './text-version.ts';
 
 /**
@@ -33,8 +42,8 @@ export function anchorIndexOf(snap: FileSnapshot): AnchorIndex {
  * nothing. A snapshot holds no state of a run: its matching index and live view are caches of its text.
  */
 export function snapshotOf(path: string, ytext: Y.Text): FileSnapshot {
-  const known = keptRead(ytext) as FileSnapshot | undefined;
-  if (known?.path === path) return known;
+  const known = keptSnapshot(path, ytext);
+  if (known) return known;
   const version = textVersion(ytext);
   const snap = snapshotFile(path, ytext);
   keepRead(ytext, version, snap);
@@ -51,64 +60,129 @@ export function snapshotOf(path: string, ytext: Y.Text): FileSnapshot {
  * the text as the snapshot read it: a hunk placed before anyone changes the file walks nothing again.
  */
 export function snapshotFile(path: string, ytext: Y.Text): FileSnapshot {
-  itemWalks.count++;
-  const version = textVersion(ytext);
-  const lineStarts: Y.RelativePosition[] = [];
-  const lineOffsets: number[] = [];
-  const parts: string[] = [];
-  const bound = ytext.doc ? Math.min(ytext.length, structCount(ytext.doc)) : ytext.length;
-  const items = new Array<Y.Item>(bound);
-  const itemStarts = new Float64Array(bound);
-  let n = 0;
+  const walk = new SnapshotWalk(path, ytext);
+  walk.step(Number.POSITIVE_INFINITY);
+  return walk.result();
+}
+
+/**
+ * The file's snapshot for a turn, read in slices across turns of the event loop (SAFE-175): a file someone
+ * changed is walked again, and 224,000 items in one task held the loop 48-220 ms through a loaded server.
+ * The snapshot is of the text at one version (a change between two slices starts the walk again), and is
+ * kept for that version as `snapshotOf` keeps it (SAFE-159).
+ */
+export async function readSnapshot(path: string, ytext: Y.Text): Promise<FileSnapshot> {
+  const known = keptSnapshot(path, ytext);
+  if (known) return known;
+  let walk: SnapshotWalk | null = null;
+  const snap = await walkInSlices(ytext, () => {
+    walk = new SnapshotWalk(path, ytext);
+    return walk;
+  });
+  keepRead(ytext, (walk as SnapshotWalk | null)?.version ?? null, snap);
+  return snap;
+}
+
+/** The kept snapshot of an unchanged file, if any (SAFE-159): reading it costs nothing. */
+export function keptSnapshot(path: string, ytext: Y.Text): FileSnapshot | undefined {
+  const known = keptRead(ytext) as FileSnapshot | undefined;
+  return known?.path === path ? known : undefined;
+}
+
+/** The snapshot's walk, which may stop after a number of items and go on (SAFE-175). */
+class SnapshotWalk implements ItemWalk<FileSnapshot> {
+  private readonly path: string;
+  private readonly ytext: Y.Text;
+  /** the text's version the walk read (a walk is only resumed at it) */
+  readonly version: number | null;
+  private readonly lineStarts: Y.RelativePosition[] = [];
+  private readonly lineOffsets: number[] = [];
+  /** the text read so far, joined per slice: joining 224,000 pieces at the end cost as much as a slice */
+  private readonly chunks: string[] = [];
+  private readonly items: Y.Item[];
+  private readonly itemStarts: Float64Array;
+  private n = 0;
   // An embed counts in Yjs's offsets and not in the text: the snapshot's offsets are then not live ones.
-  let embeds = false;
-  let length = 0;
-  let atLineStart = true;
-  for (let item = ytext._start; item !== null; item = item.right) {
-    if (item.deleted || !item.countable) continue;
-    const content = item.content;
-    if (!(content instanceof Y.ContentString)) {
-      embeds = true;
-      continue;
-    }
-    const str = content.str;
-    items[n] = item;
-    itemStarts[n++] = length;
-    // item.id is read at line starts only: it is another object per item, and the walk is bound by memory.
-    if (atLineStart) {
-      lineStarts.push(relativeAt(item.id.client, item.id.clock));
-      lineOffsets.push(length);
-      atLineStart = false;
-    }
-    for (let nl = str.indexOf('\n'); nl !== -1; nl = str.indexOf('\n', nl + 1)) {
-      // A newline that ends the item starts a line in the next item that holds text.
-      if (nl + 1 === str.length) atLineStart = true;
-      else {
-        lineStarts.push(relativeAt(item.id.client, item.id.clock + nl + 1));
-        lineOffsets.push(length + nl + 1);
+  private embeds = false;
+  private length = 0;
+  private atLineStart = true;
+  private next: Y.Item | null;
+
+  constructor(path: string, ytext: Y.Text) {
+    itemWalks.count++;
+    this.path = path;
+    this.ytext = ytext;
+    this.version = textVersion(ytext);
+    const bound = ytext.doc ? Math.min(ytext.length, structCount(ytext.doc)) : ytext.length;
+    this.items = new Array<Y.Item>(bound);
+    this.itemStarts = new Float64Array(bound);
+    this.next = ytext._start;
+  }
+
+  step(maxItems: number): boolean {
+    const { lineStarts, lineOffsets, items, itemStarts } = this;
+    const parts: string[] = [];
+    let { n, length, atLineStart } = this;
+    let seen = 0;
+    let item = this.next;
+    for (; item !== null && seen < maxItems; item = item.right) {
+      seen++;
+      if (item.deleted || !item.countable) continue;
+      const content = item.content;
+      if (!(content instanceof Y.ContentString)) {
+        this.embeds = true;
+        continue;
       }
+      const str = content.str;
+      items[n] = item;
+      itemStarts[n++] = length;
+      // item.id is read at line starts only: it is another object per item, and the walk is bound by memory.
+      if (atLineStart) {
+        lineStarts.push(relativeAt(item.id.client, item.id.clock));
+        lineOffsets.push(length);
+        atLineStart = false;
+      }
+      for (let nl = str.indexOf('\n'); nl !== -1; nl = str.indexOf('\n', nl + 1)) {
+        // A newline that ends the item starts a line in the next item that holds text.
+        if (nl + 1 === str.length) atLineStart = true;
+        else {
+          lineStarts.push(relativeAt(item.id.client, item.id.clock + nl + 1));
+          lineOffsets.push(length + nl + 1);
+        }
+      }
+      parts.push(str);
+      length += str.length;
     }
-    parts.push(str);
-    length += str.length;
+    this.next = item;
+    this.n = n;
+    this.length = length;
+    this.atLineStart = atLineStart;
+    this.chunks.push(parts.join(''));
+    countSliceItems(seen);
+    return item === null;
   }
-  const text = parts.join('');
-  if (atLineStart) {
-    // The position after the last newline (or of an empty file) is the end of the type (assoc 0 past the
-    // last character), so it stays there even when text is appended later.
-    lineStarts.push(typeEdge(ytext, 0));
-    lineOffsets.push(text.length);
+
+  result(): FileSnapshot {
+    const { path, ytext, version, lineStarts, lineOffsets, items, n, length } = this;
+    const text = this.chunks.join('');
+    if (this.atLineStart) {
+      // The position after the last newline (or of an empty file) is the end of the type (assoc 0 past the
+      // last character), so it stays there even when text is appended later.
+      lineStarts.push(typeEdge(ytext, 0));
+      lineOffsets.push(text.length);
+    }
+    if (this.embeds || version === null) return { path, text, lineStarts, lineOffsets };
+    items.length = n;
+    const live: LiveLines = {
+      version,
+      ytext,
+      length,
+      starts: Float64Array.from(lineOffsets),
+      items,
+      itemStarts: this.itemStarts.subarray(0, n),
+    };
+    return { path, text, lineStarts, lineOffsets, live };
   }
-  if (embeds || version === null) return { path, text, lineStarts, lineOffsets };
-  items.length = n;
-  const live: LiveLines = {
-    version,
-    ytext,
-    length,
-    starts: Float64Array.from(lineOffsets),
-    items,
-    itemStarts: itemStarts.subarray(0, n),
-  };
-  return { path, text, lineStarts, lineOffsets, live };
 }
 
 function relativeAt(client: number, clock: number): Y.RelativePosition {
@@ -148,6 +222,11 @@ export function mapToLive(
 export function liveOf(snap: FileSnapshot, ytext: Y.Text, doc: Y.Doc): LiveLines {
   snap.live = liveLinesOf(snap.lineStarts, ytext, doc, snap.live);
   return snap.live;
+}
+
+/** The snapshot's live view read again in slices when stale (SAFE-176); `liveOf` then walks nothing. */
+export async function readLive(snap: FileSnapshot, ytext: Y.Text, doc: Y.Doc): Promise<void> {
+  snap.live = await readLiveLines(snap.lineStarts, ytext, doc, snap.live);
 }
 
 /** Index of the line containing `offset` (binary search over line start offsets). */

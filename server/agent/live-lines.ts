@@ -1,4 +1,5 @@
 import * as Y from 'yjs';
+import { countSliceItems, type ItemWalk, walkInSlices } from './sliced-walk.ts';
 import { textVersion } from './text-version.ts';
 
 /**
@@ -30,46 +31,128 @@ export function liveLinesOf(
   doc: Y.Doc,
   previous?: LiveLines,
 ): LiveLines {
-  const version = textVersion(ytext);
-  if (previous && previous.version === version && previous.ytext === ytext) return previous;
-  itemWalks.count++;
-  const starts = new Float64Array(lineStarts.length).fill(-1);
-  // SAFE-160: each line start's item is found in the doc's store (a binary search per line, not per item),
-  // and the walk meets them in order with one comparison per item. Yjs never reorders a list's items, so the
-  // snapshot's line starts, taken in text order, stay in list order. The walk reads nothing of an item but
-  // its links, flags and length: looking up every item's id (another object) in a map of clients was the
-  // dearest part of the walk, and through the server its code was deoptimised on maps it had not seen.
-  const marks = lineItems(lineStarts, ytext, doc);
-  // Made at a size no smaller than the item count and trimmed after: growing them item by item cost more than
-  // the walk, and counting first was a second walk of every item (a fifth of a turn's first placement). A text
-  // holds at most one live item per character, and at most as many as the doc's structs.
-  const bound = Math.min(ytext.length, structCount(doc));
-  const items = new Array<Y.Item>(bound);
-  const all = new Float64Array(bound);
-  let index = 0;
-  let n = 0;
-  let m = 0;
-  let next = marks.items[0] ?? null;
-  for (let item = ytext._start; item !== null; item = item.right) {
-    const live = !item.deleted && item.countable;
-    while (item === next) {
-      const line = marks.lines[m] ?? 0;
-      starts[line] = index + (live ? (marks.offsets[m] ?? 0) : 0);
-      next = marks.items[++m] ?? null;
+  if (isCurrent(previous, ytext)) return previous;
+  const walk = new LiveWalk(lineStarts, ytext, doc);
+  walk.step(Number.POSITIVE_INFINITY);
+  return walk.result();
+}
+
+/**
+ * `liveLinesOf` read in slices across turns of the event loop (SAFE-176): a hunk placed after someone
+ * changed its file waits for it instead of walking the file in the stream's task (130 ms of CPU through a
+ * loaded server for 224,000 items). It answers the text at one version, as `walkInSlices` does.
+ */
+export function readLiveLines(
+  lineStarts: readonly Y.RelativePosition[],
+  ytext: Y.Text,
+  doc: Y.Doc,
+  previous?: LiveLines,
+): Promise<LiveLines> {
+  if (isCurrent(previous, ytext)) return Promise.resolve(previous);
+  return walkInSlices(ytext, () => new LiveWalk(lineStarts, ytext, doc));
+}
+
+/** Whether `live` was read of `ytext` at its current version (nothing to walk). */
+export function isCurrent(live: LiveLines | undefined, ytext: Y.Text): live is LiveLines {
+  return live !== undefined && live.ytext === ytext && live.version === textVersion(ytext);
+}
+
+/** The live view's walk, which may stop after a number of items (or line starts) and go on (SAFE-176). */
+class LiveWalk implements ItemWalk<LiveLines> {
+  private readonly lineStarts: readonly Y.RelativePosition[];
+  private readonly ytext: Y.Text;
+  private readonly doc: Y.Doc;
+  private readonly version: number | null;
+  private readonly starts: Float64Array;
+  private readonly marks: { items: Y.Item[]; lines: number[]; offsets: number[] } = {
+    items: [],
+    lines: [],
+    offsets: [],
+  };
+  /** the next line start to find in the store; past the last, the items are walked */
+  private line = 0;
+  private readonly items: Y.Item[];
+  private readonly all: Float64Array;
+  private index = 0;
+  private n = 0;
+  private m = 0;
+  private next: Y.Item | null;
+
+  constructor(lineStarts: readonly Y.RelativePosition[], ytext: Y.Text, doc: Y.Doc) {
+    itemWalks.count++;
+    this.lineStarts = lineStarts;
+    this.ytext = ytext;
+    this.doc = doc;
+    this.version = textVersion(ytext);
+    this.starts = new Float64Array(lineStarts.length).fill(-1);
+    // Made at a size no smaller than the item count and trimmed after: growing them item by item cost more
+    // than the walk, and counting first was a second walk of every item (a fifth of a turn's first
+    // placement). A text holds at most one live item per character, and at most as many as the doc's structs.
+    const bound = Math.min(ytext.length, structCount(doc));
+    this.items = new Array<Y.Item>(bound);
+    this.all = new Float64Array(bound);
+    this.next = ytext._start;
+  }
+
+  step(maxItems: number): boolean {
+    // SAFE-160: each line start's item is found in the doc's store (a binary search per line, not per
+    // item), and the walk meets them in order with one comparison per item. Yjs never reorders a list's
+    // items, so the snapshot's line starts, taken in text order, stay in list order. The walk reads nothing
+    // of an item but its links, flags and length: looking up every item's id (another object) in a map of
+    // clients was the dearest part of the walk, and through the server its code was deoptimised on maps it
+    // had not seen.
+    const { lineStarts, marks, starts, items, all } = this;
+    if (this.line < lineStarts.length) {
+      const until = Math.min(lineStarts.length, this.line + maxItems);
+      findLineItems(lineStarts, this.line, until, this.ytext, this.doc, marks);
+      countSliceItems(until - this.line);
+      this.line = until;
+      // A slice finds line starts or walks items, not both: each is a search or a step per unit.
+      if (until < lineStarts.length || Number.isFinite(maxItems)) return false;
     }
-    if (!live) continue;
-    items[n] = item;
-    all[n++] = index;
-    index += item.length;
+    let { index, n, m } = this;
+    let seen = 0;
+    let next = marks.items[m] ?? null;
+    let item = this.next;
+    for (; item !== null && seen < maxItems; item = item.right) {
+      seen++;
+      const live = !item.deleted && item.countable;
+      while (item === next) {
+        const line = marks.lines[m] ?? 0;
+        starts[line] = index + (live ? (marks.offsets[m] ?? 0) : 0);
+        next = marks.items[++m] ?? null;
+      }
+      if (!live) continue;
+      items[n] = item;
+      all[n++] = index;
+      index += item.length;
+    }
+    this.next = item;
+    this.index = index;
+    this.n = n;
+    this.m = m;
+    countSliceItems(seen);
+    return item === null;
   }
-  items.length = n;
-  // A line start after the file's last newline names the end of the type, not an item: O(1) to resolve.
-  for (const [line, rel] of lineStarts.entries()) {
-    if (rel.item !== null) continue;
-    const abs = Y.createAbsolutePositionFromRelativePosition(rel, doc);
-    if (abs && abs.type === ytext) starts[line] = abs.index;
+
+  result(): LiveLines {
+    const { lineStarts, ytext, doc, starts, items, n, index } = this;
+    items.length = n;
+    // A line start after the file's last newline names the end of the type, not an item: O(1) to resolve.
+    for (const [line, rel] of lineStarts.entries()) {
+      if (rel.item !== null) continue;
+      const abs = Y.createAbsolutePositionFromRelativePosition(rel, doc);
+      if (abs && abs.type === ytext) starts[line] = abs.index;
+    }
+    return {
+      version: this.version ?? -1,
+      ytext,
+      length: index,
+      starts,
+      items,
+      itemStarts: this.all.subarray(0, n),
+    };
   }
-  return { version: version ?? -1, ytext, length: index, starts, items, itemStarts: all.subarray(0, n) };
 }
 
 /** An upper bound of a text's item count: the doc's struct count. */
@@ -80,29 +163,30 @@ export function structCount(doc: Y.Doc): number {
 }
 
 /**
- * The item holding each line start that names one (in line order), with the line and the start's offset in
- * it. A start not found in the store, or not in this text, is left out (it stays -1: the hunk is refused).
+ * The item holding each line start from `from` to `until` that names one (in line order), with the line and
+ * the start's offset in it, appended to `marks`. A start not found in the store, or not in this text, is
+ * left out (it stays -1: the hunk is refused).
  */
-function lineItems(
+function findLineItems(
   lineStarts: readonly Y.RelativePosition[],
+  from: number,
+  until: number,
   ytext: Y.Text,
   doc: Y.Doc,
-): { items: Y.Item[]; lines: number[]; offsets: number[] } {
-  const items: Y.Item[] = [];
-  const lines: number[] = [];
-  const offsets: number[] = [];
-  for (const [line, rel] of lineStarts.entries()) {
-    if (rel.item === null) continue;
+  marks: { items: Y.Item[]; lines: number[]; offsets: number[] },
+): void {
+  for (let line = from; line < until; line++) {
+    const rel = lineStarts[line];
+    if (rel === undefined || rel.item === null) continue;
     const structs = doc.store.clients.get(rel.item.client);
     const last = structs?.[structs.length - 1];
     if (!structs || !last || rel.item.clock >= last.id.clock + last.length) continue;
     const struct = structs[Y.findIndexSS(structs, rel.item.clock)];
     if (!(struct instanceof Y.Item) || struct.parent !== ytext) continue;
-    items.push(struct);
-    lines.push(line);
-    offsets.push(rel.item.clock - struct.id.clock);
+    marks.items.push(struct);
+    marks.lines.push(line);
+    marks.offsets.push(rel.item.clock - struct.id.clock);
   }
-  return { items, lines, offsets };
 }
 
 /** The live text from..to, read from the items under it (found by binary search). */

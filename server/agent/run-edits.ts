@@ -1,10 +1,13 @@
 import type { RunView } from '../../schema/protocol.ts';
+import { fileText } from '../rooms/code-doc-shape.ts';
 import type { Room } from '../rooms/room.ts';
 import type { RunChannel } from '../suggestions/proposal-port.ts';
 import type { EditEvent, HunkStart } from './edit-parser.ts';
-import type { FileSnapshot } from './file-snapshot.ts';
+import { type FileSnapshot, readLive } from './file-snapshot.ts';
+import { isCurrent } from './live-lines.ts';
 import { placeHunk } from './place-hunk.ts';
 import type { RunRecorder } from './run-recorder.ts';
+import { SLICE_ITEMS } from './sliced-walk.ts';
 import { HunkLines, type TutorBudget } from './tutor-budget.ts';
 
 export interface RunEditsDeps {
@@ -54,6 +57,20 @@ export class RunEdits {
 
   constructor(deps: RunEditsDeps) {
     this.deps = deps;
+  }
+
+  /**
+   * SAFE-176: a hunk in a long file someone changed since the turn's snapshot needs the file's live view
+   * read again (SAFE-160); it is read here in slices across turns of the event loop, and the stream waits
+   * for it (null: nothing to read, apply at once). The hunk is then placed in the same task as the last
+   * slice, on the view of the text as it is.
+   */
+  liveReady(turn: TurnEdits, edit: EditEvent): Promise<void> | null {
+    if (edit.type !== 'hunk-start' || edit.newFile || edit.moveTo !== undefined) return null;
+    const snap = turn.snapshots.get(edit.file);
+    const ytext = fileText(this.deps.room.code.doc, edit.file);
+    if (!snap || !ytext || isCurrent(snap.live, ytext) || ytext.length <= SLICE_ITEMS) return null;
+    return readLive(snap, ytext, this.deps.room.code.doc);
   }
 
   apply(turn: TurnEdits, edit: EditEvent): void {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { CODE_FILES_KEY } from '../../schema/protocol.ts';
 import { itemWalks } from '../../server/agent/live-lines.ts';
+import { SLICE_ITEMS, sliceStats } from '../../server/agent/sliced-walk.ts';
 import { startAgentCore } from '../helpers/agent-core.ts';
 import { type AgentRoom, startAgentRoom, suggestionsOf, waitRunStatus } from '../helpers/agent-room.ts';
 import { BIG_FILE_LINES, BIG_FILE_TEXT, bigFileUpdate, typedAtBigFileStart } from '../helpers/big-file.ts';
@@ -52,20 +53,24 @@ describe('SAFE-156: a turn reads the files it sends once', () => {
     // The first prompt finds the code cold (a server that just started); the second, after someone typed in
     // the file, is what a running server pays at every prompt; the third, on the unchanged file, reads nothing
     // (SAFE-159). No prompt's hunk walks the file again (SAFE-160): the snapshot's walk is its live view.
+    // SAFE-175: the cold and the edited file are read in slices. SAFE-176: the fourth prompt's file is typed in
+    // while the model thinks (a second before its first token): its hunk reads the live view in slices.
     const prompts = [
       { target: 2_000, typed: false, name: 'cold' },
       { target: 5_000, typed: true, name: 'after an edit' },
       { target: 7_000, typed: false, name: 'unchanged' },
+      { target: 8_000, typed: false, name: 'typed mid-stream', midStream: true },
     ];
-    for (const [i, { target, typed, name }] of prompts.entries()) {
+    for (const [i, { target, typed, name, midStream }] of prompts.entries()) {
       if (typed) await applied(typist, typedAtBigFileStart('// typed\n'));
-      r.fake.enqueue({ text: reply(target), ttftMs: 300 });
+      r.fake.enqueue({ text: reply(target), ttftMs: midStream ? 1_500 : 300 });
       // The garbage of this process's own clients (three copies of the 224,000 items) is collected first: a
       // full collection of it (a 270 MB heap: 418 ms of pause plus V8's helper threads, --trace-gc) fell in
       // the cold window at times and counted 1.2-1.6 s of CPU that no read of the turn made.
       await settledHeap();
       let cpuMs = 0;
       const walksBefore = itemWalks.count;
+      Object.assign(sliceStats, { slices: 0, restarts: 0, maxSliceItems: 0, longestMs: 0 });
       // Two windows: from the POST until the model has the request (the turn's start), then the run.
       const { result: runId, stall } = await measureStall(async () => {
         const cpu = process.cpuUsage();
@@ -77,17 +82,29 @@ describe('SAFE-156: a turn reads the files it sends once', () => {
         return id;
       });
       const startWalks = itemWalks.count - walksBefore;
-      const { stall: runStall } = await measureStall(() =>
-        waitRunStatus(review, runId, ['completed', 'failed']),
-      );
+      const start = { ...sliceStats };
+      Object.assign(sliceStats, { slices: 0, restarts: 0, maxSliceItems: 0, longestMs: 0 });
+      // The stream's window starts with the typist's edit (a raw socket: applied before the first token).
+      const { stall: runStall } = await measureStall(async () => {
+        if (midStream) await applied(typist, typedAtBigFileStart('// mid-stream\n'));
+        await waitRunStatus(review, runId, ['completed', 'failed']);
+      });
       const runWalks = itemWalks.count - walksBefore - startWalks;
       // Placing the hunk (SAFE-142) is bounded in test/agent/placement-stall.test.ts: noted here only.
       await annotate(
-        `450 KB / 224,000 items, focus file, ${name}: from the POST to the model's request stall ${stall.maxMs.toFixed(0)} ms, CPU ${cpuMs.toFixed(0)} ms, ${startWalks} file walk(s); the run's stream and placement stall ${runStall.maxMs.toFixed(0)} ms, ${runWalks} walk(s)`,
+        `450 KB / 224,000 items, focus file, ${name}: from the POST to the model's request stall ${stall.maxMs.toFixed(0)} ms, CPU ${cpuMs.toFixed(0)} ms, ${startWalks} file walk(s) in ${start.slices} slice(s), longest ${start.longestMs.toFixed(1)} ms; the run's stream and placement stall ${runStall.maxMs.toFixed(0)} ms, ${runWalks} walk(s) in ${sliceStats.slices} slice(s), longest ${sliceStats.longestMs.toFixed(1)} ms`,
       );
       // The room's other file (src/math.ts) is read at the first prompt only: nobody changes it.
       expect(startWalks).toBe(i === 0 ? files0 : typed ? 1 : 0);
-      expect(runWalks).toBe(0);
+      // SAFE-175: a walk of big.ts is 14 slices of at most SLICE_ITEMS items, never one task.
+      if (startWalks > 0) expect(start.slices).toBeGreaterThanOrEqual(Math.ceil(224_000 / SLICE_ITEMS));
+      expect(start.maxSliceItems).toBeLessThanOrEqual(SLICE_ITEMS);
+      // SAFE-160: no placement walks the file, but the one after an edit made while the model thought, whose
+      // live view is read in slices (SAFE-176). The edit lands in the model's 1.5 s wait at any sane load; were
+      // it later than the hunk, no walk would be needed at all.
+      expect(runWalks).toBe(midStream ? Math.min(1, runWalks) : 0);
+      if (runWalks > 0) expect(sliceStats.slices).toBeGreaterThanOrEqual(Math.ceil(224_000 / SLICE_ITEMS));
+      expect(sliceStats.maxSliceItems).toBeLessThanOrEqual(SLICE_ITEMS);
       const placed = suggestionsOf(review).filter((s) => s.runId === runId);
       expect(placed.map((s) => s.baseText)).toEqual([`${line(target)}\n`]);
       // As in SAFE-142's test: the CPU time carries the loose bound (this window also holds the HTTP request,
