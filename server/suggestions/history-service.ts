@@ -20,7 +20,7 @@ import type { CheckpointRecord, CheckpointStore } from './checkpoint-store.ts';
 import { commonEnds } from './decisions.ts';
 import { planRevert, type RevertFile } from './history-revert.ts';
 import { writeForPerson } from './person-write.ts';
-import { type ChangeMeta, RoomHistory } from './room-history.ts';
+import { type ChangeMeta, RoomHistory, type RoomHistoryDeps } from './room-history.ts';
 import type { SuggestionStore } from './suggestion-store.ts';
 
 export type { ChangeMeta } from './room-history.ts';
@@ -51,24 +51,24 @@ const FILES_PER_ENTRY = 100;
 export class HistoryService {
   private readonly deps: HistoryServiceDeps;
   private readonly histories = new WeakMap<Room, RoomHistory>();
+  /** PERF-81: one for every room's history, not an object, a logger and a closure per room */
+  private readonly historyDeps: RoomHistoryDeps;
 
   constructor(deps: HistoryServiceDeps) {
     this.deps = deps;
+    this.historyDeps = {
+      store: deps.store,
+      log: deps.log,
+      now: deps.now,
+      editIntervalMs: deps.editIntervalMs ?? 180_000,
+      nameOf: async (roomId, userId) =>
+        (await deps.rooms.membersOf(roomId)).find((m) => m.userId === userId)?.name ?? 'someone',
+    };
   }
 
   /** Called once per room load (registry onLoad): starts following the room's code. */
   attach(room: Room): void {
-    this.histories.set(
-      room,
-      new RoomHistory(room, {
-        store: this.deps.store,
-        log: this.deps.log.child({ room: room.id }),
-        now: this.deps.now,
-        editIntervalMs: this.deps.editIntervalMs ?? 180_000,
-        nameOf: async (userId) =>
-          (await this.deps.rooms.membersOf(room.id)).find((m) => m.userId === userId)?.name ?? 'someone',
-      }),
-    );
+    this.histories.set(room, new RoomHistory(room, this.historyDeps));
   }
 
   /**

@@ -16,13 +16,17 @@ export interface ChangeMeta {
   restoredFrom?: string | null;
 }
 
+/**
+ * What every room's history shares (one object for all rooms: PERF-81); each log line names its room, so no
+ * room needs a child logger of its own.
+ */
 export interface RoomHistoryDeps {
   store: CheckpointStore;
   log: Logger;
   now: () => number;
   /** human edits are recorded at most this often (and before every other change) */
   editIntervalMs: number;
-  nameOf: (userId: string) => Promise<string>;
+  nameOf: (roomId: string, userId: string) => Promise<string>;
 }
 
 /** sha-256 of a text, base64url: the content address of a file's text in history. */
@@ -36,6 +40,11 @@ export function textHash(text: string): string {
  * server-made change (accept, revert, restore, a multi-file change) as one entry whose `before` is the
  * recorded text: pending edits are recorded first, so before-texts are always what people last saw. Changes
  * run one at a time per room.
+ *
+ * PERF-81: most loaded rooms sit idle most of the time, so the sets that only a change fills (dirty, being
+ * recorded, editors and their names) are made at the first change that needs them and dropped when they
+ * empty again; the files still to check after the load are dropped once checked. An idle room's history is
+ * the hashes it recorded and nothing else.
  */
 export class RoomHistory {
   private readonly room: Room;
@@ -43,18 +52,21 @@ export class RoomHistory {
   private readonly files: Y.Map<Y.Text>;
   /** last recorded text hash per path (null: recorded as deleted) */
   private recorded = new Map<string, string | null>();
-  /** paths changed since they were last recorded */
-  private readonly dirty = new Set<string>();
+  /** paths changed since they were last recorded (null: none) */
+  private dirty: Set<string> | null = null;
   /**
-   * paths history knows that nobody has changed since the load, not yet compared with what was recorded
-   * (text a crash kept from being recorded): checked in slices after the load (SAFE-143), never at unload
+   * Whether the files history knew at the load and nobody has changed since (not dirty) are still to be
+   * compared with what was recorded (text a crash kept from being recorded): checked in slices at the
+   * first record after the load (SAFE-143), never at unload. A flag, not a set of paths (PERF-81): until that
+   * first record, a path nobody changed is exactly one the load knew and that is not dirty.
    */
-  private readonly unchecked = new Set<string>();
+  private checkAfterLoad = false;
   /** paths a record in progress took from `dirty` and has not written yet (an unload records them itself) */
-  private readonly recording = new Set<string>();
-  private readonly editors = new Set<string>();
+  private recording: Set<string> | null = null;
+  /** who edited since the last record (null: nobody) */
+  private editors: Set<string> | null = null;
   /** names of the people who edited, looked up as they first edit (an unload cannot wait for a lookup) */
-  private readonly names = new Map<string, string>();
+  private names: Map<string, string> | null = null;
   /** paths a server change is touching right now (set while one runs) */
   private capture: Set<string> | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -81,14 +93,10 @@ export class RoomHistory {
   private async start(): Promise<void> {
     this.recorded = await this.deps.store.filesAt(this.room.id, null);
     const unknown: string[] = [];
-    for (const path of this.files.keys()) {
-      // A file someone changed while this loaded is dirty already: recorded at the next record.
-      if (!this.recorded.has(path)) unknown.push(path);
-      else if (!this.dirty.has(path)) this.unchecked.add(path);
-    }
-    // Recorded files gone from the doc were deleted before a crash: found by the check.
-    for (const [path, hash] of this.recorded)
-      if (hash !== null && !this.files.has(path) && !this.dirty.has(path)) this.unchecked.add(path);
+    // A file someone changed while this loaded is dirty already: recorded at the next record. Recorded files
+    // gone from the doc were deleted before a crash: found by the check (checkLoaded).
+    for (const path of this.files.keys()) if (!this.recorded.has(path)) unknown.push(path);
+    this.checkAfterLoad = true;
     if (unknown.length > 0) await this.baseline(unknown);
   }
 
@@ -120,19 +128,37 @@ export class RoomHistory {
    * changed it, so the stored text is the one in memory.
    */
   private async checkLoaded(): Promise<void> {
+    if (!this.checkAfterLoad) return;
+    this.checkAfterLoad = false;
+    // What the load knew: recorded then (the files a baseline added since are recorded as they are, so
+    // their check finds them equal), here in the doc or recorded and gone from it.
+    const known = [...this.recorded].filter(([path, hash]) => hash !== null || this.files.has(path));
     let hashed = 0;
-    for (const path of [...this.unchecked]) {
+    for (const [path] of known) {
       if (this.destroyed) return;
-      if (!this.unchecked.delete(path)) continue;
+      // Changed since the load (or during this check): recorded by the record that follows.
+      if (this.dirty?.has(path)) continue;
       const ytext = this.files.get(path);
       const text = ytext instanceof Y.Text ? ytext.toString() : null;
-      if ((text === null ? null : textHash(text)) !== (this.recorded.get(path) ?? null)) this.dirty.add(path);
+      if ((text === null ? null : textHash(text)) !== (this.recorded.get(path) ?? null)) this.markDirty(path);
       hashed += text?.length ?? 0;
       if (hashed >= SLICE_CHARS) {
         hashed = 0;
         await nextTurn();
       }
     }
+  }
+
+  private markDirty(path: string): void {
+    (this.dirty ??= new Set()).add(path);
+  }
+
+  /**
+   * How many of the sets a change fills are allocated now (PERF-81: none while the room is idle). For
+   * tests and diagnostics.
+   */
+  get allocatedSets(): number {
+    return [this.dirty, this.recording, this.editors, this.names].filter((x) => x !== null).length;
   }
 
   private armTimer(): void {
@@ -159,27 +185,25 @@ export class RoomHistory {
       for (const p of paths) this.capture.add(p);
       return;
     }
-    for (const p of paths) {
-      this.unchecked.delete(p);
-      this.dirty.add(p);
-    }
+    for (const p of paths) this.markDirty(p);
     if (origin && 'userId' in origin && human) this.noteEditor(origin.userId);
     this.armTimer();
   };
 
   private noteEditor(userId: string): void {
-    this.editors.add(userId);
-    if (this.names.has(userId)) return;
-    this.names.set(userId, 'someone');
-    this.deps.nameOf(userId).then(
-      (name) => this.names.set(userId, name),
+    (this.editors ??= new Set()).add(userId);
+    const names = (this.names ??= new Map());
+    if (names.has(userId)) return;
+    names.set(userId, 'someone');
+    this.deps.nameOf(this.room.id, userId).then(
+      (name) => names.set(userId, name),
       (err: unknown) => this.deps.log.warn({ err, room: this.room.id }, 'looking up an editor failed'),
     );
   }
 
   private editorList(): HistoryPerson[] {
-    const list = [...this.editors].map((id) => ({ id, name: this.names.get(id) ?? 'someone' }));
-    this.editors.clear();
+    const list = [...(this.editors ?? [])].map((id) => ({ id, name: this.names?.get(id) ?? 'someone' }));
+    this.editors = null;
     return list;
   }
 
@@ -192,7 +216,7 @@ export class RoomHistory {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.files.unobserveDeep(this.onChange);
-    const paths = new Set([...this.dirty, ...this.recording]);
+    const paths = new Set([...(this.dirty ?? []), ...(this.recording ?? [])]);
     if (paths.size === 0) return;
     const { files, texts } = this.changesOf([...paths], (p) => this.recorded.get(p) ?? null);
     if (files.length === 0) return;
@@ -262,9 +286,9 @@ export class RoomHistory {
     await this.checkLoaded();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (this.dirty.size === 0) return null;
+    if (!this.dirty) return null;
     const paths = [...this.dirty];
-    this.dirty.clear();
+    this.dirty = null;
     const changes = await this.changesSliced(paths, (p) => this.recorded.get(p) ?? null);
     if (!changes || changes.files.length === 0) return null;
     const { files, texts } = changes;
@@ -297,7 +321,8 @@ export class RoomHistory {
       const ytext = this.files.get(path);
       return { path, text: ytext instanceof Y.Text ? ytext.toString() : null };
     });
-    for (const p of paths) this.recording.add(p);
+    const recording = (this.recording ??= new Set());
+    for (const p of paths) recording.add(p);
     const files: CheckpointFile[] = [];
     const texts: StoredText[] = [];
     let hashed = 0;
@@ -317,7 +342,10 @@ export class RoomHistory {
       }
       return { files, texts };
     } finally {
-      if (!this.destroyed) for (const p of paths) this.recording.delete(p);
+      if (!this.destroyed) {
+        for (const p of paths) recording.delete(p);
+        if (this.recording === recording && recording.size === 0) this.recording = null;
+      }
     }
   }
 
@@ -369,7 +397,7 @@ export class RoomHistory {
       // Not recorded: those files count as changed again, so the next record covers them.
       for (const f of files) {
         this.recorded.set(f.path, f.before);
-        this.dirty.add(f.path);
+        this.markDirty(f.path);
       }
       throw err;
     }

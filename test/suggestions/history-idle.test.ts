@@ -1,0 +1,82 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { CODE_FILES_KEY } from '../../schema/protocol.ts';
+import { MemoryRoomStore } from '../../server/auth/memory-room-store.ts';
+import { defaultLimits } from '../../server/config.ts';
+import { silentLogger } from '../../server/log.ts';
+import { MemoryDocStore } from '../../server/rooms/memory-doc-store.ts';
+import { Room } from '../../server/rooms/room.ts';
+import { MemoryCheckpointStore } from '../../server/suggestions/memory-checkpoint-store.ts';
+import { RoomHistory, type RoomHistoryDeps } from '../../server/suggestions/room-history.ts';
+
+const rooms: Room[] = [];
+afterEach(() => {
+  for (const r of rooms.splice(0)) r.destroy();
+});
+
+async function loadRoom(docStore: MemoryDocStore): Promise<Room> {
+  const room = await Room.load({
+    id: 'room1',
+    docStore,
+    bindingStore: new MemoryRoomStore(),
+    limits: defaultLimits,
+    log: silentLogger,
+    now: () => 0,
+    onBroken: () => {},
+    onMaybeIdle: () => {},
+  });
+  rooms.push(room);
+  return room;
+}
+
+describe('PERF-81: an idle room history holds only what it recorded', () => {
+  it('PERF-81: a loaded, idle room has made none of the sets a change fills; the first edit makes them and is recorded as before', async () => {
+    const checkpoints = new MemoryCheckpointStore();
+    const docStore = new MemoryDocStore();
+    const deps: RoomHistoryDeps = {
+      store: checkpoints,
+      log: silentLogger,
+      now: () => 0,
+      editIntervalMs: 60_000,
+      nameOf: async (roomId, userId) => `${userId} of ${roomId}`,
+    };
+    // A room with two files history knows (recorded by the first load's baseline), loaded again.
+    const first = await loadRoom(docStore);
+    first.code.transact(
+      (doc) => {
+        const files = doc.getMap<Y.Text>(CODE_FILES_KEY);
+        files.set('a.ts', new Y.Text('const a = 1;\n'));
+        files.set('b.ts', new Y.Text('const b = 2;\n'));
+      },
+      { source: 'server', reason: 'seed' },
+    );
+    await first.whenFlushed();
+    const firstHistory = new RoomHistory(first, deps);
+    // The baseline: both files as they were.
+    await firstHistory.recordEditsNow();
+    expect((await checkpoints.list('room1', { limit: 10 })).map((e) => e.kind)).toEqual(['baseline']);
+    first.destroy();
+    rooms.splice(rooms.indexOf(first), 1);
+
+    const room = await loadRoom(docStore);
+    const history = new RoomHistory(room, deps);
+    // Idle after the load (the load's work is done once a record finds nothing to write).
+    expect(await history.recordEditsNow()).toBeNull();
+    expect(history.allocatedSets).toBe(0);
+
+    // A person edits one file: the sets are made, and the edit is recorded with its editor's name.
+    room.code.transact((doc) => doc.getMap<Y.Text>(CODE_FILES_KEY).get('a.ts')!.insert(0, '// hi\n'), {
+      source: 'connection',
+      connId: 1,
+      userId: 'u1',
+    });
+    expect(history.allocatedSets).toBeGreaterThan(0);
+    const entry = await history.recordEditsNow();
+    expect(entry?.kind).toBe('edits');
+    expect(entry?.files.map((f) => f.path)).toEqual(['a.ts']);
+    expect(entry?.editors).toEqual([{ id: 'u1', name: 'u1 of room1' }]);
+    // Recorded: the files that changed and the people who changed them are let go; the names stay cached.
+    expect(history.allocatedSets).toBe(1);
+    expect(await history.recordEditsNow()).toBeNull();
+  });
+});
