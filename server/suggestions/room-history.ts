@@ -150,7 +150,8 @@ export class RoomHistory {
   }
 
   private markDirty(path: string): void {
-    (this.dirty ??= new Set()).add(path);
+    this.dirty ??= new Set();
+    this.dirty.add(path);
   }
 
   /**
@@ -191,8 +192,10 @@ export class RoomHistory {
   };
 
   private noteEditor(userId: string): void {
-    (this.editors ??= new Set()).add(userId);
-    const names = (this.names ??= new Map());
+    this.editors ??= new Set();
+    this.editors.add(userId);
+    this.names ??= new Map();
+    const names = this.names;
     if (names.has(userId)) return;
     names.set(userId, 'someone');
     this.deps.nameOf(this.room.id, userId).then(
@@ -321,7 +324,8 @@ export class RoomHistory {
       const ytext = this.files.get(path);
       return { path, text: ytext instanceof Y.Text ? ytext.toString() : null };
     });
-    const recording = (this.recording ??= new Set());
+    this.recording ??= new Set();
+    const recording = this.recording;
     for (const p of paths) recording.add(p);
     const files: CheckpointFile[] = [];
     const texts: StoredText[] = [];
