@@ -19,19 +19,21 @@ export interface LiveSocket {
 export class LiveSockets implements Omit<AccessEvents, 'roomDeleted'> {
   private readonly byRoom = new Map<string, Set<LiveSocket>>();
 
-  /** Registers a socket; the returned function forgets it (call when it closes). */
-  add(socket: LiveSocket): () => void {
+  /** Registers a socket until `remove` (call it when the socket closes). */
+  add(socket: LiveSocket): void {
     let set = this.byRoom.get(socket.roomId);
     if (!set) {
       set = new Set();
       this.byRoom.set(socket.roomId, set);
     }
     set.add(socket);
-    return () => {
-      const current = this.byRoom.get(socket.roomId);
-      if (!current?.delete(socket)) return;
-      if (current.size === 0) this.byRoom.delete(socket.roomId);
-    };
+  }
+
+  /** Forgets a socket `add` registered; its room id must not have changed since. */
+  remove(socket: LiveSocket): void {
+    const current = this.byRoom.get(socket.roomId);
+    if (!current?.delete(socket)) return;
+    if (current.size === 0) this.byRoom.delete(socket.roomId);
   }
 
   /** sockets open now, in one room or in all */

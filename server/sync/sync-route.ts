@@ -9,10 +9,10 @@ import type { Logger } from '../log.ts';
 import type { Connection, DocKind } from '../rooms/connection.ts';
 import type { Room } from '../rooms/room.ts';
 import type { RoomRegistry } from '../rooms/room-registry.ts';
-import type { RoomSocket } from '../rooms/room-socket.ts';
+import type { RoomSocket, SharedMessage } from '../rooms/room-socket.ts';
 import { roomIdParam } from '../route-params.ts';
 import { sendShared } from './framed-send.ts';
-import { LiveSockets } from './live-sockets.ts';
+import { type LiveSocket, LiveSockets } from './live-sockets.ts';
 import { stopParsing } from './stop-parsing.ts';
 
 export interface SyncRouteDeps {
@@ -89,112 +89,10 @@ export function syncRoutes(deps: SyncRouteDeps): Hono {
       };
     });
 
-  const attach = (ws: WebSocket, authUser: AuthUser, kind: DocKind): void => {
-    let user = authUser;
-    let graceTimer: NodeJS.Timeout | null = null;
-    let refused = false;
-    let expiryTimer: NodeJS.Timeout | null = null;
-    const socket: RoomSocket = {
-      send: (data) => ws.send(data),
-      sendShared: (message) => sendShared(ws, message, plainBelow),
-      close: (code, reason) => {
-        if (ws.readyState === ws.CLOSED) return;
-        ws.close(code, reason);
-        graceTimer = setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
-      },
-      // Frames behind a refusal are neither parsed nor handled (SAFE-136).
-      stopReading: () => {
-        refused = true;
-        stopParsing(ws);
-      },
-      get bufferedAmount() {
-        return ws.bufferedAmount;
-      },
-    };
-    let room: Room | null = null;
-    let conn: Connection | null = null;
-    let queue: Uint8Array[] | null = [];
-    let gone = false;
-
-    ws.on('message', (data, isBinary) => {
-      if (refused) return;
-      if (!isBinary) {
-        const err = new AppError('malformed_frame', 'text frames are not part of the y-websocket protocol');
-        socket.close(err.closeCode, err.message);
-        return;
-      }
-      const bytes = toBytes(data);
-      if (room && conn) room.handleMessage(conn, bytes);
-      else if (queue) {
-        queue.push(bytes);
-        if (queue.length > maxQueued) {
-          const err = new AppError('rate_limited', 'too many frames before the room finished loading');
-          socket.close(err.closeCode, err.message);
-        }
-      }
-    });
-    // Access changes reach this socket through the directory, loaded room or not (AUTH-5..7, SAFE-43).
-    const closeWith = (code: number, reason: string) => {
-      if (room && conn) {
-        conn.close(code, reason);
-        room.handleClose(conn);
-      } else socket.close(code, reason);
-      gone = true;
-    };
-    const forget = sockets.add({
-      roomId: user.roomId,
-      userId: user.id,
-      setRole: (role: Role) => {
-        user = { ...user, role };
-        if (room && conn) room.changeRole(conn, role);
-      },
-      close: closeWith,
-    });
-    // AUTH-8: the token is checked again when it expires; the socket closes then (4401), not at the
-    // next reconnect days later.
-    const watchExpiry = () => {
-      const left = user.expiresAt - now();
-      if (left <= 0) {
-        const err = new AppError('unauthorized', 'your access expired: open your invite link again');
-        closeWith(err.closeCode, err.message);
-        return;
-      }
-      expiryTimer = setTimeout(watchExpiry, Math.min(left, MAX_TIMER_MS));
-      expiryTimer.unref();
-    };
-    watchExpiry();
-
-    ws.on('close', () => {
-      gone = true;
-      forget();
-      if (graceTimer) clearTimeout(graceTimer);
-      if (expiryTimer) clearTimeout(expiryTimer);
-      if (room && conn) room.handleClose(conn);
-    });
-    ws.on('error', (err) => deps.log.debug({ err, user: user.id }, 'socket error'));
-
-    // Frames wait in `queue` while the room loads (ROOM-4); the load is shared with every other join.
-    deps.registry.acquire(user.roomId).then(
-      ({ room: loaded, release }) => {
-        try {
-          if (gone) return;
-          room = loaded;
-          conn = loaded.handleConnect(user, kind, socket);
-          const waiting = queue ?? [];
-          queue = null;
-          for (const frame of waiting) loaded.handleMessage(conn, frame);
-        } catch (err) {
-          const appErr = toAppError(err);
-          socket.close(appErr.closeCode, appErr.message);
-        } finally {
-          release();
-        }
-      },
-      (err: unknown) => {
-        const appErr = toAppError(err);
-        socket.close(appErr.closeCode, appErr.message);
-      },
-    );
+  // PERF-82: what every socket shares, so a socket is two small objects with methods, not a dozen closures.
+  const shared: SyncSocketShared = { deps, sockets, maxQueued, now, plainBelow };
+  const attach = (ws: WebSocket, user: AuthUser, kind: DocKind): void => {
+    new SyncSocket(shared, ws, user, kind).start();
   };
 
   app.get(`${SYNC_PATH}/:roomId`, upgrade('code'));
@@ -209,4 +107,179 @@ function toBytes(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
   if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** What every sync socket of one route shares. */
+interface SyncSocketShared {
+  deps: SyncRouteDeps;
+  sockets: LiveSockets;
+  maxQueued: number;
+  now: () => number;
+  plainBelow: number;
+}
+
+/** The ws side of one socket as the room core sees it (RoomSocket). */
+class WsRoomSocket implements RoomSocket {
+  private readonly ws: WebSocket;
+  private readonly plainBelow: number;
+  private graceTimer: NodeJS.Timeout | null = null;
+  /** set by a refusal: frames behind it are neither parsed nor handled (SAFE-136) */
+  refused = false;
+
+  constructor(ws: WebSocket, plainBelow: number) {
+    this.ws = ws;
+    this.plainBelow = plainBelow;
+  }
+
+  send(data: Uint8Array): void {
+    this.ws.send(data);
+  }
+
+  sendShared(message: SharedMessage): void {
+    sendShared(this.ws, message, this.plainBelow);
+  }
+
+  close(code: number, reason: string): void {
+    const ws = this.ws;
+    if (ws.readyState === ws.CLOSED) return;
+    ws.close(code, reason);
+    this.graceTimer = setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
+  }
+
+  stopReading(): void {
+    this.refused = true;
+    stopParsing(this.ws);
+  }
+
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  /** the socket closed: the grace timer has nothing left to cut */
+  closed(): void {
+    if (this.graceTimer) clearTimeout(this.graceTimer);
+  }
+}
+
+/**
+ * One sync socket after its upgrade: frames wait in a queue while its room loads (ROOM-4), then go to the
+ * room; access changes reach it through LiveSockets, loaded room or not (AUTH-5..7, SAFE-43).
+ */
+class SyncSocket implements LiveSocket {
+  private readonly shared: SyncSocketShared;
+  private readonly ws: WebSocket;
+  private user: AuthUser;
+  private readonly kind: DocKind;
+  private readonly socket: WsRoomSocket;
+  private expiryTimer: NodeJS.Timeout | null = null;
+  private room: Room | null = null;
+  private conn: Connection | null = null;
+  private queue: Uint8Array[] | null = [];
+  private gone = false;
+
+  constructor(shared: SyncSocketShared, ws: WebSocket, user: AuthUser, kind: DocKind) {
+    this.shared = shared;
+    this.ws = ws;
+    this.user = user;
+    this.kind = kind;
+    this.socket = new WsRoomSocket(ws, shared.plainBelow);
+  }
+
+  get roomId(): string {
+    return this.user.roomId;
+  }
+
+  get userId(): string {
+    return this.user.id;
+  }
+
+  start(): void {
+    const ws = this.ws;
+    ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) =>
+      this.onMessage(data, isBinary),
+    );
+    this.shared.sockets.add(this);
+    this.watchExpiry();
+    ws.on('close', () => this.onClose());
+    ws.on('error', (err) => this.shared.deps.log.debug({ err, user: this.user.id }, 'socket error'));
+    // Frames wait in `queue` while the room loads (ROOM-4); the load is shared with every other join.
+    this.shared.deps.registry.acquire(this.user.roomId).then(
+      ({ room, release }) => {
+        try {
+          if (this.gone) return;
+          this.room = room;
+          const conn = room.handleConnect(this.user, this.kind, this.socket);
+          this.conn = conn;
+          const waiting = this.queue ?? [];
+          this.queue = null;
+          for (const frame of waiting) room.handleMessage(conn, frame);
+        } catch (err) {
+          const appErr = toAppError(err);
+          this.socket.close(appErr.closeCode, appErr.message);
+        } finally {
+          release();
+        }
+      },
+      (err: unknown) => {
+        const appErr = toAppError(err);
+        this.socket.close(appErr.closeCode, appErr.message);
+      },
+    );
+  }
+
+  private onMessage(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+    if (this.socket.refused) return;
+    if (!isBinary) {
+      const err = new AppError('malformed_frame', 'text frames are not part of the y-websocket protocol');
+      this.socket.close(err.closeCode, err.message);
+      return;
+    }
+    const bytes = toBytes(data);
+    if (this.room && this.conn) this.room.handleMessage(this.conn, bytes);
+    else if (this.queue) {
+      this.queue.push(bytes);
+      if (this.queue.length > this.shared.maxQueued) {
+        const err = new AppError('rate_limited', 'too many frames before the room finished loading');
+        this.socket.close(err.closeCode, err.message);
+      }
+    }
+  }
+
+  /** LiveSocket: the person's role changed; the socket goes on with it. */
+  setRole(role: Role): void {
+    this.user = { ...this.user, role };
+    if (this.room && this.conn) this.room.changeRole(this.conn, role);
+  }
+
+  /** LiveSocket: access ended (removed, room deleted, token expired). */
+  close(code: number, reason: string): void {
+    if (this.room && this.conn) {
+      this.conn.close(code, reason);
+      this.room.handleClose(this.conn);
+    } else this.socket.close(code, reason);
+    this.gone = true;
+  }
+
+  /**
+   * AUTH-8: the token is checked again when it expires; the socket closes then (4401), not at the next
+   * reconnect days later.
+   */
+  private watchExpiry(): void {
+    const left = this.user.expiresAt - this.shared.now();
+    if (left <= 0) {
+      const err = new AppError('unauthorized', 'your access expired: open your invite link again');
+      this.close(err.closeCode, err.message);
+      return;
+    }
+    this.expiryTimer = setTimeout(() => this.watchExpiry(), Math.min(left, MAX_TIMER_MS));
+    this.expiryTimer.unref();
+  }
+
+  private onClose(): void {
+    this.gone = true;
+    this.shared.sockets.remove(this);
+    this.socket.closed();
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    if (this.room && this.conn) this.room.handleClose(this.conn);
+  }
 }
