@@ -184,7 +184,9 @@ export async function startServer(config: Config, options: StartOptions): Promis
         commits,
         bindingStore: stores.roomStore,
         limits: config.limits,
-        log: log.child({ room: id }),
+        // PERF-83: the root logger; every line a room logs names its room or document (a child logger per
+        // room was an object and a string for each loaded room).
+        log,
         now,
         ...hooks,
       });

@@ -33,7 +33,7 @@ import { type RevertOptions, revertSuggestion } from './revert.ts';
 import { readRun, readSuggestion, roomMap, runsMap, suggestionsMap, writeFields } from './review-doc.ts';
 import { RunProposals } from './run-proposals.ts';
 import { RunRetirement } from './run-retirement.ts';
-import { watchStaleness } from './staleness.ts';
+import { type StalenessDeps, watchStaleness } from './staleness.ts';
 import type { SuggestionStore } from './suggestion-store.ts';
 
 export interface SuggestionServiceDeps {
@@ -74,6 +74,8 @@ const DEFAULT_RUNS_PAGE = 20;
 export class SuggestionService implements ProposalPort {
   private readonly deps: SuggestionServiceDeps;
   private readonly decisionDeps: DecisionDeps;
+  /** PERF-83: one for every room (its log lines name the room), not an object, a logger and a closure each */
+  private readonly stalenessDeps: StalenessDeps;
   /** the channels of runs streaming in this process, by run id */
   private readonly channels = new Map<string, RunProposals>();
 
@@ -90,6 +92,12 @@ export class SuggestionService implements ProposalPort {
       deps.textFrameTicks ?? 1,
     );
     this.decisionDeps = { store: deps.store, now: deps.now };
+    this.stalenessDeps = {
+      store: deps.store,
+      log: deps.log,
+      now: deps.now,
+      channelOf: (runId) => this.channels.get(runId),
+    };
     const runs = deps.runs;
     this.retirement = runs
       ? new RunRetirement({
@@ -170,12 +178,7 @@ export class SuggestionService implements ProposalPort {
   attach(room: Room): void {
     // PERF-31: the review side starts when the review doc opens (at load when it holds runs or suggestions).
     room.whenReview(this.attachReview);
-    watchStaleness(room, {
-      store: this.deps.store,
-      log: this.deps.log.child({ room: room.id }),
-      now: this.deps.now,
-      channelOf: (runId) => this.channels.get(runId),
-    });
+    watchStaleness(room, this.stalenessDeps);
   }
 
   private readonly attachReview = (room: Room): void => {
