@@ -1,7 +1,8 @@
 import { APIError, type OpenAI } from 'openai';
 import type { AgentEvent, ModelProvider, ModelRequest } from '../model-provider.ts';
+import { takeNodeBody } from './node-http-fetch.ts';
 import type { RetryPolicy } from './retry-policy.ts';
-import { type SseEvent, SseEventTooLarge, sseEventBatches } from './sse-events.ts';
+import { type SseEvent, SseEventTooLarge, sseEventBatches, sseEventBatchesFromNode } from './sse-events.ts';
 import { type AttemptEvent, streamWithRetry } from './stream-with-retry.ts';
 import { failureFromError, isAbort, type UpstreamFailure } from './upstream-failure.ts';
 
@@ -62,8 +63,10 @@ export abstract class HttpStreamProvider implements ModelProvider {
    * event carrying `error` is thrown as the SDK's APIError (an in-band failure).
    */
   private async *chunks(response: Response): AsyncGenerator<StreamChunk[]> {
-    if (!response.body) throw new Error('the model server answered without a body');
-    for await (const events of sseEventBatches(response.body)) {
+    const nodeBody = takeNodeBody(response);
+    if (!nodeBody && !response.body) throw new Error('the model server answered without a body');
+    const batches = nodeBody ? sseEventBatchesFromNode(nodeBody) : sseEventBatches(response.body!);
+    for await (const events of batches) {
       const batch: StreamChunk[] = [];
       for (const e of events) {
         if (e.data.startsWith('[DONE]')) {

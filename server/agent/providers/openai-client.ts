@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import { nodeHttpFetch } from './node-http-fetch.ts';
 
 export interface OpenAIClientOptions {
   baseURL: string;
@@ -24,6 +25,7 @@ export function createOpenAIClient(options: OpenAIClientOptions): OpenAI {
     maxRetries: 0,
     timeout: options.requestTimeoutMs ?? 60_000,
     logLevel: 'off',
-    ...(options.fetch ? { fetch: options.fetch } : {}),
+    // PERF-76: the model's streams are read from Node's HTTP client, not through undici's WHATWG body.
+    fetch: options.fetch ?? nodeHttpFetch,
   });
 }
