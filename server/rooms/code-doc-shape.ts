@@ -1,8 +1,12 @@
 import * as Y from 'yjs';
 import { CODE_FILES_KEY, isValidFilePath } from '../../schema/protocol.ts';
-
-/** A struct of a decoded (not yet integrated) update. */
-export type DecodedStruct = ReturnType<typeof Y.decodeUpdate>['structs'][number];
+import {
+  Content,
+  type OutlineId,
+  type OutlineStruct,
+  readUpdateOutline,
+  TYPE_REF_TEXT,
+} from './update-scan.ts';
 
 /**
  * The code doc has one shape (SAFE-35): one top-level `files` map whose every key is a valid relative path
@@ -10,10 +14,10 @@ export type DecodedStruct = ReturnType<typeof Y.decodeUpdate>['structs'][number]
  * blame, exports and the web client all read it that way.
  *
  * Checks what a client update would do to that shape before it is applied; returns why it is refused, or
- * null. Convenience for tests and one-off callers: rooms decode once and call codeStructsProblem.
+ * null. Convenience for tests and one-off callers: rooms read the outline once and call codeStructsProblem.
  */
 export function codeUpdateProblem(update: Uint8Array, doc: Y.Doc = new Y.Doc()): string | null {
-  return codeStructsProblem(Y.decodeUpdate(update).structs, doc);
+  return codeStructsProblem(readUpdateOutline(update).structs, doc);
 }
 
 /** Where an item lands once integrated: under a top-level type, inside another item's type, or nowhere. */
@@ -27,8 +31,12 @@ type Place =
 const GC_PLACE: Place = { kind: 'gc' };
 const UNKNOWN: Place = { kind: 'unknown' };
 
+/** An item of the update (or of what Yjs holds pending), not a GC range or a skip. */
+const isItem = (s: OutlineStruct) => s.content !== Content.gc && s.content !== Content.skip;
+
 /**
- * The same check over an update the caller has decoded already (the room decodes each update once).
+ * The same check over an update's outline the caller has read already (SAFE-168: the room reads each
+ * update's outline once, and only Yjs decodes its content).
  *
  * An item of an update names its parent only when it has no neighbour: an item that overwrites an existing
  * map key or extends a text carries just its left/right origin, and Yjs takes the parent from that
@@ -36,14 +44,14 @@ const UNKNOWN: Place = { kind: 'unknown' };
  * neighbour in the document, in this update, or among the structs Yjs holds pending (which may integrate
  * with this update, so they are checked again each time).
  */
-export function codeStructsProblem(structs: readonly DecodedStruct[], doc: Y.Doc): string | null {
+export function codeStructsProblem(structs: readonly OutlineStruct[], doc: Y.Doc): string | null {
   const pendingBytes = doc.store.pendingStructs?.update;
-  // Yjs keeps what it holds pending as a V2 update.
-  const pending = pendingBytes ? Y.decodeUpdateV2(pendingBytes).structs : [];
+  // Yjs keeps what it holds pending as a V2 update (rare: the room holds orphans itself, ROOM-14).
+  const pending = pendingBytes ? readUpdateOutline(Y.convertUpdateFormatV2ToV1(pendingBytes)).structs : [];
   const resolver = new PlaceResolver(doc, pending.length > 0 ? [...structs, ...pending] : structs);
   for (const list of pending.length > 0 ? [structs, pending] : [structs]) {
     for (const struct of list) {
-      if (!(struct instanceof Y.Item)) continue;
+      if (!isItem(struct)) continue;
       const problem = itemProblem(struct, resolver.placeOf(struct));
       if (problem !== null) return problem;
     }
@@ -51,8 +59,7 @@ export function codeStructsProblem(structs: readonly DecodedStruct[], doc: Y.Doc
   return null;
 }
 
-function itemProblem(item: Y.Item, place: Place): string | null {
-  const content = item.content;
+function itemProblem(item: OutlineStruct, place: Place): string | null {
   switch (place.kind) {
     case 'gc':
     case 'unknown':
@@ -64,13 +71,13 @@ function itemProblem(item: Y.Item, place: Place): string | null {
       if (place.sub === null) return `${CODE_FILES_KEY} is a map of paths: it holds no list items`;
       const key = JSON.stringify(place.sub.slice(0, 80));
       if (!isValidFilePath(place.sub)) return `invalid file path ${key}`;
-      if (content instanceof Y.ContentDeleted || isTextType(content)) return null;
+      if (item.content === Content.deleted || isTextOutline(item)) return null;
       return `file ${key} must be a Y.Text`;
     }
     case 'inside':
       if (!place.fileText) return 'the update writes inside a value that is not a file';
       if (place.sub !== null) return 'file texts take no attributes';
-      if (content instanceof Y.ContentString || content instanceof Y.ContentDeleted) return null;
+      if (item.content === Content.string || item.content === Content.deleted) return null;
       return 'file texts hold plain text only (no embeds, formatting or nested types)';
   }
 }
@@ -80,30 +87,32 @@ function isTextType(content: Y.Item['content']): boolean {
   return content instanceof Y.ContentType && content.type.constructor === Y.Text;
 }
 
-/** Resolves decoded items' places through the document and the decoded structs, memoised and iterative. */
+const isTextOutline = (s: OutlineStruct) => s.content === Content.type && s.typeRef === TYPE_REF_TEXT;
+
+/** Resolves the outline's items' places through the document and the outline, memoised and iterative. */
 class PlaceResolver {
   private readonly doc: Y.Doc;
-  private readonly byClient = new Map<number, DecodedStruct[]>();
-  private readonly places = new Map<DecodedStruct, Place>();
+  private readonly byClient = new Map<number, OutlineStruct[]>();
+  private readonly places = new Map<OutlineStruct, Place>();
   private readonly files: unknown;
 
-  constructor(doc: Y.Doc, structs: readonly DecodedStruct[]) {
+  constructor(doc: Y.Doc, structs: readonly OutlineStruct[]) {
     this.doc = doc;
     this.files = doc.share.get(CODE_FILES_KEY);
     for (const s of structs) {
-      const list = this.byClient.get(s.id.client);
+      const list = this.byClient.get(s.client);
       if (list) list.push(s);
-      else this.byClient.set(s.id.client, [s]);
+      else this.byClient.set(s.client, [s]);
     }
-    for (const list of this.byClient.values()) list.sort((a, b) => a.id.clock - b.id.clock);
+    for (const list of this.byClient.values()) list.sort((a, b) => a.clock - b.clock);
   }
 
-  placeOf(start: Y.Item): Place {
+  placeOf(start: OutlineStruct): Place {
     // A chain of overwrites (each item's origin the one before) can be long: walk it with a stack, not
     // recursion, and give every item on it the place found at its end.
-    const chain: Y.Item[] = [];
-    const onChain = new Set<Y.Item>();
-    let current: Y.Item = start;
+    const chain: OutlineStruct[] = [];
+    const onChain = new Set<OutlineStruct>();
+    let current: OutlineStruct = start;
     let found: Place;
     for (;;) {
       const known = this.places.get(current);
@@ -132,25 +141,25 @@ class PlaceResolver {
     return found;
   }
 
-  /** One step: either the item's place, or the decoded neighbour it takes its parent from. */
-  private step(item: Y.Item): { place: Place; next: null } | { place: null; next: Y.Item } {
-    const parent: unknown = item.parent;
+  /** One step: either the item's place, or the neighbour in the outline it takes its parent from. */
+  private step(item: OutlineStruct): { place: Place; next: null } | { place: null; next: OutlineStruct } {
+    const parent = item.parent;
     if (typeof parent === 'string')
       return { place: { kind: 'root', name: parent, sub: item.parentSub }, next: null };
-    if (parent instanceof Y.ID) {
+    if (parent !== null) {
       const owner = this.find(parent);
       if (owner === null) return { place: UNKNOWN, next: null };
       if (owner === 'gc') return { place: GC_PLACE, next: null };
-      if (owner.integrated) {
+      if (owner instanceof Y.Item) {
         return {
-          place: { kind: 'inside', fileText: this.isFileTextItem(owner.item), sub: item.parentSub },
+          place: { kind: 'inside', fileText: this.isFileTextItem(owner), sub: item.parentSub },
           next: null,
         };
       }
       // The parent item is in this update: it must itself be a file text and land as one.
-      if (!isTextType(owner.item.content))
+      if (!isTextOutline(owner))
         return { place: { kind: 'inside', fileText: false, sub: item.parentSub }, next: null };
-      const ownerPlace = this.placeOf(owner.item);
+      const ownerPlace = this.placeOf(owner);
       const fileText =
         ownerPlace.kind === 'root' &&
         ownerPlace.name === CODE_FILES_KEY &&
@@ -167,16 +176,16 @@ class PlaceResolver {
     if (left === 'gc' || right === 'gc') return { place: GC_PLACE, next: null };
     const neighbour = left ?? right;
     if (neighbour === undefined) return { place: GC_PLACE, next: null };
-    if (neighbour.integrated) return { place: this.placeOfIntegrated(neighbour.item), next: null };
-    return { place: null, next: neighbour.item };
+    if (neighbour instanceof Y.Item) return { place: this.placeOfIntegrated(neighbour), next: null };
+    return { place: null, next: neighbour };
   }
 
-  /** The item holding clock `id`: integrated in the doc, decoded in the update/pending, GC, or null (missing). */
-  private find(id: Y.ID): { item: Y.Item; integrated: boolean } | 'gc' | null {
+  /** The item holding clock `id`: integrated in the doc (a Y.Item), in the outline, GC, or null (missing). */
+  private find(id: OutlineId): Y.Item | OutlineStruct | 'gc' | null {
     const store = this.doc.store;
     if (id.clock < Y.getState(store, id.client)) {
-      const struct = Y.getItem(store, id);
-      return struct instanceof Y.Item ? { item: struct, integrated: true } : 'gc';
+      const struct = Y.getItem(store, Y.createID(id.client, id.clock));
+      return struct instanceof Y.Item ? struct : 'gc';
     }
     const list = this.byClient.get(id.client);
     if (!list) return null;
@@ -185,10 +194,10 @@ class PlaceResolver {
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
       const s = list[mid]!;
-      if (id.clock < s.id.clock) hi = mid - 1;
-      else if (id.clock >= s.id.clock + s.length) lo = mid + 1;
-      else if (s instanceof Y.Item) return { item: s, integrated: false };
-      else if (s instanceof Y.GC) return 'gc';
+      if (id.clock < s.clock) hi = mid - 1;
+      else if (id.clock >= s.clock + s.length) lo = mid + 1;
+      else if (isItem(s)) return s;
+      else if (s.content === Content.gc) return 'gc';
       else return null;
     }
     return null;

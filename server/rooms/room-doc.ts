@@ -6,7 +6,6 @@ import { AppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { broadcastBatch } from './batch-broadcast.ts';
 import type { ClientBindings } from './client-bindings.ts';
-import type { DecodedStruct } from './code-doc-shape.ts';
 import { CommitQueue, type CommitTarget } from './commit-queue.ts';
 import type { Connection } from './connection.ts';
 import {
@@ -22,6 +21,7 @@ import { ReceivedApply } from './received-apply.ts';
 import { SharedMessage } from './room-socket.ts';
 import { applySlices, applySlicesNow, readPrepared, StoredState } from './stored-state.ts';
 import { UpdateIntake } from './update-intake.ts';
+import type { OutlineStruct } from './update-scan.ts';
 import {
   awarenessFrame,
   decodeFrame,
@@ -43,10 +43,10 @@ export interface RoomDocDeps {
   /** the process-wide group commit; a RoomDoc without one commits on its own */
   commits?: CommitQueue;
   /**
-   * validates a client update's decoded structs before it is applied, against the document they would
+   * validates a client update's structs (their outline, SAFE-168) before it is applied, against the document they would
    * land in (their parents may be resolved through it); returns why it is refused, or null
    */
-  checkStructs?: (structs: readonly DecodedStruct[], doc: Y.Doc) => string | null;
+  checkStructs?: (structs: readonly OutlineStruct[], doc: Y.Doc) => string | null;
   /** called after every durable batch (attribution and other observers run from here) */
   onCommitted?: (updates: readonly PendingUpdate[]) => void;
   /** called when a compaction finished (the room may unload now) */

@@ -1,11 +1,10 @@
-import * as Y from 'yjs';
-import type { DecodedStruct } from './code-doc-shape.ts';
+import { Content, type OutlineStruct } from './update-scan.ts';
 
 /** For each clientID an update needs, the state (next clock) the document must have reached for it. */
 export type Needs = Map<number, number>;
 
 /**
- * What a decoded update needs that the document does not have yet, or null when it can integrate whole
+ * What an update (its outline, SAFE-168) needs that the document does not have yet, or null when it can integrate whole
  * (ROOM-14). Mirrors Yjs's own test (Item.getMissing and the clock check of integrateStructs): a client's
  * structs must continue from the document's state for that client (or from earlier structs of the same
  * update), an item's left origin, right origin and parent item of another client must exist, and so must
@@ -14,7 +13,7 @@ export type Needs = Map<number, number>;
  * number of structs and deletions.
  */
 export function missingDependencies(
-  structs: readonly DecodedStruct[],
+  structs: readonly OutlineStruct[],
   deletes: Map<number, { clock: number; len: number }[]>,
   stateOf: (client: number) => number,
 ): Needs | null {
@@ -27,16 +26,16 @@ export function missingDependencies(
   const reach = new Map<number, number>();
   const reachOf = (client: number) => reach.get(client) ?? stateOf(client);
   for (const s of structs) {
-    if (s instanceof Y.Skip) continue;
-    const client = s.id.client;
+    if (s.content === Content.skip) continue;
+    const client = s.client;
     const r = reachOf(client);
-    if (s.id.clock > r) need(client, s.id.clock);
-    else reach.set(client, Math.max(r, s.id.clock + s.length));
+    if (s.clock > r) need(client, s.clock);
+    else reach.set(client, Math.max(r, s.clock + s.length));
   }
   for (const s of structs) {
-    if (!(s instanceof Y.Item)) continue;
-    const own = s.id.client;
-    for (const dep of [s.origin, s.rightOrigin, s.parent instanceof Y.ID ? s.parent : null]) {
+    if (s.content === Content.skip || s.content === Content.gc) continue;
+    const own = s.client;
+    for (const dep of [s.origin, s.rightOrigin, typeof s.parent === 'object' ? s.parent : null]) {
       if (dep && dep.client !== own && dep.clock >= reachOf(dep.client)) need(dep.client, dep.clock + 1);
     }
   }

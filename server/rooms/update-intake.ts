@@ -2,11 +2,16 @@ import * as Y from 'yjs';
 import type { Limits } from '../config.ts';
 import { AppError } from '../errors.ts';
 import type { ClientBindings } from './client-bindings.ts';
-import type { DecodedStruct } from './code-doc-shape.ts';
 import type { Connection } from './connection.ts';
 import type { TransactionOrigin } from './origins.ts';
 import { missingDependencies, type Needs, needsMet } from './update-deps.ts';
-import { scanUpdate, type UpdateScan } from './update-scan.ts';
+import {
+  type OutlineStruct,
+  readUpdateOutline,
+  scanUpdate,
+  type UpdateOutline,
+  type UpdateScan,
+} from './update-scan.ts';
 
 const HOUR_MS = 3600_000;
 
@@ -16,8 +21,8 @@ export interface UpdateIntakeDeps {
   limits: Limits;
   bindings: ClientBindings;
   now: () => number;
-  /** validates decoded structs against the document they would land in (RoomDocDeps.checkStructs) */
-  checkStructs?: (structs: readonly DecodedStruct[], doc: Y.Doc) => string | null;
+  /** validates an update's structs (its outline) against the document they would land in (RoomDocDeps.checkStructs) */
+  checkStructs?: (structs: readonly OutlineStruct[], doc: Y.Doc) => string | null;
   /** the document's stored size with what waits to be written (the measure of the size limit) */
   storedBytes: () => number;
   /** structs the document holds (the measure of the item limit) */
@@ -95,26 +100,21 @@ export class UpdateIntake {
     }
     // ROOM-7: every clientID whose structs this update inserts must belong to the sender.
     this.claimClientIds(conn, new Set(scan.clients));
-    // Decoded once here for every other check; applyUpdate reads the bytes again.
-    let decoded: ReturnType<typeof Y.decodeUpdate>;
-    try {
-      decoded = Y.decodeUpdate(update);
-    } catch (err) {
-      throw new AppError('malformed_frame', 'update cannot be decoded', { cause: err });
-    }
-    this.refuseForeignFutureDeletes(conn, decoded.ds.clients);
+    // SAFE-168: the outline serves every other check; only applyUpdate decodes the content.
+    const outline = readOutline(update);
+    this.refuseForeignFutureDeletes(conn, outline.deletes);
     const stateOf = (client: number) => Y.getState(store, client);
-    const needs = missingDependencies(decoded.structs, decoded.ds.clients, stateOf);
+    const needs = missingDependencies(outline.structs, outline.deletes, stateOf);
     if (needs !== null) {
       this.hold(conn, update, needs, items);
       return;
     }
-    this.integrate(conn, update, decoded.structs);
+    this.integrate(conn, update, outline.structs);
     if (this.heldBytes > 0) this.integrateHeld();
   }
 
   /** Checks the shape of an update whose dependencies are all in the document, and applies it. */
-  private integrate(conn: Connection, update: Uint8Array, structs: readonly DecodedStruct[]): void {
+  private integrate(conn: Connection, update: Uint8Array, structs: readonly OutlineStruct[]): void {
     const problem = this.deps.checkStructs?.(structs, this.deps.doc) ?? null;
     if (problem !== null) throw new AppError('malformed_frame', problem);
     const origin: TransactionOrigin = { source: 'connection', connId: conn.id, userId: conn.user.id };
@@ -161,7 +161,7 @@ export class UpdateIntake {
           this.heldBytes -= held.update.byteLength;
           this.heldItems -= held.items;
           try {
-            this.integrate(conn, held.update, Y.decodeUpdate(held.update).structs);
+            this.integrate(conn, held.update, readOutline(held.update).structs);
             progress = true;
           } catch (err) {
             this.deps.refuse(
@@ -248,5 +248,13 @@ export class UpdateIntake {
         `an update waited ${Math.round((now - oldest.at) / 1000)} s for changes that never arrived`,
       );
     }
+  }
+}
+
+function readOutline(update: Uint8Array): UpdateOutline {
+  try {
+    return readUpdateOutline(update);
+  } catch (err) {
+    throw new AppError('malformed_frame', 'update cannot be decoded', { cause: err });
   }
 }

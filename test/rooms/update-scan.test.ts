@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { missingDependencies } from '../../server/rooms/update-deps.ts';
-import { scanUpdate } from '../../server/rooms/update-scan.ts';
+import { readUpdateOutline, scanUpdate } from '../../server/rooms/update-scan.ts';
 import { manyClientIdsUpdate, orphanUpdates, tinyItemsUpdate } from '../helpers/attacks.ts';
+
+/** The outline the room reads (SAFE-168), shaped as Y.decodeUpdate's answer. */
+function outlineOf(update: Uint8Array) {
+  const { structs, deletes } = readUpdateOutline(update);
+  return { structs, ds: { clients: deletes } };
+}
 
 /** A document using every kind of content Yjs encodes, with deletions. */
 function everyContent(): Uint8Array {
@@ -49,12 +55,12 @@ describe('update outline and dependencies (ROOM-14, ROOM-15)', () => {
   it('missingDependencies: none for a whole history, the missing clock for an orphan, nothing once it arrives', () => {
     const doc = new Y.Doc();
     const complete = everyContent();
-    const decoded = Y.decodeUpdate(complete);
+    const decoded = outlineOf(complete);
     expect(
       missingDependencies(decoded.structs, decoded.ds.clients, (c) => Y.getState(doc.store, c)),
     ).toBeNull();
     const [first, second] = orphanUpdates(2, 9_100_000);
-    const orphan = Y.decodeUpdate(second!);
+    const orphan = outlineOf(second!);
     const needs = missingDependencies(orphan.structs, orphan.ds.clients, (c) => Y.getState(doc.store, c));
     expect(needs).toEqual(new Map([[9_100_000, 2]]));
     // The orphan's parent (the file, clock 0) and its predecessor (clock 1) arrive: nothing is missing.
