@@ -7,7 +7,7 @@ import { defaultLimits } from '../../server/config.ts';
 import { silentLogger } from '../../server/log.ts';
 import { MemoryDocStore } from '../../server/rooms/memory-doc-store.ts';
 import { Room } from '../../server/rooms/room.ts';
-import { Content, readUpdateOutline, TYPE_REF_TEXT } from '../../server/rooms/update-scan.ts';
+import { Content, readUpdateOutline } from '../../server/rooms/update-scan.ts';
 import { manyClientIdsUpdate, orphanUpdates, tinyItemsUpdate } from '../helpers/attacks.ts';
 import { fileUpdate, updateFrame } from '../helpers/raw-socket.ts';
 import { FakeRoomSocket } from './fake-room-socket.ts';
@@ -112,7 +112,7 @@ function decodedAsOutline(update: Uint8Array) {
         content: CONTENTS.findIndex((c) => s.content instanceof c) + 1,
         typeRef:
           s.content instanceof Y.ContentType
-            ? TYPES.findIndex((t) => (s.content as Y.ContentType).type.constructor === t)
+            ? TYPES.indexOf(s.content.type.constructor as (typeof TYPES)[number])
             : -1,
         origin: id(s.origin),
         rightOrigin: id(s.rightOrigin),
