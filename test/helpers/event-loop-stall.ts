@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 
 /** What the event loop went through while an attack ran, in milliseconds. */
@@ -42,5 +43,18 @@ export async function measureStall<T>(
   } catch (err) {
     watch.stop();
     throw err;
+  }
+}
+
+/**
+ * CPU time of the calling thread (the event loop's, on the main thread) in milliseconds, from Linux's
+ * /proc/thread-self/schedstat (nanoseconds on a CPU); null elsewhere. `process.cpuUsage` counts every
+ * thread of the process, including the worker threads a test runs its clients in.
+ */
+export function threadCpuMs(): number | null {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return null;
   }
 }
