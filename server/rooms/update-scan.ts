@@ -223,11 +223,10 @@ class OutlineReader {
     return this.out ? { client, clock } : null;
   }
 
-  private skip(n: number): Uint8Array {
+  private skip(n: number): void {
     const d = this.d;
     if (n > d.arr.length - d.pos) throw new Error('length past the end of the update');
     d.pos += n;
-    return d.arr.subarray(d.pos - n, d.pos);
   }
 
   /** A key or name the checks need: decoded as Yjs decodes it (counting: skipped). */
@@ -251,8 +250,12 @@ class OutlineReader {
    * TextDecoder, so bytes that are not UTF-8 are refused here too.
    */
   private stringLength(): number {
-    const bytes = this.skip(decoding.readVarUint(this.d));
-    if (!this.out || isAscii(bytes)) return bytes.length;
+    const n = decoding.readVarUint(this.d);
+    this.skip(n);
+    // Counting (scanUpdate) needs no length, and makes no view: it may walk ~900,000 tiny items.
+    if (!this.out) return n;
+    const bytes = this.d.arr.subarray(this.d.pos - n, this.d.pos);
+    if (isAscii(bytes)) return n;
     if (!isUtf8(bytes)) throw new Error('a string that is not UTF-8');
     let units = 0;
     for (let i = 0; i < bytes.length; i++) {
