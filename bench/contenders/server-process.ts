@@ -118,6 +118,16 @@ export class ServerProcess {
     return this.ask<MemoryUsage>({ type: 'memory' }, 'usage');
   }
 
+  /** Starts watching the server's own event loop (SAFE-170); resolves once the watch has its first sample. */
+  async watchLoopDelay(): Promise<void> {
+    await this.ask({ type: 'loop-delay-start' }, 'started');
+  }
+
+  /** The server's longest event-loop delay since watchLoopDelay, in ms, as it measured it itself. */
+  loopDelayMs(): Promise<number> {
+    return this.ask<number>({ type: 'loop-delay' }, 'maxMs');
+  }
+
   /** Writes a heap snapshot of the server to `path` (bench/heap-diff.ts), after a forced GC. */
   async heapSnapshot(path: string): Promise<void> {
     await this.ask({ type: 'heap-snapshot', snapshot: path }, 'path');
