@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ContenderName, RunningContender } from '../contenders/contender.ts';
 import type { MemoryUsage } from '../contenders/server-process.ts';
 import { whenUnloaded } from '../contenders/when-unloaded.ts';
 import { delay } from '../lib/clock.ts';
+import { heapDataBytes } from '../lib/heap-objects.ts';
 import { type SeedSpec, seedOfBytes, smallSeed } from '../lib/seed-content.ts';
 import type { Figure } from '../report/figure.ts';
 import { type Scenario, type ScenarioContext, withContender } from './scenario.ts';
@@ -37,7 +41,8 @@ const live = (m: MemoryUsage) => m.heapUsed - m.codeBytes + m.external;
  * Memory per idle loaded room: N rooms seeded, one idle person connected to each, the server's live memory
  * (heap less compiled code, plus external, after two forced GCs, through the bench's preload probe) compared
  * with before; then
- * everyone leaves and the same again. Once with small rooms (one 2 KB file), once with 1 MB rooms.
+ * everyone leaves and the same again. Once with small rooms (one 2 KB file), once with 1 MB rooms; and the small
+ * rooms once more by heap snapshots, counting objects only (PERF-91).
  */
 export const memoryScenario: Scenario = {
   id: 'memory',
@@ -45,12 +50,11 @@ export const memoryScenario: Scenario = {
   async run(ctx) {
     const small = ctx.quick ? 10 : 100;
     const big = ctx.quick ? 2 : 10;
-    const results: { contender: ContenderName; small: MemoryStep; big: MemoryStep }[] = [];
+    const results: { contender: ContenderName; small: MemoryStep; big: MemoryStep; smallData: number }[] = [];
     let n = 0;
     for (const contender of ctx.contenders) {
       await withContender(ctx, 'memory', contender, {}, async (running) => {
-        const measure = async (count: number, seed: SeedSpec): Promise<MemoryStep> => {
-          const before = await running.process.memory();
+        const open = async (count: number, seed: SeedSpec) => {
           const rooms = await createRooms(running, count, 2);
           await seedRooms(ctx.driver, running, rooms, seed, 8);
           await ctx.driver.open(
@@ -58,10 +62,17 @@ export const memoryScenario: Scenario = {
               running.client(room, 1, { key: `mem-${++n}`, mode: 'count', writer: null, tag: 'memory' }),
             ),
           );
-          const loaded = await running.process.memory();
+        };
+        const leave = async () => {
           await ctx.driver.close();
           if (running.loadedDocs) await whenUnloaded([running]);
           else await delay(SETTLE_AFTER_LEAVE_MS);
+        };
+        const measure = async (count: number, seed: SeedSpec): Promise<MemoryStep> => {
+          const before = await running.process.memory();
+          await open(count, seed);
+          const loaded = await running.process.memory();
+          await leave();
           const afterLeave = await running.process.memory();
           return {
             rooms: count,
@@ -82,9 +93,32 @@ export const memoryScenario: Scenario = {
         await measure(small, smallSeed);
         const s = await measure(small, smallSeed);
         ctx.log(logLine(running, 'small', s));
+        // The same small rooms once more, read from heap snapshots: their objects without the JIT's (PERF-91).
+        // After the live small figure, because a snapshot's garbage collection flushes bytecode and so moves the
+        // live figures after it (by a few KB per room: nothing beside the 1 MB rooms); before the 1 MB rooms, whose
+        // documents a server that never unloads keeps, and which would make its snapshots slow.
+        const dir = mkdtempSync(join(tmpdir(), 'sparkroom-memory-'));
+        let smallData: number;
+        try {
+          const snap = async (name: string) => {
+            await running.process.heapSnapshot(join(dir, name));
+            const bytes = await heapDataBytes(join(dir, name));
+            rmSync(join(dir, name));
+            return bytes;
+          };
+          const before = await snap('before.heapsnapshot');
+          await open(small, smallSeed);
+          smallData = ((await snap('loaded.heapsnapshot')) - before) / small;
+          await leave();
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+        ctx.log(
+          `memory ${running.name} small x${small}: ${(smallData / 1024).toFixed(1)} KB/room of heap objects`,
+        );
         const b = await measure(big, seedOfBytes(1024 * 1024));
         ctx.log(logLine(running, '1 MB', b));
-        results.push({ contender: contender.name, small: s, big: b });
+        results.push({ contender: contender.name, small: s, big: b, smallData });
       });
     }
     return { figures: figuresOf(ctx, results), details: { smallRooms: small, bigRooms: big, results } };
@@ -101,7 +135,7 @@ function logLine(running: RunningContender, what: string, s: MemoryStep): string
 
 function figuresOf(
   _ctx: ScenarioContext,
-  results: { contender: ContenderName; small: MemoryStep; big: MemoryStep }[],
+  results: { contender: ContenderName; small: MemoryStep; big: MemoryStep; smallData: number }[],
 ): Figure[] {
   const fig = (label: string, unit: string, pick: (r: (typeof results)[number]) => number): Figure => {
     const f: Figure = { scenario: 'memory', label, unit, better: 'lower', values: {} };
@@ -111,6 +145,7 @@ function figuresOf(
   };
   return [
     fig('memory/idle room, small doc', 'KB', (r) => r.small.perRoomLoaded / 1024),
+    fig('memory/idle room, small doc, heap objects', 'KB', (r) => r.smallData / 1024),
     fig('memory/idle room, 1 MB doc', 'MB', (r) => r.big.perRoomLoaded / 2 ** 20),
     fig('memory/room after all leave, small', 'KB', (r) => r.small.perRoomAfterLeave / 1024),
     fig('memory/room after all leave, 1 MB', 'MB', (r) => r.big.perRoomAfterLeave / 2 ** 20),
