@@ -10,6 +10,9 @@ import type { RunRecorder } from './run-recorder.ts';
 import { SLICE_ITEMS } from './sliced-walk.ts';
 import { HunkLines, type TutorBudget } from './tutor-budget.ts';
 
+/** PERF-95: problems with a run's edits listed on it; the one after says more were dropped. */
+export const MAX_RUN_UNANCHORED = 50;
+
 export interface RunEditsDeps {
   room: Room;
   channel: RunChannel;
@@ -52,6 +55,8 @@ export class RunEdits {
   private readonly deps: RunEditsDeps;
   /** hunks the model started over all turns (SAFE-51: past the cap they are refused unplaced) */
   private hunksSeen = 0;
+  /** edits that could not be placed or parsed, over all turns (PERF-95: past the cap only counted) */
+  private unanchoredSeen = 0;
   /** the suggestion Spark is typing (or typed last): its presence cursor sits on it */
   writing: { id: string; file: string } | null = null;
 
@@ -126,9 +131,22 @@ export class RunEdits {
     }
   }
 
-  /** Reports an edit that could not be placed (AGENT-4); always null, for `place`'s callers. */
+  /**
+   * Reports an edit that could not be placed (AGENT-4); always null, for `place`'s callers. PERF-95: each
+   * report is a row of the run's audit trail, a save of the run with its whole list, and an item of the
+   * review doc, and a reply of unprefixed lines makes one per line; past MAX_RUN_UNANCHORED reports one more
+   * says so and the rest are dropped, so a run's cost stays proportional to its stream.
+   */
   unanchored(file: string, reason: string): null {
-    const item = { file, reason };
+    const seen = ++this.unanchoredSeen;
+    if (seen > MAX_RUN_UNANCHORED + 1) return null;
+    const item =
+      seen === MAX_RUN_UNANCHORED + 1
+        ? {
+            file: '(edit)',
+            reason: `more than ${MAX_RUN_UNANCHORED} edits could not be used: the rest are not listed`,
+          }
+        : { file, reason };
     this.deps.view.unanchored.push(item);
     this.deps.channel.addUnanchored(item);
     this.deps.recorder.step(this.deps.view, 'unanchored', null, `${file}: ${reason}`);
