@@ -42,6 +42,11 @@ export interface StoredRun extends RunView {
 export interface AgentStore {
   /** inserts or replaces the run (all fields) */
   saveRun(run: StoredRun): Promise<void>;
+  /**
+   * PERF-96: a step of a run, the run as it is now (as saveRun) with the event that changed it (as
+   * recordEvent), stored together in one transaction, so one commit: both or neither.
+   */
+  saveStep(run: StoredRun, event: RunEventRecord): Promise<void>;
   getRun(roomId: string, runId: string): Promise<StoredRun | null>;
   /** a room's runs, newest first (by createdAt, then id); `before` pages back (runs created before it) */
   listRuns(roomId: string, page: { before?: number; limit: number }): Promise<StoredRun[]>;

@@ -30,6 +30,11 @@ export class MemoryAgentStore implements AgentStore {
     roomRuns.set(run.id, structuredClone(run));
   }
 
+  async saveStep(run: StoredRun, event: RunEventRecord): Promise<void> {
+    await this.saveRun(run);
+    await this.recordEvent(event);
+  }
+
   async getRun(roomId: string, runId: string): Promise<StoredRun | null> {
     const run = this.#runs.get(roomId)?.get(runId);
     return run ? structuredClone(run) : null;

@@ -24,20 +24,14 @@ export class RunRecorder {
     this.now = deps.now;
   }
 
-  /** saves the run as it is now, with the event that changed it */
+  /** saves the run as it is now, with the event that changed it, in one commit (PERF-96) */
   step(view: RunView, kind: RunEventKind, userId: string | null, detail: string | null): void {
-    Promise.all([
-      this.store.saveRun({ ...view, roomId: this.roomId }),
-      this.store.recordEvent({
-        roomId: this.roomId,
-        runId: this.runId,
-        suggestionId: null,
-        kind,
-        userId,
-        at: this.now(),
-        detail,
-      }),
-    ]).catch((err: unknown) => this.log.error({ err, run: this.runId }, 'saving run failed'));
+    this.store
+      .saveStep(
+        { ...view, roomId: this.roomId },
+        { roomId: this.roomId, runId: this.runId, suggestionId: null, kind, userId, at: this.now(), detail },
+      )
+      .catch((err: unknown) => this.log.error({ err, run: this.runId }, 'saving run failed'));
   }
 
   /** appends the messages not saved yet */

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { AgentStore, StoredRun } from '../agent/agent-store.ts';
+import type { AgentStore, RunEventRecord, StoredRun } from '../agent/agent-store.ts';
 import type { AppendResult, DocStore, DocWrite } from '../rooms/doc-store.ts';
 
 /**
@@ -116,6 +116,12 @@ export class NodeMetrics {
         if (prop === 'saveRun') {
           return async (run: StoredRun) => {
             await target.saveRun(run);
+            self.#observeRun(run);
+          };
+        }
+        if (prop === 'saveStep') {
+          return async (run: StoredRun, event: RunEventRecord) => {
+            await target.saveStep(run, event);
             self.#observeRun(run);
           };
         }

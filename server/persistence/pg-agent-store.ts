@@ -21,13 +21,16 @@ export class PgAgentStore implements AgentStore {
   }
 
   async saveRun(run: StoredRun): Promise<void> {
-    const row = { ...run, threadId: run.threadId ?? null };
-    const { roomId: _r, id: _i, ...rest } = row;
+    await fencedWrite(this.#db, this.#fencing, run.roomId, (db) => upsertRun(db, run));
+  }
+
+  async saveStep(run: StoredRun, event: RunEventRecord): Promise<void> {
+    // PERF-96: one transaction (inside the fenced one, a savepoint): the run and its event, or neither.
     await fencedWrite(this.#db, this.#fencing, run.roomId, (db) =>
-      db
-        .insert(runs)
-        .values(row)
-        .onConflictDoUpdate({ target: [runs.roomId, runs.id], set: rest }),
+      db.transaction(async (tx) => {
+        await upsertRun(tx, run);
+        await tx.insert(runEvents).values(event);
+      }),
     );
   }
 
@@ -95,4 +98,13 @@ export class PgAgentStore implements AgentStore {
       .orderBy(asc(runEvents.seq));
     return rows.map((r) => ({ ...r, kind: r.kind as AuditEventKind }));
   }
+}
+
+function upsertRun(db: Pick<NodePgDatabase, 'insert'>, run: StoredRun) {
+  const row = { ...run, threadId: run.threadId ?? null };
+  const { roomId: _r, id: _i, ...rest } = row;
+  return db
+    .insert(runs)
+    .values(row)
+    .onConflictDoUpdate({ target: [runs.roomId, runs.id], set: rest });
 }

@@ -22,6 +22,7 @@ export class SqliteAgentStore implements AgentStore {
   readonly #db: BetterSQLite3Database;
   readonly #stmt: ReturnType<typeof prepare>;
   readonly #appendMessages: (messages: RunMessageRecord[]) => void;
+  readonly #saveStep: (run: StoredRun, event: RunEventRecord) => void;
 
   constructor(database: Pick<Database, 'sqlite' | 'db'>) {
     this.#db = database.db;
@@ -31,28 +32,19 @@ export class SqliteAgentStore implements AgentStore {
     this.#appendMessages = database.sqlite.transaction((messages: RunMessageRecord[]) => {
       for (const m of messages) this.#stmt.insertMessage.run(m.runId, m.seq, m.role, m.content, m.at);
     });
+    // PERF-96: the run row and its event in one commit (one fsync on the event loop, not two).
+    this.#saveStep = database.sqlite.transaction((run: StoredRun, e: RunEventRecord) => {
+      this.#stmt.upsertRun.run(runParams(run));
+      this.#insertEvent(e);
+    });
   }
 
   async saveRun(run: StoredRun): Promise<void> {
-    this.#stmt.upsertRun.run({
-      roomId: run.roomId,
-      id: run.id,
-      prompt: run.prompt,
-      file: run.file,
-      requestedBy: run.requestedBy,
-      requestedByName: run.requestedByName,
-      model: run.model,
-      status: run.status,
-      steers: JSON.stringify(run.steers),
-      interruptedBy: run.interruptedBy,
-      error: run.error,
-      unanchored: JSON.stringify(run.unanchored),
-      message: run.message,
-      metrics: JSON.stringify(run.metrics),
-      threadId: run.threadId ?? null,
-      createdAt: run.createdAt,
-      endedAt: run.endedAt,
-    });
+    this.#stmt.upsertRun.run(runParams(run));
+  }
+
+  async saveStep(run: StoredRun, event: RunEventRecord): Promise<void> {
+    this.#saveStep(run, event);
   }
 
   async getRun(roomId: string, runId: string): Promise<StoredRun | null> {
@@ -102,6 +94,10 @@ export class SqliteAgentStore implements AgentStore {
   }
 
   async recordEvent(e: RunEventRecord): Promise<void> {
+    this.#insertEvent(e);
+  }
+
+  #insertEvent(e: RunEventRecord): void {
     this.#stmt.insertEvent.run(e.roomId, e.runId, e.suggestionId, e.kind, e.userId, e.at, e.detail);
   }
 
@@ -123,6 +119,29 @@ export class SqliteAgentStore implements AgentStore {
     // Only recordEvent (here and in SqliteSuggestionStore) writes this table, with an AuditEventKind.
     return rows.map((r) => ({ ...r, kind: r.kind as AuditEventKind }));
   }
+}
+
+/** The named parameters of `upsertRun` for a run: its JSON columns serialised. */
+function runParams(run: StoredRun) {
+  return {
+    roomId: run.roomId,
+    id: run.id,
+    prompt: run.prompt,
+    file: run.file,
+    requestedBy: run.requestedBy,
+    requestedByName: run.requestedByName,
+    model: run.model,
+    status: run.status,
+    steers: JSON.stringify(run.steers),
+    interruptedBy: run.interruptedBy,
+    error: run.error,
+    unanchored: JSON.stringify(run.unanchored),
+    message: run.message,
+    metrics: JSON.stringify(run.metrics),
+    threadId: run.threadId ?? null,
+    createdAt: run.createdAt,
+    endedAt: run.endedAt,
+  };
 }
 
 /** A row as the run it stores: `threadId` only on a run asked from a thread, as the run view has it. */

@@ -250,6 +250,18 @@ export function agentStoreContract(name: string, makeStore: () => Promise<AgentS
         await store.recordEvent(after);
         expect(await store.listEvents('r1', 'run1')).toEqual([...events, after]);
       });
+
+      it('PERF-96: a step saves the run and records its event, both kept across a restart', async () => {
+        const run = fullRun('r1', 'run1', { status: 'streaming', endedAt: null });
+        const started = event('r1', 'run1', { kind: 'started', at: 1001 });
+        await store.saveStep(run, started);
+        const done = { ...run, status: 'completed' as const, endedAt: 1500 };
+        const completed = event('r1', 'run1', { kind: 'completed', at: 1500 });
+        await store.saveStep(done, completed);
+        store = await harness.reopen();
+        expect(await store.getRun('r1', 'run1')).toEqual(done);
+        expect(await store.listEvents('r1', 'run1')).toEqual([started, completed]);
+      });
     });
   });
 }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryAgentStore } from '../../server/agent/memory-agent-store.ts';
 import { memoryHarness, pgHarness, sqliteHarness, tempSqliteStores } from '../helpers/store-harness.ts';
-import { agentStoreContract } from './agent-store.contract.ts';
+import { agentStoreContract, event, fullRun } from './agent-store.contract.ts';
 
 agentStoreContract('memory', async () => memoryHarness(new MemoryAgentStore()));
 agentStoreContract('sqlite', async () => sqliteHarness('agentStore'));
@@ -33,5 +33,21 @@ describe('SqliteAgentStore beyond the contract', () => {
     expect(plan("SELECT * FROM attribution WHERE doc_name = 'd' ORDER BY client, clock")).not.toMatch(
       /TEMP B-TREE|SCAN/,
     );
+  });
+
+  it('PERF-96: a step is one commit: an event the database refuses leaves the run as it was', async () => {
+    const { database, agentStore } = temp.open();
+    const run = fullRun('r1', 'run1', { status: 'streaming', endedAt: null });
+    await agentStore.saveStep(run, event('r1', 'run1', { kind: 'started' }));
+    // Only this connection sees the trigger: the disk refusing the event's row, after the run's was written.
+    database.sqlite.exec(
+      "CREATE TEMP TRIGGER refuse_event BEFORE INSERT ON run_events BEGIN SELECT RAISE(ABORT, 'refused'); END",
+    );
+    const done = { ...run, status: 'completed' as const, endedAt: 1500 };
+    await expect(agentStore.saveStep(done, event('r1', 'run1', { kind: 'completed' }))).rejects.toThrow(
+      /refused/,
+    );
+    expect(await agentStore.getRun('r1', 'run1')).toEqual(run);
+    expect(await agentStore.listEvents('r1', 'run1')).toHaveLength(1);
   });
 });
