@@ -45,9 +45,72 @@ export function baseStillHolds(codeDoc: Y.Doc, s: Anchored): boolean {
     const existing = fileText(codeDoc, s.file);
     return !existing || existing.length === 0;
   }
+  const local = baseHoldsBetween(codeDoc, s);
+  if (local !== null) return local;
+  wholeFileReads.count++;
   const range = resolveRange(codeDoc, s);
   if (!range || range.to - range.from !== s.baseText.length) return false;
   return textSlice(range.ytext, range.from, range.to) === s.baseText;
+}
+
+/** How many times `baseStillHolds` resolved a range from the file's start (tests read it: SAFE-171). */
+export const wholeFileReads = { count: 0 };
+
+/** A relative position as Yjs resolves it, relative to its item: the item and the offset into it. */
+interface Anchor {
+  item: Y.Item;
+  offset: number;
+}
+
+/**
+ * The item and offset `Y.createAbsolutePositionFromRelativePosition` would start from, or null where only it
+ * can tell (no item: the end of a type; an item redone elsewhere; another type than the file's text).
+ */
+function anchorIn(doc: Y.Doc, ytext: Y.Text, encoded: string): Anchor | null {
+  const rel = decodeRelativePosition(encoded);
+  const id = rel.item;
+  if (id === null || Y.getState(doc.store, id.client) <= id.clock) return null;
+  const item = Y.getItem(doc.store, id);
+  if (!(item instanceof Y.Item) || item.redone !== null || item.parent !== ytext) return null;
+  const diff = id.clock - item.id.clock;
+  return { item, offset: item.deleted || !item.countable ? 0 : diff + (rel.assoc >= 0 ? 0 : 1) };
+}
+
+/**
+ * SAFE-171: whether the text between a suggestion's anchors is still its base text, walking only the items
+ * from its start anchor to its end anchor (or until the text there is longer than the base), instead of
+ * resolving both anchors from the file's start (Yjs counts every item left of a position) and reading the
+ * file's text again up to the range: that was three walks of the file per open suggestion on every keystroke
+ * in it. The same answer as `resolveRange` + `textSlice` (the range is from..max(from, to)); null where only
+ * they can tell.
+ */
+function baseHoldsBetween(doc: Y.Doc, s: Anchored): boolean | null {
+  const ytext = fileText(doc, s.file);
+  if (!ytext || s.start === null || s.end === null) return null;
+  const start = anchorIn(doc, ytext, s.start);
+  const end = anchorIn(doc, ytext, s.end);
+  if (!start || !end) return null;
+  const expected = s.baseText;
+  const parts: string[] = [];
+  let length = 0;
+  let item: Y.Item | null = start.item;
+  for (; item !== null && item !== end.item; item = item.right) {
+    if (item.deleted || !item.countable) continue;
+    if (!(item.content instanceof Y.ContentString)) return null;
+    parts.push(item.content.str);
+    length += item.length;
+    // The range holds at least this much: longer than the base, it cannot hold (an empty base could, were
+    // the end anchor left of the start: then the range is empty; only the whole-file read tells).
+    if (length - start.offset > expected.length) return expected.length === 0 ? null : false;
+  }
+  // The end anchor is left of the start: the range is empty.
+  if (item === null) return expected.length === 0;
+  if (end.offset > 0) {
+    if (!(end.item.content instanceof Y.ContentString)) return null;
+    parts.push(end.item.content.str.slice(0, end.offset));
+  }
+  const text = parts.join('').slice(start.offset);
+  return text === expected;
 }
 
 /**
