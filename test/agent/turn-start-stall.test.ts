@@ -7,11 +7,7 @@ import { startAgentCore } from '../helpers/agent-core.ts';
 import { type AgentRoom, startAgentRoom, suggestionsOf, waitRunStatus } from '../helpers/agent-room.ts';
 import { BIG_FILE_LINES, BIG_FILE_TEXT, bigFileUpdate, typedAtBigFileStart } from '../helpers/big-file.ts';
 import { measureStall } from '../helpers/event-loop-stall.ts';
-import {
-  openRawClient,
-  type RawClient,
-  syncSocketUrl,
-} from '../helpers/raw-socket.ts';
+import { openRawClient, type RawClient, syncSocketUrl } from '../helpers/raw-socket.ts';
 import { settledHeap } from '../memory/heap.ts';
 
 /*
