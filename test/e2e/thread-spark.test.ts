@@ -143,11 +143,21 @@ describe('asking Spark from a thread in the browser (CR-18..CR-21)', () => {
     expect(await popup.locator('.thread-suggestion').textContent()).toBe(
       "Spark's suggestion 1: src/math.tsaccepted",
     );
-    // Below line 2, where the marker is. Read from the page once the popup is laid out: a full run read no box
-    // (null, counted as y 0) right after its text had been read.
-    await cy.waitForFunction(
-      () => (document.querySelector('.thread-popup')?.getBoundingClientRect().y ?? 0) > 0,
-    );
+    // Below line 2, where the marker is. Read from the page once the popup is laid out there: a full run read
+    // no box (null, counted as y 0) right after its text had been read, and another read y 0 right after the
+    // page had shown it laid out (the popup drawn again as the thread's suggestion changed, placed a frame
+    // later). The bounds are the assertions below; the wait gives the placement 5 s to reach them.
+    const below = (lineBox?.y ?? 0) + (lineBox?.height ?? 0) - 6;
+    await cy
+      .waitForFunction(
+        ({ from, to }) => {
+          const y = document.querySelector('.thread-popup')?.getBoundingClientRect().y ?? 0;
+          return y >= from && y < to;
+        },
+        { from: below, to: (lineBox?.y ?? 0) + 60 },
+        { timeout: 5_000 },
+      )
+      .catch(() => undefined);
     const popupBox = await popup.evaluate((el) => ({ y: el.getBoundingClientRect().y }));
     expect(popupBox?.y ?? 0).toBeGreaterThanOrEqual((lineBox?.y ?? 0) + (lineBox?.height ?? 0) - 6);
     expect(popupBox?.y ?? 0).toBeLessThan((lineBox?.y ?? 0) + 60);
