@@ -1,15 +1,3 @@
-/**
- * CPU of one big update frame through the room core, in-process (issue 9, SAFE-145): the frame in, the
- * checks (size, items, clientIDs, dependencies, the code doc's shape), Yjs's apply, the group commit (the
- * memory doc store: no fsync, the JavaScript's share only) and the relay to one socket that drops it. Beside
- * it, as the floor on the same bytes, Yjs's own `applyUpdate` into an empty doc. Three appends of a frame's
- * worth to one file by one client, as the SAFE-145 test sends them; ASCII lines, or lines of CJK text (3
- * UTF-8 bytes a character). Median and best of `RUNS` rooms, per frame.
- *
- *   npx tsx bench/big-frame-cpu.ts [MB=2] [RUNS=9]
- */
-import * as encoding from 'lib0/encoding';
-import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
 import { CODE_FILES_KEY, type PublicUser } from '../schema/protocol.ts';
 import { MemoryRoomStore } from '../server/auth/memory-room-store.ts';
@@ -18,30 +6,12 @@ import { silentLogger } from '../server/log.ts';
 import { CommitQueue } from '../server/rooms/commit-queue.ts';
 import { MemoryDocStore } from '../server/rooms/memory-doc-store.ts';
 import { Room } from '../server/rooms/room.ts';
-import type { RoomSocket, SharedMessage } from '../server/rooms/room-socket.ts';
+import { updateFrame } from '../server/rooms/y-websocket-frames.ts';
+import { NullSocket } from './lib/null-socket.ts';
 
 const [mbArg, runsArg] = process.argv.slice(2);
 const MB = Number(mbArg ?? 2);
 const RUNS = Number(runsArg ?? 9);
-
-class NullSocket implements RoomSocket {
-  bytes = 0;
-  bufferedAmount = 0;
-  send(data: Uint8Array): void {
-    this.bytes += data.byteLength;
-  }
-  sendShared(message: SharedMessage): void {
-    this.bytes += message.data.byteLength;
-  }
-  close(): void {}
-}
-
-function frameOf(update: Uint8Array): Uint8Array {
-  const enc = encoding.createEncoder();
-  encoding.writeVarUint(enc, 0);
-  syncProtocol.writeUpdate(enc, update);
-  return encoding.toUint8Array(enc);
-}
 
 /** Three updates of about `MB` each, appending `line` to one file. */
 function appends(line: string): Uint8Array[] {
@@ -80,7 +50,7 @@ async function roomCore(updates: Uint8Array[]): Promise<number[]> {
   const user = (i: number): PublicUser => ({ id: `u${i}`, name: `u${i}`, role: 'editor' });
   const sender = room.handleConnect(user(0), 'code', new NullSocket());
   room.handleConnect(user(1), 'code', new NullSocket());
-  const frames = updates.map(frameOf);
+  const frames = updates.map((u) => updateFrame(u));
   const costs: number[] = [];
   for (const frame of frames) {
     await nextTurn();

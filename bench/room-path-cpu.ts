@@ -1,14 +1,3 @@
-/**
- * CPU of a keystroke's way through the room core, in-process (issue 17): frame in, checks, Yjs apply, the
- * group commit (the memory doc store, so no fsync: this is the JavaScript's share) and the broadcast to
- * `readers` sockets that drop what they get; beside it the reference server's way for the same frames
- * (@y/websocket-server: apply with an update listener that encodes the message and sends it to every other
- * socket). `rooms` rooms of 3 people typing round-robin, `perTurn` frames per event-loop turn. Best of 5.
- *
- *   npx tsx bench/room-path-cpu.ts [ROOMS=100] [PER_TURN=4] [EDITS=20000]
- */
-import * as encoding from 'lib0/encoding';
-import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
 import { CODE_FILES_KEY, type PublicUser } from '../schema/protocol.ts';
 import { MemoryRoomStore } from '../server/auth/memory-room-store.ts';
@@ -18,32 +7,14 @@ import { CommitQueue } from '../server/rooms/commit-queue.ts';
 import type { Connection } from '../server/rooms/connection.ts';
 import { MemoryDocStore } from '../server/rooms/memory-doc-store.ts';
 import { Room } from '../server/rooms/room.ts';
-import type { RoomSocket, SharedMessage } from '../server/rooms/room-socket.ts';
+import { updateFrame } from '../server/rooms/y-websocket-frames.ts';
+import { NullSocket } from './lib/null-socket.ts';
 
 const [roomsArg, perTurnArg, editsArg] = process.argv.slice(2);
 const ROOMS = Number(roomsArg ?? 100);
 const PER_TURN = Number(perTurnArg ?? 4);
 const EDITS = Number(editsArg ?? 20000);
 const PEOPLE = 3;
-
-class NullSocket implements RoomSocket {
-  bytes = 0;
-  bufferedAmount = 0;
-  send(data: Uint8Array): void {
-    this.bytes += data.byteLength;
-  }
-  sendShared(message: SharedMessage): void {
-    this.bytes += message.data.byteLength;
-  }
-  close(): void {}
-}
-
-function frameOf(update: Uint8Array): Uint8Array {
-  const enc = encoding.createEncoder();
-  encoding.writeVarUint(enc, 0);
-  syncProtocol.writeUpdate(enc, update);
-  return encoding.toUint8Array(enc);
-}
 
 /** Every person's keystrokes, prepared up front: frames of one character typed into one shared file. */
 function keystrokes(edits: number): Uint8Array[][] {
@@ -59,7 +30,7 @@ function keystrokes(edits: number): Uint8Array[][] {
     seed.clientID = 999_000 + r;
     seed.getMap<Y.Text>(CODE_FILES_KEY).set('main.ts', new Y.Text('x'.repeat(1200)));
     const seedUpdate = Y.encodeStateAsUpdate(seed);
-    frames.push(frameOf(seedUpdate));
+    frames.push(updateFrame(seedUpdate));
     for (const d of docs) Y.applyUpdate(d, seedUpdate);
     for (let k = 0; k < Math.ceil(edits / ROOMS) + PEOPLE + 1; k++) {
       const author = docs[k % PEOPLE]!;
@@ -72,7 +43,7 @@ function keystrokes(edits: number): Uint8Array[][] {
       text.insert(text.length >> 1, 'a');
       author.off('update', grab);
       for (const d of docs) if (d !== author) Y.applyUpdate(d, update!);
-      frames.push(frameOf(update!));
+      frames.push(updateFrame(update!));
     }
     perRoom.push(frames);
   }
@@ -134,7 +105,7 @@ async function reference(perRoom: Uint8Array[][]): Promise<number> {
     const socks = Array.from({ length: PEOPLE }, () => new NullSocket());
     // @y/websocket-server's updateHandler: encode the message once, send it to every connection
     doc.on('update', (update: Uint8Array, origin: unknown) => {
-      const message = frameOf(update);
+      const message = updateFrame(update);
       for (const s of socks) if (s !== origin) s.send(message);
     });
     rooms.push({ doc, socks });
