@@ -3,7 +3,7 @@ import type { WebSocket } from 'ws';
 
 /** The parts of a ws 8 WebSocket (package.json pins the version) that stopping its parser needs. */
 interface WsInternals {
-  _socket?: Duplex;
+  _socket?: Duplex & { writableLength?: number };
   _receiver?: { _loop?: boolean };
   _sender?: { _state?: number; _queue?: unknown[] };
 }
@@ -40,3 +40,21 @@ export function stopParsing(ws: WebSocket): void {
 }
 
 function discard(): void {}
+
+/**
+ * SAFE-174: for a refused socket whose close grace ran out: when everything the server wrote, the close
+ * frame last, has left for the kernel, the socket is ended (if the sender was busy at the refusal it was
+ * not) and true is returned: only the client's reading is missing, and cutting the socket now would cost
+ * it the close frame. A client held busy past the grace (a loaded machine, a long synchronous send loop)
+ * that writes again before it reads meets the reset with its write, and ws destroys the socket with our
+ * close frame unread in its kernel buffer: it read 1006. False while our bytes wait in this process (a
+ * slow reader: the grace cuts it as before) or with ws internals other than expected.
+ */
+export function closeFrameFlushed(ws: WebSocket): boolean {
+  const { _socket: socket, _sender: sender } = ws as unknown as WsInternals;
+  if (!socket || !sender || ws.readyState !== ws.CLOSING) return false;
+  if (sender._state !== SENDER_IDLE || sender._queue?.length !== 0 || socket.writableLength !== 0)
+    return false;
+  if (!socket.writableEnded) socket.end();
+  return true;
+}

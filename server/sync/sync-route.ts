@@ -13,7 +13,7 @@ import type { RoomSocket, SharedMessage } from '../rooms/room-socket.ts';
 import { roomIdParam } from '../route-params.ts';
 import { sendShared } from './framed-send.ts';
 import { type LiveSocket, LiveSockets } from './live-sockets.ts';
-import { stopParsing } from './stop-parsing.ts';
+import { closeFrameFlushed, stopParsing } from './stop-parsing.ts';
 
 export interface SyncRouteDeps {
   rooms: RoomService;
@@ -37,6 +37,12 @@ export interface SyncRouteDeps {
 const PLAIN_FRAMED_MAX_BYTES = 64 * 1024;
 /** How long a closing socket gets to finish the close handshake before it is cut (slow readers never do). */
 const CLOSE_GRACE_MS = 2000;
+/**
+ * SAFE-174: how long a refused socket whose close frame and FIN have left for the kernel may stay after the
+ * grace, its bytes discarded as they arrive, until its client has read them and closes its side (ws's own
+ * close timeout is 30 s). It costs a descriptor and kernel buffers, no parsing and no JavaScript per frame.
+ */
+const REFUSED_LINGER_MS = 10_000;
 /** setTimeout's largest delay; a token valid for longer is checked again when this passes */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -143,7 +149,15 @@ class WsRoomSocket implements RoomSocket {
     const ws = this.ws;
     if (ws.readyState === ws.CLOSED) return;
     ws.close(code, reason);
-    this.graceTimer = setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
+    this.graceTimer = setTimeout(() => this.graceOver(), CLOSE_GRACE_MS);
+  }
+
+  /** The close handshake did not finish in the grace: cut the socket, unless a refused one lingers (SAFE-174). */
+  private graceOver(): void {
+    const ws = this.ws;
+    if (this.refused && closeFrameFlushed(ws)) {
+      this.graceTimer = setTimeout(() => ws.terminate(), REFUSED_LINGER_MS - CLOSE_GRACE_MS);
+    } else ws.terminate();
   }
 
   stopReading(): void {

@@ -12,6 +12,7 @@ import {
   tinyItemsFor,
   tinyItemsUpdate,
 } from '../helpers/attacks.ts';
+import { busyClient } from '../helpers/busy-client-worker.ts';
 import { measureStall } from '../helpers/event-loop-stall.ts';
 import { openFlood } from '../helpers/flood-worker.ts';
 import {
@@ -284,6 +285,24 @@ describe('hostile frames cost little and are refused with a code (issue 9)', () 
       await flood.stop();
     }
   }, 120_000);
+
+  it('SAFE-174: a refused client busy past the close grace, still writing when it comes back, reads its 4424 and reason (not 1006), < 500 ms', async () => {
+    const s = await setUp();
+    const frames = orphanUpdates(400, 3_200_000).map((u) => updateFrame(u));
+    // Refused at the 101st; then its thread is held 3 s (past the 2 s grace) and it writes 200 more.
+    const { result: closed, stall } = await measureStall(() =>
+      busyClient(
+        syncSocketUrl(s.server.syncUrl, s.roomId, s.attackerEditor.token),
+        frames.slice(0, 200),
+        frames.slice(200),
+        3000,
+      ),
+    );
+    expect(closed.code).toBe(4424);
+    expect(stall.maxMs).toBeLessThan(STALL_BOUND_MS);
+    expect(closed.reason).toMatch(/more than 100 updates wait/);
+    await roomStillWorks(s, 'after the busy attacker');
+  });
 
   it('SAFE-30: updates sent before their parent (a reconnect racing its sync answer) wait on their socket and apply when it comes', async () => {
     const s = await setUp();
