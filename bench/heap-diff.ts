@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sparkroomContender } from './contenders/sparkroom-contender.ts';
+import { yWebsocketServerContender } from './contenders/y-websocket-server-contender.ts';
 import { LoadDriver } from './driver/load-driver.ts';
 import { smallSeed } from './lib/seed-content.ts';
 import { createRooms, seedRooms } from './scenarios/seed-rooms.ts';
@@ -9,7 +10,8 @@ import { createRooms, seedRooms } from './scenarios/seed-rooms.ts';
 /**
  * What an idle small room holds in Sparkroom (issue 17): heap snapshots of the server before and after N
  * rooms are created, seeded and joined by one idle person each (as the memory scenario does), and the
- * difference by constructor, per room. Usage: npx tsx bench/heap-diff.ts [ROOMS] [TOP]
+ * difference by constructor, per room. Usage: npx tsx bench/heap-diff.ts [ROOMS] [TOP]; PEER=1 measures the
+ * reference server the same way.
  */
 interface Snapshot {
   snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
@@ -140,7 +142,9 @@ const rooms = Number(process.argv[2] ?? 60);
 const top = Number(process.argv[3] ?? 40);
 const dir = mkdtempSync(join(tmpdir(), 'sparkroom-heap-'));
 const driver = LoadDriver.start(1);
-const running = await sparkroomContender.start({ dataDir: dir });
+// PEER=1: the same for the reference server (@y/websocket-server), to see what it keeps per room.
+const contender = process.env.PEER ? yWebsocketServerContender : sparkroomContender;
+const running = await contender.start({ dataDir: dir });
 try {
   let n = 0;
   const step = async (count: number) => {
