@@ -32,8 +32,11 @@ export class ClientBindings {
   private readonly log: Logger;
   private writes = 0;
   private unsaved: ClientBinding[] = [];
-  /** told when a claim waits to be stored (the document schedules a group commit); null: store next turn */
-  onUnsaved: (() => void) | null = null;
+  /**
+   * told when a claim waits to be stored (the document's durable path schedules a group commit); null: store
+   * next turn. An object with a method, not a closure: a closure kept its whole constructor scope (PERF-84).
+   */
+  onUnsaved: { schedule(): void } | null = null;
 
   constructor(docName: string, loaded: Map<number, string>, store: BindingStore, log: Logger) {
     this.docName = docName;
@@ -77,7 +80,7 @@ export class ClientBindings {
   private persist(clientId: number, userId: string): void {
     this.unsaved.push({ clientId, userId });
     if (this.unsaved.length > 1) return;
-    if (this.onUnsaved) this.onUnsaved();
+    if (this.onUnsaved) this.onUnsaved.schedule();
     else setImmediate(() => void this.flush());
   }
 

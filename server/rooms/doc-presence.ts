@@ -10,11 +10,11 @@ import type { Connection } from './connection.ts';
  * RoomDoc, which relays every change.
  */
 
-export interface PresenceDeps {
-  limits: Limits;
-  now: () => number;
+/** What a client's presence frame needs of its document (RoomDoc implements it). */
+export interface PresenceHost {
+  readonly env: { readonly limits: Limits; readonly now: () => number };
   /** binds the clientIDs a frame speaks for to the sender, or throws (ROOM-7, ROOM-13) */
-  claim: (conn: Connection, clients: Iterable<number>) => void;
+  claimClientIds(conn: Connection, clients: Iterable<number>): void;
 }
 
 /** How far a server restamp moves an awareness clock ahead (restampPresence). */
@@ -30,9 +30,10 @@ export function applyClientPresence(
   awareness: awarenessProtocol.Awareness,
   conn: Connection,
   update: Uint8Array,
-  deps: PresenceDeps,
+  host: PresenceHost,
 ): void {
-  const entries = decodeAwarenessUpdate(update, deps.limits.maxAwarenessStateBytes);
+  const { limits } = host.env;
+  const entries = decodeAwarenessUpdate(update, limits.maxAwarenessStateBytes);
   const stamp = stampOf(conn);
   const own: AwarenessEntry[] = [];
   for (const entry of entries) {
@@ -46,7 +47,7 @@ export function applyClientPresence(
   if (own.length === 0) return;
   // ROOM-8: a client speaks only for its own clientIDs (only a newer clock for someone else's is an
   // attempt to speak for them), and the server says who it is.
-  deps.claim(
+  host.claimClientIds(
     conn,
     own.map((e) => e.clientId),
   );
@@ -56,7 +57,7 @@ export function applyClientPresence(
   }
   // Only frames that speak for this connection count towards its rate: the stock client echoes every
   // change it hears, so counting echoes would let one busy (or flooding) participant get everyone closed.
-  conn.countAwareness(deps.now(), deps.limits.maxAwarenessPerSecond);
+  conn.countAwareness(host.env.now(), limits.maxAwarenessPerSecond);
   awarenessProtocol.applyAwarenessUpdate(awareness, encodeAwarenessUpdate(own), conn);
 }
 

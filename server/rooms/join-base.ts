@@ -39,6 +39,14 @@ export function lackOf(doc: Y.Doc, known: ReadonlyMap<number, number>): Lack {
   return { structs, clocks };
 }
 
+/** Where a base comes from (RoomDoc implements it, through its doc store's worker). */
+export interface BaseSource {
+  /** the stored state of the document, built and framed off the loop */
+  buildBase(): Promise<EncodedBase | undefined>;
+  /** a build failed: the joiners are answered inline meanwhile */
+  baseFailed(err: unknown): void;
+}
+
 /** How a sync step 1 is answered. */
 export type JoinAnswer =
   /** the diff is small: encode it on the loop (what it always was) */
@@ -63,20 +71,14 @@ export type JoinAnswer =
  */
 export class JoinBase {
   readonly #doc: Y.Doc;
-  readonly #build: (() => Promise<EncodedBase | undefined>) | null;
-  readonly #onError: (err: unknown) => void;
+  readonly #source: BaseSource | null;
   #base: (EncodedBase & { known: Map<number, number>; clocks: number }) | null = null;
   #building: Promise<void> | null = null;
 
-  /** `build`: the doc store's build of its stored state, framed (null: a store that cannot, answered inline) */
-  constructor(
-    doc: Y.Doc,
-    build: (() => Promise<EncodedBase | undefined>) | null,
-    onError: (err: unknown) => void,
-  ) {
+  /** `source`: builds the stored state, framed (null: a store that cannot, answered inline) */
+  constructor(doc: Y.Doc, source: BaseSource | null) {
     this.#doc = doc;
-    this.#build = build;
-    this.#onError = onError;
+    this.#source = source;
   }
 
   /**
@@ -105,16 +107,17 @@ export class JoinBase {
     if (base && within(lackOf(this.#doc, base.known), INLINE_ANSWER)) {
       return { kind: 'base', frame: base.frame, stateVector: base.stateVector };
     }
-    return this.#build ? { kind: 'build' } : { kind: 'inline' };
+    return this.#source ? { kind: 'build' } : { kind: 'inline' };
   }
 
   /** Builds a base from storage; concurrent callers share one build. Never rejects (a failure is logged). */
   rebuild(): Promise<void> {
-    const build = this.#build;
-    if (!build) return Promise.resolve();
-    this.#building ??= build()
+    const source = this.#source;
+    if (!source) return Promise.resolve();
+    this.#building ??= source
+      .buildBase()
       .then((base) => this.offer(base))
-      .catch(this.#onError)
+      .catch((err: unknown) => source.baseFailed(err))
       .finally(() => {
         this.#building = null;
       });

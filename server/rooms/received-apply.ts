@@ -9,14 +9,15 @@ interface Receiving {
   transaction: Y.Transaction | null;
 }
 
-export interface ReceivedApplyDeps {
-  doc: Y.Doc;
+/** What ReceivedApply reads of its document and tells it (RoomDoc implements it). */
+export interface ReceivedApplyHost {
+  readonly doc: Y.Doc;
   /** the document's 'update' listener, which records every other change (and this one, with nothing pending) */
-  listener: (update: Uint8Array, origin: unknown) => void;
+  readonly onDocUpdate: (update: Uint8Array, origin: unknown) => void;
   /** records an applied update for storage and relay */
-  record: (update: Uint8Array, origin: TransactionOrigin) => void;
+  record(update: Uint8Array, origin: TransactionOrigin): void;
   /** the update changed the document and then failed: that change has no record */
-  lost: (err: unknown) => void;
+  lostUpdate(err: unknown): void;
 }
 
 /**
@@ -29,15 +30,15 @@ export interface ReceivedApplyDeps {
  * records it as before.
  */
 export class ReceivedApply {
-  private readonly deps: ReceivedApplyDeps;
+  private readonly host: ReceivedApplyHost;
   private receiving: Receiving | null = null;
 
-  constructor(deps: ReceivedApplyDeps) {
-    this.deps = deps;
+  constructor(host: ReceivedApplyHost) {
+    this.host = host;
   }
 
   apply(update: Uint8Array, origin: TransactionOrigin): void {
-    const { doc, listener } = this.deps;
+    const { doc, onDocUpdate: listener } = this.host;
     if (doc.store.pendingStructs !== null || doc.store.pendingDs !== null) {
       Y.applyUpdate(doc, update, origin);
       return;
@@ -54,7 +55,7 @@ export class ReceivedApply {
       // anyway, that change has no record.
       const tr = receiving.transaction;
       if (tr && (tr.deleteSet.clients.size > 0 || !sameState(tr.beforeState, tr.afterState))) {
-        this.deps.lost(err);
+        this.host.lostUpdate(err);
       }
       throw err;
     } finally {
@@ -63,7 +64,7 @@ export class ReceivedApply {
       doc.off('update', listener);
       doc.on('update', listener);
     }
-    if (!receiving.recorded) this.deps.record(update, origin);
+    if (!receiving.recorded) this.host.record(update, origin);
   }
 
   /** For the listener: the received update's own event is being recorded in its place (see onTransactionStart). */
@@ -79,7 +80,7 @@ export class ReceivedApply {
   private readonly onTransactionStart = (tr: Y.Transaction): void => {
     const receiving = this.receiving;
     if (receiving === null) return;
-    const { doc, listener } = this.deps;
+    const { doc, onDocUpdate: listener } = this.host;
     if (tr.origin === receiving.origin) receiving.transaction = tr;
     else if (!doc._observers.get('update')?.has(listener)) doc.on('update', listener);
   };

@@ -1,26 +1,26 @@
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import type { PublicUser } from '../../schema/protocol.ts';
-import type { Limits } from '../config.ts';
 import { AppError } from '../errors.ts';
-import type { Logger } from '../log.ts';
 import { broadcastBatch } from './batch-broadcast.ts';
 import type { ClientBindings } from './client-bindings.ts';
-import { CommitQueue, type CommitTarget } from './commit-queue.ts';
 import type { Connection } from './connection.ts';
-import {
-  applyClientPresence,
-  type PresenceDeps,
-  restampPresence,
-  setServerPresence,
-} from './doc-presence.ts';
-import type { AppendResult, DocStore, PreparedDoc } from './doc-store.ts';
-import { JoinBase } from './join-base.ts';
+import { type CommitsHost, DocCommits, type PendingUpdate } from './doc-commits.ts';
+import type { DocEnv, DocOwner } from './doc-env.ts';
+import { applyClientPresence, restampPresence, setServerPresence } from './doc-presence.ts';
+import type { DocStore, EncodedBase, PreparedDoc } from './doc-store.ts';
+import { type BaseSource, JoinBase } from './join-base.ts';
 import { isOrigin, type TransactionOrigin } from './origins.ts';
-import { ReceivedApply } from './received-apply.ts';
+import { ReceivedApply, type ReceivedApplyHost } from './received-apply.ts';
 import { SharedMessage } from './room-socket.ts';
-import { applySlices, applySlicesNow, readPrepared, StoredState } from './stored-state.ts';
-import { UpdateIntake } from './update-intake.ts';
+import {
+  applySlices,
+  applySlicesNow,
+  readPrepared,
+  StoredState,
+  type StoredStateHost,
+} from './stored-state.ts';
+import { type IntakeHost, UpdateIntake } from './update-intake.ts';
 import type { OutlineStruct } from './update-scan.ts';
 import {
   awarenessFrame,
@@ -31,55 +31,46 @@ import {
   syncStep2Frame,
 } from './y-websocket-frames.ts';
 
+/** What a RoomDoc is made of; the document keeps the parts, not this object. */
 export interface RoomDocDeps {
   name: string;
-  store: DocStore;
-  limits: Limits;
-  log: Logger;
+  /** what the room's documents share (RoomDeps) */
+  env: DocEnv;
   bindings: ClientBindings;
-  now: () => number;
-  /** called after a failed append: the in-memory doc is ahead of storage, so the room must reload */
-  onStorageFailure: (err: unknown) => void;
-  /** the process-wide group commit; a RoomDoc without one commits on its own */
-  commits?: CommitQueue;
   /**
    * validates a client update's structs (their outline, SAFE-168) before it is applied, against the document they would
    * land in (their parents may be resolved through it); returns why it is refused, or null
    */
-  checkStructs?: (structs: readonly OutlineStruct[], doc: Y.Doc) => string | null;
-  /** called after every durable batch (attribution and other observers run from here) */
-  onCommitted?: (updates: readonly PendingUpdate[]) => void;
-  /** called when a compaction finished (the room may unload now) */
-  onCompacted?: () => void;
+  checkStructs?: ((structs: readonly OutlineStruct[], doc: Y.Doc) => string | null) | undefined;
 }
 
-export interface PendingUpdate {
-  update: Uint8Array;
-  origin: TransactionOrigin | null;
-}
+export type { PendingUpdate } from './doc-commits.ts';
 
 /**
  * One Yjs document of a room with its awareness, speaking the y-websocket protocol to its connections.
  *
  * Durability rule (ROOM-3): an update is appended to the store, in one group commit per event-loop turn,
- * before it is broadcast or included in a sync answer, so nobody ever sees an edit a crash could lose.
+ * before it is broadcast or included in a sync answer, so nobody ever sees an edit a crash could lose
+ * (DocCommits).
+ *
+ * PERF-84: its parts (the durable path, the stored state, the intake, the received apply, the joiners' base,
+ * presence) take this document as their host, an interface it implements with methods, instead of a deps
+ * object of closures each: an idle document is these few objects, not a web of closures and their scopes.
  */
-export class RoomDoc implements CommitTarget {
+export class RoomDoc implements CommitsHost, StoredStateHost, ReceivedApplyHost, IntakeHost, BaseSource {
   readonly name: string;
   readonly doc: Y.Doc;
   readonly awareness: awarenessProtocol.Awareness;
   readonly connections = new Set<Connection>();
-  private readonly deps: RoomDocDeps;
-  private pending: PendingUpdate[] = [];
-  private readonly commits: CommitQueue;
-  private scheduled = false;
-  /** the batch being written now; broadcast when it is durable */
-  private inFlight: PendingUpdate[] | null = null;
-  private afterFlush: (() => void)[] = [];
+  readonly env: DocEnv;
+  readonly bindings: ClientBindings;
+  /** the room, told about storage failures and settled writes; null until the room exists */
+  owner: DocOwner | null = null;
+  private readonly checkStructs: RoomDocDeps['checkStructs'] | null;
   /** what is stored of this document: sizes, the last seq, the compaction (ROOM-17) */
-  private readonly stored: StoredState;
-  private failedStore = false;
-  private readonly presence: PresenceDeps;
+  readonly stored: StoredState;
+  /** ROOM-3: updates wait here until the group commit has written them */
+  private readonly commits: DocCommits;
   /** PERF-60: applies a checked client update with its bytes as the record */
   private readonly received: ReceivedApply;
   /** the checks a client update passes before it is applied, and the updates held for dependencies */
@@ -93,9 +84,10 @@ export class RoomDoc implements CommitTarget {
   writeGate: ((user: PublicUser) => boolean) | null = null;
 
   private constructor(deps: RoomDocDeps) {
-    this.deps = deps;
     this.name = deps.name;
-    this.commits = deps.commits ?? new CommitQueue(deps.store, deps.log);
+    this.env = deps.env;
+    this.bindings = deps.bindings;
+    this.checkStructs = deps.checkStructs ?? null;
     this.doc = new Y.Doc({ gc: true });
     this.awareness = new awarenessProtocol.Awareness(this.doc);
     // The server is not a participant: only the agent's presence is published explicitly.
@@ -103,65 +95,13 @@ export class RoomDoc implements CommitTarget {
     // The doc's update listener is attached once the stored state is in (load): with a listener Yjs encodes
     // every transaction for it, which doubled the cost of a load (1.8 s instead of 0.24 s for 30 MB).
     this.awareness.on('update', this.onAwarenessUpdate);
-    const store = deps.store;
-    this.joinBase = new JoinBase(
-      this.doc,
-      store.buildSnapshot ? async () => (await store.buildSnapshot!(deps.name)).base : null,
-      (err) => deps.log.warn({ err, doc: deps.name }, "building the joiners' base failed; answering inline"),
-    );
-    this.stored = new StoredState({
-      name: deps.name,
-      doc: this.doc,
-      store,
-      limits: deps.limits,
-      log: deps.log,
-      joinBase: this.joinBase,
-      onCompacted: () => deps.onCompacted?.(),
-    });
-    this.presence = {
-      limits: deps.limits,
-      now: deps.now,
-      claim: (conn, ids) => this.intake.claimClientIds(conn, ids),
-    };
-    this.received = new ReceivedApply({
-      doc: this.doc,
-      listener: this.onDocUpdate,
-      record: (update, origin) => this.record(update, origin),
-      lost: (err) => {
-        // As after a failed append: the room reloads from storage.
-        this.failedStore = true;
-        deps.log.error({ err, doc: this.name }, 'an update changed the document and failed; reloading');
-        deps.onStorageFailure(err);
-      },
-    });
-    this.intake = new UpdateIntake({
-      name: deps.name,
-      doc: this.doc,
-      limits: deps.limits,
-      bindings: deps.bindings,
-      now: deps.now,
-      ...(deps.checkStructs ? { checkStructs: deps.checkStructs } : {}),
-      storedBytes: () => this.stored.storedBytes,
-      itemCount: () => this.itemCount(),
-      connections: () => this.connections,
-      apply: (update, origin) => this.received.apply(update, origin),
-      refuse: (conn, err) => this.refuse(conn, err),
-    });
+    this.joinBase = new JoinBase(this.doc, this.env.docStore.buildSnapshot ? this : null);
+    this.stored = new StoredState(this);
+    this.commits = new DocCommits(this);
+    this.received = new ReceivedApply(this);
+    this.intake = new UpdateIntake(this);
     // ROOM-13: new clientID bindings are stored by the group commit, in one transaction per turn.
-    deps.bindings.onUnsaved = () => this.scheduleCommit();
-  }
-
-  private scheduleCommit(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    // Group commit: every update applied in this event-loop turn, in every room, goes to storage in
-    // one transaction (CommitQueue), and only then is broadcast.
-    this.commits.schedule(this);
-  }
-
-  /** CommitTarget: the clientIDs first used in this turn are stored before the updates that use them. */
-  beforeCommit(): Promise<void> {
-    return this.deps.bindings.flush();
+    this.bindings.onUnsaved = this.commits;
   }
 
   /**
@@ -173,7 +113,7 @@ export class RoomDoc implements CommitTarget {
    * its sockets' frames wait in their queues.
    */
   static async load(deps: RoomDocDeps): Promise<RoomDoc> {
-    return RoomDoc.fromPrepared(deps, await RoomDoc.read(deps.store, deps.name));
+    return RoomDoc.fromPrepared(deps, await RoomDoc.read(deps.env.docStore, deps.name));
   }
 
   /** The stored state of document `name`, ready to apply (a store without a worker: its entries). */
@@ -214,7 +154,27 @@ export class RoomDoc implements CommitTarget {
     this.doc.on('update', this.onDocUpdate);
     this.joinBase.offer(prepared.base);
     this.stored.loaded(prepared);
-    this.deps.bindings.reserve(this.doc.clientID);
+    this.bindings.reserve(this.doc.clientID);
+  }
+
+  /** BaseSource: the stored state built by the doc store's worker (ROOM-35). */
+  async buildBase(): Promise<EncodedBase | undefined> {
+    return (await this.env.docStore.buildSnapshot!(this.name)).base;
+  }
+
+  /** BaseSource: a build failed. */
+  baseFailed(err: unknown): void {
+    this.env.log.warn({ err, doc: this.name }, "building the joiners' base failed; answering inline");
+  }
+
+  /** StoredStateHost: a compaction's snapshot is the joiners' next base (ROOM-35). */
+  snapshotBuilt(base: EncodedBase | undefined): void {
+    this.joinBase.offer(base);
+  }
+
+  /** StoredStateHost: a compaction finished; the room may unload now. */
+  compacted(): void {
+    this.owner?.docSettled();
   }
 
   /** Stored size (snapshot + log) plus what is waiting: the measure the document size limit applies to. */
@@ -231,18 +191,12 @@ export class RoomDoc implements CommitTarget {
 
   /** True when nothing is waiting to be written. */
   get idle(): boolean {
-    return (
-      this.pending.length === 0 &&
-      this.inFlight === null &&
-      !this.scheduled &&
-      this.deps.bindings.pendingWrites === 0
-    );
+    return this.commits.idle;
   }
 
   /** Resolves once everything applied so far is durable. */
   whenFlushed(): Promise<void> {
-    if (this.idle) return Promise.resolve();
-    return new Promise((resolve) => this.afterFlush.push(resolve));
+    return this.commits.whenFlushed();
   }
 
   /** Runs a server-side change (agent, accept) through the same durable path as a client edit. */
@@ -289,7 +243,7 @@ export class RoomDoc implements CommitTarget {
   }
 
   private dispatch(conn: Connection, frame: Frame): void {
-    this.intake.refuseOverdueHeld(conn, this.deps.now());
+    this.intake.refuseOverdueHeld(conn, this.env.now());
     switch (frame.type) {
       case 'sync-step-1':
         this.answerSyncStep1(conn, frame.stateVector);
@@ -299,7 +253,7 @@ export class RoomDoc implements CommitTarget {
         this.applyClientUpdate(conn, frame.update);
         break;
       case 'awareness':
-        applyClientPresence(this.awareness, conn, frame.update, this.presence);
+        applyClientPresence(this.awareness, conn, frame.update, this);
         break;
       case 'query-awareness':
         this.send(conn, this.awarenessMessage([...this.awareness.getStates().keys()]));
@@ -311,7 +265,7 @@ export class RoomDoc implements CommitTarget {
   }
 
   private answerSyncStep1(conn: Connection, stateVector: Uint8Array): void {
-    conn.countSyncRequest(this.deps.now(), this.deps.limits.maxSyncRequestsPerSecond);
+    conn.countSyncRequest(this.env.now(), this.env.limits.maxSyncRequestsPerSecond);
     // Validate now, answer once everything applied so far is durable (ROOM-3).
     const known = Y.decodeStateVector(stateVector);
     const answer = (rebuilt: boolean) => {
@@ -340,8 +294,7 @@ export class RoomDoc implements CommitTarget {
 
   /** Runs `fn` once everything applied so far is durable: now, or at the end of the flush in progress. */
   private whenIdle(fn: () => void): void {
-    if (this.idle) fn();
-    else this.afterFlush.push(fn);
+    this.commits.whenIdle(fn);
   }
 
   private applyClientUpdate(conn: Connection, update: Uint8Array): void {
@@ -358,7 +311,7 @@ export class RoomDoc implements CommitTarget {
 
   /** Publishes (or with null removes) a server-owned participant such as the agent. */
   setServerPresence(clientId: number, state: Record<string, unknown> | null): void {
-    this.deps.bindings.reserve(clientId);
+    this.bindings.reserve(clientId);
     setServerPresence(this.awareness, clientId, state);
   }
 
@@ -369,7 +322,7 @@ export class RoomDoc implements CommitTarget {
     const changed = [...change.added, ...change.updated, ...change.removed];
     if (changed.length === 0) return;
     const message = new SharedMessage(this.awarenessMessage(changed));
-    const now = this.deps.now();
+    const now = this.env.now();
     for (const conn of this.connections) this.sendShared(conn, message, now);
   };
 
@@ -377,66 +330,50 @@ export class RoomDoc implements CommitTarget {
     return awarenessFrame(this.awareness, clients);
   }
 
-  private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
+  /** The document's update listener: records every change that is not a load (ReceivedApplyHost). */
+  readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
     const o = isOrigin(origin) ? origin : null;
     if (o?.source === 'load') return;
     this.received.noteEvent(o);
     this.record(update, o);
   };
 
-  private record(update: Uint8Array, origin: TransactionOrigin | null): void {
-    this.pending.push({ update, origin });
-    this.stored.storedBytes += update.byteLength;
-    this.scheduleCommit();
+  /** ReceivedApplyHost: records an applied update for storage and relay (ROOM-3). */
+  record(update: Uint8Array, origin: TransactionOrigin | null): void {
+    this.commits.record(update, origin);
   }
 
-  /** CommitTarget: hands the pending updates to the commit in progress. */
-  takeBatch(): Uint8Array[] | null {
-    this.scheduled = false;
-    // A claim made while beforeCommit's flush was being written found this doc already scheduled and did not
-    // schedule it again: schedule the next commit now, or it would wait forever (and with it every sync
-    // answer that waits for the doc to be idle). A store slower than SQLite (PostgreSQL) hits this window.
-    if (this.deps.bindings.unsavedCount > 0) this.scheduleCommit();
-    if (this.inFlight !== null || this.pending.length === 0) {
-      if (this.inFlight === null) this.drainAfterFlush();
-      return null;
-    }
-    this.inFlight = this.pending;
-    this.pending = [];
-    return this.inFlight.map((p) => p.update);
+  /** ReceivedApplyHost: an update changed the document and failed; as after a failed append, the room reloads. */
+  lostUpdate(err: unknown): void {
+    this.commits.failedStore = true;
+    this.env.log.error({ err, doc: this.name }, 'an update changed the document and failed; reloading');
+    this.owner?.docFailed(err);
   }
 
-  /** CommitTarget: the batch is durable; now it may be seen. */
-  committed(result: AppendResult): void {
-    const batch = this.inFlight ?? [];
-    this.inFlight = null;
-    this.stored.committed(result);
-    this.broadcastCommitted(batch);
-    if (this.pending.length === 0) {
-      if (!this.failedStore) this.stored.maybeCompact();
-      this.drainAfterFlush();
-    }
+  /** CommitsHost: an append failed; the room closes and reloads. */
+  storageFailed(err: unknown): void {
+    this.owner?.docFailed(err);
   }
 
-  /** CommitTarget: the batch could not be stored; the in-memory doc is ahead of storage. */
-  failed(err: unknown): void {
-    this.inFlight = null;
-    this.failedStore = true;
-    this.deps.log.error({ err, doc: this.name }, 'storage append failed; closing the room');
-    this.deps.onStorageFailure(err);
+  /** IntakeHost: applies a checked client update whose dependencies are all in the document. */
+  applyReceived(update: Uint8Array, origin: TransactionOrigin): void {
+    this.received.apply(update, origin);
   }
 
-  private drainAfterFlush(): void {
-    if (!this.idle) return;
-    const waiting = this.afterFlush;
-    this.afterFlush = [];
-    for (const fn of waiting) fn();
+  /** IntakeHost: why an update's structs may not land in this document (SAFE-35), or null. */
+  structsProblem(structs: readonly OutlineStruct[]): string | null {
+    return this.checkStructs ? this.checkStructs(structs, this.doc) : null;
   }
 
-  /** PERF-21: one message per batch and socket, encoded once (batch-broadcast.ts). */
-  private broadcastCommitted(batch: PendingUpdate[]): void {
+  /** PresenceHost: binds the clientIDs a frame speaks for to the sender, or throws (ROOM-7, ROOM-13). */
+  claimClientIds(conn: Connection, clients: Iterable<number>): void {
+    this.intake.claimClientIds(conn, clients);
+  }
+
+  /** CommitsHost, PERF-21: one message per batch and socket, encoded once (batch-broadcast.ts). */
+  broadcastCommitted(batch: readonly PendingUpdate[]): void {
     if (this.connections.size > 0) {
-      const now = this.deps.now();
+      const now = this.env.now();
       const committed = batch.map((p) => ({
         update: p.update,
         sender: p.origin?.source === 'connection' ? p.origin.connId : -1,
@@ -446,7 +383,7 @@ export class RoomDoc implements CommitTarget {
         if (!conn.awaitingAnswer) this.sendShared(conn, message, now);
       });
     }
-    this.deps.onCommitted?.(batch);
+    this.owner?.docSettled();
   }
 
   /** True while a compaction builds or writes its snapshot: the room stays loaded until it is done. */
@@ -463,7 +400,7 @@ export class RoomDoc implements CommitTarget {
   send(conn: Connection, message: Uint8Array): void {
     if (!this.mayReceive(conn)) return;
     conn.socket.send(message);
-    conn.lastSentAt = this.deps.now();
+    conn.lastSentAt = this.env.now();
   }
 
   /** The same for one message of a broadcast, which the transport may frame once for every socket. */
@@ -477,7 +414,7 @@ export class RoomDoc implements CommitTarget {
   /** False for a closed socket, and for a slow reader, which is closed here (ROOM-9). */
   private mayReceive(conn: Connection): boolean {
     if (conn.closed) return false;
-    if (conn.socket.bufferedAmount <= this.deps.limits.maxSendBufferBytes) return true;
+    if (conn.socket.bufferedAmount <= this.env.limits.maxSendBufferBytes) return true;
     const err = new AppError('slow_reader', 'send buffer over the limit: the client is not reading');
     conn.close(err.closeCode, err.message);
     // A reader that is not reading cannot finish the close handshake either, so its socket only goes
@@ -488,7 +425,7 @@ export class RoomDoc implements CommitTarget {
 
   /** Sends the keepalive frame to every socket this doc has sent nothing for `silentMs` (SAFE-55). */
   keepalive(silentMs: number): void {
-    const now = this.deps.now();
+    const now = this.env.now();
     for (const conn of this.connections) {
       if (conn.held.length > 0) {
         try {
@@ -503,8 +440,8 @@ export class RoomDoc implements CommitTarget {
   }
 
   /** Closes one socket with the error's code and takes it out of the room (its presence, what it held). */
-  private refuse(conn: Connection, err: AppError): void {
-    this.deps.log.info({ doc: this.name, user: conn.user.id, code: err.code }, err.message);
+  refuse(conn: Connection, err: AppError): void {
+    this.env.log.info({ doc: this.name, user: conn.user.id, code: err.code }, err.message);
     conn.close(err.closeCode, err.message);
     conn.socket.stopReading?.();
     this.removeConnection(conn);

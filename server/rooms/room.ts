@@ -14,11 +14,13 @@ import { ClientBindings } from './client-bindings.ts';
 import { codeDocShapeProblems, codeStructsProblem } from './code-doc-shape.ts';
 import type { CommitQueue } from './commit-queue.ts';
 import { Connection, type DocKind } from './connection.ts';
+import type { DocEnv, DocOwner } from './doc-env.ts';
 import { type DocStore, INLINE_LOAD_BYTES, type PreparedDoc } from './doc-store.ts';
+import { type KeepaliveSweep, keepaliveSweepFor } from './keepalive-sweep.ts';
 import { RoomDoc, type RoomDocDeps } from './room-doc.ts';
 import type { RoomSocket } from './room-socket.ts';
 
-export interface RoomDeps {
+export interface RoomDeps extends DocEnv {
   id: string;
   docStore: DocStore;
   /** the process-wide group commit shared by every room */
@@ -33,61 +35,16 @@ export interface RoomDeps {
   onMaybeIdle: (room: Room) => void;
 }
 
-interface OpenedDoc {
-  doc: RoomDoc;
-  bindings: ClientBindings;
-  attach: (room: Room) => void;
-}
-
-/** The deps of one of a room's documents; its callbacks reach the room once `attach` names it. */
-function docDeps(deps: RoomDeps, kind: DocKind, loaded: Map<number, string>) {
+/** What one of a room's documents is made of; the room becomes its owner once it exists. */
+function docDeps(deps: RoomDeps, kind: DocKind, loaded: Map<number, string>): RoomDocDeps {
   const name = docNameOf(deps.id, kind);
-  const bindings = new ClientBindings(name, loaded, deps.bindingStore, deps.log);
-  let room: Room | null = null;
-  const docDeps: RoomDocDeps = {
-    name,
-    store: deps.docStore,
-    ...(deps.commits ? { commits: deps.commits } : {}),
-    limits: deps.limits,
-    log: deps.log,
-    bindings,
-    now: deps.now,
-    ...(kind === 'code' ? { checkStructs: codeStructsProblem } : {}),
-    onStorageFailure: (err) => room?.fail(err),
-    onCommitted: () => {
-      if (room) deps.onMaybeIdle(room);
-    },
-    onCompacted: () => {
-      if (room) deps.onMaybeIdle(room);
-    },
-  };
   return {
-    docDeps,
-    bindings,
-    attach: (r: Room) => {
-      room = r;
-    },
+    name,
+    // PERF-84: the room's deps are the document's environment as they are (one object per room).
+    env: deps,
+    bindings: new ClientBindings(name, loaded, deps.bindingStore, deps.log),
+    ...(kind === 'code' ? { checkStructs: codeStructsProblem } : {}),
   };
-}
-
-async function openDocAsync(
-  deps: RoomDeps,
-  kind: DocKind,
-  loaded: Map<number, string>,
-  prepared: PreparedDoc,
-): Promise<OpenedDoc> {
-  const d = docDeps(deps, kind, loaded);
-  return { doc: await RoomDoc.fromPrepared(d.docDeps, prepared), bindings: d.bindings, attach: d.attach };
-}
-
-function openDoc(
-  deps: RoomDeps,
-  kind: DocKind,
-  loaded: Map<number, string>,
-  prepared: PreparedDoc,
-): OpenedDoc {
-  const d = docDeps(deps, kind, loaded);
-  return { doc: RoomDoc.openNow(d.docDeps, prepared), bindings: d.bindings, attach: d.attach };
 }
 
 export function docNameOf(roomId: string, kind: DocKind): string {
@@ -137,29 +94,40 @@ interface ReviewSeed {
  * runs or suggestions opens on first use (`review`, a review socket, `whenReview`), from the state the
  * load read: an idle room of people typing carries one document, not two.
  */
-export class Room {
+export class Room implements DocOwner {
   readonly id: string;
   readonly code: RoomDoc;
   readonly codeBindings: ClientBindings;
   private readonly deps: RoomDeps;
   private leases = 0;
   private broken = false;
-  private readonly keepaliveTimer: NodeJS.Timeout;
+  /** SAFE-55, PERF-85: the process's keepalive sweep this room is in until it is destroyed */
+  private readonly keepalives: KeepaliveSweep;
   private reviewDoc: RoomDoc | null = null;
   private reviewSeed: ReviewSeed | null = null;
   /** told (in order) when the review doc opens; null once it is open */
   private reviewWaiters: ((room: Room) => void)[] | null = null;
 
-  private constructor(deps: RoomDeps, code: RoomDoc, codeBindings: ClientBindings) {
+  private constructor(deps: RoomDeps, code: RoomDoc) {
     this.deps = deps;
     this.id = deps.id;
     this.code = code;
-    this.codeBindings = codeBindings;
+    this.codeBindings = code.bindings;
+    code.owner = this;
     // SAFE-55: the review doc of an idle room carries nothing for minutes, and the stock client drops a
-    // socket after 30 s of silence ("Connection lost" every ~33 s). Checked twice per keepalive period.
-    const every = deps.limits.keepaliveMs;
-    this.keepaliveTimer = setInterval(() => this.keepalive(), Math.max(500, every / 2));
-    this.keepaliveTimer.unref();
+    // socket after 30 s of silence ("Connection lost" every ~33 s). One sweep for every room (PERF-85).
+    this.keepalives = keepaliveSweepFor(deps.limits.keepaliveMs);
+    this.keepalives.add(this);
+  }
+
+  /** DocOwner: storage failed under one of this room's documents. */
+  docFailed(err: unknown): void {
+    this.fail(err);
+  }
+
+  /** DocOwner: a write became durable or a compaction finished; the room may be unloadable. */
+  docSettled(): void {
+    this.deps.onMaybeIdle(this);
   }
 
   /** The review doc, opened now if this is its first use (PERF-31). */
@@ -189,11 +157,11 @@ export class Room {
     const seed = this.reviewSeed;
     if (!seed) throw new Error(`room ${this.id}: review doc neither open nor loaded`);
     this.reviewSeed = null;
-    const opened = openDoc(this.deps, 'review', seed.bindings, seed.prepared);
-    this.reviewDoc = opened.doc;
-    opened.attach(this);
+    const review = RoomDoc.openNow(docDeps(this.deps, 'review', seed.bindings), seed.prepared);
+    this.reviewDoc = review;
+    review.owner = this;
     this.tellReviewWaiters();
-    return opened.doc;
+    return review;
   }
 
   private tellReviewWaiters(): void {
@@ -210,21 +178,24 @@ export class Room {
 
   /** Sends the keepalive frame to every socket of this room that has heard nothing for a while. */
   keepalive(): void {
-    this.code.keepalive(this.deps.limits.keepaliveMs);
-    this.reviewDoc?.keepalive(this.deps.limits.keepaliveMs);
+    try {
+      this.code.keepalive(this.deps.limits.keepaliveMs);
+      this.reviewDoc?.keepalive(this.deps.limits.keepaliveMs);
+    } catch (err) {
+      // The sweep serves every room: one room's failure stops only its own keepalives this time.
+      this.deps.log.error({ err, room: this.id }, 'keepalive failed');
+    }
   }
 
   static async load(deps: RoomDeps): Promise<Room> {
     const codeName = docNameOf(deps.id, 'code');
-    const code = await openDocAsync(
-      deps,
-      'code',
-      await deps.bindingStore.listClientBindings(codeName),
+    const code = await RoomDoc.fromPrepared(
+      docDeps(deps, 'code', await deps.bindingStore.listClientBindings(codeName)),
       await RoomDoc.read(deps.docStore, codeName),
     );
     // SAFE-36: a document stored before SAFE-35 may break the code doc's shape. Readers skip such keys
     // (fileText, fileTexts); say once, at load, which room and which keys so an operator can see them.
-    for (const { key, problem } of codeDocShapeProblems(code.doc.doc)) {
+    for (const { key, problem } of codeDocShapeProblems(code.doc)) {
       deps.log.warn(
         { room: deps.id, key: key.slice(0, 200), problem },
         'code doc key skipped: it breaks the shape',
@@ -236,24 +207,23 @@ export class Room {
     try {
       prepared = await RoomDoc.read(deps.docStore, reviewName);
     } catch (err) {
-      code.doc.destroy();
+      code.destroy();
       throw err;
     }
-    const room = new Room(deps, code.doc, code.bindings);
-    code.attach(room);
+    const room = new Room(deps, code);
     if (!reviewNeededAtLoad(prepared)) {
       room.reviewSeed = { prepared, bindings: reviewBindings };
       return room;
     }
-    let review: OpenedDoc;
+    let review: RoomDoc;
     try {
-      review = await openDocAsync(deps, 'review', reviewBindings, prepared);
+      review = await RoomDoc.fromPrepared(docDeps(deps, 'review', reviewBindings), prepared);
     } catch (err) {
       room.destroy();
       throw err;
     }
-    room.reviewDoc = review.doc;
-    review.attach(room);
+    room.reviewDoc = review;
+    review.owner = room;
     return room;
   }
 
@@ -377,7 +347,7 @@ export class Room {
   }
 
   destroy(): void {
-    clearInterval(this.keepaliveTimer);
+    this.keepalives.delete(this);
     this.code.destroy();
     this.reviewDoc?.destroy();
     this.reviewSeed = null;

@@ -1,9 +1,7 @@
 import * as Y from 'yjs';
-import type { Limits } from '../config.ts';
 import { AppError } from '../errors.ts';
-import type { Logger } from '../log.ts';
-import type { AppendResult, DocStore, PreparedDoc, StoredDoc } from './doc-store.ts';
-import type { JoinBase } from './join-base.ts';
+import type { DocEnv } from './doc-env.ts';
+import type { AppendResult, DocStore, EncodedBase, PreparedDoc, StoredDoc } from './doc-store.ts';
 import type { TransactionOrigin } from './origins.ts';
 
 /** A load applies stored slices for at most about this long before it lets other work run (ROOM-18). */
@@ -51,15 +49,15 @@ function applySlice(doc: Y.Doc, name: string, slice: Uint8Array, i: number, coun
   }
 }
 
-export interface StoredStateDeps {
-  name: string;
-  doc: Y.Doc;
-  store: DocStore;
-  limits: Limits;
-  log: Logger;
-  joinBase: JoinBase;
-  /** called when a compaction finished (the room may unload now) */
-  onCompacted: () => void;
+/** What StoredState reads of its document and tells it (RoomDoc implements it). */
+export interface StoredStateHost {
+  readonly name: string;
+  readonly doc: Y.Doc;
+  readonly env: DocEnv;
+  /** a compaction's snapshot, durable as the log it was built from: the joiners' next base (ROOM-35) */
+  snapshotBuilt(base: EncodedBase | undefined): void;
+  /** a compaction finished (the room may unload now) */
+  compacted(): void;
 }
 
 /**
@@ -67,7 +65,7 @@ export interface StoredStateDeps {
  * (the document size limit and the compaction threshold, ROOM-10 and ROOM-17), and the compaction in flight.
  */
 export class StoredState {
-  private readonly deps: StoredStateDeps;
+  private readonly host: StoredStateHost;
   lastSeq = 0;
   logBytes = 0;
   /** stored size (snapshot + log) plus what waits to be written: the measure the document size limit applies to */
@@ -77,8 +75,8 @@ export class StoredState {
   /** the compaction in flight (ROOM-17), settled (never rejects) */
   private compaction: Promise<void> | null = null;
 
-  constructor(deps: StoredStateDeps) {
-    this.deps = deps;
+  constructor(host: StoredStateHost) {
+    this.host = host;
   }
 
   loaded(prepared: PreparedDoc): void {
@@ -100,18 +98,19 @@ export class StoredState {
     // ROOM-17: the threshold grows with the snapshot. Each compaction costs about the snapshot's size, so
     // waiting for at least that much new log keeps the total cost linear in what was written (a fixed
     // 1 MiB made a 15 MB import compact the whole room again after every MiB).
-    const threshold = Math.max(this.deps.limits.compactAfterBytes, this.snapshotBytes);
+    const { name, env } = this.host;
+    const threshold = Math.max(env.limits.compactAfterBytes, this.snapshotBytes);
     if (this.logBytes < threshold) return;
-    const store = this.deps.store;
+    const store = env.docStore;
     if (!store.buildSnapshot) {
       // Only here is the in-memory doc exactly the stored state through lastSeq (nothing pending).
-      const snapshot = Y.encodeStateAsUpdate(this.deps.doc);
+      const snapshot = Y.encodeStateAsUpdate(this.host.doc);
       this.logBytes = 0;
       this.storedBytes = snapshot.byteLength;
       this.snapshotBytes = snapshot.byteLength;
-      store.compact(this.deps.name, snapshot, this.lastSeq).catch((err: unknown) => {
+      store.compact(name, snapshot, this.lastSeq).catch((err: unknown) => {
         // The log is still intact, so a failed compaction loses nothing; it is retried at the next threshold.
-        this.deps.log.warn({ err, doc: this.deps.name }, 'compaction failed');
+        env.log.warn({ err, doc: name }, 'compaction failed');
       });
       return;
     }
@@ -120,11 +119,11 @@ export class StoredState {
     const storedAtStart = this.storedBytes;
     const logAtStart = this.logBytes;
     this.compaction = store
-      .buildSnapshot(this.deps.name)
+      .buildSnapshot(name)
       .then(async ({ snapshot, throughSeq, base }) => {
         // ROOM-35: the snapshot, durable as the log it was built from, is the joiners' next base.
-        this.deps.joinBase.offer(base);
-        await store.compact(this.deps.name, snapshot, throughSeq);
+        this.host.snapshotBuilt(base);
+        await store.compact(name, snapshot, throughSeq);
         // What was appended since the start stays counted (it may be in the snapshot too: the document
         // limit errs on the safe side until the next load).
         this.storedBytes = snapshot.byteLength + Math.max(0, this.storedBytes - storedAtStart);
@@ -132,11 +131,11 @@ export class StoredState {
         this.snapshotBytes = snapshot.byteLength;
       })
       .catch((err: unknown) => {
-        this.deps.log.warn({ err, doc: this.deps.name }, 'compaction failed');
+        env.log.warn({ err, doc: name }, 'compaction failed');
       })
       .finally(() => {
         this.compaction = null;
-        this.deps.onCompacted();
+        this.host.compacted();
       });
   }
 

@@ -15,24 +15,24 @@ import {
 
 const HOUR_MS = 3600_000;
 
-export interface UpdateIntakeDeps {
-  name: string;
-  doc: Y.Doc;
-  limits: Limits;
-  bindings: ClientBindings;
-  now: () => number;
-  /** validates an update's structs (its outline) against the document they would land in (RoomDocDeps.checkStructs) */
-  checkStructs?: (structs: readonly OutlineStruct[], doc: Y.Doc) => string | null;
-  /** the document's stored size with what waits to be written (the measure of the size limit) */
-  storedBytes: () => number;
-  /** structs the document holds (the measure of the item limit) */
-  itemCount: () => number;
+/** What UpdateIntake reads of its document and tells it (RoomDoc implements it). */
+export interface IntakeHost {
+  readonly name: string;
+  readonly doc: Y.Doc;
+  readonly env: { readonly limits: Limits; readonly now: () => number };
+  readonly bindings: ClientBindings;
   /** the document's sockets, whose held updates may integrate once a dependency arrives */
-  connections: () => Iterable<Connection>;
+  readonly connections: Iterable<Connection>;
+  /** the document's stored size with what waits to be written (the measure of the size limit) */
+  readonly storedSize: number;
+  /** structs the document holds (the measure of the item limit) */
+  itemCount(): number;
+  /** why an update's structs (its outline) may not land in the document, or null (RoomDocDeps.checkStructs) */
+  structsProblem(structs: readonly OutlineStruct[]): string | null;
   /** applies a checked update whose dependencies are all in the document, and records it for storage */
-  apply: (update: Uint8Array, origin: TransactionOrigin) => void;
+  applyReceived(update: Uint8Array, origin: TransactionOrigin): void;
   /** closes one socket whose held update failed its checks when it integrated */
-  refuse: (conn: Connection, err: AppError) => void;
+  refuse(conn: Connection, err: AppError): void;
 }
 
 /**
@@ -42,16 +42,16 @@ export interface UpdateIntakeDeps {
  * (SAFE-35, through checkStructs). Split from RoomDoc, which keeps the durable path and the broadcast.
  */
 export class UpdateIntake {
-  private readonly deps: UpdateIntakeDeps;
+  private readonly host: IntakeHost;
   /** bytes of the updates held on this document's sockets for missing dependencies (ROOM-14) */
   private heldBytes = 0;
   /** items those updates carry (ROOM-15) */
   private heldItems = 0;
   /** new clientIDs each person introduced in this document in the current hour (ROOM-13) */
-  private readonly newIdsByPerson = new Map<string, { start: number; count: number }>();
+  private newIdsByPerson: Map<string, { start: number; count: number }> | null = null;
 
-  constructor(deps: UpdateIntakeDeps) {
-    this.deps = deps;
+  constructor(host: IntakeHost) {
+    this.host = host;
   }
 
   /** ROOM-14: a closing socket's held updates go with it; nothing of them was stored. */
@@ -71,20 +71,20 @@ export class UpdateIntake {
     // Updates held for their dependencies (ROOM-14), and anything Yjs itself keeps pending, count too:
     // they integrate all at once when the dependencies come, so without counting them a client could grow
     // the room's memory without bound and the document past its limit with one small update at the end.
-    const store = this.deps.doc.store;
+    const store = this.host.doc.store;
     const pendingBytes =
       this.heldBytes + (store.pendingStructs?.update.byteLength ?? 0) + (store.pendingDs?.byteLength ?? 0);
-    if (this.deps.storedBytes() + pendingBytes + update.byteLength > this.deps.limits.maxDocBytes) {
+    if (this.host.storedSize + pendingBytes + update.byteLength > this.host.env.limits.maxDocBytes) {
       throw new AppError(
         'too_large',
-        `document ${this.deps.name} would exceed its size limit of ${this.deps.limits.maxDocBytes} bytes`,
+        `document ${this.host.name} would exceed its size limit of ${this.host.env.limits.maxDocBytes} bytes`,
       );
     }
     // ROOM-15: a document is charged for its items, not only its bytes (an item costs the server a few
     // hundred bytes of memory and its share of every load however few bytes it takes on the wire), and
     // this is counted before anything is built.
-    const maxItems = this.deps.limits.maxDocItems;
-    const itemBudget = maxItems - this.deps.itemCount() - this.heldItems;
+    const maxItems = this.host.env.limits.maxDocItems;
+    const itemBudget = maxItems - this.host.itemCount() - this.heldItems;
     let scan: UpdateScan;
     try {
       scan = scanUpdate(update, Math.max(0, itemBudget));
@@ -95,7 +95,7 @@ export class UpdateIntake {
     if (items > itemBudget) {
       throw new AppError(
         'too_large',
-        `document ${this.deps.name} would exceed its limit of ${maxItems} items`,
+        `document ${this.host.name} would exceed its limit of ${maxItems} items`,
       );
     }
     // ROOM-7: every clientID whose structs this update inserts must belong to the sender.
@@ -115,11 +115,11 @@ export class UpdateIntake {
 
   /** Checks the shape of an update whose dependencies are all in the document, and applies it. */
   private integrate(conn: Connection, update: Uint8Array, structs: readonly OutlineStruct[]): void {
-    const problem = this.deps.checkStructs?.(structs, this.deps.doc) ?? null;
+    const problem = this.host.structsProblem(structs);
     if (problem !== null) throw new AppError('malformed_frame', problem);
     const origin: TransactionOrigin = { source: 'connection', connId: conn.id, userId: conn.user.id };
     try {
-      this.deps.apply(update, origin);
+      this.host.applyReceived(update, origin);
     } catch (err) {
       throw new AppError('malformed_frame', 'update cannot be applied', { cause: err });
     }
@@ -132,25 +132,25 @@ export class UpdateIntake {
    * reconnect and its sync answer. Past `maxHeldUpdatesPerSocket` the socket is refused with 4424.
    */
   private hold(conn: Connection, update: Uint8Array, needs: Needs, items: number): void {
-    const max = this.deps.limits.maxHeldUpdatesPerSocket;
+    const max = this.host.env.limits.maxHeldUpdatesPerSocket;
     if (conn.held.length >= max) {
       throw new AppError(
         'missing_dependencies',
         `more than ${max} updates wait for changes this connection never sent`,
       );
     }
-    conn.held.push({ update, needs, items, at: this.deps.now() });
+    conn.held.push({ update, needs, items, at: this.host.env.now() });
     this.heldBytes += update.byteLength;
     this.heldItems += items;
   }
 
   /** Applies every held update whose dependencies have arrived, in arrival order per socket. */
   private integrateHeld(): void {
-    const stateOf = (client: number) => Y.getState(this.deps.doc.store, client);
+    const stateOf = (client: number) => Y.getState(this.host.doc.store, client);
     let progress = true;
     while (progress) {
       progress = false;
-      for (const conn of [...this.deps.connections()]) {
+      for (const conn of [...this.host.connections]) {
         for (let i = 0; i < conn.held.length; ) {
           const held = conn.held[i]!;
           if (!needsMet(held.needs, stateOf)) {
@@ -164,7 +164,7 @@ export class UpdateIntake {
             this.integrate(conn, held.update, readOutline(held.update).structs);
             progress = true;
           } catch (err) {
-            this.deps.refuse(
+            this.host.refuse(
               conn,
               err instanceof AppError ? err : new AppError('malformed_frame', String(err)),
             );
@@ -186,9 +186,9 @@ export class UpdateIntake {
     deletes: Map<number, { clock: number; len: number }[]>,
   ): void {
     for (const [clientId, ranges] of deletes) {
-      const owner = this.deps.bindings.userOf(clientId);
+      const owner = this.host.bindings.userOf(clientId);
       if (owner === undefined || owner === conn.user.id) continue;
-      const known = Y.getState(this.deps.doc.store, clientId);
+      const known = Y.getState(this.host.doc.store, clientId);
       if (ranges.some((r) => r.clock + r.len > known)) {
         throw new AppError(
           'identity_mismatch',
@@ -207,7 +207,7 @@ export class UpdateIntake {
   claimClientIds(conn: Connection, clients: Iterable<number>): void {
     const fresh: number[] = [];
     for (const clientId of clients) {
-      const owner = this.deps.bindings.userOf(clientId);
+      const owner = this.host.bindings.userOf(clientId);
       if (owner === conn.user.id) continue;
       if (owner !== undefined) {
         throw new AppError('identity_mismatch', `clientID ${clientId} belongs to another participant`);
@@ -215,14 +215,16 @@ export class UpdateIntake {
       fresh.push(clientId);
     }
     if (fresh.length === 0) return;
-    const { maxClientIdsPerSocket, newClientIdsPerHour } = this.deps.limits;
+    const { maxClientIdsPerSocket, newClientIdsPerHour } = this.host.env.limits;
     if (conn.newClientIds + fresh.length > maxClientIdsPerSocket) {
       throw new AppError(
         'too_many_client_ids',
         `a connection may use at most ${maxClientIdsPerSocket} clientIDs; this frame names ${fresh.length} new`,
       );
     }
-    const now = this.deps.now();
+    const now = this.host.env.now();
+    // Made on the first claim: a document nobody has written to yet holds no map.
+    this.newIdsByPerson ??= new Map();
     let window = this.newIdsByPerson.get(conn.user.id);
     if (!window || now - window.start >= HOUR_MS) {
       window = { start: now, count: 0 };
@@ -236,13 +238,13 @@ export class UpdateIntake {
     }
     window.count += fresh.length;
     conn.newClientIds += fresh.length;
-    for (const clientId of fresh) this.deps.bindings.claim(clientId, conn.user.id);
+    for (const clientId of fresh) this.host.bindings.claim(clientId, conn.user.id);
   }
 
   /** ROOM-14: an update held longer than the limit waits for something its sender never sent. */
   refuseOverdueHeld(conn: Connection, now: number): void {
     const oldest = conn.held[0];
-    if (oldest && now - oldest.at > this.deps.limits.maxHeldMs) {
+    if (oldest && now - oldest.at > this.host.env.limits.maxHeldMs) {
       throw new AppError(
         'missing_dependencies',
         `an update waited ${Math.round((now - oldest.at) / 1000)} s for changes that never arrived`,

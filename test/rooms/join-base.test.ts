@@ -224,8 +224,10 @@ describe('ROOM-35: a fresh joiner of a big room is answered from a base encoded 
         stateVector: Y.encodeStateVector(big),
       };
     };
-    expect(new JoinBase(small, build, () => {}).plan(nothing)).toEqual({ kind: 'inline' });
-    const base = new JoinBase(big, build, () => {});
+    expect(new JoinBase(small, { buildBase: build, baseFailed: () => {} }).plan(nothing)).toEqual({
+      kind: 'inline',
+    });
+    const base = new JoinBase(big, { buildBase: build, baseFailed: () => {} });
     // A peer that has it all but a few characters lacks little.
     expect(base.plan(Y.decodeStateVector(Y.encodeStateVector(big)))).toEqual({ kind: 'inline' });
     expect(lackOf(big, nothing).clocks).toBeGreaterThan(INLINE_ANSWER.clocks);
@@ -233,7 +235,7 @@ describe('ROOM-35: a fresh joiner of a big room is answered from a base encoded 
     await Promise.all([base.rebuild(), base.rebuild()]);
     expect(builds).toBe(1);
     expect(base.plan(nothing).kind).toBe('base');
-    expect(new JoinBase(big, null, () => {}).plan(nothing)).toEqual({ kind: 'inline' });
+    expect(new JoinBase(big, null).plan(nothing)).toEqual({ kind: 'inline' });
     // An older state offered after a newer one is not taken.
     const older = new Y.Doc();
     older.getMap<Y.Text>(CODE_FILES_KEY).set('b.ts', new Y.Text('y'));

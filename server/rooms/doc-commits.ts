@@ -1,0 +1,142 @@
+import type { Logger } from '../log.ts';
+import type { ClientBindings } from './client-bindings.ts';
+import { CommitQueue, type CommitTarget } from './commit-queue.ts';
+import type { DocEnv } from './doc-env.ts';
+import type { AppendResult } from './doc-store.ts';
+import type { TransactionOrigin } from './origins.ts';
+import type { StoredState } from './stored-state.ts';
+
+export interface PendingUpdate {
+  update: Uint8Array;
+  origin: TransactionOrigin | null;
+}
+
+/** What the durable path reads of its document and tells it (RoomDoc implements it). */
+export interface CommitsHost {
+  readonly name: string;
+  readonly env: DocEnv;
+  readonly bindings: ClientBindings;
+  readonly stored: StoredState;
+  /** the batch is durable: it may be seen now (the broadcast, then the owner is told) */
+  broadcastCommitted(batch: readonly PendingUpdate[]): void;
+  /** the batch could not be stored: the in-memory doc is ahead of storage */
+  storageFailed(err: unknown): void;
+}
+
+/**
+ * One document's durable path (ROOM-3): the updates applied to it wait here until the group commit has
+ * written them, and only then are broadcast or included in a sync answer, so nobody ever sees an edit a
+ * crash could lose. Split from RoomDoc, which applies and relays.
+ */
+export class DocCommits implements CommitTarget {
+  private readonly host: CommitsHost;
+  private readonly queue: CommitQueue;
+  private pending: PendingUpdate[] = [];
+  private scheduled = false;
+  /** the batch being written now; broadcast when it is durable */
+  private inFlight: PendingUpdate[] | null = null;
+  private afterFlush: (() => void)[] | null = null;
+  /** an append failed: the doc is ahead of storage and compacts no more (the room reloads) */
+  failedStore = false;
+
+  constructor(host: CommitsHost) {
+    this.host = host;
+    this.queue = host.env.commits ?? new CommitQueue(host.env.docStore, host.env.log);
+  }
+
+  get name(): string {
+    return this.host.name;
+  }
+
+  /** Takes an applied update for the next group commit. */
+  record(update: Uint8Array, origin: TransactionOrigin | null): void {
+    this.pending.push({ update, origin });
+    this.host.stored.storedBytes += update.byteLength;
+    this.schedule();
+  }
+
+  /** Asks the group commit for a turn (for the updates, and for clientID bindings waiting, ROOM-13). */
+  schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // Group commit: every update applied in this event-loop turn, in every room, goes to storage in
+    // one transaction (CommitQueue), and only then is broadcast.
+    this.queue.schedule(this);
+  }
+
+  /** True when nothing is waiting to be written. */
+  get idle(): boolean {
+    return (
+      this.pending.length === 0 &&
+      this.inFlight === null &&
+      !this.scheduled &&
+      this.host.bindings.pendingWrites === 0
+    );
+  }
+
+  /** Resolves once everything applied so far is durable. */
+  whenFlushed(): Promise<void> {
+    if (this.idle) return Promise.resolve();
+    return new Promise((resolve) => this.whenIdle(resolve));
+  }
+
+  /** Runs `fn` once everything applied so far is durable: now, or at the end of the flush in progress. */
+  whenIdle(fn: () => void): void {
+    if (this.idle) fn();
+    else if (this.afterFlush) this.afterFlush.push(fn);
+    else this.afterFlush = [fn];
+  }
+
+  /** CommitTarget: the clientIDs first used in this turn are stored before the updates that use them. */
+  beforeCommit(): Promise<void> {
+    return this.host.bindings.flush();
+  }
+
+  /** CommitTarget: hands the pending updates to the commit in progress. */
+  takeBatch(): Uint8Array[] | null {
+    this.scheduled = false;
+    // A claim made while beforeCommit's flush was being written found this doc already scheduled and did not
+    // schedule it again: schedule the next commit now, or it would wait forever (and with it every sync
+    // answer that waits for the doc to be idle). A store slower than SQLite (PostgreSQL) hits this window.
+    if (this.host.bindings.unsavedCount > 0) this.schedule();
+    if (this.inFlight !== null || this.pending.length === 0) {
+      if (this.inFlight === null) this.drainAfterFlush();
+      return null;
+    }
+    this.inFlight = this.pending;
+    this.pending = [];
+    return this.inFlight.map((p) => p.update);
+  }
+
+  /** CommitTarget: the batch is durable; now it may be seen. */
+  committed(result: AppendResult): void {
+    const batch = this.inFlight ?? [];
+    this.inFlight = null;
+    const stored = this.host.stored;
+    stored.committed(result);
+    this.host.broadcastCommitted(batch);
+    if (this.pending.length === 0) {
+      if (!this.failedStore) stored.maybeCompact();
+      this.drainAfterFlush();
+    }
+  }
+
+  /** CommitTarget: the batch could not be stored; the in-memory doc is ahead of storage. */
+  failed(err: unknown): void {
+    this.inFlight = null;
+    this.failedStore = true;
+    this.log.error({ err, doc: this.name }, 'storage append failed; closing the room');
+    this.host.storageFailed(err);
+  }
+
+  private get log(): Logger {
+    return this.host.env.log;
+  }
+
+  private drainAfterFlush(): void {
+    const waiting = this.afterFlush;
+    if (waiting === null || !this.idle) return;
+    this.afterFlush = null;
+    for (const fn of waiting) fn();
+  }
+}

@@ -1,0 +1,108 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Awareness } from 'y-protocols/awareness';
+import * as Y from 'yjs';
+import type { PublicUser } from '../../schema/protocol.ts';
+import { MemoryRoomStore } from '../../server/auth/memory-room-store.ts';
+import { defaultLimits } from '../../server/config.ts';
+import { silentLogger } from '../../server/log.ts';
+import { MemoryDocStore } from '../../server/rooms/memory-doc-store.ts';
+import { Room } from '../../server/rooms/room.ts';
+import type { RoomDoc } from '../../server/rooms/room-doc.ts';
+import { awarenessFrame, fileUpdate, updateFrame } from '../helpers/raw-socket.ts';
+import { turns } from '../helpers/wait.ts';
+import { FakeRoomSocket } from './fake-room-socket.ts';
+
+const ada: PublicUser = { id: 'ada', name: 'ada', role: 'editor' };
+const clock = { now: 1_000_000 };
+
+function loadRoom(id: string): Promise<Room> {
+  return Room.load({
+    id,
+    docStore: new MemoryDocStore(),
+    bindingStore: new MemoryRoomStore(),
+    limits: { ...defaultLimits, keepaliveMs: 10_000 },
+    log: silentLogger,
+    now: () => clock.now,
+    onBroken: () => {},
+    onMaybeIdle: () => {},
+  });
+}
+
+const rooms: Room[] = [];
+afterEach(() => {
+  for (const r of rooms.splice(0)) r.destroy();
+  vi.useRealTimers();
+});
+
+/**
+ * The functions reachable from `root` through own properties, by path, not entering the document, its
+ * awareness or the sockets (the reference server holds those too), nor the room's deps it shares.
+ */
+function functionsOf(root: RoomDoc): Map<string, unknown> {
+  const found = new Map<string, unknown>();
+  const seen = new Set<unknown>([root.env]);
+  const walk = (value: unknown, path: string): void => {
+    if (value === null || typeof value !== 'object' || seen.has(value)) return;
+    seen.add(value);
+    if (value instanceof Y.Doc || value instanceof Awareness || value instanceof Set) return;
+    for (const [key, v] of Object.entries(value)) {
+      if (typeof v === 'function') found.set(`${path}.${key}`, v);
+      else walk(v, `${path}.${key}`);
+    }
+  };
+  walk(root, 'doc');
+  return found;
+}
+
+/** An idle person's room: one socket that wrote once and said where it is. */
+async function idleRoom(id: string): Promise<Room> {
+  const room = await loadRoom(id);
+  rooms.push(room);
+  const conn = room.handleConnect(ada, 'code', new FakeRoomSocket());
+  room.handleMessage(conn, updateFrame(fileUpdate('a.ts', 'hello', { clientId: 7 })));
+  room.handleMessage(conn, awarenessFrame([{ clientId: 7, clock: 1, state: { cursor: null } }]));
+  await room.whenFlushed();
+  return room;
+}
+
+describe('an idle small room holds little of its own', () => {
+  it("PERF-84: a loaded document's parts reach it through methods: no deps objects of closures, only its two listeners", async () => {
+    const [one, two] = [await idleRoom('memory1'), await idleRoom('memory2')];
+    // The functions one document holds of its own: those another document does not share (methods, the
+    // logger's, the shape check are shared by every document).
+    const shared = [...functionsOf(two.code).values()];
+    const own = [...functionsOf(one.code)].filter(([, fn]) => !shared.includes(fn)).map(([path]) => path);
+    // What Yjs calls back: the document's update listener, its awareness listener, and the received apply's
+    // transaction listener (PERF-60). Before, every part had a deps object of arrow closures (record, lost,
+    // apply, refuse, claim, sizes, onCompacted, onUnsaved...), each keeping its constructor's scope alive.
+    expect(own.sort()).toEqual([
+      'doc.onAwarenessUpdate',
+      'doc.onDocUpdate',
+      'doc.received.onTransactionStart',
+    ]);
+  });
+
+  it('PERF-85: every loaded room shares one keepalive timer, which still reaches every quiet socket and stops with the last room', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const sockets: FakeRoomSocket[] = [];
+    for (let i = 0; i < 20; i++) {
+      const room = await loadRoom(`keepalive${i}`);
+      rooms.push(room);
+      const socket = new FakeRoomSocket();
+      room.handleConnect(ada, 'code', socket);
+      sockets.push(socket);
+    }
+    // Each room's awareness keeps its own check interval (y-protocols, as in the reference); the rooms'
+    // keepalives are one timer.
+    expect(vi.getTimerCount()).toBe(rooms.length + 1);
+    const before = sockets.map((s) => s.sent.length);
+    clock.now += 10_000;
+    vi.advanceTimersByTime(5_000);
+    await turns();
+    // Each quiet socket got the keepalive frame (SAFE-55), one each.
+    expect(sockets.map((s, i) => s.sent.length - before[i]!)).toEqual(sockets.map(() => 1));
+    expect(sockets.every((s) => [...s.sent.at(-1)!].join() === '1,1,0')).toBe(true);
+    for (const r of rooms.splice(0)) r.destroy();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
