@@ -3,6 +3,7 @@ import { type FakeModelServer, startFakeModelServer } from '../../test/helpers/f
 import type { RoomHandle, RunningContender } from '../contenders/contender.ts';
 import { sparkroomContender } from '../contenders/sparkroom-contender.ts';
 import { monotonicSeconds } from '../lib/clock.ts';
+import { type CommitWindow, commitHistogram, commitWindow } from '../lib/commit-metrics.ts';
 import { LatencyHistogram, type LatencySummary } from '../lib/latency-histogram.ts';
 import { ProcMeter } from '../lib/proc-stats.ts';
 import { EDIT_FILE, smallSeed } from '../lib/seed-content.ts';
@@ -16,8 +17,18 @@ const TOKENS_PER_SECOND = 1000;
 const WATCHERS_PER_STREAM = 2;
 /** token-to-visible p99 a level must stay under to count (issue 17) */
 const P99_LIMIT_MS = 50;
-const LEVELS = [1, 2, 4, 6, 8, 10, 12, 14, 16, 20, 24];
+/**
+ * PERF-93: 2 and 6 streams left the ramp (every full run before passed them at p99 19-34 ms and 21-45% of a
+ * core, as it did 1, 4 and 8), to pay for the repeats below within the bench's 10 minutes.
+ */
+const LEVELS = [1, 4, 8, 10, 12, 14, 16, 20, 24];
 const QUICK_LEVELS = [1, 4];
+/**
+ * PERF-92: a level over the limit is run once more before the ramp stops: one ~100 ms stall in a 3 s window
+ * is its p99, so a single reading said "stall" and "saturated" alike. A repeat under the limit was a stall
+ * (the ramp goes on); over it again, saturation. At most this many repeats per ramp bound its time.
+ */
+const MAX_REPEATS = 3;
 
 interface Level {
   streams: number;
@@ -28,12 +39,44 @@ interface Level {
   harnessCpuUtilisation: number;
   /** monotonic-clock window, s (bench/profile-summary.ts --window=FROM-TO) */
   window: string;
+  /**
+   * PERF-94: the server's group commits in the window (its /metrics histogram): each is an fsync'd SQLite
+   * transaction on the event loop, the stall the profile of a failing level found
+   */
+  commits: CommitWindow | null;
+  /** PERF-92: the same level run again after this one went over the limit */
+  repeat?: Level;
+}
+
+/**
+ * PERF-92: what a level over the limit was, from its repeat: under the limit again, a stall; over it twice,
+ * the ramp stops there (saturation when the server's CPU share is near what it can get, PERF-94; at a share
+ * the levels below passed with, stalls that came back, as on a machine whose disk or cores are contended).
+ */
+type Verdict = 'passed' | 'stall' | 'over twice';
+
+function verdictOf(level: Level): Verdict {
+  if (level.tokenToVisible.p99 < P99_LIMIT_MS) return 'passed';
+  return level.repeat && level.repeat.tokenToVisible.p99 < P99_LIMIT_MS ? 'stall' : 'over twice';
+}
+
+/** PERF-94: one level as the report's footnote gives it: p99 and the server's share of a core. */
+function reading(level: Level): string {
+  const slow =
+    level.commits && level.commits.over50ms > 0 ? ` (${level.commits.over50ms} commits > 50 ms)` : '';
+  return `${level.tokenToVisible.p99.toFixed(0)} ms / ${(level.serverCpuUtilisation * 100).toFixed(0)}%${slow}`;
+}
+
+function levelNote(level: Level): string {
+  const verdict = verdictOf(level);
+  if (!level.repeat) return `${level.streams}: ${reading(level)}`;
+  return `${level.streams}: ${reading(level)}, again ${reading(level.repeat)} (${verdict === 'stall' ? 'a stall' : 'over twice'})`;
 }
 
 /**
  * Concurrent Spark streams (issue 17): N rooms, each with a run streaming an edit at 1,000 tokens/s to
- * two watchers, N ramped until token-to-visible p99 reaches 50 ms. Reports the most streams that stayed
- * under it. The server is one Node process: its JavaScript runs on one core whatever the machine has.
+ * two watchers, N ramped until token-to-visible p99 reaches 50 ms twice in a row at one level (PERF-92).
+ * Reports the most streams that stayed under it, and per level its p99 and the server's CPU (PERF-94). The server is one Node process: its JavaScript runs on one core whatever the machine has.
  */
 export const agentStreamsScenario: Scenario = {
   id: 'agent-streams',
@@ -99,6 +142,7 @@ async function ramp(
       ordinals += reply.tokenOf.size + 1;
       return reply;
     });
+    const commitsBefore = await commitHistogram(running.process.port);
     const meter = new ProcMeter(running.process.pid);
     const driverMeter = new ProcMeter(process.pid);
     const from = monotonicSeconds();
@@ -120,6 +164,8 @@ async function ramp(
     const cpu = meter.stop();
     const driverCpu = driverMeter.stop();
     const window = `${from.toFixed(3)}-${monotonicSeconds().toFixed(3)}`;
+    const commitsAfter = await commitHistogram(running.process.port);
+    const commits = commitsBefore && commitsAfter ? commitWindow(commitsBefore, commitsAfter) : null;
     const due = new Map<number, number>();
     for (const rec of recs) {
       const text = (rec.reply as { text?: string } | null)?.text;
@@ -145,11 +191,13 @@ async function ramp(
       serverCpuMsPer1kTokens: (cpu.cpuSeconds * 1000) / (tokensSent / 1000),
       harnessCpuUtilisation: driverCpu.utilisation,
       window,
+      commits,
     };
     ctx.log(
       `agent-streams ${streams} x ${TOKENS_PER_SECOND} tok/s: token-to-visible p50 ${level.tokenToVisible.p50.toFixed(1)} ` +
         `p99 ${level.tokenToVisible.p99.toFixed(1)} ms, server cpu ${(cpu.utilisation * 100).toFixed(0)}% ` +
-        `(${level.serverCpuMsPer1kTokens.toFixed(1)} ms/1k tokens), harness cpu ${(driverCpu.utilisation * 100).toFixed(0)}% (window ${window})`,
+        `(${level.serverCpuMsPer1kTokens.toFixed(1)} ms/1k tokens), harness cpu ${(driverCpu.utilisation * 100).toFixed(0)}%, ` +
+        `commits ${commits ? `${commits.count}, mean ${commits.meanMs.toFixed(1)} ms, ${commits.over50ms} over 50 ms` : 'n/a'} (window ${window})`,
     );
     return level;
   };
@@ -157,13 +205,24 @@ async function ramp(
   // Warm-up (JIT, the provider's first request), not reported.
   await run(1, 500);
   let passed: Level | null = null;
+  let repeats = 0;
   for (const streams of levels) {
     const level = await run(streams, seconds * 1000);
     results.push(level);
-    if (!(level.tokenToVisible.p99 < P99_LIMIT_MS)) break;
-    passed = level;
+    if (!(level.tokenToVisible.p99 < P99_LIMIT_MS) && repeats < MAX_REPEATS) {
+      repeats++;
+      level.repeat = await run(streams, seconds * 1000);
+      ctx.log(`agent-streams ${streams}: over ${P99_LIMIT_MS} ms, repeated: ${verdictOf(level)}`);
+    }
+    const verdict = verdictOf(level);
+    if (verdict === 'over twice') break;
+    passed = verdict === 'stall' ? level.repeat! : level;
   }
-  const topped = passed !== null && passed === results.at(-1);
+  const topped = passed !== null && passed.streams === Math.max(...levels);
+  const stopper = results.find((l) => verdictOf(l) === 'over twice') ?? null;
+  // PERF-94: every level's p99 and server CPU in the footnote, so a stall (a high p99 at a CPU share the
+  // levels around it pass with) and saturation (CPU near a core) read apart in the results table.
+  const perLevel = `p99 / server CPU per level: ${results.map(levelNote).join('; ')}`;
   const figures: Figure[] = [
     {
       scenario: 'agent-streams',
@@ -171,7 +230,7 @@ async function ramp(
       unit: 'streams',
       better: 'higher',
       values: { sparkroom: passed?.streams ?? 0 },
-      ...(topped ? { notes: { sparkroom: 'passed the highest level offered' } } : {}),
+      notes: { sparkroom: topped ? `passed the highest level offered; ${perLevel}` : perLevel },
     },
     {
       scenario: 'agent-streams',
@@ -179,6 +238,20 @@ async function ramp(
       unit: '% core',
       better: 'lower',
       values: { sparkroom: passed ? Math.round(passed.serverCpuUtilisation * 100) : null },
+    },
+    {
+      scenario: 'agent-streams',
+      label: 'server CPU at the level that stopped the ramp',
+      unit: '% core',
+      better: 'lower',
+      values: {
+        sparkroom: stopper
+          ? Math.round(
+              Math.max(stopper.serverCpuUtilisation, stopper.repeat?.serverCpuUtilisation ?? 0) * 100,
+            )
+          : null,
+      },
+      ...(stopper ? {} : { notes: { sparkroom: 'no level stopped it' } }),
     },
   ];
   return {
@@ -189,6 +262,7 @@ async function ramp(
       p99LimitMs: P99_LIMIT_MS,
       seconds,
       levels: results,
+      verdicts: results.map((l) => ({ streams: l.streams, verdict: verdictOf(l) })),
       note: 'token-to-visible: from the fake model schedule for a token to the first watcher frame showing it',
     },
   };
