@@ -1,6 +1,5 @@
 import * as Y from 'yjs';
 import { CODE_FILES_KEY, type PublicUser } from '../schema/protocol.ts';
-import { MemoryRoomStore } from '../server/auth/memory-room-store.ts';
 import { defaultLimits } from '../server/config.ts';
 import { silentLogger } from '../server/log.ts';
 import { CommitQueue } from '../server/rooms/commit-queue.ts';
@@ -38,7 +37,6 @@ async function roomCore(updates: Uint8Array[]): Promise<number[]> {
     id: 'big',
     docStore: store,
     commits: new CommitQueue(store, silentLogger),
-    bindingStore: new MemoryRoomStore(),
     // No compaction, as in the SAFE-145 test: its snapshot (a worker thread in the server) would land in the
     // third frame's measurement.
     limits: { ...defaultLimits, compactAfterBytes: 1024 * 1024 * 1024 },

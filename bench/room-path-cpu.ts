@@ -1,6 +1,5 @@
 import * as Y from 'yjs';
 import { CODE_FILES_KEY, type PublicUser } from '../schema/protocol.ts';
-import { MemoryRoomStore } from '../server/auth/memory-room-store.ts';
 import { defaultLimits } from '../server/config.ts';
 import { silentLogger } from '../server/log.ts';
 import { CommitQueue } from '../server/rooms/commit-queue.ts';
@@ -61,7 +60,6 @@ async function sparkroom(perRoom: Uint8Array[][]): Promise<number> {
       id: `room${r}`,
       docStore: store,
       commits,
-      bindingStore: new MemoryRoomStore(),
       limits: defaultLimits,
       log: silentLogger,
       now: Date.now,

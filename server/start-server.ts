@@ -182,7 +182,6 @@ export async function startServer(config: Config, options: StartOptions): Promis
         id,
         docStore: stores.docStore,
         commits,
-        bindingStore: stores.roomStore,
         limits: config.limits,
         // PERF-83: the root logger; every line a room logs names its room or document (a child logger per
         // room was an object and a string for each loaded room).

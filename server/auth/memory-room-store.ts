@@ -16,8 +16,6 @@ export class MemoryRoomStore implements RoomStore {
   readonly #invites = new Map<string, InviteRecord>();
   /** room id -> user id -> member */
   readonly #members = new Map<string, Map<string, MemberRecord>>();
-  /** doc name -> clientID -> user id */
-  readonly #bindings = new Map<string, Map<number, string>>();
 
   async createRoom(room: RoomRecord, invites: InviteRecord[]): Promise<void> {
     if (this.#rooms.has(room.id) || this.#deleted.has(room.id))
@@ -159,9 +157,6 @@ export class MemoryRoomStore implements RoomStore {
     this.#members.delete(roomId);
     this.#removed.delete(roomId);
     for (const [token, invite] of this.#invites) if (invite.roomId === roomId) this.#invites.delete(token);
-    for (const name of this.#bindings.keys()) {
-      if (name === roomId || name.startsWith(`${roomId}/`)) this.#bindings.delete(name);
-    }
   }
 
   #isRemoved(roomId: string, userId: string): boolean {
@@ -175,31 +170,6 @@ export class MemoryRoomStore implements RoomStore {
     return members
       .sort((a, b) => a.joinedAt - b.joinedAt || compareStrings(a.userId, b.userId))
       .map((m) => ({ ...m }));
-  }
-
-  async bindClient(docName: string, clientId: number, userId: string): Promise<string> {
-    let bindings = this.#bindings.get(docName);
-    if (!bindings) {
-      bindings = new Map();
-      this.#bindings.set(docName, bindings);
-    }
-    const owner = bindings.get(clientId);
-    if (owner !== undefined) return owner;
-    bindings.set(clientId, userId);
-    return userId;
-  }
-
-  async bindClients(
-    docName: string,
-    bindings: readonly { clientId: number; userId: string }[],
-  ): Promise<Map<number, string>> {
-    const owners = new Map<number, string>();
-    for (const b of bindings) owners.set(b.clientId, await this.bindClient(docName, b.clientId, b.userId));
-    return owners;
-  }
-
-  async listClientBindings(docName: string): Promise<Map<number, string>> {
-    return new Map(this.#bindings.get(docName));
   }
 }
 

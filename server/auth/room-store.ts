@@ -26,7 +26,7 @@ export interface MemberRecord {
 }
 
 /**
- * The storage port for rooms, invites, members and Yjs clientID bindings.
+ * The storage port for rooms, invites and members (a document's clientID bindings are the doc store's).
  * Implementations: MemoryRoomStore and SqliteRoomStore, one contract suite.
  */
 export interface RoomStore {
@@ -69,18 +69,6 @@ export interface RoomStore {
     userId: string,
     change: { role: Role } | { removedAt: number },
   ): Promise<MemberRecord>;
-  /**
-   * Binds a Yjs clientID to a user for a document, first come first served. Returns the user id the
-   * clientID is bound to after the call (the caller's, or the earlier owner's).
-   */
-  bindClient(docName: string, clientId: number, userId: string): Promise<string>;
-  /** bindClient for many clientIDs in one transaction; returns each one's owner after the call */
-  bindClients(
-    docName: string,
-    bindings: readonly { clientId: number; userId: string }[],
-  ): Promise<Map<number, string>>;
-  /** all bindings of a document, for blame and for checking clientIDs after a restart */
-  listClientBindings(docName: string): Promise<Map<number, string>>;
 }
 
 /**

@@ -105,6 +105,7 @@ export class NodeMetrics {
       appendMany: (writes: readonly DocWrite[]): Promise<AppendResult[]> =>
         time(() => inner.appendMany(writes)),
       compact: (docName, snapshot, throughSeq) => inner.compact(docName, snapshot, throughSeq),
+      listClientBindings: (docName) => inner.listClientBindings(docName),
     };
   }
 

@@ -134,6 +134,9 @@ export class PgDocStore implements DocStore {
     const rowCrcs: number[] = [];
     const added: number[] = [];
     const counts: number[] = [];
+    const bindDocs: number[] = [];
+    const bindClients: number[] = [];
+    const bindUsers: string[] = [];
     for (const w of writes) {
       const f = this.#fenceOf(w.docName);
       if (f) fences.set(f.roomId, f.fence);
@@ -154,27 +157,41 @@ export class PgDocStore implements DocStore {
         rowData.push(toBuffer(u));
         rowCrcs.push(docChecksum(u));
       }
+      for (const b of w.bindings ?? []) {
+        bindDocs.push(i + 1);
+        bindClients.push(b.clientId);
+        bindUsers.push(b.userId);
+      }
     }
     const rooms = [...fences.keys()];
+    const values: unknown[] = [
+      rooms,
+      rooms.map((r) => fences.get(r)!),
+      docNames,
+      bases,
+      rowDocs,
+      rowOffsets,
+      rowData,
+      rowCrcs,
+    ];
+    // ROOM-13: a batch that introduces clientIDs binds them in the same call (schema/pg-migrations/0009), so
+    // in the same transaction as its rows; one without calls the plain append.
+    const query: pg.QueryConfig =
+      bindDocs.length === 0
+        ? { name: 'sparkroom_append', text: APPEND, values }
+        : {
+            name: 'sparkroom_append_bind',
+            text: APPEND_BIND,
+            values: [...values, bindDocs, bindClients, bindUsers],
+          };
     const res = await this.#call<{
       doc_index: number;
-      last_seq: string;
-      through_seq: string;
-      log_bytes: string;
-    }>(docNames, rooms, {
-      name: 'sparkroom_append',
-      text: 'SELECT doc_index, last_seq, through_seq, log_bytes FROM sparkroom_append($1, $2, $3, $4, $5, $6, $7, $8)',
-      values: [
-        rooms,
-        rooms.map((r) => fences.get(r)!),
-        docNames,
-        bases,
-        rowDocs,
-        rowOffsets,
-        rowData,
-        rowCrcs,
-      ],
-    });
+      last_seq: string | null;
+      through_seq: string | null;
+      log_bytes: string | null;
+      client_id?: string | null;
+      owner?: string | null;
+    }>(docNames, rooms, query);
     // Only after COMMIT: a failed call must not leave its heads in the cache.
     const heads: Head[] = docNames.map((name, i) => {
       const cached = this.#heads.get(name);
@@ -184,7 +201,14 @@ export class PgDocStore implements DocStore {
         logBytes: (cached?.logBytes ?? 0) + added[i]!,
       };
     });
+    const taken = new Map<number, Map<number, string>>();
     for (const row of res.rows) {
+      if (row.client_id != null && row.owner != null) {
+        const of = taken.get(row.doc_index - 1) ?? new Map<number, string>();
+        taken.set(row.doc_index - 1, of);
+        of.set(Number(row.client_id), row.owner);
+        continue;
+      }
       heads[row.doc_index - 1] = {
         lastSeq: Number(row.last_seq),
         throughSeq: Number(row.through_seq),
@@ -193,10 +217,24 @@ export class PgDocStore implements DocStore {
     }
     for (const [i, name] of docNames.entries()) this.#remember(name, heads[i]!);
     // A document written twice in one batch answers its head after the last write, for each of them.
-    return writes.map((w) => {
-      const head = heads[indexOf.get(w.docName)!]!;
-      return { lastSeq: head.lastSeq, logBytes: head.logBytes };
+    return writes.map((w): AppendResult => {
+      const i = indexOf.get(w.docName)!;
+      const head = heads[i]!;
+      const of = taken.get(i);
+      return { lastSeq: head.lastSeq, logBytes: head.logBytes, ...(of ? { taken: of } : {}) };
     });
+  }
+
+  async listClientBindings(docName: string): Promise<Map<number, string>> {
+    const res = await this.#pool
+      .query<{ client_id: string; user_id: string }>(
+        'SELECT client_id, user_id FROM client_bindings WHERE doc_name = $1',
+        [docName],
+      )
+      .catch((err: unknown) => {
+        throw isConnectionError(err) ? unreachable(err) : err;
+      });
+    return new Map(res.rows.map((r) => [Number(r.client_id), r.user_id]));
   }
 
   /**
@@ -357,6 +395,12 @@ export class PgDocStore implements DocStore {
     }
   }
 }
+
+const APPEND =
+  'SELECT doc_index, last_seq, through_seq, log_bytes FROM sparkroom_append($1, $2, $3, $4, $5, $6, $7, $8)';
+const APPEND_BIND =
+  'SELECT doc_index, last_seq, through_seq, log_bytes, client_id, owner ' +
+  'FROM sparkroom_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)';
 
 /** A lost or refused connection: the same answer as a full disk (4507), the edit is not acknowledged. */
 function unreachable(err: unknown): AppError {

@@ -1,12 +1,10 @@
-import { and, asc, count, eq, inArray, isNotNull, isNull, ne, sql } from 'drizzle-orm';
+import { and, asc, count, eq, isNotNull, isNull, ne, sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
-import { clientBindings } from '../../schema/pg-tables/client-bindings.ts';
 import { invites, members, rooms } from '../../schema/pg-tables/rooms.ts';
 import { type Role, type RoomPolicy, roles } from '../../schema/protocol.ts';
 import type { InviteRecord, MemberRecord, RoomRecord, RoomStore } from '../auth/room-store.ts';
 import { AppError } from '../errors.ts';
 import type { PgDatabase } from './pg-database.ts';
-import { type Fencing, fencedWrite, NO_FENCING, roomOfDoc } from './pg-fence.ts';
 
 /** SQLSTATE of a unique violation (a second live invite for a role). */
 const UNIQUE_VIOLATION = '23505';
@@ -15,16 +13,14 @@ const UNIQUE_VIOLATION = '23505';
  * The room store on PostgreSQL through drizzle: the twin of SqliteRoomStore, held to the same contract. Where
  * SQLite relied on its single synchronous writer (changeMember's owner check), this one locks the room's row,
  * so two nodes changing members of one room at once take turns. Rooms, people and invites are written by
- * whichever node is asked (they hold no state of the loaded room); the client bindings a loaded room's commits
- * write are fenced by its owner's number (CLUSTER-50).
+ * whichever node is asked (they hold no state of the loaded room), so none of its writes is fenced; the client
+ * bindings a loaded room's commits write go with its updates, fenced there (PgDocStore, SAFE-173).
  */
 export class PgRoomStore implements RoomStore {
   readonly #db: NodePgDatabase;
-  readonly #fencing: Fencing;
 
-  constructor(database: Pick<PgDatabase, 'db'>, fencing: Fencing = NO_FENCING) {
+  constructor(database: Pick<PgDatabase, 'db'>) {
     this.#db = database.db;
-    this.#fencing = fencing;
   }
 
   async createRoom(room: RoomRecord, roomInvites: InviteRecord[]): Promise<void> {
@@ -213,74 +209,6 @@ export class PgRoomStore implements RoomStore {
       await tx.update(members).set(change).where(live);
       return 'role' in change ? { ...current, role: change.role } : current;
     });
-  }
-
-  async bindClient(docName: string, clientId: number, userId: string): Promise<string> {
-    return fencedWrite(this.#db, this.#fencing, roomOfDoc(docName), (db) =>
-      this.#bind(db, docName, clientId, userId),
-    );
-  }
-
-  async #bind(db: NodePgDatabase, docName: string, clientId: number, userId: string): Promise<string> {
-    return db.transaction(async (tx) => {
-      await tx.insert(clientBindings).values({ docName, clientId, userId }).onConflictDoNothing();
-      const [row] = await tx
-        .select({ userId: clientBindings.userId })
-        .from(clientBindings)
-        .where(and(eq(clientBindings.docName, docName), eq(clientBindings.clientId, clientId)));
-      if (!row) throw new Error(`binding of client ${clientId} in ${docName} vanished right after insert`);
-      return row.userId;
-    });
-  }
-
-  async bindClients(
-    docName: string,
-    bindings: readonly { clientId: number; userId: string }[],
-  ): Promise<Map<number, string>> {
-    if (bindings.length === 0) return new Map();
-    return fencedWrite(this.#db, this.#fencing, roomOfDoc(docName), (db) =>
-      this.#bindAll(db, docName, bindings),
-    );
-  }
-
-  async #bindAll(
-    db: NodePgDatabase,
-    docName: string,
-    bindings: readonly { clientId: number; userId: string }[],
-  ): Promise<Map<number, string>> {
-    // One transaction for the whole batch (ROOM-13), in chunks far below PostgreSQL's parameter limit.
-    return db.transaction(async (tx) => {
-      const owners = new Map<number, string>();
-      for (let i = 0; i < bindings.length; i += 500) {
-        const chunk = bindings.slice(i, i + 500);
-        await tx
-          .insert(clientBindings)
-          .values(chunk.map((b) => ({ docName, clientId: b.clientId, userId: b.userId })))
-          .onConflictDoNothing();
-        const rows = await tx
-          .select({ clientId: clientBindings.clientId, userId: clientBindings.userId })
-          .from(clientBindings)
-          .where(
-            and(
-              eq(clientBindings.docName, docName),
-              inArray(
-                clientBindings.clientId,
-                chunk.map((b) => b.clientId),
-              ),
-            ),
-          );
-        for (const row of rows) owners.set(row.clientId, row.userId);
-      }
-      return owners;
-    });
-  }
-
-  async listClientBindings(docName: string): Promise<Map<number, string>> {
-    const rows = await this.#db
-      .select({ clientId: clientBindings.clientId, userId: clientBindings.userId })
-      .from(clientBindings)
-      .where(eq(clientBindings.docName, docName));
-    return new Map(rows.map((r) => [r.clientId, r.userId]));
   }
 }
 

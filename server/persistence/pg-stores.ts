@@ -40,7 +40,7 @@ export async function createPgStores(
   return {
     database,
     docStore,
-    roomStore: new PgRoomStore(database, fencing),
+    roomStore: new PgRoomStore(database),
     agentStore: new PgAgentStore(database, fencing),
     suggestionStore: new PgSuggestionStore(database, fencing),
     roomPurger: new PgRoomPurger(database),

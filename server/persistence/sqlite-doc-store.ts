@@ -12,6 +12,7 @@ import {
 import type { Database } from './database.ts';
 import { checkDocChecksum, docChecksum } from './doc-checksum.ts';
 import { DocWorker, type WalCheckpoint } from './doc-worker.ts';
+import { SqliteClientBindings } from './sqlite-client-bindings.ts';
 
 interface Head {
   lastSeq: number;
@@ -33,7 +34,9 @@ export class SqliteDocStore implements DocStore {
   readonly #sqlite: BetterSqlite3.Database;
   readonly #stmt: ReturnType<typeof prepare>;
   readonly #append: (docName: string, updates: Uint8Array[]) => Head;
-  readonly #appendMany: (writes: readonly DocWrite[]) => Head[];
+  readonly #appendMany: (writes: readonly DocWrite[]) => { head: Head; taken: Map<number, string> }[];
+  /** ROOM-13: the batch's clientID bindings, written in its transaction */
+  readonly #bindings: SqliteClientBindings;
   readonly #compact: (docName: string, snapshot: SnapshotWrite, throughSeq: number) => Head;
   /** the next generation of snapshot parts (ROOM-30) */
   #nextGen: number;
@@ -69,6 +72,7 @@ export class SqliteDocStore implements DocStore {
   constructor(database: Pick<Database, 'sqlite'>) {
     this.#sqlite = database.sqlite;
     this.#stmt = prepare(this.#sqlite);
+    this.#bindings = new SqliteClientBindings(this.#sqlite);
     this.#nextGen = (this.#stmt.maxGen.get() as { gen: number }).gen + 1;
     this.#worker = this.#sqlite.memory ? null : new DocWorker(this.#sqlite.name);
     const worker = this.#worker;
@@ -98,8 +102,12 @@ export class SqliteDocStore implements DocStore {
       return { lastSeq, throughSeq: head.throughSeq, logBytes };
     };
     this.#append = this.#sqlite.transaction(appendOne);
-    this.#appendMany = this.#sqlite.transaction((writes: readonly DocWrite[]): Head[] =>
-      writes.map((w) => appendOne(w.docName, w.updates)),
+    // ROOM-13: a write's bindings in the same transaction as its updates: one commit (one fsync) for both.
+    this.#appendMany = this.#sqlite.transaction((writes: readonly DocWrite[]) =>
+      writes.map((w) => ({
+        head: appendOne(w.docName, w.updates),
+        taken: this.#bindings.bind(w.docName, w.bindings ?? []),
+      })),
     );
     this.#compact = this.#sqlite.transaction(
       (docName: string, snapshot: SnapshotWrite, throughSeq: number): Head => {
@@ -184,7 +192,7 @@ export class SqliteDocStore implements DocStore {
 
   async appendMany(writes: readonly DocWrite[]): Promise<AppendResult[]> {
     if (writes.length === 0) return [];
-    let heads: Head[];
+    let heads: { head: Head; taken: Map<number, string> }[];
     try {
       heads = this.#appendMany(writes);
     } catch (err) {
@@ -192,12 +200,17 @@ export class SqliteDocStore implements DocStore {
       throw err;
     }
     // Only after COMMIT: a rolled-back batch must not leave its heads in the cache.
-    const results = heads.map((head, i) => {
+    const results = heads.map(({ head, taken }, i): AppendResult => {
       this.#remember(writes[i]!.docName, head);
-      return { lastSeq: head.lastSeq, logBytes: head.logBytes };
+      const result = { lastSeq: head.lastSeq, logBytes: head.logBytes };
+      return taken.size > 0 ? { ...result, taken } : result;
     });
     this.#committed();
     return results;
+  }
+
+  async listClientBindings(docName: string): Promise<Map<number, string>> {
+    return this.#bindings.list(docName);
   }
 
   /**

@@ -1,7 +1,6 @@
-import { and, asc, count, eq, inArray, isNotNull, isNull, ne, sql } from 'drizzle-orm';
+import { and, asc, count, eq, isNotNull, isNull, ne, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { type Role, type RoomPolicy, roles } from '../../schema/protocol.ts';
-import { clientBindings } from '../../schema/tables/client-bindings.ts';
 import { invites, members, rooms } from '../../schema/tables/rooms.ts';
 import type { InviteRecord, MemberRecord, RoomRecord, RoomStore } from '../auth/room-store.ts';
 import { AppError } from '../errors.ts';
@@ -210,64 +209,6 @@ export class SqliteRoomStore implements RoomStore {
       tx.update(members).set(change).where(live).run();
       return 'role' in change ? { ...current, role: change.role } : current;
     });
-  }
-
-  async bindClient(docName: string, clientId: number, userId: string): Promise<string> {
-    // Insert-if-absent then read back, in one transaction: whoever inserted first owns the clientID, and
-    // the answer is that owner even when this call lost the race.
-    return this.#db.transaction((tx) => {
-      tx.insert(clientBindings).values({ docName, clientId, userId }).onConflictDoNothing().run();
-      const row = tx
-        .select({ userId: clientBindings.userId })
-        .from(clientBindings)
-        .where(and(eq(clientBindings.docName, docName), eq(clientBindings.clientId, clientId)))
-        .get();
-      if (!row) throw new Error(`binding of client ${clientId} in ${docName} vanished right after insert`);
-      return row.userId;
-    });
-  }
-
-  async bindClients(
-    docName: string,
-    bindings: readonly { clientId: number; userId: string }[],
-  ): Promise<Map<number, string>> {
-    if (bindings.length === 0) return new Map();
-    // One transaction (one fsync) for the whole batch; rows of at most 3 parameters stay far below
-    // SQLite's 32,766-parameter limit in chunks of 500.
-    return this.#db.transaction((tx) => {
-      const owners = new Map<number, string>();
-      for (let i = 0; i < bindings.length; i += 500) {
-        const chunk = bindings.slice(i, i + 500);
-        tx.insert(clientBindings)
-          .values(chunk.map((b) => ({ docName, clientId: b.clientId, userId: b.userId })))
-          .onConflictDoNothing()
-          .run();
-        const rows = tx
-          .select({ clientId: clientBindings.clientId, userId: clientBindings.userId })
-          .from(clientBindings)
-          .where(
-            and(
-              eq(clientBindings.docName, docName),
-              inArray(
-                clientBindings.clientId,
-                chunk.map((b) => b.clientId),
-              ),
-            ),
-          )
-          .all();
-        for (const row of rows) owners.set(row.clientId, row.userId);
-      }
-      return owners;
-    });
-  }
-
-  async listClientBindings(docName: string): Promise<Map<number, string>> {
-    const rows = this.#db
-      .select({ clientId: clientBindings.clientId, userId: clientBindings.userId })
-      .from(clientBindings)
-      .where(eq(clientBindings.docName, docName))
-      .all();
-    return new Map(rows.map((r) => [r.clientId, r.userId]));
   }
 }
 

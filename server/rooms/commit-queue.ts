@@ -1,23 +1,24 @@
 import type { Logger } from '../log.ts';
-import type { AppendResult, DocStore } from './doc-store.ts';
+import type { AppendResult, ClientBinding, DocStore, DocWrite } from './doc-store.ts';
 
 /** A document with updates waiting to be made durable (RoomDoc). */
 export interface CommitTarget {
   readonly name: string;
-  /** hands over the updates to write now (null when there are none); called once per commit */
-  takeBatch(): Uint8Array[] | null;
+  /**
+   * hands over what to write now: the updates and the clientIDs they (or presence) first used (ROOM-13),
+   * written in the same transaction; null when there is nothing. Called once per commit.
+   */
+  takeBatch(): { updates: Uint8Array[]; bindings?: readonly ClientBinding[] } | null;
   /** the batch is durable: broadcast it */
   committed(result: AppendResult): void;
   /** the batch could not be stored */
   failed(err: unknown): void;
-  /** stores what must be durable with the batch, before it (clientID bindings, ROOM-13); never rejects */
-  beforeCommit?(): Promise<void>;
 }
 
 /**
  * The process-wide group commit (ROOM-3): every document that changed during one event-loop turn is
  * written in one atomic commit, so a turn in which a hundred rooms changed costs one fsync, not a
- * hundred. Commits run one after another; documents that change while a commit is in flight go into the
+ * hundred; the clientIDs first used in that turn are bound in the same commit (ROOM-13). Commits run one after another; documents that change while a commit is in flight go into the
  * next. When a shared commit fails, each document is retried alone, so one document that cannot be
  * written (too large, a broken row) fails only its own room.
  */
@@ -57,11 +58,10 @@ export class CommitQueue {
   private async commit(): Promise<void> {
     const targets = [...this.waiting];
     this.waiting.clear();
-    for (const target of targets) if (target.beforeCommit) await target.beforeCommit();
-    const writes: { target: CommitTarget; docName: string; updates: Uint8Array[] }[] = [];
+    const writes: (DocWrite & { target: CommitTarget })[] = [];
     for (const target of targets) {
-      const updates = target.takeBatch();
-      if (updates) writes.push({ target, docName: target.name, updates });
+      const batch = target.takeBatch();
+      if (batch) writes.push({ target, docName: target.name, ...batch });
     }
     if (writes.length === 0) return;
     let results: AppendResult[];
@@ -75,8 +75,8 @@ export class CommitQueue {
       // The shared commit rolled back whole: find out which documents cannot be written.
       for (const w of writes) {
         try {
-          const result = await this.store.append(w.docName, w.updates);
-          settle(() => w.target.committed(result), this.log);
+          const [result] = await this.store.appendMany([w]);
+          settle(() => w.target.committed(result!), this.log);
         } catch (own) {
           settle(() => w.target.failed(own), this.log);
         }

@@ -2,7 +2,7 @@ import type { Logger } from '../log.ts';
 import type { ClientBindings } from './client-bindings.ts';
 import { CommitQueue, type CommitTarget } from './commit-queue.ts';
 import type { DocEnv } from './doc-env.ts';
-import type { AppendResult } from './doc-store.ts';
+import type { AppendResult, ClientBinding } from './doc-store.ts';
 import type { TransactionOrigin } from './origins.ts';
 import type { StoredState } from './stored-state.ts';
 
@@ -87,31 +87,30 @@ export class DocCommits implements CommitTarget {
     else this.afterFlush = [fn];
   }
 
-  /** CommitTarget: the clientIDs first used in this turn are stored before the updates that use them. */
-  beforeCommit(): Promise<void> {
-    return this.host.bindings.flush();
-  }
-
-  /** CommitTarget: hands the pending updates to the commit in progress. */
-  takeBatch(): Uint8Array[] | null {
+  /**
+   * CommitTarget: hands the pending updates to the commit in progress, with the clientIDs first used since
+   * the last one (ROOM-13, SAFE-173: written in the same transaction, so a binding is durable when its
+   * updates are, and a first edit costs one commit).
+   */
+  takeBatch(): { updates: Uint8Array[]; bindings?: readonly ClientBinding[] } | null {
     this.scheduled = false;
-    // A claim made while beforeCommit's flush was being written found this doc already scheduled and did not
-    // schedule it again: schedule the next commit now, or it would wait forever (and with it every sync
-    // answer that waits for the doc to be idle). A store slower than SQLite (PostgreSQL) hits this window.
-    if (this.host.bindings.unsavedCount > 0) this.schedule();
-    if (this.inFlight !== null || this.pending.length === 0) {
-      if (this.inFlight === null) this.drainAfterFlush();
+    if (this.inFlight !== null) return null;
+    const bindings = this.host.bindings.take();
+    if (this.pending.length === 0 && bindings === null) {
+      this.drainAfterFlush();
       return null;
     }
     this.inFlight = this.pending;
     this.pending = [];
-    return this.inFlight.map((p) => p.update);
+    const updates = this.inFlight.map((p) => p.update);
+    return bindings ? { updates, bindings } : { updates };
   }
 
   /** CommitTarget: the batch is durable; now it may be seen. */
   committed(result: AppendResult): void {
     const batch = this.inFlight ?? [];
     this.inFlight = null;
+    this.host.bindings.stored(result.taken);
     const stored = this.host.stored;
     stored.committed(result);
     this.host.broadcastCommitted(batch);
@@ -124,6 +123,7 @@ export class DocCommits implements CommitTarget {
   /** CommitTarget: the batch could not be stored; the in-memory doc is ahead of storage. */
   failed(err: unknown): void {
     this.inFlight = null;
+    this.host.bindings.failed();
     this.failedStore = true;
     this.log.error({ err, doc: this.name }, 'storage append failed; closing the room');
     this.host.storageFailed(err);

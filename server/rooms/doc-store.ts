@@ -1,7 +1,8 @@
 /**
  * The storage port for Yjs documents. A document is a snapshot plus an append-only log of updates.
- * Implementations: MemoryDocStore (tests, benchmarks of the core) and SqliteDocStore (persistence/).
- * Both run the same contract suite (test/persistence/doc-store.contract.ts).
+ * Implementations: MemoryDocStore (tests, benchmarks of the core), SqliteDocStore and PgDocStore
+ * (persistence/). A document's clientID bindings (ROOM-7) are stored with its updates.
+ * All run the same contract suite (test/persistence/doc-store.contract.ts).
  */
 export interface StoredDoc {
   /** the snapshot (if any) followed by every logged update since, in append order */
@@ -15,11 +16,27 @@ export interface StoredDoc {
 export interface AppendResult {
   lastSeq: number;
   logBytes: number;
+  /**
+   * The clientIDs of the write's bindings that another user had bound first, with that user (first come,
+   * first served, ROOM-7): absent when every binding is the caller's.
+   */
+  taken?: ReadonlyMap<number, string>;
+}
+
+/** A Yjs clientID and the user it belongs to in one document (ROOM-7). */
+export interface ClientBinding {
+  clientId: number;
+  userId: string;
 }
 
 export interface DocWrite {
   docName: string;
   updates: Uint8Array[];
+  /**
+   * clientIDs first used in this batch (ROOM-13), stored in the same transaction as the updates: a binding is
+   * durable exactly when the updates that use it are, and a first edit costs one commit, not two
+   */
+  bindings?: readonly ClientBinding[];
 }
 
 /**
@@ -69,9 +86,12 @@ export interface DocStore {
   /**
    * Appends to several documents in one atomic commit: the process-wide group commit, so a turn in which
    * a hundred rooms changed costs one durable commit (one fsync), not a hundred. All or nothing; results
-   * are in the order of `writes`.
+   * are in the order of `writes`. A write's bindings go in the same commit, each clientID to the first user
+   * that bound it in that document (a write may carry bindings and no updates).
    */
   appendMany(writes: readonly DocWrite[]): Promise<AppendResult[]>;
+  /** every clientID binding of a document (ROOM-7), for blame and for checking clientIDs after a restart */
+  listClientBindings(docName: string): Promise<Map<number, string>>;
   /**
    * Replaces the snapshot and every logged update with seq <= throughSeq by `snapshot` (the merged state
    * of exactly those). Updates appended after throughSeq are kept.

@@ -1,4 +1,4 @@
-import type { AppendResult, DocStore, DocWrite, StoredDoc } from './doc-store.ts';
+import type { AppendResult, ClientBinding, DocStore, DocWrite, StoredDoc } from './doc-store.ts';
 
 /**
  * Hooks for tests of the code that uses a store: each runs before the operation and may throw (a failed
@@ -25,6 +25,8 @@ interface MemoryDoc {
  */
 export class MemoryDocStore implements DocStore {
   readonly #docs = new Map<string, MemoryDoc>();
+  /** doc name -> clientID -> user id */
+  readonly #bindings = new Map<string, Map<number, string>>();
   readonly #hooks: MemoryDocStoreHooks;
 
   constructor(hooks: MemoryDocStoreHooks = {}) {
@@ -44,10 +46,6 @@ export class MemoryDocStore implements DocStore {
     // Copy before awaiting the hook: the batch is what the caller passed at the call, as with SQLite.
     const copies = updates.map((u) => new Uint8Array(u));
     await this.#hooks.beforeAppend?.(docName, copies);
-    if (copies.length === 0) {
-      const doc = this.#docs.get(docName);
-      return { lastSeq: doc?.lastSeq ?? 0, logBytes: doc?.logBytes ?? 0 };
-    }
     return this.#write(docName, copies);
   }
 
@@ -55,13 +53,44 @@ export class MemoryDocStore implements DocStore {
     const copies = writes.map((w) => ({
       docName: w.docName,
       updates: w.updates.map((u) => new Uint8Array(u)),
+      bindings: (w.bindings ?? []).map((b) => ({ ...b })),
     }));
-    // Every hook runs before anything is written, so one failing document fails the whole commit.
+    // Every hook runs before anything is written, so one failing document fails the whole commit, its
+    // bindings included.
     for (const w of copies) await this.#hooks.beforeAppend?.(w.docName, w.updates);
-    return copies.map((w) => this.#write(w.docName, w.updates));
+    return copies.map((w) => {
+      const result = this.#write(w.docName, w.updates);
+      const taken = this.#bind(w.docName, w.bindings);
+      return taken.size > 0 ? { ...result, taken } : result;
+    });
+  }
+
+  async listClientBindings(docName: string): Promise<Map<number, string>> {
+    return new Map(this.#bindings.get(docName));
+  }
+
+  /** First come, first served; answers the clientIDs someone else held. */
+  #bind(docName: string, bindings: readonly ClientBinding[]): Map<number, string> {
+    const taken = new Map<number, string>();
+    if (bindings.length === 0) return taken;
+    let owners = this.#bindings.get(docName);
+    if (!owners) {
+      owners = new Map();
+      this.#bindings.set(docName, owners);
+    }
+    for (const { clientId, userId } of bindings) {
+      const owner = owners.get(clientId);
+      if (owner === undefined) owners.set(clientId, userId);
+      else if (owner !== userId) taken.set(clientId, owner);
+    }
+    return taken;
   }
 
   #write(docName: string, copies: Uint8Array[]): AppendResult {
+    if (copies.length === 0) {
+      const known = this.#docs.get(docName);
+      return { lastSeq: known?.lastSeq ?? 0, logBytes: known?.logBytes ?? 0 };
+    }
     const doc = this.#doc(docName);
     for (const data of copies) {
       doc.lastSeq += 1;

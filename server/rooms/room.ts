@@ -9,7 +9,6 @@ import {
 import type { Limits } from '../config.ts';
 import { AppError, toAppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { BindingStore } from './client-bindings.ts';
 import { ClientBindings } from './client-bindings.ts';
 import { codeDocShapeProblems, codeStructsProblem } from './code-doc-shape.ts';
 import type { CommitQueue } from './commit-queue.ts';
@@ -25,7 +24,6 @@ export interface RoomDeps extends DocEnv {
   docStore: DocStore;
   /** the process-wide group commit shared by every room */
   commits?: CommitQueue;
-  bindingStore: BindingStore & { listClientBindings(docName: string): Promise<Map<number, string>> };
   limits: Limits;
   log: Logger;
   now: () => number;
@@ -42,7 +40,7 @@ function docDeps(deps: RoomDeps, kind: DocKind, loaded: Map<number, string>): Ro
     name,
     // PERF-84: the room's deps are the document's environment as they are (one object per room).
     env: deps,
-    bindings: new ClientBindings(name, loaded, deps.bindingStore, deps.log),
+    bindings: new ClientBindings(name, loaded, deps.log),
     ...(kind === 'code' ? { checkStructs: codeStructsProblem } : {}),
   };
 }
@@ -190,7 +188,7 @@ export class Room implements DocOwner {
   static async load(deps: RoomDeps): Promise<Room> {
     const codeName = docNameOf(deps.id, 'code');
     const code = await RoomDoc.fromPrepared(
-      docDeps(deps, 'code', await deps.bindingStore.listClientBindings(codeName)),
+      docDeps(deps, 'code', await deps.docStore.listClientBindings(codeName)),
       await RoomDoc.read(deps.docStore, codeName),
     );
     // SAFE-36: a document stored before SAFE-35 may break the code doc's shape. Readers skip such keys
@@ -202,7 +200,7 @@ export class Room implements DocOwner {
       );
     }
     const reviewName = docNameOf(deps.id, 'review');
-    const reviewBindings = await deps.bindingStore.listClientBindings(reviewName);
+    const reviewBindings = await deps.docStore.listClientBindings(reviewName);
     let prepared: PreparedDoc;
     try {
       prepared = await RoomDoc.read(deps.docStore, reviewName);

@@ -78,6 +78,7 @@ describe('a full disk (ROOM-11, ROOM-3)', () => {
         return store.load(name);
       },
       append: (name, updates) => store.append(name, updates),
+      listClientBindings: (name) => store.listClientBindings(name),
       appendMany: (writes) => store.appendMany(writes),
       compact: (name, snapshot, seq) => store.compact(name, snapshot, seq),
     });

@@ -10,7 +10,7 @@ import { roomsRoutes } from '../../server/http/rooms-routes.ts';
 import { silentLogger } from '../../server/log.ts';
 import { CommitQueue } from '../../server/rooms/commit-queue.ts';
 import type { DocStore } from '../../server/rooms/doc-store.ts';
-import { Room, type RoomDeps } from '../../server/rooms/room.ts';
+import { Room } from '../../server/rooms/room.ts';
 import { RoomRegistry } from '../../server/rooms/room-registry.ts';
 import { syncRoutes } from '../../server/sync/sync-route.ts';
 import { TEST_SECRET } from './test-server.ts';
@@ -18,7 +18,7 @@ import { TEST_SECRET } from './test-server.ts';
 export interface RoomsServerOptions {
   docStore: DocStore;
   /** rooms, invites, members and the Yjs clientID bindings */
-  roomStore: RoomStore & RoomDeps['bindingStore'];
+  roomStore: RoomStore;
   limits?: Limits;
   /** frames queued per socket while its room loads (the sync route's default when absent) */
   maxQueuedFrames?: number;
@@ -58,8 +58,7 @@ export async function startRoomsServer(opts: RoomsServerOptions): Promise<RoomsS
   const registry = new RoomRegistry({
     maxConcurrentLoads: limits.maxConcurrentLoads,
     log,
-    loadRoom: (id, hooks) =>
-      Room.load({ id, docStore, commits, bindingStore: roomStore, limits, log, now: Date.now, ...hooks }),
+    loadRoom: (id, hooks) => Room.load({ id, docStore, commits, limits, log, now: Date.now, ...hooks }),
   });
   const app = createApp({
     log,

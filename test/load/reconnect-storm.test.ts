@@ -23,6 +23,7 @@ function countingStore(loads: Map<string, number>) {
       return store.load(name);
     },
     append: (name, updates) => store.append(name, updates),
+    listClientBindings: (name) => store.listClientBindings(name),
     appendMany: (writes) => store.appendMany(writes),
     compact: (name, snapshot, seq) => store.compact(name, snapshot, seq),
   });

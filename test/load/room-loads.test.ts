@@ -38,6 +38,7 @@ function gatedStore() {
       }
     },
     append: (name, updates) => store.append(name, updates),
+    listClientBindings: (name) => store.listClientBindings(name),
     appendMany: (writes) => store.appendMany(writes),
     compact: (name, snapshot, seq) => store.compact(name, snapshot, seq),
   });

@@ -189,6 +189,71 @@ export function docStoreContract(name: string, makeStore: () => Promise<DocStore
       expect(await store.load('room')).toEqual(before);
     });
 
+    it('ROOM-7, SAFE-173: binds the clientIDs of a write to their first user in its commit, and answers who holds the others', async () => {
+      const bind = (clientId: number, userId: string) => ({ clientId, userId });
+      expect(
+        await store.appendMany([
+          { docName: 'r1', updates: [bytes(1)], bindings: [bind(101, 'ada'), bind(4_000_000_000, 'ada')] },
+          // Bindings alone (a viewer's presence) write no update; the same clientID in another doc is its own.
+          { docName: 'r1/review', updates: [], bindings: [bind(101, 'bob')] },
+        ]),
+      ).toEqual([
+        { lastSeq: 1, logBytes: 1 },
+        { lastSeq: 0, logBytes: 0 },
+      ]);
+      // Someone else's clientID is not rebound: the answer names its owner; one's own again says nothing.
+      const [again] = await store.appendMany([
+        {
+          docName: 'r1',
+          updates: [bytes(2)],
+          bindings: [bind(101, 'bob'), bind(4_000_000_000, 'ada'), bind(202, 'bob')],
+        },
+      ]);
+      expect(again).toEqual({ lastSeq: 2, logBytes: 2, taken: new Map([[101, 'ada']]) });
+      // Two racing first binds (two nodes of a cluster): exactly one wins, the other hears the winner.
+      const raced = await Promise.all(
+        ['cy', 'dan'].map((user) =>
+          store.appendMany([{ docName: 'r1', updates: [], bindings: [bind(303, user)] }]),
+        ),
+      );
+      const winner = (await store.listClientBindings('r1')).get(303);
+      expect(['cy', 'dan']).toContain(winner);
+      const loser = winner === 'cy' ? 'dan' : 'cy';
+      expect(raced.map(([r]) => r?.taken?.get(303))).toEqual(
+        winner === 'cy' ? [undefined, 'cy'] : ['dan', undefined],
+      );
+      expect(loser).not.toBe(winner);
+
+      store = await harness.reopen();
+      expect(await store.listClientBindings('r1')).toEqual(
+        new Map([
+          [101, 'ada'],
+          [4_000_000_000, 'ada'],
+          [202, 'bob'],
+          [303, winner!],
+        ]),
+      );
+      expect(await store.listClientBindings('r1/review')).toEqual(new Map([[101, 'bob']]));
+      expect(await store.listClientBindings('other')).toEqual(new Map());
+      expect((await store.load('r1/review')).lastSeq).toBe(0);
+      expect((await store.load('r1')).updates).toEqual([bytes(1), bytes(2)]);
+      // A copy: changing the answer changes nothing stored.
+      (await store.listClientBindings('r1')).set(1, 'x');
+      expect((await store.listClientBindings('r1')).has(1)).toBe(false);
+    });
+
+    it('ROOM-13: binds 1,200 clientIDs of one write in its commit, first come first served', async () => {
+      await store.appendMany([{ docName: 'r1', updates: [], bindings: [{ clientId: 1, userId: 'ada' }] }]);
+      const rows = Array.from({ length: 1200 }, (_, i) => ({ clientId: i + 1, userId: 'bob' }));
+      const [result] = await store.appendMany([{ docName: 'r1', updates: [bytes(5)], bindings: rows }]);
+      expect(result).toEqual({ lastSeq: 1, logBytes: 1, taken: new Map([[1, 'ada']]) });
+      store = await harness.reopen();
+      const listed = await store.listClientBindings('r1');
+      expect(listed.size).toBe(1200);
+      expect(listed.get(1)).toBe('ada');
+      expect(listed.get(777)).toBe('bob');
+    });
+
     it('matches the Yjs state of the full log through random edits, compactions and restarts', async () => {
       // Seeded so a failure can be replayed; printed on failure through the assertion message.
       let seed = 0x5eed;

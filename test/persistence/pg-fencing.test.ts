@@ -60,7 +60,10 @@ const writes: Record<string, (s: PgStores, n: number) => Promise<unknown>> = {
       bytes: 1,
       at: n,
     }),
-  'client bindings': (s, n) => s.roomStore.bindClients(ROOM, [{ clientId: 100 + n, userId: 'u-ada' }]),
+  'client bindings': (s, n) =>
+    s.docStore.appendMany([
+      { docName: ROOM, updates: [], bindings: [{ clientId: 100 + n, userId: 'u-ada' }] },
+    ]),
   'document append': (s, n) => s.docStore.append(`${ROOM}/review`, [update(n)]),
 };
 

@@ -157,6 +157,51 @@ describe('PostgreSQL stores beyond the contracts (CLUSTER-1..5)', () => {
     ]);
   });
 
+  it('SAFE-173 on PostgreSQL: a turn binds its new clientIDs in the append’s one statement; a refused append binds nothing; another node’s binding wins', async () => {
+    const { database } = await temp.open();
+    const a = new PgDocStore(database);
+    const b = new PgDocStore(database);
+    const bind = (clientId: number, userId: string) => ({ clientId, userId });
+    const sent = vi.spyOn(pg.Client.prototype, 'query');
+    try {
+      const results = await a.appendMany([
+        {
+          docName: 'd',
+          updates: [new Uint8Array([1])],
+          bindings: [bind(11, 'ada'), bind(4_000_000_000, 'ada')],
+        },
+        { docName: 'd/review', updates: [], bindings: [bind(12, 'ada')] },
+      ]);
+      expect(sent).toHaveBeenCalledTimes(1);
+      expect(results).toEqual([
+        { lastSeq: 1, logBytes: 1 },
+        { lastSeq: 0, logBytes: 0 },
+      ]);
+    } finally {
+      sent.mockRestore();
+    }
+    // Another node binds clientID 21 first; this one's commit stores its update and answers the owner.
+    await b.appendMany([{ docName: 'd', updates: [], bindings: [bind(21, 'bob')] }]);
+    await b.load('d');
+    expect(await a.appendMany([{ docName: 'd', updates: [], bindings: [bind(21, 'cy')] }])).toEqual([
+      { lastSeq: 1, logBytes: 1, taken: new Map([[21, 'bob']]) },
+    ]);
+    // b writes seq 2, so a's cached head is stale: its next append is refused whole, bindings included.
+    await b.append('d', [new Uint8Array([2])]);
+    const refused = await a
+      .appendMany([{ docName: 'd', updates: [new Uint8Array([3])], bindings: [bind(31, 'ada')] }])
+      .catch((e) => e);
+    expect((refused as AppError).code).toBe('fenced');
+    expect(await b.listClientBindings('d')).toEqual(
+      new Map([
+        [11, 'ada'],
+        [4_000_000_000, 'ada'],
+        [21, 'bob'],
+      ]),
+    );
+    expect(await b.listClientBindings('d/review')).toEqual(new Map([[12, 'ada']]));
+  });
+
   it('SAFE-43 on PostgreSQL: the purge removes one room’s content and nothing of rooms sharing its prefix', async () => {
     const { roomStore, docStore, roomPurger, importStore, suggestionStore, database } = await temp.open();
     for (const id of ['r1', 'r10', 'r1x']) {
@@ -172,8 +217,13 @@ describe('PostgreSQL stores beyond the contracts (CLUSTER-1..5)', () => {
         lastSeenAt: 1,
       });
       for (const doc of [id, `${id}/review`]) {
-        await docStore.append(doc, [new Uint8Array([1, 2, 3])]);
-        await roomStore.bindClient(doc, 4_000_000_000, 'u');
+        await docStore.appendMany([
+          {
+            docName: doc,
+            updates: [new Uint8Array([1, 2, 3])],
+            bindings: [{ clientId: 4_000_000_000, userId: 'u' }],
+          },
+        ]);
       }
       await docStore.compact(id, new Uint8Array([9]), 1);
       await importStore.addImport({
@@ -223,7 +273,7 @@ describe('PostgreSQL stores beyond the contracts (CLUSTER-1..5)', () => {
     expect(before.map((n, i) => n - after[i]!)).toEqual([1, 1, 2, 1, 1, 1, 1]);
     expect((await docStore.load('r10')).updates).toHaveLength(1);
     // Yjs clientIDs are 32-bit unsigned: past int4, kept exactly.
-    expect(await roomStore.listClientBindings('r1x/review')).toEqual(new Map([[4_000_000_000, 'u']]));
+    expect(await docStore.listClientBindings('r1x/review')).toEqual(new Map([[4_000_000_000, 'u']]));
   });
 
   it('imports round-trip and list in time order', async () => {

@@ -177,48 +177,6 @@ export function roomStoreContract(name: string, makeStore: () => Promise<RoomSto
       await rejectsWithCode(store.upsertMember(member('nope', 'u1', 1)), 'not_found');
     });
 
-    it('binds a clientID to its first user and reports the earlier owner on conflict', async () => {
-      expect(await store.bindClient('r1', 101, 'ada')).toBe('ada');
-      expect(await store.bindClient('r1', 101, 'bob')).toBe('ada');
-      expect(await store.bindClient('r1', 101, 'ada')).toBe('ada');
-      // Same clientID in another document is a separate binding.
-      expect(await store.bindClient('r1/review', 101, 'bob')).toBe('bob');
-      // Two racing first binds: exactly one wins and both callers hear the same owner.
-      const [first, second] = await Promise.all([
-        store.bindClient('r1', 202, 'bob'),
-        store.bindClient('r1', 202, 'cy'),
-      ]);
-      expect(first).toBe('bob');
-      expect(second).toBe('bob');
-
-      store = await harness.reopen();
-      expect(await store.bindClient('r1', 101, 'eve')).toBe('ada');
-      expect(await store.listClientBindings('r1')).toEqual(
-        new Map([
-          [101, 'ada'],
-          [202, 'bob'],
-        ]),
-      );
-      expect(await store.listClientBindings('r1/review')).toEqual(new Map([[101, 'bob']]));
-      expect(await store.listClientBindings('other')).toEqual(new Map());
-    });
-
-    it("binds many clientIDs in one call, first come first served, and answers each one's owner (ROOM-13)", async () => {
-      expect(await store.bindClient('r1', 1, 'ada')).toBe('ada');
-      const rows = Array.from({ length: 1200 }, (_, i) => ({ clientId: i + 1, userId: 'bob' }));
-      const owners = await store.bindClients('r1', rows);
-      expect(owners.size).toBe(1200);
-      expect(owners.get(1)).toBe('ada');
-      expect(owners.get(2)).toBe('bob');
-      expect(owners.get(1200)).toBe('bob');
-      expect(await store.bindClients('r1', [])).toEqual(new Map());
-      store = await harness.reopen();
-      const listed = await store.listClientBindings('r1');
-      expect(listed.size).toBe(1200);
-      expect(listed.get(1)).toBe('ada');
-      expect(listed.get(777)).toBe('bob');
-    });
-
     it('hands out copies: changing a returned record changes nothing stored', async () => {
       await store.createRoom(room('r1'), threeInvites('r1'));
       await store.upsertMember(member('r1', 'u1', 1000));
@@ -228,13 +186,10 @@ export function roomStoreContract(name: string, makeStore: () => Promise<RoomSto
       if (invites[0]) invites[0].revokedAt = 1;
       const members = await store.listMembers('r1');
       if (members[0]) members[0].name = 'changed';
-      const bindings = await store.listClientBindings('r1');
-      bindings.set(1, 'x');
 
       expect(await store.getRoom('r1')).toEqual(room('r1'));
       expect(await store.listInvites('r1')).toEqual(threeInvites('r1'));
       expect((await store.listMembers('r1'))[0]?.name).toBe('User u1');
-      expect(await store.listClientBindings('r1')).toEqual(new Map());
     });
 
     it('AUTH-5/AUTH-6: changes a role, removes a member, and never leaves a room without an owner', async () => {

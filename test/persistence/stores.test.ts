@@ -38,8 +38,9 @@ describe('SqliteRoomPurger (SAFE-43)', () => {
         lastSeenAt: 1,
       });
       for (const doc of [id, `${id}/review`]) {
-        await docStore.append(doc, [new Uint8Array([1, 2, 3])]);
-        await roomStore.bindClient(doc, 7, 'u');
+        await docStore.appendMany([
+          { docName: doc, updates: [new Uint8Array([1, 2, 3])], bindings: [{ clientId: 7, userId: 'u' }] },
+        ]);
       }
       await docStore.compact(id, new Uint8Array([9]), 1);
       await importStore.addImport({
@@ -100,7 +101,7 @@ describe('SqliteRoomPurger (SAFE-43)', () => {
     expect(before.map((n, i) => n - after[i]!)).toEqual([1, 1, 2, 1, 1, 1, 1, 1, 1]);
     expect((await docStore.load('r10')).updates).toHaveLength(1);
     expect((await docStore.load('r1/review')).updates).toHaveLength(0);
-    expect(await roomStore.listClientBindings('r1x/review')).toEqual(new Map([[7, 'u']]));
+    expect(await docStore.listClientBindings('r1x/review')).toEqual(new Map([[7, 'u']]));
   });
 });
 
@@ -124,6 +125,24 @@ describe('SqliteDocStore beyond the contract', () => {
     database.sqlite.exec('DROP TRIGGER fail_third');
     // The failed batch left no trace in the numbering or the byte count.
     expect(await docStore.append('room', [new Uint8Array([2, 2])])).toEqual({ lastSeq: 2, logBytes: 3 });
+  });
+
+  it('SAFE-173: a write’s bindings and updates commit together: either failing rolls back both', async () => {
+    const { docStore, database } = temp.open();
+    const write = (byte: number, clientId: number) => [
+      { docName: 'room', updates: [new Uint8Array([byte])], bindings: [{ clientId, userId: 'ada' }] },
+    ];
+    for (const table of ['doc_updates', 'client_bindings']) {
+      database.sqlite.exec(
+        `CREATE TEMP TRIGGER fail_write BEFORE INSERT ON ${table} BEGIN SELECT RAISE(ABORT, 'disk failure'); END`,
+      );
+      await expect(docStore.appendMany(write(1, 7)), table).rejects.toThrow(/disk failure/);
+      database.sqlite.exec('DROP TRIGGER fail_write');
+      expect(await docStore.load('room'), table).toEqual({ updates: [], lastSeq: 0, logBytes: 0 });
+      expect(await docStore.listClientBindings('room'), table).toEqual(new Map());
+    }
+    expect(await docStore.appendMany(write(2, 7))).toEqual([{ lastSeq: 1, logBytes: 1 }]);
+    expect(await docStore.listClientBindings('room')).toEqual(new Map([[7, 'ada']]));
   });
 
   it('SAFE-38: a stored update or snapshot whose bytes changed on disk fails its checksum at load', async () => {

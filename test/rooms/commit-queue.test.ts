@@ -17,9 +17,9 @@ function target(name: string) {
     },
     takeBatch() {
       if (pending.length === 0) return null;
-      const batch = pending;
+      const updates = pending;
       pending = [];
-      return batch;
+      return { updates };
     },
     committed: (r) => outcome.committed.push(r),
     failed: (e) => outcome.failed.push(e),

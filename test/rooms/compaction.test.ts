@@ -18,6 +18,7 @@ function countingStore(inner: DocStore) {
   const store: DocStore = {
     load: (n) => inner.load(n),
     append: (n, u) => inner.append(n, u),
+    listClientBindings: (n) => inner.listClientBindings(n),
     appendMany: (w) => inner.appendMany(w),
     compact: (n, s, t) => {
       counts.compactions++;

@@ -30,6 +30,7 @@ function countingStore(inner: DocStore) {
     load: (n) => inner.load(n),
     loadPrepared: inner.loadPrepared ? (n) => inner.loadPrepared!(n) : undefined,
     append: (n, u) => inner.append(n, u),
+    listClientBindings: (n) => inner.listClientBindings(n),
     appendMany: (w) => inner.appendMany(w),
     compact: (n, s, t) => inner.compact(n, s, t),
     buildSnapshot: (n: string): Promise<BuiltSnapshot> => {

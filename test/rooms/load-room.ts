@@ -1,7 +1,6 @@
 import { WebSocket } from 'ws';
 import * as Y from 'yjs';
 import { CODE_FILES_KEY } from '../../schema/protocol.ts';
-import { MemoryRoomStore } from '../../server/auth/memory-room-store.ts';
 import { defaultLimits } from '../../server/config.ts';
 import { silentLogger } from '../../server/log.ts';
 import type { DocStore } from '../../server/rooms/doc-store.ts';
@@ -15,7 +14,6 @@ export function loadBigRoom(
   return Room.load({
     id: 'big',
     docStore: store,
-    bindingStore: new MemoryRoomStore(),
     limits: { ...defaultLimits, compactAfterBytes },
     log: silentLogger,
     now: () => 0,

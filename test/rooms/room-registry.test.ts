@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PublicUser } from '../../schema/protocol.ts';
-import { MemoryRoomStore } from '../../server/auth/memory-room-store.ts';
 import { defaultLimits } from '../../server/config.ts';
 import { isAppError } from '../../server/errors.ts';
 import { silentLogger } from '../../server/log.ts';
@@ -51,7 +50,6 @@ function setUp(hooks: SwitchableHooks, maxConcurrentLoads = 8, store?: MemoryDoc
         await hooks.beforeAppend?.(name, updates);
       },
     });
-  const bindingStore = new MemoryRoomStore();
   const registry = new RoomRegistry({
     maxConcurrentLoads,
     log: silentLogger,
@@ -60,7 +58,6 @@ function setUp(hooks: SwitchableHooks, maxConcurrentLoads = 8, store?: MemoryDoc
       return Room.load({
         id,
         docStore,
-        bindingStore,
         limits: defaultLimits,
         log: silentLogger,
         now: Date.now,

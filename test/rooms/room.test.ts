@@ -9,7 +9,6 @@ import {
   REVIEW_SUGGESTIONS_KEY,
   type Role,
 } from '../../schema/protocol.ts';
-import { MemoryRoomStore } from '../../server/auth/memory-room-store.ts';
 import { defaultLimits, type Limits } from '../../server/config.ts';
 import { silentLogger } from '../../server/log.ts';
 import { MemoryDocStore, type MemoryDocStoreHooks } from '../../server/rooms/memory-doc-store.ts';
@@ -53,7 +52,6 @@ async function loadRoom(
   const room = await Room.load({
     id: 'room1',
     docStore: store,
-    bindingStore: new MemoryRoomStore(),
     limits: { ...defaultLimits, ...opts.limits },
     log: silentLogger,
     now: () => clock.now,
@@ -380,10 +378,9 @@ describe('Room (transport-free core)', () => {
 });
 
 describe('PERF-31: the review doc opens on first use', () => {
-  const deps = (store: MemoryDocStore, bindingStore: MemoryRoomStore) => ({
+  const deps = (store: MemoryDocStore) => ({
     id: 'room1',
     docStore: store,
-    bindingStore,
     limits: defaultLimits,
     log: silentLogger,
     now: () => 1_000_000,
@@ -400,7 +397,7 @@ describe('PERF-31: the review doc opens on first use', () => {
 
   it('PERF-31: a review doc without runs or suggestions is left unopened at load, and opens with what was stored', async () => {
     const store = await storeWith((doc) => doc.getMap('room').set('policy', { accept: 'editors' }));
-    const room = await Room.load(deps(store, new MemoryRoomStore()));
+    const room = await Room.load(deps(store));
     rooms.push(room);
     const told: string[] = [];
     room.whenReview((r) => told.push(`opened ${r.reviewIsOpen}`));
@@ -418,13 +415,13 @@ describe('PERF-31: the review doc opens on first use', () => {
     // Written and stored like any review change; a later load reads it.
     room.review.transact((doc) => doc.getMap('room').set('modes', 1), { source: 'server', reason: 'test' });
     await room.whenFlushed();
-    const again = await Room.load(deps(store, new MemoryRoomStore()));
+    const again = await Room.load(deps(store));
     rooms.push(again);
     expect(again.review.doc.getMap('room').get('modes')).toBe(1);
   });
 
   it('PERF-31: a review socket opens it; a stored run or suggestion opens it at load', async () => {
-    const empty = await Room.load(deps(new MemoryDocStore(), new MemoryRoomStore()));
+    const empty = await Room.load(deps(new MemoryDocStore()));
     rooms.push(empty);
     expect(empty.reviewIsOpen).toBe(false);
     const watcher = new FakeRoomSocket();
@@ -434,7 +431,7 @@ describe('PERF-31: the review doc opens on first use', () => {
 
     for (const key of [REVIEW_RUNS_KEY, REVIEW_SUGGESTIONS_KEY]) {
       const store = await storeWith((doc) => doc.getMap(key).set('r1', new Y.Map()));
-      const room = await Room.load(deps(store, new MemoryRoomStore()));
+      const room = await Room.load(deps(store));
       rooms.push(room);
       expect(room.reviewIsOpen).toBe(true);
       let told = false;

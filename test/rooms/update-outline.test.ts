@@ -2,7 +2,6 @@ import * as string from 'lib0/string';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { CODE_FILES_KEY, type PublicUser } from '../../schema/protocol.ts';
-import { MemoryRoomStore } from '../../server/auth/memory-room-store.ts';
 import { defaultLimits } from '../../server/config.ts';
 import { silentLogger } from '../../server/log.ts';
 import { MemoryDocStore } from '../../server/rooms/memory-doc-store.ts';
@@ -135,7 +134,6 @@ describe('the outline of an update (SAFE-168, SAFE-169)', () => {
     const room = await Room.load({
       id: 'room1',
       docStore: new MemoryDocStore(),
-      bindingStore: new MemoryRoomStore(),
       limits: defaultLimits,
       log: silentLogger,
       now: () => 1_000_000,

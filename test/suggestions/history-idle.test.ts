@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { CODE_FILES_KEY } from '../../schema/protocol.ts';
-import { MemoryRoomStore } from '../../server/auth/memory-room-store.ts';
 import { defaultLimits } from '../../server/config.ts';
 import { silentLogger } from '../../server/log.ts';
 import { MemoryDocStore } from '../../server/rooms/memory-doc-store.ts';
@@ -18,7 +17,6 @@ async function loadRoom(docStore: MemoryDocStore): Promise<Room> {
   const room = await Room.load({
     id: 'room1',
     docStore,
-    bindingStore: new MemoryRoomStore(),
     limits: defaultLimits,
     log: silentLogger,
     now: () => 0,
