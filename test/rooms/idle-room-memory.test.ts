@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Awareness } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import type { PublicUser } from '../../schema/protocol.ts';
-import { MemoryRoomStore } from '../../server/auth/memory-room-store.ts';
 import { defaultLimits } from '../../server/config.ts';
 import { silentLogger } from '../../server/log.ts';
 import { MemoryDocStore } from '../../server/rooms/memory-doc-store.ts';
@@ -19,7 +18,6 @@ function loadRoom(id: string): Promise<Room> {
   return Room.load({
     id,
     docStore: new MemoryDocStore(),
-    bindingStore: new MemoryRoomStore(),
     limits: { ...defaultLimits, keepaliveMs: 10_000 },
     log: silentLogger,
     now: () => clock.now,
