@@ -28,7 +28,7 @@ const QUICK_LEVELS = [1, 4];
  * is its p99, so a single reading said "stall" and "saturated" alike. A repeat under the limit was a stall
  * (the ramp goes on); over it again, saturation. At most this many repeats per ramp bound its time.
  */
-const MAX_REPEATS = 3;
+const MAX_REPEATS = 2;
 
 interface Level {
   streams: number;
