@@ -20,6 +20,7 @@ import {
   StoredState,
   type StoredStateHost,
 } from './stored-state.ts';
+import { syncAnswer } from './sync-answer.ts';
 import { type IntakeHost, UpdateIntake } from './update-intake.ts';
 import type { OutlineStruct } from './update-scan.ts';
 import {
@@ -280,14 +281,14 @@ export class RoomDoc implements CommitsHost, StoredStateHost, ReceivedApplyHost,
       }
       conn.awaitingAnswer = false;
       if (plan.kind !== 'base') {
-        this.send(conn, syncStep2Frame(this.doc, stateVector));
+        this.send(conn, syncStep2Frame(syncAnswer(this.doc, stateVector)));
         return;
       }
       // The base is one update the client applies whole, the diff the sync step 2 that completes it (the
       // stock client is synced with it). Together they are the one answer: past the send-buffer check
       // (ROOM-9) as one frame of their size would have passed it.
       this.send(conn, plan.frame);
-      if (!conn.closed) conn.socket.send(syncStep2Frame(this.doc, plan.stateVector));
+      if (!conn.closed) conn.socket.send(syncStep2Frame(syncAnswer(this.doc, plan.stateVector)));
     };
     this.whenIdle(() => answer(false));
   }

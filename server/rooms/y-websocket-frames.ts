@@ -62,12 +62,9 @@ export function syncStep1Frame(doc: Y.Doc): Uint8Array {
   return encoding.toUint8Array(encoder);
 }
 
-/** Sync step 2: everything in `doc` the holder of `stateVector` lacks. */
-export function syncStep2Frame(doc: Y.Doc, stateVector: Uint8Array): Uint8Array {
-  const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, messageType.sync);
-  syncProtocol.writeSyncStep2(encoder, doc, stateVector);
-  return encoding.toUint8Array(encoder);
+/** Sync step 2 holding `update`: everything the holder of a state vector lacks (`SyncAnswers`, ROOM-36). */
+export function syncStep2Frame(update: Uint8Array): Uint8Array {
+  return syncFrame(syncProtocol.messageYjsSyncStep2, update);
 }
 
 /**
@@ -76,9 +73,13 @@ export function syncStep2Frame(doc: Y.Doc, stateVector: Uint8Array): Uint8Array 
  * into the result, so a relayed 4 MB update cost 8 MB of transient memory and two copies.
  */
 export function updateFrame(update: Uint8Array): Uint8Array {
+  return syncFrame(syncProtocol.messageYjsUpdate, update);
+}
+
+function syncFrame(syncType: number, update: Uint8Array): Uint8Array {
   const head = encoding.createEncoder();
   encoding.writeVarUint(head, messageType.sync);
-  encoding.writeVarUint(head, syncProtocol.messageYjsUpdate);
+  encoding.writeVarUint(head, syncType);
   encoding.writeVarUint(head, update.byteLength);
   const header = encoding.toUint8Array(head);
   const frame = new Uint8Array(header.byteLength + update.byteLength);
