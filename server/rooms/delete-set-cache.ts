@@ -17,10 +17,10 @@ const MERGE_AFTER = 64;
  * answer whatever the state vector asks for. It lives as long as its document (its listener is the document's).
  *
  * Deletion is monotonic: a deleted clock never comes back, and garbage collection and the merging and splitting
- * of structs keep deleted ranges deleted. So the document's delete set is the set read once by `build` united
+ * of structs keep deleted ranges deleted. So the document's delete set is the set read once when the cache is made, united
  * with every later transaction's: its `deleteSet` (an existing struct deleted) and the deleted structs among
- * those it added (a GC struct, deleted content, an item integrated into a type already collected: Yjs lists
- * none of these in the transaction's delete set). Every range recorded is deleted for good, and every struct
+ * those it added (a GC struct, or an item integrated into a type already collected, becomes a GC struct: Yjs
+ * lists neither in the transaction's delete set). Every range recorded is deleted for good, and every struct
  * deleted since the build is one of these, so the union is exact; sorted and merged it is what
  * `createDeleteSetFromStructStore` returns (a client's structs cover its clocks without gaps, so Yjs's runs of
  * deleted structs are exactly the maximal deleted ranges).

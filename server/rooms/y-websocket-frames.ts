@@ -62,7 +62,7 @@ export function syncStep1Frame(doc: Y.Doc): Uint8Array {
   return encoding.toUint8Array(encoder);
 }
 
-/** Sync step 2 holding `update`: everything the holder of a state vector lacks (`SyncAnswers`, ROOM-36). */
+/** Sync step 2 holding `update`: everything the holder of a state vector lacks (`syncAnswer`, ROOM-36). */
 export function syncStep2Frame(update: Uint8Array): Uint8Array {
   return syncFrame(syncProtocol.messageYjsSyncStep2, update);
 }
