@@ -8,11 +8,11 @@ export const SERVER_USER_ID = '@server';
 /**
  * Which user each Yjs clientID of one document belongs to (ROOM-7). The first connection to use a
  * clientID claims it; any later use by someone else is an identity mismatch. Kept in memory for the hot
- * path and stored in batches (ROOM-13): the group commit takes every claim of one event-loop turn with the
- * document's updates and writes both in its one transaction (DocWrite.bindings), so a binding survives
- * restarts and serves blame for human text, is durable exactly when the updates that use it are, and a
- * tab's first edit costs one commit, not two. One fsync'd transaction per clientID let 10,000 of them in
- * one frame hold the event loop for seconds.
+ * path and stored in batches (ROOM-13): the document's next group commit takes every claim made since the
+ * last with its updates and writes both in its one transaction (DocWrite.bindings), so a binding survives
+ * restarts and serves blame for human text, is durable no later than the updates that use it, and a
+ * tab's first edit costs one commit, not two (SAFE-173). One fsync'd transaction per clientID let 10,000 of
+ * them in one frame hold the event loop for seconds.
  */
 export class ClientBindings {
   private readonly docName: string;
@@ -20,17 +20,12 @@ export class ClientBindings {
   private readonly log: Logger;
   /** claims handed to the commit in flight */
   private writing: ClientBinding[] | null = null;
+  /**
+   * claims not yet stored: they ride with the document's next commit, which is the first that can hold
+   * anything written under them (SAFE-173), so a claim never costs a commit of its own: not a viewer's
+   * presence, not an update held for its parent (ROOM-14), not the server's own clientIDs
+   */
   private unsaved: ClientBinding[] = [];
-  /**
-   * the server's own clientIDs, not yet stored: they ride with the document's next commit, which is the first
-   * that can hold anything written under them, so reserving one never costs a commit of its own
-   */
-  private reserved: ClientBinding[] = [];
-  /**
-   * told when a claim waits to be stored (the document's durable path schedules a group commit). An object
-   * with a method, not a closure: a closure kept its whole constructor scope (PERF-84).
-   */
-  onUnsaved: { schedule(): void } | null = null;
 
   constructor(docName: string, loaded: Map<number, string>, log: Logger) {
     this.docName = docName;
@@ -47,31 +42,32 @@ export class ClientBindings {
     }
     this.byClient.set(clientId, userId);
     this.unsaved.push({ clientId, userId });
-    this.onUnsaved?.schedule();
   }
 
   /** Marks a clientID as the server's own, so no client can write as it. */
   reserve(clientId: number): void {
     if (this.byClient.has(clientId)) return;
     this.byClient.set(clientId, SERVER_USER_ID);
-    this.reserved.push({ clientId, userId: SERVER_USER_ID });
+    this.unsaved.push({ clientId, userId: SERVER_USER_ID });
   }
 
   userOf(clientId: number): string | undefined {
     return this.byClient.get(clientId);
   }
 
-  /** claims not yet stored (waiting or being written); the server's reservations wait without holding the doc */
+  /**
+   * claims being written by the commit in flight. Those still waiting do not hold the document: nothing
+   * durable depends on them until an update under them is, and that update's commit takes them.
+   */
   get pendingWrites(): number {
-    return (this.writing?.length ?? 0) + this.unsaved.length;
+    return this.writing?.length ?? 0;
   }
 
   /** Hands every waiting claim to the commit being built (it writes them with the document's updates). */
   take(): ClientBinding[] | null {
-    if (this.unsaved.length === 0 && this.reserved.length === 0) return null;
-    this.writing = this.reserved.length === 0 ? this.unsaved : [...this.reserved, ...this.unsaved];
+    if (this.unsaved.length === 0) return null;
+    this.writing = this.unsaved;
     this.unsaved = [];
-    this.reserved = [];
     return this.writing;
   }
 

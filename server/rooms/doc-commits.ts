@@ -55,7 +55,7 @@ export class DocCommits implements CommitTarget {
     this.schedule();
   }
 
-  /** Asks the group commit for a turn (for the updates, and for clientID bindings waiting, ROOM-13). */
+  /** Asks the group commit for a turn for the updates (clientID claims ride with them, ROOM-13). */
   schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;

@@ -101,8 +101,6 @@ export class RoomDoc implements CommitsHost, StoredStateHost, ReceivedApplyHost,
     this.commits = new DocCommits(this);
     this.received = new ReceivedApply(this);
     this.intake = new UpdateIntake(this);
-    // ROOM-13: new clientID bindings are stored by the group commit, in the transaction of the turn's updates.
-    this.bindings.onUnsaved = this.commits;
   }
 
   /**

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
 import { defaultLimits } from '../../server/config.ts';
 import { silentLogger } from '../../server/log.ts';
 import { type Database, openDatabase } from '../../server/persistence/database.ts';
@@ -109,24 +110,44 @@ describe('ROOM-13, SAFE-173: clientID bindings are stored in the group commit of
     for (let i = 0; i < 20; i++) expect(stored.get(5_000 + i)).toBe(`u${i}`);
   });
 
-  it('ROOM-13: an awareness frame naming new clientIDs (within the cap) binds them in one commit', async () => {
+  it('SAFE-173: presence under new clientIDs and an update held for its parent cost no commit; the next edit stores their bindings', async () => {
     const calls: Call[] = [];
     const store = new MemoryDocStore();
     const room = await loadRoom('room2', recording(store, calls));
-    const socket = new FakeRoomSocket();
-    const conn = room.handleConnect({ id: 'ada', name: 'ada', role: 'viewer' }, 'code', socket);
+    const viewer = room.handleConnect(
+      { id: 'ada', name: 'ada', role: 'viewer' },
+      'code',
+      new FakeRoomSocket(),
+    );
+    const editor = room.handleConnect(
+      { id: 'bob', name: 'bob', role: 'editor' },
+      'code',
+      new FakeRoomSocket(),
+    );
     await room.whenFlushed();
-    expect(calls).toEqual([]);
     const ids = Array.from({ length: 8 }, (_, i) => 7_000 + i);
     const entries = ids.map((clientId) => ({ clientId, clock: 1, state: { cursor: null } }));
-    room.handleMessage(conn, awarenessFrame(entries));
-    // Bound by the next group commit, a turn later (setImmediate), or at once if one is running.
+    room.handleMessage(viewer, awarenessFrame(entries));
+    // Bob's second keystroke, without his first: held on his socket (ROOM-14), its clientID claimed.
+    const base = new Y.Doc();
+    Y.applyUpdate(base, fileUpdate('b.ts', 'first', { clientId: 7_100 }));
+    room.handleMessage(editor, updateFrame(fileUpdate('b.ts', ' second', { clientId: 7_100, base })));
     await turns();
     await room.whenFlushed();
-    expect(calls).toEqual([[{ docName: 'room2', updates: 0, bindings: [room.code.doc.clientID, ...ids] }]]);
+    // Nothing durable depends on these claims yet: no commit was made for them.
+    expect(calls).toEqual([]);
+    expect(await store.listClientBindings('room2')).toEqual(new Map());
+
+    // The next edit's commit stores them with its update (and the server's own clientID, reserved at load).
+    room.handleMessage(editor, updateFrame(fileUpdate('c.ts', 'edit', { clientId: 7_200 })));
+    await turns(1);
+    await room.whenFlushed();
+    expect(calls).toEqual([
+      [{ docName: 'room2', updates: 1, bindings: [room.code.doc.clientID, ...ids, 7_100, 7_200] }],
+    ]);
     const stored = await store.listClientBindings('room2');
     expect(ids.map((id) => stored.get(id))).toEqual(ids.map(() => 'ada'));
-    expect(socket.closed).toBeNull();
+    expect([stored.get(7_100), stored.get(7_200)]).toEqual(['bob', 'bob']);
   });
 
   it("SAFE-173: a tab's first edit in a document is one SQLite commit (one fsync), not two", async () => {
