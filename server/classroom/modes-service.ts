@@ -11,6 +11,7 @@ import type { AuthUser, RoomService } from '../auth/room-service.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Room } from '../rooms/room.ts';
+import type { WriteGate } from '../rooms/room-doc.ts';
 import type { RoomRegistry } from '../rooms/room-registry.ts';
 import { roomMap } from '../suggestions/review-doc.ts';
 import type { ClassroomStore } from './classroom-store.ts';
@@ -28,7 +29,7 @@ export interface ModesServiceDeps {
  * pen). Saved before anyone sees them, then written to the review doc so every open page follows live;
  * the write rule (`canWriteNow`) is applied to every code frame of a loaded room and to REST writes.
  */
-export class ModesService {
+export class ModesService implements WriteGate {
   private readonly deps: ModesServiceDeps;
   /** modes of loaded rooms (and of rooms asked about since), so the frame check never waits */
   private readonly cache = new Map<string, RoomModes>();
@@ -56,8 +57,7 @@ export class ModesService {
    * gets its timer back after a restart.
    */
   attach(room: Room): void {
-    room.code.writeGate = (user) =>
-      canWriteNow(user, this.cache.get(room.id) ?? defaultModes, this.deps.now());
+    room.code.writeGate = this;
     // PERF-31: a review doc that opens after the stored modes were read gets them as it opens.
     room.whenReview(this.publishCached);
     this.deps.store.getModes(room.id).then(
@@ -70,6 +70,11 @@ export class ModesService {
       },
       (err: unknown) => this.deps.log.error({ err, room: room.id }, 'reading the room modes failed'),
     );
+  }
+
+  /** WriteGate: whether `user` may write room `roomId`'s code now (CLASS-11). */
+  mayWrite(roomId: string, user: PublicUser): boolean {
+    return canWriteNow(user, this.cache.get(roomId) ?? defaultModes, this.deps.now());
   }
 
   private readonly publishCached = (room: Room): void => {

@@ -47,6 +47,11 @@ export interface RoomDocDeps {
 
 export type { PendingUpdate } from './doc-commits.ts';
 
+/** Who may write a code document now (CLASS-11), asked per update frame; the code doc's name is its room's id. */
+export interface WriteGate {
+  mayWrite(roomId: string, user: PublicUser): boolean;
+}
+
 /**
  * One Yjs document of a room with its awareness, speaking the y-websocket protocol to its connections.
  *
@@ -80,9 +85,10 @@ export class RoomDoc implements CommitsHost, StoredStateHost, ReceivedApplyHost,
   private readonly joinBase: JoinBase;
   /**
    * Who may write this document now, asked per update frame (CLASS-11: lecture mode's freeze and pen);
-   * without one, the role decides (ROOM-6). Set by the classroom when the room loads.
+   * without one, the role decides (ROOM-6). Set by the classroom when the room loads: one object for every
+   * room, asked with the document's name (PERF-86; a closure per room kept the room in its scope).
    */
-  writeGate: ((user: PublicUser) => boolean) | null = null;
+  writeGate: WriteGate | null = null;
 
   private constructor(deps: RoomDocDeps) {
     this.name = deps.name;
@@ -299,7 +305,11 @@ export class RoomDoc implements CommitsHost, StoredStateHost, ReceivedApplyHost,
   private applyClientUpdate(conn: Connection, update: Uint8Array): void {
     // ROOM-6: viewers' writes and any client write to the review doc are dropped, never applied or relayed.
     // CLASS-11: while a room is frozen, so are everyone's but the owners' and the pen holder's.
-    if (conn.kind !== 'code' || !(this.writeGate ? this.writeGate(conn.user) : conn.canWrite)) return;
+    if (
+      conn.kind !== 'code' ||
+      !(this.writeGate ? this.writeGate.mayWrite(this.name, conn.user) : conn.canWrite)
+    )
+      return;
     this.intake.admit(conn, update);
   }
 

@@ -27,6 +27,14 @@ export class RoomRegistry {
   private readonly loadListeners = new Set<(room: Room) => void>();
   private readonly unloadListeners = new Set<(roomId: string) => void>();
   private closing = false;
+  /**
+   * What every room reports back through: one object for the registry, not two closures per load (each kept
+   * with its load's scope by the room for as long as it stays loaded, PERF-86).
+   */
+  private readonly hooks: RoomHooks = {
+    onBroken: (room) => this.forget(room),
+    onMaybeIdle: (room) => this.maybeUnload(room),
+  };
 
   constructor(deps: RoomRegistryDeps) {
     this.deps = deps;
@@ -89,12 +97,8 @@ export class RoomRegistry {
     if (ready) return Promise.resolve(ready);
     const inFlight = this.loading.get(roomId);
     if (inFlight) return inFlight;
-    const hooks: RoomHooks = {
-      onBroken: (room) => this.forget(room),
-      onMaybeIdle: (room) => this.maybeUnload(room),
-    };
     const promise = this.loads
-      .run(() => this.deps.loadRoom(roomId, hooks))
+      .run(() => this.deps.loadRoom(roomId, this.hooks))
       .then(
         (room) => {
           this.loading.delete(roomId);

@@ -58,20 +58,31 @@ export function docNameOf(roomId: string, kind: DocKind): string {
 const LAZY_REVIEW_MAX_BYTES = INLINE_LOAD_BYTES;
 
 /**
- * PERF-31: whether a review doc must be open as its room loads. One holding runs or suggestions is: a
- * person's edit may make a suggestion stale and a crashed run is recovered at load. Any other (policy,
- * modes, threads, verdicts: what the room's services write into it when it opens) can wait for its first
- * use; so can one that fails to decode, which the opening reports as it would have at load.
+ * PERF-31: whether a review doc must be open as its room loads, and if not, what the room keeps of it until
+ * its first use. One holding runs or suggestions must be open: a person's edit may make a suggestion stale
+ * and a crashed run is recovered at load. Any other (policy, modes, threads, verdicts: what the room's
+ * services write into it when it opens) can wait for its first use. One that fails to decode opens at load,
+ * which says which stored entry fails (SAFE-37).
+ *
+ * PERF-86: what waits is the state as one update (the load's slices were one array and one object each), and
+ * the clientID bindings only when there are any.
  */
-function reviewNeededAtLoad(prepared: PreparedDoc): boolean {
-  if (prepared.storedBytes > LAZY_REVIEW_MAX_BYTES) return true;
-  if (prepared.slices.length === 0) return false;
+function lazyReview(prepared: PreparedDoc, bindings: Map<number, string>): ReviewSeed | null {
+  if (prepared.storedBytes > LAZY_REVIEW_MAX_BYTES) return null;
+  const seed = (slices: Uint8Array[]): ReviewSeed => ({
+    prepared: { ...prepared, slices },
+    bindings: bindings.size > 0 ? bindings : null,
+  });
+  if (prepared.slices.length === 0) return seed([]);
   const probe = new Y.Doc({ gc: true });
   try {
     for (const slice of prepared.slices) Y.applyUpdate(probe, slice);
-    return probe.getMap(REVIEW_RUNS_KEY).size > 0 || probe.getMap(REVIEW_SUGGESTIONS_KEY).size > 0;
+    if (probe.getMap(REVIEW_RUNS_KEY).size > 0 || probe.getMap(REVIEW_SUGGESTIONS_KEY).size > 0) return null;
+    // The whole state, pending structs included: applied at the opening, the same document as the slices.
+    return seed([Y.encodeStateAsUpdate(probe)]);
   } catch {
-    return true;
+    // Opened at load, which reports which stored entry fails (SAFE-37).
+    return null;
   } finally {
     probe.destroy();
   }
@@ -80,7 +91,8 @@ function reviewNeededAtLoad(prepared: PreparedDoc): boolean {
 /** What a room's load read of its review doc, kept until the doc is first used (PERF-31). */
 interface ReviewSeed {
   prepared: PreparedDoc;
-  bindings: Map<number, string>;
+  /** the clientID bindings stored for it; null: none */
+  bindings: Map<number, string> | null;
 }
 
 /**
@@ -147,15 +159,16 @@ export class Room implements DocOwner {
       fn(this);
       return;
     }
-    if (this.reviewWaiters) this.reviewWaiters.push(fn);
-    else this.reviewWaiters = [fn];
+    // Copied, not pushed: a pushed array grows to 17 slots at its second entry, and every loaded room keeps
+    // these (one per service) until its review doc opens (PERF-86).
+    this.reviewWaiters = this.reviewWaiters ? this.reviewWaiters.concat(fn) : [fn];
   }
 
   private openReview(): RoomDoc {
     const seed = this.reviewSeed;
     if (!seed) throw new Error(`room ${this.id}: review doc neither open nor loaded`);
     this.reviewSeed = null;
-    const review = RoomDoc.openNow(docDeps(this.deps, 'review', seed.bindings), seed.prepared);
+    const review = RoomDoc.openNow(docDeps(this.deps, 'review', seed.bindings ?? new Map()), seed.prepared);
     this.reviewDoc = review;
     review.owner = this;
     this.tellReviewWaiters();
@@ -209,8 +222,9 @@ export class Room implements DocOwner {
       throw err;
     }
     const room = new Room(deps, code);
-    if (!reviewNeededAtLoad(prepared)) {
-      room.reviewSeed = { prepared, bindings: reviewBindings };
+    const seed = lazyReview(prepared, reviewBindings);
+    if (seed) {
+      room.reviewSeed = seed;
       return room;
     }
     let review: RoomDoc;

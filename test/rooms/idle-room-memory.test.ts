@@ -7,6 +7,7 @@ import { silentLogger } from '../../server/log.ts';
 import { MemoryDocStore } from '../../server/rooms/memory-doc-store.ts';
 import { Room } from '../../server/rooms/room.ts';
 import type { RoomDoc } from '../../server/rooms/room-doc.ts';
+import { RoomRegistry } from '../../server/rooms/room-registry.ts';
 import { awarenessFrame, fileUpdate, updateFrame } from '../helpers/raw-socket.ts';
 import { turns } from '../helpers/wait.ts';
 import { FakeRoomSocket } from './fake-room-socket.ts';
@@ -14,10 +15,10 @@ import { FakeRoomSocket } from './fake-room-socket.ts';
 const ada: PublicUser = { id: 'ada', name: 'ada', role: 'editor' };
 const clock = { now: 1_000_000 };
 
-function loadRoom(id: string): Promise<Room> {
+function loadRoom(id: string, docStore = new MemoryDocStore()): Promise<Room> {
   return Room.load({
     id,
-    docStore: new MemoryDocStore(),
+    docStore,
     limits: { ...defaultLimits, keepaliveMs: 10_000 },
     log: silentLogger,
     now: () => clock.now,
@@ -64,7 +65,7 @@ async function idleRoom(id: string): Promise<Room> {
 }
 
 describe('an idle small room holds little of its own', () => {
-  it("PERF-84: a loaded document's parts reach it through methods: no deps objects of closures, only its two listeners", async () => {
+  it("PERF-84: a loaded document's parts reach it through methods: no deps objects of closures, only the listeners Yjs calls", async () => {
     const [one, two] = [await idleRoom('memory1'), await idleRoom('memory2')];
     // The functions one document holds of its own: those another document does not share (methods, the
     // logger's, the shape check are shared by every document).
@@ -102,5 +103,41 @@ describe('an idle small room holds little of its own', () => {
     expect(sockets.every((s) => [...s.sent.at(-1)!].join() === '1,1,0')).toBe(true);
     for (const r of rooms.splice(0)) r.destroy();
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("PERF-86: a room's review doc waits as one update, without an empty bindings map, and the registry's hooks are one object for every room", async () => {
+    const docStore = new MemoryDocStore();
+    // A review doc written in five steps (what the services write as it opens), nothing bound in it.
+    const review = new Y.Doc();
+    for (let i = 0; i < 5; i++) {
+      const before = Y.encodeStateVector(review);
+      review.getMap('policy').set(`k${i}`, i);
+      await docStore.append('seeded/review', [Y.encodeStateAsUpdate(review, before)]);
+    }
+    const room = await loadRoom('seeded', docStore);
+    rooms.push(room);
+    const seed = (
+      room as unknown as { reviewSeed: { prepared: { slices: Uint8Array[] }; bindings: unknown } }
+    ).reviewSeed;
+    expect(seed.prepared.slices.length).toBe(1);
+    expect(seed.bindings).toBeNull();
+    // Opened on first use, it is the document as written.
+    expect(room.review.doc.getMap('policy').toJSON()).toEqual({ k0: 0, k1: 1, k2: 2, k3: 3, k4: 4 });
+
+    const hooks: unknown[] = [];
+    const registry = new RoomRegistry({
+      maxConcurrentLoads: 2,
+      log: silentLogger,
+      loadRoom: async (id, h) => {
+        hooks.push(h);
+        return loadRoom(id);
+      },
+    });
+    for (const id of ['r1', 'r2']) {
+      const { room: loaded, release } = await registry.acquire(id);
+      rooms.push(loaded);
+      release();
+    }
+    expect(hooks[0]).toBe(hooks[1]);
   });
 });
