@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import { CODE_FILES_KEY, type PublicUser } from '../schema/protocol.ts';
+import type { PublicUser } from '../schema/protocol.ts';
 import { defaultLimits } from '../server/config.ts';
 import { silentLogger } from '../server/log.ts';
 import { CommitQueue } from '../server/rooms/commit-queue.ts';
@@ -7,6 +7,7 @@ import type { Connection } from '../server/rooms/connection.ts';
 import { MemoryDocStore } from '../server/rooms/memory-doc-store.ts';
 import { Room } from '../server/rooms/room.ts';
 import { updateFrame } from '../server/rooms/y-websocket-frames.ts';
+import { frameUpdate, keystrokeFrames } from './lib/keystroke-frames.ts';
 import { NullSocket } from './lib/null-socket.ts';
 
 const [roomsArg, perTurnArg, editsArg] = process.argv.slice(2);
@@ -17,36 +18,7 @@ const PEOPLE = 3;
 
 /** Every person's keystrokes, prepared up front: frames of one character typed into one shared file. */
 function keystrokes(edits: number): Uint8Array[][] {
-  const perRoom: Uint8Array[][] = [];
-  for (let r = 0; r < ROOMS; r++) {
-    const docs = Array.from({ length: PEOPLE }, (_, i) => {
-      const d = new Y.Doc();
-      d.clientID = 1000 + r * 10 + i;
-      return d;
-    });
-    const frames: Uint8Array[] = [];
-    const seed = new Y.Doc();
-    seed.clientID = 999_000 + r;
-    seed.getMap<Y.Text>(CODE_FILES_KEY).set('main.ts', new Y.Text('x'.repeat(1200)));
-    const seedUpdate = Y.encodeStateAsUpdate(seed);
-    frames.push(updateFrame(seedUpdate));
-    for (const d of docs) Y.applyUpdate(d, seedUpdate);
-    for (let k = 0; k < Math.ceil(edits / ROOMS) + PEOPLE + 1; k++) {
-      const author = docs[k % PEOPLE]!;
-      let update: Uint8Array | null = null;
-      const grab = (u: Uint8Array) => {
-        update = u;
-      };
-      author.on('update', grab);
-      const text = author.getMap<Y.Text>(CODE_FILES_KEY).get('main.ts')!;
-      text.insert(text.length >> 1, 'a');
-      author.off('update', grab);
-      for (const d of docs) if (d !== author) Y.applyUpdate(d, update!);
-      frames.push(updateFrame(update!));
-    }
-    perRoom.push(frames);
-  }
-  return perRoom;
+  return keystrokeFrames(ROOMS, PEOPLE, Math.ceil(edits / ROOMS) + PEOPLE + 1);
 }
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -115,21 +87,14 @@ async function reference(perRoom: Uint8Array[][]): Promise<number> {
       const { doc, socks } = rooms[r]!;
       const frame = perRoom[r]![k];
       if (!frame) continue;
-      if (k === PEOPLE + 1) for (let i = 0; i < k; i++) Y.applyUpdate(doc, readUpdate(perRoom[r]![i]!));
-      Y.applyUpdate(doc, readUpdate(frame), socks[(k - 1) % PEOPLE]);
+      if (k === PEOPLE + 1) for (let i = 0; i < k; i++) Y.applyUpdate(doc, frameUpdate(perRoom[r]![i]!));
+      Y.applyUpdate(doc, frameUpdate(frame), socks[(k - 1) % PEOPLE]);
       sent++;
       if (sent % PER_TURN === 0) await nextTurn();
     }
   }
   const c = process.cpuUsage(c0);
   return (c.user + c.system) / sent;
-}
-
-/** The update inside a sync update frame [0, 2, len, ...update]. */
-function readUpdate(frame: Uint8Array): Uint8Array {
-  let at = 2;
-  while (frame[at]! & 0x80) at++;
-  return frame.subarray(at + 1);
 }
 
 const perRoom = keystrokes(EDITS);

@@ -1,5 +1,6 @@
 import type { ContenderName, RunningContender } from '../contenders/contender.ts';
 import type { ClientSpec } from '../driver/bench-client.ts';
+import { commitHistogram, commitWindow } from '../lib/commit-metrics.ts';
 import type { LatencySummary } from '../lib/latency-histogram.ts';
 import { ProcMeter } from '../lib/proc-stats.ts';
 import { smallSeed } from '../lib/seed-content.ts';
@@ -177,6 +178,7 @@ export async function runStep(
 ): Promise<Step> {
   const { running, keys, tag } = load;
   await ctx.driver.collect(true);
+  const commitsBefore = await commitHistogram(running.process.port);
   const serverMeter = new ProcMeter(running.process.pid);
   const driverMeter = new ProcMeter(process.pid);
   const w = await ctx.driver.write(keys, offered / keys.length, ms);
@@ -184,6 +186,8 @@ export async function runStep(
   const settled = await ctx.driver.settle(load.sentSoFar, load.roomWriters, 3000);
   const server = serverMeter.stop();
   const driver = driverMeter.stop();
+  // Sparkroom's group commits in the window (a server without the metric shows none): how many edits share one
+  const commits = commitWindow(commitsBefore, await commitHistogram(running.process.port));
   const collected = await ctx.driver.collect(true);
   const latency = collected.histograms.get(tag)?.summary();
   if (!latency) throw new Error(`throughput ${running.name}: no edit was observed`);
@@ -195,7 +199,11 @@ export async function runStep(
     `throughput ${running.name} ${offered}/s${warmUp ? ' (warm-up)' : ''}: achieved ${achieved.toFixed(0)}, ` +
       `p50 ${latency.p50.toFixed(1)} p99 ${latency.p99.toFixed(1)} ms, server cpu ${(server.utilisation * 100).toFixed(0)}% ` +
       `(${w.totalSent > 0 ? ((server.cpuSeconds / w.totalSent) * 1e6).toFixed(0) : '-'} µs/edit), ` +
-      `driver cpu ${(driver.utilisation * 100).toFixed(0)}%, ${settled.incomplete} incomplete -> ${pass ? 'pass' : 'fail'}`,
+      `driver cpu ${(driver.utilisation * 100).toFixed(0)}%, ${settled.incomplete} incomplete` +
+      (commits && commits.count > 0
+        ? `, ${commits.count} commits (${(w.totalSent / commits.count).toFixed(1)} edits each, mean ${commits.meanMs.toFixed(2)} ms)`
+        : '') +
+      ` -> ${pass ? 'pass' : 'fail'}`,
   );
   return {
     offered,
