@@ -1,6 +1,6 @@
-import * as Y from 'yjs';
 import type { Connection } from './connection.ts';
 import { SharedMessage } from './room-socket.ts';
+import { mergeForBroadcast } from './update-concat.ts';
 import { updateFrame } from './y-websocket-frames.ts';
 
 /** A committed update and the connection that sent it (-1: the server or a load). */
@@ -14,7 +14,8 @@ export const MERGE_MAX_BYTES = 64 * 1024;
 
 /**
  * PERF-21: what each socket receives of one durable batch, as one message encoded once. The batch's updates
- * are merged into one (Yjs merges updates without a document) for every socket that sent none of them; a
+ * are merged into one (concatenated when they come from different clients, PERF-72, else Yjs merges them
+ * without a document) for every socket that sent none of them; a
  * socket that sent some gets the merge of the others' (the few senders of a turn cost one more merge each),
  * and nothing when it sent them all. A batch past MERGE_MAX_BYTES (an import) goes as it was written, one
  * message per update, so a merge never holds the loop for long. Calls `send` per socket and message; a
@@ -24,7 +25,7 @@ export function broadcastBatch(
   batch: readonly CommittedUpdate[],
   connections: Iterable<Connection>,
   send: (conn: Connection, message: SharedMessage) => void,
-  merge: (updates: Uint8Array[]) => Uint8Array = Y.mergeUpdates,
+  merge: (updates: Uint8Array[]) => Uint8Array = mergeForBroadcast,
 ): void {
   if (batch.length === 0) return;
   let bytes = 0;

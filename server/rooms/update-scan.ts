@@ -123,6 +123,51 @@ export function readUpdateOutline(update: Uint8Array): UpdateOutline {
   return { structs, deletes };
 }
 
+/** Where a v1 update's parts lie (PERF-72): its struct sections and its delete set, as byte ranges of it. */
+export interface UpdateSections {
+  /** the clientID of each struct section, in order */
+  clients: number[];
+  /** every struct section (per client: struct count, client, first clock, structs), after their count */
+  structs: Uint8Array;
+  /** how many client entries the delete set has */
+  deleteClients: number;
+  /** the delete set's entries (per client: client, range count, ranges), after their count */
+  deletes: Uint8Array;
+}
+
+/**
+ * The sections of a v1 update, read with the same walk as scanUpdate (contents skipped, nothing built);
+ * null when bytes follow the delete set. Throws on malformed input.
+ */
+export function updateSections(update: Uint8Array): UpdateSections | null {
+  const reader = new OutlineReader(update, null);
+  const d = reader.d;
+  const clients: number[] = [];
+  const numClients = decoding.readVarUint(d);
+  const structsStart = d.pos;
+  for (let i = 0; i < numClients; i++) {
+    const numStructs = decoding.readVarUint(d);
+    clients.push(decoding.readVarUint(d));
+    decoding.readVarUint(d); // first clock
+    for (let j = 0; j < numStructs; j++) reader.struct(0, 0);
+  }
+  const structsEnd = d.pos;
+  const deleteClients = decoding.readVarUint(d);
+  const deletesStart = d.pos;
+  for (let i = 0; i < deleteClients; i++) {
+    decoding.readVarUint(d); // client
+    const n = decoding.readVarUint(d);
+    for (let k = 0; k < 2 * n; k++) decoding.readVarUint(d);
+  }
+  if (d.pos !== update.byteLength) return null;
+  return {
+    clients,
+    structs: update.subarray(structsStart, structsEnd),
+    deleteClients,
+    deletes: update.subarray(deletesStart),
+  };
+}
+
 /**
  * The one walk over Yjs 13.6's v1 layout (UpdateDecoderV1; updates.js lazyStructReaderGenerator; Item.js
  * readItemContent): per client a struct count, the client and its first clock; per struct an info byte
