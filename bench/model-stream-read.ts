@@ -2,16 +2,18 @@
  * What reading a model's stream costs Spark's server (issue 17, PERF-76): the fake model server streams a
  * reply at TPS tokens/s from a child process, and this process reads it through the provider as a run does
  * (Responses over SSE), once through the SDK's default `fetch` (undici, a WHATWG body) and once through
- * `nodeHttpFetch`, taking turns round by round so a shared machine's load falls on both alike. Prints this
- * process's CPU per 1,000 tokens and the reads (batches of events) per second for each.
+ * `nodeHttpFetch`, and once through `nodeHttpFetch` paced by a 16 ms frame clock as a run reads it (PERF-77),
+ * taking turns round by round so a shared machine's load falls on all alike. Prints this process's CPU per
+ * 1,000 tokens and the reads (batches of events) per second for each.
  *
  *   npx tsx bench/model-stream-read.ts [TPS=5000] [SECONDS=2] [ROUNDS=4]
  */
 import { fork } from 'node:child_process';
 import { loadavg as osLoad } from 'node:os';
-import type { ModelRequest } from '../server/agent/model-provider.ts';
+import type { ModelProvider, ModelRequest, ReadPacer } from '../server/agent/model-provider.ts';
 import { createProvider } from '../server/agent/providers/create-provider.ts';
 import type { AgentConfig } from '../server/config.ts';
+import { FrameClock } from '../server/suggestions/frame-clock.ts';
 import { startFakeModelServer, tokenize } from '../test/helpers/fake-model-server.ts';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
@@ -53,21 +55,24 @@ if (process.argv.includes('--serve')) {
     maxOutputTokens: 1_000_000,
     sessionKey: 'bench',
   };
-  const ways = {
-    undici: createProvider(config, { fetch: globalThis.fetch })!,
-    'node:http': createProvider(config)!,
+  // PERF-77: the way a run reads, its socket read once per tick of the server's 16 ms frame clock.
+  const clock = new FrameClock(16, (err) => console.error(err));
+  const ways: Record<string, { provider: ModelProvider; pacer?: ReadPacer }> = {
+    undici: { provider: createProvider(config, { fetch: globalThis.fetch })! },
+    'node:http': { provider: createProvider(config)! },
+    paced: { provider: createProvider(config)!, pacer: clock },
   };
   const totals = new Map<string, { cpuMs: number; tokens: number; reads: number; seconds: number }>();
   console.log(
     `model stream read: ${TPS} tokens/s, ${tokens} tokens a round, ${ROUNDS} rounds each, load ${loadavg()}`,
   );
   for (let round = 0; round <= ROUNDS; round++) {
-    for (const [name, provider] of Object.entries(ways)) {
+    for (const [name, { provider, pacer }] of Object.entries(ways)) {
       const start = process.cpuUsage();
       const t0 = performance.now();
       let reads = 0;
       let got = 0;
-      for await (const e of provider.stream(request, new AbortController().signal)) {
+      for await (const e of provider.stream(request, new AbortController().signal, pacer)) {
         if (e.type === 'text-delta') {
           reads++;
           got += e.tokens ?? 1;
@@ -96,7 +101,7 @@ if (process.argv.includes('--serve')) {
     );
   }
   console.log(`load at the end ${loadavg()}`);
-  for (const p of Object.values(ways)) await p.close();
+  for (const { provider } of Object.values(ways)) await provider.close();
   child.kill();
 }
 

@@ -235,6 +235,8 @@ export class AgentRun {
         sessionKey: this.deps.room.id,
       },
       state.controller.signal,
+      // PERF-77: the model's socket is read once per review-doc frame, just before it is written.
+      this.channel,
     )) {
       // AGENT-6: after an interrupt nothing more is applied, whatever the stream still delivers.
       if (state.stopped || overLimit !== null) break;

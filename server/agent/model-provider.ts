@@ -35,12 +35,22 @@ export type AgentEvent =
   | { type: 'finish'; reason: 'stop' | 'length' | 'other' }
   | { type: 'error'; message: string; code?: string; status?: number };
 
+/**
+ * PERF-77: lets a stream read the model's socket once per review-doc frame instead of once per network
+ * packet. `nextFrame(resume)` calls `resume` at the next frame tick, before that frame is written, so what
+ * is read then is in that frame; it returns a function that cancels the call.
+ */
+export interface ReadPacer {
+  nextFrame(resume: () => void): () => void;
+}
+
 /** A streaming model backend (OpenAI Responses over SSE or WebSocket, or Chat Completions). */
 export interface ModelProvider {
   readonly api: 'responses' | 'responses-ws' | 'chat';
   readonly model: string;
   /** Streams one turn. Never throws: failures are a final {type:'error'} event. Aborting `signal` stops
-   *  the upstream request at once (closes the HTTP stream / cancels the WS response) and ends the iterable. */
-  stream(request: ModelRequest, signal: AbortSignal): AsyncIterable<AgentEvent>;
+   *  the upstream request at once (closes the HTTP stream / cancels the WS response) and ends the iterable.
+   *  `pacer`: reads may wait for the next frame (PERF-77); a transport that cannot pace ignores it. */
+  stream(request: ModelRequest, signal: AbortSignal, pacer?: ReadPacer): AsyncIterable<AgentEvent>;
   close(): Promise<void>;
 }

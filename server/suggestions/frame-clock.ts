@@ -27,6 +27,8 @@ export class FrameClock {
   readonly frameMs: number;
   readonly textEvery: number;
   private waiting = new Set<FrameTarget>();
+  /** PERF-77: model streams whose reads wait for the next tick */
+  private readers = new Set<() => void>();
   private timer: NodeJS.Timeout | null = null;
   /** ticks so far; text frames are the ticks where it is a multiple of `textEvery` */
   private ticks = 0;
@@ -50,10 +52,29 @@ export class FrameClock {
     this.timer ??= setTimeout(this.tick, this.frameMs);
   }
 
+  /**
+   * PERF-77: calls `resume` (a model stream starting to read its socket again) at the next tick, before
+   * the tick's frames are written, which then wait one event-loop turn (setImmediate) so that what the
+   * stream reads in that turn's I/O phase, and the run makes of it, is in them. Returns a cancel.
+   */
+  nextFrame(resume: () => void): () => void {
+    const entry = () => resume();
+    this.readers.add(entry);
+    this.timer ??= setTimeout(this.tick, this.frameMs);
+    return () => {
+      this.readers.delete(entry);
+      this.stopIfIdle();
+    };
+  }
+
   /** `target` flushed on its own (an interrupt, a close): the tick has nothing left for it. */
   cancel(target: FrameTarget): void {
     this.waiting.delete(target);
-    if (this.waiting.size === 0 && this.timer !== null) {
+    this.stopIfIdle();
+  }
+
+  private stopIfIdle(): void {
+    if (this.waiting.size === 0 && this.readers.size === 0 && this.timer !== null) {
       clearTimeout(this.timer);
       this.timer = null;
     }
@@ -62,6 +83,23 @@ export class FrameClock {
   private readonly tick = (): void => {
     this.timer = null;
     this.ticks += 1;
+    if (this.readers.size === 0) {
+      this.apply();
+      return;
+    }
+    const readers = this.readers;
+    this.readers = new Set();
+    for (const resume of readers) {
+      try {
+        resume();
+      } catch (err) {
+        this.onError(err);
+      }
+    }
+    setImmediate(this.apply);
+  };
+
+  private readonly apply = (): void => {
     const textFrame = this.ticks % this.textEvery === 0;
     const targets = this.waiting;
     this.waiting = new Set();
@@ -77,6 +115,6 @@ export class FrameClock {
         this.onError(err);
       }
     }
-    if (this.waiting.size > 0) this.timer ??= setTimeout(this.tick, this.frameMs);
+    if (this.waiting.size > 0 || this.readers.size > 0) this.timer ??= setTimeout(this.tick, this.frameMs);
   };
 }

@@ -48,6 +48,8 @@ export interface RunChannel {
   setPresence(clientId: number, state: Record<string, unknown> | null): void;
   /** called after each applied frame */
   onFrame: (() => void) | null;
+  /** PERF-77: calls `resume` at the next frame tick, before the frame is written; returns a cancel */
+  nextFrame(resume: () => void): () => void;
   /** applies everything queued now */
   flush(): void;
   /** flushes and ends the channel (the run is over) */

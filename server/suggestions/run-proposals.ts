@@ -54,6 +54,10 @@ export class RunProposals implements RunChannel {
     });
   }
 
+  nextFrame(resume: () => void): () => void {
+    return this.deps.frames.nextFrame(resume);
+  }
+
   get onFrame(): (() => void) | null {
     return this.writer.onFrame;
   }

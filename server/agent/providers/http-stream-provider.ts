@@ -1,8 +1,14 @@
 import { APIError, type OpenAI } from 'openai';
-import type { AgentEvent, ModelProvider, ModelRequest } from '../model-provider.ts';
+import type { AgentEvent, ModelProvider, ModelRequest, ReadPacer } from '../model-provider.ts';
 import { takeNodeBody } from './node-http-fetch.ts';
 import type { RetryPolicy } from './retry-policy.ts';
-import { type SseEvent, SseEventTooLarge, sseEventBatches, sseEventBatchesFromNode } from './sse-events.ts';
+import {
+  MAX_SSE_EVENT_CHARS,
+  type SseEvent,
+  SseEventTooLarge,
+  sseEventBatches,
+  sseEventBatchesFromNode,
+} from './sse-events.ts';
 import { type AttemptEvent, streamWithRetry } from './stream-with-retry.ts';
 import { failureFromError, isAbort, type UpstreamFailure } from './upstream-failure.ts';
 
@@ -62,10 +68,12 @@ export abstract class HttpStreamProvider implements ModelProvider {
    * The body's events as parsed JSON, per network read. As the SDK did: `[DONE]` ends the stream, and an
    * event carrying `error` is thrown as the SDK's APIError (an in-band failure).
    */
-  private async *chunks(response: Response): AsyncGenerator<StreamChunk[]> {
+  private async *chunks(response: Response, pacer: ReadPacer | undefined): AsyncGenerator<StreamChunk[]> {
     const nodeBody = takeNodeBody(response);
     if (!nodeBody && !response.body) throw new Error('the model server answered without a body');
-    const batches = nodeBody ? sseEventBatchesFromNode(nodeBody) : sseEventBatches(response.body!);
+    const batches = nodeBody
+      ? sseEventBatchesFromNode(nodeBody, MAX_SSE_EVENT_CHARS, pacer)
+      : sseEventBatches(response.body!);
     for await (const events of batches) {
       const batch: StreamChunk[] = [];
       for (const e of events) {
@@ -86,11 +94,15 @@ export abstract class HttpStreamProvider implements ModelProvider {
     }
   }
 
-  stream(request: ModelRequest, signal: AbortSignal): AsyncIterable<AgentEvent> {
-    return streamWithRetry((s) => this.attempt(request, s), signal, this.retry);
+  stream(request: ModelRequest, signal: AbortSignal, pacer?: ReadPacer): AsyncIterable<AgentEvent> {
+    return streamWithRetry((s) => this.attempt(request, s, pacer), signal, this.retry);
   }
 
-  private async *attempt(request: ModelRequest, signal: AbortSignal): AsyncGenerator<AttemptEvent> {
+  private async *attempt(
+    request: ModelRequest,
+    signal: AbortSignal,
+    pacer: ReadPacer | undefined,
+  ): AsyncGenerator<AttemptEvent> {
     const controller = new AbortController();
     const forward = () => controller.abort();
     signal.addEventListener('abort', forward, { once: true });
@@ -108,7 +120,7 @@ export abstract class HttpStreamProvider implements ModelProvider {
       // Headers arrived with 200: upstream accepted the turn.
       yield { type: 'start' };
       try {
-        yield* this.read(this.chunks(response), controller.signal);
+        yield* this.read(this.chunks(response, pacer), controller.signal);
       } catch (err) {
         if (err instanceof SseEventTooLarge) {
           // Retrying would only fetch the same oversized answer again.

@@ -1,4 +1,6 @@
 import type { Readable } from 'node:stream';
+import type { ReadPacer } from '../model-provider.ts';
+import { PacedReads } from './paced-reads.ts';
 
 /** One server-sent event: its `event:` name (null without one) and its `data:` lines joined by newlines. */
 export interface SseEvent {
@@ -149,16 +151,21 @@ export async function* sseEventBatches(
 export async function* sseEventBatchesFromNode(
   stream: Readable,
   maxEventChars = MAX_SSE_EVENT_CHARS,
+  pacer?: ReadPacer,
 ): AsyncGenerator<SseEvent[]> {
   stream.setEncoding('utf8');
   const splitter = new SseSplitter(maxEventChars);
+  // PERF-77: with a pacer, the socket is read once per frame.
+  const paced = pacer ? new PacedReads(stream, pacer) : null;
   try {
     for await (const chunk of stream) {
+      paced?.afterRead();
       const events = splitter.push(chunk as string);
       if (events.length > 0) yield events;
     }
     splitter.end();
   } finally {
+    paced?.release();
     stream.destroy();
   }
 }
