@@ -187,7 +187,8 @@ describe('ROOM-36: a sync answer from the kept delete set', () => {
       checks += r.checks;
     }
     expect(checks).toBeGreaterThan(200 * 8);
-  });
+    // 11 s at load 12 on 2 cores; the full suite runs files side by side, where 30 s was seen to run out.
+  }, 120_000);
 
   it('ROOM-36: a document under the threshold keeps nothing; one over it keeps its delete set from its first answer, and records deletions after it', () => {
     const doc = new Y.Doc();
