@@ -197,7 +197,7 @@ describe('A streaming card in the browser', () => {
     );
   }, 120_000);
 
-  it('Streamed text lands in the card under the replaced line, the code and line numbers below it move with the card, and it ends as the suggestion (PERF-57: the panel still reads right)', async () => {
+  it('PERF-89: streamed text lands in the card under the replaced line, the code and line numbers below it move with the card, and it ends as the suggestion (PERF-57: the panel still reads right)', async () => {
     for (const page of [ada, bob]) {
       await page.click('.tree-file[data-path="src/math.ts"]');
       await page.waitForFunction(

@@ -22,6 +22,14 @@ export function reservedLines(lines: number): number {
 }
 
 /**
+ * The lines a streaming card shows `text` in (WEB-112), so a frame can tell whether the card's height steps
+ * (WEB-114: such a frame is drawn by the editor, not appended by the card alone).
+ */
+export function reservedLinesOf(text: string): number {
+  return reservedLines(countNewlines(text, 0, text.length) + 1);
+}
+
+/**
  * PERF-43: the text of a proposal while Spark streams it, drawn so that a frame touches only what it
  * added. The finished lines are blocks (`cm-spark-lines`), one per frame that finished some, each painted
  * once: the syntax tree grows by an incremental parse (Lezer reuses what it parsed of the text before) and
@@ -89,10 +97,10 @@ export class ProposalStream {
 
   /**
    * WEB-112: the text's box is at least `reservedLines` lines tall (the theme's `min-height` from
-   * `--spark-reserved-lines`, in the text's own line height), written only when the step changes. The editor still
-   * redraws the card through `updateDOM` every frame, so its height map reads the card's height each time
-   * (PERF-55's cards grew outside that path and the map missed it); what changes is that the height it
-   * reads is mostly the same, so nothing below the card moves and the editor need not re-measure its lines.
+   * `--spark-reserved-lines`, in the text's own line height), written only when the step changes. Between
+   * steps a frame's text is appended by the card alone (PERF-89) and the card keeps its height; a frame that
+   * takes it to a new step is drawn by the editor (WEB-114, `updateDOM`), so its height map reads the new
+   * height in its own update.
    * A line that wraps makes the text taller than the reservation; the card then grows with it, as before.
    */
   private reserve(): void {

@@ -33,9 +33,45 @@ interface ShownCard {
   widget: ProposalWidget;
   box: HTMLElement;
   head: HTMLElement;
+  body: HTMLElement;
   stream: ProposalStream | null;
+  /** the streaming cards of its editor, while it streams (PERF-89) */
+  streaming: Set<ShownCard>;
 }
 const shownCards = new WeakMap<HTMLElement, ShownCard>();
+/** Each editor's cards that show a stream, for `extendStreams` (few: one per hunk Spark is writing). */
+const streamingCards = new WeakMap<EditorView, Set<ShownCard>>();
+
+/**
+ * PERF-89 (PERF-55 again): shows each streaming card of `view` with its proposal's current text (`textOf` its suggestion
+ * id), appending what was added. While Spark streams, the suggestions field keeps its decorations and their
+ * widgets when only proposals grew, so CodeMirror has nothing to redraw; the card's text is extended here,
+ * after the editor's update (a card it drew in that update shows the widget's text, maybe older), and
+ * CodeMirror is asked to measure its new height. A text that does not extend the shown one is drawn anew in
+ * the same card.
+ */
+export function extendStreams(view: EditorView, textOf: (id: string) => string | undefined): void {
+  const cards = streamingCards.get(view);
+  if (!cards) return;
+  let grew = false;
+  for (const card of cards) {
+    const stream = card.stream;
+    const text = textOf(card.widget.s.id);
+    if (!stream || text === undefined || text === stream.shown) continue;
+    grew = true;
+    if (!stream.extend(text)) card.stream = startStream(card.body, text, card.widget);
+  }
+  // CodeMirror would measure on seeing the widget's DOM change, but a transaction dispatched before its
+  // mutation observer runs drops those records (the next update clears them): ask for the measure here.
+  if (grew) view.requestMeasure();
+}
+
+function startStream(body: HTMLElement, text: string, widget: ProposalWidget): ProposalStream {
+  body.replaceChildren();
+  const stream = new ProposalStream(body, widget.lang, widget.highlighter ?? defaultHighlightStyle);
+  stream.extend(text);
+  return stream;
+}
 
 /**
  * WEB-113: the height each suggestion's card was last laid out at, by suggestion id, for `estimatedHeight`.
@@ -102,15 +138,21 @@ export class ProposalWidget extends WidgetType {
     const body = el('pre', 'cm-spark-text');
     let stream: ProposalStream | null = null;
     if (s.state === 'streaming') {
-      stream = new ProposalStream(body, this.lang, this.highlighter ?? defaultHighlightStyle);
-      stream.extend(s.proposed);
+      stream = startStream(body, s.proposed, this);
     } else {
       const added = wordsOf(s.id, s.baseText, s.proposed).added;
       body.append(paintProposal(s.proposed, this.lang, added, this.highlighter));
       if (s.proposed === '') body.append(el('span', 'cm-spark-empty', '(deletes the struck-out code)'));
     }
     box.append(head, body);
-    shownCards.set(block, { widget: this, box, head, stream });
+    let streaming = streamingCards.get(view);
+    if (!streaming) {
+      streaming = new Set();
+      streamingCards.set(view, streaming);
+    }
+    const shown: ShownCard = { widget: this, box, head, body, stream, streaming };
+    shownCards.set(block, shown);
+    if (stream) streaming.add(shown);
     return block;
   }
 
@@ -168,6 +210,7 @@ export class ProposalWidget extends WidgetType {
     if (b.state !== 'streaming') {
       stream.finish();
       shown.stream = null;
+      shown.streaming.delete(shown);
     }
     shown.widget = this;
     return true;
@@ -179,6 +222,8 @@ export class ProposalWidget extends WidgetType {
   }
 
   override destroy(dom: HTMLElement): void {
+    const shown = shownCards.get(dom);
+    shown?.streaming.delete(shown);
     cardResizes?.unobserve(dom);
     if (cardHeights.get(this.s.id)?.block === dom) cardHeights.delete(this.s.id);
   }

@@ -22,8 +22,15 @@ import {
 import type { Highlighter } from '@lezer/highlight';
 import { acceptableStates } from '../../../../schema/protocol.ts';
 import { reviewKeys } from './keys.ts';
+import { reservedLinesOf } from './proposal-stream.ts';
 import { proposalHighlighter, wordsOf } from './proposal-text.ts';
-import { el, ProposalWidget, type SuggestionsConfig, suggestionsConfig } from './proposal-widget.ts';
+import {
+  el,
+  extendStreams,
+  ProposalWidget,
+  type SuggestionsConfig,
+  suggestionsConfig,
+} from './proposal-widget.ts';
 import type { InlineSuggestion } from './suggestion-ranges.ts';
 import { suggestionsTheme } from './suggestions-theme.ts';
 
@@ -35,6 +42,8 @@ export const setSuggestions = StateEffect.define<InlineSuggestion[]>();
 interface SuggestionsValue {
   items: InlineSuggestion[];
   decorations: DecorationSet;
+  /** what the widgets were drawn for (WEB-11: a change of the right draws them again) */
+  canDecide: boolean;
 }
 
 /** Maps one suggestion through a change the same way its Yjs anchors move (start assoc 0, end assoc -1). */
@@ -104,9 +113,40 @@ export function buildSuggestionDecorations(
   return Decoration.set(ranges, true);
 }
 
+/**
+ * Do `next` differ from `prev` only by text Spark added to proposals it is streaming, within the lines their
+ * cards reserve (PERF-89, WEB-114)? Then the decorations drawn for `prev` still hold: the cards' text is
+ * extended in place (`extendStreams`) and no card changes height. A frame that takes a card to its next
+ * step of reserved lines draws the decorations anew, so the card's new height reaches CodeMirror through
+ * its own update (which measures the content), not only through a measure request: appended outside it,
+ * a growing card left the height map, and the line numbers under the card, 65-86 px behind on a loaded
+ * machine (the PERF-55 revert).
+ */
+function onlyStreamsGrew(prev: readonly InlineSuggestion[], next: readonly InlineSuggestion[]): boolean {
+  if (prev.length !== next.length) return false;
+  for (let i = 0; i < next.length; i++) {
+    const a = prev[i]!;
+    const b = next[i]!;
+    if (
+      a.id !== b.id ||
+      a.from !== b.from ||
+      a.to !== b.to ||
+      a.state !== b.state ||
+      a.askedBy !== b.askedBy ||
+      a.baseText !== b.baseText ||
+      a.runId !== b.runId
+    )
+      return false;
+    if (a.proposed === b.proposed) continue;
+    if (b.state !== 'streaming' || !b.proposed.startsWith(a.proposed)) return false;
+    if (reservedLinesOf(a.proposed) !== reservedLinesOf(b.proposed)) return false;
+  }
+  return true;
+}
+
 /** Inline suggestions of the open file, mapped through every edit until the feeder replaces them. */
 export const suggestionsField = StateField.define<SuggestionsValue>({
-  create: () => ({ items: [], decorations: Decoration.none }),
+  create: () => ({ items: [], decorations: Decoration.none, canDecide: false }),
   update(value, tr) {
     let items = value.items;
     let replaced = false;
@@ -123,9 +163,18 @@ export const suggestionsField = StateField.define<SuggestionsValue>({
       lang !== tr.startState.facet(language) || highlighter !== tr.startState.facet(proposalHighlighter);
     if (!replaced && !tr.docChanged && !looksChanged) return value;
     const canDecide = tr.state.facet(suggestionsConfig)?.canDecide ?? false;
+    if (
+      !tr.docChanged &&
+      !looksChanged &&
+      canDecide === value.canDecide &&
+      onlyStreamsGrew(value.items, items)
+    ) {
+      return { items, decorations: value.decorations, canDecide };
+    }
     return {
       items,
       decorations: buildSuggestionDecorations(items, tr.state.doc, canDecide, lang, highlighter),
+      canDecide,
     };
   },
   provide: (field) => EditorView.decorations.from(field, (v) => v.decorations),
@@ -180,6 +229,12 @@ function jump(direction: 1 | -1): Command {
 export const nextSuggestion: Command = jump(1);
 export const previousSuggestion: Command = jump(-1);
 
+/** After each update, the streaming cards show their proposals' text as the field holds it (PERF-89). */
+const streamedText = EditorView.updateListener.of((update) => {
+  const items = update.state.field(suggestionsField).items;
+  extendStreams(update.view, (id) => items.find((s) => s.id === id)?.proposed);
+});
+
 /**
  * Keeps `--spark-visible-width` and `--spark-gutter-width` on the editor in step with its size, so hunk
  * headers can stick to the visible part of a scrolled-wide content (WEB-9).
@@ -221,6 +276,7 @@ export function suggestions(config: SuggestionsConfig): Extension {
   return [
     suggestionsConfig.of(config),
     suggestionsField,
+    streamedText,
     suggestionsTheme,
     visibleWidth,
     Prec.high(

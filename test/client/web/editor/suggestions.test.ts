@@ -269,6 +269,87 @@ describe('suggestions() decorations on EditorState', () => {
     state = state.update({ effects: setSuggestions.of([{ ...b, state: 'stale' }]) }).state;
     expect(state.field(suggestionsField).items).toEqual([{ ...b, state: 'stale' }]);
   });
+
+  it('PERF-89 (PERF-55 again): keeps its decorations while Spark only adds text to streaming proposals within their reserved lines; anything else draws them anew (WEB-114: a new step of reserved lines too)', () => {
+    let canDecide = true;
+    const conf = {
+      ...config(),
+      get canDecide() {
+        return canDecide;
+      },
+    };
+    const a = hunk(BASE, 'return a - b;', 'a', { state: 'streaming', proposed: 'return' });
+    const b = hunk(BASE, 'export', 'b');
+    let state = stateWith(BASE, [a, b], conf);
+    const drawn = state.field(suggestionsField).decorations;
+    const feed = (items: InlineSuggestion[]) => {
+      state = state.update({ effects: setSuggestions.of(items) }).state;
+      return state.field(suggestionsField);
+    };
+    // More text at the end of the streaming proposal: the same decorations, the field holds the new text.
+    let field = feed([{ ...a, proposed: 'return a +' }, b]);
+    expect(field.decorations).toBe(drawn);
+    expect(field.items.map((s) => s.proposed)).toEqual(['return a +', 'NEW']);
+    field = feed([{ ...a, proposed: 'return a + b;' }, { ...b }]);
+    expect(field.decorations).toBe(drawn);
+    // WEB-114: text that takes the card to its next step of reserved lines (WEB-112: 8, then 16) is drawn
+    // by the editor, so the card's new height goes through its update; the lines after it stay kept.
+    const seven = 'return a + b;\n'.repeat(7);
+    field = feed([{ ...a, proposed: seven }, b]);
+    expect(field.decorations).toBe(drawn);
+    field = feed([{ ...a, proposed: `${seven}x;` }, b]);
+    expect(field.decorations).toBe(drawn);
+    field = feed([{ ...a, proposed: `${seven}x;\n` }, b]);
+    expect(field.decorations).not.toBe(drawn);
+    const stepped = field.decorations;
+    field = feed([{ ...a, proposed: `${seven}x;\ny;\n` }, b]);
+    expect(field.decorations).toBe(stepped);
+    // The widgets are drawn anew for any other change: a text that is not a continuation, a text change
+    // of a hunk that is not streaming, a new state, a new right to decide, a moved hunk.
+    const redrawn = (items: InlineSuggestion[]) => {
+      const before = state.field(suggestionsField).decorations;
+      return feed(items).decorations !== before;
+    };
+    expect(redrawn([{ ...a, proposed: 'return a - c;' }, b])).toBe(true);
+    expect(
+      redrawn([
+        { ...a, proposed: 'return a - c;' },
+        { ...b, proposed: 'NEWER' },
+      ]),
+    ).toBe(true);
+    expect(
+      redrawn([
+        { ...a, proposed: 'return a - c;', state: 'proposed' },
+        { ...b, proposed: 'NEWER' },
+      ]),
+    ).toBe(true);
+    canDecide = false;
+    expect(
+      redrawn([
+        { ...a, proposed: 'return a - c;', state: 'proposed' },
+        { ...b, proposed: 'NEWER' },
+      ]),
+    ).toBe(true);
+    expect(
+      redrawn([
+        { ...a, proposed: 'return a - c;', state: 'proposed' },
+        { ...b, proposed: 'NEWER' },
+      ]),
+    ).toBe(false);
+    expect(
+      redrawn([
+        { ...a, proposed: 'return a - c;', state: 'proposed', from: a.from + 1 },
+        { ...b, proposed: 'NEWER' },
+      ]),
+    ).toBe(true);
+    // Each proposal's widget shows the text of the last drawing; the card's stream shows the field's text.
+    const widgets: string[] = [];
+    state.field(suggestionsField).decorations.between(0, state.doc.length, (_f, _t, d: Decoration) => {
+      const w = (d.spec as { widget?: { s?: InlineSuggestion } }).widget?.s;
+      if (w) widgets.push(w.proposed);
+    });
+    expect(widgets).toEqual(['return a - c;', 'NEWER']);
+  });
 });
 
 describe('suggestion keys', () => {
