@@ -48,6 +48,8 @@ interface BrowserResult {
   /** the same tokens at a stock y-websocket client of the review doc in the bench process */
   tokenToStockClient: LatencySummary | null;
   tokensSent: number;
+  /** the watcher page's updates that showed new lines of the stream (distinct MutationObserver callbacks) */
+  watcherUpdates: number;
   streamTasks: PageProbe | null;
   /** CPU over the stream (from the run's start to its last line in the watcher page), ms */
   streamCpu: { watcher: PageCpu; typist: PageCpu; serverMs: number };
@@ -219,6 +221,7 @@ export const browserScenario: Scenario = {
         reference.close();
         const tokenToStockClient = atStockClient.count > 0 ? atStockClient.summary() : null;
         const streamTasks = await longTasks(watcher);
+        const watcherUpdates = new Set(seenTokens.values()).size;
         await post(`/api/rooms/${room.roomId}/runs/${runId}/reject`, {}, owner.token).catch(() => undefined);
         ctx.log(
           `browser 5k tok/s: ${seenTokens.size}/${last} lines seen, token-to-visible p50 ` +
@@ -227,7 +230,9 @@ export const browserScenario: Scenario = {
             `${tokenToStockClient?.p50.toFixed(1)} p99 ${tokenToStockClient?.p99.toFixed(1)} ms; CPU: watcher ` +
             `page ${streamCpu.watcher.mainThreadMs.toFixed(0)} ms main thread (renderer ` +
             `${streamCpu.watcher.rendererMs.toFixed(0)}), typist page ${streamCpu.typist.mainThreadMs.toFixed(0)} ` +
-            `(${streamCpu.typist.rendererMs.toFixed(0)}), server ${streamCpu.serverMs.toFixed(0)} ms`,
+            `(${streamCpu.typist.rendererMs.toFixed(0)}), server ${streamCpu.serverMs.toFixed(0)} ms; the watcher ` +
+            `page drew new lines in ${watcherUpdates} updates, ` +
+            `${(streamCpu.watcher.mainThreadMs / Math.max(1, watcherUpdates)).toFixed(1)} ms of main thread each`,
         );
         return {
           keystroke: keystroke.summary(),
@@ -235,6 +240,7 @@ export const browserScenario: Scenario = {
           tokenToVisible,
           tokenToStockClient,
           tokensSent: rec.tokensSent,
+          watcherUpdates,
           streamTasks,
           streamCpu,
         } satisfies BrowserResult;
@@ -257,6 +263,10 @@ export const browserScenario: Scenario = {
           only(
             'browser: watcher page main-thread CPU per 1,000 tokens',
             (result.streamCpu.watcher.mainThreadMs * 1000) / Math.max(1, result.tokensSent),
+          ),
+          only(
+            'browser: watcher page main-thread CPU per update drawn',
+            result.streamCpu.watcher.mainThreadMs / Math.max(1, result.watcherUpdates),
           ),
         ],
         details: { keystrokes, keyDelayMs: KEY_DELAY_MS, streamSeconds, ...result },
