@@ -17,33 +17,79 @@ export function missingDependencies(
   deletes: Map<number, { clock: number; len: number }[]>,
   stateOf: (client: number) => number,
 ): Needs | null {
+  // PERF-74: no closures or arrays per call or struct, and no map for a keystroke's one struct.
   let needs: Needs | null = null;
-  const need = (client: number, state: number) => {
-    needs ??= new Map();
-    needs.set(client, Math.max(needs.get(client) ?? 0, state));
-  };
-  // How far each client's clocks reach with this update applied (contiguously, as Yjs integrates them).
-  const reach = new Map<number, number>();
-  const reachOf = (client: number) => reach.get(client) ?? stateOf(client);
+  // How far each client's clocks reach with this update applied (contiguously, as Yjs integrates them):
+  // null while only one struct has been read (a keystroke), whose reach is `soleClient`/`soleReach`.
+  let reach: Map<number, number> | null = null;
+  let soleClient = -1;
+  let soleReach = 0;
+  let counted = 0;
   for (const s of structs) {
     if (s.content === Content.skip) continue;
     const client = s.client;
-    const r = reachOf(client);
-    if (s.clock > r) need(client, s.clock);
-    else reach.set(client, Math.max(r, s.clock + s.length));
+    const r = reachOf(client, reach, soleClient, soleReach, stateOf);
+    if (s.clock > r) {
+      needs = need(needs, client, s.clock);
+      continue;
+    }
+    const next = Math.max(r, s.clock + s.length);
+    if (counted++ === 0) {
+      soleClient = client;
+      soleReach = next;
+    } else {
+      if (reach === null) reach = new Map([[soleClient, soleReach]]);
+      reach.set(client, next);
+    }
   }
   for (const s of structs) {
     if (s.content === Content.skip || s.content === Content.gc) continue;
     const own = s.client;
-    for (const dep of [s.origin, s.rightOrigin, typeof s.parent === 'object' ? s.parent : null]) {
-      if (dep && dep.client !== own && dep.clock >= reachOf(dep.client)) need(dep.client, dep.clock + 1);
+    const o = s.origin;
+    if (o !== null && o.client !== own && o.clock >= reachOf(o.client, reach, soleClient, soleReach, stateOf))
+      needs = need(needs, o.client, o.clock + 1);
+    const ro = s.rightOrigin;
+    if (
+      ro !== null &&
+      ro.client !== own &&
+      ro.clock >= reachOf(ro.client, reach, soleClient, soleReach, stateOf)
+    ) {
+      needs = need(needs, ro.client, ro.clock + 1);
+    }
+    const p = s.parent;
+    if (
+      p !== null &&
+      typeof p === 'object' &&
+      p.client !== own &&
+      p.clock >= reachOf(p.client, reach, soleClient, soleReach, stateOf)
+    ) {
+      needs = need(needs, p.client, p.clock + 1);
     }
   }
-  for (const [client, ranges] of deletes) {
-    const have = reachOf(client);
-    for (const r of ranges) if (r.clock + r.len > have) need(client, r.clock + r.len);
+  if (deletes.size > 0) {
+    for (const [client, ranges] of deletes) {
+      const have = reachOf(client, reach, soleClient, soleReach, stateOf);
+      for (const r of ranges) if (r.clock + r.len > have) needs = need(needs, client, r.clock + r.len);
+    }
   }
   return needs;
+}
+
+function reachOf(
+  client: number,
+  reach: Map<number, number> | null,
+  soleClient: number,
+  soleReach: number,
+  stateOf: (client: number) => number,
+): number {
+  if (reach !== null) return reach.get(client) ?? stateOf(client);
+  return client === soleClient ? soleReach : stateOf(client);
+}
+
+function need(needs: Needs | null, client: number, state: number): Needs {
+  const map = needs ?? new Map<number, number>();
+  map.set(client, Math.max(map.get(client) ?? 0, state));
+  return map;
 }
 
 /** True when the document has reached every state in `needs`. */
