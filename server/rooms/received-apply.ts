@@ -32,13 +32,22 @@ export interface ReceivedApplyHost {
 export class ReceivedApply {
   private readonly host: ReceivedApplyHost;
   private receiving: Receiving | null = null;
+  /**
+   * The doc's set of 'update' listeners while it is taken off the doc during an apply (PERF-75): when the
+   * room's listener is the only one, the set itself is taken off and put back, where `doc.off`/`doc.on`
+   * dropped the emptied set and made a new one on every update.
+   */
+  private parked: Set<unknown> | null = null;
 
   constructor(host: ReceivedApplyHost) {
     this.host = host;
+    // PERF-75: on for the doc's life and idle outside an apply (`receiving` is null), rather than on and off
+    // around each one (lib0 made a new listener set each time).
+    host.doc.on('beforeTransaction', this.onTransactionStart);
   }
 
   apply(update: Uint8Array, origin: TransactionOrigin): void {
-    const { doc, onDocUpdate: listener } = this.host;
+    const { doc } = this.host;
     if (doc.store.pendingStructs !== null || doc.store.pendingDs !== null) {
       Y.applyUpdate(doc, update, origin);
       return;
@@ -46,8 +55,7 @@ export class ReceivedApply {
     const receiving: Receiving = { origin, recorded: false, transaction: null };
     this.receiving = receiving;
     // Yjs encodes a transaction only while the doc has an 'update' listener.
-    doc.off('update', listener);
-    doc.on('beforeTransaction', this.onTransactionStart);
+    this.listenerOff();
     try {
       Y.applyUpdate(doc, update, origin);
     } catch (err) {
@@ -60,9 +68,7 @@ export class ReceivedApply {
       throw err;
     } finally {
       this.receiving = null;
-      doc.off('beforeTransaction', this.onTransactionStart);
-      doc.off('update', listener);
-      doc.on('update', listener);
+      this.listenerOn();
     }
     if (!receiving.recorded) this.host.record(update, origin);
   }
@@ -70,6 +76,31 @@ export class ReceivedApply {
   /** For the listener: the received update's own event is being recorded in its place (see onTransactionStart). */
   noteEvent(origin: unknown): void {
     if (this.receiving !== null && origin === this.receiving.origin) this.receiving.recorded = true;
+  }
+
+  /** Takes the room's 'update' listener off the doc: the whole set when it is the only one in it. */
+  private listenerOff(): void {
+    const { doc, onDocUpdate: listener } = this.host;
+    const observers = doc._observers.get('update');
+    if (observers !== undefined && observers.size === 1 && observers.has(listener)) {
+      this.parked = observers;
+      doc._observers.delete('update');
+    } else {
+      doc.off('update', listener);
+    }
+  }
+
+  /** Puts the room's 'update' listener back (once: a listener set holds it at most once). */
+  private listenerOn(): void {
+    const { doc, onDocUpdate: listener } = this.host;
+    const parked = this.parked;
+    this.parked = null;
+    if (parked !== null && !doc._observers.has('update')) {
+      doc._observers.set('update', parked);
+      parked.add(listener);
+    } else {
+      doc.on('update', listener);
+    }
   }
 
   /**
@@ -82,7 +113,7 @@ export class ReceivedApply {
     if (receiving === null) return;
     const { doc, onDocUpdate: listener } = this.host;
     if (tr.origin === receiving.origin) receiving.transaction = tr;
-    else if (!doc._observers.get('update')?.has(listener)) doc.on('update', listener);
+    else if (!doc._observers.get('update')?.has(listener)) this.listenerOn();
   };
 }
 
