@@ -13,6 +13,7 @@ import { type BaseSource, JoinBase } from './join-base.ts';
 import { isOrigin, type TransactionOrigin } from './origins.ts';
 import { ReceivedApply, type ReceivedApplyHost } from './received-apply.ts';
 import { SharedMessage } from './room-socket.ts';
+import { RoomYDoc } from './room-ydoc.ts';
 import {
   applySlices,
   applySlicesNow,
@@ -95,7 +96,7 @@ export class RoomDoc implements CommitsHost, StoredStateHost, ReceivedApplyHost,
     this.env = deps.env;
     this.bindings = deps.bindings;
     this.checkStructs = deps.checkStructs ?? null;
-    this.doc = new Y.Doc({ gc: true });
+    this.doc = new RoomYDoc({ gc: true });
     this.awareness = new awarenessProtocol.Awareness(this.doc);
     // The server is not a participant: only the agent's presence is published explicitly.
     this.awareness.setLocalState(null);

@@ -6,6 +6,7 @@ import { defaultLimits } from '../../server/config.ts';
 import { silentLogger } from '../../server/log.ts';
 import { MemoryDocStore } from '../../server/rooms/memory-doc-store.ts';
 import { Room } from '../../server/rooms/room.ts';
+import { RoomYDoc } from '../../server/rooms/room-ydoc.ts';
 import { missingDependencies, type Needs } from '../../server/rooms/update-deps.ts';
 import { Content, type OutlineStruct, readUpdateOutline } from '../../server/rooms/update-scan.ts';
 import { varUintLength, writeVarUintAt } from '../../server/rooms/varuint.ts';
@@ -176,5 +177,32 @@ describe('PERF-75: a received update keeps the doc listener sets', () => {
     });
     await room.whenFlushed();
     await bob.when(() => bob.text('a.ts') === `!${'k'.repeat(50)}`, 'server change');
+  });
+});
+
+describe("PERF-75: the room's Y.Doc emits without copying", () => {
+  it('PERF-75: events reach their listeners as with Y.Doc: none, one, several, and one added during an event only from the next', () => {
+    const heard = (doc: Y.Doc) => {
+      const log: string[] = [];
+      const text = doc.getText('t');
+      text.insert(0, 'a'); // no listener
+      const late = () => log.push('late');
+      doc.on('afterTransaction', () => {
+        log.push('one');
+        if (!log.includes('added')) {
+          log.push('added');
+          doc.on('afterTransaction', late);
+        }
+      });
+      text.insert(0, 'b');
+      text.insert(0, 'c');
+      doc.off('afterTransaction', late);
+      doc.on('update', (_u: Uint8Array, origin: unknown) => log.push(`update ${String(origin)}`));
+      doc.transact(() => text.insert(0, 'd'), 'me');
+      return log;
+    };
+    const expected = heard(new Y.Doc());
+    expect(expected).toEqual(['one', 'added', 'one', 'late', 'one', 'update me']);
+    expect(heard(new RoomYDoc())).toEqual(expected);
   });
 });
