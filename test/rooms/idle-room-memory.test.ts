@@ -91,9 +91,8 @@ describe('an idle small room holds little of its own', () => {
       room.handleConnect(ada, 'code', socket);
       sockets.push(socket);
     }
-    // Each room's awareness keeps its own check interval (y-protocols, as in the reference); the rooms'
-    // keepalives are one timer.
-    expect(vi.getTimerCount()).toBe(rooms.length + 1);
+    // The rooms' keepalives are one timer; the awarenesses' checks another (PERF-87; before it, one each).
+    expect(vi.getTimerCount()).toBe(2);
     const before = sockets.map((s) => s.sent.length);
     clock.now += 10_000;
     vi.advanceTimersByTime(5_000);
@@ -101,6 +100,31 @@ describe('an idle small room holds little of its own', () => {
     // Each quiet socket got the keepalive frame (SAFE-55), one each.
     expect(sockets.map((s, i) => s.sent.length - before[i]!)).toEqual(sockets.map(() => 1));
     expect(sockets.every((s) => [...s.sent.at(-1)!].join() === '1,1,0')).toBe(true);
+    for (const r of rooms.splice(0)) r.destroy();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("PERF-87: every document's awareness is checked from one timer, which still times out remote states not renewed for 30 s and stops with the last room", async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    for (let i = 0; i < 20; i++) rooms.push(await loadRoom(`aware${i}`));
+    // y-protocols starts a 3 s check interval in every Awareness; 20 rooms held 20 of them besides the sweep.
+    expect(vi.getTimerCount()).toBe(2);
+    const room = rooms[0]!;
+    const [stale, fresh] = [new FakeRoomSocket(), new FakeRoomSocket()];
+    const staleConn = room.handleConnect(ada, 'code', stale);
+    const freshConn = room.handleConnect(ada, 'code', fresh);
+    room.handleMessage(staleConn, awarenessFrame([{ clientId: 7, clock: 1, state: { cursor: 1 } }]));
+    room.handleMessage(freshConn, awarenessFrame([{ clientId: 8, clock: 1, state: { cursor: 2 } }]));
+    const awareness = room.code.awareness;
+    // y-protocols stamps states with the real Date.now: client 7 last renewed 30 s ago, client 8 just now.
+    awareness.meta.get(7)!.lastUpdated -= 30_000;
+    const framesBefore = fresh.awarenessFrames;
+    vi.advanceTimersByTime(2_999);
+    expect([...awareness.getStates().keys()].sort()).toEqual([7, 8]);
+    vi.advanceTimersByTime(1);
+    // Removed at the next check, as y-protocols' own interval would (period 3 s), and the room tells the others.
+    expect([...awareness.getStates().keys()]).toEqual([8]);
+    expect(fresh.awarenessFrames).toBe(framesBefore + 1);
     for (const r of rooms.splice(0)) r.destroy();
     expect(vi.getTimerCount()).toBe(0);
   });
