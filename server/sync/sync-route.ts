@@ -11,6 +11,7 @@ import type { Room } from '../rooms/room.ts';
 import type { RoomRegistry } from '../rooms/room-registry.ts';
 import type { RoomSocket, SharedMessage } from '../rooms/room-socket.ts';
 import { roomIdParam } from '../route-params.ts';
+import { type Expiring, ExpiryWatch } from './expiry-watch.ts';
 import { sendShared } from './framed-send.ts';
 import { type LiveSocket, LiveSockets } from './live-sockets.ts';
 import { closeFrameFlushed, stopParsing } from './stop-parsing.ts';
@@ -43,8 +44,6 @@ const CLOSE_GRACE_MS = 2000;
  * close timeout is 30 s). It costs a descriptor and kernel buffers, no parsing and no JavaScript per frame.
  */
 const REFUSED_LINGER_MS = 10_000;
-/** setTimeout's largest delay; a token valid for longer is checked again when this passes */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * The y-websocket endpoints: `/sync/:roomId` (code doc) and `/sync/:roomId/review`. Authentication and
@@ -96,7 +95,8 @@ export function syncRoutes(deps: SyncRouteDeps): Hono {
     });
 
   // PERF-82: what every socket shares, so a socket is two small objects with methods, not a dozen closures.
-  const shared: SyncSocketShared = { deps, sockets, maxQueued, now, plainBelow };
+  const expiries = new ExpiryWatch(now);
+  const shared: SyncSocketShared = { deps, sockets, maxQueued, now, plainBelow, expiries };
   const attach = (ws: WebSocket, user: AuthUser, kind: DocKind): void => {
     new SyncSocket(shared, ws, user, kind).start();
   };
@@ -122,6 +122,8 @@ interface SyncSocketShared {
   maxQueued: number;
   now: () => number;
   plainBelow: number;
+  /** AUTH-8: the open sockets' token expiries, one timer for all (PERF-88) */
+  expiries: ExpiryWatch;
 }
 
 /** The ws side of one socket as the room core sees it (RoomSocket). */
@@ -179,13 +181,12 @@ class WsRoomSocket implements RoomSocket {
  * One sync socket after its upgrade: frames wait in a queue while its room loads (ROOM-4), then go to the
  * room; access changes reach it through LiveSockets, loaded room or not (AUTH-5..7, SAFE-43).
  */
-class SyncSocket implements LiveSocket {
+class SyncSocket implements LiveSocket, Expiring {
   private readonly shared: SyncSocketShared;
   private readonly ws: WebSocket;
   private user: AuthUser;
   private readonly kind: DocKind;
   private readonly socket: WsRoomSocket;
-  private expiryTimer: NodeJS.Timeout | null = null;
   private room: Room | null = null;
   private conn: Connection | null = null;
   private queue: Uint8Array[] | null = [];
@@ -207,13 +208,18 @@ class SyncSocket implements LiveSocket {
     return this.user.id;
   }
 
+  /** Expiring: when the token this socket opened with expires (AUTH-8). */
+  get expiresAt(): number {
+    return this.user.expiresAt;
+  }
+
   start(): void {
     const ws = this.ws;
     ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) =>
       this.onMessage(data, isBinary),
     );
     this.shared.sockets.add(this);
-    this.watchExpiry();
+    this.shared.expiries.add(this);
     ws.on('close', () => this.onClose());
     ws.on('error', (err) => this.shared.deps.log.debug({ err, user: this.user.id }, 'socket error'));
     // Frames wait in `queue` while the room loads (ROOM-4); the load is shared with every other join.
@@ -275,25 +281,19 @@ class SyncSocket implements LiveSocket {
   }
 
   /**
-   * AUTH-8: the token is checked again when it expires; the socket closes then (4401), not at the next
-   * reconnect days later.
+   * Expiring, AUTH-8: the token is checked again when it expires; the socket closes then (4401), not at the
+   * next reconnect days later.
    */
-  private watchExpiry(): void {
-    const left = this.user.expiresAt - this.shared.now();
-    if (left <= 0) {
-      const err = new AppError('unauthorized', 'your access expired: open your invite link again');
-      this.close(err.closeCode, err.message);
-      return;
-    }
-    this.expiryTimer = setTimeout(() => this.watchExpiry(), Math.min(left, MAX_TIMER_MS));
-    this.expiryTimer.unref();
+  expire(): void {
+    const err = new AppError('unauthorized', 'your access expired: open your invite link again');
+    this.close(err.closeCode, err.message);
   }
 
   private onClose(): void {
     this.gone = true;
     this.shared.sockets.remove(this);
     this.socket.closed();
-    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    this.shared.expiries.delete(this);
     if (this.room && this.conn) this.room.handleClose(this.conn);
   }
 }
