@@ -1,7 +1,8 @@
 import { Session } from 'node:inspector/promises';
 
 /**
- * How many live objects have `prototype` as their prototype (instances of one class), counted by V8
+ * How many live objects have `prototype` in their prototype chain (instances of a class and its subclasses;
+ * a subclass's own prototype object is not counted), counted by V8
  * itself through the inspector's Runtime.queryObjects, which collects garbage first. Unlike heapUsed,
  * which moves by hundreds of KB as V8 compiles and discards code, this is exact: a leaked Room or
  * Connection shows up as 1, not as noise.
@@ -19,7 +20,10 @@ export async function countLive(prototype: object): Promise<number> {
     if (!objects.objectId) throw new Error('queryObjects returned no array');
     const { result: length } = await session.post('Runtime.callFunctionOn', {
       objectId: objects.objectId,
-      functionDeclaration: 'function () { return this.length; }',
+      // queryObjects also returns a subclass's prototype object (RoomYDoc.prototype has Y.Doc.prototype as its
+      // prototype), which lives as long as the module: only instances count.
+      functionDeclaration:
+        "function () { return this.filter((o) => !(Object.hasOwn(o, 'constructor') && o.constructor.prototype === o)).length; }",
       returnByValue: true,
     });
     return length.value as number;
