@@ -147,9 +147,16 @@ describe('lecture mode in the browser: the pen and the follow lock', () => {
     await waitForEditorText(bob, '// Ada: line121 = 121');
     expect(await editorText(bob)).not.toContain('bob-was-here');
     expect(await editorText(grace)).not.toContain('bob-was-here');
-    // The pen chip sits in the bar above each editor.
-    const pen = (await ada.locator('.pen-chip').boundingBox())!;
-    const editor = (await ada.locator('.cm-editor').boundingBox())!;
+    // The pen chip sits in the bar above each editor. Both boxes are read in one page task: the chip is
+    // drawn anew every second (its countdown), and a locator's box of a chip replaced in between is null.
+    const { pen, editor } = await ada.evaluate(() => {
+      const box = (selector: string) => {
+        const r = document.querySelector(selector)!.getBoundingClientRect();
+        return { y: r.y, height: r.height };
+      };
+      return { pen: box('.pen-chip'), editor: box('.cm-editor') };
+    });
+    expect(pen.height).toBeGreaterThan(0);
     expect(pen.y + pen.height).toBeLessThanOrEqual(editor.y + 1);
     await screenshot(ada, 'lecture-pen-student');
     await screenshot(grace, 'lecture-pen-teacher');
