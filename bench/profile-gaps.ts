@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { type CpuProfile, type ProfileNode, profileWindow } from './lib/cpu-profile.ts';
 
 /**
  * The stalls in a V8 .cpuprofile (from `npm run bench -- --profile=sparkroom`): the gaps between samples of
@@ -9,28 +10,13 @@ import { readFileSync } from 'node:fs';
  * npx tsx bench/profile-gaps.ts FILE.cpuprofile [--window=FROM-TO] [--min=MS]; the window is in the
  * monotonic-clock seconds the scenarios log (as bench/profile-summary.ts).
  */
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
-}
-interface CpuProfile {
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-  startTime: number;
-}
-
 const args = process.argv.slice(2);
 const file = args.find((a) => !a.startsWith('--'));
 if (!file) {
   console.error('usage: npx tsx bench/profile-gaps.ts FILE.cpuprofile [--window=FROM-TO] [--min=MS]');
   process.exit(2);
 }
-const windowArg = args.find((a) => a.startsWith('--window='))?.slice('--window='.length);
-const [fromUs, toUs] = windowArg
-  ? windowArg.split('-').map((s) => Number(s) * 1e6)
-  : [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
+const [fromUs, toUs] = profileWindow(args);
 const minMs = Number(args.find((a) => a.startsWith('--min='))?.slice('--min='.length) ?? 40);
 
 const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
@@ -60,7 +46,7 @@ for (let i = 0; i < profile.samples.length; i++) {
   const id = profile.samples[i]!;
   const delta = profile.timeDeltas[i]!;
   at += delta;
-  if (at >= fromUs! && at <= toUs!) {
+  if (at >= fromUs && at <= toUs) {
     windowUs += delta;
     if (byId.get(id)?.callFrame.functionName === '(garbage collector)') gcUs += delta;
     if (delta / 1000 >= minMs) {

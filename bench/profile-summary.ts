@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { type CpuProfile, type ProfileNode, profileWindow } from './lib/cpu-profile.ts';
 
 /**
  * Summarises a V8 .cpuprofile (from `npm run bench -- --profile=sparkroom`): where the sampled time went,
@@ -8,21 +9,7 @@ import { fileURLToPath } from 'node:url';
  * one `process.hrtime` reads; the agent scenario logs each phase's window in it). Several files (a bench run
  * writes one per process) are summed into one set of tables; TOP is the one argument that is a number.
  */
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
-}
-interface CpuProfile {
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-  startTime: number;
-  endTime: number;
-}
-
 const args = process.argv.slice(2);
-const windowArg = args.find((a) => a.startsWith('--window='));
 const positional = args.filter((a) => !a.startsWith('--'));
 const topArg = positional.find((a) => /^\d+$/.test(a));
 const files = positional.filter((a) => a !== topArg);
@@ -32,13 +19,7 @@ if (files.length === 0) {
 }
 const top = Number(topArg ?? 25);
 /** microseconds on the monotonic clock, as the profile's startTime */
-const [fromUs, toUs] = windowArg
-  ? windowArg
-      .slice('--window='.length)
-      .split('-')
-      .map((s) => Number(s) * 1e6)
-  : [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
-if (!Number.isFinite(fromUs ?? Number.NaN) && windowArg) throw new Error(`bad ${windowArg}`);
+const [fromUs, toUs] = profileWindow(args);
 /** this checkout's root, so a frame of ours is named by its path in the repository */
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -71,7 +52,7 @@ for (const file of files) {
   let at = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) {
     at += profile.timeDeltas[i] ?? 0;
-    if (at < (fromUs ?? 0) || at > (toUs ?? 0)) continue;
+    if (at < fromUs || at > toUs) continue;
     const dt = (profile.timeDeltas[i] ?? 0) / 1000;
     const node = byId.get(profile.samples[i]!);
     if (!node) continue;
