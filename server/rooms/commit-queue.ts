@@ -9,8 +9,13 @@ export interface CommitTarget {
    * written in the same transaction; null when there is nothing. Called once per commit.
    */
   takeBatch(): { updates: Uint8Array[]; bindings?: readonly ClientBinding[] } | null;
-  /** the batch is durable: broadcast it */
+  /** the batch is durable: make it visible (the broadcast), and nothing else */
   committed(result: AppendResult): void;
+  /**
+   * ROOM-39: called once every document of the same commit has been made visible: what waited for the
+   * flush (sync answers, compaction, the room's idle check) runs here, so it delays no other room's broadcast.
+   */
+  afterCommit?(): void;
   /** the batch could not be stored */
   failed(err: unknown): void;
 }
@@ -18,7 +23,9 @@ export interface CommitTarget {
 /**
  * The process-wide group commit (ROOM-3): every document that changed during one event-loop turn is
  * written in one atomic commit, so a turn in which a hundred rooms changed costs one fsync, not a
- * hundred; the clientIDs first used in that turn are bound in the same commit (ROOM-13). Commits run one after another; documents that change while a commit is in flight go into the
+ * hundred; the clientIDs first used in that turn are bound in the same commit (ROOM-13). When it returns,
+ * every document's batch is broadcast first, then what waited for the flush (ROOM-39). Commits run one
+ * after another; documents that change while a commit is in flight go into the
  * next. When a shared commit fails, each document is retried alone, so one document that cannot be
  * written (too large, a broken row) fails only its own room.
  */
@@ -77,13 +84,17 @@ export class CommitQueue {
         try {
           const [result] = await this.store.appendMany([w]);
           settle(() => w.target.committed(result!), this.log);
+          settle(() => w.target.afterCommit?.(), this.log);
         } catch (own) {
           settle(() => w.target.failed(own), this.log);
         }
       }
       return;
     }
+    // ROOM-39: every document's broadcast before any document's after-commit work; a joiner's answer (a
+    // state encode) or a compaction in one room no longer holds the keystrokes of the rooms behind it.
     for (const [i, w] of writes.entries()) settle(() => w.target.committed(results[i]!), this.log);
+    for (const w of writes) settle(() => w.target.afterCommit?.(), this.log);
   }
 }
 

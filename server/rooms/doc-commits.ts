@@ -17,8 +17,10 @@ export interface CommitsHost {
   readonly env: DocEnv;
   readonly bindings: ClientBindings;
   readonly stored: StoredState;
-  /** the batch is durable: it may be seen now (the broadcast, then the owner is told) */
+  /** the batch is durable: it may be seen now (the broadcast) */
   broadcastCommitted(batch: readonly PendingUpdate[]): void;
+  /** a commit is done with this document (ROOM-39: after every document of it was broadcast): tell the owner */
+  commitSettled(): void;
   /** the batch could not be stored: the in-memory doc is ahead of storage */
   storageFailed(err: unknown): void;
 }
@@ -111,11 +113,18 @@ export class DocCommits implements CommitTarget {
     const batch = this.inFlight ?? [];
     this.inFlight = null;
     this.host.bindings.stored(result.taken);
-    const stored = this.host.stored;
-    stored.committed(result);
+    this.host.stored.committed(result);
     this.host.broadcastCommitted(batch);
+  }
+
+  /**
+   * CommitTarget, ROOM-39: once every document of the commit is broadcast, the work that waited for this one
+   * to be durable: the owner's idle check, a compaction, the sync answers and flush waiters.
+   */
+  afterCommit(): void {
+    this.host.commitSettled();
     if (this.pending.length === 0) {
-      if (!this.failedStore) stored.maybeCompact();
+      if (!this.failedStore) this.host.stored.maybeCompact();
       this.drainAfterFlush();
     }
   }

@@ -396,6 +396,10 @@ export class RoomDoc implements CommitsHost, StoredStateHost, ReceivedApplyHost,
         if (!conn.awaitingAnswer) this.sendShared(conn, message, now);
       });
     }
+  }
+
+  /** CommitsHost: a commit is done with this doc (ROOM-39: after every doc of it was broadcast). */
+  commitSettled(): void {
     this.owner?.docSettled();
   }
 
