@@ -15,7 +15,6 @@ import {
   lineNumbers,
   rectangularSelection,
 } from '@codemirror/view';
-import { yCollab } from 'y-codemirror.next';
 import type { Awareness } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import type { BlameRange } from '../../../../schema/protocol.ts';
@@ -30,6 +29,7 @@ import type { Participant } from './presence-state.ts';
 import { matchHighlight } from './search-hits.ts';
 import type { InlineSuggestion } from './suggestion-ranges.ts';
 import { type SuggestionsConfig, setSuggestions, suggestions, suggestionsField } from './suggestions.ts';
+import { sendEditsFirst, ySyncFirst } from './y-sync-first.ts';
 
 export interface FileEditorDeps {
   parent: HTMLElement;
@@ -91,7 +91,12 @@ export class FileEditor {
   constructor(deps: FileEditorDeps) {
     this.deps = deps;
     this.readOnly = deps.readOnly;
-    this.view = new EditorView({ parent: deps.parent, state: EditorState.create({ doc: '' }) });
+    this.view = new EditorView({
+      parent: deps.parent,
+      state: EditorState.create({ doc: '' }),
+      // PERF-109: this person's edit leaves for the others before the editor computes and draws it.
+      dispatchTransactions: sendEditsFirst,
+    });
     this.view.dom.hidden = true;
     this.stopThemeWatch = onThemeChange((theme) => {
       if (this.path || this.loadingPath)
@@ -160,7 +165,7 @@ export class FileEditor {
     if (this.path) this.view.dispatch({ effects: this.matchSlot.reconfigure(matchHighlight(query)) });
   }
 
-  /** Shows `path`; its Y.Text is bound both ways to the editor through y-codemirror.next. */
+  /** Shows `path`; its Y.Text is bound both ways to the editor through y-codemirror.next (`ySyncFirst`). */
   open(path: string, ytext: Y.Text): void {
     if (this.ytext === ytext && this.path === path) return;
     // PERF-51: the same file was shown while the room synced: the live one takes its place where the person
@@ -202,7 +207,7 @@ export class FileEditor {
       this.language.of(carried),
       this.blameSlot.of(this.blameOn ? blame(d.blame) : []),
       this.diffSlot.of([]),
-      yCollab(ytext, null, { undoManager: undo }),
+      ySyncFirst(ytext, undo),
       presence({
         awareness: d.awareness,
         agentAwareness: d.agentAwareness,
