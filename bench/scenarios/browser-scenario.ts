@@ -148,6 +148,18 @@ export const browserScenario: Scenario = {
           const seen = seenKeys.get(i);
           if (seen !== undefined) keystroke.recordMs(seen - t);
         });
+        const hops = keystrokeHops(
+          keyTimes,
+          await codeFrames(typist, 'sent'),
+          await codeFrames(watcher, 'received'),
+          seenKeys,
+        );
+        ctx.log(
+          `browser keystroke hops, p50: keydown to the code doc's update sent ${hops.toSend.summary().p50.toFixed(1)} ms, ` +
+            `sent to received by the other page ${hops.toArrival.summary().p50.toFixed(1)} ms, received to in its DOM ` +
+            `${hops.toDom.summary().p50.toFixed(1)} ms (p99 ${hops.toSend.summary().p99.toFixed(1)} / ` +
+            `${hops.toArrival.summary().p99.toFixed(1)} / ${hops.toDom.summary().p99.toFixed(1)})`,
+        );
         const keystrokeTasks = mergeProbes(await longTasks(typist), await longTasks(watcher));
         ctx.log(
           `browser keystroke to other page: p50 ${keystroke.summary().p50.toFixed(1)} p99 ` +
@@ -348,6 +360,7 @@ async function openRoom(
   // tsx compiles this file keeping function names (`__name(fn, "fn")`), and page.evaluate sends the
   // compiled text: the page needs the helper too.
   await context.addInitScript('globalThis.__name = (fn) => fn;');
+  await context.addInitScript(logCodeDocFrames);
   const page = await context.newPage();
   await page.goto(`${base}/join/${room.roomId}#invite=${room.invites.editor}`);
   await page.fill('#display-name', name);
@@ -420,4 +433,71 @@ async function longTasks(page: Page): Promise<PageProbe> {
 
 function mergeProbes(a: PageProbe, b: PageProbe): PageProbe {
   return { longestTaskMs: Math.max(a.longestTaskMs, b.longestTaskMs), longTasks: a.longTasks + b.longTasks };
+}
+
+/**
+ * Page init script: notes when each of the code doc's sync update frames (`[0, 2, ...]`) leaves (`sent`) or
+ * arrives at (`received`, before the provider handles it) the page, so a keystroke's time splits into the
+ * typist page's part, the server's and the network's, and the watcher page's.
+ */
+function logCodeDocFrames(): void {
+  const w = globalThis as unknown as { codeFrames: { sent: number[]; received: number[] } };
+  w.codeFrames = { sent: [], received: [] };
+  const Native = WebSocket;
+  const isUpdate = (data: unknown): boolean => {
+    const bytes =
+      data instanceof ArrayBuffer
+        ? new Uint8Array(data)
+        : ArrayBuffer.isView(data)
+          ? new Uint8Array(data.buffer, data.byteOffset, 2)
+          : null;
+    return bytes !== null && bytes[0] === 0 && bytes[1] === 2;
+  };
+  class Logged extends Native {
+    private readonly code: boolean;
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols);
+      this.code = !String(url).includes('/review');
+      this.addEventListener('message', (e) => {
+        if (this.code && isUpdate(e.data))
+          w.codeFrames.received.push(performance.timeOrigin + performance.now());
+      });
+    }
+    override send(data: string | ArrayBufferLike | Blob | ArrayBufferView): void {
+      if (this.code && isUpdate(data)) w.codeFrames.sent.push(performance.timeOrigin + performance.now());
+      super.send(data);
+    }
+  }
+  (globalThis as unknown as { WebSocket: unknown }).WebSocket = Logged;
+}
+
+async function codeFrames(page: Page, which: 'sent' | 'received'): Promise<number[]> {
+  return page.evaluate(
+    (k) => (window as unknown as { codeFrames: Record<string, number[]> }).codeFrames[k] ?? [],
+    which,
+  );
+}
+
+/** Each keystroke's hops: its first update sent after the keydown, the first received after that send. */
+function keystrokeHops(
+  keyTimes: number[],
+  sent: number[],
+  received: number[],
+  seen: Map<number, number>,
+): { toSend: LatencyHistogram; toArrival: LatencyHistogram; toDom: LatencyHistogram } {
+  const toSend = new LatencyHistogram();
+  const toArrival = new LatencyHistogram();
+  const toDom = new LatencyHistogram();
+  const firstAfter = (xs: number[], t: number) => xs.find((x) => x >= t);
+  keyTimes.forEach((t, i) => {
+    const s = firstAfter(sent, t);
+    const shown = seen.get(i);
+    if (s === undefined || shown === undefined) return;
+    const a = firstAfter(received, s);
+    if (a === undefined || a > shown) return;
+    toSend.recordMs(s - t);
+    toArrival.recordMs(a - s);
+    toDom.recordMs(shown - a);
+  });
+  return { toSend, toArrival, toDom };
 }
