@@ -46,3 +46,28 @@ export async function twoPeopleWithAFile(app: SparkBrowserApp): Promise<{ ada: P
   expect(await ada.isEnabled('.prompt-input')).toBe(true);
   return { ada, bob };
 }
+
+/** A reply whose patch replaces mul's body with `lines` and its return: the reply and the proposal it makes. */
+export function mulRewrite(reason: string, lines: string[]): { reply: string; proposal: string } {
+  const reply = `${reason}
+*** Begin Patch
+*** Update File: src/math.ts
+@@
+ export function mul(a: number, b: number): number {
+-  return a * b;
+${lines.map((l) => `+${l}`).join('')}+  return a * b;
+ }
+*** End Patch
+`;
+  return { reply, proposal: `${lines.join('')}  return a * b;\n` };
+}
+
+/** Each page opens src/math.ts from the file tree. */
+export async function openMathFile(...pages: Page[]): Promise<void> {
+  for (const page of pages) {
+    await page.click('.tree-file[data-path="src/math.ts"]');
+    await page.waitForFunction(
+      () => document.querySelector('.file-bar .file-path')?.textContent === 'src/math.ts',
+    );
+  }
+}

@@ -8,7 +8,8 @@ import { type SparkBrowserApp, startSparkBrowserApp } from './web-server.ts';
 
 // ISSUE-4 end to end with Spark: real Chromium, the real server on port 0, the real OpenAI SDK provider
 // talking to the fake model server. Two people watch one stream; the other one stops it; the first
-// accepts a hunk; blame names Spark. How a streaming card is drawn: spark-streaming.test.ts.
+// accepts a hunk; blame names Spark. How a streaming card is drawn: spark-streaming-text.test.ts (its
+// text) and spark-streaming-layout.test.ts (where it and the code around it are).
 
 /**
  * A long replacement streamed slowly (about a minute at 12 tokens/s), so the stop always lands mid-stream

@@ -2,85 +2,30 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reservedLines } from '../../client/web/src/editor/proposal-stream.ts';
 import { screenshot } from '../helpers/browser.ts';
-import { twoPeopleWithAFile } from './spark-room.ts';
+import { mulRewrite, openMathFile, twoPeopleWithAFile } from './spark-room.ts';
 import { type SparkBrowserApp, startSparkBrowserApp } from './web-server.ts';
 
-// How a card Spark streams is drawn, in real Chromium on both pages of a room (see spark.test.ts for the
-// run itself): blocks of finished lines (PERF-43), the code and line numbers below it (PERF-55/57), the
-// space it reserves (WEB-112), and a proposal past the painted size (PERF-41).
-
-/** PERF-41: a proposal far past the painted size (about 64 KB), streamed for several seconds. */
-const LONG_LINES = Array.from(
-  { length: 1400 },
-  (_, i) => `  const step${String(i).padStart(4, '0')} = a * ${i}; // one part of mul\n`,
-);
-const HUGE_REPLY = `Rewriting mul.
-*** Begin Patch
-*** Update File: src/math.ts
-@@
- export function mul(a: number, b: number): number {
--  return a * b;
-${LONG_LINES.map((l) => `+${l}`).join('')}+  return a * b;
- }
-*** End Patch
-`;
-const HUGE_PROPOSAL = `${LONG_LINES.join('')}  return a * b;\n`;
-
-/** PERF-43: a proposal under the painted size, streamed over many frames (about 10 s at 150 tokens/s). */
-const PART_LINES = Array.from(
-  { length: 120 },
-  (_, i) => `  const part${i} = a * ${i}; // part ${i} of mul\n`,
-);
-const PARTS_REPLY = `Splitting mul.
-*** Begin Patch
-*** Update File: src/math.ts
-@@
- export function mul(a: number, b: number): number {
--  return a * b;
-${PART_LINES.map((l) => `+${l}`).join('')}+  return a * b;
- }
-*** End Patch
-`;
-const PARTS_PROPOSAL = `${PART_LINES.join('')}  return a * b;\n`;
+// Where a card Spark streams is drawn, in real Chromium on both pages of a room: under the line it replaces,
+// with the code and line numbers below it moving with it (PERF-55/57/89), and the lines it reserves in
+// steps (WEB-112/113). What the card's text shows: spark-streaming-text.test.ts.
 
 /** A short proposal streamed slowly enough (40 tokens/s) that the page is still between frames. */
 const SLOW_LINES = Array.from({ length: 30 }, (_, i) => `  const slow${i} = b * ${i}; // slow ${i}\n`);
-const SLOW_REPLY = `Slowing mul.
-*** Begin Patch
-*** Update File: src/math.ts
-@@
- export function mul(a: number, b: number): number {
--  return a * b;
-${SLOW_LINES.map((l) => `+${l}`).join('')}+  return a * b;
- }
-*** End Patch
-`;
-const SLOW_PROPOSAL = `${SLOW_LINES.join('')}  return a * b;\n`;
+const { reply: SLOW_REPLY, proposal: SLOW_PROPOSAL } = mulRewrite('Slowing mul.', SLOW_LINES);
 
 /** WEB-112: 44 lines streamed over many frames (about 5 s at 150 tokens/s), short lines that never wrap. */
 const STEP_LINES = Array.from({ length: 44 }, (_, i) => `  const stepped${i} = b + ${i};\n`);
-const STEP_REPLY = `Stepping mul.
-*** Begin Patch
-*** Update File: src/math.ts
-@@
- export function mul(a: number, b: number): number {
--  return a * b;
-${STEP_LINES.map((l) => `+${l}`).join('')}+  return a * b;
- }
-*** End Patch
-`;
-const STEP_PROPOSAL = `${STEP_LINES.join('')}  return a * b;\n`;
+const { reply: STEP_REPLY, proposal: STEP_PROPOSAL } = mulRewrite('Stepping mul.', STEP_LINES);
 
 let app: SparkBrowserApp;
 
 beforeAll(async () => {
-  // Room for the long proposal of PERF-41 (the defaults cap a reply at 4,096 tokens, a run at 16,384).
-  app = await startSparkBrowserApp({ SPARK_MAX_OUTPUT_TOKENS: '60000', SPARK_MAX_RUN_TOKENS: '60000' });
+  app = await startSparkBrowserApp();
 }, 120_000);
 
 afterAll(() => app?.close());
 
-describe('A streaming card in the browser', () => {
+describe('Where a streaming card is drawn in the browser', () => {
   let ada: Page;
   let bob: Page;
 
@@ -88,122 +33,8 @@ describe('A streaming card in the browser', () => {
     ({ ada, bob } = await twoPeopleWithAFile(app));
   }, 120_000); // two pages and a room on a loaded machine took over 30 s
 
-  it('PERF-43: a streaming proposal grows by blocks of finished lines in syntax colours, stacked line under line; once done it is drawn whole', async () => {
-    for (const page of [ada, bob]) {
-      await page.click('.tree-file[data-path="src/math.ts"]');
-      await page.waitForFunction(
-        () => document.querySelector('.file-bar .file-path')?.textContent === 'src/math.ts',
-      );
-    }
-    app.fake.enqueue({ text: PARTS_REPLY, tokensPerSecond: 150 });
-    await ada.fill('.prompt-input', 'Split mul into parts');
-    await ada.click('button:text("Ask Spark")');
-    // The first finished lines: their block is tagged, to be found again (the same element) later.
-    await bob.waitForFunction(
-      () => document.querySelector('.cm-spark-streaming .cm-spark-text')?.textContent?.includes('part3 '),
-      null,
-      { timeout: 30_000 },
-    );
-    const first = await bob.evaluate(() => {
-      const block = document.querySelector<HTMLElement>('.cm-spark-streaming .cm-spark-lines');
-      if (block) block.dataset.probe = '1';
-      return block?.textContent ?? '';
-    });
-    expect(first.endsWith('\n')).toBe(true);
-    expect(first.startsWith(PART_LINES[0]!)).toBe(true);
-    expect(PARTS_PROPOSAL.startsWith(first)).toBe(true);
-    await bob.waitForFunction(
-      () => document.querySelector('.cm-spark-streaming .cm-spark-text')?.textContent?.includes('part40 '),
-      null,
-      { timeout: 30_000 },
-    );
-    const mid = await bob.evaluate(() => {
-      const card = document.querySelector('.cm-spark-streaming');
-      const text = card?.querySelector<HTMLElement>('.cm-spark-text');
-      const blocks = [...(card?.querySelectorAll<HTMLElement>('.cm-spark-lines, .cm-spark-tail') ?? [])];
-      const lineHeight = Number.parseFloat(getComputedStyle(text ?? document.body).lineHeight);
-      const keyword = [...(text?.querySelectorAll('.cm-spark-lines span') ?? [])].find(
-        (s) => s.textContent === 'const',
-      );
-      return {
-        badge: card?.querySelector('.cm-spark-badge')?.textContent ?? '',
-        text: text?.textContent ?? '',
-        probe: card?.querySelector('.cm-spark-lines[data-probe]')?.textContent ?? null,
-        firstIsProbe: card?.querySelector('.cm-spark-lines')?.hasAttribute('data-probe') ?? false,
-        lineHeight,
-        // each block: where it starts against the one before, and its lines against its height
-        blocks: blocks.map((b, i) => ({
-          gap: i === 0 ? 0 : b.getBoundingClientRect().top - blocks[i - 1]!.getBoundingClientRect().bottom,
-          lines: b.classList.contains('cm-spark-tail') ? 1 : (b.textContent ?? '').split('\n').length - 1,
-          height: b.getBoundingClientRect().height,
-        })),
-        keyword: keyword ? getComputedStyle(keyword).color : null,
-        plain: text ? getComputedStyle(text).color : null,
-        cardTop: card?.getBoundingClientRect().top ?? 0,
-        lineBottom: [...document.querySelectorAll('.cm-line')]
-          .find((l) => l.textContent === '  return a * b;')
-          ?.getBoundingClientRect().bottom,
-      };
-    });
-    expect(mid.badge).toBe('streaming');
-    expect(PARTS_PROPOSAL.startsWith(mid.text)).toBe(true);
-    // The first block was not drawn again: the same element, the same lines, still first.
-    expect(mid.probe).toBe(first);
-    expect(mid.firstIsProbe).toBe(true);
-    expect(mid.blocks.length).toBeGreaterThan(2);
-    for (const b of mid.blocks) {
-      expect(Math.abs(b.gap)).toBeLessThan(1);
-      expect(Math.abs(b.height - b.lines * mid.lineHeight)).toBeLessThan(1);
-    }
-    // Coloured as it streams, and under the line it replaces (struck out).
-    expect(mid.keyword).not.toBeNull();
-    expect(mid.keyword).not.toBe(mid.plain);
-    expect(mid.lineBottom).toBeDefined();
-    expect(Math.abs(mid.cardTop - (mid.lineBottom ?? 0))).toBeLessThan(12);
-    await screenshot(bob, '16a-proposal-streaming-in-blocks');
-    for (const page of [ada, bob]) {
-      await page.waitForFunction(
-        () =>
-          [...document.querySelectorAll('.cm-spark-proposal')].some(
-            (c) =>
-              c.textContent?.includes('part 0 of mul') &&
-              c.querySelector('.cm-spark-badge')?.textContent === 'proposed',
-          ),
-        null,
-        { timeout: 60_000 },
-      );
-      const done = await page.evaluate(() => {
-        const card = [...document.querySelectorAll('.cm-spark-proposal')].find((c) =>
-          c.textContent?.includes('part 0 of mul'),
-        );
-        return {
-          text: card?.querySelector('.cm-spark-text')?.textContent ?? '',
-          blocks: card?.querySelectorAll('.cm-spark-lines').length ?? -1,
-          typing: card?.querySelector('.cm-spark-typing') !== null,
-        };
-      });
-      // Drawn whole once done (with its word marks, WEB-41): the text exactly, no stream blocks, no cursor.
-      expect(done).toEqual({ text: PARTS_PROPOSAL, blocks: 0, typing: false });
-    }
-    await screenshot(bob, '16b-proposal-streamed-done');
-    await ada.click('.cm-spark-proposal:has-text("part 0 of mul") .cm-spark-btn-reject');
-    await bob.waitForFunction(
-      () =>
-        ![...document.querySelectorAll('.cm-spark-proposal')].some((c) =>
-          c.textContent?.includes('part 0 of mul'),
-        ),
-      null,
-      { timeout: 15_000 },
-    );
-  }, 120_000);
-
   it('PERF-89: streamed text lands in the card under the replaced line, the code and line numbers below it move with the card, and it ends as the suggestion (PERF-57: the panel still reads right)', async () => {
-    for (const page of [ada, bob]) {
-      await page.click('.tree-file[data-path="src/math.ts"]');
-      await page.waitForFunction(
-        () => document.querySelector('.file-bar .file-path')?.textContent === 'src/math.ts',
-      );
-    }
+    await openMathFile(ada, bob);
     app.fake.enqueue({ text: SLOW_REPLY, tokensPerSecond: 40 });
     await ada.fill('.prompt-input', 'Slow mul down');
     await ada.click('button:text("Ask Spark")');
@@ -291,12 +122,7 @@ describe('A streaming card in the browser', () => {
   }, 120_000);
 
   it('WEB-112: a streaming card reserves its lines in steps: its height, and the code below it, change every few lines, never hide its text, and the finished card keeps no empty space (WEB-113: the line numbers below it stay by their lines frame after frame)', async () => {
-    for (const page of [ada, bob]) {
-      await page.click('.tree-file[data-path="src/math.ts"]');
-      await page.waitForFunction(
-        () => document.querySelector('.file-bar .file-path')?.textContent === 'src/math.ts',
-      );
-    }
+    await openMathFile(ada, bob);
     // Every frame of Bob's page while the card streams: its lines, its height, where its text ends and
     // where its box ends.
     await bob.evaluate(() => {
@@ -421,81 +247,6 @@ describe('A streaming card in the browser', () => {
       { timeout: 15_000 },
     );
   }, 120_000);
-
-  it('PERF-41: a long proposal grows in place while it streams, every line in order, and ends whole', async () => {
-    for (const page of [ada, bob]) {
-      await page.click('.tree-file[data-path="src/math.ts"]');
-      await page.waitForFunction(
-        () => document.querySelector('.file-bar .file-path')?.textContent === 'src/math.ts',
-      );
-    }
-    app.fake.enqueue({ text: HUGE_REPLY, tokensPerSecond: 1500 });
-    await ada.fill('.prompt-input', 'Spell out mul step by step');
-    await ada.click('button:text("Ask Spark")');
-    const shown = (page: Page) =>
-      page.evaluate(() => {
-        const card = [...document.querySelectorAll('.cm-spark-proposal')].find((c) =>
-          c.textContent?.includes('one part of mul'),
-        );
-        return {
-          text: card?.querySelector('.cm-spark-text')?.textContent ?? '',
-          badge: card?.querySelector('.cm-spark-badge')?.textContent ?? '',
-          tagged: card?.querySelector('.cm-spark-text[data-probe]') !== null,
-        };
-      });
-    // Past the painted size the card's text grows in place: the element Bob sees now is the one he sees
-    // thousands of characters later, while it still streams.
-    await bob.waitForFunction(
-      () => (document.querySelector('.cm-spark-streaming .cm-spark-text')?.textContent?.length ?? 0) > 25_000,
-      null,
-      { timeout: 60_000 },
-    );
-    await bob.evaluate(() => {
-      const text = document.querySelector<HTMLElement>('.cm-spark-streaming .cm-spark-text');
-      if (text) text.dataset.probe = '1';
-    });
-    const early = await shown(bob);
-    expect(early.badge).toBe('streaming');
-    expect(HUGE_PROPOSAL.startsWith(early.text)).toBe(true);
-    await bob.waitForFunction(
-      (n) => (document.querySelector('.cm-spark-streaming .cm-spark-text')?.textContent?.length ?? 0) > n,
-      early.text.length + 8_000,
-      { timeout: 60_000 },
-    );
-    const later = await shown(bob);
-    expect(later.badge).toBe('streaming');
-    expect(later.tagged).toBe(true);
-    expect(HUGE_PROPOSAL.startsWith(later.text)).toBe(true);
-    await screenshot(bob, '16-long-proposal-streaming');
-    // The end: both pages show the whole proposal, once, in order.
-    for (const page of [ada, bob]) {
-      await page.waitForFunction(
-        () =>
-          [...document.querySelectorAll('.cm-spark-proposal')].some(
-            (c) =>
-              c.textContent?.includes('one part of mul') &&
-              c.querySelector('.cm-spark-badge')?.textContent === 'proposed',
-          ),
-        null,
-        { timeout: 90_000 },
-      );
-      expect((await shown(page)).text).toBe(HUGE_PROPOSAL);
-    }
-    // PERF-43: past the painted size the streamed text stays as drawn when the stream ends (no redraw).
-    expect((await shown(bob)).tagged).toBe(true);
-    expect(await bob.locator('.cm-spark-proposal:has-text("one part of mul") .cm-spark-typing').count()).toBe(
-      0,
-    );
-    await ada.click('.cm-spark-proposal:has-text("one part of mul") .cm-spark-btn-reject');
-    await bob.waitForFunction(
-      () =>
-        ![...document.querySelectorAll('.cm-spark-proposal')].some((c) =>
-          c.textContent?.includes('one part of mul'),
-        ),
-      null,
-      { timeout: 15_000 },
-    );
-  }, 180_000);
 
   it('logged no errors in any page', () => {
     expect(app.browser.consoleErrors).toEqual([]);
