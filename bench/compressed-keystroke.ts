@@ -26,7 +26,10 @@ function socketClass(compressAll: boolean): typeof globalThis.WebSocket {
     }
   } as unknown as typeof globalThis.WebSocket;
 }
-async function open(token: string, compressAll: boolean): Promise<{ doc: Y.Doc; provider: WebsocketProvider }> {
+async function open(
+  token: string,
+  compressAll: boolean,
+): Promise<{ doc: Y.Doc; provider: WebsocketProvider }> {
   const doc = new Y.Doc();
   const provider = new WebsocketProvider(url, room.roomId, doc, {
     WebSocketPolyfill: socketClass(compressAll),
@@ -61,7 +64,9 @@ for (let i = 0; i < keys; i++) {
 }
 for (const [tag, h] of Object.entries(hist)) {
   const s = h.summary();
-  console.log(`${tag}: n ${s.count} p50 ${s.p50.toFixed(2)} p90 ${s.p90.toFixed(2)} p99 ${s.p99.toFixed(2)} ms`);
+  console.log(
+    `${tag}: n ${s.count} p50 ${s.p50.toFixed(2)} p90 ${s.p90.toFixed(2)} p99 ${s.p99.toFixed(2)} ms`,
+  );
 }
 for (const c of [plain, deflating, watcher]) c.provider.destroy();
 await running.process.stop();
