@@ -113,6 +113,12 @@ const contenders = pick(allContenders, args.contenders, 'contender');
 const complete =
   !args.quick && scenarios.length === allScenarios.length && contenders.length === allContenders.length;
 const [profileName, profileScenario] = (args.profile ?? '').split(':');
+/**
+ * BENCH_SPARKROOM_NODE_FLAGS: more node flags for Sparkroom's server, e.g. `--perf-basic-prof` so that
+ * `perf record -g --clockid=monotonic -p PID` names its JavaScript frames and counts only CPU time (the
+ * V8 profiler samples wall time: a thread blocked in fsync or waiting for a core shows as busy).
+ */
+const extraServerFlags = (process.env.BENCH_SPARKROOM_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
 const clusterPartsWanted = args['cluster-parts']?.split(',').map((s) => s.trim());
 for (const p of clusterPartsWanted ?? [])
   if (!(clusterParts as readonly string[]).includes(p))
@@ -134,10 +140,12 @@ const ctx: ScenarioContext = {
   driver,
   tempDir: (label) => mkdtempSync(join(tempRoot, `${++dirs}-${label}-`)),
   log: (m) => console.log(`  ${((performance.now() - began) / 1000).toFixed(0).padStart(4)}s  ${m}`),
-  nodeFlags: (c, scenario) =>
-    c.name === profileName && (!profileScenario || profileScenario === scenario)
+  nodeFlags: (c, scenario) => [
+    ...(c.name === profileName && (!profileScenario || profileScenario === scenario)
       ? ['--cpu-prof', `--cpu-prof-dir=${keepProfiles}`]
-      : [],
+      : []),
+    ...(c.name === 'sparkroom' ? extraServerFlags : []),
+  ],
   ...(clusterPartsWanted ? { clusterParts: clusterPartsWanted } : {}),
   ...(profileName === 'chromium' ? { pageProfileDir: keepProfiles } : {}),
 };

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Clock ticks per second of utime/stime in /proc/<pid>/stat; 100 on every Linux the bench targets. */
 const CLK_TCK = 100;
@@ -93,4 +93,45 @@ export class ProcMeter {
     clearInterval(this.timer);
     return w;
   }
+}
+
+/** A process's CPU split by thread: its main thread's user and system time, and all its other threads'. */
+export interface ThreadSplit {
+  mainUserSeconds: number;
+  mainSystemSeconds: number;
+  /** V8's platform workers (concurrent marking, compilation), libuv's pool, worker threads */
+  otherSeconds: number;
+}
+
+/**
+ * Reads the CPU of every thread of `pid` so far (Linux only). Node names all its threads `node`, so only
+ * the main thread (tid = pid) can be told apart; the rest are summed.
+ */
+export function readThreadSplit(pid: number): ThreadSplit {
+  const split: ThreadSplit = { mainUserSeconds: 0, mainSystemSeconds: 0, otherSeconds: 0 };
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // the thread ended between the listing and the read
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const utime = Number(fields[11]) / CLK_TCK;
+    const stime = Number(fields[12]) / CLK_TCK;
+    if (Number(tid) === pid) {
+      split.mainUserSeconds += utime;
+      split.mainSystemSeconds += stime;
+    } else split.otherSeconds += utime + stime;
+  }
+  return split;
+}
+
+/** What each part of `after` used since `before`. */
+export function threadSplitSince(before: ThreadSplit, after: ThreadSplit): ThreadSplit {
+  return {
+    mainUserSeconds: after.mainUserSeconds - before.mainUserSeconds,
+    mainSystemSeconds: after.mainSystemSeconds - before.mainSystemSeconds,
+    otherSeconds: after.otherSeconds - before.otherSeconds,
+  };
 }

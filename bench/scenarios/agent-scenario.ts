@@ -6,7 +6,7 @@ import type { ClientSpec } from '../driver/bench-client.ts';
 import { clockMs, monotonicSeconds } from '../lib/clock.ts';
 import { commitHistogram } from '../lib/commit-metrics.ts';
 import { LatencyHistogram, type LatencySummary } from '../lib/latency-histogram.ts';
-import { ProcMeter } from '../lib/proc-stats.ts';
+import { ProcMeter, readThreadSplit, threadSplitSince } from '../lib/proc-stats.ts';
 import { EDIT_FILE, smallSeed } from '../lib/seed-content.ts';
 import type { Figure } from '../report/figure.ts';
 import { scriptedReply, sparkBenchEnv } from './agent-reply.ts';
@@ -36,6 +36,8 @@ interface StreamPhase {
   tps: number;
   tokensSent: number;
   serverCpuMsPer1kTokens: number;
+  /** the same split by thread: the main thread's user and system time, and the process's other threads */
+  serverThreadsMsPer1kTokens: { mainUser: number; mainSystem: number; other: number };
   /** the server's group commits (each an fsync) per 1,000 tokens, typists' included (PERF-45) */
   commitsPer1kTokens: number | null;
   serverCpuUtilisation: number;
@@ -157,6 +159,7 @@ async function runAgent(
     await ctx.driver.collect(true);
     const commitsBefore = await commitHistogram(running.process.port);
     const meter = new ProcMeter(running.process.pid);
+    const threadsBefore = readThreadSplit(running.process.pid);
     const driverMeter = new ProcMeter(process.pid);
     const from = monotonicSeconds();
     const { runId } = await post<CreateRunResponse>('/runs', {
@@ -169,6 +172,7 @@ async function runAgent(
     await fake.waitForEnd(index);
     await post(`/runs/${runId}/reject`, {});
     const cpu = meter.stop();
+    const threads = threadSplitSince(threadsBefore, readThreadSplit(running.process.pid));
     const driverCpu = driverMeter.stop();
     const commitsAfter = await commitHistogram(running.process.port);
     const window = `${from.toFixed(3)}-${monotonicSeconds().toFixed(3)}`;
@@ -186,6 +190,11 @@ async function runAgent(
       tps,
       tokensSent,
       serverCpuMsPer1kTokens: (cpu.cpuSeconds * 1000) / (tokensSent / 1000),
+      serverThreadsMsPer1kTokens: {
+        mainUser: (threads.mainUserSeconds * 1000) / (tokensSent / 1000),
+        mainSystem: (threads.mainSystemSeconds * 1000) / (tokensSent / 1000),
+        other: (threads.otherSeconds * 1000) / (tokensSent / 1000),
+      },
       commitsPer1kTokens:
         commitsBefore && commitsAfter
           ? (commitsAfter.count - commitsBefore.count) / (tokensSent / 1000)
@@ -198,7 +207,10 @@ async function runAgent(
       window,
     };
     ctx.log(
-      `agent ${name}: ${tokensSent} tokens, ${phase.serverCpuMsPer1kTokens.toFixed(1)} ms CPU/1k tokens, ` +
+      `agent ${name}: ${tokensSent} tokens, ${phase.serverCpuMsPer1kTokens.toFixed(1)} ms CPU/1k tokens ` +
+        `(main thread user ${phase.serverThreadsMsPer1kTokens.mainUser.toFixed(1)}, system ` +
+        `${phase.serverThreadsMsPer1kTokens.mainSystem.toFixed(1)}, other threads ` +
+        `${phase.serverThreadsMsPer1kTokens.other.toFixed(1)}), ` +
         `${phase.commitsPer1kTokens?.toFixed(1) ?? 'n/a'} commits/1k tokens, ` +
         `token-to-visible p50 ${phase.tokenToVisible.p50.toFixed(1)} p99 ${phase.tokenToVisible.p99.toFixed(1)} ms` +
         (typing?.keystrokes ? `, keystroke p99 ${typing.keystrokes.p99.toFixed(1)} ms` : '') +
