@@ -37,11 +37,14 @@ export type AgentEvent =
 
 /**
  * PERF-77: lets a stream read the model's socket once per review-doc frame instead of once per network
- * packet. `nextFrame(resume)` calls `resume` at the next frame tick, before that frame is written, so what
- * is read then is in that frame; it returns a function that cancels the call.
+ * packet. `nextFrame(resume, settled)` calls `resume` at the next frame tick, before that frame is written,
+ * so what is read then is in that frame, and then `settled` once that turn's reads are in (its I/O phase is
+ * over), still before the frame is written and with the promises it resolves run first (PERF-106: a TLS
+ * socket hands over each record of one network read on its own; the stream takes them together then). It
+ * returns a function that cancels the calls.
  */
 export interface ReadPacer {
-  nextFrame(resume: () => void): () => void;
+  nextFrame(resume: () => void, settled?: () => void): () => void;
 }
 
 /** A streaming model backend (OpenAI Responses over SSE or WebSocket, or Chat Completions). */

@@ -1,3 +1,9 @@
+/** A model stream waiting for the next tick to read (PERF-77, PERF-106). */
+interface Reader {
+  resume: () => void;
+  settled: (() => void) | null;
+}
+
 /** Something with changes queued for the next frame (a run's ReviewWriter). */
 export interface FrameTarget {
   /** applies what is queued; nothing when nothing is */
@@ -28,7 +34,7 @@ export class FrameClock {
   readonly textEvery: number;
   private waiting = new Set<FrameTarget>();
   /** PERF-77: model streams whose reads wait for the next tick */
-  private readers = new Set<() => void>();
+  private readers = new Set<Reader>();
   private timer: NodeJS.Timeout | null = null;
   /** ticks so far; text frames are the ticks where it is a multiple of `textEvery` */
   private ticks = 0;
@@ -55,10 +61,13 @@ export class FrameClock {
   /**
    * PERF-77: calls `resume` (a model stream starting to read its socket again) at the next tick, before
    * the tick's frames are written, which then wait one event-loop turn (setImmediate) so that what the
-   * stream reads in that turn's I/O phase, and the run makes of it, is in them. Returns a cancel.
+   * stream reads in that turn's I/O phase, and the run makes of it, is in them. PERF-106: `settled` is
+   * called in an immediate of its own just before the frames' one (Node runs the promises an immediate
+   * resolved before the next immediate), once everything that turn's I/O phase read is in the stream:
+   * what it takes then in one read, and the run makes of it, is in the frames too. Returns a cancel.
    */
-  nextFrame(resume: () => void): () => void {
-    const entry = () => resume();
+  nextFrame(resume: () => void, settled?: () => void): () => void {
+    const entry: Reader = { resume, settled: settled ?? null };
     this.readers.add(entry);
     this.timer ??= setTimeout(this.tick, this.frameMs);
     return () => {
@@ -89,14 +98,28 @@ export class FrameClock {
     }
     const readers = this.readers;
     this.readers = new Set();
-    for (const resume of readers) {
+    let settling = false;
+    for (const r of readers) {
+      if (r.settled) settling = true;
       try {
-        resume();
+        r.resume();
       } catch (err) {
         this.onError(err);
       }
     }
+    // Both in this turn's check phase, in this order, after its I/O phase.
+    if (settling) setImmediate(this.settle, readers);
     setImmediate(this.apply);
+  };
+
+  private readonly settle = (readers: Set<Reader>): void => {
+    for (const r of readers) {
+      try {
+        r.settled?.();
+      } catch (err) {
+        this.onError(err);
+      }
+    }
   };
 
   private readonly apply = (): void => {

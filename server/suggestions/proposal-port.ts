@@ -48,8 +48,11 @@ export interface RunChannel {
   setPresence(clientId: number, state: Record<string, unknown> | null): void;
   /** called after each applied frame */
   onFrame: (() => void) | null;
-  /** PERF-77: calls `resume` at the next frame tick, before the frame is written; returns a cancel */
-  nextFrame(resume: () => void): () => void;
+  /**
+   * PERF-77: calls `resume` at the next frame tick, before the frame is written, and `settled` when that
+   * turn's reads are in (PERF-106); returns a cancel
+   */
+  nextFrame(resume: () => void, settled?: () => void): () => void;
   /** applies everything queued now */
   flush(): void;
   /** flushes and ends the channel (the run is over) */

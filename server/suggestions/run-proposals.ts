@@ -54,8 +54,8 @@ export class RunProposals implements RunChannel {
     });
   }
 
-  nextFrame(resume: () => void): () => void {
-    return this.deps.frames.nextFrame(resume);
+  nextFrame(resume: () => void, settled?: () => void): () => void {
+    return this.deps.frames.nextFrame(resume, settled);
   }
 
   get onFrame(): (() => void) | null {

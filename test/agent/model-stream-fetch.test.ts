@@ -1,55 +1,18 @@
-import { createServer, type Server } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ModelRequest } from '../../server/agent/model-provider.ts';
-import { createProvider, type ProviderDeps } from '../../server/agent/providers/create-provider.ts';
 import { nodeHttpFetch, READ_BYTES, takeNodeBody } from '../../server/agent/providers/node-http-fetch.ts';
-import type { SparkApi } from '../../server/config.ts';
+import {
+  chatChunk as chunk,
+  type ModelHandler,
+  ModelStreamServers,
+  streamProvider as provider,
+  streamRequest as request,
+} from '../helpers/model-stream-server.ts';
 
-const request: ModelRequest = {
-  model: 'm',
-  instructions: 'You are Spark.',
-  messages: [{ role: 'user', content: 'go' }],
-  maxOutputTokens: 100_000,
-  sessionKey: 'room-1',
-};
+const servers = new ModelStreamServers();
+afterEach(() => servers.closeAll());
 
-function provider(api: SparkApi, url: string, deps: ProviderDeps = {}) {
-  const created = createProvider(
-    {
-      api,
-      baseURL: url,
-      apiKey: 'k',
-      model: 'm',
-      maxOutputTokens: 100_000,
-      idleTimeoutMs: 60_000,
-      maxRunOutputBytes: 512 * 1024,
-      maxRunTokens: 100_000,
-      maxRunMs: 600_000,
-      maxRunHunks: 200,
-    },
-    deps,
-  );
-  if (!created) throw new Error('no provider');
-  return created;
-}
-
-let server: Server | null = null;
-afterEach(async () => {
-  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
-  server = null;
-});
-
-async function listen(handler: Parameters<typeof createServer>[1]): Promise<string> {
-  server = createServer(handler);
-  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return `http://127.0.0.1:${address.port}`;
-}
-
-const chunk = (text: string) =>
-  `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: text } }] })}\n\n`;
+const listen = (handler: ModelHandler): Promise<string> => servers.listen(handler);
 
 describe('nodeHttpFetch (PERF-76)', () => {
   it('PERF-76: what the model sent while the run was busy is read in one go (up to 64 KB), every token in order', async () => {

@@ -1,8 +1,11 @@
 import type { Readable } from 'node:stream';
 import type { ReadPacer } from '../model-provider.ts';
 
-/** The parts of a plain TCP socket's libuv handle (Node's TCPWrap, not public API) this reads. */
-interface TcpHandle {
+/**
+ * The parts of a socket's stream handle this reads (not public API): Node's TCPWrap for a plain socket, or
+ * its TLSWrap for a TLS one, whose readStart and readStop start and stop the TCP handle under it.
+ */
+interface StreamHandle {
   /** Node's own flag: it starts reading again itself only while this is false */
   reading: boolean;
   readStart(): number;
@@ -14,12 +17,20 @@ interface SocketLike {
   destroyed?: boolean;
 }
 
-function tcpHandleOf(socket: SocketLike | null): TcpHandle | null {
-  const handle = socket?._handle as Partial<TcpHandle> | null | undefined;
-  // TLS is left alone: its handle holds decrypted data of its own across a stop, which this does not check.
-  if (handle?.constructor?.name !== 'TCP') return null;
-  if (typeof handle.readStart !== 'function' || typeof handle.readStop !== 'function') return null;
-  return handle as TcpHandle;
+/**
+ * The handles paced: a plain TCP socket's, and a TLS socket's (a hosted model API is https). A TLSWrap holds
+ * no decrypted text across a stop: each read of the TCP handle under it decrypts every whole record it
+ * completed and emits all of it before returning, so what waits in it is at most the start of a record,
+ * which the next read completes. Anything else (a pipe, a handle of a later Node that looks otherwise) reads
+ * as Node does.
+ */
+const PACED_HANDLES = new Set(['TCP', 'TLSWrap']);
+
+function streamHandleOf(socket: SocketLike | null): StreamHandle | null {
+  const handle = socket?._handle as Partial<StreamHandle> | null | undefined;
+  if (!PACED_HANDLES.has(handle?.constructor?.name ?? '')) return null;
+  if (typeof handle?.readStart !== 'function' || typeof handle.readStop !== 'function') return null;
+  return handle as StreamHandle;
 }
 
 /**
@@ -30,8 +41,8 @@ function tcpHandleOf(socket: SocketLike | null): TcpHandle | null {
  * seen before the next frame anyway. After each read the socket stops reading (the kernel holds what comes
  * next) until the frame clock's next tick, which starts it again before it writes the frame: the data
  * read in that turn is in that frame (FrameClock), so a token is seen when it was before, in ~60 reads a
- * second. Only a plain TCP socket is paced (a local model server; not TLS), and only while Node itself
- * reads it: its own stop for backpressure is left to it. The end of the response, its close or the end of
+ * second. A plain TCP socket (a local model server) and a TLS one (a hosted API, PERF-106) are paced, and
+ * only while Node itself reads them: its own stop for backpressure is left to it. The end of the response, its close or the end of
  * the reader start the socket reading again, so a kept-alive socket goes back to the pool as it came.
  */
 export class PacedReads {
@@ -39,20 +50,36 @@ export class PacedReads {
   private readonly pacer: ReadPacer;
   /** the response's socket, kept: a response may let go of it once it ended */
   private readonly socket: SocketLike | null;
-  private readonly handle: TcpHandle | null;
+  private readonly handle: StreamHandle | null;
   private stopped = false;
   private done = false;
   private cancel: (() => void) | null = null;
+  /** started again by a tick whose reads are not all in yet (PERF-106) */
+  private settling = false;
+  /** the reader waiting for them */
+  private wake: (() => void) | null = null;
 
   constructor(stream: Readable, pacer: ReadPacer) {
     this.stream = stream;
     this.pacer = pacer;
     this.socket = (stream as { socket?: SocketLike | null }).socket ?? null;
-    this.handle = tcpHandleOf(this.socket);
+    this.handle = streamHandleOf(this.socket);
     if (this.handle) {
       stream.once('end', this.release);
       stream.once('close', this.release);
     }
+  }
+
+  /**
+   * PERF-106: when the socket was started again by a tick, resolves once everything that tick's turn read
+   * is in the stream (a TLS socket pushes each record of one network read on its own, and the reader would
+   * wake for each); null otherwise, and the reader takes what it has now.
+   */
+  settled(): Promise<void> | null {
+    if (!this.settling) return null;
+    return new Promise((resolve) => {
+      this.wake = resolve;
+    });
   }
 
   /** A read was taken: stop reading until the next frame. */
@@ -61,7 +88,7 @@ export class PacedReads {
     if (!h || this.done || this.stopped || !h.reading) return;
     if (h.readStop() !== 0) return;
     this.stopped = true;
-    this.cancel = this.pacer.nextFrame(this.resume);
+    this.cancel = this.pacer.nextFrame(this.resume, this.onSettled);
   }
 
   /** Reads as Node does from now on (the response ended, closed, or is no longer read). */
@@ -71,6 +98,7 @@ export class PacedReads {
     this.cancel?.();
     this.cancel = null;
     this.resume();
+    this.onSettled();
     this.stream.off('end', this.release);
     this.stream.off('close', this.release);
   };
@@ -82,6 +110,16 @@ export class PacedReads {
     const h = this.handle;
     const socket = this.socket;
     // Node's flag still says reading (it stopped nothing itself): start what this stopped.
-    if (h?.reading && socket && !socket.destroyed && socket._handle === h) h.readStart();
+    if (h?.reading && socket && !socket.destroyed && socket._handle === h) {
+      h.readStart();
+      if (!this.done) this.settling = true;
+    }
+  };
+
+  private readonly onSettled = (): void => {
+    this.settling = false;
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
   };
 }

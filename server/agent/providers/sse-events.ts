@@ -158,9 +158,17 @@ export async function* sseEventBatchesFromNode(
   // PERF-77: with a pacer, the socket is read once per frame.
   const paced = pacer ? new PacedReads(stream, pacer) : null;
   try {
-    for await (const chunk of stream) {
+    for await (const first of stream) {
+      let chunk = first as string;
+      // PERF-106: what else the tick's turn read (a TLS socket's other records) is taken with it.
+      const settled = paced?.settled();
+      if (settled) {
+        await settled;
+        const rest = stream.read() as string | null;
+        if (rest !== null) chunk += rest;
+      }
       paced?.afterRead();
-      const events = splitter.push(chunk as string);
+      const events = splitter.push(chunk);
       if (events.length > 0) yield events;
     }
     splitter.end();
