@@ -1,5 +1,8 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CreateRunResponse } from '../../schema/protocol.ts';
 import { type FakeModelServer, startFakeModelServer } from '../../test/helpers/fake-model-server.ts';
+import { selfSignedCert } from '../../test/helpers/self-signed-cert.ts';
 import type { RoomHandle, RunningContender } from '../contenders/contender.ts';
 import { sparkroomContender } from '../contenders/sparkroom-contender.ts';
 import type { ClientSpec } from '../driver/bench-client.ts';
@@ -65,9 +68,17 @@ export const agentScenario: Scenario = {
     if (!ctx.contenders.some((c) => c.name === 'sparkroom')) return { figures: [], details: 'skipped' };
     const seconds = ctx.quick ? 2 : 5;
     const interrupts = ctx.quick ? 10 : 100;
-    const fake = await startFakeModelServer({ host: '127.0.0.1' });
+    // BENCH_MODEL_TLS=1: the fake speaks https, as a hosted model API does (PERF-106); the server trusts its
+    // self-signed certificate through NODE_EXTRA_CA_CERTS.
+    const tls = process.env.BENCH_MODEL_TLS === '1' ? selfSignedCert() : null;
+    const fake = await startFakeModelServer({ host: '127.0.0.1', ...(tls ? { tls } : {}) });
+    let caFile: string | null = null;
+    if (tls) {
+      caFile = join(ctx.tempDir('model-ca'), 'ca.pem');
+      writeFileSync(caFile, tls.cert);
+    }
     try {
-      const env = sparkBenchEnv(fake.url);
+      const env = { ...sparkBenchEnv(fake.url), ...(caFile ? { NODE_EXTRA_CA_CERTS: caFile } : {}) };
       return await withContender(ctx, 'agent', sparkroomContender, { env }, (running) =>
         runAgent(ctx, running, fake, seconds, interrupts),
       );

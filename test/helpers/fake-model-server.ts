@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
 import {
@@ -103,6 +104,8 @@ export interface FakeModelServerOptions {
   apis?: FakeApi[];
   /** the model ids `GET /v1/models` lists (default `fake-model`) */
   models?: string[];
+  /** serve https with this key and certificate (a hosted API is https; PERF-106) */
+  tls?: { key: string; cert: string };
 }
 
 export interface FakeModelServer {
@@ -392,7 +395,9 @@ export async function startFakeModelServer(opts: FakeModelServerOptions = {}): P
   };
   wss.on('connection', onWsConnection);
 
-  const server: Server = createServer(onHttp);
+  const server: Server = opts.tls
+    ? createTlsServer({ key: opts.tls.key, cert: opts.tls.cert }, onHttp)
+    : createServer(onHttp);
   server.on('upgrade', (req, socket, head) => {
     if ((req.url ?? '').split('?')[0] !== '/v1/responses') {
       socket.destroy();
@@ -412,7 +417,7 @@ export async function startFakeModelServer(opts: FakeModelServerOptions = {}): P
   const address = server.address() as AddressInfo;
 
   return {
-    url: `http://${opts.host ?? '127.0.0.1'}:${address.port}/v1`,
+    url: `${opts.tls ? 'https' : 'http'}://${opts.host ?? '127.0.0.1'}:${address.port}/v1`,
     requests,
     connections,
     enqueue: (...replies) => {
