@@ -6,7 +6,10 @@
  * taking turns round by round so a shared machine's load falls on all alike. Prints this process's CPU per
  * 1,000 tokens and the reads (batches of events) per second for each.
  *
- *   npx tsx bench/model-stream-read.ts [TPS=5000] [SECONDS=2] [ROUNDS=4]
+ *   npx tsx bench/model-stream-read.ts [TPS=5000] [SECONDS=2] [ROUNDS=4] [--tls]
+ *
+ * `--tls`: the fake speaks https with a self-signed certificate, as a hosted model API does (PERF-106; this
+ * process does not check it, which Node warns about once).
  */
 import { fork } from 'node:child_process';
 import { loadavg as osLoad } from 'node:os';
@@ -15,14 +18,16 @@ import { createProvider } from '../server/agent/providers/create-provider.ts';
 import type { AgentConfig } from '../server/config.ts';
 import { FrameClock } from '../server/suggestions/frame-clock.ts';
 import { startFakeModelServer, tokenize } from '../test/helpers/fake-model-server.ts';
+import { selfSignedCert } from '../test/helpers/self-signed-cert.ts';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const TPS = Number(args[0] ?? 5000);
 const SECONDS = Number(args[1] ?? 2);
 const ROUNDS = Number(args[2] ?? 4);
+const TLS = process.argv.includes('--tls');
 
 if (process.argv.includes('--serve')) {
-  const fake = await startFakeModelServer({ host: '127.0.0.1' });
+  const fake = await startFakeModelServer({ host: '127.0.0.1', ...(TLS ? { tls: selfSignedCert() } : {}) });
   const text = Array.from(
     { length: Math.ceil((TPS * SECONDS) / 12) },
     (_, i) => `+  const s${i} = ${i};\n`,
@@ -33,6 +38,7 @@ if (process.argv.includes('--serve')) {
   const child = fork(new URL(import.meta.url).pathname, [...process.argv.slice(2), '--serve'], {
     execArgv: process.execArgv,
   });
+  if (TLS) process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
   const { url, tokens } = await new Promise<{ url: string; tokens: number }>((resolve) =>
     child.once('message', (m) => resolve(m as { url: string; tokens: number })),
   );
@@ -64,7 +70,7 @@ if (process.argv.includes('--serve')) {
   };
   const totals = new Map<string, { cpuMs: number; tokens: number; reads: number; seconds: number }>();
   console.log(
-    `model stream read: ${TPS} tokens/s, ${tokens} tokens a round, ${ROUNDS} rounds each, load ${loadavg()}`,
+    `model stream read${TLS ? ' over TLS' : ''}: ${TPS} tokens/s, ${tokens} tokens a round, ${ROUNDS} rounds each, load ${loadavg()}`,
   );
   for (let round = 0; round <= ROUNDS; round++) {
     for (const [name, { provider, pacer }] of Object.entries(ways)) {

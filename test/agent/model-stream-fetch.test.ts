@@ -2,12 +2,14 @@ import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nodeHttpFetch, READ_BYTES, takeNodeBody } from '../../server/agent/providers/node-http-fetch.ts';
 import {
+  chatFinish,
   chatChunk as chunk,
   type ModelHandler,
   ModelStreamServers,
   streamProvider as provider,
   streamRequest as request,
 } from '../helpers/model-stream-server.ts';
+import { deferred } from '../helpers/wait.ts';
 
 const servers = new ModelStreamServers();
 afterEach(() => servers.closeAll());
@@ -18,28 +20,19 @@ describe('nodeHttpFetch (PERF-76)', () => {
   it('PERF-76: what the model sent while the run was busy is read in one go (up to 64 KB), every token in order', async () => {
     // 700 events of ~80 bytes (56 KB), each its own write, all sent while the run waits on its first delta.
     const texts = Array.from({ length: 700 }, (_, i) => `line ${String(i).padStart(3, '0')};\n`);
-    let sent!: () => void;
-    const allSent = new Promise<void>((resolve) => {
-      sent = resolve;
-    });
-    let go!: () => void;
-    const started = new Promise<void>((resolve) => {
-      go = resolve;
-    });
+    const allSent = deferred();
+    const started = deferred();
     const url = await listen((req, res) => {
       req.resume();
       req.on('end', async () => {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         res.write(chunk('first\n'));
-        await started;
+        await started.promise;
         for (const t of texts) {
           res.write(chunk(t));
           await new Promise((resolve) => setImmediate(resolve));
         }
-        res.write(
-          `data: ${JSON.stringify({ choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`,
-        );
-        res.end('data: [DONE]\n\n', sent);
+        res.end(chatFinish, () => allSent.resolve());
       });
     });
     const spark = provider('chat', `${url}/v1`);
@@ -49,8 +42,8 @@ describe('nodeHttpFetch (PERF-76)', () => {
       deltas.push(e.text);
       if (deltas.length === 1) {
         // The run is busy until the model has sent everything.
-        go();
-        await allSent;
+        started.resolve();
+        await allSent.promise;
       }
     }
     await spark.close();

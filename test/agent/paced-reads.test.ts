@@ -8,6 +8,7 @@ import {
   streamRequest,
 } from '../helpers/model-stream-server.ts';
 import { type SelfSignedCert, selfSignedCert } from '../helpers/self-signed-cert.ts';
+import { deferred } from '../helpers/wait.ts';
 
 const servers = new ModelStreamServers();
 afterEach(async () => {
@@ -51,14 +52,8 @@ function frameRecorder(clock: FrameClock) {
  */
 async function streamBetweenTicks(tls?: SelfSignedCert) {
   const texts = Array.from({ length: 50 }, (_, i) => `line ${i};\n`);
-  let go!: () => void;
-  const started = new Promise<void>((resolve) => {
-    go = resolve;
-  });
-  let end!: () => void;
-  const ended = new Promise<void>((resolve) => {
-    end = resolve;
-  });
+  const started = deferred();
+  const ended = deferred();
   let streams = 0;
   const origin = await servers.listen((req, res) => {
     req.resume();
@@ -70,12 +65,12 @@ async function streamBetweenTicks(tls?: SelfSignedCert) {
         return;
       }
       res.write(chatChunk('first\n'));
-      await started;
+      await started.promise;
       for (const t of texts) {
         res.write(chatChunk(t));
         await turn();
       }
-      await ended;
+      await ended.promise;
       res.end(chatFinish);
     });
   }, tls);
@@ -85,8 +80,8 @@ async function streamBetweenTicks(tls?: SelfSignedCert) {
   });
   const run = frameRecorder(clock);
   run.onFrame = (n) => {
-    if (n === 1) go();
-    if (n === 2) end();
+    if (n === 1) started.resolve();
+    if (n === 2) ended.resolve();
   };
   const deltas: string[] = [];
   for await (const e of spark.stream(streamRequest, new AbortController().signal, clock)) {
