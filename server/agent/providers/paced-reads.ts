@@ -42,8 +42,9 @@ function streamHandleOf(socket: SocketLike | null): StreamHandle | null {
  * next) until the frame clock's next tick, which starts it again before it writes the frame: the data
  * read in that turn is in that frame (FrameClock), so a token is seen when it was before, in ~60 reads a
  * second. A plain TCP socket (a local model server) and a TLS one (a hosted API, PERF-106) are paced, and
- * only while Node itself reads them: its own stop for backpressure is left to it. The end of the response, its close or the end of
- * the reader start the socket reading again, so a kept-alive socket goes back to the pool as it came.
+ * only while Node itself reads them: its own stop for backpressure is left to it. The end of the response,
+ * its close or the end of the reader start the socket reading again, so a kept-alive socket goes back to the
+ * pool as it came.
  */
 export class PacedReads {
   private readonly stream: Readable;
