@@ -175,3 +175,50 @@ describe('streamed text in every other frame (PERF-45)', () => {
     expect(a.message()).toBe('a'.repeat(1000));
   });
 });
+
+describe('a paced model stream settles before the frame (PERF-106)', () => {
+  it("PERF-106: at a tick a reader is resumed, then told its reads are in, and what the promise jobs that wakes queue (several awaits deep, as the stream's generators) is in that tick's frame", async () => {
+    const clock = new FrameClock(5, (err) => {
+      throw err;
+    });
+    const order: string[] = [];
+    let queued = '';
+    const frames: string[] = [];
+    let framed!: () => void;
+    const firstFrame = new Promise<void>((resolve) => {
+      framed = resolve;
+    });
+    const target = {
+      flush() {
+        clock.cancel(target);
+        order.push('flush');
+        frames.push(queued);
+        queued = '';
+        framed();
+      },
+    };
+    clock.request(target);
+    queued = 'before the tick;';
+    let wake!: () => void;
+    const settled = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    // The reader's chain: the SSE reader, the provider's generators and the run each await once or more.
+    void (async () => {
+      await settled;
+      for (let hop = 0; hop < 10; hop++) await Promise.resolve();
+      order.push('queued');
+      queued += 'read at the tick';
+    })();
+    clock.nextFrame(
+      () => order.push('resume'),
+      () => {
+        order.push('settled');
+        wake();
+      },
+    );
+    await firstFrame;
+    expect(order).toEqual(['resume', 'settled', 'queued', 'flush']);
+    expect(frames).toEqual(['before the tick;read at the tick']);
+  });
+});
