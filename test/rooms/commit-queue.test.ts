@@ -108,3 +108,79 @@ describe('CommitQueue: one durable commit per turn for every room (ROOM-3)', () 
     expect((await store.load('a')).updates).toEqual([new Uint8Array([1]), new Uint8Array([2])]);
   });
 });
+
+/** Counts the store's commits (appendMany calls) and what each carried. */
+function countingStore() {
+  const store = new MemoryDocStore();
+  const calls: DocWrite[][] = [];
+  const append = store.appendMany.bind(store);
+  store.appendMany = (writes) => {
+    calls.push([...writes]);
+    return append(writes);
+  };
+  return { store, calls };
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('CommitQueue: a stream of updates shares commits, a lone update waits for none (PERF-97)', () => {
+  it('PERF-97: a lone update is committed on the turn it arrived, before the loop runs another', async () => {
+    const { store, calls } = countingStore();
+    const queue = new CommitQueue(store, silentLogger);
+    const doc = target('lone');
+    doc.add(1);
+    queue.schedule(doc);
+    // Queued after the queue's own setImmediate: runs in the same check phase, before another poll.
+    await nextTurn();
+    expect(calls).toHaveLength(1);
+    await settled([doc], 1);
+    expect(doc.outcome.committed.map((r) => r.lastSeq)).toEqual([1]);
+  });
+
+  it('PERF-97: updates that keep arriving on the next turns join the commit instead of each turn making one', async () => {
+    const { store, calls } = countingStore();
+    const queue = new CommitQueue(store, silentLogger);
+    const docs = Array.from({ length: 6 }, (_, i) => target(`room-${i}`));
+    // Two rooms change in the first turn, then one more on each of the four turns after it (a busy loop
+    // reading a few sockets a turn), then nothing.
+    docs[0]!.add(1);
+    queue.schedule(docs[0]!);
+    docs[1]!.add(1);
+    queue.schedule(docs[1]!);
+    for (const d of docs.slice(2)) {
+      await nextTurn();
+      d.add(1);
+      queue.schedule(d);
+    }
+    await settled(docs, 1);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.map((w) => w.docName)).toEqual(docs.map((d) => d.name));
+  });
+
+  it('PERF-97: a stream that never pauses is still committed, at most gatherMs after its first waiting update', async () => {
+    const { store, calls } = countingStore();
+    let clock = 0;
+    const queue = new CommitQueue(store, silentLogger, { gatherMs: 1, now: () => clock });
+    const doc = target('stream');
+    // One update a turn for 40 turns, the clock a quarter of gatherMs further each turn.
+    for (let i = 1; i <= 40; i++) {
+      doc.add(i);
+      queue.schedule(doc);
+      await nextTurn();
+      clock += 0.25;
+    }
+    await settled([doc], calls.length);
+    await until(
+      () => doc.outcome.committed.at(-1)?.lastSeq === 40,
+      (cb) => {
+        const timer = setInterval(cb, 1);
+        return () => clearInterval(timer);
+      },
+    );
+    // Each commit waited for about four turns of the stream, not one, and none waited past the bound.
+    expect(calls.length).toBeGreaterThanOrEqual(40 / 6);
+    expect(calls.length).toBeLessThanOrEqual(40 / 3);
+    expect(Math.max(...calls.map((c) => c[0]!.updates.length))).toBeLessThanOrEqual(6);
+    expect((await store.load('stream')).updates).toHaveLength(40);
+  });
+});
