@@ -29,10 +29,9 @@ export interface CommitQueueOptions {
 }
 
 /**
- * PERF-97: a commit held back while the loop keeps bringing updates waits at most this long after the first
- * of them. One fsync'd commit costs the process ~200-300 µs of CPU whatever it carries (bench/commit-cpu.ts),
- * so under a steady stream a commit a turn spends most of the CPU an edit costs; a bound of about four commit
- * times keeps the added wait under the time a busy turn takes anyway.
+ * PERF-97: how long a commit may wait, after the first update it carries, for more to share its fsync: about
+ * four commit times on a quiet disk, so at most ~1,000 commits a second under any stream, and under a
+ * millisecond added to an edit only while edits stream in.
  */
 export const GATHER_MS = 1;
 
@@ -45,11 +44,12 @@ export const GATHER_MS = 1;
  * fails, each document is retried alone, so one document that cannot be written (too large, a broken row)
  * fails only its own room.
  *
- * PERF-97: a lone update is committed on the turn it arrived, as before. When more are likely on their way
- * (more than one update arrived in the turn, or the last commit ended less than `gatherMs` ago: a busy loop
- * reads a few sockets a turn) the commit lets the loop run one more turn, and again while each turn brings
- * more, for at most `gatherMs` after the first waiting update. So a stream of edits shares fewer fsyncs, and
- * an idle server adds no wait (a guess that was wrong costs one empty turn of the loop).
+ * PERF-97: a lone update is committed on the turn it arrived, as before, so a keystroke on a quiet server
+ * waits for no one. While edits stream in (the last commit ended less than `gatherMs` ago) a commit is taken
+ * `gatherMs` after the first update it carries; and when several updates arrived in the turn, the loop runs
+ * more turns while each brings more, within the same bound. So a stream of edits shares fewer fsyncs: each
+ * costs the process ~200-300 µs of CPU whatever it carries, and a commit every turn was most of what an edit
+ * cost under a steady stream.
  */
 export class CommitQueue {
   private readonly store: DocStore;
@@ -95,19 +95,22 @@ export class CommitQueue {
   }
 
   /**
-   * PERF-97: commit now, unless more is likely on its way and the first waiting update is still young. More
-   * is likely when updates came since the last look, or, at the first look, when the last commit ended
-   * less than `gatherMs` ago (a stream of one update a turn).
+   * PERF-97: commit now, unless the first waiting update is still young and more is on its way. While a stream
+   * is on (the last commit ended less than `gatherMs` ago) the commit waits for the end of the bound; otherwise
+   * it lets one more turn run only when the last one brought updates (a burst that a busy loop reads over a
+   * few turns), and commits on the first turn that brings none.
    */
   private turn(): void {
     const now = this.now();
+    const young = this.firstWaitingAt !== null && now - this.firstWaitingAt < this.gatherMs;
     const streaming = this.firstLook && now - this.lastEndedAt < this.gatherMs;
     this.firstLook = false;
-    if (
-      (this.arrivals !== this.seen || streaming) &&
-      this.firstWaitingAt !== null &&
-      now - this.firstWaitingAt < this.gatherMs
-    ) {
+    if (young && streaming) {
+      // A timer, not a chain of immediates: those would spin the loop (a poll that never blocks) until then.
+      setTimeout(() => this.turn(), this.gatherMs - (now - (this.firstWaitingAt ?? now)));
+      return;
+    }
+    if (young && this.arrivals !== this.seen) {
       this.seen = this.arrivals;
       setImmediate(() => this.turn());
       return;
