@@ -132,6 +132,41 @@ function owners(
       console.log(`holder ${String(v).padStart(8)} B total  ${k}`);
     }
   }
+  if (process.env.ORPHANS) {
+    // Who holds the new nodes no owner reached: the retainer's type and name (and its owner), summed.
+    const holders = new Map<string, number>();
+    const retainers = new Map<number, string[]>();
+    const eName = s.snapshot.meta.edge_fields.indexOf('name_or_index');
+    const etypes = s.snapshot.meta.edge_types[0];
+    for (let n = 0; n < count; n++) {
+      for (let e = firstEdge[n]!; e < firstEdge[n + 1]!; e++) {
+        const to = s.edges[e * ew + eTo]! / w;
+        const et = etypes[s.edges[e * ew + eType]!];
+        const en = et === 'element' || et === 'hidden' ? `[${s.edges[e * ew + eName]}]` : s.strings[s.edges[e * ew + eName]!];
+        const list = retainers.get(to) ?? [];
+        if (list.length < 3) list.push(`${nameOf(n).slice(0, 30)}.${String(en).slice(0, 30)}`);
+        retainers.set(to, list);
+      }
+    }
+    for (let n = 0; n < count; n++) {
+      for (let e = firstEdge[n]!; e < firstEdge[n + 1]!; e++) {
+        const to = s.edges[e * ew + eTo]! / w;
+        if (!fresh(to) || owner[to] !== -1) continue;
+        const t = types[s.nodes[n * w + iType]!];
+        let via = '';
+        if (t === 'object' || t === 'array') {
+          // who holds the holder: its retainers' names and the edge names
+          const r = retainers.get(n) ?? [];
+          via = ` <= ${r.slice(0, 2).join(' | ')}`;
+        }
+        const key = `${t} ${nameOf(n).slice(0, 50)}${fresh(n) ? ' (new)' : ''} -> ${types[s.nodes[to * w + iType]!]} ${nameOf(to).slice(0, 30)}${via}`;
+        holders.set(key, (holders.get(key) ?? 0) + s.nodes[to * w + iSize]!);
+      }
+    }
+    for (const [k, v] of [...holders].sort((a, b) => b[1] - a[1]).slice(0, 40)) {
+      console.log(`orphan ${String(v).padStart(8)} B total  ${k}`);
+    }
+  }
   let rest = 0;
   for (let n = 0; n < count; n++) {
     if (owner[n] !== -1 || !fresh(n)) continue;
