@@ -25,7 +25,7 @@ export class ClientBindings {
    * anything written under them (SAFE-173), so a claim never costs a commit of its own: not a viewer's
    * presence, not an update held for its parent (ROOM-14), not the server's own clientIDs
    */
-  private unsaved: ClientBinding[] = [];
+  private unsaved: ClientBinding[] | null = null;
 
   constructor(docName: string, loaded: Map<number, string>, log: Logger) {
     this.docName = docName;
@@ -41,14 +41,14 @@ export class ClientBindings {
       throw new AppError('identity_mismatch', `clientID ${clientId} belongs to another participant`);
     }
     this.byClient.set(clientId, userId);
-    this.unsaved.push({ clientId, userId });
+    (this.unsaved ??= []).push({ clientId, userId });
   }
 
   /** Marks a clientID as the server's own, so no client can write as it. */
   reserve(clientId: number): void {
     if (this.byClient.has(clientId)) return;
     this.byClient.set(clientId, SERVER_USER_ID);
-    this.unsaved.push({ clientId, userId: SERVER_USER_ID });
+    (this.unsaved ??= []).push({ clientId, userId: SERVER_USER_ID });
   }
 
   userOf(clientId: number): string | undefined {
@@ -65,9 +65,9 @@ export class ClientBindings {
 
   /** Hands every waiting claim to the commit being built (it writes them with the document's updates). */
   take(): ClientBinding[] | null {
-    if (this.unsaved.length === 0) return null;
+    if (this.unsaved === null) return null;
     this.writing = this.unsaved;
-    this.unsaved = [];
+    this.unsaved = null;
     return this.writing;
   }
 

@@ -5,6 +5,14 @@ import type { Needs } from './update-deps.ts';
 
 export type DocKind = 'code' | 'review';
 
+/** an update held for dependencies its socket has not sent yet (ROOM-14) */
+export interface HeldUpdate {
+  update: Uint8Array;
+  needs: Needs;
+  items: number;
+  at: number;
+}
+
 let nextConnId = 1;
 
 /**
@@ -17,12 +25,19 @@ export class Connection {
   user: PublicUser;
   readonly kind: DocKind;
   readonly socket: RoomSocket;
-  /** awareness clientIDs this connection has published, removed when it closes */
-  readonly awarenessIds = new Set<number>();
+  /**
+   * Awareness clientIDs this connection has published, removed when it closes. PERF-103: none until it
+   * publishes, one as a number (a page publishes one), a set only from the second: an empty set and its
+   * table were 150 B per socket.
+   */
+  private awarenessIdsHeld: number | Set<number> | null = null;
   /** Yjs clientIDs this socket bound for the first time (ROOM-13) */
   newClientIds = 0;
-  /** updates waiting for dependencies this socket has not sent yet, oldest first (ROOM-14) */
-  held: { update: Uint8Array; needs: Needs; items: number; at: number }[] = [];
+  /**
+   * Updates waiting for dependencies this socket has not sent yet, oldest first (ROOM-14); null while none
+   * wait (PERF-103: nearly always).
+   */
+  held: HeldUpdate[] | null = null;
   closed = false;
   /**
    * ROOM-35: its sync answer waits for a base built off the loop; until it goes out, batches are not
@@ -48,6 +63,21 @@ export class Connection {
     this.kind = kind;
     this.socket = socket;
     this.lastSentAt = now;
+  }
+
+  /** Notes an awareness clientID this connection published (PERF-103). */
+  addAwarenessId(clientId: number): void {
+    const ids = this.awarenessIdsHeld;
+    if (ids === null || ids === clientId) this.awarenessIdsHeld = clientId;
+    else if (typeof ids === 'number') this.awarenessIdsHeld = new Set([ids, clientId]);
+    else ids.add(clientId);
+  }
+
+  /** the awareness clientIDs this connection published, in the order it first did (a new array) */
+  get awarenessIds(): number[] {
+    const ids = this.awarenessIdsHeld;
+    if (ids === null) return [];
+    return typeof ids === 'number' ? [ids] : [...ids];
   }
 
   /** From the next frame on, this socket reads and writes as `role`. */

@@ -33,7 +33,8 @@ export interface CommitsHost {
 export class DocCommits implements CommitTarget {
   private readonly host: CommitsHost;
   private readonly queue: CommitQueue;
-  private pending: PendingUpdate[] = [];
+  /** updates applied since the last batch was taken; null while none (PERF-103: an idle document's state) */
+  private pending: PendingUpdate[] | null = null;
   private scheduled = false;
   /** the batch being written now; broadcast when it is durable */
   private inFlight: PendingUpdate[] | null = null;
@@ -52,7 +53,7 @@ export class DocCommits implements CommitTarget {
 
   /** Takes an applied update for the next group commit. */
   record(update: Uint8Array, origin: TransactionOrigin | null): void {
-    this.pending.push({ update, origin });
+    (this.pending ??= []).push({ update, origin });
     this.host.stored.storedBytes += update.byteLength;
     this.schedule();
   }
@@ -69,7 +70,7 @@ export class DocCommits implements CommitTarget {
   /** True when nothing is waiting to be written. */
   get idle(): boolean {
     return (
-      this.pending.length === 0 &&
+      this.pending === null &&
       this.inFlight === null &&
       !this.scheduled &&
       this.host.bindings.pendingWrites === 0
@@ -98,12 +99,12 @@ export class DocCommits implements CommitTarget {
     this.scheduled = false;
     if (this.inFlight !== null) return null;
     const bindings = this.host.bindings.take();
-    if (this.pending.length === 0 && bindings === null) {
+    if (this.pending === null && bindings === null) {
       this.drainAfterFlush();
       return null;
     }
-    this.inFlight = this.pending;
-    this.pending = [];
+    this.inFlight = this.pending ?? [];
+    this.pending = null;
     const updates = this.inFlight.map((p) => p.update);
     return bindings ? { updates, bindings } : { updates };
   }
@@ -123,7 +124,7 @@ export class DocCommits implements CommitTarget {
    */
   afterCommit(): void {
     this.host.commitSettled();
-    if (this.pending.length === 0) {
+    if (this.pending === null) {
       if (!this.failedStore) this.host.stored.maybeCompact();
       this.drainAfterFlush();
     }

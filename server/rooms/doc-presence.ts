@@ -52,7 +52,7 @@ export function applyClientPresence(
     own.map((e) => e.clientId),
   );
   for (const entry of own) {
-    conn.awarenessIds.add(entry.clientId);
+    conn.addAwarenessId(entry.clientId);
     if (entry.state !== null) entry.state = { ...entry.state, user: stamp };
   }
   // Only frames that speak for this connection count towards its rate: the stock client echoes every

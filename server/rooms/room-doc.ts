@@ -233,9 +233,8 @@ export class RoomDoc implements CommitsHost, StoredStateHost, ReceivedApplyHost,
   removeConnection(conn: Connection): void {
     if (!this.connections.delete(conn)) return;
     this.intake.release(conn);
-    if (conn.awarenessIds.size > 0) {
-      awarenessProtocol.removeAwarenessStates(this.awareness, [...conn.awarenessIds], conn);
-    }
+    const ids = conn.awarenessIds;
+    if (ids.length > 0) awarenessProtocol.removeAwarenessStates(this.awareness, ids, conn);
   }
 
   /**
@@ -444,7 +443,7 @@ export class RoomDoc implements CommitsHost, StoredStateHost, ReceivedApplyHost,
   keepalive(silentMs: number): void {
     const now = this.env.now();
     for (const conn of this.connections) {
-      if (conn.held.length > 0) {
+      if (conn.held !== null) {
         try {
           this.intake.refuseOverdueHeld(conn, now);
         } catch (err) {

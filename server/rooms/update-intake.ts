@@ -56,11 +56,11 @@ export class UpdateIntake {
 
   /** ROOM-14: a closing socket's held updates go with it; nothing of them was stored. */
   release(conn: Connection): void {
-    for (const h of conn.held) {
+    for (const h of conn.held ?? []) {
       this.heldBytes -= h.update.byteLength;
       this.heldItems -= h.items;
     }
-    conn.held = [];
+    conn.held = null;
   }
 
   /**
@@ -133,13 +133,13 @@ export class UpdateIntake {
    */
   private hold(conn: Connection, update: Uint8Array, needs: Needs, items: number): void {
     const max = this.host.env.limits.maxHeldUpdatesPerSocket;
-    if (conn.held.length >= max) {
+    if ((conn.held?.length ?? 0) >= max) {
       throw new AppError(
         'missing_dependencies',
         `more than ${max} updates wait for changes this connection never sent`,
       );
     }
-    conn.held.push({ update, needs, items, at: this.host.env.now() });
+    (conn.held ??= []).push({ update, needs, items, at: this.host.env.now() });
     this.heldBytes += update.byteLength;
     this.heldItems += items;
   }
@@ -151,13 +151,16 @@ export class UpdateIntake {
     while (progress) {
       progress = false;
       for (const conn of [...this.host.connections]) {
-        for (let i = 0; i < conn.held.length; ) {
-          const held = conn.held[i]!;
+        const list = conn.held;
+        if (list === null) continue;
+        for (let i = 0; i < list.length; ) {
+          const held = list[i]!;
           if (!needsMet(held.needs, stateOf)) {
             i++;
             continue;
           }
-          conn.held.splice(i, 1);
+          list.splice(i, 1);
+          if (list.length === 0 && conn.held === list) conn.held = null;
           this.heldBytes -= held.update.byteLength;
           this.heldItems -= held.items;
           try {
@@ -243,7 +246,7 @@ export class UpdateIntake {
 
   /** ROOM-14: an update held longer than the limit waits for something its sender never sent. */
   refuseOverdueHeld(conn: Connection, now: number): void {
-    const oldest = conn.held[0];
+    const oldest = conn.held?.[0];
     if (oldest && now - oldest.at > this.host.env.limits.maxHeldMs) {
       throw new AppError(
         'missing_dependencies',

@@ -17,30 +17,41 @@ export interface LiveSocket {
  * sockets at once, including one whose room has not finished loading.
  */
 export class LiveSockets implements Omit<AccessEvents, 'roomDeleted'> {
-  private readonly byRoom = new Map<string, Set<LiveSocket>>();
+  /**
+   * PERF-103: a room with one socket (most of them) holds it here as itself; a set only from the second (a
+   * set of one and its table were ~150 B per room).
+   */
+  private readonly byRoom = new Map<string, LiveSocket | Set<LiveSocket>>();
 
   /** Registers a socket until `remove` (call it when the socket closes). */
   add(socket: LiveSocket): void {
-    let set = this.byRoom.get(socket.roomId);
-    if (!set) {
-      set = new Set();
-      this.byRoom.set(socket.roomId, set);
-    }
-    set.add(socket);
+    const current = this.byRoom.get(socket.roomId);
+    if (current === undefined || current === socket) this.byRoom.set(socket.roomId, socket);
+    else if (current instanceof Set) current.add(socket);
+    else this.byRoom.set(socket.roomId, new Set([current, socket]));
   }
 
   /** Forgets a socket `add` registered; its room id must not have changed since. */
   remove(socket: LiveSocket): void {
     const current = this.byRoom.get(socket.roomId);
-    if (!current?.delete(socket)) return;
-    if (current.size === 0) this.byRoom.delete(socket.roomId);
+    if (current === socket) this.byRoom.delete(socket.roomId);
+    else if (current instanceof Set && current.delete(socket) && current.size === 0) {
+      this.byRoom.delete(socket.roomId);
+    }
   }
 
   /** sockets open now, in one room or in all */
   count(roomId?: string): number {
-    if (roomId !== undefined) return this.byRoom.get(roomId)?.size ?? 0;
+    if (roomId !== undefined) return sizeOf(this.byRoom.get(roomId));
     let n = 0;
-    for (const set of this.byRoom.values()) n += set.size;
+    for (const held of this.byRoom.values()) n += sizeOf(held);
+    return n;
+  }
+
+  /** How many sets it holds (PERF-103: none while every room has one socket). For tests and diagnostics. */
+  get allocatedSets(): number {
+    let n = 0;
+    for (const held of this.byRoom.values()) if (held instanceof Set) n++;
     return n;
   }
 
@@ -61,6 +72,13 @@ export class LiveSockets implements Omit<AccessEvents, 'roomDeleted'> {
 
   /** a copy: closing a socket removes it from the set being walked */
   private of(roomId: string): LiveSocket[] {
-    return [...(this.byRoom.get(roomId) ?? [])];
+    const held = this.byRoom.get(roomId);
+    if (held === undefined) return [];
+    return held instanceof Set ? [...held] : [held];
   }
+}
+
+function sizeOf(held: LiveSocket | Set<LiveSocket> | undefined): number {
+  if (held === undefined) return 0;
+  return held instanceof Set ? held.size : 1;
 }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Awareness } from 'y-protocols/awareness';
 import * as Y from 'yjs';
-import type { PublicUser } from '../../schema/protocol.ts';
+import { CODE_FILES_KEY, type PublicUser } from '../../schema/protocol.ts';
 import { defaultLimits } from '../../server/config.ts';
 import { silentLogger } from '../../server/log.ts';
 import { MemoryDocStore } from '../../server/rooms/memory-doc-store.ts';
@@ -163,5 +163,52 @@ describe('an idle small room holds little of its own', () => {
       release();
     }
     expect(hooks[0]).toBe(hooks[1]);
+  });
+
+  it("PERF-103: an idle person's connection holds no set and no list of its own; a second clientID makes the set, a held update the list, and both still work", async () => {
+    const room = await loadRoom('conn-lazy');
+    rooms.push(room);
+    const socket = new FakeRoomSocket();
+    const conn = room.handleConnect(ada, 'code', socket);
+    room.handleMessage(conn, updateFrame(fileUpdate('a.ts', 'hello', { clientId: 7 })));
+    room.handleMessage(conn, awarenessFrame([{ clientId: 7, clock: 1, state: { cursor: null } }]));
+    await room.whenFlushed();
+    // Its own fields (not the socket nor the user it shares with the session): no Set, no array.
+    const containers = (c: object) =>
+      Object.entries(c)
+        .filter(([key]) => key !== 'socket' && key !== 'user')
+        .filter(([, v]) => v instanceof Set || Array.isArray(v))
+        .map(([key]) => key);
+    expect(containers(conn)).toEqual([]);
+    expect(conn.awarenessIds).toEqual([7]);
+    // Nor does its document's durable path hold a list while nothing waits to be written (the updates, the
+    // clientID claims riding with them).
+    const parts = room.code as unknown as { commits: object };
+    expect(containers(parts.commits)).toEqual([]);
+    expect(containers(room.codeBindings)).toEqual([]);
+
+    // A second clientID (another tab's) is kept beside the first.
+    room.handleMessage(conn, awarenessFrame([{ clientId: 8, clock: 1, state: { cursor: null } }]));
+    expect(conn.awarenessIds).toEqual([7, 8]);
+    // An update whose dependency has not arrived is held (ROOM-14), and integrated once it does.
+    const writer = new Y.Doc();
+    writer.clientID = 9;
+    const text = new Y.Text();
+    writer.getMap<Y.Text>(CODE_FILES_KEY).set('b.ts', text);
+    const one = Y.encodeStateAsUpdate(writer);
+    const sv1 = Y.encodeStateVector(writer);
+    text.insert(0, 'held');
+    const two = Y.encodeStateAsUpdate(writer, sv1);
+    room.handleMessage(conn, updateFrame(two));
+    expect(conn.held?.length).toBe(1);
+    room.handleMessage(conn, updateFrame(one));
+    await room.whenFlushed();
+    expect(conn.held).toBeNull();
+    expect(room.code.doc.getMap<Y.Text>(CODE_FILES_KEY).get('b.ts')?.toString()).toBe('held');
+    // Closing removes both of its presences for everyone.
+    const other = new FakeRoomSocket();
+    room.handleConnect(ada, 'code', other);
+    room.handleClose(conn);
+    expect([...room.code.awareness.getStates().keys()]).toEqual([]);
   });
 });
