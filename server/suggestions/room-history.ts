@@ -70,7 +70,11 @@ export class RoomHistory {
   /** paths a server change is touching right now (set while one runs) */
   private capture: Set<string> | null = null;
   private timer: NodeJS.Timeout | null = null;
-  private chain: Promise<unknown>;
+  /**
+   * The changes queued or running, one at a time; null once the last has settled (PERF-104: an idle room's
+   * history holds no promise, its last settled one kept for nothing).
+   */
+  private chain: Promise<unknown> | null = null;
   private destroyed = false;
 
   constructor(room: Room, deps: RoomHistoryDeps) {
@@ -81,8 +85,10 @@ export class RoomHistory {
     room.code.doc.on('destroy', this.onDestroy);
     // A failed start (storage away, or on several nodes a room lost while it loaded: CLUSTER-50) is logged, not
     // left as a rejection nobody handles, which ended the whole process.
-    this.chain = this.start().catch((err: unknown) =>
-      this.deps.log.error({ err, room: this.room.id }, 'starting the room history failed'),
+    this.queue(
+      this.start().catch((err: unknown) =>
+        this.deps.log.error({ err, room: this.room.id }, 'starting the room history failed'),
+      ),
     );
   }
 
@@ -408,9 +414,23 @@ export class RoomHistory {
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.chain.then(fn, fn);
-    this.chain = next.catch(() => undefined);
+    const next = (this.chain ?? Promise.resolve()).then(fn, fn);
+    this.queue(next);
     return next;
+  }
+
+  /** Makes `work` the last of the chain; the chain is let go once it settles, unless more was queued. */
+  private queue(work: Promise<unknown>): void {
+    const done = (): void => {
+      if (this.chain === tail) this.chain = null;
+    };
+    const tail: Promise<void> = work.then(done, done);
+    this.chain = tail;
+  }
+
+  /** Whether a change is queued or running (PERF-104: not while the room is idle). For tests and diagnostics. */
+  get busy(): boolean {
+    return this.chain !== null;
   }
 }
 

@@ -7,6 +7,7 @@ import { MemoryDocStore } from '../../server/rooms/memory-doc-store.ts';
 import { Room } from '../../server/rooms/room.ts';
 import { MemoryCheckpointStore } from '../../server/suggestions/memory-checkpoint-store.ts';
 import { RoomHistory, type RoomHistoryDeps } from '../../server/suggestions/room-history.ts';
+import { turns } from '../helpers/wait.ts';
 
 const rooms: Room[] = [];
 afterEach(() => {
@@ -61,6 +62,9 @@ describe('PERF-81: an idle room history holds only what it recorded', () => {
     // Idle after the load (the load's work is done once a record finds nothing to write).
     expect(await history.recordEditsNow()).toBeNull();
     expect(history.allocatedSets).toBe(0);
+    // PERF-104: nor does it keep the promise of its last change once that settled.
+    await turns();
+    expect(history.busy).toBe(false);
 
     // A person edits one file: the sets are made, and the edit is recorded with its editor's name.
     room.code.transact((doc) => doc.getMap<Y.Text>(CODE_FILES_KEY).get('a.ts')!.insert(0, '// hi\n'), {
@@ -76,5 +80,7 @@ describe('PERF-81: an idle room history holds only what it recorded', () => {
     // Recorded: the files that changed and the people who changed them are let go; the names stay cached.
     expect(history.allocatedSets).toBe(1);
     expect(await history.recordEditsNow()).toBeNull();
+    await turns();
+    expect(history.busy).toBe(false);
   });
 });
