@@ -242,5 +242,6 @@ try {
   await driver.close();
   await driver.stop();
   await running.process.stop();
-  rmSync(dir, { recursive: true, force: true });
+  if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true });
+  else console.log(`snapshots kept in ${dir}`);
 }
