@@ -41,14 +41,16 @@ export class ClientBindings {
       throw new AppError('identity_mismatch', `clientID ${clientId} belongs to another participant`);
     }
     this.byClient.set(clientId, userId);
-    (this.unsaved ??= []).push({ clientId, userId });
+    this.unsaved ??= [];
+    this.unsaved.push({ clientId, userId });
   }
 
   /** Marks a clientID as the server's own, so no client can write as it. */
   reserve(clientId: number): void {
     if (this.byClient.has(clientId)) return;
     this.byClient.set(clientId, SERVER_USER_ID);
-    (this.unsaved ??= []).push({ clientId, userId: SERVER_USER_ID });
+    this.unsaved ??= [];
+    this.unsaved.push({ clientId, userId: SERVER_USER_ID });
   }
 
   userOf(clientId: number): string | undefined {

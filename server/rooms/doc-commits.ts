@@ -53,7 +53,8 @@ export class DocCommits implements CommitTarget {
 
   /** Takes an applied update for the next group commit. */
   record(update: Uint8Array, origin: TransactionOrigin | null): void {
-    (this.pending ??= []).push({ update, origin });
+    this.pending ??= [];
+    this.pending.push({ update, origin });
     this.host.stored.storedBytes += update.byteLength;
     this.schedule();
   }

@@ -139,7 +139,8 @@ export class UpdateIntake {
         `more than ${max} updates wait for changes this connection never sent`,
       );
     }
-    (conn.held ??= []).push({ update, needs, items, at: this.host.env.now() });
+    conn.held ??= [];
+    conn.held.push({ update, needs, items, at: this.host.env.now() });
     this.heldBytes += update.byteLength;
     this.heldItems += items;
   }

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { Role } from '../../schema/protocol.ts';
 import { type LiveSocket, LiveSockets } from '../../server/sync/live-sockets.ts';
 
-function socket(roomId: string, userId: string): LiveSocket & { role: Role | null; closedWith: number | null } {
+function socket(
+  roomId: string,
+  userId: string,
+): LiveSocket & { role: Role | null; closedWith: number | null } {
   return {
     roomId,
     userId,
