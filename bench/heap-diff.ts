@@ -142,7 +142,10 @@ function owners(
       for (let e = firstEdge[n]!; e < firstEdge[n + 1]!; e++) {
         const to = s.edges[e * ew + eTo]! / w;
         const et = etypes[s.edges[e * ew + eType]!];
-        const en = et === 'element' || et === 'hidden' ? `[${s.edges[e * ew + eName]}]` : s.strings[s.edges[e * ew + eName]!];
+        const en =
+          et === 'element' || et === 'hidden'
+            ? `[${s.edges[e * ew + eName]}]`
+            : s.strings[s.edges[e * ew + eName]!];
         const list = retainers.get(to) ?? [];
         if (list.length < 3) list.push(`${nameOf(n).slice(0, 30)}.${String(en).slice(0, 30)}`);
         retainers.set(to, list);
