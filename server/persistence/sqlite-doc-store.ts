@@ -214,6 +214,20 @@ export class SqliteDocStore implements DocStore {
   }
 
   /**
+   * PERF-115: the head of a document no room holds is not kept: the cache holds the documents being written,
+   * not every one written since the process started. A head read again is exact (#currentHead: this instance
+   * is the only writer), so forgetting one costs a write three index reads, never a wrong seq.
+   */
+  release(docName: string): void {
+    this.#heads.delete(docName);
+  }
+
+  /** How many documents' heads are held in memory (PERF-115). */
+  get cachedHeads(): number {
+    return this.#heads.size;
+  }
+
+  /**
    * PERF-62: after a commit. Every CHECKPOINT_EVERY_COMMITS the worker is asked to checkpoint (one request at a
    * time). A checkpoint that runs while commits go on may leave the WAL unfinished, and SQLite restarts the WAL
    * from its start only once a checkpoint finished it; should it still grow past WAL_MAX_FRAMES, the next

@@ -107,4 +107,10 @@ export interface DocStore {
    * and sliced in a worker thread. A store without it is loaded with `load` and applied entry by entry.
    */
   loadPrepared?(docName: string): Promise<PreparedDoc>;
+  /**
+   * PERF-115: no loaded document of this name is left in this process (its room unloaded, or its state was
+   * read and is not being written): the store may forget what it keeps of it in memory (its head). Nothing
+   * stored changes; the next write reads what it needs from storage.
+   */
+  release?(docName: string): void;
 }

@@ -40,6 +40,16 @@ export function lackOf(doc: Y.Doc, known: ReadonlyMap<number, number>): Lack {
 }
 
 /** Where a base comes from (RoomDoc implements it, through its doc store's worker). */
+/**
+ * A joiner who knows `known` lacks little enough of `doc` to be answered inline, with no base: the first check
+ * of JoinBase.plan, asked before one exists (PERF-116: a small document never makes its JoinBase).
+ */
+export function answersInline(doc: Y.Doc, known: ReadonlyMap<number, number>): boolean {
+  return within(lackOf(doc, known), INLINE_ANSWER);
+}
+
+export const INLINE_JOIN: JoinAnswer = { kind: 'inline' };
+
 export interface BaseSource {
   /** the stored state of the document, built and framed off the loop */
   buildBase(): Promise<EncodedBase | undefined>;
@@ -102,7 +112,7 @@ export class JoinBase {
 
   /** How to answer a peer whose state vector is `known`. */
   plan(known: ReadonlyMap<number, number>): JoinAnswer {
-    if (within(lackOf(this.#doc, known), INLINE_ANSWER)) return { kind: 'inline' };
+    if (answersInline(this.#doc, known)) return INLINE_JOIN;
     const base = this.#base;
     if (base && within(lackOf(this.#doc, base.known), INLINE_ANSWER)) {
       return { kind: 'base', frame: base.frame, stateVector: base.stateVector };

@@ -10,7 +10,7 @@ import { type CommitsHost, DocCommits, type PendingUpdate } from './doc-commits.
 import type { DocEnv, DocOwner } from './doc-env.ts';
 import { applyClientPresence, restampPresence, setServerPresence } from './doc-presence.ts';
 import type { DocStore, EncodedBase, PreparedDoc } from './doc-store.ts';
-import { type BaseSource, JoinBase } from './join-base.ts';
+import { answersInline, type BaseSource, INLINE_JOIN, JoinBase } from './join-base.ts';
 import { isOrigin, type TransactionOrigin } from './origins.ts';
 import { ReceivedApply, type ReceivedApplyHost } from './received-apply.ts';
 import { SharedMessage } from './room-socket.ts';
@@ -83,8 +83,11 @@ export class RoomDoc implements CommitsHost, StoredStateHost, ReceivedApplyHost,
   private readonly received: ReceivedApply;
   /** the checks a client update passes before it is applied, and the updates held for dependencies */
   private readonly intake: UpdateIntake;
-  /** ROOM-35: a fresh joiner's answer, encoded off the loop */
-  private readonly joinBase: JoinBase;
+  /**
+   * ROOM-35: a fresh joiner's answer, encoded off the loop. PERF-116: made when a base is offered or a joiner
+   * lacks too much for an inline answer; a small document never needs one (null).
+   */
+  private joinBase: JoinBase | null = null;
   /**
    * Who may write this document now, asked per update frame (CLASS-11: lecture mode's freeze and pen);
    * without one, the role decides (ROOM-6). Set by the classroom when the room loads: one object for every
@@ -106,7 +109,6 @@ export class RoomDoc implements CommitsHost, StoredStateHost, ReceivedApplyHost,
     // The doc's update listener is attached once the stored state is in (load): with a listener Yjs encodes
     // every transaction for it, which doubled the cost of a load (1.8 s instead of 0.24 s for 30 MB).
     this.awareness.on('update', this.onAwarenessUpdate);
-    this.joinBase = new JoinBase(this.doc, this.env.docStore.buildSnapshot ? this : null);
     this.stored = new StoredState(this);
     this.commits = new DocCommits(this);
     this.received = new ReceivedApply(this);
@@ -161,9 +163,15 @@ export class RoomDoc implements CommitsHost, StoredStateHost, ReceivedApplyHost,
 
   private loaded(prepared: PreparedDoc): void {
     this.doc.on('update', this.onDocUpdate);
-    this.joinBase.offer(prepared.base);
+    if (prepared.base) this.joins().offer(prepared.base);
     this.stored.loaded(prepared);
     this.bindings.reserve(this.doc.clientID);
+  }
+
+  /** The joiners' base, made on first need (PERF-116). */
+  private joins(): JoinBase {
+    this.joinBase ??= new JoinBase(this.doc, this.env.docStore.buildSnapshot ? this : null);
+    return this.joinBase;
   }
 
   /** BaseSource: the stored state built by the doc store's worker (ROOM-35). */
@@ -178,7 +186,7 @@ export class RoomDoc implements CommitsHost, StoredStateHost, ReceivedApplyHost,
 
   /** StoredStateHost: a compaction's snapshot is the joiners' next base (ROOM-35). */
   snapshotBuilt(base: EncodedBase | undefined): void {
-    this.joinBase.offer(base);
+    if (base) this.joins().offer(base);
   }
 
   /** StoredStateHost: a compaction finished; the room may unload now. */
@@ -280,10 +288,12 @@ export class RoomDoc implements CommitsHost, StoredStateHost, ReceivedApplyHost,
       if (conn.closed) return;
       // ROOM-35: a joiner lacking much of a big document gets its base, encoded off the loop, and the diff
       // from it; a base too far behind is built again first (once: a second miss is answered inline).
-      const plan = this.joinBase.plan(known);
+      const plan = answersInline(this.doc, known) ? INLINE_JOIN : this.joins().plan(known);
       if (plan.kind === 'build' && !rebuilt) {
         conn.awaitingAnswer = true;
-        void this.joinBase.rebuild().then(() => this.whenIdle(() => answer(true)));
+        void this.joins()
+          .rebuild()
+          .then(() => this.whenIdle(() => answer(true)));
         return;
       }
       conn.awaitingAnswer = false;
@@ -464,11 +474,13 @@ export class RoomDoc implements CommitsHost, StoredStateHost, ReceivedApplyHost,
   }
 
   destroy(): void {
-    this.joinBase.clear();
+    this.joinBase?.clear();
     this.doc.off('update', this.onDocUpdate);
     this.awareness.off('update', this.onAwarenessUpdate);
     awarenessChecks.delete(this.awareness);
     this.awareness.destroy();
     this.doc.destroy();
+    // PERF-115: the store keeps nothing of a document no room holds.
+    this.env.docStore.release?.(this.name);
   }
 }

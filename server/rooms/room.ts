@@ -225,6 +225,8 @@ export class Room implements DocOwner {
     const seed = lazyReview(prepared, reviewBindings);
     if (seed) {
       room.reviewSeed = seed;
+      // PERF-115: a review doc that stays unopened keeps no head in the store; its first write reads it.
+      deps.docStore.release?.(reviewName);
       return room;
     }
     let review: RoomDoc;
@@ -361,7 +363,9 @@ export class Room implements DocOwner {
   destroy(): void {
     this.keepalives.delete(this);
     this.code.destroy();
-    this.reviewDoc?.destroy();
+    // PERF-115: an unopened review doc has no RoomDoc to tell the store; what wrote it meanwhile cached a head.
+    if (this.reviewDoc) this.reviewDoc.destroy();
+    else this.deps.docStore.release?.(docNameOf(this.id, 'review'));
     this.reviewSeed = null;
     this.reviewWaiters = null;
   }

@@ -1,21 +1,27 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Awareness } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { CODE_FILES_KEY, type PublicUser } from '../../schema/protocol.ts';
 import { defaultLimits } from '../../server/config.ts';
 import { silentLogger } from '../../server/log.ts';
+import { openDatabase } from '../../server/persistence/database.ts';
+import { SqliteDocStore } from '../../server/persistence/sqlite-doc-store.ts';
+import type { DocStore } from '../../server/rooms/doc-store.ts';
 import { MemoryDocStore } from '../../server/rooms/memory-doc-store.ts';
 import { Room } from '../../server/rooms/room.ts';
 import type { RoomDoc } from '../../server/rooms/room-doc.ts';
 import { RoomRegistry } from '../../server/rooms/room-registry.ts';
-import { awarenessFrame, fileUpdate, updateFrame } from '../helpers/raw-socket.ts';
+import { awarenessFrame, fileUpdate, syncStep1Frame, updateFrame } from '../helpers/raw-socket.ts';
 import { turns } from '../helpers/wait.ts';
 import { FakeRoomSocket } from './fake-room-socket.ts';
 
 const ada: PublicUser = { id: 'ada', name: 'ada', role: 'editor' };
 const clock = { now: 1_000_000 };
 
-function loadRoom(id: string, docStore = new MemoryDocStore()): Promise<Room> {
+function loadRoom(id: string, docStore: DocStore = new MemoryDocStore()): Promise<Room> {
   return Room.load({
     id,
     docStore,
@@ -210,5 +216,63 @@ describe('an idle small room holds little of its own', () => {
     room.handleConnect(ada, 'code', other);
     room.handleClose(conn);
     expect([...room.code.awareness.getStates().keys()]).toEqual([]);
+  });
+
+  it('PERF-115: the SQLite store keeps the head of a loaded code doc only: not of an unopened review doc, nor of a room that unloaded; a write after that numbers on from what is stored', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sparkroom-heads-'));
+    const database = openDatabase(join(dir, 'sparkroom.db'));
+    const store = new SqliteDocStore(database);
+    try {
+      const write = async (room: Room, file: string, text: string, clientId: number): Promise<void> => {
+        const conn = room.handleConnect(ada, 'code', new FakeRoomSocket());
+        room.handleMessage(conn, updateFrame(fileUpdate(file, text, { clientId })));
+        await room.whenFlushed();
+        room.handleClose(conn);
+      };
+      const loaded: Room[] = [];
+      for (const id of ['h1', 'h2', 'h3']) {
+        const room = await loadRoom(id, store);
+        loaded.push(room);
+        await write(room, 'a.ts', id, 7);
+      }
+      // Three rooms loaded: three code docs' heads; their review docs wait unopened and hold none (on main: 6).
+      expect(store.cachedHeads).toBe(3);
+      // An opened, written review doc holds its head while loaded; unloading a room drops both of its heads.
+      await store.append('h1/review', [new Uint8Array([0, 0])]);
+      expect(store.cachedHeads).toBe(4);
+      for (const room of loaded) room.destroy();
+      expect(store.cachedHeads).toBe(0);
+      // Loaded again, written again: the seqs continue from the tables (no collision), the text is whole.
+      const again = await loadRoom('h2', store);
+      rooms.push(again);
+      await write(again, 'b.ts', 'more', 8);
+      expect(store.cachedHeads).toBe(1);
+      const stored = await store.load('h2');
+      expect(stored.lastSeq).toBe(2);
+      const doc = new Y.Doc();
+      for (const u of stored.updates) Y.applyUpdate(doc, u);
+      expect([...doc.getMap(CODE_FILES_KEY).keys()].sort()).toEqual(['a.ts', 'b.ts']);
+      expect(
+        (await store.appendMany([{ docName: 'h1/review', updates: [new Uint8Array([0, 0])] }]))[0]!.lastSeq,
+      ).toBe(2);
+    } finally {
+      for (const r of rooms.splice(0)) r.destroy();
+      await store.close();
+      database.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("PERF-116: a small document's joiners are answered inline without a joiners' base object; a big one's still get the base (ROOM-35)", async () => {
+    const room = await idleRoom('joins');
+    const socket = new FakeRoomSocket();
+    const conn = room.handleConnect(ada, 'code', socket);
+    room.handleMessage(conn, syncStep1Frame(Y.encodeStateVector(new Y.Doc())));
+    await room.whenFlushed();
+    await turns(2);
+    // The joiner got its answer (a sync step 2), and the document made no JoinBase (on main: one per doc).
+    expect(socket.sent.some((f) => f[0] === 0 && f[1] === 1)).toBe(true);
+    expect((room.code as unknown as { joinBase: unknown }).joinBase).toBeNull();
+    expect((room.review as unknown as { joinBase: unknown }).joinBase).toBeNull();
   });
 });
