@@ -15,6 +15,7 @@ import { renderFileBar } from './file-bar.ts';
 import { mountFileTree } from './file-tree-section.ts';
 import { FollowController } from './follow-controller.ts';
 import { NewFilePreviewPanel } from './new-file-preview-panel.ts';
+import { pacedRender } from './paced-render.ts';
 import { mountPending } from './pending-section.ts';
 import { mountPeople } from './people-section.ts';
 import { mountClassroom } from './room-classroom.ts';
@@ -35,6 +36,9 @@ import { livePermissions } from './spark-panel-model.ts';
 import { mountSpark } from './spark-section.ts';
 import { suggestionDecisions } from './suggestion-decisions.ts';
 import { suggestionFeed } from './suggestion-feed.ts';
+
+/** PERF-111: how often a Spark stream redraws the panel (its run card's status and counts), at most. */
+const SPARK_PANEL_EVERY_MS = 100;
 
 export interface MountOptions {
   /** mounted again because an owner changed this person's role: say so (AUTH-5) */
@@ -385,7 +389,10 @@ export function mountRoom(
     jump: (id) => jumpToHunk(id),
     openThread: (id) => review.focusThread(id),
   });
-  const renderSparkPanel = () => spark.render();
+  // PERF-111: the review topic fires every frame while Spark streams; the panel follows it outside those frames.
+  const sparkPace = pacedRender(() => spark.render(), SPARK_PANEL_EVERY_MS);
+  cleanups.push(() => sparkPace.cancel());
+  const renderSparkPanel = () => sparkPace.now();
   cleanups.push(
     roomKeys(document, { stopSpark: () => spark.stopNewestRun(), showShortcuts: () => openShortcutSheet() }),
   );
@@ -423,6 +430,7 @@ export function mountRoom(
       feedSuggestions,
       renderTree,
       renderSparkPanel,
+      renderSparkPanelSoon: () => sparkPace.soon(),
       renderPreview: () => preview.render(),
       renderPeoplePanel,
       renderReadOnlyNotice,

@@ -10,6 +10,8 @@ export interface RoomParts {
   feedSuggestions(): void;
   renderTree(): void;
   renderSparkPanel(): void;
+  /** the Spark panel, outside the stream's frames and at most every few frames (PERF-111) */
+  renderSparkPanelSoon(): void;
   renderPreview(): void;
   renderPeoplePanel(): void;
   renderReadOnlyNotice(): void;
@@ -50,7 +52,7 @@ export function roomLiveUpdates(session: RoomSession, p: RoomParts): (() => void
       p.renderPending();
       p.feedSuggestions();
       p.renderTree();
-      p.renderSparkPanel();
+      p.renderSparkPanelSoon();
       p.renderPreview();
       p.followPresenceChanged();
       p.blameReviewChanged();
