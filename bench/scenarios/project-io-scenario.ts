@@ -48,6 +48,18 @@ interface JoinPhases {
   frameMs: number;
   /** the editor shows a file's text */
   shownMs: number;
+  /** the code doc's socket open, and its first frame received */
+  openMs: number;
+  firstFrameMs: number;
+  /**
+   * PERF-112: the app's own marks (`sparkroom:*`: join sent and answered, the room page's code loaded, the
+   * room info, the first file's text from REST, that text shown), ms after the submit
+   */
+  marks: Record<string, number>;
+  /** the invite page itself, ms after its navigation started: HTML received, DOM ready, the submit */
+  invitePage: { htmlMs: number; domReadyMs: number; loadMs: number; submitMs: number };
+  /** the scripts the page fetched after the submit: name -> [start, end] ms after the submit, bytes */
+  scriptsAfterSubmit: Record<string, [number, number, number]>;
 }
 
 interface JoinProbe {
@@ -60,6 +72,8 @@ function joinProbe(): void {
   let submit = 0;
   let socket = 0;
   let frame = 0;
+  let open = 0;
+  let firstFrame = 0;
   let largest = 0;
   document.addEventListener(
     'submit',
@@ -74,7 +88,11 @@ function joinProbe(): void {
       super(url, protocols);
       if (String(url).includes('/review')) return;
       socket = performance.now();
+      this.addEventListener('open', () => {
+        open = performance.now();
+      });
       this.addEventListener('message', (e: MessageEvent) => {
+        if (firstFrame === 0) firstFrame = performance.now();
         const n = (e.data as ArrayBuffer).byteLength ?? 0;
         if (n > largest) {
           largest = n;
@@ -87,6 +105,31 @@ function joinProbe(): void {
     socketMs: socket - submit,
     frameMs: frame - submit,
     shownMs: performance.now() - submit,
+    openMs: open - submit,
+    firstFrameMs: firstFrame - submit,
+    marks: Object.fromEntries(
+      performance
+        .getEntriesByType('mark')
+        .filter((m) => m.name.startsWith('sparkroom:'))
+        .map((m) => [m.name.slice('sparkroom:'.length), m.startTime - submit]),
+    ),
+    invitePage: (() => {
+      const n = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+      return {
+        htmlMs: n.responseEnd,
+        domReadyMs: n.domContentLoadedEventEnd,
+        loadMs: n.loadEventEnd,
+        submitMs: submit,
+      };
+    })(),
+    scriptsAfterSubmit: Object.fromEntries(
+      (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
+        .filter((r) => r.startTime >= submit)
+        .map((r) => [
+          new URL(r.name).pathname,
+          [r.startTime - submit, r.responseEnd - submit, r.encodedBodySize],
+        ]),
+    ),
   });
 }
 
@@ -307,6 +350,7 @@ export const projectIoScenario: Scenario = {
                 `${firstFileMs.toFixed(0)} ms, editable after ${editableMs.toFixed(0)} ms (in the page: submit → socket ${phases.socketMs.toFixed(0)} ms, ` +
                 `→ document frame ${phases.frameMs.toFixed(0)} ms, → first file ${phases.shownMs.toFixed(0)} ms)`,
             );
+            ctx.log(`  split: ${JSON.stringify({ ...phases, firstFileMs, editableMs })}`);
             await context.close();
           }
         } finally {

@@ -42,6 +42,9 @@ export interface RoomsRoutesDeps {
 
 const roleParam = z.enum(roles);
 
+/** How long a read of the room's info keeps the room it loaded in memory, for the page's next requests. */
+export const ROOM_INFO_HOLD_MS = 3000;
+
 /** REST for rooms, invites, joins and policy (ROOM-1, AUTH-*). */
 export function roomsRoutes(deps: RoomsRoutesDeps): Hono {
   const app = new Hono();
@@ -85,7 +88,9 @@ export function roomsRoutes(deps: RoomsRoutesDeps): Hono {
         .map(([path]) => path)
         .sort();
     } finally {
-      release();
+      // PERF-114: a page asks for the room's info, then its first file and its socket: the room this read
+      // loaded stays for them instead of unloading now and loading again (seconds for a big room).
+      setTimeout(release, ROOM_INFO_HOLD_MS).unref();
     }
     const members = (await deps.rooms.membersOf(roomId)).map((m) => ({
       id: m.userId,

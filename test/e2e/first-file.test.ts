@@ -121,4 +121,27 @@ describe('the first file while a big room syncs (WEB-111, PERF-51)', () => {
       owner.destroy();
     }
   }, 180_000);
+
+  it('PERF-113: the join page loads the room page’s code before the name is sent; joined, the room’s first file is shown', async () => {
+    const { page } = await nav.app.browser.person({ viewport: { width: 1280, height: 800 } });
+    const roomCode = page.waitForRequest(/\/assets\/room-page-[^/]*\.js$/, { timeout: 15_000 });
+    await page.goto(nav.room.editorLink);
+    await page.waitForSelector('#display-name');
+    // Asked for while the name field waits, before any submit.
+    expect(new URL((await roomCode).url()).pathname).toMatch(/^\/assets\/room-page-/);
+    await page.fill('#display-name', 'Grace');
+    await page.click('button[type=submit]');
+    const first = [...nav.room.paths].sort()[0]!;
+    await page.waitForFunction(
+      (file) => document.querySelector('.file-bar .file-path')?.textContent === file,
+      first,
+      {
+        timeout: 60_000,
+      },
+    );
+    const text = (await page.textContent('.cm-content')) ?? '';
+    const known = KNOWN_FILES[first];
+    if (known !== undefined) expect(text).toContain(known.split('\n')[0]);
+    else expect(text.length).toBeGreaterThan(0);
+  }, 120_000);
 });

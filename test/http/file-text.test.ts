@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import {
   apiPaths,
+  CODE_FILES_KEY,
   type ErrorBody,
   type FileTextResponse,
   MAX_FILE_TEXT_CHARS,
@@ -93,6 +94,36 @@ describe('GET /api/rooms/:id/file: one file as the room holds it now (PERF-51)',
       expect(res.body.text).toBe('x'.repeat(MAX_FILE_TEXT_CHARS - 1));
     } finally {
       writer.destroy();
+    }
+  });
+
+  it('PERF-114: a room the info read loaded stays for the page’s next reads and socket: loaded once, not three times', async () => {
+    const { room, viewer, writer } = await roomWithFiles({ 'src/a.ts': 'export const a = 1;\n' });
+    writer.destroy();
+    const registry = server.running.registry;
+    while (registry.peek(room.roomId)) await new Promise((r) => setTimeout(r, 10));
+    let loads = 0;
+    const off = registry.onLoad((r) => {
+      if (r.id === room.roomId) loads++;
+    });
+    try {
+      // What the room page asks, in its order: the info, then the first file and the code doc's socket.
+      const info = await api<{ files: string[] }>(server.url, 'GET', apiPaths.room(room.roomId), {
+        token: viewer.token,
+      });
+      expect(info.body.files).toEqual(['src/a.ts']);
+      await new Promise((r) => setImmediate(r));
+      const first = await api<FileTextResponse>(server.url, 'GET', apiPaths.fileText(room.roomId), {
+        token: viewer.token,
+      });
+      expect(first.body.text).toBe('export const a = 1;\n');
+      const page = connectClient(server.syncUrl, room.roomId, viewer.token);
+      await whenSynced(page);
+      expect(page.doc.getMap(CODE_FILES_KEY).size).toBe(1);
+      page.destroy();
+      expect(loads).toBe(1);
+    } finally {
+      off();
     }
   });
 

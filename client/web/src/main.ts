@@ -1,6 +1,7 @@
 import './styles.css';
 import { showAssignmentPage } from './pages/assignment-page.ts';
 import { showJoinPage, showProblem } from './pages/join-page.ts';
+import { askRoomInfoEarly } from './pages/room-info-early.ts';
 import { showStartPage } from './pages/start-page.ts';
 import { parseRoute } from './routes.ts';
 import { SessionStore } from './session-store.ts';
@@ -14,6 +15,9 @@ if (!root) throw new Error('index.html must contain #app');
 const store = new SessionStore();
 let teardown: () => void = () => {};
 
+/** The editor (CodeMirror, Yjs) is its own chunk: the start and join pages load without it. */
+const roomPage = () => import('./pages/room-page.ts');
+
 /** Client-side routing: the server answers every page path with index.html. */
 function render(): void {
   teardown();
@@ -26,14 +30,21 @@ function render(): void {
       return;
     case 'join':
       showJoinPage(root!, store, route.roomId, route.invite, navigate);
+      // PERF-113: the room page's code loads while the person types a name and the join is asked for.
+      roomPage().catch(() => undefined);
       return;
     case 'assignment':
       showAssignmentPage(root!, store, route.assignmentId, route.code, navigate);
       return;
-    case 'room':
-      // The editor (CodeMirror, Yjs) is its own chunk: the start and join pages load without it.
-      import('./pages/room-page.ts')
-        .then(({ showRoomPage }) => showRoomPage(root!, store, route.roomId))
+    case 'room': {
+      // PERF-113: the room's info is asked for while the room page's code loads, not after it.
+      const info = askRoomInfoEarly(store, route.roomId);
+      roomPage()
+        .then(({ showRoomPage }) => {
+          // PERF-112: where a join's time goes (the project-io bench reads these marks)
+          performance.mark('sparkroom:room-code');
+          return showRoomPage(root!, store, route.roomId, info);
+        })
         .then(
           (t) => {
             teardown = t;
@@ -41,6 +52,7 @@ function render(): void {
           (err: unknown) => showProblem(root!, 'Something went wrong', String(err)),
         );
       return;
+    }
     case 'not-found':
       showProblem(root!, 'Page not found', 'There is nothing at this address.');
       return;

@@ -36,7 +36,9 @@ export function showJoinPage(
     intro: 'Pick the name others will see next to your cursor.',
     submitLabel: 'Join room',
     join: async (name) => {
+      performance.mark('sparkroom:join-sent');
       store.saveJoin(name, await api.join(invite, name));
+      performance.mark('sparkroom:joined');
       // Drop the invite from the address bar and history: the personal token is what counts now.
       navigate(roomPath(roomId), { replace: true });
     },

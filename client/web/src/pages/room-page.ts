@@ -1,4 +1,4 @@
-import type { JoinResponse } from '../../../../schema/protocol.ts';
+import type { JoinResponse, RoomInfo } from '../../../../schema/protocol.ts';
 import { SparkroomClient } from '../../../sdk/sparkroom-client.ts';
 import { isSparkroomError } from '../../../sdk/sparkroom-error.ts';
 import { mountRoom } from '../room/mount-room.ts';
@@ -14,6 +14,8 @@ export async function showRoomPage(
   root: HTMLElement,
   store: SessionStore,
   roomId: string,
+  /** the room's info already asked for (PERF-113); asked here otherwise */
+  early?: Promise<RoomInfo>,
 ): Promise<() => void> {
   const saved = store.session(roomId);
   const claims = saved ? readClaims(saved.token) : null;
@@ -36,7 +38,8 @@ export async function showRoomPage(
   );
   const client = new SparkroomClient({ baseUrl: '', roomId, token: saved.token });
   try {
-    const info = await client.roomInfo();
+    const info = await (early ?? client.roomInfo());
+    performance.mark('sparkroom:room-info');
     document.title = `${info.name} · Sparkroom`;
     // The role is the one the room has for this person now (an owner may have changed it since the join).
     const me = { ...claims, role: info.you.role };
@@ -49,7 +52,16 @@ export async function showRoomPage(
     // so an empty room or a stale link costs no refused request.
     const wanted = new URLSearchParams(location.hash.slice(1)).get('file');
     const first = wanted !== null && info.files.includes(wanted) ? wanted : info.files[0];
-    const firstFile = first === undefined ? Promise.resolve(null) : client.fileText(first).catch(() => null);
+    const firstFile =
+      first === undefined
+        ? Promise.resolve(null)
+        : client.fileText(first).then(
+            (text) => {
+              performance.mark('sparkroom:first-file-text');
+              return text;
+            },
+            () => null,
+          );
     const session = new RoomSession(client, me, info);
     remember();
     const deletedByMe = () => {

@@ -474,6 +474,7 @@ export function mountRoom(
       // its tab too, so the strip above is drawn before the live file opens, not pushed in then
       nav.fileOpened(first.file);
       refreshFileBar();
+      performance.mark('sparkroom:first-file-shown');
     });
   }
   renderTree();

@@ -1,0 +1,16 @@
+import type { RoomInfo } from '../../../../schema/protocol.ts';
+import { SparkroomClient } from '../../../sdk/sparkroom-client.ts';
+import { isExpired, readClaims, type SessionStore } from '../session-store.ts';
+
+/**
+ * PERF-113: the room's info, asked for as soon as the room's address is open (while the room page's code
+ * loads) with this browser's token for it; undefined without a usable token (the room page says why). A
+ * refusal is the room page's to show: until it awaits the answer, the rejection is not unhandled.
+ */
+export function askRoomInfoEarly(store: SessionStore, roomId: string): Promise<RoomInfo> | undefined {
+  const saved = store.session(roomId);
+  if (!saved || !readClaims(saved.token) || isExpired(saved.token)) return undefined;
+  const info = new SparkroomClient({ baseUrl: '', roomId, token: saved.token }).roomInfo();
+  info.catch(() => undefined);
+  return info;
+}
