@@ -1,5 +1,6 @@
 import type { PublicUser, Role } from '../../schema/protocol.ts';
 import { AppError } from '../errors.ts';
+import { addToOneOrSet, type OneOrSet, oneOrSetItems } from './one-or-set.ts';
 import type { RoomSocket } from './room-socket.ts';
 import type { Needs } from './update-deps.ts';
 
@@ -30,7 +31,7 @@ export class Connection {
    * publishes, one as a number (a page publishes one), a set only from the second: an empty set and its
    * table were 150 B per socket.
    */
-  private awarenessIdsHeld: number | Set<number> | null = null;
+  private awarenessIdsHeld: OneOrSet<number> | null = null;
   /** Yjs clientIDs this socket bound for the first time (ROOM-13) */
   newClientIds = 0;
   /**
@@ -67,17 +68,12 @@ export class Connection {
 
   /** Notes an awareness clientID this connection published (PERF-103). */
   addAwarenessId(clientId: number): void {
-    const ids = this.awarenessIdsHeld;
-    if (ids === null || ids === clientId) this.awarenessIdsHeld = clientId;
-    else if (typeof ids === 'number') this.awarenessIdsHeld = new Set([ids, clientId]);
-    else ids.add(clientId);
+    this.awarenessIdsHeld = addToOneOrSet(this.awarenessIdsHeld, clientId);
   }
 
   /** the awareness clientIDs this connection published, in the order it first did (a new array) */
   get awarenessIds(): number[] {
-    const ids = this.awarenessIdsHeld;
-    if (ids === null) return [];
-    return typeof ids === 'number' ? [ids] : [...ids];
+    return oneOrSetItems(this.awarenessIdsHeld);
   }
 
   /** From the next frame on, this socket reads and writes as `role`. */

@@ -39,7 +39,6 @@ export function lackOf(doc: Y.Doc, known: ReadonlyMap<number, number>): Lack {
   return { structs, clocks };
 }
 
-/** Where a base comes from (RoomDoc implements it, through its doc store's worker). */
 /**
  * A joiner who knows `known` lacks little enough of `doc` to be answered inline, with no base: the first check
  * of JoinBase.plan, asked before one exists (PERF-116: a small document never makes its JoinBase).
@@ -50,6 +49,7 @@ export function answersInline(doc: Y.Doc, known: ReadonlyMap<number, number>): b
 
 export const INLINE_JOIN: JoinAnswer = { kind: 'inline' };
 
+/** Where a base comes from (RoomDoc implements it, through its doc store's worker). */
 export interface BaseSource {
   /** the stored state of the document, built and framed off the loop */
   buildBase(): Promise<EncodedBase | undefined>;

@@ -288,7 +288,13 @@ export class RoomDoc implements CommitsHost, StoredStateHost, ReceivedApplyHost,
       if (conn.closed) return;
       // ROOM-35: a joiner lacking much of a big document gets its base, encoded off the loop, and the diff
       // from it; a base too far behind is built again first (once: a second miss is answered inline).
-      const plan = answersInline(this.doc, known) ? INLINE_JOIN : this.joins().plan(known);
+      // A document with its JoinBase asks it alone (its plan checks the inline case first); one without asks
+      // the inline check before making one (PERF-116), so the lack is read once per answer.
+      const plan = this.joinBase
+        ? this.joinBase.plan(known)
+        : answersInline(this.doc, known)
+          ? INLINE_JOIN
+          : this.joins().plan(known);
       if (plan.kind === 'build' && !rebuilt) {
         conn.awaitingAnswer = true;
         void this.joins()

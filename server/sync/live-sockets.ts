@@ -1,6 +1,13 @@
 import type { Role } from '../../schema/protocol.ts';
 import type { AccessEvents } from '../auth/room-service.ts';
 import { AppError } from '../errors.ts';
+import {
+  addToOneOrSet,
+  deleteFromOneOrSet,
+  type OneOrSet,
+  oneOrSetItems,
+  sizeOfOneOrSet,
+} from '../rooms/one-or-set.ts';
 
 /** One open sync socket as access changes see it: whose it is, and how to change or end it. */
 export interface LiveSocket {
@@ -21,30 +28,29 @@ export class LiveSockets implements Omit<AccessEvents, 'roomDeleted'> {
    * PERF-103: a room with one socket (most of them) holds it here as itself; a set only from the second (a
    * set of one and its table were ~150 B per room).
    */
-  private readonly byRoom = new Map<string, LiveSocket | Set<LiveSocket>>();
+  private readonly byRoom = new Map<string, OneOrSet<LiveSocket>>();
 
   /** Registers a socket until `remove` (call it when the socket closes). */
   add(socket: LiveSocket): void {
     const current = this.byRoom.get(socket.roomId);
-    if (current === undefined || current === socket) this.byRoom.set(socket.roomId, socket);
-    else if (current instanceof Set) current.add(socket);
-    else this.byRoom.set(socket.roomId, new Set([current, socket]));
+    const next = addToOneOrSet(current, socket);
+    if (next !== current) this.byRoom.set(socket.roomId, next);
   }
 
   /** Forgets a socket `add` registered; its room id must not have changed since. */
   remove(socket: LiveSocket): void {
     const current = this.byRoom.get(socket.roomId);
-    if (current === socket) this.byRoom.delete(socket.roomId);
-    else if (current instanceof Set && current.delete(socket) && current.size === 0) {
-      this.byRoom.delete(socket.roomId);
-    }
+    if (current === undefined) return;
+    const next = deleteFromOneOrSet(current, socket);
+    if (next === null) this.byRoom.delete(socket.roomId);
+    else if (next !== current) this.byRoom.set(socket.roomId, next);
   }
 
   /** sockets open now, in one room or in all */
   count(roomId?: string): number {
-    if (roomId !== undefined) return sizeOf(this.byRoom.get(roomId));
+    if (roomId !== undefined) return sizeOfOneOrSet(this.byRoom.get(roomId));
     let n = 0;
-    for (const held of this.byRoom.values()) n += sizeOf(held);
+    for (const held of this.byRoom.values()) n += sizeOfOneOrSet(held);
     return n;
   }
 
@@ -72,13 +78,6 @@ export class LiveSockets implements Omit<AccessEvents, 'roomDeleted'> {
 
   /** a copy: closing a socket removes it from the set being walked */
   private of(roomId: string): LiveSocket[] {
-    const held = this.byRoom.get(roomId);
-    if (held === undefined) return [];
-    return held instanceof Set ? [...held] : [held];
+    return oneOrSetItems(this.byRoom.get(roomId));
   }
-}
-
-function sizeOf(held: LiveSocket | Set<LiveSocket> | undefined): number {
-  if (held === undefined) return 0;
-  return held instanceof Set ? held.size : 1;
 }
