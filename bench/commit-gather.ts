@@ -12,17 +12,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { PublicUser } from '../schema/protocol.ts';
-import { defaultLimits } from '../server/config.ts';
 import { silentLogger } from '../server/log.ts';
 import { createSqliteStores } from '../server/persistence/sqlite-stores.ts';
 import { CommitQueue, GATHER_MS } from '../server/rooms/commit-queue.ts';
-import type { Connection } from '../server/rooms/connection.ts';
 import type { DocStore } from '../server/rooms/doc-store.ts';
-import { Room } from '../server/rooms/room.ts';
 import { keystrokeFrames } from './lib/keystroke-frames.ts';
 import { LatencyHistogram } from './lib/latency-histogram.ts';
-import { NullSocket } from './lib/null-socket.ts';
+import { openTypingRooms } from './lib/typing-rooms.ts';
 
 const RATE = Number(process.argv[2] ?? 4800);
 const SECONDS = Number(process.argv[3] ?? 4);
@@ -81,26 +77,7 @@ async function round(tag: string, gatherMs: number) {
     },
   } as DocStore;
   const queue = new CommitQueue(counting, silentLogger, { gatherMs });
-  const rooms: { room: Room; conns: Connection[] }[] = [];
-  for (let r = 0; r < ROOMS; r++) {
-    const room = await Room.load({
-      id: `${tag}x${r}`,
-      docStore: stores.docStore,
-      commits: queue,
-      limits: defaultLimits,
-      log: silentLogger,
-      now: Date.now,
-      onBroken: () => {},
-      onMaybeIdle: () => {},
-    });
-    const conns = Array.from({ length: PEOPLE }, (_, i) => {
-      const user: PublicUser = { id: `u${r}-${i}`, name: `u${i}`, role: 'editor' };
-      return room.handleConnect(user, 'code', new NullSocket());
-    });
-    room.handleMessage(conns[0]!, frames[r]![0]!);
-    for (let i = 1; i <= PEOPLE; i++) room.handleMessage(conns[(i - 1) % PEOPLE]!, frames[r]![i]!);
-    rooms.push({ room, conns });
-  }
+  const rooms = await openTypingRooms(`${tag}x`, stores.docStore, queue, PEOPLE, frames);
   await Promise.all(rooms.map((x) => x.room.whenFlushed()));
   for (const a of arrivals) a.length = 0;
   measuring = true;

@@ -1,14 +1,11 @@
 import * as Y from 'yjs';
-import type { PublicUser } from '../schema/protocol.ts';
-import { defaultLimits } from '../server/config.ts';
 import { silentLogger } from '../server/log.ts';
 import { CommitQueue } from '../server/rooms/commit-queue.ts';
-import type { Connection } from '../server/rooms/connection.ts';
 import { MemoryDocStore } from '../server/rooms/memory-doc-store.ts';
-import { Room } from '../server/rooms/room.ts';
 import { updateFrame } from '../server/rooms/y-websocket-frames.ts';
 import { frameUpdate, keystrokeFrames } from './lib/keystroke-frames.ts';
 import { NullSocket } from './lib/null-socket.ts';
+import { openTypingRooms } from './lib/typing-rooms.ts';
 
 const [roomsArg, perTurnArg, editsArg] = process.argv.slice(2);
 const ROOMS = Number(roomsArg ?? 100);
@@ -26,27 +23,8 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 async function sparkroom(perRoom: Uint8Array[][]): Promise<number> {
   const store = new MemoryDocStore();
   const commits = new CommitQueue(store, silentLogger);
-  const rooms: { room: Room; conns: Connection[] }[] = [];
-  for (let r = 0; r < ROOMS; r++) {
-    const room = await Room.load({
-      id: `room${r}`,
-      docStore: store,
-      commits,
-      limits: defaultLimits,
-      log: silentLogger,
-      now: Date.now,
-      onBroken: () => {},
-      onMaybeIdle: () => {},
-    });
-    const conns = Array.from({ length: PEOPLE }, (_, i) => {
-      const user: PublicUser = { id: `u${r}-${i}`, name: `u${i}`, role: 'editor' };
-      return room.handleConnect(user, 'code', new NullSocket());
-    });
-    // the seed, and each person's first edit (their clientID's binding) before measuring
-    room.handleMessage(conns[0]!, perRoom[r]![0]!);
-    for (let i = 1; i <= PEOPLE; i++) room.handleMessage(conns[(i - 1) % PEOPLE]!, perRoom[r]![i]!);
-    rooms.push({ room, conns });
-  }
+  // the seed, and each person's first edit (their clientID's binding) before measuring
+  const rooms = await openTypingRooms('room', store, commits, PEOPLE, perRoom);
   await nextTurn();
   await Promise.all(rooms.map((x) => x.room.whenFlushed()));
   const c0 = process.cpuUsage();
