@@ -9,6 +9,17 @@ import { type SparkBrowserApp, startSparkBrowserApp } from './web-server.ts';
 // with the code and line numbers below it moving with it (PERF-55/57/89), and the lines it reserves in
 // steps (WEB-112/113). What the card's text shows: spark-streaming-text.test.ts.
 
+/** One frame of Bob's page while the card streams (WEB-112): its lines, its height, where its text and box end. */
+type CardFrame = {
+  lines: number;
+  height: number;
+  tailBottom: number;
+  textBottom: number;
+  lineHeight: number;
+  closeGap: number;
+  numberGap: number;
+};
+
 /** A short proposal streamed slowly enough (40 tokens/s) that the page is still between frames. */
 const SLOW_LINES = Array.from({ length: 30 }, (_, i) => `  const slow${i} = b * ${i}; // slow ${i}\n`);
 const { reply: SLOW_REPLY, proposal: SLOW_PROPOSAL } = mulRewrite('Slowing mul.', SLOW_LINES);
@@ -126,16 +137,7 @@ describe('Where a streaming card is drawn in the browser', () => {
     // Every frame of Bob's page while the card streams: its lines, its height, where its text ends and
     // where its box ends.
     await bob.evaluate(() => {
-      type Sample = {
-        lines: number;
-        height: number;
-        tailBottom: number;
-        textBottom: number;
-        lineHeight: number;
-        closeGap: number;
-        numberGap: number;
-      };
-      const w = window as unknown as { web112: { samples: Sample[]; done: boolean } };
+      const w = window as unknown as { web112: { samples: CardFrame[]; done: boolean } };
       w.web112 = { samples: [], done: false };
       const frame = () => {
         const card = [...document.querySelectorAll('.cm-spark-proposal')].find((c) =>
@@ -182,22 +184,7 @@ describe('Where a streaming card is drawn in the browser', () => {
       timeout: 60_000,
     });
     const samples = await bob.evaluate(
-      () =>
-        (
-          window as unknown as {
-            web112: {
-              samples: {
-                lines: number;
-                height: number;
-                tailBottom: number;
-                textBottom: number;
-                lineHeight: number;
-                closeGap: number;
-                numberGap: number;
-              }[];
-            };
-          }
-        ).web112.samples,
+      () => (window as unknown as { web112: { samples: CardFrame[] } }).web112.samples,
     );
     const lineCounts = new Set(samples.map((s) => s.lines));
     const heights = new Set(samples.map((s) => Math.round(s.height)));
