@@ -107,7 +107,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
             if (!cluster) throw new AppError('fenced', 'this node is not part of the cluster yet');
             return cluster.fenceOf(docName);
           },
-          refused: (roomId, reason) => cluster?.refused(roomId, reason),
+          refused: (roomId, fence, reason) => cluster?.refused(roomId, fence, reason),
         }
       : undefined,
   });

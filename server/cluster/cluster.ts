@@ -31,8 +31,11 @@ export interface Cluster {
   nodes: NodeDirectory;
   /** for the PostgreSQL stores: the fencing number of a room's doc, refusing rooms this node does not hold */
   fenceOf: FenceOf;
-  /** PostgreSQL refused a write of the room (a newer owner's number is stored): the room is lost now */
-  refused(roomId: string, reason: string): void;
+  /**
+   * PostgreSQL refused a write of the room made with `fence` (a newer owner's number is stored): the room is
+   * lost now, if this node still holds it with that number
+   */
+  refused(roomId: string, fence: number, reason: string): void;
   /** the routes in front of the room routes that send other nodes' rooms on (CLUSTER-12) */
   routes(deps: { rooms: RoomService; secret: string; trustProxy: boolean; maxOwnerFrameBytes: number }): Hono;
   /** a per-key allowance every node shares through Redis (SAFE-127) */
@@ -97,7 +100,7 @@ export async function startCluster(
       }
       return { roomId, fence };
     },
-    refused: (roomId, reason) => leases.forfeit(roomId, reason),
+    refused: (roomId, fence, reason) => leases.forfeit(roomId, fence, reason),
     routes({ rooms, secret, trustProxy, maxOwnerFrameBytes }) {
       const { rest, sync } = forwarding({
         leases,

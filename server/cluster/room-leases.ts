@@ -216,10 +216,14 @@ export class RoomLeases {
   }
 
   /**
-   * PostgreSQL refused a write with a newer owner's fencing number: whatever this node's clock says, the room
-   * is someone else's. Stops it now (onLost) rather than at the next renewal.
+   * PostgreSQL refused a write made with `fence` because a newer owner's number is stored: whatever this
+   * node's clock says, the room is someone else's. Stops it now (onLost) rather than at the next renewal.
+   * A refusal of a number below the one held now is about an earlier hold of the room, answered after this
+   * node took it back (several writes of the lost room were in flight): the lease held now stays.
    */
-  forfeit(roomId: string, reason: string): void {
+  forfeit(roomId: string, fence: number, reason: string): void {
+    const held = this.#held.get(roomId);
+    if (!held || held.fence > fence) return;
     this.#lose(roomId, reason);
   }
 

@@ -191,7 +191,7 @@ export class PgDocStore implements DocStore {
       log_bytes: string | null;
       client_id?: string | null;
       owner?: string | null;
-    }>(docNames, rooms, query);
+    }>(docNames, fences, query);
     // Only after COMMIT: a failed call must not leave its heads in the cache.
     const heads: Head[] = docNames.map((name, i) => {
       const cached = this.#heads.get(name);
@@ -245,7 +245,7 @@ export class PgDocStore implements DocStore {
    */
   async #call<R extends pg.QueryResultRow>(
     docNames: readonly string[],
-    rooms: readonly string[],
+    fences: ReadonlyMap<string, number>,
     query: pg.QueryConfig,
   ): Promise<pg.QueryResult<R>> {
     try {
@@ -258,7 +258,7 @@ export class PgDocStore implements DocStore {
         // sparkroom_append names the refused rooms after "holds room ", comma-separated: each is lost here.
         const text = (err as Error).message;
         const named = new Set(text.slice(text.indexOf('holds room ') + 'holds room '.length).split(', '));
-        for (const roomId of rooms) if (named.has(roomId)) this.#refused(roomId, message);
+        for (const [roomId, fence] of fences) if (named.has(roomId)) this.#refused(roomId, fence, message);
         throw new AppError('fenced', message);
       }
       if (code === UNIQUE_VIOLATION) {
@@ -340,7 +340,7 @@ export class PgDocStore implements DocStore {
       );
       if (res.rowCount === 0) {
         const message = `this node no longer owns room ${roomId}: a newer owner holds it`;
-        this.#refused(roomId, message);
+        this.#refused(roomId, fence, message);
         throw new AppError('fenced', message);
       }
     }

@@ -15,10 +15,11 @@ export type FenceOf = (docName: string) => { roomId: string; fence: number } | n
 export interface Fencing {
   fenceOf: FenceOf;
   /**
-   * PostgreSQL refused a write of the room because a newer owner's number is stored: this node lost the
-   * room, whatever its lease clock says. Called once per refused write.
+   * PostgreSQL refused a write of the room made with `fence` because a newer owner's number is stored: this
+   * node lost the room, whatever its lease clock says, unless it has taken the room back since with a newer
+   * number (a refusal that comes back late must not give that one up). Called once per refused write.
    */
-  refused?: (roomId: string, reason: string) => void;
+  refused?: (roomId: string, fence: number, reason: string) => void;
 }
 
 export const NO_FENCING: Fencing = { fenceOf: () => null };
@@ -32,9 +33,9 @@ const RAISE_OR_KEEP =
   'INSERT INTO room_fences (room_id, fence) VALUES ($1, $2) ON CONFLICT (room_id) DO UPDATE ' +
   'SET fence = excluded.fence WHERE room_fences.fence <= excluded.fence RETURNING fence';
 
-function refusal(fencing: Fencing, roomId: string): AppError {
-  const reason = `this node no longer owns room ${roomId}: a newer owner holds it`;
-  fencing.refused?.(roomId, reason);
+function refusal(fencing: Fencing, f: { roomId: string; fence: number }): AppError {
+  const reason = `this node no longer owns room ${f.roomId}: a newer owner holds it`;
+  fencing.refused?.(f.roomId, f.fence, reason);
   return new AppError('fenced', reason);
 }
 
@@ -58,7 +59,7 @@ export async function fencedWrite<T>(
   const ids = typeof rooms === 'string' ? [rooms] : [...new Set(rooms)].sort();
   const fences = ids.map((id) => fencing.fenceOf(id)).filter((f) => f !== null);
   if (fences.length === 0) return write(db);
-  let refused: string | null = null;
+  let refused: { roomId: string; fence: number } | null = null;
   try {
     return await db.transaction(async (tx) => {
       for (const f of fences) {
@@ -66,7 +67,7 @@ export async function fencedWrite<T>(
           sql`INSERT INTO room_fences (room_id, fence) VALUES (${f.roomId}, ${f.fence}) ON CONFLICT (room_id) DO UPDATE SET fence = excluded.fence WHERE room_fences.fence <= excluded.fence RETURNING fence`,
         );
         if (res.rowCount === 0) {
-          refused = f.roomId;
+          refused = f;
           throw new FenceRefused();
         }
       }
@@ -91,7 +92,7 @@ export async function checkFenceOn(
 ): Promise<void> {
   if (f === null) return;
   const res = await client.query(RAISE_OR_KEEP, [f.roomId, f.fence]);
-  if (res.rowCount === 0) throw refusal(fencing, f.roomId);
+  if (res.rowCount === 0) throw refusal(fencing, f);
 }
 
 /** The room a document belongs to: its name up to the first '/' (room ids never contain '/'). */

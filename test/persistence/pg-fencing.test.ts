@@ -89,8 +89,9 @@ describe('fencing of every room write on PostgreSQL (CLUSTER-50)', () => {
     const lost: string[] = [];
     const fencing = (who: 'old' | 'fresh'): Fencing => ({
       fenceOf: (docName) => ({ roomId: docName.split('/')[0]!, fence: fences[who] }),
-      refused: (roomId) => {
-        if (who === 'old') lost.push(roomId);
+      // The refusal names the number the write was made with (CLUSTER-51: a late one must not give up a newer hold).
+      refused: (roomId, fence) => {
+        if (who === 'old') lost.push(`${roomId}@${fence}`);
       },
     });
     // Two nodes on one database: the old owner of the room and the one that takes it over.
@@ -133,7 +134,7 @@ describe('fencing of every room write on PostgreSQL (CLUSTER-50)', () => {
       expect(err, what).toBeInstanceOf(AppError);
       expect((err as AppError).code, what).toBe('fenced');
       expect((err as AppError).closeCode, what).toBe(4509);
-      expect(lost, what).toEqual([ROOM]);
+      expect(lost, what).toEqual([`${ROOM}@${fences.old}`]);
       expect(await rowsOf(fresh), what).toEqual(before);
     }
     // The new owner writes every kind, as the old one did.
