@@ -41,6 +41,13 @@ export class PgDocStore implements DocStore {
   readonly #fenceOf: FenceOf;
   readonly #refused: NonNullable<Fencing['refused']>;
   readonly #heads = new Map<string, Head>();
+  /**
+   * PERF-119: the documents with a call in flight (a read, an append, a compaction), and how many; a document
+   * released meanwhile is in #releasedInFlight until its last call ends, so that call does not cache its head
+   * again. Both are empty while nothing is being read or written.
+   */
+  readonly #inFlight = new Map<string, number>();
+  readonly #releasedInFlight = new Set<string>();
   /** merges what this store reads into snapshots and load slices, off the event loop (ROOM-17, ROOM-18) */
   readonly #worker = new DocWorker(null);
 
@@ -88,6 +95,12 @@ export class PgDocStore implements DocStore {
   ): Promise<{ entries: StoredEntry[]; lastSeq: number; logBytes: number; storedBytes: number }> {
     // One snapshot-consistent read: REPEATABLE READ sees the snapshot and the log as of the same moment, so
     // a compaction committing in between cannot make an update appear twice or not at all.
+    return this.#during([docName], () => this.#readOnce(docName));
+  }
+
+  async #readOnce(
+    docName: string,
+  ): Promise<{ entries: StoredEntry[]; lastSeq: number; logBytes: number; storedBytes: number }> {
     return this.#transaction('REPEATABLE READ', async (client) => {
       const snap = await client.query<{ data: Buffer; through_seq: string; crc32: string | null }>(
         'SELECT data, through_seq, crc32 FROM doc_snapshots WHERE doc_name = $1',
@@ -128,6 +141,8 @@ export class PgDocStore implements DocStore {
     const indexOf = new Map<string, number>();
     const docNames: string[] = [];
     const bases: (number | null)[] = [];
+    /** the cached heads the seqs start from: what the results build on, even if one is released meanwhile */
+    const starts: (Head | undefined)[] = [];
     const rowDocs: number[] = [];
     const rowOffsets: number[] = [];
     const rowData: Buffer[] = [];
@@ -145,7 +160,9 @@ export class PgDocStore implements DocStore {
         i = docNames.length;
         indexOf.set(w.docName, i);
         docNames.push(w.docName);
-        bases.push(this.#heads.get(w.docName)?.lastSeq ?? null);
+        const head = this.#heads.get(w.docName);
+        starts.push(head);
+        bases.push(head?.lastSeq ?? null);
         added.push(0);
         counts.push(0);
       }
@@ -184,45 +201,51 @@ export class PgDocStore implements DocStore {
             text: APPEND_BIND,
             values: [...values, bindDocs, bindClients, bindUsers],
           };
-    const res = await this.#call<{
-      doc_index: number;
-      last_seq: string | null;
-      through_seq: string | null;
-      log_bytes: string | null;
-      client_id?: string | null;
-      owner?: string | null;
-    }>(docNames, fences, query);
-    // Only after COMMIT: a failed call must not leave its heads in the cache.
-    const heads: Head[] = docNames.map((name, i) => {
-      const cached = this.#heads.get(name);
-      return {
-        lastSeq: (bases[i] ?? 0) + counts[i]!,
-        throughSeq: cached?.throughSeq ?? 0,
-        logBytes: (cached?.logBytes ?? 0) + added[i]!,
-      };
-    });
-    const taken = new Map<number, Map<number, string>>();
-    for (const row of res.rows) {
-      if (row.client_id != null && row.owner != null) {
-        const of = taken.get(row.doc_index - 1) ?? new Map<number, string>();
-        taken.set(row.doc_index - 1, of);
-        of.set(Number(row.client_id), row.owner);
-        continue;
+    // PERF-119: a release while the call is in flight must not see its head cached again when it returns.
+    this.#begin(docNames);
+    try {
+      const res = await this.#call<{
+        doc_index: number;
+        last_seq: string | null;
+        through_seq: string | null;
+        log_bytes: string | null;
+        client_id?: string | null;
+        owner?: string | null;
+      }>(docNames, fences, query);
+      // Only after COMMIT: a failed call must not leave its heads in the cache.
+      const heads: Head[] = docNames.map((name, i) => {
+        const cached = this.#heads.get(name) ?? starts[i];
+        return {
+          lastSeq: (bases[i] ?? 0) + counts[i]!,
+          throughSeq: cached?.throughSeq ?? 0,
+          logBytes: (cached?.logBytes ?? 0) + added[i]!,
+        };
+      });
+      const taken = new Map<number, Map<number, string>>();
+      for (const row of res.rows) {
+        if (row.client_id != null && row.owner != null) {
+          const of = taken.get(row.doc_index - 1) ?? new Map<number, string>();
+          taken.set(row.doc_index - 1, of);
+          of.set(Number(row.client_id), row.owner);
+          continue;
+        }
+        heads[row.doc_index - 1] = {
+          lastSeq: Number(row.last_seq),
+          throughSeq: Number(row.through_seq),
+          logBytes: Number(row.log_bytes),
+        };
       }
-      heads[row.doc_index - 1] = {
-        lastSeq: Number(row.last_seq),
-        throughSeq: Number(row.through_seq),
-        logBytes: Number(row.log_bytes),
-      };
+      for (const [i, name] of docNames.entries()) this.#remember(name, heads[i]!);
+      // A document written twice in one batch answers its head after the last write, for each of them.
+      return writes.map((w): AppendResult => {
+        const i = indexOf.get(w.docName)!;
+        const head = heads[i]!;
+        const of = taken.get(i);
+        return { lastSeq: head.lastSeq, logBytes: head.logBytes, ...(of ? { taken: of } : {}) };
+      });
+    } finally {
+      this.#end(docNames);
     }
-    for (const [i, name] of docNames.entries()) this.#remember(name, heads[i]!);
-    // A document written twice in one batch answers its head after the last write, for each of them.
-    return writes.map((w): AppendResult => {
-      const i = indexOf.get(w.docName)!;
-      const head = heads[i]!;
-      const of = taken.get(i);
-      return { lastSeq: head.lastSeq, logBytes: head.logBytes, ...(of ? { taken: of } : {}) };
-    });
   }
 
   async listClientBindings(docName: string): Promise<Map<number, string>> {
@@ -269,6 +292,10 @@ export class PgDocStore implements DocStore {
   }
 
   async compact(docName: string, snapshot: Uint8Array, throughSeq: number): Promise<void> {
+    await this.#during([docName], () => this.#compact(docName, snapshot, throughSeq));
+  }
+
+  async #compact(docName: string, snapshot: Uint8Array, throughSeq: number): Promise<void> {
     const head = await this.#transaction('READ COMMITTED', async (client) => {
       await this.#checkFences(client, [docName]);
       const current = await this.#readHead(client, docName);
@@ -382,7 +409,49 @@ export class PgDocStore implements DocStore {
     }
   }
 
+  /**
+   * PERF-119 (PERF-115 on PostgreSQL): the head of a document no room holds is not kept. Forgetting one is
+   * exact: an uncached document's next append reads its head inside the call (sparkroom_append with a null
+   * base). A call in flight for it (the unload of a broken room does not wait for one) caches nothing when it
+   * returns.
+   */
+  release(docName: string): void {
+    this.#heads.delete(docName);
+    if (this.#inFlight.has(docName)) this.#releasedInFlight.add(docName);
+  }
+
+  /** How many documents' heads are held in memory (PERF-119). */
+  get cachedHeads(): number {
+    return this.#heads.size;
+  }
+
+  async #during<T>(docNames: readonly string[], fn: () => Promise<T>): Promise<T> {
+    this.#begin(docNames);
+    try {
+      return await fn();
+    } finally {
+      this.#end(docNames);
+    }
+  }
+
+  #begin(docNames: readonly string[]): void {
+    for (const name of docNames) this.#inFlight.set(name, (this.#inFlight.get(name) ?? 0) + 1);
+  }
+
+  #end(docNames: readonly string[]): void {
+    for (const name of docNames) {
+      const n = this.#inFlight.get(name)! - 1;
+      if (n > 0) {
+        this.#inFlight.set(name, n);
+        continue;
+      }
+      this.#inFlight.delete(name);
+      this.#releasedInFlight.delete(name);
+    }
+  }
+
   #remember(docName: string, head: Head): void {
+    if (this.#releasedInFlight.has(docName)) return;
     // A compaction that read the head before an append committed must not move the next seq backwards: the
     // append path takes its seqs from here.
     const known = this.#heads.get(docName);

@@ -8,6 +8,8 @@ import { CODE_FILES_KEY, type PublicUser } from '../../schema/protocol.ts';
 import { defaultLimits } from '../../server/config.ts';
 import { silentLogger } from '../../server/log.ts';
 import { openDatabase } from '../../server/persistence/database.ts';
+import { openPgDatabase } from '../../server/persistence/pg-database.ts';
+import { PgDocStore } from '../../server/persistence/pg-doc-store.ts';
 import { SqliteDocStore } from '../../server/persistence/sqlite-doc-store.ts';
 import type { DocStore } from '../../server/rooms/doc-store.ts';
 import { MemoryDocStore } from '../../server/rooms/memory-doc-store.ts';
@@ -15,6 +17,7 @@ import { Room } from '../../server/rooms/room.ts';
 import type { RoomDoc } from '../../server/rooms/room-doc.ts';
 import { RoomRegistry } from '../../server/rooms/room-registry.ts';
 import { awarenessFrame, fileUpdate, syncStep1Frame, updateFrame } from '../helpers/raw-socket.ts';
+import { createTestSchema } from '../helpers/test-services.ts';
 import { turns } from '../helpers/wait.ts';
 import { FakeRoomSocket } from './fake-room-socket.ts';
 
@@ -260,6 +263,57 @@ describe('an idle small room holds little of its own', () => {
       await store.close();
       database.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('PERF-119: the PostgreSQL store keeps heads as the SQLite one does (PERF-115), and a release during a call in flight caches nothing when it returns', async () => {
+    const { url, schema, drop } = await createTestSchema();
+    const database = await openPgDatabase(url, { schema, max: 4 });
+    const store = new PgDocStore(database);
+    try {
+      const write = async (room: Room, file: string, text: string, clientId: number): Promise<void> => {
+        const conn = room.handleConnect(ada, 'code', new FakeRoomSocket());
+        room.handleMessage(conn, updateFrame(fileUpdate(file, text, { clientId })));
+        await room.whenFlushed();
+        room.handleClose(conn);
+      };
+      const loaded: Room[] = [];
+      for (const id of ['p1', 'p2', 'p3']) {
+        const room = await loadRoom(id, store);
+        loaded.push(room);
+        await write(room, 'a.ts', id, 7);
+      }
+      // Three loaded rooms: their code docs' heads; the unopened review docs hold none (on main: 6).
+      expect(store.cachedHeads).toBe(3);
+      for (const room of loaded) room.destroy();
+      expect(store.cachedHeads).toBe(0);
+      // Loaded and written again: the seqs continue from the tables, the text is whole.
+      const again = await loadRoom('p2', store);
+      rooms.push(again);
+      await write(again, 'b.ts', 'more', 8);
+      const stored = await store.load('p2');
+      expect(stored.lastSeq).toBe(2);
+      const doc = new Y.Doc();
+      for (const u of stored.updates) Y.applyUpdate(doc, u);
+      expect([...doc.getMap(CODE_FILES_KEY).keys()].sort()).toEqual(['a.ts', 'b.ts']);
+      again.destroy();
+      rooms.splice(rooms.indexOf(again), 1);
+      expect(store.cachedHeads).toBe(0);
+
+      // A document released while its append is in flight (a broken room's unload does not wait for it):
+      // the append still answers its seq, and its head is not cached again; the next append numbers on.
+      await store.load('p3/review');
+      const inFlight = store.appendMany([{ docName: 'p3/review', updates: [new Uint8Array([0, 0])] }]);
+      store.release('p3/review');
+      expect((await inFlight)[0]!.lastSeq).toBe(1);
+      expect(store.cachedHeads).toBe(0);
+      expect((await store.append('p3/review', [new Uint8Array([0, 0])])).lastSeq).toBe(2);
+      expect(store.cachedHeads).toBe(1);
+    } finally {
+      for (const r of rooms.splice(0)) r.destroy();
+      await store.close();
+      await database.close();
+      await drop();
     }
   });
 
