@@ -24,14 +24,13 @@ export interface StalenessDeps {
  * AGENT-7: a person's edit that changes the text under an open suggestion makes it stale. A live run's
  * suggestion goes through its channel (so it stops taking text in order with what is queued); any other is
  * written at once. Runs on every code-doc transaction of a person, so it reads only the anchor fields.
+ * Called when the room's review doc opens (PERF-120): before, it held no suggestion (PERF-31).
  */
 export function watchStaleness(room: Room, deps: StalenessDeps): void {
   room.code.doc.on('afterTransaction', (tr: Y.Transaction) => {
     const origin = isOrigin(tr.origin) ? tr.origin : null;
     // People's edits, and imports that overwrite files (IO-9), can take the text from under a suggestion.
     if ((origin?.source !== 'connection' && origin?.source !== 'import') || tr.changed.size === 0) return;
-    // PERF-31: a review doc left unopened at load held no suggestion, and any since would have opened it.
-    if (!room.reviewIsOpen) return;
     const suggestions = suggestionsMap(room.review.doc);
     if (suggestions.size === 0) return;
     // Only files this transaction touched can have lost their base text.

@@ -172,16 +172,19 @@ export class SuggestionService implements ProposalPort {
   // --- commands --------------------------------------------------------------------------------------
 
   /**
-   * Called once per room load: human edits start being checked against open suggestions (AGENT-7), and
-   * the room's policy is published for every open page (WEB-11).
+   * Called once per room load: once its review doc is open, human edits are checked against open
+   * suggestions (AGENT-7) and the room's policy is published for every open page (WEB-11).
    */
   attach(room: Room): void {
     // PERF-31: the review side starts when the review doc opens (at load when it holds runs or suggestions).
     room.whenReview(this.attachReview);
-    watchStaleness(room, this.stalenessDeps);
   }
 
   private readonly attachReview = (room: Room): void => {
+    // PERF-120: a review doc left unopened holds no suggestion, and any since would have opened it, so the
+    // code doc's staleness listener (and its Set in the doc's observers) waits for the open: an idle room of
+    // people typing carries none. Attached in the opening turn, before any later transaction.
+    watchStaleness(room, this.stalenessDeps);
     this.deps.rooms.getRoom(room.id).then(
       (record) => this.publishPolicy(room.id, record.policy),
       (err: unknown) => this.deps.log.error({ err, room: room.id }, 'reading the room policy failed'),
