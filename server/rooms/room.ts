@@ -18,6 +18,7 @@ import { type DocStore, INLINE_LOAD_BYTES, type PreparedDoc } from './doc-store.
 import { type KeepaliveSweep, keepaliveSweepFor } from './keepalive-sweep.ts';
 import { RoomDoc, type RoomDocDeps } from './room-doc.ts';
 import type { RoomSocket } from './room-socket.ts';
+import { WaiterList } from './waiter-list.ts';
 
 export interface RoomDeps extends DocEnv {
   id: string;
@@ -73,7 +74,11 @@ function lazyReview(prepared: PreparedDoc, bindings: Map<number, string>): Revie
     prepared: { ...prepared, slices },
     bindings: bindings.size > 0 ? bindings : null,
   });
-  if (prepared.slices.length === 0) return seed([]);
+  if (prepared.slices.length === 0) {
+    // PERF-121: a review doc never written waits as one object shared by every such room.
+    const never = prepared.lastSeq === 0 && prepared.storedBytes === 0 && bindings.size === 0;
+    return never ? NEVER_WRITTEN : seed([]);
+  }
   const probe = new Y.Doc({ gc: true });
   try {
     for (const slice of prepared.slices) Y.applyUpdate(probe, slice);
@@ -87,6 +92,20 @@ function lazyReview(prepared: PreparedDoc, bindings: Map<number, string>): Revie
     probe.destroy();
   }
 }
+
+/**
+ * PERF-121: the seed of a review doc with nothing stored and nothing bound (a room whose review side was never
+ * opened): read only, so one for every such room.
+ */
+const NEVER_WRITTEN: ReviewSeed = Object.freeze({
+  prepared: Object.freeze({ slices: [], lastSeq: 0, logBytes: 0, storedBytes: 0 }),
+  bindings: null,
+});
+
+type ReviewWaiter = (room: Room) => void;
+
+/** The root of the rooms' shared review-waiter lists (PERF-121). */
+const REVIEW_WAITERS = WaiterList.root<ReviewWaiter>();
 
 /** What a room's load read of its review doc, kept until the doc is first used (PERF-31). */
 interface ReviewSeed {
@@ -115,8 +134,8 @@ export class Room implements DocOwner {
   private readonly keepalives: KeepaliveSweep;
   private reviewDoc: RoomDoc | null = null;
   private reviewSeed: ReviewSeed | null = null;
-  /** told (in order) when the review doc opens; null once it is open */
-  private reviewWaiters: ((room: Room) => void)[] | null = null;
+  /** told (in order) when the review doc opens; null once it is open, or while none waits (PERF-121: shared) */
+  private reviewWaiters: WaiterList<ReviewWaiter> | null = null;
 
   private constructor(deps: RoomDeps, code: RoomDoc) {
     this.deps = deps;
@@ -159,9 +178,9 @@ export class Room implements DocOwner {
       fn(this);
       return;
     }
-    // Copied, not pushed: a pushed array grows to 17 slots at its second entry, and every loaded room keeps
-    // these (one per service) until its review doc opens (PERF-86).
-    this.reviewWaiters = this.reviewWaiters ? this.reviewWaiters.concat(fn) : [fn];
+    // Every loaded room keeps these (one per service) until its review doc opens: one list for all the rooms
+    // whose services registered the same functions (PERF-121; a copy per room before, PERF-86).
+    this.reviewWaiters = (this.reviewWaiters ?? REVIEW_WAITERS).with(fn);
   }
 
   private openReview(): RoomDoc {
@@ -176,7 +195,7 @@ export class Room implements DocOwner {
   }
 
   private tellReviewWaiters(): void {
-    const waiters = this.reviewWaiters ?? [];
+    const waiters = this.reviewWaiters?.fns ?? [];
     this.reviewWaiters = null;
     for (const fn of waiters) {
       try {

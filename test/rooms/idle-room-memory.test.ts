@@ -317,6 +317,61 @@ describe('an idle small room holds little of its own', () => {
     }
   });
 
+  it('PERF-121: rooms whose services wait for the review doc with the same functions share one list of them; each room still tells its own, in order', async () => {
+    const told: string[] = [];
+    const first = (room: Room) => told.push(`first ${room.id} ${room.reviewIsOpen}`);
+    const second = (room: Room) => told.push(`second ${room.id}`);
+    const [a, b] = [await loadRoom('waits-a'), await loadRoom('waits-b')];
+    rooms.push(a, b);
+    for (const room of [a, b]) {
+      room.whenReview(first);
+      room.whenReview(second);
+    }
+    const waiters = (room: Room) => (room as unknown as { reviewWaiters: unknown }).reviewWaiters;
+    // One list for both rooms (on main: an array each).
+    expect(waiters(a)).not.toBeNull();
+    expect(waiters(a)).toBe(waiters(b));
+    // A room that waits with one more function (a closure of its own) has its own list; the others keep theirs.
+    const c = await loadRoom('waits-c');
+    rooms.push(c);
+    c.whenReview(first);
+    c.whenReview(second);
+    c.whenReview((room) => told.push(`own ${room.id}`));
+    expect(waiters(c)).not.toBe(waiters(a));
+    expect(a.review.name).toBe('waits-a/review');
+    expect(c.review.name).toBe('waits-c/review');
+    expect(told).toEqual([
+      'first waits-a true',
+      'second waits-a',
+      'first waits-c true',
+      'second waits-c',
+      'own waits-c',
+    ]);
+    expect(waiters(a)).toBeNull();
+    expect(waiters(b)).not.toBeNull();
+  });
+
+  it('PERF-121: rooms whose review doc was never written wait with one shared seed; each opens its own empty document, written on its own', async () => {
+    const docStore = new MemoryDocStore();
+    const [a, b] = [await loadRoom('never-a', docStore), await loadRoom('never-b', docStore)];
+    rooms.push(a, b);
+    const seed = (room: Room) => (room as unknown as { reviewSeed: unknown }).reviewSeed;
+    // One seed for both (on main: a seed, its prepared state and its slices list each).
+    expect(seed(a)).not.toBeNull();
+    expect(seed(a)).toBe(seed(b));
+    // Opened, each is an empty document of its own; writing one leaves the other's seed as it was.
+    a.review.transact(() => a.review.doc.getMap('policy').set('k', 1), { source: 'server', reason: 'test' });
+    await a.whenFlushed();
+    expect(b.review.doc.getMap('policy').size).toBe(0);
+    expect((await docStore.load('never-a/review')).lastSeq).toBe(1);
+    // A review doc with something stored keeps a seed of its own.
+    await docStore.append('written/review', [Y.encodeStateAsUpdate(a.review.doc)]);
+    const written = await loadRoom('written', docStore);
+    rooms.push(written);
+    expect(seed(written)).not.toBe(seed(b));
+    expect(written.review.doc.getMap('policy').toJSON()).toEqual({ k: 1 });
+  });
+
   it("PERF-116: a small document's joiners are answered inline without a joiners' base object; a big one's still get the base (ROOM-35)", async () => {
     const room = await idleRoom('joins');
     const socket = new FakeRoomSocket();
