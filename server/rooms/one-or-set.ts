@@ -33,3 +33,14 @@ export function oneOrSetItems<T>(held: OneOrSet<T> | null | undefined): T[] {
   if (held === null || held === undefined) return [];
   return held instanceof Set ? [...held] : [held];
 }
+
+const NONE: readonly never[] = [];
+
+/**
+ * The items of `held` to walk now: the Set itself (walked live, as for-of walks it, so nothing is copied for a
+ * crowd), a one-item array for one item, an empty array for none.
+ */
+export function walkOneOrSet<T>(held: OneOrSet<T> | null | undefined): Iterable<T> {
+  if (held === null || held === undefined) return NONE;
+  return held instanceof Set ? held : [held];
+}

@@ -11,6 +11,13 @@ import type { DocEnv, DocOwner } from './doc-env.ts';
 import { applyClientPresence, restampPresence, setServerPresence } from './doc-presence.ts';
 import type { DocStore, EncodedBase, PreparedDoc } from './doc-store.ts';
 import { answersInline, type BaseSource, INLINE_JOIN, JoinBase } from './join-base.ts';
+import {
+  addToOneOrSet,
+  deleteFromOneOrSet,
+  type OneOrSet,
+  sizeOfOneOrSet,
+  walkOneOrSet,
+} from './one-or-set.ts';
 import { isOrigin, type TransactionOrigin } from './origins.ts';
 import { ReceivedApply, type ReceivedApplyHost } from './received-apply.ts';
 import { SharedMessage } from './room-socket.ts';
@@ -69,7 +76,11 @@ export class RoomDoc implements CommitsHost, StoredStateHost, ReceivedApplyHost,
   readonly name: string;
   readonly doc: Y.Doc;
   readonly awareness: awarenessProtocol.Awareness;
-  readonly connections = new Set<Connection>();
+  /**
+   * PERF-122: the sockets on this document, the one alone and a Set only from the second (PERF-103's
+   * one-or-set): an idle person's room held an empty-or-one Set and its table (~150 B) per document.
+   */
+  private conns: OneOrSet<Connection> | null = null;
   readonly env: DocEnv;
   readonly bindings: ClientBindings;
   /** the room, told about storage failures and settled writes; null until the room exists */
@@ -221,8 +232,25 @@ export class RoomDoc implements CommitsHost, StoredStateHost, ReceivedApplyHost,
     this.doc.transact(() => fn(this.doc), origin);
   }
 
+  /**
+   * The sockets on this document, as a Set: the held one for several, a new one for one (for the room's
+   * bookkeeping and tests; the document's own walks use the held items, PERF-122).
+   */
+  get connections(): ReadonlySet<Connection> {
+    return this.conns instanceof Set ? this.conns : new Set(walkOneOrSet(this.conns));
+  }
+
+  /** How many sockets are on this document. */
+  get connectionCount(): number {
+    return sizeOfOneOrSet(this.conns);
+  }
+
+  hasConnection(conn: Connection): boolean {
+    return this.conns instanceof Set ? this.conns.has(conn) : this.conns === conn;
+  }
+
   addConnection(conn: Connection): void {
-    this.connections.add(conn);
+    this.conns = addToOneOrSet(this.conns, conn);
     this.send(conn, syncStep1Frame(this.doc));
     const states = this.awareness.getStates();
     if (states.size > 0) this.send(conn, this.awarenessMessage([...states.keys()]));
@@ -233,13 +261,14 @@ export class RoomDoc implements CommitsHost, StoredStateHost, ReceivedApplyHost,
    * a sync step 2). CLASS-13: edits a freeze refused come back this way once the person may write again.
    */
   requestSync(): void {
-    if (this.connections.size === 0) return;
+    if (this.conns === null) return;
     const frame = syncStep1Frame(this.doc);
-    for (const conn of this.connections) this.send(conn, frame);
+    for (const conn of walkOneOrSet(this.conns)) this.send(conn, frame);
   }
 
   removeConnection(conn: Connection): void {
-    if (!this.connections.delete(conn)) return;
+    if (!this.hasConnection(conn)) return;
+    this.conns = deleteFromOneOrSet(this.conns, conn);
     this.intake.release(conn);
     const ids = conn.awarenessIds;
     if (ids.length > 0) awarenessProtocol.removeAwarenessStates(this.awareness, ids, conn);
@@ -351,7 +380,7 @@ export class RoomDoc implements CommitsHost, StoredStateHost, ReceivedApplyHost,
     if (changed.length === 0) return;
     const message = new SharedMessage(this.awarenessMessage(changed));
     const now = this.env.now();
-    for (const conn of this.connections) this.sendShared(conn, message, now);
+    for (const conn of walkOneOrSet(this.conns)) this.sendShared(conn, message, now);
   };
 
   private awarenessMessage(clients: number[]): Uint8Array {
@@ -400,14 +429,14 @@ export class RoomDoc implements CommitsHost, StoredStateHost, ReceivedApplyHost,
 
   /** CommitsHost, PERF-21: one message per batch and socket, encoded once (batch-broadcast.ts). */
   broadcastCommitted(batch: readonly PendingUpdate[]): void {
-    if (this.connections.size > 0) {
+    if (this.conns !== null) {
       const now = this.env.now();
       const committed = batch.map((p) => ({
         update: p.update,
         sender: p.origin?.source === 'connection' ? p.origin.connId : -1,
       }));
       // ROOM-35: a socket waiting for its answer gets these in it.
-      broadcastBatch(committed, this.connections, (conn, message) => {
+      broadcastBatch(committed, walkOneOrSet(this.conns), (conn, message) => {
         if (!conn.awaitingAnswer) this.sendShared(conn, message, now);
       });
     }
@@ -458,7 +487,7 @@ export class RoomDoc implements CommitsHost, StoredStateHost, ReceivedApplyHost,
   /** Sends the keepalive frame to every socket this doc has sent nothing for `silentMs` (SAFE-55). */
   keepalive(silentMs: number): void {
     const now = this.env.now();
-    for (const conn of this.connections) {
+    for (const conn of walkOneOrSet(this.conns)) {
       if (conn.held !== null) {
         try {
           this.intake.refuseOverdueHeld(conn, now);

@@ -290,7 +290,7 @@ export class Room implements DocOwner {
   }
 
   get connectionCount(): number {
-    return this.code.connections.size + (this.reviewDoc?.connections.size ?? 0);
+    return this.code.connectionCount + (this.reviewDoc?.connectionCount ?? 0);
   }
 
   docOf(kind: DocKind): RoomDoc {

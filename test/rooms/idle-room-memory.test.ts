@@ -372,6 +372,38 @@ describe('an idle small room holds little of its own', () => {
     expect(written.review.doc.getMap('policy').toJSON()).toEqual({ k: 1 });
   });
 
+  it("PERF-122: an idle person's document holds its one socket without a Set; a second makes one, and broadcasts and presence reach every socket (keepalives: PERF-85)", async () => {
+    const room = await idleRoom('one-socket');
+    const sets = (doc: object) =>
+      Object.entries(doc)
+        .filter(([, v]) => v instanceof Set)
+        .map(([key]) => key);
+    // The document's own fields: no Set (on main: its connections Set).
+    expect(sets(room.code)).toEqual([]);
+    expect(room.code.connectionCount).toBe(1);
+    const [one] = [...room.code.connections];
+    const second = new FakeRoomSocket();
+    const two = room.handleConnect(ada, 'code', second);
+    expect(sets(room.code)).toEqual(['conns']);
+    expect(room.code.connectionCount).toBe(2);
+    // An edit of the second reaches the first (and not its sender); a presence reaches both.
+    const firstSocket = one!.socket as FakeRoomSocket;
+    const before = [firstSocket.sent.length, second.sent.length];
+    room.handleMessage(two, updateFrame(fileUpdate('b.ts', 'two', { clientId: 8 })));
+    await room.whenFlushed();
+    expect(firstSocket.sent.length - before[0]!).toBe(1);
+    expect(second.sent.length - before[1]!).toBe(0);
+    room.handleMessage(two, awarenessFrame([{ clientId: 8, clock: 1, state: { cursor: null } }]));
+    expect(firstSocket.awarenessFrames).toBeGreaterThan(0);
+    expect(second.awarenessFrames).toBeGreaterThan(0);
+    room.handleClose(one!);
+    expect(room.code.connectionCount).toBe(1);
+    expect(room.code.hasConnection(two)).toBe(true);
+    room.handleClose(two);
+    expect(room.code.connectionCount).toBe(0);
+    expect(room.connectionCount).toBe(0);
+  });
+
   it("PERF-116: a small document's joiners are answered inline without a joiners' base object; a big one's still get the base (ROOM-35)", async () => {
     const room = await idleRoom('joins');
     const socket = new FakeRoomSocket();
