@@ -8,7 +8,9 @@ import type { Page } from 'playwright-core';
  * function; layout, style and paint show as "(program)". Summarise with bench/profile-summary.ts. Beside it,
  * a timeline trace (`.trace.json`, opens in Chrome's Performance panel) and, in `.timeline.txt`, where the
  * main thread's time went by trace event (Layout, UpdateLayoutTree, Paint, FunctionCall, ...) with the
- * objects each layout touched: what "(program)" is made of.
+ * objects each layout touched: what "(program)" is made of. And a sampling heap profile (`.heapprofile`, with
+ * what the GC collected: the phase's allocation, not what it kept) summarised by allocating function in
+ * `.alloc.txt`: what feeds the page's garbage collections.
  */
 export async function profilePage(
   page: Page,
@@ -36,10 +38,19 @@ export async function profilePage(
         return false;
       },
     );
+  await cdp.send('HeapProfiler.enable');
+  await cdp.send('HeapProfiler.startSampling', {
+    samplingInterval: 16384,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
   await cdp.send('Profiler.start');
   return async () => {
     const { profile } = (await cdp.send('Profiler.stop')) as { profile: unknown };
     writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+    const { profile: heap } = await cdp.send('HeapProfiler.stopSampling');
+    writeFileSync(join(dir, `${name}.heapprofile`), JSON.stringify(heap));
+    writeFileSync(join(dir, `${name}.alloc.txt`), summariseAllocations(heap.head));
     if (!tracing) {
       await cdp.detach();
       return;
@@ -51,6 +62,41 @@ export async function profilePage(
     writeFileSync(join(dir, `${name}.timeline.txt`), summariseTimeline(events));
     await cdp.detach();
   };
+}
+
+interface HeapNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: HeapNode[];
+}
+
+/** Bytes allocated by function (self), and by the function with its callees for the top stacks. */
+function summariseAllocations(head: HeapNode): string {
+  const self = new Map<string, number>();
+  const inclusive = new Map<string, number>();
+  const walk = (n: HeapNode, onStack: Set<string>): number => {
+    const f = n.callFrame;
+    const key = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\//, '')}:${f.lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + n.selfSize);
+    const inner = new Set(onStack).add(key);
+    let total = n.selfSize;
+    for (const c of n.children) total += walk(c, inner);
+    if (!onStack.has(key)) inclusive.set(key, (inclusive.get(key) ?? 0) + total);
+    return total;
+  };
+  const all = walk(head, new Set());
+  const top = (m: Map<string, number>) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 40)
+      .map(([k, v]) => `${(v / 1048576).toFixed(2).padStart(9)} MB  ${k}`);
+  return [
+    `${(all / 1048576).toFixed(1)} MB allocated (sampled, collected objects included)`,
+    'self',
+    ...top(self),
+    'inclusive',
+    ...top(inclusive),
+  ].join('\n');
 }
 
 interface TraceEvent {
