@@ -1,7 +1,7 @@
 import type { Language } from '@codemirror/language';
-import { type Tree, TreeFragment } from '@lezer/common';
 import type { Highlighter } from '@lezer/highlight';
 import { colourEnd, colourSpans, paintRange } from './proposal-text.ts';
+import { StreamParse } from './stream-parse.ts';
 
 /** WEB-112: the fewest lines a streaming card reserves, and the step its reservation grows by at least. */
 export const RESERVE_STEP_LINES = 8;
@@ -42,10 +42,7 @@ export class ProposalStream {
   private text = '';
   /** where the finished lines shown end (after the last newline shown) */
   private done = 0;
-  private tree: Tree | null = null;
-  /** what the incremental parse may reuse: the last tree, for the text before `parsedTo` */
-  private fragments: readonly TreeFragment[] = [];
-  private parsedTo = 0;
+  private readonly parse: StreamParse | null;
   /** the lines finished so far (newlines shown) and the lines the card reserves (WEB-112) */
   private lines = 0;
   private reserved = 0;
@@ -56,7 +53,7 @@ export class ProposalStream {
   constructor(
     /** the card's text element, empty: the stream owns its children */
     readonly body: HTMLElement,
-    private readonly lang: Language | null,
+    lang: Language | null,
     private readonly highlighter: Highlighter,
   ) {
     this.tail = document.createTextNode('');
@@ -66,6 +63,7 @@ export class ProposalStream {
     this.tailBlock.className = 'cm-spark-tail';
     this.tailBlock.append(this.tail, this.caret);
     body.append(this.tailBlock);
+    this.parse = lang ? new StreamParse(lang) : null;
   }
 
   /** the text shown */
@@ -114,20 +112,12 @@ export class ProposalStream {
     const block = document.createElement('div');
     block.className = 'cm-spark-lines';
     const end = Math.min(to, colourEnd(text));
-    if (!this.lang || end <= from) {
+    if (!this.parse || end <= from) {
       block.append(text.slice(from, to));
       return block;
     }
-    const fragments =
-      this.tree === null
-        ? []
-        : TreeFragment.applyChanges(this.fragments, [
-            { fromA: this.parsedTo, toA: this.parsedTo, fromB: this.parsedTo, toB: end },
-          ]);
-    this.tree = this.lang.parser.parse(text.slice(0, end), fragments);
-    this.fragments = TreeFragment.addTree(this.tree);
-    this.parsedTo = end;
-    block.append(paintRange(text, from, to, colourSpans(this.tree, this.highlighter, from, end), []));
+    const tree = this.parse.parseTo(text, end);
+    block.append(paintRange(text, from, to, colourSpans(tree, this.highlighter, from, end), []));
     return block;
   }
 }
