@@ -24,7 +24,6 @@ export class SseEventTooLarge extends Error {
 }
 
 const LF = 10;
-const CR = 13;
 const COLON = 58;
 const SPACE = 32;
 /** `event` and its colon: the longest field read */
