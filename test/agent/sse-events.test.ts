@@ -37,6 +37,18 @@ const STREAMS: { name: string; stream: string; events: SseEvent[] }[] = [
     ],
   },
   {
+    // PERF-123 reads a field's name within the line's first characters: names that begin like ours, a bare
+    // `data` (an empty data line), a colon in the value and fields the splitter does not read.
+    name: 'fields named like data and event, a bare data line, colons in values, id and retry',
+    stream:
+      'id: 7\nretry: 10\ndatum: no\neventual: no\nevent:\ndata\ndata: a:b: c\nevents: x\n\n' +
+      'dat: no\nevent: e:1\ndata:  two spaces\n\n',
+    events: [
+      { event: '', data: '\na:b: c' },
+      { event: 'e:1', data: ' two spaces' },
+    ],
+  },
+  {
     name: 'an event without data is no event; an unterminated one at the end is dropped',
     stream: 'event: ping\n\ndata: é😀\n\ndata: cut off',
     events: [{ event: null, data: 'é😀' }],
