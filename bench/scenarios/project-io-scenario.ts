@@ -12,6 +12,7 @@ import { CODE_FILES_KEY } from '../../schema/protocol.ts';
 import { type CliProcess, startCli } from '../../test/helpers/cli-process.ts';
 import { syntheticTree, writeTree } from '../../test/helpers/project-tree.ts';
 import { sparkroomContender } from '../contenders/sparkroom-contender.ts';
+import { whenUnloaded } from '../contenders/when-unloaded.ts';
 import { delay } from '../lib/clock.ts';
 import { LatencyHistogram, type LatencySummary } from '../lib/latency-histogram.ts';
 import { ProcMeter } from '../lib/proc-stats.ts';
@@ -325,6 +326,9 @@ export const projectIoScenario: Scenario = {
         const relayed = `http://127.0.0.1:${wire.port}`;
         try {
           for (let s = 0; s < (ctx.quick ? 1 : 3); s++) {
+            // Each join is of the idle room (nobody in it, unloaded), as a joiner of a big room usually finds
+            // it: the joins after the first found the room still loaded by the one before.
+            await whenUnloaded([running]);
             const context = await browser.newContext();
             // tsx keeps function names (`__name(fn, "fn")`) in what addInitScript sends: the page needs it.
             await context.addInitScript('globalThis.__name = (fn) => fn;');
