@@ -21,6 +21,10 @@ export const joinBody = z
   .strict();
 export type JoinRequest = z.infer<typeof joinBody>;
 
+/** PERF-129: the invite page asks the server to load the room before the person has typed a name. */
+export const warmBody = z.object({ invite: z.string().min(1).max(200) }).strict();
+export type WarmRequest = z.infer<typeof warmBody>;
+
 /** `PUT /api/rooms/:id/policy` (owners): who besides owners may accept, redirect, stop and comment */
 export const policyBody = z
   .object({

@@ -282,6 +282,11 @@ export async function startServer(config: Config, options: StartOptions): Promis
             what: 'rooms created',
           },
           join: joinLimit,
+          // PERF-129: as many loads from invite pages as joins, on their own count (a warm is not a join)
+          warm: {
+            limiter: addressLimit('warms', { limit: config.limits.joinsPerAddressPerHour, windowMs: hour }),
+            what: 'room loads from invite pages',
+          },
         },
       }),
       peopleRoutes({ rooms }),

@@ -51,6 +51,7 @@ import type {
   RestoreCheckpointRequest,
   RevertSuggestionRequest,
   SteerRequest,
+  WarmRequest,
 } from '../../schema/rest.ts';
 import type { CreateThreadRequest } from '../../schema/review-rest.ts';
 import { fetchOrThrow, jsonRequest, readJson } from './http-call.ts';
@@ -137,6 +138,15 @@ export class SparkroomClient {
   join(invite: string, name: string): Promise<JoinResponse> {
     const body: JoinRequest = { invite, name };
     return this.request('POST', apiPaths.join(this.room()), body, null);
+  }
+
+  /**
+   * PERF-129: asks the server to load the room with this invite, before join(): a big room's load then runs
+   * while the person types a name. Resolves once the room is loaded; optional (join works without it).
+   */
+  warm(invite: string): Promise<void> {
+    const body: WarmRequest = { invite };
+    return this.request('POST', apiPaths.warm(this.room()), body, null);
   }
 
   roomInfo(): Promise<RoomInfo> {

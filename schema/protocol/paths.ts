@@ -18,6 +18,7 @@ export const apiRoutes = {
   rooms: '/api/rooms',
   room: '/api/rooms/:roomId',
   join: '/api/rooms/:roomId/join',
+  warm: '/api/rooms/:roomId/warm',
   invites: '/api/rooms/:roomId/invites',
   invite: '/api/rooms/:roomId/invites/:role',
   policy: '/api/rooms/:roomId/policy',
@@ -82,6 +83,8 @@ export const apiPaths = {
   rooms: apiRoutes.rooms,
   room: room(apiRoutes.room),
   join: room(apiRoutes.join),
+  /** POST with the invite, as its page opens: the room loads while the person types a name (PERF-129) */
+  warm: room(apiRoutes.warm),
   invites: room(apiRoutes.invites),
   invite: (roomId: string, role: Role) => fillRoute(apiRoutes.invite, { roomId, role }),
   policy: room(apiRoutes.policy),

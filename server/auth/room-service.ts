@@ -98,12 +98,21 @@ export class RoomService {
     throw new AppError('not_found', `room ${roomId} does not exist`);
   }
 
-  /** Exchanges an invite and a display name for a personal token (a new member each time). */
-  async join(roomId: string, inviteToken: string, name: string): Promise<JoinResponse> {
+  /** The room and the invite, if the invite is valid for it now; throws the join's refusal otherwise. */
+  async checkInvite(
+    roomId: string,
+    inviteToken: string,
+  ): Promise<{ room: RoomRecord; invite: InviteRecord }> {
     const room = await this.getRoom(roomId);
     const invite = await this.deps.store.findInvite(roomId, inviteToken);
     if (!invite) throw new AppError('forbidden', 'this invite is not valid for this room');
     if (invite.revokedAt !== null) throw new AppError('forbidden', 'this invite has been revoked');
+    return { room, invite };
+  }
+
+  /** Exchanges an invite and a display name for a personal token (a new member each time). */
+  async join(roomId: string, inviteToken: string, name: string): Promise<JoinResponse> {
+    const { room, invite } = await this.checkInvite(roomId, inviteToken);
     const now = this.deps.now();
     const user: PublicUser = { id: `u_${randomUUID()}`, name: name.trim(), role: invite.role };
     await this.deps.store.upsertMember({

@@ -10,6 +10,7 @@ import {
   revertSuggestionBody,
   sparkCheckBody,
   steerBody,
+  warmBody,
 } from '../../schema/rest.ts';
 
 /** Where the OpenAPI document is served (OPS-16); it needs no token. */
@@ -105,6 +106,15 @@ export const roomOperations: readonly Operation[] = [
     body: joinBody,
     status: 200,
     response: 'JoinResponse: token, role, user',
+  },
+  {
+    method: 'post',
+    route: apiRoutes.warm,
+    summary: "Load the room while an invite's page asks for a name (PERF-129); answers once it is loaded",
+    access: 'none',
+    body: warmBody,
+    status: 204,
+    response: 'nothing: the room stays loaded for a while',
   },
   {
     method: 'get',

@@ -12,7 +12,7 @@ import {
   type RoomPolicy,
   roles,
 } from '../../schema/protocol.ts';
-import { createRoomBody, joinBody, policyBody } from '../../schema/rest.ts';
+import { createRoomBody, joinBody, policyBody, warmBody } from '../../schema/rest.ts';
 import { requirePermission } from '../auth/permissions.ts';
 import type { RoomService } from '../auth/room-service.ts';
 import { AppError } from '../errors.ts';
@@ -31,8 +31,11 @@ export interface RoomsRoutesDeps {
   /** SPARKROOM_PUBLIC_URL: invite links are built on it (OPS-5) */
   publicUrl?: string | null;
   agentInfo: () => RoomInfo['agent'];
-  /** per-address limits on creating rooms and joining (SAFE-42, SAFE-44); none when absent */
-  addressLimits?: { create: AddressLimit; join: AddressLimit };
+  /**
+   * per-address limits on creating rooms, joining (SAFE-42, SAFE-44) and warming a room from its invite's page
+   * (PERF-129); none when absent
+   */
+  addressLimits?: { create: AddressLimit; join: AddressLimit; warm: AddressLimit };
   /** take the client address from X-Forwarded-For (SPARKROOM_TRUST_PROXY) */
   trustProxy?: boolean;
   now?: () => number;
@@ -44,6 +47,12 @@ const roleParam = z.enum(roles);
 
 /** How long a read of the room's info keeps the room it loaded in memory, for the page's next requests. */
 export const ROOM_INFO_HOLD_MS = 3000;
+
+/**
+ * How long a warm (PERF-129) keeps the room loaded: the person reads the invite page and types a name, then
+ * the room page's reads (its info holds the room in turn, PERF-114) find it loaded.
+ */
+export const ROOM_WARM_HOLD_MS = 20_000;
 
 /** REST for rooms, invites, joins and policy (ROOM-1, AUTH-*). */
 export function roomsRoutes(deps: RoomsRoutesDeps): Hono {
@@ -74,6 +83,19 @@ export function roomsRoutes(deps: RoomsRoutesDeps): Hono {
     if (deps.addressLimits) await takeAddressSlot(c, deps.addressLimits.join, trustProxy, now());
     const joined: JoinResponse = await deps.rooms.join(roomId, body.invite, body.name);
     return c.json(joined);
+  });
+
+  // PERF-129: an invite's page asks for the room's load before the person has typed a name; the cold load of a
+  // big room (0.2-0.8 s for 15 MB) then runs while they type, not after the join. Only with a valid invite, and
+  // a load costs memory and CPU: counted per address like joins, on an allowance of its own.
+  app.post(apiRoutes.warm, async (c) => {
+    const roomId = roomIdParam(c.req.param('roomId'));
+    const body = await parseBody(c, warmBody);
+    if (deps.addressLimits) await takeAddressSlot(c, deps.addressLimits.warm, trustProxy, now());
+    await deps.rooms.checkInvite(roomId, body.invite);
+    const { release } = await deps.registry.acquire(roomId);
+    setTimeout(release, ROOM_WARM_HOLD_MS).unref();
+    return c.body(null, 204);
   });
 
   app.get(apiRoutes.room, async (c) => {

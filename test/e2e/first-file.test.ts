@@ -1,7 +1,8 @@
 import type { Page, WebSocketRoute } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import type { CreateRoomResponse, JoinResponse } from '../../schema/protocol.ts';
 import { screenshot } from '../helpers/browser.ts';
-import { connectClient } from '../helpers/y-client.ts';
+import { connectClient, whenSynced } from '../helpers/y-client.ts';
 import { KNOWN_FILES } from './big-room.ts';
 import { join, useNavigationRoom } from './navigation-room.ts';
 
@@ -143,5 +144,58 @@ describe('the first file while a big room syncs (WEB-111, PERF-51)', () => {
     const known = KNOWN_FILES[first];
     if (known !== undefined) expect(text).toContain(known.split('\n')[0]);
     else expect(text.length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('PERF-129: the invite page has the idle room loaded before the name is sent; joined, its file is shown', async () => {
+    const { url, running } = nav.app.server;
+    const post = async <T>(path: string, body: unknown): Promise<T> => {
+      const res = await fetch(url + path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBeLessThan(300);
+      return (await res.json()) as T;
+    };
+    const room = await post<CreateRoomResponse>('/api/rooms', { name: 'warm' });
+    const owner = await post<JoinResponse>(`/api/rooms/${room.roomId}/join`, {
+      invite: room.invites.owner,
+      name: 'Owner',
+    });
+    const writer = connectClient(`${url.replace(/^http/, 'ws')}/sync`, room.roomId, owner.token);
+    await whenSynced(writer);
+    writer.edit('lib/warm.ts', (t) => t.insert(0, 'export const warm = true;\n'));
+    const unloaded = new Promise<void>((resolve) => {
+      const off = running.registry.onUnload((id) => {
+        if (id !== room.roomId) return;
+        off();
+        resolve();
+      });
+    });
+    writer.destroy();
+    await unloaded;
+    expect(running.registry.peek(room.roomId)).toBeUndefined();
+
+    const { page } = await nav.app.browser.person({ viewport: { width: 1280, height: 800 } });
+    const warmed = page.waitForResponse((r) => new URL(r.url()).pathname.endsWith('/warm'), {
+      timeout: 15_000,
+    });
+    await page.goto(`${url}/join/${room.roomId}#invite=${room.invites.viewer}`);
+    await page.waitForSelector('#display-name');
+    // Nothing sent but the page's own request: the room is in memory while the name is still to type.
+    expect((await warmed).status()).toBe(204);
+    expect(running.registry.peek(room.roomId)).toBeDefined();
+    await page.fill('#display-name', 'Linus');
+    await page.click('button[type=submit]');
+    await page.waitForFunction(
+      () => document.querySelector('.file-bar .file-path')?.textContent === 'lib/warm.ts',
+      null,
+      { timeout: 60_000 },
+    );
+    await page.waitForFunction(
+      () => (document.querySelector('.cm-content')?.textContent ?? '').includes('export const warm = true;'),
+      null,
+      { timeout: 60_000 },
+    );
   }, 120_000);
 });

@@ -29,6 +29,9 @@ export function showJoinPage(
     return;
   }
   const api = new SparkroomClient({ baseUrl: '', roomId });
+  // PERF-129: the room loads while the person reads this page and types a name. Only a hint: a refusal (a bad
+  // invite, too many loads) is the join's to report.
+  api.warm(invite).catch(() => undefined);
   const status = h('p', { class: 'muted loading', hidden: true });
   const { form, nameInput, join } = nameForm({
     store,
