@@ -85,6 +85,26 @@ const sliced = (merged) => {
   const slices = sliceUpdate(state, workerData.slice, lib);
   return slices.length === 1 && slices[0].buffer === merged.frame.buffer ? null : slices;
 };
+// PERF-130: a load applies the stored entries as they are, each cut into slices (ROOM-18), with no merge: the
+// merge's apply and encode were 60-75% of a big room's cold load, and a fresh joiner's base (the merged state)
+// is built after the load instead (ROOM-35). A snapshot is a state, so it slices; a log entry the slicer cannot
+// order (it depends on an earlier entry) comes whole, and is decoded here once so corruption is still found
+// before the room opens (SAFE-37).
+const entrySlices = (docName, entries) => {
+  const slices = [];
+  entries.forEach((entry, i) => {
+    check(docName, entry.what, entry.data, entry.crc32);
+    try {
+      const cut = sliceUpdate(entry.data, workerData.slice, lib);
+      if (cut.length === 1 && cut[0] === entry.data) Y.decodeUpdate(entry.data);
+      for (const s of cut) slices.push(s);
+    } catch (err) {
+      throw new Corrupt('document ' + docName + ': stored entry ' + (i + 1) + ' of ' + entries.length +
+        ' cannot be decoded');
+    }
+  });
+  return slices;
+};
 const reply = (id, merged, slices, extra) => {
   const { frame, stateOffset, stateVector } = merged;
   const transfer = [frame.buffer, stateVector.buffer].concat(slices ? slices.map((s) => s.buffer) : []);
@@ -131,9 +151,20 @@ parentPort.on('message', (msg) => {
       reply(id, merge(docName, stored.entries), null, { throughSeq: stored.lastSeq });
     } else if (op === 'load') {
       const stored = readStored(docName);
-      const merged = merge(docName, stored.entries);
+      const slices = entrySlices(docName, stored.entries);
       const { lastSeq, throughSeq, logBytes, storedBytes } = stored;
-      reply(id, merged, sliced(merged), { lastSeq, throughSeq, logBytes, storedBytes });
+      // only the slices cut here are moved (each owns its buffer); an entry sent whole may share its buffer
+      const whole = new Set(stored.entries.map((e) => e.data));
+      const transfer = slices
+        .filter((s) => !whole.has(s) && s.byteOffset === 0 && s.buffer.byteLength === s.byteLength)
+        .map((s) => s.buffer);
+      parentPort.postMessage({ id, ok: true, slices, lastSeq, throughSeq, logBytes, storedBytes }, transfer);
+      // then the merge, while the event loop applies those slices: a fresh joiner's base (ROOM-35)
+      try {
+        reply(msg.baseId, merge(docName, stored.entries), null, {});
+      } catch (err) {
+        parentPort.postMessage({ id: msg.baseId, ok: false, corrupt: err instanceof Corrupt, error: String(err && err.message || err) });
+      }
     } else {
       // merge: entries sent by the main thread (a store it reads itself, PostgreSQL)
       const merged = merge(docName, msg.entries);
@@ -216,17 +247,32 @@ export class DocWorker {
     return { snapshot: state, throughSeq: reply.throughSeq!, base };
   }
 
-  /** SQLite: the document as it is stored, checked and merged, cut into slices (ROOM-18). */
+  /**
+   * SQLite: the document as it is stored, checked and cut into slices (ROOM-18), not merged (PERF-130): no
+   * joiner's base comes with it; the room builds one after its load.
+   */
   async load(docName: string): Promise<PreparedDoc & { throughSeq: number }> {
-    const r = await this.#request({ op: 'load', docName });
-    const { state, base } = merged(r);
+    const baseId = this.#nextId++;
+    const baseLater = new Promise<Reply>((resolve, reject) => {
+      this.#pending.set(baseId, { resolve, reject });
+    }).then((reply) => merged(reply).base);
+    // A load that fails on the event loop never asks for its base.
+    baseLater.catch(() => undefined);
+    let r: Reply;
+    try {
+      r = await this.#request({ op: 'load', docName, baseId });
+    } catch (err) {
+      // refused before its slices (corrupt, unreadable): no base follows
+      this.#pending.delete(baseId);
+      throw err;
+    }
     return {
-      slices: r.slices ?? [state],
+      slices: r.slices!,
       lastSeq: r.lastSeq!,
       throughSeq: r.throughSeq!,
       logBytes: r.logBytes!,
       storedBytes: r.storedBytes!,
-      base,
+      baseLater,
     };
   }
 

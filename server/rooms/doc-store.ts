@@ -70,6 +70,11 @@ export interface PreparedDoc {
   storedBytes: number;
   /** the merged state framed for a joiner, when the worker merged it (ROOM-35) */
   base?: EncodedBase;
+  /**
+   * PERF-130: that base, still being merged by the worker when the slices were handed over (they are applied
+   * meanwhile); never rejected unhandled (a failed merge is logged by whoever awaits it)
+   */
+  baseLater?: Promise<EncodedBase | undefined>;
 }
 
 /** Below this many stored bytes a document is read and applied at once: a few milliseconds at most. */

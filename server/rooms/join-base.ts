@@ -120,6 +120,19 @@ export class JoinBase {
     return this.#source ? { kind: 'build' } : { kind: 'inline' };
   }
 
+  /**
+   * PERF-130: `base` is being merged from storage already (the load's worker, after the load's slices): until
+   * it is in, a joiner who needs a base waits for it (rebuild shares it) instead of asking for a build.
+   */
+  expect(base: Promise<EncodedBase | undefined>, failed: (err: unknown) => void): void {
+    this.#building ??= base
+      .then((b) => this.offer(b))
+      .catch(failed)
+      .finally(() => {
+        this.#building = null;
+      });
+  }
+
   /** Builds a base from storage; concurrent callers share one build. Never rejects (a failure is logged). */
   rebuild(): Promise<void> {
     const source = this.#source;

@@ -175,6 +175,9 @@ export class RoomDoc implements CommitsHost, StoredStateHost, ReceivedApplyHost,
   private loaded(prepared: PreparedDoc): void {
     this.doc.on('update', this.onDocUpdate);
     if (prepared.base) this.joins().offer(prepared.base);
+    // PERF-130: the worker merges the base after it handed the load its slices; a joiner meanwhile waits for
+    // that merge, not a build of its own.
+    else if (prepared.baseLater) this.joins().expect(prepared.baseLater, (err) => this.baseFailed(err));
     this.stored.loaded(prepared);
     this.bindings.reserve(this.doc.clientID);
   }
