@@ -1,8 +1,6 @@
 import './styles.css';
-import { showAssignmentPage } from './pages/assignment-page.ts';
 import { showJoinPage, showProblem } from './pages/join-page.ts';
 import { askRoomInfoEarly } from './pages/room-info-early.ts';
-import { showStartPage } from './pages/start-page.ts';
 import { parseRoute } from './routes.ts';
 import { SessionStore } from './session-store.ts';
 import { initTheme } from './ui/theme.ts';
@@ -17,16 +15,37 @@ let teardown: () => void = () => {};
 
 /** The editor (CodeMirror, Yjs) is its own chunk: the start and join pages load without it. */
 const roomPage = () => import('./pages/room-page.ts');
+/**
+ * PERF-131: so are the start and assignment pages (they make rooms and joins with the SDK's client, Yjs and
+ * all): the first bundle is what an invite link needs, the join page and its calls.
+ */
+const startPage = () => import('./pages/start-page.ts');
+const assignmentPage = () => import('./pages/assignment-page.ts');
+
+/** pages rendered so far: a page whose chunk arrives after another page was rendered is not shown */
+let renders = 0;
+
+/** Shows a page from its own chunk once it is in; a chunk that fails to load is said on the page. */
+function showLater<M>(load: Promise<M>, show: (page: M) => void): void {
+  const render = renders;
+  load.then(
+    (page) => {
+      if (render === renders) show(page);
+    },
+    (err: unknown) => showProblem(root!, 'Something went wrong', String(err)),
+  );
+}
 
 /** Client-side routing: the server answers every page path with index.html. */
 function render(): void {
   teardown();
   teardown = () => {};
+  renders++;
   document.title = 'Sparkroom';
   const route = parseRoute(location.pathname, location.hash);
   switch (route.page) {
     case 'start':
-      showStartPage(root!, store, navigate);
+      showLater(startPage(), ({ showStartPage }) => showStartPage(root!, store, navigate));
       return;
     case 'join':
       showJoinPage(root!, store, route.roomId, route.invite, navigate);
@@ -34,7 +53,9 @@ function render(): void {
       roomPage().catch(() => undefined);
       return;
     case 'assignment':
-      showAssignmentPage(root!, store, route.assignmentId, route.code, navigate);
+      showLater(assignmentPage(), ({ showAssignmentPage }) =>
+        showAssignmentPage(root!, store, route.assignmentId, route.code, navigate),
+      );
       return;
     case 'room': {
       // PERF-113: the room's info is asked for while the room page's code loads, not after it.

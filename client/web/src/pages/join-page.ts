@@ -1,7 +1,7 @@
-import { SparkroomClient } from '../../../sdk/sparkroom-client.ts';
 import { roomPath } from '../routes.ts';
 import { isExpired, type SessionStore } from '../session-store.ts';
 import { h } from '../ui/dom.ts';
+import { joinRoom, warmRoom } from './entry-api.ts';
 import { mountCentered, nameForm } from './name-form.ts';
 
 /**
@@ -28,10 +28,9 @@ export function showJoinPage(
     );
     return;
   }
-  const api = new SparkroomClient({ baseUrl: '', roomId });
   // PERF-129: the room loads while the person reads this page and types a name. Only a hint: a refusal (a bad
   // invite, too many loads) is the join's to report.
-  api.warm(invite).catch(() => undefined);
+  warmRoom(roomId, invite).catch(() => undefined);
   const status = h('p', { class: 'muted loading', hidden: true });
   const { form, nameInput, join } = nameForm({
     store,
@@ -40,7 +39,7 @@ export function showJoinPage(
     submitLabel: 'Join room',
     join: async (name) => {
       performance.mark('sparkroom:join-sent');
-      store.saveJoin(name, await api.join(invite, name));
+      store.saveJoin(name, await joinRoom(roomId, invite, name));
       performance.mark('sparkroom:joined');
       // Drop the invite from the address bar and history: the personal token is what counts now.
       navigate(roomPath(roomId), { replace: true });

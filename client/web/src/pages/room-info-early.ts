@@ -1,6 +1,6 @@
 import type { RoomInfo } from '../../../../schema/protocol.ts';
-import { SparkroomClient } from '../../../sdk/sparkroom-client.ts';
 import { isExpired, readClaims, type SessionStore } from '../session-store.ts';
+import { readRoomInfo } from './entry-api.ts';
 
 /**
  * PERF-113: the room's info, asked for as soon as the room's address is open (while the room page's code
@@ -10,7 +10,7 @@ import { isExpired, readClaims, type SessionStore } from '../session-store.ts';
 export function askRoomInfoEarly(store: SessionStore, roomId: string): Promise<RoomInfo> | undefined {
   const saved = store.session(roomId);
   if (!saved || !readClaims(saved.token) || isExpired(saved.token)) return undefined;
-  const info = new SparkroomClient({ baseUrl: '', roomId, token: saved.token }).roomInfo();
+  const info = readRoomInfo(roomId, saved.token);
   info.catch(() => undefined);
   return info;
 }
