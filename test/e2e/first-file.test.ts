@@ -198,4 +198,16 @@ describe('the first file while a big room syncs (WEB-111, PERF-51)', () => {
       { timeout: 60_000 },
     );
   }, 120_000);
+
+  it('PERF-131: the invite link’s first script is the join page without the editor’s libraries; its name form shows', async () => {
+    const { page } = await nav.app.browser.person({ viewport: { width: 1280, height: 800 } });
+    const entry = page.waitForResponse((r) => /\/assets\/index-[^/]*\.js$/.test(new URL(r.url()).pathname));
+    await page.goto(nav.room.editorLink);
+    await page.waitForSelector('#display-name');
+    expect(await page.textContent('button[type=submit]')).toBe('Join room');
+    const script = await (await entry).body();
+    // Yjs alone is over 80 KB minified; the join page and its calls are under 16 KB.
+    expect(script.byteLength).toBeLessThan(32 * 1024);
+    expect(script.toString('utf8')).not.toContain('y-websocket');
+  }, 60_000);
 });
