@@ -66,6 +66,8 @@ export class SqliteDocStore implements DocStore {
   /** the WAL grew past WAL_MAX_FRAMES: the next commit checkpoints it on the event loop, as SQLite would */
   #checkpointOnLoop = false;
   #checkpointTimer: NodeJS.Timeout | null = null;
+  /** close() was called: no checkpoint is started any more (one in flight may ask for another, PERF-126) */
+  #closing = false;
   /** checkpoints run on the event loop (the fallback above); the worker runs all the others */
   loopCheckpoints = 0;
 
@@ -252,7 +254,7 @@ export class SqliteDocStore implements DocStore {
    */
   checkpoint(): Promise<void> {
     const worker = this.#worker;
-    if (!worker || !this.#walByWorker) return Promise.resolve();
+    if (!worker || !this.#walByWorker || this.#closing) return Promise.resolve();
     const run = (this.#checkpointing ?? Promise.resolve()).then(() => this.#checkpointBy(worker));
     this.#checkpointing = run;
     void run.then(() => {
@@ -275,13 +277,36 @@ export class SqliteDocStore implements DocStore {
       return;
     }
     if (done.log > WAL_MAX_FRAMES && done.checkpointed < done.log) this.#checkpointOnLoop = true;
+    else if (!done.busy && done.checkpointed === done.log) this.#finishCheckpoint();
+  }
+
+  /**
+   * PERF-126: SQLite writes the WAL from its start again only when a commit begins with every frame of it in
+   * the database file. The worker checkpoints the frames that were there when it started, and under a stream
+   * of edits commits keep landing meanwhile, so that moment never came: the WAL grew for as long as edits
+   * flowed (16 KB a commit of 3 rooms, 50 MB in 3,000), and a commit past the file's end costs the fsync the
+   * file's new blocks (about twice the CPU and wall time of one written over old frames). The few commits that
+   * landed during the worker's checkpoint are copied here, on the loop, between two commits: the next commit
+   * then restarts the WAL. When more landed, the worker is asked again (each round has fewer to copy).
+   */
+  #finishCheckpoint(): void {
+    const since = this.#sinceCheckpoint;
+    if (since === 0 || this.#closing) return;
+    if (since > CATCH_UP_COMMITS) {
+      void this.checkpoint();
+      return;
+    }
+    this.#sinceCheckpoint = 0;
+    this.#sqlite.pragma('wal_checkpoint(PASSIVE)');
   }
 
   /** Stops the worker (at close; the database connection is closed by its owner). */
   async close(): Promise<void> {
+    this.#closing = true;
     if (this.#checkpointTimer) clearInterval(this.#checkpointTimer);
     this.#checkpointTimer = null;
-    await this.#checkpointing;
+    // A checkpoint in flight may have chained one more (PERF-126) before it saw #closing.
+    while (this.#checkpointing) await this.#checkpointing;
     await this.#worker?.close();
   }
 
@@ -457,6 +482,8 @@ function prepare(sqlite: BetterSqlite3.Database) {
 const CHECKPOINT_EVERY_COMMITS = 200;
 /** PERF-62: the worker checkpoints at least this often, for what the other stores wrote on the connection */
 const CHECKPOINT_EVERY_MS = 10_000;
+/** PERF-126: at most this many commits' frames, left by the worker's checkpoint, are copied on the loop */
+const CATCH_UP_COMMITS = 20;
 /** PERF-62: a WAL of more frames (pages) than this that the worker could not finish is finished on the loop */
 const WAL_MAX_FRAMES = 16_384;
 
