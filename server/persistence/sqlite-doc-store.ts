@@ -270,10 +270,7 @@ export class SqliteDocStore implements DocStore {
     try {
       done = await worker.checkpoint();
     } catch {
-      if (this.#checkpointTimer) clearInterval(this.#checkpointTimer);
-      this.#checkpointTimer = null;
-      this.#walByWorker = false;
-      if (this.#sqlite.open) this.#sqlite.pragma('wal_autocheckpoint = 1000');
+      this.#handBackCheckpoints();
       return;
     }
     if (done.log > WAL_MAX_FRAMES && done.checkpointed < done.log) this.#checkpointOnLoop = true;
@@ -297,7 +294,20 @@ export class SqliteDocStore implements DocStore {
       return;
     }
     this.#sinceCheckpoint = 0;
-    this.#sqlite.pragma('wal_checkpoint(PASSIVE)');
+    try {
+      this.#sqlite.pragma('wal_checkpoint(PASSIVE)');
+    } catch {
+      // Nothing committed is lost (it is in the WAL); as when the worker cannot checkpoint, SQLite's own does.
+      this.#handBackCheckpoints();
+    }
+  }
+
+  /** A checkpoint failed: SQLite checkpoints in the commits again, as before PERF-62. */
+  #handBackCheckpoints(): void {
+    if (this.#checkpointTimer) clearInterval(this.#checkpointTimer);
+    this.#checkpointTimer = null;
+    this.#walByWorker = false;
+    if (this.#sqlite.open) this.#sqlite.pragma('wal_autocheckpoint = 1000');
   }
 
   /** Stops the worker (at close; the database connection is closed by its owner). */
@@ -483,7 +493,7 @@ const CHECKPOINT_EVERY_COMMITS = 200;
 /** PERF-62: the worker checkpoints at least this often, for what the other stores wrote on the connection */
 const CHECKPOINT_EVERY_MS = 10_000;
 /** PERF-126: at most this many commits' frames, left by the worker's checkpoint, are copied on the loop */
-const CATCH_UP_COMMITS = 20;
+const CATCH_UP_COMMITS = 50;
 /** PERF-62: a WAL of more frames (pages) than this that the worker could not finish is finished on the loop */
 const WAL_MAX_FRAMES = 16_384;
 
