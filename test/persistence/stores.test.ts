@@ -1,6 +1,10 @@
-import { statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryRoomStore } from '../../server/auth/memory-room-store.ts';
+import { WAL_PREALLOCATE_BYTES } from '../../server/persistence/sqlite-doc-store.ts';
 import { MemoryDocStore } from '../../server/rooms/memory-doc-store.ts';
 import { memoryHarness, pgHarness, sqliteHarness, tempSqliteStores } from '../helpers/store-harness.ts';
 import { type DocStoreHarness, docStoreContract } from './doc-store.contract.ts';
@@ -233,5 +237,30 @@ describe('SqliteDocStore beyond the contract', () => {
     }
     expect(statSync(wal).size).toBeLessThan(1200 * frameBytes);
     expect((await docStore.load('room')).updates).toHaveLength(1200);
+  });
+
+  it("PERF-127: a file database's WAL is written ahead at open, and what is committed over it is read back, also by a recovery from the WAL file alone", async () => {
+    const { docStore, database } = temp.open();
+    const wal = `${database.sqlite.name}-wal`;
+    expect(statSync(wal).size).toBeGreaterThanOrEqual(WAL_PREALLOCATE_BYTES);
+    for (let i = 0; i < 50; i++) {
+      await docStore.appendMany([{ docName: 'room', updates: [new Uint8Array(64).fill(i)] }]);
+    }
+    // A crash's leftovers: the database and its WAL, without the WAL's index, so SQLite rebuilds the index
+    // from the WAL file, frame by frame, and must stop at the zeros past the last commit.
+    const dir = mkdtempSync(join(tmpdir(), 'sparkroom-perf127-'));
+    try {
+      copyFileSync(database.sqlite.name, join(dir, 'copy.db'));
+      copyFileSync(wal, join(dir, 'copy.db-wal'));
+      const copy = new BetterSqlite3(join(dir, 'copy.db'), { readonly: true });
+      try {
+        const rows = copy.prepare("SELECT data FROM doc_updates WHERE doc_name = 'room' ORDER BY seq").all();
+        expect(rows.map((r) => (r as { data: Buffer }).data[0])).toEqual([...Array(50).keys()]);
+      } finally {
+        copy.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
