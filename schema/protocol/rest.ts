@@ -30,6 +30,12 @@ export interface RoomInfo {
   agent: { configured: boolean; model: string | null };
   /** the server's public address (SPARKROOM_PUBLIC_URL) for invite links; null: use the address you called */
   publicUrl: string | null;
+  /**
+   * WEB-117: asked with `?first=` (apiPaths.roomWithFirst): the text of the file the page opens first (the one
+   * named if the room has it, else the room's first by sorted path; null in an empty room), as the file route
+   * answers it (PERF-51), so the page needs no second request before it shows it
+   */
+  first?: FileTextResponse | null;
 }
 
 /** One member of a room as the people list shows it. */

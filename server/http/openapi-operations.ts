@@ -87,6 +87,9 @@ export const roomOperations: readonly Operation[] = [
     route: apiRoutes.room,
     summary: 'Room info for a member',
     access: 'member',
+    queryParams: [
+      ['first', false, "with it, `first`: that file's text, else the room's first file's (WEB-117)"],
+    ],
     status: 200,
     response: 'RoomInfo',
   },

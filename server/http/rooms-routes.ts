@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import type * as Y from 'yjs';
 import { z } from 'zod';
 import {
   apiRoutes,
@@ -47,6 +48,24 @@ const roleParam = z.enum(roles);
 
 /** How long a read of the room's info keeps the room it loaded in memory, for the page's next requests. */
 export const ROOM_INFO_HOLD_MS = 3000;
+
+/** The file `asked`, or with none the room's first of the sorted paths (no sort of them all); undefined: none. */
+function pickFile(doc: Y.Doc, asked: string | undefined): { file: string; ytext: Y.Text } | undefined {
+  if (asked !== undefined) {
+    const ytext = fileText(doc, asked);
+    return ytext ? { file: asked, ytext } : undefined;
+  }
+  let first: { file: string; ytext: Y.Text } | undefined;
+  for (const [file, ytext] of fileTexts(doc))
+    if (first === undefined || file < first.file) first = { file, ytext };
+  return first;
+}
+
+/** PERF-51: a file's text from its start, as the page shows it while the room syncs. */
+function textFrom({ file, ytext }: { file: string; ytext: Y.Text }): FileTextResponse {
+  const { text, truncated } = textStart(ytext, MAX_FILE_TEXT_CHARS);
+  return { file, text, length: ytext.length, truncated };
+}
 
 /**
  * How long a warm (PERF-129) keeps the room loaded: the person reads the invite page and types a name, then
@@ -103,12 +122,20 @@ export function roomsRoutes(deps: RoomsRoutesDeps): Hono {
     const user = await bearerUser(c, deps.rooms, roomId);
     const room = await deps.rooms.getRoom(roomId);
     await deps.rooms.touch(roomId, user.id);
+    const asked = c.req.query('first');
     const { room: live, release } = await deps.registry.acquire(roomId);
     let files: string[];
+    let first: FileTextResponse | null | undefined;
     try {
       files = fileTexts(live.code.doc)
         .map(([path]) => path)
         .sort();
+      // WEB-117: a file the room does not have (a stale link) is the room's first, as the page opens it.
+      if (asked !== undefined) {
+        const named = asked !== '' && isValidFilePath(asked) ? pickFile(live.code.doc, asked) : undefined;
+        const picked = named ?? pickFile(live.code.doc, undefined);
+        first = picked ? textFrom(picked) : null;
+      }
     } finally {
       // PERF-114: a page asks for the room's info, then its first file and its socket: the room this read
       // loaded stays for them instead of unloading now and loading again (seconds for a big room).
@@ -131,6 +158,7 @@ export function roomsRoutes(deps: RoomsRoutesDeps): Hono {
       policy: room.policy,
       agent: deps.agentInfo(),
       publicUrl: deps.publicUrl ?? null,
+      ...(first !== undefined ? { first } : {}),
     };
     return c.json(info);
   });
@@ -145,22 +173,13 @@ export function roomsRoutes(deps: RoomsRoutesDeps): Hono {
       throw new AppError('bad_request', 'file must be a valid relative path');
     const { room: live, release } = await deps.registry.acquire(roomId);
     try {
-      let file = asked;
-      let ytext = asked === undefined ? undefined : fileText(live.code.doc, asked);
-      if (asked === undefined) {
-        // The first of the sorted paths, as the file tree and the page order them (no sort of them all).
-        for (const [path, text] of fileTexts(live.code.doc)) {
-          if (file === undefined || path < file) [file, ytext] = [path, text];
-        }
-      }
-      if (file === undefined || ytext === undefined)
+      const picked = pickFile(live.code.doc, asked);
+      if (!picked)
         throw new AppError(
           'not_found',
           asked === undefined ? 'this room has no files' : `no file ${asked} in this room`,
         );
-      const { text, truncated } = textStart(ytext, MAX_FILE_TEXT_CHARS);
-      const answer: FileTextResponse = { file, text, length: ytext.length, truncated };
-      return c.json(answer);
+      return c.json(textFrom(picked));
     } finally {
       release();
     }

@@ -210,4 +210,27 @@ describe('the first file while a big room syncs (WEB-111, PERF-51)', () => {
     expect(script.byteLength).toBeLessThan(32 * 1024);
     expect(script.toString('utf8')).not.toContain('y-websocket');
   }, 60_000);
+
+  it('WEB-117: joined, the first file’s text is shown with no request for it but the room’s info', async () => {
+    const { page } = await nav.app.browser.person({ viewport: { width: 1280, height: 800 } });
+    const asked: string[] = [];
+    page.on('request', (r) => {
+      const { pathname } = new URL(r.url());
+      if (pathname.startsWith('/api/rooms/')) asked.push(pathname);
+    });
+    await page.goto(nav.room.editorLink);
+    await page.fill('#display-name', 'Barbara');
+    await page.click('button[type=submit]');
+    const first = [...nav.room.paths].sort()[0]!;
+    await page.waitForFunction(
+      (file) => document.querySelector('.file-bar .file-path')?.textContent === file,
+      first,
+      { timeout: 60_000 },
+    );
+    const known = KNOWN_FILES[first];
+    const text = (await page.textContent('.cm-content')) ?? '';
+    if (known !== undefined) expect(text).toContain(known.split('\n')[0]);
+    else expect(text.length).toBeGreaterThan(0);
+    expect(asked.filter((p) => p.endsWith('/file'))).toEqual([]);
+  }, 120_000);
 });

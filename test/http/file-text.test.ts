@@ -7,6 +7,7 @@ import {
   type FileTextResponse,
   MAX_FILE_TEXT_CHARS,
   type Role,
+  type RoomInfo,
 } from '../../schema/protocol.ts';
 import { signToken } from '../../server/auth/tokens.ts';
 import { textStart } from '../../server/rooms/text-start.ts';
@@ -124,6 +125,35 @@ describe('GET /api/rooms/:id/file: one file as the room holds it now (PERF-51)',
       expect(loads).toBe(1);
     } finally {
       off();
+    }
+  });
+
+  it('WEB-117: the info asked with ?first= carries the named file’s text, else the room’s first; without it, none', async () => {
+    const { room, viewer, writer } = await roomWithFiles({
+      'src/b.ts': 'export const b = 2;\n',
+      'README.md': '# Readme\n',
+    });
+    try {
+      const info = (first: string | null) =>
+        api<RoomInfo>(server.url, 'GET', apiPaths.roomWithFirst(room.roomId, first), { token: viewer.token });
+      const readme = { file: 'README.md', text: '# Readme\n', length: 9, truncated: false };
+      expect((await info('src/b.ts')).body.first).toEqual({
+        file: 'src/b.ts',
+        text: 'export const b = 2;\n',
+        length: 20,
+        truncated: false,
+      });
+      expect((await info(null)).body.first).toEqual(readme);
+      // a stale link's file, or a path out of the room: the room's first, as the page opens it
+      expect((await info('gone.ts')).body.first).toEqual(readme);
+      expect((await info('../etc/passwd')).body.first).toEqual(readme);
+      const plain = await api<RoomInfo>(server.url, 'GET', apiPaths.room(room.roomId), {
+        token: viewer.token,
+      });
+      expect(plain.body.files).toEqual(['README.md', 'src/b.ts']);
+      expect(plain.body).not.toHaveProperty('first');
+    } finally {
+      writer.destroy();
     }
   });
 

@@ -23,6 +23,7 @@ export function warmRoom(roomId: string, invite: string): Promise<void> {
   return call('POST', apiPaths.warm(roomId), body, null);
 }
 
-export function readRoomInfo(roomId: string, token: string): Promise<RoomInfo> {
-  return call('GET', apiPaths.room(roomId), undefined, token);
+/** The room's info with the text of the file the page opens first (WEB-117): `file`, else the room's first. */
+export function readRoomInfo(roomId: string, token: string, file: string | null): Promise<RoomInfo> {
+  return call('GET', apiPaths.roomWithFirst(roomId, file), undefined, token);
 }

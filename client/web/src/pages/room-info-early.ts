@@ -10,7 +10,8 @@ import { readRoomInfo } from './entry-api.ts';
 export function askRoomInfoEarly(store: SessionStore, roomId: string): Promise<RoomInfo> | undefined {
   const saved = store.session(roomId);
   if (!saved || !readClaims(saved.token) || isExpired(saved.token)) return undefined;
-  const info = readRoomInfo(roomId, saved.token);
+  // WEB-117: with the text of the file the page opens first (the link's `#file=`, else the room's first)
+  const info = readRoomInfo(roomId, saved.token, new URLSearchParams(location.hash.slice(1)).get('file'));
   info.catch(() => undefined);
   return info;
 }

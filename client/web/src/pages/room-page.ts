@@ -52,10 +52,11 @@ export async function showRoomPage(
     // so an empty room or a stale link costs no refused request.
     const wanted = new URLSearchParams(location.hash.slice(1)).get('file');
     const first = wanted !== null && info.files.includes(wanted) ? wanted : info.files[0];
+    // WEB-117: the info asked early brings that text along; asked here, it is a request of its own.
     const firstFile =
       first === undefined
         ? Promise.resolve(null)
-        : client.fileText(first).then(
+        : (info.first !== undefined ? Promise.resolve(info.first) : client.fileText(first)).then(
             (text) => {
               performance.mark('sparkroom:first-file-text');
               return text;
