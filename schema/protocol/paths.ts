@@ -108,14 +108,13 @@ export const apiPaths = {
   rejectSuggestion: ofSuggestion(apiRoutes.rejectSuggestion),
   blame: (roomId: string, file: string) =>
     `${fillRoute(apiRoutes.blame, { roomId })}?file=${encodeURIComponent(file)}`,
-  /** GET: the room's history, newest first; `before` (a seq) pages back */
+  /** GET the room's info with the text of the file a page opens first (WEB-117): `file`, else the room's first */
+  roomWithFirst: (roomId: string, file: string | null) =>
+    `${fillRoute(apiRoutes.room, { roomId })}?first=${encodeURIComponent(file ?? '')}`,
   /**
    * GET: one file's text as the room holds it now, from its start (FileTextResponse, PERF-51); no `file`:
    * the room's first file (its paths sorted, as the file tree lists them)
    */
-  /** GET the room's info with the text of the file a page opens first (WEB-117): `file`, else the room's first */
-  roomWithFirst: (roomId: string, file: string | null) =>
-    `${fillRoute(apiRoutes.room, { roomId })}?first=${encodeURIComponent(file ?? '')}`,
   fileText: (roomId: string, file?: string) =>
     `${fillRoute(apiRoutes.fileText, { roomId })}${file === undefined ? '' : `?file=${encodeURIComponent(file)}`}`,
   /** GET: the room's history, newest first; `before` (a seq) pages back */
