@@ -174,6 +174,9 @@ describe('review in the browser', () => {
       await page.waitForSelector('.cm-spark-badge:text("proposed")', { timeout: 15_000 });
     }
     expect(await bob.locator('.cm-spark-proposal .cm-spark-btn-accept').count()).toBe(1);
+    // The Spark panel redraws at most every 100 ms while a run streams (PERF-111), so its card may come a
+    // moment after the editor's badge: wait for its Accept all, then count it.
+    await bob.locator('article.run').first().locator('button.accept').first().waitFor();
     expect(await bob.locator('article.run').first().locator('button.accept').count()).toBe(1);
 
     await ada.click('button:text("Share")');
