@@ -56,6 +56,8 @@ export class AssignmentService {
   private readonly savedEditAt = new Map<string, number>();
   /** counts per copy, valid until its documents change */
   private readonly counts = new Map<string, Counts>();
+  /** the loaded copies listened to (watch) */
+  private readonly watched = new WeakSet<Room>();
 
   constructor(deps: AssignmentServiceDeps) {
     this.deps = deps;
@@ -65,17 +67,27 @@ export class AssignmentService {
   attach(room: Room): void {
     this.deps.store.findCopy(room.id).then(
       (copy) => {
-        if (!copy || this.deps.registry.peek(room.id) !== room) return;
-        room.code.doc.on('update', (_u: Uint8Array, origin: unknown) => {
-          this.counts.delete(room.id);
-          if (isOrigin(origin) && (origin.source === 'connection' || origin.source === 'accept')) {
-            this.noteEdit(room.id);
-          }
-        });
-        room.whenReview((r) => r.review.doc.on('update', () => this.counts.delete(r.id)));
+        if (copy && this.deps.registry.peek(room.id) === room) this.watch(room);
       },
       (err: unknown) => this.deps.log.error({ err, room: room.id }, 'reading the assignment copy failed'),
     );
+  }
+
+  /**
+   * Listens to a loaded copy, once per loaded room. A copy's room is loaded to seed it before its record is
+   * stored, so the load's `attach` finds no copy; `join` watches it once the record is in, for when that
+   * room stays loaded until the student's socket comes (else their edits never showed as the last edit).
+   */
+  private watch(room: Room): void {
+    if (this.watched.has(room)) return;
+    this.watched.add(room);
+    room.code.doc.on('update', (_u: Uint8Array, origin: unknown) => {
+      this.counts.delete(room.id);
+      if (isOrigin(origin) && (origin.source === 'connection' || origin.source === 'accept')) {
+        this.noteEdit(room.id);
+      }
+    });
+    room.whenReview((r) => r.review.doc.on('update', () => this.counts.delete(r.id)));
   }
 
   async create(user: AuthUser, name: string): Promise<AssignmentView> {
@@ -158,6 +170,8 @@ export class AssignmentService {
       createdAt: this.deps.now(),
       lastEditAt: null,
     });
+    const stillLoaded = this.deps.registry.peek(created.roomId);
+    if (stillLoaded) this.watch(stillLoaded);
     return { ...joined, assignment: info, created: true };
   }
 

@@ -173,6 +173,38 @@ describe('assignments (CLASS-20..27), through REST and stock y-websocket clients
     }
   });
 
+  it('CLASS-23: a copy kept loaded from its seeding to the student’s socket (nothing unloaded it between) still reports the student’s edits as the last edit', async () => {
+    server = await startTestServer();
+    const { templateId, teacher, assignment } = await assignmentFromTemplate(server);
+    // Every room loaded from here on stays loaded (as a join page's early load or a busy machine keeps it):
+    // the copy's room is then the one loaded to seed it, before its copy record was stored.
+    const holds: (() => void)[] = [];
+    const stop = server.running.registry.onLoad((room) => holds.push(room.hold()));
+    try {
+      const ada = (await joinAs(server, assignment.id, assignment.code, 'Ada')).body;
+      const a = client(ada.room.id, ada.token);
+      await whenSynced(a);
+      a.edit('main.py', (x) => x.insert(0, '# mine\n'));
+      let row: DashboardResponse['copies'][number] | undefined;
+      for (let i = 0; i < 200; i++) {
+        const live = await api<DashboardResponse>(
+          server.url,
+          'GET',
+          `/api/rooms/${templateId}/assignments/${assignment.id}`,
+          { token: teacher.token },
+        );
+        row = live.body.copies.find((c) => c.student.id === ada.user.id);
+        if (row && row.added === 1) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(row).toMatchObject({ added: 1, removed: 0, connected: true });
+      expect(row?.lastEditAt).not.toBeNull();
+    } finally {
+      stop();
+      for (const release of holds) release();
+    }
+  });
+
   it('CLASS-26/SAFE-98: a student opening another student’s copy gets 403 and changes nothing; students and viewers reach no dashboard; bad input is a clear 4xx', async () => {
     server = await startTestServer();
     const { templateId, teacher, viewer, assignment } = await assignmentFromTemplate(server);
