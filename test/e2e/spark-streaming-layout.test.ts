@@ -20,8 +20,13 @@ type CardFrame = {
   numberGap: number;
 };
 
-/** A short proposal streamed slowly enough (40 tokens/s) that the page is still between frames. */
-const SLOW_LINES = Array.from({ length: 30 }, (_, i) => `  const slow${i} = b * ${i}; // slow ${i}\n`);
+/**
+ * A short proposal streamed slowly enough (10 tokens/s: a token every 100 ms) that the page is still between
+ * frames for longer than the three frames the mid-stream snapshot waits for. At 40 tokens/s (a token every 25
+ * ms, every one or two 16 ms review frames) only a stall of the machine left three frames without a change,
+ * so on a quiet machine with cheaper commits (PERF-126) the snapshot never came and the test timed out.
+ */
+const SLOW_LINES = Array.from({ length: 12 }, (_, i) => `  const slow${i} = b * ${i}; // slow ${i}\n`);
 const { reply: SLOW_REPLY, proposal: SLOW_PROPOSAL } = mulRewrite('Slowing mul.', SLOW_LINES);
 
 /** WEB-112: 44 lines streamed over many frames (about 5 s at 150 tokens/s), short lines that never wrap. */
@@ -46,7 +51,7 @@ describe('Where a streaming card is drawn in the browser', () => {
 
   it('PERF-89: streamed text lands in the card under the replaced line, the code and line numbers below it move with the card, and it ends as the suggestion (PERF-57: the panel still reads right)', async () => {
     await openMathFile(ada, bob);
-    app.fake.enqueue({ text: SLOW_REPLY, tokensPerSecond: 40 });
+    app.fake.enqueue({ text: SLOW_REPLY, tokensPerSecond: 10 });
     await ada.fill('.prompt-input', 'Slow mul down');
     await ada.click('button:text("Ask Spark")');
     // Mid-stream, once the card's text and the positions below it have not changed for three frames (the
