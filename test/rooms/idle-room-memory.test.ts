@@ -42,6 +42,33 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+/** A person connects to the room's code doc, types `text` into `file` as `clientId`, waits for it stored, leaves. */
+async function typeAndLeave(room: Room, file: string, text: string, clientId: number): Promise<void> {
+  const conn = room.handleConnect(ada, 'code', new FakeRoomSocket());
+  room.handleMessage(conn, updateFrame(fileUpdate(file, text, { clientId })));
+  await room.whenFlushed();
+  room.handleClose(conn);
+}
+
+/** Rooms `ids` loaded on `store`, each with one file typed into it (PERF-115, PERF-119). */
+async function writtenRooms(ids: string[], store: DocStore): Promise<Room[]> {
+  const loaded: Room[] = [];
+  for (const id of ids) {
+    const room = await loadRoom(id, store);
+    loaded.push(room);
+    await typeAndLeave(room, 'a.ts', id, 7);
+  }
+  return loaded;
+}
+
+/** What `store` holds of a code doc: its last seq and its files. */
+async function storedFiles(store: DocStore, docName: string): Promise<{ lastSeq: number; files: string[] }> {
+  const stored = await store.load(docName);
+  const doc = new Y.Doc();
+  for (const u of stored.updates) Y.applyUpdate(doc, u);
+  return { lastSeq: stored.lastSeq, files: [...doc.getMap(CODE_FILES_KEY).keys()].sort() };
+}
+
 /**
  * The functions reachable from `root` through own properties, by path, not entering the document, its
  * awareness or the sockets (the reference server holds those too), nor the room's deps it shares.
@@ -226,18 +253,7 @@ describe('an idle small room holds little of its own', () => {
     const database = openDatabase(join(dir, 'sparkroom.db'));
     const store = new SqliteDocStore(database);
     try {
-      const write = async (room: Room, file: string, text: string, clientId: number): Promise<void> => {
-        const conn = room.handleConnect(ada, 'code', new FakeRoomSocket());
-        room.handleMessage(conn, updateFrame(fileUpdate(file, text, { clientId })));
-        await room.whenFlushed();
-        room.handleClose(conn);
-      };
-      const loaded: Room[] = [];
-      for (const id of ['h1', 'h2', 'h3']) {
-        const room = await loadRoom(id, store);
-        loaded.push(room);
-        await write(room, 'a.ts', id, 7);
-      }
+      const loaded = await writtenRooms(['h1', 'h2', 'h3'], store);
       // Three rooms loaded: three code docs' heads; their review docs wait unopened and hold none (on main: 6).
       expect(store.cachedHeads).toBe(3);
       // An opened, written review doc holds its head while loaded; unloading a room drops both of its heads.
@@ -248,13 +264,9 @@ describe('an idle small room holds little of its own', () => {
       // Loaded again, written again: the seqs continue from the tables (no collision), the text is whole.
       const again = await loadRoom('h2', store);
       rooms.push(again);
-      await write(again, 'b.ts', 'more', 8);
+      await typeAndLeave(again, 'b.ts', 'more', 8);
       expect(store.cachedHeads).toBe(1);
-      const stored = await store.load('h2');
-      expect(stored.lastSeq).toBe(2);
-      const doc = new Y.Doc();
-      for (const u of stored.updates) Y.applyUpdate(doc, u);
-      expect([...doc.getMap(CODE_FILES_KEY).keys()].sort()).toEqual(['a.ts', 'b.ts']);
+      expect(await storedFiles(store, 'h2')).toEqual({ lastSeq: 2, files: ['a.ts', 'b.ts'] });
       expect(
         (await store.appendMany([{ docName: 'h1/review', updates: [new Uint8Array([0, 0])] }]))[0]!.lastSeq,
       ).toBe(2);
@@ -271,18 +283,7 @@ describe('an idle small room holds little of its own', () => {
     const database = await openPgDatabase(url, { schema, max: 4 });
     const store = new PgDocStore(database);
     try {
-      const write = async (room: Room, file: string, text: string, clientId: number): Promise<void> => {
-        const conn = room.handleConnect(ada, 'code', new FakeRoomSocket());
-        room.handleMessage(conn, updateFrame(fileUpdate(file, text, { clientId })));
-        await room.whenFlushed();
-        room.handleClose(conn);
-      };
-      const loaded: Room[] = [];
-      for (const id of ['p1', 'p2', 'p3']) {
-        const room = await loadRoom(id, store);
-        loaded.push(room);
-        await write(room, 'a.ts', id, 7);
-      }
+      const loaded = await writtenRooms(['p1', 'p2', 'p3'], store);
       // Three loaded rooms: their code docs' heads; the unopened review docs hold none (on main: 6).
       expect(store.cachedHeads).toBe(3);
       for (const room of loaded) room.destroy();
@@ -290,12 +291,8 @@ describe('an idle small room holds little of its own', () => {
       // Loaded and written again: the seqs continue from the tables, the text is whole.
       const again = await loadRoom('p2', store);
       rooms.push(again);
-      await write(again, 'b.ts', 'more', 8);
-      const stored = await store.load('p2');
-      expect(stored.lastSeq).toBe(2);
-      const doc = new Y.Doc();
-      for (const u of stored.updates) Y.applyUpdate(doc, u);
-      expect([...doc.getMap(CODE_FILES_KEY).keys()].sort()).toEqual(['a.ts', 'b.ts']);
+      await typeAndLeave(again, 'b.ts', 'more', 8);
+      expect(await storedFiles(store, 'p2')).toEqual({ lastSeq: 2, files: ['a.ts', 'b.ts'] });
       again.destroy();
       rooms.splice(rooms.indexOf(again), 1);
       expect(store.cachedHeads).toBe(0);
