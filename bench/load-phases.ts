@@ -1,11 +1,10 @@
-import { defaultLimits } from '../server/config.ts';
 import { silentLogger } from '../server/log.ts';
 import { openDatabase } from '../server/persistence/database.ts';
 import { SqliteDocStore } from '../server/persistence/sqlite-doc-store.ts';
 import { CommitQueue } from '../server/rooms/commit-queue.ts';
-import { Room } from '../server/rooms/room.ts';
 import { RoomYDoc } from '../server/rooms/room-ydoc.ts';
 import { applySlices } from '../server/rooms/stored-state.ts';
+import { loadBenchRoom } from './lib/typing-rooms.ts';
 
 /** npx tsx bench/load-phases.ts DB ROOM [samples]: a room's cold load in process, by phase, ms. */
 const [file, roomId, samplesArg] = process.argv.slice(2);
@@ -23,16 +22,7 @@ for (let s = 0; s < Number(samplesArg ?? 5); s++) {
   doc.destroy();
   store.release?.(roomId!);
   const t3 = performance.now();
-  const room = await Room.load({
-    id: roomId!,
-    docStore: store,
-    commits,
-    limits: defaultLimits,
-    log: silentLogger,
-    now: Date.now,
-    onBroken: () => {},
-    onMaybeIdle: () => {},
-  });
+  const room = await loadBenchRoom(roomId!, store, commits);
   const t4 = performance.now();
   // the base merge that follows the load (PERF-130) is not the next sample's
   await new Promise((resolve) => setTimeout(resolve, 1000));

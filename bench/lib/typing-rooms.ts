@@ -13,6 +13,20 @@ export interface TypingRoom {
   conns: Connection[];
 }
 
+/** A room loaded as the server loads it (default limits, silent log), on `docStore` with the bench's commit. */
+export function loadBenchRoom(id: string, docStore: DocStore, commits: CommitQueue): Promise<Room> {
+  return Room.load({
+    id,
+    docStore,
+    commits,
+    limits: defaultLimits,
+    log: silentLogger,
+    now: Date.now,
+    onBroken: () => {},
+    onMaybeIdle: () => {},
+  });
+}
+
 /**
  * Rooms `${prefix}${r}` of `people` editors each (sockets that drop what they are sent), loaded on `docStore`
  * and sharing one group commit, for the bench scripts that drive the room core without a network. `frames[r]`
@@ -29,16 +43,7 @@ export async function openTypingRooms(
 ): Promise<TypingRoom[]> {
   const rooms: TypingRoom[] = [];
   for (const [r, roomFrames] of frames.entries()) {
-    const room = await Room.load({
-      id: `${prefix}${r}`,
-      docStore,
-      commits,
-      limits: defaultLimits,
-      log: silentLogger,
-      now: Date.now,
-      onBroken: () => {},
-      onMaybeIdle: () => {},
-    });
+    const room = await loadBenchRoom(`${prefix}${r}`, docStore, commits);
     const conns = Array.from({ length: people }, (_, i) => {
       const user: PublicUser = { id: `u${r}-${i}`, name: `u${i}`, role: 'editor' };
       return room.handleConnect(user, 'code', new NullSocket());
