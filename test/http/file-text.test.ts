@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import {
   apiPaths,
-  CODE_FILES_KEY,
   type ErrorBody,
   type FileTextResponse,
   MAX_FILE_TEXT_CHARS,
@@ -11,6 +10,7 @@ import {
 } from '../../schema/protocol.ts';
 import { signToken } from '../../server/auth/tokens.ts';
 import { textStart } from '../../server/rooms/text-start.ts';
+import { loadsDuring, readAsRoomPage } from '../helpers/room-page-reads.ts';
 import { api, startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { connectClient, whenSynced } from '../helpers/y-client.ts';
 
@@ -103,29 +103,15 @@ describe('GET /api/rooms/:id/file: one file as the room holds it now (PERF-51)',
     writer.destroy();
     const registry = server.running.registry;
     while (registry.peek(room.roomId)) await new Promise((r) => setTimeout(r, 10));
-    let loads = 0;
-    const off = registry.onLoad((r) => {
-      if (r.id === room.roomId) loads++;
+    // What the room page asks, in its order: the info, then the first file and the code doc's socket.
+    const loads = await loadsDuring(server, room.roomId, async () => {
+      expect(await readAsRoomPage(server, room.roomId, viewer.token)).toEqual({
+        files: ['src/a.ts'],
+        firstText: 'export const a = 1;\n',
+        syncedFiles: 1,
+      });
     });
-    try {
-      // What the room page asks, in its order: the info, then the first file and the code doc's socket.
-      const info = await api<{ files: string[] }>(server.url, 'GET', apiPaths.room(room.roomId), {
-        token: viewer.token,
-      });
-      expect(info.body.files).toEqual(['src/a.ts']);
-      await new Promise((r) => setImmediate(r));
-      const first = await api<FileTextResponse>(server.url, 'GET', apiPaths.fileText(room.roomId), {
-        token: viewer.token,
-      });
-      expect(first.body.text).toBe('export const a = 1;\n');
-      const page = connectClient(server.syncUrl, room.roomId, viewer.token);
-      await whenSynced(page);
-      expect(page.doc.getMap(CODE_FILES_KEY).size).toBe(1);
-      page.destroy();
-      expect(loads).toBe(1);
-    } finally {
-      off();
-    }
+    expect(loads).toBe(1);
   });
 
   it('WEB-117: the info asked with ?first= carries the named file’s text, else the room’s first; without it, none', async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiPaths, CODE_FILES_KEY, type ErrorBody, type FileTextResponse } from '../../schema/protocol.ts';
+import { apiPaths, type ErrorBody } from '../../schema/protocol.ts';
+import { loadsDuring, readAsRoomPage } from '../helpers/room-page-reads.ts';
 import { api, startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { connectClient, whenSynced } from '../helpers/y-client.ts';
 
@@ -36,11 +37,7 @@ describe('POST /api/rooms/:id/warm: an invite page loads the room before the joi
   it('PERF-129: with a valid invite the idle room loads and stays for the join, its info, its first file and its socket: one load', async () => {
     const room = await idleRoom();
     const registry = server.running.registry;
-    let loads = 0;
-    const off = registry.onLoad((r) => {
-      if (r.id === room.roomId) loads++;
-    });
-    try {
+    const loads = await loadsDuring(server, room.roomId, async () => {
       const warm = await api(server.url, 'POST', apiPaths.warm(room.roomId), {
         body: { invite: room.invites.viewer },
       });
@@ -50,19 +47,13 @@ describe('POST /api/rooms/:id/warm: an invite page loads the room before the joi
       const joined = await api<{ token: string }>(server.url, 'POST', apiPaths.join(room.roomId), {
         body: { invite: room.invites.viewer, name: 'Ada' },
       });
-      const token = joined.body.token;
-      const info = await api<{ files: string[] }>(server.url, 'GET', apiPaths.room(room.roomId), { token });
-      expect(info.body.files).toEqual(['a.ts']);
-      const first = await api<FileTextResponse>(server.url, 'GET', apiPaths.fileText(room.roomId), { token });
-      expect(first.body.text).toBe('export const a = 1;\n');
-      const page = connectClient(server.syncUrl, room.roomId, token);
-      await whenSynced(page);
-      expect(page.doc.getMap(CODE_FILES_KEY).size).toBe(1);
-      page.destroy();
-      expect(loads).toBe(1);
-    } finally {
-      off();
-    }
+      expect(await readAsRoomPage(server, room.roomId, joined.body.token)).toEqual({
+        files: ['a.ts'],
+        firstText: 'export const a = 1;\n',
+        syncedFiles: 1,
+      });
+    });
+    expect(loads).toBe(1);
   });
 
   it('PERF-129: a bad or revoked invite, or no such room, is refused and loads nothing', async () => {
