@@ -1,4 +1,3 @@
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
 import { AppError } from '../errors.ts';
 import {
@@ -12,8 +11,9 @@ import {
 } from '../rooms/doc-store.ts';
 import type { Database } from './database.ts';
 import { checkDocChecksum, docChecksum } from './doc-checksum.ts';
-import { DocWorker, type WalCheckpoint } from './doc-worker.ts';
+import { DocWorker } from './doc-worker.ts';
 import { SqliteClientBindings } from './sqlite-client-bindings.ts';
+import { WalCheckpoints } from './wal-checkpoints.ts';
 
 interface Head {
   lastSeq: number;
@@ -58,19 +58,8 @@ export class SqliteDocStore implements DocStore {
   readonly buildSnapshot?: (docName: string) => Promise<BuiltSnapshot>;
   /** present for a file database (ROOM-18) */
   readonly loadPrepared?: (docName: string) => Promise<PreparedDoc>;
-  /** the worker checkpoints the WAL, not SQLite in the commits (PERF-62) */
-  #walByWorker = false;
-  /** commits since the worker was last asked to checkpoint the WAL */
-  #sinceCheckpoint = 0;
-  /** the last checkpoint asked of the worker, until it is done */
-  #checkpointing: Promise<void> | null = null;
-  /** the WAL grew past WAL_MAX_FRAMES: the next commit checkpoints it on the event loop, as SQLite would */
-  #checkpointOnLoop = false;
-  #checkpointTimer: NodeJS.Timeout | null = null;
-  /** close() was called: no checkpoint is started any more (one in flight may ask for another, PERF-126) */
-  #closing = false;
-  /** checkpoints run on the event loop (the fallback above); the worker runs all the others */
-  loopCheckpoints = 0;
+  /** who checkpoints the WAL, and when (PERF-62, PERF-126, PERF-127); null for an in-memory database */
+  readonly #wal: WalCheckpoints | null;
 
   constructor(database: Pick<Database, 'sqlite'>) {
     this.#sqlite = database.sqlite;
@@ -82,17 +71,8 @@ export class SqliteDocStore implements DocStore {
     if (worker) {
       this.buildSnapshot = (docName) => worker.build(docName);
       this.loadPrepared = (docName) => this.#loadPrepared(worker, docName);
-      // PERF-62: SQLite checkpoints the WAL from inside the commit that takes it past 1,000 pages (about
-      // every 400 keystrokes): that commit, and the broadcast waiting for it, also copied 4 MB into the
-      // database file and fsync'd it. The worker checkpoints instead, from its own connection (a checkpoint
-      // never blocks the writer in WAL mode); this connection's commits only append to the WAL. Every other
-      // store shares this connection, so the timer also takes what they alone wrote.
-      this.#sqlite.pragma('wal_autocheckpoint = 0');
-      preallocateWal(`${this.#sqlite.name}-wal`);
-      this.#walByWorker = true;
-      this.#checkpointTimer = setInterval(() => void this.checkpoint(), CHECKPOINT_EVERY_MS);
-      this.#checkpointTimer.unref();
     }
+    this.#wal = worker ? new WalCheckpoints(this.#sqlite, worker) : null;
     // better-sqlite3 transactions are synchronous: nothing else in this process runs between BEGIN and
     // COMMIT, and a throw rolls the whole batch back, which is what append's all-or-nothing promise needs.
     const appendOne = (docName: string, updates: Uint8Array[]): Head => {
@@ -190,7 +170,7 @@ export class SqliteDocStore implements DocStore {
       throw err;
     }
     this.#remember(docName, head);
-    this.#committed();
+    this.#wal?.committed();
     return { lastSeq: head.lastSeq, logBytes: head.logBytes };
   }
 
@@ -209,7 +189,7 @@ export class SqliteDocStore implements DocStore {
       const result = { lastSeq: head.lastSeq, logBytes: head.logBytes };
       return taken.size > 0 ? { ...result, taken } : result;
     });
-    this.#committed();
+    this.#wal?.committed();
     return results;
   }
 
@@ -232,93 +212,21 @@ export class SqliteDocStore implements DocStore {
   }
 
   /**
-   * PERF-62: after a commit. Every CHECKPOINT_EVERY_COMMITS the worker is asked to checkpoint (one request at a
-   * time). A checkpoint that runs while commits go on may leave the WAL unfinished, and SQLite restarts the WAL
-   * from its start only once a checkpoint finished it; should it still grow past WAL_MAX_FRAMES, the next
-   * commit checkpoints on the event loop once, as SQLite's own checkpoint did after every 1,000 pages.
-   */
-  #committed(): void {
-    if (!this.#walByWorker) return;
-    if (this.#checkpointOnLoop) {
-      this.#checkpointOnLoop = false;
-      this.#sinceCheckpoint = 0;
-      this.loopCheckpoints++;
-      this.#sqlite.pragma('wal_checkpoint(PASSIVE)');
-      return;
-    }
-    if (++this.#sinceCheckpoint >= CHECKPOINT_EVERY_COMMITS && !this.#checkpointing) void this.checkpoint();
-  }
-
-  /**
    * Has the worker checkpoint the WAL (PERF-62), after the checkpoint under way if there is one, so what was
-   * committed before the call is in the database file when it resolves. A failed checkpoint (a worker that
-   * cannot open the file for writing) hands checkpoints back to SQLite's own. Never rejects.
+   * committed before the call is in the database file when it resolves. Never rejects.
    */
   checkpoint(): Promise<void> {
-    const worker = this.#worker;
-    if (!worker || !this.#walByWorker || this.#closing) return Promise.resolve();
-    const run = (this.#checkpointing ?? Promise.resolve()).then(() => this.#checkpointBy(worker));
-    this.#checkpointing = run;
-    void run.then(() => {
-      if (this.#checkpointing === run) this.#checkpointing = null;
-    });
-    return run;
+    return this.#wal?.checkpoint() ?? Promise.resolve();
   }
 
-  async #checkpointBy(worker: DocWorker): Promise<void> {
-    if (!this.#walByWorker) return;
-    this.#sinceCheckpoint = 0;
-    let done: WalCheckpoint;
-    try {
-      done = await worker.checkpoint();
-    } catch {
-      this.#handBackCheckpoints();
-      return;
-    }
-    if (done.log > WAL_MAX_FRAMES && done.checkpointed < done.log) this.#checkpointOnLoop = true;
-    else if (!done.busy && done.checkpointed === done.log) this.#finishCheckpoint();
-  }
-
-  /**
-   * PERF-126: SQLite writes the WAL from its start again only when a commit begins with every frame of it in
-   * the database file. The worker checkpoints the frames that were there when it started, and under a stream
-   * of edits commits keep landing meanwhile, so that moment never came: the WAL grew for as long as edits
-   * flowed (16 KB a commit of 3 rooms, 50 MB in 3,000), and a commit past the file's end costs the fsync the
-   * file's new blocks (about twice the CPU and wall time of one written over old frames). The few commits that
-   * landed during the worker's checkpoint are copied here, on the loop, between two commits: the next commit
-   * then restarts the WAL. When more landed, the worker is asked again (each round has fewer to copy).
-   */
-  #finishCheckpoint(): void {
-    const since = this.#sinceCheckpoint;
-    if (since === 0 || this.#closing) return;
-    if (since > CATCH_UP_COMMITS) {
-      void this.checkpoint();
-      return;
-    }
-    this.#sinceCheckpoint = 0;
-    try {
-      this.#sqlite.pragma('wal_checkpoint(PASSIVE)');
-    } catch {
-      // Nothing committed is lost (it is in the WAL); as when the worker cannot checkpoint, SQLite's own does.
-      this.#handBackCheckpoints();
-    }
-  }
-
-  /** A checkpoint failed: SQLite checkpoints in the commits again, as before PERF-62. */
-  #handBackCheckpoints(): void {
-    if (this.#checkpointTimer) clearInterval(this.#checkpointTimer);
-    this.#checkpointTimer = null;
-    this.#walByWorker = false;
-    if (this.#sqlite.open) this.#sqlite.pragma('wal_autocheckpoint = 1000');
+  /** checkpoints run on the event loop (PERF-62's fallback); the worker runs all the others */
+  get loopCheckpoints(): number {
+    return this.#wal?.loopCheckpoints ?? 0;
   }
 
   /** Stops the worker (at close; the database connection is closed by its owner). */
   async close(): Promise<void> {
-    this.#closing = true;
-    if (this.#checkpointTimer) clearInterval(this.#checkpointTimer);
-    this.#checkpointTimer = null;
-    // A checkpoint in flight may have chained one more (PERF-126) before it saw #closing.
-    while (this.#checkpointing) await this.#checkpointing;
+    await this.#wal?.close();
     await this.#worker?.close();
   }
 
@@ -490,15 +398,6 @@ function prepare(sqlite: BetterSqlite3.Database) {
   };
 }
 
-/** PERF-62: commits between two checkpoints the worker is asked for (a keystroke's commit adds 2-3 pages) */
-const CHECKPOINT_EVERY_COMMITS = 200;
-/** PERF-62: the worker checkpoints at least this often, for what the other stores wrote on the connection */
-const CHECKPOINT_EVERY_MS = 10_000;
-/** PERF-126: at most this many commits' frames, left by the worker's checkpoint, are copied on the loop */
-const CATCH_UP_COMMITS = 50;
-/** PERF-62: a WAL of more frames (pages) than this that the worker could not finish is finished on the loop */
-const WAL_MAX_FRAMES = 16_384;
-
 /** ROOM-30: the size of one stored snapshot part, and of one step of the sweep that follows a swap. */
 export const SNAPSHOT_PART_BYTES = 512 * 1024;
 
@@ -509,47 +408,6 @@ interface SnapshotWrite {
   data: Uint8Array;
   parts: number;
   gen: number;
-}
-
-/**
- * PERF-127: the WAL file's size written ahead at open. A commit whose frames go past the file's end pays, in
- * its fsync, the file's new blocks and size (about twice the CPU and wall time of one written over old
- * frames); SQLite writes over old frames once the WAL restarts (PERF-126), so only a WAL that never reached
- * this size grows: the first few hundred commits after each start (SQLite deletes the WAL at a clean close).
- * 1,000 frames, as SQLite's own checkpoint threshold.
- */
-export const WAL_PREALLOCATE_BYTES = 4 * 1024 * 1024;
-
-/**
- * PERF-127: writes zeros from the end of the WAL file to WAL_PREALLOCATE_BYTES and syncs them once. SQLite
- * reads a WAL through its index and, rebuilding that, stops at the first frame whose salts and checksum do not
- * follow the header's, so frames of zeros past the last commit are never read, as old frames past a restarted
- * WAL's end are not. Only bytes past the file's end are written: nothing SQLite wrote is touched. Called
- * before the worker opens its connections; a WAL that does not exist yet is left to SQLite.
- */
-function preallocateWal(walFile: string): void {
-  let fd: number;
-  try {
-    fd = openSync(walFile, 'r+');
-  } catch {
-    return;
-  }
-  let size = 0;
-  try {
-    size = fstatSync(fd).size;
-    if (size >= WAL_PREALLOCATE_BYTES) return;
-    const zeros = new Uint8Array(256 * 1024);
-    for (let at = size; at < WAL_PREALLOCATE_BYTES; at += zeros.byteLength) {
-      writeSync(fd, zeros, 0, Math.min(zeros.byteLength, WAL_PREALLOCATE_BYTES - at), at);
-    }
-    fsyncSync(fd);
-  } catch {
-    // A full disk: the space is SQLite's to use; give back what was written (past all SQLite wrote) and run
-    // without it, as before PERF-127.
-    ftruncateSync(fd, size);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Lets the event loop run other work (sockets, timers) between two steps of a long write. */

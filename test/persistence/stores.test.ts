@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryRoomStore } from '../../server/auth/memory-room-store.ts';
-import { WAL_PREALLOCATE_BYTES } from '../../server/persistence/sqlite-doc-store.ts';
+import { WAL_PREALLOCATE_BYTES } from '../../server/persistence/wal-checkpoints.ts';
 import { MemoryDocStore } from '../../server/rooms/memory-doc-store.ts';
 import { memoryHarness, pgHarness, sqliteHarness, tempSqliteStores } from '../helpers/store-harness.ts';
 import { type DocStoreHarness, docStoreContract } from './doc-store.contract.ts';
