@@ -1,5 +1,6 @@
 import type { ContenderName, RunningContender } from '../contenders/contender.ts';
 import type { ClientSpec } from '../driver/bench-client.ts';
+import { monotonicSeconds } from '../lib/clock.ts';
 import { commitHistogram, commitWindow } from '../lib/commit-metrics.ts';
 import type { LatencySummary } from '../lib/latency-histogram.ts';
 import { ProcMeter } from '../lib/proc-stats.ts';
@@ -181,11 +182,14 @@ export async function runStep(
   const commitsBefore = await commitHistogram(running.process.port);
   const serverMeter = new ProcMeter(running.process.pid);
   const driverMeter = new ProcMeter(process.pid);
+  const from = monotonicSeconds();
   const w = await ctx.driver.write(keys, offered / keys.length, ms);
   for (const [writer, n] of w.sent) load.sentSoFar.set(writer, (load.sentSoFar.get(writer) ?? 0) + n);
   const settled = await ctx.driver.settle(load.sentSoFar, load.roomWriters, 3000);
   const server = serverMeter.stop();
   const driver = driverMeter.stop();
+  // the step on the monotonic clock, for bench/profile-summary.ts --window=FROM-TO of a --profile run
+  const window = `${from.toFixed(3)}-${monotonicSeconds().toFixed(3)}`;
   // Sparkroom's group commits in the window (a server without the metric shows none): how many edits share one
   const commits = commitWindow(commitsBefore, await commitHistogram(running.process.port));
   const collected = await ctx.driver.collect(true);
@@ -203,7 +207,7 @@ export async function runStep(
       (commits && commits.count > 0
         ? `, ${commits.count} commits (${(w.totalSent / commits.count).toFixed(1)} edits each, mean ${commits.meanMs.toFixed(2)} ms)`
         : '') +
-      ` -> ${pass ? 'pass' : 'fail'}`,
+      ` -> ${pass ? 'pass' : 'fail'} (window ${window})`,
   );
   return {
     offered,
