@@ -1,9 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { build } from 'vite';
 import { WebSocket } from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
@@ -14,6 +12,8 @@ import { syntheticTree, writeTree } from '../../test/helpers/project-tree.ts';
 import { sparkroomContender } from '../contenders/sparkroom-contender.ts';
 import { whenUnloaded } from '../contenders/when-unloaded.ts';
 import { delay } from '../lib/clock.ts';
+import { profilePage } from '../lib/page-profile.ts';
+import { buildWebClient } from '../lib/web-client-build.ts';
 import { LatencyHistogram, type LatencySummary } from '../lib/latency-histogram.ts';
 import { ProcMeter } from '../lib/proc-stats.ts';
 import { WireMeter } from '../lib/wire-meter.ts';
@@ -23,7 +23,6 @@ import { type Scenario, withContender } from './scenario.ts';
 const FILES = 2000;
 const BYTES = 15 * 1024 * 1024;
 const CHROMIUM = '/usr/bin/chromium';
-const viteConfig = fileURLToPath(new URL('../../client/web/vite.config.ts', import.meta.url));
 
 interface Transfer {
   ms: number;
@@ -157,7 +156,8 @@ export const projectIoScenario: Scenario = {
     const body = readFileSync(archive);
     // The server serves the built web client only if it exists when it starts.
     ctx.log('building the web client for the browser join');
-    await build({ configFile: viteConfig, logLevel: 'warn' });
+    // `--profile=chromium`: unminified, so the pages' CPU profiles name the app's functions
+    await buildWebClient({ minify: !ctx.pageProfileDir });
 
     // The browser's sync step 2 for a 15 MB room sits in its socket buffer at once: like cold-load, the
     // operator of such rooms raises the send-buffer limit above the document size.
@@ -335,6 +335,7 @@ export const projectIoScenario: Scenario = {
             await context.addInitScript('globalThis.__name = (fn) => fn;');
             await context.addInitScript(joinProbe);
             const page = await context.newPage();
+            const stopProfile = await profilePage(page, ctx.pageProfileDir, `project-io-join-${s}`);
             wire.reset();
             const start = performance.now();
             await page.goto(`${relayed}/join/${room.roomId}#invite=${room.invites.viewer}`);
@@ -349,6 +350,7 @@ export const projectIoScenario: Scenario = {
             await page.waitForSelector('.cm-content[contenteditable="true"]', { timeout: 120_000 });
             const editableMs = performance.now() - start;
             const phases = await page.evaluate(() => (window as unknown as JoinProbe).joinPhases());
+            await stopProfile();
             joins.push({ bytes: wire.received, firstFileMs, editableMs, phases });
             ctx.log(
               `browser join: ${(wire.received / 2 ** 20).toFixed(2)} MB on the wire, first file shown after ` +
