@@ -37,7 +37,22 @@ export function sendUpdatesInParts(provider: WebsocketProvider, partBytes = UPDA
   const stock = provider.messageHandlers[messageType.sync];
   if (!stock) throw new Error('y-websocket provider without a sync message handler');
   provider.messageHandlers[messageType.sync] = (encoder, decoder, p, emitSynced, type) => {
-    if (decoding.peekVarUint(decoder) !== syncProtocol.messageYjsSyncStep1) {
+    const kind = decoding.peekVarUint(decoder);
+    if (kind === syncProtocol.messageYjsSyncStep2) {
+      // PERF-138: the server's answer (a big room's whole document) is applied with no listener of ours on
+      // 'update': Yjs encodes every transaction again for its 'update' listeners, and this one only sends
+      // our own changes. A 15 MB room's step 2 cost the page that encode, about 60% of the apply. The
+      // listener is back before the sync is announced, so whatever the page writes from then on is sent.
+      doc.off('update', onUpdate);
+      try {
+        stock(encoder, decoder, p, false, type);
+      } finally {
+        doc.on('update', onUpdate);
+      }
+      if (emitSynced && !provider.synced) provider.synced = true;
+      return;
+    }
+    if (kind !== syncProtocol.messageYjsSyncStep1) {
       stock(encoder, decoder, p, emitSynced, type);
       return;
     }

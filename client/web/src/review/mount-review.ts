@@ -1,5 +1,6 @@
 import { Chunk } from '@codemirror/merge';
 import { type Extension, Text } from '@codemirror/state';
+import type * as Y from 'yjs';
 import type { BaseInfo, ThreadResponse } from '../../../../schema/protocol.ts';
 import type { SparkroomClient } from '../../../sdk/sparkroom-client.ts';
 import type { FileEditor } from '../editor/file-editor.ts';
@@ -248,13 +249,15 @@ export function mountReview(deps: ReviewDeps): {
 
   // Changed-file counts follow typing, at most twice a second.
   let typingTimer: number | null = null;
-  const onCode = () => {
+  const onCode = (tr: Y.Transaction) => {
+    if (tr.changed.size === 0) return;
     typingTimer ??= window.setTimeout(() => {
       typingTimer = null;
       refresh();
     }, 500);
   };
-  session.conn.codeDoc.on('update', onCode);
+  // PERF-138: not 'update', whose listeners make Yjs encode every transaction again
+  session.conn.codeDoc.on('afterTransaction', onCode);
 
   return {
     extension: [
@@ -272,7 +275,7 @@ export function mountReview(deps: ReviewDeps): {
       refresh();
     },
     destroy: () => {
-      session.conn.codeDoc.off('update', onCode);
+      session.conn.codeDoc.off('afterTransaction', onCode);
       if (typingTimer !== null) clearTimeout(typingTimer);
       host.remove();
     },

@@ -1,3 +1,4 @@
+import type * as Y from 'yjs';
 import type { FileEditor } from '../editor/file-editor.ts';
 import { resolveRange } from '../editor/suggestion-ranges.ts';
 import { type HunkEntry, hunkEntries, LineIndex } from './hunk-index.ts';
@@ -21,8 +22,12 @@ export function roomHunks(deps: RoomHunksDeps): {
 } {
   const { session } = deps;
   const lines = new LineIndex();
-  const onCodeUpdate = () => lines.invalidate();
-  session.conn.codeDoc.on('update', onCodeUpdate);
+  // PERF-138: on afterTransaction, not 'update': any 'update' listener makes Yjs encode every transaction
+  // again, the server's 15 MB answer to a joiner included.
+  const onCodeUpdate = (tr: Y.Transaction) => {
+    if (tr.changed.size > 0) lines.invalidate();
+  };
+  session.conn.codeDoc.on('afterTransaction', onCodeUpdate);
   return {
     openHunks: () => hunkEntries(session.suggestions, session.files, lines, (s) => session.askedByOf(s)),
     jumpToHunk: (id) => {
@@ -43,6 +48,6 @@ export function roomHunks(deps: RoomHunksDeps): {
       deps.openFile(s.file, true);
       deps.editor().jumpTo(range.from);
     },
-    destroy: () => session.conn.codeDoc.off('update', onCodeUpdate),
+    destroy: () => session.conn.codeDoc.off('afterTransaction', onCodeUpdate),
   };
 }
