@@ -455,8 +455,11 @@ export function mountRoom(
   // First paint, then the first file once the code doc has synced (an empty doc before sync says nothing).
   const wanted = new URLSearchParams(location.hash.slice(1)).get('file');
   const openInitial = () => {
+    // PERF-112: the code doc's answer applied, then the live file open (the project-io bench reads these)
+    performance.mark('sparkroom:code-synced');
     if (wanted && session.text(wanted) !== undefined) openFile(wanted, false);
     else onFilesChanged();
+    performance.mark('sparkroom:live-file');
   };
   // PERF-51: until then, the file's text as REST answered it, read-only and marked as loading; openFile swaps
   // the live file in at the same place (the code doc's one big apply comes after this has been painted).
