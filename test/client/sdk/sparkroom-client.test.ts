@@ -165,7 +165,7 @@ describe('SparkroomClient', () => {
     }
   });
 
-  it('PERF-138: the server\'s sync answer is applied with no update listener (no encode of it again); edits made after the sync still reach the others', async () => {
+  it("PERF-138: the server's sync answer is applied with no update listener (no encode of it again); edits made after the sync still reach the others", async () => {
     const created = await api().createRoom('quiet apply');
     const a = await api().forRoom(created.roomId).join(created.invites.editor, 'Ada');
     const b = await api().forRoom(created.roomId).join(created.invites.editor, 'Bob');
