@@ -10,6 +10,7 @@ import {
   suggestionStates,
   type TutorReport,
 } from '../../schema/protocol.ts';
+import { TextLog } from './text-log.ts';
 
 /**
  * Plain views of the review doc's `runs` and `suggestions` entries (each a Y.Map written by the server).
@@ -80,11 +81,71 @@ function tutorOf(v: unknown): { tutor?: TutorReport } {
   return { tutor: { maxChangedLines: max, usedLines: used, refused } };
 }
 
+/** A streaming proposal's Y.Text, followed by its observer while Spark streams it (PERF-144). */
+interface Followed {
+  observer: (event: Y.YTextEvent) => void;
+  /** the text as appended so far; null after a change that was not an append (read again whole) */
+  log: TextLog | null;
+}
+const followed = new WeakMap<Y.Text, Followed>();
+/** Each view's log: the view's `proposed` is the log's first `proposed.length` characters. */
+const viewLogs = new WeakMap<SuggestionView, TextLog>();
+
+/**
+ * PERF-144: the append-only log of a streaming proposal read from the review doc, for readers that read
+ * only what was added since the text they hold (the card, the hunk list, the editor's field); undefined
+ * once the proposal no longer streams, or for a view not read from the live doc.
+ */
+export function proposedLog(view: SuggestionView): TextLog | undefined {
+  return viewLogs.get(view);
+}
+
+function followLog(text: Y.Text, whole: string): TextLog {
+  let f = followed.get(text);
+  if (!f) {
+    const entry: Followed = {
+      log: null,
+      observer: (event) => {
+        if (!entry.log) return;
+        const added = appendedText(event.delta, entry.log.length);
+        if (added === null) entry.log = null;
+        else entry.log.append(added);
+      },
+    };
+    text.observe(entry.observer);
+    followed.set(text, entry);
+    f = entry;
+  }
+  // A length that differs means a change the observer did not follow: start a new log (readers redraw).
+  if (f.log === null || f.log.length !== whole.length) f.log = new TextLog(whole);
+  return f.log;
+}
+
+function unfollow(text: Y.Text): void {
+  const f = followed.get(text);
+  if (!f) return;
+  text.unobserve(f.observer);
+  followed.delete(text);
+}
+
+/** The text a Y.Text event's delta appends at `length`, or null when it does anything else. */
+function appendedText(delta: Y.YTextEvent['delta'], length: number): string | null {
+  let at = 0;
+  let added = '';
+  for (const op of delta) {
+    if (op.attributes !== undefined) return null;
+    if (op.retain !== undefined && added === '') at += op.retain;
+    else if (typeof op.insert === 'string' && at === length) added += op.insert;
+    else return null;
+  }
+  return at === length ? added : null;
+}
+
 export function readSuggestion(id: string, map: Y.Map<unknown>): SuggestionView {
   const state = str(map.get('state'), 'streaming') as SuggestionState;
   const proposed = map.get('proposed');
   const by = plain(map.get('proposedBy')) as { model?: unknown } | undefined;
-  return {
+  const view: SuggestionView = {
     id: str(map.get('id'), id),
     runId: str(map.get('runId')),
     file: str(map.get('file')),
@@ -104,6 +165,11 @@ export function readSuggestion(id: string, map: Y.Map<unknown>): SuggestionView 
     revertedAt: num(map.get('revertedAt')),
     threadId: strOrNull(map.get('threadId')),
   };
+  if (proposed instanceof Y.Text) {
+    if (view.state === 'streaming') viewLogs.set(view, followLog(proposed, view.proposed));
+    else unfollow(proposed);
+  }
+  return view;
 }
 
 /** Every run in the review doc, newest first. */

@@ -1,7 +1,8 @@
 import type { Language } from '@codemirror/language';
 import type { Highlighter } from '@lezer/highlight';
-import { colourEnd, colourSpans, paintRange } from './proposal-text.ts';
-import { StreamParse } from './stream-parse.ts';
+import { countNewlines, TextLog } from '../../../sdk/text-log.ts';
+import { colourSpans, MAX_PAINTED_CHARS, paintRange } from './proposal-text.ts';
+import { LogInput, StreamParse } from './stream-parse.ts';
 
 /** WEB-112: the fewest lines a streaming card reserves, and the step its reservation grows by at least. */
 export const RESERVE_STEP_LINES = 8;
@@ -25,8 +26,17 @@ export function reservedLines(lines: number): number {
  * The lines a streaming card shows `text` in (WEB-112), so a frame can tell whether the card's height steps
  * (WEB-114: such a frame is drawn by the editor, not appended by the card alone).
  */
-export function reservedLinesOf(text: string): number {
-  return reservedLines(countNewlines(text, 0, text.length) + 1);
+export function reservedLinesOf(text: string | StreamedText): number {
+  if (typeof text === 'string') return reservedLines(countNewlines(text, 0, text.length) + 1);
+  // PERF-144: a streaming proposal's log counts its newlines as they arrive
+  if (text.log) return reservedLines(text.log.newlinesBefore(text.proposed.length) + 1);
+  return reservedLinesOf(text.proposed);
+}
+
+/** A proposal's text as a card streams it: the text, and (PERF-144) its append-only log while Spark streams it. */
+export interface StreamedText {
+  proposed: string;
+  log?: TextLog | undefined;
 }
 
 /**
@@ -37,11 +47,20 @@ export function reservedLinesOf(text: string): number {
  * (`cm-spark-tail`), whose text node is updated in place. Chromium lays out a changed block only, where the
  * whole proposal in one block (or one repaint per frame) was laid out again every frame. Word marks wait
  * for the stream's end (the card is then drawn anew, WEB-41), as they compare with lines still to come.
+ *
+ * PERF-144: a frame reads only the text it added. The shown text is a `TextLog` (the proposal's own, from
+ * the review doc, while it streams) and a length; a text with the same log extends the shown one when it is
+ * not shorter, without a read of its characters, and the parse reads the log through a Lezer `Input`. Only
+ * a text with another log (or none: the finished proposal, a test) is compared whole with the shown one.
  */
 export class ProposalStream {
-  private text = '';
+  private log = new TextLog();
+  /** how much of the log is shown */
+  private end = 0;
   /** where the finished lines shown end (after the last newline shown) */
   private done = 0;
+  /** where colours stop once the text is past the painted size (fixed by its first MAX_PAINTED_CHARS) */
+  private colourStop: number | null = null;
   private readonly parse: StreamParse | null;
   /** the lines finished so far (newlines shown) and the lines the card reserves (WEB-112) */
   private lines = 0;
@@ -66,24 +85,38 @@ export class ProposalStream {
     this.parse = lang ? new StreamParse(lang) : null;
   }
 
-  /** the text shown */
+  /** the text shown (a read of all of it) */
   get shown(): string {
-    return this.text;
+    return this.log.slice(0, this.end);
+  }
+
+  /** Is `text` the text shown? Without a read of its characters when it carries the shown log. */
+  shows(text: StreamedText): boolean {
+    if (text.log !== undefined && text.log === this.log) return text.proposed.length === this.end;
+    return text.proposed.length === this.end && text.proposed === this.shown;
   }
 
   /** Shows `text` if it extends what is shown (true); a text that does not is for the caller to redraw. */
-  extend(text: string): boolean {
-    if (text.length < this.text.length || !text.startsWith(this.text)) return false;
-    const done = text.lastIndexOf('\n') + 1;
+  extend(text: string | StreamedText): boolean {
+    const { proposed, log } = typeof text === 'string' ? { proposed: text, log: undefined } : text;
+    const end = proposed.length;
+    if (end < this.end) return false;
+    if (log === undefined || log !== this.log) {
+      // Another text than the shown log: it must start with what is shown (read whole, once a stream: its
+      // first frame, its last, whose finished proposal has no log, or a text from elsewhere).
+      if (this.end > 0 && !proposed.startsWith(this.shown)) return false;
+      this.log = log ?? new TextLog(proposed);
+    }
+    const done = this.log.lastNewlineBefore(end) + 1;
     if (done > this.done) {
-      this.tailBlock.before(this.paintLines(text, this.done, done));
-      this.lines += countNewlines(text, this.done, done);
+      this.tailBlock.before(this.paintLines(this.done, done));
+      this.lines = this.log.newlinesBefore(done);
       this.done = done;
     }
     this.reserve();
-    const rest = text.slice(done);
+    const rest = this.log.slice(done, end);
     if (this.tail.data !== rest) this.tail.data = rest;
-    this.text = text;
+    this.end = end;
     return true;
   }
 
@@ -108,22 +141,25 @@ export class ProposalStream {
     this.body.style.setProperty('--spark-reserved-lines', String(reserved));
   }
 
-  private paintLines(text: string, from: number, to: number): HTMLElement {
+  /** The finished lines between `from` and `to` (line ends), coloured as a parse of the text before `to` would. */
+  private paintLines(from: number, to: number): HTMLElement {
     const block = document.createElement('div');
     block.className = 'cm-spark-lines';
-    const end = Math.min(to, colourEnd(text));
+    const lines = this.log.slice(from, to);
+    const end = Math.min(to, this.colourEnd(to));
     if (!this.parse || end <= from) {
-      block.append(text.slice(from, to));
+      block.append(lines);
       return block;
     }
-    const tree = this.parse.parseTo(text, end);
-    block.append(paintRange(text, from, to, colourSpans(tree, this.highlighter, from, end), []));
+    const tree = this.parse.parseTo(new LogInput(this.log, end), end);
+    block.append(paintRange(lines, from, to, colourSpans(tree, this.highlighter, from, end), [], from));
     return block;
   }
-}
 
-function countNewlines(text: string, from: number, to: number): number {
-  let n = 0;
-  for (let i = text.indexOf('\n', from); i !== -1 && i < to; i = text.indexOf('\n', i + 1)) n++;
-  return n;
+  /** `colourEnd` of the text before `end`, read from the log (past the painted size, once). */
+  private colourEnd(end: number): number {
+    if (end <= MAX_PAINTED_CHARS) return end;
+    this.colourStop ??= this.log.lastNewlineBefore(MAX_PAINTED_CHARS) + 1;
+    return this.colourStop;
+  }
 }

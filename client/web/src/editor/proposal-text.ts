@@ -73,7 +73,8 @@ export function paintProposal(
 
 /**
  * `text` between `from` and `to` as DOM: a text node per piece, in a span of its colour, in a mark when it
- * is one of the `added` words. Colours and words are offsets into `text`, in order.
+ * is one of the `added` words. Colours and words are offsets into the whole text, in order; `text` is that
+ * text from `base` on (PERF-144: a streaming card passes only the lines it paints).
  */
 export function paintRange(
   text: string,
@@ -81,6 +82,7 @@ export function paintRange(
   to: number,
   colours: readonly Span[],
   added: readonly [number, number][],
+  base = 0,
 ): DocumentFragment {
   const out = document.createDocumentFragment();
   const cuts = new Set<number>([from, to]);
@@ -96,7 +98,7 @@ export function paintRange(
     while (wi < added.length && added[wi]![1] <= a) wi++;
     const colour = colours[ci] && colours[ci]!.from <= a ? colours[ci]!.cls : null;
     const word = added[wi] !== undefined && added[wi]![0] <= a;
-    let node: Node = document.createTextNode(text.slice(a, b));
+    let node: Node = document.createTextNode(text.slice(a - base, b - base));
     if (colour) {
       const span = document.createElement('span');
       span.className = colour;

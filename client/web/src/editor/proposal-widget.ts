@@ -5,9 +5,9 @@ import { type EditorView, WidgetType } from '@codemirror/view';
 import type { Highlighter } from '@lezer/highlight';
 import { acceptableStates, partialStates } from '../../../../schema/protocol.ts';
 import { keyLabel, reviewKeys } from './keys.ts';
-import { ProposalStream } from './proposal-stream.ts';
+import { ProposalStream, type StreamedText } from './proposal-stream.ts';
 import { MAX_PAINTED_CHARS, paintProposal, wordsOf } from './proposal-text.ts';
-import type { InlineSuggestion } from './suggestion-ranges.ts';
+import { type InlineSuggestion, sameProposal } from './suggestion-ranges.ts';
 
 /** What the buttons and keys of inline suggestions do; all decisions go to the server. */
 export interface SuggestionsConfig {
@@ -50,14 +50,14 @@ const streamingCards = new WeakMap<EditorView, Set<ShownCard>>();
  * CodeMirror is asked to measure its new height. A text that does not extend the shown one is drawn anew in
  * the same card.
  */
-export function extendStreams(view: EditorView, textOf: (id: string) => string | undefined): void {
+export function extendStreams(view: EditorView, textOf: (id: string) => StreamedText | undefined): void {
   const cards = streamingCards.get(view);
   if (!cards) return;
   let grew = false;
   for (const card of cards) {
     const stream = card.stream;
     const text = textOf(card.widget.s.id);
-    if (!stream || text === undefined || text === stream.shown) continue;
+    if (!stream || text === undefined || stream.shows(text)) continue;
     grew = true;
     if (!stream.extend(text)) card.stream = startStream(card.body, text, card.widget);
   }
@@ -66,7 +66,7 @@ export function extendStreams(view: EditorView, textOf: (id: string) => string |
   if (grew) view.requestMeasure();
 }
 
-function startStream(body: HTMLElement, text: string, widget: ProposalWidget): ProposalStream {
+function startStream(body: HTMLElement, text: StreamedText, widget: ProposalWidget): ProposalStream {
   body.replaceChildren();
   const stream = new ProposalStream(body, widget.lang, widget.highlighter ?? defaultHighlightStyle);
   stream.extend(text);
@@ -114,7 +114,7 @@ export class ProposalWidget extends WidgetType {
     const b = other.s;
     return (
       a.id === b.id &&
-      a.proposed === b.proposed &&
+      sameProposal(a, b) &&
       a.state === b.state &&
       a.askedBy === b.askedBy &&
       a.baseText === b.baseText &&
@@ -138,7 +138,7 @@ export class ProposalWidget extends WidgetType {
     const body = el('pre', 'cm-spark-text');
     let stream: ProposalStream | null = null;
     if (s.state === 'streaming') {
-      stream = startStream(body, s.proposed, this);
+      stream = startStream(body, s, this);
     } else {
       const added = wordsOf(s.id, s.baseText, s.proposed).added;
       body.append(paintProposal(s.proposed, this.lang, added, this.highlighter));
@@ -198,7 +198,7 @@ export class ProposalWidget extends WidgetType {
       a.lang !== this.lang ||
       a.highlighter !== this.highlighter ||
       (b.state !== 'streaming' && b.proposed.length <= MAX_PAINTED_CHARS) ||
-      !stream.extend(b.proposed)
+      !stream.extend(b)
     )
       return false;
     if (a.s.state !== b.state || a.canDecide !== this.canDecide) {

@@ -1,5 +1,6 @@
 import type { Language } from '@codemirror/language';
-import { type Tree, TreeFragment } from '@lezer/common';
+import { type Input, type Tree, TreeFragment } from '@lezer/common';
+import type { TextLog } from '../../../sdk/text-log.ts';
 
 /**
  * PERF-43: the syntax tree of a text that only grows at its end (a proposal Spark is streaming), parsed
@@ -23,17 +24,43 @@ export class StreamParse {
 
   constructor(private readonly lang: Language) {}
 
-  /** The tree of `text` up to `end`; `text` extends the text of the last call (the caller's promise). */
-  parseTo(text: string, end: number): Tree {
+  /**
+   * The tree of `text` up to `end`; `text` extends the text of the last call (the caller's promise). An
+   * `Input` is read as it is (its length `end`): PERF-144's `LogInput` reads a streaming proposal's chunks.
+   */
+  parseTo(text: string | Input, end: number): Tree {
     const fragments =
       this.tree === null
         ? []
         : TreeFragment.applyChanges(this.fragments, [
             { fromA: this.parsedTo, toA: this.parsedTo, fromB: this.parsedTo, toB: end },
           ]);
-    this.tree = this.lang.parser.parse(text.slice(0, end), fragments);
+    this.tree = this.lang.parser.parse(typeof text === 'string' ? text.slice(0, end) : text, fragments);
     this.fragments = TreeFragment.addTree(this.tree);
     this.parsedTo = end;
     return this.tree;
+  }
+}
+
+/**
+ * PERF-144: a Lezer `Input` over the first `length` characters of a `TextLog`, read a chunk at a time, so
+ * a parse reads the text without one string of all of it (a streaming proposal's whole string is a V8 cons
+ * string, copied whole by its first read). Chunks are cut at `length`, as a string input's text would end.
+ */
+export class LogInput implements Input {
+  readonly lineChunks = false;
+
+  constructor(
+    private readonly log: TextLog,
+    readonly length: number,
+  ) {}
+
+  chunk(from: number): string {
+    const chunk = this.log.chunkFrom(from);
+    return from + chunk.length > this.length ? chunk.slice(0, Math.max(0, this.length - from)) : chunk;
+  }
+
+  read(from: number, to: number): string {
+    return this.log.slice(from, Math.min(to, this.length));
   }
 }

@@ -1,5 +1,7 @@
 import * as Y from 'yjs';
 import { pendingStates, type SuggestionState, type SuggestionView } from '../../../../schema/protocol.ts';
+import { proposedLog } from '../../../sdk/review-views.ts';
+import type { TextLog } from '../../../sdk/text-log.ts';
 
 /** A suggestion placed in the current text of its file. */
 export interface InlineSuggestion {
@@ -9,6 +11,8 @@ export interface InlineSuggestion {
   to: number;
   baseText: string;
   proposed: string;
+  /** PERF-144: while Spark streams it, `proposed` as an append-only log (`proposed` is its prefix) */
+  log?: TextLog | undefined;
   state: SuggestionState;
   /** display name of the person who asked Spark */
   askedBy: string;
@@ -67,9 +71,28 @@ export function inlineSuggestions(
       ...range,
       baseText: s.baseText,
       proposed: s.proposed,
+      log: proposedLog(s),
       state: s.state,
       askedBy: askedBy(s),
     });
   }
   return out.sort((a, b) => a.from - b.from || a.to - b.to);
+}
+
+type Proposal = Pick<InlineSuggestion, 'proposed' | 'log'>;
+
+/**
+ * PERF-144: do `a` and `b` propose the same text? Without a read of their characters when both carry the
+ * same log (a streaming proposal's: `proposed` is its prefix, so the lengths tell); else compared whole.
+ */
+export function sameProposal(a: Proposal, b: Proposal): boolean {
+  if (a.log !== undefined && a.log === b.log) return a.proposed.length === b.proposed.length;
+  return a.proposed === b.proposed;
+}
+
+/** PERF-144: is `b`'s proposal `a`'s, or `a`'s with text added at its end? As `sameProposal` reads them. */
+export function proposalOf(a: Proposal, b: Proposal): 'same' | 'grew' | 'other' {
+  if (sameProposal(a, b)) return 'same';
+  if (a.log !== undefined && a.log === b.log) return b.proposed.length > a.proposed.length ? 'grew' : 'other';
+  return b.proposed.startsWith(a.proposed) ? 'grew' : 'other';
 }

@@ -31,7 +31,7 @@ import {
   type SuggestionsConfig,
   suggestionsConfig,
 } from './proposal-widget.ts';
-import type { InlineSuggestion } from './suggestion-ranges.ts';
+import { type InlineSuggestion, proposalOf } from './suggestion-ranges.ts';
 import { suggestionsTheme } from './suggestions-theme.ts';
 
 export type { SuggestionsConfig } from './proposal-widget.ts';
@@ -137,9 +137,12 @@ function onlyStreamsGrew(prev: readonly InlineSuggestion[], next: readonly Inlin
       a.runId !== b.runId
     )
       return false;
-    if (a.proposed === b.proposed) continue;
-    if (b.state !== 'streaming' || !b.proposed.startsWith(a.proposed)) return false;
-    if (reservedLinesOf(a.proposed) !== reservedLinesOf(b.proposed)) return false;
+    // PERF-144: a streaming proposal's log answers both without reading the proposal (once a frame, the
+    // new proposal's whole string was copied here)
+    const grown = proposalOf(a, b);
+    if (grown === 'same') continue;
+    if (b.state !== 'streaming' || grown === 'other') return false;
+    if (reservedLinesOf(a) !== reservedLinesOf(b)) return false;
   }
   return true;
 }
@@ -232,7 +235,7 @@ export const previousSuggestion: Command = jump(-1);
 /** After each update, the streaming cards show their proposals' text as the field holds it (PERF-89). */
 const streamedText = EditorView.updateListener.of((update) => {
   const items = update.state.field(suggestionsField).items;
-  extendStreams(update.view, (id) => items.find((s) => s.id === id)?.proposed);
+  extendStreams(update.view, (id) => items.find((s) => s.id === id));
 });
 
 /**

@@ -1,6 +1,7 @@
 import type * as Y from 'yjs';
 import { pendingStates, type SuggestionView } from '../../../../schema/protocol.ts';
 import { fileText } from '../../../sdk/code-files.ts';
+import { proposedLog } from '../../../sdk/review-views.ts';
 import { resolveRange } from '../editor/suggestion-ranges.ts';
 
 /** An open hunk, placed: what the run card's links and the pending-changes view list. */
@@ -71,7 +72,7 @@ export function hunkEntries(
       index: range ? range.from : null,
       state: s.state,
       askedBy: askedBy(s),
-      preview: s.proposed.split('\n', 1)[0] ?? '',
+      preview: firstLine(s),
       fileOp: s.fileOp ?? null,
     });
   }
@@ -80,4 +81,13 @@ export function hunkEntries(
       (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
       (a.line ?? Number.POSITIVE_INFINITY) - (b.line ?? Number.POSITIVE_INFINITY),
   );
+}
+
+/**
+ * The proposal's first line, for the hunk's preview. PERF-144: a streaming proposal's is read from its log
+ * (the new proposal's whole string was copied by this read once a frame, in the Pending button's count).
+ */
+function firstLine(s: SuggestionView): string {
+  const log = proposedLog(s);
+  return log ? log.firstLine(s.proposed.length) : (s.proposed.split('\n', 1)[0] ?? '');
 }

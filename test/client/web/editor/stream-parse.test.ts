@@ -4,8 +4,9 @@ import { pythonLanguage } from '@codemirror/lang-python';
 import { defaultHighlightStyle, type Language } from '@codemirror/language';
 import type { Tree } from '@lezer/common';
 import { describe, expect, it } from 'vitest';
+import { TextLog } from '../../../../client/sdk/text-log.ts';
 import { colourSpans } from '../../../../client/web/src/editor/proposal-text.ts';
-import { StreamParse } from '../../../../client/web/src/editor/stream-parse.ts';
+import { LogInput, StreamParse } from '../../../../client/web/src/editor/stream-parse.ts';
 
 /** A long proposal in a few shapes the parser nests differently: flat statements, a growing block, a comment and a template across lines. */
 function proposal(lines: number): string {
@@ -63,6 +64,22 @@ describe('a streamed proposal is parsed as it grows', () => {
         const streamed = colours(parse.parseTo(frame, frame.length), frame.length);
         expect(streamed).toEqual(colours(lang.parser.parse(frame), frame.length));
       }
+    });
+    it(`WEB-115 (PERF-144: read through a LogInput): every frame of a ${name} proposal has the colours of the whole text parsed at once`, () => {
+      // The log gets the text in pieces of 37 characters as tokens would bring it, so its chunks end
+      // anywhere in a token; each frame is parsed up to a line end short of the log's end.
+      const log = new TextLog();
+      const parse = new StreamParse(lang);
+      let frames = 0;
+      for (let at = 0; at < text.length; at += 37) {
+        log.append(text.slice(at, at + 37));
+        const end = log.lastNewlineBefore(log.length) + 1;
+        if (at % (37 * 3) !== 0 || end === 0) continue;
+        frames++;
+        const streamed = colours(parse.parseTo(new LogInput(log, end), end), end);
+        expect(streamed).toEqual(colours(lang.parser.parse(text.slice(0, end)), end));
+      }
+      expect(frames).toBeGreaterThan(10);
     });
   }
 });
