@@ -33,8 +33,7 @@ const cpuMs = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
 
 async function roomCore(updates: Uint8Array[]): Promise<number[]> {
   const store = new MemoryDocStore();
-  const room = await Room.load({
-    id: 'big',
+  const room = await Room.load('big', {
     docStore: store,
     commits: new CommitQueue(store, silentLogger),
     // No compaction, as in the SAFE-145 test: its snapshot (a worker thread in the server) would land in the

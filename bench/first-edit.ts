@@ -57,8 +57,7 @@ async function main(): Promise<void> {
   const database = openDatabase(join(dir, 'sparkroom.db'));
   const counted = countTransactions(database.sqlite);
   const docStore = new SqliteDocStore(database);
-  const room = await Room.load({
-    id: 'bench',
+  const room = await Room.load('bench', {
     docStore,
     limits: { ...defaultLimits, newClientIdsPerHour: TABS + 10 },
     log: silentLogger,

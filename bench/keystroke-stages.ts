@@ -77,8 +77,7 @@ async function sparkroom(frames: Uint8Array[]): Promise<void> {
   const stores = createSqliteStores(join(dir, 'sparkroom.db'));
   const marks = { start: 0, end: 0 };
   const docStore = timed(stores.docStore, marks);
-  const room = await Room.load({
-    id: 'stages',
+  const room = await Room.load('stages', {
     docStore,
     commits: new CommitQueue(docStore, silentLogger),
     limits: defaultLimits,

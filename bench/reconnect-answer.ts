@@ -48,8 +48,7 @@ const show = (xs: number[]) =>
 
 async function scenario(name: string, deleteEvery: number): Promise<void> {
   const store = new MemoryDocStore();
-  const room = await Room.load({
-    id: name,
+  const room = await Room.load(name, {
     docStore: store,
     commits: new CommitQueue(store, silentLogger),
     limits: defaultLimits,

@@ -37,9 +37,9 @@ import { openStores } from './persistence/open-stores.ts';
 import type { ReviewService } from './review/review-service.ts';
 import type { ThreadService } from './review/thread-service.ts';
 import { CommitQueue } from './rooms/commit-queue.ts';
-import { Room } from './rooms/room.ts';
+import { Room, type RoomDeps } from './rooms/room.ts';
 import { RoomEndHooks } from './rooms/room-end-hooks.ts';
-import { RoomRegistry } from './rooms/room-registry.ts';
+import { type RoomHooks, RoomRegistry } from './rooms/room-registry.ts';
 import { createServices } from './start-services.ts';
 import type { HistoryService } from './suggestions/history-service.ts';
 import type { SuggestionService } from './suggestions/suggestion-service.ts';
@@ -168,6 +168,9 @@ export async function startServer(config: Config, options: StartOptions): Promis
   });
   // One group commit for the whole process: all rooms changed in a turn share one durable commit.
   const commits = new CommitQueue(metrics.docStore(stores.docStore), log);
+  // PERF-132: every room is loaded with one deps object (the registry's hooks are one object, PERF-86); a
+  // room keeps its id itself.
+  const roomDeps = new WeakMap<RoomHooks, RoomDeps>();
   registry = new RoomRegistry({
     maxConcurrentLoads: config.limits.maxConcurrentLoads,
     log,
@@ -178,18 +181,21 @@ export async function startServer(config: Config, options: StartOptions): Promis
         const lease = await cluster.leases.acquire(id);
         if ('owner' in lease) throw new AppError('fenced', `room ${id} is served by another node: reconnect`);
       }
-      const room = await Room.load({
-        id,
-        docStore: stores.docStore,
-        commits,
-        limits: config.limits,
-        // PERF-83: the root logger; every line a room logs names its room or document (a child logger per
-        // room was an object and a string for each loaded room).
-        log,
-        now,
-        ...hooks,
-      });
-      return room;
+      let deps = roomDeps.get(hooks);
+      if (!deps) {
+        deps = {
+          docStore: stores.docStore,
+          commits,
+          limits: config.limits,
+          // PERF-83: the root logger; every line a room logs names its room or document (a child logger per
+          // room was an object and a string for each loaded room).
+          log,
+          now,
+          ...hooks,
+        };
+        roomDeps.set(hooks, deps);
+      }
+      return Room.load(id, deps);
     },
   });
   const {

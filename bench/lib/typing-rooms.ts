@@ -15,8 +15,7 @@ export interface TypingRoom {
 
 /** A room loaded as the server loads it (default limits, silent log), on `docStore` with the bench's commit. */
 export function loadBenchRoom(id: string, docStore: DocStore, commits: CommitQueue): Promise<Room> {
-  return Room.load({
-    id,
+  return Room.load(id, {
     docStore,
     commits,
     limits: defaultLimits,

@@ -1,5 +1,6 @@
 import { AppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { clientIdKey } from './client-id-key.ts';
 import type { ClientBinding } from './doc-store.ts';
 
 /** The user id that owns the server's own Yjs clientIDs (accepted suggestions are written with them). */
@@ -16,6 +17,10 @@ export const SERVER_USER_ID = '@server';
  */
 export class ClientBindings {
   private readonly docName: string;
+  /**
+   * keyed by `clientIdKey` (PERF-133): half of the uint32 clientIDs were a heap number of 16 B each in the
+   * map's table, and an idle room binds about four (its people's, the server's of this load and of earlier ones)
+   */
   private readonly byClient: Map<number, string>;
   private readonly log: Logger;
   /** claims handed to the commit in flight */
@@ -29,32 +34,33 @@ export class ClientBindings {
 
   constructor(docName: string, loaded: Map<number, string>, log: Logger) {
     this.docName = docName;
-    this.byClient = loaded;
+    this.byClient = new Map();
+    for (const [clientId, userId] of loaded) this.byClient.set(clientIdKey(clientId), userId);
     this.log = log;
   }
 
   /** Throws AppError('identity_mismatch') when the clientID is already someone else's. */
   claim(clientId: number, userId: string): void {
-    const owner = this.byClient.get(clientId);
+    const owner = this.byClient.get(clientIdKey(clientId));
     if (owner === userId) return;
     if (owner !== undefined) {
       throw new AppError('identity_mismatch', `clientID ${clientId} belongs to another participant`);
     }
-    this.byClient.set(clientId, userId);
+    this.byClient.set(clientIdKey(clientId), userId);
     this.unsaved ??= [];
     this.unsaved.push({ clientId, userId });
   }
 
   /** Marks a clientID as the server's own, so no client can write as it. */
   reserve(clientId: number): void {
-    if (this.byClient.has(clientId)) return;
-    this.byClient.set(clientId, SERVER_USER_ID);
+    if (this.byClient.has(clientIdKey(clientId))) return;
+    this.byClient.set(clientIdKey(clientId), SERVER_USER_ID);
     this.unsaved ??= [];
     this.unsaved.push({ clientId, userId: SERVER_USER_ID });
   }
 
   userOf(clientId: number): string | undefined {
-    return this.byClient.get(clientId);
+    return this.byClient.get(clientIdKey(clientId));
   }
 
   /**
@@ -86,7 +92,7 @@ export class ClientBindings {
       const owner = taken.get(clientId);
       if (owner === undefined || owner === userId) continue;
       this.log.warn({ doc: this.docName, clientId }, 'clientID was bound concurrently by another user');
-      this.byClient.set(clientId, owner);
+      this.byClient.set(clientIdKey(clientId), owner);
     }
   }
 

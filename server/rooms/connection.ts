@@ -1,7 +1,9 @@
 import type { PublicUser, Role } from '../../schema/protocol.ts';
 import { AppError } from '../errors.ts';
+import { clientIdKey, clientIdOfKey } from './client-id-key.ts';
 import { addToOneOrSet, type OneOrSet, oneOrSetItems } from './one-or-set.ts';
 import type { RoomSocket } from './room-socket.ts';
+import { msOfSmall, smallMs } from './small-ms.ts';
 import type { Needs } from './update-deps.ts';
 
 export type DocKind = 'code' | 'review';
@@ -29,7 +31,7 @@ export class Connection {
   /**
    * Awareness clientIDs this connection has published, removed when it closes. PERF-103: none until it
    * publishes, one as a number (a page publishes one), a set only from the second: an empty set and its
-   * table were 150 B per socket.
+   * table were 150 B per socket. Held as `clientIdKey`s (PERF-133: inline, not a heap number each).
    */
   private awarenessIdsHeld: OneOrSet<number> | null = null;
   /** Yjs clientIDs this socket bound for the first time (ROOM-13) */
@@ -46,13 +48,14 @@ export class Connection {
    * would wait in the client for the state they build on).
    */
   awaitingAnswer = false;
-  /** when the room last sent this socket a frame (keepalive, SAFE-55) */
-  lastSentAt: number;
+  /** when the room last sent this socket a frame (keepalive, SAFE-55), as `smallMs` (PERF-134) */
+  private sentAt: number;
   /** whether it holds a lease on its room (until the room's handleClose) */
   leased = false;
   /**
    * Its two one-second rate windows, as plain fields rather than two objects (PERF-82): one socket per
-   * person per room, and most of them idle.
+   * person per room, and most of them idle. The starts are `smallMs` (PERF-134); a count of 0 is a window
+   * never opened.
    */
   private awarenessStart = 0;
   private awarenessCount = 0;
@@ -63,17 +66,26 @@ export class Connection {
     this.user = user;
     this.kind = kind;
     this.socket = socket;
-    this.lastSentAt = now;
+    this.sentAt = smallMs(now);
+  }
+
+  /** when the room last sent this socket a frame (keepalive, SAFE-55) */
+  get lastSentAt(): number {
+    return msOfSmall(this.sentAt);
+  }
+
+  set lastSentAt(now: number) {
+    this.sentAt = smallMs(now);
   }
 
   /** Notes an awareness clientID this connection published (PERF-103). */
   addAwarenessId(clientId: number): void {
-    this.awarenessIdsHeld = addToOneOrSet(this.awarenessIdsHeld, clientId);
+    this.awarenessIdsHeld = addToOneOrSet(this.awarenessIdsHeld, clientIdKey(clientId));
   }
 
   /** the awareness clientIDs this connection published, in the order it first did (a new array) */
   get awarenessIds(): number[] {
-    return oneOrSetItems(this.awarenessIdsHeld);
+    return oneOrSetItems(this.awarenessIdsHeld).map(clientIdOfKey);
   }
 
   /** From the next frame on, this socket reads and writes as `role`. */
@@ -88,8 +100,9 @@ export class Connection {
 
   /** Counts one awareness update; throws when the socket exceeds `perSecond` in a one-second window. */
   countAwareness(now: number, perSecond: number): void {
-    if (now - this.awarenessStart >= 1000) {
-      this.awarenessStart = now;
+    const at = smallMs(now);
+    if (this.awarenessCount === 0 || at - this.awarenessStart >= 1000) {
+      this.awarenessStart = at;
       this.awarenessCount = 0;
     }
     if (++this.awarenessCount > perSecond) {
@@ -102,8 +115,9 @@ export class Connection {
    * could keep the event loop busy for everyone in every room. Throws past `perSecond`.
    */
   countSyncRequest(now: number, perSecond: number): void {
-    if (now - this.syncStart >= 1000) {
-      this.syncStart = now;
+    const at = smallMs(now);
+    if (this.syncCount === 0 || at - this.syncStart >= 1000) {
+      this.syncStart = at;
       this.syncCount = 0;
     }
     if (++this.syncCount > perSecond) {

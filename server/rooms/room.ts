@@ -20,8 +20,11 @@ import { RoomDoc, type RoomDocDeps } from './room-doc.ts';
 import type { RoomSocket } from './room-socket.ts';
 import { WaiterList } from './waiter-list.ts';
 
+/**
+ * What a room is loaded with besides its id. PERF-132: one object for every room of a process (the server
+ * makes it once); the room keeps its id itself, so a loaded room holds no deps object of its own.
+ */
 export interface RoomDeps extends DocEnv {
-  id: string;
   docStore: DocStore;
   /** the process-wide group commit shared by every room */
   commits?: CommitQueue;
@@ -35,11 +38,11 @@ export interface RoomDeps extends DocEnv {
 }
 
 /** What one of a room's documents is made of; the room becomes its owner once it exists. */
-function docDeps(deps: RoomDeps, kind: DocKind, loaded: Map<number, string>): RoomDocDeps {
-  const name = docNameOf(deps.id, kind);
+function docDeps(roomId: string, deps: RoomDeps, kind: DocKind, loaded: Map<number, string>): RoomDocDeps {
+  const name = docNameOf(roomId, kind);
   return {
     name,
-    // PERF-84: the room's deps are the document's environment as they are (one object per room).
+    // PERF-84: the room's deps are the document's environment as they are (PERF-132: shared by every room).
     env: deps,
     bindings: new ClientBindings(name, loaded, deps.log),
     ...(kind === 'code' ? { checkStructs: codeStructsProblem } : {}),
@@ -137,9 +140,9 @@ export class Room implements DocOwner {
   /** told (in order) when the review doc opens; null once it is open, or while none waits (PERF-121: shared) */
   private reviewWaiters: WaiterList<ReviewWaiter> | null = null;
 
-  private constructor(deps: RoomDeps, code: RoomDoc) {
+  private constructor(id: string, deps: RoomDeps, code: RoomDoc) {
     this.deps = deps;
-    this.id = deps.id;
+    this.id = id;
     this.code = code;
     this.codeBindings = code.bindings;
     code.owner = this;
@@ -187,7 +190,10 @@ export class Room implements DocOwner {
     const seed = this.reviewSeed;
     if (!seed) throw new Error(`room ${this.id}: review doc neither open nor loaded`);
     this.reviewSeed = null;
-    const review = RoomDoc.openNow(docDeps(this.deps, 'review', seed.bindings ?? new Map()), seed.prepared);
+    const review = RoomDoc.openNow(
+      docDeps(this.id, this.deps, 'review', seed.bindings ?? new Map()),
+      seed.prepared,
+    );
     this.reviewDoc = review;
     review.owner = this;
     this.tellReviewWaiters();
@@ -217,21 +223,21 @@ export class Room implements DocOwner {
     }
   }
 
-  static async load(deps: RoomDeps): Promise<Room> {
-    const codeName = docNameOf(deps.id, 'code');
+  static async load(id: string, deps: RoomDeps): Promise<Room> {
+    const codeName = docNameOf(id, 'code');
     const code = await RoomDoc.fromPrepared(
-      docDeps(deps, 'code', await deps.docStore.listClientBindings(codeName)),
+      docDeps(id, deps, 'code', await deps.docStore.listClientBindings(codeName)),
       await RoomDoc.read(deps.docStore, codeName),
     );
     // SAFE-36: a document stored before SAFE-35 may break the code doc's shape. Readers skip such keys
     // (fileText, fileTexts); say once, at load, which room and which keys so an operator can see them.
     for (const { key, problem } of codeDocShapeProblems(code.doc)) {
       deps.log.warn(
-        { room: deps.id, key: key.slice(0, 200), problem },
+        { room: id, key: key.slice(0, 200), problem },
         'code doc key skipped: it breaks the shape',
       );
     }
-    const reviewName = docNameOf(deps.id, 'review');
+    const reviewName = docNameOf(id, 'review');
     const reviewBindings = await deps.docStore.listClientBindings(reviewName);
     let prepared: PreparedDoc;
     try {
@@ -240,7 +246,7 @@ export class Room implements DocOwner {
       code.destroy();
       throw err;
     }
-    const room = new Room(deps, code);
+    const room = new Room(id, deps, code);
     const seed = lazyReview(prepared, reviewBindings);
     if (seed) {
       room.reviewSeed = seed;
@@ -250,7 +256,7 @@ export class Room implements DocOwner {
     }
     let review: RoomDoc;
     try {
-      review = await RoomDoc.fromPrepared(docDeps(deps, 'review', reviewBindings), prepared);
+      review = await RoomDoc.fromPrepared(docDeps(id, deps, 'review', reviewBindings), prepared);
     } catch (err) {
       room.destroy();
       throw err;

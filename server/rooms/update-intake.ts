@@ -4,6 +4,7 @@ import { AppError } from '../errors.ts';
 import type { ClientBindings } from './client-bindings.ts';
 import type { Connection } from './connection.ts';
 import type { TransactionOrigin } from './origins.ts';
+import { smallMs } from './small-ms.ts';
 import { missingDependencies, type Needs, needsMet } from './update-deps.ts';
 import {
   type OutlineStruct,
@@ -230,8 +231,10 @@ export class UpdateIntake {
     // Made on the first claim: a document nobody has written to yet holds no map.
     this.newIdsByPerson ??= new Map();
     let window = this.newIdsByPerson.get(conn.user.id);
-    if (!window || now - window.start >= HOUR_MS) {
-      window = { start: now, count: 0 };
+    // The window's start as `smallMs` (PERF-134: inline, not a heap number per person).
+    const at = smallMs(now);
+    if (!window || at - window.start >= HOUR_MS) {
+      window = { start: at, count: 0 };
       this.newIdsByPerson.set(conn.user.id, window);
     }
     if (window.count + fresh.length > newClientIdsPerHour) {

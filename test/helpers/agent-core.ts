@@ -67,7 +67,7 @@ export async function startAgentCore(files: Record<string, string>): Promise<Age
   const registry = new RoomRegistry({
     maxConcurrentLoads: 4,
     log,
-    loadRoom: (id, hooks) => Room.load({ id, docStore, commits, limits, log, now: Date.now, ...hooks }),
+    loadRoom: (id, hooks) => Room.load(id, { docStore, commits, limits, log, now: Date.now, ...hooks }),
   });
   const suggestions = new SuggestionService({ registry, rooms, store: suggestionStore, log, now: Date.now });
   const agent = new AgentService({

@@ -58,7 +58,7 @@ export async function startRoomsServer(opts: RoomsServerOptions): Promise<RoomsS
   const registry = new RoomRegistry({
     maxConcurrentLoads: limits.maxConcurrentLoads,
     log,
-    loadRoom: (id, hooks) => Room.load({ id, docStore, commits, limits, log, now: Date.now, ...hooks }),
+    loadRoom: (id, hooks) => Room.load(id, { docStore, commits, limits, log, now: Date.now, ...hooks }),
   });
   const app = createApp({
     log,

@@ -53,8 +53,7 @@ function recording(inner: DocStore, calls: Call[]): DocStore {
 }
 
 async function loadRoom(id: string, docStore: DocStore, onBroken: () => void = () => {}): Promise<Room> {
-  const room = await Room.load({
-    id,
+  const room = await Room.load(id, {
     docStore,
     limits: defaultLimits,
     log: silentLogger,

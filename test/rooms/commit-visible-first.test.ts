@@ -39,8 +39,7 @@ afterEach(() => {
 async function twoRooms(store: MemoryDocStore): Promise<[Room, Room]> {
   const commits = new CommitQueue(store, silentLogger);
   const load = (id: string) =>
-    Room.load({
-      id,
+    Room.load(id, {
       docStore: store,
       commits,
       limits: defaultLimits,

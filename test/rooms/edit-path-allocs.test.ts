@@ -132,8 +132,7 @@ describe('PERF-74: the dependency check allocates nothing for a keystroke', () =
 describe('PERF-75: a received update keeps the doc listener sets', () => {
   it("PERF-75: keystrokes applied with their bytes as the record keep the doc's listener sets, and each is stored and relayed", async () => {
     const store = new MemoryDocStore();
-    const room = await Room.load({
-      id: 'room1',
+    const room = await Room.load('room1', {
       docStore: store,
       limits: defaultLimits,
       log: silentLogger,

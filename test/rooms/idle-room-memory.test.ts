@@ -16,27 +16,36 @@ import { MemoryDocStore } from '../../server/rooms/memory-doc-store.ts';
 import { Room } from '../../server/rooms/room.ts';
 import type { RoomDoc } from '../../server/rooms/room-doc.ts';
 import { RoomRegistry } from '../../server/rooms/room-registry.ts';
+import { isInlineNumber } from '../helpers/inline-number.ts';
 import { awarenessFrame, fileUpdate, syncStep1Frame, updateFrame } from '../helpers/raw-socket.ts';
+import { closedAfterEach, startTestServer } from '../helpers/test-server.ts';
 import { createTestSchema } from '../helpers/test-services.ts';
 import { turns } from '../helpers/wait.ts';
 import { FakeRoomSocket } from './fake-room-socket.ts';
 
 const ada: PublicUser = { id: 'ada', name: 'ada', role: 'editor' };
-const clock = { now: 1_000_000 };
+// A clock reading as the server's does (Date.now): the times rooms keep are offsets from the process's
+// start (PERF-134), and one reading from before it would turn the fields of every connection of this file
+// into heap numbers.
+const clock = { now: Date.now() };
 
-function loadRoom(id: string, docStore: DocStore = new MemoryDocStore()): Promise<Room> {
-  return Room.load({
-    id,
+function loadRoom(
+  id: string,
+  docStore: DocStore = new MemoryDocStore(),
+  now = () => clock.now,
+): Promise<Room> {
+  return Room.load(id, {
     docStore,
     limits: { ...defaultLimits, keepaliveMs: 10_000 },
     log: silentLogger,
-    now: () => clock.now,
+    now,
     onBroken: () => {},
     onMaybeIdle: () => {},
   });
 }
 
 const rooms: Room[] = [];
+const { servers } = closedAfterEach();
 afterEach(() => {
   for (const r of rooms.splice(0)) r.destroy();
   vi.useRealTimers();
@@ -412,5 +421,95 @@ describe('an idle small room holds little of its own', () => {
     expect(socket.sent.some((f) => f[0] === 0 && f[1] === 1)).toBe(true);
     expect((room.code as unknown as { joinBase: unknown }).joinBase).toBeNull();
     expect((room.review as unknown as { joinBase: unknown }).joinBase).toBeNull();
+  });
+
+  it('PERF-132: the server loads every room with one deps object; each room keeps its own id and documents', async () => {
+    const server = await startTestServer();
+    servers.push(server);
+    const { registry } = server.running;
+    const ids = [(await server.createRoom('one')).roomId, (await server.createRoom('two')).roomId];
+    const loaded: Room[] = [];
+    for (const id of ids) {
+      const { room, release } = await registry.acquire(id);
+      loaded.push(room);
+      release();
+    }
+    const [one, two] = loaded as [Room, Room];
+    const depsOf = (room: Room) => (room as unknown as { deps: object }).deps;
+    // One object for both (on main: one per room, made for its id); their documents' environment is it too.
+    expect(depsOf(one)).toBe(depsOf(two));
+    expect(one.code.env).toBe(depsOf(one));
+    expect([one.id, two.id]).toEqual(ids);
+    expect([one.code.name, one.review.name, two.code.name]).toEqual([ids[0], `${ids[0]}/review`, ids[1]]);
+  });
+
+  it('PERF-133: an idle room holds its clientIDs inline, in its bindings and its connection, one to one with the clientIDs', async () => {
+    const room = await loadRoom('inline-ids');
+    rooms.push(room);
+    const high = 3_000_000_000; // above 2^31, as half of Yjs's clientIDs are
+    const conn = room.handleConnect(ada, 'code', new FakeRoomSocket());
+    room.handleMessage(conn, updateFrame(fileUpdate('a.ts', 'hello', { clientId: high })));
+    room.handleMessage(conn, awarenessFrame([{ clientId: high, clock: 1, state: { cursor: null } }]));
+    await room.whenFlushed();
+    const keys = [...(room.codeBindings as unknown as { byClient: Map<number, string> }).byClient.keys()];
+    // The server's clientID and the person's: every key a small integer (on main: 3e9 a heap number).
+    expect(keys.length).toBe(2);
+    expect(keys.every(isInlineNumber)).toBe(true);
+    expect(isInlineNumber((conn as unknown as { awarenessIdsHeld: unknown }).awarenessIdsHeld)).toBe(true);
+    // Each still reads as the clientID itself.
+    expect(conn.awarenessIds).toEqual([high]);
+    expect(room.codeBindings.userOf(high)).toBe('ada');
+    expect([...room.code.awareness.getStates().keys()]).toEqual([high]);
+    // Someone else writing as it is refused (ROOM-7); a wire clientID past 2^32 is its own, not a low one's.
+    const bob = room.handleConnect({ id: 'bob', name: 'bob', role: 'editor' }, 'code', new FakeRoomSocket());
+    expect(() => room.code.claimClientIds(bob, [high])).toThrow(/belongs to another participant/);
+    room.code.claimClientIds(bob, [2 ** 32 + 5, 5]);
+    expect([room.codeBindings.userOf(2 ** 32 + 5), room.codeBindings.userOf(5)]).toEqual(['bob', 'bob']);
+    expect(room.codeBindings.userOf(2 ** 32 + 6)).toBeUndefined();
+    await room.whenFlushed();
+    // Stored as the clientID itself (bob's claims wait for an update of his: SAFE-173).
+    const bindings = await (
+      room as unknown as { deps: { docStore: DocStore } }
+    ).deps.docStore.listClientBindings('inline-ids');
+    expect(bindings.get(high)).toBe('ada');
+  });
+
+  it("PERF-134: an idle person's connection and the intake's window hold their times inline; the keepalive and the rate windows count as before", async () => {
+    let now = Date.now();
+    const room = await loadRoom('inline-times', new MemoryDocStore(), () => now);
+    rooms.push(room);
+    const socket = new FakeRoomSocket();
+    const conn = room.handleConnect(ada, 'code', socket);
+    room.handleMessage(conn, syncStep1Frame(Y.encodeStateVector(new Y.Doc())));
+    room.handleMessage(conn, updateFrame(fileUpdate('a.ts', 'hello', { clientId: 7 })));
+    room.handleMessage(conn, awarenessFrame([{ clientId: 7, clock: 1, state: { cursor: null } }]));
+    await room.whenFlushed();
+    const fields = conn as unknown as { sentAt: unknown; awarenessStart: unknown; syncStart: unknown };
+    const windows = (room.code as unknown as { intake: { newIdsByPerson: Map<string, { start: unknown }> } })
+      .intake.newIdsByPerson;
+    // Small integers (on main: the clock's readings, a heap number each).
+    expect(
+      [fields.sentAt, fields.awarenessStart, fields.syncStart, windows.get('ada')?.start].map(isInlineNumber),
+    ).toEqual([true, true, true, true]);
+    // The last send reads as the clock did; a socket quiet for the keepalive period gets one, not before.
+    expect(conn.lastSentAt).toBe(now);
+    const sent = socket.sent.length;
+    now += 9_999;
+    room.code.keepalive(10_000);
+    expect(socket.sent.length).toBe(sent);
+    now += 1;
+    room.code.keepalive(10_000);
+    expect(socket.sent.length).toBe(sent + 1);
+    expect(conn.lastSentAt).toBe(now);
+    // A one-second window: two allowed, the third refused, two again a second after the window opened.
+    conn.countSyncRequest(now, 2);
+    conn.countSyncRequest(now + 999, 2);
+    expect(() => conn.countSyncRequest(now + 999, 2)).toThrow(/sync request flood/);
+    conn.countSyncRequest(now + 1000, 2);
+    conn.countSyncRequest(now + 1500, 2);
+    expect(() => conn.countSyncRequest(now + 1999, 2)).toThrow(/sync request flood/);
+    conn.countAwareness(now + 5000, 1);
+    expect(() => conn.countAwareness(now + 5999, 1)).toThrow(/awareness flood/);
+    conn.countAwareness(now + 6000, 1);
   });
 });

@@ -11,8 +11,7 @@ export function loadBigRoom(
   store: DocStore,
   compactAfterBytes = defaultLimits.compactAfterBytes,
 ): Promise<Room> {
-  return Room.load({
-    id: 'big',
+  return Room.load('big', {
     docStore: store,
     limits: { ...defaultLimits, compactAfterBytes },
     log: silentLogger,

@@ -55,8 +55,7 @@ function setUp(hooks: SwitchableHooks, maxConcurrentLoads = 8, store?: MemoryDoc
     log: silentLogger,
     loadRoom: (id, roomHooks) => {
       roomLoads.push(id);
-      return Room.load({
-        id,
+      return Room.load(id, {
         docStore,
         limits: defaultLimits,
         log: silentLogger,

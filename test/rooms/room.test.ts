@@ -49,8 +49,7 @@ async function loadRoom(
   });
   const broken: Room[] = [];
   const clock = { now: 1_000_000 };
-  const room = await Room.load({
-    id: 'room1',
+  const room = await Room.load('room1', {
     docStore: store,
     limits: { ...defaultLimits, ...opts.limits },
     log: silentLogger,
@@ -379,7 +378,6 @@ describe('Room (transport-free core)', () => {
 
 describe('PERF-31: the review doc opens on first use', () => {
   const deps = (store: MemoryDocStore) => ({
-    id: 'room1',
     docStore: store,
     limits: defaultLimits,
     log: silentLogger,
@@ -397,7 +395,7 @@ describe('PERF-31: the review doc opens on first use', () => {
 
   it('PERF-31: a review doc without runs or suggestions is left unopened at load, and opens with what was stored', async () => {
     const store = await storeWith((doc) => doc.getMap('room').set('policy', { accept: 'editors' }));
-    const room = await Room.load(deps(store));
+    const room = await Room.load('room1', deps(store));
     rooms.push(room);
     const told: string[] = [];
     room.whenReview((r) => told.push(`opened ${r.reviewIsOpen}`));
@@ -415,13 +413,13 @@ describe('PERF-31: the review doc opens on first use', () => {
     // Written and stored like any review change; a later load reads it.
     room.review.transact((doc) => doc.getMap('room').set('modes', 1), { source: 'server', reason: 'test' });
     await room.whenFlushed();
-    const again = await Room.load(deps(store));
+    const again = await Room.load('room1', deps(store));
     rooms.push(again);
     expect(again.review.doc.getMap('room').get('modes')).toBe(1);
   });
 
   it('PERF-31: a review socket opens it; a stored run or suggestion opens it at load', async () => {
-    const empty = await Room.load(deps(new MemoryDocStore()));
+    const empty = await Room.load('room1', deps(new MemoryDocStore()));
     rooms.push(empty);
     expect(empty.reviewIsOpen).toBe(false);
     const watcher = new FakeRoomSocket();
@@ -431,7 +429,7 @@ describe('PERF-31: the review doc opens on first use', () => {
 
     for (const key of [REVIEW_RUNS_KEY, REVIEW_SUGGESTIONS_KEY]) {
       const store = await storeWith((doc) => doc.getMap(key).set('r1', new Y.Map()));
-      const room = await Room.load(deps(store));
+      const room = await Room.load('room1', deps(store));
       rooms.push(room);
       expect(room.reviewIsOpen).toBe(true);
       let told = false;

@@ -131,8 +131,7 @@ afterEach(() => {
 
 describe('the outline of an update (SAFE-168, SAFE-169)', () => {
   it('SAFE-168: a frame with one big string is decoded once, by Yjs applying it; the checks read no string of it', async () => {
-    const room = await Room.load({
-      id: 'room1',
+    const room = await Room.load('room1', {
       docStore: new MemoryDocStore(),
       limits: defaultLimits,
       log: silentLogger,

@@ -15,8 +15,7 @@ afterEach(() => {
 });
 
 async function loadRoom(docStore: MemoryDocStore): Promise<Room> {
-  const room = await Room.load({
-    id: 'room1',
+  const room = await Room.load('room1', {
     docStore,
     limits: defaultLimits,
     log: silentLogger,
