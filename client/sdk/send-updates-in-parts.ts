@@ -36,19 +36,41 @@ export function sendUpdatesInParts(provider: WebsocketProvider, partBytes = UPDA
 
   const stock = provider.messageHandlers[messageType.sync];
   if (!stock) throw new Error('y-websocket provider without a sync message handler');
+  /**
+   * PERF-138: applies what the server sent (a joiner's whole document comes as one update, or as the step 2
+   * answer) with no listener of ours on 'update': Yjs encodes every transaction again for its 'update'
+   * listeners, and ours only sends this person's own changes; for a 15 MB room that encode was most of the
+   * page's apply. A change of ours made during the apply (an observer writing back) puts the listener back
+   * at its start, so it is sent as before.
+   */
+  const applyQuietly = (apply: () => void) => {
+    let listening = false;
+    const listen = () => {
+      if (listening) return;
+      listening = true;
+      doc.on('update', onUpdate);
+    };
+    const ownChange = (tr: Y.Transaction) => {
+      if (tr.origin !== provider) listen();
+    };
+    doc.off('update', onUpdate);
+    doc.on('beforeTransaction', ownChange);
+    try {
+      apply();
+    } finally {
+      doc.off('beforeTransaction', ownChange);
+      listen();
+    }
+  };
   provider.messageHandlers[messageType.sync] = (encoder, decoder, p, emitSynced, type) => {
     const kind = decoding.peekVarUint(decoder);
+    if (kind === syncProtocol.messageYjsUpdate) {
+      applyQuietly(() => stock(encoder, decoder, p, emitSynced, type));
+      return;
+    }
     if (kind === syncProtocol.messageYjsSyncStep2) {
-      // PERF-138: the server's answer (a big room's whole document) is applied with no listener of ours on
-      // 'update': Yjs encodes every transaction again for its 'update' listeners, and this one only sends
-      // our own changes. A 15 MB room's step 2 cost the page that encode, about 60% of the apply. The
-      // listener is back before the sync is announced, so whatever the page writes from then on is sent.
-      doc.off('update', onUpdate);
-      try {
-        stock(encoder, decoder, p, false, type);
-      } finally {
-        doc.on('update', onUpdate);
-      }
+      // the sync announced once the listener is back, so whatever the page writes from then on is sent
+      applyQuietly(() => stock(encoder, decoder, p, false, type));
       if (emitSynced && !provider.synced) provider.synced = true;
       return;
     }
