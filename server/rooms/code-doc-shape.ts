@@ -46,6 +46,16 @@ const isItem = (s: OutlineStruct) => s.content !== Content.gc && s.content !== C
  */
 export function codeStructsProblem(structs: readonly OutlineStruct[], doc: Y.Doc): string | null {
   const pendingBytes = doc.store.pendingStructs?.update;
+  if (!pendingBytes) {
+    const problem = structsProblemFromDoc(structs, doc);
+    if (problem !== NEEDS_OUTLINE) return problem;
+  }
+  return resolvedStructsProblem(structs, doc);
+}
+
+/** codeStructsProblem through the PlaceResolver always: any update, with what Yjs holds pending. */
+export function resolvedStructsProblem(structs: readonly OutlineStruct[], doc: Y.Doc): string | null {
+  const pendingBytes = doc.store.pendingStructs?.update;
   // Yjs keeps what it holds pending as a V2 update (rare: the room holds orphans itself, ROOM-14).
   const pending = pendingBytes ? readUpdateOutline(Y.convertUpdateFormatV2ToV1(pendingBytes)).structs : [];
   const resolver = new PlaceResolver(doc, pending.length > 0 ? [...structs, ...pending] : structs);
@@ -59,27 +69,92 @@ export function codeStructsProblem(structs: readonly OutlineStruct[], doc: Y.Doc
   return null;
 }
 
+/** structsProblemFromDoc's answer when some item hangs off another item of the update (not in the document). */
+export const NEEDS_OUTLINE = Symbol('needs the outline');
+
+/**
+ * PERF-146: the same check for an update whose every item names a parent or neighbours the document holds
+ * already (a keystroke: one string item whose origins are integrated text), with nothing pending: each item's
+ * place is then read from the document alone, as PlaceResolver's first step would read it, so no index of
+ * the outline, memo, chain or place objects are built. NEEDS_OUTLINE when an item's place depends on the
+ * update itself (a new file's text, a run of items typed on one another); the resolver then decides.
+ */
+export function structsProblemFromDoc(
+  structs: readonly OutlineStruct[],
+  doc: Y.Doc,
+): string | null | typeof NEEDS_OUTLINE {
+  const store = doc.store;
+  for (let i = 0; i < structs.length; i++) {
+    const item = structs[i]!;
+    if (!isItem(item)) continue;
+    const parent = item.parent;
+    let problem: string | null;
+    if (typeof parent === 'string') {
+      problem = rootItemProblem(item, parent, item.parentSub);
+    } else if (parent !== null) {
+      if (parent.clock >= Y.getState(store, parent.client)) return NEEDS_OUTLINE;
+      const owner = Y.getItem(store, Y.createID(parent.client, parent.clock));
+      // a GC'd parent: Yjs drops the item
+      if (!(owner instanceof Y.Item)) continue;
+      problem = insideItemProblem(item, isFileTextItem(doc, owner), item.parentSub);
+    } else {
+      // No parent info: Yjs takes it from the left neighbour, else the right; a GC neighbour makes it GC.
+      const o = item.origin;
+      const ro = item.rightOrigin;
+      if (o !== null && o.clock >= Y.getState(store, o.client)) return NEEDS_OUTLINE;
+      if (ro !== null && ro.clock >= Y.getState(store, ro.client)) return NEEDS_OUTLINE;
+      const left = o !== null ? Y.getItem(store, Y.createID(o.client, o.clock)) : null;
+      const right = ro !== null ? Y.getItem(store, Y.createID(ro.client, ro.clock)) : null;
+      if ((o !== null && !(left instanceof Y.Item)) || (ro !== null && !(right instanceof Y.Item))) continue;
+      const neighbour = (left ?? right) as Y.Item | null;
+      if (neighbour === null) continue;
+      const home = neighbour.parent;
+      if (!(home instanceof Y.AbstractType)) continue;
+      problem =
+        home._item === null
+          ? rootItemProblem(item, Y.findRootTypeKey(home), neighbour.parentSub)
+          : insideItemProblem(item, isFileTextItem(doc, home._item), neighbour.parentSub);
+    }
+    if (problem !== null) return problem;
+  }
+  return null;
+}
+
 function itemProblem(item: OutlineStruct, place: Place): string | null {
   switch (place.kind) {
     case 'gc':
     case 'unknown':
       return null;
-    case 'root': {
-      if (place.name !== CODE_FILES_KEY) {
-        return `the code doc has no top-level type ${JSON.stringify(place.name.slice(0, 80))}`;
-      }
-      if (place.sub === null) return `${CODE_FILES_KEY} is a map of paths: it holds no list items`;
-      const key = JSON.stringify(place.sub.slice(0, 80));
-      if (!isValidFilePath(place.sub)) return `invalid file path ${key}`;
-      if (item.content === Content.deleted || isTextOutline(item)) return null;
-      return `file ${key} must be a Y.Text`;
-    }
+    case 'root':
+      return rootItemProblem(item, place.name, place.sub);
     case 'inside':
-      if (!place.fileText) return 'the update writes inside a value that is not a file';
-      if (place.sub !== null) return 'file texts take no attributes';
-      if (item.content === Content.string || item.content === Content.deleted) return null;
-      return 'file texts hold plain text only (no embeds, formatting or nested types)';
+      return insideItemProblem(item, place.fileText, place.sub);
   }
+}
+
+/** An item landing under the top-level type `name`, at key `sub` (null: in its list). */
+function rootItemProblem(item: OutlineStruct, name: string, sub: string | null): string | null {
+  if (name !== CODE_FILES_KEY) {
+    return `the code doc has no top-level type ${JSON.stringify(name.slice(0, 80))}`;
+  }
+  if (sub === null) return `${CODE_FILES_KEY} is a map of paths: it holds no list items`;
+  if (!isValidFilePath(sub)) return `invalid file path ${JSON.stringify(sub.slice(0, 80))}`;
+  if (item.content === Content.deleted || isTextOutline(item)) return null;
+  return `file ${JSON.stringify(sub.slice(0, 80))} must be a Y.Text`;
+}
+
+/** An item landing inside another item's type (a file's text when `fileText`), at key `sub`. */
+function insideItemProblem(item: OutlineStruct, fileText: boolean, sub: string | null): string | null {
+  if (!fileText) return 'the update writes inside a value that is not a file';
+  if (sub !== null) return 'file texts take no attributes';
+  if (item.content === Content.string || item.content === Content.deleted) return null;
+  return 'file texts hold plain text only (no embeds, formatting or nested types)';
+}
+
+/** An integrated item that carries a file's Y.Text: a value of the top-level `files` map. */
+function isFileTextItem(doc: Y.Doc, item: Y.Item): boolean {
+  const files = doc.share.get(CODE_FILES_KEY);
+  return files !== undefined && item.parent === files && item.parentSub !== null && isTextType(item.content);
 }
 
 /** A Y.Text, not a subclass (Y.XmlText is one and reads differently). */
@@ -94,11 +169,9 @@ class PlaceResolver {
   private readonly doc: Y.Doc;
   private readonly byClient = new Map<number, OutlineStruct[]>();
   private readonly places = new Map<OutlineStruct, Place>();
-  private readonly files: unknown;
 
   constructor(doc: Y.Doc, structs: readonly OutlineStruct[]) {
     this.doc = doc;
-    this.files = doc.share.get(CODE_FILES_KEY);
     for (const s of structs) {
       const list = this.byClient.get(s.client);
       if (list) list.push(s);
@@ -214,12 +287,7 @@ class PlaceResolver {
 
   /** An integrated item that carries a file's Y.Text: a value of the top-level `files` map. */
   private isFileTextItem(item: Y.Item): boolean {
-    return (
-      this.files !== undefined &&
-      item.parent === this.files &&
-      item.parentSub !== null &&
-      isTextType(item.content)
-    );
+    return isFileTextItem(this.doc, item);
   }
 }
 
