@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type CDPSession, chromium, type Page } from 'playwright-core';
-import type { CreateRoomResponse, JoinResponse } from '../../schema/protocol.ts';
 import { syntheticTree, tarGzDir, writeTree } from '../../test/helpers/project-tree.ts';
 import { sparkroomContender } from '../contenders/sparkroom-contender.ts';
+import { importRoom } from '../lib/import-room.ts';
 import { LatencyHistogram, type LatencySummary } from '../lib/latency-histogram.ts';
 import { buildWebClient } from '../lib/web-client-build.ts';
 import type { Figure } from '../report/figure.ts';
@@ -64,7 +64,7 @@ export const navigationBrowserScenario: Scenario = {
           const mb = Object.values(tree).reduce((n, t) => n + t.length, 0) / 2 ** 20;
           writeTree(join(dir, 'tree'), tree);
           const archive = tarGzDir(join(dir, 'tree'), join(dir, 'tree.tar.gz'));
-          const room = await importRoom(base, archive);
+          const room = await importRoom(base, archive, 'bench navigation');
           ctx.log(`navigation-browser: ${paths.length} files, ${mb.toFixed(1)} MB imported`);
 
           browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
@@ -212,30 +212,6 @@ export const navigationBrowserScenario: Scenario = {
 };
 
 /** Creates a room, joins as owner and imports the archive (IO-1), as a team bringing a repository would. */
-async function importRoom(base: string, archive: Buffer): Promise<CreateRoomResponse> {
-  const post = async <T>(path: string, json: unknown): Promise<T> => {
-    const res = await fetch(base + path, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(json),
-    });
-    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
-  };
-  const room = await post<CreateRoomResponse>('/api/rooms', { name: 'bench navigation' });
-  const owner = await post<JoinResponse>(`/api/rooms/${room.roomId}/join`, {
-    invite: room.invites.owner,
-    name: 'Owner',
-  });
-  const res = await fetch(`${base}/api/rooms/${room.roomId}/import`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${owner.token}`, 'content-type': 'application/gzip' },
-    body: new Uint8Array(archive),
-  });
-  if (!res.ok) throw new Error(`import: ${res.status} ${await res.text()}`);
-  return room;
-}
-
 /** What installProbes puts on `window`. */
 interface Probe {
   /** ms from each keystroke (its event time) to the first task after the frame that follows the DOM change */
