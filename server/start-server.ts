@@ -43,6 +43,7 @@ import { type RoomHooks, RoomRegistry } from './rooms/room-registry.ts';
 import { createServices } from './start-services.ts';
 import type { HistoryService } from './suggestions/history-service.ts';
 import type { SuggestionService } from './suggestions/suggestion-service.ts';
+import { DEFLATE_OPTIONS, prepareDeflated } from './sync/deflated-send.ts';
 import { LiveSockets } from './sync/live-sockets.ts';
 import { syncRoutes } from './sync/sync-route.ts';
 
@@ -191,6 +192,10 @@ export async function startServer(config: Config, options: StartOptions): Promis
           // room was an object and a string for each loaded room).
           log,
           now,
+          // PERF-150: a joiners' base is deflated once, for every socket that compresses (PERF-1)
+          ...(config.limits.compressAboveBytes > 0
+            ? { prepareWhole: (message, doc) => prepareDeflated(message, log, doc) }
+            : {}),
           ...hooks,
         };
         roomDeps.set(hooks, deps);
@@ -346,7 +351,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
             threshold: compressAbove,
             serverNoContextTakeover: true,
             clientNoContextTakeover: true,
-            zlibDeflateOptions: { level: 1, memLevel: 7 },
+            // the base's frame is deflated once with the same (PERF-150)
+            zlibDeflateOptions: { ...DEFLATE_OPTIONS },
           }
         : false,
   });

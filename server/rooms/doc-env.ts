@@ -2,6 +2,7 @@ import type { Limits } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { CommitQueue } from './commit-queue.ts';
 import type { DocStore } from './doc-store.ts';
+import type { SharedMessage } from './room-socket.ts';
 
 /**
  * What every document of a room shares with its room (RoomDeps is one): the parts of a RoomDoc reach these
@@ -15,6 +16,11 @@ export interface DocEnv {
   readonly limits: Limits;
   readonly log: Logger;
   readonly now: () => number;
+  /**
+   * PERF-150: prepares a message sockets will receive whole (a joiners' base) once, off the event loop, for
+   * the transport's `sendWhole`; `doc` names it in the log
+   */
+  readonly prepareWhole?: ((message: SharedMessage, doc: string) => void) | undefined;
 }
 
 /** Who a document reports to (its Room), named once the room exists; before that nothing is told. */

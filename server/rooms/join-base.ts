@@ -1,5 +1,6 @@
 import * as Y from 'yjs';
 import type { EncodedBase } from './doc-store.ts';
+import { SharedMessage } from './room-socket.ts';
 
 /** What a peer lacks of a document, in what encoding it costs: structs, and clocks (about characters). */
 export interface Lack {
@@ -57,12 +58,15 @@ export interface BaseSource {
   baseFailed(err: unknown): void;
 }
 
+/** Prepares a new base's frame for the transport once (PERF-150: deflated off the loop), or null. */
+export type PrepareBase = ((message: SharedMessage) => void) | null;
+
 /** How a sync step 1 is answered. */
 export type JoinAnswer =
   /** the diff is small: encode it on the loop (what it always was) */
   | { kind: 'inline' }
   /** send the base's frame as it is, then the doc's diff from the base's state vector */
-  | { kind: 'base'; frame: Uint8Array; stateVector: Uint8Array }
+  | { kind: 'base'; message: SharedMessage; stateVector: Uint8Array }
   /** a base must be built first, off the loop */
   | { kind: 'build' };
 
@@ -78,17 +82,32 @@ export type JoinAnswer =
  * applied, so the diff completes it and nothing in it can be pending at the client. The cached frame costs
  * about the document's encoded size in memory while the room is loaded; documents a joiner can be answered
  * inline for keep none.
+ *
+ * PERF-150: the frame is kept as one SharedMessage per base, which the transport prepares once when the base
+ * comes in (its deflated frame, about a fifth to a third of the base's size for code) and every fresh
+ * joiner's socket writes as it is; it goes with the base (a newer base, a clear), so a document holds at
+ * most one base and one prepared frame of it.
  */
 export class JoinBase {
   readonly #doc: Y.Doc;
   readonly #source: BaseSource | null;
-  #base: (EncodedBase & { known: Map<number, number>; clocks: number }) | null = null;
+  readonly #prepare: PrepareBase;
+  #base: {
+    message: SharedMessage;
+    stateVector: Uint8Array;
+    known: Map<number, number>;
+    clocks: number;
+  } | null = null;
   #building: Promise<void> | null = null;
 
-  /** `source`: builds the stored state, framed (null: a store that cannot, answered inline) */
-  constructor(doc: Y.Doc, source: BaseSource | null) {
+  /**
+   * `source`: builds the stored state, framed (null: a store that cannot, answered inline); `prepare`: the
+   * transport's once-per-base preparation of its frame (PERF-150)
+   */
+  constructor(doc: Y.Doc, source: BaseSource | null, prepare: PrepareBase = null) {
     this.#doc = doc;
     this.#source = source;
+    this.#prepare = prepare;
   }
 
   /**
@@ -107,7 +126,9 @@ export class JoinBase {
     // Stored states only grow: the one with more clocks is the later (a compaction's build may finish after
     // a joiner's that started later).
     if (this.#base && this.#base.clocks > clocks) return;
-    this.#base = { ...base, known, clocks };
+    const message = new SharedMessage(base.frame);
+    this.#base = { message, stateVector: base.stateVector, known, clocks };
+    this.#prepare?.(message);
   }
 
   /** How to answer a peer whose state vector is `known`. */
@@ -115,7 +136,7 @@ export class JoinBase {
     if (answersInline(this.#doc, known)) return INLINE_JOIN;
     const base = this.#base;
     if (base && within(lackOf(this.#doc, base.known), INLINE_ANSWER)) {
-      return { kind: 'base', frame: base.frame, stateVector: base.stateVector };
+      return { kind: 'base', message: base.message, stateVector: base.stateVector };
     }
     return this.#source ? { kind: 'build' } : { kind: 'inline' };
   }
@@ -147,9 +168,9 @@ export class JoinBase {
     return this.#building;
   }
 
-  /** The bytes the cached frame holds (0 without one). */
+  /** The bytes the cached frame holds (0 without one), not counting its prepared form. */
   get bytes(): number {
-    return this.#base?.frame.byteLength ?? 0;
+    return this.#base?.message.data.byteLength ?? 0;
   }
 
   clear(): void {

@@ -184,7 +184,12 @@ export class RoomDoc implements CommitsHost, StoredStateHost, ReceivedApplyHost,
 
   /** The joiners' base, made on first need (PERF-116). */
   private joins(): JoinBase {
-    this.joinBase ??= new JoinBase(this.doc, this.env.docStore.buildSnapshot ? this : null);
+    const prepare = this.env.prepareWhole;
+    this.joinBase ??= new JoinBase(
+      this.doc,
+      this.env.docStore.buildSnapshot ? this : null,
+      prepare ? (message) => prepare(message, this.name) : null,
+    );
     return this.joinBase;
   }
 
@@ -342,7 +347,9 @@ export class RoomDoc implements CommitsHost, StoredStateHost, ReceivedApplyHost,
       // The base is one update the client applies whole, the diff the sync step 2 that completes it (the
       // stock client is synced with it). Together they are the one answer: past the send-buffer check
       // (ROOM-9) as one frame of their size would have passed it.
-      this.send(conn, plan.frame);
+      // PERF-150: the base's frame prepared once (deflated) for every joiner; the transport keeps the diff
+      // behind it however long the preparation still takes.
+      this.sendWhole(conn, plan.message);
       if (!conn.closed) conn.socket.send(syncStep2Frame(syncAnswer(this.doc, plan.stateVector)));
     };
     this.whenIdle(() => answer(false));
@@ -464,6 +471,14 @@ export class RoomDoc implements CommitsHost, StoredStateHost, ReceivedApplyHost,
   send(conn: Connection, message: Uint8Array): void {
     if (!this.mayReceive(conn)) return;
     conn.socket.send(message);
+    conn.lastSentAt = this.env.now();
+  }
+
+  /** The same for a big message many sockets receive whole, which the transport may have prepared once. */
+  private sendWhole(conn: Connection, message: SharedMessage): void {
+    if (!this.mayReceive(conn)) return;
+    if (conn.socket.sendWhole) conn.socket.sendWhole(message);
+    else conn.socket.send(message.data);
     conn.lastSentAt = this.env.now();
   }
 

@@ -9,6 +9,12 @@ export interface RoomSocket {
    * frames it once and keeps the frame on the message for the other sockets; without it `send` is used.
    */
   sendShared?(message: SharedMessage): void;
+  /**
+   * Sends a big message many sockets receive whole (a fresh joiner's base, PERF-150). A transport that
+   * prepared its frame once (`DocEnv.prepareWhole`) writes that; without it `send` is used. Messages sent
+   * after it still arrive after it.
+   */
+  sendWhole?(message: SharedMessage): void;
   close(code: number, reason: string): void;
   /**
    * Reads nothing more from a socket closed for a refused frame (SAFE-30, SAFE-136): a hostile client has
@@ -29,6 +35,8 @@ export class SharedMessage {
   readonly data: Uint8Array;
   /** the transport's encoded frame of `data`, set by the first socket that sends it */
   framed: Uint8Array | null = null;
+  /** the transport's own prepared form of a message sent whole (PERF-150: its deflated frame), opaque here */
+  prepared: unknown = null;
 
   constructor(data: Uint8Array) {
     this.data = data;

@@ -4,7 +4,7 @@ import * as wsModule from 'ws';
 import type { SharedMessage } from '../rooms/room-socket.ts';
 
 /** The parts of a `ws` 8 socket the framed path reads (not its public API; checked at every send). */
-interface WsInternals {
+export interface WsInternals {
   _socket?: Duplex | null;
   _sender?: { _state?: number; _queue?: unknown[]; _firstFragment?: boolean } | null;
 }
@@ -18,8 +18,9 @@ interface FrameOptions {
 }
 
 /** ws exports its Sender (public, `ws.Sender`); @types/ws does not declare it. */
-const Sender = (wsModule as unknown as { Sender: { frame(data: Buffer, options: FrameOptions): Buffer[] } })
-  .Sender;
+export const Sender = (
+  wsModule as unknown as { Sender: { frame(data: Buffer, options: FrameOptions): Buffer[] } }
+).Sender;
 
 /** ws's Sender state when it is not compressing or reading a Blob (lib/sender.js DEFAULT). */
 const SENDER_IDLE = 0;
@@ -34,18 +35,8 @@ const SENDER_IDLE = 0;
  * plain). Anything else goes through `ws.send` as before.
  */
 export function sendShared(ws: WebSocket, message: SharedMessage, plainBelow: number): void {
-  const internals = ws as unknown as WsInternals;
-  const raw = internals._socket;
-  const sender = internals._sender;
-  if (
-    ws.readyState !== ws.OPEN ||
-    !raw ||
-    !sender ||
-    sender._state !== SENDER_IDLE ||
-    sender._queue?.length !== 0 ||
-    sender._firstFragment !== true ||
-    message.data.byteLength >= plainBelow
-  ) {
+  const raw = idleRawSocket(ws);
+  if (!raw || message.data.byteLength >= plainBelow) {
     ws.send(message.data);
     return;
   }
@@ -55,4 +46,24 @@ export function sendShared(ws: WebSocket, message: SharedMessage, plainBelow: nu
     message.framed = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   }
   raw.write(message.framed);
+}
+
+/**
+ * The TCP socket under `ws` when a frame written to it now lands where `ws.send` would put it: the socket is
+ * open and its Sender has nothing queued or compressing and is not inside a fragmented message. Null otherwise.
+ */
+export function idleRawSocket(ws: WebSocket): Duplex | null {
+  const internals = ws as unknown as WsInternals;
+  const raw = internals._socket;
+  const sender = internals._sender;
+  if (
+    ws.readyState !== ws.OPEN ||
+    !raw ||
+    !sender ||
+    sender._state !== SENDER_IDLE ||
+    sender._queue?.length !== 0 ||
+    sender._firstFragment !== true
+  )
+    return null;
+  return raw;
 }

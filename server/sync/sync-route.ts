@@ -11,6 +11,7 @@ import type { Room } from '../rooms/room.ts';
 import type { RoomRegistry } from '../rooms/room-registry.ts';
 import type { RoomSocket, SharedMessage } from '../rooms/room-socket.ts';
 import { roomIdParam } from '../route-params.ts';
+import { deflatedFor, writeDeflated } from './deflated-send.ts';
 import { type Expiring, ExpiryWatch } from './expiry-watch.ts';
 import { sendShared } from './framed-send.ts';
 import { type LiveSocket, LiveSockets } from './live-sockets.ts';
@@ -131,6 +132,11 @@ class WsRoomSocket implements RoomSocket {
   private readonly ws: WebSocket;
   private readonly plainBelow: number;
   private graceTimer: NodeJS.Timeout | null = null;
+  /**
+   * PERF-150: what was sent after a whole message whose deflate is still running, in order, with the bytes
+   * it holds; written once that message is. Null when nothing waits.
+   */
+  private held: { sends: (() => void)[]; bytes: number } | null = null;
   /** set by a refusal: frames behind it are neither parsed nor handled (SAFE-136) */
   refused = false;
 
@@ -140,11 +146,50 @@ class WsRoomSocket implements RoomSocket {
   }
 
   send(data: Uint8Array): void {
-    this.ws.send(data);
+    if (this.held) this.hold(data.byteLength, () => this.send(data));
+    else this.ws.send(data);
   }
 
   sendShared(message: SharedMessage): void {
-    sendShared(this.ws, message, this.plainBelow);
+    if (this.held) this.hold(message.data.byteLength, () => this.sendShared(message));
+    else sendShared(this.ws, message, this.plainBelow);
+  }
+
+  /**
+   * PERF-150: a message prepared once (a joiners' base, deflated on the thread pool) is written as its ready
+   * frame on a socket whose permessage-deflate matches it; a socket without deflate, or with other window
+   * bits, gets ws.send as before. While its deflate still runs, the socket waits for it (it started before
+   * this socket asked and costs what ws's own deflate would) and whatever is sent meanwhile waits behind it,
+   * so messages keep their order.
+   */
+  sendWhole(message: SharedMessage): void {
+    if (this.held) {
+      this.hold(message.data.byteLength, () => this.sendWhole(message));
+      return;
+    }
+    const prepared = deflatedFor(this.ws, message);
+    if (prepared === null) {
+      this.ws.send(message.data);
+      return;
+    }
+    if (prepared.ready === null) {
+      writeDeflated(this.ws, message, prepared);
+      return;
+    }
+    const held = { sends: [] as (() => void)[], bytes: message.data.byteLength };
+    this.held = held;
+    void prepared.ready.then(() => {
+      this.held = null;
+      // A socket closed meanwhile gets nothing more (its close frame has gone out already).
+      if (this.ws.readyState !== this.ws.OPEN) return;
+      writeDeflated(this.ws, message, prepared);
+      for (const send of held.sends) send();
+    });
+  }
+
+  private hold(bytes: number, send: () => void): void {
+    this.held!.sends.push(send);
+    this.held!.bytes += bytes;
   }
 
   close(code: number, reason: string): void {
@@ -167,8 +212,9 @@ class WsRoomSocket implements RoomSocket {
     stopParsing(this.ws);
   }
 
+  /** ws's buffer, and what waits behind a whole message being deflated (counted as ws counts its queue) */
   get bufferedAmount(): number {
-    return this.ws.bufferedAmount;
+    return this.ws.bufferedAmount + (this.held?.bytes ?? 0);
   }
 
   /** the socket closed: the grace timer has nothing left to cut */

@@ -25,11 +25,12 @@ export function connectClient(
   syncUrl: string,
   roomId: string,
   token: string,
-  opts: { review?: boolean; connect?: boolean } = {},
+  /** `WebSocket`: another ws client class (one that reads the wire, or offers no compression) */
+  opts: { review?: boolean; connect?: boolean; WebSocket?: typeof WebSocket } = {},
 ): YClient {
   const doc = new Y.Doc();
   const provider = new WebsocketProvider(syncUrl, opts.review ? `${roomId}/${REVIEW_SUFFIX}` : roomId, doc, {
-    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    WebSocketPolyfill: (opts.WebSocket ?? WebSocket) as unknown as typeof globalThis.WebSocket,
     params: { token },
     disableBc: true,
     connect: opts.connect ?? true,
