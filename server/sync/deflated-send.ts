@@ -67,7 +67,7 @@ export function deflatedFor(ws: WebSocket, message: SharedMessage): DeflatedFram
   const ext = (ws as unknown as { _extensions?: Record<string, { params?: Record<string, unknown> }> })
     ._extensions?.['permessage-deflate'];
   const params = ext?.params;
-  if (!params || params.server_no_context_takeover !== true) return null;
+  if (params?.server_no_context_takeover !== true) return null;
   const bits = params.server_max_window_bits;
   return bits === undefined || bits === WINDOW_BITS ? prepared : null;
 }
