@@ -52,8 +52,12 @@ export class RoomHistory {
   private readonly files: Y.Map<Y.Text>;
   /** last recorded text hash per path (null: recorded as deleted) */
   private recorded = new Map<string, string | null>();
-  /** paths changed since they were last recorded (null: none) */
-  private dirty: Set<string> | null = null;
+  /**
+   * What a change in progress holds (PERF-149): the paths and people it gathers, its timer and the chain of
+   * changes, in one object made at the first change and let go when all of it is null again, so an idle
+   * room's history has one field for them, not six. Read and written through the accessors below.
+   */
+  private work: HistoryWork | null = null;
   /**
    * Whether the files history knew at the load and nobody has changed since (not dirty) are still to be
    * compared with what was recorded (text a crash kept from being recorded): checked in slices at the
@@ -61,20 +65,8 @@ export class RoomHistory {
    * first record, a path nobody changed is exactly one the load knew and that is not dirty.
    */
   private checkAfterLoad = false;
-  /** paths a record in progress took from `dirty` and has not written yet (an unload records them itself) */
-  private recording: Set<string> | null = null;
-  /** who edited since the last record (null: nobody) */
-  private editors: Set<string> | null = null;
   /** names of the people who edited, looked up as they first edit (an unload cannot wait for a lookup) */
   private names: Map<string, string> | null = null;
-  /** paths a server change is touching right now (set while one runs) */
-  private capture: Set<string> | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  /**
-   * The changes queued or running, one at a time; null once the last has settled (PERF-104: an idle room's
-   * history holds no promise, its last settled one kept for nothing).
-   */
-  private chain: Promise<unknown> | null = null;
   private destroyed = false;
 
   constructor(room: Room, deps: RoomHistoryDeps) {
@@ -90,6 +82,68 @@ export class RoomHistory {
         this.deps.log.error({ err, room: this.room.id }, 'starting the room history failed'),
       ),
     );
+  }
+
+  /** paths changed since they were last recorded (null: none) */
+  private get dirty(): Set<string> | null {
+    return this.work?.dirty ?? null;
+  }
+  private set dirty(value: Set<string> | null) {
+    this.setWork('dirty', value);
+  }
+  /** paths a record in progress took from `dirty` and has not written yet (an unload records them itself) */
+  private get recording(): Set<string> | null {
+    return this.work?.recording ?? null;
+  }
+  private set recording(value: Set<string> | null) {
+    this.setWork('recording', value);
+  }
+  /** who edited since the last record (null: nobody) */
+  private get editors(): Set<string> | null {
+    return this.work?.editors ?? null;
+  }
+  private set editors(value: Set<string> | null) {
+    this.setWork('editors', value);
+  }
+  /** paths a server change is touching right now (set while one runs) */
+  private get capture(): Set<string> | null {
+    return this.work?.capture ?? null;
+  }
+  private set capture(value: Set<string> | null) {
+    this.setWork('capture', value);
+  }
+  private get timer(): NodeJS.Timeout | null {
+    return this.work?.timer ?? null;
+  }
+  private set timer(value: NodeJS.Timeout | null) {
+    this.setWork('timer', value);
+  }
+  /**
+   * The changes queued or running, one at a time; null once the last has settled (PERF-104: an idle room's
+   * history holds no promise, its last settled one kept for nothing).
+   */
+  private get chain(): Promise<unknown> | null {
+    return this.work?.chain ?? null;
+  }
+  private set chain(value: Promise<unknown> | null) {
+    this.setWork('chain', value);
+  }
+
+  private setWork<K extends keyof HistoryWork>(key: K, value: HistoryWork[K]): void {
+    if (value !== null) {
+      this.work ??= new HistoryWork();
+      this.work[key] = value;
+      return;
+    }
+    const work = this.work;
+    if (!work) return;
+    work[key] = value;
+    if (work.isEmpty()) this.work = null;
+  }
+
+  /** Whether the object a change fills is allocated now (PERF-149: not while the room is idle). For tests. */
+  get holdsWork(): boolean {
+    return this.work !== null;
   }
 
   /**
@@ -431,6 +485,27 @@ export class RoomHistory {
   /** Whether a change is queued or running (PERF-104: not while the room is idle). For tests and diagnostics. */
   get busy(): boolean {
     return this.chain !== null;
+  }
+}
+
+/** What a room's history holds while a change is in progress (PERF-149); see RoomHistory's accessors. */
+class HistoryWork {
+  dirty: Set<string> | null = null;
+  recording: Set<string> | null = null;
+  editors: Set<string> | null = null;
+  capture: Set<string> | null = null;
+  timer: NodeJS.Timeout | null = null;
+  chain: Promise<unknown> | null = null;
+
+  isEmpty(): boolean {
+    return (
+      this.dirty === null &&
+      this.recording === null &&
+      this.editors === null &&
+      this.capture === null &&
+      this.timer === null &&
+      this.chain === null
+    );
   }
 }
 

@@ -512,4 +512,45 @@ describe('an idle small room holds little of its own', () => {
     expect(() => conn.countAwareness(now + 5999, 1)).toThrow(/awareness flood/);
     conn.countAwareness(now + 6000, 1);
   });
+
+  it("PERF-148: an idle person's connection keeps its kind and flags as one small integer; they read and act as before", async () => {
+    const room = await idleRoom('connection-flags');
+    const socket = new FakeRoomSocket();
+    const conn = room.handleConnect(ada, 'code', socket);
+    room.handleMessage(conn, syncStep1Frame(Y.encodeStateVector(new Y.Doc())));
+    room.handleMessage(conn, awarenessFrame([{ clientId: 8, clock: 1, state: { cursor: null } }]));
+    await room.whenFlushed();
+    const own = Object.keys(conn);
+    // On main: `kind`, `closed`, `awaitingAnswer` and `leased` were four fields of every connection.
+    expect(own.filter((k) => ['kind', 'closed', 'awaitingAnswer', 'leased'].includes(k))).toEqual([]);
+    expect(own).toContain('flags');
+    expect(isInlineNumber((conn as unknown as { flags: unknown }).flags)).toBe(true);
+    expect([conn.kind, conn.closed, conn.awaitingAnswer, conn.leased, conn.canWrite]).toEqual([
+      'code',
+      false,
+      false,
+      true,
+      true,
+    ]);
+    // A review socket reads as one, and cannot write.
+    const review = room.handleConnect(ada, 'review', new FakeRoomSocket());
+    expect([review.kind, review.canWrite, review.leased]).toEqual(['review', false, true]);
+    // Each flag is set and cleared on its own.
+    conn.awaitingAnswer = true;
+    expect([conn.kind, conn.closed, conn.awaitingAnswer, conn.leased]).toEqual(['code', false, true, true]);
+    conn.awaitingAnswer = false;
+    // Closed once: a second close is ignored (the fake socket throws on a second close), and frames after it too.
+    conn.close(4000, 'first');
+    conn.close(4001, 'second');
+    expect(socket.closed).toEqual({ code: 4000, reason: 'first' });
+    expect([conn.kind, conn.closed, conn.leased]).toEqual(['code', true, true]);
+    const sent = socket.sent.length;
+    room.handleMessage(conn, syncStep1Frame(Y.encodeStateVector(new Y.Doc())));
+    expect(socket.sent.length).toBe(sent);
+    // The room's close gives the lease back once.
+    room.handleClose(conn);
+    expect([conn.closed, conn.leased]).toEqual([true, false]);
+    room.handleClose(review);
+    expect([review.kind, review.closed, review.leased]).toEqual(['review', true, false]);
+  });
 });

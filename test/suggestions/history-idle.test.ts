@@ -82,4 +82,47 @@ describe('PERF-81: an idle room history holds only what it recorded', () => {
     await turns();
     expect(history.busy).toBe(false);
   });
+
+  it("PERF-149: an idle room's history holds one empty field for what a change fills; an edit makes it and a record lets it go", async () => {
+    const checkpoints = new MemoryCheckpointStore();
+    const deps: RoomHistoryDeps = {
+      store: checkpoints,
+      log: silentLogger,
+      now: () => 0,
+      editIntervalMs: 60_000,
+      nameOf: async (_roomId, userId) => `name of ${userId}`,
+    };
+    const room = await loadRoom(new MemoryDocStore());
+    const history = new RoomHistory(room, deps);
+    const code = (path: string, text: string, origin: Parameters<Room['code']['transact']>[1]) =>
+      room.code.transact((doc) => doc.getMap<Y.Text>(CODE_FILES_KEY).set(path, new Y.Text(text)), origin);
+    expect(await history.recordEditsNow()).toBeNull();
+    code('a.ts', 'const a = 1;\n', { source: 'connection', connId: 1, userId: 'u1' });
+    expect(history.holdsWork).toBe(true);
+    expect((await history.recordEditsNow())?.editors).toEqual([{ id: 'u1', name: 'name of u1' }]);
+    await turns();
+    // Idle: none of the six fields a change fills is the history's own (on main: dirty, recording, editors,
+    // capture, timer and chain were fields of every room's history).
+    const own = Object.keys(history);
+    expect(
+      own.filter((k) => ['dirty', 'recording', 'editors', 'capture', 'timer', 'chain'].includes(k)),
+    ).toEqual([]);
+    expect([history.holdsWork, history.busy, history.allocatedSets]).toEqual([false, false, 1]);
+    // A server change records what it touched, before and after, and lets go again.
+    const { entry } = await history.recordChange(
+      { kind: 'accept', by: { id: 'u1', name: 'u1' }, summary: 'accepted' },
+      () => code('b.ts', 'const b = 2;\n', { source: 'server', reason: 'accept' }),
+    );
+    expect(entry?.files).toEqual([{ path: 'b.ts', before: null, after: expect.any(String) }]);
+    await turns();
+    expect([history.holdsWork, history.busy]).toEqual([false, false]);
+    // An edit left pending is recorded at the unload, as before.
+    code('a.ts', 'const a = 3;\n', { source: 'connection', connId: 1, userId: 'u1' });
+    expect(history.holdsWork).toBe(true);
+    room.destroy();
+    rooms.splice(rooms.indexOf(room), 1);
+    await turns();
+    const kinds = (await checkpoints.list('room1', { limit: 10 })).map((e) => e.kind);
+    expect(kinds.filter((k) => k === 'edits')).toHaveLength(2);
+  });
 });
