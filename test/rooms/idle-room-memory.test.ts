@@ -485,11 +485,13 @@ describe('an idle small room holds little of its own', () => {
     room.handleMessage(conn, awarenessFrame([{ clientId: 7, clock: 1, state: { cursor: null } }]));
     await room.whenFlushed();
     const fields = conn as unknown as { sentAt: unknown; awarenessStart: unknown; syncStart: unknown };
-    const windows = (room.code as unknown as { intake: { newIdsByPerson: Map<string, { start: unknown }> } })
-      .intake.newIdsByPerson;
+    // The intake's windows: a person's id, its window's start and its count, flat (PERF-148).
+    const windows = (room.code as unknown as { intake: { newIdWindows: unknown[] } }).intake.newIdWindows;
     // Small integers (on main: the clock's readings, a heap number each).
     expect(
-      [fields.sentAt, fields.awarenessStart, fields.syncStart, windows.get('ada')?.start].map(isInlineNumber),
+      [fields.sentAt, fields.awarenessStart, fields.syncStart, windows[windows.indexOf('ada') + 1]].map(
+        isInlineNumber,
+      ),
     ).toEqual([true, true, true, true]);
     // The last send reads as the clock did; a socket quiet for the keepalive period gets one, not before.
     expect(conn.lastSentAt).toBe(now);
@@ -552,5 +554,34 @@ describe('an idle small room holds little of its own', () => {
     expect([conn.closed, conn.leased]).toEqual([true, false]);
     room.handleClose(review);
     expect([review.kind, review.closed, review.leased]).toEqual(['review', true, false]);
+  });
+
+  it("PERF-148: an idle document's new-clientID windows are one flat array, no map and no object per person; ROOM-13 counts each person's hour as before", async () => {
+    let now = Date.now();
+    const room = await loadRoom('intake-windows', new MemoryDocStore(), () => now);
+    rooms.push(room);
+    const bob: PublicUser = { id: 'bob', name: 'bob', role: 'editor' };
+    const write = (user: PublicUser, clientId: number) => {
+      const socket = new FakeRoomSocket();
+      const conn = room.handleConnect(user, 'code', socket);
+      room.handleMessage(conn, updateFrame(fileUpdate(`${user.id}${clientId}.ts`, 'x', { clientId })));
+      return socket;
+    };
+    write(ada, 1);
+    write(bob, 2);
+    write(ada, 3);
+    await room.whenFlushed();
+    const windows = (room.code as unknown as { intake: { newIdWindows: unknown } }).intake.newIdWindows;
+    // On main: a Map of one { start, count } object per person.
+    expect(windows).toEqual(['ada', expect.any(Number), 2, 'bob', expect.any(Number), 1]);
+    // ROOM-13: at most newClientIdsPerHour new clientIDs per person per hour, each person apart.
+    const limit = defaultLimits.newClientIdsPerHour;
+    for (let id = 10; id < 10 + limit - 2; id++) expect(write(ada, id).closed).toBeNull();
+    expect(write(ada, 5000).closed?.reason).toMatch(/new clientIDs per person per hour/);
+    expect(write(bob, 5001).closed).toBeNull();
+    // An hour after ada's window opened, a new one.
+    now += 3600_000;
+    expect(write(ada, 5002).closed).toBeNull();
+    await room.whenFlushed();
   });
 });
