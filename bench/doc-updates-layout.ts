@@ -12,33 +12,20 @@ import { join } from 'node:path';
 import { type Database, openDatabase } from '../server/persistence/database.ts';
 import { SqliteDocStore } from '../server/persistence/sqlite-doc-store.ts';
 import type { DocWrite } from '../server/rooms/doc-store.ts';
+import { benchDocName, KEYSTROKE_UPDATE, pooledCommit, seededRandom } from './lib/pooled-commits.ts';
 
 const ROUNDS = Number(process.argv[2] ?? 8);
 const COMMITS = Number(process.argv[3] ?? 200);
 /** rows already in each document's log, so the B-trees have their usual depth */
 const PRELOAD = 2000;
-/** a keystroke's Yjs update is 20-40 bytes */
-const UPDATE = new Uint8Array(32).fill(7);
 const POOL = process.env.POOL ? Number(process.env.POOL) : null;
 /** commits that grow the pool's logs before the rounds */
 const POOL_PRELOAD_COMMITS = 3000;
 
-/** A seeded generator, so both layouts get the same commits. */
-function random(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s * 1103515245 + 12345) & 0x7fffffff;
-    return s / 0x80000000;
-  };
-}
-
 /** One commit's writes: the same `rooms` rooms, or `rooms` distinct ones drawn from the pool. */
 function writesOf(rooms: number, next: () => number): DocWrite[] {
-  const picked = new Set<number>();
-  if (POOL === null) for (let r = 0; r < rooms; r++) picked.add(r);
-  else while (picked.size < Math.min(rooms, POOL)) picked.add(Math.floor(next() * POOL));
-  // a room id's length, as the server's doc names are
-  return [...picked].map((r) => ({ docName: `room-0123456789abcdef-${r}`, updates: [UPDATE] }));
+  if (POOL !== null) return pooledCommit(rooms, POOL, next);
+  return Array.from({ length: rooms }, (_, r) => ({ docName: benchDocName(r), updates: [KEYSTROKE_UPDATE] }));
 }
 
 interface Layout {
@@ -60,13 +47,13 @@ async function layout(dir: string, name: string, rooms: number, rowid: boolean):
   const database = openDatabase(join(dir, `${name}-${rooms}.db`));
   database.sqlite.exec(rebuild(!rowid));
   const store = new SqliteDocStore(database);
-  const next = random(42);
+  const next = seededRandom(42);
   if (POOL === null) {
     for (const { docName } of writesOf(rooms, next)) {
       for (let i = 0; i < PRELOAD; i += 100)
         await store.append(
           docName,
-          Array.from({ length: 100 }, () => UPDATE),
+          Array.from({ length: 100 }, () => KEYSTROKE_UPDATE),
         );
     }
   } else {

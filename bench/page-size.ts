@@ -16,14 +16,13 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { type Database, openDatabase } from '../server/persistence/database.ts';
 import { SqliteDocStore } from '../server/persistence/sqlite-doc-store.ts';
-import type { DocWrite } from '../server/rooms/doc-store.ts';
+import { KEYSTROKE_UPDATE, pooledCommit, seededRandom } from './lib/pooled-commits.ts';
 
 const PAGE_SIZES = (process.argv[2] ?? '4096,1024').split(',').map(Number);
 const ROUNDS = Number(process.argv[3] ?? 8);
 const COMMITS = Number(process.argv[4] ?? 300);
 const POOL = 100;
 const PRELOAD_COMMITS = 3000;
-const UPDATE = new Uint8Array(32).fill(7);
 
 interface Layout {
   pageSize: number;
@@ -32,20 +31,6 @@ interface Layout {
   next: () => number;
   cpu: number[];
   walBytes: number[];
-}
-
-function random(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s * 1103515245 + 12345) & 0x7fffffff;
-    return s / 0x80000000;
-  };
-}
-
-function commitOf(rooms: number, next: () => number): DocWrite[] {
-  const picked = new Set<number>();
-  while (picked.size < Math.min(rooms, POOL)) picked.add(Math.floor(next() * POOL));
-  return [...picked].map((r) => ({ docName: `room-0123456789abcdef-${r}`, updates: [UPDATE] }));
 }
 
 /** A new file whose first write set its page size (SQLite fixes it then), migrated as the server's are. */
@@ -59,13 +44,13 @@ async function layout(dir: string, pageSize: number, rooms: number): Promise<Lay
   const actual = database.sqlite.pragma('page_size', { simple: true });
   if (actual !== pageSize) throw new Error(`asked for ${pageSize}-byte pages, the file has ${actual}`);
   const store = new SqliteDocStore(database);
-  const next = random(42);
-  for (let i = 0; i < PRELOAD_COMMITS; i++) await store.appendMany(commitOf(rooms, next));
+  const next = seededRandom(42);
+  for (let i = 0; i < PRELOAD_COMMITS; i++) await store.appendMany(pooledCommit(rooms, POOL, next));
   return { pageSize, database, store, next, cpu: [], walBytes: [] };
 }
 
 async function round(l: Layout, rooms: number): Promise<void> {
-  const commits = Array.from({ length: COMMITS }, () => commitOf(rooms, l.next));
+  const commits = Array.from({ length: COMMITS }, () => pooledCommit(rooms, POOL, l.next));
   // CPU as a server pays it: commits a turn apart, the worker checkpointing between them.
   const cpu = process.cpuUsage();
   for (const writes of commits) {
@@ -79,7 +64,7 @@ async function round(l: Layout, rooms: number): Promise<void> {
   await l.store.checkpoint();
   sqlite.pragma('wal_autocheckpoint = 0');
   sqlite.pragma('wal_checkpoint(TRUNCATE)');
-  for (let i = 0; i < COMMITS; i++) await l.store.appendMany(commitOf(rooms, l.next));
+  for (let i = 0; i < COMMITS; i++) await l.store.appendMany(pooledCommit(rooms, POOL, l.next));
   const [row] = sqlite.pragma('wal_checkpoint(PASSIVE)') as { log: number }[];
   l.walBytes.push(((row?.log ?? 0) * (l.pageSize + 24)) / COMMITS);
 }
@@ -92,7 +77,7 @@ async function loadCpu(l: Layout): Promise<number> {
     for (let i = 0; i < 2000; i += 100)
       await l.store.append(
         doc,
-        Array.from({ length: 100 }, () => UPDATE),
+        Array.from({ length: 100 }, () => KEYSTROKE_UPDATE),
       );
   }
   const cpu = process.cpuUsage();

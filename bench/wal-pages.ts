@@ -13,29 +13,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../server/persistence/database.ts';
 import { SqliteDocStore } from '../server/persistence/sqlite-doc-store.ts';
-import type { DocWrite } from '../server/rooms/doc-store.ts';
+import { pooledCommit, seededRandom } from './lib/pooled-commits.ts';
 
 const COMMITS = Number(process.argv[2] ?? 200);
 const POOL = 100;
 const PRELOAD_COMMITS = 3000;
-const UPDATE = new Uint8Array(32).fill(7);
 /** the WAL file's header, then each frame's header before its page (sqlite.org/fileformat2.html#walformat) */
 const WAL_HEADER = 32;
 const FRAME_HEADER = 24;
-
-function random(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s * 1103515245 + 12345) & 0x7fffffff;
-    return s / 0x80000000;
-  };
-}
-
-function commitOf(rooms: number, next: () => number): DocWrite[] {
-  const picked = new Set<number>();
-  while (picked.size < Math.min(rooms, POOL)) picked.add(Math.floor(next() * POOL));
-  return [...picked].map((r) => ({ docName: `room-0123456789abcdef-${r}`, updates: [UPDATE] }));
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'sparkroom-wal-pages-'));
 try {
@@ -44,12 +29,12 @@ try {
     const database = openDatabase(file);
     const store = new SqliteDocStore(database);
     try {
-      const next = random(42);
-      for (let i = 0; i < PRELOAD_COMMITS; i++) await store.appendMany(commitOf(rooms, next));
+      const next = seededRandom(42);
+      for (let i = 0; i < PRELOAD_COMMITS; i++) await store.appendMany(pooledCommit(rooms, POOL, next));
       await store.checkpoint();
       database.sqlite.pragma('wal_autocheckpoint = 0');
       database.sqlite.pragma('wal_checkpoint(TRUNCATE)');
-      for (let i = 0; i < COMMITS; i++) await store.appendMany(commitOf(rooms, next));
+      for (let i = 0; i < COMMITS; i++) await store.appendMany(pooledCommit(rooms, POOL, next));
       const owner = new Map<number, string>();
       const pages = database.sqlite.prepare('SELECT name, pageno, pagetype FROM dbstat').all() as {
         name: string;
