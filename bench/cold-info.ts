@@ -6,6 +6,7 @@ import type { CreateRoomResponse, JoinResponse } from '../schema/protocol.ts';
 import { syntheticTree, writeTree } from '../test/helpers/project-tree.ts';
 import { sparkroomContender } from './contenders/sparkroom-contender.ts';
 import { whenUnloaded } from './contenders/when-unloaded.ts';
+import { postJson } from './lib/post-json.ts';
 
 /**
  * The server's side of a join of a big idle room, without a browser: a room of FILES files / MB MB of text
@@ -25,15 +26,7 @@ const running = await sparkroomContender.start({
   nodeFlags,
 });
 const base = `http://127.0.0.1:${running.process.port}`;
-const post = async <T>(path: string, body: unknown): Promise<T> => {
-  const res = await fetch(base + path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-};
+const post = <T>(path: string, json: unknown) => postJson<T>(base, path, json);
 try {
   const room = await post<CreateRoomResponse>('/api/rooms', { name: 'cold info' });
   const owner = await post<JoinResponse>(`/api/rooms/${room.roomId}/join`, {

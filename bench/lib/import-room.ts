@@ -1,16 +1,9 @@
 import type { CreateRoomResponse, JoinResponse } from '../../schema/protocol.ts';
+import { postJson } from './post-json.ts';
 
 /** Creates a room and imports a .tar.gz into it as its owner, as a person would: the room and its invites. */
 export async function importRoom(base: string, archive: Buffer, name: string): Promise<CreateRoomResponse> {
-  const post = async <T>(path: string, json: unknown): Promise<T> => {
-    const res = await fetch(base + path, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(json),
-    });
-    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
-  };
+  const post = <T>(path: string, json: unknown) => postJson<T>(base, path, json);
   const room = await post<CreateRoomResponse>('/api/rooms', { name });
   const owner = await post<JoinResponse>(`/api/rooms/${room.roomId}/join`, {
     invite: room.invites.owner,

@@ -17,6 +17,7 @@ import { openRawClient, type RawClient, syncSocketUrl } from '../../test/helpers
 import type { ServerProcess } from '../contenders/server-process.ts';
 import { sparkroomContender } from '../contenders/sparkroom-contender.ts';
 import { delay } from '../lib/clock.ts';
+import { postJson } from '../lib/post-json.ts';
 import { ProcMeter } from '../lib/proc-stats.ts';
 import type { Figure } from '../report/figure.ts';
 import { type Scenario, withContender } from './scenario.ts';
@@ -223,15 +224,7 @@ interface Filled {
 /** Fills a room to the default item limit (1-character items) or byte limit (large texts). */
 async function fillToMax(port: number, pid: number, kind: 'items' | 'bytes'): Promise<Filled> {
   const base = `http://127.0.0.1:${port}`;
-  const post = async <T>(path: string, json: unknown): Promise<T> => {
-    const res = await fetch(base + path, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(json),
-    });
-    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
-  };
+  const post = <T>(path: string, json: unknown) => postJson<T>(base, path, json);
   const room = await post<CreateRoomResponse>('/api/rooms', { name: `at max ${kind}` });
   const editor = await post<JoinResponse>(`/api/rooms/${room.roomId}/join`, {
     invite: room.invites.editor,
@@ -298,15 +291,7 @@ async function loadAgain(
 async function runAttack(server: ServerProcess, attack: Attack): Promise<AttackResult> {
   const { port, pid } = server;
   const base = `http://127.0.0.1:${port}`;
-  const post = async <T>(path: string, json: unknown): Promise<T> => {
-    const res = await fetch(base + path, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(json),
-    });
-    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
-  };
+  const post = <T>(path: string, json: unknown) => postJson<T>(base, path, json);
   const room = await post<CreateRoomResponse>('/api/rooms', { name: 'attacked' });
   const join = (role: 'editor' | 'viewer', name: string) =>
     post<JoinResponse>(`/api/rooms/${room.roomId}/join`, { invite: room.invites[role], name });

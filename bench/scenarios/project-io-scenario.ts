@@ -15,6 +15,7 @@ import { delay } from '../lib/clock.ts';
 import { importRoom } from '../lib/import-room.ts';
 import { LatencyHistogram, type LatencySummary } from '../lib/latency-histogram.ts';
 import { profilePage } from '../lib/page-profile.ts';
+import { postJson } from '../lib/post-json.ts';
 import { ProcMeter } from '../lib/proc-stats.ts';
 import { buildWebClient } from '../lib/web-client-build.ts';
 import { WireMeter } from '../lib/wire-meter.ts';
@@ -165,15 +166,7 @@ export const projectIoScenario: Scenario = {
     const env = { SPARKROOM_MAX_SEND_BUFFER_BYTES: String(64 * 2 ** 20) };
     return withContender(ctx, 'project-io', sparkroomContender, { env }, async (running) => {
       const base = `http://127.0.0.1:${running.process.port}`;
-      const post = async <T>(path: string, json: unknown): Promise<T> => {
-        const res = await fetch(base + path, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(json),
-        });
-        if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-        return (await res.json()) as T;
-      };
+      const post = <T>(path: string, json: unknown) => postJson<T>(base, path, json);
       const room = await post<CreateRoomResponse>('/api/rooms', { name: 'bench io' });
       const owner = await post<JoinResponse>(`/api/rooms/${room.roomId}/join`, {
         invite: room.invites.owner,
