@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { type Database, openDatabase } from '../server/persistence/database.ts';
 import { SqliteDocStore } from '../server/persistence/sqlite-doc-store.ts';
 import type { DocWrite } from '../server/rooms/doc-store.ts';
+import { alternatedRounds, loadText, type RoundReading, walFrames } from './lib/alternated-rounds.ts';
 import { benchDocName, KEYSTROKE_UPDATE, pooledCommit, seededRandom } from './lib/pooled-commits.ts';
 
 const ROUNDS = Number(process.argv[2] ?? 8);
@@ -62,12 +63,7 @@ async function layout(dir: string, name: string, rooms: number, rowid: boolean):
   return { name, database, store, next };
 }
 
-function walFrames(database: Database): number {
-  const [row] = database.sqlite.pragma('wal_checkpoint(PASSIVE)') as { log: number }[];
-  return row?.log ?? 0;
-}
-
-async function round(l: Layout, rooms: number): Promise<{ frames: number; cpuUs: number }> {
+async function round(l: Layout, rooms: number): Promise<RoundReading> {
   // No automatic checkpoint inside a round: it would restart the WAL and hide the frames written before it.
   l.database.sqlite.pragma('wal_autocheckpoint = 0');
   l.database.sqlite.pragma('wal_checkpoint(TRUNCATE)');
@@ -85,26 +81,10 @@ try {
       await layout(dir, 'rowid', rooms, true),
       await layout(dir, 'without-rowid', rooms, false),
     ];
-    const seen = new Map<string, { frames: number[]; cpu: number[] }>();
-    for (let i = 0; i < ROUNDS; i++) {
-      for (const l of i % 2 === 0 ? layouts : [...layouts].reverse()) {
-        const r = await round(l, rooms);
-        const s = seen.get(l.name) ?? { frames: [], cpu: [] };
-        s.frames.push(r.frames);
-        s.cpu.push(r.cpuUs);
-        seen.set(l.name, s);
-      }
-    }
     console.log(
-      `${rooms} room(s) per commit${POOL === null ? '' : ` of ${POOL}`}, ${ROUNDS} rounds of ${COMMITS} commits, load ${load()}`,
+      `${rooms} room(s) per commit${POOL === null ? '' : ` of ${POOL}`}, ${ROUNDS} rounds of ${COMMITS} commits, load ${loadText(loadavg())}`,
     );
-    for (const [name, s] of seen) {
-      const cpu = [...s.cpu].sort((a, b) => a - b);
-      console.log(
-        `  ${name.padEnd(14)} WAL frames/commit ${mean(s.frames).toFixed(2)}; CPU/commit µs median ${cpu[cpu.length >> 1]!.toFixed(0)}, ` +
-          `min ${cpu[0]!.toFixed(0)}, max ${cpu.at(-1)!.toFixed(0)}`,
-      );
-    }
+    await alternatedRounds(layouts, ROUNDS, (l) => round(l, rooms));
     for (const l of layouts) {
       await l.store.close();
       l.database.close();
@@ -112,14 +92,4 @@ try {
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
-}
-
-function mean(xs: number[]): number {
-  return xs.reduce((a, b) => a + b, 0) / xs.length;
-}
-
-function load(): string {
-  return loadavg()
-    .map((x) => x.toFixed(1))
-    .join(' ');
 }
