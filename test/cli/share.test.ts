@@ -181,6 +181,29 @@ describe('sparkroom share: a folder and a room in live two-way sync (IO-12..IO-1
     await bob.waitForText('src/windows.txt', () => !bob.files.has('src/windows.txt'));
   });
 
+  it('IO-21: Ctrl-C from the first line share prints stops it cleanly, never by the signal', async () => {
+    const repo = makeProjectRepo();
+    cleanups.push(() => repo.cleanup());
+    writeFileSync(join(repo.dir, 'src/main.ts'), 'export const main = 1;\n');
+    const cli = startCli(['share', repo.dir, '--server', server.url, '--name', 'Ada']);
+    cleanups.push(async () => {
+      if (cli.child.exitCode === null) await cli.interrupt();
+    });
+    await cli.waitFor(/Sharing /);
+    // Before the room is in sync: nothing is written either way, and the next run still finds the room.
+    const code = await cli.interrupt();
+    expect(code, `signal ${cli.child.signalCode}; stderr: ${cli.stderr()}`).toBe(0);
+    expect(cli.stdout()).toMatch(/Stopped (before the room was in sync|sharing)/);
+    expect(readFileSync(join(repo.dir, 'src/main.ts'), 'utf8')).toBe('export const main = 1;\n');
+    const again = startCli(['share', repo.dir]);
+    cleanups.push(async () => {
+      if (again.child.exitCode === null) await again.interrupt();
+    });
+    await again.waitFor(/Live:/);
+    expect(await again.interrupt(), again.stderr()).toBe(0);
+    expect(again.stdout()).toContain('Stopped sharing; the room keeps its files.');
+  });
+
   it('IO-15: restarting share merges offline edits from both sides three ways; a true conflict gets markers', async () => {
     const { repo, cli, bob } = await share();
     expect(await cli.interrupt(), cli.stderr()).toBe(0);
@@ -222,8 +245,8 @@ describe('sparkroom share: a folder and a room in live two-way sync (IO-12..IO-1
     );
     await bob.waitForText('README.md', (t) => t === readme);
     expect(again.stdout()).toContain('CONFLICT README.md: written with conflict markers');
-    // Two full runs saw this exit by a signal (-1) with nothing on stderr, so no 44xx close had ended share's
-    // wait for Ctrl-C; the message names the signal and stderr if it happens again.
+    // Three full runs saw this exit by the signal (-1), nothing on stderr: the Ctrl-C came before share listened
+    // for it (IO-21). The message names the signal and stderr if it happens again.
     const code = await again.interrupt();
     expect(code, `signal ${again.child.signalCode}; stderr: ${again.stderr()}`).toBe(6);
   });

@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Role } from '../../../schema/protocol.ts';
-import type { RoomConnection } from '../../sdk/sparkroom-client.ts';
+import type { RoomConnection, SparkroomClient } from '../../sdk/sparkroom-client.ts';
 import { packTarGz } from '../archive-pack.ts';
 import { CliError, exitCodes } from '../cli-error.ts';
 import type { Command } from '../dispatcher.ts';
@@ -11,6 +11,7 @@ import { inviteLinkOf, roomLinkOf } from '../invite-link.ts';
 import { scanFolder } from '../local-files.ts';
 import type { Output } from '../output.ts';
 import { clientFor, displayName, importLimitsOf, joinWithInvite } from '../session.ts';
+import { StopRequest } from '../stop-request.ts';
 import { FolderSync } from '../sync/folder-sync.ts';
 import { type ShareState, ShareStore } from '../sync/share-state.ts';
 import { describeImport, uploadFiles } from '../upload.ts';
@@ -62,36 +63,65 @@ reported.
       const base = await client.setBase(body, { format: 'tar.gz', ref: baseRef });
       out.print(`Base version: ${baseRef} (${base.files} files)`);
     }
-    out.print(`Sharing ${dir}`);
-    out.print(`Room: ${state.roomName} ${roomLinkOf(state.server, state.roomId)}`);
-    for (const role of ['editor', 'viewer'] as Role[]) {
-      const invite = state.invites[role];
-      if (invite) out.print(`Invite (${role}): ${invite}`);
-    }
-    const conn = client.connect();
+    // Listening for Ctrl-C from before the first line below: a stop at any point from here ends cleanly.
+    const stop = new StopRequest();
     try {
-      await synced(conn);
-      const sync = new FolderSync({
-        dir,
-        store,
-        doc: conn.codeDoc,
-        files: conn.files,
-        limits: await importLimitsOf(client),
-        log: (line) => out.error(line),
-      });
-      const report = await sync.start();
-      for (const path of report.merged) out.print(`merged changes from both sides: ${path}`);
-      for (const path of report.conflicts) out.print(`CONFLICT ${path}: written with conflict markers`);
-      out.print('Live: edits go both ways. Press Ctrl-C to stop.');
-      await untilStopped(conn, out);
-      await sync.stop();
-      out.print('Stopped sharing; the room keeps its files.');
-      return report.conflicts.length > 0 ? exitCodes.conflicts : exitCodes.ok;
+      return await shareUntilStopped({ dir, store, state, client }, stop, out);
     } finally {
-      conn.destroy();
+      stop.dispose();
     }
   },
 };
+
+interface Share {
+  dir: string;
+  store: ShareStore;
+  state: ShareState;
+  client: SparkroomClient;
+}
+
+async function shareUntilStopped(
+  { dir, store, state, client }: Share,
+  stop: StopRequest,
+  out: Output,
+): Promise<number> {
+  out.print(`Sharing ${dir}`);
+  out.print(`Room: ${state.roomName} ${roomLinkOf(state.server, state.roomId)}`);
+  for (const role of ['editor', 'viewer'] as Role[]) {
+    const invite = state.invites[role];
+    if (invite) out.print(`Invite (${role}): ${invite}`);
+  }
+  const conn = client.connect();
+  let closed: { dispose(): void } | undefined;
+  try {
+    // A refusal while connecting is synced()'s error (exit code "access"), not a stop.
+    await Promise.race([synced(conn), stop.stopped]);
+    if (stop.requested) {
+      out.print('Stopped before the room was in sync; nothing was changed on either side.');
+      return exitCodes.ok;
+    }
+    closed = stopOnRefusal(conn, stop, out);
+    const sync = new FolderSync({
+      dir,
+      store,
+      doc: conn.codeDoc,
+      files: conn.files,
+      limits: await importLimitsOf(client),
+      log: (line) => out.error(line),
+    });
+    const report = await sync.start();
+    for (const path of report.merged) out.print(`merged changes from both sides: ${path}`);
+    for (const path of report.conflicts) out.print(`CONFLICT ${path}: written with conflict markers`);
+    if (!stop.requested) out.print('Live: edits go both ways. Press Ctrl-C to stop.');
+    await stop.stopped;
+    await sync.stop();
+    out.print('Stopped sharing; the room keeps its files.');
+    return report.conflicts.length > 0 ? exitCodes.conflicts : exitCodes.ok;
+  } finally {
+    closed?.dispose();
+    conn.destroy();
+  }
+}
 
 async function firstShare(
   dir: string,
@@ -166,24 +196,15 @@ function synced(conn: RoomConnection): Promise<void> {
   });
 }
 
-/** Until Ctrl-C / SIGTERM, or the room closes the connection for good (a 44xx: revoked, too large). */
-function untilStopped(conn: RoomConnection, out: Output): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
-      conn.codeProvider.off('connection-close', onClose);
-      resolve();
-    };
-    const onClose = (event: CloseEvent | null) => {
-      const code = event?.code ?? 0;
-      if (code >= 4400 && code < 4500) {
-        out.error(`the room closed the connection: ${event?.reason || code}`);
-        done();
-      }
-    };
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-    conn.codeProvider.on('connection-close', onClose);
-  });
+/** Stops the share when the room closes the connection for good (a 44xx: revoked, too large). */
+function stopOnRefusal(conn: RoomConnection, stop: StopRequest, out: Output): { dispose(): void } {
+  const onClose = (event: CloseEvent | null) => {
+    const code = event?.code ?? 0;
+    if (code >= 4400 && code < 4500) {
+      out.error(`the room closed the connection: ${event?.reason || code}`);
+      stop.stop();
+    }
+  };
+  conn.codeProvider.on('connection-close', onClose);
+  return { dispose: () => conn.codeProvider.off('connection-close', onClose) };
 }
