@@ -19,7 +19,7 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** extra node flags (a CPU profile run) */
   nodeFlags?: string[];
-  /** how long the process may take to listen (default 30 s) */
+  /** how long the process may take to listen (default 90 s) */
   startTimeoutMs?: number;
 }
 

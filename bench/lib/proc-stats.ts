@@ -127,6 +127,17 @@ export function readThreadSplit(pid: number): ThreadSplit {
   return split;
 }
 
+/**
+ * When process `pid` started, in seconds on the clock /proc counts from (boot; CLOCK_MONOTONIC too while
+ * the machine never slept), to 1/CLK_TCK: the origin of a V8 log's timestamps to ~10-50 ms (V8 starts its
+ * log clock as node sets up the isolate), which is enough to cut that log into the scenarios' windows.
+ */
+export function processStartSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // field 22 (starttime) sits at 19 after the state field, as utime at 11 in readProcSample
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]) / CLK_TCK;
+}
+
 /** What each part of `after` used since `before`. */
 export function threadSplitSince(before: ThreadSplit, after: ThreadSplit): ThreadSplit {
   return {

@@ -9,7 +9,7 @@ import type { ClientSpec } from '../driver/bench-client.ts';
 import { clockMs, monotonicSeconds } from '../lib/clock.ts';
 import { commitHistogram } from '../lib/commit-metrics.ts';
 import { LatencyHistogram, type LatencySummary } from '../lib/latency-histogram.ts';
-import { ProcMeter, readThreadSplit, threadSplitSince } from '../lib/proc-stats.ts';
+import { ProcMeter, processStartSeconds, readThreadSplit, threadSplitSince } from '../lib/proc-stats.ts';
 import { EDIT_FILE, smallSeed } from '../lib/seed-content.ts';
 import type { Figure } from '../report/figure.ts';
 import { scriptedReply, sparkBenchEnv } from './agent-reply.ts';
@@ -96,6 +96,8 @@ async function runAgent(
   interrupts: number,
 ) {
   const http = `http://127.0.0.1:${running.process.port}`;
+  // The origin of a V8 log of the server on the phases' clock (bench/v8-tierup.ts reads it from this line).
+  ctx.log(`agent server pid ${running.process.pid} started at ${processStartSeconds(running.process.pid)} s`);
   const room = await running.createRoom(2 + TYPISTS + WATCHERS);
   await seedRooms(ctx.driver, running, [room], smallSeed);
   const prompter = room.tokens[1]!;
