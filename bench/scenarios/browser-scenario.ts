@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { WebSocket } from 'ws';
 import { WebsocketProvider } from 'y-websocket';
@@ -13,12 +14,21 @@ import { startFakeModelServer } from '../../test/helpers/fake-model-server.ts';
 import { sparkroomContender } from '../contenders/sparkroom-contender.ts';
 import { ORDINAL_PATTERN, SuggestionWatch } from '../driver/suggestion-watch.ts';
 import { delay } from '../lib/clock.ts';
+import { commitHistogram, commitWindow } from '../lib/commit-metrics.ts';
 import { codeFrames, keystrokeHops, logCodeDocFrames } from '../lib/keystroke-hops.ts';
 import { LatencyHistogram, type LatencySummary } from '../lib/latency-histogram.ts';
 import { type PageCpu, pageCpu } from '../lib/page-cpu.ts';
 import { profilePage } from '../lib/page-profile.ts';
 import { ProcMeter } from '../lib/proc-stats.ts';
 import { EDIT_FILE, EDIT_FILE_TEXT } from '../lib/seed-content.ts';
+import {
+  describeStreamHops,
+  logReviewFrames,
+  reviewFrameArrivals,
+  type StreamHops,
+  streamHops,
+  type TokenMarks,
+} from '../lib/stream-hops.ts';
 import { buildWebClient } from '../lib/web-client-build.ts';
 import type { Figure } from '../report/figure.ts';
 import { scriptedReply, sparkBenchEnv } from './agent-reply.ts';
@@ -54,6 +64,7 @@ interface BrowserResult {
   streamTasks: PageProbe | null;
   /** CPU over the stream (from the run's start to its last line in the watcher page), ms */
   streamCpu: { watcher: PageCpu; typist: PageCpu; serverMs: number };
+  streamHops: StreamHops;
 }
 
 /**
@@ -180,6 +191,10 @@ export const browserScenario: Scenario = {
         const watcherCpu = await pageCpu(watcher);
         const typistCpu = await pageCpu(typist);
         const serverCpu = new ProcMeter(running.process.pid);
+        // The bench process hosts the fake model and the stock client: its own stalls delay both.
+        const commitsBefore = await commitHistogram(running.process.port);
+        const benchLoop = monitorEventLoopDelay({ resolution: 5 });
+        benchLoop.enable();
         // The same stream at a stock client in this process: what the server and the machine cost a token
         // before any page work, so the page's own share is the difference.
         const reference = watchReviewDoc(running.process.port, room.roomId, owner.token);
@@ -220,6 +235,8 @@ export const browserScenario: Scenario = {
           typist: await typistCpu(),
           serverMs: serverCpu.stop().cpuSeconds * 1000,
         };
+        benchLoop.disable();
+        const commits = commitWindow(commitsBefore, await commitHistogram(running.process.port));
         await stopStream();
         const seenTokens = await seenMap(watcher);
         const due0 = performance.timeOrigin + (rec.firstTokenDueAt ?? 0);
@@ -235,6 +252,29 @@ export const browserScenario: Scenario = {
           if (token !== undefined) atStockClient.recordMs(seenAt - (due0 + (token * 1000) / 5000));
         }
         reference.close();
+        const gaps = new LatencyHistogram();
+        reference.arrivals.forEach((t, i) => {
+          if (i > 0) gaps.recordMs(t - reference.arrivals[i - 1]!);
+        });
+        const tokenHops = streamHops(
+          tokenMarks(
+            rec,
+            due0,
+            reply.tokenOf,
+            reference.watch.firstSeen,
+            await reviewFrameArrivals(watcher),
+            seenTokens,
+          ),
+        );
+        ctx.log(describeStreamHops(tokenHops));
+        const gapsOf = gaps.summary();
+        ctx.log(
+          `browser stream: bench process event-loop delay p50 ${(benchLoop.percentile(50) / 1e6).toFixed(1)} ` +
+            `p99 ${(benchLoop.percentile(99) / 1e6).toFixed(1)} max ${(benchLoop.max / 1e6).toFixed(1)} ms; ` +
+            `server commits ${commits?.count} (mean ${commits?.meanMs.toFixed(2)} ms, ${commits?.over20ms} over 20 ms, ` +
+            `${commits?.over50ms} over 50); review frames at the stock client ${gaps.count + 1}, gap between them ` +
+            `p50 ${gapsOf.p50.toFixed(1)} p99 ${gapsOf.p99.toFixed(1)} max ${gapsOf.max.toFixed(1)} ms`,
+        );
         const tokenToStockClient = atStockClient.count > 0 ? atStockClient.summary() : null;
         const streamTasks = await longTasks(watcher);
         const watcherUpdates = new Set(seenTokens.values()).size;
@@ -259,6 +299,7 @@ export const browserScenario: Scenario = {
           watcherUpdates,
           streamTasks,
           streamCpu,
+          streamHops: tokenHops,
         } satisfies BrowserResult;
       });
       const only = (label: string, value: number | null | undefined): Figure => ({
@@ -293,6 +334,34 @@ export const browserScenario: Scenario = {
     }
   },
 };
+
+/** Every token's five marks (stream-hops.ts), for the ordinals that have them all. */
+function tokenMarks(
+  rec: { batches: ReadonlyArray<{ firstToken: number; at: number }> },
+  due0: number,
+  tokenOf: ReadonlyMap<number, number>,
+  stock: ReadonlyMap<number, number>,
+  received: ReadonlyMap<number, number>,
+  drawn: ReadonlyMap<number, number>,
+): TokenMarks[] {
+  const out: TokenMarks[] = [];
+  let b = 0;
+  // Ordinals rise with their tokens, so one pass over the batches finds each token's.
+  for (const [ordinal, token] of [...tokenOf].sort((x, y) => x[1] - y[1])) {
+    while (b + 1 < rec.batches.length && rec.batches[b + 1]!.firstToken <= token) b++;
+    const batch = rec.batches[b];
+    const [s, r, d] = [stock.get(ordinal), received.get(ordinal), drawn.get(ordinal)];
+    if (batch === undefined || s === undefined || r === undefined || d === undefined) continue;
+    out.push({
+      due: due0 + (token * 1000) / 5000,
+      sent: performance.timeOrigin + batch.at,
+      stock: s,
+      received: r,
+      drawn: d,
+    });
+  }
+  return out;
+}
 
 /** Writes EDIT_FILE into the room through a stock client, as a person would have. */
 async function seed(port: number, roomId: string, token: string): Promise<void> {
@@ -333,10 +402,14 @@ function watchReviewDoc(
   port: number,
   roomId: string,
   token: string,
-): { watch: SuggestionWatch; synced: Promise<void>; close(): void } {
+): { watch: SuggestionWatch; arrivals: number[]; synced: Promise<void>; close(): void } {
   const doc = new Y.Doc();
   const watch = new SuggestionWatch();
-  doc.on('update', (update: Uint8Array) => watch.observe(update));
+  const arrivals: number[] = [];
+  doc.on('update', (update: Uint8Array) => {
+    watch.observe(update);
+    if (watch.firstSeen.size > 0) arrivals.push(watch.lastUpdateAt);
+  });
   const provider = new WebsocketProvider(`ws://127.0.0.1:${port}/sync`, `${roomId}/review`, doc, {
     WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
     params: { token },
@@ -345,6 +418,7 @@ function watchReviewDoc(
   const synced = new Promise<void>((resolve) => provider.once('sync', () => resolve()));
   return {
     watch,
+    arrivals,
     synced,
     close: () => {
       provider.destroy();
@@ -365,6 +439,7 @@ async function openRoom(
   // compiled text: the page needs the helper too.
   await context.addInitScript('globalThis.__name = (fn) => fn;');
   await context.addInitScript(logCodeDocFrames);
+  await context.addInitScript(logReviewFrames);
   const page = await context.newPage();
   await page.goto(`${base}/join/${room.roomId}#invite=${room.invites.editor}`);
   await page.fill('#display-name', name);

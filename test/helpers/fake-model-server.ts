@@ -78,6 +78,11 @@ export interface RecordedRequest {
   firstTokenDueAt: number | null;
   firstTokenAt: number | null;
   lastTokenAt: number | null;
+  /**
+   * Each batch written: the index of its first token and when it went out (`performance.now()`). A late timer
+   * in the process that hosts the fake sends tokens after their due time; benches split that hop out with it.
+   */
+  batches: Array<{ firstToken: number; at: number }>;
   endedAt: number | null;
   /** when the client went away while this response was still open */
   disconnectedAt: number | null;
@@ -184,6 +189,7 @@ export async function startFakeModelServer(opts: FakeModelServerOptions = {}): P
       tokensSent: 0,
       writes: 0,
       firstTokenDueAt: null,
+      batches: [],
       firstTokenAt: null,
       lastTokenAt: null,
       endedAt: null,
@@ -236,6 +242,7 @@ export async function startFakeModelServer(opts: FakeModelServerOptions = {}): P
         const now = performance.now();
         rec.firstTokenAt ??= now;
         rec.lastTokenAt = now;
+        rec.batches.push({ firstToken: rec.tokensSent, at: now });
         rec.tokensSent += batch.length;
         rec.writes += 1;
         wire.tokens(batch);

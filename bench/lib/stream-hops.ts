@@ -1,0 +1,109 @@
+import type { Page } from 'playwright-core';
+import { LatencyHistogram, type LatencySummary } from './latency-histogram.ts';
+
+// A streamed token's time to the watcher page split into its hops (issue 17's Chromium stream row): the fake
+// model's late send (a busy bench process), the server and the wire (read, frame tick, commit, broadcast), and
+// the page (Yjs, the review topic's animation frame, CodeMirror, up to the DOM change).
+
+/**
+ * Page init script: notes when each review-doc sync update frame (`[0, 2, ...]`) arrives, before the provider
+ * handles it, with the ordinal markers (`s` and 7 digits) found whole in its bytes (a Yjs update writes inserted
+ * text as plain UTF-8). A marker split between two frames is found in neither and left out.
+ */
+export function logReviewFrames(): void {
+  const w = globalThis as unknown as { reviewFrames: Array<[number, number[]]> };
+  w.reviewFrames = [];
+  const Native = WebSocket;
+  const latin1 = new TextDecoder('latin1');
+  const re = /s(\d{7})/g;
+  class Logged extends Native {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols);
+      if (!String(url).includes('/review')) return;
+      this.addEventListener('message', (e) => {
+        const at = performance.timeOrigin + performance.now();
+        if (!(e.data instanceof ArrayBuffer)) return;
+        const bytes = new Uint8Array(e.data);
+        if (bytes[0] !== 0 || bytes[1] !== 2) return;
+        const ordinals: number[] = [];
+        for (const m of latin1.decode(bytes).matchAll(re)) ordinals.push(Number(m[1]));
+        if (ordinals.length > 0) w.reviewFrames.push([at, ordinals]);
+      });
+    }
+  }
+  (globalThis as unknown as { WebSocket: unknown }).WebSocket = Logged;
+}
+
+/** ordinal -> when the review frame holding it whole arrived at the page (absolute ms) */
+export async function reviewFrameArrivals(page: Page): Promise<Map<number, number>> {
+  const frames = await page.evaluate(
+    () => (window as unknown as { reviewFrames: Array<[number, number[]]> }).reviewFrames,
+  );
+  const out = new Map<number, number>();
+  for (const [at, ordinals] of frames) for (const n of ordinals) if (!out.has(n)) out.set(n, at);
+  return out;
+}
+
+export interface TokenMarks {
+  /** when the fake model was due to send the token that completes the marker */
+  due: number;
+  /** when it did (the batch holding that token) */
+  sent: number;
+  /** at the stock y-websocket client in the bench process */
+  stock: number;
+  /** the review frame holding it reached the watcher page */
+  received: number;
+  /** in the watcher page's DOM (MutationObserver) */
+  drawn: number;
+}
+
+const HOPS = {
+  'fake late (due -> sent)': (m: TokenMarks) => m.sent - m.due,
+  'server+wire (sent -> page socket)': (m: TokenMarks) => m.received - m.sent,
+  'page (socket -> DOM)': (m: TokenMarks) => m.drawn - m.received,
+  'stock client (sent -> applied)': (m: TokenMarks) => m.stock - m.sent,
+} as const;
+
+export interface StreamHops {
+  samples: number;
+  /** each hop's p50/p99 over every token with all marks */
+  hops: Record<string, LatencySummary>;
+  /** each hop's mean over the tokens at or above the token-to-visible p99: what the tail is made of */
+  tail: { count: number; totalMs: number; hopsMs: Record<string, number> };
+}
+
+/** Splits due -> drawn of every token with all five marks, and says what the slowest 1% spend where. */
+export function streamHops(marks: readonly TokenMarks[]): StreamHops {
+  const hops: Record<string, LatencySummary> = {};
+  for (const [name, of] of Object.entries(HOPS)) {
+    const h = new LatencyHistogram();
+    for (const m of marks) h.recordMs(of(m));
+    hops[name] = h.summary();
+  }
+  const totals = marks.map((m) => m.drawn - m.due).sort((a, b) => a - b);
+  const p99 = totals[Math.min(totals.length - 1, Math.floor(totals.length * 0.99))] ?? 0;
+  const slow = marks.filter((m) => m.drawn - m.due >= p99);
+  const mean = (of: (m: TokenMarks) => number) =>
+    slow.reduce((s, m) => s + of(m), 0) / Math.max(1, slow.length);
+  const hopsMs: Record<string, number> = {};
+  for (const [name, of] of Object.entries(HOPS)) hopsMs[name] = mean(of);
+  return {
+    samples: marks.length,
+    hops,
+    tail: { count: slow.length, totalMs: mean((m) => m.drawn - m.due), hopsMs },
+  };
+}
+
+export function describeStreamHops(s: StreamHops): string {
+  const f = (x: number) => x.toFixed(1);
+  const each = Object.entries(s.hops)
+    .map(([name, h]) => `${name} p50 ${f(h.p50)} p99 ${f(h.p99)}`)
+    .join('; ');
+  const tail = Object.entries(s.tail.hopsMs)
+    .map(([name, ms]) => `${name} ${f(ms)}`)
+    .join(', ');
+  return (
+    `browser stream hops over ${s.samples} tokens: ${each} ms; the ${s.tail.count} tokens at/over p99 ` +
+    `(mean ${f(s.tail.totalMs)} ms due -> drawn): ${tail} ms`
+  );
+}
