@@ -57,6 +57,37 @@ export interface TokenMarks {
   drawn: number;
 }
 
+/**
+ * Every token's five marks, for the ordinals that have them all: `due0` is the fake's first token's due time
+ * (absolute ms), `batches` the fake's writes (their times on this process's `performance.now()`).
+ */
+export function tokenMarks(
+  rec: { batches: ReadonlyArray<{ firstToken: number; at: number }> },
+  due0: number,
+  tokenOf: ReadonlyMap<number, number>,
+  stock: ReadonlyMap<number, number>,
+  received: ReadonlyMap<number, number>,
+  drawn: ReadonlyMap<number, number>,
+): TokenMarks[] {
+  const out: TokenMarks[] = [];
+  let b = 0;
+  // Ordinals rise with their tokens, so one pass over the batches finds each token's.
+  for (const [ordinal, token] of [...tokenOf].sort((x, y) => x[1] - y[1])) {
+    while (b + 1 < rec.batches.length && rec.batches[b + 1]!.firstToken <= token) b++;
+    const batch = rec.batches[b];
+    const [s, r, d] = [stock.get(ordinal), received.get(ordinal), drawn.get(ordinal)];
+    if (batch === undefined || s === undefined || r === undefined || d === undefined) continue;
+    out.push({
+      due: due0 + (token * 1000) / 5000,
+      sent: performance.timeOrigin + batch.at,
+      stock: s,
+      received: r,
+      drawn: d,
+    });
+  }
+  return out;
+}
+
 const HOPS = {
   'fake late (due -> sent)': (m: TokenMarks) => m.sent - m.due,
   'server+wire (sent -> page socket)': (m: TokenMarks) => m.received - m.sent,

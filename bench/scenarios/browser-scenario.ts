@@ -14,7 +14,7 @@ import { startFakeModelServer } from '../../test/helpers/fake-model-server.ts';
 import { sparkroomContender } from '../contenders/sparkroom-contender.ts';
 import { ORDINAL_PATTERN, SuggestionWatch } from '../driver/suggestion-watch.ts';
 import { delay } from '../lib/clock.ts';
-import { commitHistogram, commitWindow } from '../lib/commit-metrics.ts';
+import { type CommitWindow, commitHistogram, commitWindow } from '../lib/commit-metrics.ts';
 import { codeFrames, keystrokeHops, logCodeDocFrames } from '../lib/keystroke-hops.ts';
 import { LatencyHistogram, type LatencySummary } from '../lib/latency-histogram.ts';
 import { type PageCpu, pageCpu } from '../lib/page-cpu.ts';
@@ -27,7 +27,7 @@ import {
   reviewFrameArrivals,
   type StreamHops,
   streamHops,
-  type TokenMarks,
+  tokenMarks,
 } from '../lib/stream-hops.ts';
 import { buildWebClient } from '../lib/web-client-build.ts';
 import type { Figure } from '../report/figure.ts';
@@ -65,6 +65,13 @@ interface BrowserResult {
   /** CPU over the stream (from the run's start to its last line in the watcher page), ms */
   streamCpu: { watcher: PageCpu; typist: PageCpu; serverMs: number };
   streamHops: StreamHops;
+  /** what the machine and the server did during the stream: the bench loop's delay, commits, frame gaps */
+  streamAround: {
+    benchLoopP99Ms: number;
+    benchLoopMaxMs: number;
+    commits: CommitWindow | null;
+    stockFrameGaps: LatencySummary;
+  };
 }
 
 /**
@@ -187,6 +194,8 @@ export const browserScenario: Scenario = {
         await watchMarkers(watcher, ORDINAL_PATTERN);
         await startLongTasks(watcher);
         const stopStream = await profilePage(watcher, ctx.pageProfileDir, 'browser-stream-watcher');
+        // The typist's page draws the same stream and took more CPU than the watcher's: profile it too.
+        const stopTypistStream = await profilePage(typist, ctx.pageProfileDir, 'browser-stream-typist');
         // Both pages draw the stream (the typist's shows the same file); CPU time holds across loads.
         const watcherCpu = await pageCpu(watcher);
         const typistCpu = await pageCpu(typist);
@@ -238,6 +247,7 @@ export const browserScenario: Scenario = {
         benchLoop.disable();
         const commits = commitWindow(commitsBefore, await commitHistogram(running.process.port));
         await stopStream();
+        await stopTypistStream();
         const seenTokens = await seenMap(watcher);
         const due0 = performance.timeOrigin + (rec.firstTokenDueAt ?? 0);
         const visible = new LatencyHistogram();
@@ -300,6 +310,12 @@ export const browserScenario: Scenario = {
           streamTasks,
           streamCpu,
           streamHops: tokenHops,
+          streamAround: {
+            benchLoopP99Ms: benchLoop.percentile(99) / 1e6,
+            benchLoopMaxMs: benchLoop.max / 1e6,
+            commits,
+            stockFrameGaps: gapsOf,
+          },
         } satisfies BrowserResult;
       });
       const only = (label: string, value: number | null | undefined): Figure => ({
@@ -334,34 +350,6 @@ export const browserScenario: Scenario = {
     }
   },
 };
-
-/** Every token's five marks (stream-hops.ts), for the ordinals that have them all. */
-function tokenMarks(
-  rec: { batches: ReadonlyArray<{ firstToken: number; at: number }> },
-  due0: number,
-  tokenOf: ReadonlyMap<number, number>,
-  stock: ReadonlyMap<number, number>,
-  received: ReadonlyMap<number, number>,
-  drawn: ReadonlyMap<number, number>,
-): TokenMarks[] {
-  const out: TokenMarks[] = [];
-  let b = 0;
-  // Ordinals rise with their tokens, so one pass over the batches finds each token's.
-  for (const [ordinal, token] of [...tokenOf].sort((x, y) => x[1] - y[1])) {
-    while (b + 1 < rec.batches.length && rec.batches[b + 1]!.firstToken <= token) b++;
-    const batch = rec.batches[b];
-    const [s, r, d] = [stock.get(ordinal), received.get(ordinal), drawn.get(ordinal)];
-    if (batch === undefined || s === undefined || r === undefined || d === undefined) continue;
-    out.push({
-      due: due0 + (token * 1000) / 5000,
-      sent: performance.timeOrigin + batch.at,
-      stock: s,
-      received: r,
-      drawn: d,
-    });
-  }
-  return out;
-}
 
 /** Writes EDIT_FILE into the room through a stock client, as a person would have. */
 async function seed(port: number, roomId: string, token: string): Promise<void> {
