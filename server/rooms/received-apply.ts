@@ -1,5 +1,6 @@
 import * as Y from 'yjs';
 import type { TransactionOrigin } from './origins.ts';
+import type { RoomYDoc, TransactionWatch } from './room-ydoc.ts';
 
 /** A client update being applied with its bytes as the record. */
 interface Receiving {
@@ -11,7 +12,7 @@ interface Receiving {
 
 /** What ReceivedApply reads of its document and tells it (RoomDoc implements it). */
 export interface ReceivedApplyHost {
-  readonly doc: Y.Doc;
+  readonly doc: RoomYDoc;
   /** the document's 'update' listener, which records every other change (and this one, with nothing pending) */
   readonly onDocUpdate: (update: Uint8Array, origin: unknown) => void;
   /** records an applied update for storage and relay */
@@ -29,7 +30,7 @@ export interface ReceivedApplyHost {
  * the next load). With something pending, the transaction may integrate that too, so the doc's event
  * records it as before.
  */
-export class ReceivedApply {
+export class ReceivedApply implements TransactionWatch {
   private readonly host: ReceivedApplyHost;
   private receiving: Receiving | null = null;
   /**
@@ -42,8 +43,9 @@ export class ReceivedApply {
   constructor(host: ReceivedApplyHost) {
     this.host = host;
     // PERF-75: on for the doc's life and idle outside an apply (`receiving` is null), rather than on and off
-    // around each one (lib0 made a new listener set each time).
-    host.doc.on('beforeTransaction', this.onTransactionStart);
+    // around each one (lib0 made a new listener set each time). PERF-153: told by the doc itself, not as a
+    // `beforeTransaction` listener (a listener set, this closure and a fifth key in the doc's observer table).
+    host.doc.transactionWatch = this;
   }
 
   apply(update: Uint8Array, origin: TransactionOrigin): void {
@@ -73,7 +75,7 @@ export class ReceivedApply {
     if (!receiving.recorded) this.host.record(update, origin);
   }
 
-  /** For the listener: the received update's own event is being recorded in its place (see onTransactionStart). */
+  /** For the listener: the received update's own event is being recorded in its place (see transactionStarted). */
   noteEvent(origin: unknown): void {
     if (this.receiving !== null && origin === this.receiving.origin) this.receiving.recorded = true;
   }
@@ -108,13 +110,13 @@ export class ReceivedApply {
    * recorded by the doc's event; so the listener comes back, and the received update's own event (emitted
    * before the observer's) is then recorded in its place, keeping the order.
    */
-  private readonly onTransactionStart = (tr: Y.Transaction): void => {
+  transactionStarted(tr: Y.Transaction): void {
     const receiving = this.receiving;
     if (receiving === null) return;
     const { doc, onDocUpdate: listener } = this.host;
     if (tr.origin === receiving.origin) receiving.transaction = tr;
     else if (!doc._observers.get('update')?.has(listener)) this.listenerOn();
-  };
+  }
 }
 
 function sameState(a: Map<number, number>, b: Map<number, number>): boolean {

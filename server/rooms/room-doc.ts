@@ -74,7 +74,7 @@ export interface WriteGate {
  */
 export class RoomDoc implements CommitsHost, StoredStateHost, ReceivedApplyHost, IntakeHost, BaseSource {
   readonly name: string;
-  readonly doc: Y.Doc;
+  readonly doc: RoomYDoc;
   readonly awareness: awarenessProtocol.Awareness;
   /**
    * PERF-122: the sockets on this document, the one alone and a Set only from the second (PERF-103's

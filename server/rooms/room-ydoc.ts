@@ -2,6 +2,11 @@ import * as Y from 'yjs';
 
 type DocEvents = Y.Doc extends { emit(name: infer N, ...rest: never[]): void } ? N : never;
 
+/** Told of every transaction's start on a RoomYDoc (the received apply, PERF-60), without a listener set. */
+export interface TransactionWatch {
+  transactionStarted(tr: Y.Transaction): void;
+}
+
 /**
  * The room's Y.Doc, with lib0's `emit` skipping its copy where there is nothing to protect (PERF-75). Yjs
  * emits five or six events per transaction (before and after it, its cleanup, after all of them), and lib0
@@ -9,9 +14,27 @@ type DocEvents = Y.Doc extends { emit(name: infer N, ...rest: never[]): void } ?
  * no set, so that a listener added during the event is not called. With no listener there is nothing to
  * call; with one, it is called and nothing else is read from the set, as in the copy. With more, lib0's
  * own `emit` runs.
+ *
+ * PERF-153: what an idle document listens with is one observer table of four: Yjs's own `load` and `sync`
+ * listeners are dropped (they wait for a provider's events, which nothing on the server emits, so
+ * `whenLoaded` and `whenSynced` never resolved here anyway), and the received apply watches transactions
+ * start through `transactionWatch` instead of a `beforeTransaction` listener. Those three were a listener
+ * set each (~150 B), their closures, and the fifth key that doubled the table (V8 does not shrink it again).
  */
 export class RoomYDoc extends Y.Doc {
+  /** told first of every `beforeTransaction` (PERF-153); null: nobody watches */
+  transactionWatch: TransactionWatch | null = null;
+
+  constructor(opts?: ConstructorParameters<typeof Y.Doc>[0]) {
+    super(opts);
+    this._observers.delete('load');
+    this._observers.delete('sync');
+  }
+
   override emit(name: DocEvents, args: unknown[]): void {
+    if (name === 'beforeTransaction' && this.transactionWatch !== null) {
+      this.transactionWatch.transactionStarted(args[0] as Y.Transaction);
+    }
     const observers = this._observers.get(name);
     if (observers === undefined) return;
     if (observers.size === 1) {
