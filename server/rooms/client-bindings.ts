@@ -7,6 +7,16 @@ import type { ClientBinding } from './doc-store.ts';
 export const SERVER_USER_ID = '@server';
 
 /**
+ * PERF-154: bindings a document keeps in one flat array before they move to a Map. An idle room binds about
+ * four (its people's, the server's of this load and of earlier ones): a Map of them was its object and a
+ * table of four (184 B), the array of eight is 96 B, and a scan of eight entries is as quick as a lookup.
+ */
+const FLAT_MAX = 8;
+
+/** no bindings yet: one array for every document (a binding makes a new array, never changes this one) */
+const NONE: (number | string)[] = [];
+
+/**
  * Which user each Yjs clientID of one document belongs to (ROOM-7). The first connection to use a
  * clientID claims it; any later use by someone else is an identity mismatch. Kept in memory for the hot
  * path and stored in batches (ROOM-13): the document's next group commit takes every claim made since the
@@ -19,9 +29,10 @@ export class ClientBindings {
   private readonly docName: string;
   /**
    * keyed by `clientIdKey` (PERF-133): half of the uint32 clientIDs were a heap number of 16 B each in the
-   * map's table, and an idle room binds about four (its people's, the server's of this load and of earlier ones)
+   * map's table, and an idle room binds about four (its people's, the server's of this load and of earlier
+   * ones). PERF-154: up to FLAT_MAX of them flat, a key and its user after one another, a Map past that.
    */
-  private readonly byClient: Map<number, string>;
+  private byClient: (number | string)[] | Map<number, string> = NONE;
   private readonly log: Logger;
   /** claims handed to the commit in flight */
   private writing: ClientBinding[] | null = null;
@@ -34,33 +45,61 @@ export class ClientBindings {
 
   constructor(docName: string, loaded: Map<number, string>, log: Logger) {
     this.docName = docName;
-    this.byClient = new Map();
-    for (const [clientId, userId] of loaded) this.byClient.set(clientIdKey(clientId), userId);
+    // PERF-154: the server's id as the one constant, not a string of its own per stored row.
+    for (const [clientId, userId] of loaded) {
+      this.bind(clientIdKey(clientId), userId === SERVER_USER_ID ? SERVER_USER_ID : userId);
+    }
     this.log = log;
+  }
+
+  /** the user bound to `key` (a `clientIdKey`) */
+  private lookup(key: number): string | undefined {
+    const held = this.byClient;
+    if (held instanceof Map) return held.get(key);
+    for (let i = 0; i < held.length; i += 2) if (held[i] === key) return held[i + 1] as string;
+    return undefined;
+  }
+
+  /** Binds `key` (a `clientIdKey`) to `userId`, in place of any binding it had. */
+  private bind(key: number, userId: string): void {
+    const held = this.byClient;
+    if (held instanceof Map) {
+      held.set(key, userId);
+      return;
+    }
+    const at = held.indexOf(key);
+    // Keys sit at even places; a user id is a string, never equal to a number key.
+    if (at !== -1) held[at + 1] = userId;
+    else if (held.length < 2 * FLAT_MAX) this.byClient = held.concat([key, userId]);
+    else {
+      const map = new Map<number, string>();
+      for (let i = 0; i < held.length; i += 2) map.set(held[i] as number, held[i + 1] as string);
+      this.byClient = map.set(key, userId);
+    }
   }
 
   /** Throws AppError('identity_mismatch') when the clientID is already someone else's. */
   claim(clientId: number, userId: string): void {
-    const owner = this.byClient.get(clientIdKey(clientId));
+    const owner = this.lookup(clientIdKey(clientId));
     if (owner === userId) return;
     if (owner !== undefined) {
       throw new AppError('identity_mismatch', `clientID ${clientId} belongs to another participant`);
     }
-    this.byClient.set(clientIdKey(clientId), userId);
+    this.bind(clientIdKey(clientId), userId);
     this.unsaved ??= [];
     this.unsaved.push({ clientId, userId });
   }
 
   /** Marks a clientID as the server's own, so no client can write as it. */
   reserve(clientId: number): void {
-    if (this.byClient.has(clientIdKey(clientId))) return;
-    this.byClient.set(clientIdKey(clientId), SERVER_USER_ID);
+    if (this.lookup(clientIdKey(clientId)) !== undefined) return;
+    this.bind(clientIdKey(clientId), SERVER_USER_ID);
     this.unsaved ??= [];
     this.unsaved.push({ clientId, userId: SERVER_USER_ID });
   }
 
   userOf(clientId: number): string | undefined {
-    return this.byClient.get(clientIdKey(clientId));
+    return this.lookup(clientIdKey(clientId));
   }
 
   /**
@@ -92,7 +131,7 @@ export class ClientBindings {
       const owner = taken.get(clientId);
       if (owner === undefined || owner === userId) continue;
       this.log.warn({ doc: this.docName, clientId }, 'clientID was bound concurrently by another user');
-      this.byClient.set(clientIdKey(clientId), owner);
+      this.bind(clientIdKey(clientId), owner);
     }
   }
 

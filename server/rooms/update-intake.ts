@@ -242,8 +242,9 @@ export class UpdateIntake {
     while (i < windows.length && windows[i] !== conn.user.id) i += WINDOW_WIDTH;
     const at = smallMs(now);
     if (i === windows.length) {
-      // A new array of the exact length (a push would leave room for 16 more).
-      windows = [...windows, conn.user.id, at, 0];
+      // A new array of the exact length: concat sizes it so, where a push, and a spread too, left room for 14
+      // to 16 more (PERF-154: 152 B where 40 do).
+      windows = windows.concat([conn.user.id, at, 0]);
       this.newIdWindows = windows;
     } else if (at - (windows[i + 1] as number) >= HOUR_MS) {
       windows[i + 1] = at;
