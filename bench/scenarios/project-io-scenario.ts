@@ -62,6 +62,11 @@ interface JoinPhases {
   invitePage: { htmlMs: number; domReadyMs: number; loadMs: number; submitMs: number };
   /** the scripts the page fetched after the submit: name -> [start, end] ms after the submit, bytes */
   scriptsAfterSubmit: Record<string, [number, number, number]>;
+  /**
+   * the main thread's long tasks (over 50 ms) as [start, duration] ms after the submit: those at negative
+   * times held the invite page before the submit (the room page's code evaluated while the name is typed)
+   */
+  longTasks: [number, number][];
 }
 
 interface JoinProbe {
@@ -77,6 +82,10 @@ function joinProbe(): void {
   let open = 0;
   let firstFrame = 0;
   let largest = 0;
+  const longTasks: PerformanceEntry[] = [];
+  new PerformanceObserver((list) => {
+    longTasks.push(...list.getEntries());
+  }).observe({ type: 'longtask', buffered: true });
   document.addEventListener(
     'submit',
     () => {
@@ -133,6 +142,7 @@ function joinProbe(): void {
           [r.startTime - submit, r.responseEnd - submit, r.encodedBodySize],
         ]),
     ),
+    longTasks: longTasks.map((t) => [Math.round(t.startTime - submit), Math.round(t.duration)]),
   });
 }
 
