@@ -1,6 +1,6 @@
 import type { RunMode, RunView } from '../../../../schema/protocol.ts';
 import { keyLabel, reviewKeys } from '../editor/keys.ts';
-import { renderReply } from '../nav/reply-markdown.ts';
+import { renderReplyLater } from '../nav/reply-markdown-later.ts';
 import { h, mount } from '../ui/dom.ts';
 import { formatDuration, formatMs } from '../ui/duration.ts';
 import { RunHunkList } from './run-hunks.ts';
@@ -208,7 +208,7 @@ export class RunCard {
     if (run.message !== this.replyText) {
       this.replyText = run.message;
       this.reply.hidden = run.message === '';
-      renderReply(this.reply, run.message);
+      renderReplyLater(this.reply, run.message);
     }
     this.followForm.hidden = live(run) || !model.canPrompt || !model.configured;
     this.el.dataset.parentRunId = run.parentRunId ?? '';
