@@ -43,7 +43,11 @@ describe("Spark's Markdown renderer loaded when a reply is drawn (PERF-155)", ()
   it('PERF-155: the invite page and a room without replies load no Markdown renderer; a reply, also in a page opened after it, reads as Markdown', async () => {
     const ada = (await app.browser.person({ viewport: { width: 1440, height: 900 } })).page;
     const link = await createRoomAs(ada, app.server.url, 'Ada', 'markdown later');
-    await newFile(ada, 'src/math.ts', 'export function add(a: number, b: number): number {\n  return a - b;\n}\n');
+    await newFile(
+      ada,
+      'src/math.ts',
+      'export function add(a: number, b: number): number {\n  return a - b;\n}\n',
+    );
 
     const bob = (await app.browser.person({ viewport: { width: 1440, height: 900 } })).page;
     await bob.goto(link);

@@ -8,7 +8,8 @@
 type Render = typeof import('./reply-markdown.ts').renderReply;
 
 let render: Render | null = null;
-let loading: Promise<void> | null = null;
+/** the renderer's chunk has been asked for (and has not failed) */
+let asked = false;
 /** the reply each element should show once the renderer is in: only the newest text is drawn */
 const waiting = new Map<HTMLElement, string>();
 
@@ -23,7 +24,9 @@ export function renderReplyLater(into: HTMLElement, markdown: string): void {
   }
   into.textContent = markdown;
   waiting.set(into, markdown);
-  loading ??= import('./reply-markdown.ts').then(
+  if (asked) return;
+  asked = true;
+  import('./reply-markdown.ts').then(
     (m) => {
       render = m.renderReply;
       for (const [el, text] of waiting) render(el, text);
@@ -32,7 +35,7 @@ export function renderReplyLater(into: HTMLElement, markdown: string): void {
     (err: unknown) => {
       // the replies stay plain text; the next one asks again
       console.warn('loading the reply renderer failed', err);
-      loading = null;
+      asked = false;
     },
   );
 }

@@ -28,6 +28,8 @@ export class TabStrip {
   readonly el: HTMLElement;
   private tabs: string[];
   private current: string | null = null;
+  /** the strip has been drawn once (the stored tabs show from the first call that could change them) */
+  private drawn = false;
   private marks = new Map<string, TabMark[]>();
   private readonly key: string;
 
@@ -46,6 +48,9 @@ export class TabStrip {
 
   /** A file was opened: its tab (added after the current one if new) becomes the current tab. */
   opened(path: string): void {
+    // PERF-156: the file shown already (the joining page's first file, opened again live at the sync): drawing
+    // the strip again and scrolling its tab into view laid out the whole page just after the big apply.
+    if (this.drawn && this.current === path && this.tabs.includes(path)) return;
     if (!this.tabs.includes(path)) {
       const at = this.current ? this.tabs.indexOf(this.current) + 1 : this.tabs.length;
       this.tabs.splice(at, 0, path);
@@ -60,11 +65,14 @@ export class TabStrip {
   /** Files renamed or deleted: tabs of files that are gone close, a rename keeps its tab. */
   filesChanged(exists: (path: string) => boolean, renamed?: { from: string; to: string }): void {
     const before = this.tabs.join('\n');
+    const current = this.current;
     if (renamed) this.tabs = this.tabs.map((p) => (p === renamed.from ? renamed.to : p));
     this.tabs = this.tabs.filter(exists);
     if (this.current && !exists(this.current)) this.current = null;
-    if (this.tabs.join('\n') !== before) this.save();
-    this.render();
+    const changed = this.tabs.join('\n') !== before;
+    if (changed) this.save();
+    // PERF-156: files came or went elsewhere (the sync's whole file list among them): the strip stays as drawn
+    if (changed || this.current !== current || !this.drawn) this.render();
   }
 
   setMarks(marks: Map<string, TabMark[]>): void {
@@ -92,6 +100,7 @@ export class TabStrip {
   }
 
   private render(): void {
+    this.drawn = true;
     const focusedPath = this.el.contains(document.activeElement)
       ? (document.activeElement as HTMLElement).closest<HTMLElement>('.tab')?.dataset.path
       : undefined;
