@@ -5,6 +5,13 @@ import type { Logger } from '../log.ts';
 import { isOrigin } from '../rooms/origins.ts';
 import type { Room } from '../rooms/room.ts';
 import type { CheckpointFile, CheckpointRecord, CheckpointStore, StoredText } from './checkpoint-store.ts';
+import {
+  type RecordedHashes,
+  recordedEntries,
+  recordedFrom,
+  recordedHash,
+  withRecorded,
+} from './recorded-hashes.ts';
 
 /** What a recorded change says about itself (who, what); the files come from what it touched. */
 export interface ChangeMeta {
@@ -50,8 +57,8 @@ export class RoomHistory {
   private readonly room: Room;
   private readonly deps: RoomHistoryDeps;
   private readonly files: Y.Map<Y.Text>;
-  /** last recorded text hash per path (null: recorded as deleted) */
-  private recorded = new Map<string, string | null>();
+  /** last recorded text hash per path (null: recorded as deleted); flat while small (PERF-161) */
+  private recorded: RecordedHashes = [];
   /**
    * What a change in progress holds (PERF-149): the paths and people it gathers, its timer and the chain of
    * changes, in one object made at the first change and let go when all of it is null again, so an idle
@@ -151,11 +158,13 @@ export class RoomHistory {
    * it knows are compared with what was recorded, in slices (SAFE-143).
    */
   private async start(): Promise<void> {
-    this.recorded = await this.deps.store.filesAt(this.room.id, null);
+    // PERF-161: the paths as the document's own key strings, not the store's copies.
+    this.recorded = recordedFrom(await this.deps.store.filesAt(this.room.id, null), this.files.keys());
     const unknown: string[] = [];
     // A file someone changed while this loaded is dirty already: recorded at the next record. Recorded files
     // gone from the doc were deleted before a crash: found by the check (checkLoaded).
-    for (const path of this.files.keys()) if (!this.recorded.has(path)) unknown.push(path);
+    for (const path of this.files.keys())
+      if (recordedHash(this.recorded, path) === undefined) unknown.push(path);
     this.checkAfterLoad = true;
     if (unknown.length > 0) await this.baseline(unknown);
   }
@@ -192,7 +201,9 @@ export class RoomHistory {
     this.checkAfterLoad = false;
     // What the load knew: recorded then (the files a baseline added since are recorded as they are, so
     // their check finds them equal), here in the doc or recorded and gone from it.
-    const known = [...this.recorded].filter(([path, hash]) => hash !== null || this.files.has(path));
+    const known = recordedEntries(this.recorded).filter(
+      ([path, hash]) => hash !== null || this.files.has(path),
+    );
     let hashed = 0;
     for (const [path] of known) {
       if (this.destroyed) return;
@@ -200,7 +211,8 @@ export class RoomHistory {
       if (this.dirty?.has(path)) continue;
       const ytext = this.files.get(path);
       const text = ytext instanceof Y.Text ? ytext.toString() : null;
-      if ((text === null ? null : textHash(text)) !== (this.recorded.get(path) ?? null)) this.markDirty(path);
+      if ((text === null ? null : textHash(text)) !== (recordedHash(this.recorded, path) ?? null))
+        this.markDirty(path);
       hashed += text?.length ?? 0;
       if (hashed >= SLICE_CHARS) {
         hashed = 0;
@@ -281,7 +293,7 @@ export class RoomHistory {
     this.files.unobserveDeep(this.onChange);
     const paths = new Set([...(this.dirty ?? []), ...(this.recording ?? [])]);
     if (paths.size === 0) return;
-    const { files, texts } = this.changesOf([...paths], (p) => this.recorded.get(p) ?? null);
+    const { files, texts } = this.changesOf([...paths], (p) => recordedHash(this.recorded, p) ?? null);
     if (files.length === 0) return;
     const editors = this.editorList();
     const entry = this.entry(
@@ -327,7 +339,7 @@ export class RoomHistory {
   }
 
   private async recordTouched(meta: ChangeMeta, touched: Set<string>): Promise<CheckpointRecord | null> {
-    const changes = await this.changesSliced([...touched], (p) => this.recorded.get(p) ?? null);
+    const changes = await this.changesSliced([...touched], (p) => recordedHash(this.recorded, p) ?? null);
     if (!changes || changes.files.length === 0) return null;
     const { files, texts } = changes;
     return this.write(
@@ -352,7 +364,7 @@ export class RoomHistory {
     if (!this.dirty) return null;
     const paths = [...this.dirty];
     this.dirty = null;
-    const changes = await this.changesSliced(paths, (p) => this.recorded.get(p) ?? null);
+    const changes = await this.changesSliced(paths, (p) => recordedHash(this.recorded, p) ?? null);
     if (!changes || changes.files.length === 0) return null;
     const { files, texts } = changes;
     const editors = this.editorList();
@@ -437,7 +449,7 @@ export class RoomHistory {
     files: CheckpointFile[],
     summary: string,
   ): Omit<CheckpointRecord, 'seq'> {
-    for (const f of files) this.recorded.set(f.path, f.after);
+    for (const f of files) this.recorded = withRecorded(this.recorded, f.path, f.after);
     return {
       id: `c_${randomUUID()}`,
       roomId: this.room.id,
@@ -460,7 +472,7 @@ export class RoomHistory {
     } catch (err) {
       // Not recorded: those files count as changed again, so the next record covers them.
       for (const f of files) {
-        this.recorded.set(f.path, f.before);
+        this.recorded = withRecorded(this.recorded, f.path, f.before);
         this.markDirty(f.path);
       }
       throw err;
