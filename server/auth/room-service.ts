@@ -153,7 +153,9 @@ export class RoomService {
       }
       throw new AppError('unauthorized', 'this token names nobody in this room; open your invite link again');
     }
-    return { id: member.userId, name: member.name, role: member.role, roomId, expiresAt: claims.exp * 1000 };
+    // PERF-162: the role as the protocol's own constant, not the store's copy kept by every socket.
+    const role = roles.find((r) => r === member.role) ?? member.role;
+    return { id: member.userId, name: member.name, role, roomId, expiresAt: claims.exp * 1000 };
   }
 
   /**
