@@ -193,9 +193,10 @@ export const browserScenario: Scenario = {
         fake.enqueue({ text: reply.text, tokensPerSecond: 5000 });
         await watchMarkers(watcher, ORDINAL_PATTERN);
         await startLongTasks(watcher);
-        const stopStream = await profilePage(watcher, ctx.pageProfileDir, 'browser-stream-watcher');
-        // The typist's page draws the same stream and took more CPU than the watcher's: profile it too.
+        // The typist's page draws the same stream and took more CPU than the watcher's: profile it too, and
+        // first, so its timeline trace (one page at a time) says where its extra layout and paint go.
         const stopTypistStream = await profilePage(typist, ctx.pageProfileDir, 'browser-stream-typist');
+        const stopStream = await profilePage(watcher, ctx.pageProfileDir, 'browser-stream-watcher');
         // Both pages draw the stream (the typist's shows the same file); CPU time holds across loads.
         const watcherCpu = await pageCpu(watcher);
         const typistCpu = await pageCpu(typist);
