@@ -179,10 +179,13 @@ describe('frame fuzzer: hostile y-protocols frames on live sockets (ROOM-10)', (
       await annotate(
         `seed ${seed}: ${frames} frames in ${FUZZ_MS} ms on ${sockets} sockets (${kinds}); closes ${codes}; ` +
           `${round} working rounds; heap ${mb(baseline)} -> ${mb(after)}; live Room/RoomDoc/Connection/WebSocket after: 0; ` +
-          `worst event-loop stall ${stall.maxMs.toFixed(0)} ms (p99 ${stall.p99Ms.toFixed(0)} ms)`,
+          `worst event-loop stall ${stall.maxMs.toFixed(0)} ms (on the wall clock ${stall.wallMaxMs.toFixed(0)} ms, ` +
+          `p99 ${stall.p99Ms.toFixed(0)} ms)`,
       );
       // Issue 9: the worst stall any frame caused (server, attackers and honest clients share this process).
-      console.log(`frame fuzzer seed ${seed}: worst event-loop stall ${stall.maxMs.toFixed(0)} ms`);
+      console.log(
+        `frame fuzzer seed ${seed}: worst event-loop stall ${stall.maxMs.toFixed(0)} ms (wall ${stall.wallMaxMs.toFixed(0)})`,
+      );
       expect(stall.maxMs).toBeLessThan(STALL_BOUND_MS);
       expect(after - baseline).toBeLessThan(SLACK_BYTES);
     }, 60_000);
