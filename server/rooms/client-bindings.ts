@@ -1,4 +1,5 @@
 import { AppError } from '../errors.ts';
+import { type FlatMap, flatGet, flatSet } from '../flat-map.ts';
 import type { Logger } from '../log.ts';
 import { clientIdKey } from './client-id-key.ts';
 import type { ClientBinding } from './doc-store.ts';
@@ -6,15 +7,8 @@ import type { ClientBinding } from './doc-store.ts';
 /** The user id that owns the server's own Yjs clientIDs (accepted suggestions are written with them). */
 export const SERVER_USER_ID = '@server';
 
-/**
- * PERF-154: bindings a document keeps in one flat array before they move to a Map. An idle room binds about
- * four (its people's, the server's of this load and of earlier ones): a Map of them was its object and a
- * table of four (184 B), the array of eight is 96 B, and a scan of eight entries is as quick as a lookup.
- */
-const FLAT_MAX = 8;
-
 /** no bindings yet: one array for every document (a binding makes a new array, never changes this one) */
-const NONE: (number | string)[] = [];
+const NONE: FlatMap<number, string> = [];
 
 /**
  * Which user each Yjs clientID of one document belongs to (ROOM-7). The first connection to use a
@@ -30,9 +24,10 @@ export class ClientBindings {
   /**
    * keyed by `clientIdKey` (PERF-133): half of the uint32 clientIDs were a heap number of 16 B each in the
    * map's table, and an idle room binds about four (its people's, the server's of this load and of earlier
-   * ones). PERF-154: up to FLAT_MAX of them flat, a key and its user after one another, a Map past that.
+   * ones). PERF-154: a flat map (`server/flat-map.ts`): the array of eight is 96 B where a Map and its table
+   * of four were 184 B.
    */
-  private byClient: (number | string)[] | Map<number, string> = NONE;
+  private byClient: FlatMap<number, string> = NONE;
   private readonly log: Logger;
   /** claims handed to the commit in flight */
   private writing: ClientBinding[] | null = null;
@@ -54,28 +49,12 @@ export class ClientBindings {
 
   /** the user bound to `key` (a `clientIdKey`) */
   private lookup(key: number): string | undefined {
-    const held = this.byClient;
-    if (held instanceof Map) return held.get(key);
-    for (let i = 0; i < held.length; i += 2) if (held[i] === key) return held[i + 1] as string;
-    return undefined;
+    return flatGet(this.byClient, key);
   }
 
   /** Binds `key` (a `clientIdKey`) to `userId`, in place of any binding it had. */
   private bind(key: number, userId: string): void {
-    const held = this.byClient;
-    if (held instanceof Map) {
-      held.set(key, userId);
-      return;
-    }
-    const at = held.indexOf(key);
-    // Keys sit at even places; a user id is a string, never equal to a number key.
-    if (at !== -1) held[at + 1] = userId;
-    else if (held.length < 2 * FLAT_MAX) this.byClient = held.concat([key, userId]);
-    else {
-      const map = new Map<number, string>();
-      for (let i = 0; i < held.length; i += 2) map.set(held[i] as number, held[i + 1] as string);
-      this.byClient = map.set(key, userId);
-    }
+    this.byClient = flatSet(this.byClient, key, userId);
   }
 
   /** Throws AppError('identity_mismatch') when the clientID is already someone else's. */
