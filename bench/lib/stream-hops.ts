@@ -5,35 +5,6 @@ import { LatencyHistogram, type LatencySummary } from './latency-histogram.ts';
 // model's late send (a busy bench process), the server and the wire (read, frame tick, commit, broadcast), and
 // the page (Yjs, the review topic's animation frame, CodeMirror, up to the DOM change).
 
-/**
- * Page init script: notes when each review-doc sync update frame (`[0, 2, ...]`) arrives, before the provider
- * handles it, with the ordinal markers (`s` and 7 digits) found whole in its bytes (a Yjs update writes inserted
- * text as plain UTF-8). A marker split between two frames is found in neither and left out.
- */
-export function logReviewFrames(): void {
-  const w = globalThis as unknown as { reviewFrames: Array<[number, number[]]> };
-  w.reviewFrames = [];
-  const Native = WebSocket;
-  const latin1 = new TextDecoder('latin1');
-  const re = /s(\d{7})/g;
-  class Logged extends Native {
-    constructor(url: string | URL, protocols?: string | string[]) {
-      super(url, protocols);
-      if (!String(url).includes('/review')) return;
-      this.addEventListener('message', (e) => {
-        const at = performance.timeOrigin + performance.now();
-        if (!(e.data instanceof ArrayBuffer)) return;
-        const bytes = new Uint8Array(e.data);
-        if (bytes[0] !== 0 || bytes[1] !== 2) return;
-        const ordinals: number[] = [];
-        for (const m of latin1.decode(bytes).matchAll(re)) ordinals.push(Number(m[1]));
-        if (ordinals.length > 0) w.reviewFrames.push([at, ordinals]);
-      });
-    }
-  }
-  (globalThis as unknown as { WebSocket: unknown }).WebSocket = Logged;
-}
-
 /** ordinal -> when the review frame holding it whole arrived at the page (absolute ms) */
 export async function reviewFrameArrivals(page: Page): Promise<Map<number, number>> {
   const frames = await page.evaluate(

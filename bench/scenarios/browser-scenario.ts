@@ -15,15 +15,15 @@ import { sparkroomContender } from '../contenders/sparkroom-contender.ts';
 import { ORDINAL_PATTERN, SuggestionWatch } from '../driver/suggestion-watch.ts';
 import { delay } from '../lib/clock.ts';
 import { type CommitWindow, commitHistogram, commitWindow } from '../lib/commit-metrics.ts';
-import { codeFrames, keystrokeHops, logCodeDocFrames } from '../lib/keystroke-hops.ts';
+import { codeFrames, keystrokeHops } from '../lib/keystroke-hops.ts';
 import { LatencyHistogram, type LatencySummary } from '../lib/latency-histogram.ts';
 import { type PageCpu, pageCpu } from '../lib/page-cpu.ts';
+import { logSyncFrames } from '../lib/page-frames.ts';
 import { profilePage } from '../lib/page-profile.ts';
 import { ProcMeter } from '../lib/proc-stats.ts';
 import { EDIT_FILE, EDIT_FILE_TEXT } from '../lib/seed-content.ts';
 import {
   describeStreamHops,
-  logReviewFrames,
   reviewFrameArrivals,
   type StreamHops,
   streamHops,
@@ -427,8 +427,7 @@ async function openRoom(
   // tsx compiles this file keeping function names (`__name(fn, "fn")`), and page.evaluate sends the
   // compiled text: the page needs the helper too.
   await context.addInitScript('globalThis.__name = (fn) => fn;');
-  await context.addInitScript(logCodeDocFrames);
-  await context.addInitScript(logReviewFrames);
+  await context.addInitScript(logSyncFrames);
   const page = await context.newPage();
   await page.goto(`${base}/join/${room.roomId}#invite=${room.invites.editor}`);
   await page.fill('#display-name', name);
