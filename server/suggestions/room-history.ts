@@ -1,10 +1,21 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import * as Y from 'yjs';
 import { CODE_FILES_KEY, type HistoryPerson } from '../../schema/protocol.ts';
 import type { Logger } from '../log.ts';
 import { isOrigin } from '../rooms/origins.ts';
 import type { Room } from '../rooms/room.ts';
 import type { CheckpointFile, CheckpointRecord, CheckpointStore, StoredText } from './checkpoint-store.ts';
+import {
+  editsSummary,
+  type FileChanges,
+  hashChanges,
+  hashChangesSliced,
+  nextTurn,
+  readTexts,
+  SLICE_CHARS,
+  textHash,
+} from './file-changes.ts';
+import { HistoryWork, type HistoryWorkField } from './history-work.ts';
 import {
   type RecordedHashes,
   recordedEntries,
@@ -36,11 +47,6 @@ export interface RoomHistoryDeps {
   nameOf: (roomId: string, userId: string) => Promise<string>;
 }
 
-/** sha-256 of a text, base64url: the content address of a file's text in history. */
-export function textHash(text: string): string {
-  return createHash('sha256').update(text).digest('base64url');
-}
-
 /**
  * One loaded room's history (REVIEW-6..9). It knows the text last recorded for every file (as hashes) and
  * which files people have touched since; it records their edits at most every `editIntervalMs`, and every
@@ -62,7 +68,7 @@ export class RoomHistory {
   /**
    * What a change in progress holds (PERF-149): the paths and people it gathers, its timer and the chain of
    * changes, in one object made at the first change and let go when all of it is null again, so an idle
-   * room's history has one field for them, not six. Read and written through the accessors below.
+   * room's history has one field for them, not six (HistoryWork).
    */
   private work: HistoryWork | null = null;
   /**
@@ -91,60 +97,17 @@ export class RoomHistory {
     );
   }
 
-  /** paths changed since they were last recorded (null: none) */
-  private get dirty(): Set<string> | null {
-    return this.work?.dirty ?? null;
-  }
-  private set dirty(value: Set<string> | null) {
-    this.setWork('dirty', value);
-  }
-  /** paths a record in progress took from `dirty` and has not written yet (an unload records them itself) */
-  private get recording(): Set<string> | null {
-    return this.work?.recording ?? null;
-  }
-  private set recording(value: Set<string> | null) {
-    this.setWork('recording', value);
-  }
-  /** who edited since the last record (null: nobody) */
-  private get editors(): Set<string> | null {
-    return this.work?.editors ?? null;
-  }
-  private set editors(value: Set<string> | null) {
-    this.setWork('editors', value);
-  }
-  /** paths a server change is touching right now (set while one runs) */
-  private get capture(): Set<string> | null {
-    return this.work?.capture ?? null;
-  }
-  private set capture(value: Set<string> | null) {
-    this.setWork('capture', value);
-  }
-  private get timer(): NodeJS.Timeout | null {
-    return this.work?.timer ?? null;
-  }
-  private set timer(value: NodeJS.Timeout | null) {
-    this.setWork('timer', value);
-  }
-  /**
-   * The changes queued or running, one at a time; null once the last has settled (PERF-104: an idle room's
-   * history holds no promise, its last settled one kept for nothing).
-   */
-  private get chain(): Promise<unknown> | null {
-    return this.work?.chain ?? null;
-  }
-  private set chain(value: Promise<unknown> | null) {
-    this.setWork('chain', value);
+  /** The object a change fills, made now if the room was idle (PERF-149). */
+  private workNow(): HistoryWork {
+    this.work ??= new HistoryWork();
+    return this.work;
   }
 
-  private setWork<K extends keyof HistoryWork>(key: K, value: HistoryWork[K]): void {
-    if (value !== null) {
-      this.work ??= new HistoryWork();
-      this.work[key] = value;
-      return;
-    }
+  /** Clears one field of the work in progress; the object goes once all of it is clear. */
+  private clearWork(key: HistoryWorkField): void {
     const work = this.work;
     if (!work) return;
-    work[key] = value;
+    work[key] = null;
     if (work.isEmpty()) this.work = null;
   }
 
@@ -208,7 +171,7 @@ export class RoomHistory {
     for (const [path] of known) {
       if (this.destroyed) return;
       // Changed since the load (or during this check): recorded by the record that follows.
-      if (this.dirty?.has(path)) continue;
+      if (this.work?.dirty?.has(path)) continue;
       const ytext = this.files.get(path);
       const text = ytext instanceof Y.Text ? ytext.toString() : null;
       if ((text === null ? null : textHash(text)) !== (recordedHash(this.recorded, path) ?? null))
@@ -222,8 +185,9 @@ export class RoomHistory {
   }
 
   private markDirty(path: string): void {
-    this.dirty ??= new Set();
-    this.dirty.add(path);
+    const work = this.workNow();
+    work.dirty ??= new Set();
+    work.dirty.add(path);
   }
 
   /**
@@ -231,18 +195,20 @@ export class RoomHistory {
    * tests and diagnostics.
    */
   get allocatedSets(): number {
-    return [this.dirty, this.recording, this.editors, this.names].filter((x) => x !== null).length;
+    const work = this.work;
+    return [work?.dirty, work?.recording, work?.editors, this.names].filter((x) => x != null).length;
   }
 
   private armTimer(): void {
-    if (this.timer || this.destroyed) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
+    if (this.work?.timer || this.destroyed) return;
+    const timer = setTimeout(() => {
+      this.clearWork('timer');
       this.serial(() => this.recordEdits()).catch((err: unknown) =>
         this.deps.log.error({ err, room: this.room.id }, 'recording edits in history failed'),
       );
     }, this.deps.editIntervalMs);
-    this.timer.unref();
+    timer.unref();
+    this.workNow().timer = timer;
   }
 
   private readonly onChange = (events: Y.YEvent<Y.AbstractType<unknown>>[], tr: Y.Transaction): void => {
@@ -254,8 +220,9 @@ export class RoomHistory {
       else if (typeof event.path[0] === 'string') paths.add(event.path[0]);
     }
     const human = origin?.source === 'connection' || origin?.source === 'import';
-    if (this.capture && !human) {
-      for (const p of paths) this.capture.add(p);
+    const capture = this.work?.capture;
+    if (capture && !human) {
+      for (const p of paths) capture.add(p);
       return;
     }
     for (const p of paths) this.markDirty(p);
@@ -264,8 +231,9 @@ export class RoomHistory {
   };
 
   private noteEditor(userId: string): void {
-    this.editors ??= new Set();
-    this.editors.add(userId);
+    const work = this.workNow();
+    work.editors ??= new Set();
+    work.editors.add(userId);
     this.names ??= new Map();
     const names = this.names;
     if (names.has(userId)) return;
@@ -277,8 +245,11 @@ export class RoomHistory {
   }
 
   private editorList(): HistoryPerson[] {
-    const list = [...(this.editors ?? [])].map((id) => ({ id, name: this.names?.get(id) ?? 'someone' }));
-    this.editors = null;
+    const list = [...(this.work?.editors ?? [])].map((id) => ({
+      id,
+      name: this.names?.get(id) ?? 'someone',
+    }));
+    this.clearWork('editors');
     return list;
   }
 
@@ -288,12 +259,15 @@ export class RoomHistory {
    */
   private readonly onDestroy = (): void => {
     this.destroyed = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    if (this.work?.timer) clearTimeout(this.work.timer);
+    this.clearWork('timer');
     this.files.unobserveDeep(this.onChange);
-    const paths = new Set([...(this.dirty ?? []), ...(this.recording ?? [])]);
+    const paths = new Set([...(this.work?.dirty ?? []), ...(this.work?.recording ?? [])]);
     if (paths.size === 0) return;
-    const { files, texts } = this.changesOf([...paths], (p) => recordedHash(this.recorded, p) ?? null);
+    const { files, texts } = hashChanges(
+      readTexts(this.files, [...paths]),
+      (p) => recordedHash(this.recorded, p) ?? null,
+    );
     if (files.length === 0) return;
     const editors = this.editorList();
     const entry = this.entry(
@@ -324,14 +298,14 @@ export class RoomHistory {
     return this.serial(async () => {
       await this.recordEdits();
       const touched = new Set<string>();
-      this.capture = touched;
+      this.workNow().capture = touched;
       let outcome: { ok: true; value: T } | { ok: false; err: unknown };
       try {
         outcome = { ok: true, value: await apply() };
       } catch (err) {
         outcome = { ok: false, err };
       }
-      this.capture = null;
+      this.clearWork('capture');
       const entry = await this.recordTouched(meta, touched);
       if (!outcome.ok) throw outcome.err;
       return { result: outcome.value, entry };
@@ -359,11 +333,12 @@ export class RoomHistory {
 
   private async recordEdits(): Promise<CheckpointRecord | null> {
     await this.checkLoaded();
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    if (!this.dirty) return null;
-    const paths = [...this.dirty];
-    this.dirty = null;
+    if (this.work?.timer) clearTimeout(this.work.timer);
+    this.clearWork('timer');
+    const dirty = this.work?.dirty;
+    if (!dirty) return null;
+    const paths = [...dirty];
+    this.clearWork('dirty');
     const changes = await this.changesSliced(paths, (p) => recordedHash(this.recorded, p) ?? null);
     if (!changes || changes.files.length === 0) return null;
     const { files, texts } = changes;
@@ -384,64 +359,28 @@ export class RoomHistory {
   }
 
   /**
-   * `changesOf`, hashed a slice at a time (SAFE-143): the texts are read at once (one moment of the doc),
-   * then hashed about `SLICE_CHARS` per turn of the event loop. Until then the paths count as `recording`,
-   * so an unload meanwhile records them; null when it did (this record then writes nothing).
+   * The changes of `paths` against `before`, hashed a slice at a time (SAFE-143): the texts are read at once
+   * (one moment of the doc), then hashed about `SLICE_CHARS` per turn of the event loop. Until then the paths
+   * count as `recording`, so an unload meanwhile records them; null when it did (this record then writes
+   * nothing).
    */
   private async changesSliced(
     paths: readonly string[],
     before: (path: string) => string | null,
-  ): Promise<{ files: CheckpointFile[]; texts: StoredText[] } | null> {
-    const read = [...paths].sort().map((path) => {
-      const ytext = this.files.get(path);
-      return { path, text: ytext instanceof Y.Text ? ytext.toString() : null };
-    });
-    this.recording ??= new Set();
-    const recording = this.recording;
+  ): Promise<FileChanges | null> {
+    const read = readTexts(this.files, paths);
+    const work = this.workNow();
+    work.recording ??= new Set();
+    const recording = work.recording;
     for (const p of paths) recording.add(p);
-    const files: CheckpointFile[] = [];
-    const texts: StoredText[] = [];
-    let hashed = 0;
     try {
-      for (const { path, text } of read) {
-        if (hashed >= SLICE_CHARS) {
-          hashed = 0;
-          await nextTurn();
-          if (this.destroyed) return null;
-        }
-        hashed += text?.length ?? 0;
-        const after = text === null ? null : textHash(text);
-        const was = before(path);
-        if (after === was) continue;
-        if (text !== null && after !== null) texts.push({ hash: after, text });
-        files.push({ path, before: was, after });
-      }
-      return { files, texts };
+      return await hashChangesSliced(read, before, () => this.destroyed);
     } finally {
       if (!this.destroyed) {
         for (const p of paths) recording.delete(p);
-        if (this.recording === recording && recording.size === 0) this.recording = null;
+        if (this.work?.recording === recording && recording.size === 0) this.clearWork('recording');
       }
     }
-  }
-
-  /** The current text of `paths` against `before` (hash per path), unchanged files left out. */
-  private changesOf(
-    paths: readonly string[],
-    before: (path: string) => string | null,
-  ): { files: CheckpointFile[]; texts: StoredText[] } {
-    const files: CheckpointFile[] = [];
-    const texts: StoredText[] = [];
-    for (const path of [...paths].sort()) {
-      const ytext = this.files.get(path);
-      const text = ytext instanceof Y.Text ? ytext.toString() : null;
-      const after = text === null ? null : textHash(text);
-      const was = before(path);
-      if (after === was) continue;
-      if (text !== null && after !== null) texts.push({ hash: after, text });
-      files.push({ path, before: was, after });
-    }
-    return { files, texts };
   }
 
   private entry(
@@ -480,7 +419,7 @@ export class RoomHistory {
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const next = (this.chain ?? Promise.resolve()).then(fn, fn);
+    const next = (this.work?.chain ?? Promise.resolve()).then(fn, fn);
     this.queue(next);
     return next;
   }
@@ -488,52 +427,14 @@ export class RoomHistory {
   /** Makes `work` the last of the chain; the chain is let go once it settles, unless more was queued. */
   private queue(work: Promise<unknown>): void {
     const done = (): void => {
-      if (this.chain === tail) this.chain = null;
+      if (this.work?.chain === tail) this.clearWork('chain');
     };
     const tail: Promise<void> = work.then(done, done);
-    this.chain = tail;
+    this.workNow().chain = tail;
   }
 
   /** Whether a change is queued or running (PERF-104: not while the room is idle). For tests and diagnostics. */
   get busy(): boolean {
-    return this.chain !== null;
+    return (this.work?.chain ?? null) !== null;
   }
-}
-
-/** What a room's history holds while a change is in progress (PERF-149); see RoomHistory's accessors. */
-class HistoryWork {
-  dirty: Set<string> | null = null;
-  recording: Set<string> | null = null;
-  editors: Set<string> | null = null;
-  capture: Set<string> | null = null;
-  timer: NodeJS.Timeout | null = null;
-  chain: Promise<unknown> | null = null;
-
-  isEmpty(): boolean {
-    return (
-      this.dirty === null &&
-      this.recording === null &&
-      this.editors === null &&
-      this.capture === null &&
-      this.timer === null &&
-      this.chain === null
-    );
-  }
-}
-
-/** Text hashed per turn of the event loop when many files are (about 5 ms of sha-256 on this machine). */
-const SLICE_CHARS = 2 * 1024 * 1024;
-
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-function describeFiles(files: readonly CheckpointFile[]): string {
-  const first = files[0]?.path ?? '';
-  return files.length === 1 ? first : `${first} and ${files.length - 1} more`;
-}
-
-function editsSummary(editors: readonly HistoryPerson[], files: readonly CheckpointFile[]): string {
-  const who = editors.length > 0 ? editors.map((e) => e.name).join(', ') : 'someone';
-  return `Edits by ${who} to ${describeFiles(files)}`;
 }
