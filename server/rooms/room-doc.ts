@@ -1,7 +1,8 @@
 import * as awarenessProtocol from 'y-protocols/awareness';
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
 import type { PublicUser } from '../../schema/protocol.ts';
 import { AppError } from '../errors.ts';
+import { answerJoiner, type JoinerHost } from './answer-joiner.ts';
 import { awarenessChecks } from './awareness-checks.ts';
 import { broadcastBatch } from './batch-broadcast.ts';
 import type { ClientBindings } from './client-bindings.ts';
@@ -9,8 +10,9 @@ import type { Connection } from './connection.ts';
 import { type CommitsHost, DocCommits, type PendingUpdate } from './doc-commits.ts';
 import type { DocEnv, DocOwner } from './doc-env.ts';
 import { applyClientPresence, restampPresence, setServerPresence } from './doc-presence.ts';
+import { docSend, docSendShared } from './doc-send.ts';
 import type { DocStore, EncodedBase, PreparedDoc } from './doc-store.ts';
-import { answersInline, type BaseSource, INLINE_JOIN, JoinBase } from './join-base.ts';
+import { answersInline, type BaseSource, INLINE_JOIN, type JoinAnswer, JoinBase } from './join-base.ts';
 import {
   addToOneOrSet,
   deleteFromOneOrSet,
@@ -29,7 +31,6 @@ import {
   StoredState,
   type StoredStateHost,
 } from './stored-state.ts';
-import { syncAnswer } from './sync-answer.ts';
 import { type IntakeHost, UpdateIntake } from './update-intake.ts';
 import type { OutlineStruct } from './update-scan.ts';
 import {
@@ -38,7 +39,6 @@ import {
   type Frame,
   KEEPALIVE_FRAME,
   syncStep1Frame,
-  syncStep2Frame,
 } from './y-websocket-frames.ts';
 
 /** What a RoomDoc is made of; the document keeps the parts, not this object. */
@@ -72,7 +72,9 @@ export interface WriteGate {
  * presence) take this document as their host, an interface it implements with methods, instead of a deps
  * object of closures each: an idle document is these few objects, not a web of closures and their scopes.
  */
-export class RoomDoc implements CommitsHost, StoredStateHost, ReceivedApplyHost, IntakeHost, BaseSource {
+export class RoomDoc
+  implements CommitsHost, StoredStateHost, ReceivedApplyHost, IntakeHost, BaseSource, JoinerHost
+{
   readonly name: string;
   readonly doc: RoomYDoc;
   readonly awareness: awarenessProtocol.Awareness;
@@ -319,44 +321,26 @@ export class RoomDoc implements CommitsHost, StoredStateHost, ReceivedApplyHost,
 
   private answerSyncStep1(conn: Connection, stateVector: Uint8Array): void {
     conn.countSyncRequest(this.env.now(), this.env.limits.maxSyncRequestsPerSecond);
-    // Validate now, answer once everything applied so far is durable (ROOM-3).
-    const known = Y.decodeStateVector(stateVector);
-    const answer = (rebuilt: boolean) => {
-      if (conn.closed) return;
-      // ROOM-35: a joiner lacking much of a big document gets its base, encoded off the loop, and the diff
-      // from it; a base too far behind is built again first (once: a second miss is answered inline).
-      // A document with its JoinBase asks it alone (its plan checks the inline case first); one without asks
-      // the inline check before making one (PERF-116), so the lack is read once per answer.
-      const plan = this.joinBase
-        ? this.joinBase.plan(known)
-        : answersInline(this.doc, known)
-          ? INLINE_JOIN
-          : this.joins().plan(known);
-      if (plan.kind === 'build' && !rebuilt) {
-        conn.awaitingAnswer = true;
-        void this.joins()
-          .rebuild()
-          .then(() => this.whenIdle(() => answer(true)));
-        return;
-      }
-      conn.awaitingAnswer = false;
-      if (plan.kind !== 'base') {
-        this.send(conn, syncStep2Frame(syncAnswer(this.doc, stateVector)));
-        return;
-      }
-      // The base is one update the client applies whole, the diff the sync step 2 that completes it (the
-      // stock client is synced with it). Together they are the one answer: past the send-buffer check
-      // (ROOM-9) as one frame of their size would have passed it.
-      // PERF-150: the base's frame prepared once (deflated) for every joiner; the transport keeps the diff
-      // behind it however long the preparation still takes.
-      this.sendWhole(conn, plan.message);
-      if (!conn.closed) conn.socket.send(syncStep2Frame(syncAnswer(this.doc, plan.stateVector)));
-    };
-    this.whenIdle(() => answer(false));
+    answerJoiner(this, conn, stateVector);
+  }
+
+  /**
+   * JoinerHost (ROOM-35): a document with its JoinBase asks it alone (its plan checks the inline case
+   * first); one without asks the inline check before making one (PERF-116), so the lack is read once per
+   * answer.
+   */
+  joinPlan(known: ReadonlyMap<number, number>): JoinAnswer {
+    if (this.joinBase) return this.joinBase.plan(known);
+    return answersInline(this.doc, known) ? INLINE_JOIN : this.joins().plan(known);
+  }
+
+  /** JoinerHost: builds the joiners' base again. */
+  rebuildBase(): Promise<void> {
+    return this.joins().rebuild();
   }
 
   /** Runs `fn` once everything applied so far is durable: now, or at the end of the flush in progress. */
-  private whenIdle(fn: () => void): void {
+  whenIdle(fn: () => void): void {
     this.commits.whenIdle(fn);
   }
 
@@ -390,7 +374,7 @@ export class RoomDoc implements CommitsHost, StoredStateHost, ReceivedApplyHost,
     if (changed.length === 0) return;
     const message = new SharedMessage(this.awarenessMessage(changed));
     const now = this.env.now();
-    for (const conn of walkOneOrSet(this.conns)) this.sendShared(conn, message, now);
+    for (const conn of walkOneOrSet(this.conns)) docSendShared(this, conn, message, now);
   };
 
   private awarenessMessage(clients: number[]): Uint8Array {
@@ -447,7 +431,7 @@ export class RoomDoc implements CommitsHost, StoredStateHost, ReceivedApplyHost,
       }));
       // ROOM-35: a socket waiting for its answer gets these in it.
       broadcastBatch(committed, walkOneOrSet(this.conns), (conn, message) => {
-        if (!conn.awaitingAnswer) this.sendShared(conn, message, now);
+        if (!conn.awaitingAnswer) docSendShared(this, conn, message, now);
       });
     }
   }
@@ -469,37 +453,7 @@ export class RoomDoc implements CommitsHost, StoredStateHost, ReceivedApplyHost,
 
   /** Sends to one connection, disconnecting a reader whose send buffer is over the limit (ROOM-9). */
   send(conn: Connection, message: Uint8Array): void {
-    if (!this.mayReceive(conn)) return;
-    conn.socket.send(message);
-    conn.lastSentAt = this.env.now();
-  }
-
-  /** The same for a big message many sockets receive whole, which the transport may have prepared once. */
-  private sendWhole(conn: Connection, message: SharedMessage): void {
-    if (!this.mayReceive(conn)) return;
-    if (conn.socket.sendWhole) conn.socket.sendWhole(message);
-    else conn.socket.send(message.data);
-    conn.lastSentAt = this.env.now();
-  }
-
-  /** The same for one message of a broadcast, which the transport may frame once for every socket. */
-  private sendShared(conn: Connection, message: SharedMessage, now: number): void {
-    if (!this.mayReceive(conn)) return;
-    if (conn.socket.sendShared) conn.socket.sendShared(message);
-    else conn.socket.send(message.data);
-    conn.lastSentAt = now;
-  }
-
-  /** False for a closed socket, and for a slow reader, which is closed here (ROOM-9). */
-  private mayReceive(conn: Connection): boolean {
-    if (conn.closed) return false;
-    if (conn.socket.bufferedAmount <= this.env.limits.maxSendBufferBytes) return true;
-    const err = new AppError('slow_reader', 'send buffer over the limit: the client is not reading');
-    conn.close(err.closeCode, err.message);
-    // A reader that is not reading cannot finish the close handshake either, so its socket only goes
-    // after the transport's grace period; its presence and its place in the broadcast go now.
-    this.removeConnection(conn);
-    return false;
+    docSend(this, conn, message);
   }
 
   /** Sends the keepalive frame to every socket this doc has sent nothing for `silentMs` (SAFE-55). */
