@@ -15,7 +15,7 @@ const inside =
 const outside = '<div id=ed contenteditable=true><div>line one</div><div>after</div></div><div id=w></div>';
 // A string, not a function: tsx's compiled functions reference a helper the page does not have.
 const grow = `new Promise((done) => {
-  const w = document.getElementById('w');
+  const w = document.getElementById('w') ?? window.w;
   let n = 0;
   const tick = () => {
     for (let i = 0; i < 40; i++) {
@@ -28,18 +28,53 @@ const grow = `new Promise((done) => {
   };
   requestAnimationFrame(tick);
 })`;
+// Variants of where the growing text lives while the editable root keeps a block of the text's height:
+// a placeholder inside the root whose height follows a positioned layer outside it (read by a
+// ResizeObserver, as CodeMirror reads a widget's height after layout), and a shadow root inside the root.
+const layered =
+  '<div style="position:relative"><div id=ed contenteditable=true><div>line one</div>' +
+  '<div id=p contenteditable=false></div><div>after</div></div>' +
+  '<div id=w style="position:absolute;left:0;right:0;top:0"></div></div>';
+const follow = `{
+  const w = document.getElementById('w');
+  const p = document.getElementById('p');
+  w.style.top = p.offsetTop + 'px';
+  new ResizeObserver(() => { p.style.height = w.offsetHeight + 'px'; }).observe(w);
+}`;
+const shadow =
+  '<div id=ed contenteditable=true><div>line one</div><div id=host contenteditable=false></div><div>after</div></div>';
+const attach = `{
+  const host = document.getElementById('host');
+  const root = host.attachShadow({ mode: 'open' });
+  const w = document.createElement('div');
+  w.id = 'w';
+  root.append(w);
+  window.w = w;
+}`;
 const cases = [
   { name: 'growing block inside the editable, not focused', html: inside, focus: false },
   { name: 'growing block inside the editable, focused', html: inside, focus: true },
   { name: 'growing block outside the editable, focused', html: outside, focus: true },
+  {
+    name: 'layer outside the editable, placeholder of its height inside, focused',
+    html: layered,
+    focus: true,
+    setup: follow,
+  },
+  {
+    name: 'growing block in a shadow root inside the editable, focused',
+    html: shadow,
+    focus: true,
+    setup: attach,
+  },
 ];
-
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 try {
   for (let r = 0; r < rounds; r++) {
     for (const c of cases) {
       const page = await browser.newPage();
       await page.setContent(`<div style="white-space:pre;font:13px monospace">${c.html}</div>`);
+      if (c.setup) await page.evaluate(c.setup);
       if (c.focus) await page.focus('#ed');
       const cdp = await page.context().newCDPSession(page);
       await cdp.send('Performance.enable');
