@@ -63,7 +63,8 @@ describe('Where a streaming card is drawn in the browser', () => {
         () => {
           const w = window as unknown as { perf55?: { key: string; frames: number } };
           const card = document.querySelector('.cm-spark-streaming');
-          const text = card?.querySelector('.cm-spark-text')?.textContent ?? '';
+          // WEB-118: while it streams, the card's text is drawn in a layer outside the editor's content
+          const text = document.querySelector('.cm-spark-layer .cm-spark-text')?.textContent ?? '';
           if (!text.includes('slow3 ')) return null;
           const lines = [...document.querySelectorAll('.cm-line')];
           const replaced = lines.find((l) => l.textContent === '  return a * b;');
@@ -145,15 +146,18 @@ describe('Where a streaming card is drawn in the browser', () => {
       const w = window as unknown as { web112: { samples: CardFrame[]; done: boolean } };
       w.web112 = { samples: [], done: false };
       const frame = () => {
-        const card = [...document.querySelectorAll('.cm-spark-proposal')].find((c) =>
-          c.textContent?.includes('stepped0 '),
-        );
+        // WEB-118: the streaming card's text is in the layer, not in the card
+        const card =
+          [...document.querySelectorAll('.cm-spark-proposal')].find((c) =>
+            c.textContent?.includes('stepped0 '),
+          ) ?? document.querySelector('.cm-spark-streaming');
         if (card && !card.classList.contains('cm-spark-streaming')) {
           w.web112.done = true;
           return;
         }
-        const text = card?.querySelector<HTMLElement>('.cm-spark-text');
-        const tail = card?.querySelector('.cm-spark-tail');
+        // WEB-118: while it streams, the card's text is drawn in a layer outside the editor's content
+        const text = document.querySelector<HTMLElement>('.cm-spark-layer .cm-spark-text');
+        const tail = text?.querySelector('.cm-spark-tail');
         const block = card?.closest('.cm-spark-block');
         if (text && tail && block) {
           // mul's closing brace (the file's 7th line, after the card) and its line number
@@ -180,7 +184,7 @@ describe('Where a streaming card is drawn in the browser', () => {
     await ada.fill('.prompt-input', 'Step mul');
     await ada.click('button:text("Ask Spark")');
     await bob.waitForFunction(
-      () => document.querySelector('.cm-spark-streaming .cm-spark-text')?.textContent?.includes('stepped11 '),
+      () => document.querySelector('.cm-spark-layer .cm-spark-text')?.textContent?.includes('stepped11 '),
       null,
       { timeout: 60_000 },
     );
@@ -235,6 +239,99 @@ describe('Where a streaming card is drawn in the browser', () => {
         ![...document.querySelectorAll('.cm-spark-proposal')].some((c) =>
           c.textContent?.includes('stepped0 '),
         ),
+      null,
+      { timeout: 15_000 },
+    );
+  }, 120_000);
+
+  it("WEB-118: while Spark streams, the card's text is drawn outside the focused editor's content, over its slot in the card: under the card's head and the replaced line, above the code below, with the streamed text", async () => {
+    await openMathFile(ada, bob);
+    app.fake.enqueue({ text: SLOW_REPLY, tokensPerSecond: 10 });
+    await ada.fill('.prompt-input', 'Slow mul down again');
+    await ada.click('button:text("Ask Spark")');
+    // Ada types while Spark streams: her editor has the focus.
+    await ada.click('.cm-content');
+    expect(await ada.evaluate(() => document.activeElement?.classList.contains('cm-content'))).toBe(true);
+    // Once the text and the boxes around it have not changed for three frames (as PERF-89's snapshot).
+    const snapshot = await ada.waitForFunction(
+      () => {
+        const w = window as unknown as { web118?: { key: string; frames: number } };
+        const text = [...document.querySelectorAll<HTMLElement>('.cm-spark-text')].find((t) =>
+          t.textContent?.includes('slow3 '),
+        );
+        const card = document.querySelector('.cm-spark-streaming');
+        if (!text || !card) return null;
+        const box = (e: Element | null | undefined) => {
+          const r = e?.getBoundingClientRect();
+          return r ? { top: r.top, bottom: r.bottom, left: r.left, right: r.right } : null;
+        };
+        const lines = [...document.querySelectorAll('.cm-line')];
+        const t = text.getBoundingClientRect();
+        const hit = document.elementFromPoint(t.left + 20, t.top + 8);
+        const mid = {
+          text: text.textContent ?? '',
+          inContent: text.closest('.cm-content') !== null,
+          focused: document.activeElement?.classList.contains('cm-content') ?? false,
+          shownOnTop: hit !== null && text.contains(hit),
+          textBox: box(text),
+          slot: box(card.querySelector('.cm-spark-slot')),
+          head: box(card.querySelector('.cm-spark-head')),
+          replaced: box(lines.find((l) => l.textContent === '  return a * b;')),
+          // mul's closing brace, the file's 7th line, comes after the card
+          close: box(lines.filter((l) => l.textContent === '}')[1]),
+          block: box(card.closest('.cm-spark-block')),
+        };
+        const key = JSON.stringify(mid);
+        if (w.web118?.key !== key) {
+          w.web118 = { key, frames: 0 };
+          return null;
+        }
+        if (++w.web118.frames < 3) return null;
+        return mid;
+      },
+      null,
+      { timeout: 60_000, polling: 'raf' },
+    );
+    const mid = (await snapshot.jsonValue())!;
+    await screenshot(ada, '16e-proposal-streaming-focused-editor');
+    expect(mid.inContent).toBe(false);
+    expect(mid.focused).toBe(true);
+    expect(mid.shownOnTop).toBe(true);
+    expect(SLOW_PROPOSAL.startsWith(mid.text)).toBe(true);
+    expect(mid.text.length).toBeLessThan(SLOW_PROPOSAL.length);
+    const [text, slot, head, replaced, close, block] = [
+      mid.textBox!,
+      mid.slot!,
+      mid.head!,
+      mid.replaced!,
+      mid.close!,
+      mid.block!,
+    ];
+    // Exactly over its slot in the card, under the card's head, itself under the replaced line ...
+    for (const side of ['top', 'bottom', 'left', 'right'] as const) {
+      expect(Math.abs(text[side] - slot[side])).toBeLessThan(1);
+    }
+    expect(Math.abs(text.top - head.bottom)).toBeLessThan(1);
+    expect(head.top).toBeGreaterThanOrEqual(replaced.bottom - 1);
+    // ... and above the code below the card, which starts where the card ends.
+    expect(text.bottom).toBeLessThanOrEqual(close.top);
+    expect(Math.abs(close.top - block.bottom)).toBeLessThan(1);
+    await ada.waitForFunction(
+      () =>
+        [...document.querySelectorAll('.cm-spark-proposal')].some(
+          (c) =>
+            c.textContent?.includes('slow 0') &&
+            c.querySelector('.cm-spark-badge')?.textContent === 'proposed',
+        ),
+      null,
+      { timeout: 60_000 },
+    );
+    // Done, the text is the card's again (drawn in the editor), and the layer is empty.
+    expect(await ada.evaluate(() => document.querySelector('.cm-spark-layer')?.children.length ?? 0)).toBe(0);
+    await ada.click('.cm-spark-proposal:has-text("slow 0") .cm-spark-btn-reject');
+    await ada.waitForFunction(
+      () =>
+        ![...document.querySelectorAll('.cm-spark-proposal')].some((c) => c.textContent?.includes('slow 0')),
       null,
       { timeout: 15_000 },
     );

@@ -46,12 +46,12 @@ describe('What a streaming card shows in the browser', () => {
     await ada.click('button:text("Ask Spark")');
     // The first finished lines: their block is tagged, to be found again (the same element) later.
     await bob.waitForFunction(
-      () => document.querySelector('.cm-spark-streaming .cm-spark-text')?.textContent?.includes('part3 '),
+      () => document.querySelector('.cm-spark-layer .cm-spark-text')?.textContent?.includes('part3 '),
       null,
       { timeout: 30_000 },
     );
     const first = await bob.evaluate(() => {
-      const block = document.querySelector<HTMLElement>('.cm-spark-streaming .cm-spark-lines');
+      const block = document.querySelector<HTMLElement>('.cm-spark-layer .cm-spark-lines');
       if (block) block.dataset.probe = '1';
       return block?.textContent ?? '';
     });
@@ -59,14 +59,15 @@ describe('What a streaming card shows in the browser', () => {
     expect(first.startsWith(PART_LINES[0]!)).toBe(true);
     expect(PARTS_PROPOSAL.startsWith(first)).toBe(true);
     await bob.waitForFunction(
-      () => document.querySelector('.cm-spark-streaming .cm-spark-text')?.textContent?.includes('part40 '),
+      () => document.querySelector('.cm-spark-layer .cm-spark-text')?.textContent?.includes('part40 '),
       null,
       { timeout: 30_000 },
     );
     const mid = await bob.evaluate(() => {
       const card = document.querySelector('.cm-spark-streaming');
-      const text = card?.querySelector<HTMLElement>('.cm-spark-text');
-      const blocks = [...(card?.querySelectorAll<HTMLElement>('.cm-spark-lines, .cm-spark-tail') ?? [])];
+      // WEB-118: while it streams, the card's text is drawn in a layer outside the editor's content
+      const text = document.querySelector<HTMLElement>('.cm-spark-layer .cm-spark-text');
+      const blocks = [...(text?.querySelectorAll<HTMLElement>('.cm-spark-lines, .cm-spark-tail') ?? [])];
       const lineHeight = Number.parseFloat(getComputedStyle(text ?? document.body).lineHeight);
       const keyword = [...(text?.querySelectorAll('.cm-spark-lines span') ?? [])].find(
         (s) => s.textContent === 'const',
@@ -74,8 +75,8 @@ describe('What a streaming card shows in the browser', () => {
       return {
         badge: card?.querySelector('.cm-spark-badge')?.textContent ?? '',
         text: text?.textContent ?? '',
-        probe: card?.querySelector('.cm-spark-lines[data-probe]')?.textContent ?? null,
-        firstIsProbe: card?.querySelector('.cm-spark-lines')?.hasAttribute('data-probe') ?? false,
+        probe: text?.querySelector('.cm-spark-lines[data-probe]')?.textContent ?? null,
+        firstIsProbe: text?.querySelector('.cm-spark-lines')?.hasAttribute('data-probe') ?? false,
         lineHeight,
         // each block: where it starts against the one before, and its lines against its height
         blocks: blocks.map((b, i) => ({
@@ -150,31 +151,36 @@ describe('What a streaming card shows in the browser', () => {
     await ada.click('button:text("Ask Spark")');
     const shown = (page: Page) =>
       page.evaluate(() => {
-        const card = [...document.querySelectorAll('.cm-spark-proposal')].find((c) =>
-          c.textContent?.includes('one part of mul'),
-        );
+        // WEB-118: while it streams, the card's text is drawn in a layer outside the editor's content
+        const layered = document.querySelector('.cm-spark-layer .cm-spark-text');
+        const card = layered
+          ? document.querySelector('.cm-spark-streaming')
+          : [...document.querySelectorAll('.cm-spark-proposal')].find((c) =>
+              c.textContent?.includes('one part of mul'),
+            );
+        const text = layered ?? card?.querySelector('.cm-spark-text');
         return {
-          text: card?.querySelector('.cm-spark-text')?.textContent ?? '',
+          text: text?.textContent ?? '',
           badge: card?.querySelector('.cm-spark-badge')?.textContent ?? '',
-          tagged: card?.querySelector('.cm-spark-text[data-probe]') !== null,
+          tagged: text?.hasAttribute('data-probe') ?? false,
         };
       });
     // Past the painted size the card's text grows in place: the element Bob sees now is the one he sees
     // thousands of characters later, while it still streams.
     await bob.waitForFunction(
-      () => (document.querySelector('.cm-spark-streaming .cm-spark-text')?.textContent?.length ?? 0) > 25_000,
+      () => (document.querySelector('.cm-spark-layer .cm-spark-text')?.textContent?.length ?? 0) > 25_000,
       null,
       { timeout: 60_000 },
     );
     await bob.evaluate(() => {
-      const text = document.querySelector<HTMLElement>('.cm-spark-streaming .cm-spark-text');
+      const text = document.querySelector<HTMLElement>('.cm-spark-layer .cm-spark-text');
       if (text) text.dataset.probe = '1';
     });
     const early = await shown(bob);
     expect(early.badge).toBe('streaming');
     expect(HUGE_PROPOSAL.startsWith(early.text)).toBe(true);
     await bob.waitForFunction(
-      (n) => (document.querySelector('.cm-spark-streaming .cm-spark-text')?.textContent?.length ?? 0) > n,
+      (n) => (document.querySelector('.cm-spark-layer .cm-spark-text')?.textContent?.length ?? 0) > n,
       early.text.length + 8_000,
       { timeout: 60_000 },
     );

@@ -74,6 +74,8 @@ export class ProposalStream {
     readonly body: HTMLElement,
     lang: Language | null,
     private readonly highlighter: Highlighter,
+    /** WEB-118: the card's slot for the text drawn outside the editor, which reserves the same lines */
+    private readonly slot: HTMLElement | null = null,
   ) {
     this.tail = document.createTextNode('');
     this.caret = document.createElement('span');
@@ -124,6 +126,7 @@ export class ProposalStream {
   finish(): void {
     this.caret.remove();
     this.body.style.removeProperty('--spark-reserved-lines');
+    this.slot?.style.removeProperty('--spark-reserved-lines');
   }
 
   /**
@@ -139,6 +142,7 @@ export class ProposalStream {
     if (reserved === this.reserved) return;
     this.reserved = reserved;
     this.body.style.setProperty('--spark-reserved-lines', String(reserved));
+    this.slot?.style.setProperty('--spark-reserved-lines', String(reserved));
   }
 
   /** The finished lines between `from` and `to` (line ends), coloured as a parse of the text before `to` would. */

@@ -7,6 +7,7 @@ import { acceptableStates, partialStates } from '../../../../schema/protocol.ts'
 import { keyLabel, reviewKeys } from './keys.ts';
 import { ProposalStream, type StreamedText } from './proposal-stream.ts';
 import { MAX_PAINTED_CHARS, paintProposal, wordsOf } from './proposal-text.ts';
+import { type Layered, layerText, placeLayered, unlayerText } from './stream-layer.ts';
 import { type InlineSuggestion, sameProposal } from './suggestion-ranges.ts';
 
 /** What the buttons and keys of inline suggestions do; all decisions go to the server. */
@@ -35,6 +36,8 @@ interface ShownCard {
   head: HTMLElement;
   body: HTMLElement;
   stream: ProposalStream | null;
+  /** WEB-118: while it streams, the body is drawn outside the editor's content, over this slot in the card */
+  layered: Layered | null;
   /** the streaming cards of its editor, while it streams (PERF-89) */
   streaming: Set<ShownCard>;
 }
@@ -59,16 +62,22 @@ export function extendStreams(view: EditorView, textOf: (id: string) => Streamed
     const text = textOf(card.widget.s.id);
     if (!stream || text === undefined || stream.shows(text)) continue;
     grew = true;
-    if (!stream.extend(text)) card.stream = startStream(card.body, text, card.widget);
+    if (!stream.extend(text))
+      card.stream = startStream(card.body, text, card.widget, card.layered?.slot ?? null);
   }
-  // CodeMirror would measure on seeing the widget's DOM change, but a transaction dispatched before its
-  // mutation observer runs drops those records (the next update clears them): ask for the measure here.
-  if (grew) view.requestMeasure();
+  // The texts grew outside the editor's content, where CodeMirror does not look (WEB-118): place them, and
+  // size their slots, in its next measure, also after an update that moved the slots.
+  if (grew || cards.size > 0) placeLayered(view);
 }
 
-function startStream(body: HTMLElement, text: StreamedText, widget: ProposalWidget): ProposalStream {
+function startStream(
+  body: HTMLElement,
+  text: StreamedText,
+  widget: ProposalWidget,
+  slot: HTMLElement | null,
+): ProposalStream {
   body.replaceChildren();
-  const stream = new ProposalStream(body, widget.lang, widget.highlighter ?? defaultHighlightStyle);
+  const stream = new ProposalStream(body, widget.lang, widget.highlighter ?? defaultHighlightStyle, slot);
   stream.extend(text);
   return stream;
 }
@@ -137,20 +146,24 @@ export class ProposalWidget extends WidgetType {
     const head = this.head(view);
     const body = el('pre', 'cm-spark-text');
     let stream: ProposalStream | null = null;
+    let layered: Layered | null = null;
     if (s.state === 'streaming') {
-      stream = startStream(body, s, this);
+      const slot = el('div', 'cm-spark-slot');
+      stream = startStream(body, s, this, slot);
+      box.append(head, slot);
+      layered = layerText(view, slot, body);
     } else {
       const added = wordsOf(s.id, s.baseText, s.proposed).added;
       body.append(paintProposal(s.proposed, this.lang, added, this.highlighter));
       if (s.proposed === '') body.append(el('span', 'cm-spark-empty', '(deletes the struck-out code)'));
+      box.append(head, body);
     }
-    box.append(head, body);
     let streaming = streamingCards.get(view);
     if (!streaming) {
       streaming = new Set();
       streamingCards.set(view, streaming);
     }
-    const shown: ShownCard = { widget: this, box, head, body, stream, streaming };
+    const shown: ShownCard = { widget: this, box, head, body, stream, layered, streaming };
     shownCards.set(block, shown);
     if (stream) streaming.add(shown);
     return block;
@@ -209,6 +222,9 @@ export class ProposalWidget extends WidgetType {
     }
     if (b.state !== 'streaming') {
       stream.finish();
+      // The text stays as drawn, in its card: done growing, it costs the focused editor nothing more.
+      if (shown.layered) unlayerText(shown.layered, true);
+      shown.layered = null;
       shown.stream = null;
       shown.streaming.delete(shown);
     }
@@ -224,6 +240,7 @@ export class ProposalWidget extends WidgetType {
   override destroy(dom: HTMLElement): void {
     const shown = shownCards.get(dom);
     shown?.streaming.delete(shown);
+    if (shown?.layered) unlayerText(shown.layered, false);
     cardResizes?.unobserve(dom);
     if (cardHeights.get(this.s.id)?.block === dom) cardHeights.delete(this.s.id);
   }

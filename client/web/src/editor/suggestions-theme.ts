@@ -70,7 +70,8 @@ export const suggestionsTheme = EditorView.baseTheme({
   '.cm-spark-btn-accept': { backgroundColor: '#15803d', borderColor: '#15803d', color: 'white' },
   '.cm-spark-btn-accept:hover': { backgroundColor: '#166534' },
   '.cm-spark-btn kbd': { marginLeft: '5px', opacity: '0.75', font: 'inherit', fontSize: '10px' },
-  '.cm-spark-text': {
+  // WEB-118: a streaming card's slot reserves the lines of its text, drawn in the layer over it.
+  '.cm-spark-text, .cm-spark-slot': {
     margin: '0',
     padding: '2px 8px 4px',
     // WEB-112: a streaming card's reserved lines (set by its stream, in steps); the 6 px are the padding,
@@ -81,6 +82,12 @@ export const suggestionsTheme = EditorView.baseTheme({
     color: '#713f12',
     backgroundColor: 'rgba(245, 158, 11, 0.14)',
   },
+  // The slot's colour is its text's, drawn over it (both would colour the card twice).
+  '.cm-spark-slot': { backgroundColor: 'transparent' },
+  // WEB-118: the layer over the content where streaming texts are drawn. As wide as the scroller, so a text
+  // not yet placed (its first frame, before the editor's measure) wraps about as it will once placed.
+  '.cm-spark-layer': { position: 'absolute', top: '0', left: '0', right: '0', height: '0' },
+  '.cm-spark-layer > .cm-spark-text': { position: 'absolute', boxSizing: 'border-box' },
   '.cm-spark-interrupted .cm-spark-text, .cm-spark-stale .cm-spark-text': { opacity: '0.7' },
   '.cm-spark-empty': { fontStyle: 'italic', opacity: '0.7' },
   '.cm-spark-typing': {
@@ -96,7 +103,10 @@ export const suggestionsTheme = EditorView.baseTheme({
   // specific as `X` (one scope class each), so these win by coming after.
   '&dark .cm-spark-deleted': { color: '#ffa198', backgroundColor: 'rgba(248, 81, 73, 0.15)' },
   '&dark .cm-spark-head': { color: '#f2cc60', borderBottomColor: 'rgba(187, 128, 9, 0.4)' },
-  '&dark .cm-spark-text': { color: '#f0d9a8', backgroundColor: 'rgba(187, 128, 9, 0.14)' },
+  '&dark .cm-spark-text': {
+    color: '#f0d9a8',
+    backgroundColor: 'rgba(187, 128, 9, 0.14)',
+  },
   '&dark .cm-spark-btn': {
     backgroundColor: '#0d1117',
     color: '#f2cc60',
