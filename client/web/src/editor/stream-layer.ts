@@ -42,7 +42,6 @@ function layerOf(view: EditorView): Layer {
   if (layer && layer.dom.parentNode === view.scrollDOM) return layer;
   const dom = document.createElement('div');
   dom.className = 'cm-spark-layer';
-  dom.setAttribute('aria-hidden', 'true');
   view.scrollDOM.append(dom);
   const items = layer?.items ?? new Set<Layered>();
   for (const item of items) dom.append(item.text);
