@@ -5,7 +5,7 @@
  * Commits are a turn of the event loop apart, as the group commit's are, so the doc store's worker checkpoints
  * between them as in a server (PERF-62, PERF-126); the process CPU includes the worker's.
  *
- *   npx tsx bench/commit-cpu.ts [COMMITS=600]
+ *   npx tsx bench/commit-cpu.ts [COMMITS=600]      (ROOMS=3,8 for other room counts a commit)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +17,7 @@ const dir = mkdtempSync(join(tmpdir(), 'sparkroom-commit-cpu-'));
 const stores = createSqliteStores(join(dir, 'sparkroom.db'));
 const update = new Uint8Array(40).fill(7);
 try {
-  for (const rooms of [1, 3, 10, 30, 100]) {
+  for (const rooms of (process.env.ROOMS ?? '1,3,10,30,100').split(',').map(Number)) {
     const writes = Array.from({ length: rooms }, (_, r) => ({ docName: `room${r}`, updates: [update] }));
     await stores.docStore.appendMany(writes);
     const c0 = process.cpuUsage();

@@ -47,3 +47,15 @@ export const docSnapshotParts = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.docName, t.gen, t.part] })],
 );
+
+// PERF-164: the commit log. A keystroke's group commit appends its rows here, in rowid order (one or two
+// pages a commit, however many documents it carries), and the store moves them into doc_updates in key
+// order in one transaction every few hundred commits and before anything reads doc_updates. Rows here have
+// the columns and meaning of doc_updates' rows; there is no key on (doc_name, seq) by design: that key's
+// pages, one or more for each document in a commit, are what this table saves.
+export const docLog = sqliteTable('doc_log', {
+  docName: text('doc_name').notNull(),
+  seq: integer('seq').notNull(),
+  data: blob('data', { mode: 'buffer' }).notNull(),
+  crc32: integer('crc32'),
+});

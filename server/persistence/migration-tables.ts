@@ -47,6 +47,9 @@ export const migrationTables: TablePair[] = [
     joinedInto: 'doc_snapshots',
   },
   { name: 'doc_updates', sqlite: docs.docUpdates, pg: pgDocs.docUpdates },
+  // PERF-164: rows of the commit log not yet moved (a server stopped by a crash) are doc_updates' rows; the
+  // migration copies them into PostgreSQL's doc_updates with the others (sqlite-to-pg.ts).
+  { name: 'doc_log', sqlite: docs.docLog, pg: pgDocs.docUpdates, joinedInto: 'doc_updates' },
   { name: 'runs', sqlite: agent.runs, pg: pgAgent.runs },
   { name: 'run_messages', sqlite: agent.runMessages, pg: pgAgent.runMessages },
   { name: 'suggestions', sqlite: agent.suggestions, pg: pgAgent.suggestions, serial: 'seq' },

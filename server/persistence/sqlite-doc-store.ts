@@ -13,6 +13,7 @@ import type { Database } from './database.ts';
 import { checkDocChecksum, docChecksum } from './doc-checksum.ts';
 import { DocWorker } from './doc-worker.ts';
 import { SqliteClientBindings } from './sqlite-client-bindings.ts';
+import { SqliteCommitLog } from './sqlite-commit-log.ts';
 import { WalCheckpoints } from './wal-checkpoints.ts';
 
 interface Head {
@@ -25,7 +26,8 @@ interface Head {
 const HEAD_CACHE_SIZE = 10_000;
 
 /**
- * The doc store on SQLite: tables doc_snapshots and doc_updates (schema/tables/docs.ts).
+ * The doc store on SQLite: tables doc_snapshots and doc_updates (schema/tables/docs.ts), and doc_log where
+ * commits append (PERF-164, SqliteCommitLog).
  *
  * It uses raw prepared statements rather than drizzle's query builder: append runs once per event-loop turn
  * per active document and sits between a keystroke and its broadcast, so it should cost one bound statement
@@ -60,6 +62,12 @@ export class SqliteDocStore implements DocStore {
   readonly loadPrepared?: (docName: string) => Promise<PreparedDoc>;
   /** who checkpoints the WAL, and when (PERF-62, PERF-126, PERF-127); null for an in-memory database */
   readonly #wal: WalCheckpoints | null;
+  /**
+   * PERF-164: where commits append; moved into doc_updates before anything here reads doc_updates: the start,
+   * load, a head not cached, compaction (its sweep deletes only rows through a snapshot's seq, older than any in
+   * the log), the worker's loads and builds (before posting: it reads on its own connection) and close
+   */
+  readonly #log: SqliteCommitLog;
 
   constructor(database: Pick<Database, 'sqlite'>) {
     this.#sqlite = database.sqlite;
@@ -69,10 +77,21 @@ export class SqliteDocStore implements DocStore {
     this.#worker = this.#sqlite.memory ? null : new DocWorker(this.#sqlite.name);
     const worker = this.#worker;
     if (worker) {
-      this.buildSnapshot = (docName) => worker.build(docName);
+      // The worker reads doc_updates on its own connection: what the log holds is moved before it is asked.
+      this.buildSnapshot = (docName) => {
+        this.#log.move();
+        return worker.build(docName);
+      };
       this.loadPrepared = (docName) => this.#loadPrepared(worker, docName);
     }
     this.#wal = worker ? new WalCheckpoints(this.#sqlite, worker) : null;
+    this.#log = new SqliteCommitLog(
+      this.#sqlite,
+      (docName) => this.#heads.delete(docName),
+      () => this.#wal?.committed(),
+    );
+    // what a crash left in the commit log goes where every reader looks, before anything reads
+    this.#log.move();
     // better-sqlite3 transactions are synchronous: nothing else in this process runs between BEGIN and
     // COMMIT, and a throw rolls the whole batch back, which is what append's all-or-nothing promise needs.
     const appendOne = (docName: string, updates: Uint8Array[]): Head => {
@@ -80,7 +99,7 @@ export class SqliteDocStore implements DocStore {
       let { lastSeq, logBytes } = head;
       for (const update of updates) {
         lastSeq += 1;
-        this.#stmt.insertUpdate.run(docName, lastSeq, update, docChecksum(update));
+        this.#log.append(docName, lastSeq, update, docChecksum(update));
         logBytes += update.byteLength;
       }
       return { lastSeq, throughSeq: head.throughSeq, logBytes };
@@ -95,6 +114,8 @@ export class SqliteDocStore implements DocStore {
     );
     this.#compact = this.#sqlite.transaction(
       (docName: string, snapshot: SnapshotWrite, throughSeq: number): Head => {
+        // Rows appended while a snapshot in parts was written are in the log: the sizes below read doc_updates.
+        this.#log.move();
         const head = this.#checkThrough(docName, throughSeq);
         const s = this.#stmt;
         if (snapshot.parts === 0) {
@@ -112,6 +133,7 @@ export class SqliteDocStore implements DocStore {
   }
 
   async load(docName: string): Promise<StoredDoc> {
+    this.#log.move();
     const snapshot = this.#stmt.snapshot.get(docName) as SnapshotRow | undefined;
     const throughSeq = snapshot?.through_seq ?? 0;
     const rows = this.#stmt.updates.all(docName, throughSeq) as UpdateRow[];
@@ -148,6 +170,7 @@ export class SqliteDocStore implements DocStore {
    * and sliced by the worker, so the event loop only applies slices.
    */
   async #loadPrepared(worker: DocWorker, docName: string): Promise<PreparedDoc> {
+    this.#log.move();
     const head = this.#currentHead(docName);
     const snapshotBytes =
       (this.#stmt.snapshotBytes.get(docName) as { bytes: number } | undefined)?.bytes ?? 0;
@@ -171,6 +194,7 @@ export class SqliteDocStore implements DocStore {
     }
     this.#remember(docName, head);
     this.#wal?.committed();
+    this.#log.committed(updates.reduce((n, u) => n + u.byteLength, 0));
     return { lastSeq: head.lastSeq, logBytes: head.logBytes };
   }
 
@@ -190,6 +214,9 @@ export class SqliteDocStore implements DocStore {
       return taken.size > 0 ? { ...result, taken } : result;
     });
     this.#wal?.committed();
+    let bytes = 0;
+    for (const w of writes) for (const u of w.updates) bytes += u.byteLength;
+    this.#log.committed(bytes);
     return results;
   }
 
@@ -204,6 +231,19 @@ export class SqliteDocStore implements DocStore {
    */
   release(docName: string): void {
     this.#heads.delete(docName);
+  }
+
+  /**
+   * PERF-164: moves the commit log into doc_updates now, for whoever reads or edits doc_updates with its own
+   * statements (tests, tools); the store's own readers move it themselves.
+   */
+  flushLog(): void {
+    this.#log.move();
+  }
+
+  /** PERF-164: rows in the commit log (for tests and benches). */
+  get loggedRows(): number {
+    return this.#log.rows;
   }
 
   /** How many documents' heads are held in memory (PERF-115). */
@@ -226,6 +266,10 @@ export class SqliteDocStore implements DocStore {
 
   /** Stops the worker (at close; the database connection is closed by its owner). */
   async close(): Promise<void> {
+    // Synchronously, before the owner closes the connection: a stop leaves one table to read. A crash
+    // leaves the log, which the next start moves.
+    if (this.#sqlite.open) this.#log.move();
+    this.#log.close();
     await this.#wal?.close();
     await this.#worker?.close();
   }
@@ -313,6 +357,7 @@ export class SqliteDocStore implements DocStore {
   #currentHead(docName: string): Head {
     const cached = this.#heads.get(docName);
     if (cached) return cached;
+    this.#log.move();
     const maxSeq = (this.#stmt.maxSeq.get(docName) as { seq: number | null }).seq ?? 0;
     const throughSeq = (this.#stmt.throughSeq.get(docName) as { seq: number } | undefined)?.seq ?? 0;
     const lastSeq = Math.max(maxSeq, throughSeq);
@@ -379,7 +424,8 @@ function prepare(sqlite: BetterSqlite3.Database) {
     logSizesThrough: sqlite.prepare(
       'SELECT seq, length(data) AS bytes FROM doc_updates WHERE doc_name = ? AND seq <= ? ORDER BY seq LIMIT 1000',
     ),
-    insertUpdate: sqlite.prepare('INSERT INTO doc_updates (doc_name, seq, data, crc32) VALUES (?, ?, ?, ?)'),
+    logHasRows: sqlite.prepare('SELECT 1 FROM doc_log LIMIT 1'),
+    logRows: sqlite.prepare('SELECT count(*) AS n FROM doc_log'),
     upsertSnapshot: sqlite.prepare(
       'INSERT INTO doc_snapshots (doc_name, data, through_seq, crc32, gen, parts) VALUES (?, ?, ?, ?, ?, ?) ' +
         'ON CONFLICT (doc_name) DO UPDATE SET data = excluded.data, through_seq = excluded.through_seq, ' +

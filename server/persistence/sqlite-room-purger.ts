@@ -3,7 +3,7 @@ import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { attribution, runEvents, runMessages, runs, suggestions } from '../../schema/tables/agent.ts';
 import { assignmentCopies, assignments, roomModes } from '../../schema/tables/classroom.ts';
 import { clientBindings } from '../../schema/tables/client-bindings.ts';
-import { docSnapshotParts, docSnapshots, docUpdates } from '../../schema/tables/docs.ts';
+import { docLog, docSnapshotParts, docSnapshots, docUpdates } from '../../schema/tables/docs.ts';
 import { historyEntries, historyFiles, historyTexts } from '../../schema/tables/history.ts';
 import { imports } from '../../schema/tables/imports.ts';
 import { baseFiles, roomBases, threads, verdicts } from '../../schema/tables/review.ts';
@@ -28,6 +28,8 @@ export class SqliteRoomPurger implements RoomPurger {
   async purgeRoom(roomId: string): Promise<void> {
     this.#database.db.transaction((tx) => {
       tx.delete(docUpdates).where(docsOf(docUpdates.docName, roomId)).run();
+      // PERF-164: the room's rows not yet moved out of the commit log (a scan of the log: it has no key)
+      tx.delete(docLog).where(docsOf(docLog.docName, roomId)).run();
       tx.delete(docSnapshots).where(docsOf(docSnapshots.docName, roomId)).run();
       tx.delete(docSnapshotParts).where(docsOf(docSnapshotParts.docName, roomId)).run();
       tx.delete(clientBindings).where(docsOf(clientBindings.docName, roomId)).run();

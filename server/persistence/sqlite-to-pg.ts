@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { type Column, getTableColumns } from 'drizzle-orm';
+import { type Column, getTableColumns, getTableName } from 'drizzle-orm';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
@@ -83,7 +83,11 @@ export async function migrateSqliteToPg(options: MigrateOptions): Promise<Migrat
     const badChecksums: string[] = [];
     try {
       await client.query('BEGIN');
-      const all = [...migrationTables.map((t) => t.name), ...pgOnlyTables];
+      // (a SQLite table whose rows go into another's, like the commit log's, has no PostgreSQL table of its own)
+      const all = [
+        ...migrationTables.filter((t) => getTableName(t.pg) === t.name).map((t) => t.name),
+        ...pgOnlyTables,
+      ];
       // No node may write while the copy runs, and the emptiness checked below stays true until COMMIT.
       await client.query(`LOCK TABLE ${all.map(quote).join(', ')} IN EXCLUSIVE MODE`);
       if (options.replace) await client.query(`TRUNCATE ${all.map(quote).join(', ')} RESTART IDENTITY`);
@@ -253,7 +257,8 @@ function countDocuments(sqlite: BetterSqlite3.Database): number {
   return (
     sqlite
       .prepare(
-        'SELECT count(*) AS n FROM (SELECT doc_name FROM doc_updates UNION SELECT doc_name FROM doc_snapshots)',
+        'SELECT count(*) AS n FROM (SELECT doc_name FROM doc_updates UNION SELECT doc_name FROM doc_snapshots ' +
+          'UNION SELECT doc_name FROM doc_log)',
       )
       .get() as { n: number }
   ).n;
@@ -301,58 +306,63 @@ async function copyTable(
   const partBytes = joined
     ? ' + coalesce((SELECT sum(length(p.data)) FROM doc_snapshot_parts p WHERE p.doc_name = doc_snapshots.doc_name AND p.gen = doc_snapshots.gen), 0)'
     : '';
-  const sizes = sqlite.prepare(
-    `SELECT rowid AS r, ${columns.map(([, c]) => `coalesce(length(${quote(c.name)}), 0)`).join(' + ')}${partBytes} AS b ` +
-      `FROM ${quote(pair.name)} WHERE rowid > ? ORDER BY rowid LIMIT ${BATCH_ROWS}`,
-  );
   const parts = joined
     ? sqlite.prepare(
         'SELECT part, data, crc32 FROM doc_snapshot_parts WHERE doc_name = ? AND gen = ? ORDER BY part',
       )
     : null;
-  const read = sqlite
-    .prepare(`SELECT ${names} FROM ${quote(pair.name)} WHERE rowid > ? AND rowid <= ? ORDER BY rowid`)
-    .raw(true);
   const digest = new RowDigest();
-  // Rowids are positive unless a row was inserted with a negative one by hand; start below any of them.
-  let after = Number.MIN_SAFE_INTEGER;
   let rows = 0;
   let bytes = 0;
   let batches = 0;
-  for (;;) {
-    const next = sizes.all(after) as { r: number; b: number }[];
-    if (next.length === 0) break;
-    let last = next[0]!.r;
-    let batchBytes = 0;
-    for (const s of next) {
-      if (batchBytes > 0 && batchBytes + s.b > BATCH_BYTES) break;
-      batchBytes += s.b;
-      last = s.r;
-    }
-    const raw = read.all(after, last) as unknown[][];
-    const values = raw.map((r) => {
-      const row: Record<string, unknown> = {};
-      for (const [i, [key, column]] of columns.entries()) {
-        const v = r[i];
-        row[key] = v === null || v === undefined ? null : column.mapFromDriverValue(v);
+  // PERF-164: doc_updates' rows still in the commit log (same columns) are copied as doc_updates' own.
+  const sources =
+    pair.name === 'doc_updates' && hasTable(sqlite, 'doc_log') ? [pair.name, 'doc_log'] : [pair.name];
+  for (const source of sources) {
+    const sizes = sqlite.prepare(
+      `SELECT rowid AS r, ${columns.map(([, c]) => `coalesce(length(${quote(c.name)}), 0)`).join(' + ')}${partBytes} AS b ` +
+        `FROM ${quote(source)} WHERE rowid > ? ORDER BY rowid LIMIT ${BATCH_ROWS}`,
+    );
+    const read = sqlite
+      .prepare(`SELECT ${names} FROM ${quote(source)} WHERE rowid > ? AND rowid <= ? ORDER BY rowid`)
+      .raw(true);
+    // Rowids are positive unless a row was inserted with a negative one by hand; start below any of them.
+    let after = Number.MIN_SAFE_INTEGER;
+    for (;;) {
+      const next = sizes.all(after) as { r: number; b: number }[];
+      if (next.length === 0) break;
+      let last = next[0]!.r;
+      let batchBytes = 0;
+      for (const s of next) {
+        if (batchBytes > 0 && batchBytes + s.b > BATCH_BYTES) break;
+        batchBytes += s.b;
+        last = s.r;
       }
-      return parts ? joinParts(parts, row) : row;
-    });
-    try {
-      await db.insert(pair.pg).values(values as never);
-    } catch (err) {
-      throw new MigrateError(
-        'copy_failed',
-        `table ${pair.name}, rows ${rows + 1}..${rows + values.length}: PostgreSQL refused them ` +
-          `(${reasonOf(err)}); nothing was written`,
-      );
+      const raw = read.all(after, last) as unknown[][];
+      const values = raw.map((r) => {
+        const row: Record<string, unknown> = {};
+        for (const [i, [key, column]] of columns.entries()) {
+          const v = r[i];
+          row[key] = v === null || v === undefined ? null : column.mapFromDriverValue(v);
+        }
+        return parts ? joinParts(parts, row) : row;
+      });
+      try {
+        await db.insert(pair.pg).values(values as never);
+      } catch (err) {
+        throw new MigrateError(
+          'copy_failed',
+          `table ${pair.name}, rows ${rows + 1}..${rows + values.length}: PostgreSQL refused them ` +
+            `(${reasonOf(err)}); nothing was written`,
+        );
+      }
+      for (const row of values) digest.add(row);
+      rows += values.length;
+      bytes += batchBytes;
+      batches++;
+      progress(batchBytes);
+      after = last;
     }
-    for (const row of values) digest.add(row);
-    rows += values.length;
-    bytes += batchBytes;
-    batches++;
-    progress(batchBytes);
-    after = last;
   }
   return { rows, bytes, batches, digest: digest.value() };
 }

@@ -55,6 +55,7 @@ describe('openDatabase', () => {
         'attribution',
         'base_files',
         'client_bindings',
+        'doc_log',
         'doc_snapshot_parts',
         'doc_snapshots',
         'doc_updates',

@@ -338,7 +338,9 @@ describe('the two dialects describe the same tables (CLUSTER-4)', () => {
       .map((t) => {
         const c = sqliteConfig(t as never);
         return [c.name, c.columns.map((col) => col.name).sort()] as [string, string[]];
-      });
+      })
+      // PERF-164: the commit log is SQLite's own (PostgreSQL's store commits into doc_updates itself).
+      .filter(([name]) => name !== 'doc_log');
     const pgTables = Object.values(pgModules)
       .flatMap((m) => Object.values(m as Record<string, unknown>))
       .filter((t) => is(t, PgTable))

@@ -181,7 +181,7 @@ describe('ROOM-13, SAFE-173: clientID bindings are stored in the group commit of
     await room.whenFlushed();
     // The disk fails on the next row of the log, as a full disk would.
     database.sqlite.exec(
-      `CREATE TEMP TRIGGER fail_log BEFORE INSERT ON doc_updates
+      `CREATE TEMP TRIGGER fail_log BEFORE INSERT ON doc_log
        BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END`,
     );
     room.handleMessage(conn, updateFrame(fileUpdate('a.ts', 'lost', { clientId: 9_100 })));
