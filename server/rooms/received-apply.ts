@@ -1,6 +1,6 @@
 import * as Y from 'yjs';
-import type { TransactionOrigin } from './origins.ts';
-import type { RoomYDoc, TransactionWatch } from './room-ydoc.ts';
+import { isOrigin, type TransactionOrigin } from './origins.ts';
+import { type RoomYDoc, recordDocUpdate, type TransactionWatch } from './room-ydoc.ts';
 
 /** A client update being applied with its bytes as the record. */
 interface Receiving {
@@ -13,10 +13,8 @@ interface Receiving {
 /** What ReceivedApply reads of its document and tells it (RoomDoc implements it). */
 export interface ReceivedApplyHost {
   readonly doc: RoomYDoc;
-  /** the document's 'update' listener, which records every other change (and this one, with nothing pending) */
-  readonly onDocUpdate: (update: Uint8Array, origin: unknown) => void;
   /** records an applied update for storage and relay */
-  record(update: Uint8Array, origin: TransactionOrigin): void;
+  record(update: Uint8Array, origin: TransactionOrigin | null): void;
   /** the update changed the document and then failed: that change has no record */
   lostUpdate(err: unknown): void;
 }
@@ -75,14 +73,21 @@ export class ReceivedApply implements TransactionWatch {
     if (!receiving.recorded) this.host.record(update, origin);
   }
 
-  /** For the listener: the received update's own event is being recorded in its place (see transactionStarted). */
-  noteEvent(origin: unknown): void {
-    if (this.receiving !== null && origin === this.receiving.origin) this.receiving.recorded = true;
+  /**
+   * The document's `update` event (its listener `recordDocUpdate`): records every change that is not a load,
+   * a received update's own event in its place (see transactionStarted).
+   */
+  docUpdated(update: Uint8Array, origin: unknown): void {
+    const o = isOrigin(origin) ? origin : null;
+    if (o?.source === 'load') return;
+    if (this.receiving !== null && o === this.receiving.origin) this.receiving.recorded = true;
+    this.host.record(update, o);
   }
 
   /** Takes the room's 'update' listener off the doc: the whole set when it is the only one in it. */
   private listenerOff(): void {
-    const { doc, onDocUpdate: listener } = this.host;
+    const { doc } = this.host;
+    const listener = recordDocUpdate;
     const observers = doc._observers.get('update');
     if (observers !== undefined && observers.size === 1 && observers.has(listener)) {
       this.parked = observers;
@@ -94,7 +99,8 @@ export class ReceivedApply implements TransactionWatch {
 
   /** Puts the room's 'update' listener back (once: a listener set holds it at most once). */
   private listenerOn(): void {
-    const { doc, onDocUpdate: listener } = this.host;
+    const { doc } = this.host;
+    const listener = recordDocUpdate;
     const parked = this.parked;
     this.parked = null;
     if (parked !== null && !doc._observers.has('update')) {
@@ -113,9 +119,8 @@ export class ReceivedApply implements TransactionWatch {
   transactionStarted(tr: Y.Transaction): void {
     const receiving = this.receiving;
     if (receiving === null) return;
-    const { doc, onDocUpdate: listener } = this.host;
     if (tr.origin === receiving.origin) receiving.transaction = tr;
-    else if (!doc._observers.get('update')?.has(listener)) this.listenerOn();
+    else if (!this.host.doc._observers.get('update')?.has(recordDocUpdate)) this.listenerOn();
   }
 }
 

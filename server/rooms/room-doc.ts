@@ -20,10 +20,11 @@ import {
   sizeOfOneOrSet,
   walkOneOrSet,
 } from './one-or-set.ts';
-import { isOrigin, type TransactionOrigin } from './origins.ts';
+import type { TransactionOrigin } from './origins.ts';
 import { ReceivedApply, type ReceivedApplyHost } from './received-apply.ts';
+import { type PresenceChange, type PresenceWatch, RoomAwareness } from './room-awareness.ts';
 import { SharedMessage } from './room-socket.ts';
-import { RoomYDoc } from './room-ydoc.ts';
+import { RoomYDoc, recordDocUpdate } from './room-ydoc.ts';
 import {
   applySlices,
   applySlicesNow,
@@ -73,11 +74,18 @@ export interface WriteGate {
  * object of closures each: an idle document is these few objects, not a web of closures and their scopes.
  */
 export class RoomDoc
-  implements CommitsHost, StoredStateHost, ReceivedApplyHost, IntakeHost, BaseSource, JoinerHost
+  implements
+    CommitsHost,
+    StoredStateHost,
+    ReceivedApplyHost,
+    IntakeHost,
+    BaseSource,
+    JoinerHost,
+    PresenceWatch
 {
   readonly name: string;
   readonly doc: RoomYDoc;
-  readonly awareness: awarenessProtocol.Awareness;
+  readonly awareness: RoomAwareness;
   /**
    * PERF-122: the sockets on this document, the one alone and a Set only from the second (PERF-103's
    * one-or-set): an idle person's room held an empty-or-one Set and its table (~150 B) per document.
@@ -113,15 +121,17 @@ export class RoomDoc
     this.env = deps.env;
     this.bindings = deps.bindings;
     this.checkStructs = deps.checkStructs ?? null;
-    this.doc = new RoomYDoc({ gc: true });
-    this.awareness = new awarenessProtocol.Awareness(this.doc);
+    // PERF-159: the document's guid is its name, a string the room holds anyway.
+    this.doc = new RoomYDoc({ gc: true, guid: deps.name });
+    this.awareness = new RoomAwareness(this.doc);
     // The server is not a participant: only the agent's presence is published explicitly.
     this.awareness.setLocalState(null);
     // PERF-87: its outdated-state check runs from the process's one timer, not an interval of its own.
     awarenessChecks.add(this.awareness);
     // The doc's update listener is attached once the stored state is in (load): with a listener Yjs encodes
     // every transaction for it, which doubled the cost of a load (1.8 s instead of 0.24 s for 30 MB).
-    this.awareness.on('update', this.onAwarenessUpdate);
+    // PERF-158: the awareness tells this document itself, not through a listener (presenceUpdated).
+    this.awareness.watch = this;
     this.stored = new StoredState(this);
     this.commits = new DocCommits(this);
     this.received = new ReceivedApply(this);
@@ -175,7 +185,8 @@ export class RoomDoc
   }
 
   private loaded(prepared: PreparedDoc): void {
-    this.doc.on('update', this.onDocUpdate);
+    // PERF-158: one listener for every document; the received apply (the doc's watch) records the change.
+    this.doc.on('update', recordDocUpdate);
     if (prepared.base) this.joins().offer(prepared.base);
     // PERF-130: the worker merges the base after it handed the load its slices; a joiner meanwhile waits for
     // that merge, not a build of its own.
@@ -366,28 +377,18 @@ export class RoomDoc
     setServerPresence(this.awareness, clientId, state);
   }
 
-  private readonly onAwarenessUpdate = (
-    change: { added: number[]; updated: number[]; removed: number[] },
-    _origin: unknown,
-  ): void => {
+  /** PresenceWatch: relays every change of presence to every socket (PERF-158: no listener closure). */
+  presenceUpdated(change: PresenceChange): void {
     const changed = [...change.added, ...change.updated, ...change.removed];
     if (changed.length === 0) return;
     const message = new SharedMessage(this.awarenessMessage(changed));
     const now = this.env.now();
     for (const conn of walkOneOrSet(this.conns)) docSendShared(this, conn, message, now);
-  };
+  }
 
   private awarenessMessage(clients: number[]): Uint8Array {
     return awarenessFrame(this.awareness, clients);
   }
-
-  /** The document's update listener: records every change that is not a load (ReceivedApplyHost). */
-  readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
-    const o = isOrigin(origin) ? origin : null;
-    if (o?.source === 'load') return;
-    this.received.noteEvent(o);
-    this.record(update, o);
-  };
 
   /** ReceivedApplyHost: records an applied update for storage and relay (ROOM-3). */
   record(update: Uint8Array, origin: TransactionOrigin | null): void {
@@ -482,8 +483,8 @@ export class RoomDoc
 
   destroy(): void {
     this.joinBase?.clear();
-    this.doc.off('update', this.onDocUpdate);
-    this.awareness.off('update', this.onAwarenessUpdate);
+    this.doc.off('update', recordDocUpdate);
+    this.awareness.watch = null;
     awarenessChecks.delete(this.awareness);
     this.awareness.destroy();
     this.doc.destroy();

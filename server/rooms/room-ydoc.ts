@@ -1,10 +1,27 @@
 import * as Y from 'yjs';
 
+/** Yjs's default gc filter, one for every document (PERF-159): any deleted item may be collected. */
+const collectAny = (): boolean => true;
+
+/** `whenLoaded` and `whenSynced` of every RoomYDoc (PERF-159): nothing on the server loads or syncs a doc. */
+const NEVER_SETTLED: Promise<never> = new Promise<never>(() => {});
+
 type DocEvents = Y.Doc extends { emit(name: infer N, ...rest: never[]): void } ? N : never;
 
 /** Told of every transaction's start on a RoomYDoc (the received apply, PERF-60), without a listener set. */
 export interface TransactionWatch {
   transactionStarted(tr: Y.Transaction): void;
+  /** the document's `update` event, from its one listener `recordDocUpdate` (PERF-158) */
+  docUpdated(update: Uint8Array, origin: unknown): void;
+}
+
+/**
+ * The `update` listener of every RoomYDoc (PERF-158): one function for all of them, which tells the
+ * document's watch, where each document had a closure of its own. Yjs encodes a transaction's update only
+ * while a document has an `update` listener: this is the one the room's documents have once loaded.
+ */
+export function recordDocUpdate(update: Uint8Array, origin: unknown, doc: Y.Doc): void {
+  (doc as RoomYDoc).transactionWatch?.docUpdated(update, origin);
 }
 
 /**
@@ -25,10 +42,19 @@ export class RoomYDoc extends Y.Doc {
   /** told first of every `beforeTransaction` (PERF-153); null: nobody watches */
   transactionWatch: TransactionWatch | null = null;
 
+  /**
+   * PERF-159: what Yjs makes for every document and nothing here tells apart is shared: the gc filter (Yjs's
+   * default is a new `() => true` per document) and the `whenLoaded`/`whenSynced` promises (never settled
+   * here, see above). The guid is the caller's (the room names its documents by their store name, a string
+   * it holds anyway) where Yjs drew a uuid string per document; the server has no subdocuments, the only
+   * thing Yjs reads it for.
+   */
   constructor(opts?: ConstructorParameters<typeof Y.Doc>[0]) {
-    super(opts);
+    super({ gcFilter: collectAny, ...opts });
     this._observers.delete('load');
     this._observers.delete('sync');
+    this.whenLoaded = NEVER_SETTLED as Promise<Y.Doc>;
+    this.whenSynced = NEVER_SETTLED as Promise<void>;
   }
 
   override emit(name: DocEvents, args: unknown[]): void {

@@ -1,11 +1,13 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Awareness } from 'y-protocols/awareness';
 import * as Y from 'yjs';
+import { CODE_FILES_KEY } from '../../schema/protocol.ts';
 import { silentLogger } from '../../server/log.ts';
 import { MemoryDocStore } from '../../server/rooms/memory-doc-store.ts';
 import type { Room } from '../../server/rooms/room.ts';
 import type { RoomDoc } from '../../server/rooms/room-doc.ts';
 import { RoomRegistry } from '../../server/rooms/room-registry.ts';
+import { sameHeapString } from '../helpers/elements-bytes.ts';
 import { awarenessFrame, fileUpdate, syncStep1Frame, updateFrame } from '../helpers/raw-socket.ts';
 import { closedAfterEach, startTestServer } from '../helpers/test-server.ts';
 import { turns } from '../helpers/wait.ts';
@@ -45,10 +47,12 @@ describe('an idle small room holds little of its own', () => {
     // logger's, the shape check are shared by every document).
     const shared = [...functionsOf(two.code).values()];
     const own = [...functionsOf(one.code)].filter(([, fn]) => !shared.includes(fn)).map(([path]) => path);
-    // What Yjs calls back: the document's update listener and its awareness listener (the received apply is
-    // told of transactions by the doc itself since PERF-153). Before, every part had a deps object of arrow closures (record, lost,
-    // apply, refuse, claim, sizes, onCompacted, onUnsaved...), each keeping its constructor's scope alive.
-    expect(own.sort()).toEqual(['doc.onAwarenessUpdate', 'doc.onDocUpdate']);
+    // None: the received apply is told of transactions by the doc itself since PERF-153, the doc's update
+    // listener is one function for every document and the awareness tells the document itself since
+    // PERF-158 (before: `onDocUpdate` and `onAwarenessUpdate`, a closure each). Before PERF-84, every part had
+    // a deps object of arrow closures (record, lost, apply, refuse, claim, sizes, onCompacted, onUnsaved...),
+    // each keeping its constructor's scope alive.
+    expect(own.sort()).toEqual([]);
   });
 
   it('PERF-85: every loaded room shares one keepalive timer, which still reaches every quiet socket and stops with the last room', async () => {
@@ -253,5 +257,74 @@ describe('an idle small room holds little of its own', () => {
     expect(one.code.env).toBe(depsOf(one));
     expect([one.id, two.id]).toEqual(ids);
     expect([one.code.name, one.review.name, two.code.name]).toEqual([ids[0], `${ids[0]}/review`, ids[1]]);
+  });
+});
+
+describe("an idle small room's Yjs document and awareness hold nothing of their own that could be shared", () => {
+  it("PERF-158: every document's update listener is one function, its awareness has no listener and puts none on the document; edits, presence and the awareness's end reach everyone as before", async () => {
+    const [one, two] = [await idleRoom('listen1', rooms), await idleRoom('listen2', rooms)];
+    const updateListeners = (room: Room) => [...(room.code.doc._observers.get('update') ?? [])];
+    // One listener each, the same function (before: a closure of each document).
+    expect(updateListeners(one)).toHaveLength(1);
+    expect(updateListeners(one)[0]).toBe(updateListeners(two)[0]);
+    // The awareness listens with nothing and puts no `destroy` listener (and its closure) on the document.
+    expect([...one.code.awareness._observers.keys()]).toEqual([]);
+    expect(one.code.doc._observers.has('destroy')).toBe(false);
+    // A second person: her edit reaches the first socket, her presence both, and the first's leaving her.
+    const [firstConn] = [...one.code.connections];
+    const first = firstConn!.socket as FakeRoomSocket;
+    const second = new FakeRoomSocket();
+    const conn = one.handleConnect(ada, 'code', second);
+    const before = first.sent.length;
+    one.handleMessage(conn, updateFrame(fileUpdate('b.ts', 'two', { clientId: 8 })));
+    await one.whenFlushed();
+    expect(first.sent.length - before).toBe(1);
+    expect(one.code.doc.getMap<Y.Text>(CODE_FILES_KEY).get('b.ts')?.toString()).toBe('two');
+    const [firstAware, secondAware] = [first.awarenessFrames, second.awarenessFrames];
+    one.handleMessage(conn, awarenessFrame([{ clientId: 8, clock: 1, state: { cursor: 3 } }]));
+    expect([first.awarenessFrames - firstAware, second.awarenessFrames - secondAware]).toEqual([1, 1]);
+    one.handleClose(firstConn!);
+    expect([...one.code.awareness.getStates().keys()]).toEqual([8]);
+    expect(second.awarenessFrames - secondAware).toBe(2);
+    // The room's end ends its awareness too, and the document's listener goes with it.
+    const awareness = one.code.awareness;
+    let ended = 0;
+    awareness.on('destroy', () => ended++);
+    rooms.splice(rooms.indexOf(one), 1);
+    one.destroy();
+    expect([ended, awareness._observers.size]).toEqual([1, 0]);
+    expect(one.code.doc._observers.size).toBe(0);
+    expect(updateListeners(two)).toHaveLength(1);
+  });
+
+  it("PERF-159: every room's Y.Doc shares Yjs's gc filter and its never-settled whenLoaded and whenSynced, and is named by its document's own name string; deleted text is still collected", async () => {
+    const [one, two] = [await idleRoom('shared1', rooms), await idleRoom('shared2', rooms)];
+    const [a, b] = [one.code.doc, two.code.doc];
+    // Before: a `() => true` and two promises of each document, and a uuid string (56 B) as its guid.
+    expect(a.gcFilter).toBe(b.gcFilter);
+    expect(a.whenLoaded).toBe(b.whenLoaded);
+    expect(a.whenSynced).toBe(b.whenSynced);
+    expect(a.guid).toBe('shared1');
+    expect(await sameHeapString(a.guid, one.code.name)).toBe(true);
+    expect(one.review.doc.guid).toBe('shared1/review');
+    // Deleted text is collected as before (gc: its content replaced by a deleted length).
+    const conn = one.handleConnect(ada, 'code', new FakeRoomSocket());
+    const writer = new Y.Doc();
+    writer.clientID = 9;
+    Y.applyUpdate(writer, Y.encodeStateAsUpdate(a));
+    const sv = Y.encodeStateVector(writer);
+    writer.getMap<Y.Text>(CODE_FILES_KEY).get('a.ts')!.insert(5, ' world');
+    const typed = Y.encodeStateAsUpdate(writer, sv);
+    const sv2 = Y.encodeStateVector(writer);
+    writer.getMap<Y.Text>(CODE_FILES_KEY).get('a.ts')!.delete(5, 6);
+    one.handleMessage(conn, updateFrame(typed));
+    one.handleMessage(conn, updateFrame(Y.encodeStateAsUpdate(writer, sv2)));
+    await one.whenFlushed();
+    expect(a.getMap<Y.Text>(CODE_FILES_KEY).get('a.ts')?.toString()).toBe('hello');
+    const nines = a.store.clients.get(9) ?? [];
+    expect(nines.length).toBeGreaterThan(0);
+    expect(
+      nines.every((s) => s instanceof Y.GC || (s as Y.Item).content.constructor.name === 'ContentDeleted'),
+    ).toBe(true);
   });
 });

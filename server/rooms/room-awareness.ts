@@ -1,0 +1,40 @@
+import { Awareness } from 'y-protocols/awareness';
+import type * as Y from 'yjs';
+
+/** A change of presence: the clientIDs whose state was added, updated or removed. */
+export interface PresenceChange {
+  added: number[];
+  updated: number[];
+  removed: number[];
+}
+
+/** Told of every awareness `update` of a RoomAwareness, without a listener set (RoomDoc implements it). */
+export interface PresenceWatch {
+  presenceUpdated(change: PresenceChange): void;
+}
+
+/**
+ * A room document's awareness. PERF-158: what y-protocols' `Awareness` keeps per document for a listener
+ * is let go: its `update` event goes to `watch` without a listener set and closure on it, and the
+ * `destroy` listener it puts on the document (a closure whose scope is the constructor's) is taken off
+ * again: the room destroys the awareness itself, before the document (RoomDoc.destroy). Any other listener
+ * is called as lib0 calls it.
+ */
+export class RoomAwareness extends Awareness {
+  /** told of every `update` (null until the document is made, and after it is destroyed) */
+  watch: PresenceWatch | null = null;
+
+  constructor(doc: Y.Doc) {
+    // The document is new: the only `destroy` listener on it is the one Awareness's constructor adds.
+    if (doc._observers.has('destroy'))
+      throw new Error('RoomAwareness needs a document without destroy listeners');
+    super(doc);
+    doc._observers.delete('destroy');
+  }
+
+  override emit(name: string, args: unknown[]): void {
+    // (Awareness's constructor emits before this class's fields are set: `watch` is undefined then.)
+    if (name === 'update' && this.watch) this.watch.presenceUpdated(args[0] as PresenceChange);
+    if (this._observers.has(name)) super.emit(name, args);
+  }
+}
