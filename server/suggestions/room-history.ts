@@ -62,7 +62,6 @@ export interface RoomHistoryDeps {
 export class RoomHistory {
   private readonly room: Room;
   private readonly deps: RoomHistoryDeps;
-  private readonly files: Y.Map<Y.Text>;
   /** last recorded text hash per path (null: recorded as deleted); flat while small (PERF-161) */
   private recorded: RecordedHashes = [];
   /**
@@ -80,12 +79,10 @@ export class RoomHistory {
   private checkAfterLoad = false;
   /** names of the people who edited, looked up as they first edit (an unload cannot wait for a lookup) */
   private names: Map<string, string> | null = null;
-  private destroyed = false;
 
   constructor(room: Room, deps: RoomHistoryDeps) {
     this.room = room;
     this.deps = deps;
-    this.files = room.code.doc.getMap<Y.Text>(CODE_FILES_KEY);
     this.files.observeDeep(this.onChange);
     room.code.doc.on('destroy', this.onDestroy);
     // A failed start (storage away, or on several nodes a room lost while it loaded: CLUSTER-50) is logged, not
@@ -95,6 +92,19 @@ export class RoomHistory {
         this.deps.log.error({ err, room: this.room.id }, 'starting the room history failed'),
       ),
     );
+  }
+
+  /**
+   * The code doc's files. PERF-160: read from the room when needed (a record, a check), not kept in a field
+   * of every room's history.
+   */
+  private get files(): Y.Map<Y.Text> {
+    return this.room.code.doc.getMap<Y.Text>(CODE_FILES_KEY);
+  }
+
+  /** Whether the room unloaded (PERF-160: the document says so, Yjs marks it before its `destroy` event). */
+  private get destroyed(): boolean {
+    return this.room.code.doc.isDestroyed;
   }
 
   /** The object a change fills, made now if the room was idle (PERF-149). */
@@ -164,15 +174,14 @@ export class RoomHistory {
     this.checkAfterLoad = false;
     // What the load knew: recorded then (the files a baseline added since are recorded as they are, so
     // their check finds them equal), here in the doc or recorded and gone from it.
-    const known = recordedEntries(this.recorded).filter(
-      ([path, hash]) => hash !== null || this.files.has(path),
-    );
+    const files = this.files;
+    const known = recordedEntries(this.recorded).filter(([path, hash]) => hash !== null || files.has(path));
     let hashed = 0;
     for (const [path] of known) {
       if (this.destroyed) return;
       // Changed since the load (or during this check): recorded by the record that follows.
       if (this.work?.dirty?.has(path)) continue;
-      const ytext = this.files.get(path);
+      const ytext = files.get(path);
       const text = ytext instanceof Y.Text ? ytext.toString() : null;
       if ((text === null ? null : textHash(text)) !== (recordedHash(this.recorded, path) ?? null))
         this.markDirty(path);
@@ -258,7 +267,6 @@ export class RoomHistory {
    * written) is recorded now, in this turn. Files nobody changed are not read (SAFE-143).
    */
   private readonly onDestroy = (): void => {
-    this.destroyed = true;
     if (this.work?.timer) clearTimeout(this.work.timer);
     this.clearWork('timer');
     this.files.unobserveDeep(this.onChange);

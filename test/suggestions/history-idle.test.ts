@@ -125,4 +125,47 @@ describe('PERF-81: an idle room history holds only what it recorded', () => {
     const kinds = (await checkpoints.list('room1', { limit: 10 })).map((e) => e.kind);
     expect(kinds.filter((k) => k === 'edits')).toHaveLength(2);
   });
+
+  it("PERF-160: an idle room's history keeps no files field and no destroyed flag: both are read from the room; it records as before and stops at the unload", async () => {
+    const checkpoints = new MemoryCheckpointStore();
+    const deps: RoomHistoryDeps = {
+      store: checkpoints,
+      log: silentLogger,
+      now: () => 0,
+      editIntervalMs: 60_000,
+      nameOf: async (_roomId, userId) => `name of ${userId}`,
+    };
+    const room = await loadRoom(new MemoryDocStore());
+    const history = new RoomHistory(room, deps);
+    expect(await history.recordEditsNow()).toBeNull();
+    await turns();
+    // Its own fields (before: also `files`, the code doc's map, and `destroyed`, a flag of every room's).
+    expect(Object.keys(history).sort()).toEqual([
+      'checkAfterLoad',
+      'deps',
+      'names',
+      'onChange',
+      'onDestroy',
+      'recorded',
+      'room',
+      'work',
+    ]);
+    // It still hears the code doc's files and records them.
+    room.code.transact((doc) => doc.getMap<Y.Text>(CODE_FILES_KEY).set('a.ts', new Y.Text('a')), {
+      source: 'connection',
+      connId: 1,
+      userId: 'u1',
+    });
+    expect((await history.recordEditsNow())?.files.map((f) => f.path)).toEqual(['a.ts']);
+    // An edit left pending is recorded at the unload (which the history now reads from the document).
+    room.code.transact((doc) => doc.getMap<Y.Text>(CODE_FILES_KEY).get('a.ts')!.insert(1, 'b'), {
+      source: 'connection',
+      connId: 1,
+      userId: 'u1',
+    });
+    room.destroy();
+    rooms.splice(rooms.indexOf(room), 1);
+    await turns();
+    expect((await checkpoints.list('room1', { limit: 10 })).map((e) => e.kind)).toEqual(['edits', 'edits']);
+  });
 });
