@@ -74,7 +74,16 @@ export interface PreparedDoc {
    * PERF-130: that base, still being merged by the worker when the slices were handed over (they are applied
    * meanwhile); never rejected unhandled (a failed merge is logged by whoever awaits it)
    */
-  baseLater?: Promise<EncodedBase | undefined>;
+  baseLater?: Promise<LoadedBase | undefined>;
+}
+
+/**
+ * A base that comes after a load: merged (its state vector with it), or the stored state as it is, one entry
+ * the load applies whole (PERF-151: state vector null, the loaded doc's, which RoomDoc reads at its load).
+ */
+export interface LoadedBase {
+  frame: Uint8Array;
+  stateVector: Uint8Array | null;
 }
 
 /** Below this many stored bytes a document is read and applied at once: a few milliseconds at most. */

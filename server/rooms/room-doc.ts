@@ -190,7 +190,15 @@ export class RoomDoc
     if (prepared.base) this.joins().offer(prepared.base);
     // PERF-130: the worker merges the base after it handed the load its slices; a joiner meanwhile waits for
     // that merge, not a build of its own.
-    else if (prepared.baseLater) this.joins().expect(prepared.baseLater, (err) => this.baseFailed(err));
+    else if (prepared.baseLater) {
+      // PERF-151: a base that is the stored state as it is comes without a state vector: the doc holds exactly
+      // that state now, before any socket's frame is handled
+      const loadedState = Y.encodeStateVector(this.doc);
+      const base = prepared.baseLater.then(
+        (b) => b && { frame: b.frame, stateVector: b.stateVector ?? loadedState },
+      );
+      this.joins().expect(base, (err) => this.baseFailed(err));
+    }
     this.stored.loaded(prepared);
     this.bindings.reserve(this.doc.clientID);
   }
@@ -450,6 +458,12 @@ export class RoomDoc
   /** Resolves once the compaction in flight (if any) has written its snapshot or given up. */
   whenCompacted(): Promise<void> {
     return this.stored.whenCompacted();
+  }
+
+  /** PERF-152: before an unload, a big document compacts its log tail, so its next load's base needs no merge. */
+  compactTail(): boolean {
+    // a document answered inline never has a base to load
+    return !answersInline(this.doc, new Map()) && this.stored.compactTail();
   }
 
   /** Sends to one connection, disconnecting a reader whose send buffer is over the limit (ROOM-9). */

@@ -135,6 +135,8 @@ export class RoomRegistry {
     // Checked on the next turn: a lease released inside a message handler may be re-taken at once.
     setImmediate(() => {
       if (this.loaded.get(room.id) !== room || !room.idle) return;
+      // PERF-152: a compaction started now tells the room it may be idle again when it is written
+      if (room.compactBeforeUnload()) return;
       this.loaded.delete(room.id);
       room.destroy();
       this.deps.log.debug({ room: room.id }, 'room unloaded');

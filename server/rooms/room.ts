@@ -365,6 +365,14 @@ export class Room implements DocOwner {
     await Promise.all([this.code.whenFlushed(), this.reviewDoc?.whenFlushed()]);
   }
 
+  /**
+   * PERF-152: an idle room about to unload first compacts a big log tail of its code doc (the review doc is
+   * small and is answered inline); true when one started, and the room then unloads when it is written.
+   */
+  compactBeforeUnload(): boolean {
+    return this.code.compactTail();
+  }
+
   /** Resolves once no compaction is in flight (shutdown waits for it before the database closes). */
   async whenCompacted(): Promise<void> {
     await Promise.all([this.code.whenCompacted(), this.reviewDoc?.whenCompacted()]);

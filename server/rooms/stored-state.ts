@@ -74,6 +74,8 @@ export class StoredState {
   private snapshotBytes = 0;
   /** the compaction in flight (ROOM-17), settled (never rejects) */
   private compaction: Promise<void> | null = null;
+  /** compactTail started once since the last write (a failed one is not retried until more is written) */
+  private tailTried = false;
 
   constructor(host: StoredStateHost) {
     this.host = host;
@@ -87,6 +89,7 @@ export class StoredState {
   }
 
   committed(result: AppendResult): void {
+    this.tailTried = false;
     this.lastSeq = result.lastSeq;
     this.logBytes = result.logBytes;
   }
@@ -114,6 +117,28 @@ export class StoredState {
       });
       return;
     }
+    this.build(store);
+  }
+
+  /**
+   * PERF-152: a big document about to unload compacts its log tail first (once, until more is written), so
+   * its next load finds the snapshot alone and takes it as the joiners' base with no merge (PERF-151): a
+   * joiner who warms an idle room from its invite page then waits for no merge, and the page's own work on a
+   * small machine does not compete with one. The build runs while nobody is in the room, off the loop like any
+   * compaction, and the room stays loaded until it is written (ROOM-17). True when one started.
+   */
+  compactTail(): boolean {
+    const store = this.host.env.docStore;
+    if (this.compaction !== null || this.tailTried || this.logBytes === 0 || !store.buildSnapshot) return false;
+    this.tailTried = true;
+    this.build(store);
+    return true;
+  }
+
+  /** A compaction built by the store (off the event loop), written here. */
+  private build(store: DocStore): void {
+    const { name, env } = this.host;
+    if (!store.buildSnapshot) return;
     // The store builds the snapshot from what it holds, off the event loop; updates committed meanwhile
     // stay in the log after its throughSeq. Only the write of the result runs here.
     const storedAtStart = this.storedBytes;
