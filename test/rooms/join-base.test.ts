@@ -4,9 +4,11 @@ import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
 import { CODE_FILES_KEY, messageType, type PublicUser } from '../../schema/protocol.ts';
 import { defaultLimits } from '../../server/config.ts';
+import { silentLogger } from '../../server/log.ts';
 import type { BuiltSnapshot, DocStore } from '../../server/rooms/doc-store.ts';
 import { INLINE_ANSWER, JoinBase, lackOf } from '../../server/rooms/join-base.ts';
-import type { Room } from '../../server/rooms/room.ts';
+import { Room } from '../../server/rooms/room.ts';
+import { RoomRegistry } from '../../server/rooms/room-registry.ts';
 import { syncStep1Frame, updateFrame } from '../helpers/raw-socket.ts';
 import { tempSqliteStores } from '../helpers/store-harness.ts';
 import { FakeRoomSocket } from './fake-room-socket.ts';
@@ -58,6 +60,7 @@ function author(room: Room, clientId: number, from?: Y.Doc) {
   return {
     doc,
     files,
+    conn,
     /** `count` files of `size` characters each, in one transaction */
     fill(count: number, size: number, prefix = 'src/f') {
       const line = 'export const value = computeSomething(alpha, beta, gamma); // comment\n';
@@ -242,5 +245,58 @@ describe('ROOM-35: a fresh joiner of a big room is answered from a base encoded 
     older.getMap<Y.Text>(CODE_FILES_KEY).set('b.ts', new Y.Text('y'));
     base.offer({ frame: updateFrame(Y.encodeStateAsUpdate(older)), stateVector: Y.encodeStateVector(older) });
     expect(base.bytes).toBeGreaterThan(INLINE_ANSWER.clocks);
+  });
+});
+
+describe('PERF-151/152: a big room unloads compacted, and its next load takes the stored snapshot as the base', () => {
+  it('PERF-152: an idle big room compacts its log before it unloads; PERF-151: the load of that one entry frames it as the base, with no merge, and joiners sync to the room', async () => {
+    const sqlite = temp.open();
+    const { store, counts } = countingStore(sqlite.docStore);
+    const registry = new RoomRegistry({
+      maxConcurrentLoads: 2,
+      log: silentLogger,
+      loadRoom: (id, hooks) =>
+        Room.load(id, { docStore: store, limits: defaultLimits, log: silentLogger, now: Date.now, ...hooks }),
+    });
+    const unloaded = new Promise<string>((resolve) => registry.onUnload(resolve));
+    try {
+      const first = await registry.acquire('big');
+      const a = author(first.room, 42);
+      a.fill(400, 2000); // 800 KB: under the 1 MiB compaction threshold, so it stays in the log
+      a.churn(0);
+      await first.room.whenFlushed();
+      expect(counts.built).toBe(0);
+      first.room.handleClose(a.conn);
+      first.release();
+      expect(await unloaded).toBe('big');
+      // PERF-152: compacted on the way out: what is stored is one snapshot
+      expect(counts.built).toBe(1);
+      const stored = await sqlite.docStore.load('big');
+      expect(stored.updates).toHaveLength(1);
+      expect(stored.logBytes).toBe(0);
+
+      // PERF-151: its load's base is that entry framed as it is; its state vector is the loaded doc's (null here)
+      const prepared = await sqlite.docStore.loadPrepared!('big');
+      const base = await prepared.baseLater!;
+      expect(base!.stateVector).toBeNull();
+      expect(Buffer.from(base!.frame).equals(Buffer.from(updateFrame(stored.updates[0]!)))).toBe(true);
+
+      // reloaded, edited before anyone joins: a fresh joiner gets that base and the diff from the loaded state
+      const second = await registry.acquire('big');
+      const b = author(second.room, 43, a.doc);
+      b.churn(1);
+      await second.room.whenFlushed();
+      const joined = await join(second.room);
+      const frames = syncFrames(joined).filter((f) => f.type !== 'step1');
+      expect(frames.map((f) => f.type)).toEqual(['update', 'step2']);
+      expect(Buffer.from(frames[0]!.payload).equals(Buffer.from(stored.updates[0]!))).toBe(true);
+      expect(frames[1]!.payload.byteLength).toBeLessThan(50_000);
+      expect(textsOf(replay(frames))).toEqual(textsOf(b.doc));
+      expect(textsOf(joined.doc)).toEqual(textsOf(b.doc));
+      expect(counts.built).toBe(1);
+      second.release();
+    } finally {
+      await registry.close(1001, 'test over');
+    }
   });
 });
