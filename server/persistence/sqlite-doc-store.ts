@@ -60,6 +60,8 @@ export class SqliteDocStore implements DocStore {
   readonly buildSnapshot?: (docName: string) => Promise<BuiltSnapshot>;
   /** present for a file database (ROOM-18) */
   readonly loadPrepared?: (docName: string) => Promise<PreparedDoc>;
+  /** a file database's load takes one stored entry as the joiners' base (PERF-151) */
+  readonly snapshotIsBase: boolean;
   /** who checkpoints the WAL, and when (PERF-62, PERF-126, PERF-127); null for an in-memory database */
   readonly #wal: WalCheckpoints | null;
   /**
@@ -76,6 +78,7 @@ export class SqliteDocStore implements DocStore {
     this.#nextGen = (this.#stmt.maxGen.get() as { gen: number }).gen + 1;
     this.#worker = this.#sqlite.memory ? null : new DocWorker(this.#sqlite.name);
     const worker = this.#worker;
+    this.snapshotIsBase = worker !== null;
     if (worker) {
       // The worker reads doc_updates on its own connection: what the log holds is moved before it is asked.
       this.buildSnapshot = (docName) => {

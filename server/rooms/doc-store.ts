@@ -117,6 +117,11 @@ export interface DocStore {
    */
   buildSnapshot?(docName: string): Promise<BuiltSnapshot>;
   /**
+   * PERF-152: a load of one stored entry takes it as the joiners' base with no merge (PERF-151), so a big
+   * document is compacted before its room unloads (a store whose load merges anyway leaves this unset)
+   */
+  readonly snapshotIsBase?: boolean;
+  /**
    * Reads a document for a room load with its heavy work off the event loop (ROOM-18): checked, merged
    * and sliced in a worker thread. A store without it is loaded with `load` and applied entry by entry.
    */

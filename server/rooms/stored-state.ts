@@ -129,8 +129,8 @@ export class StoredState {
    */
   compactTail(): boolean {
     const store = this.host.env.docStore;
-    if (this.compaction !== null || this.tailTried || this.logBytes === 0 || !store.buildSnapshot)
-      return false;
+    if (this.compaction !== null || this.tailTried || this.logBytes === 0) return false;
+    if (!store.snapshotIsBase || !store.buildSnapshot) return false;
     this.tailTried = true;
     this.build(store);
     return true;

@@ -35,6 +35,7 @@ function countingStore(inner: DocStore) {
     listClientBindings: (n) => inner.listClientBindings(n),
     appendMany: (w) => inner.appendMany(w),
     compact: (n, s, t) => inner.compact(n, s, t),
+    snapshotIsBase: inner.snapshotIsBase,
     buildSnapshot: (n: string): Promise<BuiltSnapshot> => {
       counts.built++;
       return build(n);
