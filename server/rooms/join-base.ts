@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import type { EncodedBase } from './doc-store.ts';
+import type { EncodedBase, LoadedBase } from './doc-store.ts';
 import { SharedMessage } from './room-socket.ts';
 
 /** What a peer lacks of a document, in what encoding it costs: structs, and clocks (about characters). */
@@ -152,6 +152,17 @@ export class JoinBase {
       .finally(() => {
         this.#building = null;
       });
+  }
+
+  /**
+   * The same for the base a load hands over after its slices: PERF-151's stored state as it is comes without a
+   * state vector, and the doc holds exactly that state when its load is applied (call this then, before any
+   * socket's frame is handled), so the doc's state vector now is the base's.
+   */
+  expectLoaded(later: Promise<LoadedBase | undefined>, failed: (err: unknown) => void): void {
+    const loadedState = Y.encodeStateVector(this.#doc);
+    const base = later.then((b) => b && { frame: b.frame, stateVector: b.stateVector ?? loadedState });
+    this.expect(base, failed);
   }
 
   /** Builds a base from storage; concurrent callers share one build. Never rejects (a failure is logged). */

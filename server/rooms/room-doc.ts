@@ -190,15 +190,7 @@ export class RoomDoc
     if (prepared.base) this.joins().offer(prepared.base);
     // PERF-130: the worker merges the base after it handed the load its slices; a joiner meanwhile waits for
     // that merge, not a build of its own.
-    else if (prepared.baseLater) {
-      // PERF-151: a base that is the stored state as it is comes without a state vector: the doc holds exactly
-      // that state now, before any socket's frame is handled
-      const loadedState = Y.encodeStateVector(this.doc);
-      const base = prepared.baseLater.then(
-        (b) => b && { frame: b.frame, stateVector: b.stateVector ?? loadedState },
-      );
-      this.joins().expect(base, (err) => this.baseFailed(err));
-    }
+    else if (prepared.baseLater) this.joins().expectLoaded(prepared.baseLater, (err) => this.baseFailed(err));
     this.stored.loaded(prepared);
     this.bindings.reserve(this.doc.clientID);
   }
