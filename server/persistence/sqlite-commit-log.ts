@@ -2,8 +2,14 @@ import type BetterSqlite3 from 'better-sqlite3';
 
 /** PERF-164: the commit log is moved into doc_updates after this many commits... */
 export const MOVE_EVERY_COMMITS = 200;
-/** ...or once it holds this many bytes of updates (an import), whichever comes first. */
-const MOVE_LOG_BYTES = 4 * 1024 * 1024;
+/** ...or once it holds this many bytes of updates, whichever comes first: a move copies them on the event loop. */
+const MOVE_LOG_BYTES = 1024 * 1024;
+/**
+ * An update this big or bigger is written straight into doc_updates: it fills overflow pages in either table,
+ * so the log saves it no key page and its move would copy its bytes a second time, on the event loop (a 2 MB
+ * frame, SAFE-145, or an import's files).
+ */
+export const LOG_ROW_MAX_BYTES = 4096;
 
 /**
  * PERF-164: the SQLite doc store's commit log, the table doc_log (schema/tables/docs.ts). A group commit appends
@@ -52,18 +58,27 @@ export class SqliteCommitLog {
     });
   }
 
-  /** Appends one update's row; called inside the group commit's transaction. */
+  /**
+   * Appends one update's row; called inside the group commit's transaction. A big update goes straight into
+   * doc_updates, after what the log holds (a savepoint in that transaction), so no row of the log has a seq
+   * below one already in doc_updates for its document (PERF-165 reads that as another writer's).
+   */
   append(docName: string, seq: number, data: Uint8Array, crc32: number): void {
+    if (data.byteLength >= LOG_ROW_MAX_BYTES) {
+      this.move();
+      this.#stmt.insertUpdate.run(docName, seq, data, crc32);
+      return;
+    }
     this.#stmt.append.run(docName, seq, data, crc32);
+    this.#bytes += data.byteLength;
   }
 
   /**
-   * Counts a committed transaction's bytes and, once the log holds MOVE_EVERY_COMMITS commits or
-   * MOVE_LOG_BYTES, schedules the move for the next turn: one more fsync'd transaction every few hundred
-   * commits, after the broadcast of the commit that reached the bound.
+   * Counts a committed transaction and, once the log holds MOVE_EVERY_COMMITS commits or MOVE_LOG_BYTES (counted
+   * by append; a rolled-back commit's only make the move come sooner), schedules the move for the next turn: one
+   * more fsync'd transaction every few hundred commits, after the broadcast of the commit that reached the bound.
    */
-  committed(bytes: number): void {
-    this.#bytes += bytes;
+  committed(): void {
     this.#commits += 1;
     if (this.#soon || (this.#commits < MOVE_EVERY_COMMITS && this.#bytes < MOVE_LOG_BYTES)) return;
     this.#soon = setImmediate(() => {
@@ -117,6 +132,7 @@ function prepare(sqlite: BetterSqlite3.Database) {
   const columns = 'doc_name, seq, data, crc32';
   return {
     append: sqlite.prepare(`INSERT INTO doc_log (${columns}) VALUES (?, ?, ?, ?)`),
+    insertUpdate: sqlite.prepare(`INSERT INTO doc_updates (${columns}) VALUES (?, ?, ?, ?)`),
     // in key order, so the inserts walk doc_updates' B-tree once instead of a leaf per document a commit
     moveAll: sqlite.prepare(
       `INSERT INTO doc_updates (${columns}) SELECT ${columns} FROM doc_log ORDER BY doc_name, seq`,

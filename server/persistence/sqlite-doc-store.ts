@@ -197,7 +197,7 @@ export class SqliteDocStore implements DocStore {
     }
     this.#remember(docName, head);
     this.#wal?.committed();
-    this.#log.committed(updates.reduce((n, u) => n + u.byteLength, 0));
+    this.#log.committed();
     return { lastSeq: head.lastSeq, logBytes: head.logBytes };
   }
 
@@ -217,9 +217,7 @@ export class SqliteDocStore implements DocStore {
       return taken.size > 0 ? { ...result, taken } : result;
     });
     this.#wal?.committed();
-    let bytes = 0;
-    for (const w of writes) for (const u of w.updates) bytes += u.byteLength;
-    this.#log.committed(bytes);
+    this.#log.committed();
     return results;
   }
 

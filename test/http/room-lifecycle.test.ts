@@ -25,7 +25,14 @@ function rowsOf(dataDir: string, roomId: string): Record<string, number> {
     const n = (sql: string, ...args: unknown[]) => (db.prepare(sql).get(...args) as { n: number }).n;
     const docs = `(doc_name = ? OR doc_name LIKE ? || '/%')`;
     return {
-      docUpdates: n(`SELECT count(*) AS n FROM doc_updates WHERE ${docs}`, roomId, roomId),
+      // a document's stored updates: moved into doc_updates, or still in the commit log (PERF-164)
+      docUpdates: n(
+        `SELECT (SELECT count(*) FROM doc_updates WHERE ${docs}) + (SELECT count(*) FROM doc_log WHERE ${docs}) AS n`,
+        roomId,
+        roomId,
+        roomId,
+        roomId,
+      ),
       docSnapshots: n(`SELECT count(*) AS n FROM doc_snapshots WHERE ${docs}`, roomId, roomId),
       clientBindings: n(`SELECT count(*) AS n FROM client_bindings WHERE ${docs}`, roomId, roomId),
       attribution: n(`SELECT count(*) AS n FROM attribution WHERE ${docs}`, roomId, roomId),

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { openDatabase } from '../../server/persistence/database.ts';
+import { LOG_ROW_MAX_BYTES } from '../../server/persistence/sqlite-commit-log.ts';
 import { SqliteDocStore } from '../../server/persistence/sqlite-doc-store.ts';
 import { SqliteRoomPurger } from '../../server/persistence/sqlite-room-purger.ts';
 import { migrateSqliteToPg } from '../../server/persistence/sqlite-to-pg.ts';
@@ -129,6 +130,48 @@ describe('PERF-164: the commit log', () => {
       expect(loaded.getText('t').toString()).toBe(doc.getText('t').toString());
     } finally {
       await s.close();
+    }
+  });
+
+  it('PERF-164: an update of a page or more goes straight into doc_updates after what the log holds, so the log never copies it and each document keeps its order', async () => {
+    const file = tempFile();
+    const first = openStore(file);
+    const big = (n: number) => new Uint8Array(LOG_ROW_MAX_BYTES + 10).fill(n);
+    // loaded first, as a room is (a head not held is read after moving the log)
+    for (const d of ['a', 'b']) await first.store.load(d);
+    // small rows of two documents in the log, then a big one of the first in the same commit
+    await first.store.appendMany([
+      { docName: 'a', updates: [new Uint8Array([1, 0])] },
+      { docName: 'b', updates: [new Uint8Array([2, 0])] },
+    ]);
+    expect(first.logRows()).toBe(2);
+    await first.store.appendMany([
+      { docName: 'b', updates: [new Uint8Array([3, 0])] },
+      { docName: 'a', updates: [new Uint8Array([4, 0]), big(5)] },
+    ]);
+    // the big row moved the log ahead of itself and did not enter it
+    expect(first.logRows()).toBe(0);
+    const seqsOf = (doc: string) =>
+      first.database.sqlite
+        .prepare('SELECT seq, length(data) AS n FROM doc_updates WHERE doc_name = ? ORDER BY seq')
+        .all(doc) as { seq: number; n: number }[];
+    expect(seqsOf('a')).toEqual([
+      { seq: 1, n: 2 },
+      { seq: 2, n: 2 },
+      { seq: 3, n: LOG_ROW_MAX_BYTES + 10 },
+    ]);
+    // small rows after it go to the log again and move after it, not renumbered (PERF-165)
+    await first.store.appendMany([{ docName: 'a', updates: [new Uint8Array([6, 0])] }]);
+    expect(first.logRows()).toBe(1);
+    await first.crash();
+    const second = openStore(file);
+    try {
+      const a = await second.store.load('a');
+      expect(a.updates.map((u) => u[0])).toEqual([1, 4, 5, 6]);
+      expect(a.lastSeq).toBe(4);
+      expect((await second.store.load('b')).updates.map((u) => u[0])).toEqual([2, 3]);
+    } finally {
+      await second.close();
     }
   });
 
