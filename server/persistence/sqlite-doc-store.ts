@@ -425,8 +425,6 @@ function prepare(sqlite: BetterSqlite3.Database) {
     logSizesThrough: sqlite.prepare(
       'SELECT seq, length(data) AS bytes FROM doc_updates WHERE doc_name = ? AND seq <= ? ORDER BY seq LIMIT 1000',
     ),
-    logHasRows: sqlite.prepare('SELECT 1 FROM doc_log LIMIT 1'),
-    logRows: sqlite.prepare('SELECT count(*) AS n FROM doc_log'),
     upsertSnapshot: sqlite.prepare(
       'INSERT INTO doc_snapshots (doc_name, data, through_seq, crc32, gen, parts) VALUES (?, ?, ?, ?, ?, ?) ' +
         'ON CONFLICT (doc_name) DO UPDATE SET data = excluded.data, through_seq = excluded.through_seq, ' +
