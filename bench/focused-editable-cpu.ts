@@ -1,5 +1,5 @@
 import { chromium } from 'playwright-core';
-import { CHROMIUM, CHROMIUM_ARGS } from './scenarios/browser-scenario.ts';
+import { CHROMIUM, CHROMIUM_ARGS } from './scenarios/browser-pages.ts';
 
 /**
  * Why the browser scenario's typist page costs more CPU than the watcher's while both draw the same Spark

@@ -7,7 +7,7 @@ import { importRoom } from '../lib/import-room.ts';
 import { LatencyHistogram, type LatencySummary } from '../lib/latency-histogram.ts';
 import { buildWebClient } from '../lib/web-client-build.ts';
 import type { Figure } from '../report/figure.ts';
-import { CHROMIUM, CHROMIUM_ARGS } from './browser-scenario.ts';
+import { CHROMIUM, CHROMIUM_ARGS } from './browser-pages.ts';
 import { type Scenario, withContender } from './scenario.ts';
 
 const FILES = 2000;
