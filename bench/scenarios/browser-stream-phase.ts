@@ -7,6 +7,7 @@ import type { CreateRunResponse } from '../../schema/protocol.ts';
 import type { FakeModelServer } from '../../test/helpers/fake-model-server.ts';
 import { ORDINAL_PATTERN, SuggestionWatch } from '../driver/suggestion-watch.ts';
 import { type CommitWindow, commitHistogram, commitWindow } from '../lib/commit-metrics.ts';
+import { type CpuShares, cpuShares, describeCpuShares } from '../lib/cpu-shares.ts';
 import { LatencyHistogram, type LatencySummary } from '../lib/latency-histogram.ts';
 import { type PageCpu, pageCpu } from '../lib/page-cpu.ts';
 import { profilePage } from '../lib/page-profile.ts';
@@ -42,6 +43,9 @@ export interface StreamResult {
   /** CPU over the stream (from the run's start to its last line in the watcher page), ms */
   streamCpu: { watcher: PageCpu; typist: PageCpu; serverMs: number };
   streamHops: StreamHops;
+  /** the cores the server, this process, each Chromium process type and the rest of the machine used over
+   * the same window as `streamCpu` */
+  streamCores: CpuShares;
   /** what the machine and the server did during the stream: the bench loop's delay, commits, frame gaps */
   streamAround: {
     benchLoopP99Ms: number;
@@ -86,6 +90,7 @@ export async function streamPhase(s: StreamSetup): Promise<StreamResult> {
   const watcherCpu = await pageCpu(watcher);
   const typistCpu = await pageCpu(typist);
   const serverCpu = new ProcMeter(s.server.pid);
+  const cores = cpuShares(s.server.pid);
   // The bench process hosts the fake model and the stock client: its own stalls delay both.
   const commitsBefore = await commitHistogram(s.server.port);
   const benchLoop = monitorEventLoopDelay({ resolution: 5 });
@@ -125,6 +130,7 @@ export async function streamPhase(s: StreamSetup): Promise<StreamResult> {
     typist: await typistCpu(),
     serverMs: serverCpu.stop().cpuSeconds * 1000,
   };
+  const streamCores = cores();
   benchLoop.disable();
   const commits = commitWindow(commitsBefore, await commitHistogram(s.server.port));
   await stopStream();
@@ -159,6 +165,7 @@ export async function streamPhase(s: StreamSetup): Promise<StreamResult> {
     ),
   );
   log(describeStreamHops(tokenHops));
+  log(`browser stream: ${describeCpuShares(streamCores)}`);
   const gapsOf = gaps.summary();
   log(
     `browser stream: bench process event-loop delay p50 ${(benchLoop.percentile(50) / 1e6).toFixed(1)} ` +
@@ -190,6 +197,7 @@ export async function streamPhase(s: StreamSetup): Promise<StreamResult> {
     streamTasks,
     streamCpu,
     streamHops: tokenHops,
+    streamCores,
     streamAround: {
       benchLoopP99Ms: benchLoop.percentile(99) / 1e6,
       benchLoopMaxMs: benchLoop.max / 1e6,
