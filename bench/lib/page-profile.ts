@@ -106,6 +106,8 @@ interface TraceEvent {
   tid: number;
   ts: number;
   dur?: number;
+  /** the thread's CPU time in the event (Chromium writes it for complete events) */
+  tdur?: number;
   args?: { name?: string; beginData?: { dirtyObjects?: number; totalObjects?: number } };
 }
 
@@ -133,9 +135,32 @@ function summariseTimeline(events: TraceEvent[]): string {
   const rows = [...byName].sort((a, b) => b[1].ms - a[1].ms).slice(0, 30);
   return [
     `${layouts} layouts: ${dirty} dirty objects of ${total} (summed over the layouts)`,
+    summariseTasks(
+      events.filter(
+        (e) => e.name === 'RunTask' && e.ph === 'X' && (!main || (e.pid === main.pid && e.tid === main.tid)),
+      ),
+    ),
     ...rows.map(
       ([n, r]) =>
         `${r.ms.toFixed(0).padStart(8)} ms ${String(r.n).padStart(6)}x longest ${r.longest.toFixed(1).padStart(7)} ms  ${n}`,
     ),
   ].join('\n');
+}
+
+/**
+ * The main thread's tasks, wall time against the thread's own CPU (`tdur`): a long task that is mostly wall
+ * is a renderer waiting for a core (a loaded machine), not work of the page's that could be cut.
+ */
+function summariseTasks(tasks: TraceEvent[]): string {
+  const ms = (us: number | undefined) => (us ?? 0) / 1000;
+  const wall = tasks.reduce((s, e) => s + ms(e.dur), 0);
+  const cpu = tasks.reduce((s, e) => s + ms(e.tdur), 0);
+  const longest = [...tasks].sort((a, b) => (b.dur ?? 0) - (a.dur ?? 0)).slice(0, 8);
+  const over = tasks.filter((e) => ms(e.dur) > 50);
+  const f = (x: number) => x.toFixed(1);
+  return (
+    `${tasks.length} main-thread tasks: wall ${f(wall)} ms, CPU ${f(cpu)} ms; longest by wall (CPU): ` +
+    `${longest.map((e) => `${f(ms(e.dur))} (${f(ms(e.tdur))})`).join(', ')} ms; ${over.length} over 50 ms ` +
+    `wall, ${over.filter((e) => ms(e.tdur) > 50).length} of them over 50 ms of CPU`
+  );
 }
