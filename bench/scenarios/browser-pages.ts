@@ -10,15 +10,7 @@ import { EDIT_FILE, EDIT_FILE_TEXT } from '../lib/seed-content.ts';
 // The browser scenarios' pages: Chromium, a person's page in a room, and what the bench reads in it (when
 // markers first appear, long tasks).
 
-export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+export { CHROMIUM_ARGS, CHROMIUM_PATH as CHROMIUM } from '../../test/helpers/browser.ts';
 
 export interface PageProbe {
   /** longest main-thread task seen by the PerformanceObserver while the phase ran, ms */
@@ -26,14 +18,19 @@ export interface PageProbe {
   longTasks: number;
 }
 
-/** Writes EDIT_FILE into the room through a stock client, as a person would have. */
-export async function seed(port: number, roomId: string, token: string): Promise<void> {
-  const doc = new Y.Doc();
-  const provider = new WebsocketProvider(`ws://127.0.0.1:${port}/sync`, roomId, doc, {
+/** A stock y-websocket client in the bench process of `room` (a room id, or `<id>/review`). */
+export function stockProvider(port: number, room: string, doc: Y.Doc, token: string): WebsocketProvider {
+  return new WebsocketProvider(`ws://127.0.0.1:${port}/sync`, room, doc, {
     WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
     params: { token },
     disableBc: true,
   });
+}
+
+/** Writes EDIT_FILE into the room through a stock client, as a person would have. */
+export async function seed(port: number, roomId: string, token: string): Promise<void> {
+  const doc = new Y.Doc();
+  const provider = stockProvider(port, roomId, doc, token);
   try {
     await new Promise<void>((resolve) => provider.once('sync', () => resolve()));
     const text = new Y.Text();
@@ -41,11 +38,7 @@ export async function seed(port: number, roomId: string, token: string): Promise
     text.insert(0, EDIT_FILE_TEXT);
     // The server acknowledges nothing per update; a second client's view is the fence.
     const check = new Y.Doc();
-    const reader = new WebsocketProvider(`ws://127.0.0.1:${port}/sync`, roomId, check, {
-      WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
-      params: { token },
-      disableBc: true,
-    });
+    const reader = stockProvider(port, roomId, check, token);
     try {
       for (let i = 0; i < 200; i++) {
         if (check.getMap<Y.Text>(CODE_FILES_KEY).get(EDIT_FILE)?.toString() === EDIT_FILE_TEXT) return;

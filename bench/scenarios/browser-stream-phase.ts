@@ -1,7 +1,5 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Page } from 'playwright-core';
-import { WebSocket } from 'ws';
-import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import type { CreateRunResponse } from '../../schema/protocol.ts';
 import type { FakeModelServer } from '../../test/helpers/fake-model-server.ts';
@@ -26,6 +24,7 @@ import {
   type PageProbe,
   seenMap,
   startLongTasks,
+  stockProvider,
   waitForMarker,
   watchMarkers,
 } from './browser-pages.ts';
@@ -220,11 +219,7 @@ function watchReviewDoc(
     watch.observe(update);
     if (watch.firstSeen.size > 0) arrivals.push(watch.lastUpdateAt);
   });
-  const provider = new WebsocketProvider(`ws://127.0.0.1:${port}/sync`, `${roomId}/review`, doc, {
-    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
-    params: { token },
-    disableBc: true,
-  });
+  const provider = stockProvider(port, `${roomId}/review`, doc, token);
   const synced = new Promise<void>((resolve) => provider.once('sync', () => resolve()));
   return {
     watch,

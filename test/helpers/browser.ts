@@ -5,6 +5,15 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 
 /** Debian's Chromium; playwright-core never downloads a browser of its own (.ci/run installs it). */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
+/** Headless, no sandbox (root in CI), no GPU, and none of Chromium's own network traffic; the bench's pages too. */
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export const ARTIFACTS_DIR = fileURLToPath(new URL('../../test-artifacts/e2e', import.meta.url));
 
@@ -30,14 +39,7 @@ export async function launchBrowser(): Promise<TestBrowser & { consoleErrors: st
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: CHROMIUM_ARGS,
   });
   const consoleErrors: string[] = [];
   const contexts: BrowserContext[] = [];
