@@ -83,6 +83,65 @@ describe('the first file while a big room syncs (WEB-111, PERF-51)', () => {
     expect(await page.evaluate(() => (window as unknown as { stripChanges: number }).stripChanges)).toBe(0);
   }, 180_000);
 
+  it('WEB-123: joined, the address names the first file while it is shown read-only, and the sync’s live open of it does not write the address again', async () => {
+    const { page } = await nav.app.browser.person({ viewport: { width: 1280, height: 800 } });
+    // Every write of the address through the History API, with the address it wrote.
+    await page.addInitScript(() => {
+      const w = window as unknown as { addressWrites: string[] };
+      w.addressWrites = [];
+      const replace = History.prototype.replaceState;
+      History.prototype.replaceState = function (this: History, ...args: Parameters<History['replaceState']>) {
+        w.addressWrites.push(String(args[2]));
+        replace.apply(this, args);
+      };
+    });
+    let held = true;
+    const queued: { ws: WebSocketRoute; message: string | Buffer }[] = [];
+    await page.routeWebSocket(/\/sync\/[^/?]+\?token=/, (ws) => {
+      const server = ws.connectToServer();
+      server.onMessage((message) => {
+        if (held) queued.push({ ws, message });
+        else ws.send(message);
+      });
+    });
+    await page.goto(nav.room.editorLink);
+    await page.fill('#display-name', 'Barbara');
+    await page.click('button[type=submit]');
+    const first = [...nav.room.paths].sort()[0]!;
+    const firstLine = KNOWN_FILES[first]!.split('\n')[0]!;
+    await page.waitForSelector('.cm-editor.cm-loading');
+    await page.waitForFunction((line) => document.querySelector('.cm-content')?.textContent?.includes(line), firstLine);
+    // Loading, read-only: the file bar, the text and the address name the same file.
+    expect(held).toBe(true);
+    expect(await page.textContent('.file-bar .file-path')).toBe(first);
+    expect(await page.getAttribute('.cm-content', 'contenteditable')).toBe('false');
+    expect(await page.evaluate(() => location.pathname + location.hash)).toBe(
+      `/r/${nav.room.roomId}#file=${encodeURIComponent(first)}`,
+    );
+    const before = await topLine(page);
+    expect(before.text).toBe(firstLine);
+    await screenshot(page, 'web-123-loading');
+    const writes = await page.evaluate(() => (window as unknown as { addressWrites: string[] }).addressWrites.length);
+
+    held = false;
+    for (const { ws, message } of queued.splice(0)) ws.send(message);
+    await page.waitForSelector('.cm-editor:not(.cm-loading) .cm-content[contenteditable="true"]', {
+      timeout: 60_000,
+    });
+    // Live and editable, at the same place, the address as it was and not written again.
+    expect(await page.textContent('.file-bar .file-path')).toBe(first);
+    // (an earlier test's person may have their caret, with its name flag, in that line now)
+    const after = await topLine(page);
+    expect({ ...after, text: after.text?.replace(/\u2060[^\u2060]*\u2060/g, '') }).toEqual(before);
+    expect(await page.evaluate(() => location.pathname + location.hash)).toBe(
+      `/r/${nav.room.roomId}#file=${encodeURIComponent(first)}`,
+    );
+    expect(await page.evaluate(() => (window as unknown as { addressWrites: string[] }).addressWrites.length)).toBe(
+      writes,
+    );
+    await screenshot(page, 'web-123-live');
+  }, 180_000);
+
   it('WEB-111: shown read-only and marked as loading before the sync, then editable at the same place with edits made meanwhile', async () => {
     const { context, page: first } = await nav.app.browser.person({ viewport: { width: 1280, height: 800 } });
     await join(first, nav.room, 'Ada');
