@@ -33,20 +33,32 @@ const topLine = (page: Page) =>
     };
   });
 
+/** Holds what the server sends on the page's code-doc socket until `release` (the review doc's path ends in /review). */
+async function holdCodeSync(page: Page): Promise<{ held(): boolean; release(): void }> {
+  let held = true;
+  const queued: { ws: WebSocketRoute; message: string | Buffer }[] = [];
+  await page.routeWebSocket(/\/sync\/[^/?]+\?token=/, (ws) => {
+    const server = ws.connectToServer();
+    server.onMessage((message) => {
+      if (held) queued.push({ ws, message });
+      else ws.send(message);
+    });
+  });
+  return {
+    held: () => held,
+    release: () => {
+      held = false;
+      for (const { ws, message } of queued.splice(0)) ws.send(message);
+    },
+  };
+}
+
 describe('the first file while a big room syncs (WEB-111, PERF-51)', () => {
   // First in the file: nobody else is in the room yet, so no one's presence dot redraws the strip (as it should)
   // while this test counts its changes.
   it('PERF-156: the tab strip drawn for the loading file is not drawn again when the live file opens at the sync', async () => {
     const { page } = await nav.app.browser.person({ viewport: { width: 1280, height: 800 } });
-    let held = true;
-    const queued: { ws: WebSocketRoute; message: string | Buffer }[] = [];
-    await page.routeWebSocket(/\/sync\/[^/?]+\?token=/, (ws) => {
-      const server = ws.connectToServer();
-      server.onMessage((message) => {
-        if (held) queued.push({ ws, message });
-        else ws.send(message);
-      });
-    });
+    const sync = await holdCodeSync(page);
     await page.goto(nav.room.editorLink);
     await page.fill('#display-name', 'Edsger');
     await page.click('button[type=submit]');
@@ -73,8 +85,7 @@ describe('the first file while a big room syncs (WEB-111, PERF-51)', () => {
         w.stripChanges += records.length;
       }).observe(document.querySelector('.tab-strip')!, { childList: true, subtree: true });
     });
-    held = false;
-    for (const { ws, message } of queued.splice(0)) ws.send(message);
+    sync.release();
     await page.waitForSelector('.cm-editor:not(.cm-loading) .cm-content[contenteditable="true"]', {
       timeout: 60_000,
     });
@@ -90,29 +101,27 @@ describe('the first file while a big room syncs (WEB-111, PERF-51)', () => {
       const w = window as unknown as { addressWrites: string[] };
       w.addressWrites = [];
       const replace = History.prototype.replaceState;
-      History.prototype.replaceState = function (this: History, ...args: Parameters<History['replaceState']>) {
+      History.prototype.replaceState = function (
+        this: History,
+        ...args: Parameters<History['replaceState']>
+      ) {
         w.addressWrites.push(String(args[2]));
         replace.apply(this, args);
       };
     });
-    let held = true;
-    const queued: { ws: WebSocketRoute; message: string | Buffer }[] = [];
-    await page.routeWebSocket(/\/sync\/[^/?]+\?token=/, (ws) => {
-      const server = ws.connectToServer();
-      server.onMessage((message) => {
-        if (held) queued.push({ ws, message });
-        else ws.send(message);
-      });
-    });
+    const sync = await holdCodeSync(page);
     await page.goto(nav.room.editorLink);
     await page.fill('#display-name', 'Barbara');
     await page.click('button[type=submit]');
     const first = [...nav.room.paths].sort()[0]!;
     const firstLine = KNOWN_FILES[first]!.split('\n')[0]!;
     await page.waitForSelector('.cm-editor.cm-loading');
-    await page.waitForFunction((line) => document.querySelector('.cm-content')?.textContent?.includes(line), firstLine);
+    await page.waitForFunction(
+      (line) => document.querySelector('.cm-content')?.textContent?.includes(line),
+      firstLine,
+    );
     // Loading, read-only: the file bar, the text and the address name the same file.
-    expect(held).toBe(true);
+    expect(sync.held()).toBe(true);
     expect(await page.textContent('.file-bar .file-path')).toBe(first);
     expect(await page.getAttribute('.cm-content', 'contenteditable')).toBe('false');
     expect(await page.evaluate(() => location.pathname + location.hash)).toBe(
@@ -121,10 +130,11 @@ describe('the first file while a big room syncs (WEB-111, PERF-51)', () => {
     const before = await topLine(page);
     expect(before.text).toBe(firstLine);
     await screenshot(page, 'web-123-loading');
-    const writes = await page.evaluate(() => (window as unknown as { addressWrites: string[] }).addressWrites.length);
+    const writes = await page.evaluate(
+      () => (window as unknown as { addressWrites: string[] }).addressWrites.length,
+    );
 
-    held = false;
-    for (const { ws, message } of queued.splice(0)) ws.send(message);
+    sync.release();
     await page.waitForSelector('.cm-editor:not(.cm-loading) .cm-content[contenteditable="true"]', {
       timeout: 60_000,
     });
@@ -136,9 +146,9 @@ describe('the first file while a big room syncs (WEB-111, PERF-51)', () => {
     expect(await page.evaluate(() => location.pathname + location.hash)).toBe(
       `/r/${nav.room.roomId}#file=${encodeURIComponent(first)}`,
     );
-    expect(await page.evaluate(() => (window as unknown as { addressWrites: string[] }).addressWrites.length)).toBe(
-      writes,
-    );
+    expect(
+      await page.evaluate(() => (window as unknown as { addressWrites: string[] }).addressWrites.length),
+    ).toBe(writes);
     await screenshot(page, 'web-123-live');
   }, 180_000);
 
@@ -147,16 +157,7 @@ describe('the first file while a big room syncs (WEB-111, PERF-51)', () => {
     await join(first, nav.room, 'Ada');
     const page = await context.newPage();
 
-    // Hold the code doc's frames from the server (the review doc's path ends in /review) until released.
-    let held = true;
-    const queued: { ws: WebSocketRoute; message: string | Buffer }[] = [];
-    await page.routeWebSocket(/\/sync\/[^/?]+\?token=/, (ws) => {
-      const server = ws.connectToServer();
-      server.onMessage((message) => {
-        if (held) queued.push({ ws, message });
-        else ws.send(message);
-      });
-    });
+    const sync = await holdCodeSync(page);
     await page.goto(`${nav.app.server.url}/r/${nav.room.roomId}#file=${encodeURIComponent(FILE)}`);
 
     // Before the sync: the file's text, read-only, and the bar says the room is loading.
@@ -164,7 +165,7 @@ describe('the first file while a big room syncs (WEB-111, PERF-51)', () => {
     await page.waitForFunction(() =>
       document.querySelector('.cm-content')?.textContent?.includes('class RoomService'),
     );
-    expect(held).toBe(true);
+    expect(sync.held()).toBe(true);
     expect(await page.textContent('.file-bar .file-path')).toBe(FILE);
     expect(await page.textContent('.file-bar .loading-badge')).toContain(
       'Loading the room: read-only until it is in sync',
@@ -204,8 +205,7 @@ describe('the first file while a big room syncs (WEB-111, PERF-51)', () => {
       owner.edit(FILE, (t) => t.insert(at, ' // edited while you loaded'));
 
       // The sync goes through: the live editor takes the loading one's place.
-      held = false;
-      for (const { ws, message } of queued.splice(0)) ws.send(message);
+      sync.release();
       await page.waitForSelector('.cm-editor:not(.cm-loading) .cm-content[contenteditable="true"]', {
         timeout: 60_000,
       });
