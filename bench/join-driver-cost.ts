@@ -11,7 +11,7 @@
  *   npx tsx bench/join-driver-cost.ts   (XP_ROUNDS pairs, default 2; XP_HOW=playwright,raw)
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -148,4 +148,5 @@ for (let round = 0; round < ROUNDS; round++)
     console.log(how, load(), out);
   }
 await running.process.stop();
+rmSync(work, { recursive: true, force: true });
 process.exit(0);
