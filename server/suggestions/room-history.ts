@@ -4,6 +4,7 @@ import { CODE_FILES_KEY, type HistoryPerson } from '../../schema/protocol.ts';
 import type { Logger } from '../log.ts';
 import { isOrigin } from '../rooms/origins.ts';
 import type { Room } from '../rooms/room.ts';
+import { type DocFollower, tellFollower } from '../rooms/room-ydoc.ts';
 import type { CheckpointFile, CheckpointRecord, CheckpointStore, StoredText } from './checkpoint-store.ts';
 import {
   editsSummary,
@@ -59,7 +60,7 @@ export interface RoomHistoryDeps {
  * empty again; the files still to check after the load are dropped once checked. An idle room's history is
  * the hashes it recorded and nothing else.
  */
-export class RoomHistory {
+export class RoomHistory implements DocFollower {
   private readonly room: Room;
   private readonly deps: RoomHistoryDeps;
   /** last recorded text hash per path (null: recorded as deleted); flat while small (PERF-161) */
@@ -83,8 +84,10 @@ export class RoomHistory {
   constructor(room: Room, deps: RoomHistoryDeps) {
     this.room = room;
     this.deps = deps;
-    this.files.observeDeep(this.onChange);
-    room.code.doc.on('destroy', this.onDestroy);
+    // PERF-177: followed through the document (one observer function for every room), not two closures.
+    if (room.code.doc.follower !== null) throw new Error(`room ${room.id} already has a history`);
+    room.code.doc.follower = this;
+    this.files.observeDeep(tellFollower);
     // A failed start (storage away, or on several nodes a room lost while it loaded: CLUSTER-50) is logged, not
     // left as a rejection nobody handles, which ended the whole process.
     this.queue(
@@ -220,7 +223,8 @@ export class RoomHistory {
     this.workNow().timer = timer;
   }
 
-  private readonly onChange = (events: Y.YEvent<Y.AbstractType<unknown>>[], tr: Y.Transaction): void => {
+  /** DocFollower: a change of the code doc's files (PERF-177). */
+  followedChanged(events: Y.YEvent<Y.AbstractType<unknown>>[], tr: Y.Transaction): void {
     const origin = isOrigin(tr.origin) ? tr.origin : null;
     if (origin?.source === 'load') return;
     const paths = new Set<string>();
@@ -237,7 +241,7 @@ export class RoomHistory {
     for (const p of paths) this.markDirty(p);
     if (origin && 'userId' in origin && human) this.noteEditor(origin.userId);
     this.armTimer();
-  };
+  }
 
   private noteEditor(userId: string): void {
     const work = this.workNow();
@@ -263,13 +267,13 @@ export class RoomHistory {
   }
 
   /**
-   * The room unloads: what people typed since the last record (and what a record in progress had not
-   * written) is recorded now, in this turn. Files nobody changed are not read (SAFE-143).
+   * DocFollower: the room unloads. What people typed since the last record (and what a record in progress
+   * had not written) is recorded now, in this turn. Files nobody changed are not read (SAFE-143).
    */
-  private readonly onDestroy = (): void => {
+  docDestroyed(): void {
     if (this.work?.timer) clearTimeout(this.work.timer);
     this.clearWork('timer');
-    this.files.unobserveDeep(this.onChange);
+    this.files.unobserveDeep(tellFollower);
     const paths = new Set([...(this.work?.dirty ?? []), ...(this.work?.recording ?? [])]);
     if (paths.size === 0) return;
     const { files, texts } = hashChanges(
@@ -287,7 +291,7 @@ export class RoomHistory {
     Promise.all([this.deps.store.putTexts(this.room.id, texts), this.deps.store.append(entry)]).catch(
       (err: unknown) => this.deps.log.error({ err, room: this.room.id }, 'recording edits at unload failed'),
     );
-  };
+  }
 
   /** Records people's edits since the last record, if any (an `edits` entry naming them). */
   recordEditsNow(): Promise<CheckpointRecord | null> {

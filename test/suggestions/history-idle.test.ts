@@ -144,8 +144,6 @@ describe('PERF-81: an idle room history holds only what it recorded', () => {
       'checkAfterLoad',
       'deps',
       'names',
-      'onChange',
-      'onDestroy',
       'recorded',
       'room',
       'work',
@@ -167,5 +165,63 @@ describe('PERF-81: an idle room history holds only what it recorded', () => {
     rooms.splice(rooms.indexOf(room), 1);
     await turns();
     expect((await checkpoints.list('room1', { limit: 10 })).map((e) => e.kind)).toEqual(['edits', 'edits']);
+  });
+
+  it("PERF-177: an idle room's history has no closure and no destroy listener of its own: every room's files are observed with one function, and edits and the unload are still recorded", async () => {
+    const checkpoints = new MemoryCheckpointStore();
+    const deps: RoomHistoryDeps = {
+      store: checkpoints,
+      log: silentLogger,
+      now: () => 0,
+      editIntervalMs: 60_000,
+      nameOf: async (_roomId, userId) => `name of ${userId}`,
+    };
+    const histories: RoomHistory[] = [];
+    const roomsMade: Room[] = [];
+    for (const id of ['follow-a', 'follow-b']) {
+      const room = await Room.load(id, {
+        docStore: new MemoryDocStore(),
+        limits: defaultLimits,
+        log: silentLogger,
+        now: () => 0,
+        onBroken: () => {},
+        onMaybeIdle: () => {},
+      });
+      rooms.push(room);
+      roomsMade.push(room);
+      histories.push(new RoomHistory(room, deps));
+    }
+    await turns();
+    const [a, b] = roomsMade as [Room, Room];
+    // No function among its fields (on main: `onChange` and `onDestroy`, a closure each), and the code doc
+    // listens for updates only (on main: a `destroy` listener set too).
+    expect(Object.values(histories[0]!).filter((v) => typeof v === 'function')).toEqual([]);
+    expect([...a.code.doc._observers.keys()]).toEqual(['update']);
+    const deep = (room: Room) =>
+      (room.code.doc.getMap(CODE_FILES_KEY) as unknown as { _dEH: { l: unknown[] } })._dEH.l;
+    expect(deep(a)).toHaveLength(1);
+    expect(deep(a)[0]).toBe(deep(b)[0]);
+    // A second history of the same document is refused: it would not be told.
+    expect(() => new RoomHistory(a, deps)).toThrow(/already has a history/);
+    // Each room's edits go to its own history, and an edit left pending is recorded at its unload.
+    a.code.transact((doc) => doc.getMap<Y.Text>(CODE_FILES_KEY).set('a.ts', new Y.Text('a')), {
+      source: 'connection',
+      connId: 1,
+      userId: 'u1',
+    });
+    expect(histories[0]!.holdsWork).toBe(true);
+    expect(histories[1]!.holdsWork).toBe(false);
+    expect((await histories[0]!.recordEditsNow())?.files.map((f) => f.path)).toEqual(['a.ts']);
+    a.code.transact((doc) => doc.getMap<Y.Text>(CODE_FILES_KEY).get('a.ts')!.insert(1, 'b'), {
+      source: 'connection',
+      connId: 1,
+      userId: 'u1',
+    });
+    a.destroy();
+    rooms.splice(rooms.indexOf(a), 1);
+    await turns();
+    expect((await checkpoints.list('follow-a', { limit: 10 })).map((e) => e.kind)).toEqual(['edits', 'edits']);
+    expect(deep(a)).toEqual([]);
+    expect(await checkpoints.list('follow-b', { limit: 10 })).toEqual([]);
   });
 });
