@@ -124,8 +124,6 @@ export class RoomDoc
     // PERF-159: the document's guid is its name, a string the room holds anyway.
     this.doc = new RoomYDoc({ gc: true, guid: deps.name });
     this.awareness = new RoomAwareness(this.doc);
-    // The server is not a participant: only the agent's presence is published explicitly.
-    this.awareness.setLocalState(null);
     // PERF-87: its outdated-state check runs from the process's one timer, not an interval of its own.
     awarenessChecks.add(this.awareness);
     // The doc's update listener is attached once the stored state is in (load): with a listener Yjs encodes

@@ -87,4 +87,23 @@ describe("an idle room's presence holds little of its own", () => {
     expect(room.code.awareness.meta.get(8)!.clock).toBe(1004);
     expect(presenceSeen(peer).get(8)).toEqual({ cursor: 5, user: { ...stamp, role: 'viewer' } });
   });
+
+  it("PERF-178: an idle room's awareness keeps a clock for its people only, none for the server, which still publishes no state of its own", async () => {
+    const room = await idleRoom('presence-meta', rooms);
+    const awareness = room.code.awareness;
+    // The person's clientID alone (on main: the server's too, left by the removal of its own state).
+    expect([...awareness.meta.keys()]).toEqual([7]);
+    expect([...awareness.getStates().keys()]).toEqual([7]);
+    expect(awareness.getLocalState()).toBeNull();
+    // A joiner hears the person and nobody else; the agent's presence comes and goes as before.
+    const socket = new FakeRoomSocket();
+    room.handleConnect(ada, 'code', socket);
+    expect([...presenceSeen(socket).keys()]).toEqual([7]);
+    room.code.setServerPresence(900, { agent: true });
+    expect(presenceSeen(socket).get(900)).toEqual({ agent: true });
+    room.code.setServerPresence(900, null);
+    expect(presenceSeen(socket).get(900)).toBeNull();
+    expect([...awareness.getStates().keys()]).toEqual([7]);
+  });
 });
+
