@@ -106,4 +106,3 @@ describe("an idle room's presence holds little of its own", () => {
     expect([...awareness.getStates().keys()]).toEqual([7]);
   });
 });
-

@@ -220,7 +220,10 @@ describe('PERF-81: an idle room history holds only what it recorded', () => {
     a.destroy();
     rooms.splice(rooms.indexOf(a), 1);
     await turns();
-    expect((await checkpoints.list('follow-a', { limit: 10 })).map((e) => e.kind)).toEqual(['edits', 'edits']);
+    expect((await checkpoints.list('follow-a', { limit: 10 })).map((e) => e.kind)).toEqual([
+      'edits',
+      'edits',
+    ]);
     expect(deep(a)).toEqual([]);
     expect(await checkpoints.list('follow-b', { limit: 10 })).toEqual([]);
   });
