@@ -6,8 +6,11 @@ type Target = { ratioAtMost: number } | { atMost: number } | { atLeast: number }
 
 interface IssueRow {
   row: string;
-  /** the figure (by label) and its target; a row may have several */
-  figures: { label: RegExp; target: Target }[];
+  /**
+   * the figure (by label) and its target; a row may have several. `reading` names how a figure was read
+   * where a row has the same quantity read two ways (shown before the figure's label).
+   */
+  figures: { label: RegExp; target: Target; reading?: string }[];
 }
 
 const REFERENCE = 'y-websocket-server';
@@ -77,7 +80,19 @@ const issueRows: IssueRow[] = [
     row: 'bytes a joiner receives for a 15 MB room; join p50 on loopback',
     figures: [
       { label: /^browser join of the 15 MB room: bytes received$/, target: { atMost: 4 } },
-      { label: /^browser join: first file shown$/, target: { atMost: 300 } },
+      // PERF-187: the join read two ways. Playwright's (the figure's name kept for earlier results) has
+      // DevTools' Network domain on, which makes the page hand it the 15.7 MB frame: seconds a person's
+      // browser does not spend.
+      {
+        label: /^browser join over plain CDP: first file shown$/,
+        target: { atMost: 300 },
+        reading: "page's own times, no DevTools",
+      },
+      {
+        label: /^browser join: first file shown$/,
+        target: { atMost: 300 },
+        reading: 'Playwright, DevTools Network on',
+      },
     ],
   },
 ];
@@ -98,7 +113,7 @@ export interface IssueCell {
 export function issueCells(figures: readonly Figure[]): IssueCell[] {
   const cells: IssueCell[] = [];
   for (const { row, figures: wanted } of issueRows) {
-    for (const { label, target } of wanted) {
+    for (const { label, target, reading } of wanted) {
       const fig = figures.find((f) => label.test(f.label));
       const sparkroom = fig?.values.sparkroom ?? null;
       const reference = fig?.values[REFERENCE] ?? null;
@@ -117,7 +132,7 @@ export function issueCells(figures: readonly Figure[]): IssueCell[] {
       }
       cells.push({
         row,
-        label: fig?.label ?? `(not measured: ${label.source})`,
+        label: `${reading ? `${reading}: ` : ''}${fig?.label ?? `(not measured: ${label.source})`}`,
         unit: fig?.unit ?? '',
         sparkroom,
         reference,

@@ -15,6 +15,7 @@ import { delay } from '../lib/clock.ts';
 import { importRoom } from '../lib/import-room.ts';
 import { LatencyHistogram, type LatencySummary } from '../lib/latency-histogram.ts';
 import { profilePage } from '../lib/page-profile.ts';
+import { CHROMIUM, type PageJoinMarks, plainCdpJoin } from '../lib/plain-cdp-join.ts';
 import { postJson } from '../lib/post-json.ts';
 import { ProcMeter } from '../lib/proc-stats.ts';
 import { buildWebClient } from '../lib/web-client-build.ts';
@@ -24,7 +25,6 @@ import { type Scenario, withContender } from './scenario.ts';
 
 const FILES = 2000;
 const BYTES = 15 * 1024 * 1024;
-const CHROMIUM = '/usr/bin/chromium';
 
 interface Transfer {
   ms: number;
@@ -321,6 +321,7 @@ export const projectIoScenario: Scenario = {
       // The page talks to the server through a relay that counts the bytes on the wire (WireMeter): the
       // WebSocket frames as sent, compressed when permessage-deflate was negotiated.
       const joins: JoinCost[] = [];
+      const cdpJoins: (PageJoinMarks & { bytes: number })[] = [];
       if (existsSync(CHROMIUM)) {
         const browser = await chromium.launch({
           executablePath: CHROMIUM,
@@ -339,6 +340,11 @@ export const projectIoScenario: Scenario = {
           const joinRooms = [room];
           for (let s = 1; s < (ctx.quick ? 1 : 3); s++)
             joinRooms.push(await importRoom(base, body, `bench io join ${s}`));
+          // PERF-187: after each Playwright join, a join of another idle room of the same tree over plain CDP
+          // (no Network domain, as a browser with no DevTools attached), timed by the page itself.
+          const cdpRooms = [];
+          for (let s = 0; s < joinRooms.length; s++)
+            cdpRooms.push(await importRoom(base, body, `bench io plain-CDP join ${s}`));
           await whenUnloaded([running]);
           for (const [s, joinRoom] of joinRooms.entries()) {
             const context = await browser.newContext();
@@ -370,6 +376,17 @@ export const projectIoScenario: Scenario = {
             );
             ctx.log(`  split: ${JSON.stringify({ ...phases, firstFileMs, editableMs })}`);
             await context.close();
+            const cdpRoom = cdpRooms[s]!;
+            wire.reset();
+            const marks = JSON.parse(
+              await plainCdpJoin(`${relayed}/join/${cdpRoom.roomId}#invite=${cdpRoom.invites.viewer}`, 0),
+            ) as PageJoinMarks;
+            cdpJoins.push({ bytes: wire.received, ...marks });
+            ctx.log(
+              `browser join over plain CDP (no Network domain), the page's own times from the link: first file ` +
+                `shown ${marks.fromLink.shown} ms, editable ${marks.fromLink.editable} ms (from the submit: ` +
+                `document frame ${marks.frame}, shown ${marks.shown}, editable ${marks.editable} ms)`,
+            );
           }
         } finally {
           await wire.close();
@@ -402,6 +419,17 @@ export const projectIoScenario: Scenario = {
         ),
         fig('browser join: first file shown', 'ms', median(joins.map((j) => j.firstFileMs))),
         fig('browser join: first file editable', 'ms', median(joins.map((j) => j.editableMs))),
+        // PERF-187: the same joins with no DevTools Network domain, by the page's clock from the link
+        fig(
+          'browser join over plain CDP: first file shown',
+          'ms',
+          median(cdpJoins.map((j) => j.fromLink.shown)),
+        ),
+        fig(
+          'browser join over plain CDP: first file editable',
+          'ms',
+          median(cdpJoins.map((j) => j.fromLink.editable)),
+        ),
       ];
       return {
         figures,
@@ -415,6 +443,7 @@ export const projectIoScenario: Scenario = {
           diskToRoom,
           roomToDisk,
           joins,
+          cdpJoins,
         },
       };
     });
