@@ -100,12 +100,15 @@ describe('search across files (NAV-6..NAV-10, SAFE-80)', () => {
     await ada.waitForFunction(
       () => document.querySelector<HTMLElement>('.search-panel')?.dataset.state === 'searching',
     );
-    const t0 = Date.now();
-    expect(await ada.evaluate(() => 1 + 1)).toBe(2);
+    // A script run on the page's own thread finds the search still going: the regex spins in the worker, not
+    // there (on the page's thread this script would run only after the search had ended). Read by state, not
+    // by a wall-clock bound, which a loaded machine broke (2.6 s against 2 in CI with a bench beside it).
+    expect(
+      await ada.evaluate(() => document.querySelector<HTMLElement>('.search-panel')?.dataset.state),
+    ).toBe('searching');
     await ada.keyboard.press('Control+p');
     await ada.waitForSelector('dialog.palette[open]');
     await ada.keyboard.press('Escape');
-    expect(Date.now() - t0).toBeLessThan(2000);
     await screenshot(ada, 'nav-06-search-runaway');
     await ada.waitForFunction(
       () => document.querySelector<HTMLElement>('.search-panel')?.dataset.state === 'error',
