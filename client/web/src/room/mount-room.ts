@@ -193,11 +193,7 @@ export function mountRoom(
   const renderReadOnlyNotice = () => readOnlyNotice(layout.readOnlyNotice, can.write, me.role, session.modes);
   renderReadOnlyNotice();
 
-  /**
-   * The address names the open file (a reload opens it again). Written when the file is first shown, from
-   * REST while the room syncs, so the sync's open of the same file leaves the address alone: under
-   * Playwright that one replaceState, in the task that applies the 15 MB document, held the page 0.7-2.3 s.
-   */
+  /** The address names the open file (a reload opens it again); WEB-123: written once, when first shown. */
   const addressFile = (path: string) => {
     const hash = `#file=${encodeURIComponent(path)}`;
     if (location.hash !== hash) history.replaceState(null, '', hash);
