@@ -14,8 +14,8 @@ afterEach(() => {
   for (const r of rooms.splice(0)) r.destroy();
 });
 
-async function loadRoom(docStore: MemoryDocStore): Promise<Room> {
-  const room = await Room.load('room1', {
+async function loadRoom(docStore: MemoryDocStore, id = 'room1'): Promise<Room> {
+  const room = await Room.load(id, {
     docStore,
     limits: defaultLimits,
     log: silentLogger,
@@ -26,6 +26,15 @@ async function loadRoom(docStore: MemoryDocStore): Promise<Room> {
   rooms.push(room);
   return room;
 }
+
+/** A history's dependencies over the given checkpoint store, names made from the user id. */
+const historyDeps = (store: MemoryCheckpointStore): RoomHistoryDeps => ({
+  store,
+  log: silentLogger,
+  now: () => 0,
+  editIntervalMs: 60_000,
+  nameOf: async (_roomId, userId) => `name of ${userId}`,
+});
 
 describe('PERF-81: an idle room history holds only what it recorded', () => {
   it('PERF-81: a loaded, idle room has made none of the sets a change fills; the first edit makes them and is recorded as before', async () => {
@@ -85,13 +94,7 @@ describe('PERF-81: an idle room history holds only what it recorded', () => {
 
   it("PERF-149: an idle room's history holds one empty field for what a change fills; an edit makes it and a record lets it go", async () => {
     const checkpoints = new MemoryCheckpointStore();
-    const deps: RoomHistoryDeps = {
-      store: checkpoints,
-      log: silentLogger,
-      now: () => 0,
-      editIntervalMs: 60_000,
-      nameOf: async (_roomId, userId) => `name of ${userId}`,
-    };
+    const deps = historyDeps(checkpoints);
     const room = await loadRoom(new MemoryDocStore());
     const history = new RoomHistory(room, deps);
     const code = (path: string, text: string, origin: Parameters<Room['code']['transact']>[1]) =>
@@ -128,13 +131,7 @@ describe('PERF-81: an idle room history holds only what it recorded', () => {
 
   it("PERF-160: an idle room's history keeps no files field and no destroyed flag: both are read from the room; it records as before and stops at the unload", async () => {
     const checkpoints = new MemoryCheckpointStore();
-    const deps: RoomHistoryDeps = {
-      store: checkpoints,
-      log: silentLogger,
-      now: () => 0,
-      editIntervalMs: 60_000,
-      nameOf: async (_roomId, userId) => `name of ${userId}`,
-    };
+    const deps = historyDeps(checkpoints);
     const room = await loadRoom(new MemoryDocStore());
     const history = new RoomHistory(room, deps);
     expect(await history.recordEditsNow()).toBeNull();
@@ -169,25 +166,11 @@ describe('PERF-81: an idle room history holds only what it recorded', () => {
 
   it("PERF-177: an idle room's history has no closure and no destroy listener of its own: every room's files are observed with one function, and edits and the unload are still recorded", async () => {
     const checkpoints = new MemoryCheckpointStore();
-    const deps: RoomHistoryDeps = {
-      store: checkpoints,
-      log: silentLogger,
-      now: () => 0,
-      editIntervalMs: 60_000,
-      nameOf: async (_roomId, userId) => `name of ${userId}`,
-    };
+    const deps = historyDeps(checkpoints);
     const histories: RoomHistory[] = [];
     const roomsMade: Room[] = [];
     for (const id of ['follow-a', 'follow-b']) {
-      const room = await Room.load(id, {
-        docStore: new MemoryDocStore(),
-        limits: defaultLimits,
-        log: silentLogger,
-        now: () => 0,
-        onBroken: () => {},
-        onMaybeIdle: () => {},
-      });
-      rooms.push(room);
+      const room = await loadRoom(new MemoryDocStore(), id);
       roomsMade.push(room);
       histories.push(new RoomHistory(room, deps));
     }
