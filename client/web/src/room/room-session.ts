@@ -25,6 +25,17 @@ import { type Participant, participantsOf } from '../editor/presence-state.ts';
 type Topic = 'files' | 'review' | 'presence' | 'info' | 'role' | 'writable' | 'modes';
 
 /**
+ * PERF-193: the topics a frame may leave for the next while the page is behind: Spark's stream (the review
+ * doc) and presence (its cursor moves with the stream). Anything else (a file's keys, a role, the policy,
+ * a freeze) is drawn in the first frame.
+ */
+const PACED: ReadonlySet<Topic> = new Set<Topic>(['review', 'presence']);
+/** PERF-193: a frame this long after the one before it means the page is not keeping up with the display. */
+const BEHIND_MS = 25;
+/** PERF-193: a frame this long after the one before it follows a pause, not a page that is behind. */
+const PAUSE_MS = 250;
+
+/**
  * The live model of one room for the page: the SDK connection, room info, and views of the files,
  * runs, suggestions and participants, with change notifications coalesced to one per animation frame
  * (Spark may stream hundreds of deltas a second; the page redraws at most once per frame).
@@ -52,6 +63,9 @@ export class RoomSession {
   private readonly listeners = new Map<Topic, Set<() => void>>();
   private readonly dirty = new Set<Topic>();
   private frame: number | null = null;
+  /** PERF-193: when the last frame callback ran, and whether it drew (see `frameDue`) */
+  private lastFrameAt: number | null = null;
+  private drewLastFrame = false;
   private readonly cleanups: (() => void)[] = [];
   /** fileNames() as last read; null once a key of the files map was added, removed or replaced */
   private fileList: readonly string[] | null = null;
@@ -329,14 +343,41 @@ export class RoomSession {
   private touch(topic: Topic): void {
     this.dirty.add(topic);
     if (this.frame !== null) return;
-    this.frame = requestAnimationFrame(() => {
-      this.frame = null;
-      // Before the topics are taken: a policy or mode change it finds fires with them.
-      this.freshReview();
-      const topics = [...this.dirty];
-      this.dirty.clear();
-      for (const t of topics) for (const fn of this.listeners.get(t) ?? []) fn();
-    });
+    this.frame = requestAnimationFrame((now) => this.drawFrame(now));
+  }
+
+  private drawFrame(now: number): void {
+    this.frame = null;
+    if (!this.frameDue(now)) {
+      // Left for the next frame: what arrives meanwhile joins it, and only the newest state is drawn.
+      this.frame = requestAnimationFrame((next) => this.drawFrame(next));
+      return;
+    }
+    // Before the topics are taken: a policy or mode change it finds fires with them.
+    this.freshReview();
+    const topics = [...this.dirty];
+    this.dirty.clear();
+    for (const t of topics) for (const fn of this.listeners.get(t) ?? []) fn();
+  }
+
+  /**
+   * PERF-193: does this frame draw what changed? While the page keeps up, every frame does (one draw per
+   * frame, however many updates arrived). While it is behind (this frame came more than BEHIND_MS after the
+   * last), a frame that only has Spark's stream or presence to draw, after a frame that drew, is left for
+   * the next: the stream is drawn at most every other frame, each draw showing all that arrived. A draw
+   * costs about the same however much text it adds (CodeMirror's update and measure, Chromium's style,
+   * layout, paint and commit), so a page short of a core drew fewer tokens per draw and kept less of a core
+   * for its socket and the rest of the machine; a frame that draws nothing costs next to nothing. At most a
+   * frame's wait is added to a token, and only on a page that is already late.
+   */
+  private frameDue(now: number): boolean {
+    const last = this.lastFrameAt;
+    this.lastFrameAt = now;
+    const behind = last !== null && now - last > BEHIND_MS && now - last < PAUSE_MS;
+    const paced = [...this.dirty].every((t) => PACED.has(t));
+    const due = !(behind && paced && this.drewLastFrame);
+    this.drewLastFrame = due;
+    return due;
   }
 }
 
