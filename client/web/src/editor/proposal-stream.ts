@@ -150,6 +150,10 @@ export class ProposalStream {
     const block = document.createElement('div');
     block.className = 'cm-spark-lines';
     const lines = this.log.slice(from, to);
+    // PERF-194: the size the block takes while Chromium skips it (off screen): its lines, and its longest
+    // line in characters (the card's width follows its longest line once the text is back in the editor)
+    block.style.setProperty('--spark-block-lines', String(countNewlines(lines, 0, lines.length)));
+    block.style.setProperty('--spark-block-columns', String(longestLine(lines)));
     const end = Math.min(to, this.colourEnd(to));
     if (!this.parse || end <= from) {
       block.append(lines);
@@ -166,4 +170,15 @@ export class ProposalStream {
     this.colourStop ??= this.log.lastNewlineBefore(MAX_PAINTED_CHARS) + 1;
     return this.colourStop;
   }
+}
+
+/** The length of the longest line of `text` (lines ended by newlines), in UTF-16 code units. */
+function longestLine(text: string): number {
+  let longest = 0;
+  let start = 0;
+  for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
+    longest = Math.max(longest, nl - start);
+    start = nl + 1;
+  }
+  return Math.max(longest, text.length - start);
 }

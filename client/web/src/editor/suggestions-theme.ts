@@ -82,6 +82,14 @@ export const suggestionsTheme = EditorView.baseTheme({
     color: '#713f12',
     backgroundColor: 'rgba(245, 158, 11, 0.14)',
   },
+  // PERF-194: a block of finished streamed lines that is off screen is not laid out or painted (Chromium
+  // skips it) and takes the size its lines would: a long text, laid out whole when it went back into its
+  // card at the stream's end, held the page 133 ms in one task. `auto`: once laid out, its own size.
+  '.cm-spark-lines': {
+    contentVisibility: 'auto',
+    containIntrinsicBlockSize: 'auto calc(var(--spark-block-lines, 1) * 1lh)',
+    containIntrinsicInlineSize: 'auto calc(var(--spark-block-columns, 0) * 1ch)',
+  },
   // The slot's colour is its text's, drawn over it (both would colour the card twice).
   '.cm-spark-slot': { backgroundColor: 'transparent' },
   // WEB-118: the layer over the content where streaming texts are drawn. As wide as the scroller, so a text
