@@ -39,6 +39,7 @@ import type { ThreadService } from './review/thread-service.ts';
 import { CommitQueue } from './rooms/commit-queue.ts';
 import { Room, type RoomDeps } from './rooms/room.ts';
 import { RoomEndHooks } from './rooms/room-end-hooks.ts';
+import { RoomPreviews } from './rooms/room-previews.ts';
 import { type RoomHooks, RoomRegistry } from './rooms/room-registry.ts';
 import { createServices } from './start-services.ts';
 import type { HistoryService } from './suggestions/history-service.ts';
@@ -78,6 +79,9 @@ export interface StartOptions {
   /** passed to createProvider (tests shorten retry waits) */
   providerDeps?: ProviderDeps;
 }
+
+/** PERF-196: what idle rooms' previews may hold, about (the files of a few 3,600-file rooms and more). */
+const ROOM_PREVIEWS_MAX_BYTES = 16 * 2 ** 20;
 
 const defaultWebRoot = fileURLToPath(new URL('../client/web/dist', import.meta.url));
 
@@ -232,6 +236,12 @@ export async function startServer(config: Config, options: StartOptions): Promis
   // A room out of memory gives its lease back: the next node to need it takes it at once.
   if (liveCluster) liveRegistry.onUnload((id) => void liveCluster.leases.release(id));
   liveRegistry.onUnload((id) => modes.detach(id));
+  // PERF-196: one node alone changes its rooms, so an idle room's preview holds until its next load ends.
+  const previews = liveCluster ? undefined : new RoomPreviews(ROOM_PREVIEWS_MAX_BYTES);
+  if (previews) {
+    liveRegistry.onIdleUnload((room) => previews.remember(room.id, room.code.doc));
+    liveRegistry.onLoad((room) => previews.forget(room.id));
+  }
   const hour = 3_600_000;
   // Per-address limits hold across nodes when there are several (SAFE-127); one process counts alone.
   const addressLimit = (name: string, rule: RateRule): RateLimit =>
@@ -282,6 +292,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
         publicUrl: config.publicUrl,
         agentInfo: () => agentService.info,
         onPolicyChanged: (roomId, policy) => suggestions.publishPolicy(roomId, policy),
+        ...(previews ? { previews } : {}),
         trustProxy: config.trustProxy,
         now,
         addressLimits: {

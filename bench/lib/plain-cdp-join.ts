@@ -26,14 +26,18 @@ new MutationObserver(() => { const c = document.querySelector('.cm-content'); if
   if (!globalThis.xpEditableAt && c.getAttribute('contenteditable') === 'true' && !c.closest('[hidden]') && (c.textContent ?? '').includes('// file')) globalThis.xpEditableAt = performance.now();
 }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['contenteditable'] });
 document.addEventListener('submit', () => { globalThis.xpSubmit = performance.now(); }, { capture: true });
-{ const Native = WebSocket; let largest = 0; globalThis.WebSocket = class extends Native { constructor(u, p) { super(u, p); if (String(u).includes('/review')) return;
+{ const Native = WebSocket; let largest = 0; globalThis.WebSocket = class extends Native { constructor(u, p) { super(u, p); const kind = String(u).includes('/review') ? 'review' : 'code'; (globalThis.xpWs ??= []).push(['ws-' + kind + ' new', performance.now()]); this.addEventListener('open', () => xpWs.push(['ws-' + kind + ' open', performance.now()])); if (kind === 'review') return;
   this.addEventListener('message', (e) => { const n = e.data.byteLength ?? 0; if (n > largest) { largest = n; globalThis.xpFrame = performance.now(); } }); } }; }`;
 
 /** The page's times as JSON: ms after the submit, and under `fromLink` ms after the navigation started. */
 export const JOIN_MARKS_RESULT = `(() => { const s = xpSubmit; const m = (n) => Math.round((performance.getEntriesByName('sparkroom:' + n)[0]?.startTime ?? NaN) - s);
   return JSON.stringify({ submit: Math.round(s), shown: Math.round(xpShownAt - s), frame: Math.round(xpFrame - s), synced: m('code-synced'), live: m('live-file'),
     editable: Math.round(xpEditableAt - s), rs: xpRS, fromLink: { shown: Math.round(xpShownAt), editable: Math.round(xpEditableAt) },
-    longAfter: xpLong.filter((t) => t.startTime >= s).map((t) => [Math.round(t.startTime - s), Math.round(t.duration)]) }); })()`;
+    longAfter: xpLong.filter((t) => t.startTime >= s).map((t) => [Math.round(t.startTime - s), Math.round(t.duration)]),
+    timeline: [['dom-ready', performance.getEntriesByType('navigation')[0]?.domContentLoadedEventEnd], ['load', performance.getEntriesByType('navigation')[0]?.loadEventEnd], ['submit', s], ['frame', xpFrame], ['shown', xpShownAt], ['editable', xpEditableAt], ...(globalThis.xpWs ?? []),
+      ...performance.getEntriesByType('mark').filter((e) => /^(sparkroom|xp):/.test(e.name)).map((e) => [e.name.replace('sparkroom:', ''), e.startTime]),
+      ...performance.getEntriesByType('resource').filter((e) => !/.(css|js)$/.test(e.name)).map((e) => [new URL(e.name).pathname.replace(/[A-Za-z0-9_-]{16,}/g, ':id') + ' ' + Math.round(e.startTime) + '..' + Math.round(e.responseStart) + '..', e.responseEnd])]
+      .map(([n, t]) => [n, Math.round(t)]).sort((a, b) => a[1] - b[1]) }); })()`;
 
 /** Names the viewer and submits the join form from the page (no actionability checks of a driver). */
 export const SUBMIT_JOIN = `(() => { const i = document.querySelector('#display-name'); i.value = 'viewer'; i.dispatchEvent(new Event('input', { bubbles: true })); i.form.requestSubmit(); })()`;
@@ -49,6 +53,8 @@ export interface PageJoinMarks {
   rs: [number, number][];
   fromLink: { shown: number; editable: number };
   longAfter: [number, number][];
+  /** every mark, request (start..first byte..end) and the page's own events, ms after the navigation */
+  timeline: [string, number][];
 }
 
 /**

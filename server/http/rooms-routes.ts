@@ -8,7 +8,6 @@ import {
   type FileTextResponse,
   isValidFilePath,
   type JoinResponse,
-  MAX_FILE_TEXT_CHARS,
   type RoomInfo,
   type RoomPolicy,
   roles,
@@ -18,8 +17,8 @@ import { requirePermission } from '../auth/permissions.ts';
 import type { RoomService } from '../auth/room-service.ts';
 import { AppError } from '../errors.ts';
 import { fileText, fileTexts } from '../rooms/code-doc-shape.ts';
+import { type RoomPreview, type RoomPreviews, textFrom } from '../rooms/room-previews.ts';
 import type { RoomRegistry } from '../rooms/room-registry.ts';
-import { textStart } from '../rooms/text-start.ts';
 import { roomIdParam } from '../route-params.ts';
 import { type AddressLimit, takeAddressSlot } from './address-limit.ts';
 import { bearerUser } from './bearer-user.ts';
@@ -42,6 +41,8 @@ export interface RoomsRoutesDeps {
   now?: () => number;
   /** told after the policy changed (every open page follows it live, WEB-11) */
   onPolicyChanged?: (roomId: string, policy: RoomPolicy) => void;
+  /** idle rooms' files and first files, answered without a load (PERF-196); none in a cluster */
+  previews?: RoomPreviews;
 }
 
 const roleParam = z.enum(roles);
@@ -61,10 +62,20 @@ function pickFile(doc: Y.Doc, asked: string | undefined): { file: string; ytext:
   return first;
 }
 
-/** PERF-51: a file's text from its start, as the page shows it while the room syncs. */
-function textFrom({ file, ytext }: { file: string; ytext: Y.Text }): FileTextResponse {
-  const { text, truncated } = textStart(ytext, MAX_FILE_TEXT_CHARS);
-  return { file, text, length: ytext.length, truncated };
+/**
+ * PERF-196: the room's files and the file `asked` (undefined: not asked; '' or a file the room does not
+ * have: its first) from the preview of a room out of memory, or undefined when the preview cannot say (no
+ * preview, or another file of the room asked for).
+ */
+function fromPreview(
+  preview: RoomPreview | undefined,
+  asked: string | undefined,
+): { files: string[]; first: FileTextResponse | null | undefined } | undefined {
+  if (!preview) return undefined;
+  const files = [...preview.files];
+  if (asked === undefined) return { files, first: undefined };
+  const other = asked !== preview.first?.file && preview.files.includes(asked);
+  return other ? undefined : { files, first: preview.first };
 }
 
 /**
@@ -123,23 +134,34 @@ export function roomsRoutes(deps: RoomsRoutesDeps): Hono {
     const room = await deps.rooms.getRoom(roomId);
     await deps.rooms.touch(roomId, user.id);
     const asked = c.req.query('first');
-    const { room: live, release } = await deps.registry.acquire(roomId);
+    // PERF-114: a page asks for the room's info, then its first file and its socket: the room this read
+    // loaded stays for them instead of unloading now and loading again (seconds for a big room).
+    const hold = ({ release }: { release: () => void }) => setTimeout(release, ROOM_INFO_HOLD_MS).unref();
+    // PERF-196: an idle room's info from its preview; the load goes on meanwhile for the page's socket.
+    const early =
+      deps.registry.peek(roomId) === undefined ? fromPreview(deps.previews?.get(roomId), asked) : undefined;
     let files: string[];
     let first: FileTextResponse | null | undefined;
-    try {
-      files = fileTexts(live.code.doc)
-        .map(([path]) => path)
-        .sort();
-      // WEB-117: a file the room does not have (a stale link) is the room's first, as the page opens it.
-      if (asked !== undefined) {
-        const named = asked !== '' && isValidFilePath(asked) ? pickFile(live.code.doc, asked) : undefined;
-        const picked = named ?? pickFile(live.code.doc, undefined);
-        first = picked ? textFrom(picked) : null;
+    if (early) {
+      ({ files, first } = early);
+      // a failed load is the socket's to report (and the registry logs it)
+      deps.registry.acquire(roomId).then(hold, () => undefined);
+    } else {
+      const acquired = await deps.registry.acquire(roomId);
+      const live = acquired.room;
+      try {
+        files = fileTexts(live.code.doc)
+          .map(([path]) => path)
+          .sort();
+        // WEB-117: a file the room does not have (a stale link) is the room's first, as the page opens it.
+        if (asked !== undefined) {
+          const named = asked !== '' && isValidFilePath(asked) ? pickFile(live.code.doc, asked) : undefined;
+          const picked = named ?? pickFile(live.code.doc, undefined);
+          first = picked ? textFrom(picked.file, picked.ytext) : null;
+        }
+      } finally {
+        hold(acquired);
       }
-    } finally {
-      // PERF-114: a page asks for the room's info, then its first file and its socket: the room this read
-      // loaded stays for them instead of unloading now and loading again (seconds for a big room).
-      setTimeout(release, ROOM_INFO_HOLD_MS).unref();
     }
     const members = (await deps.rooms.membersOf(roomId)).map((m) => ({
       id: m.userId,
@@ -179,7 +201,7 @@ export function roomsRoutes(deps: RoomsRoutesDeps): Hono {
           'not_found',
           asked === undefined ? 'this room has no files' : `no file ${asked} in this room`,
         );
-      return c.json(textFrom(picked));
+      return c.json(textFrom(picked.file, picked.ytext));
     } finally {
       release();
     }

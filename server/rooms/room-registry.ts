@@ -26,6 +26,7 @@ export class RoomRegistry {
   private readonly loads: Semaphore;
   private readonly loadListeners = new Set<(room: Room) => void>();
   private readonly unloadListeners = new Set<(roomId: string) => void>();
+  private readonly idleUnloadListeners = new Set<(room: Room) => void>();
   private closing = false;
   /**
    * What every room reports back through: one object for the registry, not two closures per load (each kept
@@ -61,6 +62,15 @@ export class RoomRegistry {
   onUnload(listener: (roomId: string) => void): () => void {
     this.unloadListeners.add(listener);
     return () => this.unloadListeners.delete(listener);
+  }
+
+  /**
+   * Calls `listener` with a room that unloads because it is idle, before it is destroyed: what its documents
+   * hold now is what storage holds (PERF-196). Not for a room evicted or broken.
+   */
+  onIdleUnload(listener: (room: Room) => void): () => void {
+    this.idleUnloadListeners.add(listener);
+    return () => this.idleUnloadListeners.delete(listener);
   }
 
   private unloaded(roomId: string): void {
@@ -138,6 +148,13 @@ export class RoomRegistry {
       // PERF-152: a compaction started now tells the room it may be idle again when it is written
       if (room.compactBeforeUnload()) return;
       this.loaded.delete(room.id);
+      for (const listener of this.idleUnloadListeners) {
+        try {
+          listener(room);
+        } catch (err) {
+          this.deps.log.error({ err, room: room.id }, 'idle unload listener failed');
+        }
+      }
       room.destroy();
       this.deps.log.debug({ room: room.id }, 'room unloaded');
       this.unloaded(room.id);
