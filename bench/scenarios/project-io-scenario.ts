@@ -387,6 +387,7 @@ export const projectIoScenario: Scenario = {
                 `shown ${marks.fromLink.shown} ms, editable ${marks.fromLink.editable} ms (from the submit: ` +
                 `document frame ${marks.frame}, shown ${marks.shown}, editable ${marks.editable} ms)`,
             );
+            ctx.log(`  timeline from the link: ${JSON.stringify(marks.timeline)}`);
           }
         } finally {
           await wire.close();
