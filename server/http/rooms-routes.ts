@@ -144,8 +144,9 @@ export function roomsRoutes(deps: RoomsRoutesDeps): Hono {
     let first: FileTextResponse | null | undefined;
     if (early) {
       ({ files, first } = early);
-      // a failed load is the socket's to report (and the registry logs it)
-      deps.registry.acquire(roomId).then(hold, () => undefined);
+      // a failed load is the socket's to report (and the registry logs it); the room's next info is the load's
+      // (a room found corrupt since is refused, SAFE-37)
+      deps.registry.acquire(roomId).then(hold, () => deps.previews?.forget(roomId));
     } else {
       const acquired = await deps.registry.acquire(roomId);
       const live = acquired.room;
