@@ -86,9 +86,20 @@ export class MemoryRoomStore implements RoomStore {
     this.#invites.set(fresh.token, { ...fresh });
   }
 
+  async upsertMembers(list: readonly MemberRecord[]): Promise<boolean[]> {
+    return list.map((member) => {
+      if (!this.#rooms.has(member.roomId)) return false;
+      this.#putMember(member);
+      return true;
+    });
+  }
+
   async upsertMember(member: MemberRecord): Promise<void> {
-    if (!this.#rooms.has(member.roomId))
-      throw new AppError('not_found', `room ${member.roomId} does not exist`);
+    const [written] = await this.upsertMembers([member]);
+    if (!written) throw new AppError('not_found', `room ${member.roomId} does not exist`);
+  }
+
+  #putMember(member: MemberRecord): void {
     let members = this.#members.get(member.roomId);
     if (!members) {
       members = new Map();

@@ -10,6 +10,7 @@ import {
   roles,
 } from '../../schema/protocol.ts';
 import { AppError } from '../errors.ts';
+import { MemberWrites } from './member-writes.ts';
 import type { InviteRecord, MemberRecord, RoomPurger, RoomRecord, RoomStore } from './room-store.ts';
 import { signToken, verifyToken } from './tokens.ts';
 
@@ -52,6 +53,8 @@ export interface AuthUser extends PublicUser {
 /** Rooms, invites and personal tokens. Pure decisions over the RoomStore port; no HTTP here. */
 export class RoomService {
   private readonly deps: RoomServiceDeps;
+  /** PERF-207: joins and admissions arriving together share one commit */
+  private readonly memberWrites: MemberWrites;
 
   /**
    * CLASS-11: asked before a REST command changes code (accept, revert, restore, import); the classroom
@@ -61,6 +64,7 @@ export class RoomService {
 
   constructor(deps: RoomServiceDeps) {
     this.deps = deps;
+    this.memberWrites = new MemberWrites(deps.store);
   }
 
   async assertMayWriteCode(user: AuthUser): Promise<void> {
@@ -115,7 +119,7 @@ export class RoomService {
     const { room, invite } = await this.checkInvite(roomId, inviteToken);
     const now = this.deps.now();
     const user: PublicUser = { id: `u_${randomUUID()}`, name: name.trim(), role: invite.role };
-    await this.deps.store.upsertMember({
+    await this.memberWrites.write({
       roomId,
       userId: user.id,
       name: user.name,
@@ -169,7 +173,7 @@ export class RoomService {
     if (existing && existing.role !== person.role)
       await this.deps.store.changeMember(roomId, person.id, { role: person.role });
     if (!existing) {
-      await this.deps.store.upsertMember({
+      await this.memberWrites.write({
         roomId,
         userId: person.id,
         name: person.name,

@@ -50,6 +50,12 @@ export interface RoomStore {
   /** revokes the room's current invite for a role and stores a fresh one in the same transaction */
   replaceInvite(roomId: string, role: Role, fresh: InviteRecord, now: number): Promise<void>;
   upsertMember(member: MemberRecord): Promise<void>;
+  /**
+   * PERF-207: `upsertMember` for each member, in order, all in one transaction (one commit). An entry is
+   * false when its room is not live (nothing written for it; `upsertMember` would say `not_found`); the
+   * others are written. Throws, writing nothing, when the transaction fails.
+   */
+  upsertMembers(members: readonly MemberRecord[]): Promise<boolean[]>;
   touchMember(roomId: string, userId: string, now: number): Promise<void>;
   /** members who have not been removed, in join order */
   listMembers(roomId: string): Promise<MemberRecord[]>;

@@ -118,21 +118,37 @@ export class PgRoomStore implements RoomStore {
   }
 
   async upsertMember(member: MemberRecord): Promise<void> {
-    await this.#db.transaction(async (tx) => {
-      // FOR SHARE: a deletion committing meanwhile waits for this join, or this join sees the room gone.
-      const [room] = await tx
-        .select({ id: rooms.id })
-        .from(rooms)
-        .where(and(eq(rooms.id, member.roomId), isNull(rooms.deletedAt)))
-        .for('share');
-      if (!room) throw new AppError('not_found', `room ${member.roomId} does not exist`);
-      await tx
-        .insert(members)
-        .values(member)
-        .onConflictDoUpdate({
-          target: [members.roomId, members.userId],
-          set: { name: member.name, role: member.role, lastSeenAt: member.lastSeenAt },
-        });
+    const [written] = await this.upsertMembers([member]);
+    if (!written) throw new AppError('not_found', `room ${member.roomId} does not exist`);
+  }
+
+  async upsertMembers(list: readonly MemberRecord[]): Promise<boolean[]> {
+    return this.#db.transaction(async (tx) => {
+      const live = new Map<string, boolean>();
+      const written: boolean[] = [];
+      for (const member of list) {
+        let isLive = live.get(member.roomId);
+        if (isLive === undefined) {
+          // FOR SHARE: a deletion committing meanwhile waits for these joins, or they see the room gone.
+          const [room] = await tx
+            .select({ id: rooms.id })
+            .from(rooms)
+            .where(and(eq(rooms.id, member.roomId), isNull(rooms.deletedAt)))
+            .for('share');
+          isLive = room !== undefined;
+          live.set(member.roomId, isLive);
+        }
+        written.push(isLive);
+        if (!isLive) continue;
+        await tx
+          .insert(members)
+          .values(member)
+          .onConflictDoUpdate({
+            target: [members.roomId, members.userId],
+            set: { name: member.name, role: member.role, lastSeenAt: member.lastSeenAt },
+          });
+      }
+      return written;
     });
   }
 

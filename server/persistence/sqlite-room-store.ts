@@ -116,21 +116,35 @@ export class SqliteRoomStore implements RoomStore {
   }
 
   async upsertMember(member: MemberRecord): Promise<void> {
-    this.#db.transaction((tx) => {
-      const room = tx
-        .select({ id: rooms.id })
-        .from(rooms)
-        .where(and(eq(rooms.id, member.roomId), isNull(rooms.deletedAt)))
-        .get();
-      if (!room) throw new AppError('not_found', `room ${member.roomId} does not exist`);
-      // Joining again updates the name, role and last sighting, but the first join date stays.
-      tx.insert(members)
-        .values(member)
-        .onConflictDoUpdate({
-          target: [members.roomId, members.userId],
-          set: { name: member.name, role: member.role, lastSeenAt: member.lastSeenAt },
-        })
-        .run();
+    const [written] = await this.upsertMembers([member]);
+    if (!written) throw new AppError('not_found', `room ${member.roomId} does not exist`);
+  }
+
+  async upsertMembers(list: readonly MemberRecord[]): Promise<boolean[]> {
+    return this.#db.transaction((tx) => {
+      const live = new Map<string, boolean>();
+      return list.map((member) => {
+        let isLive = live.get(member.roomId);
+        if (isLive === undefined) {
+          const room = tx
+            .select({ id: rooms.id })
+            .from(rooms)
+            .where(and(eq(rooms.id, member.roomId), isNull(rooms.deletedAt)))
+            .get();
+          isLive = room !== undefined;
+          live.set(member.roomId, isLive);
+        }
+        if (!isLive) return false;
+        // Joining again updates the name, role and last sighting, but the first join date stays.
+        tx.insert(members)
+          .values(member)
+          .onConflictDoUpdate({
+            target: [members.roomId, members.userId],
+            set: { name: member.name, role: member.role, lastSeenAt: member.lastSeenAt },
+          })
+          .run();
+        return true;
+      });
     });
   }
 

@@ -177,6 +177,27 @@ export function roomStoreContract(name: string, makeStore: () => Promise<RoomSto
       await rejectsWithCode(store.upsertMember(member('nope', 'u1', 1)), 'not_found');
     });
 
+    it('PERF-207: upserts many members in one call; those of a room that is not live are refused alone', async () => {
+      await store.createRoom(room('r1'), []);
+      await store.createRoom(room('r2'), []);
+      await store.markDeleted('r2', 1500);
+      const written = await store.upsertMembers([
+        member('r1', 'u1', 1000),
+        member('r2', 'u2', 1000),
+        member('nope', 'u3', 1000),
+        member('r1', 'u4', 1001),
+        member('r1', 'u1', 2000, { name: 'Ada' }),
+      ]);
+      expect(written).toEqual([true, false, false, true, true]);
+      store = await harness.reopen();
+      expect(await store.listMembers('r1')).toEqual([
+        member('r1', 'u1', 1000, { name: 'Ada', lastSeenAt: 2000 }),
+        member('r1', 'u4', 1001),
+      ]);
+      expect(await store.listMembers('r2')).toEqual([]);
+      expect(await store.upsertMembers([])).toEqual([]);
+    });
+
     it('hands out copies: changing a returned record changes nothing stored', async () => {
       await store.createRoom(room('r1'), threeInvites('r1'));
       await store.upsertMember(member('r1', 'u1', 1000));
