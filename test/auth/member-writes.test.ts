@@ -38,7 +38,7 @@ describe('MemberWrites (PERF-207)', () => {
     expect((await store.listMembers('r1')).map((m) => m.userId)).toEqual(['a', 'c']);
   });
 
-  it('PERF-208: a failed commit rejects every write of its batch with its error, and the next batch goes on', async () => {
+  it('AUTH-10: a failed commit rejects every write of its batch with its error, and the next batch goes on', async () => {
     const boom = new Error('disk full');
     let fail = true;
     const writes = new MemberWrites({

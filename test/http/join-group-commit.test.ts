@@ -81,7 +81,7 @@ describe('PERF-207: joins arriving together share one commit', () => {
     expect(new Set(stored.map((m) => m.userId))).toEqual(new Set(run.answers.map((a) => a.body.user.id)));
   });
 
-  it('PERF-208: a commit that fails fails its joins with the code a lone join gets (500 internal), and stores none of them', async () => {
+  it('AUTH-10: a commit that fails fails its joins with the code a lone join gets (500 internal), and stores none of them', async () => {
     const stores = sqlite.open();
     // A row the database refuses: the transaction holding it rolls back.
     stores.database.sqlite.exec(
