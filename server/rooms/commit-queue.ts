@@ -1,3 +1,4 @@
+import { CommitGather, type GatheredCommit } from '../commit-gather.ts';
 import type { Logger } from '../log.ts';
 import type { AppendResult, ClientBinding, DocStore, DocWrite } from './doc-store.ts';
 
@@ -51,85 +52,38 @@ export const GATHER_MS = 1;
  * costs the process ~200-300 µs of CPU whatever it carries, and a commit every turn was most of what an edit
  * cost under a steady stream.
  */
-export class CommitQueue {
+export class CommitQueue implements GatheredCommit {
   private readonly store: DocStore;
   private readonly log: Logger;
-  private readonly gatherMs: number;
-  private readonly now: () => number;
   private readonly waiting = new Set<CommitTarget>();
-  private timerSet = false;
-  private running = false;
-  /** updates (schedule calls) so far: what tells a turn that brought more */
-  private arrivals = 0;
-  /** `arrivals` when the commit was asked for, or at the last turn it let run */
-  private seen = 0;
-  /** when the first of the waiting updates arrived (the `now` clock), or null when none waits */
-  private firstWaitingAt: number | null = null;
-  /** when the last commit ended (the `now` clock) */
-  private lastEndedAt = Number.NEGATIVE_INFINITY;
-  /** the next turn is the first look since the commit was asked for */
-  private firstLook = false;
+  private readonly gather: CommitGather;
 
   constructor(store: DocStore, log: Logger, options: CommitQueueOptions = {}) {
     this.store = store;
     this.log = log;
-    this.gatherMs = options.gatherMs ?? GATHER_MS;
-    this.now = options.now ?? monotonicNow;
+    // The queue itself, not closures: a room without the shared queue builds its own (PERF-84).
+    this.gather = new CommitGather(this, { gatherMs: options.gatherMs ?? GATHER_MS, now: options.now });
+  }
+
+  /** for CommitGather: the commit it decided to run now */
+  commitGathered(): Promise<void> {
+    return this.commit().catch((err: unknown) => this.log.error({ err }, 'commit queue failed'));
+  }
+
+  /** for CommitGather */
+  hasWaiting(): boolean {
+    return this.waiting.size > 0;
   }
 
   /** Asks for a commit of `target`'s updates; call it for every update, also when the target already waits. */
   schedule(target: CommitTarget): void {
-    this.arrivals++;
-    this.firstWaitingAt ??= this.now();
     this.waiting.add(target);
-    this.kick();
-  }
-
-  private kick(): void {
-    if (this.timerSet || this.running) return;
-    this.timerSet = true;
-    this.seen = this.arrivals;
-    this.firstLook = true;
-    // setImmediate, not a microtask: every frame that arrived in this turn is applied before the commit.
-    setImmediate(() => this.turn());
-  }
-
-  /**
-   * PERF-97: commit now, unless the first waiting update is still young and more is on its way. While a stream
-   * is on (the last commit ended less than `gatherMs` ago) the commit waits for the end of the bound; otherwise
-   * it lets one more turn run only when the last one brought updates (a burst that a busy loop reads over a
-   * few turns), and commits on the first turn that brings none.
-   */
-  private turn(): void {
-    const now = this.now();
-    const young = this.firstWaitingAt !== null && now - this.firstWaitingAt < this.gatherMs;
-    const streaming = this.firstLook && now - this.lastEndedAt < this.gatherMs;
-    this.firstLook = false;
-    if (young && streaming) {
-      // A timer, not a chain of immediates: those would spin the loop (a poll that never blocks) until then.
-      setTimeout(() => this.turn(), this.gatherMs - (now - (this.firstWaitingAt ?? now)));
-      return;
-    }
-    if (young && this.arrivals !== this.seen) {
-      this.seen = this.arrivals;
-      setImmediate(() => this.turn());
-      return;
-    }
-    this.timerSet = false;
-    this.running = true;
-    this.commit()
-      .catch((err: unknown) => this.log.error({ err }, 'commit queue failed'))
-      .finally(() => {
-        this.running = false;
-        this.lastEndedAt = this.now();
-        if (this.waiting.size > 0) this.kick();
-      });
+    this.gather.arrived();
   }
 
   private async commit(): Promise<void> {
     const targets = [...this.waiting];
     this.waiting.clear();
-    this.firstWaitingAt = null;
     const writes: (DocWrite & { target: CommitTarget })[] = [];
     for (const target of targets) {
       const batch = target.takeBatch();
@@ -162,9 +116,6 @@ export class CommitQueue {
     for (const w of writes) settle(() => w.target.afterCommit?.(), this.log);
   }
 }
-
-/** shared by every queue: a closure per queue would be one more function each room's own queue holds (PERF-84) */
-const monotonicNow = (): number => performance.now();
 
 /** One document's broadcast must not stop the others' (a plug-in boundary). */
 function settle(fn: () => void, log: Logger): void {
