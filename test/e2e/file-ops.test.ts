@@ -108,6 +108,8 @@ describe('pending renames and deletes marked, and undone (WEB-44..46)', () => {
     await bob.waitForSelector('.tree-file[data-path="src/arith.ts"]');
     await ada.click('.file-op-delete .btn.accept');
     await bob.waitForSelector('.tree-file[data-path="src/old.ts"]', { state: 'detached' });
+    // Ada's page draws the same change in its own frame, not necessarily before Bob's.
+    await ada.waitForSelector('.tree-file[data-path="src/old.ts"]', { state: 'detached' });
     expect(await treePaths(ada)).toEqual(['src/arith.ts', 'src/keep.ts']);
     // No mark remains on the moved file.
     expect(await ada.$$eval('.tree-op', (els) => els.length)).toBe(0);

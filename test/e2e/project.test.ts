@@ -106,6 +106,9 @@ describe('code in and out in the browser', () => {
     await bob.click('button[type=submit]');
     await bob.waitForSelector('.pill-online');
     await treeHas(bob, 'tools/build.sh');
+    // In sync (the first file live and editable, no longer the read-only copy shown while loading): the
+    // tree's redraw as the sync ends could replace the row between the click's press and release.
+    await bob.waitForSelector('.cm-editor:not(.cm-loading) .cm-content[contenteditable="true"]');
     await bob.click('.tree-file[data-path="tools/build.sh"]');
     await bob.waitForSelector('.file-path:text("tools/build.sh")');
     await bob.waitForFunction(() =>
