@@ -1,6 +1,5 @@
 import { CommitGather, type GatheredCommit } from '../commit-gather.ts';
-import { AppError } from '../errors.ts';
-import type { MemberRecord, RoomStore } from './room-store.ts';
+import { type MemberRecord, type RoomStore, roomGone } from './room-store.ts';
 
 /**
  * PERF-207: how long a join may wait for others to share its commit while joins stream in: a join is an
@@ -64,7 +63,7 @@ export class MemberWrites implements GatheredCommit {
     }
     for (const [i, w] of batch.entries()) {
       if (written[i]) w.resolve();
-      else w.reject(new AppError('not_found', `room ${w.member.roomId} does not exist`));
+      else w.reject(roomGone(w.member.roomId));
     }
   }
 }

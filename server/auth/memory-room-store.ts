@@ -94,11 +94,6 @@ export class MemoryRoomStore implements RoomStore {
     });
   }
 
-  async upsertMember(member: MemberRecord): Promise<void> {
-    const [written] = await this.upsertMembers([member]);
-    if (!written) throw new AppError('not_found', `room ${member.roomId} does not exist`);
-  }
-
   #putMember(member: MemberRecord): void {
     let members = this.#members.get(member.roomId);
     if (!members) {

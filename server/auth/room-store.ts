@@ -1,4 +1,5 @@
 import type { Role, RoomPolicy } from '../../schema/protocol.ts';
+import { AppError } from '../errors.ts';
 
 export interface RoomRecord {
   id: string;
@@ -49,7 +50,6 @@ export interface RoomStore {
   listInvites(roomId: string): Promise<InviteRecord[]>;
   /** revokes the room's current invite for a role and stores a fresh one in the same transaction */
   replaceInvite(roomId: string, role: Role, fresh: InviteRecord, now: number): Promise<void>;
-  upsertMember(member: MemberRecord): Promise<void>;
   /**
    * PERF-207: `upsertMember` for each member, in order, all in one transaction (one commit). An entry is
    * false when its room is not live (nothing written for it; `upsertMember` would say `not_found`); the
@@ -88,4 +88,21 @@ export interface RoomPurger {
    * tombstone and its purge). Called at start, before any room can load; returns how many it purged.
    */
   purgeUnfinished(): Promise<number>;
+}
+
+/** The refusal of a member write whose room is not live (deleted, or never was). */
+export function roomGone(roomId: string): AppError {
+  return new AppError('not_found', `room ${roomId} does not exist`);
+}
+
+/**
+ * Stores one member (joining again updates the name, role and last sighting; the first join date stays), in
+ * a commit of its own; `not_found` when the room is not live. Joins go through MemberWrites (PERF-207).
+ */
+export async function upsertMember(
+  store: Pick<RoomStore, 'upsertMembers'>,
+  member: MemberRecord,
+): Promise<void> {
+  const [written] = await store.upsertMembers([member]);
+  if (!written) throw roomGone(member.roomId);
 }

@@ -117,11 +117,6 @@ export class PgRoomStore implements RoomStore {
     });
   }
 
-  async upsertMember(member: MemberRecord): Promise<void> {
-    const [written] = await this.upsertMembers([member]);
-    if (!written) throw new AppError('not_found', `room ${member.roomId} does not exist`);
-  }
-
   async upsertMembers(list: readonly MemberRecord[]): Promise<boolean[]> {
     return this.#db.transaction(async (tx) => {
       const live = new Map<string, boolean>();

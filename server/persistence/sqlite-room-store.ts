@@ -115,11 +115,6 @@ export class SqliteRoomStore implements RoomStore {
     });
   }
 
-  async upsertMember(member: MemberRecord): Promise<void> {
-    const [written] = await this.upsertMembers([member]);
-    if (!written) throw new AppError('not_found', `room ${member.roomId} does not exist`);
-  }
-
   async upsertMembers(list: readonly MemberRecord[]): Promise<boolean[]> {
     return this.#db.transaction((tx) => {
       const live = new Map<string, boolean>();

@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import pg from 'pg';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { upsertMember } from '../../server/auth/room-store.ts';
 import { AppError } from '../../server/errors.ts';
 import { openPgDatabase } from '../../server/persistence/pg-database.ts';
 import { PgDocStore } from '../../server/persistence/pg-doc-store.ts';
@@ -208,7 +209,7 @@ describe('PostgreSQL stores beyond the contracts (CLUSTER-1..5)', () => {
       await roomStore.createRoom({ id, name: id, createdAt: 1, policy }, [
         { roomId: id, role: 'owner', token: `t-${id}`, createdAt: 1, revokedAt: null },
       ]);
-      await roomStore.upsertMember({
+      await upsertMember(roomStore, {
         roomId: id,
         userId: 'u',
         name: 'U',

@@ -1,6 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultPolicy, type Role, type RoomPolicy } from '../../schema/protocol.ts';
-import type { InviteRecord, MemberRecord, RoomRecord, RoomStore } from '../../server/auth/room-store.ts';
+import {
+  type InviteRecord,
+  type MemberRecord,
+  type RoomRecord,
+  type RoomStore,
+  upsertMember,
+} from '../../server/auth/room-store.ts';
 import { isAppError } from '../../server/errors.ts';
 
 /** One store under test, plus a way to get a new handle on the same storage (a server restart). */
@@ -157,9 +163,9 @@ export function roomStoreContract(name: string, makeStore: () => Promise<RoomSto
 
     it('upserts members keeping the first join time, and touches them', async () => {
       await store.createRoom(room('r1'), []);
-      await store.upsertMember(member('r1', 'u2', 2000));
-      await store.upsertMember(member('r1', 'u1', 1000));
-      await store.upsertMember(member('r1', 'u2', 3000, { name: 'Ada', role: 'viewer' }));
+      await upsertMember(store, member('r1', 'u2', 2000));
+      await upsertMember(store, member('r1', 'u1', 1000));
+      await upsertMember(store, member('r1', 'u2', 3000, { name: 'Ada', role: 'viewer' }));
       await store.touchMember('r1', 'u1', 4000);
       await store.touchMember('r1', 'ghost', 4000);
 
@@ -174,7 +180,7 @@ export function roomStoreContract(name: string, makeStore: () => Promise<RoomSto
     });
 
     it('refuses a member of an unknown room', async () => {
-      await rejectsWithCode(store.upsertMember(member('nope', 'u1', 1)), 'not_found');
+      await rejectsWithCode(upsertMember(store, member('nope', 'u1', 1)), 'not_found');
     });
 
     it('PERF-207: upserts many members in one call; those of a room that is not live are refused alone', async () => {
@@ -200,7 +206,7 @@ export function roomStoreContract(name: string, makeStore: () => Promise<RoomSto
 
     it('hands out copies: changing a returned record changes nothing stored', async () => {
       await store.createRoom(room('r1'), threeInvites('r1'));
-      await store.upsertMember(member('r1', 'u1', 1000));
+      await upsertMember(store, member('r1', 'u1', 1000));
       const got = await store.getRoom('r1');
       got?.policy.accept.push('viewer');
       const invites = await store.listInvites('r1');
@@ -215,9 +221,9 @@ export function roomStoreContract(name: string, makeStore: () => Promise<RoomSto
 
     it('AUTH-5/AUTH-6: changes a role, removes a member, and never leaves a room without an owner', async () => {
       await store.createRoom(room('r1'), threeInvites('r1'));
-      await store.upsertMember(member('r1', 'ada', 1000, { role: 'owner' }));
-      await store.upsertMember(member('r1', 'bob', 1001));
-      await store.upsertMember(member('r1', 'cy', 1002, { role: 'viewer' }));
+      await upsertMember(store, member('r1', 'ada', 1000, { role: 'owner' }));
+      await upsertMember(store, member('r1', 'bob', 1001));
+      await upsertMember(store, member('r1', 'cy', 1002, { role: 'viewer' }));
 
       expect(await store.changeMember('r1', 'bob', { role: 'viewer' })).toMatchObject({
         userId: 'bob',
@@ -241,7 +247,7 @@ export function roomStoreContract(name: string, makeStore: () => Promise<RoomSto
       expect(await store.wasRemoved('r1', 'bob')).toBe(false);
       expect((await store.listRemovedMembers('r1')).map((m) => m.userId)).toEqual(['cy']);
       // Joining again under a removed id (never done: joins mint ids) does not bring the person back.
-      await store.upsertMember(member('r1', 'cy', 3000));
+      await upsertMember(store, member('r1', 'cy', 3000));
       expect(await store.findMember('r1', 'cy')).toBeNull();
 
       // With a second owner, the first may go.
@@ -267,7 +273,7 @@ export function roomStoreContract(name: string, makeStore: () => Promise<RoomSto
       expect(await store.listInvites('r1')).toEqual([]);
       await rejectsWithCode(store.createRoom(room('r1'), []), 'conflict');
       await rejectsWithCode(store.setPolicy('r1', defaultPolicy), 'not_found');
-      await rejectsWithCode(store.upsertMember(member('r1', 'u', 1)), 'not_found');
+      await rejectsWithCode(upsertMember(store, member('r1', 'u', 1)), 'not_found');
       await rejectsWithCode(
         store.replaceInvite('r1', 'editor', invite('r1', 'editor', 'fresh'), 7000),
         'not_found',

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryRoomStore } from '../../server/auth/memory-room-store.ts';
+import { upsertMember } from '../../server/auth/room-store.ts';
 import { WAL_PREALLOCATE_BYTES } from '../../server/persistence/wal-checkpoints.ts';
 import { MemoryDocStore } from '../../server/rooms/memory-doc-store.ts';
 import { memoryHarness, pgHarness, sqliteHarness, tempSqliteStores } from '../helpers/store-harness.ts';
@@ -33,7 +34,7 @@ describe('SqliteRoomPurger (SAFE-43)', () => {
       await roomStore.createRoom({ id, name: id, createdAt: 1, policy }, [
         { roomId: id, role: 'owner', token: `t-${id}`, createdAt: 1, revokedAt: null },
       ]);
-      await roomStore.upsertMember({
+      await upsertMember(roomStore, {
         roomId: id,
         userId: 'u',
         name: 'U',

@@ -374,7 +374,8 @@ export class RoomSession {
     const last = this.lastFrameAt;
     this.lastFrameAt = now;
     const behind = last !== null && now - last > BEHIND_MS && now - last < PAUSE_MS;
-    const paced = [...this.dirty].every((t) => PACED.has(t));
+    let paced = true;
+    for (const t of this.dirty) if (!PACED.has(t)) paced = false;
     const due = !(behind && paced && this.drewLastFrame);
     this.drewLastFrame = due;
     return due;
