@@ -31,6 +31,9 @@ import type { InlineSuggestion } from './suggestion-ranges.ts';
 import { type SuggestionsConfig, setSuggestions, suggestions, suggestionsField } from './suggestions.ts';
 import { sendEditsFirst, ySyncFirst } from './y-sync-first.ts';
 
+/** Room kept beside a revealed position: wider than a name flag on a remote caret ("Ada Lovelace"). */
+const REVEAL_X_MARGIN = 96;
+
 export interface FileEditorDeps {
   parent: HTMLElement;
   awareness: Awareness;
@@ -334,10 +337,16 @@ export class FileEditor {
     return this.diffOriginal !== null;
   }
 
-  /** Scrolls a position into the middle of the view without moving this person's own cursor. */
+  /**
+   * Scrolls a position into the middle of the view without moving this person's own cursor (following
+   * someone). Sideways it keeps REVEAL_X_MARGIN px clear on either side: the caret of the person followed
+   * carries their name to its right, which the default 5 px cut off at the view's edge (WEB-124).
+   */
   reveal(index: number): void {
     const pos = Math.max(0, Math.min(index, this.view.state.doc.length));
-    this.view.dispatch({ effects: EditorView.scrollIntoView(pos, { y: 'center' }) });
+    this.view.dispatch({
+      effects: EditorView.scrollIntoView(pos, { y: 'center', xMargin: REVEAL_X_MARGIN }),
+    });
   }
 
   /** Puts this person's cursor at `index`, scrolls it to the middle and focuses the editor (a jump). */

@@ -48,8 +48,31 @@ export function positionOf(
 /** Glue between the pure follow state machine and the page: presence in, reveals out. */
 export class FollowController {
   private state: FollowState = notFollowing;
+  private lookPending = false;
 
-  constructor(private readonly deps: FollowControllerDeps) {}
+  constructor(private readonly deps: FollowControllerDeps) {
+    deps.codeDoc.on('update', this.codeChanged);
+  }
+
+  /**
+   * WEB-124: a person typing at the end of a line keeps the same cursor in their presence (it is anchored to
+   * the character after it), so no presence change comes while their text grows: the follower looks again
+   * after each change of the code. After the change's own work, in a microtask: a change this page makes
+   * arrives here inside the editor's update, where the view may not be scrolled (and that own move ends the
+   * following anyway).
+   */
+  private readonly codeChanged = (): void => {
+    if (!this.state.target || this.lookPending) return;
+    this.lookPending = true;
+    queueMicrotask(() => {
+      this.lookPending = false;
+      this.presenceChanged();
+    });
+  };
+
+  destroy(): void {
+    this.deps.codeDoc.off('update', this.codeChanged);
+  }
 
   get target(): FollowTarget | null {
     return this.state.target;

@@ -327,6 +327,7 @@ export function mountRoom(
     shownFile: () => editor.file,
     heldBack: (target) => toast(`Lecture mode: you follow ${target.name} until the lecture ends`, 'info'),
   });
+  cleanups.push(() => follow.destroy());
   // --- classroom (CLASS): lecture follow, the modes bar, assignments -----------------------------------
   const { bar, autoFollow, followLocked, optOut, penOver } = mountClassroom({
     layout,
