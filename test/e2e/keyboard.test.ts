@@ -112,6 +112,71 @@ describe('keyboard only (WEB-12)', () => {
     await ada.waitForSelector('dialog.shortcut-sheet', { state: 'detached' });
   });
 
+  it('WEB-125: the outline is one Tab stop between the file tree and the editor; arrows move in it, Enter jumps', async () => {
+    // A file of 40 functions: with a Tab stop per symbol, the editor was 40 presses further away.
+    const source = Array.from({ length: 40 }, (_, i) => `export function step${i + 1}() {}\n`).join('');
+    await ada.click('button[aria-label="New file"]');
+    await ada.fill('.tree-input', 'steps.ts');
+    await ada.press('.tree-input', 'Enter');
+    await ada.waitForSelector('.file-path:text("steps.ts")');
+    await ada.click('.cm-content');
+    await ada.keyboard.insertText(source);
+    await ada.waitForFunction(() => document.querySelectorAll('.outline-item').length === 40);
+
+    // From the file's row in the tree, Tab by Tab to the editor: the outline takes one press.
+    await ada.focus('.tree-file[data-path="steps.ts"]');
+    const stops: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      await ada.keyboard.press('Tab');
+      const at = await ada.evaluate(() => {
+        const el = document.activeElement as HTMLElement | null;
+        if (el?.classList.contains('cm-content')) return 'editor';
+        if (el?.classList.contains('outline-item'))
+          return `outline:${el.querySelector('.outline-name')?.textContent}`;
+        return 'other';
+      });
+      stops.push(at);
+      if (at === 'editor') break;
+    }
+    expect(stops.at(-1)).toBe('editor');
+    expect(stops.filter((s) => s.startsWith('outline:'))).toEqual(['outline:step1']);
+
+    // Back into the outline: ↓ and End move along it, the focused symbol in view; Enter jumps there.
+    await ada.keyboard.press('Escape');
+    while (!(await ada.evaluate(() => document.activeElement?.classList.contains('outline-item'))))
+      await ada.keyboard.press('Shift+Tab');
+    const focused = () =>
+      ada.evaluate(() => {
+        const el = document.activeElement as HTMLElement;
+        const r = el.getBoundingClientRect();
+        const box = document.querySelector('.outline-list')!.getBoundingClientRect();
+        return {
+          name: el.querySelector('.outline-name')?.textContent,
+          line: el.querySelector('.outline-line')?.textContent,
+          inView: r.top >= box.top && r.bottom <= box.bottom,
+        };
+      });
+    expect(await focused()).toEqual({ name: 'step1', line: '1', inView: true });
+    await ada.keyboard.press('ArrowDown');
+    expect(await focused()).toEqual({ name: 'step2', line: '2', inView: true });
+    await ada.keyboard.press('End');
+    expect(await focused()).toEqual({ name: 'step40', line: '40', inView: true });
+    await screenshot(ada, '42-outline-keyboard');
+    await ada.keyboard.press('Enter');
+    await ada.waitForSelector('.cm-editor.cm-focused');
+    expect(
+      await ada.evaluate(() => ({
+        line: document.querySelector('.cm-activeLineGutter')?.textContent,
+        text: document.querySelector('.cm-activeLine')?.textContent,
+      })),
+    ).toEqual({ line: '40', text: 'export function step40() {}' });
+    // The list's one Tab stop is now the symbol last moved to.
+    await ada.keyboard.press('Escape');
+    while (!(await ada.evaluate(() => document.activeElement?.classList.contains('outline-item'))))
+      await ada.keyboard.press('Shift+Tab');
+    expect((await focused()).name).toBe('step40');
+  });
+
   it('logged no errors in any page', () => {
     expect(app.browser.consoleErrors).toEqual([]);
   });

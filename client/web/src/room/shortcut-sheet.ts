@@ -38,6 +38,7 @@ export function shortcutGroups(): { title: string; keys: [string, string][] }[] 
       keys: [
         ['Tab / Shift+Tab', 'Move between the file tree, the editor and the panels'],
         ['↑ / ↓, Enter', 'File tree: move between files, open one'],
+        ['↑ / ↓, Home / End, Enter', 'Outline: move between the symbols, jump to one'],
         ['?', 'This list (outside text fields)'],
       ],
     },
