@@ -1,7 +1,12 @@
+import morphdomImport from 'morphdom';
 import type { FileOp } from '../../../../schema/protocol.ts';
-import { h, mount } from '../ui/dom.ts';
+import { h, mount, placeInOrder } from '../ui/dom.ts';
 import { buildTree, sortNodes, type TreeNode } from './file-tree-nodes.ts';
 import { fileRowElement } from './file-tree-row.ts';
+
+// morphdom's types declare an ES default on a CommonJS package, so NodeNext types the import as the module;
+// the page's bundle takes its ES build, whose default is the function itself.
+const morphdom = morphdomImport as unknown as typeof morphdomImport.default;
 
 export interface FileTreeModel {
   files: readonly string[];
@@ -277,15 +282,29 @@ export class FileTree {
       this.rows.length,
       Math.ceil((this.viewport.scrollTop + height) / this.rowPx) + OVERSCAN,
     );
+    // WEB-131: a row drawn before keeps its element, changed in place to what it shows now; a row replaced
+    // under the pointer between a press and its release gets no click, and the tree redraws on every
+    // presence change. A row's key holds its index and path, which its listeners were made with.
+    const drawn = new Map<string, HTMLElement>();
+    for (const el of this.spacer.children)
+      if (el instanceof HTMLElement && el.dataset.rowKey) drawn.set(el.dataset.rowKey, el);
     const nodes: HTMLElement[] = [];
     for (let i = first; i < last; i++) {
-      const el = this.rowElement(this.rows[i]!, i, model);
+      const row = this.rows[i]!;
+      const el = this.rowElement(row, i, model);
       el.style.top = `${i * this.rowPx}px`;
       el.dataset.index = String(i);
-      nodes.push(el);
+      if (row.kind === 'input') {
+        nodes.push(el);
+        continue;
+      }
+      el.dataset.rowKey = `${row.kind}:${i}:${row.path}`;
+      const before = drawn.get(el.dataset.rowKey);
+      if (before && !before.isEqualNode(el)) morphdom(before, el);
+      nodes.push(before ?? el);
     }
     this.drawing = true;
-    mount(this.spacer, ...nodes);
+    placeInOrder(this.spacer, nodes);
     const input = this.spacer.querySelector<HTMLInputElement>('input.tree-input');
     if (input && (inputHadFocus || this.editing)) input.focus();
     else if (this.focusIndex !== null) {

@@ -43,6 +43,21 @@ export function mount(parent: Element, ...children: Child[]): void {
   );
 }
 
+/**
+ * Makes `nodes` the children of `parent`, in this order, leaving those already there where they are: a node
+ * taken out and put back loses a press in progress (no click follows) and the focus. Nodes already in
+ * `parent` that `nodes` keeps in the same relative order are never moved.
+ */
+export function placeInOrder(parent: Element, nodes: readonly Node[]): void {
+  const keep = new Set(nodes);
+  for (const child of [...parent.childNodes]) if (!keep.has(child)) child.remove();
+  let cursor = parent.firstChild;
+  for (const node of nodes) {
+    if (node === cursor) cursor = cursor.nextSibling;
+    else parent.insertBefore(node, cursor);
+  }
+}
+
 /** Copies text to the clipboard; falls back to selecting a temporary field where the API is blocked. */
 export async function copyText(text: string): Promise<void> {
   try {
