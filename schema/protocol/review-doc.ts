@@ -104,6 +104,12 @@ export interface Steer {
   mode: 'now' | 'queue';
 }
 
+/**
+ * The user id the server writes for what it does itself rather than for a person: the text of an accept
+ * (its Yjs clientIDs), and a run's `interruptedBy` when it stopped the run as it shut down (WEB-126).
+ */
+export const SERVER_ACTOR_ID = '@server';
+
 /** Plain view of one run (the fields of its Y.Map in the review doc, and the REST answer). */
 export interface RunView {
   id: string;

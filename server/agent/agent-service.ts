@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { PublicUser, RunView, TutorMode } from '../../schema/protocol.ts';
+import { type PublicUser, type RunView, SERVER_ACTOR_ID, type TutorMode } from '../../schema/protocol.ts';
 import type { CreateRunRequest } from '../../schema/rest.ts';
 import { requirePermission } from '../auth/permissions.ts';
 import type { AuthUser, RoomService } from '../auth/room-service.ts';
@@ -303,7 +303,7 @@ export class AgentService {
 
   async close(): Promise<void> {
     for (const run of this.live.values()) {
-      if (!run.isFinished) run.interrupt({ id: '@server', name: 'server shutdown', role: 'owner' });
+      if (!run.isFinished) run.interrupt({ id: SERVER_ACTOR_ID, name: 'server shutdown', role: 'owner' });
     }
     await Promise.allSettled([...this.live.values()].map((r) => r.whenDone()));
     await this.deps.provider?.close();

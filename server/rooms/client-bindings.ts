@@ -1,3 +1,4 @@
+import { SERVER_ACTOR_ID } from '../../schema/protocol.ts';
 import { AppError } from '../errors.ts';
 import { type FlatMap, flatGet, flatSet } from '../flat-map.ts';
 import type { Logger } from '../log.ts';
@@ -5,7 +6,7 @@ import { clientIdKey } from './client-id-key.ts';
 import type { ClientBinding } from './doc-store.ts';
 
 /** The user id that owns the server's own Yjs clientIDs (accepted suggestions are written with them). */
-export const SERVER_USER_ID = '@server';
+export const SERVER_USER_ID = SERVER_ACTOR_ID;
 
 /** no bindings yet: one array for every document (a binding makes a new array, never changes this one) */
 const NONE: FlatMap<number, string> = [];

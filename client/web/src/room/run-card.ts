@@ -1,4 +1,4 @@
-import type { RunMode, RunView } from '../../../../schema/protocol.ts';
+import { type RunMode, type RunView, SERVER_ACTOR_ID } from '../../../../schema/protocol.ts';
 import { keyLabel, reviewKeys } from '../editor/keys.ts';
 import { renderReplyLater } from '../nav/reply-markdown-later.ts';
 import { h, mount } from '../ui/dom.ts';
@@ -16,9 +16,11 @@ const live = (r: RunView) => r.status === 'queued' || r.status === 'streaming';
  * run from before endedAt existed) says only who stopped it.
  */
 export function stoppedNote(run: RunView, nameOf: (userId: string) => string): string {
-  const who = run.interruptedBy ? ` by ${nameOf(run.interruptedBy)}` : '';
   const after =
     run.endedAt === null || run.createdAt <= 0 ? '' : ` after ${formatDuration(run.endedAt - run.createdAt)}`;
+  // WEB-126: the server stopped it as it shut down; no member has that id, so it read "stopped by someone".
+  if (run.interruptedBy === SERVER_ACTOR_ID) return `Stopped${after}: the server shut down.`;
+  const who = run.interruptedBy ? ` by ${nameOf(run.interruptedBy)}` : '';
   return `Stopped${who}${after}.`;
 }
 

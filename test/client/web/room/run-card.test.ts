@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { stoppedNote } from '../../../../client/web/src/room/run-card.ts';
 import { formatDuration } from '../../../../client/web/src/ui/duration.ts';
-import type { RunView } from '../../../../schema/protocol.ts';
+import { type RunView, SERVER_ACTOR_ID } from '../../../../schema/protocol.ts';
 
 const run = (over: Partial<RunView>): RunView => ({
   id: 'r1',
@@ -36,6 +36,13 @@ describe('a stopped run card (WEB-106)', () => {
     );
     // No end time recorded: who, without a made-up duration.
     expect(stoppedNote(run({ endedAt: null }), nameOf)).toBe('Stopped by Bob.');
+    // WEB-126: stopped by the server as it shut down: said so, not "by someone".
+    expect(stoppedNote(run({ interruptedBy: SERVER_ACTOR_ID, endedAt: 1_000_000 + 24_600 }), nameOf)).toBe(
+      'Stopped after 24.6 s: the server shut down.',
+    );
+    expect(stoppedNote(run({ interruptedBy: SERVER_ACTOR_ID, endedAt: null }), nameOf)).toBe(
+      'Stopped: the server shut down.',
+    );
   });
 
   it.each([
