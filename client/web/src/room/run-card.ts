@@ -124,7 +124,9 @@ export class RunCard {
         run.parentRunId &&
           h('span', { class: 'run-tag', title: 'continues an earlier conversation' }, 'follow-up'),
         run.mode === 'ask' && h('span', { class: 'run-tag', title: 'a question: no edits' }, 'question'),
-        run.file && h('span', { class: 'run-file', title: run.file }, run.file),
+        // WEB-127: the file's own name (the path in its title): a path cut to fit read "sparkroom/server/…".
+        run.file &&
+          h('span', { class: 'run-file', title: run.file }, run.file.slice(run.file.lastIndexOf('/') + 1)),
         run.threadId &&
           h(
             'button',
