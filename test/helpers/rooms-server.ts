@@ -24,6 +24,8 @@ export interface RoomsServerOptions {
   maxQueuedFrames?: number;
   /** what /health reports; healthy when absent */
   healthy?: () => boolean;
+  /** the clock of the joins' group commit (RoomServiceDeps.joinGatherNow) */
+  joinGatherNow?: () => number;
 }
 
 export interface RoomsServer {
@@ -52,6 +54,7 @@ export async function startRoomsServer(opts: RoomsServerOptions): Promise<RoomsS
     secret: TEST_SECRET,
     tokenTtlSeconds: limits.tokenTtlSeconds,
     now: Date.now,
+    joinGatherNow: opts.joinGatherNow,
   });
   // As in production: one group commit for every room of the process.
   const commits = new CommitQueue(docStore, log);
