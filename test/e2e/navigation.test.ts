@@ -91,6 +91,31 @@ describe('quick open, go to line, go to symbol, outline (NAV-1..NAV-5)', () => {
     await ada.keyboard.press('Escape');
   });
 
+  it('WEB-128: Ctrl+G, then ":12" as the shortcut list writes it (the colon typed again) goes to line 12', async () => {
+    await ada.locator('.cm-content').click();
+    await ada.keyboard.press('Control+g');
+    await ada.waitForSelector('dialog.palette[open]');
+    await ada.keyboard.type(':12');
+    expect(await ada.inputValue('.palette-input')).toBe('::12');
+    expect(await ada.textContent('.palette-item .palette-label')).toBe('Go to line 12');
+    await ada.keyboard.type(':5');
+    expect(await ada.textContent('.palette-item .palette-label')).toBe('Go to line 12, column 5');
+    await ada.keyboard.press('Enter');
+    await ada.waitForSelector('dialog.palette', { state: 'detached' });
+    expect(await cursorLine(ada)).toBe(12);
+    const line = await ada.evaluate(() => {
+      const active = document.querySelector('.cm-activeLine')?.getBoundingClientRect();
+      const box = document.querySelector('.cm-scroller')?.getBoundingClientRect();
+      const number = document.querySelector('.cm-activeLineGutter');
+      return {
+        inView: !!active && !!box && active.top >= box.top && active.bottom <= box.bottom,
+        number: number?.textContent,
+        besideNumber: !!active && !!number && Math.abs(number.getBoundingClientRect().top - active.top) <= 1,
+      };
+    });
+    expect(line).toEqual({ inView: true, number: '12', besideNumber: true });
+  });
+
   it('NAV-4, NAV-5: Ctrl+Shift+O goes to a symbol from the syntax tree; the outline lists them', async () => {
     await ada.keyboard.press('Control+Shift+o');
     await ada.waitForSelector('.palette-item');

@@ -85,7 +85,8 @@ export class QuickOpen {
     const file = this.deps.currentFile();
     if (!view || !file) return { items: [], message: 'Open a file first, then go to a line in it.' };
     const doc = view.state.doc;
-    const m = /^\s*(\d+)?\s*(?:[:,]\s*(\d+))?\s*$/.exec(q);
+    // WEB-128: the box opens with its ':' and the shortcut list writes ":LINE", so "::12" is line 12 too.
+    const m = /^\s*:?\s*(\d+)?\s*(?:[:,]\s*(\d+))?\s*$/.exec(q);
     const here = doc.lineAt(view.state.selection.main.head).number;
     if (!m?.[1])
       return {
