@@ -97,3 +97,22 @@ export function needsMet(needs: Needs, stateOf: (client: number) => number): boo
   for (const [client, state] of needs) if (stateOf(client) < state) return false;
   return true;
 }
+
+/**
+ * SAFE-178: the first item of an update that names its own client at its own clock or a later one as its
+ * left origin, right origin or parent, or null. No client can write that (an item only ever refers to what
+ * existed when it was made), and Yjs does not check it (Item.getMissing skips the item's own client): it
+ * integrates the structs before that item and then throws, a change to the document with no record, which
+ * reloads the room and closes everyone in it (4507). Found by the frame fuzzer as a flipped byte.
+ */
+export function selfForwardReference(structs: readonly OutlineStruct[]): OutlineStruct | null {
+  for (const s of structs) {
+    if (s.content === Content.skip || s.content === Content.gc) continue;
+    const { client, clock, origin, rightOrigin, parent } = s;
+    if (origin !== null && origin.client === client && origin.clock >= clock) return s;
+    if (rightOrigin !== null && rightOrigin.client === client && rightOrigin.clock >= clock) return s;
+    if (parent !== null && typeof parent === 'object' && parent.client === client && parent.clock >= clock)
+      return s;
+  }
+  return null;
+}

@@ -5,7 +5,7 @@ import type { ClientBindings } from './client-bindings.ts';
 import type { Connection } from './connection.ts';
 import type { TransactionOrigin } from './origins.ts';
 import { smallMs } from './small-ms.ts';
-import { missingDependencies, type Needs, needsMet } from './update-deps.ts';
+import { missingDependencies, type Needs, needsMet, selfForwardReference } from './update-deps.ts';
 import {
   type OutlineStruct,
   readUpdateOutline,
@@ -111,6 +111,13 @@ export class UpdateIntake {
     this.claimClientIds(conn, scan.clients.length === 1 ? scan.clients : new Set(scan.clients));
     // SAFE-168: the outline serves every other check; only applyUpdate decodes the content.
     const outline = readOutline(update);
+    const forward = selfForwardReference(outline.structs);
+    if (forward !== null) {
+      throw new AppError(
+        'malformed_frame',
+        `update item ${forward.client}:${forward.clock} refers to its own client's clock ${forward.clock} or later`,
+      );
+    }
     this.refuseForeignFutureDeletes(conn, outline.deletes);
     const stateOf = (client: number) => Y.getState(store, client);
     const needs = missingDependencies(outline.structs, outline.deletes, stateOf);

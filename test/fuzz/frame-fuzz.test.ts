@@ -2,7 +2,7 @@ import * as encoding from 'lib0/encoding';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import * as Y from 'yjs';
-import type { JoinResponse } from '../../schema/protocol.ts';
+import { CODE_FILES_KEY, type JoinResponse } from '../../schema/protocol.ts';
 import { Connection } from '../../server/rooms/connection.ts';
 import { Room } from '../../server/rooms/room.ts';
 import { RoomDoc } from '../../server/rooms/room-doc.ts';
@@ -253,6 +253,42 @@ describe('pinned frame-fuzzer findings', () => {
     expect(Y.encodeStateAsUpdate(reader.doc).byteLength).toBeLessThanOrEqual(maxDocBytes);
     reader.close();
     doc.destroy();
+  });
+  it("SAFE-178: an item naming its own client's later clock as its parent is refused (4400) on its socket; the room is not reloaded under everyone (4507)", async () => {
+    const s = await startTestServer();
+    server = s;
+    const { room, people } = await s.roomWith(['editor', 'editor', 'editor']);
+    const honest = connectClient(s.syncUrl, room.roomId, people[0]!.token);
+    const other = connectClient(s.syncUrl, room.roomId, people[2]!.token);
+    const closes: number[] = [];
+    for (const c of [honest, other])
+      c.provider.on('connection-close', (e: CloseEvent | null) => {
+        if (e) closes.push(e.code);
+      });
+    try {
+      await Promise.all([whenSynced(honest), whenSynced(other)]);
+      // Two frames the fuzzer flipped (SAFE-8): files['step2.ts'] = new Y.Text() at clock 0, then a string
+      // at clock 1 whose parent is its own client's clock 64 (0x40), or 'f2.ts' with clock 32 (0x20).
+      // Yjs integrated the text, threw on the string, and the room reloaded.
+      for (const hex of [
+        '00012d0102c9dcdef3060027010566696c65730873746570322e7473020400c9dcdef3064009e282ac200a2a6c3d2d00',
+        '00023b010295d9c0f8020027010566696c65730566322e747302040095d9c0f802201a0a327a6b6a7d2b2d6cc3a97a687b63c3ad6a2820677a3b326a3400',
+      ]) {
+        const attacker = await openRawClient(syncSocketUrl(s.syncUrl, room.roomId, people[1]!.token));
+        attacker.send(Buffer.from(hex, 'hex'));
+        expect((await attacker.waitForClose()).code).toBe(4400);
+      }
+      honest.edit('a.ts', (t) => t.insert(0, 'still here'));
+      await other.waitForText('a.ts', (x) => x === 'still here');
+      expect(closes).toEqual([]);
+      const reader = await openRawClient(syncSocketUrl(s.syncUrl, room.roomId, people[2]!.token));
+      await reader.roundTrip();
+      expect([...reader.doc.getMap(CODE_FILES_KEY).keys()]).toEqual(['a.ts']);
+      reader.close();
+    } finally {
+      honest.destroy();
+      other.destroy();
+    }
   });
   it("SAFE-5: a delete of another person's text that does not exist yet is refused (4430), so their next words are not erased on arrival", async () => {
     const s = await startTestServer();
