@@ -100,23 +100,28 @@ describe('frame fuzzer: hostile y-protocols frames on live sockets (ROOM-10)', (
       const closes = new Map<number, number>();
       let frames = 0;
       let sockets = 0;
-      // The attackers' accepted frames fill the attacked room's document; once it is half full they stop, so
-      // the honest writers there are not refused for a full document (4413, the server's right answer) on a
-      // machine fast enough to send more in the time.
+      /** frames sent once the attacked document was half full */
+      let lateFrames = 0;
+      // The attackers' accepted frames fill the attacked room's document, and a full one rightly refuses the
+      // honest writers too (4413). Once it is half full, frames that would add to it delete the attackers'
+      // own text instead and every other kind goes on, so a fast machine attacks for the whole time as a slow
+      // one does, and the honest writers keep half the limit (SAFE-8).
       const halfFull = () =>
         (s.running.registry.peek(target.room.roomId)?.code.storedSize ?? 0) > DOC_LIMIT / 2;
       const attacker = async (who: JoinResponse, review: boolean, deadline: number) => {
-        while (performance.now() < deadline && !halfFull()) {
+        while (performance.now() < deadline) {
           const raw: RawClient = await openRawClient(
             syncSocketUrl(s.syncUrl, target.room.roomId, who.token, review),
           );
           sockets++;
           let open = true;
-          while (open && performance.now() < deadline && !halfFull()) {
+          while (open && performance.now() < deadline) {
             for (let i = rng.range(1, 3); i > 0; i--) {
-              const frame = hostileFrame(rng, raw.doc);
+              const grow = !halfFull();
+              const frame = hostileFrame(rng, raw.doc, grow);
               sent.set(frame.kind, (sent.get(frame.kind) ?? 0) + 1);
               frames++;
+              if (!grow) lateFrames++;
               if (typeof frame.data === 'string') raw.sendText(frame.data);
               else if (Array.isArray(frame.data)) for (const f of frame.data) raw.send(f);
               else raw.send(frame.data);
@@ -166,6 +171,7 @@ describe('frame fuzzer: hostile y-protocols frames on live sockets (ROOM-10)', (
       await stillWorks(honestA, honestB);
       expect(honestA.text('live.ts')).toBe(honestB.text('live.ts'));
 
+      const storedSize = s.running.registry.peek(target.room.roomId)?.code.storedSize ?? 0;
       // What the honest clients hold is stored: a restarted server serves it back.
       const held = Y.encodeStateAsUpdate(honestA.doc);
       const heldText = honestA.text('live.ts');
@@ -184,7 +190,8 @@ describe('frame fuzzer: hostile y-protocols frames on live sockets (ROOM-10)', (
       const kinds = [...sent.entries()].map(([k, n]) => `${k} ${n}`).join(', ');
       const codes = [...closes.entries()].map(([c, n]) => `${c}x${n}`).join(' ');
       await annotate(
-        `seed ${seed}: ${frames} frames in ${FUZZ_MS} ms on ${sockets} sockets (${kinds}); closes ${codes}; ` +
+        `seed ${seed}: ${frames} frames in ${FUZZ_MS} ms on ${sockets} sockets (${kinds}; ${lateFrames} with the ` +
+          `document half full, now ${Math.round(storedSize / 1024)} KB); closes ${codes}; ` +
           `${round} working rounds; heap ${mb(baseline)} -> ${mb(after)}; live Room/RoomDoc/Connection/WebSocket after: 0; ` +
           `worst event-loop stall ${stall.maxMs.toFixed(0)} ms (on the wall clock ${stall.wallMaxMs.toFixed(0)} ms, ` +
           `p99 ${stall.p99Ms.toFixed(0)} ms)`,

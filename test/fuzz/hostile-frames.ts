@@ -26,7 +26,9 @@ export type FrameKind =
   | 'many-client-ids'
   | 'orphan-chain'
   | 'key-overwrite'
-  | 'whitespace-line';
+  | 'whitespace-line'
+  | 'sync-flood'
+  | 'delete-own';
 
 export interface HostileFrame {
   kind: FrameKind;
@@ -34,9 +36,29 @@ export interface HostileFrame {
   data: Uint8Array | string | Uint8Array[];
 }
 
-/** Valid y-websocket frames of every message type, the material the mutations start from. */
-function validFrame(rng: SeededRandom): Uint8Array {
-  switch (rng.int(5)) {
+/**
+ * The kinds whose frames, when the server accepts them, add text to the attacked document: once it is half
+ * full (`grow` false) they turn into deletions of the attackers' own text ('delete-own').
+ */
+const GROWS: ReadonlySet<FrameKind> = new Set(['valid-update', 'whitespace-line']);
+
+/** The files these frames write (valid updates, whitespace lines, the mutations' valid updates). */
+const OWN_FILE = /^(fuzz\d|space\d|f\d|step2)\.ts$/;
+
+/**
+ * Valid y-websocket frames of every message type, the material the mutations start from. Without `grow`,
+ * the updates among them are deletions of the attackers' own text, so a mutation the server still accepts
+ * adds nothing to the document.
+ */
+function validFrame(rng: SeededRandom, base: Y.Doc | undefined, grow: boolean): Uint8Array {
+  const kind = rng.int(5);
+  if (!grow && (kind === 1 || kind === 4)) {
+    // Nothing of theirs left to delete: a request for the whole document (an empty update would be stored).
+    const update = deleteOwn(rng, base);
+    if (update === null) return syncStep1Frame(new Uint8Array([0]));
+    return kind === 1 ? updateFrame(update) : syncStep2Frame(update);
+  }
+  switch (kind) {
     case 0: {
       const doc = new Y.Doc();
       doc.getText('t').insert(0, rng.text(8));
@@ -52,17 +74,45 @@ function validFrame(rng: SeededRandom): Uint8Array {
       ]);
     case 3:
       return queryAwarenessFrame();
-    default: {
-      const encoder = encoding.createEncoder();
-      encoding.writeVarUint(encoder, messageType.sync);
-      encoding.writeVarUint(encoder, 1);
-      encoding.writeVarUint8Array(
-        encoder,
-        fileUpdate('step2.ts', rng.text(16), { clientId: rng.range(1, 2 ** 31) }),
-      );
-      return encoding.toUint8Array(encoder);
-    }
+    default:
+      return syncStep2Frame(fileUpdate('step2.ts', rng.text(16), { clientId: rng.range(1, 2 ** 31) }));
   }
+}
+
+/** A sync step 2 frame (the answer to a step 1) carrying `update`. */
+function syncStep2Frame(update: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, messageType.sync);
+  encoding.writeVarUint(encoder, 1);
+  encoding.writeVarUint8Array(encoder, update);
+  return encoding.toUint8Array(encoder);
+}
+
+/**
+ * An update deleting a random slice (half the time all) of what is left of one of the files these frames
+ * wrote, as the attacker's copy of the document (`base`) shows it; null when nothing of them is left. Made
+ * by deleting in that copy, as a client would; only what is not deleted yet is named, since the server
+ * stores every update it accepts (a deletion of nothing would still grow the log).
+ */
+function deleteOwn(rng: SeededRandom, base: Y.Doc | undefined): Uint8Array | null {
+  if (!base) return null;
+  const files = base.getMap<unknown>(CODE_FILES_KEY);
+  const texts: Y.Text[] = [];
+  for (const [path, text] of files) {
+    if (OWN_FILE.test(path) && text instanceof Y.Text && text.length > 0) texts.push(text);
+  }
+  const text = rng.pick(texts.length > 0 ? texts : [null]);
+  if (text === null) return null;
+  const at = rng.chance(0.5) ? 0 : rng.int(text.length);
+  const length = at === 0 ? text.length : rng.range(1, text.length - at);
+  let update: Uint8Array | null = null;
+  const take = (u: Uint8Array) => {
+    update = u;
+  };
+  base.on('update', take);
+  base.transact(() => text.delete(at, length));
+  base.off('update', take);
+  return update;
 }
 
 function concat(...parts: Uint8Array[]): Uint8Array {
@@ -87,11 +137,13 @@ function hugeVarint(rng: SeededRandom): Uint8Array {
 /**
  * One frame a hostile or broken client might send: random bytes, random message types, valid frames
  * with flipped bytes, cut short or with trailing garbage, varints past 2^53, lengths far past the frame,
- * awareness with odd JSON, valid updates under random clientIDs, and updates whose dependencies never
- * arrive (Yjs keeps those pending in memory).
+ * awareness with odd JSON, valid updates under random clientIDs, updates whose dependencies never
+ * arrive (Yjs keeps those pending in memory), and bursts of sync requests. `base` is the attacker's copy
+ * of the document; with `grow` false (the attacked document is half full) no frame adds text to it: the
+ * kinds that would add some become deletions of the attackers' own text, and every other kind goes on.
  */
-export function hostileFrame(rng: SeededRandom, base?: Y.Doc): HostileFrame {
-  const kind = rng.weighted<FrameKind>({
+export function hostileFrame(rng: SeededRandom, base?: Y.Doc, grow = true): HostileFrame {
+  const drawn = rng.weighted<FrameKind>({
     'random-bytes': 2,
     'random-type': 1,
     flipped: 4,
@@ -107,7 +159,16 @@ export function hostileFrame(rng: SeededRandom, base?: Y.Doc): HostileFrame {
     'orphan-chain': 0.5,
     'key-overwrite': base ? 2 : 0,
     'whitespace-line': 0.5,
+    'sync-flood': 0.5,
+    'delete-own': 0,
   });
+  if (!grow && GROWS.has(drawn)) {
+    const update = deleteOwn(rng, base);
+    // Nothing of theirs left to delete: a request for the whole document instead.
+    if (update === null) return { kind: 'sync-flood', data: [syncStep1Frame(new Uint8Array([0]))] };
+    return { kind: 'delete-own', data: updateFrame(update) };
+  }
+  const kind = drawn;
   switch (kind) {
     case 'random-bytes':
       return { kind, data: rng.bytes(rng.int(64)) };
@@ -118,7 +179,7 @@ export function hostileFrame(rng: SeededRandom, base?: Y.Doc): HostileFrame {
       return { kind, data: encoding.toUint8Array(encoder) };
     }
     case 'flipped': {
-      const frame = validFrame(rng);
+      const frame = validFrame(rng, base, grow);
       for (let i = rng.range(1, 4); i > 0; i--) {
         const at = rng.int(frame.length);
         frame[at] = (frame[at] ?? 0) ^ (1 << rng.int(8));
@@ -126,11 +187,11 @@ export function hostileFrame(rng: SeededRandom, base?: Y.Doc): HostileFrame {
       return { kind, data: frame };
     }
     case 'truncated': {
-      const frame = validFrame(rng);
+      const frame = validFrame(rng, base, grow);
       return { kind, data: frame.slice(0, rng.int(frame.length)) };
     }
     case 'extended':
-      return { kind, data: concat(validFrame(rng), rng.bytes(rng.range(1, 8))) };
+      return { kind, data: concat(validFrame(rng, base, grow), rng.bytes(rng.range(1, 8))) };
     case 'huge-varint': {
       const where = rng.int(3);
       if (where === 0) return { kind, data: hugeVarint(rng) };
@@ -205,6 +266,19 @@ export function hostileFrame(rng: SeededRandom, base?: Y.Doc): HostileFrame {
       };
     case 'key-overwrite':
       return { kind, data: updateFrame(keyOverwrite(rng, base ?? new Y.Doc())) };
+    case 'sync-flood':
+      // SAFE-10: sync step 1 requests back to back, each asking for the whole document (an empty state
+      // vector) or for what this attacker lacks; past the rate the socket is closed with 4429.
+      return {
+        kind,
+        data: Array.from({ length: rng.range(2, 16) }, () =>
+          syncStep1Frame(rng.chance(0.5) || !base ? new Uint8Array([0]) : Y.encodeStateVector(base)),
+        ),
+      };
+    case 'delete-own': {
+      const update = deleteOwn(rng, base);
+      return { kind, data: update ? updateFrame(update) : syncStep1Frame(new Uint8Array([0])) };
+    }
     case 'whitespace-line': {
       // A file with one very long run of spaces and tabs (the anchor matcher's old quadratic case).
       const run = rng.range(10_000, 120_000);
