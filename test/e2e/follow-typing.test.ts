@@ -2,6 +2,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { screenshot } from '../helpers/browser.ts';
 import { editorText } from './editor-text.ts';
+import { createRoomWithInvites, joinAs, newFile } from './room-flow.ts';
 import { type BrowserApp, startBrowserApp } from './web-server.ts';
 
 // SCENARIOS 2 on a phone: Cy (a viewer, 390 px wide) follows Ada, who types at the end of a long line. Her
@@ -43,25 +44,11 @@ function caretInView(page: Page) {
 describe('following someone who types (WEB-124)', () => {
   it('WEB-124: the follower sees the caret and name of the person they follow while that person types at the end of a long line', async () => {
     const ada = (await app.browser.person({ viewport: { width: 1440, height: 900 } })).page;
-    await ada.goto(`${app.server.url}/`);
-    await ada.fill('#your-name', 'Ada');
-    await ada.click('form.create-card button[type=submit]');
-    await ada.waitForSelector('.created-card');
-    const viewerLink = await ada.inputValue('input[data-role=viewer]');
-    await ada.click('text=Open the room');
-    await ada.waitForSelector('.pill-online');
-    await ada.click('button[aria-label="New file"]');
-    await ada.fill('.tree-input', 'note.ts');
-    await ada.press('.tree-input', 'Enter');
-    await ada.waitForSelector('.file-path:text("note.ts")');
-    await ada.click('.cm-content');
-    await ada.keyboard.insertText(`${LONG}\n\nexport const other = 1;\n`);
+    const { viewer } = await createRoomWithInvites(ada, app.server.url, 'Ada', 'Following');
+    await newFile(ada, 'note.ts', `${LONG}\n\nexport const other = 1;\n`);
 
     const cy = (await app.browser.person({ viewport: { width: 390, height: 844 } })).page;
-    await cy.goto(viewerLink);
-    await cy.fill('#display-name', 'Cy');
-    await cy.click('button[type=submit]');
-    await cy.waitForSelector('.pill-online');
+    await joinAs(cy, viewer, 'Cy');
     await cy.waitForFunction(() => document.querySelector('.cm-content')?.textContent?.includes('other'));
     await cy.click('button.drawer-btn-files');
     await cy.click('.people-panel .person:has-text("Ada") .follow-btn');

@@ -2,6 +2,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { screenshot } from '../helpers/browser.ts';
 import { editorText } from './editor-text.ts';
+import { newFile } from './room-flow.ts';
 import { type BrowserApp, startBrowserApp } from './web-server.ts';
 
 // Issue 10, bug 9 (SCENARIOS 9): keyboard only. Files in the tree take focus, the editor has a name, the
@@ -115,12 +116,7 @@ describe('keyboard only (WEB-12)', () => {
   it('WEB-125: the outline is one Tab stop between the file tree and the editor; arrows move in it, Enter jumps', async () => {
     // A file of 40 functions: with a Tab stop per symbol, the editor was 40 presses further away.
     const source = Array.from({ length: 40 }, (_, i) => `export function step${i + 1}() {}\n`).join('');
-    await ada.click('button[aria-label="New file"]');
-    await ada.fill('.tree-input', 'steps.ts');
-    await ada.press('.tree-input', 'Enter');
-    await ada.waitForSelector('.file-path:text("steps.ts")');
-    await ada.click('.cm-content');
-    await ada.keyboard.insertText(source);
+    await newFile(ada, 'steps.ts', source);
     await ada.waitForFunction(() => document.querySelectorAll('.outline-item').length === 40);
 
     // From the file's row in the tree, Tab by Tab to the editor: the outline takes one press.

@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { screenshot } from '../helpers/browser.ts';
+import { createRoomAs, newFile } from './room-flow.ts';
 import { type SparkBrowserApp, startSparkBrowserApp } from './web-server.ts';
 
 // SCENARIOS 3 in a real project: a run asked about a file deep in the tree. The card's head (state, who
@@ -46,19 +47,9 @@ describe('a run card’s head (WEB-127)', () => {
   ] as const) {
     it(`WEB-127: at ${width} px, who asked stays on one line beside the state, and the file is named by its own name`, async () => {
       const page = (await app.browser.person({ viewport: { width, height: 900 } })).page;
-      await page.goto(`${app.server.url}/`);
-      await page.fill('#your-name', who);
-      await page.click('form.create-card button[type=submit]');
-      await page.waitForSelector('.created-card');
-      await page.click('text=Open the room');
-      await page.waitForSelector('.pill-online');
+      await createRoomAs(page, app.server.url, who, 'Run cards');
       if (width < 760) await page.click('button.drawer-btn-files');
-      await page.click('button[aria-label="New file"]');
-      await page.fill('.tree-input', PATH);
-      await page.press('.tree-input', 'Enter');
-      await page.waitForSelector(`.file-path:text("${PATH}")`);
-      await page.click('.cm-content');
-      await page.keyboard.insertText('export const run = 1;\n');
+      await newFile(page, PATH, 'export const run = 1;\n');
       app.fake.enqueue({ text: 'Nothing to change here.\n', tokensPerSecond: 500 });
       if (width < 760) await page.click('button.drawer-btn-spark');
       await page.fill('.prompt-input', 'Anything to tidy?');

@@ -8,6 +8,7 @@ import { type RunningServer, startServer } from '../../server/start-server.ts';
 import { launchBrowser, screenshot, type TestBrowser } from '../helpers/browser.ts';
 import { type FakeModelServer, startFakeModelServer } from '../helpers/fake-model-server.ts';
 import { MANY_CLIENTS_FROM_ONE_ADDRESS, TEST_SECRET } from '../helpers/test-server.ts';
+import { createRoomAs, newFile } from './room-flow.ts';
 import { buildWebClient } from './web-server.ts';
 
 // SCENARIOS 7: the server is stopped (Ctrl-C) while Spark streams and started again on the same port and
@@ -55,18 +56,8 @@ describe('the server restarts while Spark streams (WEB-126)', () => {
     const url = server.url;
     const port = Number(new URL(url).port);
     const ada = (await browser.person({ viewport: { width: 1440, height: 900 } })).page;
-    await ada.goto(`${url}/`);
-    await ada.fill('#your-name', 'Ada');
-    await ada.click('form.create-card button[type=submit]');
-    await ada.waitForSelector('.created-card');
-    await ada.click('text=Open the room');
-    await ada.waitForSelector('.pill-online');
-    await ada.click('button[aria-label="New file"]');
-    await ada.fill('.tree-input', 'notes.md');
-    await ada.press('.tree-input', 'Enter');
-    await ada.waitForSelector('.file-path:text("notes.md")');
-    await ada.click('.cm-content');
-    await ada.keyboard.insertText('# Notes\n');
+    await createRoomAs(ada, url, 'Ada', 'Restart');
+    await newFile(ada, 'notes.md', '# Notes\n');
 
     // A slow reply: still streaming when the server goes down.
     fake.enqueue({ text: 'Let me think about the notes first. '.repeat(40), tokensPerSecond: 20 });
