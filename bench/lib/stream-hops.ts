@@ -75,8 +75,21 @@ export interface StreamHops {
   samples: number;
   /** each hop's p50/p99 over every token with all marks */
   hops: Record<string, LatencySummary>;
-  /** each hop's mean over the tokens at or above the token-to-visible p99: what the tail is made of */
-  tail: { count: number; totalMs: number; hopsMs: Record<string, number> };
+  /**
+   * each hop's mean over the tokens at or above the token-to-visible p99: what the tail is made of; and
+   * where in the stream they were (first, median and last as a share of the stream's tokens, 0-1)
+   */
+  tail: {
+    count: number;
+    totalMs: number;
+    hopsMs: Record<string, number>;
+    at: { first: number; median: number; last: number };
+  };
+  /**
+   * the page's own hop (socket -> DOM) and the page over the stock client (stock -> DOM), p50 and p99 in each
+   * fifth of the stream: whether the page's share is the stream's start, its middle or its end
+   */
+  byFifth: { pageP50: number; pageP99: number; overStockP50: number; overStockP99: number }[];
 }
 
 /** Splits due -> drawn of every token with all five marks, and says what the slowest 1% spend where. */
@@ -89,15 +102,42 @@ export function streamHops(marks: readonly TokenMarks[]): StreamHops {
   }
   const totals = marks.map((m) => m.drawn - m.due).sort((a, b) => a - b);
   const p99 = totals[Math.min(totals.length - 1, Math.floor(totals.length * 0.99))] ?? 0;
-  const slow = marks.filter((m) => m.drawn - m.due >= p99);
+  // marks are in stream order (tokenMarks): an index is a token's place in the stream
+  const slowAt: number[] = [];
+  marks.forEach((m, i) => {
+    if (m.drawn - m.due >= p99) slowAt.push(i);
+  });
+  const slow = slowAt.map((i) => marks[i]!);
   const mean = (of: (m: TokenMarks) => number) =>
     slow.reduce((s, m) => s + of(m), 0) / Math.max(1, slow.length);
   const hopsMs: Record<string, number> = {};
   for (const [name, of] of Object.entries(HOPS)) hopsMs[name] = mean(of);
+  const share = (i: number | undefined) => (i ?? 0) / Math.max(1, marks.length - 1);
+  const byFifth = [0, 1, 2, 3, 4].map((k) => {
+    const part = marks.slice(Math.floor((k * marks.length) / 5), Math.floor(((k + 1) * marks.length) / 5));
+    const page = new LatencyHistogram();
+    const over = new LatencyHistogram();
+    for (const m of part) {
+      page.recordMs(m.drawn - m.received);
+      over.recordMs(m.drawn - m.stock);
+    }
+    const [p, o] = [page.summary(), over.summary()];
+    return { pageP50: p.p50, pageP99: p.p99, overStockP50: o.p50, overStockP99: o.p99 };
+  });
   return {
     samples: marks.length,
     hops,
-    tail: { count: slow.length, totalMs: mean((m) => m.drawn - m.due), hopsMs },
+    tail: {
+      count: slow.length,
+      totalMs: mean((m) => m.drawn - m.due),
+      hopsMs,
+      at: {
+        first: share(slowAt[0]),
+        median: share(slowAt[Math.floor(slowAt.length / 2)]),
+        last: share(slowAt[slowAt.length - 1]),
+      },
+    },
+    byFifth,
   };
 }
 
@@ -109,8 +149,14 @@ export function describeStreamHops(s: StreamHops): string {
   const tail = Object.entries(s.tail.hopsMs)
     .map(([name, ms]) => `${name} ${f(ms)}`)
     .join(', ');
+  const pct = (x: number) => `${Math.round(x * 100)}%`;
+  const fifths = (of: (x: StreamHops['byFifth'][number]) => [number, number]) =>
+    s.byFifth.map((x) => of(x).map(f).join('/')).join(', ');
   return (
     `browser stream hops over ${s.samples} tokens: ${each} ms; the ${s.tail.count} tokens at/over p99 ` +
-    `(mean ${f(s.tail.totalMs)} ms due -> drawn): ${tail} ms`
+    `(mean ${f(s.tail.totalMs)} ms due -> drawn, at ${pct(s.tail.at.first)}-${pct(s.tail.at.last)} of the ` +
+    `stream, median ${pct(s.tail.at.median)}): ${tail} ms; by fifth of the stream, page (socket -> DOM) ` +
+    `p50/p99 ${fifths((x) => [x.pageP50, x.pageP99])} ms, page over the stock client (applied -> DOM) ` +
+    `p50/p99 ${fifths((x) => [x.overStockP50, x.overStockP99])} ms`
   );
 }
