@@ -17,6 +17,7 @@ import { fileNames, fileText } from '../../../sdk/code-files.ts';
 import { listRuns, listSuggestions } from '../../../sdk/review-views.ts';
 import type { RoomConnection, SparkroomClient } from '../../../sdk/sparkroom-client.ts';
 import { type Participant, participantsOf } from '../editor/presence-state.ts';
+import { FramePacer } from './frame-pacer.ts';
 
 /**
  * `role`: an owner changed this person's role (the page is built again around it, AUTH-5); `writable`: a
@@ -30,10 +31,6 @@ type Topic = 'files' | 'review' | 'presence' | 'info' | 'role' | 'writable' | 'm
  * a freeze) is drawn in the first frame.
  */
 const PACED: ReadonlySet<Topic> = new Set<Topic>(['review', 'presence']);
-/** PERF-193: a frame this long after the one before it means the page is not keeping up with the display. */
-const BEHIND_MS = 25;
-/** PERF-193: a frame this long after the one before it follows a pause, not a page that is behind. */
-const PAUSE_MS = 250;
 
 /**
  * The live model of one room for the page: the SDK connection, room info, and views of the files,
@@ -63,9 +60,8 @@ export class RoomSession {
   private readonly listeners = new Map<Topic, Set<() => void>>();
   private readonly dirty = new Set<Topic>();
   private frame: number | null = null;
-  /** PERF-193: when the last frame callback ran, and whether it drew (see `frameDue`) */
-  private lastFrameAt: number | null = null;
-  private drewLastFrame = false;
+  /** PERF-193/199: whether a frame draws now or leaves the stream for the next */
+  private readonly pacer = new FramePacer();
   private readonly cleanups: (() => void)[] = [];
   /** fileNames() as last read; null once a key of the files map was added, removed or replaced */
   private fileList: readonly string[] | null = null;
@@ -360,25 +356,11 @@ export class RoomSession {
     for (const t of topics) for (const fn of this.listeners.get(t) ?? []) fn();
   }
 
-  /**
-   * PERF-193: does this frame draw what changed? While the page keeps up, every frame does (one draw per
-   * frame, however many updates arrived). While it is behind (this frame came more than BEHIND_MS after the
-   * last), a frame that only has Spark's stream or presence to draw, after a frame that drew, is left for
-   * the next: the stream is drawn at most every other frame, each draw showing all that arrived. A draw
-   * costs about the same however much text it adds (CodeMirror's update and measure, Chromium's style,
-   * layout, paint and commit), so a page short of a core drew fewer tokens per draw and kept less of a core
-   * for its socket and the rest of the machine; a frame that draws nothing costs next to nothing. At most a
-   * frame's wait is added to a token, and only on a page that is already late.
-   */
+  /** PERF-193: does this frame draw what changed? A page that is behind leaves the stream for the next. */
   private frameDue(now: number): boolean {
-    const last = this.lastFrameAt;
-    this.lastFrameAt = now;
-    const behind = last !== null && now - last > BEHIND_MS && now - last < PAUSE_MS;
-    let paced = true;
-    for (const t of this.dirty) if (!PACED.has(t)) paced = false;
-    const due = !(behind && paced && this.drewLastFrame);
-    this.drewLastFrame = due;
-    return due;
+    let pacedOnly = true;
+    for (const t of this.dirty) if (!PACED.has(t)) pacedOnly = false;
+    return this.pacer.due(now, pacedOnly);
   }
 }
 
