@@ -35,7 +35,9 @@ async function setUpRoom(url: string): Promise<{ room: CreateRoomResponse; peopl
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-describe('durability: restart, crash and shutdown (ROOM-3, ROOM-5, ROOM-12)', () => {
+// Each test starts a child server twice, and startChildServer allows each start 20 s: the 30 s default ran
+// out at load 20 (ROOM-3's SIGKILL test once, ROOM-12 twice in three runs of test/sync beside test/e2e).
+describe('durability: restart, crash and shutdown (ROOM-3, ROOM-5, ROOM-12)', { timeout: 60_000 }, () => {
   const cleanup: (() => unknown)[] = [];
   afterEach(async () => {
     for (const fn of cleanup.splice(0).reverse()) await fn();
