@@ -39,10 +39,13 @@ async function liveRoom(
     join('viewer', 'v2'),
   ]);
   const writers = [0, 1, 2].map((i) => connect(cluster.nodes[i]!.syncUrl, roomId, tokens[i]!));
-  await whenSynced(writers[0]!);
+  // 60 s as every other wait here, not whenSynced's 10 s: the first sync loads the room and takes its lease on
+  // nodes just started, and CLUSTER-23 failed 'waiting for sync' 51 s in at load 20 (the cluster's start
+  // and 10 s), as CLUSTER-54 did once in three runs.
+  await whenSynced(writers[0]!, 60_000);
   const watchers = [1, 2].map((i) => connect(cluster.nodes[i]!.syncUrl, roomId, tokens[2 + i]!));
   const everyone = [...writers, ...watchers];
-  await Promise.all(everyone.map((c) => whenSynced(c)));
+  await Promise.all(everyone.map((c) => whenSynced(c, 60_000)));
   // One client creates the file and every other holds it before writing: two clients creating it would set
   // the same map key concurrently and Yjs keeps one of the texts.
   writers[0]!.edit(FILE, (t) => t.insert(0, 'start '));
