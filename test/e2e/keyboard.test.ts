@@ -57,12 +57,18 @@ describe('keyboard only (WEB-12)', () => {
     expect(await ada.evaluate(() => (document.activeElement as HTMLElement).dataset.path)).toBe('a.ts');
     await ada.keyboard.press('ArrowDown');
     expect(await ada.evaluate(() => (document.activeElement as HTMLElement).dataset.path)).toBe('b.ts');
+    // WEB-132: Space opens the file and the keyboard stays on its row.
+    await ada.keyboard.press(' ');
+    await ada.waitForSelector('.file-path:text("b.ts")');
+    expect(await ada.evaluate(() => (document.activeElement as HTMLElement).dataset.path)).toBe('b.ts');
+    expect(await editorText(ada)).toBe('export const b = 2;\n');
     await ada.keyboard.press('ArrowUp');
     await ada.keyboard.press('Enter');
     await ada.waitForSelector('.file-path:text("a.ts")');
 
-    // Into the editor: it has a name, and the hint says how to leave.
-    await tabUntil(ada, '.cm-content');
+    // Into the editor: Enter put the keyboard there (WEB-132); it has a name, and the hint says how to leave.
+    expect(await ada.evaluate(() => document.activeElement?.classList.contains('cm-content'))).toBe(true);
+    expect(await editorText(ada)).toBe('export const a = 1;\n');
     expect(await ada.getAttribute('.cm-content', 'aria-label')).toBe('Code editor: a.ts');
     // CodeMirror marks itself focused in its next update after the focus event; the hint follows that class.
     await ada.waitForSelector('.cm-editor.cm-focused');

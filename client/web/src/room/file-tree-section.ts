@@ -10,8 +10,8 @@ export interface FileTreeSectionDeps {
   canWrite(): boolean;
   /** the file open in the editor */
   currentFile(): string | null;
-  /** opens a file in the editor, as the person's own move */
-  openFile(path: string): void;
+  /** opens a file in the editor, as the person's own move; `focus` puts the keyboard in the editor too */
+  openFile(path: string, focus?: boolean): void;
   /** shows a new file Spark proposes (not in the room yet) */
   openPending(path: string): void;
 }
@@ -36,7 +36,7 @@ export function mountFileTree(deps: FileTreeSectionDeps): {
   const tree = new FileTree(
     deps.host,
     {
-      open: (path) => deps.openFile(path),
+      open: (path, focus) => deps.openFile(path, focus),
       openPending: (path) => deps.openPending(path),
       create,
       rename: (from, to) => {

@@ -28,7 +28,8 @@ export interface FileTreeOptions {
 }
 
 export interface FileTreeActions {
-  open(path: string): void;
+  /** opens a file; `focus` (Enter on its row) moves the keyboard to the editor */
+  open(path: string, focus?: boolean): void;
   openPending(path: string): void;
   create(path: string): string | null;
   rename(from: string, to: string): string | null;
@@ -395,13 +396,17 @@ export class FileTree {
     this.drawWindow();
   }
 
-  /** Arrows move between rows (Left/Right close/open a folder); Enter or Space opens a file. */
+  /**
+   * Arrows move between rows (Left/Right close/open a folder). Enter opens a file and moves the keyboard into
+   * the editor, Space opens it and stays on the row (WEB-132): from the tree to the code took a keyboard
+   * user ~24 Tab presses past the rows' buttons, the outline, people and review.
+   */
   private onRowKey(e: KeyboardEvent, index: number, path: string | null): void {
     if (e.target !== e.currentTarget) return; // the row's own buttons handle their keys
     const row = this.rows[index];
     if (path !== null && (e.key === 'Enter' || e.key === ' ')) {
       e.preventDefault();
-      this.actions.open(path);
+      this.actions.open(path, e.key === 'Enter');
     } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
       e.preventDefault();
       if (e.key === 'ArrowUp' && index === 0) this.filterInput.focus();

@@ -254,7 +254,10 @@ export function mountRoom(
     session,
     canWrite: () => can.write,
     currentFile: () => editor.file,
-    openFile: (path) => openFile(path, true),
+    openFile: (path, focus) => {
+      openFile(path, true);
+      if (focus && editor.file === path) editor.focus();
+    },
     openPending: showPreview,
   });
   const renderTree = () => tree.render();

@@ -37,7 +37,10 @@ export function shortcutGroups(): { title: string; keys: [string, string][] }[] 
       title: 'The page',
       keys: [
         ['Tab / Shift+Tab', 'Move between the file tree, the editor and the panels'],
-        ['↑ / ↓, Enter', 'File tree: move between files, open one'],
+        [
+          '↑ / ↓, Enter, Space',
+          'File tree: move between files; Enter opens one in the editor, Space opens it and stays',
+        ],
         ['↑ / ↓, Home / End, Enter', 'Outline: move between the symbols, jump to one'],
         ['?', 'This list (outside text fields)'],
       ],
