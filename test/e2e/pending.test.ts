@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADD_MUL_HUNKS } from '../helpers/agent-room.ts';
 import { screenshot } from '../helpers/browser.ts';
 import { editorText } from './editor-text.ts';
+import { joinAs } from './room-flow.ts';
 import { type SparkBrowserApp, startSparkBrowserApp } from './web-server.ts';
 
 // WEB-42 in Chromium: one list of every open hunk in every file, driven by the keyboard, after Zed's review
@@ -59,6 +60,7 @@ const rows = (page: Page) =>
 
 describe('pending changes in the browser (WEB-42)', () => {
   let ada: Page;
+  let viewerLink: string;
 
   it('Spark proposes three hunks in two files (WEB-107: both files are made from the tree at 1440x900)', async () => {
     ada = (await app.browser.person({ viewport: { width: 1440, height: 900 } })).page;
@@ -67,6 +69,7 @@ describe('pending changes in the browser (WEB-42)', () => {
     await ada.fill('#room-name', 'Pending');
     await ada.click('form.create-card button[type=submit]');
     await ada.waitForSelector('.created-card');
+    viewerLink = await ada.inputValue('input[data-role=viewer]');
     await ada.click('text=Open the room');
     await ada.waitForSelector('.pill-online');
     await newFile(ada, 'src/util.ts', UTIL);
@@ -161,6 +164,27 @@ describe('pending changes in the browser (WEB-42)', () => {
     await ada.waitForFunction(() => document.querySelector('.cm-content')?.textContent?.includes('a + b'));
     expect(await editorText(ada)).toBe(MATH.replace('a - b', 'a + b'));
     await screenshot(ada, '45-pending-after-keys');
+  });
+
+  it('WEB-133: the list names accept and reject keys only to people who may decide', async () => {
+    await ada.click('.pending-button');
+    await ada.waitForSelector('.pending-view:not([hidden]) .pending-hunk');
+    expect(await ada.textContent('.pending-head .muted')).toBe(
+      '1 hunk in 1 file · ↑↓ move · Enter opens · Alt+Y accept · Alt+N reject',
+    );
+    const cy = (await app.browser.person({ viewport: { width: 390, height: 844 } })).page;
+    await joinAs(cy, viewerLink, 'Cy');
+    await cy.waitForFunction(() => document.querySelector('.pending-button')?.textContent === 'Pending (1)');
+    await cy.click('.pending-button');
+    await cy.waitForSelector('.pending-view:not([hidden]) .pending-hunk');
+    expect(await cy.textContent('.pending-head .muted')).toBe('1 hunk in 1 file · ↑↓ move · Enter opens');
+    expect(await cy.getAttribute('.pending-list', 'aria-label')).toBe(
+      'Pending changes: arrow keys move, Enter opens',
+    );
+    // The header stays inside her screen: nothing runs off its right edge.
+    const right = await cy.$eval('.pending-head', (el) => el.getBoundingClientRect().right);
+    expect(right).toBeLessThanOrEqual(390);
+    await screenshot(cy, '64-pending-viewer-keys');
   });
 
   it('logged no errors in any page', () => {

@@ -41,6 +41,16 @@ export interface PendingViewDeps {
   closed(): void;
 }
 
+/**
+ * The keys the view's header names (WEB-133): accept and reject only for people who may decide, as the
+ * prompt box's hint does (WEB-94); a viewer walking SCENARIOS 5 was told keys that do nothing for her.
+ */
+export function pendingKeysHint(canDecide: boolean): string {
+  const keys = ['↑↓ move', 'Enter opens'];
+  if (canDecide) keys.push(`${keyLabel(reviewKeys.accept)} accept`, `${keyLabel(reviewKeys.reject)} reject`);
+  return keys.join(' · ');
+}
+
 const stateLabels: Partial<Record<SuggestionState, string>> = {
   interrupted: 'partial',
   stale: 'stale',
@@ -73,7 +83,6 @@ export class PendingView {
       class: 'pending-list',
       role: 'listbox',
       tabIndex: 0,
-      'aria-label': 'Pending changes: arrow keys move, Enter opens, Alt+Y accepts, Alt+N rejects',
       on: { keydown: (e) => this.onKey(e) },
     });
     this.el = h(
@@ -116,6 +125,12 @@ export class PendingView {
     this.hunks = this.deps.hunks();
     if (!this.hunks.some((x) => x.id === this.selected)) this.selected = this.hunks[0]?.id ?? null;
     const files = [...new Set(this.hunks.map((x) => x.file))];
+    this.list.setAttribute(
+      'aria-label',
+      this.deps.canDecide()
+        ? 'Pending changes: arrow keys move, Enter opens, Alt+Y accepts, Alt+N rejects'
+        : 'Pending changes: arrow keys move, Enter opens',
+    );
     mount(
       this.head,
       h('h2', null, 'Pending changes'),
@@ -124,7 +139,7 @@ export class PendingView {
         { class: 'muted' },
         this.hunks.length === 0
           ? 'Nothing waiting for a decision.'
-          : `${this.hunks.length} ${this.hunks.length === 1 ? 'hunk' : 'hunks'} in ${files.length} ${files.length === 1 ? 'file' : 'files'} · ↑↓ move · Enter opens · ${keyLabel(reviewKeys.accept)} accept · ${keyLabel(reviewKeys.reject)} reject`,
+          : `${this.hunks.length} ${this.hunks.length === 1 ? 'hunk' : 'hunks'} in ${files.length} ${files.length === 1 ? 'file' : 'files'} · ${pendingKeysHint(this.deps.canDecide())}`,
       ),
       h('button', { class: 'btn small ghost', on: { click: () => this.close() } }, 'Close'),
     );
