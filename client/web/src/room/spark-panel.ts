@@ -146,10 +146,7 @@ export class SparkPanel {
       this.textarea.placeholder = 'Viewers can watch Spark but not ask it.';
     }
     const context = model.context ? `About ${model.context}` : 'About the whole room';
-    if (this.contextLine.title !== context) {
-      this.contextLine.title = context;
-      mount(this.contextLine, ...contextParts(model.context));
-    }
+    if (this.contextLine.textContent !== context) this.contextLine.textContent = context;
     const ids = new Set(model.runs.map((r) => r.id));
     for (const [id, card] of this.cards) {
       if (!ids.has(id)) {
@@ -214,21 +211,4 @@ export function keysHintText(canAccept: boolean, canStop: boolean): string {
     ...(canStop ? [`${keyLabel(reviewKeys.stop)} stop Spark`] : []),
   ];
   return `Review: ${keys.join(' · ')}`;
-}
-
-/**
- * The prompt's context line in parts (WEB-134), on a row of its own above the buttons: what gives way in a
- * narrow panel is the file's folders, cut with an ellipsis; the file's name and the lines asked about stay
- * whole. Beside the buttons, a deep path in a real project read "About sparkroo…" and never reached the file.
- */
-function contextParts(context: string | null): HTMLElement[] {
-  if (context === null) return [h('span', { class: 'ctx-name' }, 'About the whole room')];
-  const cut = context.search(/, lines? \d/);
-  const path = cut === -1 ? context : context.slice(0, cut);
-  const slash = path.lastIndexOf('/') + 1;
-  return [
-    h('span', { class: 'ctx-lead' }, 'About '),
-    h('span', { class: 'ctx-dir' }, path.slice(0, slash)),
-    h('span', { class: 'ctx-name' }, `${path.slice(slash)}${cut === -1 ? '' : context.slice(cut)}`),
-  ];
 }
