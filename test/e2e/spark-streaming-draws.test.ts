@@ -30,6 +30,20 @@ beforeAll(async () => {
 afterAll(() => app?.close());
 
 /** The finished card of DRAWN_PROPOSAL in `page`, and where it and the code around it are. */
+/** Waits until the page shows the whole streamed proposal in its card, decided on by no one yet. */
+function waitProposed(page: Page) {
+  return page.waitForFunction(
+    () =>
+      [...document.querySelectorAll('.cm-spark-proposal')].some(
+        (c) =>
+          c.textContent?.includes('drawn000 ') &&
+          c.querySelector('.cm-spark-badge')?.textContent === 'proposed',
+      ),
+    null,
+    { timeout: 90_000 },
+  );
+}
+
 function finishedCard(page: Page) {
   return page.evaluate(() => {
     const card = [...document.querySelectorAll('.cm-spark-proposal')].find((c) =>
@@ -115,18 +129,7 @@ describe('How a page draws a card Spark streams', () => {
       { timeout: 60_000 },
     );
     await screenshot(bob, '16f-proposal-streaming-page-behind');
-    for (const page of [bob, ada]) {
-      await page.waitForFunction(
-        () =>
-          [...document.querySelectorAll('.cm-spark-proposal')].some(
-            (c) =>
-              c.textContent?.includes('drawn000 ') &&
-              c.querySelector('.cm-spark-badge')?.textContent === 'proposed',
-          ),
-        null,
-        { timeout: 90_000 },
-      );
-    }
+    for (const page of [bob, ada]) await waitProposed(page);
     const probe = await bob.evaluate(() => {
       const w = window as unknown as { drawProbe: DrawProbe };
       w.drawProbe.busy = false;
@@ -227,16 +230,7 @@ describe('How a page draws a card Spark streams', () => {
     app.fake.enqueue({ text: DRAWN_REPLY, tokensPerSecond: 2500 });
     await ada.fill('.prompt-input', 'Draw mul out again');
     await ada.click('button:text("Ask Spark")');
-    await bob.waitForFunction(
-      () =>
-        [...document.querySelectorAll('.cm-spark-proposal')].some(
-          (c) =>
-            c.textContent?.includes('drawn000 ') &&
-            c.querySelector('.cm-spark-badge')?.textContent === 'proposed',
-        ),
-      null,
-      { timeout: 90_000 },
-    );
+    await waitProposed(bob);
     const probe = await bob.evaluate(() => {
       const w = window as unknown as { slowProbe: SlowFrameProbe };
       w.slowProbe.busy = false;
